@@ -1,0 +1,6 @@
+/** The single registration list of CLI commands, in help order. Each command lives in its own module. */
+import type { Command } from '../command.js';
+
+export function commandTable(): readonly Command[] {
+  return [];
+}
