@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sets up ibc on a fresh Debian machine: system packages, npm dependencies,
+# the native oneDNN kernels and the TypeScript build. Safe to run again.
+#
+#   IBC_SKIP_APT=1     skip apt-get (packages already installed, or not root)
+#   IBC_WITH_TORCH=1   also install python3-torch (only for `npm run bench`'s side-by-side)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ "${IBC_SKIP_APT:-0}" != 1 ]; then
+  # libdnnl-dev: oneDNN for the native kernels; dataset-fashion-mnist: real data for
+  # training tests and the demo; python3-onnx: the official ONNX checker used by tests.
+  packages=(libdnnl-dev dataset-fashion-mnist python3-onnx)
+  [ "${IBC_WITH_TORCH:-0}" = 1 ] && packages+=(python3-torch)
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "apt-get install ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+step "npm ci"
+npm ci --no-fund --no-audit
+
+# node-gyp must not download Node headers (no network): use the system's when present.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_version.h ]; then
+  export npm_config_nodedir=/usr
+fi
+
+step "build native kernels (oneDNN)"
+if npm run --silent build:native; then
+  echo "native kernels built: native/build/Release/ibc_native.node"
+else
+  echo "WARNING: the native kernels did not build; ibc will run on TF.js's slow JavaScript backend." >&2
+  echo "         Fix: apt-get install libdnnl-dev g++ make python3, then npm run build:native" >&2
+fi
+
+step "build TypeScript"
+npm run --silent build
