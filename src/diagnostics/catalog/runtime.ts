@@ -1,5 +1,52 @@
 import type { StageCatalog } from './types.js';
 
-/** runtime diagnostics: codes IB6xxx. Codes are stable: never renumber or reuse one. */
+/**
+ * runtime diagnostics: codes IB6xxx. Codes are stable: never renumber or reuse one.
+ *
+ * Ranges: IB6000-IB6099 data (names `data*`), IB6100-IB6149 checkpoints
+ * (`checkpoint*`), IB6150-IB6199 attention images (`image*`), IB6200-IB6299 the
+ * run directory (`runDir*`). IB6300 and up: other runtime parts, with their own prefixes.
+ */
 export const runtimeMessages = {
+  // ---------------------------------------------------------------- data files
+  dataPathMissing: { code: 'IB6000', severity: 'error', template: "{what} '{path}' does not exist" },
+  dataReadFailed: { code: 'IB6001', severity: 'error', template: "cannot read '{path}': {reason}" },
+  dataGzipFailed: { code: 'IB6002', severity: 'error', template: "'{path}' starts like a gzip file but cannot be decompressed: {reason}" },
+  dataIdxBadMagic: { code: 'IB6003', severity: 'error', template: "'{path}' is not an IDX {kind} file: its magic number is {actual}, expected {expected}" },
+  dataIdxBadHeader: { code: 'IB6004', severity: 'error', template: "'{path}' has a malformed IDX header: {detail}" },
+  dataTruncated: { code: 'IB6005', severity: 'error', template: "'{path}' is truncated: expected {expected} bytes ({detail}), found {actual}" },
+  dataTrailingBytes: { code: 'IB6006', severity: 'error', template: "'{path}' is longer than its header says: expected {expected} bytes ({detail}), found {actual}" },
+  dataCountMismatch: { code: 'IB6007', severity: 'error', template: "'{images}' holds {imageCount} images but '{labels}' holds {labelCount} labels; they must match" },
+  dataShapeMismatch: { code: 'IB6008', severity: 'error', template: "the images in '{path}' are {actual} (height x width x channels) but the model input is {expected}" },
+  dataLabelOutOfRange: { code: 'IB6009', severity: 'error', template: "'{path}': label {label} of example {index} is outside 0..{max} (the model has {classes} classes)" },
+  dataCifarBadSize: { code: 'IB6010', severity: 'error', template: "'{path}' is {actual} bytes, which is not a whole, non-zero number of {recordSize}-byte {kind} records (a full file is {fullSize} bytes)" },
+  dataFolderNoClasses: { code: 'IB6011', severity: 'error', template: "'{path}' has no class subfolders; expected one subfolder of images per class" },
+  dataFolderEmptyClass: { code: 'IB6012', severity: 'error', template: "class folder '{path}' holds no .png, .jpg or .jpeg images" },
+  dataFolderUnknownClass: { code: 'IB6013', severity: 'error', template: "test class folder '{path}' has no matching class folder in the training folder '{train}'" },
+  dataImageDecodeFailed: { code: 'IB6014', severity: 'error', template: "cannot decode image '{path}': {reason}" },
+  dataResizeTooSmall: { code: 'IB6015', severity: 'error', template: "'{path}': resizing the shorter side to {resize} gives {actual}, smaller than the {expected} crop the model input needs" },
+  dataNormalizeChannels: { code: 'IB6016', severity: 'error', template: "normalize gives {given} {which} value(s) but the images have {channels} channel(s); give 1 or {channels}" },
+  dataNormalizeZeroStd: { code: 'IB6017', severity: 'error', template: 'normalize std must be positive, got {value} for channel {channel}' },
+  dataValidationTooLarge: { code: 'IB6018', severity: 'error', template: 'validation fraction {fraction} of {count} training examples leaves {left} for training' },
+  dataEmptySplit: { code: 'IB6019', severity: 'error', template: "the {split} set from '{path}' holds no examples" },
+  dataCropTooLarge: { code: 'IB6020', severity: 'error', template: 'augment crop padding {padding} with mode {mode} needs images larger than {limit} pixels on each side, but they are {height}x{width}' },
+  dataClassesMismatch: { code: 'IB6021', severity: 'error', template: "'{path}' has {found} classes but the model has {classes}" },
+
+  // ---------------------------------------------------------------- checkpoints
+  checkpointMissing: { code: 'IB6100', severity: 'error', template: "checkpoint '{path}' does not exist" },
+  checkpointReadFailed: { code: 'IB6101', severity: 'error', template: "cannot read checkpoint '{path}': {reason}" },
+  checkpointBadMagic: { code: 'IB6102', severity: 'error', template: "'{path}' is not an ibc checkpoint: it starts with {actual}, expected the magic \"IBCK\"" },
+  checkpointTruncated: { code: 'IB6103', severity: 'error', template: "checkpoint '{path}' is truncated: expected {expected} bytes, found {actual}" },
+  checkpointChecksumMismatch: { code: 'IB6104', severity: 'error', template: "checkpoint '{path}' is corrupt: its checksum does not match its contents (stored {expected}, computed {actual})" },
+  checkpointFutureVersion: { code: 'IB6105', severity: 'error', template: "checkpoint '{path}' has format version {version}, newer than the {supported} this ibc reads; upgrade ibc" },
+  checkpointMalformed: { code: 'IB6106', severity: 'error', template: "checkpoint '{path}' is corrupt: {detail}" },
+  checkpointWriteFailed: { code: 'IB6107', severity: 'error', template: "cannot write '{path}': {reason}" },
+
+  // ---------------------------------------------------------------- attention images
+  imageWriteFailed: { code: 'IB6150', severity: 'error', template: "cannot write image '{path}': {reason}" },
+
+  // ---------------------------------------------------------------- run directory
+  runDirEscape: { code: 'IB6200', severity: 'error', template: "path '{path}' would be outside the run directory '{runDir}': {reason}" },
+  runDirCreateFailed: { code: 'IB6201', severity: 'error', template: "cannot create run directory '{path}': {reason}" },
+  runDirWriteFailed: { code: 'IB6202', severity: 'error', template: "cannot write '{path}' in the run directory: {reason}" },
 } as const satisfies StageCatalog;
