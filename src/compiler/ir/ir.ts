@@ -95,7 +95,10 @@ export interface OpAttrs {
   Quantize: { readonly anchorCount: number };
   /** Nearest-neighbour resize of a map to `size` (PyTorch 'nearest': src = floor(dst * in / out)). */
   ResizeNearest: { readonly size: readonly [number, number] };
-  /** Inputs: [f [h,w,C], a [h,w,1]]. Output f + f * a. */
+  /**
+   * Inputs: [f [h,w,C], a [h,w,1]]. Output f + f * a.
+   * With attention samples n > 0, a's batch is n times f's: f is tiled sample-major (row r reads f[r mod B]).
+   */
   Modulate: Record<string, never>;
   /** Inputs: [x]. Average over the samples folded into the batch. */
   SampleMean: Record<string, never>;
@@ -112,7 +115,8 @@ export type Initializer =
   | { readonly kind: 'xavierUniform'; readonly gain: number }
   /** N(0, std). */
   | { readonly kind: 'normal'; readonly std: number }
-  | { readonly kind: 'uniform'; readonly low: number; readonly high: number }
+  /** U(low, high). `seed` (optional): drawn from its own generator seeded so (e.g. anchors `init random seed=3`), not the run's. */
+  | { readonly kind: 'uniform'; readonly low: number; readonly high: number; readonly seed?: number }
   | { readonly kind: 'linspace'; readonly low: number; readonly high: number }
   /** PyTorch's default for conv/linear weights, kaiming_uniform(a=sqrt 5), which is U(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
   | { readonly kind: 'torchDefault' };
