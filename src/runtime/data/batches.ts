@@ -1,0 +1,121 @@
+/**
+ * Batches of normalised float images from a split.
+ *
+ * With an `rng` (training), the epoch's order is `rng.permutation(count)`,
+ * drawn when iteration starts, and each example's augmentation is drawn from
+ * the same generator as its batch is built (see augment.ts for the order), so
+ * an epoch is reproduced exactly by passing a generator in the same state.
+ * Without one (evaluation), examples come in order and are not augmented.
+ * The last, partial batch is included.
+ *
+ * Each batch owns fresh arrays, so a consumer may keep them.
+ */
+import type { AugmentSpec } from '../../compiler/spec/resolved-spec.js';
+import type { Random } from '../random.js';
+import type { Split } from './dataset.js';
+import { axisSources, checkAugment, drawTransform, IDENTITY_TRANSFORM, type ExampleTransform } from './augment.js';
+import { normalizeTable, type Normalize } from './normalize.js';
+
+export interface Batch {
+  /** count * h * w * c floats, NHWC, normalised. */
+  readonly images: Float32Array;
+  readonly labels: Int32Array;
+  readonly count: number;
+}
+
+export function batchCount(count: number, batchSize: number): number {
+  return Math.ceil(count / batchSize);
+}
+
+export function makeBatches(
+  split: Split,
+  batchSize: number,
+  rng: Random | undefined,
+  augment: AugmentSpec | undefined,
+  normalize: Normalize,
+  inputShape: readonly [number, number, number],
+): Iterable<Batch> {
+  if (!(batchSize >= 1) || !Number.isInteger(batchSize)) throw new Error(`makeBatches: batch size must be a positive integer, got ${batchSize}`);
+  if (augment && !rng && (augment.crop || augment.flip !== 'none')) {
+    throw new Error('makeBatches: augmentation needs a Random (pass undefined augment for evaluation)');
+  }
+  const [h, w, c] = inputShape;
+  const size = h * w * c;
+  if (split.images.length < split.count * size) {
+    throw new Error(`makeBatches: split holds ${split.images.length} bytes, fewer than ${split.count} images of ${h}x${w}x${c}`);
+  }
+  checkAugment(augment, h, w);
+  const table = normalizeTable(normalize, c);
+  const mode = augment?.crop?.mode ?? 'zero';
+  const augmenting = rng !== undefined && augment !== undefined && (augment.crop !== undefined || augment.flip !== 'none');
+  return {
+    *[Symbol.iterator](): Iterator<Batch> {
+      const order = rng ? rng.permutation(split.count) : undefined;
+      const rows = new Int32Array(h);
+      const cols = new Int32Array(w);
+      const pad = new Float32Array(c);
+      for (let k = 0; k < c; k++) pad[k] = table[k]!; // byte 0 of channel k
+      for (let start = 0; start < split.count; start += batchSize) {
+        const n = Math.min(batchSize, split.count - start);
+        const images = new Float32Array(n * size);
+        const labels = new Int32Array(n);
+        for (let b = 0; b < n; b++) {
+          const index = order ? order[start + b]! : start + b;
+          labels[b] = split.labels[index]!;
+          const t: ExampleTransform = augmenting ? drawTransform(rng!, augment!) : IDENTITY_TRANSFORM;
+          if (t === IDENTITY_TRANSFORM || (t.dy === 0 && t.dx === 0 && !t.flip)) {
+            copyPlain(split.images, index * size, images, b * size, size, c, table);
+          } else {
+            axisSources(rows, h, t.dy, mode, false);
+            axisSources(cols, w, t.dx, mode, t.flip);
+            copyThrough(split.images, index * size, images, b * size, rows, cols, w, c, table, pad);
+          }
+        }
+        yield { images, labels, count: n };
+      }
+    },
+  };
+}
+
+function copyPlain(src: Uint8Array, from: number, dst: Float32Array, to: number, size: number, c: number, table: Float32Array): void {
+  if (c === 1) {
+    for (let i = 0; i < size; i++) dst[to + i] = table[src[from + i]!]!;
+    return;
+  }
+  for (let i = 0; i < size; i += c) {
+    for (let k = 0; k < c; k++) dst[to + i + k] = table[src[from + i + k]! * c + k]!;
+  }
+}
+
+function copyThrough(
+  src: Uint8Array,
+  from: number,
+  dst: Float32Array,
+  to: number,
+  rows: Int32Array,
+  cols: Int32Array,
+  w: number,
+  c: number,
+  table: Float32Array,
+  pad: Float32Array,
+): void {
+  let o = to;
+  const rowStride = w * c;
+  for (let y = 0; y < rows.length; y++) {
+    const sy = rows[y]!;
+    if (sy < 0) {
+      for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) dst[o++] = pad[k]!;
+      continue;
+    }
+    const rowBase = from + sy * rowStride;
+    for (let x = 0; x < w; x++) {
+      const sx = cols[x]!;
+      if (sx < 0) {
+        for (let k = 0; k < c; k++) dst[o++] = pad[k]!;
+      } else {
+        const p = rowBase + sx * c;
+        for (let k = 0; k < c; k++) dst[o++] = table[src[p + k]! * c + k]!;
+      }
+    }
+  }
+}

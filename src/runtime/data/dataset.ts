@@ -1,0 +1,70 @@
+/**
+ * What the data loaders produce: whole splits held in memory as bytes, NHWC,
+ * one byte per channel (0-255). Batching turns them into normalised floats.
+ */
+
+export interface Split {
+  /** count * h * w * c bytes, NHWC. */
+  readonly images: Uint8Array;
+  readonly labels: Int32Array;
+  readonly count: number;
+}
+
+export interface Dataset {
+  readonly train: Split;
+  /** Present when the spec's `validation` fraction is above 0. */
+  readonly validation?: Split;
+  readonly test: Split;
+  /** Number of classes: the model's when given, else the data's (largest label + 1, or the format's fixed count). */
+  readonly classes: number;
+  /** [height, width, channels] of every image. */
+  readonly shape: [number, number, number];
+  /** Class names where the data has them (folder datasets: the subfolder names). */
+  readonly classNames?: string[];
+}
+
+export interface LoadOptions {
+  /** train.seed: seeds the validation split and synthetic data. */
+  readonly seed: number;
+  /** Keep only the first N training examples (after the validation split). */
+  readonly limitTrain?: number;
+  /** Keep only the first N test examples. */
+  readonly limitTest?: number;
+  /** The model input [h, w, c]: folder images are resized to it, synthetic data is drawn at it, and file data must match it. */
+  readonly input?: readonly [number, number, number];
+  /** The model's class count: labels must be below it. */
+  readonly classes?: number;
+  /** Folder against which relative data paths are resolved (default: the current directory). */
+  readonly baseDir?: string;
+}
+
+/** A split plus the file it came from, before the validation split is taken. */
+export interface LoadedSplit extends Split {
+  readonly shape: [number, number, number];
+  /** For messages: the file or folder the examples came from. */
+  readonly source: string;
+}
+
+/** Copies the examples at `indices` (in that order) into a new split. */
+export function subset(split: Split, indices: ArrayLike<number>, exampleSize: number): Split {
+  const n = indices.length;
+  const images = new Uint8Array(n * exampleSize);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = indices[i]!;
+    images.set(split.images.subarray(j * exampleSize, (j + 1) * exampleSize), i * exampleSize);
+    labels[i] = split.labels[j]!;
+  }
+  return { images, labels, count: n };
+}
+
+/** The first `limit` examples (views, no copy), or the split itself when no limit applies. */
+export function firstN(split: Split, limit: number | undefined, exampleSize: number): Split {
+  if (limit === undefined || limit >= split.count) return split;
+  const n = Math.max(0, Math.floor(limit));
+  return { images: split.images.subarray(0, n * exampleSize), labels: split.labels.subarray(0, n), count: n };
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return shape.join('x');
+}

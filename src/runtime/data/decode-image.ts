@@ -1,0 +1,56 @@
+/** PNG (pngjs) and JPEG (jpeg-js) decoding to interleaved bytes with the wanted channel count. */
+import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import { runError, reasonOf } from './fail.js';
+import type { ByteImage } from './resize.js';
+
+function isPng(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+}
+
+function isJpeg(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+
+function decodeRgba(path: string, bytes: Uint8Array): { width: number; height: number; rgba: Uint8Array } {
+  try {
+    if (isPng(bytes)) {
+      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      return { width: png.width, height: png.height, rgba: png.data };
+    }
+    if (isJpeg(bytes)) {
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+      return { width: img.width, height: img.height, rgba: img.data };
+    }
+  } catch (error) {
+    throw runError('dataImageDecodeFailed', { path, reason: reasonOf(error) });
+  }
+  throw runError('dataImageDecodeFailed', { path, reason: 'it is neither a PNG nor a JPEG file (by its first bytes)' });
+}
+
+/**
+ * Decodes to `channels` channels: 3 = RGB (alpha dropped), 1 = luma
+ * (ITU-R 601 weights 0.299, 0.587, 0.114, rounded).
+ */
+export function decodeImage(path: string, bytes: Uint8Array, channels: number): ByteImage {
+  const { width, height, rgba } = decodeRgba(path, bytes);
+  if (width === 0 || height === 0) throw runError('dataImageDecodeFailed', { path, reason: `it is ${width}x${height} pixels` });
+  const n = width * height;
+  const out = new Uint8Array(n * channels);
+  if (channels === 1) {
+    for (let i = 0; i < n; i++) {
+      out[i] = Math.round(0.299 * rgba[4 * i]! + 0.587 * rgba[4 * i + 1]! + 0.114 * rgba[4 * i + 2]!);
+    }
+  } else if (channels === 3) {
+    for (let i = 0; i < n; i++) {
+      out[3 * i] = rgba[4 * i]!;
+      out[3 * i + 1] = rgba[4 * i + 1]!;
+      out[3 * i + 2] = rgba[4 * i + 2]!;
+    }
+  } else if (channels === 4) {
+    out.set(rgba.subarray(0, 4 * n));
+  } else {
+    throw runError('dataImageDecodeFailed', { path, reason: `the model input has ${channels} channels; images can feed 1 (grey), 3 (RGB) or 4 (RGBA)` });
+  }
+  return { width, height, channels, data: out };
+}

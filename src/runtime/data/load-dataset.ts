@@ -1,0 +1,120 @@
+/**
+ * loadDataset: reads (or generates) the train and test sets a spec's `data`
+ * section names, checks them against the model, and holds out the seeded
+ * validation split.
+ *
+ * Validation split: a permutation from `Random.fromSeed(seed).derive('validation-split')`
+ * picks round(fraction * N) training examples (at least 1 when the fraction is
+ * above 0); both parts keep the file order. `limitTrain` / `limitTest` then keep
+ * the first N examples, for quick runs.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { DataSpec } from '../../compiler/spec/resolved-spec.js';
+import { Random } from '../random.js';
+import { runError } from './fail.js';
+import { firstN, formatShape, subset, type Dataset, type LoadOptions, type LoadedSplit, type Split } from './dataset.js';
+import { readIdxPair } from './idx.js';
+import { cifarClasses, readCifarSplit } from './cifar.js';
+import { listClassFolders, readFolderSplit } from './folder.js';
+import { generateSynthetic, SYNTHETIC_DEFAULT_CLASSES, SYNTHETIC_DEFAULT_SHAPE } from './synthetic.js';
+
+interface Loaded {
+  readonly train: LoadedSplit;
+  readonly test: LoadedSplit;
+  readonly classes: number;
+  readonly classNames?: string[];
+}
+
+function maxLabel(labels: Int32Array): number {
+  let m = -1;
+  for (let i = 0; i < labels.length; i++) if (labels[i]! > m) m = labels[i]!;
+  return m;
+}
+
+function readSplits(data: DataSpec, options: LoadOptions): Loaded {
+  const base = options.baseDir ?? process.cwd();
+  const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  switch (data.kind) {
+    case 'idx': {
+      const train = readIdxPair(at(data.train.images), at(data.train.labels));
+      const test = readIdxPair(at(data.test.images), at(data.test.labels));
+      return { train, test, classes: options.classes ?? Math.max(maxLabel(train.labels), maxLabel(test.labels)) + 1 };
+    }
+    case 'cifar10':
+    case 'cifar100': {
+      const folder = at(data.path);
+      const train = readCifarSplit(data.kind, folder, 'train', data.labels);
+      const test = readCifarSplit(data.kind, folder, 'test', data.labels);
+      return { train, test, classes: options.classes ?? cifarClasses(data.kind, data.labels) };
+    }
+    case 'folder': {
+      if (!options.input) throw new Error('loadDataset: folder data needs options.input (the model input size)');
+      const trainRoot = at(data.train);
+      const classNames = listClassFolders(trainRoot, 'training image folder');
+      if (options.classes !== undefined && options.classes !== classNames.length) {
+        throw runError('dataClassesMismatch', { path: trainRoot, found: classNames.length, classes: options.classes });
+      }
+      const train = readFolderSplit(trainRoot, options.input, data.resize, classNames, trainRoot);
+      const test = readFolderSplit(at(data.test), options.input, data.resize, classNames, trainRoot);
+      return { train, test, classes: classNames.length, classNames };
+    }
+    case 'synthetic': {
+      const shape = options.input ?? SYNTHETIC_DEFAULT_SHAPE;
+      const classes = options.classes ?? SYNTHETIC_DEFAULT_CLASSES;
+      const root = Random.fromSeed(options.seed);
+      return {
+        train: generateSynthetic(root.derive('synthetic-train'), data.trainCount, shape, classes, 'synthetic training data'),
+        test: generateSynthetic(root.derive('synthetic-test'), data.testCount, shape, classes, 'synthetic test data'),
+        classes,
+      };
+    }
+  }
+}
+
+function checkSplit(split: LoadedSplit, which: string, classes: number, input: LoadOptions['input']): void {
+  if (split.count === 0) throw runError('dataEmptySplit', { split: which, path: split.source });
+  if (input && (input[0] !== split.shape[0] || input[1] !== split.shape[1] || input[2] !== split.shape[2])) {
+    throw runError('dataShapeMismatch', { path: split.source, actual: formatShape(split.shape), expected: formatShape(input) });
+  }
+  const labels = split.labels;
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    if (label < 0 || label >= classes) {
+      throw runError('dataLabelOutOfRange', { path: split.source, label, index: i, max: classes - 1, classes });
+    }
+  }
+}
+
+/** Splits off the validation examples; returns [train, validation]. */
+export function splitValidation(split: Split, fraction: number, seed: number, exampleSize: number): [Split, Split | undefined] {
+  if (!(fraction > 0)) return [split, undefined];
+  const n = split.count;
+  const held = Math.max(1, Math.round(fraction * n));
+  if (held >= n) throw runError('dataValidationTooLarge', { fraction, count: n, left: n - held });
+  const perm = Random.fromSeed(seed).derive('validation-split').permutation(n);
+  const validationIdx = perm.slice(0, held).sort();
+  const trainIdx = perm.slice(held).sort();
+  return [subset(split, trainIdx, exampleSize), subset(split, validationIdx, exampleSize)];
+}
+
+export async function loadDataset(data: DataSpec, options: LoadOptions): Promise<Dataset> {
+  const loaded = readSplits(data, options);
+  const { classes } = loaded;
+  checkSplit(loaded.train, 'training', classes, options.input);
+  checkSplit(loaded.test, 'test', classes, options.input);
+  const shape: [number, number, number] = [...loaded.train.shape];
+  const exampleSize = shape[0] * shape[1] * shape[2];
+  if (loaded.test.shape.some((d, i) => d !== shape[i])) {
+    throw runError('dataShapeMismatch', { path: loaded.test.source, actual: formatShape(loaded.test.shape), expected: formatShape(shape) });
+  }
+  const plain = (s: LoadedSplit): Split => ({ images: s.images, labels: s.labels, count: s.count });
+  const [train, validation] = splitValidation(plain(loaded.train), data.validation, options.seed, exampleSize);
+  return {
+    train: firstN(train, options.limitTrain, exampleSize),
+    ...(validation ? { validation } : {}),
+    test: firstN(plain(loaded.test), options.limitTest, exampleSize),
+    classes,
+    shape,
+    ...(loaded.classNames ? { classNames: loaded.classNames } : {}),
+  };
+}
