@@ -1,0 +1,159 @@
+/**
+ * The syntax stage: bytes or text → SpecFile AST, with every lexer and parser
+ * error as a Diagnostic in one pass. Never throws: a crash is reported as an
+ * internal error (IB9001).
+ */
+import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
+import type { Diagnostic, Result, Span } from '../diagnostics/diagnostic.js';
+import { sortAndDedupe } from '../diagnostics/diagnostic.js';
+import { diagnostic } from '../diagnostics/catalog.js';
+import type { SpecFile } from './ast.js';
+import { createAstBuilder } from './cst-to-ast.js';
+import { decodeSyntaxError } from './error-messages.js';
+import { checkNesting, checkTokens, MAX_NESTING, tokenEnd } from './lexical-checks.js';
+import { SpecParser } from './parser.js';
+import { decodeUtf8, LineMap } from './source-text.js';
+import { LBrace, Newline, specLexer } from './tokens.js';
+
+/** After this many syntax errors the rest are dropped (random bytes would otherwise give thousands). */
+export const MAX_SYNTAX_ERRORS = 100;
+
+// One parser instance, reset by each parse (building one runs Chevrotain's grammar analysis).
+const parser = new SpecParser();
+const AstBuilder = createAstBuilder(parser);
+
+/** The text a spec's bytes decode to (with U+FFFD for bad bytes), for showing code frames. */
+export function specSourceText(source: string | Uint8Array): string {
+  return typeof source === 'string' ? source : decodeUtf8(source).text;
+}
+
+export function parseSpec(source: string | Uint8Array, file: string): Result<SpecFile> {
+  try {
+    return parseUnchecked(source, file);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { value: undefined, diagnostics: [diagnostic('internalError', { args: { stage: 'parser', detail } })] };
+  }
+}
+
+function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecFile> {
+  let text: string;
+  if (typeof source === 'string') {
+    text = source;
+  } else {
+    const decoded = decodeUtf8(source);
+    if (decoded.invalid) {
+      const lines = new LineMap(decoded.text, file);
+      const { byteOffset, byte, textOffset } = decoded.invalid;
+      return {
+        value: undefined,
+        diagnostics: [
+          diagnostic('invalidUtf8', {
+            span: lines.span(textOffset, textOffset + 1),
+            args: { byte: byte.toString(16).toUpperCase().padStart(2, '0'), offset: byteOffset },
+          }),
+        ],
+      };
+    }
+    text = decoded.text;
+  }
+
+  const lines = new LineMap(text, file);
+  const diagnostics: Diagnostic[] = [];
+  const lexed = specLexer.tokenize(text);
+  for (const error of lexed.errors) {
+    diagnostics.push(unexpectedCharacter(text, error.offset, error.length, lines));
+  }
+  diagnostics.push(...checkTokens(lexed.tokens, lines));
+
+  const nesting = checkNesting(lexed.tokens);
+  if (nesting.tooDeep) {
+    diagnostics.push(diagnostic('nestingTooDeep', { span: tokenSpan(nesting.tooDeep, lines), args: { limit: MAX_NESTING } }));
+    return { value: undefined, diagnostics: finish(diagnostics) };
+  }
+
+  parser.input = lexed.tokens;
+  const cst = parser.file();
+  const seenOffsets = new Set<number>();
+  for (const error of parser.errors) {
+    const d = parserDiagnostic(error, lastTokenEnd(lexed.tokens), lines, nesting.unclosed);
+    const at = d.span?.start.offset ?? -1;
+    if (seenOffsets.has(at)) continue; // recovery can report the same spot twice
+    seenOffsets.add(at);
+    diagnostics.push(d);
+  }
+
+  const builder = new AstBuilder({ lines, diagnostics });
+  const comments = (lexed.groups.comments ?? []) as IToken[];
+  const value = builder.buildFile(cst, comments);
+  return { value, diagnostics: finish(diagnostics) };
+}
+
+function finish(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const sorted = sortAndDedupe(diagnostics);
+  if (sorted.length <= MAX_SYNTAX_ERRORS) return sorted;
+  return [...sorted.slice(0, MAX_SYNTAX_ERRORS), diagnostic('tooManyErrors', { args: { limit: MAX_SYNTAX_ERRORS } })];
+}
+
+function tokenSpan(token: IToken, lines: LineMap): Span {
+  return lines.span(token.startOffset, tokenEnd(token));
+}
+
+const CHARACTER_HINTS: Readonly<Record<string, string>> = {
+  "'": ': strings use double quotes, "like this"',
+  ':': ": write 'key value', without ':'",
+  '-': ": a '-' must be followed by a digit (names cannot start with '-')",
+  '(': ': parentheses are not part of the language; lists use [a, b]',
+  ')': ': parentheses are not part of the language; lists use [a, b]',
+  '\\': ': a backslash can only appear inside a string',
+};
+
+function unexpectedCharacter(text: string, offset: number, length: number, lines: LineMap): Diagnostic {
+  const cp = text.codePointAt(offset) ?? 0;
+  const ch = String.fromCodePoint(cp);
+  const printable = cp >= 0x20 && cp !== 0x7f && !(cp >= 0x80 && cp <= 0x9f) && cp !== 0xfffd;
+  const shown = printable ? `'${ch}'` : `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return diagnostic('unexpectedCharacter', {
+    span: lines.span(offset, offset + Math.max(1, length)),
+    args: { char: shown, hint: CHARACTER_HINTS[ch] ?? '' },
+  });
+}
+
+function isRealToken(token: IToken | undefined): token is IToken {
+  return token !== undefined && token.tokenType !== undefined && token.tokenType !== EOF && Number.isFinite(token.startOffset);
+}
+
+function parserDiagnostic(error: IRecognitionException, endOfInput: number, lines: LineMap, unclosed: readonly IToken[]): Diagnostic {
+  const token = error.token;
+  let span: Span;
+  const atEnd = !isRealToken(token);
+  if (!atEnd && token.tokenType === Newline) {
+    // point just past the end of the line, on that line (the '\n' itself is invisible)
+    const start = lines.position(token.startOffset);
+    span = { file: lines.file, start, end: { offset: start.offset + 1, line: start.line, column: start.column + 1 } };
+  } else if (!atEnd) {
+    span = tokenSpan(token, lines);
+  } else {
+    span = lines.span(endOfInput, endOfInput);
+  }
+  const encoded = decodeSyntaxError(error.message);
+  const related =
+    atEnd && unclosed.length > 0
+      ? [
+          {
+            message: `this '${unclosed[unclosed.length - 1].tokenType === LBrace ? '{' : '['}' is never closed`,
+            span: tokenSpan(unclosed[unclosed.length - 1], lines),
+          },
+        ]
+      : undefined;
+  if (!encoded) {
+    return diagnostic('expectedToken', { span, args: { expected: 'something else', found: error.message, hint: '' } });
+  }
+  return diagnostic(encoded.name, { span, args: encoded.args, ...(related ? { related } : {}) });
+}
+
+/** Where "end of file" errors point: just after the last token that is not a line break. */
+function lastTokenEnd(tokens: readonly IToken[]): number {
+  for (let i = tokens.length - 1; i >= 0; i--) if (tokens[i].tokenType !== Newline) return tokenEnd(tokens[i]);
+  return 0;
+}
