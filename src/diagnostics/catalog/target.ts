@@ -2,4 +2,54 @@ import type { StageCatalog } from './types.js';
 
 /** target diagnostics: codes IB5xxx. Codes are stable: never renumber or reuse one. */
 export const targetMessages = {
+  onnxOpsetTooLow: {
+    code: 'IB5001',
+    severity: 'error',
+    template: 'ONNX opset {opset} is too old: ibc writes opsets {min} to {max}',
+  },
+  onnxOpsetTooHigh: {
+    code: 'IB5002',
+    severity: 'error',
+    template: 'ONNX opset {opset} is newer than the bundled onnxruntime {runtime} supports: ibc writes opsets {min} to {max}',
+  },
+  onnxOpNotExpressible: {
+    code: 'IB5003',
+    severity: 'error',
+    template: "layer '{node}' ({op}) needs the ONNX operator(s) {onnxOps}, which opset {opset} does not have; use --opset {needed} or newer",
+  },
+  weightsMissingParam: {
+    code: 'IB5004',
+    severity: 'error',
+    template: "the weights have no parameter '{name}' that the model needs",
+  },
+  weightsShapeMismatch: {
+    code: 'IB5005',
+    severity: 'error',
+    template: "parameter '{name}' has {got} values in the weights but the model needs {want} (shape {shape})",
+  },
+  weightsSpecMismatch: {
+    code: 'IB5006',
+    severity: 'error',
+    template: "the run in '{dir}' was trained from a different spec: its spec hash is {runHash}, this spec's is {specHash}",
+  },
+  weightsRunMissing: {
+    code: 'IB5007',
+    severity: 'error',
+    template: "'{dir}' is not a training run directory: {missing} is missing",
+  },
+  outputWriteFailed: {
+    code: 'IB5008',
+    severity: 'error',
+    template: "cannot write '{path}': {reason}",
+  },
+  verifyMismatch: {
+    code: 'IB5009',
+    severity: 'error',
+    template: 'the ONNX model disagrees with the TF.js model: {output} max abs error {error} at batch {batch} exceeds {tolerance}',
+  },
+  onnxLayoutUnsupported: {
+    code: 'IB5010',
+    severity: 'error',
+    template: "layout '{layout}' is not one of nhwc, nchw",
+  },
 } as const satisfies StageCatalog;
