@@ -1,0 +1,90 @@
+/**
+ * Atomic file replacement: the bytes go to `<path>.tmp-<pid>`, are flushed to
+ * disk (fsync), and the temporary file is renamed over `path`. A reader sees
+ * either the old file or the whole new one, never a partial write; a failure
+ * part-way removes the temporary file and leaves `path` as it was.
+ *
+ * The file operations come in as a plain object so that tests can make a
+ * write fail half-way.
+ */
+import * as fs from 'node:fs';
+import { dirname } from 'node:path';
+import { runError, reasonOf } from '../data/fail.js';
+
+export interface AtomicWriteIo {
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, data: Uint8Array): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+}
+
+export const nodeAtomicWriteIo: AtomicWriteIo = {
+  openSync: (path, flags) => fs.openSync(path, flags),
+  writeSync: (fd, data) => fs.writeSync(fd, data),
+  fsyncSync: (fd) => fs.fsyncSync(fd),
+  closeSync: (fd) => fs.closeSync(fd),
+  renameSync: (from, to) => fs.renameSync(from, to),
+  unlinkSync: (path) => fs.unlinkSync(path),
+};
+
+export function temporaryPath(path: string): string {
+  return `${path}.tmp-${process.pid}`;
+}
+
+function writeAll(io: AtomicWriteIo, fd: number, chunk: Uint8Array): void {
+  let done = 0;
+  while (done < chunk.length) {
+    const n = io.writeSync(fd, done === 0 ? chunk : chunk.subarray(done));
+    if (!(n > 0)) throw new Error(`write made no progress (${n} bytes)`);
+    done += n;
+  }
+}
+
+/** Best effort: makes the rename itself durable. Some file systems refuse fsync on a directory. */
+function syncFolder(path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dirname(path), 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // not fatal: the data is already flushed; only the rename's durability is at stake
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Writes `chunks` in order to `path` atomically. Failures become a RunError (`checkpointWriteFailed`) naming `path`. */
+export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>, io: AtomicWriteIo = nodeAtomicWriteIo): void {
+  const tmp = temporaryPath(path);
+  let fd: number | undefined;
+  try {
+    fd = io.openSync(tmp, 'w');
+    for (const chunk of chunks) writeAll(io, fd, chunk);
+    io.fsyncSync(fd);
+    io.closeSync(fd);
+    fd = undefined;
+    io.renameSync(tmp, path);
+  } catch (error) {
+    if (fd !== undefined) {
+      try {
+        io.closeSync(fd);
+      } catch {
+        // already failing; the original error is the one to report
+      }
+    }
+    try {
+      io.unlinkSync(tmp);
+    } catch {
+      // the temporary file may never have been created
+    }
+    throw runError('checkpointWriteFailed', { path, reason: reasonOf(error) });
+  }
+  if (io === nodeAtomicWriteIo) syncFolder(path);
+}
+
+/** Convenience: atomically writes a string as UTF-8. */
+export function writeTextAtomic(path: string, text: string, io: AtomicWriteIo = nodeAtomicWriteIo): void {
+  writeFileAtomic(path, [new TextEncoder().encode(text)], io);
+}
