@@ -42,11 +42,18 @@ export interface AstContext {
   readonly diagnostics: Diagnostic[];
 }
 
-/** Builds the visitor class for a parser instance (Chevrotain derives the base class from the grammar). */
-export function createAstBuilder(parser: SpecParser) {
+export interface AstBuilder {
+  buildFile(cst: CstNode, comments: readonly IToken[]): SpecFile;
+}
+
+/**
+ * Builds the visitor for a parser instance (Chevrotain derives the visitor's
+ * base class from the grammar); the result makes one builder per parse.
+ */
+export function createAstBuilder(parser: SpecParser): (context: AstContext) => AstBuilder {
   const BaseVisitor = parser.getBaseCstVisitorConstructor();
 
-  class AstBuilder extends BaseVisitor {
+  class CstToAst extends BaseVisitor implements AstBuilder {
     constructor(private readonly context: AstContext) {
       super();
       this.validateVisitor();
@@ -222,5 +229,5 @@ export function createAstBuilder(parser: SpecParser) {
     }
   }
 
-  return AstBuilder;
+  return (context) => new CstToAst(context);
 }

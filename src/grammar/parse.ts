@@ -20,7 +20,7 @@ export const MAX_SYNTAX_ERRORS = 100;
 
 // One parser instance, reset by each parse (building one runs Chevrotain's grammar analysis).
 const parser = new SpecParser();
-const AstBuilder = createAstBuilder(parser);
+const newAstBuilder = createAstBuilder(parser);
 
 /** The text a spec's bytes decode to (with U+FFFD for bad bytes), for showing code frames. */
 export function specSourceText(source: string | Uint8Array): string {
@@ -83,7 +83,7 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
     diagnostics.push(d);
   }
 
-  const builder = new AstBuilder({ lines, diagnostics });
+  const builder = newAstBuilder({ lines, diagnostics });
   const comments = (lexed.groups.comments ?? []) as IToken[];
   const value = builder.buildFile(cst, comments);
   return { value, diagnostics: finish(diagnostics) };

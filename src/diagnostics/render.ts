@@ -1,0 +1,177 @@
+/**
+ * Diagnostics for people (code frames with carets, rustc/TypeScript style)
+ * and for programs (a flat JSON record per diagnostic).
+ *
+ *   model.ibspec:3:18: error IB1201: expected a value after '=' but found end of line
+ *     3 |   conv 32 kernel=
+ *       |                  ^
+ *     help: did you mean 'kernel'?
+ *     note: model.ibspec:2:3: the option 'x' is here
+ *
+ *   1 error
+ */
+import type { Diagnostic, Severity, Span } from './diagnostic.js';
+
+export interface RenderOptions {
+  /** ANSI colours (for a terminal). Default false. */
+  readonly color?: boolean;
+}
+
+/** The JSON form of a diagnostic. Lines and columns are 1-based; a diagnostic without a source span has file "", line 0 and column 0. */
+export interface JsonDiagnostic {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+  readonly severity: Severity;
+  readonly code: string;
+  readonly message: string;
+  readonly suggestion?: string;
+}
+
+export function diagnosticsToJson(diagnostics: readonly Diagnostic[]): JsonDiagnostic[] {
+  return diagnostics.map((d) => ({
+    file: d.span?.file ?? '',
+    line: d.span?.start.line ?? 0,
+    column: d.span?.start.column ?? 0,
+    endLine: d.span?.end.line ?? 0,
+    endColumn: d.span?.end.column ?? 0,
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+    ...(d.suggestion !== undefined ? { suggestion: d.suggestion } : {}),
+  }));
+}
+
+const TAB_WIDTH = 4;
+/** Lines longer than this (in display columns) are shown as a window around the span. */
+const MAX_LINE_WIDTH = 120;
+/** Spans over more lines than this show only their first and last two lines. */
+const MAX_SPAN_LINES = 6;
+
+interface Style {
+  severity(severity: Severity, text: string): string;
+  gutter(text: string): string;
+  bold(text: string): string;
+}
+
+const plain: Style = { severity: (_s, t) => t, gutter: (t) => t, bold: (t) => t };
+const SEVERITY_COLOR: Readonly<Record<Severity, string>> = { error: '31', warning: '33', info: '36' };
+const ansi: Style = {
+  severity: (s, t) => `\u001b[1;${SEVERITY_COLOR[s]}m${t}\u001b[0m`,
+  gutter: (t) => `\u001b[34m${t}\u001b[0m`,
+  bold: (t) => `\u001b[1m${t}\u001b[0m`,
+};
+
+export function renderDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  sources: ReadonlyMap<string, string>,
+  options: RenderOptions = {},
+): string {
+  if (diagnostics.length === 0) return '';
+  const style = options.color ? ansi : plain;
+  const blocks = diagnostics.map((d) => renderOne(d, sources, style));
+  return `${blocks.join('\n')}\n${summary(diagnostics)}\n`;
+}
+
+export function summary(diagnostics: readonly Diagnostic[]): string {
+  const count = (s: Severity) => diagnostics.filter((d) => d.severity === s).length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  const errors = count('error');
+  const warnings = count('warning');
+  const infos = count('info');
+  if (errors > 0 || (warnings === 0 && infos === 0)) parts.push(plural(errors, 'error'));
+  if (warnings > 0) parts.push(plural(warnings, 'warning'));
+  if (infos > 0) parts.push(plural(infos, 'note'));
+  return parts.join(', ');
+}
+
+function location(span: Span | undefined): string {
+  return span ? `${span.file}:${span.start.line}:${span.start.column}: ` : '';
+}
+
+function renderOne(d: Diagnostic, sources: ReadonlyMap<string, string>, style: Style): string {
+  const lines: string[] = [];
+  const label = d.severity === 'info' ? 'note' : d.severity;
+  lines.push(`${style.bold(location(d.span))}${style.severity(d.severity, `${label} ${d.code}`)}: ${style.bold(d.message)}`);
+  const source = d.span ? sources.get(d.span.file) : undefined;
+  const frame = d.span && source !== undefined ? codeFrame(d.span, source, d.severity, style) : [];
+  lines.push(...frame);
+  if (d.suggestion !== undefined) lines.push(`  ${style.bold('help')}: did you mean '${d.suggestion}'?`);
+  for (const r of d.related ?? []) lines.push(`  ${style.bold('note')}: ${location(r.span)}${r.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Display text of a line (tabs expanded) and the display column where each code point starts. */
+function layoutLine(text: string): { display: string; columns: number[] } {
+  const chars = Array.from(text);
+  const columns: number[] = [];
+  let display = '';
+  for (const c of chars) {
+    columns.push(display.length);
+    display += c === '\t' ? ' '.repeat(TAB_WIDTH) : c;
+  }
+  columns.push(display.length);
+  return { display, columns };
+}
+
+function splitLines(source: string): string[] {
+  return source.split('\n').map((l) => l.replace(/\r$/, ''));
+}
+
+interface FrameLine {
+  readonly number: number;
+  readonly text: string;
+  /** Display columns [from, to) to underline, if any. */
+  readonly underline?: readonly [number, number];
+}
+
+export function codeFrame(span: Span, source: string, severity: Severity, style: Style = plain): string[] {
+  const all = splitLines(source);
+  const startLine = Math.min(Math.max(1, span.start.line), all.length);
+  // a span that ends at column 1 of a later line ends, visibly, at the end of the line before
+  let endLine = Math.min(Math.max(startLine, span.end.line), all.length);
+  let endColumn = span.end.line > all.length ? Infinity : span.end.column;
+  if (endLine > startLine && endColumn <= 1) {
+    endLine -= 1;
+    endColumn = Infinity;
+  }
+  const frame: FrameLine[] = [];
+  for (let n = startLine; n <= endLine; n++) {
+    const { display, columns } = layoutLine(all[n - 1] ?? '');
+    const colAt = (column: number) => columns[Math.min(Math.max(column - 1, 0), columns.length - 1)] + Math.max(0, column - columns.length);
+    const from = n === startLine ? colAt(span.start.column) : display.length - display.trimStart().length;
+    let to = n === endLine && Number.isFinite(endColumn) ? colAt(endColumn) : display.length;
+    if (to <= from) to = from + 1;
+    frame.push({ number: n, text: display, underline: [from, to] });
+  }
+  const shown: (FrameLine | undefined)[] =
+    frame.length > MAX_SPAN_LINES ? [frame[0], frame[1], undefined, frame[frame.length - 2], frame[frame.length - 1]] : frame;
+  const width = String(endLine).length;
+  const gutter = (label: string) => style.gutter(`${label.padStart(width + 2)} |`);
+  const out: string[] = [];
+  for (const line of shown) {
+    if (!line) {
+      out.push(style.gutter(`${' '.repeat(width + 2)} ...`));
+      continue;
+    }
+    const [text, underline] = windowed(line.text, line.underline ?? [0, 0]);
+    out.push(`${gutter(String(line.number))}${text.length > 0 ? ` ${text}` : ''}`);
+    out.push(`${gutter('')} ${' '.repeat(underline[0])}${style.severity(severity, '^'.repeat(underline[1] - underline[0]))}`);
+  }
+  return out;
+}
+
+/** Cuts a very long line to a window around the underline, marking the cuts with '…'. */
+function windowed(text: string, underline: readonly [number, number]): [string, [number, number]] {
+  if (text.length <= MAX_LINE_WIDTH) return [text, [underline[0], underline[1]]];
+  const start = Math.max(0, underline[0] - 40);
+  const end = Math.min(text.length, start + MAX_LINE_WIDTH);
+  const prefix = start > 0 ? '…' : '';
+  const suffix = end < text.length ? '…' : '';
+  const from = underline[0] - start + prefix.length;
+  const to = Math.min(underline[1] - start, end - start + 1) + prefix.length;
+  return [`${prefix}${text.slice(start, end)}${suffix}`, [from, Math.max(from + 1, to)]];
+}
