@@ -1,6 +1,7 @@
 /** The single registration list of CLI commands, in help order. Each command lives in its own module. */
 import type { Command } from '../command.js';
+import { fmtCommand } from './fmt.js';
 
 export function commandTable(): readonly Command[] {
-  return [];
+  return [fmtCommand];
 }
