@@ -19,6 +19,8 @@ export class OnnxGraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxTensor[] = [];
   private readonly taken = new Set<string>();
+  /** Names kept for graph inputs/outputs: nothing derived takes them; each can be claimed once as an exact output. */
+  private readonly reserved = new Set<string>();
 
   constructor(readonly opset: number) {}
 
@@ -30,10 +32,11 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  /** Reserves a name given from outside (the graph input), so nothing else takes it. */
+  /** Reserves a graph input/output name so that no derived name takes it. */
   reserve(name: string): void {
     if (this.taken.has(name)) throw new Error(`onnx export bug: name '${name}' reserved twice`);
     this.taken.add(name);
+    this.reserved.add(name);
   }
 
   /** Adds one node and returns its (single) output value name. */
@@ -41,7 +44,8 @@ export class OnnxGraphBuilder {
     const nodeName = this.fresh(options.name);
     let output = nodeName;
     if (options.output !== undefined && options.output !== nodeName) {
-      if (this.taken.has(options.output)) throw new Error(`onnx export bug: output name '${options.output}' is taken`);
+      if (this.reserved.has(options.output)) this.reserved.delete(options.output);
+      else if (this.taken.has(options.output)) throw new Error(`onnx export bug: output name '${options.output}' is taken`);
       this.taken.add(options.output);
       output = options.output;
     }

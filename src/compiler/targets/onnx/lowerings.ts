@@ -254,15 +254,19 @@ export const onnxLowerings: { readonly [O in Op]: OnnxLowering<O> } = {
     const [h, w] = shapeOf(ctx, 0) as [number, number, number];
     const [oh, ow] = node.attrs.size;
     if (resizeIsExact(h, oh) && resizeIsExact(w, ow)) {
-      const scales = ctx.g.floatInitializer(`${node.id}/scales`, [4], new Float32Array([1, 1, oh / h, ow / w]));
-      return ctx.g.node('Resize', [input(ctx, 0), '', scales], {
-        name: node.id,
-        attrs: {
-          mode: { string: 'nearest' },
-          coordinate_transformation_mode: { string: 'asymmetric' },
-          nearest_mode: { string: 'floor' },
-        },
-      });
+      // Output sizes, not scales: float scales can round the output size down (6 * float(5/6) < 5).
+      const attrs = {
+        mode: { string: 'nearest' },
+        coordinate_transformation_mode: { string: 'asymmetric' },
+        nearest_mode: { string: 'floor' },
+      } as const;
+      // Sizes for every axis ([N, C] from the input's Shape, then [oh, ow]). Opset 18's `axes`
+      // attribute would avoid the Shape, but onnxruntime 1.30's transpose optimizer mis-rewrites
+      // an axes-Resize behind the NCHW transpose ("sizes has 0 elements"), so it is not used.
+      const shape = ctx.g.node('Shape', [input(ctx, 0)], { name: `${node.id}/shape` });
+      const batchChannels = sliceAxis(ctx, shape, 0, 0, 2, `${node.id}/batch_channels`);
+      const sizes = ctx.g.node('Concat', [batchChannels, ctx.g.int64Initializer(`${node.id}/spatial`, [oh, ow])], { name: `${node.id}/sizes`, attrs: { axis: { int: 0 } } });
+      return ctx.g.node('Resize', [input(ctx, 0), '', '', sizes], { name: node.id, attrs });
     }
     // Float scales would floor some pixels one short: gather the exact rows and columns instead.
     const rows = h === oh ? input(ctx, 0) : ctx.g.node('Gather', [input(ctx, 0), ctx.g.int64Initializer(`${node.id}/row_index`, nearestIndices(h, oh))], { name: `${node.id}/rows`, attrs: { axis: { int: 2 } } });

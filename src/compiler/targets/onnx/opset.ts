@@ -52,7 +52,7 @@ export const ONNX_OP_SINCE = {
   MaxPool: 12,
   Mul: 13,
   ReduceMean: 13,
-  Relu: 14,
+  Relu: 6,
   Reshape: 13,
   Resize: 13, // roi optional, nearest_mode floor
   Shape: 13,
@@ -89,7 +89,7 @@ export const OP_CAPABILITIES = {
   Slice: { emits: ['Slice'], notes: 'along the channel axis' },
   Sample: { emits: [], notes: 'deterministic mean: the mean input, no node' },
   Quantize: { emits: ['Reshape', 'Sub', 'Abs', 'ArgMin', 'Gather', 'Shape'], notes: 'nearest anchor: ArgMin over |a - anchors| on [N*h*w, 1] vs [Q], then Gather; ties go to the first anchor' },
-  ResizeNearest: { emits: ['Resize', 'Gather'], notes: 'Resize (mode nearest, coordinate_transformation_mode asymmetric, nearest_mode floor: src = floor(dst * in / out)) where float32 scales reproduce those indices exactly; else Gather of the exact rows and columns' },
+  ResizeNearest: { emits: ['Resize', 'Gather', 'Shape', 'Slice', 'Concat'], notes: 'Resize with output sizes [N, C, oh, ow] (N, C from Shape) (mode nearest, coordinate_transformation_mode asymmetric, nearest_mode floor: src = floor(dst * in / out)) where float32 scales reproduce those indices exactly; else Gather of the exact rows and columns' },
   Modulate: { emits: ['Mul', 'Add'], notes: 'f + f * a, a broadcast over channels' },
   SampleMean: { emits: [], notes: 'deterministic mean: identity, no node' },
 } as const satisfies Record<Op, OpCapability>;
