@@ -236,6 +236,34 @@ function lowerAdaptiveAvgPool(node: IrNode<'AdaptiveAvgPool'>, [x]: readonly tf.
   return tf.transpose(tf.reshape(pooled, [b, oh, c, ow]), [0, 1, 3, 2]);
 }
 
+function padSpatial(x: tf.Tensor, p: Pads, value: number): tf.Tensor {
+  if (p.top === 0 && p.bottom === 0 && p.left === 0 && p.right === 0) return x;
+  return tf.pad(x, [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]], value);
+}
+
+// Pools pad explicitly and then run 'valid' windows: backends disagree on padded
+// pooling (TF.js CPU's AvgPoolGrad ignores the excluded cells), 'valid' they all agree on.
+function lowerMaxPool(node: IrNode<'MaxPool'>, [x]: readonly tf.Tensor[]): tf.Tensor {
+  const { size, stride, pads } = node.attrs;
+  return tf.maxPool(padSpatial(x!, pads, -Infinity) as tf.Tensor4D, [size[0], size[1]], [stride[0], stride[1]], 'valid');
+}
+
+/** Average over the window's cells inside the input (padded cells are not counted, TF semantics). */
+function lowerAvgPool(node: IrNode<'AvgPool'>, [x]: readonly tf.Tensor[]): tf.Tensor {
+  const { size, stride, pads } = node.attrs;
+  const pooled = tf.avgPool(padSpatial(x!, pads, 0) as tf.Tensor4D, [size[0], size[1]], [stride[0], stride[1]], 'valid');
+  if (pads.top === 0 && pads.bottom === 0 && pads.left === 0 && pads.right === 0) return pooled;
+  const [, oh, ow] = pooled.shape;
+  const [, h, w] = x!.shape as [number, number, number, number];
+  const scale = new Float32Array(oh * ow);
+  const covered = (start: number, extent: number, k: number): number => Math.min(start + k, extent) - Math.max(start, 0);
+  for (let i = 0; i < oh; i++) {
+    const rows = covered(i * stride[0] - pads.top, h, size[0]);
+    for (let j = 0; j < ow; j++) scale[i * ow + j] = (size[0] * size[1]) / (rows * covered(j * stride[1] - pads.left, w, size[1]));
+  }
+  return tf.mul(pooled, tf.tensor4d(scale, [1, oh, ow, 1]));
+}
+
 /** The table. A missing op fails type-checking. */
 export const lowerings: { readonly [O in Op]: Lowering<O> } = {
   Input: (_node, _inputs, ctx) => ctx.input,
@@ -243,11 +271,8 @@ export const lowerings: { readonly [O in Op]: Lowering<O> } = {
   BatchNorm: lowerBatchNorm,
   Activation: lowerActivation,
   ShiftedSoftplus: (node, [x]) => stableSoftplus(node.attrs.shift === 0 ? x! : tf.add(x!, node.attrs.shift)),
-  MaxPool: (node, [x]) =>
-    tf.maxPool(x as tf.Tensor4D, [node.attrs.size[0], node.attrs.size[1]], [node.attrs.stride[0], node.attrs.stride[1]], explicitPads(node.attrs.pads)),
-  // TF.js excludes padded cells from the average, which is the IR's definition.
-  AvgPool: (node, [x]) =>
-    tf.avgPool(x as tf.Tensor4D, [node.attrs.size[0], node.attrs.size[1]], [node.attrs.stride[0], node.attrs.stride[1]], explicitPads(node.attrs.pads)),
+  MaxPool: lowerMaxPool,
+  AvgPool: lowerAvgPool,
   GlobalAvgPool: (_node, [x]) => tf.mean(x!, [1, 2]),
   AdaptiveAvgPool: lowerAdaptiveAvgPool,
   Dropout: lowerDropout,

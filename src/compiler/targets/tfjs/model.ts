@@ -42,6 +42,7 @@ import type { ModelIR, ParamSpec } from '../../ir/ir.js';
 import type { Random } from '../../../runtime/random.js';
 import { runGraph } from './executor.js';
 import { computeLoss, type LossTerms } from './losses.js';
+import { registerTfjsGradients } from './gradients.js';
 
 export type { LossTerms } from './losses.js';
 
@@ -105,6 +106,7 @@ export class TfjsModel {
 
   constructor(ir: ModelIR, params: ReadonlyMap<string, Float32Array>) {
     this.ir = ir;
+    registerTfjsGradients();
     for (const spec of ir.params) {
       const data = params.get(spec.name);
       if (data === undefined) throw new Error(`no value for parameter '${spec.name}'`);
