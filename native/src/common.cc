@@ -1,0 +1,104 @@
+#include "common.h"
+
+#include <omp.h>
+
+namespace ibc {
+
+dnnl::engine& Engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& Stream() {
+  static dnnl::stream stream(Engine());
+  return stream;
+}
+
+bool GetF32(const Napi::CallbackInfo& info, size_t index, F32* out, bool optional) {
+  if (index >= info.Length()) return optional;
+  Napi::Value v = info[index];
+  if (optional && (v.IsNull() || v.IsUndefined())) return true;
+  if (!v.IsTypedArray()) return false;
+  Napi::TypedArray t = v.As<Napi::TypedArray>();
+  if (t.TypedArrayType() != napi_float32_array) return false;
+  Napi::Float32Array f = v.As<Napi::Float32Array>();
+  out->data = f.Data();
+  out->length = f.ElementLength();
+  return true;
+}
+
+bool GetI32(const Napi::CallbackInfo& info, size_t index, std::vector<int64_t>* out) {
+  if (index >= info.Length()) return false;
+  Napi::Value v = info[index];
+  if (!v.IsTypedArray()) return false;
+  Napi::TypedArray t = v.As<Napi::TypedArray>();
+  if (t.TypedArrayType() != napi_int32_array) return false;
+  Napi::Int32Array a = v.As<Napi::Int32Array>();
+  out->assign(a.Data(), a.Data() + a.ElementLength());
+  return true;
+}
+
+bool GetNumber(const Napi::CallbackInfo& info, size_t index, double* out) {
+  if (index >= info.Length() || !info[index].IsNumber()) return false;
+  *out = info[index].As<Napi::Number>().DoubleValue();
+  return true;
+}
+
+Napi::Value Result(const Napi::CallbackInfo& info, int32_t status) {
+  return Napi::Number::New(info.Env(), status);
+}
+
+bool AppendActivation(dnnl::post_ops* ops, int32_t activation, float alpha) {
+  switch (activation) {
+    case kLinear: return true;
+    case kRelu: ops->append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f); return true;
+    case kRelu6: ops->append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f); return true;
+    case kElu: ops->append_eltwise(1.f, dnnl::algorithm::eltwise_elu, 1.f, 0.f); return true;
+    case kLeakyRelu: ops->append_eltwise(1.f, dnnl::algorithm::eltwise_relu, alpha, 0.f); return true;
+    case kSigmoid: ops->append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f); return true;
+    default: return false;
+  }
+}
+
+std::string Key(const char* name, const std::vector<int64_t>& ints) {
+  std::string key(name);
+  for (int64_t v : ints) {
+    key.push_back(':');
+    key += std::to_string(v);
+  }
+  return key;
+}
+
+bool ConvGeometry::Parse(const std::vector<int64_t>& p, ConvGeometry* g) {
+  if (p.size() != 17) return false;
+  *g = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16]};
+  for (size_t i = 0; i < 13; ++i) if (p[i] <= 0) return false;
+  return true;
+}
+
+// oneDNN wants the right/bottom padding that makes its own output-size formula
+// give exactly outH/outW; TF's 'valid' and some explicit paddings leave a
+// remainder that TF drops, which here becomes a smaller (possibly negative) pad.
+dnnl::memory::dims ConvGeometry::PadR() const {
+  int64_t effH = (kH - 1) * dH + 1, effW = (kW - 1) * dW + 1;
+  return {(outH - 1) * sH + effH - inH - pT, (outW - 1) * sW + effW - inW - pL};
+}
+
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+dnnl::memory::desc ConvGeometry::Src() const { return {{n, inC, inH, inW}, dt::f32, tag::nhwc}; }
+dnnl::memory::desc ConvGeometry::Weights() const { return {{outC, inC, kH, kW}, dt::f32, tag::hwio}; }
+dnnl::memory::desc ConvGeometry::Dst() const { return {{n, outC, outH, outW}, dt::f32, tag::nhwc}; }
+
+int32_t Guard(const std::function<int32_t()>& body) {
+  try {
+    return body();
+  } catch (const dnnl::error&) {
+    return kDnnlError;
+  } catch (...) {
+    return kDnnlError;
+  }
+}
+
+}  // namespace ibc

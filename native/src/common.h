@@ -1,0 +1,99 @@
+// Shared helpers for the ibc native kernels: status codes, argument access,
+// the oneDNN engine/stream and a primitive cache keyed by shape.
+//
+// The boundary with JavaScript passes only typed arrays and numbers. Every
+// kernel returns a status code (kOk or an error); nothing throws into JS.
+#pragma once
+
+#include <napi.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ibc {
+
+enum Status : int32_t {
+  kOk = 0,
+  kBadArguments = 1,
+  kDnnlError = 2,
+  kUnsupported = 3,
+};
+
+// Fused activations shared by conv and matmul (same numbering as the TS side).
+enum Activation : int32_t {
+  kLinear = 0,
+  kRelu = 1,
+  kRelu6 = 2,
+  kElu = 3,
+  kLeakyRelu = 4,
+  kSigmoid = 5,
+};
+
+dnnl::engine& Engine();
+dnnl::stream& Stream();
+
+// A view of a Float32Array argument; null data when the argument is null/undefined.
+struct F32 {
+  float* data = nullptr;
+  size_t length = 0;
+};
+
+bool GetF32(const Napi::CallbackInfo& info, size_t index, F32* out, bool optional = false);
+bool GetI32(const Napi::CallbackInfo& info, size_t index, std::vector<int64_t>* out);
+bool GetNumber(const Napi::CallbackInfo& info, size_t index, double* out);
+Napi::Value Result(const Napi::CallbackInfo& info, int32_t status);
+
+// Appends an eltwise post-op for a fused activation; false if unsupported.
+bool AppendActivation(dnnl::post_ops* ops, int32_t activation, float alpha);
+
+// A cache of prepared primitives, keyed by a string built from kernel name and
+// every integer that determines the primitive. Creating a oneDNN primitive
+// costs far more than running a small one, so each shape is prepared once.
+template <typename Entry>
+class PrimitiveCache {
+ public:
+  std::shared_ptr<Entry> Get(const std::string& key, const std::function<std::shared_ptr<Entry>()>& make) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) return it->second;
+    std::shared_ptr<Entry> entry = make();
+    if (entries_.size() > 512) entries_.clear();
+    entries_[key] = entry;
+    return entry;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Entry>> entries_;
+};
+
+std::string Key(const char* name, const std::vector<int64_t>& ints);
+
+// Convolution geometry, packed by the TS adapter in this order (17 integers):
+// n, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH,
+// dilationW, padTop, padLeft, padBottom, padRight.
+struct ConvGeometry {
+  int64_t n, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, dH, dW, pT, pL, pB, pR;
+  static bool Parse(const std::vector<int64_t>& p, ConvGeometry* g);
+  dnnl::memory::desc Src() const;
+  dnnl::memory::desc Weights() const;
+  dnnl::memory::desc Dst() const;
+  dnnl::memory::dims Strides() const { return {sH, sW}; }
+  dnnl::memory::dims Dilates() const { return {dH - 1, dW - 1}; }
+  dnnl::memory::dims PadL() const { return {pT, pL}; }
+  dnnl::memory::dims PadR() const;
+  int64_t SrcSize() const { return n * inH * inW * inC; }
+  int64_t WeightsSize() const { return kH * kW * inC * outC; }
+  int64_t DstSize() const { return n * outH * outW * outC; }
+};
+
+// Runs a function, turning oneDNN exceptions into a status code.
+int32_t Guard(const std::function<int32_t()>& body);
+
+}  // namespace ibc

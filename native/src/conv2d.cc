@@ -1,0 +1,70 @@
+// Conv2D and FusedConv2D forward (bias and activation fused as oneDNN post-ops),
+// reading NHWC activations and HWIO filters in place.
+#include "common.h"
+
+namespace ibc {
+namespace {
+
+struct ConvForward {
+  dnnl::convolution_forward primitive;
+  dnnl::convolution_forward::primitive_desc pd;
+};
+
+PrimitiveCache<ConvForward>& Cache() {
+  static PrimitiveCache<ConvForward> cache;
+  return cache;
+}
+
+}  // namespace
+
+// conv2d(x, filter, bias|null, out, geometry:Int32Array, activation, alpha) -> status
+Napi::Value Conv2D(const Napi::CallbackInfo& info) {
+  F32 x, w, bias, y;
+  std::vector<int64_t> p;
+  double activation = 0, alpha = 0;
+  ConvGeometry g;
+  if (!GetF32(info, 0, &x) || !GetF32(info, 1, &w) || !GetF32(info, 2, &bias, true) || !GetF32(info, 3, &y) ||
+      !GetI32(info, 4, &p) || !GetNumber(info, 5, &activation) || !GetNumber(info, 6, &alpha) ||
+      !ConvGeometry::Parse(p, &g)) {
+    return Result(info, kBadArguments);
+  }
+  if ((int64_t)x.length != g.SrcSize() || (int64_t)w.length != g.WeightsSize() || (int64_t)y.length != g.DstSize() ||
+      (bias.data && (int64_t)bias.length != g.outC)) {
+    return Result(info, kBadArguments);
+  }
+  return Result(info, Guard([&]() -> int32_t {
+    std::vector<int64_t> keyInts(p);
+    keyInts.push_back(bias.data ? 1 : 0);
+    keyInts.push_back((int64_t)activation);
+    keyInts.push_back((int64_t)(alpha * 1e6));
+    auto entry = Cache().Get(Key("conv_fwd", keyInts), [&]() {
+      dnnl::memory::desc biasMd = bias.data ? dnnl::memory::desc({g.outC}, dnnl::memory::data_type::f32,
+                                                                   dnnl::memory::format_tag::x)
+                                            : dnnl::memory::desc();
+      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                        g.Src(), g.Weights(), biasMd, g.Dst(), g.Strides(), g.Dilates(), g.PadL(),
+                                        g.PadR());
+      dnnl::post_ops ops;
+      dnnl::primitive_attr attr;
+      if (!AppendActivation(&ops, (int32_t)activation, (float)alpha)) throw dnnl::error(dnnl_invalid_arguments, "act");
+      attr.set_post_ops(ops);
+      auto e = std::make_shared<ConvForward>();
+      e->pd = dnnl::convolution_forward::primitive_desc(d, attr, Engine());
+      e->primitive = dnnl::convolution_forward(e->pd);
+      return e;
+    });
+    dnnl::memory src(g.Src(), Engine(), x.data);
+    dnnl::memory wei(g.Weights(), Engine(), w.data);
+    dnnl::memory dst(g.Dst(), Engine(), y.data);
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
+    if (bias.data) {
+      args[DNNL_ARG_BIAS] = dnnl::memory({{g.outC}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::x},
+                                         Engine(), bias.data);
+    }
+    entry->primitive.execute(Stream(), args);
+    Stream().wait();
+    return kOk;
+  }));
+}
+
+}  // namespace ibc

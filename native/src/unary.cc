@@ -1,0 +1,80 @@
+// Elementwise unary ops (activations and the math the gradients use).
+#include <cmath>
+
+#include "common.h"
+
+namespace ibc {
+
+namespace {
+
+enum class UnaryOp : int32_t {
+  kRelu = 0,
+  kRelu6 = 1,
+  kSigmoid = 2,
+  kTanh = 3,
+  kExp = 4,
+  kLog = 5,
+  kSqrt = 6,
+  kRsqrt = 7,
+  kSquare = 8,
+  kNeg = 9,
+  kAbs = 10,
+  kStep = 11,
+  kElu = 12,
+  kSoftplus = 13,
+  kLeakyRelu = 14,
+  kReciprocal = 15,
+};
+
+template <typename F>
+void Run(const float* x, float* y, int64_t n, F f) {
+#pragma omp parallel for schedule(static) if (n > 32768)
+  for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+}
+
+// TF.js's softplus: exact for moderate x, x itself above ~15.9 and exp(x) below ~-15.9.
+float Softplus(float x) {
+  const float epsilon = 1.1920928955078125e-7f;
+  const float threshold = std::log(epsilon) + 2.0f;
+  if (x > -threshold) return x;
+  if (x < threshold) return std::exp(x);
+  return std::log1p(std::exp(x));
+}
+
+}  // namespace
+
+// unary(op, x, out, alpha) -> status
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  double opD = 0, alphaD = 0;
+  F32 x, y;
+  if (!GetNumber(info, 0, &opD) || !GetF32(info, 1, &x) || !GetF32(info, 2, &y) || !GetNumber(info, 3, &alphaD) ||
+      x.length != y.length) {
+    return Result(info, kBadArguments);
+  }
+  const float alpha = (float)alphaD;
+  const float* xs = x.data;
+  float* ys = y.data;
+  const int64_t n = (int64_t)x.length;
+  switch ((UnaryOp)(int32_t)opD) {
+    case UnaryOp::kRelu: Run(xs, ys, n, [](float v) { return v < 0.f ? 0.f : v; }); break;
+    case UnaryOp::kRelu6: Run(xs, ys, n, [](float v) { return v < 0.f ? 0.f : (v > 6.f ? 6.f : v); }); break;
+    case UnaryOp::kSigmoid: Run(xs, ys, n, [](float v) { return 1.f / (1.f + std::exp(-v)); }); break;
+    case UnaryOp::kTanh: Run(xs, ys, n, [](float v) { return std::tanh(v); }); break;
+    case UnaryOp::kExp: Run(xs, ys, n, [](float v) { return std::exp(v); }); break;
+    case UnaryOp::kLog: Run(xs, ys, n, [](float v) { return std::log(v); }); break;
+    case UnaryOp::kSqrt: Run(xs, ys, n, [](float v) { return std::sqrt(v); }); break;
+    case UnaryOp::kRsqrt: Run(xs, ys, n, [](float v) { return 1.f / std::sqrt(v); }); break;
+    case UnaryOp::kSquare: Run(xs, ys, n, [](float v) { return v * v; }); break;
+    case UnaryOp::kNeg: Run(xs, ys, n, [](float v) { return -v; }); break;
+    case UnaryOp::kAbs: Run(xs, ys, n, [](float v) { return std::fabs(v); }); break;
+    case UnaryOp::kStep: Run(xs, ys, n, [alpha](float v) { return std::isnan(v) ? NAN : (v > 0.f ? 1.f : alpha); }); break;
+    case UnaryOp::kElu: Run(xs, ys, n, [](float v) { return v >= 0.f ? v : std::expm1(v); }); break;
+    case UnaryOp::kSoftplus: Run(xs, ys, n, [](float v) { return Softplus(v); }); break;
+    case UnaryOp::kLeakyRelu: Run(xs, ys, n, [alpha](float v) { return v < 0.f ? alpha * v : v; }); break;
+    case UnaryOp::kReciprocal: Run(xs, ys, n, [](float v) { return 1.f / v; }); break;
+    default: return Result(info, kUnsupported);
+  }
+  return Result(info, kOk);
+}
+
+}  // namespace ibc

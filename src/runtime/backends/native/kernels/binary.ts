@@ -1,0 +1,74 @@
+import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { check, type NativeKernel } from '../backend.js';
+
+/** Op codes of native/src/binary.cc. */
+const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 } as const;
+const MAX_RANK = 6;
+
+/**
+ * The broadcast of a and b as [rank, dims..., stridesA..., stridesB...] with
+ * unit dimensions dropped and neighbours that both operands walk the same way merged.
+ */
+export function broadcastLayout(aShape: readonly number[], bShape: readonly number[], outShape: readonly number[]): Int32Array | undefined {
+  const rank = outShape.length;
+  const stridesOf = (shape: readonly number[]): number[] => {
+    const padded = [...new Array<number>(rank - shape.length).fill(1), ...shape];
+    const strides = new Array<number>(rank).fill(0);
+    let s = 1;
+    for (let d = rank - 1; d >= 0; d--) {
+      strides[d] = padded[d] === 1 ? 0 : s;
+      s *= padded[d];
+    }
+    return strides;
+  };
+  const sa = stridesOf(aShape), sb = stridesOf(bShape);
+  const dims: number[] = [], la: number[] = [], lb: number[] = [];
+  for (let d = 0; d < rank; d++) {
+    if (outShape[d] === 1) continue;
+    const last = dims.length - 1;
+    const merges = (prev: number, cur: number, size: number): boolean => (prev === 0 && cur === 0) || (prev !== 0 && cur !== 0 && prev === cur * size);
+    if (last >= 0 && merges(la[last], sa[d], outShape[d]) && merges(lb[last], sb[d], outShape[d])) {
+      dims[last] *= outShape[d];
+      la[last] = sa[d];
+      lb[last] = sb[d];
+    } else {
+      dims.push(outShape[d]);
+      la.push(sa[d]);
+      lb.push(sb[d]);
+    }
+  }
+  if (dims.length === 0) {
+    dims.push(1);
+    la.push(0);
+    lb.push(0);
+  }
+  if (dims.length > MAX_RANK) return undefined;
+  return Int32Array.from([dims.length, ...dims, ...la, ...lb]);
+}
+
+function binaryKernel(kernelName: keyof typeof OPS): NativeKernel {
+  const op = OPS[kernelName];
+  return {
+    kernelName,
+    run: ({ inputs, backend }): TensorInfo | undefined => {
+      const { a, b } = inputs;
+      if (!a || !b) return undefined;
+      const av = backend.f32(a), bv = backend.f32(b);
+      if (!av || !bv || av.length === 0 || bv.length === 0) return undefined;
+      const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      const layout = broadcastLayout(a.shape, b.shape, outShape);
+      if (!layout) return undefined;
+      const out = new Float32Array(util.sizeFromShape(outShape));
+      if (!check(kernelName, backend.addon.binary(op, av, bv, out, layout))) return undefined;
+      return backend.output(outShape, out);
+    },
+  };
+}
+
+export const add = binaryKernel('Add');
+export const sub = binaryKernel('Sub');
+export const multiply = binaryKernel('Multiply');
+export const realDiv = binaryKernel('RealDiv');
+export const maximum = binaryKernel('Maximum');
+export const minimum = binaryKernel('Minimum');
+export const squaredDifference = binaryKernel('SquaredDifference');

@@ -1,0 +1,31 @@
+import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { check, type NativeKernel } from '../backend.js';
+import { broadcastLayout } from './binary.js';
+
+/** Op codes of native/src/compare.cc. */
+const OPS = { Greater: 0, GreaterEqual: 1, Less: 2, LessEqual: 3, Equal: 4 } as const;
+
+function compareKernel(kernelName: keyof typeof OPS): NativeKernel {
+  const op = OPS[kernelName];
+  return {
+    kernelName,
+    run: ({ inputs, backend }): TensorInfo | undefined => {
+      const { a, b } = inputs;
+      if (!a || !b) return undefined;
+      const av = backend.f32(a), bv = backend.f32(b);
+      if (!av || !bv || av.length === 0 || bv.length === 0) return undefined;
+      const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      const layout = broadcastLayout(a.shape, b.shape, outShape);
+      if (!layout) return undefined;
+      const out = new Uint8Array(util.sizeFromShape(outShape));
+      if (!check(kernelName, backend.addon.compare(op, av, bv, out, layout))) return undefined;
+      return backend.makeTensorInfo([...outShape], 'bool', out);
+    },
+  };
+}
+
+export const greater = compareKernel('Greater');
+export const greaterEqual = compareKernel('GreaterEqual');
+export const less = compareKernel('Less');
+export const lessEqual = compareKernel('LessEqual');
+export const equal = compareKernel('Equal');
