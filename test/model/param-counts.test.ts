@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildModel } from '../../src/compiler/model/build-model.js';
+import { describeLayers } from '../../src/compiler/model/describe.js';
+import { verifyIR } from '../../src/compiler/ir/verify.js';
+import type { ModelIR } from '../../src/compiler/ir/ir.js';
+import { REFERENCE_ARCHITECTURES } from './reference-architectures.js';
+
+/** Computed independently with PyTorch by test/fixtures/param_counts.py. */
+const expected = JSON.parse(readFileSync(new URL('../fixtures/param-counts.json', import.meta.url), 'utf8')) as Record<string, { params: number; buffers: number }>;
+
+export function countParams(ir: ModelIR): { params: number; buffers: number } {
+  let params = 0;
+  let buffers = 0;
+  for (const p of ir.params) {
+    const n = p.shape.reduce((a, d) => a * d, 1);
+    if (p.group === 'buffers') buffers += n;
+    else params += n;
+  }
+  return { params, buffers };
+}
+
+describe('parameter counts of the reference architectures equal PyTorch', () => {
+  it('covers every architecture of the fixture', () => {
+    expect(Object.keys(REFERENCE_ARCHITECTURES).sort()).toEqual(Object.keys(expected).sort());
+  });
+  for (const [name, spec] of Object.entries(REFERENCE_ARCHITECTURES)) {
+    it(name, () => {
+      const built = buildModel(spec);
+      expect(built.diagnostics).toEqual([]);
+      const ir = built.value!;
+      expect(verifyIR(ir)).toEqual([]);
+      expect(countParams(ir)).toEqual(expected[name]);
+      const d = describeLayers(ir);
+      expect(d.totalParams).toBe(expected[name]!.params + expected[name]!.buffers);
+      expect(d.rows.reduce((a, r) => a + r.params, 0)).toBe(d.totalParams);
+    });
+  }
+});
