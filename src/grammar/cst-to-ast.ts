@@ -39,6 +39,7 @@ const MAX_SHOWN = 24;
 
 export interface AstContext {
   readonly lines: LineMap;
+  /** Where new diagnostics go; those already there are the lexer's and parser's. */
   readonly diagnostics: Diagnostic[];
 }
 
@@ -101,6 +102,7 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
       if (key.length === 0) return undefined;
       const args: Value[] = [];
       const options: OptionArg[] = [];
+      const misplaced: [Value, OptionArg][] = [];
       let end = key[key.length - 1].span.end.offset;
       for (const node of nodes(children, 'argument')) {
         const arg = this.visit(node) as Argument | undefined;
@@ -109,7 +111,7 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
           options.push(arg.option);
           end = Math.max(end, arg.option.span.end.offset);
         } else {
-          if (options.length > 0) this.reportPositionalAfterOption(arg.value, options[options.length - 1]);
+          if (options.length > 0) misplaced.push([arg.value, options[options.length - 1]]);
           args.push(arg.value);
           end = Math.max(end, arg.value.span.end.offset);
         }
@@ -117,14 +119,23 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
       const blockNode = nodes(children, 'block')[0];
       const block = blockNode ? (this.visit(blockNode) as Block | undefined) : undefined;
       if (block) end = Math.max(end, block.span.end.offset);
+      const start = key[0].span.start.offset;
+      // after another error in this statement, a misplaced argument is most likely that error's echo
+      if (misplaced.length > 0 && !this.hasErrorWithin(start, end)) {
+        for (const [value, option] of misplaced) this.reportPositionalAfterOption(value, option);
+      }
       return {
         kind: 'Statement',
         key,
         args,
         options,
         ...(block ? { block } : {}),
-        span: this.spanOf(key[0].span.start.offset, end),
+        span: this.spanOf(start, end),
       };
+    }
+
+    private hasErrorWithin(start: number, end: number): boolean {
+      return this.context.diagnostics.some((d) => d.span !== undefined && d.span.start.offset >= start && d.span.start.offset <= end);
     }
 
     private reportPositionalAfterOption(value: Value, option: OptionArg): void {

@@ -58,7 +58,8 @@ function hintFor(actual: IToken, previous: IToken | undefined, ruleName: string)
   if (is(actual, Equals) && is(previous, Equals)) return "; '==' is not an operator: options are written name=value";
   if (is(actual, Equals) && ruleName === 'statementEnd')
     return "; a setting is written 'key value' without '=', and options as name=value after the key";
-  if (is(actual, RBracket)) return "; there is no '[' to close";
+  if (is(actual, RBracket) && is(previous, Comma)) return "; a list cannot end with ','";
+  if (is(actual, RBracket) && (ruleName === 'statementEnd' || ruleName === 'file')) return "; there is no '[' to close";
   if (is(actual, LBrace)) return "; a block's '{' must be on the same line as its statement";
   return '';
 }

@@ -74,12 +74,13 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
 
   parser.input = lexed.tokens;
   const cst = parser.file();
-  const seenOffsets = new Set<number>();
+  // Recovery echoes: after a lexer or parser error, further parser errors on the same line are dropped.
+  const linesWithErrors = new Set(lexed.errors.map((e) => lines.position(e.offset).line));
   for (const error of parser.errors) {
     const d = parserDiagnostic(error, lastTokenEnd(lexed.tokens), lines, nesting.unclosed);
-    const at = d.span?.start.offset ?? -1;
-    if (seenOffsets.has(at)) continue; // recovery can report the same spot twice
-    seenOffsets.add(at);
+    const line = d.span?.start.line ?? 0;
+    if (linesWithErrors.has(line)) continue;
+    linesWithErrors.add(line);
     diagnostics.push(d);
   }
 

@@ -7,7 +7,7 @@ import type { StageCatalog } from './types.js';
  *   IB12xx  structure (the parser)
  */
 export const syntaxMessages = {
-  invalidUtf8: { code: 'IB1001', severity: 'error', template: 'file is not valid UTF-8: byte 0x{byte} at byte offset {offset} does not start a valid UTF-8 sequence' },
+  invalidUtf8: { code: 'IB1001', severity: 'error', template: 'file is not valid UTF-8: invalid byte sequence starting with 0x{byte} at byte offset {offset}' },
   unexpectedCharacter: { code: 'IB1002', severity: 'error', template: "unexpected character {char}{hint}" },
   nestingTooDeep: { code: 'IB1003', severity: 'error', template: "nesting is too deep: more than {limit} levels of '[' and '{'" },
   tooManyErrors: { code: 'IB1004', severity: 'info', template: 'too many syntax errors: stopped reporting after {limit}' },
