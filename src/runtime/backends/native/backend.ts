@@ -53,6 +53,8 @@ export interface NativeKernelArgs {
  */
 export interface NativeKernel {
   readonly kernelName: string;
+  /** False for calls that are the CPU kernel's by design (not counted as fallbacks); default true. */
+  readonly accepts?: (args: NativeKernelArgs) => boolean;
   readonly run: (args: NativeKernelArgs) => TensorInfo | TensorInfo[] | undefined;
 }
 

@@ -54,10 +54,12 @@ export function registerNativeBackend(priority = 3): RegisterResult {
         disposeFunc: fallback?.disposeFunc,
         kernelFunc: (args) => {
           const backend = args.backend as NativeBackend;
-          const result = kernel.run({ inputs: args.inputs as Record<string, TensorInfo | undefined>, attrs: args.attrs ?? {}, backend });
+          const call = { inputs: args.inputs as Record<string, TensorInfo | undefined>, attrs: args.attrs ?? {}, backend };
+          const accepted = kernel.accepts?.(call) ?? true;
+          const result = accepted ? kernel.run(call) : undefined;
           if (result !== undefined) return result;
           if (!fallback) throw new Error(`internal error: no CPU kernel ${kernel.kernelName} to fall back to (please report this bug)`);
-          backend.noteFallback(kernel.kernelName);
+          if (accepted) backend.noteFallback(kernel.kernelName);
           return fallback.kernelFunc(args);
         },
       });

@@ -8,6 +8,8 @@ import { check, type NativeKernel } from '../backend.js';
  */
 export const cast: NativeKernel = {
   kernelName: 'Cast',
+  accepts: ({ inputs, attrs }) =>
+    (attrs as unknown as CastAttrs).dtype === 'float32' && (inputs.x?.dtype === 'bool' || inputs.x?.dtype === 'int32'),
   run: ({ inputs, attrs, backend }): TensorInfo | undefined => {
     const { x } = inputs;
     const { dtype } = attrs as unknown as CastAttrs;
