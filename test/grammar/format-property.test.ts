@@ -1,0 +1,143 @@
+/**
+ * Property tests: for random syntax trees, format → parse gives the same tree
+ * (spans aside) and formatting is a fixed point; comments sprinkled into the
+ * formatted text survive in order. fast-check runs with a fixed seed.
+ */
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import type { Block, OptionArg, SpecFile, Statement, Value } from '../../src/grammar/ast.js';
+import type { Span } from '../../src/diagnostics/diagnostic.js';
+import { formatSpec } from '../../src/grammar/format.js';
+import { parseSpec } from '../../src/grammar/parse.js';
+import { withoutSpans } from './helpers.js';
+
+const SEED = 20261124;
+const span: Span = { file: 'p.ibspec', start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
+
+const identifier = fc
+  .tuple(fc.constantFrom(...'abcxyzABZ_'), fc.array(fc.constantFrom(...'abcxyz019_-'), { maxLength: 8 }))
+  .map(([first, rest]) => first + rest.join(''))
+  .filter((name) => name !== 'true' && name !== 'false');
+
+const digits = (min: number, max: number) =>
+  fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((d) => d.join(''));
+
+const numberRaw = fc
+  .tuple(fc.boolean(), digits(1, 6), fc.option(digits(1, 4)), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(1, 2))))
+  .map(([negative, int, fraction, exponent]) => `${negative ? '-' : ''}${int}${fraction !== null ? `.${fraction}` : ''}${exponent ? exponent.join('') : ''}`);
+
+const scalar: fc.Arbitrary<Value> = fc.oneof(
+  numberRaw.map((raw): Value => ({ kind: 'Number', value: Number(raw), raw, span })),
+  fc.string({ unit: 'binary', maxLength: 12 }).map((value): Value => ({ kind: 'String', value, span })),
+  identifier.map((name): Value => ({ kind: 'IdentifierValue', name, span })),
+  fc.boolean().map((value): Value => ({ kind: 'Boolean', value, span })),
+  fc.array(fc.nat(4096), { minLength: 2, maxLength: 4 }).map((values): Value => ({ kind: 'Dims', values, span })),
+);
+
+const value: fc.Arbitrary<Value> = fc.letrec<{ value: Value }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalar,
+    fc.array(tie('value'), { maxLength: 4 }).map((items): Value => ({ kind: 'List', items, span })),
+  ),
+})).value;
+
+const option: fc.Arbitrary<OptionArg> = fc
+  .tuple(identifier, value)
+  .map(([name, v]) => ({ kind: 'OptionArg', name: { kind: 'Identifier', name, span }, value: v, span }));
+
+const statement: fc.Arbitrary<Statement> = fc.letrec<{ statement: Statement }>((tie) => ({
+  statement: fc
+    .tuple(
+      fc.array(identifier, { minLength: 1, maxLength: 3 }),
+      fc.array(value, { maxLength: 3 }),
+      fc.array(option, { maxLength: 3 }),
+      fc.option(fc.array(tie('statement'), { maxLength: 3 }), { depthSize: 'small' }),
+    )
+    .map(([key, args, options, inner]): Statement => {
+      const block: Block | undefined = inner === null ? undefined : { kind: 'Block', statements: inner, span };
+      return {
+        kind: 'Statement',
+        key: key.map((name) => ({ kind: 'Identifier', name, span })),
+        args,
+        options,
+        ...(block ? { block } : {}),
+        span,
+      };
+    }),
+})).statement;
+
+const specFile: fc.Arbitrary<SpecFile> = fc
+  .array(statement, { maxLength: 5 })
+  .map((statements) => ({ kind: 'SpecFile', file: 'p.ibspec', statements, comments: [], span }));
+
+function parseClean(text: string): SpecFile {
+  const result = parseSpec(text, 'p.ibspec');
+  if (result.diagnostics.length > 0 || !result.value) {
+    throw new Error(`did not parse:\n${text}\n${result.diagnostics.map((d) => d.message).join('\n')}`);
+  }
+  return result.value;
+}
+
+const commentText = fc
+  .string({ unit: 'grapheme', maxLength: 16 })
+  .map((s) => s.replace(/[\r\n]/g, ' ').trimEnd());
+
+describe('formatter properties', () => {
+  test('format → parse gives back the same tree, and formatting is a fixed point', () => {
+    fc.assert(
+      fc.property(specFile, (file) => {
+        const text = formatSpec(file);
+        const reparsed = parseClean(text);
+        expect(withoutSpans(reparsed.statements)).toEqual(withoutSpans(file.statements));
+        expect(formatSpec(reparsed)).toBe(text);
+      }),
+      { seed: SEED, numRuns: 120 },
+    );
+  });
+
+  test('comments added anywhere in formatted text are kept, in order, and the result is a fixed point', () => {
+    const withComments = specFile.chain((file) => {
+      const lines = formatSpec(file).split('\n').slice(0, -1);
+      return fc
+        .tuple(
+          fc.constant(file),
+          fc.array(fc.tuple(fc.constantFrom('none', 'own-line', 'trailing'), commentText), { minLength: lines.length + 1, maxLength: lines.length + 1 }),
+        )
+        .map(([f, edits]) => {
+          const out: string[] = [];
+          const texts: string[] = [];
+          lines.forEach((line, i) => {
+            const [where, text] = edits[i];
+            const indent = line.length - line.trimStart().length;
+            if (where === 'own-line') {
+              out.push(`${' '.repeat(indent)}#${text}`, line);
+              texts.push(text);
+            } else if (where === 'trailing') {
+              out.push(`${line}  #${text}`);
+              texts.push(text);
+            } else {
+              out.push(line);
+            }
+          });
+          const [where, text] = edits[lines.length];
+          if (where !== 'none') {
+            out.push(`#${text}`);
+            texts.push(text);
+          }
+          return { file: f, source: `${out.join('\n')}\n`, texts };
+        });
+    });
+    fc.assert(
+      fc.property(withComments, ({ file, source, texts }) => {
+        const parsed = parseClean(source);
+        const formatted = formatSpec(parsed);
+        const reparsed = parseClean(formatted);
+        expect(withoutSpans(reparsed.statements)).toEqual(withoutSpans(file.statements));
+        expect(reparsed.comments.map((c) => c.text)).toEqual(texts);
+        expect(formatSpec(reparsed)).toBe(formatted);
+      }),
+      { seed: SEED, numRuns: 120 },
+    );
+  });
+});
