@@ -49,4 +49,14 @@ export const runtimeMessages = {
   runDirEscape: { code: 'IB6200', severity: 'error', template: "path '{path}' would be outside the run directory '{runDir}': {reason}" },
   runDirCreateFailed: { code: 'IB6201', severity: 'error', template: "cannot create run directory '{path}': {reason}" },
   runDirWriteFailed: { code: 'IB6202', severity: 'error', template: "cannot write '{path}' in the run directory: {reason}" },
+  // ---------------------------------------------------------------- TF.js artifact and loadModel (IB6600-IB6619)
+  tfjsArtifactMissing: { code: 'IB6600', severity: 'error', template: "no model at '{path}': '{dir}' is not an ibc TF.js artifact folder (it needs model.json and weights.bin)" },
+  tfjsArtifactUnreadable: { code: 'IB6601', severity: 'error', template: "cannot read '{path}': {reason}" },
+  tfjsArtifactMalformed: { code: 'IB6602', severity: 'error', template: "'{path}' is not a valid ibc TF.js model: {detail}" },
+  tfjsArtifactFutureVersion: { code: 'IB6603', severity: 'error', template: "'{path}' has format version {version}, newer than the {supported} this ibc reads; upgrade ibc" },
+  tfjsWeightsMissing: { code: 'IB6604', severity: 'error', template: "the weights file '{path}' named by '{model}' does not exist" },
+  tfjsWeightsSizeMismatch: { code: 'IB6605', severity: 'error', template: "the weights file '{path}' is {actual} bytes but model.json describes {expected}; the file is truncated or belongs to another model" },
+  tfjsWeightsCorrupt: { code: 'IB6606', severity: 'error', template: "the weights file '{path}' is corrupt: its SHA-256 does not match the one recorded in model.json" },
+  tfjsArtifactWriteFailed: { code: 'IB6607', severity: 'error', template: "cannot write the TF.js model '{path}': {reason}" },
+  tfjsInputShapeMismatch: { code: 'IB6608', severity: 'error', template: 'predict: {detail}; the model takes NHWC float32 images of {expected} (batch first)' },
 } as const satisfies StageCatalog;

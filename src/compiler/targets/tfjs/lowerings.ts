@@ -13,7 +13,8 @@
  * `Random`, drawn in node order, in row-major order of the tiled output:
  *  - Sample (n > 0): `noise.fillNormal` over n*B'*prod(shape) values, once per node;
  *  - Dropout (training, rate > 0): one `noise.next()` per element; an element
- *    is kept when u >= rate and then scaled by 1 / (1 - rate).
+ *    is kept when u < 1 - rate and then scaled by 1 / (1 - rate).
+ * This is the reference interpreter's order (src/compiler/reference/interpret.ts).
  * Nothing here calls tf.random*: TF.js random ops are not reproducible from
  * the run's seed.
  */
@@ -202,8 +203,9 @@ function lowerDropout(node: IrNode<'Dropout'>, [x]: readonly tf.Tensor[], ctx: L
   if (!ctx.training || rate <= 0) return x!;
   const noise = ctx.noise();
   const mask = new Float32Array(x!.size);
-  const scale = 1 / (1 - rate);
-  for (let i = 0; i < mask.length; i++) mask[i] = noise.next() >= rate ? scale : 0;
+  const keep = 1 - rate;
+  const scale = 1 / keep;
+  for (let i = 0; i < mask.length; i++) mask[i] = noise.next() < keep ? scale : 0;
   return tf.mul(x!, tf.tensor(mask, x!.shape));
 }
 
