@@ -1,5 +1,5 @@
 /** A plain RGBA image and the few drawing operations the attention panels need. */
-import { ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './font.js';
+import { ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, glyphDrop } from './font.js';
 
 export interface RgbaImage {
   readonly width: number;
@@ -47,11 +47,12 @@ export function drawText(dst: RgbaImage, text: string, x: number, y: number, col
   let cx = x;
   for (const ch of text) {
     const bits = glyph(ch);
+    const top = y + glyphDrop(ch) * scale;
     for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
       for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
         if (!bits[gy * GLYPH_WIDTH + gx]) continue;
         for (let sy = 0; sy < scale; sy++) {
-          const py = y + gy * scale + sy;
+          const py = top + gy * scale + sy;
           if (py < 0 || py >= dst.height) continue;
           for (let sx = 0; sx < scale; sx++) {
             const px = cx + gx * scale + sx;

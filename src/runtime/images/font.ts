@@ -1,8 +1,9 @@
 /**
  * A tiny built-in 5x7 bitmap font for labels on attention images, so that no
  * font file or canvas library is needed. Each glyph is 7 rows of 5 cells,
- * written top to bottom and separated by '/'; '#' is ink. Lowercase letters
- * with descenders (g, j, p, q, y) sit raised, as in classic 5x7 LCD fonts.
+ * written top to bottom and separated by '/'; '#' is ink. The letters with
+ * descenders (g, p, q, y) are drawn DESCENT pixels lower, so their tails hang
+ * below the baseline; a line of text is therefore LINE_HEIGHT = 9 pixels tall.
  * A character missing from the table is drawn as '?'.
  */
 
@@ -11,6 +12,9 @@ export const GLYPH_HEIGHT = 7;
 /** Horizontal advance per character and line height, in font pixels. */
 export const ADVANCE = 6;
 export const LINE_HEIGHT = 9;
+/** How far the descender letters are drawn below the others. */
+export const DESCENT = 2;
+const DESCENDERS = new Set(['g', 'p', 'q', 'y']);
 
 const GLYPHS: Readonly<Record<string, string>> = {
   A: '.###./#...#/#...#/#####/#...#/#...#/#...#',
@@ -45,7 +49,7 @@ const GLYPHS: Readonly<Record<string, string>> = {
   d: '....#/....#/.##.#/#..##/#...#/#...#/.####',
   e: '...../...../.###./#...#/#####/#..../.###.',
   f: '..##./.#..#/.#.../###../.#.../.#.../.#...',
-  g: '...../.####/#...#/#...#/.####/....#/.###.',
+  g: '.####/#...#/#...#/#..##/.##.#/....#/.###.',
   h: '#..../#..../#.##./##..#/#...#/#...#/#...#',
   i: '..#../...../.##../..#../..#../..#../.###.',
   j: '...#./...../..##./...#./...#./#..#./.##..',
@@ -54,8 +58,8 @@ const GLYPHS: Readonly<Record<string, string>> = {
   m: '...../...../##.#./#.#.#/#.#.#/#...#/#...#',
   n: '...../...../#.##./##..#/#...#/#...#/#...#',
   o: '...../...../.###./#...#/#...#/#...#/.###.',
-  p: '...../####./#...#/#...#/####./#..../#....',
-  q: '...../.##.#/#..##/#...#/.####/....#/....#',
+  p: '#.##./##..#/#...#/##..#/#.##./#..../#....',
+  q: '.##.#/#..##/#...#/#..##/.##.#/....#/....#',
   r: '...../...../#.##./##..#/#..../#..../#....',
   s: '...../...../.###./#..../.###./....#/####.',
   t: '.#.../.#.../###../.#.../.#.../.#..#/..##.',
@@ -63,7 +67,7 @@ const GLYPHS: Readonly<Record<string, string>> = {
   v: '...../...../#...#/#...#/#...#/.#.#./..#..',
   w: '...../...../#...#/#...#/#.#.#/#.#.#/.#.#.',
   x: '...../...../#...#/.#.#./..#../.#.#./#...#',
-  y: '...../#...#/#...#/#...#/.####/....#/.###.',
+  y: '#...#/#...#/#...#/#..##/.##.#/....#/.###.',
   z: '...../...../#####/...#./..#../.#.../#####',
   '0': '.###./#...#/#..##/#.#.#/##..#/#...#/.###.',
   '1': '..#../.##../..#../..#../..#../..#../.###.',
@@ -114,6 +118,11 @@ export function glyphSource(ch: string): string | undefined {
 /** 35 booleans, row-major (5 wide, 7 tall); '?' for unknown characters. */
 export function glyph(ch: string): readonly boolean[] {
   return BITMAPS.get(ch) ?? BITMAPS.get('?')!;
+}
+
+/** Rows to move the glyph down when drawing (descenders). */
+export function glyphDrop(ch: string): number {
+  return DESCENDERS.has(ch) ? DESCENT : 0;
 }
 
 /** Width in font pixels of `text` drawn at scale 1. */
