@@ -1,5 +1,60 @@
 import type { StageCatalog } from './types.js';
 
-/** semantic diagnostics: codes IB3xxx. Codes are stable: never renumber or reuse one. */
+/**
+ * semantic diagnostics: codes IB3xxx. Codes are stable: never renumber or reuse one.
+ *   IB30xx  lowering: unknown or misplaced sections, keys, options, layers; duplicates
+ *   IB31xx  extends
+ *   IB32xx  sweep
+ *   IB33xx  checks on the resolved spec (names, ranges, incompatible settings)
+ */
 export const semanticMessages = {
+  unknownSection: { code: 'IB3001', severity: 'error', template: "unknown section '{name}'" },
+  unknownKey: { code: 'IB3002', severity: 'error', template: "unknown key '{name}' in {where}" },
+  unknownLayer: { code: 'IB3003', severity: 'error', template: "unknown layer type '{name}'" },
+  unknownOption: { code: 'IB3004', severity: 'error', template: "unknown option '{name}' for '{statement}'" },
+  duplicateKey: { code: 'IB3005', severity: 'error', template: "'{name}' is set twice in {where}" },
+  duplicateOption: { code: 'IB3006', severity: 'error', template: "option '{name}' is given twice" },
+  tooManyValues: { code: 'IB3007', severity: 'error', template: "'{statement}' takes {expected}, got {actual}" },
+  unexpectedBlock: { code: 'IB3008', severity: 'error', template: "'{statement}' takes no block" },
+  missingBlock: { code: 'IB3009', severity: 'error', template: "'{statement}' needs a block: {statement} { ... }" },
+  extendsNotFirst: { code: 'IB3010', severity: 'error', template: "'extends' must be the first statement of the file" },
+  dottedKeyNotAllowed: { code: 'IB3011', severity: 'error', template: "dotted key '{name}' is only allowed at the top level or in 'sweep'" },
+  invalidRepeat: { code: 'IB3012', severity: 'error', template: "'repeat' needs a whole number of times ≥ 1 and a block of layers: repeat 3 { ... }" },
+  unknownPath: { code: 'IB3013', severity: 'error', template: "unknown key '{name}' in path '{path}'" },
+  pathNotAValue: { code: 'IB3014', severity: 'error', template: "'{path}' is not a single value that can be overridden (name one of its keys instead)" },
+  missingValue: { code: 'IB3015', severity: 'error', template: "'{statement}' needs a value" },
+  optionsNotAllowed: { code: 'IB3016', severity: 'error', template: "'{statement}' takes no options" },
+  unexpectedArguments: { code: 'IB3017', severity: 'error', template: "'{statement}' takes no values before its block" },
+
+  extendsMissingFile: { code: 'IB3101', severity: 'error', template: "cannot read the base spec '{path}'" },
+  extendsCycle: { code: 'IB3102', severity: 'error', template: 'extends cycle: {chain}' },
+  extendsNotString: { code: 'IB3103', severity: 'error', template: 'extends needs one quoted file name: extends "base.ibspec"' },
+  missingFile: { code: 'IB3104', severity: 'error', template: "cannot read '{path}': no such file" },
+  notUtf8: { code: 'IB3105', severity: 'error', template: "'{path}' is not UTF-8 text" },
+
+  malformedSweepEntry: { code: 'IB3201', severity: 'error', template: 'a sweep entry is `path in [value, ...]`, e.g. model.attention.beta in [0.001, 0.01]' },
+  emptySweep: { code: 'IB3202', severity: 'error', template: "sweep values for '{path}' are empty" },
+  duplicateSweepPath: { code: 'IB3203', severity: 'error', template: "'{path}' is swept twice" },
+  sweepTooLarge: { code: 'IB3204', severity: 'error', template: 'the sweep has {count} members; at most {limit} are allowed' },
+  duplicateSweepValue: { code: 'IB3205', severity: 'warning', template: "value {value} appears twice in the sweep of '{path}'" },
+
+  insertionPointNotAStage: { code: 'IB3301', severity: 'error', template: "unknown insertion point '{name}': the backbone's stages are {stages}" },
+  duplicateStageName: { code: 'IB3302', severity: 'error', template: "stage name '{name}' is used twice" },
+  duplicateLayerName: { code: 'IB3303', severity: 'error', template: "layer name '{name}' is used twice in {where}" },
+  wrnDepth: { code: 'IB3304', severity: 'error', template: 'wrn depth must be 6n+4 (10, 16, 22, 28, 40, ...), got {depth}' },
+  nesterovWithoutMomentum: { code: 'IB3305', severity: 'error', template: 'nesterov needs momentum > 0' },
+  classifierWithAttention: { code: 'IB3306', severity: 'error', template: "'classifier' is for baselines without attention; with attention the decoder produces the logits" },
+  decoderNotEndingInClasses: { code: 'IB3307', severity: 'error', template: 'the decoder must end with linear {classes} (the number of classes), but its last layer is {last}' },
+  classifierNotEndingInClasses: { code: 'IB3308', severity: 'error', template: 'the classifier must end with linear {classes} (the number of classes), but its last layer is {last}' },
+  normalizeLength: { code: 'IB3309', severity: 'error', template: 'normalize {which} has {count} values but the input has {channels} channel(s)' },
+  normalizeStdZero: { code: 'IB3310', severity: 'error', template: 'normalize std must be > 0, got {value}' },
+  cropWithoutPadding: { code: 'IB3311', severity: 'warning', template: 'crop with padding 0 never moves the image; give padding=4 or drop crop' },
+  warmupLongerThanTraining: { code: 'IB3312', severity: 'warning', template: 'warm-up lists {count} epochs but training has only {epochs}' },
+  milestonesNotIncreasing: { code: 'IB3313', severity: 'error', template: 'schedule milestones must be strictly increasing: {milestones}' },
+  milestoneBeyondTraining: { code: 'IB3314', severity: 'warning', template: 'milestone {milestone} is at or after the last epoch ({epochs}); it never applies' },
+  quantizeRangeEmpty: { code: 'IB3316', severity: 'error', template: 'quantize init needs low < high, got low={low} high={high}' },
+  lrScaleOnFrozenAnchors: { code: 'IB3317', severity: 'warning', template: 'lr_scale has no effect when anchors are not trainable' },
+  kernelEven: { code: 'IB3319', severity: 'warning', template: "std_head kernel {kernel} is even: 'same' padding will be asymmetric" },
+  emptyStage: { code: 'IB3321', severity: 'error', template: "stage '{name}' has no layers" },
+  batchLargerThanData: { code: 'IB3326', severity: 'warning', template: 'batch {batch} is larger than the {count} training examples' },
 } as const satisfies StageCatalog;

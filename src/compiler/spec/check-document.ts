@@ -1,0 +1,55 @@
+/**
+ * From a merged spec document to a ResolvedSpec: JSON Schema validation,
+ * defaults, semantic checks. Collects every diagnostic it can in one pass: when
+ * the schema rejects some values, those values are dropped so their defaults
+ * stand in, and the semantic checks still run on the rest (unless a required
+ * key is missing, when there is nothing sound to check).
+ */
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { hasErrors } from '../../diagnostics/diagnostic.js';
+import type { FileSystem } from '../../host/file-system.js';
+import type { ResolvedSpec } from './resolved-spec.js';
+import { resolveSpec } from './resolve.js';
+import { validateDocument } from './schema.js';
+import { runSemanticChecks } from './semantic.js';
+import type { JsonObject, MutableJsonObject } from './spec-document.js';
+import { cloneJson, getAtPointer, isJsonObject, joinPointer, splitPointer } from './spec-document.js';
+import type { SpanMap } from './span-map.js';
+
+export interface DocumentInput {
+  readonly document: JsonObject;
+  readonly spans: SpanMap;
+  /** The file's syntax errors make "missing key" errors likely consequences; they are then left out. */
+  readonly hadSyntaxErrors: boolean;
+}
+
+/** Codes of "something is missing" schema errors. */
+const MISSING_CODES = new Set(['IB2004', 'IB2009']);
+
+export function checkDocument(input: DocumentInput, fs: FileSystem, specPath: string): { spec?: ResolvedSpec; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const schema = validateDocument(input.document, input.spans);
+  diagnostics.push(...schema.diagnostics.filter((d) => !(input.hadSyntaxErrors && MISSING_CODES.has(d.code))));
+  let document: JsonObject = input.document;
+  if (schema.diagnostics.length > 0) {
+    if (schema.missingRequired) return { diagnostics };
+    document = withoutValues(input.document, schema.invalid);
+    if (validateDocument(document, input.spans).diagnostics.length > 0) return { diagnostics };
+  }
+  const spec = resolveSpec(document, input.spans, fs, specPath);
+  diagnostics.push(...runSemanticChecks({ spec, document, spans: input.spans }));
+  return hasErrors(diagnostics) ? { diagnostics } : { spec, diagnostics };
+}
+
+/** A copy of `doc` without the values at `pointers` (an item of a list drops the whole list, so lengths stay honest). */
+function withoutValues(doc: JsonObject, pointers: readonly string[]): JsonObject {
+  const copy = cloneJson(doc) as MutableJsonObject;
+  for (const pointer of pointers) {
+    const parts = splitPointer(pointer);
+    while (parts.length > 0 && /^\d+$/.test(parts[parts.length - 1])) parts.pop();
+    if (parts.length === 0) continue;
+    const parent = getAtPointer(copy, joinPointer(parts.slice(0, -1)));
+    if (isJsonObject(parent)) delete (parent as MutableJsonObject)[parts[parts.length - 1]];
+  }
+  return copy;
+}

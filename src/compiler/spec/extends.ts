@@ -1,0 +1,113 @@
+/**
+ * Reading a spec file into a document, following `extends "base.ibspec"`:
+ * the base is loaded (recursively) through the FileSystem interface and the
+ * file's own document is deep-merged over it. Merge rules: objects merge key
+ * by key; lists (layer lists included) replace; an object whose `kind` differs
+ * (e.g. another backbone) replaces; `name` and `sweep` are not inherited.
+ * The span map is merged the same way, so every value keeps pointing at the
+ * file that defined it.
+ */
+import type { Diagnostic, Result, Span } from '../../diagnostics/diagnostic.js';
+import { diagnostic } from '../../diagnostics/catalog.js';
+import type { FileSystem } from '../../host/file-system.js';
+import { parseSpec, specSourceText } from '../../grammar/parse.js';
+import { lowerSpecFile } from './from-ast.js';
+import type { Json, JsonObject, MutableJsonObject } from './spec-document.js';
+import { cloneJson, escapePointerPart, isJsonObject } from './spec-document.js';
+import { emptySpanMap, removeSpansUnder, type MutableSpanMap, type SpanMap } from './span-map.js';
+
+export interface LoadedDocument {
+  readonly document: MutableJsonObject;
+  readonly spans: MutableSpanMap;
+  /** Whether any file of the chain had syntax errors (then missing keys are likely a consequence, not the mistake). */
+  readonly hadSyntaxErrors: boolean;
+}
+
+/** Longer chains are reported as cycles (paths spelt two ways could otherwise loop a while). */
+const MAX_EXTENDS_DEPTH = 32;
+
+/** Keys of a base document that a file extending it does not inherit. */
+const NOT_INHERITED = ['name', 'sweep'];
+
+/**
+ * Loads `path` and everything it extends. `sources` receives the text of each
+ * file read, for code frames. `path` is used as given in spans.
+ */
+export function loadDocument(path: string, fs: FileSystem, sources: Map<string, string>): Result<LoadedDocument> {
+  return loadChain(path, fs, sources, [], undefined);
+}
+
+function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, chain: readonly string[], requestedBy: Span | undefined): Result<LoadedDocument> {
+  const bytes = fs.readFile(path);
+  if (bytes === undefined) {
+    return {
+      value: undefined,
+      diagnostics: [requestedBy ? diagnostic('extendsMissingFile', { span: requestedBy, args: { path } }) : diagnostic('missingFile', { args: { path } })],
+    };
+  }
+  sources.set(path, specSourceText(bytes));
+  const parsed = parseSpec(bytes, path);
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+  const hadSyntaxErrors = parsed.diagnostics.some((d) => d.severity === 'error');
+  if (!parsed.value) return { value: undefined, diagnostics };
+  const lowered = lowerSpecFile(parsed.value);
+  diagnostics.push(...lowered.diagnostics);
+  if (!lowered.value) return { value: undefined, diagnostics };
+  const own: LoadedDocument = { document: lowered.value.document, spans: lowered.value.spans, hadSyntaxErrors };
+  const ref = lowered.value.extendsRef;
+  if (!ref) return { value: own, diagnostics };
+
+  const basePath = fs.resolveRelative(path, ref.path);
+  const visited = [...chain, path];
+  if (visited.includes(basePath) || visited.length > MAX_EXTENDS_DEPTH) {
+    diagnostics.push(diagnostic('extendsCycle', { span: ref.span, args: { chain: [...visited, basePath].join(' → ') } }));
+    return { value: own, diagnostics };
+  }
+  const base = loadChain(basePath, fs, sources, visited, ref.span);
+  diagnostics.push(...base.diagnostics);
+  if (!base.value) return { value: own, diagnostics };
+  return {
+    value: { ...mergeDocuments(base.value, own), hadSyntaxErrors: hadSyntaxErrors || base.value.hadSyntaxErrors },
+    diagnostics,
+  };
+}
+
+/** `child` merged over `base` (neither is modified). */
+export function mergeDocuments(
+  base: { readonly document: JsonObject; readonly spans: SpanMap },
+  child: { readonly document: JsonObject; readonly spans: SpanMap },
+): { document: MutableJsonObject; spans: MutableSpanMap } {
+  const document = cloneJson(base.document) as MutableJsonObject;
+  const spans = emptySpanMap();
+  for (const [p, s] of base.spans.values) spans.values.set(p, s);
+  for (const [p, s] of base.spans.keys) spans.keys.set(p, s);
+  for (const key of NOT_INHERITED) {
+    delete document[key];
+    removeSpansUnder(spans, `/${key}`);
+  }
+  mergeObject(document, child.document, '', spans);
+  for (const [p, s] of child.spans.values) spans.values.set(p, s);
+  for (const [p, s] of child.spans.keys) spans.keys.set(p, s);
+  return { document, spans };
+}
+
+function mergeObject(target: MutableJsonObject, child: JsonObject, pointer: string, spans: MutableSpanMap): void {
+  for (const [key, value] of Object.entries(child)) {
+    const p = `${pointer}/${escapePointerPart(key)}`;
+    const existing = target[key];
+    if (isJsonObject(existing) && isJsonObject(value) && !kindChanges(existing, value)) {
+      mergeObject(existing as MutableJsonObject, value, p, spans);
+    } else {
+      removeSpansUnder(spans, p);
+      target[key] = cloneJson(value as Json);
+    }
+  }
+}
+
+/** A tagged object (backbone, data, optimizer, ...) that switches kind is replaced, not merged. */
+function kindChanges(base: JsonObject, child: JsonObject): boolean {
+  return (
+    (child.kind !== undefined && base.kind !== undefined && child.kind !== base.kind) ||
+    (child.type !== undefined && base.type !== undefined && child.type !== base.type)
+  );
+}

@@ -1,0 +1,446 @@
+/**
+ * Lowering: syntax tree -> spec document (plain JSON) + span map. Walks the
+ * vocabulary table (vocabulary.ts); every unknown word gets a "did you mean",
+ * every duplicate points at the first occurrence. Never throws for a user's
+ * mistake: what cannot be lowered is reported and left out.
+ */
+import type { Block, Identifier, Statement, SpecFile, Value } from '../../grammar/ast.js';
+import type { Diagnostic, Result, Span } from '../../diagnostics/diagnostic.js';
+import { diagnostic } from '../../diagnostics/catalog.js';
+import { suggestClosest } from '../../diagnostics/suggest.js';
+import { valueToJson } from './ast-values.js';
+import type { Json, MutableJsonObject } from './spec-document.js';
+import { escapePointerPart, isJsonObject } from './spec-document.js';
+import { emptySpanMap, type MutableSpanMap } from './span-map.js';
+import {
+  EXTENDS_KEYWORD,
+  REPEAT_KEYWORD,
+  SWEEP_KEYWORD,
+  TOP_LEVEL_WORDS,
+  layerRules,
+  lookupPath,
+  topLevelRules,
+  type RecordRule,
+  type Rule,
+  type RuleTable,
+} from './vocabulary.js';
+
+export interface LoweredSpec {
+  readonly document: MutableJsonObject;
+  readonly spans: MutableSpanMap;
+  /** The `extends "..."` statement, when present. */
+  readonly extendsRef?: { readonly path: string; readonly span: Span };
+}
+
+/** The most times `repeat` may repeat its block (a typo like `repeat 10000` should not hang the compiler). */
+const MAX_REPEAT = 1000;
+
+export function lowerSpecFile(ast: SpecFile): Result<LoweredSpec> {
+  const lowering = new Lowering();
+  const document: MutableJsonObject = {};
+  let extendsRef: LoweredSpec['extendsRef'];
+  const overrides: Statement[] = [];
+  ast.statements.forEach((stmt, index) => {
+    const word = stmt.key[0]?.name;
+    if (word === undefined) return;
+    if (stmt.key.length === 1 && word === EXTENDS_KEYWORD) {
+      if (index !== 0) lowering.report(diagnostic('extendsNotFirst', { span: stmt.key[0].span }));
+      const ref = lowering.extendsTarget(stmt);
+      if (ref && index === 0) extendsRef = ref;
+      return;
+    }
+    if (stmt.key.length === 1 && word === SWEEP_KEYWORD) {
+      lowering.sweep(stmt, document);
+      return;
+    }
+    if (stmt.key.length > 1) {
+      overrides.push(stmt);
+      return;
+    }
+    const rule = topLevelRules[word];
+    if (!rule) {
+      lowering.unknownWord('unknownSection', stmt.key[0], TOP_LEVEL_WORDS, {});
+      return;
+    }
+    lowering.statementInto(stmt, word, rule, document, '', 'the file');
+  });
+  for (const stmt of overrides) lowering.override(stmt, document);
+  return {
+    value: { document, spans: lowering.spans, ...(extendsRef ? { extendsRef } : {}) },
+    diagnostics: lowering.diagnostics,
+  };
+}
+
+/** The span from the start of `a` to the end of `b`. */
+export function spanFromTo(a: Span, b: Span): Span {
+  return { file: a.file, start: a.start, end: b.end };
+}
+
+function keySpan(stmt: Statement): Span {
+  return spanFromTo(stmt.key[0].span, stmt.key[stmt.key.length - 1].span);
+}
+
+function keyText(stmt: Statement): string {
+  return stmt.key.map((k) => k.name).join('.');
+}
+
+class Lowering {
+  readonly spans: MutableSpanMap = emptySpanMap();
+  readonly diagnostics: Diagnostic[] = [];
+
+  report(d: Diagnostic): void {
+    this.diagnostics.push(d);
+  }
+
+  unknownWord(
+    kind: 'unknownSection' | 'unknownKey' | 'unknownLayer' | 'unknownOption',
+    word: Identifier,
+    candidates: readonly string[],
+    args: Readonly<Record<string, string>>,
+  ): void {
+    const suggestion = suggestClosest(word.name, candidates);
+    this.report(
+      diagnostic(kind, {
+        span: word.span,
+        args: { name: word.name, ...args },
+        ...(suggestion !== undefined ? { suggestion } : {}),
+      }),
+    );
+  }
+
+  extendsTarget(stmt: Statement): { path: string; span: Span } | undefined {
+    const [arg] = stmt.args;
+    if (stmt.args.length !== 1 || arg.kind !== 'String' || stmt.options.length > 0 || stmt.block) {
+      this.report(diagnostic('extendsNotString', { span: stmt.span }));
+      return undefined;
+    }
+    return { path: arg.value, span: arg.span };
+  }
+
+  /** Lowers `stmt` (a keyed statement matched to `rule`) into `target` at `pointer`. */
+  statementInto(stmt: Statement, word: string, rule: Rule, target: MutableJsonObject, pointer: string, where: string): void {
+    if (rule.form === 'record' && rule.append) {
+      const existing = target[rule.append];
+      const list: Json[] = Array.isArray(existing) ? [...(existing as Json[])] : [];
+      const listPointer = `${pointer}/${rule.append}`;
+      const itemPointer = `${listPointer}/${list.length}`;
+      if (!this.spans.keys.has(listPointer)) this.spans.keys.set(listPointer, keySpan(stmt));
+      const item = this.record(stmt, rule, itemPointer);
+      this.spans.keys.set(itemPointer, keySpan(stmt));
+      this.spans.values.set(itemPointer, stmt.span);
+      list.push(item);
+      target[rule.append] = list;
+      return;
+    }
+    const fieldPointer = `${pointer}/${escapePointerPart(word)}`;
+    if (word in target) {
+      this.duplicate(word, stmt.key[0].span, fieldPointer, where);
+      return;
+    }
+    const value = this.ruleValue(stmt, rule, fieldPointer);
+    if (value === undefined) return;
+    target[word] = value;
+    this.spans.keys.set(fieldPointer, keySpan(stmt));
+    if (rule.form !== 'value' && !(rule.form === 'record' && !isJsonObject(value))) this.spans.values.set(fieldPointer, stmt.span);
+  }
+
+  duplicate(word: string, span: Span, pointer: string, where: string): void {
+    const first = this.spans.keys.get(pointer) ?? this.spans.values.get(pointer);
+    this.report(
+      diagnostic('duplicateKey', {
+        span,
+        args: { name: word, where },
+        ...(first ? { related: [{ message: `'${word}' is first set here`, span: first }] } : {}),
+      }),
+    );
+  }
+
+  ruleValue(stmt: Statement, rule: Rule, pointer: string): Json | undefined {
+    const name = keyText(stmt);
+    switch (rule.form) {
+      case 'value':
+        return this.singleValue(stmt, name, pointer);
+      case 'layers':
+        this.noArgsOrOptions(stmt, name);
+        if (!stmt.block) {
+          this.report(diagnostic('missingBlock', { span: keySpan(stmt), args: { statement: name } }));
+          return undefined;
+        }
+        return this.layers(stmt.block, pointer);
+      case 'record':
+        return this.record(stmt, rule, pointer);
+    }
+  }
+
+  /** A statement that must carry exactly one value and nothing else. */
+  singleValue(stmt: Statement, name: string, pointer: string): Json | undefined {
+    if (stmt.options.length > 0) this.report(diagnostic('optionsNotAllowed', { span: stmt.options[0].span, args: { statement: name } }));
+    if (stmt.block) this.report(diagnostic('unexpectedBlock', { span: stmt.block.span, args: { statement: name } }));
+    if (stmt.args.length === 0) {
+      this.report(diagnostic('missingValue', { span: keySpan(stmt), args: { statement: name } }));
+      return undefined;
+    }
+    if (stmt.args.length > 1) {
+      this.tooMany(stmt.args, 1, name);
+    }
+    return valueToJson(stmt.args[0], pointer, this.spans);
+  }
+
+  tooMany(args: readonly Value[], expected: number, name: string): void {
+    const extra = args.slice(expected);
+    this.report(
+      diagnostic('tooManyValues', {
+        span: spanFromTo(extra[0].span, extra[extra.length - 1].span),
+        args: {
+          statement: name,
+          expected: expected === 0 ? 'no values' : expected === 1 ? 'one value' : `${expected} values`,
+          actual: String(args.length),
+        },
+      }),
+    );
+  }
+
+  noArgsOrOptions(stmt: Statement, name: string): void {
+    if (stmt.args.length > 0) {
+      this.report(
+        diagnostic('unexpectedArguments', {
+          span: spanFromTo(stmt.args[0].span, stmt.args[stmt.args.length - 1].span),
+          args: { statement: name },
+        }),
+      );
+    }
+    if (stmt.options.length > 0) this.report(diagnostic('optionsNotAllowed', { span: stmt.options[0].span, args: { statement: name } }));
+  }
+
+  record(stmt: Statement, rule: RecordRule, pointer: string): Json {
+    const name = keyText(stmt);
+    if (rule.scalarWhenSingle && stmt.args.length === 1 && stmt.options.length === 0 && !stmt.block) {
+      return valueToJson(stmt.args[0], pointer, this.spans);
+    }
+    const obj: MutableJsonObject = {};
+    const positional = rule.positional ?? [];
+    if (stmt.args.length > positional.length) this.tooMany(stmt.args, positional.length, name);
+    stmt.args.slice(0, positional.length).forEach((arg, i) => {
+      const field = positional[i];
+      obj[field] = valueToJson(arg, `${pointer}/${field}`, this.spans);
+      this.spans.keys.set(`${pointer}/${field}`, arg.span);
+    });
+    const allowed = rule.options ?? [];
+    for (const option of stmt.options) {
+      const optionName = option.name.name;
+      if (!allowed.includes(optionName)) {
+        this.unknownWord('unknownOption', option.name, allowed, { statement: name });
+        continue;
+      }
+      const optionPointer = `${pointer}/${escapePointerPart(optionName)}`;
+      if (optionName in obj) {
+        const first = this.spans.keys.get(optionPointer);
+        this.report(
+          diagnostic('duplicateOption', {
+            span: option.span,
+            args: { name: optionName },
+            ...(first ? { related: [{ message: `'${optionName}' is first given here`, span: first }] } : {}),
+          }),
+        );
+        continue;
+      }
+      obj[optionName] = valueToJson(option.value, optionPointer, this.spans);
+      this.spans.keys.set(optionPointer, option.name.span);
+    }
+    if (stmt.block) {
+      if (rule.keys) {
+        this.statements(stmt.block.statements, rule.keys, obj, pointer, `'${name}'`);
+      } else if (rule.layersField) {
+        const layersPointer = `${pointer}/${rule.layersField}`;
+        obj[rule.layersField] = this.layers(stmt.block, layersPointer);
+        this.spans.values.set(layersPointer, stmt.block.span);
+      } else {
+        this.report(diagnostic('unexpectedBlock', { span: stmt.block.span, args: { statement: name } }));
+      }
+    } else if (rule.layersField) {
+      this.report(diagnostic('missingBlock', { span: keySpan(stmt), args: { statement: name } }));
+    }
+    return obj;
+  }
+
+  statements(statements: readonly Statement[], table: RuleTable, target: MutableJsonObject, pointer: string, where: string): void {
+    for (const stmt of statements) {
+      if (stmt.key.length === 0) continue;
+      if (stmt.key.length > 1) {
+        this.report(diagnostic('dottedKeyNotAllowed', { span: keySpan(stmt), args: { name: keyText(stmt) } }));
+        continue;
+      }
+      const word = stmt.key[0].name;
+      const rule = table[word];
+      if (!rule) {
+        this.unknownWord('unknownKey', stmt.key[0], Object.keys(table), { where });
+        continue;
+      }
+      this.statementInto(stmt, word, rule, target, pointer, where);
+    }
+  }
+
+  layers(block: Block, pointer: string): Json[] {
+    const out: Json[] = [];
+    this.layersInto(block.statements, pointer, out);
+    return out;
+  }
+
+  layersInto(statements: readonly Statement[], pointer: string, out: Json[]): void {
+    for (const stmt of statements) {
+      if (stmt.key.length === 0) continue;
+      if (stmt.key.length > 1) {
+        this.report(diagnostic('dottedKeyNotAllowed', { span: keySpan(stmt), args: { name: keyText(stmt) } }));
+        continue;
+      }
+      const word = stmt.key[0].name;
+      if (word === REPEAT_KEYWORD) {
+        this.repeat(stmt, pointer, out);
+        continue;
+      }
+      const layerRule = layerRules[word];
+      if (!layerRule) {
+        this.unknownWord('unknownLayer', stmt.key[0], [...Object.keys(layerRules), REPEAT_KEYWORD], {});
+        continue;
+      }
+      const itemPointer = `${pointer}/${out.length}`;
+      const fields = this.record(stmt, { form: 'record', doc: layerRule.doc, positional: layerRule.positional, options: layerRule.options }, itemPointer);
+      out.push({ type: word, ...(fields as MutableJsonObject) });
+      this.spans.values.set(itemPointer, stmt.span);
+      this.spans.keys.set(itemPointer, stmt.key[0].span);
+      this.spans.values.set(`${itemPointer}/type`, stmt.key[0].span);
+    }
+  }
+
+  repeat(stmt: Statement, pointer: string, out: Json[]): void {
+    const [count] = stmt.args;
+    const valid =
+      stmt.args.length === 1 &&
+      count.kind === 'Number' &&
+      Number.isInteger(count.value) &&
+      count.value >= 1 &&
+      count.value <= MAX_REPEAT &&
+      stmt.options.length === 0 &&
+      stmt.block !== undefined;
+    if (!valid) {
+      this.report(diagnostic('invalidRepeat', { span: stmt.args.length > 0 ? spanFromTo(stmt.args[0].span, stmt.args[stmt.args.length - 1].span) : keySpan(stmt) }));
+      return;
+    }
+    // A mistake inside the block is reported once per repetition with the same
+    // span and message; sortAndDedupe in load-spec folds those into one.
+    for (let i = 0; i < (count as { value: number }).value; i++) this.layersInto(stmt.block!.statements, pointer, out);
+  }
+
+  /** `model.attention.beta 0.1` at the top level: sets one value, like the nested sections would. */
+  override(stmt: Statement, document: MutableJsonObject): void {
+    const parts = stmt.key.map((k) => k.name);
+    const lookup = this.lookup(stmt, parts);
+    if (!lookup) return;
+    let target: MutableJsonObject = document;
+    let pointer = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+      pointer += `/${escapePointerPart(parts[i])}`;
+      const next = target[parts[i]];
+      if (next === undefined) {
+        const created: MutableJsonObject = {};
+        target[parts[i]] = created;
+        this.spans.keys.set(pointer, stmt.key[i].span);
+        target = created;
+      } else if (isJsonObject(next)) {
+        target = next as MutableJsonObject;
+      } else {
+        this.duplicate(parts[i], stmt.key[i].span, pointer, 'the file');
+        return;
+      }
+    }
+    const last = parts[parts.length - 1];
+    const fieldPointer = `${pointer}/${escapePointerPart(last)}`;
+    if (last in target) {
+      this.duplicate(keyText(stmt), keySpan(stmt), fieldPointer, 'the file');
+      return;
+    }
+    const value = this.singleValue(stmt, keyText(stmt), fieldPointer);
+    if (value === undefined) return;
+    target[last] = value;
+    this.spans.keys.set(fieldPointer, keySpan(stmt));
+  }
+
+  /** Checks a dotted path against the vocabulary; reports and returns false when it names nothing. */
+  lookup(stmt: Statement, parts: readonly string[]): boolean {
+    const found = lookupPath(parts);
+    if (found.ok) return true;
+    const path = keyText(stmt);
+    if (found.reason === 'not-a-value') {
+      this.report(diagnostic('pathNotAValue', { span: keySpan(stmt), args: { path } }));
+      return false;
+    }
+    const bad = stmt.key[found.badIndex];
+    const suggestion = suggestClosest(bad.name, found.candidates);
+    this.report(
+      diagnostic('unknownPath', {
+        span: bad.span,
+        args: { name: bad.name, path },
+        ...(suggestion !== undefined ? { suggestion } : {}),
+      }),
+    );
+    return false;
+  }
+
+  /** `sweep { model.attention.beta in [0.001, 0.01] }` -> document.sweep = [{path, values}]. */
+  sweep(stmt: Statement, document: MutableJsonObject): void {
+    this.noArgsOrOptions(stmt, SWEEP_KEYWORD);
+    if ('sweep' in document) {
+      this.duplicate(SWEEP_KEYWORD, stmt.key[0].span, '/sweep', 'the file');
+      return;
+    }
+    if (!stmt.block) {
+      this.report(diagnostic('missingBlock', { span: keySpan(stmt), args: { statement: SWEEP_KEYWORD } }));
+      return;
+    }
+    const entries: Json[] = [];
+    const seen = new Map<string, Span>();
+    this.spans.keys.set('/sweep', stmt.key[0].span);
+    this.spans.values.set('/sweep', stmt.span);
+    for (const entry of stmt.block.statements) {
+      if (entry.key.length === 0) continue;
+      const [inWord, list] = entry.args;
+      const wellFormed =
+        entry.args.length === 2 &&
+        inWord.kind === 'IdentifierValue' &&
+        inWord.name === 'in' &&
+        list.kind === 'List' &&
+        entry.options.length === 0 &&
+        !entry.block;
+      if (!wellFormed) {
+        this.report(diagnostic('malformedSweepEntry', { span: entry.span }));
+        continue;
+      }
+      const parts = entry.key.map((k) => k.name);
+      if (!this.lookup(entry, parts)) continue;
+      const path = parts.join('.');
+      const first = seen.get(path);
+      if (first) {
+        this.report(
+          diagnostic('duplicateSweepPath', {
+            span: keySpan(entry),
+            args: { path },
+            related: [{ message: `'${path}' is first swept here`, span: first }],
+          }),
+        );
+        continue;
+      }
+      seen.set(path, keySpan(entry));
+      if (list.kind !== 'List' || list.items.length === 0) {
+        this.report(diagnostic('emptySweep', { span: list.span, args: { path } }));
+        continue;
+      }
+      const itemPointer = `/sweep/${entries.length}`;
+      this.spans.values.set(itemPointer, entry.span);
+      this.spans.keys.set(itemPointer, keySpan(entry));
+      this.spans.values.set(`${itemPointer}/path`, keySpan(entry));
+      const values = valueToJson(list, `${itemPointer}/values`, this.spans);
+      entries.push({ path, values });
+    }
+    document.sweep = entries;
+  }
+}
