@@ -3,22 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/compiler/model/build-model.js';
 import { describeLayers } from '../../src/compiler/model/describe.js';
 import { verifyIR } from '../../src/compiler/ir/verify.js';
-import type { ModelIR } from '../../src/compiler/ir/ir.js';
+import { countParams } from './count-params.js';
 import { REFERENCE_ARCHITECTURES } from './reference-architectures.js';
 
 /** Computed independently with PyTorch by test/fixtures/param_counts.py. */
 const expected = JSON.parse(readFileSync(new URL('../fixtures/param-counts.json', import.meta.url), 'utf8')) as Record<string, { params: number; buffers: number }>;
-
-export function countParams(ir: ModelIR): { params: number; buffers: number } {
-  let params = 0;
-  let buffers = 0;
-  for (const p of ir.params) {
-    const n = p.shape.reduce((a, d) => a * d, 1);
-    if (p.group === 'buffers') buffers += n;
-    else params += n;
-  }
-  return { params, buffers };
-}
 
 describe('parameter counts of the reference architectures equal PyTorch', () => {
   it('covers every architecture of the fixture', () => {
