@@ -126,6 +126,14 @@ describe('folder reader', () => {
     expect(e.message).toContain('missing');
   });
 
+  it('rejects a test class the training folder lacks', async () => {
+    const { train, test } = folderDataset();
+    writeBytes(join(test, 'c', 'z.png'), pngBytes(2, 2, () => [1, 2, 3, 255]));
+    const e = await asyncRunErrorOf(() => loadDataset({ ...base, kind: 'folder', train, test }, { seed: 1, input: [4, 4, 3] }));
+    expect(e.diagnostic.code).toBe('IB6013');
+    expect(e.message).toContain(join(test, 'c'));
+  });
+
   it('names an image that cannot be decoded', async () => {
     const { train, test } = folderDataset();
     const bad = writeBytes(join(train, 'a', '3.png'), new Uint8Array([1, 2, 3, 4]));
