@@ -219,11 +219,24 @@ function lowerSample(node: IrNode<'Sample'>, [mean, std]: readonly tf.Tensor[], 
   return tf.add(m, tf.mul(s, tf.tensor(eps, m.shape)));
 }
 
+/**
+ * Binary ops may meet operands whose batches differ by a whole factor: one side
+ * went through a Sample (n draws, sample-major), the other did not. Row r of the
+ * result reads row r mod B of the smaller side, i.e. the smaller side is tiled.
+ */
+function matchBatches(a: tf.Tensor, b: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const na = a.shape[0]!;
+  const nb = b.shape[0]!;
+  if (na === nb) return [a, b];
+  const tileTo = (x: tf.Tensor, n: number): tf.Tensor => tf.tile(x, [n / x.shape[0]!, ...new Array<number>(x.rank - 1).fill(1)]);
+  if (na > nb && na % nb === 0) return [a, tileTo(b, na)];
+  if (nb > na && nb % na === 0) return [tileTo(a, nb), b];
+  throw new Error(`batches ${na} and ${nb} are not sample tilings of one another`);
+}
+
 function lowerModulate(_node: IrNode<'Modulate'>, [f, a]: readonly tf.Tensor[]): tf.Tensor {
-  // The map may carry n samples per example (sample-major); the features then repeat n times.
-  const reps = a!.shape[0]! / f!.shape[0]!;
-  const features = reps === 1 ? f! : tf.tile(f!, [reps, ...new Array<number>(f!.rank - 1).fill(1)]);
-  return tf.add(features, tf.mul(features, a!));
+  const [features, map] = matchBatches(f!, a!);
+  return tf.add(features, tf.mul(features, map));
 }
 
 function lowerAdaptiveAvgPool(node: IrNode<'AdaptiveAvgPool'>, [x]: readonly tf.Tensor[]): tf.Tensor {
@@ -278,7 +291,7 @@ export const lowerings: { readonly [O in Op]: Lowering<O> } = {
   GlobalAvgPool: (_node, [x]) => tf.mean(x!, [1, 2]),
   AdaptiveAvgPool: lowerAdaptiveAvgPool,
   Dropout: lowerDropout,
-  Add: (_node, [a, b]) => tf.add(a!, b!),
+  Add: (_node, [a, b]) => tf.add(...matchBatches(a!, b!)),
   Flatten: (_node, [x]) => tf.reshape(x!, [x!.shape[0]!, -1]),
   Dense: (node, [x], ctx) => {
     const y = tf.matMul(x as tf.Tensor2D, ctx.param(node, 'kernel') as tf.Tensor2D);
