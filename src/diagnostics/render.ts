@@ -104,17 +104,48 @@ function renderOne(d: Diagnostic, sources: ReadonlyMap<string, string>, style: S
   return `${lines.join('\n')}\n`;
 }
 
-/** Display text of a line (tabs expanded) and the display column where each code point starts. */
-function layoutLine(text: string): { display: string; columns: number[] } {
-  const chars = Array.from(text);
+/**
+ * A line as terminal cells: one entry per display column (a tab becomes four
+ * spaces, a wide character is followed by an empty cell), and the cell where
+ * each code point starts, so carets line up under what the terminal shows.
+ */
+function layoutLine(text: string): { cells: string[]; columns: number[] } {
+  const cells: string[] = [];
   const columns: number[] = [];
-  let display = '';
-  for (const c of chars) {
-    columns.push(display.length);
-    display += c === '\t' ? ' '.repeat(TAB_WIDTH) : c;
+  for (const c of Array.from(text)) {
+    columns.push(cells.length);
+    if (c === '\t') {
+      for (let i = 0; i < TAB_WIDTH; i++) cells.push(' ');
+      continue;
+    }
+    const width = displayWidth(c.codePointAt(0) ?? 0);
+    if (width === 0 && cells.length > 0) {
+      cells[cells.length - 1] += c; // a combining mark joins the previous cell
+      columns[columns.length - 1] = cells.length - 1;
+      continue;
+    }
+    cells.push(c);
+    if (width === 2) cells.push('');
   }
-  columns.push(display.length);
-  return { display, columns };
+  columns.push(cells.length);
+  return { cells, columns };
+}
+
+/** Terminal width of a code point: 0 for combining marks, 2 for East Asian wide characters and emoji, else 1. */
+function displayWidth(cp: number): number {
+  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
+  const wide =
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd);
+  return wide ? 2 : 1;
 }
 
 function splitLines(source: string): string[] {
@@ -123,7 +154,7 @@ function splitLines(source: string): string[] {
 
 interface FrameLine {
   readonly number: number;
-  readonly text: string;
+  readonly cells: readonly string[];
   /** Display columns [from, to) to underline, if any. */
   readonly underline?: readonly [number, number];
 }
@@ -140,12 +171,13 @@ export function codeFrame(span: Span, source: string, severity: Severity, style:
   }
   const frame: FrameLine[] = [];
   for (let n = startLine; n <= endLine; n++) {
-    const { display, columns } = layoutLine(all[n - 1] ?? '');
+    const { cells, columns } = layoutLine(all[n - 1] ?? '');
     const colAt = (column: number) => columns[Math.min(Math.max(column - 1, 0), columns.length - 1)] + Math.max(0, column - columns.length);
-    const from = n === startLine ? colAt(span.start.column) : display.length - display.trimStart().length;
-    let to = n === endLine && Number.isFinite(endColumn) ? colAt(endColumn) : display.length;
+    const indentation = cells.findIndex((c) => c !== ' ');
+    const from = n === startLine ? colAt(span.start.column) : indentation === -1 ? 0 : indentation;
+    let to = n === endLine && Number.isFinite(endColumn) ? colAt(endColumn) : cells.length;
     if (to <= from) to = from + 1;
-    frame.push({ number: n, text: display, underline: [from, to] });
+    frame.push({ number: n, cells, underline: [from, to] });
   }
   const shown: (FrameLine | undefined)[] =
     frame.length > MAX_SPAN_LINES ? [frame[0], frame[1], undefined, frame[frame.length - 2], frame[frame.length - 1]] : frame;
@@ -157,7 +189,7 @@ export function codeFrame(span: Span, source: string, severity: Severity, style:
       out.push(style.gutter(`${' '.repeat(width + 2)} ...`));
       continue;
     }
-    const [text, underline] = windowed(line.text, line.underline ?? [0, 0]);
+    const [text, underline] = windowed(line.cells, line.underline ?? [0, 0]);
     out.push(`${gutter(String(line.number))}${text.length > 0 ? ` ${text}` : ''}`);
     out.push(`${gutter('')} ${' '.repeat(underline[0])}${style.severity(severity, '^'.repeat(underline[1] - underline[0]))}`);
   }
@@ -165,13 +197,13 @@ export function codeFrame(span: Span, source: string, severity: Severity, style:
 }
 
 /** Cuts a very long line to a window around the underline, marking the cuts with '…'. */
-function windowed(text: string, underline: readonly [number, number]): [string, [number, number]] {
-  if (text.length <= MAX_LINE_WIDTH) return [text, [underline[0], underline[1]]];
+function windowed(cells: readonly string[], underline: readonly [number, number]): [string, [number, number]] {
+  if (cells.length <= MAX_LINE_WIDTH) return [cells.join(''), [underline[0], underline[1]]];
   const start = Math.max(0, underline[0] - 40);
-  const end = Math.min(text.length, start + MAX_LINE_WIDTH);
+  const end = Math.min(cells.length, start + MAX_LINE_WIDTH);
   const prefix = start > 0 ? '…' : '';
-  const suffix = end < text.length ? '…' : '';
+  const suffix = end < cells.length ? '…' : '';
   const from = underline[0] - start + prefix.length;
   const to = Math.min(underline[1] - start, end - start + 1) + prefix.length;
-  return [`${prefix}${text.slice(start, end)}${suffix}`, [from, Math.max(from + 1, to)]];
+  return [`${prefix}${cells.slice(start, end).join('')}${suffix}`, [from, Math.max(from + 1, to)]];
 }
