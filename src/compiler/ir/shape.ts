@@ -65,10 +65,11 @@ function windowed(
   if (oh < 1 || ow < 1) {
     const eh = dilation[0] * (kernel[0] - 1) + 1;
     const ew = dilation[1] * (kernel[1] - 1) + 1;
-    const padded = `${h + pads.top + pads.bottom}x${w + pads.left + pads.right}`;
+    const unpadded = pads.top + pads.bottom + pads.left + pads.right === 0;
+    const padding = unpadded ? 'with no padding' : `padded to ${h + pads.top + pads.bottom}x${w + pads.left + pads.right}`;
     const dil = dilation[0] > 1 || dilation[1] > 1 ? ` (dilated to ${eh}x${ew})` : '';
     return {
-      error: `${what} kernel ${kernel[0]}x${kernel[1]}${dil} does not fit the ${h}x${w} input (${padded} with padding): the output would be ${Math.max(oh, 0)}x${Math.max(ow, 0)}`,
+      error: `${what} kernel ${kernel[0]}x${kernel[1]}${dil} does not fit the ${h}x${w} input ${padding}: the output would be ${Math.max(oh, 0)}x${Math.max(ow, 0)}`,
     };
   }
   return { shape: [oh, ow, channels] };
