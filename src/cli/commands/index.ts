@@ -1,7 +1,10 @@
 /** The single registration list of CLI commands, in help order. Each command lives in its own module. */
 import type { Command } from '../command.js';
 import { fmtCommand } from './fmt.js';
+import { checkCommand } from './check.js';
+import { schemaCommand } from './schema.js';
+import { expandCommand } from './expand.js';
 
 export function commandTable(): readonly Command[] {
-  return [fmtCommand];
+  return [checkCommand, schemaCommand, expandCommand, fmtCommand];
 }
