@@ -4,7 +4,10 @@ import { fmtCommand } from './fmt.js';
 import { checkCommand } from './check.js';
 import { schemaCommand } from './schema.js';
 import { expandCommand } from './expand.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
+import { attentionCommand } from './attention.js';
 
 export function commandTable(): readonly Command[] {
-  return [checkCommand, schemaCommand, expandCommand, fmtCommand];
+  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, evalCommand, attentionCommand];
 }

@@ -1,0 +1,80 @@
+/** `ibc attention RUN_DIR`: regenerates attention-map images for chosen test images. */
+import { resolve } from 'node:path';
+import type { CliIO, Command } from '../command.js';
+import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { guardRun } from '../run-errors.js';
+import { specHash } from '../../compiler/spec/serialize.js';
+import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
+import { writeRunAttention } from '../../runtime/train/attention.js';
+import { UsageError, parseBackend, parseCommandArgs, parseCount, chooseBackend } from './train.js';
+
+const USAGE = `Usage: ibc attention RUN_DIR [options]
+
+Writes the attention maps (mu_a and, for quantized models, a_q) of test images
+as attention/*.png and attention/grid.png in the run directory, from the model
+in deterministic mode.
+
+Options:
+  --images N              how many test images (default 20)
+  --offset K              start at test image K (default 0)
+  --checkpoint last|best  which checkpoint (default last)
+  --backend NAME          auto | cpu | ibc-native | tensorflow | tensorflow-gpu | webgpu (default auto)
+
+Exit status: 0 written, 1 a missing or unreadable run or checkpoint, 2 usage errors.
+`;
+
+async function run(args: readonly string[], io: CliIO): Promise<number> {
+  let runDir: string;
+  let which: 'last' | 'best';
+  let count: number;
+  let offset: number;
+  let backendName: ReturnType<typeof parseBackend>;
+  try {
+    const { values, positionals } = parseCommandArgs(args, {
+      images: { type: 'string' },
+      offset: { type: 'string' },
+      checkpoint: { type: 'string' },
+      backend: { type: 'string' },
+    });
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing RUN_DIR' : `expected one RUN_DIR, got ${positionals.length}`);
+    runDir = resolve(io.cwd, positionals[0]!);
+    const c = (values['checkpoint'] as string | undefined) ?? 'last';
+    if (c !== 'last' && c !== 'best') throw new UsageError(`--checkpoint must be 'last' or 'best', got '${c}'`);
+    which = c;
+    count = parseCount('--images', values['images'] as string | undefined) ?? 20;
+    offset = parseCount('--offset', values['offset'] as string | undefined, 0) ?? 0;
+    backendName = parseBackend(values['backend'] as string | undefined);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`ibc attention: ${error.message}\n${USAGE.split('\n')[0]}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  const opened = openRun(runDir, which, specHash);
+  if (opened.ir.taps.attentionMean === undefined) {
+    io.stderr(`ibc attention: the model of ${runDir} ('${opened.spec.name}') has no attention module, so it has no attention maps\n`);
+    return EXIT_INPUT_ERROR;
+  }
+  await chooseBackend(backendName, io);
+  const data = await loadRunData(opened);
+  if (offset >= data.test.count) {
+    io.stderr(`ibc attention: --offset ${offset} is past the end of the test set (${data.test.count} images)\n`);
+    return EXIT_USAGE;
+  }
+  const model = modelFromState(opened);
+  try {
+    const folder = await writeRunAttention(runDir, model, opened.spec, data, { count, offset });
+    io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
+  } finally {
+    model.dispose();
+  }
+  return EXIT_OK;
+}
+
+export const attentionCommand: Command = {
+  name: 'attention',
+  summary: 'write attention-map images of test images for a run',
+  usage: USAGE,
+  run: (args, io) => guardRun(io, 'attention', () => run(args, io)),
+};

@@ -1,0 +1,32 @@
+/**
+ * The CLI's last line of defence for commands that run things (train, eval,
+ * attention). A RunError is the user's mistake: print its diagnostic, exit 1,
+ * no stack trace. Anything else is a bug in ibc: say so, show where, exit 70
+ * (EX_SOFTWARE), so it is never mistaken for bad input.
+ */
+import type { CliIO } from './command.js';
+import { EXIT_INPUT_ERROR } from './command.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { isRunError } from '../runtime/errors.js';
+import { renderDiagnostics } from '../diagnostics/render.js';
+
+export const EXIT_INTERNAL = 70;
+
+/** A run-time diagnostic (usually without a source span) in the compiler's format, summary line included. */
+export function formatRunDiagnostic(d: Diagnostic): string {
+  return renderDiagnostics([d], new Map());
+}
+
+export async function guardRun(io: CliIO, command: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (isRunError(error)) {
+      io.stderr(formatRunDiagnostic(error.diagnostic));
+      return EXIT_INPUT_ERROR;
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr(`ibc ${command}: internal error (a bug in ibc, not in your spec or data); please report it with this output:\n${detail}\n`);
+    return EXIT_INTERNAL;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Picks the TF.js backend a run computes on and says why. `auto` prefers, in
+ * order: tfjs-node-gpu, tfjs-node (both only when importable: they are never
+ * dependencies of ibc), ibc's own oneDNN backend, then TF.js's JavaScript CPU
+ * backend with a warning saying why that is slow and how to fix it. WebGPU is
+ * used only when asked for by name. An explicitly requested backend that cannot
+ * be loaded is a RunError, never a silent fallback.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { diagnostic } from '../../diagnostics/catalog.js';
+import { RunError } from '../errors.js';
+
+export type BackendRequest = 'auto' | 'cpu' | 'ibc-native' | 'tensorflow' | 'tensorflow-gpu' | 'webgpu';
+
+export const BACKEND_NAMES: readonly BackendRequest[] = ['auto', 'cpu', 'ibc-native', 'tensorflow', 'tensorflow-gpu', 'webgpu'];
+
+export interface BackendChoice {
+  /** What the run records: 'tensorflow-gpu', 'tensorflow', 'ibc-native', 'webgpu' or 'cpu'. */
+  readonly name: Exclude<BackendRequest, 'auto'>;
+  /** The TF.js backend name now active (tfjs-node registers 'tensorflow' for both of its builds). */
+  readonly tfBackend: string;
+  /** One line: why this backend. */
+  readonly reason: string;
+  /** For the CLI to print once (the slow-CPU warning). */
+  readonly warnings: readonly Diagnostic[];
+}
+
+type Attempt = { ok: true; tfBackend: string } | { ok: false; reason: string };
+
+function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
+
+/** Importing tfjs-node registers its 'tensorflow' backend on the shared tfjs-core engine. */
+async function tryTfjsNode(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): Promise<Attempt> {
+  try {
+    const specifier: string = pkg; // a variable, so TypeScript does not look for a package that is optional
+    await import(specifier);
+  } catch (error) {
+    return { ok: false, reason: `${pkg} is not installed (${messageOf(error)})` };
+  }
+  return activate('tensorflow', `${pkg} loaded but its backend did not start`);
+}
+
+async function tryNative(): Promise<Attempt> {
+  try {
+    const mod = await import('./native/index.js');
+    const registered = mod.registerNativeBackend();
+    if (!registered.ok) return { ok: false, reason: registered.reason };
+    return activate(registered.name, 'the native backend registered but did not start');
+  } catch (error) {
+    return { ok: false, reason: `the native backend could not be loaded (${messageOf(error)})` };
+  }
+}
+
+async function tryWebgpu(): Promise<Attempt> {
+  let dawn: { create(options: string[]): unknown; globals: Record<string, unknown> };
+  try {
+    const specifier: string = 'webgpu';
+    dawn = (await import(specifier)) as typeof dawn;
+  } catch (error) {
+    throw new RunError(diagnostic('backendWebgpuMissing', { args: { pkg: 'webgpu', reason: messageOf(error) } }));
+  }
+  try {
+    Object.assign(globalThis, dawn.globals);
+    const nav = ((globalThis as { navigator?: Record<string, unknown> }).navigator ??= {});
+    if (!nav['gpu']) Object.defineProperty(nav, 'gpu', { value: dawn.create([]), configurable: true });
+  } catch (error) {
+    return { ok: false, reason: `WebGPU could not be initialised (${messageOf(error)})` };
+  }
+  try {
+    const specifier: string = '@tensorflow/tfjs-backend-webgpu';
+    await import(specifier);
+  } catch (error) {
+    throw new RunError(diagnostic('backendWebgpuMissing', { args: { pkg: '@tensorflow/tfjs-backend-webgpu', reason: messageOf(error) } }));
+  }
+  return activate('webgpu', 'no WebGPU adapter was found');
+}
+
+async function tryCpu(): Promise<Attempt> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  // ibc prints its own, more useful warning about the CPU backend; silence TF.js's console banner.
+  tf.env().set('PROD', true);
+  return activate('cpu', 'the TF.js CPU backend did not start');
+}
+
+async function activate(tfBackend: string, failure: string): Promise<Attempt> {
+  try {
+    const started = await tf.setBackend(tfBackend);
+    if (!started) return { ok: false, reason: failure };
+    await tf.ready();
+    return { ok: true, tfBackend };
+  } catch (error) {
+    return { ok: false, reason: `${failure} (${messageOf(error)})` };
+  }
+}
+
+function unavailable(name: string, reason: string): RunError {
+  return new RunError(diagnostic('backendUnavailable', { args: { name, reason } }));
+}
+
+export async function selectBackend(request: BackendRequest): Promise<BackendChoice> {
+  switch (request) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      const pkg = request === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+      const got = await tryTfjsNode(pkg);
+      if (!got.ok) throw unavailable(request, got.reason);
+      return { name: request, tfBackend: got.tfBackend, reason: `requested (${pkg})`, warnings: [] };
+    }
+    case 'ibc-native': {
+      const got = await tryNative();
+      if (!got.ok) throw unavailable(request, `${got.reason}; build it with: apt-get install libdnnl-dev && npm run build:native`);
+      return { name: request, tfBackend: got.tfBackend, reason: 'requested (oneDNN kernels)', warnings: [] };
+    }
+    case 'webgpu': {
+      const got = await tryWebgpu();
+      if (!got.ok) throw unavailable(request, got.reason);
+      return { name: request, tfBackend: got.tfBackend, reason: 'requested', warnings: [] };
+    }
+    case 'cpu': {
+      const got = await tryCpu();
+      if (!got.ok) throw unavailable(request, got.reason);
+      return { name: 'cpu', tfBackend: got.tfBackend, reason: 'requested', warnings: [] };
+    }
+    case 'auto': {
+      const why: string[] = [];
+      const gpu = await tryTfjsNode('@tensorflow/tfjs-node-gpu');
+      if (gpu.ok) return { name: 'tensorflow-gpu', tfBackend: gpu.tfBackend, reason: 'auto: @tensorflow/tfjs-node-gpu is installed', warnings: [] };
+      why.push(gpu.reason);
+      const node = await tryTfjsNode('@tensorflow/tfjs-node');
+      if (node.ok) return { name: 'tensorflow', tfBackend: node.tfBackend, reason: 'auto: @tensorflow/tfjs-node is installed', warnings: [] };
+      why.push(node.reason);
+      const native = await tryNative();
+      if (native.ok) return { name: 'ibc-native', tfBackend: native.tfBackend, reason: 'auto: the ibc native backend (oneDNN) is built', warnings: [] };
+      why.push(native.reason);
+      const cpu = await tryCpu();
+      if (!cpu.ok) throw unavailable('cpu', cpu.reason);
+      const reason = why.join('; ');
+      return { name: 'cpu', tfBackend: cpu.tfBackend, reason: `auto: no faster backend (${reason})`, warnings: [diagnostic('backendSlowCpu', { args: { reason } })] };
+    }
+  }
+}
+
+export function isBackendRequest(text: string): text is BackendRequest {
+  return (BACKEND_NAMES as readonly string[]).includes(text);
+}

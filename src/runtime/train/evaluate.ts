@@ -1,0 +1,71 @@
+/**
+ * Top-1 / top-5 accuracy of a model on a split, with the spec's evaluation
+ * sample count. With n > 0 samples the noise comes from a fixed evaluation
+ * seed, so evaluating the same weights twice gives the same numbers and
+ * evaluation never advances the training streams.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface Accuracy {
+  readonly top1: number;
+  readonly top5: number;
+  readonly count: number;
+}
+
+/** One evaluation batch: normalised NHWC images and their labels. */
+export interface EvalBatch {
+  readonly images: tf.Tensor4D;
+  readonly labels: Int32Array;
+}
+
+/**
+ * Counts correct top-1 and top-k predictions of logits [B, classes] against labels.
+ * Ties are broken toward the lower class index, as argmax does.
+ */
+export function countCorrect(logits: Float32Array, classes: number, labels: ArrayLike<number>, k = 5): { top1: number; topK: number } {
+  let top1 = 0;
+  let topK = 0;
+  const kk = Math.min(k, classes);
+  for (let b = 0; b < labels.length; b++) {
+    const row = logits.subarray(b * classes, (b + 1) * classes);
+    const label = labels[b]!;
+    const target = row[label]!;
+    // Rank of the true class: classes scoring higher, or equal with a lower index.
+    let rank = 0;
+    for (let c = 0; c < classes; c++) {
+      const v = row[c]!;
+      if (v > target || (v === target && c < label) || Number.isNaN(target)) rank++;
+    }
+    if (rank === 0) top1++;
+    if (rank < kk) topK++;
+  }
+  return { top1, topK };
+}
+
+/**
+ * Evaluates `predict` (images -> logits [B, classes]) over `batches`. The
+ * caller creates and disposes the batch tensors through the iterator; this
+ * disposes what predict returns.
+ */
+export async function evaluateAccuracy(
+  batches: Iterable<EvalBatch>,
+  classes: number,
+  predict: (images: tf.Tensor4D) => tf.Tensor,
+): Promise<Accuracy> {
+  let top1 = 0;
+  let top5 = 0;
+  let count = 0;
+  for (const batch of batches) {
+    const logits = predict(batch.images);
+    try {
+      const values = (await logits.data()) as Float32Array;
+      const c = countCorrect(values, classes, batch.labels, 5);
+      top1 += c.top1;
+      top5 += c.topK;
+      count += batch.labels.length;
+    } finally {
+      logits.dispose();
+    }
+  }
+  return { top1: count ? top1 / count : 0, top5: count ? top5 / count : 0, count };
+}

@@ -1,0 +1,212 @@
+/**
+ * One `ibc train` invocation after the spec has compiled: pick or reopen the
+ * run directory, load the data, train (fresh or resumed), and write the
+ * summary and attention images. Terminal output goes through `RunReporter`;
+ * user mistakes are RunErrors.
+ */
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import { diagnostic } from '../../diagnostics/catalog.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { RunError } from '../errors.js';
+import { loadDataset } from '../data/index.js';
+import { writeTextAtomic } from '../checkpoint/index.js';
+import { appendMetrics, createRunDir, makeRunSubdir, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../run-dir.js';
+import { train, type BatchProgress, type MetricsRow, type TrainOutcome } from './trainer.js';
+import { checkpointPaths, loadResumeState, writeTrainingState } from './resume.js';
+import type { RunSettings, TrainingState } from './state.js';
+import { writeRunAttention } from './attention.js';
+
+export interface TrainRequest {
+  readonly spec: ResolvedSpec;
+  readonly ir: ModelIR;
+  /** The spec's hash (serialize.ts), applied to the spec with the run's seed in it: what checkpoints carry and spec-hash.txt holds. */
+  readonly hashSpec: (spec: ResolvedSpec) => string;
+  /** --seed: replaces train.seed (a resumed run keeps its own seed). */
+  readonly seed?: number;
+  /** Absolute path of the spec file (copied into the run directory). */
+  readonly specPath: string;
+  readonly outDir?: string;
+  /** Folder that holds runs when no --out is given. */
+  readonly runsBase: string;
+  readonly epochs?: number;
+  readonly limitTrain?: number;
+  readonly limitTest?: number;
+  readonly resumeDir?: string;
+  /** The backend's name as recorded. */
+  readonly backend: string;
+  /** Attention images at the end (default 20; 0 = none). */
+  readonly attentionImages?: number;
+  readonly now?: Date;
+}
+
+export interface RunReporter {
+  info(line: string): void;
+  note?(d: Diagnostic): void;
+  batch?(p: BatchProgress): void;
+  epoch?(row: MetricsRow): void;
+}
+
+export interface RunSummary {
+  readonly name: string;
+  readonly test_top1: number;
+  readonly test_top5: number;
+  readonly best_val_top1?: number;
+  readonly best_val_epoch?: number;
+  readonly backend: string;
+  readonly epochs: number;
+  readonly images_per_second: number;
+  readonly seconds: number;
+  readonly anchors?: number[];
+  readonly param_count: number;
+  readonly trainable_param_count: number;
+  readonly spec_hash: string;
+  readonly seed: number;
+}
+
+export interface TrainResult {
+  readonly runDir: string;
+  readonly summary?: RunSummary;
+}
+
+function positive(option: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+    throw new RunError(diagnostic('trainBadOption', { args: { option, value, reason: 'it must be a whole number of at least 1' } }));
+  }
+}
+
+/** Keeps the metrics rows of epochs the checkpoint covers, so a resumed run appends after them without duplicates. */
+function truncateMetrics(runDir: string, epochsDone: number): void {
+  const path = resolveInsideRunDir(runDir, 'metrics.jsonl');
+  if (!existsSync(path)) return;
+  const kept = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      if (line.trim() === '') return false;
+      try {
+        return (JSON.parse(line) as { epoch?: number }).epoch! <= epochsDone;
+      } catch {
+        return false;
+      }
+    });
+  writeTextAtomic(path, kept.map((l) => `${l}\n`).join(''));
+}
+
+function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
+  return seed === spec.train.seed ? spec : { ...spec, train: { ...spec.train, seed } };
+}
+
+export async function runTraining(request: TrainRequest, reporter: RunReporter): Promise<TrainResult> {
+  const { ir } = request;
+  let spec = request.spec;
+  let specHash: string;
+  positive('--epochs', request.epochs);
+  positive('--limit-train', request.limitTrain);
+  positive('--limit-test', request.limitTest);
+
+  let resume: TrainingState | undefined;
+  let runDir: string;
+  let settings: RunSettings;
+  if (request.resumeDir !== undefined) {
+    runDir = resolve(request.resumeDir);
+    resume = loadResumeState(runDir);
+    spec = withSeed(spec, resume.settings.seed);
+    specHash = request.hashSpec(spec);
+    if (resume.specHash !== specHash) {
+      throw new RunError(diagnostic('resumeSpecMismatch', { args: { found: resume.specHash, expected: specHash, spec: request.specPath } }));
+    }
+    settings = { ...resume.settings, ...(request.epochs !== undefined ? { epochs: request.epochs } : {}) };
+    if (resume.epoch >= settings.epochs) {
+      reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
+      return { runDir };
+    }
+    truncateMetrics(runDir, resume.epoch);
+    reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs} (step ${resume.step})`);
+  } else {
+    spec = withSeed(spec, request.seed ?? spec.train.seed);
+    specHash = request.hashSpec(spec);
+    settings = {
+      seed: spec.train.seed,
+      epochs: request.epochs ?? spec.train.epochs,
+      ...(request.limitTrain !== undefined ? { limitTrain: request.limitTrain } : {}),
+      ...(request.limitTest !== undefined ? { limitTest: request.limitTest } : {}),
+      dataBaseDir: dirname(request.specPath),
+    };
+    runDir = request.outDir !== undefined ? makeRunSubdir(resolve(request.outDir), '.') : createRunDir(request.runsBase, spec.name, request.now);
+  }
+
+  const data = await loadDataset(spec.data, {
+    seed: settings.seed,
+    ...(settings.limitTrain !== undefined ? { limitTrain: settings.limitTrain } : {}),
+    ...(settings.limitTest !== undefined ? { limitTest: settings.limitTest } : {}),
+    input: spec.model.input,
+    classes: spec.model.classes,
+    baseDir: settings.dataBaseDir ?? dirname(request.specPath),
+  });
+
+  if (!resume) {
+    copyFileSync(request.specPath, resolveInsideRunDir(runDir, 'spec.ibspec'));
+    writeResolvedSpec(runDir, spec);
+    writeTextAtomic(resolveInsideRunDir(runDir, 'spec-hash.txt'), `${specHash}\n`);
+    writeTextAtomic(resolveInsideRunDir(runDir, 'metrics.jsonl'), '');
+    reporter.info(`run directory: ${runDir}`);
+  }
+  const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
+  reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
+
+  const shapes = new Map(ir.params.map((p) => [p.name, p.shape] as const));
+  const paths = checkpointPaths(runDir);
+  makeRunSubdir(runDir, 'checkpoints');
+  const outcome: TrainOutcome = await train({
+    spec,
+    ir,
+    specHash,
+    settings,
+    data,
+    backend: request.backend,
+    ...(resume ? { resume } : {}),
+    sink: {
+      appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
+      writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
+      checkpointPath: (which) => paths[which],
+      ...(reporter.batch ? { onBatch: reporter.batch } : {}),
+      ...(reporter.epoch ? { onEpoch: reporter.epoch } : {}),
+    },
+  });
+
+  try {
+    const images = request.attentionImages ?? 20;
+    const anchorsName = ir.params.find((p) => p.group === 'anchors')?.name;
+    const weights = outcome.model.getWeights();
+    const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+    const trainable = outcome.model.trainableVariables().reduce((n, v) => n + v.variable.size, 0);
+    const last = outcome.last!;
+    const summary: RunSummary = {
+      name: spec.name,
+      test_top1: last.test_top1,
+      test_top5: last.test_top5,
+      ...(outcome.best ? { best_val_top1: outcome.best.valTop1, best_val_epoch: outcome.best.epoch } : {}),
+      backend: request.backend,
+      epochs: outcome.epochsDone,
+      images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : 0,
+      seconds: outcome.seconds,
+      ...(anchorsName ? { anchors: Array.from(weights.get(anchorsName)!) } : {}),
+      param_count: paramCount,
+      trainable_param_count: trainable,
+      spec_hash: specHash,
+      seed: settings.seed,
+    };
+    writeSummary(runDir, summary);
+    if (images > 0 && ir.taps.attentionMean !== undefined) {
+      const evaluate = async (): Promise<string> => writeRunAttention(runDir, outcome.model, spec, data, { count: images, offset: 0 });
+      const folder = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
+      reporter.info(`attention maps: ${folder}`);
+    }
+    return { runDir, summary };
+  } finally {
+    outcome.ema?.dispose();
+    outcome.model.dispose();
+  }
+}

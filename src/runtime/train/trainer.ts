@@ -1,0 +1,315 @@
+/**
+ * The training loop. Per epoch: the schedule's rate; shuffled, augmented
+ * batches from the run's 'shuffle' stream; a training pass with the spec's
+ * train sample count drawing from the 'noise' stream; the loss terms; the
+ * gradients; the optimizer step (BN statistics are updated by the model's
+ * train step); the EMA. A non-finite loss stops the run at once without
+ * writing a checkpoint, so the last one written stays the last good one.
+ * After each epoch: validation and test accuracy with the eval sample count
+ * (noise from a fixed evaluation seed), one metrics row, and the checkpoints.
+ *
+ * Files are written through a `RunSink`, so the loop itself knows nothing of
+ * paths and tests can watch what it writes.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import { createTfjsModel, disposeTrainStep, disposeForward, type TfjsModel } from '../../compiler/targets/tfjs/model.js';
+import { initParams } from '../params/init-params.js';
+import { makeBatches, batchCount, type Dataset, type Split } from '../data/index.js';
+import { Random } from '../random.js';
+import { diagnostic } from '../../diagnostics/catalog.js';
+import { RunError } from '../errors.js';
+import { createOptimizer, type Optimizer } from './optimizers.js';
+import { WeightEma } from './ema.js';
+import { learningRate, type LearningRatePlan } from './schedules.js';
+import { countCorrect, evaluateAccuracy, type Accuracy, type EvalBatch } from './evaluate.js';
+import type { BestScore, RunSettings, TrainingState } from './state.js';
+
+/** One line of metrics.jsonl. Field names are the file's format. */
+export interface MetricsRow {
+  readonly epoch: number;
+  readonly lr: number;
+  readonly train_loss: number;
+  readonly train_top1: number;
+  readonly ce: number;
+  readonly kl: number;
+  readonly vq: number;
+  readonly commit: number;
+  readonly val_top1?: number;
+  readonly test_top1: number;
+  readonly test_top5: number;
+  readonly seconds: number;
+  readonly images_per_second: number;
+}
+
+export interface BatchProgress {
+  /** 1-based. */
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly batch: number;
+  readonly batches: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly imagesPerSecond: number;
+}
+
+/** Where a run's outputs go. The CLI binds it to the run directory. */
+export interface RunSink {
+  appendMetrics(row: MetricsRow): void;
+  writeCheckpoint(which: 'last' | 'best', state: TrainingState): void;
+  /** Where `which` lives, for messages ("the last good checkpoint is kept at ..."). */
+  checkpointPath(which: 'last' | 'best'): string;
+  onBatch?(progress: BatchProgress): void;
+  onEpoch?(row: MetricsRow): void;
+}
+
+export interface TrainOptions {
+  readonly spec: ResolvedSpec;
+  readonly ir: ModelIR;
+  readonly specHash: string;
+  readonly settings: RunSettings;
+  readonly data: Dataset;
+  readonly backend: string;
+  readonly sink: RunSink;
+  /** Continue from this state (its weights, optimizer, streams and epoch). */
+  readonly resume?: TrainingState;
+}
+
+export interface TrainOutcome {
+  /** The model after the last epoch (the caller disposes it). */
+  readonly model: TfjsModel;
+  readonly ema?: WeightEma;
+  readonly last?: MetricsRow;
+  readonly best?: BestScore;
+  readonly epochsDone: number;
+  /** Seconds and images over the epochs this invocation trained. */
+  readonly trainSeconds: number;
+  readonly trainImages: number;
+  readonly seconds: number;
+}
+
+/** The fixed seed of evaluation noise: derived from the run seed, never from the training streams. */
+export function evaluationNoise(seed: number): Random {
+  return Random.fromSeed(seed).derive('eval-noise');
+}
+
+/** Batches of a split as tensors, in order, unaugmented; each batch's tensor is disposed when the next is requested. */
+export function* evalBatches(split: Split, spec: ResolvedSpec, batchSize: number): Generator<EvalBatch> {
+  const [h, w, c] = spec.model.input;
+  for (const b of makeBatches(split, batchSize, undefined, undefined, spec.data.normalize, spec.model.input)) {
+    const images = tf.tensor4d(b.images, [b.count, h, w, c]);
+    try {
+      yield { images, labels: b.labels };
+    } finally {
+      images.dispose();
+    }
+  }
+}
+
+/** Test/validation accuracy of the model's current weights with the spec's eval sample count (or `samples`). */
+export function evaluateSplit(model: TfjsModel, spec: ResolvedSpec, split: Split, seed: number, samples?: number): Promise<Accuracy> {
+  const n = samples ?? model.ir.samples.eval;
+  const noise = evaluationNoise(seed);
+  return evaluateAccuracy(evalBatches(split, spec, spec.train.evalBatchSize), model.ir.classes, (images) => {
+    const out = model.forward(images, { training: false, samples: n, noise });
+    const logits = out.logits;
+    for (const t of Object.values(out.taps)) (t as tf.Tensor).dispose();
+    return logits;
+  });
+}
+
+function schedulePlan(spec: ResolvedSpec, epochs: number): LearningRatePlan {
+  return {
+    baseLr: spec.train.optimizer.lr,
+    schedule: spec.train.schedule,
+    ...(spec.train.warmup ? { warmup: spec.train.warmup.lrs } : {}),
+    epochs,
+  };
+}
+
+function formatNumber(x: number): string {
+  return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+}
+
+export async function train(options: TrainOptions): Promise<TrainOutcome> {
+  const { spec, ir, data, sink, settings } = options;
+  const resume = options.resume;
+  const [h, w, c] = spec.model.input;
+  const plan = schedulePlan(spec, settings.epochs);
+
+  const model = createTfjsModel(ir, resume ? resume.weights : initParams(ir, settings.seed));
+  const variables = model.trainableVariables();
+  let optimizer: Optimizer | undefined;
+  let ema: WeightEma | undefined;
+  try {
+    optimizer = createOptimizer(spec.train.optimizer, variables, ir.anchors);
+    ema = spec.train.ema !== undefined ? new WeightEma(spec.train.ema, variables) : undefined;
+    const root = Random.fromSeed(settings.seed);
+    let shuffle = root.derive('shuffle');
+    let noise = root.derive('noise');
+    let epoch = 0;
+    let step = 0;
+    let best: BestScore | undefined;
+    if (resume) {
+      restoreInto(resume, optimizer, ema);
+      shuffle = Random.fromState(resume.random.shuffle);
+      noise = Random.fromState(resume.random.noise);
+      epoch = resume.epoch;
+      step = resume.step;
+      best = resume.best;
+    }
+
+    const started = performance.now();
+    let trainSeconds = 0;
+    let trainImages = 0;
+    let last: MetricsRow | undefined;
+    let checkpointWritten = resume !== undefined;
+    const batches = batchCount(data.train.count, spec.train.batchSize);
+
+    for (; epoch < settings.epochs; epoch++) {
+      const epochStart = performance.now();
+      const lr = learningRate(plan, epoch);
+      const sums = { total: 0, ce: 0, kl: 0, vq: 0, commit: 0, correct: 0, seen: 0 };
+      let batchIndex = 0;
+      for (const batch of makeBatches(data.train, spec.train.batchSize, shuffle, spec.data.augment, spec.data.normalize, spec.model.input)) {
+        const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
+        const labels = tf.tensor1d(batch.labels, 'int32');
+        const result = model.trainStepGradients(images, labels, { samples: ir.samples.train, noise });
+        images.dispose();
+        labels.dispose();
+        let terms: Float32Array;
+        let logits: Float32Array;
+        try {
+          const stacked = tf.stack([result.loss.total, result.loss.ce, result.loss.kl, result.loss.vq, result.loss.commit]);
+          terms = stacked.dataSync() as Float32Array;
+          stacked.dispose();
+          logits = result.logits.dataSync() as Float32Array;
+          if (!Number.isFinite(terms[0]!)) {
+            const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
+            throw new RunError(
+              diagnostic('trainNonFiniteLoss', {
+                args: { value: formatNumber(terms[0]!), epoch: epoch + 1, step: step + 1, lr, kept },
+              }),
+            );
+          }
+          optimizer.step(result.gradients, lr);
+        } finally {
+          disposeTrainStep(result);
+        }
+        ema?.update();
+        step++;
+        // Let timers and I/O run between steps (progress output, signals, test runners' heartbeats).
+        await new Promise<void>((resolveTick) => setImmediate(resolveTick));
+        batchIndex++;
+        const n = batch.count;
+        sums.total += terms[0]! * n;
+        sums.ce += terms[1]! * n;
+        sums.kl += terms[2]! * n;
+        sums.vq += terms[3]! * n;
+        sums.commit += terms[4]! * n;
+        sums.correct += countCorrect(logits, ir.classes, batch.labels, 1).top1;
+        sums.seen += n;
+        if (sink.onBatch) {
+          const elapsed = (performance.now() - epochStart) / 1000;
+          sink.onBatch({
+            epoch: epoch + 1,
+            epochs: settings.epochs,
+            batch: batchIndex,
+            batches,
+            loss: sums.total / sums.seen,
+            accuracy: sums.correct / sums.seen,
+            imagesPerSecond: elapsed > 0 ? sums.seen / elapsed : 0,
+          });
+        }
+      }
+      const epochTrainSeconds = (performance.now() - epochStart) / 1000;
+      trainSeconds += epochTrainSeconds;
+      trainImages += sums.seen;
+
+      const evaluate = async (): Promise<{ val?: Accuracy; test: Accuracy }> => {
+        const val = data.validation ? await evaluateSplit(model, spec, data.validation, settings.seed) : undefined;
+        const test = await evaluateSplit(model, spec, data.test, settings.seed);
+        return { ...(val ? { val } : {}), test };
+      };
+      const scores = ema ? await ema.withAveraged(evaluate) : await evaluate();
+      const seen = Math.max(1, sums.seen);
+      const row: MetricsRow = {
+        epoch: epoch + 1,
+        lr,
+        train_loss: sums.total / seen,
+        train_top1: sums.correct / seen,
+        ce: sums.ce / seen,
+        kl: sums.kl / seen,
+        vq: sums.vq / seen,
+        commit: sums.commit / seen,
+        ...(scores.val ? { val_top1: scores.val.top1 } : {}),
+        test_top1: scores.test.top1,
+        test_top5: scores.test.top5,
+        seconds: (performance.now() - epochStart) / 1000,
+        images_per_second: epochTrainSeconds > 0 ? sums.seen / epochTrainSeconds : 0,
+      };
+      sink.appendMetrics(row);
+      sink.onEpoch?.(row);
+      last = row;
+
+      const improved = scores.val !== undefined && (best === undefined || scores.val.top1 > best.valTop1);
+      if (improved) best = { valTop1: scores.val!.top1, epoch: epoch + 1 };
+      const snapshot = (): TrainingState => ({
+        specHash: options.specHash,
+        epoch: epoch + 1,
+        step,
+        weights: model.getWeights(),
+        optimizer: optimizer!.getState(),
+        ...(ema ? { ema: ema.getState() } : {}),
+        random: { shuffle: shuffle.state(), noise: noise.state() },
+        ...(best ? { best } : {}),
+        settings,
+        backend: options.backend,
+      });
+      const due = (epoch + 1) % Math.max(1, spec.train.checkpoint.every) === 0 || epoch + 1 === settings.epochs;
+      if (due || (improved && spec.train.checkpoint.keepBest)) {
+        const state = snapshot();
+        if (due) {
+          sink.writeCheckpoint('last', state);
+          checkpointWritten = true;
+        }
+        if (improved && spec.train.checkpoint.keepBest) sink.writeCheckpoint('best', state);
+      }
+    }
+
+    return {
+      model,
+      ...(ema ? { ema } : {}),
+      ...(last ? { last } : {}),
+      ...(best ? { best } : {}),
+      epochsDone: epoch,
+      trainSeconds,
+      trainImages,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (error) {
+    optimizer?.dispose();
+    ema?.dispose();
+    model.dispose();
+    throw error;
+  } finally {
+    // The optimizer's buffers are only needed while training; the model and EMA go back to the caller.
+    optimizer?.dispose();
+  }
+}
+
+/** Puts a checkpoint's optimizer and EMA state back; a mismatch is the user's (a checkpoint from another model). */
+function restoreInto(state: TrainingState, optimizer: Optimizer, ema: WeightEma | undefined): void {
+  try {
+    optimizer.setState(state.optimizer);
+    if (ema) {
+      if (!state.ema) throw new Error('the spec asks for an EMA of weights, the checkpoint has none');
+      ema.setState(state.ema);
+    }
+  } catch (error) {
+    throw new RunError(diagnostic('trainCheckpointMismatch', { args: { path: 'checkpoint', reason: error instanceof Error ? error.message : String(error) } }));
+  }
+}
+
+export { disposeForward };
