@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
+import jpeg from 'jpeg-js';
 import { loadDataset } from '../../src/runtime/data/index.js';
 import type { CifarData, FolderData, SyntheticData } from '../../src/compiler/spec/resolved-spec.js';
 import { asyncRunErrorOf, cifarRecord, concatBytes, pngBytes, tempDir, writeBytes } from './helpers.js';
@@ -124,6 +125,18 @@ describe('folder reader', () => {
     const e = await asyncRunErrorOf(() => loadDataset({ ...base, kind: 'folder', train, test }, { seed: 1, input: [4, 4, 3] }));
     expect(e.diagnostic.code).toBe('IB6000');
     expect(e.message).toContain('missing');
+  });
+
+  it('decodes JPEG files', async () => {
+    const dir = tempDir();
+    const jpg = jpeg.encode({ width: 8, height: 8, data: Buffer.alloc(8 * 8 * 4, 180) }, 95).data;
+    for (const split of ['train', 'test']) {
+      writeBytes(join(dir, split, 'grey', 'a.JPG'), jpg);
+      writeBytes(join(dir, split, 'other', 'b.jpeg'), jpg);
+    }
+    const data = await loadDataset({ ...base, kind: 'folder', train: join(dir, 'train'), test: join(dir, 'test') }, { seed: 1, input: [4, 4, 1] });
+    expect(data.train.count).toBe(2);
+    expect(Math.abs(data.train.images[5]! - 180)).toBeLessThanOrEqual(2);
   });
 
   it('rejects a test class the training folder lacks', async () => {
