@@ -162,7 +162,7 @@ function mapError(error: ErrorObject, doc: Json, spans: SpanMap): Mapped | undef
       return {
         diagnostic: diagnostic('missingKey', {
           ...(span ? { span } : {}),
-          args: { parent: pointer === '' ? 'the spec' : `'${label}'`, missing: `'${missing}'` },
+          args: { parent: parentDescription(doc, pointer, label), missing: `'${missing}'` },
         }),
       };
     }
@@ -184,12 +184,10 @@ function mapError(error: ErrorObject, doc: Json, spans: SpanMap): Mapped | undef
     case 'minItems':
     case 'maxItems': {
       const schema = error.parentSchema as { minItems?: number; maxItems?: number };
-      const expected =
-        schema.minItems !== undefined && schema.minItems === schema.maxItems
-          ? `exactly ${schema.minItems}`
-          : error.keyword === 'minItems'
-            ? `at least ${String(error.params.limit)}`
-            : `at most ${String(error.params.limit)}`;
+      const limit = Number(error.params.limit);
+      const count =
+        schema.minItems !== undefined && schema.minItems === schema.maxItems ? 'exactly' : error.keyword === 'minItems' ? 'at least' : 'at most';
+      const expected = `${count} ${limit} value${limit === 1 ? '' : 's'}`;
       return {
         diagnostic: diagnostic('wrongLength', { ...at(pointer), args: { label, expected, actual: String(Array.isArray(error.data) ? error.data.length : actual) } }),
         invalid: pointer,
@@ -233,6 +231,7 @@ function mapError(error: ErrorObject, doc: Json, spans: SpanMap): Mapped | undef
   }
 }
 
+/** How an object reads as the subject of a message: 'conv', data cifar10, 'model', the spec. */
 function parentDescription(doc: Json, pointer: string, label: string): string {
   const value = getAtPointer(doc, pointer);
   if (isJsonObject(value) && typeof value.type === 'string') return `'${value.type}'`;

@@ -163,7 +163,9 @@ function checkNormalize({ spec }: CheckContext, report: Reporter): void {
 }
 
 function checkCrop({ spec }: CheckContext, report: Reporter): void {
-  if (spec.data.augment.crop?.padding === 0) report('cropWithoutPadding', '/data/augment/crop/padding');
+  // With `resize`, images are larger than the input and a padding-0 crop still picks a random window.
+  const resized = spec.data.kind === 'folder' && spec.data.resize !== undefined;
+  if (spec.data.augment.crop?.padding === 0 && !resized) report('cropWithoutPadding', '/data/augment/crop/padding');
 }
 
 function checkSchedule({ spec }: CheckContext, report: Reporter): void {

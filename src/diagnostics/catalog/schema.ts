@@ -7,7 +7,7 @@ export const schemaMessages = {
   outOfRange: { code: 'IB2003', severity: 'error', template: '{label} must be {comparison} {limit}, got {actual}' },
   missingKey: { code: 'IB2004', severity: 'error', template: '{parent} needs {missing}' },
   notAllowedHere: { code: 'IB2005', severity: 'error', template: "'{name}' is not allowed in {parent}; allowed: {allowed}" },
-  wrongLength: { code: 'IB2006', severity: 'error', template: '{label} must have {expected} value(s), got {actual}' },
+  wrongLength: { code: 'IB2006', severity: 'error', template: '{label} must have {expected}, got {actual}' },
   badPattern: { code: 'IB2007', severity: 'error', template: '{label} {actual} is not a valid name: {rule}' },
   unknownKind: { code: 'IB2008', severity: 'error', template: "'{label}' must be one of {allowed}, got {actual}" },
   missingKind: { code: 'IB2009', severity: 'error', template: "'{label}' needs a kind: one of {allowed}" },

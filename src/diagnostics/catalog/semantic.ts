@@ -29,7 +29,7 @@ export const semanticMessages = {
   extendsMissingFile: { code: 'IB3101', severity: 'error', template: "cannot read the base spec '{path}'" },
   extendsCycle: { code: 'IB3102', severity: 'error', template: 'extends cycle: {chain}' },
   extendsNotString: { code: 'IB3103', severity: 'error', template: 'extends needs one quoted file name: extends "base.ibspec"' },
-  missingFile: { code: 'IB3104', severity: 'error', template: "cannot read '{path}': no such file" },
+  missingFile: { code: 'IB3104', severity: 'error', template: "cannot read '{path}': no such file, or not a readable file" },
   notUtf8: { code: 'IB3105', severity: 'error', template: "'{path}' is not UTF-8 text" },
 
   malformedSweepEntry: { code: 'IB3201', severity: 'error', template: 'a sweep entry is `path in [value, ...]`, e.g. model.attention.beta in [0.001, 0.01]' },
@@ -48,7 +48,7 @@ export const semanticMessages = {
   classifierNotEndingInClasses: { code: 'IB3308', severity: 'error', template: 'the classifier must end with linear {classes} (the number of classes), but its last layer is {last}' },
   normalizeLength: { code: 'IB3309', severity: 'error', template: 'normalize {which} has {count} values but the input has {channels} channel(s)' },
   normalizeStdZero: { code: 'IB3310', severity: 'error', template: 'normalize std must be > 0, got {value}' },
-  cropWithoutPadding: { code: 'IB3311', severity: 'warning', template: 'crop with padding 0 never moves the image; give padding=4 or drop crop' },
+  cropWithoutPadding: { code: 'IB3311', severity: 'warning', template: 'crop with padding 0 never moves the image (the images are already the input size); give padding=4 or drop crop' },
   warmupLongerThanTraining: { code: 'IB3312', severity: 'warning', template: 'warm-up lists {count} epochs but training has only {epochs}' },
   milestonesNotIncreasing: { code: 'IB3313', severity: 'error', template: 'schedule milestones must be strictly increasing: {milestones}' },
   milestoneBeyondTraining: { code: 'IB3314', severity: 'warning', template: 'milestone {milestone} is at or after the last epoch ({epochs}); it never applies' },
