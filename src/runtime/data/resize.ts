@@ -1,9 +1,10 @@
 /**
- * Bilinear resizing and centre cropping of interleaved byte images, for the
- * folder reader. Pixel centres are aligned (align_corners = false, the
- * convention of PIL, OpenCV and TF2). There is no anti-aliasing: shrinking by
- * a large factor skips pixels, which is acceptable for resizing photographs to
- * a network's input but is why images far larger than the input lose detail.
+ * Resizing and centre cropping of interleaved byte images, for the folder
+ * reader. The resize is bilinear (a triangle filter) with pixel centres
+ * aligned, and when shrinking the filter widens with the scale factor, so
+ * every source pixel contributes (anti-aliasing). This is the "bilinear"
+ * resize of PIL, which torchvision's Resize uses on images, so photographs
+ * come out as the reference's data pipeline saw them.
  */
 
 export interface ByteImage {
@@ -14,46 +15,71 @@ export interface ByteImage {
   readonly data: Uint8Array;
 }
 
-/** Source coordinate tables for one axis: for each output index, the two source indices and the weight of the second. */
-function axisTable(outSize: number, inSize: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
-  const i0 = new Int32Array(outSize);
-  const i1 = new Int32Array(outSize);
-  const w = new Float32Array(outSize);
+/** For one axis: each output index's first source index, tap count, and normalised weights (`taps` per output). */
+interface AxisFilter {
+  readonly first: Int32Array;
+  readonly count: Int32Array;
+  readonly taps: number;
+  readonly weights: Float64Array;
+}
+
+function axisFilter(outSize: number, inSize: number): AxisFilter {
   const scale = inSize / outSize;
+  const stretch = Math.max(scale, 1);
+  const support = stretch; // the triangle's radius is 1 source pixel, widened when shrinking
+  const taps = Math.ceil(support) * 2 + 1;
+  const first = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const weights = new Float64Array(outSize * taps);
   for (let o = 0; o < outSize; o++) {
-    let s = (o + 0.5) * scale - 0.5;
-    if (s < 0) s = 0;
-    if (s > inSize - 1) s = inSize - 1;
-    const f = Math.floor(s);
-    i0[o] = f;
-    i1[o] = Math.min(f + 1, inSize - 1);
-    w[o] = s - f;
+    const centre = (o + 0.5) * scale;
+    const lo = Math.max(0, Math.floor(centre - support + 0.5));
+    const hi = Math.min(inSize, Math.floor(centre + support + 0.5));
+    let total = 0;
+    let n = 0;
+    for (let i = lo; i < hi && n < taps; i++, n++) {
+      const w = Math.max(0, 1 - Math.abs((i + 0.5 - centre) / stretch));
+      weights[o * taps + n] = w;
+      total += w;
+    }
+    if (total > 0) for (let k = 0; k < n; k++) weights[o * taps + k]! /= total;
+    first[o] = lo;
+    count[o] = n;
   }
-  return { i0, i1, w };
+  return { first, count, taps, weights };
 }
 
 export function resizeBilinear(image: ByteImage, width: number, height: number): ByteImage {
   if (width === image.width && height === image.height) return image;
   const c = image.channels;
   const src = image.data;
-  const xs = axisTable(width, image.width);
-  const ys = axisTable(height, image.height);
-  const out = new Uint8Array(width * height * c);
-  const rowStride = image.width * c;
-  for (let y = 0; y < height; y++) {
-    const r0 = ys.i0[y]! * rowStride;
-    const r1 = ys.i1[y]! * rowStride;
-    const wy = ys.w[y]!;
+  const fx = axisFilter(width, image.width);
+  const fy = axisFilter(height, image.height);
+  // Horizontal pass into floats (height of the source, width of the output), then vertical.
+  const tmp = new Float32Array(image.height * width * c);
+  for (let y = 0; y < image.height; y++) {
+    const row = y * image.width * c;
     for (let x = 0; x < width; x++) {
-      const c0 = xs.i0[x]! * c;
-      const c1 = xs.i1[x]! * c;
-      const wx = xs.w[x]!;
       const o = (y * width + x) * c;
+      const base = fx.first[x]!;
+      const n = fx.count[x]!;
       for (let k = 0; k < c; k++) {
-        const top = src[r0 + c0 + k]! * (1 - wx) + src[r0 + c1 + k]! * wx;
-        const bottom = src[r1 + c0 + k]! * (1 - wx) + src[r1 + c1 + k]! * wx;
-        out[o + k] = Math.round(top * (1 - wy) + bottom * wy);
+        let s = 0;
+        for (let t = 0; t < n; t++) s += fx.weights[x * fx.taps + t]! * src[row + (base + t) * c + k]!;
+        tmp[o + k] = s;
       }
+    }
+  }
+  const out = new Uint8Array(width * height * c);
+  const stride = width * c;
+  for (let y = 0; y < height; y++) {
+    const base = fy.first[y]!;
+    const n = fy.count[y]!;
+    for (let i = 0; i < stride; i++) {
+      let s = 0;
+      for (let t = 0; t < n; t++) s += fy.weights[y * fy.taps + t]! * tmp[(base + t) * stride + i]!;
+      const v = Math.round(s);
+      out[y * stride + i] = v < 0 ? 0 : v > 255 ? 255 : v;
     }
   }
   return { width, height, channels: c, data: out };
