@@ -107,6 +107,9 @@ export interface TinyOptions {
   readonly resize?: boolean;
   readonly latent?: number;
   readonly classes?: number;
+  /** Shift of both std heads (method.md: -5); a larger one makes the noise, and its gradients, larger. */
+  readonly stdShift?: number;
+  readonly loss?: Omit<LossSpec, 'classes'>;
 }
 
 /** conv(+bn)+relu trunk, attention (mean head, std head, sample, quantize?), modulation, encoder, latent, decoder. */
@@ -122,7 +125,7 @@ export function tinyAttentionIr(options: TinyOptions = {}): ModelIR {
   const logit = g.conv('att/conv', mapSource, 1, 3);
   const mu = g.act('att/mean', logit, 'sigmoid');
   const sdRaw = g.conv('att/std_conv', mu, 1, 3);
-  const sd = g.add('att/std', 'ShiftedSoftplus', { shift: -5 }, [sdRaw], {}, g.shape(mu));
+  const sd = g.add('att/std', 'ShiftedSoftplus', { shift: options.stdShift ?? -5 }, [sdRaw], {}, g.shape(mu));
   const a = g.add('att/sample', 'Sample', { role: 'attention' }, [mu, sd], {}, g.shape(mu));
   let map = a;
   let quantized: string | undefined;
@@ -138,7 +141,7 @@ export function tinyAttentionIr(options: TinyOptions = {}): ModelIR {
   const s = g.dense('enc/dense', flat, 2 * K);
   const muZ = g.add('latent/mean', 'Slice', { begin: 0, size: K }, [s], {}, [K]);
   const sdZRaw = g.add('latent/std_raw', 'Slice', { begin: K, size: K }, [s], {}, [K]);
-  const sdZ = g.add('latent/std', 'ShiftedSoftplus', { shift: -5 }, [sdZRaw], {}, [K]);
+  const sdZ = g.add('latent/std', 'ShiftedSoftplus', { shift: options.stdShift ?? -5 }, [sdZRaw], {}, [K]);
   const z = g.add('latent/sample', 'Sample', { role: 'latent' }, [muZ, sdZ], {}, [K]);
   const h = g.act('dec/relu', g.dense('dec/dense1', z, K), 'relu');
   const out = g.dense('dec/dense2', h, classes);
@@ -152,7 +155,7 @@ export function tinyAttentionIr(options: TinyOptions = {}): ModelIR {
       latentStd: sdZ,
       ...(quantized ? { attentionQuantized: quantized } : {}),
     },
-    {
+    options.loss ?? {
       ib: { beta: 0.01, klScale: 0.5, klForm: options.klForm ?? 'standard' },
       ...(options.quantize ? { quantization: { vqWeight: 0.4, commitWeight: 0.1 } } : {}),
     },
