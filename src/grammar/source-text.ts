@@ -70,6 +70,8 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
 /** Maps offsets in one text to positions and spans. */
 export class LineMap {
   private readonly lineStarts: number[];
+  /** Per line index: whether the line has surrogate pairs (then columns must be counted, not subtracted). */
+  private readonly hasSurrogates = new Map<number, boolean>();
 
   constructor(
     readonly text: string,
@@ -99,7 +101,15 @@ export class LineMap {
   position(offset: number): Position {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
     const index = this.lineIndex(clamped);
-    return { offset: clamped, line: index + 1, column: codePointColumn(this.text, this.lineStarts[index], clamped) };
+    const start = this.lineStarts[index];
+    let surrogates = this.hasSurrogates.get(index);
+    if (surrogates === undefined) {
+      const end = this.lineStarts[index + 1] ?? this.text.length;
+      surrogates = /[\uD800-\uDFFF]/.test(this.text.slice(start, end));
+      this.hasSurrogates.set(index, surrogates);
+    }
+    const column = surrogates ? codePointColumn(this.text, start, clamped) : clamped - start + 1;
+    return { offset: clamped, line: index + 1, column };
   }
 
   /** Span of [start, end) in UTF-16 offsets. */

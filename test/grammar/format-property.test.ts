@@ -92,7 +92,7 @@ describe('formatter properties', () => {
         expect(withoutSpans(reparsed.statements)).toEqual(withoutSpans(file.statements));
         expect(formatSpec(reparsed)).toBe(text);
       }),
-      { seed: SEED, numRuns: 120 },
+      { seed: SEED, numRuns: 100 },
     );
   });
 
@@ -137,7 +137,7 @@ describe('formatter properties', () => {
         expect(reparsed.comments.map((c) => c.text)).toEqual(texts);
         expect(formatSpec(reparsed)).toBe(formatted);
       }),
-      { seed: SEED, numRuns: 120 },
+      { seed: SEED, numRuns: 100 },
     );
   });
 });
