@@ -89,7 +89,39 @@ using dt = dnnl::memory::data_type;
 
 dnnl::memory::desc ConvGeometry::Src() const { return {{n, inC, inH, inW}, dt::f32, tag::nhwc}; }
 dnnl::memory::desc ConvGeometry::Weights() const { return {{outC, inC, kH, kW}, dt::f32, tag::hwio}; }
+dnnl::memory::desc ConvGeometry::AnyWeights() const { return {{outC, inC, kH, kW}, dt::f32, tag::any}; }
 dnnl::memory::desc ConvGeometry::Dst() const { return {{n, outC, outH, outW}, dt::f32, tag::nhwc}; }
+
+Relayout Relayout::Make(const dnnl::memory::desc& user, const dnnl::memory::desc& internal, bool in, bool out) {
+  Relayout r;
+  r.user = user;
+  r.internal = internal;
+  r.needed = user != internal;
+  if (r.needed) {
+    r.buffer = dnnl::memory(internal, Engine());
+    dnnl::memory userMem(user, Engine(), DNNL_MEMORY_NONE);
+    if (in) r.toInternal = dnnl::reorder(userMem, r.buffer);
+    if (out) r.toUser = dnnl::reorder(r.buffer, userMem);
+  }
+  return r;
+}
+
+dnnl::memory Relayout::In(float* data) {
+  dnnl::memory userMem(user, Engine(), data);
+  if (!needed) return userMem;
+  toInternal.execute(Stream(), userMem, buffer);
+  return buffer;
+}
+
+dnnl::memory Relayout::Out(float* data) {
+  return needed ? buffer : dnnl::memory(user, Engine(), data);
+}
+
+void Relayout::Finish(float* data) {
+  if (!needed) return;
+  dnnl::memory userMem(user, Engine(), data);
+  toUser.execute(Stream(), buffer, userMem);
+}
 
 int32_t Guard(const std::function<int32_t()>& body) {
   try {

@@ -83,6 +83,8 @@ struct ConvGeometry {
   static bool Parse(const std::vector<int64_t>& p, ConvGeometry* g);
   dnnl::memory::desc Src() const;
   dnnl::memory::desc Weights() const;
+  // Weights in whatever layout the fastest implementation wants (relaid from HWIO per call).
+  dnnl::memory::desc AnyWeights() const;
   dnnl::memory::desc Dst() const;
   dnnl::memory::dims Strides() const { return {sH, sW}; }
   dnnl::memory::dims Dilates() const { return {dH - 1, dW - 1}; }
@@ -91,6 +93,24 @@ struct ConvGeometry {
   int64_t SrcSize() const { return n * inH * inW * inC; }
   int64_t WeightsSize() const { return kH * kW * inC * outC; }
   int64_t DstSize() const { return n * outH * outW * outC; }
+};
+
+// A reorder between a user layout (e.g. HWIO in a JS array) and the layout a
+// primitive chose (blocked, for the fast JIT kernels), with the buffer that
+// holds the primitive's copy. `needed` is false when the layouts agree.
+struct Relayout {
+  bool needed = false;
+  dnnl::memory::desc user;
+  dnnl::memory::desc internal;
+  dnnl::memory buffer;
+  dnnl::reorder toInternal;
+  dnnl::reorder toUser;
+  static Relayout Make(const dnnl::memory::desc& user, const dnnl::memory::desc& internal, bool in, bool out);
+  // The memory the primitive reads: the user's data, or the blocked copy made from it.
+  dnnl::memory In(float* data);
+  // The memory the primitive writes; call Finish to copy it to the user's array.
+  dnnl::memory Out(float* data);
+  void Finish(float* data);
 };
 
 // Runs a function, turning oneDNN exceptions into a status code.

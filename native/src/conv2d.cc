@@ -7,7 +7,7 @@ namespace {
 
 struct ConvForward {
   dnnl::convolution_forward primitive;
-  dnnl::convolution_forward::primitive_desc pd;
+  Relayout weights;
 };
 
 PrimitiveCache<ConvForward>& Cache() {
@@ -42,19 +42,20 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
                                                                    dnnl::memory::format_tag::x)
                                             : dnnl::memory::desc();
       dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                        g.Src(), g.Weights(), biasMd, g.Dst(), g.Strides(), g.Dilates(), g.PadL(),
+                                        g.Src(), g.AnyWeights(), biasMd, g.Dst(), g.Strides(), g.Dilates(), g.PadL(),
                                         g.PadR());
       dnnl::post_ops ops;
       dnnl::primitive_attr attr;
       if (!AppendActivation(&ops, (int32_t)activation, (float)alpha)) throw dnnl::error(dnnl_invalid_arguments, "act");
       attr.set_post_ops(ops);
       auto e = std::make_shared<ConvForward>();
-      e->pd = dnnl::convolution_forward::primitive_desc(d, attr, Engine());
-      e->primitive = dnnl::convolution_forward(e->pd);
+      dnnl::convolution_forward::primitive_desc pd(d, attr, Engine());
+      e->primitive = dnnl::convolution_forward(pd);
+      e->weights = Relayout::Make(g.Weights(), pd.weights_desc(), true, false);
       return e;
     });
     dnnl::memory src(g.Src(), Engine(), x.data);
-    dnnl::memory wei(g.Weights(), Engine(), w.data);
+    dnnl::memory wei = entry->weights.In(w.data);
     dnnl::memory dst(g.Dst(), Engine(), y.data);
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
     if (bias.data) {

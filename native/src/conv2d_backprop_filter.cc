@@ -6,6 +6,7 @@ namespace {
 
 struct ConvBackwardWeights {
   dnnl::convolution_backward_weights primitive;
+  Relayout weights;
 };
 
 PrimitiveCache<ConvBackwardWeights>& Cache() {
@@ -30,19 +31,21 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   return Result(info, Guard([&]() -> int32_t {
     auto entry = Cache().Get(Key("conv_bwd_weights", p), [&]() {
       dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                         g.Src(), g.Weights(), g.Dst(), g.Strides(), g.Dilates(), g.PadL(), g.PadR());
+                                         g.Src(), g.AnyWeights(), g.Dst(), g.Strides(), g.Dilates(), g.PadL(), g.PadR());
       dnnl::convolution_forward::primitive_desc fpd(fd, Engine());
-      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, g.Src(), g.Weights(), g.Dst(),
+      dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, g.Src(), g.AnyWeights(), g.Dst(),
                                                  g.Strides(), g.Dilates(), g.PadL(), g.PadR());
       dnnl::convolution_backward_weights::primitive_desc pd(d, Engine(), fpd);
       auto e = std::make_shared<ConvBackwardWeights>();
       e->primitive = dnnl::convolution_backward_weights(pd);
+      e->weights = Relayout::Make(g.Weights(), pd.diff_weights_desc(), false, true);
       return e;
     });
     dnnl::memory src(g.Src(), Engine(), x.data);
     dnnl::memory diffDst(g.Dst(), Engine(), dy.data);
-    dnnl::memory diffWei(g.Weights(), Engine(), dw.data);
+    dnnl::memory diffWei = entry->weights.Out(dw.data);
     entry->primitive.execute(Stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, diffWei}});
+    entry->weights.Finish(dw.data);
     Stream().wait();
     return kOk;
   }));

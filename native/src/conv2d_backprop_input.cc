@@ -6,6 +6,7 @@ namespace {
 
 struct ConvBackwardData {
   dnnl::convolution_backward_data primitive;
+  Relayout weights;
 };
 
 PrimitiveCache<ConvBackwardData>& Cache() {
@@ -30,17 +31,18 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   return Result(info, Guard([&]() -> int32_t {
     auto entry = Cache().Get(Key("conv_bwd_data", p), [&]() {
       dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                         g.Src(), g.Weights(), g.Dst(), g.Strides(), g.Dilates(), g.PadL(), g.PadR());
+                                         g.Src(), g.AnyWeights(), g.Dst(), g.Strides(), g.Dilates(), g.PadL(), g.PadR());
       dnnl::convolution_forward::primitive_desc fpd(fd, Engine());
-      dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, g.Src(), g.Weights(), g.Dst(),
+      dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, g.Src(), g.AnyWeights(), g.Dst(),
                                               g.Strides(), g.Dilates(), g.PadL(), g.PadR());
       dnnl::convolution_backward_data::primitive_desc pd(d, Engine(), fpd);
       auto e = std::make_shared<ConvBackwardData>();
       e->primitive = dnnl::convolution_backward_data(pd);
+      e->weights = Relayout::Make(g.Weights(), pd.weights_desc(), true, false);
       return e;
     });
     dnnl::memory diffDst(g.Dst(), Engine(), dy.data);
-    dnnl::memory wei(g.Weights(), Engine(), w.data);
+    dnnl::memory wei = entry->weights.In(w.data);
     dnnl::memory diffSrc(g.Src(), Engine(), dx.data);
     entry->primitive.execute(Stream(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_SRC, diffSrc}});
     Stream().wait();
