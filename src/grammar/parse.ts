@@ -4,7 +4,7 @@
  * internal error (IB9001).
  */
 import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
-import type { Diagnostic, Result, Span } from '../diagnostics/diagnostic.js';
+import type { Diagnostic, RelatedInformation, Result, Span } from '../diagnostics/diagnostic.js';
 import { sortAndDedupe } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/catalog.js';
 import type { SpecFile } from './ast.js';
@@ -13,7 +13,7 @@ import { decodeSyntaxError } from './error-messages.js';
 import { checkNesting, checkTokens, MAX_NESTING, tokenEnd } from './lexical-checks.js';
 import { SpecParser } from './parser.js';
 import { decodeUtf8, LineMap } from './source-text.js';
-import { LBrace, Newline, specLexer } from './tokens.js';
+import { LBrace, LBracket, Newline, RBracket, specLexer } from './tokens.js';
 
 /** After this many syntax errors the rest are dropped (random bytes would otherwise give thousands). */
 export const MAX_SYNTAX_ERRORS = 100;
@@ -77,7 +77,7 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
   // Recovery echoes: after a lexer or parser error, further parser errors on the same line are dropped.
   const linesWithErrors = new Set(lexed.errors.map((e) => lines.position(e.offset).line));
   for (const error of parser.errors) {
-    const d = parserDiagnostic(error, lastTokenEnd(lexed.tokens), lines, nesting.unclosed);
+    const d = parserDiagnostic(error, lastTokenEnd(lexed.tokens), lines, nesting.unclosed, lexed.tokens);
     const line = d.span?.start.line ?? 0;
     if (linesWithErrors.has(line)) continue;
     linesWithErrors.add(line);
@@ -124,7 +124,13 @@ function isRealToken(token: IToken | undefined): token is IToken {
   return token !== undefined && token.tokenType !== undefined && token.tokenType !== EOF && Number.isFinite(token.startOffset);
 }
 
-function parserDiagnostic(error: IRecognitionException, endOfInput: number, lines: LineMap, unclosed: readonly IToken[]): Diagnostic {
+function parserDiagnostic(
+  error: IRecognitionException,
+  endOfInput: number,
+  lines: LineMap,
+  unclosed: readonly IToken[],
+  tokens: readonly IToken[],
+): Diagnostic {
   const token = error.token;
   let span: Span;
   const atEnd = !isRealToken(token);
@@ -138,19 +144,46 @@ function parserDiagnostic(error: IRecognitionException, endOfInput: number, line
     span = lines.span(endOfInput, endOfInput);
   }
   const encoded = decodeSyntaxError(error.message);
-  const related =
-    atEnd && unclosed.length > 0
-      ? [
-          {
-            message: `this '${unclosed[unclosed.length - 1].tokenType === LBrace ? '{' : '['}' is never closed`,
-            span: tokenSpan(unclosed[unclosed.length - 1], lines),
-          },
-        ]
-      : undefined;
+  const related = openerNote(error, atEnd, unclosed, tokens, lines);
   if (!encoded) {
     return diagnostic('expectedToken', { span, args: { expected: 'something else', found: error.message, hint: '' } });
   }
   return diagnostic(encoded.name, { span, args: encoded.args, ...(related ? { related } : {}) });
+}
+
+/**
+ * A note pointing at the bracket whose contents the error is in: at end of
+ * file, the innermost bracket never closed; inside a list that runs onto
+ * a later line, the list's '['.
+ */
+function openerNote(
+  error: IRecognitionException,
+  atEnd: boolean,
+  unclosed: readonly IToken[],
+  tokens: readonly IToken[],
+  lines: LineMap,
+): RelatedInformation[] | undefined {
+  if (atEnd) {
+    const opener = unclosed[unclosed.length - 1];
+    if (!opener) return undefined;
+    return [{ message: `this '${opener.tokenType === LBrace ? '{' : '['}' is never closed`, span: tokenSpan(opener, lines) }];
+  }
+  const rules = error.context?.ruleStack ?? [];
+  if (rules[rules.length - 1] !== 'list') return undefined;
+  const opener = innermostOpenBracket(tokens, error.token.startOffset);
+  if (!opener || lines.position(opener.startOffset).line === lines.position(error.token.startOffset).line) return undefined;
+  return [{ message: "the list started here", span: tokenSpan(opener, lines) }];
+}
+
+/** The innermost '[' still open just before `offset`. */
+function innermostOpenBracket(tokens: readonly IToken[], offset: number): IToken | undefined {
+  const stack: IToken[] = [];
+  for (const token of tokens) {
+    if (token.startOffset >= offset) break;
+    if (token.tokenType === LBracket) stack.push(token);
+    else if (token.tokenType === RBracket) stack.pop();
+  }
+  return stack[stack.length - 1];
 }
 
 /** Where "end of file" errors point: just after the last token that is not a line break. */

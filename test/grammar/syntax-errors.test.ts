@@ -102,7 +102,7 @@ const cases: readonly Case[] = [
     name: "unclosed list",
     source: "warmup lrs=[0.001, 0.01\nseed 1\n",
     expected: [
-      "IB1201 2:1-2:5 expected ',' or ']' in the list but found 'seed'",
+      "IB1201 2:1-2:5 expected ',' or ']' in the list but found 'seed' [related 1:12-1:13 the list started here]",
     ],
   },
   {
@@ -271,6 +271,13 @@ describe('syntax errors', () => {
   test('valid UTF-8 bytes parse like the same text; columns count code points', () => {
     const result = parseSpec(new TextEncoder().encode('name "h\u00e9llo \u{1F600}" @\n'), 'e.ibspec');
     expect(describeAll(result.diagnostics)).toEqual(["IB1002 1:16-1:17 unexpected character '@'"]);
+  });
+
+  test('a crash inside the parser becomes an internal-error diagnostic, never an exception', () => {
+    const result = parseSpec(null as unknown as string, 'e.ibspec');
+    expect(result.value).toBeUndefined();
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['IB9001']);
+    expect(result.diagnostics[0].message).toMatch(/^internal error in parser: .*This is a bug in ibc/);
   });
 
   test('deep nesting is reported, not a stack overflow', () => {
