@@ -4,6 +4,7 @@
  * no stack trace. Anything else is a bug in ibc: say so, show where, exit 70
  * (EX_SOFTWARE), so it is never mistaken for bad input.
  */
+import { readFileSync } from 'node:fs';
 import type { CliIO } from './command.js';
 import { EXIT_INPUT_ERROR } from './command.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -14,7 +15,15 @@ export const EXIT_INTERNAL = 70;
 
 /** A run-time diagnostic (usually without a source span) in the compiler's format, summary line included. */
 export function formatRunDiagnostic(d: Diagnostic): string {
-  return renderDiagnostics([d], new Map());
+  const sources = new Map<string, string>();
+  if (d.span) {
+    try {
+      sources.set(d.span.file, readFileSync(d.span.file, 'utf8'));
+    } catch {
+      // No code frame then; the location is still printed.
+    }
+  }
+  return renderDiagnostics([d], sources);
 }
 
 export async function guardRun(io: CliIO, command: string, body: () => Promise<number>): Promise<number> {

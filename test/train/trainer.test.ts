@@ -62,9 +62,9 @@ function roundTrip(state: TrainingState): TrainingState {
 
 describe('trainer on the tiny synthetic task', () => {
   it('learns it to high accuracy in a few epochs, with per-epoch metrics and checkpoints', async () => {
-    const { seen } = await trainTiny({}, 3);
-    expect(seen.rows.map((r) => r.epoch)).toEqual([1, 2, 3]);
-    const last = seen.rows[2]!;
+    const { seen } = await trainTiny({}, 2);
+    expect(seen.rows.map((r) => r.epoch)).toEqual([1, 2]);
+    const last = seen.rows[1]!;
     expect(last.test_top1).toBeGreaterThanOrEqual(0.9);
     expect(last.test_top5).toBe(1);
     expect(last.val_top1).toBeGreaterThanOrEqual(0.9);
@@ -72,7 +72,7 @@ describe('trainer on the tiny synthetic task', () => {
       expect(Number.isFinite(last[key])).toBe(true);
     }
     expect(last.vq).toBeGreaterThan(0);
-    expect(seen.checkpoints.filter((c) => c.which === 'last').map((c) => c.state.epoch)).toEqual([1, 2, 3]);
+    expect(seen.checkpoints.filter((c) => c.which === 'last').map((c) => c.state.epoch)).toEqual([1, 2]);
     expect(seen.checkpoints.some((c) => c.which === 'best')).toBe(true);
   });
 

@@ -94,6 +94,18 @@ function truncateMetrics(runDir: string, epochsDone: number): void {
   writeTextAtomic(path, kept.map((l) => `${l}\n`).join(''));
 }
 
+/** A data error has no source position of its own: point it at the spec's data section. */
+async function locatedAtSpec<T>(spec: ResolvedSpec, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof RunError && !error.diagnostic.span && spec.data.origin) {
+      throw new RunError({ ...error.diagnostic, span: spec.data.origin });
+    }
+    throw error;
+  }
+}
+
 function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
   return seed === spec.train.seed ? spec : { ...spec, train: { ...spec.train, seed } };
 }
@@ -107,7 +119,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
   positive('--limit-test', request.limitTest);
 
   let resume: TrainingState | undefined;
-  let runDir: string;
+  let runDir = '';
   let settings: RunSettings;
   if (request.resumeDir !== undefined) {
     runDir = resolve(request.resumeDir);
@@ -134,19 +146,22 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
       ...(request.limitTest !== undefined ? { limitTest: request.limitTest } : {}),
       dataBaseDir: dirname(request.specPath),
     };
-    runDir = request.outDir !== undefined ? makeRunSubdir(resolve(request.outDir), '.') : createRunDir(request.runsBase, spec.name, request.now);
   }
 
-  const data = await loadDataset(spec.data, {
-    seed: settings.seed,
-    ...(settings.limitTrain !== undefined ? { limitTrain: settings.limitTrain } : {}),
-    ...(settings.limitTest !== undefined ? { limitTest: settings.limitTest } : {}),
-    input: spec.model.input,
-    classes: spec.model.classes,
-    baseDir: settings.dataBaseDir ?? dirname(request.specPath),
-  });
+  const data = await locatedAtSpec(spec, () =>
+    loadDataset(spec.data, {
+      seed: settings.seed,
+      ...(settings.limitTrain !== undefined ? { limitTrain: settings.limitTrain } : {}),
+      ...(settings.limitTest !== undefined ? { limitTest: settings.limitTest } : {}),
+      input: spec.model.input,
+      classes: spec.model.classes,
+      baseDir: settings.dataBaseDir ?? dirname(request.specPath),
+    }),
+  );
 
   if (!resume) {
+    // Created only once the data has loaded, so a bad data path leaves no empty run behind.
+    runDir = request.outDir !== undefined ? makeRunSubdir(resolve(request.outDir), '.') : createRunDir(request.runsBase, spec.name, request.now);
     copyFileSync(request.specPath, resolveInsideRunDir(runDir, 'spec.ibspec'));
     writeResolvedSpec(runDir, spec);
     writeTextAtomic(resolveInsideRunDir(runDir, 'spec-hash.txt'), `${specHash}\n`);

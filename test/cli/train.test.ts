@@ -1,0 +1,205 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/command.js';
+import { guardRun } from '../../src/cli/run-errors.js';
+import { readCheckpoint } from '../../src/runtime/checkpoint/index.js';
+
+const SPECS = resolve(__dirname, '../../specs/test');
+const TINY = join(SPECS, 'tiny-aib-qt.ibspec');
+const SGD = join(SPECS, 'tiny-sgd-ema.ibspec');
+const FAST = ['--limit-train', '64', '--limit-test', '32', '--backend', 'cpu', '--attention', '2'];
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'ibc-train-cli-'));
+});
+
+async function ibc(...argv: string[]): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, cwd: work };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+function metrics(runDir: string): Record<string, unknown>[] {
+  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .map(({ seconds: _s, images_per_second: _i, ...rest }) => rest);
+}
+
+function weights(runDir: string): Map<string, Float32Array> {
+  const ck = readCheckpoint(join(runDir, 'checkpoints', 'last.ibck'));
+  return new Map([...ck.tensors].filter(([k]) => k.startsWith('weights/')).map(([k, t]) => [k, t.data]));
+}
+
+describe('ibc train', () => {
+  it('writes the run directory: spec copy, resolved spec and hash, metrics, checkpoints, summary, attention images', async () => {
+    const out = join(work, 'run-a');
+    const r = await ibc('train', TINY, '--out', out, '--epochs', '1', ...FAST);
+    expect(r.stderr).toContain('backend: cpu');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/tiny-aib-qt: test top1 \d+\.\d\d%, top5/);
+    for (const f of ['spec.ibspec', 'resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'summary.json', 'checkpoints/last.ibck', 'checkpoints/best.ibck', 'attention/grid.png', 'attention/000.png', 'attention/001.png']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(readFileSync(join(out, 'spec.ibspec'), 'utf8')).toBe(readFileSync(TINY, 'utf8'));
+    const resolved = JSON.parse(readFileSync(join(out, 'resolved-spec.json'), 'utf8')) as { train: { seed: number; batchSize: number } };
+    expect(resolved.train.batchSize).toBe(32);
+    expect(readFileSync(join(out, 'spec-hash.txt'), 'utf8').trim()).toMatch(/^[0-9a-f]{16,}$/);
+    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    expect(rows).toHaveLength(1);
+    expect(Object.keys(rows[0]!).sort()).toEqual(
+      ['epoch', 'lr', 'train_loss', 'train_top1', 'ce', 'kl', 'vq', 'commit', 'val_top1', 'test_top1', 'test_top5', 'seconds', 'images_per_second'].sort(),
+    );
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({ backend: 'cpu', epochs: 1, best_val_epoch: 1 });
+    expect((summary['anchors'] as number[]).length).toBe(8);
+    expect(summary['param_count']).toBeGreaterThan(1000);
+    expect(summary['test_top1']).toBe(rows[0]!['test_top1']);
+  });
+
+  it('same seed, identical metrics.jsonl apart from timings; --seed changes them', async () => {
+    const a = join(work, 'seed-a');
+    const b = join(work, 'seed-b');
+    const c = join(work, 'seed-c');
+    expect((await ibc('train', TINY, '--out', a, '--epochs', '1', ...FAST)).code).toBe(0);
+    expect((await ibc('train', TINY, '--out', b, '--epochs', '1', ...FAST)).code).toBe(0);
+    expect((await ibc('train', TINY, '--out', c, '--epochs', '1', '--seed', '7', ...FAST)).code).toBe(0);
+    expect(metrics(b)).toEqual(metrics(a));
+    expect(metrics(c)).not.toEqual(metrics(a));
+    expect(readFileSync(join(c, 'spec-hash.txt'), 'utf8')).not.toBe(readFileSync(join(a, 'spec-hash.txt'), 'utf8'));
+  });
+
+  it('an interrupted-then-resumed run matches an uninterrupted one (weights and metrics)', async () => {
+    const whole = join(work, 'whole');
+    const parts = join(work, 'parts');
+    expect((await ibc('train', SGD, '--out', whole, '--epochs', '2', ...FAST)).code).toBe(0);
+    expect((await ibc('train', SGD, '--out', parts, '--epochs', '1', ...FAST)).code).toBe(0);
+    const resumed = await ibc('train', SGD, '--resume', parts, '--epochs', '2', '--backend', 'cpu', '--attention', '0');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain('resuming');
+    expect(metrics(parts)).toEqual(metrics(whole));
+    const w = weights(whole);
+    const p = weights(parts);
+    expect([...p.keys()]).toEqual([...w.keys()]);
+    for (const [name, values] of w) {
+      const other = p.get(name)!;
+      for (let i = 0; i < values.length; i++) expect(Math.abs(values[i]! - other[i]!), name).toBeLessThanOrEqual(1e-6);
+    }
+    // Nothing left to do: a note, exit 0, metrics untouched.
+    const again = await ibc('train', SGD, '--resume', parts, '--backend', 'cpu');
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('IB6313');
+    expect(metrics(parts)).toHaveLength(2);
+  });
+
+  it('resume: a missing or corrupt checkpoint, or a different spec, is a clear error and never a fresh start', async () => {
+    const empty = join(work, 'empty-run');
+    await ibc('train', TINY, '--out', empty, '--epochs', '1', ...FAST);
+    const missing = join(work, 'not-a-run');
+    const r1 = await ibc('train', TINY, '--resume', missing, '--backend', 'cpu');
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain('IB6301');
+
+    const noCkpt = join(work, 'no-ckpt');
+    (await import('node:fs')).mkdirSync(noCkpt);
+    const r2 = await ibc('train', TINY, '--resume', noCkpt, '--backend', 'cpu');
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('IB6310');
+    expect(readdirSync(noCkpt)).toEqual([]);
+
+    const r3 = await ibc('train', join(SPECS, 'tiny-diverge.ibspec'), '--resume', empty, '--backend', 'cpu');
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toContain('IB6312');
+
+    const last = join(empty, 'checkpoints', 'last.ibck');
+    const bytes = readFileSync(last);
+    bytes[bytes.length - 3] ^= 0xff;
+    writeFileSync(last, bytes);
+    const r4 = await ibc('train', TINY, '--resume', empty, '--backend', 'cpu');
+    expect(r4.code).toBe(1);
+    expect(r4.stderr).toContain('IB6311');
+    expect(r4.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  });
+
+  it('a diverging loss stops with epoch and step named, exit 1, and keeps the last good checkpoint', async () => {
+    const out = join(work, 'diverge');
+    const r = await ibc('train', join(SPECS, 'tiny-diverge.ibspec'), '--out', out, ...FAST);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/IB6300.*at epoch 2, step \d+/);
+    expect(r.stderr).toContain(join(out, 'checkpoints', 'last.ibck'));
+    const ck = readCheckpoint(join(out, 'checkpoints', 'last.ibck'));
+    expect((ck.meta as { epoch: number }).epoch).toBe(1);
+    for (const [, t] of ck.tensors) expect(t.data.every((v) => Number.isFinite(v))).toBe(true);
+  });
+
+  it('a missing data file: exit 1, the message names the file and points at the data section; no run directory is left', async () => {
+    const out = join(work, 'no-data');
+    const r = await ibc('train', join(SPECS, 'missing-data.ibspec'), '--out', out, '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/missing-data\.ibspec:\d+:\d+: error IB6000: .*no-such-folder\/train-images-idx3-ubyte\.gz' does not exist/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await ibc('train')).code).toBe(2);
+    expect((await ibc('train', TINY, '--epochs', '0')).code).toBe(2);
+    expect((await ibc('train', TINY, '--epochs', 'two')).code).toBe(2);
+    const b = await ibc('train', TINY, '--backend', 'tpu');
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('auto, cpu, ibc-native');
+    expect((await ibc('train', TINY, '--bogus')).code).toBe(2);
+    expect((await ibc('train', TINY, '--out', 'x', '--resume', 'y')).code).toBe(2);
+  });
+
+  it('an unavailable backend asked for by name is an error, not a silent fallback', async () => {
+    const r = await ibc('train', TINY, '--backend', 'tensorflow', '--out', join(work, 'tf'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('IB6400');
+    expect(r.stderr).toContain('@tensorflow/tfjs-node');
+  });
+});
+
+describe('ibc eval and ibc attention', () => {
+  it('evaluate a run and regenerate attention maps for other test images', async () => {
+    const out = join(work, 'run-eval');
+    expect((await ibc('train', TINY, '--out', out, '--epochs', '1', ...FAST)).code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { test_top1: number };
+    const e = await ibc('eval', out, '--backend', 'cpu');
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain(`test top1 ${(100 * summary.test_top1).toFixed(2)}%`);
+    const best = await ibc('eval', out, '--checkpoint', 'best', '--samples', '2', '--backend', 'cpu');
+    expect(best.code).toBe(0);
+    expect(best.stdout).toContain('2 samples');
+    const a = await ibc('attention', out, '--images', '3', '--offset', '5', '--backend', 'cpu');
+    expect(a.code).toBe(0);
+    expect(existsSync(join(out, 'attention', '002.png'))).toBe(true);
+    expect((await ibc('eval', join(work, 'nothing-here'))).code).toBe(1);
+    expect((await ibc('eval', out, '--checkpoint', 'worst')).code).toBe(2);
+  });
+});
+
+describe('run errors', () => {
+  it('anything but a RunError is reported as a bug, exit 70', async () => {
+    let err = '';
+    const io: CliIO = { stdout: () => undefined, stderr: (t) => void (err += t), isTTY: false, cwd: '/' };
+    const code = await guardRun(io, 'train', async () => {
+      throw new TypeError('boom');
+    });
+    expect(code).toBe(70);
+    expect(err).toContain('internal error');
+    expect(err).toContain('please report');
+  });
+});
