@@ -19,8 +19,8 @@ import type { SpanMap } from './span-map.js';
 export interface DocumentInput {
   readonly document: JsonObject;
   readonly spans: SpanMap;
-  /** The file's syntax errors make "missing key" errors likely consequences; they are then left out. */
-  readonly hadSyntaxErrors: boolean;
+  /** After syntax errors or an unreadable base, "missing key" errors are likely consequences; they are then left out. */
+  readonly incomplete: boolean;
 }
 
 /** Codes of "something is missing" schema errors. */
@@ -29,7 +29,7 @@ const MISSING_CODES = new Set(['IB2004', 'IB2009']);
 export function checkDocument(input: DocumentInput, fs: FileSystem, specPath: string): { spec?: ResolvedSpec; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const schema = validateDocument(input.document, input.spans);
-  diagnostics.push(...schema.diagnostics.filter((d) => !(input.hadSyntaxErrors && MISSING_CODES.has(d.code))));
+  diagnostics.push(...schema.diagnostics.filter((d) => !(input.incomplete && MISSING_CODES.has(d.code))));
   let document: JsonObject = input.document;
   if (schema.diagnostics.length > 0) {
     if (schema.missingRequired) return { diagnostics };

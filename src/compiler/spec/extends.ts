@@ -19,8 +19,8 @@ import { emptySpanMap, removeSpansUnder, type MutableSpanMap, type SpanMap } fro
 export interface LoadedDocument {
   readonly document: MutableJsonObject;
   readonly spans: MutableSpanMap;
-  /** Whether any file of the chain had syntax errors (then missing keys are likely a consequence, not the mistake). */
-  readonly hadSyntaxErrors: boolean;
+  /** Whether a file of the chain had syntax errors or a base could not be read: then missing keys are likely a consequence, not the mistake. */
+  readonly incomplete: boolean;
 }
 
 /** Longer chains are reported as cycles (paths spelt two ways could otherwise loop a while). */
@@ -48,12 +48,12 @@ function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, c
   sources.set(path, specSourceText(bytes));
   const parsed = parseSpec(bytes, path);
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
-  const hadSyntaxErrors = parsed.diagnostics.some((d) => d.severity === 'error');
+  const incomplete = parsed.diagnostics.some((d) => d.severity === 'error');
   if (!parsed.value) return { value: undefined, diagnostics };
   const lowered = lowerSpecFile(parsed.value);
   diagnostics.push(...lowered.diagnostics);
   if (!lowered.value) return { value: undefined, diagnostics };
-  const own: LoadedDocument = { document: lowered.value.document, spans: lowered.value.spans, hadSyntaxErrors };
+  const own: LoadedDocument = { document: lowered.value.document, spans: lowered.value.spans, incomplete: incomplete || lowered.value.brokenExtends };
   const ref = lowered.value.extendsRef;
   if (!ref) return { value: own, diagnostics };
 
@@ -61,13 +61,13 @@ function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, c
   const visited = [...chain, path];
   if (visited.includes(basePath) || visited.length > MAX_EXTENDS_DEPTH) {
     diagnostics.push(diagnostic('extendsCycle', { span: ref.span, args: { chain: [...visited, basePath].join(' → ') } }));
-    return { value: own, diagnostics };
+    return { value: { ...own, incomplete: true }, diagnostics };
   }
   const base = loadChain(basePath, fs, sources, visited, ref.span);
   diagnostics.push(...base.diagnostics);
-  if (!base.value) return { value: own, diagnostics };
+  if (!base.value) return { value: { ...own, incomplete: true }, diagnostics };
   return {
-    value: { ...mergeDocuments(base.value, own), hadSyntaxErrors: hadSyntaxErrors || base.value.hadSyntaxErrors },
+    value: { ...mergeDocuments(base.value, own), incomplete: incomplete || base.value.incomplete },
     diagnostics,
   };
 }

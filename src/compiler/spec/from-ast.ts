@@ -30,6 +30,8 @@ export interface LoweredSpec {
   readonly spans: MutableSpanMap;
   /** The `extends "..."` statement, when present. */
   readonly extendsRef?: { readonly path: string; readonly span: Span };
+  /** An `extends` statement was there but unusable: the document lacks what the base would have given. */
+  readonly brokenExtends: boolean;
 }
 
 /** The most times `repeat` may repeat its block (a typo like `repeat 10000` should not hang the compiler). */
@@ -39,6 +41,9 @@ export function lowerSpecFile(ast: SpecFile): Result<LoweredSpec> {
   const lowering = new Lowering();
   const document: MutableJsonObject = {};
   let extendsRef: LoweredSpec['extendsRef'];
+  let brokenExtends = false;
+  // Problems with the document as a whole ("the spec needs 'data'") point at the start of the file.
+  lowering.spans.keys.set('', { file: ast.file, start: ast.span.start, end: ast.span.start });
   const overrides: Statement[] = [];
   ast.statements.forEach((stmt, index) => {
     const word = stmt.key[0]?.name;
@@ -47,6 +52,7 @@ export function lowerSpecFile(ast: SpecFile): Result<LoweredSpec> {
       if (index !== 0) lowering.report(diagnostic('extendsNotFirst', { span: stmt.key[0].span }));
       const ref = lowering.extendsTarget(stmt);
       if (ref && index === 0) extendsRef = ref;
+      else brokenExtends = true;
       return;
     }
     if (stmt.key.length === 1 && word === SWEEP_KEYWORD) {
@@ -66,7 +72,7 @@ export function lowerSpecFile(ast: SpecFile): Result<LoweredSpec> {
   });
   for (const stmt of overrides) lowering.override(stmt, document);
   return {
-    value: { document, spans: lowering.spans, ...(extendsRef ? { extendsRef } : {}) },
+    value: { document, spans: lowering.spans, ...(extendsRef ? { extendsRef } : {}), brokenExtends },
     diagnostics: lowering.diagnostics,
   };
 }
