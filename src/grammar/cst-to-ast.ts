@@ -4,23 +4,14 @@
  * tokens inserted by the parser); such parts are left out of the AST, since
  * the parser has already reported why.
  */
-import type { CstNode, IToken } from 'chevrotain';
-import type {
-  Block,
-  Comment,
-  Identifier,
-  OptionArg,
-  SpecFile,
-  Statement,
-  Value,
-} from './ast.js';
+import { tokenMatcher, type CstNode, type IToken } from 'chevrotain';
+import type { Block, Comment, Identifier, OptionArg, SpecFile, Statement, Value } from './ast.js';
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/catalog.js';
 import type { LineMap } from './source-text.js';
 import type { SpecParser } from './parser.js';
 import { BadNumber, False, StringLiteral, True, Dims, NumberLiteral } from './tokens.js';
 import { numberValue, tokenEnd, unescapeString } from './lexical-checks.js';
-import { tokenMatcher } from 'chevrotain';
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 

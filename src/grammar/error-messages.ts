@@ -9,10 +9,12 @@ import { EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type 
 import type { MessageName } from '../diagnostics/catalog.js';
 import {
   Comma,
+  Dot,
   Equals,
   LBrace,
   LBracket,
   Newline,
+  NumberLiteral,
   RBrace,
   RBracket,
   StringLiteral,
@@ -55,6 +57,10 @@ function is(token: IToken | undefined, type: TokenType): boolean {
 
 /** A hint appended to "expected X but found Y" when the found token suggests a common mistake. */
 function hintFor(actual: IToken, previous: IToken | undefined, ruleName: string): string {
+  if (is(actual, NumberLiteral) && is(previous, Dot) && previous !== undefined && actual.startOffset === previous.startOffset + 1)
+    return `; a number starts with a digit: write 0.${actual.image}`;
+  if (is(actual, Dot) && (ruleName === 'value' || ruleName === 'literal' || ruleName === 'list'))
+    return '; a number starts with a digit, e.g. 0.5';
   if (is(actual, Equals) && is(previous, Equals)) return "; '==' is not an operator: options are written name=value";
   if (is(actual, Equals) && ruleName === 'statementEnd')
     return "; a setting is written 'key value' without '=', and options as name=value after the key";
@@ -116,12 +122,14 @@ export const syntaxErrorMessages: IParserErrorMessageProvider = {
     });
   },
   buildNoViableAltMessage({ actual, previous, ruleName }) {
-    const first = actual[0];
+    const [first, second] = actual;
     const prev = previousOrUndefined(previous);
+    const leadingDot =
+      is(first, Dot) && is(second, NumberLiteral) && second.startOffset === first.startOffset + 1 && !second.image.startsWith('-');
     return encode('expectedToken', {
       expected: expectedFor(undefined, first, prev, ruleName),
       found: describeToken(first),
-      hint: hintFor(first, prev, ruleName),
+      hint: leadingDot ? `; a number starts with a digit: write 0.${second.image}` : hintFor(first, prev, ruleName),
     });
   },
   buildEarlyExitMessage({ actual, previous, ruleName }) {

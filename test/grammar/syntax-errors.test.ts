@@ -229,6 +229,27 @@ const cases: readonly Case[] = [
     ],
   },
   {
+    name: "number without a leading digit as an option value",
+    source: "optimizer sgd lr=.5\n",
+    expected: [
+      "IB1201 1:18-1:19 expected a value after '=' but found '.'; a number starts with a digit: write 0.5",
+    ],
+  },
+  {
+    name: "number without a leading digit as an argument",
+    source: "beta .01\n",
+    expected: [
+      "IB1201 1:7-1:9 expected a name after '.' but found '01'; a number starts with a digit: write 0.01",
+    ],
+  },
+  {
+    name: "number without a leading digit in a list",
+    source: "mean [.5]\n",
+    expected: [
+      "IB1201 1:7-1:8 expected a value or ']' but found '.'; a number starts with a digit, e.g. 0.5",
+    ],
+  },
+  {
     name: "control character",
     source: "a \u0007 b\n",
     expected: [
