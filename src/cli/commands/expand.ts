@@ -5,7 +5,7 @@
  * values (real spec text: `ibc check` and `ibc train` accept it).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
@@ -67,7 +67,7 @@ function writeMembers(members: readonly SweepMember[], specPath: string, outDir:
   const extendsPath = relative(outDir, specPath).split(sep).join('/');
   for (const member of members) {
     const target = join(outDir, memberFileName(member.name));
-    writeFileSync(target, memberSpecText(member, extendsPath, displayPath(specPath, dirname(target))), 'utf8');
+    writeFileSync(target, memberSpecText(member, extendsPath, extendsPath), 'utf8');
     io.stdout(`${displayPath(target, io.cwd)}\n`);
   }
 }

@@ -1,0 +1,166 @@
+/** `ibc check`, `ibc schema` and `ibc expand` through main(), with captured output and real files in a temporary folder. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { BASE_SPEC } from '../spec/helpers.js';
+
+let dir: string;
+
+async function ibc(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const status = await main(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t), isTTY: false, cwd: dir });
+  return { status, stdout: out.join(''), stderr: err.join('') };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ibc-check-'));
+  writeFileSync(join(dir, 'good.ibspec'), BASE_SPEC);
+  writeFileSync(join(dir, 'bad.ibspec'), BASE_SPEC.replace('beta 0.01', 'beta -0.1').replace('kernel=3\n      relu', 'kernal=3\n      relu'));
+  writeFileSync(join(dir, 'warn.ibspec'), BASE_SPEC.replace('validation 0.1', 'validation 0.1\n  augment {\n    crop padding=0\n  }'));
+  writeFileSync(join(dir, 'sweep.ibspec'), `${BASE_SPEC}sweep {\n  model.attention.beta in [0.001, 0.1]\n  model.attention.kl in [standard, reference]\n}\n`);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('ibc check', () => {
+  it('exits 0 on a clean spec', async () => {
+    expect(await ibc('check', 'good.ibspec')).toEqual({ status: 0, stdout: 'good.ibspec: ok\n', stderr: '' });
+  });
+
+  it('exits 1 and renders every error with a code frame', async () => {
+    const r = await ibc('check', 'bad.ibspec');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain("bad.ibspec:13:15: error IB3004: unknown option 'kernal' for 'conv'");
+    expect(r.stderr).toContain("help: did you mean 'kernel'?");
+    expect(r.stderr).toContain('bad.ibspec:20:10: error IB2003: beta must be ≥ 0, got -0.1');
+    expect(r.stderr).toContain('  20 |     beta -0.1\n     |          ^^^^');
+    expect(r.stderr).toContain('2 errors');
+    expect(r.stderr).not.toMatch(/\u001b\[/);
+  });
+
+  it('prints the JSON array with exactly the documented fields', async () => {
+    const r = await ibc('check', 'bad.ibspec', '--format', 'json');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { file: 'bad.ibspec', line: 13, column: 15, endLine: 13, endColumn: 21, severity: 'error', code: 'IB3004', message: "unknown option 'kernal' for 'conv'", suggestion: 'kernel' },
+      { file: 'bad.ibspec', line: 20, column: 10, endLine: 20, endColumn: 14, severity: 'error', code: 'IB2003', message: 'beta must be ≥ 0, got -0.1' },
+    ]);
+    expect(r.stderr).toBe('');
+  });
+
+  it('prints [] in JSON for a clean spec', async () => {
+    expect(await ibc('check', '--format', 'json', 'good.ibspec')).toEqual({ status: 0, stdout: '[]\n', stderr: '' });
+  });
+
+  it('exits 0 with warnings only', async () => {
+    const r = await ibc('check', 'warn.ibspec');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('warning IB3311');
+    expect(r.stderr).toContain('1 warning');
+  });
+
+  it('checks several files and fails if any has errors', async () => {
+    const r = await ibc('check', 'good.ibspec', 'bad.ibspec');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('good.ibspec: ok\n');
+  });
+
+  it('reports a missing file as a diagnostic with exit 1, not a stack trace', async () => {
+    const r = await ibc('check', 'nope.ibspec', '--format', 'json');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { file: '', line: 0, column: 0, endLine: 0, endColumn: 0, severity: 'error', code: 'IB3104', message: "cannot read 'nope.ibspec': no such file, or not a readable file" },
+    ]);
+  });
+
+  it('exits 2 on usage errors', async () => {
+    for (const argv of [['check'], ['check', '--bogus', 'good.ibspec'], ['check', '--format', 'xml', 'good.ibspec'], ['check', '--shapes', '--format', 'json', 'good.ibspec']]) {
+      const r = await ibc(...argv);
+      expect(r.status, argv.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^ibc check: .*\nUsage: ibc check/);
+    }
+  });
+
+  it('--shapes prints the per-layer table with the total', async () => {
+    const r = await ibc('check', '--shapes', 'good.ibspec');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('good.ibspec:');
+    expect(lines[1]).toMatch(/^layer\s+op\s+output\s+params$/);
+    expect(r.stdout).toMatch(/\n\S*stage1\S*\s+Conv2D\s+28x28x8\s+80\n/);
+    expect(r.stdout).toMatch(/total parameters: [\d,]+ \(trainable [\d,]+\)\n$/);
+  });
+
+  it('--help prints the usage', async () => {
+    const r = await ibc('check', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: ibc check FILE\.\.\./);
+  });
+});
+
+describe('ibc schema', () => {
+  it('prints the JSON Schema', async () => {
+    const r = await ibc('schema');
+    expect(r.status).toBe(0);
+    const schema = JSON.parse(r.stdout) as { $schema: string; properties: Record<string, unknown> };
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(Object.keys(schema.properties)).toEqual(['name', 'model', 'data', 'train', 'export', 'sweep']);
+  });
+
+  it('takes no arguments', async () => {
+    expect((await ibc('schema', 'x')).status).toBe(2);
+  });
+});
+
+describe('ibc expand', () => {
+  it('lists the members', async () => {
+    const r = await ibc('expand', 'sweep.ibspec');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        'small--beta=0.001--kl=standard  model.attention.beta=0.001 model.attention.kl="standard"',
+        'small--beta=0.001--kl=reference  model.attention.beta=0.001 model.attention.kl="reference"',
+        'small--beta=0.1--kl=standard  model.attention.beta=0.1 model.attention.kl="standard"',
+        'small--beta=0.1--kl=reference  model.attention.beta=0.1 model.attention.kl="reference"',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('lists them as JSON', async () => {
+    const r = await ibc('expand', 'sweep.ibspec', '--format', 'json');
+    expect(JSON.parse(r.stdout)[1]).toEqual({ name: 'small--beta=0.001--kl=reference', overrides: { 'model.attention.beta': 0.001, 'model.attention.kl': 'reference' } });
+  });
+
+  it('writes member files that ibc check accepts', async () => {
+    const r = await ibc('expand', 'sweep.ibspec', '--out', 'members');
+    expect(r.status).toBe(0);
+    const files = readdirSync(join(dir, 'members')).sort();
+    expect(files).toHaveLength(4);
+    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(files.map((f) => join('members', f)));
+    const text = readFileSync(join(dir, 'members', 'small--beta=0.1--kl=reference.ibspec'), 'utf8');
+    expect(text).toBe(
+      '# Generated by ibc expand from ../sweep.ibspec; edit the sweep there instead.\nextends "../sweep.ibspec"\nname "small--beta=0.1--kl=reference"\nmodel.attention.beta 0.1\nmodel.attention.kl "reference"\n',
+    );
+    const check = await ibc('check', ...files.map((f) => join('members', f)));
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
+  });
+
+  it('says so when there is no sweep', async () => {
+    const r = await ibc('expand', 'good.ibspec');
+    expect(r).toEqual({ status: 0, stdout: '', stderr: 'good.ibspec has no sweep: nothing to expand\n' });
+  });
+
+  it('exits 1 on errors and 2 on usage errors', async () => {
+    expect((await ibc('expand', 'bad.ibspec')).status).toBe(1);
+    expect((await ibc('expand', 'missing.ibspec')).status).toBe(1);
+    expect((await ibc('expand')).status).toBe(2);
+    expect((await ibc('expand', 'a', 'b')).status).toBe(2);
+    expect((await ibc('expand', '--format', 'yaml', 'sweep.ibspec')).status).toBe(2);
+  });
+});
