@@ -64,6 +64,7 @@ export interface OpAttrs {
   };
   /** Inputs: [x] (NHWC, normalised over N,H,W; or [n] vectors). Params: gamma, beta; buffers: movingMean, movingVariance. */
   BatchNorm: { readonly epsilon: number; readonly momentum: number };
+  /** gelu is the exact erf form; alpha: leaky_relu slope (builder default 0.01), elu scale (default 1). */
   Activation: { readonly fn: 'relu' | 'sigmoid' | 'tanh' | 'leaky_relu' | 'elu' | 'gelu' | 'softplus'; readonly alpha?: number };
   /** softplus(x + shift). Used for the attention std head (shift -5) and the latent std. */
   ShiftedSoftplus: { readonly shift: number };
@@ -89,7 +90,7 @@ export interface OpAttrs {
   /**
    * Nearest-anchor quantization of the attention map with a straight-through
    * gradient. Inputs: [a]. Params: anchors ([anchorCount]).
-   * Forward value: the nearest anchor per element; gradient w.r.t. a: identity.
+   * Forward value: the nearest anchor per element (ties: the lowest anchor index); gradient w.r.t. a: identity.
    * Anchors get gradient only through the loss's vq term (see LossSpec).
    */
   Quantize: { readonly anchorCount: number };
