@@ -7,7 +7,9 @@ import { expandCommand } from './expand.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { attentionCommand } from './attention.js';
+import { compileCommand } from './compile.js';
+import { benchCommand } from './bench.js';
 
 export function commandTable(): readonly Command[] {
-  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, evalCommand, attentionCommand];
+  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, evalCommand, attentionCommand, compileCommand, benchCommand];
 }

@@ -1,0 +1,189 @@
+/**
+ * `ibc bench SPEC`: times training steps of a spec's model on a backend and
+ * prints {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s}.
+ * `--suite default` (what `npm run bench` runs) benchmarks the reference VGG
+ * spec at batch 32 and the small Fashion-MNIST spec, then, where Debian's
+ * python3-torch is installed, the same VGG model in PyTorch right after, and
+ * prints the ratio of the two. Throughput is measured here, never in tests.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CliIO, Command } from '../command.js';
+import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { guardRun, formatRunDiagnostic } from '../run-errors.js';
+import { UsageError, compileForRun, parseBackend, parseCommandArgs, parseCount } from './train.js';
+import { selectBackend, type BackendRequest } from '../../runtime/backends/select.js';
+import { modelFlops } from '../../runtime/bench/training-flops.js';
+import { timeTrainingSteps, type KernelTime } from '../../runtime/bench/time-training.js';
+
+const USAGE = `Usage: ibc bench SPEC [options]
+       ibc bench --suite default [options]
+
+Times training steps (after warm-up) of the model a .ibspec file describes, on
+random data, and prints one JSON line:
+{spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s}.
+
+Options:
+  --batch N        images per step (default: the spec's train.batch)
+  --steps N        timed steps (default 5)
+  --warmup N       untimed steps first (default 2)
+  --backend NAME   auto | cpu | ibc-native | tensorflow | tensorflow-gpu | webgpu (default auto)
+  --json           print only the JSON line(s) on stdout
+  --profile        also time one step per kernel and print where the time goes
+  --suite default  specs/cifar10-vgg16-aib.ibspec at batch 32, the small Fashion-MNIST
+                   spec, and the same VGG model in PyTorch (bench/pytorch_vgg_aib.py,
+                   when /usr/bin/python3 has torch) for a side-by-side ratio
+
+Exit status: 0 measured, 1 errors in the spec, 2 usage errors.
+`;
+
+/** The repository root (same relative place from src/ and dist/). */
+function packageRoot(): string {
+  return fileURLToPath(new URL('../../../', import.meta.url));
+}
+
+interface BenchRecord {
+  readonly spec: string;
+  readonly backend: string;
+  readonly batch: number;
+  readonly steps: number;
+  readonly img_per_s: number;
+  readonly ms_per_step: number;
+  readonly gflops_per_s: number;
+  readonly kernels?: readonly KernelTime[];
+}
+
+interface BenchOptions {
+  readonly batch?: number;
+  readonly steps: number;
+  readonly warmup: number;
+  readonly json: boolean;
+  readonly profile: boolean;
+}
+
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+async function benchSpec(specPath: string, backendName: string, options: BenchOptions, io: CliIO): Promise<BenchRecord | undefined> {
+  const compiled = compileForRun(specPath, io);
+  if (!compiled) return undefined;
+  const batch = options.batch ?? compiled.spec.train.batchSize;
+  const timing = await timeTrainingSteps(compiled.spec, compiled.ir, {
+    batch, steps: options.steps, warmup: options.warmup, seed: compiled.spec.train.seed, profile: options.profile,
+  });
+  const flops = modelFlops(compiled.ir);
+  const shown = relative(io.cwd, specPath);
+  return {
+    spec: shown.startsWith('..') ? specPath : shown,
+    backend: backendName,
+    batch,
+    steps: options.steps,
+    img_per_s: round(timing.imagesPerSecond, 3),
+    ms_per_step: round(timing.msPerStep, 1),
+    gflops_per_s: round((flops.trainPerImage * timing.imagesPerSecond) / 1e9, 1),
+    ...(timing.kernels ? { kernels: timing.kernels } : {}),
+  };
+}
+
+function printRecord(record: BenchRecord, options: BenchOptions, io: CliIO): void {
+  const { kernels, ...line } = record;
+  io.stdout(`${JSON.stringify(options.profile && kernels ? { ...line, kernels: kernels.map((k) => ({ ...k, ms: round(k.ms, 1) })) } : line)}\n`);
+  if (!options.json) {
+    io.stderr(`${record.spec}: ${record.img_per_s} images/s, ${record.ms_per_step} ms/step at batch ${record.batch}, ${record.gflops_per_s} GFLOP/s on ${record.backend}\n`);
+  }
+  if (kernels && !options.json) {
+    const total = kernels.reduce((s, k) => s + k.ms, 0);
+    io.stderr(`time per kernel over one step (${total.toFixed(0)} ms in kernels):\n`);
+    for (const k of kernels.slice(0, 25)) {
+      io.stderr(`  ${k.kernel.padEnd(26)} ${k.ms.toFixed(1).padStart(9)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}% ${String(k.calls).padStart(5)} calls\n`);
+    }
+  }
+}
+
+/** Runs bench/pytorch_vgg_aib.py with Debian's python3 if it has torch; undefined (with a note) otherwise. */
+function benchPytorch(batch: number, options: BenchOptions, io: CliIO): Record<string, unknown> | undefined {
+  const python = '/usr/bin/python3';
+  const script = resolve(packageRoot(), 'bench/pytorch_vgg_aib.py');
+  const probe = existsSync(python) ? spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }) : undefined;
+  if (!probe || probe.status !== 0) {
+    io.stderr('PyTorch side-by-side skipped: /usr/bin/python3 cannot import torch (apt-get install -y python3-torch)\n');
+    return undefined;
+  }
+  const run = spawnSync(python, [script, '--batch', String(batch), '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', '2'], {
+    encoding: 'utf8', maxBuffer: 1 << 20,
+  });
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    io.stderr(`PyTorch benchmark failed (exit ${run.status}): ${run.stderr.trim().split('\n').pop() ?? ''}\n`);
+    return undefined;
+  }
+}
+
+async function runSuite(backendName: string, options: BenchOptions, io: CliIO): Promise<number> {
+  const root = packageRoot();
+  const vgg = await benchSpec(resolve(root, 'specs/cifar10-vgg16-aib.ibspec'), backendName, { ...options, batch: options.batch ?? 32 }, io);
+  if (!vgg) return EXIT_INPUT_ERROR;
+  printRecord(vgg, options, io);
+  // PyTorch right after ibc's VGG run, so both see the same machine state.
+  const torch = benchPytorch(vgg.batch, options, io);
+  if (torch) {
+    io.stdout(`${JSON.stringify(torch)}\n`);
+    const ratio = vgg.img_per_s / Number(torch['img_per_s']);
+    io.stdout(`${JSON.stringify({ comparison: 'ibc / pytorch, VGG-16-bn + IB attention', batch: vgg.batch, ibc_img_per_s: vgg.img_per_s, pytorch_img_per_s: torch['img_per_s'], ratio: round(ratio, 3) })}\n`);
+    if (!options.json) io.stderr(`ibc (${vgg.backend}) / PyTorch: ${ratio.toFixed(3)}\n`);
+  }
+  const fashion = await benchSpec(resolve(root, 'specs/fashion-small-aib.ibspec'), backendName, { ...options, batch: undefined }, io);
+  if (!fashion) return EXIT_INPUT_ERROR;
+  printRecord(fashion, options, io);
+  return EXIT_OK;
+}
+
+async function run(args: readonly string[], io: CliIO): Promise<number> {
+  let positionals: string[];
+  let values: Record<string, string | boolean | undefined>;
+  let options: BenchOptions;
+  let backend: BackendRequest;
+  try {
+    ({ values, positionals } = parseCommandArgs(args, {
+      batch: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, backend: { type: 'string' },
+      json: { type: 'boolean' }, profile: { type: 'boolean' }, suite: { type: 'string' },
+    }));
+    const suite = values['suite'] as string | undefined;
+    if (suite !== undefined && suite !== 'default') throw new UsageError(`unknown suite '${suite}' (the only suite is 'default')`);
+    if (suite === undefined && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing SPEC (or --suite default)' : `expected one SPEC, got ${positionals.length}`);
+    if (suite !== undefined && positionals.length > 0) throw new UsageError('--suite runs its own specs; give no SPEC with it');
+    const batch = parseCount('--batch', values['batch'] as string | undefined);
+    options = {
+      ...(batch !== undefined ? { batch } : {}),
+      steps: parseCount('--steps', values['steps'] as string | undefined) ?? 5,
+      warmup: parseCount('--warmup', values['warmup'] as string | undefined, 0) ?? 2,
+      json: values['json'] === true,
+      profile: values['profile'] === true,
+    };
+    backend = parseBackend(values['backend'] as string | undefined);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`ibc bench: ${error.message}\n${USAGE.split('\n')[0]}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  const choice = await selectBackend(backend);
+  if (!values['json']) io.stderr(`backend: ${choice.name} (${choice.reason})\n`);
+  for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
+  if (values['suite'] !== undefined) return runSuite(choice.name, options, io);
+  const record = await benchSpec(resolve(io.cwd, positionals[0]!), choice.name, options, io);
+  if (!record) return EXIT_INPUT_ERROR;
+  printRecord(record, options, io);
+  return EXIT_OK;
+}
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'time training steps of a spec (images/s, GFLOP/s) on a backend; --suite default compares with PyTorch',
+  usage: USAGE,
+  run: (args, io) => guardRun(io, 'bench', () => run(args, io)),
+};

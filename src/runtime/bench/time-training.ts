@@ -1,0 +1,81 @@
+/**
+ * Times training steps of a compiled model on the active TF.js backend: random
+ * images and labels from the seeded generator, the model's train-step
+ * gradients and the spec's optimizer update, timed after warm-up steps (the
+ * first steps build native primitives and grow TF.js's buffers).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
+import { createTfjsModel, disposeTrainStep } from '../../compiler/targets/tfjs/model.js';
+import { initParams } from '../params/init-params.js';
+import { createOptimizer } from '../train/optimizers.js';
+import { Random } from '../random.js';
+
+export interface TimingOptions {
+  readonly batch: number;
+  readonly steps: number;
+  readonly warmup: number;
+  readonly seed: number;
+  /** Also run one profiled step and return time per kernel. */
+  readonly profile?: boolean;
+}
+
+export interface KernelTime {
+  readonly kernel: string;
+  readonly ms: number;
+  readonly calls: number;
+}
+
+export interface TrainingTiming {
+  readonly msPerStep: number;
+  readonly imagesPerSecond: number;
+  /** Milliseconds per kernel name over one step, largest first (with `profile`). */
+  readonly kernels?: readonly KernelTime[];
+}
+
+export async function timeTrainingSteps(spec: ResolvedSpec, ir: ModelIR, options: TimingOptions): Promise<TrainingTiming> {
+  const root = Random.fromSeed(options.seed);
+  const model = createTfjsModel(ir, initParams(ir, options.seed));
+  const optimizer = createOptimizer(spec.train.optimizer, model.trainableVariables(), ir.anchors);
+  const [h, w, c] = ir.inputShape;
+  const data = root.derive('bench-images').fillNormal(new Float32Array(options.batch * h * w * c));
+  const labelStream = root.derive('bench-labels');
+  const labelValues = Int32Array.from({ length: options.batch }, () => Math.floor(labelStream.next() * ir.classes) % ir.classes);
+  const images = tf.tensor4d(data, [options.batch, h, w, c]);
+  const labels = tf.tensor1d(labelValues, 'int32');
+  const noise = root.derive('noise');
+  const lr = spec.train.optimizer.lr;
+  const step = (): void => {
+    const result = model.trainStepGradients(images, labels, { samples: ir.samples.train, noise });
+    optimizer.step(result.gradients, lr);
+    result.loss.total.dataSync();
+    disposeTrainStep(result);
+  };
+  try {
+    for (let i = 0; i < options.warmup; i++) step();
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < options.steps; i++) step();
+    const ms = Number(process.hrtime.bigint() - start) / 1e6 / options.steps;
+    let kernels: KernelTime[] | undefined;
+    if (options.profile) {
+      const info = await tf.profile(() => step());
+      const byName = new Map<string, { ms: number; calls: number }>();
+      const backendName = tf.getBackend();
+      for (const k of info.kernels) {
+        // The profile also lists op scopes (customGrad ops such as fusedConv2d__op) around kernels: skip them.
+        if (!tf.getKernel(k.name, backendName)) continue;
+        const entry = byName.get(k.name) ?? { ms: 0, calls: 0 };
+        entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        entry.calls += 1;
+        byName.set(k.name, entry);
+      }
+      kernels = [...byName.entries()].map(([kernel, e]) => ({ kernel, ...e })).sort((a, b) => b.ms - a.ms);
+    }
+    return { msPerStep: ms, imagesPerSecond: (1000 * options.batch) / ms, ...(kernels ? { kernels } : {}) };
+  } finally {
+    tf.dispose([images, labels]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
