@@ -61,8 +61,10 @@ function roundTrip(state: TrainingState): TrainingState {
 }
 
 describe('trainer on the tiny synthetic task', () => {
-  it('learns it to high accuracy in a few epochs, with per-epoch metrics and checkpoints', async () => {
+  it('learns it to high accuracy in a few epochs, with per-epoch metrics and checkpoints, leaking no tensors', async () => {
+    const before = tf.memory().numTensors;
     const { seen } = await trainTiny({}, 2);
+    expect(tf.memory().numTensors).toBe(before);
     expect(seen.rows.map((r) => r.epoch)).toEqual([1, 2]);
     const last = seen.rows[1]!;
     expect(last.test_top1).toBeGreaterThanOrEqual(0.9);

@@ -81,12 +81,13 @@ async function tryWebgpu(): Promise<Attempt> {
 
 async function tryCpu(): Promise<Attempt> {
   await import('@tensorflow/tfjs-backend-cpu');
-  // ibc prints its own, more useful warning about the CPU backend; silence TF.js's console banner.
-  tf.env().set('PROD', true);
   return activate('cpu', 'the TF.js CPU backend did not start');
 }
 
 async function activate(tfBackend: string, failure: string): Promise<Attempt> {
+  // ibc prints its own, more useful line about the backend; silence TF.js's "install tfjs-node" console banner
+  // (the CPU backend and the native one built on it print it on first use).
+  tf.env().set('PROD', true);
   try {
     const started = await tf.setBackend(tfBackend);
     if (!started) return { ok: false, reason: failure };
