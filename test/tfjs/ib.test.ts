@@ -231,6 +231,29 @@ describe('batch norm', () => {
   });
 });
 
+describe('batch norm with given statistics under a gradient tape', () => {
+  it('the FusedBatchNorm gradient equals the gradient of the written-out formula', () => {
+    const shape: [number, number, number, number] = [2, 3, 2, 3];
+    const x = randomArray(36, 1);
+    const w = randomArray(36, 2);
+    const stats = [randomArray(3, 3), Float32Array.from(randomArray(3, 4), (v) => 0.5 + Math.abs(v)), randomArray(3, 5), randomArray(3, 6)];
+    const grads = (fused: boolean): Float32Array[] =>
+      tf.tidy(() => {
+        const f = (xx: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, offset: tf.Tensor, scale: tf.Tensor): tf.Scalar => {
+          const y = fused
+            ? tf.batchNorm(xx as tf.Tensor4D, mean, variance, offset, scale, 1e-3)
+            : tf.add(tf.mul(tf.mul(tf.sub(xx, mean), tf.rsqrt(tf.add(variance, 1e-3))), scale), offset);
+          return tf.sum(tf.mul(y, tf.tensor(w, shape)));
+        };
+        const inputs = [tf.tensor(x, shape), ...stats.map((s) => tf.tensor1d(s))];
+        return tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)(inputs).map((g) => Float32Array.from(g.dataSync()));
+      });
+    const fused = grads(true);
+    const plain = grads(false);
+    for (let i = 0; i < 5; i++) close(fused[i]!, plain[i]!, 1e-4);
+  });
+});
+
 describe('loss composition and memory', () => {
   it('total = CE/ln2 + beta c KL/ln2 + lambda_vq vq + lambda_c commit', () => {
     const ir = tinyAttentionIr({ quantize: true, batchNorm: true });

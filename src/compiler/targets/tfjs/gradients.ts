@@ -101,7 +101,7 @@ const configs: readonly tf.GradConfig[] = [
   binary('Maximum', (dy, a, b) => tf.mul(dy, tf.cast(tf.greaterEqual(a, b), 'float32')), (dy, a, b) => tf.mul(dy, tf.cast(tf.less(a, b), 'float32'))),
   unary('Neg', (dy) => tf.neg(dy)),
   unary('Identity', (dy) => dy),
-  unary('Relu', (dy, x) => tf.mul(dy, tf.cast(tf.greater(x, 0), 'float32'))),
+  unary('Relu', (dy, x) => tf.mul(dy, tf.step(x))),
   unary('Sigmoid', (dy, x) => {
     const y = tf.sigmoid(x);
     return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
@@ -161,6 +161,29 @@ const configs: readonly tf.GradConfig[] = [
       const cond = tf.cast(saved[0]!, 'float32');
       const g = dy as tf.Tensor;
       return { condition: () => tf.zeros(saved[0]!.shape), t: () => tf.mul(g, cond), e: () => tf.mul(g, tf.sub(1, cond)) };
+    },
+  },
+  {
+    // Batch norm with given statistics (eval mode under a tape, e.g. saliency maps). Training mode
+    // does not reach this: its lowering is a custom op with the batch-statistics gradient.
+    kernelName: 'FusedBatchNorm',
+    inputsToSave: ['x', 'mean', 'variance', 'scale'],
+    gradFunc: (dy, saved: Saved, attrs) => {
+      const [x, mean, variance, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+      const g = dy as tf.Tensor;
+      const epsilon = (attrs['varianceEpsilon'] as number | undefined) ?? 0.001;
+      const axes = Array.from({ length: g.rank - 1 }, (_, i) => i);
+      const channelShape = (t: tf.Tensor): tf.Tensor => sumToShape(t, mean.shape);
+      const rstd = (): tf.Tensor => tf.rsqrt(tf.add(variance, epsilon));
+      const k = (): tf.Tensor => (scale ? tf.mul(scale, rstd()) : rstd());
+      const out: GradMap = {
+        x: () => tf.mul(g, k()),
+        mean: () => channelShape(tf.neg(tf.mul(tf.sum(g, axes), k()))),
+        variance: () => channelShape(tf.mul(tf.sum(tf.mul(g, tf.sub(x, mean)), axes), tf.mul(tf.mul(k(), tf.square(rstd())), -0.5))),
+        offset: () => channelShape(tf.sum(g, axes)),
+      };
+      if (scale) out['scale'] = () => channelShape(tf.sum(tf.mul(g, tf.mul(tf.sub(x, mean), rstd())), axes));
+      return out;
     },
   },
   {

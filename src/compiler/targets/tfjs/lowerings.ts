@@ -170,32 +170,79 @@ function lowerActivation(node: IrNode<'Activation'>, [x]: readonly tf.Tensor[]):
 function lowerConv2D(node: IrNode<'Conv2D'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
   const { stride, dilation, pads } = node.attrs;
   const kernel = dilateKernel(ctx.param(node, 'kernel') as tf.Tensor4D, dilation[0], dilation[1]);
-  const y = tf.conv2d(x as tf.Tensor4D, kernel, [stride[0], stride[1]], explicitPads(pads), 'NHWC');
-  return node.attrs.bias ? tf.add(y, ctx.param(node, 'bias')) : y;
+  // With a bias, the fused op runs one kernel (FusedConv2D) and carries its own gradient.
+  return tf.fused.conv2d({
+    x: x as tf.Tensor4D,
+    filter: kernel,
+    strides: [stride[0], stride[1]],
+    pad: explicitPads(pads),
+    dataFormat: 'NHWC',
+    ...(node.attrs.bias ? { bias: ctx.param(node, 'bias') } : {}),
+  });
+}
+
+/** Axes a batch norm reduces over: everything but the channel (last) axis. */
+function statisticAxes(x: tf.Tensor): number[] {
+  return Array.from({ length: x.rank - 1 }, (_, i) => i);
+}
+
+/**
+ * Training-mode batch norm as one differentiable op: forward through the fused
+ * kernel with the batch statistics, backward in closed form (the gradient
+ * through the batch mean and variance included), which takes a handful of
+ * elementwise kernels instead of differentiating every step of the moments.
+ * `report` receives the batch mean and biased variance; they are kept
+ * (tf.keep) and the caller disposes them.
+ */
+function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number, report: (mean: tf.Tensor, variance: tf.Tensor) => void): tf.Tensor {
+  const axes = statisticAxes(x);
+  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, scale, offset] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const { mean, variance } = tf.moments(input!, axes);
+    report(tf.keep(mean), tf.keep(variance));
+    save([input!, mean, variance, scale!]);
+    return {
+      value: tf.batchNorm(input!, mean, variance, offset!, scale!, epsilon),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, m, v, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const rstd = tf.rsqrt(tf.add(v, epsilon));
+        const xhat = tf.mul(tf.sub(xs, m), rstd);
+        const sumDy = tf.sum(dy, axes);
+        const sumDyXhat = tf.sum(tf.mul(dy, xhat), axes);
+        // dx = g rstd / N (N dy - sum dy - xhat sum(dy xhat)), with the per-channel factors folded first.
+        const k = tf.mul(g, rstd);
+        const dx = tf.sub(tf.sub(tf.mul(dy, k), tf.mul(sumDy, tf.div(k, count))), tf.mul(xhat, tf.mul(sumDyXhat, tf.div(k, count))));
+        return [dx, sumDyXhat, sumDy];
+      },
+    };
+  });
+  return op(x, gamma, beta);
 }
 
 function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
   const gamma = ctx.param(node, 'gamma');
   const beta = ctx.param(node, 'beta');
   const { epsilon, momentum } = node.attrs;
-  if (!ctx.training) {
-    const mean = ctx.param(node, 'movingMean');
-    const variance = ctx.param(node, 'movingVariance');
-    return tf.add(tf.mul(tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
-  }
-  const axes = x!.rank === 4 ? [0, 1, 2] : [0];
-  const { mean, variance } = tf.moments(x!, axes);
-  const count = axes.reduce((n, a) => n * x!.shape[a]!, 1);
+  if (!ctx.training) return tf.batchNorm(x!, ctx.param(node, 'movingMean'), ctx.param(node, 'movingVariance'), beta, gamma, epsilon);
+  let mean: tf.Tensor | undefined;
+  let variance: tf.Tensor | undefined;
+  const y = batchNormTraining(x!, gamma, beta, epsilon, (m, v) => {
+    mean = m;
+    variance = v;
+  });
+  const count = statisticAxes(x!).reduce((n, a) => n * x!.shape[a]!, 1);
   // PyTorch: the running variance uses the unbiased estimate; normalisation uses the biased one.
-  const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-  const oldMean = ctx.param(node, 'movingMean');
-  const oldVariance = ctx.param(node, 'movingVariance');
+  const unbiased = count > 1 ? tf.mul(variance!, count / (count - 1)) : tf.clone(variance!);
   ctx.recordStatistics(
     node,
-    tf.add(tf.mul(oldMean, 1 - momentum), tf.mul(mean, momentum)),
-    tf.add(tf.mul(oldVariance, 1 - momentum), tf.mul(unbiased, momentum)),
+    tf.add(tf.mul(ctx.param(node, 'movingMean'), 1 - momentum), tf.mul(mean!, momentum)),
+    tf.add(tf.mul(ctx.param(node, 'movingVariance'), 1 - momentum), tf.mul(unbiased, momentum)),
   );
-  return tf.add(tf.mul(tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, epsilon))), gamma), beta);
+  mean!.dispose();
+  variance!.dispose();
+  return y;
 }
 
 function lowerDropout(node: IrNode<'Dropout'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
@@ -293,10 +340,12 @@ export const lowerings: { readonly [O in Op]: Lowering<O> } = {
   Dropout: lowerDropout,
   Add: (_node, [a, b]) => tf.add(...matchBatches(a!, b!)),
   Flatten: (_node, [x]) => tf.reshape(x!, [x!.shape[0]!, -1]),
-  Dense: (node, [x], ctx) => {
-    const y = tf.matMul(x as tf.Tensor2D, ctx.param(node, 'kernel') as tf.Tensor2D);
-    return node.attrs.bias ? tf.add(y, ctx.param(node, 'bias')) : y;
-  },
+  Dense: (node, [x], ctx) =>
+    tf.fused.matMul({
+      a: x as tf.Tensor2D,
+      b: ctx.param(node, 'kernel') as tf.Tensor2D,
+      ...(node.attrs.bias ? { bias: ctx.param(node, 'bias') } : {}),
+    }),
   Slice: (node, [x]) => {
     const begin = new Array<number>(x!.rank).fill(0);
     const size = new Array<number>(x!.rank).fill(-1);
