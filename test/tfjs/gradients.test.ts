@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep, type TfjsModel } from '../../src/compiler/targets/tfjs/model.js';
 import { Random } from '../../src/runtime/random.js';
-import { randomArray, randomParams, tinyAttentionIr } from './fixtures.js';
+import { GraphBuilder, randomArray, randomParams, tinyAttentionIr } from './fixtures.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -77,4 +77,45 @@ function checkGradients(klForm: 'standard' | 'reference', beta: number): void {
 describe('trainStepGradients vs finite differences', () => {
   it('standard KL', () => checkGradients('standard', 0.5));
   it('reference KL', () => checkGradients('reference', 0.005));
+});
+
+describe('batch norm over vectors (rank 2) vs finite differences', () => {
+  it('dense -> BN -> relu -> dense', () => {
+    const g = new GraphBuilder([2, 2, 3]);
+    const flat = g.add('flat', 'Flatten', {}, ['image'], {}, [12]);
+    const bn = g.batchNorm('bn', g.dense('d1', flat, 5));
+    const logits = g.dense('d2', g.act('relu', bn, 'relu'), 3);
+    const ir = g.build({ logits }, {});
+    const params = randomParams(ir, 12);
+    const model = createTfjsModel(ir, params);
+    const images = tf.tensor4d(randomArray(6 * 12, 13), [6, 2, 2, 3]);
+    const labels = tf.tensor1d([0, 1, 2, 2, 1, 0], 'int32');
+    const step = model.trainStepGradients(images, labels, { samples: 0, updateStatistics: false });
+    const analytic = new Map([...step.gradients].map(([k, v]) => [k, Float32Array.from(v.dataSync())]));
+    disposeTrainStep(step);
+    const loss = (): number => {
+      const out = model.forward(images, { training: true, samples: 0 });
+      const l = model.loss(out, labels);
+      const v = l.total.dataSync()[0]!;
+      disposeLoss(l);
+      disposeForward(out);
+      return v;
+    };
+    const h = 2e-3;
+    for (const [name, i] of [['d1/kernel', 0], ['d1/kernel', 33], ['d1/bias', 2], ['bn/gamma', 1], ['bn/beta', 4], ['d2/kernel', 7]] as const) {
+      const base = params.get(name)!;
+      const at = (delta: number): number => {
+        const p = base.slice();
+        p[i]! += delta;
+        model.setWeights(new Map([[name, p]]));
+        return loss();
+      };
+      const numeric = (at(h) - at(-h)) / (2 * h);
+      model.setWeights(new Map([[name, base]]));
+      const a = analytic.get(name)![i]!;
+      expect(Math.abs(a - numeric), `${name}[${i}]: analytic ${a}, numeric ${numeric}`).toBeLessThanOrEqual(1e-2 * Math.max(Math.abs(a), Math.abs(numeric)) + 2e-4);
+    }
+    model.dispose();
+    tf.dispose([images, labels]);
+  });
 });

@@ -36,6 +36,12 @@
  *   optimizer afterwards is equivalent to the PyTorch order.
  * - `getWeights()` / `setWeights(map)` read / write every variable (buffers
  *   included) by parameter name; `setWeights` accepts a subset.
+ * - Gradients: tfjs-core's Node build registers no gradients, so creating a
+ *   model registers those of the kernels the lowerings use (gradients.ts);
+ *   code that calls tf.grad on these ops without a model should call
+ *   `registerTfjsGradients()` first.
+ * - Every returned tensor is distinct (two taps that are the same value are
+ *   clones), so each can be disposed on its own.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelIR, ParamSpec } from '../../ir/ir.js';
@@ -209,13 +215,22 @@ export class TfjsModel {
       { training: options.training, samples: options.samples, noise: options.noise, releaseIntermediates: release },
       wanted,
     );
+    // Identity ops (a Sample with n = 0, say) make two taps the same tensor; hand out distinct
+    // tensors (clones share memory) so that a caller can dispose each one independently.
+    const handedOut = new Set<tf.Tensor>();
+    const distinct = (t: tf.Tensor): tf.Tensor => {
+      const out = handedOut.has(t) ? tf.clone(t) : t;
+      handedOut.add(out);
+      return out;
+    };
+    const logits = distinct(result.outputs.get(taps.logits)!) as tf.Tensor2D;
     const tapTensors: Partial<Record<TapName, tf.Tensor>> = {};
     for (const name of TAP_NAMES) {
       const id = taps[name];
-      if (id !== undefined) tapTensors[name] = result.outputs.get(id)!;
+      if (id !== undefined) tapTensors[name] = distinct(result.outputs.get(id)!);
     }
     return {
-      outputs: { logits: result.outputs.get(taps.logits)! as tf.Tensor2D, taps: tapTensors as ForwardTaps },
+      outputs: { logits, taps: tapTensors as ForwardTaps },
       statistics: result.statistics,
     };
   }
