@@ -112,9 +112,8 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
       if (block) end = Math.max(end, block.span.end.offset);
       const start = key[0].span.start.offset;
       // after another error in this statement, a misplaced argument is most likely that error's echo
-      if (misplaced.length > 0 && !this.hasErrorWithin(start, end)) {
-        for (const [value, option] of misplaced) this.reportPositionalAfterOption(value, option);
-      }
+      // one report per statement is enough: the fix (move the positionals first) is the same for all
+      if (misplaced.length > 0 && !this.hasErrorWithin(start, end)) this.reportPositionalAfterOption(...misplaced[0]);
       return {
         kind: 'Statement',
         key,

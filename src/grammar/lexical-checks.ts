@@ -83,26 +83,29 @@ export interface NestingResult {
   readonly unclosed: readonly IToken[];
 }
 
-/** Tracks '[' and '{' depth without recursion. */
+/** Tracks '[' and '{' depth without recursion, in linear time. */
 export function checkNesting(tokens: readonly IToken[]): NestingResult {
   const stack: IToken[] = [];
+  const open = { brace: 0, bracket: 0 };
   let tooDeep: IToken | undefined;
   for (const token of tokens) {
     const type = token.tokenType;
     if (type === LBrace || type === LBracket) {
       stack.push(token);
+      if (type === LBrace) open.brace++;
+      else open.bracket++;
       if (stack.length > MAX_NESTING && tooDeep === undefined) tooDeep = token;
     } else if (type === RBrace || type === RBracket) {
-      const want = type === RBrace ? LBrace : LBracket;
       // pop to the matching opener, if there is one; a stray closer is the parser's to report
-      const index = findLastIndex(stack, (t) => t.tokenType === want);
-      if (index !== -1) stack.length = index;
+      const want = type === RBrace ? LBrace : LBracket;
+      if ((want === LBrace ? open.brace : open.bracket) === 0) continue;
+      for (;;) {
+        const popped = stack.pop()!;
+        if (popped.tokenType === LBrace) open.brace--;
+        else open.bracket--;
+        if (popped.tokenType === want) break;
+      }
     }
   }
   return { ...(tooDeep ? { tooDeep } : {}), unclosed: stack };
-}
-
-function findLastIndex<T>(items: readonly T[], predicate: (item: T) => boolean): number {
-  for (let i = items.length - 1; i >= 0; i--) if (predicate(items[i])) return i;
-  return -1;
 }

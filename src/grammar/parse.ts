@@ -61,7 +61,8 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
   const lines = new LineMap(text, file);
   const diagnostics: Diagnostic[] = [];
   const lexed = specLexer.tokenize(text);
-  for (const error of lexed.errors) {
+  // Lexer errors come in source order and only the first MAX_SYNTAX_ERRORS are shown: build no more than that.
+  for (const error of lexed.errors.slice(0, MAX_SYNTAX_ERRORS + 1)) {
     diagnostics.push(unexpectedCharacter(text, error.offset, error.length, lines));
   }
   diagnostics.push(...checkTokens(lexed.tokens, lines));
@@ -72,10 +73,9 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
     return { value: undefined, diagnostics: finish(diagnostics) };
   }
 
-  parser.input = lexed.tokens;
-  const cst = parser.file();
+  const outcome = parser.parseFile(lexed.tokens);
   // Recovery echoes: after a lexer or parser error, further parser errors on the same line are dropped.
-  const linesWithErrors = new Set(lexed.errors.map((e) => lines.position(e.offset).line));
+  const linesWithErrors = new Set(diagnostics.filter((d) => d.code === 'IB1002').map((d) => d.span?.start.line ?? 0));
   for (const error of parser.errors) {
     const d = parserDiagnostic(error, lastTokenEnd(lexed.tokens), lines, nesting.unclosed, lexed.tokens);
     const line = d.span?.start.line ?? 0;
@@ -84,16 +84,23 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
     diagnostics.push(d);
   }
 
+  if (!outcome.cst) {
+    const last = parser.errors[parser.errors.length - 1];
+    const line = last && Number.isFinite(last.token.startOffset) ? lines.position(last.token.startOffset).line : lines.lineCount;
+    diagnostics.push(diagnostic('parsingStopped', { args: { line } }));
+    return { value: undefined, diagnostics: finish(diagnostics) };
+  }
   const builder = newAstBuilder({ lines, diagnostics });
   const comments = (lexed.groups.comments ?? []) as IToken[];
-  const value = builder.buildFile(cst, comments);
+  const value = builder.buildFile(outcome.cst, comments);
   return { value, diagnostics: finish(diagnostics) };
 }
 
 function finish(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const sorted = sortAndDedupe(diagnostics);
-  if (sorted.length <= MAX_SYNTAX_ERRORS) return sorted;
-  return [...sorted.slice(0, MAX_SYNTAX_ERRORS), diagnostic('tooManyErrors', { args: { limit: MAX_SYNTAX_ERRORS } })];
+  const placed = sortAndDedupe(diagnostics.filter((d) => d.span));
+  const notes = diagnostics.filter((d) => !d.span); // IB1005 has no place: it goes last
+  if (placed.length <= MAX_SYNTAX_ERRORS) return [...placed, ...notes];
+  return [...placed.slice(0, MAX_SYNTAX_ERRORS), diagnostic('tooManyErrors', { args: { limit: MAX_SYNTAX_ERRORS } }), ...notes];
 }
 
 function tokenSpan(token: IToken, lines: LineMap): Span {

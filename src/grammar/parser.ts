@@ -17,7 +17,7 @@
  * Positional arguments must come before options; that ordering is checked on
  * the AST, where the message can name both.
  */
-import { CstParser, EMPTY_ALT, EOF, type CstNode, type IParserErrorMessageProvider } from 'chevrotain';
+import { CstParser, EMPTY_ALT, EOF, type CstNode, type IParserErrorMessageProvider, type IToken } from 'chevrotain';
 import {
   allTokens,
   Comma,
@@ -38,10 +38,64 @@ import {
 } from './tokens.js';
 import { syntaxErrorMessages } from './error-messages.js';
 
+/**
+ * Parsing stops after this many parser errors. Recovery can produce one error
+ * per token on garbage input, and Chevrotain spends a lot on each (it
+ * recomputes the expected paths), so a megabyte of `a = a = ...` would take
+ * tens of seconds without a limit.
+ */
+export const MAX_PARSER_ERRORS = 200;
+
+/** Thrown through Chevrotain (which rethrows what is not a recognition error) to stop a parse. */
+class ParsingStopped extends Error {
+  override readonly name = 'ParsingStopped';
+}
+
+/** Counts the errors of one parse; the message provider is the one hook Chevrotain calls for every error. */
+class ErrorBudget {
+  used = 0;
+
+  spend(): void {
+    this.used += 1;
+    if (this.used > MAX_PARSER_ERRORS) throw new ParsingStopped('too many parser errors');
+  }
+}
+
+function withBudget(provider: IParserErrorMessageProvider, budget: ErrorBudget): IParserErrorMessageProvider {
+  return {
+    buildMismatchTokenMessage: (options) => (budget.spend(), provider.buildMismatchTokenMessage(options)),
+    buildNotAllInputParsedMessage: (options) => (budget.spend(), provider.buildNotAllInputParsedMessage(options)),
+    buildNoViableAltMessage: (options) => (budget.spend(), provider.buildNoViableAltMessage(options)),
+    buildEarlyExitMessage: (options) => (budget.spend(), provider.buildEarlyExitMessage(options)),
+  };
+}
+
+export interface ParseOutcome {
+  /** Absent when parsing stopped early (too many errors). */
+  readonly cst?: CstNode;
+  readonly stopped: boolean;
+}
+
 export class SpecParser extends CstParser {
+  private readonly budget: ErrorBudget;
+
   constructor(errorMessageProvider: IParserErrorMessageProvider = syntaxErrorMessages) {
-    super(allTokens as never, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider });
+    const budget = new ErrorBudget();
+    super(allTokens as never, { recoveryEnabled: true, maxLookahead: 2, errorMessageProvider: withBudget(errorMessageProvider, budget) });
+    this.budget = budget;
     this.performSelfAnalysis();
+  }
+
+  /** Parses a whole file; the errors are in `this.errors` afterwards. */
+  parseFile(tokens: IToken[]): ParseOutcome {
+    this.budget.used = 0;
+    this.input = tokens;
+    try {
+      return { cst: this.file(), stopped: false };
+    } catch (error) {
+      if (error instanceof ParsingStopped) return { stopped: true };
+      throw error;
+    }
   }
 
   readonly file = this.RULE('file', () => {

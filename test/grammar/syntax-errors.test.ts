@@ -314,6 +314,29 @@ describe('syntax errors', () => {
     expect(result.diagnostics[100].code).toBe('IB1004');
   });
 
+  test('a long run of parser errors stops the parse quickly, with a note saying where', () => {
+    const result = parseSpec('a = '.repeat(50_000), 'e.ibspec');
+    expect(result.value).toBeUndefined();
+    const codes = result.diagnostics.map((d) => d.code);
+    expect(codes[0]).toBe('IB1201');
+    expect(codes[codes.length - 1]).toBe('IB1005');
+    expect(result.diagnostics[codes.length - 1].message).toBe(
+      'too many syntax errors: parsing stopped at line 1; fix the errors above and run again',
+    );
+  });
+
+  test('pathological bracket soup is linear', () => {
+    const result = parseSpec('{ ] = , ; '.repeat(20_000), 'e.ibspec');
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['IB1003']);
+  });
+
+  test('positional arguments after an option are reported once per statement', () => {
+    const result = parseSpec('conv kernel=3 32 64 128\n', 'e.ibspec');
+    expect(describeAll(result.diagnostics)).toEqual([
+      "IB1203 1:15-1:17 positional argument '32' comes after the named option 'kernel': put positional arguments first [related 1:6-1:14 the option 'kernel' is here]",
+    ]);
+  });
+
   test('an empty file and a file of comments parse without diagnostics', () => {
     for (const source of ['', '\n\n', '# only a comment', '\uFEFF# with a byte-order mark\r\n']) {
       const result = parseSpec(source, 'e.ibspec');
