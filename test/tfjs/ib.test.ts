@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { klReference, klStandard, crossEntropy } from '../../src/compiler/targets/tfjs/losses.js';
-import { lowerings, quantizeHard, quantizeStraightThrough, type LoweringContext } from '../../src/compiler/targets/tfjs/lowerings.js';
+import { lowerNode, quantizeHard, quantizeStraightThrough, type LoweringContext } from '../../src/compiler/targets/tfjs/lowerings.js';
 import { registerTfjsGradients } from '../../src/compiler/targets/tfjs/gradients.js';
 import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep } from '../../src/compiler/targets/tfjs/model.js';
 import type { IrNode } from '../../src/compiler/ir/ir.js';
@@ -134,7 +134,7 @@ describe('modulation and sampling', () => {
     const f = [1, 2, 3, 4, 5, 6, 7, 8]; // [1, 2, 2, 2]
     const a = [0.5, 0, -1, 2]; // [1, 2, 2, 1]
     const node = { id: 'm', op: 'Modulate', attrs: {}, inputs: [], params: {}, shape: [2, 2, 2] } as IrNode<'Modulate'>;
-    const got = tf.tidy(() => lowerings.Modulate(node, [tf.tensor4d(f, [1, 2, 2, 2]), tf.tensor4d(a, [1, 2, 2, 1])], context({})).dataSync());
+    const got = tf.tidy(() => lowerNode(node, [tf.tensor4d(f, [1, 2, 2, 2]), tf.tensor4d(a, [1, 2, 2, 1])], context({})).dataSync());
     expect(Array.from(got)).toEqual([1.5, 3, 3, 4, 0, 0, 21, 24]);
   });
 

@@ -327,7 +327,7 @@ function lowerAvgPool(node: IrNode<'AvgPool'>, [x]: readonly tf.Tensor[]): tf.Te
 }
 
 /** The table. A missing op fails type-checking. */
-export const lowerings: { readonly [O in Op]: Lowering<O> } = {
+export const lowerings = {
   Input: (_node, _inputs, ctx) => ctx.input,
   Conv2D: lowerConv2D,
   BatchNorm: lowerBatchNorm,
@@ -366,7 +366,7 @@ export const lowerings: { readonly [O in Op]: Lowering<O> } = {
     if (ctx.samples <= 0 || x!.shape[0] === ctx.batch) return x!;
     return tf.mean(tf.reshape(x!, [-1, ctx.batch, ...x!.shape.slice(1)]), 0);
   },
-};
+} satisfies { readonly [O in Op]: Lowering<O> };
 
 /** Runs one node through the table (keeps the per-op typing in one place). */
 export function lowerNode(node: IrNode, inputs: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
