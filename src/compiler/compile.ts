@@ -5,6 +5,7 @@
  */
 import type { Result } from '../diagnostics/diagnostic.js';
 import { hasErrors, sortAndDedupe } from '../diagnostics/diagnostic.js';
+import { diagnostic } from '../diagnostics/catalog.js';
 import type { FileSystem } from '../host/file-system.js';
 import type { ModelIR } from './ir/ir.js';
 import { buildModel } from './model/build-model.js';
@@ -24,8 +25,18 @@ export function compileSpec(path: string, fs: FileSystem, options: LoadSpecOptio
 
 /** Builds the model of an already resolved spec (a sweep member, a spec made in code). */
 export function compileResolved(spec: ResolvedSpec, earlier: Result<unknown>['diagnostics'] = []): Result<CompiledSpec> {
-  const built = buildModel(spec);
+  const built = buildGuarded(spec);
   const diagnostics = sortAndDedupe([...earlier, ...built.diagnostics]);
   if (!built.value || hasErrors(diagnostics)) return { value: undefined, diagnostics };
   return { value: { spec, ir: built.value }, diagnostics };
+}
+
+/** A crash in the model builder is a bug in ibc: reported as an internal error, never as a stack trace. */
+function buildGuarded(spec: ResolvedSpec): Result<ModelIR> {
+  try {
+    return buildModel(spec);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { value: undefined, diagnostics: [diagnostic('internalError', { args: { stage: 'model builder', detail } })] };
+  }
 }

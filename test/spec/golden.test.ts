@@ -4,7 +4,7 @@ import { compileBriefs, mutate } from './helpers.js';
 
 const cases: readonly (readonly [string, string, string, readonly string[]])[] = [
   ["classes 1", "classes 10", "classes 1", ["IB2003 4:11-4:12 classes must be ≥ 2, got 1"]],
-  ["clases 10", "classes 10", "clases 10", ["IB2004 2:1-2:6 'model' needs 'classes'","IB3002 4:3-4:9 unknown key 'clases' in 'model' (did you mean 'classes'?)"]],
+  ["clases 10", "classes 10", "clases 10", ["IB3002 4:3-4:9 unknown key 'clases' in 'model' (did you mean 'classes'?)"]],
   ["input 28x28", "input 28x28x1", "input 28x28", ["IB2006 3:9-3:14 input must have exactly 3 values, got 2"]],
   ["input 28x0x1", "input 28x28x1", "input 28x0x1", ["IB2003 3:9-3:15 input item 2 must be ≥ 1, got 0"]],
   ["beta -0.1", "beta 0.01", "beta -0.1", ["IB2003 20:10-20:14 beta must be ≥ 0, got -0.1"]],

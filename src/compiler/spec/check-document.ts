@@ -21,6 +21,8 @@ export interface DocumentInput {
   readonly spans: SpanMap;
   /** After syntax errors or an unreadable base, "missing key" errors are likely consequences; they are then left out. */
   readonly incomplete: boolean;
+  /** Keys the user tried to set but could not (their error is already reported): not reported missing again. */
+  readonly attempted?: ReadonlySet<string>;
 }
 
 /** Codes of "something is missing" schema errors. */
@@ -28,13 +30,13 @@ const MISSING_CODES = new Set(['IB2004', 'IB2009']);
 
 export function checkDocument(input: DocumentInput, fs: FileSystem, specPath: string): { spec?: ResolvedSpec; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const schema = validateDocument(input.document, input.spans);
+  const schema = validateDocument(input.document, input.spans, input.attempted);
   diagnostics.push(...schema.diagnostics.filter((d) => !(input.incomplete && MISSING_CODES.has(d.code))));
   let document: JsonObject = input.document;
-  if (schema.diagnostics.length > 0) {
+  if (!schema.valid) {
     if (schema.missingRequired) return { diagnostics };
     document = withoutValues(input.document, schema.invalid);
-    if (validateDocument(document, input.spans).diagnostics.length > 0) return { diagnostics };
+    if (!validateDocument(document, input.spans).valid) return { diagnostics };
   }
   const spec = resolveSpec(document, input.spans, fs, specPath);
   diagnostics.push(...runSemanticChecks({ spec, document, spans: input.spans }));

@@ -21,6 +21,8 @@ export interface LoadedDocument {
   readonly spans: MutableSpanMap;
   /** Whether a file of the chain had syntax errors or a base could not be read: then missing keys are likely a consequence, not the mistake. */
   readonly incomplete: boolean;
+  /** Pointers the files tried to set but could not (see LoweredSpec.attempted). */
+  readonly attempted: ReadonlySet<string>;
 }
 
 /** Longer chains are reported as cycles (paths spelt two ways could otherwise loop a while). */
@@ -53,7 +55,12 @@ function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, c
   const lowered = lowerSpecFile(parsed.value);
   diagnostics.push(...lowered.diagnostics);
   if (!lowered.value) return { value: undefined, diagnostics };
-  const own: LoadedDocument = { document: lowered.value.document, spans: lowered.value.spans, incomplete: incomplete || lowered.value.brokenExtends };
+  const own: LoadedDocument = {
+    document: lowered.value.document,
+    spans: lowered.value.spans,
+    incomplete: incomplete || lowered.value.brokenExtends,
+    attempted: lowered.value.attempted,
+  };
   const ref = lowered.value.extendsRef;
   if (!ref) return { value: own, diagnostics };
 
@@ -67,7 +74,11 @@ function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, c
   diagnostics.push(...base.diagnostics);
   if (!base.value) return { value: { ...own, incomplete: true }, diagnostics };
   return {
-    value: { ...mergeDocuments(base.value, own), incomplete: incomplete || base.value.incomplete },
+    value: {
+      ...mergeDocuments(base.value, own),
+      incomplete: own.incomplete || base.value.incomplete,
+      attempted: new Set([...base.value.attempted, ...own.attempted]),
+    },
     diagnostics,
   };
 }

@@ -32,6 +32,12 @@ export interface LoweredSpec {
   readonly extendsRef?: { readonly path: string; readonly span: Span };
   /** An `extends` statement was there but unusable: the document lacks what the base would have given. */
   readonly brokenExtends: boolean;
+  /**
+   * Pointers the user evidently meant to set but that could not be lowered (a
+   * misspelt key's suggestion, a key without its value): a "missing key" error
+   * for them would only repeat the error already reported.
+   */
+  readonly attempted: ReadonlySet<string>;
 }
 
 /** The most times `repeat` may repeat its block (a typo like `repeat 10000` should not hang the compiler). */
@@ -65,14 +71,14 @@ export function lowerSpecFile(ast: SpecFile): Result<LoweredSpec> {
     }
     const rule = topLevelRules[word];
     if (!rule) {
-      lowering.unknownWord('unknownSection', stmt.key[0], TOP_LEVEL_WORDS, {});
+      lowering.unknownWord('unknownSection', stmt.key[0], TOP_LEVEL_WORDS, {}, '');
       return;
     }
     lowering.statementInto(stmt, word, rule, document, '', 'the file');
   });
   for (const stmt of overrides) lowering.override(stmt, document);
   return {
-    value: { document, spans: lowering.spans, ...(extendsRef ? { extendsRef } : {}), brokenExtends },
+    value: { document, spans: lowering.spans, ...(extendsRef ? { extendsRef } : {}), brokenExtends, attempted: lowering.attempted },
     diagnostics: lowering.diagnostics,
   };
 }
@@ -93,6 +99,7 @@ function keyText(stmt: Statement): string {
 class Lowering {
   readonly spans: MutableSpanMap = emptySpanMap();
   readonly diagnostics: Diagnostic[] = [];
+  readonly attempted = new Set<string>();
 
   report(d: Diagnostic): void {
     this.diagnostics.push(d);
@@ -103,8 +110,11 @@ class Lowering {
     word: Identifier,
     candidates: readonly string[],
     args: Readonly<Record<string, string>>,
+    /** Where the suggested word would have gone, so that its absence is not reported again. */
+    parentPointer?: string,
   ): void {
     const suggestion = suggestClosest(word.name, candidates);
+    if (suggestion !== undefined && parentPointer !== undefined) this.attempted.add(`${parentPointer}/${escapePointerPart(suggestion)}`);
     this.report(
       diagnostic(kind, {
         span: word.span,
@@ -184,6 +194,7 @@ class Lowering {
     if (stmt.block) this.report(diagnostic('unexpectedBlock', { span: stmt.block.span, args: { statement: name } }));
     if (stmt.args.length === 0) {
       this.report(diagnostic('missingValue', { span: keySpan(stmt), args: { statement: name } }));
+      this.attempted.add(pointer);
       return undefined;
     }
     if (stmt.args.length > 1) {
@@ -235,7 +246,7 @@ class Lowering {
     for (const option of stmt.options) {
       const optionName = option.name.name;
       if (!allowed.includes(optionName)) {
-        this.unknownWord('unknownOption', option.name, allowed, { statement: name });
+        this.unknownWord('unknownOption', option.name, allowed, { statement: name }, pointer);
         continue;
       }
       const optionPointer = `${pointer}/${escapePointerPart(optionName)}`;
@@ -279,7 +290,7 @@ class Lowering {
       const word = stmt.key[0].name;
       const rule = table[word];
       if (!rule) {
-        this.unknownWord('unknownKey', stmt.key[0], Object.keys(table), { where });
+        this.unknownWord('unknownKey', stmt.key[0], Object.keys(table), { where }, pointer);
         continue;
       }
       this.statementInto(stmt, word, rule, target, pointer, where);

@@ -7,6 +7,7 @@
 import { basename, extname } from 'node:path';
 import type { Result } from '../../diagnostics/diagnostic.js';
 import { hasErrors, sortAndDedupe } from '../../diagnostics/diagnostic.js';
+import { diagnostic } from '../../diagnostics/catalog.js';
 import type { FileSystem } from '../../host/file-system.js';
 import type { ResolvedSpec } from './resolved-spec.js';
 import { checkDocument } from './check-document.js';
@@ -19,6 +20,10 @@ export interface LoadSpecOptions {
 }
 
 export function loadSpec(path: string, fs: FileSystem, options: LoadSpecOptions = {}): Result<ResolvedSpec> {
+  return reportingBugs(() => loadSpecUnchecked(path, fs, options));
+}
+
+function loadSpecUnchecked(path: string, fs: FileSystem, options: LoadSpecOptions): Result<ResolvedSpec> {
   const loaded = loadDocument(path, fs, options.sources ?? new Map());
   if (!loaded.value) return { value: undefined, diagnostics: sortAndDedupe(loaded.diagnostics) };
   const checked = checkDocument(loaded.value, fs, path);
@@ -33,12 +38,26 @@ export function loadSpec(path: string, fs: FileSystem, options: LoadSpecOptions 
 
 /** The members of the sweep in `path` (an empty list when it has none), each a checked ResolvedSpec. */
 export function loadSweep(path: string, fs: FileSystem, options: LoadSpecOptions = {}): Result<SweepMember[]> {
+  return reportingBugs(() => loadSweepUnchecked(path, fs, options));
+}
+
+function loadSweepUnchecked(path: string, fs: FileSystem, options: LoadSpecOptions): Result<SweepMember[]> {
   const loaded = loadDocument(path, fs, options.sources ?? new Map());
   if (!loaded.value) return { value: undefined, diagnostics: sortAndDedupe(loaded.diagnostics) };
   const base = checkDocument(loaded.value, fs, path);
   const members = expandMembers(loaded.value, specName(loaded.value.document.name, path), fs, path);
   const sorted = sortAndDedupe([...loaded.diagnostics, ...base.diagnostics, ...members.diagnostics]);
   return { value: hasErrors(sorted) ? undefined : members.value, diagnostics: sorted };
+}
+
+/** A crash in the front end is a bug in ibc: it becomes an internal-error diagnostic, never the user's fault. */
+function reportingBugs<T>(run: () => Result<T>): Result<T> {
+  try {
+    return run();
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { value: undefined, diagnostics: [diagnostic('internalError', { args: { stage: 'spec', detail } })] };
+  }
 }
 
 function specName(name: unknown, path: string): string {

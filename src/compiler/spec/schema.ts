@@ -9,12 +9,14 @@ import { diagnostic } from '../../diagnostics/catalog.js';
 import { suggestClosest } from '../../diagnostics/suggest.js';
 import { specJsonSchema } from './json-schema.js';
 import type { Json } from './spec-document.js';
-import { getAtPointer, isJsonObject, joinPointer, splitPointer } from './spec-document.js';
+import { escapePointerPart, getAtPointer, isJsonObject, joinPointer, splitPointer } from './spec-document.js';
 import { locateKey, locateValue, type SpanMap } from './span-map.js';
 
 export { specJsonSchema } from './json-schema.js';
 
 export interface SchemaCheck {
+  /** Whether the document satisfies the schema (false even when every error was left unreported). */
+  readonly valid: boolean;
   readonly diagnostics: readonly Diagnostic[];
   /** Pointers of the values the schema rejected (for an unknown property: that property). */
   readonly invalid: readonly string[];
@@ -29,21 +31,23 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
-export function validateDocument(doc: Json, spans: SpanMap): SchemaCheck {
+/** `alreadyReported`: pointers whose absence must not be reported (the lowering reported why they are absent). */
+export function validateDocument(doc: Json, spans: SpanMap, alreadyReported: ReadonlySet<string> = new Set()): SchemaCheck {
   const validate = validator();
-  if (validate(doc)) return { diagnostics: [], invalid: [], missingRequired: false };
+  if (validate(doc)) return { valid: true, diagnostics: [], invalid: [], missingRequired: false };
   const errors = preferMatchingAlternatives(validate.errors ?? []);
   const diagnostics: Diagnostic[] = [];
   const invalid: string[] = [];
   let missingRequired = false;
   for (const error of errors) {
+    if (error.keyword === 'required' || (error.keyword === 'discriminator' && error.params.error === 'tag')) missingRequired = true;
+    if (error.keyword === 'required' && alreadyReported.has(`${error.instancePath}/${escapePointerPart(String(error.params.missingProperty))}`)) continue;
     const mapped = mapError(error, doc, spans);
     if (!mapped) continue;
     diagnostics.push(mapped.diagnostic);
     if (mapped.invalid !== undefined) invalid.push(mapped.invalid);
-    if (error.keyword === 'required' || (error.keyword === 'discriminator' && error.params.error === 'tag')) missingRequired = true;
   }
-  return { diagnostics, invalid, missingRequired };
+  return { valid: false, diagnostics, invalid, missingRequired };
 }
 
 /**

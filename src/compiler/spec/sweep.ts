@@ -71,7 +71,7 @@ export function sweepDocuments(input: DocumentInput): Result<SweepMemberDocument
       overrides.push({ path: entry.path, value });
       suffix += `--${labels[i]}=${valueLabel(value)}`;
     });
-    members.push({ document, spans, incomplete: input.incomplete, suffix, overrides });
+    members.push({ document, spans, incomplete: input.incomplete, ...(input.attempted ? { attempted: input.attempted } : {}), suffix, overrides });
   }
   return { value: members, diagnostics };
 }
