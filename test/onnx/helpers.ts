@@ -123,3 +123,28 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export const NO_PADS = { top: 0, bottom: 0, left: 0, right: 0 } as const;
+
+/**
+ * Seeded weights at He scale (U(-b, b), b = sqrt(6 / fanIn): activations keep
+ * their size through ReLU layers) with non-trivial batch-norm statistics, so
+ * that deep models neither vanish nor saturate and every output is exercised.
+ */
+export function scaledWeights(ir: ModelIR, seed: number): Map<string, Float32Array> {
+  const root = Random.fromSeed(seed).derive('scaled-weights');
+  const roles = new Map<string, string>();
+  for (const node of ir.nodes) for (const [role, name] of Object.entries(node.params)) roles.set(name!, role);
+  const out = new Map<string, Float32Array>();
+  for (const p of ir.params) {
+    const rng = root.derive(p.name);
+    const v = new Float32Array(p.shape.reduce((a, b) => a * b, 1));
+    const role = roles.get(p.name);
+    const fanIn = p.fanIn > 0 ? p.fanIn : Math.max(1, v.length / (p.shape[p.shape.length - 1] ?? 1));
+    if (role === 'kernel') rng.fillUniform(v, -Math.sqrt(6 / fanIn), Math.sqrt(6 / fanIn));
+    else if (role === 'gamma') rng.fillUniform(v, 0.5, 1.5);
+    else if (role === 'movingVariance') rng.fillUniform(v, 0.5, 1.5);
+    else if (role === 'anchors') rng.fillUniform(v, 0, 1);
+    else rng.fillUniform(v, -0.1, 0.1);
+    out.set(p.name, v);
+  }
+  return out;
+}

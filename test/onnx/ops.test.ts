@@ -1,7 +1,8 @@
 /**
  * Every IR op exported alone (or with the one or two helper ops it needs to
  * get valid inputs) in a tiny graph, run in onnxruntime-node at batch 1 and 3
- * and compared with the TF.js executor in inference mode, at the oldest
+ * and compared with the reference interpreter (and the TF.js executor) in
+ * inference mode, within 1e-5, at the oldest
  * supported opset, at the opsets where a lowering changes form (18: ReduceMean
  * axes as an input; 20: Gelu) and at the default.
  */
@@ -9,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelIR } from '../../src/compiler/ir/ir.js';
 import { exportOnnx } from '../../src/compiler/targets/onnx/export.js';
 import { DEFAULT_OPSET, MIN_OPSET } from '../../src/compiler/targets/onnx/opset.js';
+import { runReference } from '../../src/compiler/reference/interpret.js';
 import { NO_PADS, TinyIr, maxAbsDiff, randomImages, randomWeights, runOnnx, runTfjs, useCpuBackend } from './helpers.js';
 
 const OPSETS = [...new Set([MIN_OPSET, 17, 18, 19, 20, DEFAULT_OPSET])];
@@ -95,7 +97,7 @@ const cases: Case[] = [
 
 beforeAll(useCpuBackend);
 
-describe('each IR op in onnxruntime-node matches the TF.js executor', () => {
+describe('each IR op in onnxruntime-node matches the reference interpreter and TF.js', () => {
   for (const c of cases) {
     it(c.name, async () => {
       const weights = randomWeights(c.ir, 11);
@@ -106,10 +108,12 @@ describe('each IR op in onnxruntime-node matches the TF.js executor', () => {
         for (const batch of [1, 3]) {
           const images = randomImages(batch, c.ir.inputShape, 100 + batch);
           const onnxOut = await runOnnx(bytes, images, [batch, ...c.ir.inputShape]);
-          const want = runTfjs(c.ir, weights, images, batch, [c.ir.taps.logits]).get(c.ir.taps.logits)!;
+          const reference = runReference(c.ir, weights, images, batch, { training: false, samples: 0 }).values.get(c.ir.taps.logits)!;
+          const tfjs = runTfjs(c.ir, weights, images, batch, [c.ir.taps.logits]).get(c.ir.taps.logits)!;
           const got = onnxOut.logits!;
           expect(got.dims).toEqual([batch, ...c.ir.nodes[c.ir.nodes.length - 1]!.shape]);
-          expect(maxAbsDiff(got.data, want), `${c.name} at opset ${opset}, batch ${batch}`).toBeLessThanOrEqual(TOL);
+          expect(maxAbsDiff(got.data, reference), `${c.name} vs reference at opset ${opset}, batch ${batch}`).toBeLessThanOrEqual(TOL);
+          expect(maxAbsDiff(got.data, tfjs), `${c.name} vs TF.js at opset ${opset}, batch ${batch}`).toBeLessThanOrEqual(TOL);
         }
       }
     });

@@ -34,10 +34,18 @@ export function attribute(name: string, value: AttrValue): OnnxAttribute {
 
 /** A float32 tensor stored as little-endian raw bytes (compact, and what ORT reads fastest). */
 export function floatTensor(name: string, dims: readonly number[], values: Float32Array): OnnxTensor {
+  return { name, dims: [...dims], dataType: FLOAT, rawData: littleEndianBytes(values) };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The float32 values as little-endian bytes: a copy of the buffer on little-endian hosts, byte by byte elsewhere. */
+function littleEndianBytes(values: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
-  return { name, dims: [...dims], dataType: FLOAT, rawData: bytes };
+  return bytes;
 }
 
 export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): OnnxTensor {

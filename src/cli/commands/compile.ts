@@ -1,0 +1,237 @@
+/**
+ * `ibc compile SPEC --target onnx|tfjs --out PATH [...]`: compiles a spec and
+ * writes an inference artifact with fresh seeded weights or a training run's.
+ *
+ *   onnx: one .onnx file (src/compiler/targets/onnx), optionally verified in
+ *         onnxruntime-node against the TF.js model (--verify);
+ *   tfjs: a folder with model.json + weights.bin (src/compiler/targets/tfjs/artifact.ts).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliIO, Command } from '../command.js';
+import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { exitStatusFor, isOutputFormat, printDiagnostics, printUsageError, type OutputFormat } from '../report.js';
+import { formatRunDiagnostic, guardRun } from '../run-errors.js';
+import { compileSpec } from '../../compiler/compile.js';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
+import { specHash } from '../../compiler/spec/serialize.js';
+import { exportOnnx } from '../../compiler/targets/onnx/export.js';
+import { ibcVersion } from '../../compiler/targets/onnx/metadata.js';
+import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../compiler/targets/onnx/opset.js';
+import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../compiler/targets/onnx/verify.js';
+import { writeTfjsArtifact } from '../../compiler/targets/tfjs/artifact.js';
+import { diagnostic } from '../../diagnostics/catalog.js';
+import { hasErrors } from '../../diagnostics/diagnostic.js';
+import { nodeFileSystem } from '../../host/file-system.js';
+import { writeFileAtomic } from '../../runtime/checkpoint/index.js';
+import { RunError } from '../../runtime/errors.js';
+import { initParams } from '../../runtime/params/init-params.js';
+import { loadRunState } from '../../runtime/train/resume.js';
+
+const USAGE = `Usage: ibc compile SPEC --target onnx|tfjs --out PATH [options]
+
+Compiles SPEC and writes an inference model with fresh weights (seeded by the
+spec's train.seed) or the weights of a training run.
+
+  --target onnx|tfjs     onnx: one .onnx file; tfjs: a folder (model.json + weights.bin)
+  --out PATH             the file (onnx) or folder (tfjs) to write
+  --weights RUN_DIR      take the weights of a run's last checkpoint (the EMA weights when
+                         the run kept them); the run must come from this spec
+  --opset N              onnx only: opset ${MIN_OPSET}..${MAX_OPSET} (default: the spec's export.opset,
+                         else ${DEFAULT_OPSET}, the newest the bundled onnxruntime runs)
+  --layout nhwc|nchw     onnx only: the image input and attention outputs' layout
+                         (default: the spec's export.layout)
+  --verify               onnx only: run the file in onnxruntime-node and the TF.js model on the
+                         same seeded inputs at batch 1 and 3; print the max abs and rel error
+                         per output; exit 1 when the logits differ by more than the tolerance
+  --tolerance X          --verify's max abs logits error (default ${DEFAULT_VERIFY_TOLERANCE})
+  --format text|json     how spec diagnostics are printed (default text)
+
+The ONNX graph is the inference graph: batch norm with its moving statistics,
+no dropout, the attention and latent means instead of samples, and
+quantization to the learned anchors. Input 'image' is float32 [N, h, w, c]
+(or [N, c, h, w] with --layout nchw) in the units training fed: pixels scaled
+to [0, 1], then (x - mean) / std per channel. Outputs: 'logits' [N, classes],
+and with attention 'attention' [N, h, w, 1] (the mean map mu_a) and
+'attention_quantized' (when quantized), in the chosen layout.
+
+Exit status: 0 written, 1 errors in the spec, the run or the verification, 2 usage errors.
+`;
+
+type Target = 'onnx' | 'tfjs';
+
+interface CompileOptions {
+  readonly spec: string;
+  readonly target: Target;
+  readonly out: string;
+  readonly weights?: string;
+  readonly opset?: number;
+  readonly layout?: 'nhwc' | 'nchw';
+  readonly verify: boolean;
+  readonly tolerance: number;
+  readonly format: OutputFormat;
+}
+
+function parseOptions(args: readonly string[]): CompileOptions | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: {
+        target: { type: 'string' },
+        out: { type: 'string' },
+        weights: { type: 'string' },
+        opset: { type: 'string' },
+        layout: { type: 'string' },
+        verify: { type: 'boolean' },
+        tolerance: { type: 'string' },
+        format: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  }
+  const v = parsed.values;
+  if (parsed.positionals.length !== 1) return parsed.positionals.length === 0 ? 'missing SPEC' : `expected one SPEC, got ${parsed.positionals.length}`;
+  if (v.target === undefined) return 'missing --target (onnx or tfjs)';
+  if (v.target !== 'onnx' && v.target !== 'tfjs') return `unknown target '${v.target}': use onnx or tfjs`;
+  if (v.out === undefined || v.out === '') return 'missing --out PATH';
+  const format = v.format ?? 'text';
+  if (!isOutputFormat(format)) return `--format must be text or json, got '${format}'`;
+  if (v.target === 'tfjs') {
+    for (const onnxOnly of ['opset', 'layout', 'verify', 'tolerance'] as const) {
+      if (v[onnxOnly] !== undefined) return `--${onnxOnly} applies to --target onnx only`;
+    }
+  }
+  let opset: number | undefined;
+  if (v.opset !== undefined) {
+    if (!/^\d+$/.test(v.opset)) return `--opset expects a whole number, got '${v.opset}'`;
+    opset = Number(v.opset);
+  }
+  if (v.layout !== undefined && v.layout !== 'nhwc' && v.layout !== 'nchw') return `--layout must be nhwc or nchw, got '${v.layout}'`;
+  let tolerance = DEFAULT_VERIFY_TOLERANCE;
+  if (v.tolerance !== undefined) {
+    tolerance = Number(v.tolerance);
+    if (v.tolerance.trim() === '' || !Number.isFinite(tolerance) || tolerance <= 0) return `--tolerance expects a positive number, got '${v.tolerance}'`;
+    if (!v.verify) return '--tolerance applies to --verify only';
+  }
+  return {
+    spec: parsed.positionals[0]!,
+    target: v.target,
+    out: v.out,
+    ...(v.weights !== undefined ? { weights: v.weights } : {}),
+    ...(opset !== undefined ? { opset } : {}),
+    ...(v.layout !== undefined ? { layout: v.layout as 'nhwc' | 'nchw' } : {}),
+    verify: v.verify === true,
+    tolerance,
+    format,
+  };
+}
+
+/** Fresh seeded weights, or a run's: its spec hash must be this spec's (with the run's seed, which `ibc train --seed` may have replaced). */
+export function compileWeights(spec: ResolvedSpec, ir: ModelIR, runDir: string | undefined): { weights: Map<string, Float32Array>; source: string } {
+  if (runDir === undefined) return { weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})` };
+  const { state, path } = loadRunState(runDir, 'last');
+  const expected = specHash({ ...spec, train: { ...spec.train, seed: state.settings.seed } });
+  let recorded = state.specHash;
+  try {
+    recorded = readFileSync(resolve(runDir, 'spec-hash.txt'), 'utf8').trim() || recorded;
+  } catch {
+    // older runs may lack the file: the checkpoint's own hash decides
+  }
+  if (recorded !== expected || state.specHash !== expected) {
+    throw new RunError(diagnostic('weightsSpecMismatch', { args: { dir: runDir, runHash: recorded, specHash: expected } }));
+  }
+  const weights = new Map(state.weights);
+  let source = `weights of ${path} (epoch ${state.epoch})`;
+  const shadows = state.ema?.shadows;
+  if (shadows) {
+    // What the run evaluated with: the exponential moving average of the weights.
+    for (const [name, s] of Object.entries(shadows)) weights.set(name, s.values);
+    source += ', EMA-averaged';
+  }
+  return { weights, source };
+}
+
+async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, io: CliIO): Promise<number> {
+  const layout = o.layout ?? spec.export.layout;
+  const opset = o.opset ?? spec.export.opset ?? DEFAULT_OPSET;
+  const dynamic = spec.export.dynamicBatch;
+  const result = exportOnnx(ir, weights, {
+    opset,
+    layout,
+    batch: dynamic ? 'dynamic' : 1,
+    meta: { specName: spec.name, specHash: specHash(spec), normalize: spec.data.normalize },
+  });
+  if (!result.value || hasErrors(result.diagnostics)) {
+    for (const d of result.diagnostics) io.stderr(formatRunDiagnostic(d));
+    return EXIT_INPUT_ERROR;
+  }
+  const out = resolve(io.cwd, o.out);
+  writeOutput(out, () => {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileAtomic(out, [result.value!.bytes]);
+  });
+  const mb = (result.value.bytes.length / 1e6).toFixed(1);
+  io.stdout(`wrote ${o.out} (ONNX opset ${opset}, ${layout.toUpperCase()}, batch ${dynamic ? 'N (symbolic)' : '1'}, ${mb} MB; outputs ${result.value.outputs.join(', ')})\n`);
+  if (!o.verify) return EXIT_OK;
+  const report = await verifyOnnx(result.value.bytes, ir, weights, { layout, batches: dynamic ? [1, 3] : [1], seed: spec.train.seed, tolerance: o.tolerance });
+  io.stdout(formatVerifyReport(report));
+  if (report.ok) return EXIT_OK;
+  const worst = report.errors.filter((e) => e.output === 'logits').reduce((a, b) => (b.maxAbs > a.maxAbs ? b : a));
+  io.stderr(
+    formatRunDiagnostic(
+      diagnostic('verifyMismatch', { args: { output: 'logits', error: worst.maxAbs.toExponential(2), batch: worst.batch, tolerance: o.tolerance } }),
+    ),
+  );
+  return EXIT_INPUT_ERROR;
+}
+
+function compileTfjs(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, io: CliIO): number {
+  const out = resolve(io.cwd, o.out);
+  writeTfjsArtifact(out, ir, weights, { specHash: specHash(spec), specName: spec.name, normalize: spec.data.normalize, producerVersion: ibcVersion() });
+  io.stdout(`wrote ${o.out} (TF.js artifact: model.json + weights.bin)\n`);
+  return EXIT_OK;
+}
+
+/** Runs a write, turning a file-system failure into the user-facing IB5008. */
+function writeOutput(path: string, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (error instanceof RunError) throw error;
+    const reason = (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
+    throw new RunError(diagnostic('outputWriteFailed', { args: { path, reason } }));
+  }
+}
+
+async function run(args: readonly string[], io: CliIO): Promise<number> {
+  const o = parseOptions(args);
+  if (typeof o === 'string') {
+    printUsageError(io, 'compile', o, USAGE);
+    return EXIT_USAGE;
+  }
+  const path = resolve(io.cwd, o.spec);
+  const sources = new Map<string, string>();
+  const compiled = compileSpec(path, nodeFileSystem, { sources });
+  if (!compiled.value || hasErrors(compiled.diagnostics)) {
+    printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
+    return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);
+  }
+  if (compiled.diagnostics.length > 0 && o.format === 'text') printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
+  const { spec, ir } = compiled.value;
+  const { weights, source } = compileWeights(spec, ir, o.weights === undefined ? undefined : resolve(io.cwd, o.weights));
+  io.stdout(`${spec.name}: ${source}\n`);
+  return o.target === 'onnx' ? compileOnnx(o, spec, ir, weights, io) : compileTfjs(o, spec, ir, weights, io);
+}
+
+export const compileCommand: Command = {
+  name: 'compile',
+  summary: 'write an inference model: ONNX (verified in onnxruntime) or a TF.js artifact',
+  usage: USAGE,
+  run: (args, io) => guardRun(io, 'compile', () => run(args, io)),
+};
