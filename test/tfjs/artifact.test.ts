@@ -110,6 +110,10 @@ describe('TF.js artifact', () => {
     expectRunError(() => readTfjsArtifact(dir), 'IB6603');
     writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...JSON.parse(modelJson), format: 'keras' }));
     expectRunError(() => readTfjsArtifact(dir), 'IB6602');
+    const edited = JSON.parse(modelJson);
+    edited.ir.nodes[1].inputs = ['nowhere'];
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(edited));
+    expectRunError(() => readTfjsArtifact(dir), 'IB6602');
     writeFileSync(join(dir, 'model.json'), modelJson);
     expect(readTfjsArtifact(dir).weights.size).toBe(ir.params.length);
   });

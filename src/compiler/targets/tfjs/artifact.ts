@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelIR } from '../../ir/ir.js';
+import { verifyIR } from '../../ir/verify.js';
 import { diagnostic, type MessageName } from '../../../diagnostics/catalog.js';
 import { RunError } from '../../../runtime/errors.js';
 
@@ -189,6 +190,16 @@ export function readTfjsArtifact(dir: string): TfjsArtifact {
   if (problem) throw fail('tfjsArtifactMalformed', { path: modelPath, detail: problem });
   const modelJson = parsed as unknown as TfjsModelJson;
   const ir = modelJson.ir;
+  let irProblems: string[];
+  try {
+    irProblems = verifyIR(ir);
+  } catch (error) {
+    irProblems = [`the verifier could not read it (${error instanceof Error ? error.message : String(error)})`];
+  }
+  if (irProblems.length > 0) {
+    const more = irProblems.length > 1 ? ` (and ${irProblems.length - 1} more)` : '';
+    throw fail('tfjsArtifactMalformed', { path: modelPath, detail: `its model graph is inconsistent: ${irProblems[0]}${more}` });
+  }
 
   const weights = new Map<string, Float32Array>();
   for (const group of modelJson.weightsManifest) {
