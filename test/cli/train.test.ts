@@ -120,6 +120,10 @@ describe('ibc train', () => {
     expect(r2.stderr).toContain('IB6310');
     expect(readdirSync(noCkpt)).toEqual([]);
 
+    const r5 = await ibc('train', TINY, '--resume', empty, '--seed', '9', '--backend', 'cpu');
+    expect(r5.code).toBe(1);
+    expect(r5.stderr).toContain('IB6303');
+
     const r3 = await ibc('train', join(SPECS, 'tiny-diverge.ibspec'), '--resume', empty, '--backend', 'cpu');
     expect(r3.code).toBe(1);
     expect(r3.stderr).toContain('IB6312');

@@ -129,7 +129,18 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
     if (resume.specHash !== specHash) {
       throw new RunError(diagnostic('resumeSpecMismatch', { args: { found: resume.specHash, expected: specHash, spec: request.specPath } }));
     }
-    settings = { ...resume.settings, ...(request.epochs !== undefined ? { epochs: request.epochs } : {}) };
+    const kept = resume.settings;
+    const changed: [string, number | undefined, number | undefined][] = [
+      ['--seed', request.seed, kept.seed],
+      ['--limit-train', request.limitTrain, kept.limitTrain],
+      ['--limit-test', request.limitTest, kept.limitTest],
+    ];
+    for (const [option, asked, was] of changed) {
+      if (asked !== undefined && asked !== was) {
+        throw new RunError(diagnostic('trainBadOption', { args: { option, value: asked, reason: `a resumed run keeps the setting it started with (${was ?? 'none'}); start a new run to change it` } }));
+      }
+    }
+    settings = { ...kept, ...(request.epochs !== undefined ? { epochs: request.epochs } : {}) };
     if (resume.epoch >= settings.epochs) {
       reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
       return { runDir };
