@@ -148,8 +148,10 @@ function displayWidth(cp: number): number {
   return wide ? 2 : 1;
 }
 
+/** Lines without their '\r'; a leading byte-order mark is dropped, as columns do not count it. */
 function splitLines(source: string): string[] {
-  return source.split('\n').map((l) => l.replace(/\r$/, ''));
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  return text.split('\n').map((l) => l.replace(/\r$/, ''));
 }
 
 interface FrameLine {

@@ -57,7 +57,8 @@ function is(token: IToken | undefined, type: TokenType): boolean {
 
 /** A hint appended to "expected X but found Y" when the found token suggests a common mistake. */
 function hintFor(actual: IToken, previous: IToken | undefined, ruleName: string): string {
-  if (is(actual, NumberLiteral) && is(previous, Dot) && previous !== undefined && actual.startOffset === previous.startOffset + 1)
+  const adjacentAfterDot = previous !== undefined && is(previous, Dot) && actual.startOffset === previous.startOffset + 1;
+  if (is(actual, NumberLiteral) && adjacentAfterDot && !actual.image.startsWith('-'))
     return `; a number starts with a digit: write 0.${actual.image}`;
   if (is(actual, Dot) && (ruleName === 'value' || ruleName === 'literal' || ruleName === 'list'))
     return '; a number starts with a digit, e.g. 0.5';

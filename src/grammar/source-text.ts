@@ -5,8 +5,8 @@
  *
  * Positions: lines and columns are 1-based; a column counts Unicode code
  * points from the start of the line (so a character outside the BMP is one
- * column, as a terminal shows it). Only '\n' ends a line; a '\r' before it is
- * part of the line's whitespace.
+ * column), not counting a byte-order mark. Only '\n' ends a line; a '\r'
+ * before it is part of the line's whitespace.
  */
 import type { Position, Span } from '../diagnostics/diagnostic.js';
 
@@ -108,7 +108,9 @@ export class LineMap {
       surrogates = /[\uD800-\uDFFF]/.test(this.text.slice(start, end));
       this.hasSurrogates.set(index, surrogates);
     }
-    const column = surrogates ? codePointColumn(this.text, start, clamped) : clamped - start + 1;
+    let column = surrogates ? codePointColumn(this.text, start, clamped) : clamped - start + 1;
+    // a byte-order mark is invisible in editors: the first line's columns do not count it
+    if (start === 0 && clamped > 0 && this.text.charCodeAt(0) === 0xfeff) column -= 1;
     return { offset: clamped, line: index + 1, column };
   }
 

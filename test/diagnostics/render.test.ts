@@ -132,6 +132,13 @@ describe('renderDiagnostics', () => {
     );
   });
 
+  test('a byte-order mark takes no column', () => {
+    const source = '\uFEFFa @\n';
+    expect(render(source, parseSpec(source, FILE).diagnostics)).toBe(
+      ["model.ibspec:1:3: error IB1002: unexpected character '@'", '  1 | a @', '    |   ^', '', '1 error', ''].join('\n'),
+    );
+  });
+
   test('an error at end of file points just after the last token', () => {
     const source = 'model {\n  classes 10\n';
     const result = parseSpec(source, FILE);

@@ -51,14 +51,15 @@ sweep {
 }
 `;
 
-const ALPHABET = ' \n\t{}[]=,;.#"\\-_x0123456789eEabcz\r\u00e9\u{1F600}@';
+const ALPHABET = ' \n\t{}[]=,;.#"\\-_x0123456789eEabcz\r\u00e9\u{1F600}@\uFEFF';
 
 /** Line and column of `offset`, computed the slow and obvious way. */
 function expectedPosition(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const lineStart = before.lastIndexOf('\n') + 1;
-  return { line, column: Array.from(text.slice(lineStart, offset)).length + 1 };
+  const bom = lineStart === 0 && offset > 0 && text.startsWith('\uFEFF') ? 1 : 0;
+  return { line, column: Array.from(text.slice(lineStart, offset)).length + 1 - bom };
 }
 
 function checkPosition(text: string, p: Position): void {
