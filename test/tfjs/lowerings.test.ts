@@ -12,10 +12,14 @@ import { runGraph } from '../../src/compiler/targets/tfjs/executor.js';
 import { runReference, type ReferenceOptions } from '../../src/compiler/reference/interpret.js';
 import { registerTfjsGradients } from '../../src/compiler/targets/tfjs/gradients.js';
 import { Random } from '../../src/runtime/random.js';
+import { registerNativeBackend } from '../../src/runtime/backends/native/index.js';
 import { GraphBuilder, randomArray, randomParams, tinyAttentionIr } from './fixtures.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
+const native = registerNativeBackend();
+/** The suite runs on every backend this machine has: TF.js CPU always, ibc's oneDNN backend when built. */
+const BACKENDS = ['cpu', ...(native.ok ? [native.name] : [])];
+
+beforeAll(() => {
   registerTfjsGradients();
 });
 
@@ -114,7 +118,11 @@ function broadcastGraph(): ModelIR {
   return g.build({ logits, attentionMean: mu, attentionSample: a, attentionQuantized: q }, {});
 }
 
-describe('TF.js lowerings vs the reference interpreter', () => {
+describe.each(BACKENDS)('TF.js lowerings vs the reference interpreter on %s', (backend) => {
+  beforeAll(async () => {
+    await tf.setBackend(backend);
+  });
+
   it('spatial, normalisation, activation and dense ops in eval mode', () => {
     compareAllNodes(spatialGraph(), 2, { training: false, samples: 0 });
   });

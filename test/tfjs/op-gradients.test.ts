@@ -11,11 +11,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { ModelIR } from '../../src/compiler/ir/ir.js';
 import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep } from '../../src/compiler/targets/tfjs/model.js';
 import { Random } from '../../src/runtime/random.js';
+import { registerNativeBackend } from '../../src/runtime/backends/native/index.js';
 import { GraphBuilder, randomArray, randomParams } from './fixtures.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+const native = registerNativeBackend();
+/** TF.js CPU always; ibc's oneDNN backend (native backward kernels) when it is built. */
+const BACKENDS = ['cpu', ...(native.ok ? [native.name] : [])];
 
 const ZERO = { top: 0, bottom: 0, left: 0, right: 0 };
 
@@ -103,7 +104,10 @@ function check(ir: ModelIR, names: readonly string[]): void {
   tf.dispose([images, labels]);
 }
 
-describe('each lowering backward vs finite differences', () => {
+describe.each(BACKENDS)('each lowering backward vs finite differences on %s', (backend) => {
+  beforeAll(async () => {
+    await tf.setBackend(backend);
+  });
   it.each(cases)('%s', (_label, body) => {
     const ir = graph(body);
     const names = ir.params.filter((p) => p.group === 'weights' && p.name !== 'head/bias').map((p) => p.name);
