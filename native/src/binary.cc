@@ -21,7 +21,7 @@ void Run(const float* a, const float* b, float* out, int rank, const int64_t* di
   const int64_t ia = sa[rank - 1], ib = sb[rank - 1];
   int64_t outer = 1;
   for (int d = 0; d < rank - 1; ++d) outer *= dims[d];
-#pragma omp parallel for schedule(static) if (outer * inner > 32768)
+#pragma omp parallel for schedule(static) if (outer * inner > 262144)
   for (int64_t o = 0; o < outer; ++o) {
     int64_t offA = 0, offB = 0, rest = o;
     for (int d = rank - 2; d >= 0; --d) {

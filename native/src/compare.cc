@@ -18,7 +18,7 @@ void Run(const float* a, const float* b, uint8_t* out, int rank, const int64_t* 
   const int64_t inner = dims[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1];
   int64_t outer = 1;
   for (int d = 0; d < rank - 1; ++d) outer *= dims[d];
-#pragma omp parallel for schedule(static) if (outer * inner > 32768)
+#pragma omp parallel for schedule(static) if (outer * inner > 262144)
   for (int64_t o = 0; o < outer; ++o) {
     int64_t offA = 0, offB = 0, rest = o;
     for (int d = rank - 2; d >= 0; --d) {

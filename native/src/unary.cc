@@ -28,7 +28,7 @@ enum class UnaryOp : int32_t {
 
 template <typename F>
 void Run(const float* x, float* y, int64_t n, F f) {
-#pragma omp parallel for schedule(static) if (n > 32768)
+#pragma omp parallel for schedule(static) if (n > 262144)
   for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
 }
 

@@ -2,18 +2,81 @@
  * The 'ibc-native' backend: TF.js's CPU backend (same tensor storage, every CPU
  * kernel available) whose hot kernels are replaced by native ones.
  */
-import type { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon.js';
 
 export const NATIVE_BACKEND_NAME = 'ibc-native';
 
+/** The most memory kept for reuse in freed output arrays. */
+const POOL_LIMIT_BYTES = 1 << 30;
+
 export class NativeBackend extends MathBackendCPU {
   /** How often each native kernel fell back to the CPU kernel (tests and profiles read it). */
   readonly fallbacks = new Map<string, number>();
 
+  /**
+   * Output arrays of disposed tensors, by length, for reuse. A fresh array
+   * costs a page fault per 4 KiB on first write, which for the large
+   * activations of a training step costs as much as the kernel itself.
+   * Only arrays this backend allocated and never let out are reused:
+   * `escaped` holds those returned by dataSync()/data() or given to a CPU
+   * kernel (which may keep a view, as Slice does).
+   */
+  private readonly pool = new Map<number, Float32Array[]>();
+  private pooledBytes = 0;
+  private readonly owned = new WeakSet<Float32Array>();
+  private readonly escaped = new WeakSet<object>();
+
   constructor(readonly addon: NativeAddon) {
     super();
+  }
+
+  /** An output array of `length` floats: reused when one is free, otherwise new. Contents are undefined: kernels overwrite all of it. */
+  allocate(length: number): Float32Array {
+    const free = this.pool.get(length);
+    const reused = free?.pop();
+    if (reused) {
+      this.pooledBytes -= reused.byteLength;
+      return reused;
+    }
+    const out = new Float32Array(length);
+    this.owned.add(out);
+    return out;
+  }
+
+  /** Marks the storage of tensors handed to code that may keep a reference to it. */
+  markEscaped(tensors: readonly (TensorInfo | undefined)[]): void {
+    for (const t of tensors) {
+      if (!t || !this.data.has(t.dataId)) continue;
+      const values = this.data.get(t.dataId).values;
+      if (values) this.escaped.add(values as object);
+    }
+  }
+
+  override readSync(dataId: DataId): ReturnType<MathBackendCPU['readSync']> {
+    const values = super.readSync(dataId);
+    if (typeof values === 'object' && values !== null) this.escaped.add(values as object);
+    return values;
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const deleted = super.disposeData(dataId, force);
+    if (deleted && values instanceof Float32Array && this.owned.has(values) && !this.escaped.has(values) &&
+        this.pooledBytes + values.byteLength <= POOL_LIMIT_BYTES) {
+      const free = this.pool.get(values.length) ?? [];
+      free.push(values);
+      this.pool.set(values.length, free);
+      this.pooledBytes += values.byteLength;
+    }
+    return deleted;
+  }
+
+  override dispose(): void {
+    this.pool.clear();
+    this.pooledBytes = 0;
+    super.dispose();
   }
 
   /** The float32 values behind a tensor, or undefined if it is not float32. */

@@ -14,6 +14,9 @@ import { NATIVE_KERNELS } from './kernels/index.js';
 export { NATIVE_BACKEND_NAME } from './backend.js';
 export { NativeBackend } from './backend.js';
 
+/** CPU kernels that only share their input's storage by reference count (never a view or a second owner). */
+const SHARING_KERNELS: ReadonlySet<string> = new Set(['Reshape', 'Identity']);
+
 export type RegisterResult =
   | { readonly ok: true; readonly name: typeof NATIVE_BACKEND_NAME; readonly info: NativeInfo }
   | { readonly ok: false; readonly reason: string };
@@ -43,7 +46,17 @@ export function registerNativeBackend(priority = 3): RegisterResult {
     for (const config of tf.getKernelsForBackend('cpu')) cpuKernels.set(config.kernelName, config);
     const replaced = new Set(NATIVE_KERNELS.map((k) => k.kernelName));
     for (const config of cpuKernels.values()) {
-      if (!replaced.has(config.kernelName)) tf.registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME });
+      if (replaced.has(config.kernelName)) continue;
+      const shares = SHARING_KERNELS.has(config.kernelName);
+      tf.registerKernel({
+        ...config,
+        backendName: NATIVE_BACKEND_NAME,
+        kernelFunc: (args) => {
+          // A CPU kernel may keep a view of its inputs' storage (Slice does): never reuse it then.
+          if (!shares) (args.backend as NativeBackend).markEscaped(Object.values(args.inputs));
+          return config.kernelFunc(args);
+        },
+      });
     }
     for (const kernel of NATIVE_KERNELS) {
       const fallback = cpuKernels.get(kernel.kernelName);
@@ -60,6 +73,7 @@ export function registerNativeBackend(priority = 3): RegisterResult {
           if (result !== undefined) return result;
           if (!fallback) throw new Error(`internal error: no CPU kernel ${kernel.kernelName} to fall back to (please report this bug)`);
           if (accepted) backend.noteFallback(kernel.kernelName);
+          backend.markEscaped(Object.values(args.inputs));
           return fallback.kernelFunc(args);
         },
       });

@@ -13,7 +13,7 @@ export const avgPoolGrad: NativeKernel = {
     const dyv = backend.f32(dy);
     const info = poolInfo(input, filterSize, strides, pad);
     if (!dyv || !info || input.dtype !== 'float32') return undefined;
-    const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
+    const dx = backend.allocate(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
     if (!check('AvgPoolGrad', backend.addon.avgPoolGrad(dyv, dx, packPool(info)))) return undefined;
     return backend.output(input.shape, dx);
   },

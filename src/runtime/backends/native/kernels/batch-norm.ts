@@ -14,7 +14,7 @@ export const batchNorm: NativeKernel = {
     const ov = offset ? vector(backend, offset, channels) : null;
     const sv = scale ? vector(backend, scale, channels) : null;
     if (!xv || !mv || !vv || ov === undefined || sv === undefined || channels === 0) return undefined;
-    const out = new Float32Array(xv.length);
+    const out = backend.allocate(xv.length);
     if (!check('FusedBatchNorm', backend.addon.batchNorm(xv, mv, vv, ov, sv, out, channels, varianceEpsilon ?? 0.001))) {
       return undefined;
     }

@@ -58,7 +58,7 @@ function binaryKernel(kernelName: keyof typeof OPS): NativeKernel {
       const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
       const layout = broadcastLayout(a.shape, b.shape, outShape);
       if (!layout) return undefined;
-      const out = new Float32Array(util.sizeFromShape(outShape));
+      const out = backend.allocate(util.sizeFromShape(outShape));
       if (!check(kernelName, backend.addon.binary(op, av, bv, out, layout))) return undefined;
       return backend.output(outShape, out);
     },

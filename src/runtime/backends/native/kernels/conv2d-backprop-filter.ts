@@ -14,7 +14,7 @@ export const conv2dBackpropFilter: NativeKernel = {
     const info = backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
     if (!nativeConvInfo(info) || info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) return undefined;
-    const dw = new Float32Array(filterShape[0] * filterShape[1] * filterShape[2] * filterShape[3]);
+    const dw = backend.allocate(filterShape[0] * filterShape[1] * filterShape[2] * filterShape[3]);
     if (!check('Conv2DBackpropFilter', backend.addon.conv2dBackpropFilter(xv, dyv, dw, packConv(info)))) return undefined;
     return backend.output(filterShape, dw);
   },

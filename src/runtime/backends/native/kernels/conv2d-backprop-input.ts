@@ -14,7 +14,7 @@ export const conv2dBackpropInput: NativeKernel = {
     const info = backend_util.computeConv2DInfo(
       inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
     if (!nativeConvInfo(info) || info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) return undefined;
-    const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
+    const dx = backend.allocate(info.batchSize * info.inHeight * info.inWidth * info.inChannels);
     if (!check('Conv2DBackpropInput', backend.addon.conv2dBackpropInput(dyv, wv, dx, packConv(info)))) return undefined;
     return backend.output(inputShape, dx);
   },

@@ -15,7 +15,7 @@ export const conv2d: NativeKernel = {
       x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
       strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
     if (!nativeConvInfo(info)) return undefined;
-    const out = new Float32Array(info.batchSize * info.outHeight * info.outWidth * info.outChannels);
+    const out = backend.allocate(info.batchSize * info.outHeight * info.outWidth * info.outChannels);
     if (!check('Conv2D', backend.addon.conv2d(xv, wv, null, out, packConv(info), 0, 0))) return undefined;
     return backend.output(info.outShape, out);
   },

@@ -25,7 +25,7 @@ export const fusedConv2d: NativeKernel = {
       }
       bv = values;
     }
-    const out = new Float32Array(info.batchSize * info.outHeight * info.outWidth * info.outChannels);
+    const out = backend.allocate(info.batchSize * info.outHeight * info.outWidth * info.outChannels);
     const status = backend.addon.conv2d(xv, wv, bv, out, packConv(info), act, leakyreluAlpha ?? 0.2);
     if (!check('FusedConv2D', status)) return undefined;
     return backend.output(info.outShape, out);

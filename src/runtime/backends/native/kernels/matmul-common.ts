@@ -26,7 +26,7 @@ export function nativeMatMul(
   else return undefined;
   if (batchA !== 1 && batchB !== 1 && outerA.length !== outerB.length) return undefined;
   const batch = Math.max(batchA, batchB);
-  const out = new Float32Array(batch * m * n);
+  const out = backend.allocate(batch * m * n);
   const dims = Int32Array.from([batchA, batchB, m, n, k, transposeA ? 1 : 0, transposeB ? 1 : 0]);
   if (!check(kernel, backend.addon.matmul(av, bv, bias, out, dims, activation, alpha))) return undefined;
   return backend.output([...outer, m, n], out);

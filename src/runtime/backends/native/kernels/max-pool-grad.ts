@@ -13,7 +13,7 @@ export const maxPoolGrad: NativeKernel = {
     const dyv = backend.f32(dy), xv = backend.f32(input);
     const info = poolInfo(input, filterSize, strides, pad, dimRoundingMode);
     if (!dyv || !xv || !info) return undefined;
-    const dx = new Float32Array(xv.length);
+    const dx = backend.allocate(xv.length);
     if (!check('MaxPoolGrad', backend.addon.maxPoolGrad(dyv, xv, dx, packPool(info)))) return undefined;
     return backend.output(input.shape, dx);
   },

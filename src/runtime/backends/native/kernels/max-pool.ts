@@ -11,7 +11,7 @@ export const maxPool: NativeKernel = {
     const xv = x && backend.f32(x);
     const info = x && poolInfo(x, filterSize, strides, pad, dimRoundingMode);
     if (!x || !xv || !info) return undefined;
-    const out = new Float32Array(info.batchSize * info.outHeight * info.outWidth * info.outChannels);
+    const out = backend.allocate(info.batchSize * info.outHeight * info.outWidth * info.outChannels);
     if (!check('MaxPool', backend.addon.maxPool(xv, out, packPool(info)))) return undefined;
     return backend.output(info.outShape, out);
   },

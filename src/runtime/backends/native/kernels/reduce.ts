@@ -32,7 +32,7 @@ function reduceKernel(kernelName: keyof typeof OPS, axisAttr: string): NativeKer
       if (!view) return undefined;
       const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
       const shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-      const out = new Float32Array(view[0] * view[2]);
+      const out = backend.allocate(view[0] * view[2]);
       if (!check(kernelName, backend.addon.reduce(op, xv, out, view))) return undefined;
       return backend.output(shape, out);
     },

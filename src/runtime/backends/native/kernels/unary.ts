@@ -16,7 +16,7 @@ function unaryKernel(kernelName: keyof typeof OPS, alphaAttr?: string, alphaDefa
       const xv = x && backend.f32(x);
       if (!x || !xv) return undefined;
       const alpha = alphaAttr !== undefined ? Number(attrs[alphaAttr] ?? alphaDefault) : alphaDefault;
-      const out = new Float32Array(xv.length);
+      const out = backend.allocate(xv.length);
       if (!check(kernelName, backend.addon.unary(op, xv, out, alpha))) return undefined;
       return backend.output(x.shape, out);
     },
