@@ -1,7 +1,10 @@
 /**
  * Property tests: for random syntax trees, format → parse gives the same tree
  * (spans aside) and formatting is a fixed point; comments sprinkled into the
- * formatted text survive in order. fast-check runs with a fixed seed.
+ * formatted text survive in order; the same tree written in a random messy
+ * layout (spacing, ';', lists over several lines, comments everywhere) parses
+ * to that tree and formats to the canonical text. fast-check runs with a
+ * fixed seed; layout choices come from the project's seeded RNG.
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
@@ -10,6 +13,8 @@ import type { Span } from '../../src/diagnostics/diagnostic.js';
 import { formatSpec } from '../../src/grammar/format.js';
 import { parseSpec } from '../../src/grammar/parse.js';
 import { withoutSpans } from './helpers.js';
+import { formatValue } from '../../src/grammar/format.js';
+import { Random } from '../../src/runtime/random.js';
 
 const SEED = 20261124;
 const span: Span = { file: 'p.ibspec', start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
@@ -140,4 +145,102 @@ describe('formatter properties', () => {
       { seed: SEED, numRuns: 100 },
     );
   });
+
+  test('any legal layout of a tree parses to that tree and formats to the canonical text', () => {
+    fc.assert(
+      fc.property(specFile, fc.nat(), (file, seed) => {
+        const messy = new MessyPrinter(Random.fromSeed(seed)).file(file.statements);
+        const parsed = parseClean(messy.text);
+        expect(withoutSpans(parsed.statements)).toEqual(withoutSpans(file.statements));
+        expect(parsed.comments).toHaveLength(messy.comments);
+        const formatted = formatSpec(parsed);
+        expect(formatted).toBe(formatSpec(parseClean(formatted)));
+        expect(parseClean(formatted).comments).toHaveLength(messy.comments);
+        // apart from comments and blank lines, the canonical text depends on the tree alone
+        // (an empty block that holds a comment stays open: `a {` ... `}`)
+        const strip = (t: string) =>
+          t
+            .split('\n')
+            .map((l) => l.replace(/\s*#.*$/, ''))
+            .filter((l) => l.trim() !== '')
+            .join('\n')
+            .replace(/\{\n\s*\}/g, '{}');
+        expect(strip(formatted)).toBe(strip(formatSpec(file)));
+      }),
+      { seed: SEED, numRuns: 100 },
+    );
+  });
 });
+
+/** Writes a tree with random legal spacing, terminators, line breaks inside lists and comments. */
+class MessyPrinter {
+  private out = '';
+  comments = 0;
+
+  constructor(private readonly random: Random) {}
+
+  private chance(p: number): boolean {
+    return this.random.next() < p;
+  }
+
+  private space(): string {
+    return [' ', '  ', '\t', ' \t '][this.random.int(4)];
+  }
+
+  private comment(): string {
+    this.comments++;
+    return `#${['', ' note', ' {[;"', '#'][this.random.int(4)]}\n`;
+  }
+
+  /** A line break, sometimes after a comment, sometimes with blank lines. */
+  private newline(): string {
+    let text = this.chance(0.3) ? `${this.space()}${this.comment()}` : '\n';
+    if (this.chance(0.2)) text += '\n\n';
+    if (this.chance(0.2)) text += `${this.space()}${this.comment()}`;
+    return text;
+  }
+
+  file(statements: readonly Statement[]): { text: string; comments: number } {
+    if (this.chance(0.3)) this.out += this.comment();
+    this.statements(statements, true);
+    return { text: this.out, comments: this.comments };
+  }
+
+  private statements(statements: readonly Statement[], topLevel: boolean): void {
+    statements.forEach((statement, i) => {
+      if (this.chance(0.3)) this.out += this.space();
+      this.statement(statement);
+      const last = i === statements.length - 1;
+      if (last && !topLevel && this.chance(0.5)) return; // '}' may end the last statement
+      this.out += this.chance(0.3) ? `${this.space()};${this.chance(0.5) ? this.space() : this.newline()}` : this.newline();
+    });
+  }
+
+  private statement(statement: Statement): void {
+    this.out += statement.key.map((k) => k.name).join(this.chance(0.2) ? ' . ' : '.');
+    for (const arg of statement.args) this.out += `${this.space()}${this.value(arg)}`;
+    for (const option of statement.options) {
+      const eq = this.chance(0.3) ? `${this.space()}=${this.space()}` : '=';
+      this.out += `${this.space()}${option.name.name}${eq}${this.value(option.value)}`;
+    }
+    if (statement.block) {
+      this.out += `${this.chance(0.5) ? this.space() : ''}{`;
+      this.out += this.chance(0.5) ? this.newline() : this.space();
+      this.statements(statement.block.statements, false);
+      this.out += `${this.chance(0.5) ? this.space() : ''}}`;
+    }
+  }
+
+  /** Lists may break lines (and hold comments) after '[', around ',' and before ']'. */
+  private value(value: Value): string {
+    if (value.kind !== 'List') return formatValue(value);
+    const gap = () => (this.chance(0.3) ? this.newline() : this.chance(0.5) ? this.space() : '');
+    let text = `[${gap()}`;
+    value.items.forEach((item, i) => {
+      if (i > 0) text += `${gap()},${gap()}`;
+      text += this.value(item);
+    });
+    return `${text}${gap()}]`;
+  }
+}
+
