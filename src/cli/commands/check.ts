@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
-import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { sortAndDedupe, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { compileSpec } from '../../compiler/compile.js';
 import { describeLayers, type ModelDescription } from '../../compiler/model/describe.js';
@@ -89,8 +89,10 @@ export function createCheckCommand(fs: FileSystem): Command {
           else io.stdout(`${displayPath(path, io.cwd)}: ok\n`);
         }
       }
-      printDiagnostics(all, io, { format: options.format, sources });
-      return exitStatusFor(all) === EXIT_OK ? EXIT_OK : EXIT_INPUT_ERROR;
+      // Specs that extend the same base would otherwise report the base's problems once each.
+      const unique = sortAndDedupe(all);
+      printDiagnostics(unique, io, { format: options.format, sources });
+      return exitStatusFor(unique) === EXIT_OK ? EXIT_OK : EXIT_INPUT_ERROR;
     },
   };
 }

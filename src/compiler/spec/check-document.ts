@@ -33,14 +33,50 @@ export function checkDocument(input: DocumentInput, fs: FileSystem, specPath: st
   const schema = validateDocument(input.document, input.spans, input.attempted);
   diagnostics.push(...schema.diagnostics.filter((d) => !(input.incomplete && MISSING_CODES.has(d.code))));
   let document: JsonObject = input.document;
+  let placeholders = new Set<string>();
   if (!schema.valid) {
-    if (schema.missingRequired) return { diagnostics };
     document = withoutValues(input.document, schema.invalid);
-    if (!validateDocument(document, input.spans).valid) return { diagnostics };
+    const pruned = validateDocument(document, input.spans);
+    if (!pruned.valid) {
+      placeholders = brokenSections(pruned.errorPointers);
+      if (placeholders.size === 0) return { diagnostics };
+      document = withPlaceholders(document, placeholders);
+      if (!validateDocument(document, input.spans).valid) return { diagnostics };
+    }
   }
   const spec = resolveSpec(document, input.spans, fs, specPath);
-  diagnostics.push(...runSemanticChecks({ spec, document, spans: input.spans }));
+  diagnostics.push(...runSemanticChecks({ spec, document, spans: input.spans, placeholders }));
   return hasErrors(diagnostics) ? { diagnostics } : { spec, diagnostics };
+}
+
+/**
+ * Minimal stand-ins for sections that are still broken after pruning (a
+ * required key is missing), so that the other sections can be resolved and
+ * checked. Checks that read a stand-in are skipped, and a spec with errors is
+ * never returned, so stand-ins never leave this module.
+ */
+const PLACEHOLDERS: Readonly<Record<string, JsonObject>> = {
+  model: { input: [1, 1, 1], classes: 2, backbone: { kind: 'custom', stages: [] } },
+  data: { kind: 'synthetic' },
+  train: {},
+  export: {},
+};
+
+/** The top-level sections the pointers fall in; empty when any lies elsewhere (then nothing can stand in). */
+function brokenSections(pointers: readonly string[]): Set<string> {
+  const sections = new Set<string>();
+  for (const pointer of pointers) {
+    const section = splitPointer(pointer)[0];
+    if (section === undefined || !(section in PLACEHOLDERS)) return new Set();
+    sections.add(section);
+  }
+  return sections;
+}
+
+function withPlaceholders(doc: JsonObject, sections: ReadonlySet<string>): JsonObject {
+  const copy = { ...doc } as MutableJsonObject;
+  for (const section of sections) copy[section] = PLACEHOLDERS[section];
+  return copy;
 }
 
 /** A copy of `doc` without the values at `pointers` (an item of a list drops the whole list, so lengths stay honest). */

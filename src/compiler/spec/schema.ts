@@ -22,6 +22,8 @@ export interface SchemaCheck {
   readonly invalid: readonly string[];
   /** Whether any error was a missing required key (then defaults cannot be filled in). */
   readonly missingRequired: boolean;
+  /** Where each error is: the rejected value, or for a missing key the key's pointer. */
+  readonly errorPointers: readonly string[];
 }
 
 // Compiling the schema takes a while; the compiled validator is pure, so one is kept per process.
@@ -34,7 +36,7 @@ function validator(): ValidateFunction {
 /** `alreadyReported`: pointers whose absence must not be reported (the lowering reported why they are absent). */
 export function validateDocument(doc: Json, spans: SpanMap, alreadyReported: ReadonlySet<string> = new Set()): SchemaCheck {
   const validate = validator();
-  if (validate(doc)) return { valid: true, diagnostics: [], invalid: [], missingRequired: false };
+  if (validate(doc)) return { valid: true, diagnostics: [], invalid: [], missingRequired: false, errorPointers: [] };
   const errors = preferMatchingAlternatives(validate.errors ?? []);
   const diagnostics: Diagnostic[] = [];
   const invalid: string[] = [];
@@ -47,7 +49,10 @@ export function validateDocument(doc: Json, spans: SpanMap, alreadyReported: Rea
     diagnostics.push(mapped.diagnostic);
     if (mapped.invalid !== undefined) invalid.push(mapped.invalid);
   }
-  return { valid: false, diagnostics, invalid, missingRequired };
+  const errorPointers = errors.map((e) =>
+    e.keyword === 'required' ? `${e.instancePath}/${escapePointerPart(String(e.params.missingProperty))}` : e.instancePath,
+  );
+  return { valid: false, diagnostics, invalid, missingRequired, errorPointers };
 }
 
 /**

@@ -13,14 +13,22 @@ import { getAtPointer } from './spec-document.js';
 import { locateKey, locateValue, type SpanMap } from './span-map.js';
 import { stageNames } from './backbone-stages.js';
 
+/** The top-level sections a check reads. */
+export type Section = 'model' | 'data' | 'train';
+
 export interface CheckContext {
   readonly spec: ResolvedSpec;
+  /** Sections that stand in for broken ones (missing required keys): checks reading them are skipped. */
+  readonly placeholders?: ReadonlySet<string>;
   /** The document the spec was resolved from: says what the user wrote (as opposed to a default). */
   readonly document: JsonObject;
   readonly spans: SpanMap;
 }
 
-type Check = (ctx: CheckContext, report: Reporter) => void;
+interface Check {
+  readonly sections: readonly Section[];
+  readonly run: (ctx: CheckContext, report: Reporter) => void;
+}
 
 interface Reporter {
   /** Reports at the value at `pointer` (or at `span` when given). */
@@ -28,19 +36,19 @@ interface Reporter {
 }
 
 export const semanticChecks: Readonly<Record<string, Check>> = {
-  insertionPoint: checkInsertionPoint,
-  stageNames: checkStageNames,
-  layerNames: checkLayerNames,
-  wrnDepth: checkWrnDepth,
-  optimizer: checkOptimizer,
-  classifier: checkClassifier,
-  decoderOutput: checkDecoderOutput,
-  normalize: checkNormalize,
-  crop: checkCrop,
-  schedule: checkSchedule,
-  quantize: checkQuantize,
-  stdHead: checkStdHead,
-  batch: checkBatch,
+  insertionPoint: { sections: ['model'], run: checkInsertionPoint },
+  stageNames: { sections: ['model'], run: checkStageNames },
+  layerNames: { sections: ['model'], run: checkLayerNames },
+  wrnDepth: { sections: ['model'], run: checkWrnDepth },
+  optimizer: { sections: ['train'], run: checkOptimizer },
+  classifier: { sections: ['model'], run: checkClassifier },
+  decoderOutput: { sections: ['model'], run: checkDecoderOutput },
+  normalize: { sections: ['model', 'data'], run: checkNormalize },
+  crop: { sections: ['data'], run: checkCrop },
+  schedule: { sections: ['train'], run: checkSchedule },
+  quantize: { sections: ['model'], run: checkQuantize },
+  stdHead: { sections: ['model'], run: checkStdHead },
+  batch: { sections: ['train', 'data'], run: checkBatch },
 };
 
 export function runSemanticChecks(ctx: CheckContext): Diagnostic[] {
@@ -49,7 +57,10 @@ export function runSemanticChecks(ctx: CheckContext): Diagnostic[] {
     const span = options.span ?? (options.at === 'key' ? locateKey(ctx.spans, pointer) : locateValue(ctx.spans, pointer));
     out.push(diagnostic(name, { ...options, ...(span ? { span } : {}) }));
   };
-  for (const check of Object.values(semanticChecks)) check(ctx, report);
+  for (const check of Object.values(semanticChecks)) {
+    if (check.sections.some((s) => ctx.placeholders?.has(s))) continue;
+    check.run(ctx, report);
+  }
   return out;
 }
 
