@@ -9,6 +9,9 @@ import { readTfjsArtifact, writeTfjsArtifact } from '../../src/compiler/targets/
 import { loadModel } from '../../src/runtime/index.js';
 import { isRunError } from '../../src/runtime/errors.js';
 import { randomArray, randomParams, tinyAttentionIr } from './fixtures.js';
+import { compileSpec } from '../../src/compiler/compile.js';
+import { nodeFileSystem } from '../../src/host/file-system.js';
+import { initParams } from '../../src/runtime/params/init-params.js';
 
 const meta = { specHash: 'abc123', specName: 'tiny', normalize: { mean: [0.5, 0.5], std: [0.25, 0.25] }, producerVersion: '0.1.0' };
 let root: string;
@@ -71,6 +74,26 @@ describe('TF.js artifact', () => {
     await expect(loaded.predict(new Float32Array(7))).rejects.toSatisfy((e: unknown) => isRunError(e) && e.diagnostic.code === 'IB6608');
     loaded.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('round-trips a model compiled from a shipped spec, without source paths in model.json', async () => {
+    const ir = compileSpec('specs/fashion-small-aib-qt.ibspec', nodeFileSystem).value!.ir;
+    expect(ir.nodes.some((n) => n.origin !== undefined)).toBe(true);
+    const params = initParams(ir, 3);
+    const dir = join(root, 'fashion');
+    writeTfjsArtifact(dir, ir, params, { ...meta, normalize: { mean: [0.286], std: [0.353] } });
+    expect(readFileSync(join(dir, 'model.json'), 'utf8')).not.toContain('"origin"');
+    const images = randomArray(2 * 28 * 28, 4);
+    const model = createTfjsModel(ir, params);
+    const x = tf.tensor4d(images, [2, 28, 28, 1]);
+    const out = model.forward(x, { training: false, samples: 0 });
+    const want = Array.from(out.logits.dataSync());
+    disposeForward(out);
+    model.dispose();
+    x.dispose();
+    const loaded = await loadModel(dir, { backend: 'cpu' });
+    expect(Array.from((await loaded.predict(images)).logits)).toEqual(want);
+    loaded.dispose();
   });
 
   it('gives a baseline an empty attention array', async () => {

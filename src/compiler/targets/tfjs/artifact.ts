@@ -125,7 +125,8 @@ export function writeTfjsArtifact(dir: string, ir: ModelIR, weights: ReadonlyMap
       samples: 0,
       mode: 'deterministic mean by default (a = mu_a, z = mu_z); batch norm uses its moving statistics; dropout is off' + (quantized ? '; quantization to the learned anchors stays on' : ''),
     },
-    ir,
+    // Source spans point into the training machine's files; an exported model does not carry them.
+    ir: { ...ir, nodes: ir.nodes.map(({ origin: _origin, ...node }) => node) },
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: entries }],
     weightsSha256: sha256(bytes),
   };
