@@ -23,7 +23,7 @@ describe('report', () => {
       const err: string[] = [];
       printDiagnostics(diags, { stdout: () => {}, stderr: (t) => err.push(t), isTTY, cwd: '/w' }, { format: 'text', sources });
       expect(/\u001b\[/.test(err.join('')), String(isTTY)).toBe(isTTY);
-      expect(err.join('')).toContain('1 | beta x');
+      expect(err.join('')).toContain('beta x');
     }
   });
 
