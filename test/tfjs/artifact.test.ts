@@ -109,6 +109,14 @@ describe('TF.js artifact', () => {
     loaded.dispose();
   });
 
+  it('an unknown backend is a RunError, not a silent fallback', async () => {
+    const ir = tinyAttentionIr();
+    const dir = join(root, 'backend');
+    writeTfjsArtifact(dir, ir, randomParams(ir, 1), meta);
+    await expect(loadModel(dir, { backend: 'no-such-backend' })).rejects.toSatisfy((e: unknown) => isRunError(e) && e.diagnostic.code === 'IB6400');
+    await tf.setBackend('cpu');
+  });
+
   it('reports missing and corrupt files as RunErrors with codes', () => {
     const ir = tinyAttentionIr();
     const dir = join(root, 'broken');
