@@ -157,7 +157,8 @@ class Lowering {
     if (value === undefined) return;
     target[word] = value;
     this.spans.keys.set(fieldPointer, keySpan(stmt));
-    if (rule.form !== 'value' && !(rule.form === 'record' && !isJsonObject(value))) this.spans.values.set(fieldPointer, stmt.span);
+    // A plain value already has its own span; a section or list is located by its whole statement.
+    if (!this.spans.values.has(fieldPointer)) this.spans.values.set(fieldPointer, stmt.span);
   }
 
   duplicate(word: string, span: Span, pointer: string, where: string): void {
