@@ -41,6 +41,13 @@ export interface Statement {
   /** Present when the statement has a `{ ... }` block (possibly empty). */
   readonly block?: Block;
   readonly span: Span;
+  /**
+   * True when a syntax error lies inside this statement (its key, arguments,
+   * options, block, or the rest of its line): error recovery may have dropped
+   * parts of it, so later stages should not report what seems to be missing
+   * from it. Absent when the statement parsed cleanly.
+   */
+  readonly incomplete?: boolean;
 }
 
 export interface Block {

@@ -46,9 +46,15 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
   const BaseVisitor = parser.getBaseCstVisitorConstructor();
 
   class CstToAst extends BaseVisitor implements AstBuilder {
+    /** Start offsets of the lexer's and parser's diagnostics, sorted. */
+    private readonly errorOffsets: number[];
+
     constructor(private readonly context: AstContext) {
       super();
       this.validateVisitor();
+      this.errorOffsets = context.diagnostics
+        .flatMap((d) => (d.span ? [d.span.start.offset] : []))
+        .sort((a, b) => a - b);
     }
 
     private spanOf(start: number, end: number): Span {
@@ -111,9 +117,10 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
       const block = blockNode ? (this.visit(blockNode) as Block | undefined) : undefined;
       if (block) end = Math.max(end, block.span.end.offset);
       const start = key[0].span.start.offset;
-      // after another error in this statement, a misplaced argument is most likely that error's echo
-      // one report per statement is enough: the fix (move the positionals first) is the same for all
-      if (misplaced.length > 0 && !this.hasErrorWithin(start, end)) this.reportPositionalAfterOption(...misplaced[0]);
+      const incomplete = this.hasErrorWithin(start, this.regionEnd(children, end));
+      // After another error in this statement, a misplaced argument is most likely that error's echo;
+      // one report per statement is enough: the fix (move the positionals first) is the same for all.
+      if (misplaced.length > 0 && !incomplete) this.reportPositionalAfterOption(...misplaced[0]);
       return {
         kind: 'Statement',
         key,
@@ -121,11 +128,36 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
         options,
         ...(block ? { block } : {}),
         span: this.spanOf(start, end),
+        ...(incomplete ? { incomplete: true } : {}),
       };
     }
 
+    /**
+     * Where a statement's errors can be: up to its terminator (';' or line
+     * break) when it has one, else (recovery skipped it) to the end of the line
+     * where the statement ends.
+     */
+    private regionEnd(children: Children, end: number): number {
+      const statementEnd = nodes(children, 'statementEnd')[0];
+      const terminator = statementEnd
+        ? [...tokens(statementEnd.children, 'Newline'), ...tokens(statementEnd.children, 'Semicolon')][0]
+        : undefined;
+      if (terminator) return terminator.startOffset;
+      const lineBreak = this.context.lines.text.indexOf('\n', end);
+      return lineBreak === -1 ? this.context.lines.text.length : lineBreak;
+    }
+
+    /** Whether a lexer or parser diagnostic starts within [start, end]. */
     private hasErrorWithin(start: number, end: number): boolean {
-      return this.context.diagnostics.some((d) => d.span !== undefined && d.span.start.offset >= start && d.span.start.offset <= end);
+      const offsets = this.errorOffsets;
+      let lo = 0;
+      let hi = offsets.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (offsets[mid] < start) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < offsets.length && offsets[lo] <= end;
     }
 
     private reportPositionalAfterOption(value: Value, option: OptionArg): void {

@@ -194,6 +194,28 @@ describe('spans', () => {
   });
 });
 
+describe('statements with syntax errors', () => {
+  test('are marked incomplete, so later stages do not report their missing parts', () => {
+    const result = parseSpec('train { epochs = 3 }\nseed 1; batch = 2\nlr 0.1\n', 't.ibspec');
+    const [train, seed, batch, lr] = result.value!.statements;
+    expect(train.incomplete).toBe(true);
+    expect(train.block!.statements[0].incomplete).toBe(true);
+    expect(seed.incomplete).toBeUndefined();
+    expect(batch.incomplete).toBe(true);
+    expect(lr.incomplete).toBeUndefined();
+  });
+
+  test('a bad token inside a statement marks it too', () => {
+    const result = parseSpec('conv 32 kernel=3x\nrelu\n', 't.ibspec');
+    expect(result.value!.statements.map((s) => s.incomplete)).toEqual([true, undefined]);
+  });
+
+  test('clean statements carry no flag at all', () => {
+    const [s] = parseOk('conv 32 kernel=3\n').statements;
+    expect('incomplete' in s).toBe(false);
+  });
+});
+
 describe('robustness', () => {
   test('a very long file parses', () => {
     const source = 'train {\n' + '  epochs 3\n'.repeat(5_000) + '}\n';
