@@ -62,6 +62,7 @@ function hintFor(actual: IToken, previous: IToken | undefined, ruleName: string)
     return `; a number starts with a digit: write 0.${actual.image}`;
   if (is(actual, Dot) && (ruleName === 'value' || ruleName === 'literal' || ruleName === 'list'))
     return '; a number starts with a digit, e.g. 0.5';
+  if (is(actual, Dot) && ruleName === 'statementEnd') return '; a value with a \'.\' in it must be quoted, e.g. "base.ibspec"';
   if (is(actual, Equals) && is(previous, Equals)) return "; '==' is not an operator: options are written name=value";
   if (is(actual, Equals) && ruleName === 'statementEnd')
     return "; a setting is written 'key value' without '=', and options as name=value after the key";

@@ -74,14 +74,20 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
   }
 
   const outcome = parser.parseFile(lexed.tokens);
-  // Recovery echoes: after a lexer or parser error, further parser errors on the same line are dropped.
-  const linesWithErrors = new Set(diagnostics.filter((d) => d.code === 'IB1002').map((d) => d.span?.start.line ?? 0));
+  // Recovery echoes: a parser error that follows another error on the same line is dropped.
+  const firstErrorOnLine = new Map<number, number>();
+  const note = (d: Diagnostic) => {
+    if (!d.span) return;
+    const seen = firstErrorOnLine.get(d.span.start.line);
+    if (seen === undefined || d.span.start.offset < seen) firstErrorOnLine.set(d.span.start.line, d.span.start.offset);
+  };
+  diagnostics.filter((d) => d.code === 'IB1002').forEach(note);
   const context = { lines, tokens: lexed.tokens, unclosed: nesting.unclosed };
   for (const error of parser.errors) {
     const d = parserDiagnostic(error, context);
-    const line = d.span?.start.line ?? 0;
-    if (linesWithErrors.has(line)) continue;
-    linesWithErrors.add(line);
+    const earlier = d.span ? firstErrorOnLine.get(d.span.start.line) : undefined;
+    if (earlier !== undefined && earlier <= d.span!.start.offset) continue;
+    note(d);
     diagnostics.push(d);
   }
 

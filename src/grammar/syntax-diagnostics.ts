@@ -23,6 +23,7 @@ const CHARACTER_HINTS: Readonly<Record<string, string>> = {
   '(': ': parentheses are not part of the language; lists use [a, b]',
   ')': ': parentheses are not part of the language; lists use [a, b]',
   '\\': ': a backslash can only appear inside a string',
+  '/': ': a path must be a quoted string, e.g. "data/train.gz"',
 };
 
 /** A lexer error: characters that start no token. */

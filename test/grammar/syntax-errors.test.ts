@@ -250,6 +250,20 @@ const cases: readonly Case[] = [
     ],
   },
   {
+    name: "unquoted file name",
+    source: "extends base.ibspec\n",
+    expected: [
+      "IB1201 1:13-1:14 expected end of line or ';' after the statement but found '.'; a value with a '.' in it must be quoted, e.g. \"base.ibspec\"",
+    ],
+  },
+  {
+    name: "unquoted path",
+    source: "data folder train=data/train\n",
+    expected: [
+      "IB1002 1:23-1:24 unexpected character '/': a path must be a quoted string, e.g. \"data/train.gz\"",
+    ],
+  },
+  {
     name: "control character",
     source: "a \u0007 b\n",
     expected: [
