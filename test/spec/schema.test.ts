@@ -27,8 +27,8 @@ describe('JSON Schema', () => {
   });
 
   it('has one layer alternative per layer type of the lowering table', () => {
-    const schema = specJsonSchema() as { properties: { model: { properties: { classifier: { items: { oneOf: { properties: { type: { const?: string; enum?: string[] } } }[] } } } } } };
-    const types = schema.properties.model.properties.classifier.items.oneOf.flatMap((b) => b.properties.type.const ?? b.properties.type.enum ?? []);
+    const schema = specJsonSchema() as { definitions: { layer: { oneOf: { properties: { type: { const?: string; enum?: string[] } } }[] } } };
+    const types = schema.definitions.layer.oneOf.flatMap((b) => b.properties.type.const ?? b.properties.type.enum ?? []);
     expect(types.sort()).toEqual(Object.keys(layerRules).sort());
   });
 
@@ -73,6 +73,20 @@ describe('JSON Schema', () => {
     expect(validateDocument(doc, emptySpanMap()).diagnostics.map((d) => d.message)).toEqual(['conv kernel must have exactly 2 values, got 3']);
     const doc2 = { ...VALID, model: { ...VALID.model, backbone: { kind: 'custom', stages: [{ name: 's', layers: [{ type: 'conv', filters: 2, padding: true }] }] } } };
     expect(validateDocument(doc2, emptySpanMap()).diagnostics.map((d) => d.message)).toEqual(['conv padding must be same, valid, or a number of pixels ≥ 0, got true']);
+  });
+
+  it('keeps the alternatives of different layers apart', () => {
+    const layers = [
+      { type: 'conv', filters: 2, kernel: [3] },
+      { type: 'conv', filters: 2, kernel: 'x' },
+      { type: 'maxpool', size: 2, padding: 'full' },
+    ];
+    const doc = { ...VALID, model: { ...VALID.model, backbone: { kind: 'custom', stages: [{ name: 's', layers }] } } };
+    expect(validateDocument(doc, emptySpanMap()).diagnostics.map((d) => d.message)).toEqual([
+      'conv kernel must have exactly 2 values, got 1',
+      "conv kernel must be a whole number ≥ 1 or a pair like 3x3, got 'x'",
+      "maxpool padding must be one of same, valid, got 'full'",
+    ]);
   });
 
   it('labels values the way a reader names them', () => {

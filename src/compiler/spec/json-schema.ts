@@ -96,8 +96,9 @@ function layerSchema(): Schema {
   ]);
 }
 
+/** Layer lists share one definition of a layer (`#/definitions/layer`). */
 function layers(description: string, minItems = 1): Schema {
-  return list(description, layerSchema(), { minItems });
+  return list(description, { $ref: '#/definitions/layer' }, { minItems });
 }
 
 function backboneSchema(): Schema {
@@ -253,6 +254,7 @@ export function specJsonSchema(): Schema {
     $id: 'https://ibc.invalid/schemas/ibspec.json',
     title: 'ibspec',
     description: 'An .ibspec experiment, as the JSON document the spec lowers to (surface key names).',
+    definitions: { layer: layerSchema() },
     ...obj('a spec', {
       name: str('the spec name (default: the file base name)', { pattern: '^[^/\\\\\\s]+$' }),
       model: obj('the model', {

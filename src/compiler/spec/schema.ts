@@ -64,7 +64,13 @@ function preferMatchingAlternatives(errors: readonly ErrorObject[]): ErrorObject
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
   const drop = new Set<ErrorObject>();
   for (const anyOf of anyOfs) {
-    const inside = errors.filter((e) => e !== anyOf && e.schemaPath.startsWith(`${anyOf.schemaPath}/`));
+    // The same schema applies to every item of a list: an alternative's errors are those under its schema path *and* its value.
+    const inside = errors.filter(
+      (e) =>
+        e !== anyOf &&
+        e.schemaPath.startsWith(`${anyOf.schemaPath}/`) &&
+        (e.instancePath === anyOf.instancePath || e.instancePath.startsWith(`${anyOf.instancePath}/`)),
+    );
     const typeMismatch = new Set(inside.filter((e) => e.keyword === 'type' && e.instancePath === anyOf.instancePath).map((e) => branchOf(anyOf, e)));
     const matching = inside.filter((e) => !typeMismatch.has(branchOf(anyOf, e)));
     if (matching.length > 0) {
