@@ -1,6 +1,6 @@
 /** Golden diagnostics: one mistake per case, asserting code, span and message. */
 import { describe, expect, it } from 'vitest';
-import { compileBriefs, mutate } from './helpers.js';
+import { brief, compileDiagnostics, mutate } from './helpers.js';
 
 const cases: readonly (readonly [string, string, string, readonly string[]])[] = [
   ["classes 1", "classes 10", "classes 1", ["IB2003 4:11-4:12 classes must be ≥ 2, got 1"]],
@@ -72,7 +72,9 @@ const cases: readonly (readonly [string, string, string, readonly string[]])[] =
 describe('golden diagnostics', () => {
   for (const [title, from, to, expected] of cases) {
     it(title, () => {
-      expect(compileBriefs(mutate(from, to))).toEqual(expected);
+      const diagnostics = compileDiagnostics(mutate(from, to));
+      expect(diagnostics.map(brief)).toEqual(expected);
+      expect(diagnostics.map((d) => d.span?.file)).toEqual(expected.map(() => '/specs/main.ibspec'));
     });
   }
 });

@@ -57,8 +57,12 @@ export function briefs(text: string, extra: Record<string, string> = {}): string
 
 /** Diagnostics of the whole compile (spec front end, then shapes), as `brief` strings. */
 export function compileBriefs(text: string, extra: Record<string, string> = {}, file = '/specs/main.ibspec'): string[] {
+  return compileDiagnostics(text, extra, file).map(brief);
+}
+
+export function compileDiagnostics(text: string, extra: Record<string, string> = {}, file = '/specs/main.ibspec'): readonly Diagnostic[] {
   const fs = memoryFileSystem({ [file]: text, ...extra });
-  return compileSpec(file, fs).diagnostics.map(brief);
+  return compileSpec(file, fs).diagnostics;
 }
 
 /** BASE_SPEC with `from` replaced by `to`; fails loudly when `from` is not in it (a stale test). */
