@@ -6,7 +6,7 @@
  *         onnxruntime-node against the TF.js model (--verify);
  *   tfjs: a folder with model.json + weights.bin (src/compiler/targets/tfjs/artifact.ts).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../command.js';
@@ -173,7 +173,7 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
   }
   const out = resolve(io.cwd, o.out);
   writeOutput(out, () => {
-    mkdirSync(dirname(out), { recursive: true });
+    makeFolders(dirname(out));
     writeFileAtomic(out, [result.value!.bytes]);
   });
   const mb = (result.value.bytes.length / 1e6).toFixed(1);
@@ -193,9 +193,26 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
 
 function compileTfjs(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, io: CliIO): number {
   const out = resolve(io.cwd, o.out);
+  writeOutput(out, () => makeFolders(dirname(out)));
   writeTfjsArtifact(out, ir, weights, { specHash: specHash(spec), specName: spec.name, normalize: spec.data.normalize, producerVersion: ibcVersion() });
   io.stdout(`wrote ${o.out} (TF.js artifact: model.json + weights.bin)\n`);
   return EXIT_OK;
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time. (Node 20's
+ * mkdirSync(..., {recursive: true}) never returns for some paths, e.g. under /proc.)
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  while (!existsSync(at)) {
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing.reverse()) mkdirSync(folder);
 }
 
 /** Runs a write, turning a file-system failure into the user-facing IB5008. */
@@ -204,7 +221,7 @@ function writeOutput(path: string, write: () => void): void {
     write();
   } catch (error) {
     if (error instanceof RunError) throw error;
-    const reason = (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
+    const reason = error instanceof Error ? error.message : String(error);
     throw new RunError(diagnostic('outputWriteFailed', { args: { path, reason } }));
   }
 }

@@ -10,7 +10,7 @@ export const targetMessages = {
   onnxOpsetTooHigh: {
     code: 'IB5002',
     severity: 'error',
-    template: 'ONNX opset {opset} is newer than the bundled onnxruntime {runtime} supports: ibc writes opsets {min} to {max}',
+    template: 'ONNX opset {opset} is newer than the bundled {runtime} supports: ibc writes opsets {min} to {max}',
   },
   onnxOpNotExpressible: {
     code: 'IB5003',
