@@ -1,5 +1,12 @@
-/** Golden diagnostics: one mistake per case, asserting code, span and message. */
-import { describe, expect, it } from 'vitest';
+/**
+ * Golden diagnostics: one mistake per case, asserting code, span and message.
+ * To accept new output after an intended change, run
+ *   IBC_ACCEPT_GOLDEN=1 npx vitest run test/spec/golden.test.ts
+ * which rewrites the expected lists below; review the diff before committing.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { brief, compileDiagnostics, mutate } from './helpers.js';
 
 const cases: readonly (readonly [string, string, string, readonly string[]])[] = [
@@ -69,10 +76,26 @@ const cases: readonly (readonly [string, string, string, readonly string[]])[] =
   ["conv 16 kernel=9 padding=valid stride=4 ⏎ conv 16 kernel=9 padding=valid", "      conv 16 kernel=3", "      conv 16 kernel=9 padding=valid stride=4\n      conv 16 kernel=9 padding=valid", ["IB4001 14:7-14:37 'stage2/conv1': conv kernel 9x9 does not fit the 2x2 input with no padding: the output would be 0x0 (its input is 2x2x16 after 2x2 maxpool stride 2 'stage1/maxpool0' (28x28 -> 14x14), conv 9x9 stride 4 'stage2/conv0' (14x14 -> 2x2))"]],
 ];
 
+const ACCEPT = process.env.IBC_ACCEPT_GOLDEN === '1';
+const accepted = new Map<string, string[]>();
+
+afterAll(() => {
+  if (!ACCEPT) return;
+  const path = fileURLToPath(import.meta.url);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const out = lines.map((line) => {
+    const m = /^  \[(".*?"), (".*?"), (".*?"), \[.*\]\],$/.exec(line);
+    const actual = m ? accepted.get(JSON.parse(m[1]) as string) : undefined;
+    return m && actual ? `  [${m[1]}, ${m[2]}, ${m[3]}, ${JSON.stringify(actual)}],` : line;
+  });
+  writeFileSync(path, out.join('\n'));
+});
+
 describe('golden diagnostics', () => {
   for (const [title, from, to, expected] of cases) {
     it(title, () => {
       const diagnostics = compileDiagnostics(mutate(from, to));
+      if (ACCEPT) accepted.set(title, diagnostics.map(brief));
       expect(diagnostics.map(brief)).toEqual(expected);
       expect(diagnostics.map((d) => d.span?.file)).toEqual(expected.map(() => '/specs/main.ibspec'));
     });
