@@ -24,7 +24,13 @@ const CHARACTER_HINTS: Readonly<Record<string, string>> = {
   ')': ': parentheses are not part of the language; lists use [a, b]',
   '\\': ': a backslash can only appear inside a string',
   '/': ': a path must be a quoted string, e.g. "data/train.gz"',
+  '\u201C': ': use straight double quotes (") around strings',
+  '\u201D': ': use straight double quotes (") around strings',
+  '\u2018': ': use straight double quotes (") around strings',
+  '\u2019': ': use straight double quotes (") around strings',
 };
+
+const NON_ASCII_HINT = ": names use ASCII letters, digits, '_' and '-'; put other text in a string";
 
 /** A lexer error: characters that start no token. */
 export function unexpectedCharacter(text: string, offset: number, length: number, lines: LineMap): Diagnostic {
@@ -34,7 +40,7 @@ export function unexpectedCharacter(text: string, offset: number, length: number
   const shown = printable ? `'${ch}'` : `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
   return diagnostic('unexpectedCharacter', {
     span: lines.span(offset, offset + Math.max(1, length)),
-    args: { char: shown, hint: CHARACTER_HINTS[ch] ?? '' },
+    args: { char: shown, hint: CHARACTER_HINTS[ch] ?? (printable && cp > 0x7f ? NON_ASCII_HINT : '') },
   });
 }
 

@@ -264,6 +264,21 @@ const cases: readonly Case[] = [
     ],
   },
   {
+    name: "curly quotes pasted from a document",
+    source: "extends \u201Cbase.ibspec\u201D\n",
+    expected: [
+      "IB1002 1:9-1:10 unexpected character '\u201C': use straight double quotes (\") around strings",
+      "IB1002 1:21-1:22 unexpected character '\u201D': use straight double quotes (\") around strings",
+    ],
+  },
+  {
+    name: "non-ASCII letter in a name",
+    source: "name caf\u00e9\n",
+    expected: [
+      "IB1002 1:9-1:10 unexpected character '\u00e9': names use ASCII letters, digits, '_' and '-'; put other text in a string",
+    ],
+  },
+  {
     name: "control character",
     source: "a \u0007 b\n",
     expected: [
