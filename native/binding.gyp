@@ -12,6 +12,7 @@
         "src/max_pool.cc",
         "src/avg_pool.cc",
         "src/batch_norm.cc",
+        "src/batch_norm_train.cc",
         "src/binary.cc",
         "src/unary.cc",
         "src/reduce.cc",

@@ -19,6 +19,8 @@ Napi::Value Unary(const Napi::CallbackInfo& info);
 Napi::Value Reduce(const Napi::CallbackInfo& info);
 Napi::Value Compare(const Napi::CallbackInfo& info);
 Napi::Value CastToFloat(const Napi::CallbackInfo& info);
+Napi::Value BatchNormTrain(const Napi::CallbackInfo& info);
+Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -54,6 +56,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"reduce", Reduce},
       {"compare", Compare},
       {"castToFloat", CastToFloat},
+      {"batchNormTrain", BatchNormTrain},
+      {"batchNormTrainGrad", BatchNormTrainGrad},
   };
   for (const auto& k : kernels) exports.Set(k.name, Napi::Function::New(env, k.fn, k.name));
   return exports;

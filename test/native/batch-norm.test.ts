@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { HAVE_NATIVE, NATIVE_REASON, compare, randomArray } from './helpers.js';
+import { batchNormTraining, hasNativeBatchNormTraining } from '../../src/runtime/backends/native/ops.js';
 
 const skipNote = HAVE_NATIVE ? '' : ` (skipped: ${NATIVE_REASON})`;
 
@@ -34,4 +35,28 @@ describe.skipIf(!HAVE_NATIVE)(`native batch norm vs TF.js CPU${skipNote}`, () =>
     expect([...r.fallbacks.keys()]).toEqual([]);
     expect(r.error).toBeLessThan(1e-4);
   });
+});
+
+describe.skipIf(!HAVE_NATIVE)(`native training-mode batch norm (IbcBatchNormTrain) vs composed TF.js ops on the CPU${skipNote}`, () => {
+  for (const shape of [[3, 5, 7, 6], [1, 4, 4, 33], [9, 10]]) {
+    it(`forward (y, batch mean, biased variance) and gradients for x, scale, offset, shape ${shape.join('x')}`, async () => {
+      const size = shape.reduce((p, q) => p * q, 1);
+      const c = shape[shape.length - 1]!;
+      const axes = shape.slice(0, -1).map((_, i) => i);
+      const xData = randomArray(size, 11, -2, 3), g = randomArray(c, 12, 0.5, 1.5), b = randomArray(c, 13), w = randomArray(size, 14);
+      const r = await compare(() => {
+        const run = (x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } => {
+          if (hasNativeBatchNormTraining()) return batchNormTraining(x, scale, offset, 1e-5);
+          const { mean, variance } = tf.moments(x, axes);
+          return { y: tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), scale), offset), mean, variance };
+        };
+        const x = tf.tensor(xData, shape), scale = tf.tensor1d(g), offset = tf.tensor1d(b);
+        const forward = run(x, scale, offset);
+        const grads = tf.grads((p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(run(p, q, s).y, tf.tensor(w, shape))))([x, scale, offset]);
+        return [forward.y, forward.mean, forward.variance, ...grads];
+      });
+      expect([...r.fallbacks.keys()]).toEqual([]);
+      expect(r.error).toBeLessThan(1e-4);
+    });
+  }
 });

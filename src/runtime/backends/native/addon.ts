@@ -35,6 +35,8 @@ export interface NativeAddon {
   reduce(op: number, x: F32, out: F32, view: Int32Array): Status;
   compare(op: number, a: F32, b: F32, out: Uint8Array, layout: Int32Array): Status;
   castToFloat(x: Uint8Array | Int32Array, out: F32): Status;
+  batchNormTrain(x: F32, scale: F32 | null, offset: F32 | null, y: F32, mean: F32, variance: F32, channels: number, epsilon: number): Status;
+  batchNormTrainGrad(dy: F32, x: F32, mean: F32, variance: F32, scale: F32 | null, dx: F32, dscale: F32, doffset: F32, channels: number, epsilon: number): Status;
 }
 
 export type LoadResult = { readonly ok: true; readonly addon: NativeAddon } | { readonly ok: false; readonly reason: string };

@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { loadAddon, type NativeInfo } from './addon.js';
 import { NATIVE_BACKEND_NAME, NativeBackend } from './backend.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
+import { batchNormTrainGradConfig } from './ops.js';
 
 export { NATIVE_BACKEND_NAME } from './backend.js';
 export { NativeBackend } from './backend.js';
@@ -71,7 +72,7 @@ export function registerNativeBackend(priority = 3): RegisterResult {
           const accepted = kernel.accepts?.(call) ?? true;
           const result = accepted ? kernel.run(call) : undefined;
           if (result !== undefined) return result;
-          if (!fallback) throw new Error(`internal error: no CPU kernel ${kernel.kernelName} to fall back to (please report this bug)`);
+          if (!fallback) throw new Error(`internal error: the native kernel ${kernel.kernelName} declined its inputs and has no CPU kernel to fall back to (please report this bug)`);
           if (accepted) backend.noteFallback(kernel.kernelName);
           backend.markEscaped(Object.values(args.inputs));
           return fallback.kernelFunc(args);
@@ -79,5 +80,6 @@ export function registerNativeBackend(priority = 3): RegisterResult {
       });
     }
   }
+  if (!tf.getGradient(batchNormTrainGradConfig.kernelName)) tf.registerGradient(batchNormTrainGradConfig);
   return { ok: true, name: NATIVE_BACKEND_NAME, info: addon.info() };
 }

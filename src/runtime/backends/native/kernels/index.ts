@@ -18,6 +18,7 @@ import {
 import { sum, mean, max, min } from './reduce.js';
 import { greater, greaterEqual, less, lessEqual, equal } from './compare.js';
 import { cast } from './cast.js';
+import { batchNormTrain, batchNormTrainGrad } from './batch-norm-train.js';
 
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
   conv2d, fusedConv2d, conv2dBackpropInput, conv2dBackpropFilter,
@@ -29,4 +30,5 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   sum, mean, max, min,
   greater, greaterEqual, less, lessEqual, equal,
   cast,
+  batchNormTrain, batchNormTrainGrad,
 ];
