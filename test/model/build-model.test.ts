@@ -148,6 +148,8 @@ describe('buildModel: shape diagnostics', () => {
     expect(r.diagnostics[0]!.suggestion).toBe('stage2');
     expect(r.diagnostics[0]!.message).toMatch(/its stages: stage1, stage2, stage3/);
     expect(r.diagnostics[0]!.span).toEqual(at(4));
+    const both = buildModel(makeSpec({ attention: attention({ at: 'nowhere', decoder: [linear(3)] }) }));
+    expect(codes(both).sort()).toEqual(['IB4002', 'IB4006']);
   });
 
   it('an encoder head that stays a map, and a flat insertion point, are reported', () => {

@@ -166,7 +166,7 @@ function encoder(g: GraphBuilder, spec: AttentionSpec, start: Tensor, ctx: Atten
   return { mean, std, z };
 }
 
-function decoder(g: GraphBuilder, spec: AttentionSpec, z: Tensor, ctx: AttentionContext): Tensor | undefined {
+function decoder(g: GraphBuilder, spec: AttentionSpec, z: Tensor, ctx: Pick<AttentionContext, 'classes'>): Tensor | undefined {
   const out = lowerLayers(g, spec.decoder, z, new Scope('decoder'), spec.origin);
   if (!out) return undefined;
   if (out.shape.length !== 1 || out.shape[0] !== ctx.classes) {
@@ -182,7 +182,7 @@ function describeOutput(t: Tensor): string {
 }
 
 /** When the encoder could not be built, the decoder is still checked from a [K] input so that all errors come out in one pass. */
-function checkDecoderAlone(g: GraphBuilder, spec: AttentionSpec, ctx: AttentionContext): void {
+export function checkDecoderAlone(g: GraphBuilder, spec: AttentionSpec, ctx: Pick<AttentionContext, 'classes' | 'init'>): void {
   const scratch = new GraphBuilder(ctx.init);
   decoder(scratch, spec, { id: 'latent/sample', shape: [spec.latent], history: [] }, ctx);
   for (const d of scratch.diagnostics) g.report(d);

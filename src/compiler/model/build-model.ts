@@ -11,7 +11,7 @@ import type { ModelIR, ModelTaps } from '../ir/ir.js';
 import { formatShape } from '../ir/shape.js';
 import { GraphBuilder, type Tensor } from './graph-builder.js';
 import { lowerLayers, Scope } from './layers.js';
-import { buildAttention } from './attention.js';
+import { buildAttention, checkDecoderAlone } from './attention.js';
 import { vggStages } from './vgg.js';
 import { wrnStages } from './wrn.js';
 import { resnetStages } from './resnet.js';
@@ -67,6 +67,7 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
           ...(near ? { suggestion: near } : {}),
         }),
       );
+      checkDecoderAlone(g, attention, { classes: m.classes, init: m.init });
       return failed(g.diagnostics);
     }
     const f = lowerStages(g, stages.slice(0, at + 1), input);
