@@ -5,7 +5,7 @@
  * residual modulation, multi-sample averaging, batch norm train/eval, the
  * loss composition, and memory hygiene.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { klReference, klStandard, crossEntropy } from '../../src/compiler/targets/tfjs/losses.js';
@@ -14,6 +14,7 @@ import { registerTfjsGradients } from '../../src/compiler/targets/tfjs/gradients
 import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep } from '../../src/compiler/targets/tfjs/model.js';
 import type { IrNode } from '../../src/compiler/ir/ir.js';
 import { Random } from '../../src/runtime/random.js';
+import { registerNativeBackend } from '../../src/runtime/backends/native/index.js';
 import { GraphBuilder, randomArray, randomParams, tinyAttentionIr } from './fixtures.js';
 
 beforeAll(async () => {
@@ -184,7 +185,17 @@ describe('modulation and sampling', () => {
   });
 });
 
-describe('batch norm', () => {
+const native = registerNativeBackend();
+/** The batch-norm lowering takes a backend's own training kernel when it has one (ibc-native does). */
+const BACKENDS = ['cpu', ...(native.ok ? [native.name] : [])];
+
+describe.each(BACKENDS)('batch norm on %s', (backend) => {
+  beforeAll(async () => {
+    await tf.setBackend(backend);
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
   it('training normalises with batch statistics; the step updates moving stats PyTorch-style; eval uses them', () => {
     const g = new GraphBuilder([1, 1, 2]);
     const flat = g.add('flat', 'Flatten', {}, ['image'], {}, [2]);

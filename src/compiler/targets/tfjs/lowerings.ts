@@ -221,6 +221,15 @@ function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsi
   return op(x, gamma, beta);
 }
 
+/**
+ * A backend may offer training-mode batch norm as one kernel with its gradient
+ * registered (ibc's native backend does: src/runtime/backends/native/kernels/
+ * batch-norm-train.ts): inputs {x, scale, offset}, attrs {epsilon}, outputs
+ * [y, batch mean, biased batch variance]. Named here, not imported, so the
+ * compiler does not depend on the runtime's backends.
+ */
+const NATIVE_BATCH_NORM_TRAIN = 'IbcBatchNormTrain';
+
 function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
   const gamma = ctx.param(node, 'gamma');
   const beta = ctx.param(node, 'beta');
@@ -228,10 +237,15 @@ function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ct
   if (!ctx.training) return tf.batchNorm(x!, ctx.param(node, 'movingMean'), ctx.param(node, 'movingVariance'), beta, gamma, epsilon);
   let mean: tf.Tensor | undefined;
   let variance: tf.Tensor | undefined;
-  const y = batchNormTraining(x!, gamma, beta, epsilon, (m, v) => {
-    mean = m;
-    variance = v;
-  });
+  let y: tf.Tensor;
+  if (tf.getKernel(NATIVE_BATCH_NORM_TRAIN, tf.getBackend()) !== undefined) {
+    [y, mean, variance] = tf.engine().runKernel(NATIVE_BATCH_NORM_TRAIN, { x: x!, scale: gamma, offset: beta }, { epsilon }) as tf.Tensor[] as [tf.Tensor, tf.Tensor, tf.Tensor];
+  } else {
+    y = batchNormTraining(x!, gamma, beta, epsilon, (m, v) => {
+      mean = m;
+      variance = v;
+    });
+  }
   const count = statisticAxes(x!).reduce((n, a) => n * x!.shape[a]!, 1);
   // PyTorch: the running variance uses the unbiased estimate; normalisation uses the biased one.
   const unbiased = count > 1 ? tf.mul(variance!, count / (count - 1)) : tf.clone(variance!);
