@@ -30,9 +30,9 @@ void Run(const float* a, const float* b, float* out, int rank, const int64_t* di
       offA += i * sa[d];
       offB += i * sb[d];
     }
-    const float* pa = a + offA;
-    const float* pb = b + offB;
-    float* po = out + o * inner;
+    const float* __restrict pa = a + offA;
+    const float* __restrict pb = b + offB;
+    float* __restrict po = out + o * inner;
     if (ia == 1 && ib == 1) {
       for (int64_t i = 0; i < inner; ++i) po[i] = f(pa[i], pb[i]);
     } else if (ia == 1 && ib == 0) {
