@@ -54,7 +54,8 @@ describe.skipIf(!HAVE_NATIVE)(`training on the native backend matches the CPU ba
     let worst = 0;
     for (const [key, values] of cpu.weights) {
       const other = native.weights.get(key)!;
-      let scale = 1e-6, diff = 0;
+      // Conv biases just before batch norm have zero gradient up to round-off (~1e-9): an absolute floor keeps that noise out.
+      let scale = 1e-3, diff = 0;
       for (let i = 0; i < values.length; i++) {
         scale = Math.max(scale, Math.abs(values[i]!));
         diff = Math.max(diff, Math.abs(values[i]! - other[i]!));
