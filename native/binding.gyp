@@ -16,7 +16,8 @@
         "src/binary.cc",
         "src/unary.cc",
         "src/reduce.cc",
-        "src/compare.cc"
+        "src/compare.cc",
+        "src/sgd.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

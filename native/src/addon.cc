@@ -21,6 +21,7 @@ Napi::Value Compare(const Napi::CallbackInfo& info);
 Napi::Value CastToFloat(const Napi::CallbackInfo& info);
 Napi::Value BatchNormTrain(const Napi::CallbackInfo& info);
 Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info);
+Napi::Value SgdStep(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -58,6 +59,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"castToFloat", CastToFloat},
       {"batchNormTrain", BatchNormTrain},
       {"batchNormTrainGrad", BatchNormTrainGrad},
+      {"sgdStep", SgdStep},
   };
   for (const auto& k : kernels) exports.Set(k.name, Napi::Function::New(env, k.fn, k.name));
   return exports;

@@ -36,6 +36,7 @@ export interface NativeAddon {
   compare(op: number, a: F32, b: F32, out: Uint8Array, layout: Int32Array): Status;
   castToFloat(x: Uint8Array | Int32Array, out: F32): Status;
   batchNormTrain(x: F32, scale: F32 | null, offset: F32 | null, y: F32, mean: F32, variance: F32, channels: number, epsilon: number): Status;
+  sgdStep(param: F32, grad: F32, buf: F32 | null, newParam: F32, newBuf: F32 | null, lr: number, momentum: number, weightDecay: number, nesterov: number): Status;
   batchNormTrainGrad(dy: F32, x: F32, mean: F32, variance: F32, scale: F32 | null, dx: F32, dscale: F32, doffset: F32, channels: number, epsilon: number): Status;
 }
 

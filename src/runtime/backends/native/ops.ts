@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BN_TRAIN, BN_TRAIN_GRAD } from './kernels/batch-norm-train.js';
 
 export { BN_TRAIN, BN_TRAIN_GRAD } from './kernels/batch-norm-train.js';
+export { SGD_STEP } from './kernels/sgd-step.js';
 
 /**
  * The gradient of IbcBatchNormTrain with respect to x, scale and offset. The

@@ -19,6 +19,7 @@ import { sum, mean, max, min } from './reduce.js';
 import { greater, greaterEqual, less, lessEqual, equal } from './compare.js';
 import { cast } from './cast.js';
 import { batchNormTrain, batchNormTrainGrad } from './batch-norm-train.js';
+import { sgdStep } from './sgd-step.js';
 
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
   conv2d, fusedConv2d, conv2dBackpropInput, conv2dBackpropFilter,
@@ -31,4 +32,5 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   greater, greaterEqual, less, lessEqual, equal,
   cast,
   batchNormTrain, batchNormTrainGrad,
+  sgdStep,
 ];
