@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileSpec } from '../../src/compiler/compile.js';
 import type { ModelIR } from '../../src/compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../src/compiler/spec/resolved-spec.js';
+import { benchOnnxInference } from '../../src/compiler/targets/onnx/bench.js';
 import { exportOnnx } from '../../src/compiler/targets/onnx/export.js';
 import { adaptiveBins, nearestIndices, resizeIsExact } from '../../src/compiler/targets/onnx/lowerings.js';
 import { DEFAULT_OPSET, MIN_OPSET, OP_CAPABILITIES, irVersionFor, unsupportedAt } from '../../src/compiler/targets/onnx/opset.js';
@@ -87,6 +88,24 @@ describe('ONNX export of fashion-small-aib-qt', () => {
       expect(out['attention']!.dims).toEqual([batch, map[0], map[1], 1]);
       expect(out['attention_quantized']!.dims).toEqual([batch, map[0], map[1], 1]);
     }
+  });
+
+  it('fixes the batch size when asked (export dynamic_batch false)', async () => {
+    const bytes = exportOnnx(ir, weights, { batch: 1, meta: META }).value!.bytes;
+    const graph = decode(bytes).graph!;
+    expect(graph.input[0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual([1, 28, 28, 1]);
+    expect(graph.output[0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual([1, 10]);
+    expect((await verifyOnnx(bytes, ir, weights, { batches: [1] })).ok).toBe(true);
+  });
+
+  it('benchmarks inference in onnxruntime-node (benchOnnxInference, for ibc bench --target onnx)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ibc-onnx-bench-'));
+    const file = join(dir, 'model.onnx');
+    writeFileSync(file, exportOnnx(ir, weights, { meta: META }).value!.bytes);
+    const result = await benchOnnxInference(file, 4, 2);
+    expect(result.img_per_s).toBeGreaterThan(0);
+    expect(result.ms_per_batch).toBeGreaterThan(0);
+    expect(Number.isFinite(result.img_per_s)).toBe(true);
   });
 
   it('is an inference graph: eval batch norm named after the spec layers, no dropout, no sampling, quantizer kept', () => {

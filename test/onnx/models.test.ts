@@ -13,7 +13,8 @@
  * at 8x8: the same pre-activation blocks, widths (160/320/640) and attention
  * head as WRN-28-10, one block per group instead of four). Set
  * IBC_SLOW_TESTS=1 to run every shipped spec (all 15, WRN-28-10 and WRN-50-2
- * included), which takes tens of minutes.
+ * included), which takes tens of minutes; IBC_ONNX_SPECS=a.ibspec,b.ibspec
+ * picks some of them.
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,6 +29,8 @@ import { scaledWeights, useCpuBackend } from './helpers.js';
 
 const SPECS = resolve(__dirname, '../../specs');
 const SLOW = process.env['IBC_SLOW_TESTS'] === '1';
+/** IBC_ONNX_SPECS=a.ibspec,b.ibspec: only these (with IBC_SLOW_TESTS=1: from every shipped spec). */
+const ONLY = process.env['IBC_ONNX_SPECS']?.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 interface ModelCase {
   readonly file: string;
@@ -81,7 +84,7 @@ function load(c: ModelCase): { spec: ResolvedSpec; ir: ModelIR } {
 beforeAll(useCpuBackend);
 
 describe('reference specs: onnxruntime-node matches TF.js at batch 1 and 3', () => {
-  for (const c of SLOW ? SLOW_CASES : DEFAULT_CASES) {
+  for (const c of (SLOW ? SLOW_CASES : DEFAULT_CASES).filter((c) => !ONLY || ONLY.includes(c.file))) {
     it(c.label ?? c.file, async () => {
       const { spec, ir } = load(c);
       const weights = scaledWeights(ir, spec.train.seed);

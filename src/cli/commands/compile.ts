@@ -168,7 +168,7 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
     meta: { specName: spec.name, specHash: specHash(spec), normalize: spec.data.normalize },
   });
   if (!result.value || hasErrors(result.diagnostics)) {
-    for (const d of result.diagnostics) io.stderr(formatRunDiagnostic(d));
+    printDiagnostics(result.diagnostics, io, { format: o.format, sources: new Map() });
     return EXIT_INPUT_ERROR;
   }
   const out = resolve(io.cwd, o.out);
