@@ -201,7 +201,7 @@ function paramNameOf(node: IrNode, role: ParamRole): string {
 function renameValue(g: OnnxGraphBuilder, from: string, to: string): void {
   if (from === ONNX_INPUT) {
     // An output that is the raw input (a degenerate model): copy it instead of renaming the input.
-    g.node('Transpose', [from], { name: `${to}/copy`, output: to, attrs: { perm: { ints: [0, 1] } } });
+    g.node('Identity', [from], { name: `${to}/copy`, output: to });
     return;
   }
   for (const n of g.nodes) {

@@ -48,6 +48,7 @@ export const ONNX_OP_SINCE = {
   Gelu: 20,
   Gemm: 13,
   GlobalAveragePool: 1,
+  Identity: 13,
   LeakyRelu: 6,
   MaxPool: 12,
   Mul: 13,
