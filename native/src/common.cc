@@ -123,6 +123,13 @@ void Relayout::Finish(float* data) {
   toUser.execute(Stream(), buffer, userMem);
 }
 
+SmallProblemThreads::SmallProblemThreads(double multiplyAdds) {
+  previous_ = omp_get_max_threads();
+  if (multiplyAdds < 4.0e6) omp_set_num_threads(1);
+}
+
+SmallProblemThreads::~SmallProblemThreads() { omp_set_num_threads(previous_); }
+
 int32_t Guard(const std::function<int32_t()>& body) {
   try {
     return body();

@@ -113,6 +113,20 @@ struct Relayout {
   void Finish(float* data);
 };
 
+// Runs small problems on one thread: an OpenMP region costs microseconds on an
+// idle machine but a scheduler time slice when the cores are oversubscribed,
+// and small kernels gain nothing from a second thread. oneDNN fixes a
+// primitive's thread count when it is created, so the limit must be in force
+// both at creation and at execution (it is a function of the shape, so a
+// cached primitive always sees the same limit).
+class SmallProblemThreads {
+ public:
+  explicit SmallProblemThreads(double multiplyAdds);
+  ~SmallProblemThreads();
+ private:
+  int previous_ = 0;
+};
+
 // Runs a function, turning oneDNN exceptions into a status code.
 int32_t Guard(const std::function<int32_t()>& body);
 

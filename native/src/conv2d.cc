@@ -32,6 +32,7 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
       (bias.data && (int64_t)bias.length != g.outC)) {
     return Result(info, kBadArguments);
   }
+  const SmallProblemThreads threads((double)g.DstSize() * g.inC * g.kH * g.kW);
   return Result(info, Guard([&]() -> int32_t {
     std::vector<int64_t> keyInts(p);
     keyInts.push_back(bias.data ? 1 : 0);

@@ -28,6 +28,7 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
   if ((int64_t)x.length != g.SrcSize() || (int64_t)dy.length != g.DstSize() || (int64_t)dw.length != g.WeightsSize()) {
     return Result(info, kBadArguments);
   }
+  const SmallProblemThreads threads((double)g.DstSize() * g.inC * g.kH * g.kW);
   return Result(info, Guard([&]() -> int32_t {
     auto entry = Cache().Get(Key("conv_bwd_weights", p), [&]() {
       dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,

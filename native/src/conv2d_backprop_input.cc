@@ -28,6 +28,7 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   if ((int64_t)dy.length != g.DstSize() || (int64_t)w.length != g.WeightsSize() || (int64_t)dx.length != g.SrcSize()) {
     return Result(info, kBadArguments);
   }
+  const SmallProblemThreads threads((double)g.DstSize() * g.inC * g.kH * g.kW);
   return Result(info, Guard([&]() -> int32_t {
     auto entry = Cache().Get(Key("conv_bwd_data", p), [&]() {
       dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,

@@ -36,6 +36,7 @@ Napi::Value MatMulKernel(const Napi::CallbackInfo& info) {
       (bias.data && (int64_t)bias.length != n)) {
     return Result(info, kBadArguments);
   }
+  const SmallProblemThreads threads((double)batch * m * n * k);
   return Result(info, Guard([&]() -> int32_t {
     std::vector<int64_t> keyInts(p);
     keyInts.push_back(bias.data ? 1 : 0);
