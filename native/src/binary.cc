@@ -12,7 +12,7 @@ namespace {
 
 constexpr int kMaxRank = 6;
 
-enum BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMaximum = 4, kMinimum = 5, kSquaredDifference = 6 };
+enum BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMaximum = 4, kMinimum = 5, kSquaredDifference = 6, kReluGrad = 7 };
 
 template <typename F>
 void Run(const float* a, const float* b, float* out, int rank, const int64_t* dims, const int64_t* sa,
@@ -97,6 +97,8 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     case kMaximum: Run(pa, pb, po, rank, dims, sa, sb, [](float x, float y) { return std::isnan(x) || std::isnan(y) ? NAN : (x >= y ? x : y); }); break;
     case kMinimum: Run(pa, pb, po, rank, dims, sa, sb, [](float x, float y) { return std::isnan(x) || std::isnan(y) ? NAN : (x <= y ? x : y); }); break;
     case kSquaredDifference: Run(pa, pb, po, rank, dims, sa, sb, [](float x, float y) { return (x - y) * (x - y); }); break;
+    // a = dy, b = the ReLU's input: dy where x > 0, else 0 (TF.js: dy * step(x)).
+    case kReluGrad: Run(pa, pb, po, rank, dims, sa, sb, [](float g, float x) { return x > 0.f ? g : (x != x ? x : 0.f * g); }); break;
     default: return Result(info, kUnsupported);
   }
   return Result(info, kOk);

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { HAVE_NATIVE, NATIVE_REASON, compare, randomArray } from './helpers.js';
 import { broadcastLayout } from '../../src/runtime/backends/native/kernels/binary.js';
 import { reduceView } from '../../src/runtime/backends/native/kernels/reduce.js';
+import { RELU_GRAD } from '../../src/runtime/backends/native/ops.js';
 
 const skipNote = HAVE_NATIVE ? '' : ` (skipped: ${NATIVE_REASON})`;
 
@@ -78,4 +79,17 @@ describe.skipIf(!HAVE_NATIVE)(`native elementwise ops and reductions vs TF.js CP
       expect(r.error).toBeLessThan(1e-4);
     });
   }
+});
+
+describe.skipIf(!HAVE_NATIVE)(`native ReLU gradient (IbcReluGrad) vs dy * step(x) on the CPU${skipNote}`, () => {
+  it('matches on a 3x7x5x11 tensor with exact zeros in x', async () => {
+    const x = randomArray(3 * 7 * 5 * 11, 21, -2, 2).map((v, i) => (i % 13 === 0 ? 0 : v));
+    const dy = randomArray(x.length, 22);
+    const r = await compare(() => {
+      const xs = tf.tensor(x, [3, 7, 5, 11]), dys = tf.tensor(dy, [3, 7, 5, 11]);
+      if (tf.getKernel(RELU_GRAD, tf.getBackend())) return tf.engine().runKernel(RELU_GRAD, { dy: dys, x: xs }, {}) as tf.Tensor;
+      return tf.mul(dys, tf.step(xs));
+    });
+    expect(r.error).toBe(0);
+  });
 });

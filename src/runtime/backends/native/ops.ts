@@ -10,6 +10,7 @@ import { BN_TRAIN, BN_TRAIN_GRAD } from './kernels/batch-norm-train.js';
 
 export { BN_TRAIN, BN_TRAIN_GRAD } from './kernels/batch-norm-train.js';
 export { SGD_STEP } from './kernels/sgd-step.js';
+export { RELU_GRAD } from './kernels/relu-grad.js';
 
 /**
  * The gradient of IbcBatchNormTrain with respect to x, scale and offset. The

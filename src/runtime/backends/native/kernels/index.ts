@@ -20,6 +20,7 @@ import { greater, greaterEqual, less, lessEqual, equal } from './compare.js';
 import { cast } from './cast.js';
 import { batchNormTrain, batchNormTrainGrad } from './batch-norm-train.js';
 import { sgdStep } from './sgd-step.js';
+import { reluGrad } from './relu-grad.js';
 
 export const NATIVE_KERNELS: readonly NativeKernel[] = [
   conv2d, fusedConv2d, conv2dBackpropInput, conv2dBackpropFilter,
@@ -33,4 +34,5 @@ export const NATIVE_KERNELS: readonly NativeKernel[] = [
   cast,
   batchNormTrain, batchNormTrainGrad,
   sgdStep,
+  reluGrad,
 ];
