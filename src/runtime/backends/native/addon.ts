@@ -49,9 +49,8 @@ export function addonPath(): string {
   return fileURLToPath(new URL('../../../../native/build/Release/ibc_native.node', import.meta.url));
 }
 
-/** Loads the addon once per call site; failures become a reason string, never an exception. */
-export function loadAddon(): LoadResult {
-  const path = addonPath();
+/** Loads the addon (Node caches it); failures become a reason string, never an exception. */
+export function loadAddon(path: string = addonPath()): LoadResult {
   if (!existsSync(path)) {
     return { ok: false, reason: `the native kernels are not built (${path} is missing); ${FIX}` };
   }
