@@ -2,6 +2,9 @@
  * The reference specs (specs/*.ibspec) exported to ONNX, loaded in
  * onnxruntime-node and compared with the TF.js model on the same weights and
  * seeded inputs at batch 1 and 3 (logits within 1e-4; attention maps too).
+ * Weights: seeded He-scale values with batch-norm statistics calibrated on a
+ * batch (helpers.ts calibrateBatchNorm), so activations have a trained
+ * model's scale.
  *
  * Sizes: the Fashion-MNIST specs run as shipped. Big backbones run on small
  * inputs (the architecture is kept; only model.input shrinks and the map-size
@@ -25,7 +28,7 @@ import type { ResolvedSpec } from '../../src/compiler/spec/resolved-spec.js';
 import { exportOnnx } from '../../src/compiler/targets/onnx/export.js';
 import { verifyOnnx } from '../../src/compiler/targets/onnx/verify.js';
 import { nodeFileSystem } from '../../src/host/file-system.js';
-import { scaledWeights, useCpuBackend } from './helpers.js';
+import { calibrateBatchNorm, randomImages, scaledWeights, useCpuBackend } from './helpers.js';
 
 const SPECS = resolve(__dirname, '../../specs');
 const SLOW = process.env['IBC_SLOW_TESTS'] === '1';
@@ -87,7 +90,7 @@ describe('reference specs: onnxruntime-node matches TF.js at batch 1 and 3', () 
   for (const c of (SLOW ? SLOW_CASES : DEFAULT_CASES).filter((c) => !ONLY || ONLY.includes(c.file))) {
     it(c.label ?? c.file, async () => {
       const { spec, ir } = load(c);
-      const weights = scaledWeights(ir, spec.train.seed);
+      const weights = calibrateBatchNorm(ir, scaledWeights(ir, spec.train.seed), randomImages(4, ir.inputShape, 99), 4);
       const exported = exportOnnx(ir, weights, { meta: { specName: spec.name, specHash: 'test' } });
       expect(exported.diagnostics).toEqual([]);
       const report = await verifyOnnx(exported.value!.bytes, ir, weights, { batches: [1, 3], seed: 7 });
