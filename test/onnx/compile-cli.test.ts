@@ -52,6 +52,13 @@ describe('ibc compile', () => {
     expect(props.get('ibc.spec_hash')).toMatch(/^[0-9a-f]{8,}$/);
   });
 
+  it('exits 1 with IB5009 when verification misses the tolerance', async () => {
+    const r = await ibc('compile', FASHION, '--target', 'onnx', '--out', 'strict.onnx', '--verify', '--tolerance', '1e-12');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('verify: FAILED');
+    expect(r.stderr).toContain('IB5009');
+  });
+
   it('writes NCHW at an older opset when asked', async () => {
     const r = await ibc('compile', FASHION, '--target', 'onnx', '--out', 'nchw.onnx', '--layout', 'nchw', '--opset', '13', '--verify');
     expect(r.code).toBe(0);

@@ -185,7 +185,16 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
   const worst = report.errors.filter((e) => e.output === 'logits').reduce((a, b) => (b.maxAbs > a.maxAbs ? b : a));
   io.stderr(
     formatRunDiagnostic(
-      diagnostic('verifyMismatch', { args: { output: 'logits', error: worst.maxAbs.toExponential(2), batch: worst.batch, tolerance: o.tolerance } }),
+      diagnostic('verifyMismatch', {
+        args: {
+          output: 'logits',
+          error: worst.maxAbs.toExponential(2),
+          batch: worst.batch,
+          tolerance: o.tolerance,
+          scale: report.logitsScale.toPrecision(3),
+          relative: worst.maxRel.toExponential(2),
+        },
+      }),
     ),
   );
   return EXIT_INPUT_ERROR;

@@ -45,7 +45,8 @@ export const targetMessages = {
   verifyMismatch: {
     code: 'IB5009',
     severity: 'error',
-    template: 'the ONNX model disagrees with the TF.js model: {output} max abs error {error} at batch {batch} exceeds {tolerance}',
+    template:
+      'the ONNX model disagrees with the TF.js model: {output} max abs error {error} at batch {batch} exceeds {tolerance} (max |logits| {scale}, max rel error {relative}; float32 rounding grows with the logits\' scale: --tolerance sets the bound)',
   },
   onnxLayoutUnsupported: {
     code: 'IB5010',
