@@ -90,6 +90,7 @@ describe('ibc compile', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('checkpoints/last.ibck');
     expect(ok.stdout).toContain('verify: ok');
+    expect(metadata(join(work, 'trained.onnx')).get('ibc.spec_hash')).toBe(readFileSync(join(run, 'spec-hash.txt'), 'utf8').trim());
     const wrong = await ibc('compile', OTHER, '--target', 'onnx', '--out', 'wrong.onnx', '--weights', run);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('IB5006');

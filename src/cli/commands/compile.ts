@@ -132,9 +132,13 @@ function parseOptions(args: readonly string[]): CompileOptions | string {
   };
 }
 
-/** Fresh seeded weights, or a run's: its spec hash must be this spec's (with the run's seed, which `ibc train --seed` may have replaced). */
-export function compileWeights(spec: ResolvedSpec, ir: ModelIR, runDir: string | undefined): { weights: Map<string, Float32Array>; source: string } {
-  if (runDir === undefined) return { weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})` };
+/**
+ * Fresh seeded weights, or a run's: its spec hash must be this spec's (with the run's seed, which
+ * `ibc train --seed` may have replaced). `hash` is the one the artifact records: the run's when the
+ * weights are a run's.
+ */
+export function compileWeights(spec: ResolvedSpec, ir: ModelIR, runDir: string | undefined): { weights: Map<string, Float32Array>; source: string; hash: string } {
+  if (runDir === undefined) return { weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec) };
   const { state, path } = loadRunState(runDir, 'last');
   const expected = specHash({ ...spec, train: { ...spec.train, seed: state.settings.seed } });
   let recorded = state.specHash;
@@ -154,10 +158,10 @@ export function compileWeights(spec: ResolvedSpec, ir: ModelIR, runDir: string |
     for (const [name, s] of Object.entries(shadows)) weights.set(name, s.values);
     source += ', EMA-averaged';
   }
-  return { weights, source };
+  return { weights, source, hash: expected };
 }
 
-async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, io: CliIO): Promise<number> {
+async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): Promise<number> {
   const layout = o.layout ?? spec.export.layout;
   const opset = o.opset ?? spec.export.opset ?? DEFAULT_OPSET;
   const dynamic = spec.export.dynamicBatch;
@@ -165,7 +169,7 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
     opset,
     layout,
     batch: dynamic ? 'dynamic' : 1,
-    meta: { specName: spec.name, specHash: specHash(spec), normalize: spec.data.normalize },
+    meta: { specName: spec.name, specHash: hash, normalize: spec.data.normalize },
   });
   if (!result.value || hasErrors(result.diagnostics)) {
     printDiagnostics(result.diagnostics, io, { format: o.format, sources: new Map() });
@@ -200,10 +204,10 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
   return EXIT_INPUT_ERROR;
 }
 
-function compileTfjs(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, io: CliIO): number {
+function compileTfjs(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): number {
   const out = resolve(io.cwd, o.out);
   writeOutput(out, () => makeFolders(dirname(out)));
-  writeTfjsArtifact(out, ir, weights, { specHash: specHash(spec), specName: spec.name, normalize: spec.data.normalize, producerVersion: ibcVersion() });
+  writeTfjsArtifact(out, ir, weights, { specHash: hash, specName: spec.name, normalize: spec.data.normalize, producerVersion: ibcVersion() });
   io.stdout(`wrote ${o.out} (TF.js artifact: model.json + weights.bin)\n`);
   return EXIT_OK;
 }
@@ -250,9 +254,9 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   }
   if (compiled.diagnostics.length > 0 && o.format === 'text') printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
   const { spec, ir } = compiled.value;
-  const { weights, source } = compileWeights(spec, ir, o.weights === undefined ? undefined : resolve(io.cwd, o.weights));
+  const { weights, source, hash } = compileWeights(spec, ir, o.weights === undefined ? undefined : resolve(io.cwd, o.weights));
   io.stdout(`${spec.name}: ${source}\n`);
-  return o.target === 'onnx' ? compileOnnx(o, spec, ir, weights, io) : compileTfjs(o, spec, ir, weights, io);
+  return o.target === 'onnx' ? compileOnnx(o, spec, ir, weights, hash, io) : compileTfjs(o, spec, ir, weights, hash, io);
 }
 
 export const compileCommand: Command = {
