@@ -4,7 +4,11 @@
  * backend when the native addon is not built, which trains at ~6 images/s),
  * exported with `ibc compile --weights`,
  * scores the same test accuracy in onnxruntime-node as in TF.js on the same
- * 1000 test images, with logits within 1e-4. Both sides use the deterministic
+ * 1000 test images, with logits within 1e-4 of the reference interpreter on
+ * every image and of TF.js on every image whose quantized attention map is
+ * the same in both (the quantizer is discontinuous: a map value within float
+ * rounding of an anchor boundary may round to the other anchor in TF.js,
+ * which then changes that image's logits by more; such images are counted). Both sides use the deterministic
  * attention mean (samples 0), which is what the ONNX graph computes; the
  * spec's sampled evaluation (eval samples 4) is not comparable to a graph
  * without sampling (the test spec therefore sets eval samples 0 and no
@@ -24,6 +28,7 @@ import { specHash } from '../../src/compiler/spec/serialize.js';
 import { disposeForward } from '../../src/compiler/targets/tfjs/model.js';
 import { makeBatches } from '../../src/runtime/data/batches.js';
 import { loadRunData, modelFromState, openRun } from '../../src/runtime/train/open-run.js';
+import { runReference } from '../../src/compiler/reference/interpret.js';
 import { loadAddon } from '../../src/runtime/backends/native/addon.js';
 import { useCpuBackend } from './helpers.js';
 
@@ -72,32 +77,52 @@ describe('a trained Fashion-MNIST model in onnxruntime-node', () => {
     const model = modelFromState(opened);
     const session = await ort.InferenceSession.create(readFileSync(join(work, 'fashion.onnx')));
     const classes = opened.ir.classes;
+    const [h, w, c] = opened.spec.model.input;
+    const mapSize = opened.ir.nodes.find((n) => n.id === opened.ir.taps.attentionQuantized)!.shape.reduce((a, b) => a * b, 1);
     let correctTfjs = 0;
     let correctOnnx = 0;
-    let maxAbs = 0;
+    let maxAbsReference = 0;
+    let maxAbsTfjs = 0;
+    let flipped = 0;
     try {
       for (const batch of makeBatches(data.test, 250, undefined, undefined, opened.spec.data.normalize, opened.spec.model.input)) {
-        const [h, w, c] = opened.spec.model.input;
         const input = tf.tensor4d(batch.images, [batch.count, h, w, c]);
         const outputs = model.forward(input, { training: false, samples: 0 });
-        const want = outputs.logits.dataSync() as Float32Array;
+        const want = (outputs.logits.dataSync() as Float32Array).slice();
+        const wantMap = (outputs.taps.attentionQuantized!.dataSync() as Float32Array).slice();
         disposeForward(outputs);
         input.dispose();
-        const got = (await session.run({ image: new ort.Tensor('float32', batch.images, [batch.count, h, w, c]) }))['logits']!.data as Float32Array;
+        const result = await session.run({ image: new ort.Tensor('float32', batch.images, [batch.count, h, w, c]) });
+        const got = result['logits']!.data as Float32Array;
+        const gotMap = result['attention_quantized']!.data as Float32Array;
+        const reference = runReference(opened.ir, opened.state.weights, batch.images, batch.count, { training: false, samples: 0 }).logits;
         for (let i = 0; i < batch.count; i++) {
           if (argmax(want, i * classes, classes) === batch.labels[i]) correctTfjs++;
           if (argmax(got, i * classes, classes) === batch.labels[i]) correctOnnx++;
+          let sameMap = true;
+          for (let j = i * mapSize; j < (i + 1) * mapSize; j++) if (wantMap[j] !== gotMap[j]) sameMap = false;
+          if (!sameMap) flipped++;
+          for (let k = i * classes; k < (i + 1) * classes; k++) {
+            maxAbsReference = Math.max(maxAbsReference, Math.abs(got[k]! - reference[k]!));
+            if (sameMap) maxAbsTfjs = Math.max(maxAbsTfjs, Math.abs(got[k]! - want[k]!));
+          }
         }
-        for (let i = 0; i < want.length; i++) maxAbs = Math.max(maxAbs, Math.abs(want[i]! - got[i]!));
       }
     } finally {
       model.dispose();
       await session.release();
     }
-    console.log(`Fashion-MNIST (1000 test images, 1 epoch): TF.js ${correctTfjs / 10}%, onnxruntime ${correctOnnx / 10}%, max abs logits error ${maxAbs.toExponential(2)}`);
+    console.log(
+      `Fashion-MNIST (1000 test images, 1 epoch): TF.js ${correctTfjs / 10}%, onnxruntime ${correctOnnx / 10}%; ` +
+        `max abs logits error vs the reference interpreter ${maxAbsReference.toExponential(2)}, vs TF.js ${maxAbsTfjs.toExponential(2)} ` +
+        `(${flipped} image(s) where a map value within float rounding of an anchor boundary quantized differently in TF.js)`,
+    );
     // Trained for real: well above chance (10%).
     expect(correctTfjs).toBeGreaterThan(300);
     expect(correctOnnx).toBe(correctTfjs);
-    expect(maxAbs).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsReference).toBeLessThanOrEqual(1e-4);
+    expect(maxAbsTfjs).toBeLessThanOrEqual(1e-4);
+    // Quantization is discontinuous: a 1e-7 difference in a map value on a boundary picks the other anchor.
+    expect(flipped).toBeLessThanOrEqual(10);
   }, 300_000);
 });
