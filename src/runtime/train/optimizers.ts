@@ -99,6 +99,20 @@ class BufferSet {
   }
 }
 
+/**
+ * The native backend's one-pass SGD kernel (E1's 'IbcSgdStep': inputs {param,
+ * grad, buf?}, attrs {lr, momentum, weightDecay, nesterov} -> [param, buf?],
+ * the same PyTorch update as the composed ops below). Looked up by name so the
+ * optimizer needs no import from the backend's code.
+ */
+const NATIVE_SGD_STEP = 'IbcSgdStep';
+
+/** Whether the active backend can take this parameter's whole update in one kernel. */
+function oneKernelStep(param: tf.Variable, grad: tf.Tensor): boolean {
+  return param.dtype === 'float32' && grad.dtype === 'float32' && grad.size === param.size
+    && tf.getKernel(NATIVE_SGD_STEP, tf.getBackend()) !== undefined;
+}
+
 class Sgd implements Optimizer {
   readonly kind = 'sgd' as const;
   private count = 0;
@@ -118,6 +132,14 @@ class Sgd implements Optimizer {
       const rate = lr * slot.lrScale;
       const buf = momentum !== 0 ? this.momentum.get(slot) : undefined;
       tf.tidy(() => {
+        if (oneKernelStep(p, grad)) {
+          // Same update in one pass; the kernel's outputs are fresh tensors the variables adopt.
+          const inputs: tf.NamedTensorMap = buf ? { param: p, grad, buf } : { param: p, grad };
+          const [nextParam, nextBuf] = tf.engine().runKernel(NATIVE_SGD_STEP, inputs, { lr: rate, momentum, weightDecay, nesterov }) as tf.Tensor[];
+          if (buf) buf.assign(nextBuf!);
+          p.assign(nextParam!);
+          return;
+        }
         let g: tf.Tensor = weightDecay !== 0 ? tf.add(grad, tf.mul(p, weightDecay)) : grad;
         if (buf) {
           // PyTorch: buf = momentum * buf + g (first step: buf = g, the same with buf starting at 0).
