@@ -50,6 +50,20 @@ function expandReduced(dy: tf.Tensor, xShape: readonly number[], axes: readonly 
   return tf.mul(tf.reshape(dy, kept), tf.ones([...xShape]));
 }
 
+/**
+ * The native backend's one-pass ReLU gradient kernel (E1's 'IbcReluGrad', same
+ * values bit for bit as dy * step(x)); named here rather than imported so the
+ * compiler target does not depend on the runtime's backend code.
+ */
+const NATIVE_RELU_GRAD = 'IbcReluGrad';
+
+/** dx = x > 0 ? dy : 0: one kernel where the active backend has it, dy * step(x) (two passes) elsewhere. */
+function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const oneKernel = dy.dtype === 'float32' && x.dtype === 'float32' && tf.util.arraysEqual(dy.shape, x.shape)
+    && tf.getKernel(NATIVE_RELU_GRAD, tf.getBackend()) !== undefined;
+  return oneKernel ? (tf.engine().runKernel(NATIVE_RELU_GRAD, { dy, x }, {}) as tf.Tensor) : tf.mul(dy, tf.step(x));
+}
+
 function unary(kernelName: string, grad: (dy: tf.Tensor, x: tf.Tensor, attrs: Attrs) => tf.Tensor): tf.GradConfig {
   return {
     kernelName,
@@ -101,7 +115,7 @@ const configs: readonly tf.GradConfig[] = [
   binary('Maximum', (dy, a, b) => tf.mul(dy, tf.cast(tf.greaterEqual(a, b), 'float32')), (dy, a, b) => tf.mul(dy, tf.cast(tf.less(a, b), 'float32'))),
   unary('Neg', (dy) => tf.neg(dy)),
   unary('Identity', (dy) => dy),
-  unary('Relu', (dy, x) => tf.mul(dy, tf.step(x))),
+  unary('Relu', reluGrad),
   unary('Sigmoid', (dy, x) => {
     const y = tf.sigmoid(x);
     return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
