@@ -5,6 +5,7 @@ import { modelFlops } from '../../src/runtime/bench/training-flops.js';
 import { compileSpec } from '../../src/compiler/compile.js';
 import { nodeFileSystem } from '../../src/host/file-system.js';
 import type { CliIO } from '../../src/cli/command.js';
+import { HAVE_NATIVE } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -22,7 +23,12 @@ describe('ibc bench', () => {
   });
 
   it('rejects bad options with exit status 2', async () => {
-    for (const args of [['--steps', 'x', 'specs/fashion-small-aib.ibspec'], [], ['--suite', 'other'], ['a.ibspec', 'b.ibspec']]) {
+    const spec = 'specs/test/tiny-aib-qt.ibspec';
+    for (const args of [
+      ['--steps', 'x', 'specs/fashion-small-aib.ibspec'], [], ['--suite', 'other'], ['a.ibspec', 'b.ibspec'],
+      [spec, '--target', 'tfjs'], [spec, '--target', 'onnx', '--steps', '2'], [spec, '--target', 'onnx', '--profile'],
+      [spec, '--iterations', '3'], [spec, '--target', 'onnx', '--iterations', '0'], ['--suite', 'default', '--target', 'onnx'],
+    ]) {
       const { io, err } = capture();
       expect(await benchCommand.run(args, io)).toBe(2);
       expect(err.join('')).toMatch(/^ibc bench: /);
@@ -39,5 +45,33 @@ describe('ibc bench', () => {
     expect(record['backend']).toBe('cpu');
     expect(record['batch']).toBe(2);
     expect(record['img_per_s']).toBeGreaterThan(0);
+  });
+
+  it('--target onnx prints one JSON line for onnxruntime and one per available TF.js backend', async () => {
+    const { io, out, err } = capture();
+    const status = await benchCommand.run(['specs/test/tiny-aib-qt.ibspec', '--target', 'onnx', '--batch', '3', '--iterations', '1', '--json'], io);
+    expect(status, err.join('')).toBe(0);
+    const records = out.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.map((r) => `${r['target']} ${r['backend']}`)).toEqual([
+      'onnx onnxruntime-node (cpu)',
+      ...(HAVE_NATIVE ? ['tfjs ibc-native'] : []),
+      'tfjs cpu',
+    ]);
+    if (!HAVE_NATIVE) expect(err.join('')).toContain('TF.js ibc-native skipped: ');
+    for (const record of records) {
+      expect(Object.keys(record)).toEqual(['spec', 'target', 'backend', 'batch', 'iterations', 'img_per_s', 'ms_per_batch']);
+      expect(record).toMatchObject({ spec: 'specs/test/tiny-aib-qt.ibspec', batch: 3, iterations: 1 });
+      expect(record['img_per_s']).toBeGreaterThan(0);
+      expect(record['ms_per_batch']).toBeGreaterThan(0);
+    }
+  });
+
+  it('--target onnx leaves the JS cpu backend out, with the reason, for a model above 1 GFLOP per image', async () => {
+    const { io, out, err } = capture();
+    const status = await benchCommand.run(['specs/cifar10-vgg16-aib.ibspec', '--target', 'onnx', '--batch', '1', '--iterations', '1', '--json', '--backend', 'auto'], io);
+    expect(status, err.join('')).toBe(0);
+    const records = out.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.map((r) => r['backend'])).not.toContain('cpu');
+    expect(err.join('')).toMatch(/TF\.js cpu skipped: the model takes 7\.57 GFLOP per image/);
   });
 });

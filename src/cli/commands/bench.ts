@@ -4,11 +4,14 @@
  * `--suite default` (what `npm run bench` runs) benchmarks the reference VGG
  * spec at batch 32 and the small Fashion-MNIST spec, then, where Debian's
  * python3-torch is installed, the same VGG model in PyTorch right after, and
- * prints the ratio of the two. Throughput is measured here, never in tests.
+ * prints the ratio of the two. `--target onnx` times inference instead: the
+ * exported ONNX model in onnxruntime-node next to the TF.js model's forward
+ * pass on the available backends. Throughput is measured here, never in tests.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
@@ -17,24 +20,48 @@ import { UsageError, compileForRun, parseBackend, parseCommandArgs, parseCount }
 import { selectBackend, type BackendRequest } from '../../runtime/backends/select.js';
 import { modelFlops } from '../../runtime/bench/training-flops.js';
 import { timeTrainingSteps, type KernelTime } from '../../runtime/bench/time-training.js';
+import { timeTfjsInference } from '../../runtime/bench/time-inference.js';
+import { printDiagnostics } from '../report.js';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
+import { specHash } from '../../compiler/spec/serialize.js';
+import { exportOnnx } from '../../compiler/targets/onnx/export.js';
+import { benchOnnxInference } from '../../compiler/targets/onnx/bench.js';
+import { hasErrors } from '../../diagnostics/diagnostic.js';
+import { initParams } from '../../runtime/params/init-params.js';
+import { RunError } from '../../runtime/errors.js';
 
 const USAGE = `Usage: ibc bench SPEC [options]
+       ibc bench SPEC --target onnx [options]
        ibc bench --suite default [options]
 
 Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:
 {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s}.
 
+With --target onnx it times inference instead: it exports the spec's model
+(fresh seeded weights, the spec's export opset and layout, a fixed batch) to a
+temporary .onnx file and runs it in onnxruntime-node (CPU), then runs the TF.js
+model's deterministic forward pass (the attention map's mean, as the export
+computes) on each available backend: ibc-native when built, and cpu. The JS cpu
+backend is skipped, with the reason printed, for models above 1 GFLOP per image
+unless asked for with --backend cpu. One untimed warm-up batch each, then one
+JSON line per measurement:
+{spec, target: "onnx" | "tfjs", backend, batch, iterations, img_per_s, ms_per_batch}.
+
 Options:
-  --batch N        images per step (default: the spec's train.batch)
+  --batch N        images per step or batch (default: the spec's train.batch)
   --steps N        timed steps (default 5)
   --warmup N       untimed steps first (default 2)
-  --backend NAME   auto | cpu | ibc-native | tensorflow | tensorflow-gpu | webgpu (default auto)
+  --backend NAME   auto | cpu | ibc-native | tensorflow | tensorflow-gpu | webgpu (default auto;
+                   with --target onnx, auto means every available backend of ibc-native and cpu)
   --json           print only the JSON line(s) on stdout
   --profile        also time one step per kernel and print where the time goes
   --suite default  specs/cifar10-vgg16-aib.ibspec at batch 32, the small Fashion-MNIST
                    spec, and the same VGG model in PyTorch (bench/pytorch_vgg_aib.py,
                    when /usr/bin/python3 has torch) for a side-by-side ratio
+  --target onnx    time inference: onnxruntime-node next to TF.js (see above)
+  --iterations N   with --target onnx: timed batches per measurement (default 10)
 
 Exit status: 0 measured, 1 errors in the spec, 2 usage errors.
 `;
@@ -141,17 +168,137 @@ async function runSuite(backendName: string, options: BenchOptions, io: CliIO): 
   return EXIT_OK;
 }
 
+/** One inference measurement of `ibc bench --target onnx`. */
+interface InferenceRecord {
+  readonly spec: string;
+  readonly target: 'onnx' | 'tfjs';
+  readonly backend: string;
+  readonly batch: number;
+  readonly iterations: number;
+  readonly img_per_s: number;
+  readonly ms_per_batch: number;
+}
+
+interface InferenceOptions {
+  readonly batch?: number;
+  readonly iterations: number;
+  readonly json: boolean;
+}
+
+/** What the ONNX measurement's record names as its backend. */
+const ONNX_BACKEND = 'onnxruntime-node (cpu)';
+
+/** Above this many forward FLOPs per image the JS cpu backend takes minutes per batch: auto leaves it out. */
+const CPU_INFERENCE_FLOP_LIMIT = 1e9;
+
+function shownPath(specPath: string, io: CliIO): string {
+  const shown = relative(io.cwd, specPath);
+  return shown.startsWith('..') ? specPath : shown;
+}
+
+function printInference(record: InferenceRecord, options: InferenceOptions, io: CliIO): void {
+  io.stdout(`${JSON.stringify(record)}\n`);
+  if (!options.json) {
+    io.stderr(`${record.spec}: ${record.img_per_s} images/s, ${record.ms_per_batch} ms/batch at batch ${record.batch} (${record.target} on ${record.backend})\n`);
+  }
+}
+
+/** Exports the model with fresh seeded weights at a fixed batch and times it in onnxruntime-node; undefined after printing diagnostics. */
+async function benchOnnxModel(
+  spec: ResolvedSpec, ir: ModelIR, params: Map<string, Float32Array>, batch: number, iterations: number, io: CliIO,
+): Promise<{ img_per_s: number; ms_per_batch: number } | undefined> {
+  const exported = exportOnnx(ir, params, {
+    ...(spec.export.opset !== undefined ? { opset: spec.export.opset } : {}),
+    layout: spec.export.layout,
+    batch,
+    meta: { specName: spec.name, specHash: specHash(spec), normalize: spec.data.normalize },
+  });
+  if (!exported.value || hasErrors(exported.diagnostics)) {
+    printDiagnostics(exported.diagnostics, io, { format: 'text', sources: new Map() });
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ibc-bench-'));
+  try {
+    const path = join(dir, 'model.onnx');
+    writeFileSync(path, exported.value.bytes);
+    return await benchOnnxInference(path, batch, iterations);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The TF.js backends to time: the one asked for, or (auto) ibc-native when it
+ * is built and cpu unless the model is too large for it. Each skip is printed
+ * with its reason.
+ */
+function tfjsBackendsFor(request: BackendRequest, forwardFlops: number, io: CliIO): BackendRequest[] {
+  if (request !== 'auto') return [request];
+  const chosen: BackendRequest[] = ['ibc-native'];
+  if (forwardFlops > CPU_INFERENCE_FLOP_LIMIT) {
+    io.stderr(`TF.js cpu skipped: the model takes ${(forwardFlops / 1e9).toFixed(2)} GFLOP per image, too slow for the JS cpu backend (ask for it with --backend cpu)\n`);
+  } else {
+    chosen.push('cpu');
+  }
+  return chosen;
+}
+
+async function runInference(specPath: string, request: BackendRequest, options: InferenceOptions, io: CliIO): Promise<number> {
+  const compiled = compileForRun(specPath, io);
+  if (!compiled) return EXIT_INPUT_ERROR;
+  const { spec, ir } = compiled;
+  const batch = options.batch ?? spec.train.batchSize;
+  const params = initParams(ir, spec.train.seed);
+  const shown = shownPath(specPath, io);
+  // Built field by field so every line has the documented key order.
+  const record = (target: 'onnx' | 'tfjs', backend: string, imagesPerSecond: number, msPerBatch: number): InferenceRecord => ({
+    spec: shown, target, backend, batch, iterations: options.iterations, img_per_s: round(imagesPerSecond, 3), ms_per_batch: round(msPerBatch, 2),
+  });
+
+  const onnx = await benchOnnxModel(spec, ir, params, batch, options.iterations, io);
+  if (!onnx) return EXIT_INPUT_ERROR;
+  printInference(record('onnx', ONNX_BACKEND, onnx.img_per_s, onnx.ms_per_batch), options, io);
+
+  for (const backend of tfjsBackendsFor(request, modelFlops(ir).forwardPerImage, io)) {
+    let choice;
+    try {
+      choice = await selectBackend(backend);
+    } catch (error) {
+      // auto: a backend that is not built is skipped with its reason; one asked for by name is an error.
+      if (request === 'auto' && error instanceof RunError) {
+        io.stderr(`TF.js ${backend} skipped: ${error.diagnostic.message}\n`);
+        continue;
+      }
+      throw error;
+    }
+    const timing = timeTfjsInference(ir, params, { batch, iterations: options.iterations, seed: spec.train.seed });
+    printInference(record('tfjs', choice.name, timing.imagesPerSecond, timing.msPerBatch), options, io);
+  }
+  return EXIT_OK;
+}
+
 async function run(args: readonly string[], io: CliIO): Promise<number> {
   let positionals: string[];
   let values: Record<string, string | boolean | undefined>;
   let options: BenchOptions;
   let backend: BackendRequest;
+  let iterations: number;
   try {
     ({ values, positionals } = parseCommandArgs(args, {
       batch: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, backend: { type: 'string' },
       json: { type: 'boolean' }, profile: { type: 'boolean' }, suite: { type: 'string' },
+      target: { type: 'string' }, iterations: { type: 'string' },
     }));
     const suite = values['suite'] as string | undefined;
+    const target = values['target'] as string | undefined;
+    if (target !== undefined && target !== 'onnx') throw new UsageError(`unknown target '${target}' (the only target is 'onnx'; without --target, training steps are timed)`);
+    if (target !== undefined) {
+      for (const training of ['suite', 'steps', 'warmup', 'profile'] as const) {
+        if (values[training] !== undefined) throw new UsageError(`--${training} times training; it does not apply with --target onnx (use --iterations)`);
+      }
+    } else if (values['iterations'] !== undefined) {
+      throw new UsageError('--iterations applies with --target onnx only (training uses --steps)');
+    }
     if (suite !== undefined && suite !== 'default') throw new UsageError(`unknown suite '${suite}' (the only suite is 'default')`);
     if (suite === undefined && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing SPEC (or --suite default)' : `expected one SPEC, got ${positionals.length}`);
     if (suite !== undefined && positionals.length > 0) throw new UsageError('--suite runs its own specs; give no SPEC with it');
@@ -164,12 +311,16 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
       profile: values['profile'] === true,
     };
     backend = parseBackend(values['backend'] as string | undefined);
+    iterations = parseCount('--iterations', values['iterations'] as string | undefined) ?? 10;
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`ibc bench: ${error.message}\n${USAGE.split('\n')[0]}\n`);
       return EXIT_USAGE;
     }
     throw error;
+  }
+  if (values['target'] === 'onnx') {
+    return runInference(resolve(io.cwd, positionals[0]!), backend, { ...(options.batch !== undefined ? { batch: options.batch } : {}), iterations, json: options.json }, io);
   }
   const choice = await selectBackend(backend);
   if (!values['json']) io.stderr(`backend: ${choice.name} (${choice.reason})\n`);
@@ -183,7 +334,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'time training steps of a spec (images/s, GFLOP/s) on a backend; --suite default compares with PyTorch',
+  summary: 'time training steps of a spec (images/s, GFLOP/s) on a backend; --suite default compares with PyTorch; --target onnx times inference in onnxruntime vs TF.js',
   usage: USAGE,
   run: (args, io) => guardRun(io, 'bench', () => run(args, io)),
 };
