@@ -25,6 +25,7 @@ import { WeightEma } from './ema.js';
 import { learningRate, type LearningRatePlan } from './schedules.js';
 import { countCorrect, evaluateAccuracy, type Accuracy, type EvalBatch } from './evaluate.js';
 import type { BestScore, RunSettings, TrainingState } from './state.js';
+import type { ProgressUpdate } from '../progress.js';
 
 /** One line of metrics.jsonl. Field names are the file's format. */
 export interface MetricsRow {
@@ -43,16 +44,8 @@ export interface MetricsRow {
   readonly images_per_second: number;
 }
 
-export interface BatchProgress {
-  /** 1-based. */
-  readonly epoch: number;
-  readonly epochs: number;
-  readonly batch: number;
-  readonly batches: number;
-  readonly loss: number;
-  readonly accuracy: number;
-  readonly imagesPerSecond: number;
-}
+/** What the loop reports after each batch: exactly what the progress reporter shows. */
+export type BatchProgress = ProgressUpdate;
 
 /** Where a run's outputs go. The CLI binds it to the run directory. */
 export interface RunSink {
