@@ -8,4 +8,11 @@ if [ "${CI:-}" = true ] && [ ! -f native/build/Release/ibc_native.node ]; then
   echo "CI: native kernels failed to build" >&2
   exit 1
 fi
-npx vitest run
+report="$(mktemp -t ibc-vitest-XXXXXX.json)"
+npx vitest run --reporter=default --reporter=json --outputFile="$report"
+# A plain closing line that any CI log reader understands.
+node -e '
+  const r = require(process.argv[1]);
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$report"
+rm -f "$report"
