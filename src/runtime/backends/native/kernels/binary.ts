@@ -46,18 +46,39 @@ export function broadcastLayout(aShape: readonly number[], bShape: readonly numb
   return Int32Array.from([dims.length, ...dims, ...la, ...lb]);
 }
 
+export interface BroadcastOperands {
+  readonly av: Float32Array;
+  readonly bv: Float32Array;
+  readonly outShape: number[];
+  readonly layout: Int32Array;
+}
+
+/**
+ * The two float32 inputs of a broadcasting binary kernel and their layout for the
+ * native side, or undefined when the native path does not apply (the CPU kernel runs).
+ */
+export function broadcastOperands(
+  inputs: Parameters<NativeKernel['run']>[0]['inputs'],
+  backend: Parameters<NativeKernel['run']>[0]['backend'],
+): BroadcastOperands | undefined {
+  const { a, b } = inputs;
+  if (!a || !b) return undefined;
+  const av = backend.f32(a), bv = backend.f32(b);
+  if (!av || !bv || av.length === 0 || bv.length === 0) return undefined;
+  const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const layout = broadcastLayout(a.shape, b.shape, outShape);
+  if (!layout) return undefined;
+  return { av, bv, outShape, layout };
+}
+
 function binaryKernel(kernelName: keyof typeof OPS): NativeKernel {
   const op = OPS[kernelName];
   return {
     kernelName,
     run: ({ inputs, backend }): TensorInfo | undefined => {
-      const { a, b } = inputs;
-      if (!a || !b) return undefined;
-      const av = backend.f32(a), bv = backend.f32(b);
-      if (!av || !bv || av.length === 0 || bv.length === 0) return undefined;
-      const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const layout = broadcastLayout(a.shape, b.shape, outShape);
-      if (!layout) return undefined;
+      const operands = broadcastOperands(inputs, backend);
+      if (!operands) return undefined;
+      const { av, bv, outShape, layout } = operands;
       const out = backend.allocate(util.sizeFromShape(outShape));
       if (!check(kernelName, backend.addon.binary(op, av, bv, out, layout))) return undefined;
       return backend.output(outShape, out);

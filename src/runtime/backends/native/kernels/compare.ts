@@ -1,6 +1,6 @@
-import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { check, type NativeKernel } from '../backend.js';
-import { broadcastLayout } from './binary.js';
+import { broadcastOperands } from './binary.js';
 
 /** Op codes of native/src/compare.cc. */
 const OPS = { Greater: 0, GreaterEqual: 1, Less: 2, LessEqual: 3, Equal: 4 } as const;
@@ -10,13 +10,9 @@ function compareKernel(kernelName: keyof typeof OPS): NativeKernel {
   return {
     kernelName,
     run: ({ inputs, backend }): TensorInfo | undefined => {
-      const { a, b } = inputs;
-      if (!a || !b) return undefined;
-      const av = backend.f32(a), bv = backend.f32(b);
-      if (!av || !bv || av.length === 0 || bv.length === 0) return undefined;
-      const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const layout = broadcastLayout(a.shape, b.shape, outShape);
-      if (!layout) return undefined;
+      const operands = broadcastOperands(inputs, backend);
+      if (!operands) return undefined;
+      const { av, bv, outShape, layout } = operands;
       const out = new Uint8Array(util.sizeFromShape(outShape));
       if (!check(kernelName, backend.addon.compare(op, av, bv, out, layout))) return undefined;
       return backend.makeTensorInfo([...outShape], 'bool', out);
