@@ -10,12 +10,8 @@ namespace ibc {
 // avgPool(x, out, geometry) -> status
 Napi::Value AvgPool(const Napi::CallbackInfo& info) {
   F32 x, y;
-  std::vector<int64_t> p;
   PoolGeometry g;
-  if (!GetF32(info, 0, &x) || !GetF32(info, 1, &y) || !GetI32(info, 2, &p) || !PoolGeometry::Parse(p, &g) ||
-      (int64_t)x.length != g.InSize() || (int64_t)y.length != g.OutSize()) {
-    return Result(info, kBadArguments);
-  }
+  if (!ReadPoolArgs(info, 0, 1, 2, &x, &y, &g)) return Result(info, kBadArguments);
   const float* xs = x.data;
   float* ys = y.data;
   const int64_t rows = g.n * g.outH;
@@ -51,12 +47,8 @@ Napi::Value AvgPool(const Napi::CallbackInfo& info) {
 // avgPoolGrad(dy, dx, geometry) -> status
 Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
   F32 dy, dx;
-  std::vector<int64_t> p;
   PoolGeometry g;
-  if (!GetF32(info, 0, &dy) || !GetF32(info, 1, &dx) || !GetI32(info, 2, &p) || !PoolGeometry::Parse(p, &g) ||
-      (int64_t)dx.length != g.InSize() || (int64_t)dy.length != g.OutSize()) {
-    return Result(info, kBadArguments);
-  }
+  if (!ReadPoolArgs(info, 1, 0, 2, &dx, &dy, &g)) return Result(info, kBadArguments);
   const float* dys = dy.data;
   float* dxs = dx.data;
   const float scale = 1.f / (float)(g.kH * g.kW);

@@ -11,12 +11,8 @@ namespace ibc {
 // maxPool(x, out, geometry) -> status
 Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   F32 x, y;
-  std::vector<int64_t> p;
   PoolGeometry g;
-  if (!GetF32(info, 0, &x) || !GetF32(info, 1, &y) || !GetI32(info, 2, &p) || !PoolGeometry::Parse(p, &g) ||
-      (int64_t)x.length != g.InSize() || (int64_t)y.length != g.OutSize()) {
-    return Result(info, kBadArguments);
-  }
+  if (!ReadPoolArgs(info, 0, 1, 2, &x, &y, &g)) return Result(info, kBadArguments);
   const float* xs = x.data;
   float* ys = y.data;
   const int64_t rows = g.n * g.outH;

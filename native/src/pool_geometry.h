@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "common.h"
+
 namespace ibc {
 
 struct PoolGeometry {
@@ -18,5 +20,16 @@ struct PoolGeometry {
   int64_t InSize() const { return n * inH * inW * c; }
   int64_t OutSize() const { return n * outH * outW * c; }
 };
+
+// Reads the arguments shared by the pooling kernels: an image-sized array (NHWC input or
+// its gradient), a pooled-sized array (output or its gradient) and the packed geometry,
+// at the given argument positions. False when any is missing or the sizes disagree.
+inline bool ReadPoolArgs(const Napi::CallbackInfo& info, int imageArg, int pooledArg, int geometryArg,
+                         F32* image, F32* pooled, PoolGeometry* g) {
+  std::vector<int64_t> p;
+  return GetF32(info, imageArg, image) && GetF32(info, pooledArg, pooled) && GetI32(info, geometryArg, &p) &&
+         PoolGeometry::Parse(p, g) && (int64_t)image->length == g->InSize() &&
+         (int64_t)pooled->length == g->OutSize();
+}
 
 }  // namespace ibc
