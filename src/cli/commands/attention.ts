@@ -1,12 +1,11 @@
 /** `ibc attention RUN_DIR`: regenerates attention-map images for chosen test images. */
-import { resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun } from '../run-errors.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
 import { writeRunAttention } from '../../runtime/train/attention.js';
-import { UsageError, parseBackend, parseCommandArgs, parseCount, chooseBackend } from './train.js';
+import { UsageError, parseBackend, parseCommandArgs, parseCount, parseRunTarget, chooseBackend } from './train.js';
 
 const USAGE = `Usage: ibc attention RUN_DIR [options]
 
@@ -36,11 +35,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
       checkpoint: { type: 'string' },
       backend: { type: 'string' },
     });
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing RUN_DIR' : `expected one RUN_DIR, got ${positionals.length}`);
-    runDir = resolve(io.cwd, positionals[0]!);
-    const c = (values['checkpoint'] as string | undefined) ?? 'last';
-    if (c !== 'last' && c !== 'best') throw new UsageError(`--checkpoint must be 'last' or 'best', got '${c}'`);
-    which = c;
+    ({ runDir, which } = parseRunTarget(positionals, values['checkpoint'] as string | undefined, io.cwd));
     count = parseCount('--images', values['images'] as string | undefined) ?? 20;
     offset = parseCount('--offset', values['offset'] as string | undefined, 0) ?? 0;
     backendName = parseBackend(values['backend'] as string | undefined);

@@ -1,12 +1,11 @@
 /** `ibc eval RUN_DIR`: test accuracy of a run's checkpoint with the spec's (or given) eval samples. */
-import { resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun } from '../run-errors.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
 import { evaluateSplit } from '../../runtime/train/trainer.js';
-import { UsageError, parseBackend, parseCommandArgs, parseCount, chooseBackend } from './train.js';
+import { UsageError, parseBackend, parseCommandArgs, parseCount, parseRunTarget, chooseBackend } from './train.js';
 
 const USAGE = `Usage: ibc eval RUN_DIR [options]
 
@@ -34,11 +33,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
       'limit-test': { type: 'string' },
       backend: { type: 'string' },
     });
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing RUN_DIR' : `expected one RUN_DIR, got ${positionals.length}`);
-    runDir = resolve(io.cwd, positionals[0]!);
-    const c = (values['checkpoint'] as string | undefined) ?? 'last';
-    if (c !== 'last' && c !== 'best') throw new UsageError(`--checkpoint must be 'last' or 'best', got '${c}'`);
-    which = c;
+    ({ runDir, which } = parseRunTarget(positionals, values['checkpoint'] as string | undefined, io.cwd));
     samples = parseCount('--samples', values['samples'] as string | undefined, 0);
     limitTest = parseCount('--limit-test', values['limit-test'] as string | undefined);
     backendName = parseBackend(values['backend'] as string | undefined);

@@ -58,6 +58,18 @@ export function parseBackend(text: string | undefined): BackendRequest {
 }
 
 /** node:util parseArgs, with its errors turned into UsageError. */
+/** The RUN_DIR positional and `--checkpoint last|best` shared by the commands that read a run. */
+export function parseRunTarget(
+  positionals: readonly string[],
+  checkpoint: string | undefined,
+  cwd: string,
+): { runDir: string; which: 'last' | 'best' } {
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing RUN_DIR' : `expected one RUN_DIR, got ${positionals.length}`);
+  const which = checkpoint ?? 'last';
+  if (which !== 'last' && which !== 'best') throw new UsageError(`--checkpoint must be 'last' or 'best', got '${which}'`);
+  return { runDir: resolve(cwd, positionals[0]!), which };
+}
+
 export function parseCommandArgs<T extends Record<string, { type: 'string' | 'boolean' }>>(args: readonly string[], options: T): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
     const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
