@@ -28,24 +28,10 @@ if [ "${IBC_SKIP_APT:-0}" != 1 ]; then
 fi
 
 step "npm ci"
-# npm 11 rejects a lock file that omits optional packages the registry cannot serve
-# (npm/cli#9846): vitest's bundler, rollup, names a native binary for every platform, and
-# a registry mirror may carry only this platform's. Then install from the same lock with
-# `npm install`, and fail if that would change the lock (versions stay pinned either way).
-if ! npm ci --no-fund --no-audit 2>/tmp/ibc-npm-ci.err; then
-  if grep -q 'EUSAGE' /tmp/ibc-npm-ci.err && grep -q 'Missing: .*@ from lock file' /tmp/ibc-npm-ci.err; then
-    echo "npm ci hit npm/cli#9846 (optional packages this registry does not serve); installing from the lock with npm install"
-    npm install --no-fund --no-audit
-    if command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- package-lock.json; then
-      echo "ERROR: npm install changed package-lock.json; the lock is out of date" >&2
-      git --no-pager diff --stat -- package-lock.json >&2
-      exit 1
-    fi
-  else
-    cat /tmp/ibc-npm-ci.err >&2
-    exit 1
-  fi
-fi
+# The lock must be complete and match package.json: check that first (offline, one line
+# on failure), then install exactly what it pins. No fallback: a stale lock is a bug to fix.
+node scripts/check-lock.mjs
+npm ci --no-fund --no-audit
 
 # node-gyp must not download Node headers (no network): use the system's when present.
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_version.h ]; then

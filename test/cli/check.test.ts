@@ -1,6 +1,6 @@
 /** `ibc check`, `ibc schema` and `ibc expand` through main(), with captured output and real files in a temporary folder. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -98,7 +98,41 @@ describe('ibc check', () => {
   it('--help prints the usage', async () => {
     const r = await ibc('check', '--help');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: ibc check FILE\.\.\./);
+    expect(r.stdout).toMatch(/^Usage: ibc check FILE\|FOLDER\.\.\./);
+  });
+});
+
+describe('ibc check on a folder', () => {
+  const shipped = join(import.meta.dirname, '../../specs');
+
+  it("checks every shipped spec clean, partial bases through the specs that extend them", async () => {
+    const r = await ibc('check', shipped);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/base\/cub\.ibspec: base, checked through the 4 specs extending it\n/);
+    expect(r.stdout).toMatch(/base\/fashion-small\.ibspec: ok\n/); // complete on its own: checked as a spec
+    expect(r.stdout).toMatch(/fashion-small-aib-qt\.ibspec: ok\n/);
+  });
+
+  it('reports a partial base on its own, and its own errors through the specs that extend it', async () => {
+    const folder = join(dir, 'family');
+    mkdirSync(join(folder, 'base'), { recursive: true });
+    const partial = BASE_SPEC.replace(/  classes 10\n/, '');
+    writeFileSync(join(folder, 'base', 'partial.ibspec'), partial);
+    writeFileSync(join(folder, 'child.ibspec'), 'extends "base/partial.ibspec"\nmodel {\n  classes 10\n}\n');
+    expect((await ibc('check', 'family')).status).toBe(0);
+    expect((await ibc('check', 'family/base/partial.ibspec')).stderr).toContain("'model' needs 'classes'");
+
+    writeFileSync(join(folder, 'base', 'partial.ibspec'), partial.replace('beta 0.01', 'beta -1'));
+    const r = await ibc('check', 'family', '--format', 'json');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ file: join('family', 'base', 'partial.ibspec'), code: 'IB2003' })]);
+  });
+
+  it('says which argument does not exist', async () => {
+    const r = await ibc('check', 'no-such-folder/');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("cannot read 'no-such-folder/'");
   });
 });
 

@@ -4,19 +4,22 @@
  * warnings only), 1 on errors, 2 on usage errors.
  */
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
-import { sortAndDedupe, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import { hasErrors, sortAndDedupe, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { compileSpec } from '../../compiler/compile.js';
+import { checkSpecSet } from '../../compiler/check-set.js';
 import { describeLayers, type ModelDescription } from '../../compiler/model/describe.js';
 import { nodeFileSystem, type FileSystem } from '../../host/file-system.js';
 import { displayPath, exitStatusFor, isOutputFormat, printDiagnostics, printUsageError, type OutputFormat } from '../report.js';
 
-const USAGE = `Usage: ibc check FILE... [--format text|json] [--shapes]
+const USAGE = `Usage: ibc check FILE|FOLDER... [--format text|json] [--shapes]
 
 Checks .ibspec files: syntax, schema, semantic and shape errors, all in one pass.
+A folder means every .ibspec file under it. A file that others of the set extend is
+a base: its syntax is checked directly, the rest through the specs that extend it.
 
   --format text   code frames on stderr (default)
   --format json   a JSON array on stdout: {file, line, column, endLine, endColumn,
@@ -63,6 +66,22 @@ export function formatLayerTable(description: ModelDescription): string {
   ].join('\n');
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Every .ibspec file under `folder`, in a stable order. */
+function specFilesUnder(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .filter((entry) => entry.endsWith('.ibspec'))
+    .map((entry) => join(folder, entry))
+    .sort();
+}
+
 export function createCheckCommand(fs: FileSystem): Command {
   return {
     name: 'check',
@@ -76,15 +95,19 @@ export function createCheckCommand(fs: FileSystem): Command {
       }
       const sources = new Map<string, string>();
       const all: Diagnostic[] = [];
+      const paths: string[] = [];
       for (const file of options.files) {
         const path = resolve(io.cwd, file);
-        if (!fs.exists(path)) {
-          all.push(diagnostic('missingFile', { args: { path: file } }));
-          continue;
-        }
-        const result = compileSpec(path, fs, { sources });
+        if (!fs.exists(path)) all.push(diagnostic('missingFile', { args: { path: file } }));
+        else if (isDirectory(path)) paths.push(...specFilesUnder(path));
+        else paths.push(path);
+      }
+      for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources })) {
         all.push(...result.diagnostics);
-        if (options.format === 'text' && result.value) {
+        if (options.format !== 'text') continue;
+        if (extendedBy.length > 0) {
+          if (!hasErrors(result.diagnostics)) io.stdout(`${displayPath(path, io.cwd)}: base, checked through the ${extendedBy.length === 1 ? 'spec' : `${extendedBy.length} specs`} extending it\n`);
+        } else if (result.value) {
           if (options.shapes) io.stdout(`${displayPath(path, io.cwd)}:\n${formatLayerTable(describeLayers(result.value.ir))}`);
           else io.stdout(`${displayPath(path, io.cwd)}: ok\n`);
         }

@@ -23,6 +23,8 @@ export interface LoadedDocument {
   readonly incomplete: boolean;
   /** Pointers the files tried to set but could not (see LoweredSpec.attempted). */
   readonly attempted: ReadonlySet<string>;
+  /** The files this document extends, nearest first, as resolved (for checking a folder of specs and their bases). */
+  readonly bases: readonly string[];
 }
 
 /** Longer chains are reported as cycles (paths spelt two ways could otherwise loop a while). */
@@ -60,6 +62,7 @@ function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, c
     spans: lowered.value.spans,
     incomplete: incomplete || lowered.value.brokenExtends,
     attempted: lowered.value.attempted,
+    bases: [],
   };
   const ref = lowered.value.extendsRef;
   if (!ref) return { value: own, diagnostics };
@@ -68,16 +71,17 @@ function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, c
   const visited = [...chain, path];
   if (visited.includes(basePath) || visited.length > MAX_EXTENDS_DEPTH) {
     diagnostics.push(diagnostic('extendsCycle', { span: ref.span, args: { chain: [...visited, basePath].join(' → ') } }));
-    return { value: { ...own, incomplete: true }, diagnostics };
+    return { value: { ...own, incomplete: true, bases: [basePath] }, diagnostics };
   }
   const base = loadChain(basePath, fs, sources, visited, ref.span);
   diagnostics.push(...base.diagnostics);
-  if (!base.value) return { value: { ...own, incomplete: true }, diagnostics };
+  if (!base.value) return { value: { ...own, incomplete: true, bases: [basePath] }, diagnostics };
   return {
     value: {
       ...mergeDocuments(base.value, own),
       incomplete: own.incomplete || base.value.incomplete,
       attempted: new Set([...base.value.attempted, ...own.attempted]),
+      bases: [basePath, ...base.value.bases],
     },
     diagnostics,
   };
