@@ -4,6 +4,9 @@
 #
 #   IBC_SKIP_APT=1     skip apt-get (packages already installed, or not root)
 #   IBC_WITH_TORCH=1   also install python3-torch (only for `npm run bench`'s side-by-side)
+#   IBC_WITH_TEST_TOOLS=1  also install what the tests drive for real: chromium (SwiftShader's
+#                      WebGPU/WebGL for the GPU and browser routes), slurm-wlm and munge (a
+#                      one-node Slurm cluster for sweeps); scripts/test.sh sets it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
