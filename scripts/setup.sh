@@ -14,9 +14,11 @@ step() { printf '\n==> %s\n' "$*"; }
 
 if [ "${IBC_SKIP_APT:-0}" != 1 ]; then
   # libdnnl-dev: oneDNN for the native kernels; dataset-fashion-mnist: real data for
-  # training tests and the demo; python3-onnx: the official ONNX checker used by tests.
-  packages=(libdnnl-dev dataset-fashion-mnist python3-onnx)
-  [ "${IBC_WITH_TORCH:-0}" = 1 ] && packages+=(python3-torch)
+  # training tests and the demo; python3-onnx: the official ONNX checker used by tests;
+  # fonts-dejavu-core: the font that figures and plots are drawn with.
+  packages=(libdnnl-dev dataset-fashion-mnist python3-onnx fonts-dejavu-core)
+  [ "${IBC_WITH_TORCH:-0}" = 1 ] && packages+=(python3-torch libopenblas0-pthread)
+  [ "${IBC_WITH_TEST_TOOLS:-0}" = 1 ] && packages+=(chromium slurm-wlm munge)
   missing=()
   for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
