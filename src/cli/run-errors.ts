@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CliIO } from './command.js';
-import { EXIT_INPUT_ERROR } from './command.js';
+import { EXIT_INPUT_ERROR, UsageError } from './command.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { isRunError } from '../runtime/errors.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
@@ -30,6 +30,7 @@ export async function guardRun(io: CliIO, command: string, body: () => Promise<n
   try {
     return await body();
   } catch (error) {
+    if (error instanceof UsageError) throw error; // the command's parser prints it as a usage error
     if (isRunError(error)) {
       io.stderr(formatRunDiagnostic(error.diagnostic));
       return EXIT_INPUT_ERROR;

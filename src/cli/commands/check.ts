@@ -3,51 +3,23 @@
  * semantic and shape error of each spec, in one pass. Exit 0 when clean (or
  * warnings only), 1 on errors, 2 on usage errors.
  */
-import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { readdirSync, statSync } from 'node:fs';
-import type { CliIO, Command } from '../command.js';
-import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
+import type { Command } from '../command.js';
+import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
+import { defineCommand } from '../define-command.js';
+import { parseFormat, usageError } from '../option-values.js';
+import { checkDataPaths } from '../../compiler/spec/data-paths.js';
 import { hasErrors, sortAndDedupe, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { checkSpecSet } from '../../compiler/check-set.js';
 import { describeLayers, type ModelDescription } from '../../compiler/model/describe.js';
 import { nodeFileSystem, type FileSystem } from '../../host/file-system.js';
-import { displayPath, exitStatusFor, isOutputFormat, printDiagnostics, printUsageError, type OutputFormat } from '../report.js';
-
-const USAGE = `Usage: ibc check FILE|FOLDER... [--format text|json] [--shapes]
-
-Checks .ibspec files: syntax, schema, semantic and shape errors, all in one pass.
-A folder means every .ibspec file under it. A file that others of the set extend is
-a base: its syntax is checked directly, the rest through the specs that extend it.
-
-  --format text   code frames on stderr (default)
-  --format json   a JSON array on stdout: {file, line, column, endLine, endColumn,
-                  severity, code, message, suggestion?} per diagnostic
-  --shapes        print each model's layers with output shapes and parameter counts
-
-Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage errors.
-`;
+import { displayPath, exitStatusFor, printDiagnostics, type OutputFormat } from '../report.js';
 
 interface CheckOptions {
-  readonly files: readonly string[];
-  readonly format: OutputFormat;
-  readonly shapes: boolean;
-}
-
-function parseCheckArgs(args: readonly string[]): CheckOptions | string {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: { format: { type: 'string' }, shapes: { type: 'boolean' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    return error instanceof Error ? error.message.split('\n')[0] : String(error);
-  }
-  const format = parsed.values.format ?? 'text';
-  if (!isOutputFormat(format)) return `--format must be text or json, got '${format}'`;
-  if (parsed.positionals.length === 0) return 'no files given';
-  const shapes = parsed.values.shapes === true;
-  if (shapes && format === 'json') return '--shapes prints a table and cannot be combined with --format json';
-  return { files: parsed.positionals, format, shapes };
+  readonly format?: OutputFormat;
+  readonly shapes?: boolean;
 }
 
 /** The per-layer table: name, op, output shape, parameters, then the totals. */
@@ -83,20 +55,29 @@ function specFilesUnder(folder: string): string[] {
 }
 
 export function createCheckCommand(fs: FileSystem): Command {
-  return {
+  return defineCommand<CheckOptions>({
     name: 'check',
     summary: 'check .ibspec files: every syntax, schema, semantic and shape error',
-    usage: USAGE,
-    async run(args: readonly string[], io: CliIO): Promise<number> {
-      const options = parseCheckArgs(args);
-      if (typeof options === 'string') {
-        printUsageError(io, 'check', options, USAGE);
-        return EXIT_USAGE;
-      }
+    description: [
+      'Checks .ibspec files: syntax, schema, semantic and shape errors, all in one pass, and',
+      'warns (located) about data files that do not exist. A folder means every .ibspec file',
+      'under it. A file that others of the set extend is a base: its syntax is checked directly,',
+      'the rest through the specs that extend it.',
+    ].join('\n'),
+    arguments: [{ name: 'FILE|FOLDER', description: 'specs, or folders of specs', variadic: true }],
+    options: [
+      { flags: '--format <text|json>', description: 'text: code frames on stderr (default); json: a JSON array on stdout, one {file, line, column, endLine, endColumn, severity, code, message, suggestion?} per diagnostic', parse: parseFormat },
+      { flags: '--shapes', description: "print each model's layers with output shapes and parameter counts" },
+    ],
+    epilog: "Explain a code: ibc explain IB2003.\nExit status: 0 no errors (warnings allowed), 1 errors, 2 usage errors.",
+    async run({ args, options }, io) {
+      const format = options.format ?? 'text';
+      const shapes = options.shapes === true;
+      if (shapes && format === 'json') usageError('--shapes prints a table and cannot be combined with --format json');
       const sources = new Map<string, string>();
       const all: Diagnostic[] = [];
       const paths: string[] = [];
-      for (const file of options.files) {
+      for (const file of args) {
         const path = resolve(io.cwd, file);
         if (!fs.exists(path)) all.push(diagnostic('missingFile', { args: { path: file } }));
         else if (isDirectory(path)) paths.push(...specFilesUnder(path));
@@ -104,20 +85,21 @@ export function createCheckCommand(fs: FileSystem): Command {
       }
       for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources })) {
         all.push(...result.diagnostics);
-        if (options.format !== 'text') continue;
+        if (result.value && extendedBy.length === 0) all.push(...checkDataPaths(result.value.spec, fs));
+        if (format !== 'text') continue;
         if (extendedBy.length > 0) {
           if (!hasErrors(result.diagnostics)) io.stdout(`${displayPath(path, io.cwd)}: base, checked through the ${extendedBy.length === 1 ? 'spec' : `${extendedBy.length} specs`} extending it\n`);
         } else if (result.value) {
-          if (options.shapes) io.stdout(`${displayPath(path, io.cwd)}:\n${formatLayerTable(describeLayers(result.value.ir))}`);
+          if (shapes) io.stdout(`${displayPath(path, io.cwd)}:\n${formatLayerTable(describeLayers(result.value.ir))}`);
           else io.stdout(`${displayPath(path, io.cwd)}: ok\n`);
         }
       }
       // Specs that extend the same base would otherwise report the base's problems once each.
       const unique = sortAndDedupe(all);
-      printDiagnostics(unique, io, { format: options.format, sources });
+      printDiagnostics(unique, io, { format, sources });
       return exitStatusFor(unique) === EXIT_OK ? EXIT_OK : EXIT_INPUT_ERROR;
     },
-  };
+  });
 }
 
 export const checkCommand: Command = createCheckCommand(nodeFileSystem);

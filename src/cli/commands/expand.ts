@@ -6,46 +6,21 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../command.js';
-import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
+import { defineCommand } from '../define-command.js';
+import { parseFormat } from '../option-values.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { jsonToSpecText } from '../../compiler/spec/ast-values.js';
 import { loadSweep } from '../../compiler/spec/load-spec.js';
 import { memberSpecText, type SweepMember } from '../../compiler/spec/sweep.js';
 import { nodeFileSystem, type FileSystem } from '../../host/file-system.js';
-import { displayPath, isOutputFormat, printDiagnostics, printUsageError, type OutputFormat } from '../report.js';
-
-const USAGE = `Usage: ibc expand FILE [--out DIR] [--format text|json]
-
-Expands the sweep of FILE into its members (the cartesian product of the
-swept values), each named <name>--<key>=<value>...
-
-  (default)       list the members and their overrides
-  --format json   list them as JSON: [{"name": ..., "overrides": {"model.attention.beta": 0.01}}]
-  --out DIR       write each member as DIR/<member>.ibspec (it extends FILE)
-
-Diagnostics go to stderr. Exit status: 0 success, 1 errors in the spec, 2 usage errors.
-`;
+import { displayPath, printDiagnostics, type OutputFormat } from '../report.js';
 
 interface ExpandOptions {
-  readonly file: string;
   readonly out?: string;
-  readonly format: OutputFormat;
-}
-
-function parseExpandArgs(args: readonly string[]): ExpandOptions | string {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: { out: { type: 'string' }, format: { type: 'string' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    return error instanceof Error ? error.message.split('\n')[0] : String(error);
-  }
-  const format = parsed.values.format ?? 'text';
-  if (!isOutputFormat(format)) return `--format must be text or json, got '${format}'`;
-  if (parsed.positionals.length !== 1) return parsed.positionals.length === 0 ? 'no file given' : `expected one FILE, got ${parsed.positionals.length}`;
-  return { file: parsed.positionals[0], format, ...(parsed.values.out !== undefined ? { out: parsed.values.out } : {}) };
+  readonly format?: OutputFormat;
 }
 
 /** A member's file name: its name with anything unsafe in a file name replaced. */
@@ -73,32 +48,39 @@ function writeMembers(members: readonly SweepMember[], specPath: string, outDir:
 }
 
 export function createExpandCommand(fs: FileSystem): Command {
-  return {
+  return defineCommand<ExpandOptions>({
     name: 'expand',
     summary: "expand a spec's sweep into its members (list them, or write one .ibspec each)",
-    usage: USAGE,
-    async run(args: readonly string[], io: CliIO): Promise<number> {
-      const options = parseExpandArgs(args);
-      if (typeof options === 'string') {
-        printUsageError(io, 'expand', options, USAGE);
-        return EXIT_USAGE;
-      }
-      const specPath = resolve(io.cwd, options.file);
+    description: [
+      'Expands the sweep of FILE into its members (the cartesian product of the swept',
+      'values), each named <name>--<key>=<value>... Without --out, lists each member and',
+      'its overrides.',
+    ].join('\n'),
+    arguments: [{ name: 'FILE', description: 'the spec with a sweep section' }],
+    options: [
+      { flags: '--out <DIR>', description: 'write each member as DIR/<member>.ibspec (it extends FILE)' },
+      { flags: '--format <text|json>', description: 'list as text (default) or JSON: [{"name": ..., "overrides": {"model.attention.beta": 0.01}}]', parse: parseFormat },
+    ],
+    epilog: 'Diagnostics go to stderr. Exit status: 0 success, 1 errors in the spec, 2 usage errors.',
+    async run({ args, options }, io) {
+      const file = args[0]!;
+      const format = options.format ?? 'text';
+      const specPath = resolve(io.cwd, file);
       const sources = new Map<string, string>();
-      const result = fs.exists(specPath) ? loadSweep(specPath, fs, { sources }) : { value: undefined, diagnostics: [diagnostic('missingFile', { args: { path: options.file } })] };
+      const result = fs.exists(specPath) ? loadSweep(specPath, fs, { sources }) : { value: undefined, diagnostics: [diagnostic('missingFile', { args: { path: file } })] };
       printDiagnostics(result.diagnostics, io, { format: 'text', sources });
       if (hasErrors(result.diagnostics) || !result.value) return EXIT_INPUT_ERROR;
       const members = result.value;
       if (members.length === 0) {
-        io.stderr(`${options.file} has no sweep: nothing to expand\n`);
-        if (options.format === 'json') io.stdout('[]\n');
+        io.stderr(`${file} has no sweep: nothing to expand\n`);
+        if (format === 'json') io.stdout('[]\n');
         return EXIT_OK;
       }
       if (options.out !== undefined) writeMembers(members, specPath, resolve(io.cwd, options.out), io);
-      else io.stdout(options.format === 'json' ? listJson(members) : listText(members));
+      else io.stdout(format === 'json' ? listJson(members) : listText(members));
       return EXIT_OK;
     },
-  };
+  });
 }
 
 export const expandCommand: Command = createExpandCommand(nodeFileSystem);

@@ -64,6 +64,16 @@ function pair(value: number | readonly number[]): Pair {
 }
 
 /** A path as the user wrote it, resolved against the folder of the file that wrote it. */
+/** The spans of the data section's path values (their pointers are /data/path, /data/train, /data/train/images, ...). */
+function pathOrigins(ctx: Context): { pathOrigins?: Record<string, Span> } {
+  const found: Record<string, Span> = {};
+  for (const pointer of ['/data/path', '/data/train', '/data/test', '/data/train/images', '/data/train/labels', '/data/test/images', '/data/test/labels']) {
+    const span = ctx.spans.values.get(pointer);
+    if (span) found[pointer] = span;
+  }
+  return Object.keys(found).length > 0 ? { pathOrigins: found } : {};
+}
+
 function filePath(ctx: Context, pointer: string, value: string): string {
   const from = ctx.spans.values.get(pointer)?.file ?? ctx.specPath;
   return ctx.fs.resolveRelative(from, value);
@@ -257,6 +267,7 @@ function resolveData(d: Valid, channels: number, ctx: Context): DataSpec {
       std: (d.normalize?.std as number[] | undefined) ?? new Array<number>(channels).fill(1),
     },
     ...origin(ctx, '/data'),
+    ...pathOrigins(ctx),
   };
   const path = (pointer: string, value: string) => filePath(ctx, pointer, value);
   switch (d.kind) {

@@ -244,6 +244,8 @@ interface DataBase extends HasOrigin {
   readonly augment: AugmentSpec;
   /** Per-channel, applied after scaling pixels to [0, 1]. Defaults: mean 0, std 1. */
   readonly normalize: { readonly mean: readonly number[]; readonly std: readonly number[] };
+  /** Span of each file or folder path, by JSON pointer ('/data/train/images'): errors about a path underline it. Not hashed. */
+  readonly pathOrigins?: Readonly<Record<string, Span>>;
 }
 
 /** Gzipped or plain IDX files, as Debian's dataset-fashion-mnist ships them. */

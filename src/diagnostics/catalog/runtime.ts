@@ -49,6 +49,8 @@ export const runtimeMessages = {
   runDirEscape: { code: 'IB6200', severity: 'error', template: "path '{path}' would be outside the run directory '{runDir}': {reason}" },
   runDirCreateFailed: { code: 'IB6201', severity: 'error', template: "cannot create run directory '{path}': {reason}" },
   runDirWriteFailed: { code: 'IB6202', severity: 'error', template: "cannot write '{path}' in the run directory: {reason}" },
+  runDirHoldsRun: { code: 'IB6203', severity: 'error', template: "'{path}' already holds a run ({evidence}); ibc train never overwrites one. Continue it with --resume {path}, choose a new --out (or none: the default is a new folder under runs/), or pass --overwrite to replace it" },
+  runDirNotEmpty: { code: 'IB6204', severity: 'error', template: "'{path}' is not empty ({entries}) and is not a run directory; ibc train writes a run only into a new or empty folder (--overwrite replaces only runs): choose another --out" },
   // ---------------------------------------------------------------- training, resume, backends (IB6300-IB6499)
   trainNonFiniteLoss: { code: 'IB6300', severity: 'error', template: 'the loss became {value} at epoch {epoch}, step {step} (lr {lr}); training stopped. {kept}. Try a smaller learning rate or a warm-up' },
   trainRunDirMissing: { code: 'IB6301', severity: 'error', template: "'{path}' is not a run directory: {reason}" },

@@ -57,4 +57,5 @@ export const semanticMessages = {
   kernelEven: { code: 'IB3319', severity: 'warning', template: "std_head kernel {kernel} is even: 'same' padding will be asymmetric" },
   emptyStage: { code: 'IB3321', severity: 'error', template: "stage '{name}' has no layers" },
   batchLargerThanData: { code: 'IB3326', severity: 'warning', template: 'batch {batch} is larger than the {count} training examples' },
+  dataPathNotFound: { code: 'IB3327', severity: 'warning', template: "{what} '{path}' does not exist: ibc train would stop here" },
 } as const satisfies StageCatalog;

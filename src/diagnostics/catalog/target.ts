@@ -30,7 +30,7 @@ export const targetMessages = {
   weightsSpecMismatch: {
     code: 'IB5006',
     severity: 'error',
-    template: "the run in '{dir}' was trained from a different spec: its spec hash is {runHash}, this spec's is {specHash}",
+    template: "the run in '{dir}' was trained from a different spec (hash {runHash}; this spec's is {specHash}): {differences}. {advice}",
   },
   weightsRunMissing: {
     code: 'IB5007',
@@ -47,6 +47,21 @@ export const targetMessages = {
     severity: 'error',
     template:
       'the ONNX model disagrees with the TF.js model: {output} max abs error {error} at batch {batch} exceeds {tolerance} (max |logits| {scale}, max rel error {relative}; float32 rounding grows with the logits\' scale: --tolerance sets the bound)',
+  },
+  weightsSpecDiffers: {
+    code: 'IB5011',
+    severity: 'warning',
+    template: "the run in '{dir}' was trained from a spec that differs from this one only in keys that do not change the model: {differences}; its weights are used with this spec's export settings",
+  },
+  exportOpsetUnsupported: {
+    code: 'IB5012',
+    severity: 'error',
+    template: 'export opset {opset} is not one ibc writes: use {min} to {max} (default {default})',
+  },
+  compileResolvedSpecJson: {
+    code: 'IB5013',
+    severity: 'error',
+    template: "'{path}' is a run's resolved spec (JSON), not an .ibspec file: pass the run directory instead, as in: ibc compile {dir} --target onnx --out model.onnx",
   },
   onnxLayoutUnsupported: {
     code: 'IB5010',

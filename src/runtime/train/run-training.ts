@@ -4,17 +4,19 @@
  * summary and attention images. Terminal output goes through `RunReporter`;
  * user mistakes are RunErrors.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
+import { dataPaths } from '../../compiler/spec/data-paths.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { RunError } from '../errors.js';
 import { loadDataset } from '../data/index.js';
 import { writeTextAtomic } from '../checkpoint/index.js';
-import { appendMetrics, createRunDir, makeRunSubdir, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../run-dir.js';
+import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../run-dir.js';
 import { train, type BatchProgress, type MetricsRow, type TrainOutcome } from './trainer.js';
+import type { EvaluationUpdate } from '../progress.js';
 import { checkpointPaths, loadResumeState, writeTrainingState } from './resume.js';
 import type { RunSettings, TrainingState } from './state.js';
 import { writeRunAttention } from './attention.js';
@@ -26,13 +28,19 @@ export interface TrainRequest {
   readonly hashSpec: (spec: ResolvedSpec) => string;
   /** --seed: replaces train.seed (a resumed run keeps its own seed). */
   readonly seed?: number;
-  /** Absolute path of the spec file (copied into the run directory). */
+  /** Absolute path of the spec file (relative data paths were resolved against its folder). */
   readonly specPath: string;
+  /** The spec as the run keeps it in spec.ibspec: flattened (compiler/spec/flatten.ts), checkable on its own. */
+  readonly specText: string;
   readonly outDir?: string;
+  /** Replace a run already in `outDir` (otherwise it is refused: a finished run is never destroyed). */
+  readonly overwrite?: boolean;
   /** Folder that holds runs when no --out is given. */
   readonly runsBase: string;
   readonly epochs?: number;
   readonly limitTrain?: number;
+  /** Validation images to keep; default with limitTrain: the spec's validation fraction of it (at least 1). */
+  readonly limitValidation?: number;
   readonly limitTest?: number;
   readonly resumeDir?: string;
   /** The backend's name as recorded. */
@@ -46,6 +54,7 @@ export interface RunReporter {
   info(line: string): void;
   note?(d: Diagnostic): void;
   batch?(p: BatchProgress): void;
+  evaluation?(e: EvaluationUpdate): void;
   epoch?(row: MetricsRow): void;
 }
 
@@ -99,11 +108,20 @@ async function locatedAtSpec<T>(spec: ResolvedSpec, load: () => Promise<T>): Pro
   try {
     return await load();
   } catch (error) {
-    if (error instanceof RunError && !error.diagnostic.span && spec.data.origin) {
-      throw new RunError({ ...error.diagnostic, span: spec.data.origin });
+    if (error instanceof RunError && !error.diagnostic.span) {
+      // The path the message names, when the spec wrote it: underline that path, else the data section.
+      const named = dataPaths(spec).find((p) => error.diagnostic.message.includes(`'${p.path}'`));
+      const span = named?.span ?? spec.data.origin;
+      if (span) throw new RunError({ ...error.diagnostic, span });
     }
     throw error;
   }
+}
+
+/** With --limit-train N and no --limit-val: the spec's validation fraction of N (at least 1), so a smoke run does not validate on thousands of images. */
+export function proportionalValidation(fraction: number, limitTrain: number | undefined): number | undefined {
+  if (limitTrain === undefined || !(fraction > 0)) return undefined;
+  return Math.max(1, Math.round(fraction * limitTrain));
 }
 
 function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
@@ -116,6 +134,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
   let specHash: string;
   positive('--epochs', request.epochs);
   positive('--limit-train', request.limitTrain);
+  positive('--limit-val', request.limitValidation);
   positive('--limit-test', request.limitTest);
 
   let resume: TrainingState | undefined;
@@ -133,6 +152,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
     const changed: [string, number | undefined, number | undefined][] = [
       ['--seed', request.seed, kept.seed],
       ['--limit-train', request.limitTrain, kept.limitTrain],
+      ['--limit-val', request.limitValidation, kept.limitValidation],
       ['--limit-test', request.limitTest, kept.limitTest],
     ];
     for (const [option, asked, was] of changed) {
@@ -148,12 +168,15 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
     truncateMetrics(runDir, resume.epoch);
     reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs} (step ${resume.step})`);
   } else {
+    if (request.outDir !== undefined) refuseExistingRun(resolve(request.outDir), request.overwrite === true);
     spec = withSeed(spec, request.seed ?? spec.train.seed);
     specHash = request.hashSpec(spec);
+    const limitValidation = request.limitValidation ?? proportionalValidation(spec.data.validation, request.limitTrain);
     settings = {
       seed: spec.train.seed,
       epochs: request.epochs ?? spec.train.epochs,
       ...(request.limitTrain !== undefined ? { limitTrain: request.limitTrain } : {}),
+      ...(limitValidation !== undefined ? { limitValidation } : {}),
       ...(request.limitTest !== undefined ? { limitTest: request.limitTest } : {}),
       dataBaseDir: dirname(request.specPath),
     };
@@ -163,6 +186,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
     loadDataset(spec.data, {
       seed: settings.seed,
       ...(settings.limitTrain !== undefined ? { limitTrain: settings.limitTrain } : {}),
+      ...(settings.limitValidation !== undefined ? { limitValidation: settings.limitValidation } : {}),
       ...(settings.limitTest !== undefined ? { limitTest: settings.limitTest } : {}),
       input: spec.model.input,
       classes: spec.model.classes,
@@ -172,8 +196,14 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
 
   if (!resume) {
     // Created only once the data has loaded, so a bad data path leaves no empty run behind.
-    runDir = request.outDir !== undefined ? makeRunSubdir(resolve(request.outDir), '.') : createRunDir(request.runsBase, spec.name, request.now);
-    copyFileSync(request.specPath, resolveInsideRunDir(runDir, 'spec.ibspec'));
+    if (request.outDir !== undefined) {
+      runDir = resolve(request.outDir);
+      if (request.overwrite === true) clearRun(runDir);
+      runDir = makeRunSubdir(runDir, '.');
+    } else {
+      runDir = createRunDir(request.runsBase, spec.name, request.now);
+    }
+    writeTextAtomic(resolveInsideRunDir(runDir, 'spec.ibspec'), request.specText);
     writeResolvedSpec(runDir, spec);
     writeTextAtomic(resolveInsideRunDir(runDir, 'spec-hash.txt'), `${specHash}\n`);
     writeTextAtomic(resolveInsideRunDir(runDir, 'metrics.jsonl'), '');
@@ -198,6 +228,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
       writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
       checkpointPath: (which) => paths[which],
       ...(reporter.batch ? { onBatch: reporter.batch } : {}),
+      ...(reporter.evaluation ? { onEvaluation: reporter.evaluation } : {}),
       ...(reporter.epoch ? { onEpoch: reporter.epoch } : {}),
     },
   });
