@@ -9,7 +9,8 @@ import { evalCommand } from './eval.js';
 import { attentionCommand } from './attention.js';
 import { compileCommand } from './compile.js';
 import { benchCommand } from './bench.js';
+import { explainCommand } from './explain.js';
 
 export function commandTable(): readonly Command[] {
-  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, evalCommand, attentionCommand, compileCommand, benchCommand];
+  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, evalCommand, attentionCommand, compileCommand, benchCommand, explainCommand];
 }

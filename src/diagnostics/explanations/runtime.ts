@@ -1,0 +1,293 @@
+import type { runtimeMessages } from '../catalog/runtime.js';
+import type { Explanation } from './types.js';
+
+const DATA_FILE_FIX = 'Re-download or re-extract the data set, and check that the spec names the right file.';
+
+/** Explanations of the run-time diagnostics (IB6xxx): data, checkpoints, run directories, training, backends, TF.js artifacts. */
+export const runtimeExplanations = {
+  dataPathMissing: {
+    explanation: 'A file or folder the data section names does not exist. Relative paths are relative to the spec file that wrote them; the error underlines the path in the spec. `ibc check` warns about this ahead of time (IB3327).',
+    example: 'data idx {\n  train images="fashion/train-images-idx3-ubyte.gz" ...   # no fashion/ folder next to the spec\n}',
+    fix: 'Correct the path or put the data there (Debian: apt-get install dataset-fashion-mnist puts Fashion-MNIST in /usr/share/datasets/fashion-mnist).',
+  },
+  dataReadFailed: {
+    explanation: 'The data file exists but could not be read (permissions, a folder where a file was expected, an I/O error).',
+    example: 'A data file readable only by root.',
+    fix: 'Fix the permissions or the path.',
+  },
+  dataGzipFailed: {
+    explanation: 'The file starts with the gzip signature but does not decompress: it is truncated or damaged.',
+    example: 'A download interrupted halfway: train-images-idx3-ubyte.gz of 3 MB instead of 26 MB.',
+    fix: DATA_FILE_FIX,
+  },
+  dataIdxBadMagic: {
+    explanation: 'IDX files start with a magic number saying what they hold (images 0x803, labels 0x801). This file says something else: images and labels are swapped, or it is not an IDX file.',
+    example: 'train images="train-labels-idx1-ubyte.gz" labels="train-images-idx3-ubyte.gz"',
+    fix: 'Swap the two paths, or name the right files.',
+  },
+  dataIdxBadHeader: {
+    explanation: 'The IDX header (dimension count and sizes) is malformed.',
+    example: 'A file that only looks like IDX by its first bytes.',
+    fix: DATA_FILE_FIX,
+  },
+  dataTruncated: {
+    explanation: 'The header promises more bytes than the file holds.',
+    example: 'A partially copied data file.',
+    fix: DATA_FILE_FIX,
+  },
+  dataTrailingBytes: {
+    explanation: 'The file is longer than its header says; it may be two files concatenated or the wrong file.',
+    example: 'cat a.idx b.idx > train.idx',
+    fix: DATA_FILE_FIX,
+  },
+  dataCountMismatch: {
+    explanation: 'The images file and the labels file of a split must hold the same number of examples.',
+    example: 'train images="train-images..." labels="t10k-labels..."   # 60,000 images, 10,000 labels',
+    fix: 'Pair the images with their own labels file.',
+  },
+  dataShapeMismatch: {
+    explanation: 'The images have another size or channel count than model.input.',
+    example: 'model {\n  input 32x32x3\n}\ndata idx { ... Fashion-MNIST (28x28x1) ... }',
+    fix: 'Set model.input to the images\' shape (28x28x1), or use a folder data set, which resizes.',
+  },
+  dataLabelOutOfRange: {
+    explanation: 'Labels are class indices 0..classes-1; a label in the data is not below model.classes.',
+    example: 'classes 10 with CIFAR-100 labels (0..99).',
+    fix: 'Set classes to the data set\'s class count.',
+  },
+  dataCifarBadSize: {
+    explanation: 'CIFAR binary files are whole numbers of fixed-size records (3,073 bytes for CIFAR-10, 3,074 for CIFAR-100). The file is not.',
+    example: 'data cifar100 path="cifar-10-batches-bin"',
+    fix: 'Use the kind that matches the files (cifar10 / cifar100), or re-download them.',
+  },
+  dataFolderNoClasses: {
+    explanation: 'A folder data set has one subfolder of images per class; this folder has none.',
+    example: 'data folder train="images" ...   # images/*.jpg with no class subfolders',
+    fix: 'Arrange the images as train/<class>/*.jpg.',
+  },
+  dataFolderEmptyClass: {
+    explanation: 'A class subfolder holds no .png, .jpg or .jpeg images.',
+    example: 'train/cat/ holds only .webp files.',
+    fix: 'Convert the images or remove the empty class.',
+  },
+  dataFolderUnknownClass: {
+    explanation: 'A test class folder has no training class of the same name, so its label would mean nothing.',
+    example: 'train/{cat,dog}, test/{cat,dog,bird}',
+    fix: 'Use the same class folders in both splits.',
+  },
+  dataImageDecodeFailed: {
+    explanation: 'An image file of a folder data set could not be decoded as PNG or JPEG.',
+    example: 'A .jpg that is really HTML from a failed download.',
+    fix: 'Replace or remove the file.',
+  },
+  dataResizeTooSmall: {
+    explanation: 'With resize N, the shorter side is scaled to N and the input size is then cropped; N is smaller than that crop.',
+    example: 'input 224x224x3 with resize 128',
+    fix: 'Use a resize at least the input size (CUB: resize 256 for 224).',
+  },
+  dataNormalizeChannels: {
+    explanation: 'normalize gives a number of values that is neither 1 nor the images\' channel count.',
+    example: 'RGB images with normalize mean=[0.5, 0.5]',
+    fix: 'Give 1 value or one per channel.',
+  },
+  dataNormalizeZeroStd: {
+    explanation: 'normalize std must be positive: pixels are divided by it.',
+    example: 'normalize std=[0]',
+    fix: 'Use the data set\'s standard deviation.',
+  },
+  dataValidationTooLarge: {
+    explanation: 'The validation fraction would take (almost) every training example, leaving none to train on.',
+    example: 'validation 1.0',
+    fix: 'Use a fraction such as 0.1.',
+  },
+  dataEmptySplit: {
+    explanation: 'A split holds no examples after reading (or after --limit-*).',
+    example: 'An empty test folder.',
+    fix: 'Point the split at the data, or raise the limit.',
+  },
+  dataCropTooLarge: {
+    explanation: 'The crop padding mode needs images larger than the padding (reflect padding cannot reflect more pixels than the image has).',
+    example: 'augment {\n  crop padding=8 mode=reflect\n}   # with 4x4 images',
+    fix: 'Use a smaller padding or mode=zero.',
+  },
+  dataClassesMismatch: {
+    explanation: 'The data set has another number of classes than model.classes.',
+    example: 'classes 10 with a folder of 200 class subfolders.',
+    fix: 'Set classes to the data set\'s count.',
+  },
+  checkpointMissing: {
+    explanation: 'The checkpoint file named does not exist (a run writes one after each completed epoch).',
+    example: 'A run interrupted before its first epoch ended.',
+    fix: 'Train at least one epoch, or name another run.',
+  },
+  checkpointReadFailed: {
+    explanation: 'The checkpoint exists but could not be read.',
+    example: 'A checkpoint on an unmounted network drive.',
+    fix: 'Fix the permissions or the path.',
+  },
+  checkpointBadMagic: {
+    explanation: 'ibc checkpoints (.ibck) start with the bytes "IBCK"; this file does not.',
+    example: 'Passing a PyTorch .pt file as a checkpoint.',
+    fix: 'Use a checkpoint written by ibc train.',
+  },
+  checkpointTruncated: {
+    explanation: 'The checkpoint is shorter than its header says: a copy was cut short. (ibc writes checkpoints atomically, so a crash during training never leaves one half-written.)',
+    example: 'A partial scp of last.ibck.',
+    fix: 'Copy it again, or use best.ibck.',
+  },
+  checkpointChecksumMismatch: {
+    explanation: 'Every checkpoint carries a checksum of its contents; it does not match, so some bytes changed after writing.',
+    example: 'Disk corruption, or an edit of the file.',
+    fix: 'Use another copy, or the other checkpoint of the run.',
+  },
+  checkpointFutureVersion: {
+    explanation: 'The checkpoint was written by a newer ibc with a format this one does not read.',
+    example: 'A run trained with ibc 0.3 evaluated with ibc 0.1.',
+    fix: 'Upgrade ibc.',
+  },
+  checkpointMalformed: {
+    explanation: 'The checkpoint\'s structure is inconsistent (tensor table, sizes or metadata).',
+    example: 'A file that was edited by hand.',
+    fix: 'Use another checkpoint of the run.',
+  },
+  checkpointWriteFailed: {
+    explanation: 'A checkpoint could not be written (full disk, permissions). The previous one is left intact.',
+    example: 'A run directory on a full disk.',
+    fix: 'Free space or fix permissions, then --resume the run.',
+  },
+  imageWriteFailed: {
+    explanation: 'An attention-map image could not be written.',
+    example: 'A read-only attention/ folder.',
+    fix: 'Fix the permissions, then run ibc attention RUN_DIR.',
+  },
+  runDirEscape: {
+    explanation: 'Everything a run writes stays inside its run directory. This path would leave it (absolute, `..`, or a symbolic link pointing outside).',
+    example: 'A symbolic link runs/a/checkpoints -> /etc',
+    fix: 'Remove the link, or use a fresh --out.',
+  },
+  runDirCreateFailed: {
+    explanation: 'The run directory could not be created (permissions, a file of that name).',
+    example: '--out /root/runs/a as a normal user.',
+    fix: 'Choose a writable --out.',
+  },
+  runDirWriteFailed: {
+    explanation: 'A file in the run directory could not be written.',
+    example: 'The disk filled up during training.',
+    fix: 'Free space, then --resume the run.',
+  },
+  runDirHoldsRun: {
+    explanation: 'ibc train never overwrites a run: --out names a folder that already holds one (its checkpoints, metrics or resolved spec), and training into it would destroy them.',
+    example: 'ibc train spec.ibspec --out runs/a --epochs 3\nibc train spec.ibspec --out runs/a --epochs 1',
+    fix: 'Continue it with --resume runs/a (and --epochs N to go further), train into a new --out (or none: the default is a new folder under runs/), or pass --overwrite to replace it on purpose.',
+  },
+  runDirNotEmpty: {
+    explanation: '--out names a folder with other files in it. ibc writes a run only into a new or empty folder, and --overwrite replaces only runs, so it never deletes files it did not write.',
+    example: 'ibc train spec.ibspec --out .',
+    fix: 'Choose a new folder: --out runs/a.',
+  },
+  trainNonFiniteLoss: {
+    explanation: 'The loss became NaN or infinite: training diverged, usually from too high a learning rate. The run stops at once and keeps the last good checkpoint.',
+    example: 'optimizer sgd lr=10',
+    fix: 'Lower the learning rate or add a warm-up, then train again (or --resume from the kept checkpoint with the same spec).',
+  },
+  trainRunDirMissing: {
+    explanation: 'The folder is not a run directory (missing, a file, or without resolved-spec.json).',
+    example: 'ibc eval runs/   # the folder of runs',
+    fix: 'Pass one run directory.',
+  },
+  trainCheckpointMissing: {
+    explanation: 'The run has no checkpoint of that kind: last.ibck appears after the first epoch, best.ibck only with a validation split.',
+    example: 'ibc eval runs/a --checkpoint best   # a run without validation',
+    fix: 'Use --checkpoint last, or train with data.validation > 0.',
+  },
+  trainBadOption: {
+    explanation: 'A training option has a value that cannot be used here (for example a resumed run keeps the --seed and --limit-* it started with).',
+    example: 'ibc train spec.ibspec --resume runs/a --seed 9',
+    fix: 'Drop the option, or start a new run to change it.',
+  },
+  trainCheckpointMismatch: {
+    explanation: 'The checkpoint does not fit the model (another spec, or a spec hash that differs from the run\'s resolved spec).',
+    example: 'A checkpoint copied from another run.',
+    fix: 'Use the run\'s own checkpoint.',
+  },
+  resumeCheckpointMissing: {
+    explanation: '--resume continues from checkpoints/last.ibck, which this run does not have yet.',
+    example: 'A run interrupted during its first epoch.',
+    fix: 'Start it again without --resume (with --overwrite for the same --out).',
+  },
+  resumeCheckpointCorrupt: {
+    explanation: 'The checkpoint to resume from cannot be read; ibc never silently starts fresh instead.',
+    example: 'last.ibck damaged on disk.',
+    fix: 'Restore it from a copy, or start a new run.',
+  },
+  resumeSpecMismatch: {
+    explanation: 'The spec has changed since the run started, so continuing would mix two experiments.',
+    example: 'ibc train spec.ibspec --out runs/a\n# edit the spec\nibc train spec.ibspec --resume runs/a',
+    fix: 'Resume with the run\'s own spec (runs/a/spec.ibspec), or start a new run.',
+  },
+  resumeAlreadyDone: {
+    explanation: 'The run has trained all its epochs; resuming has nothing to do.',
+    example: 'ibc train spec.ibspec --resume runs/a   # a finished 3-epoch run',
+    fix: 'Pass --epochs N with a larger N to train further.',
+  },
+  backendUnavailable: {
+    explanation: 'The backend asked for cannot run here (not built, its library or device missing); the message says why.',
+    example: '--backend ibc-native without the native addon built.',
+    fix: 'Build or install what the message names, or use --backend auto.',
+  },
+  backendSlowCpu: {
+    explanation: "No fast backend is available, so training runs on TF.js's plain JavaScript backend, about 100 times slower.",
+    example: 'ibc train on a machine without libdnnl.',
+    fix: 'apt-get install libdnnl-dev && npm run build:native.',
+  },
+  backendWebgpuMissing: {
+    explanation: 'The webgpu backend needs an optional package that could not be loaded.',
+    example: '--backend webgpu without @tensorflow/tfjs-backend-webgpu installed.',
+    fix: 'Install the package the message names.',
+  },
+  tfjsArtifactMissing: {
+    explanation: 'A TF.js artifact is a folder with model.json and weights.bin; this path is not one.',
+    example: 'loadModel("out/model.onnx")',
+    fix: 'Pass the folder written by ibc compile --target tfjs.',
+  },
+  tfjsArtifactUnreadable: {
+    explanation: 'A file of the TF.js artifact (model.json or weights.bin) could not be read.',
+    example: 'Permissions on model.json.',
+    fix: 'Fix the permissions or the path.',
+  },
+  tfjsArtifactMalformed: {
+    explanation: 'model.json is not a valid ibc TF.js model.',
+    example: 'A model.json edited by hand.',
+    fix: 'Compile the artifact again.',
+  },
+  tfjsArtifactFutureVersion: {
+    explanation: 'The TF.js artifact was written by a newer ibc, with a format version this one does not read.',
+    example: 'An artifact from ibc 0.3 loaded by ibc 0.1.',
+    fix: 'Upgrade ibc.',
+  },
+  tfjsWeightsMissing: {
+    explanation: 'model.json names a weights file that is not there.',
+    example: 'model.json copied without weights.bin.',
+    fix: 'Copy the whole artifact folder.',
+  },
+  tfjsWeightsSizeMismatch: {
+    explanation: 'weights.bin has another size than model.json describes: truncated, or from another model.',
+    example: 'weights.bin of another compile.',
+    fix: 'Compile the artifact again.',
+  },
+  tfjsWeightsCorrupt: {
+    explanation: 'weights.bin does not match the SHA-256 recorded in model.json.',
+    example: 'A damaged copy.',
+    fix: 'Compile or copy the artifact again.',
+  },
+  tfjsArtifactWriteFailed: {
+    explanation: 'The TF.js artifact folder (model.json and weights.bin) could not be written.',
+    example: '--out on a read-only disk.',
+    fix: 'Choose a writable --out.',
+  },
+  tfjsInputShapeMismatch: {
+    explanation: 'predict takes a batch of NHWC float32 images of the model\'s input size.',
+    example: 'predict on a [28, 28, 1] tensor without the batch dimension.',
+    fix: 'Add the batch dimension: [1, 28, 28, 1].',
+  },
+} as const satisfies Record<keyof typeof runtimeMessages, Explanation>;
