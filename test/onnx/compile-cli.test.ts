@@ -94,6 +94,16 @@ describe('ibc compile', () => {
     const wrong = await ibc('compile', OTHER, '--target', 'onnx', '--out', 'wrong.onnx', '--weights', run);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('IB5006');
+    // Which keys differ, whether they change the model, and what to do instead.
+    expect(wrong.stderr).toContain('model.attention.samples.eval 0 -> 2 (changes the model)');
+    expect(wrong.stderr).toContain('train.epochs 3 -> 2 (does not change the model)');
+    expect(wrong.stderr).toContain(`ibc compile ${run} --target`);
+    // An edit that does not change the model: a warning naming it, and the run's weights are used.
+    writeFileSync(join(work, 'longer.ibspec'), `extends "${TINY}"\nname tiny-aib-qt\ntrain {\n  epochs 30\n}\n`);
+    const longer = await ibc('compile', 'longer.ibspec', '--target', 'onnx', '--out', 'longer.onnx', '--weights', run);
+    expect(longer.code, longer.stderr).toBe(0);
+    expect(longer.stderr).toContain('warning IB5011');
+    expect(longer.stderr).toContain('train.epochs 3 -> 30 (does not change the model)');
     const notRun = await ibc('compile', TINY, '--target', 'onnx', '--out', 'x.onnx', '--weights', work);
     expect(notRun.code).toBe(1);
     expect(notRun.stderr).not.toMatch(/\n\s+at /);
@@ -118,7 +128,7 @@ describe('ibc compile', () => {
     ]) {
       const r = await ibc(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
-      expect(r.stderr).toContain('Usage: ibc compile');
+      expect(r.stderr).toMatch(/^ibc compile: [^\n]+ \(see 'ibc compile --help'\)\n$/);
     }
   });
 });
