@@ -2,7 +2,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CliIO } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
 import { onnx } from '../../src/compiler/targets/onnx/proto.js';
@@ -39,7 +40,12 @@ beforeAll(() => {
 
 describe('ibc compile', () => {
   it('writes a verified ONNX file with fresh seeded weights', async () => {
+    tf.env().set('PROD', false); // test/setup.ts silences TF.js; here the CLI itself must
+    const warn = vi.spyOn(console, 'warn');
     const r = await ibc('compile', FASHION, '--target', 'onnx', '--out', 'out/fashion.onnx', '--verify');
+    // TF.js's "Hi, looks like you are running TensorFlow.js in Node.js" banner is not printed.
+    expect(warn.mock.calls.map((c) => c.join(' ')).filter((t) => t.includes('looks like you are running'))).toEqual([]);
+    warn.mockRestore();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('fresh weights (seed 1)');
