@@ -100,7 +100,12 @@ function renderOne(d: Diagnostic, sources: ReadonlyMap<string, string>, style: S
   const frame = d.span && source !== undefined ? codeFrame(d.span, source, d.severity, style) : [];
   lines.push(...frame);
   if (d.suggestion !== undefined) lines.push(`  ${style.bold('help')}: did you mean '${d.suggestion}'?`);
-  for (const r of d.related ?? []) lines.push(`  ${style.bold('note')}: ${location(r.span)}${r.message}`);
+  for (const r of d.related ?? []) {
+    lines.push(`  ${style.bold('note')}: ${location(r.span)}${r.message}`);
+    // A secondary label: the related span underlined with '-' (as rustc does).
+    const relatedSource = sources.get(r.span.file);
+    if (relatedSource !== undefined && r.frame === true) lines.push(...codeFrame(r.span, relatedSource, 'info', style, '-'));
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -161,7 +166,8 @@ interface FrameLine {
   readonly underline?: readonly [number, number];
 }
 
-export function codeFrame(span: Span, source: string, severity: Severity, style: Style = plain): string[] {
+/** `marker` underlines the span: '^' for the primary span, '-' for a related (secondary) one. */
+export function codeFrame(span: Span, source: string, severity: Severity, style: Style = plain, marker = '^'): string[] {
   const all = splitLines(source);
   const startLine = Math.min(Math.max(1, span.start.line), all.length);
   // a span that ends at column 1 of a later line ends, visibly, at the end of the line before
@@ -193,7 +199,7 @@ export function codeFrame(span: Span, source: string, severity: Severity, style:
     }
     const [text, underline] = windowed(line.cells, line.underline ?? [0, 0]);
     out.push(`${gutter(String(line.number))}${text.length > 0 ? ` ${text}` : ''}`);
-    out.push(`${gutter('')} ${' '.repeat(underline[0])}${style.severity(severity, '^'.repeat(underline[1] - underline[0]))}`);
+    out.push(`${gutter('')} ${' '.repeat(underline[0])}${style.severity(severity, marker.repeat(underline[1] - underline[0]))}`);
   }
   return out;
 }

@@ -250,3 +250,38 @@ describe('ibc expand', () => {
     expect((await ibc('expand', '--format', 'yaml', 'sweep.ibspec')).status).toBe(2);
   });
 });
+
+describe('ibc check: export.opset against what the exporter writes', () => {
+  it('reports an opset ibc cannot export, located at the value', async () => {
+    for (const [opset, ok] of [[7, false], [40, false], [13, true], [26, true]] as const) {
+      writeFileSync(join(dir, 'opset.ibspec'), `${BASE_SPEC}export {\n  opset ${opset}\n}\n`);
+      const r = await ibc('check', 'opset.ibspec', '--format', 'json');
+      const found = JSON.parse(r.stdout) as { code: string; line: number; column: number; message: string }[];
+      if (ok) {
+        expect(found, String(opset)).toEqual([]);
+        continue;
+      }
+      expect(r.status).toBe(1);
+      expect(found).toEqual([expect.objectContaining({ code: 'IB5012', column: 9, message: `export opset ${opset} is not one ibc writes: use 13 to 26 (default 17)` })]);
+      expect(found[0]!.line).toBe(BASE_SPEC.split('\n').length + 1);
+    }
+  });
+});
+
+describe('ibc check: located shape and path errors', () => {
+  it('IB4005 underlines `map 14x14`, with a label at the stride=2 (and the pool) that made the map 7x7', async () => {
+    const text = BASE_SPEC.replace('conv 8 kernel=3\n', 'conv 8 kernel=3 stride=2\n').replace('latent 32\n', 'latent 32\n    map 14x14\n');
+    writeFileSync(join(dir, 'map.ibspec'), text);
+    const r = await ibc('check', 'map.ibspec');
+    expect(r.status).toBe(1);
+    const lines = text.split('\n');
+    const mapLine = lines.findIndex((l) => l.includes('map 14x14')) + 1;
+    const strideLine = lines.findIndex((l) => l.includes('stride=2')) + 1;
+    expect(r.stderr).toContain(`map.ibspec:${mapLine}:5: error IB4005: the map is 14x14`);
+    expect(r.stderr).toContain(`   |     ^^^^^^^^^`); // `map 14x14`, not the whole attention block
+    expect(r.stderr).toContain(`note: map.ibspec:${strideLine}:23: this changes the map's size: conv 3x3 stride 2 'stage1/conv0' (28x28 -> 14x14)\n`);
+    expect(r.stderr).toContain(`\n  7 |       conv 8 kernel=3 stride=2\n    |                       --------\n`); // the secondary label
+    const json = JSON.parse((await ibc('check', 'map.ibspec', '--format', 'json')).stdout) as { code: string; line: number; column: number; endColumn: number }[];
+    expect(json).toEqual([expect.objectContaining({ code: 'IB4005', line: mapLine, column: 5, endColumn: 14 })]);
+  });
+});

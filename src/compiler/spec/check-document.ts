@@ -12,6 +12,7 @@ import type { ResolvedSpec } from './resolved-spec.js';
 import { resolveSpec } from './resolve.js';
 import { validateDocument } from './schema.js';
 import { runSemanticChecks } from './semantic.js';
+import { checkExport } from './export-checks.js';
 import type { JsonObject, MutableJsonObject } from './spec-document.js';
 import { cloneJson, getAtPointer, isJsonObject, joinPointer, splitPointer } from './spec-document.js';
 import type { SpanMap } from './span-map.js';
@@ -46,6 +47,7 @@ export function checkDocument(input: DocumentInput, fs: FileSystem, specPath: st
   }
   const spec = resolveSpec(document, input.spans, fs, specPath);
   diagnostics.push(...runSemanticChecks({ spec, document, spans: input.spans, placeholders }));
+  if (!placeholders.has('export')) diagnostics.push(...checkExport(spec, input.spans));
   return hasErrors(diagnostics) ? { diagnostics } : { spec, diagnostics };
 }
 

@@ -241,7 +241,7 @@ function trainSchema(): Schema {
 
 function exportSchema(): Schema {
   return obj('export settings', {
-    opset: int('ONNX opset (default: the newest the bundled onnxruntime supports)', 7),
+    opset: int('ONNX opset (default 17; ibc check also checks it against what the exporter writes)', 7),
     dynamic_batch: bool('symbolic batch dimension', { default: DEFAULTS.export.dynamicBatch }),
     layout: enumOf('input layout of exported models', ['nhwc', 'nchw'], { default: DEFAULTS.export.layout }),
   });

@@ -64,6 +64,22 @@ function pair(value: number | readonly number[]): Pair {
 }
 
 /** A path as the user wrote it, resolved against the folder of the file that wrote it. */
+/** From the key's word to the end of its value (`stride=2`, `map 14x14`), under `field`. */
+function spanOf<F extends string>(ctx: Context, pointer: string, field: F): { [K in F]?: Span } {
+  const key = ctx.spans.keys.get(pointer);
+  const value = ctx.spans.values.get(pointer);
+  const from = key ?? value;
+  const to = value ?? key;
+  if (!from || !to || from.file !== to.file) return {};
+  return { [field]: { ...from, end: to.end } } as { [K in F]?: Span };
+}
+
+/** The option that sets a layer's spatial step: stride=..., else a pool's size. */
+function sizeOrigin(ctx: Context, pointer: string): { sizeOrigin?: Span } {
+  const stride = spanOf(ctx, `${pointer}/stride`, 'sizeOrigin');
+  return stride.sizeOrigin ? stride : spanOf(ctx, `${pointer}/size`, 'sizeOrigin');
+}
+
 /** The spans of the data section's path values (their pointers are /data/path, /data/train, /data/train/images, ...). */
 function pathOrigins(ctx: Context): { pathOrigins?: Record<string, Span> } {
   const found: Record<string, Span> = {};
@@ -147,7 +163,7 @@ function resolveAttention(a: Valid, classes: number, ctx: Context): AttentionSpe
     head: a.head
       ? resolveLayers(a.head, '/model/attention/head', ctx)
       : [{ type: 'conv', filters: 1, kernel: pair(L.kernel), stride: pair(L.stride), padding: L.padding, dilation: pair(L.dilation), bias: L.bias }],
-    ...(a.map ? { mapSize: pair(a.map) } : {}),
+    ...(a.map ? { mapSize: pair(a.map), ...spanOf(ctx, '/model/attention/map', 'mapOrigin') } : {}),
     stdHead: { kernel: a.std_head?.kernel ?? A.stdHead.kernel, offset: a.std_head?.offset ?? A.stdHead.offset },
     latent,
     encoderHead: a.encoder_head ? resolveLayers(a.encoder_head, '/model/attention/encoder_head', ctx) : [],
@@ -190,7 +206,7 @@ export function resolveLayers(layers: readonly Valid[], pointer: string, ctx: Co
 }
 
 function resolveLayer(l: Valid, pointer: string, ctx: Context): LayerSpec {
-  const base = { ...(l.name !== undefined ? { name: l.name as string } : {}), ...origin(ctx, pointer) };
+  const base = { ...(l.name !== undefined ? { name: l.name as string } : {}), ...origin(ctx, pointer), ...sizeOrigin(ctx, pointer) };
   const L = DEFAULTS.layer;
   switch (l.type) {
     case 'conv':

@@ -103,6 +103,8 @@ export type LayerSpec =
 interface LayerBase extends HasOrigin {
   /** Optional user-given name; node names in targets derive from it. */
   readonly name?: string;
+  /** Span of what sets the layer's spatial step (`stride=2`, or a pool's size), for shape errors. Not hashed. */
+  readonly sizeOrigin?: Span;
 }
 
 export interface ConvLayer extends LayerBase {
@@ -202,6 +204,8 @@ export interface AttentionSpec extends HasOrigin {
   readonly head: readonly LayerSpec[];
   /** Expected map size [h, w]; checked against the head's output shape. Absent = whatever the head yields. */
   readonly mapSize?: readonly [number, number];
+  /** Span of the `map HxW` statement, for IB4005. Not hashed. */
+  readonly mapOrigin?: Span;
   /** The std head: conv kxk (1->1, bias) on mu_a, then softplus(x + offset). Reference: kernel 3, offset -5. */
   readonly stdHead: { readonly kernel: number; readonly offset: number };
   /** Latent size K. The encoder ends with linear(2K). */
@@ -334,7 +338,7 @@ export type ScheduleSpec =
 // ---------------------------------------------------------------- export
 
 export interface ExportSpec {
-  /** Undefined = the newest the bundled onnxruntime supports. */
+  /** Undefined = DEFAULT_OPSET (17, widely supported); MIN_OPSET..MAX_OPSET (targets/onnx/opset.ts). */
   readonly opset?: number;
   readonly dynamicBatch: boolean;
   readonly layout: 'nhwc' | 'nchw';
