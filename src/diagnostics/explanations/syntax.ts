@@ -53,6 +53,11 @@ export const syntaxExplanations = {
     example: 'input 99999999999999999999x28x1',
     fix: 'Give the real size, e.g. input 28x28x1.',
   },
+  unquotedPath: {
+    explanation: 'File and folder paths are strings and must be quoted; unquoted, their `/`, `.` and `-` would be read as other tokens. ibc reports the whole path once and reads it as the string it was meant to be.',
+    example: 'data cifar10 path=data/cifar-10-batches-bin',
+    fix: 'Quote it: path="data/cifar-10-batches-bin".',
+  },
   expectedToken: {
     explanation: 'The parser expected one kind of token here (a closing brace, a value after `=`, a key) and found another. The hint says what would have fit.',
     example: 'model {\n  classes 10\n',
