@@ -57,8 +57,7 @@ export interface ProgressOptions {
   readonly now?: () => number;
 }
 
-const MAX_BAR_WIDTH = 20;
-const MIN_BAR_WIDTH = 5;
+const BAR_WIDTH = 20;
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -82,23 +81,27 @@ interface Part {
 }
 
 /**
- * The line for `columns`: the parts that fit, most important first kept, then
- * a bar of the room left (none when under MIN_BAR_WIDTH). Never wider than
- * columns - 1, so the terminal never wraps it.
+ * The line for `columns`, never wider than columns - 1 (so the terminal never
+ * wraps it): the bar and every part when they fit; else the least important
+ * parts (`drop` 3 and up: loss, accuracy, speed) go first, then the bar, then
+ * the rest. The bar keeps one width, so redraws do not jitter.
  */
 export function fitLine(parts: readonly Part[], fraction: number, columns: number): string {
   const room = Math.max(10, columns - 1);
   let kept = [...parts];
-  const width = (ps: readonly Part[]): number => ps.map((p) => p.text).join('  ').length;
-  while (kept.length > 1 && width(kept) > room) {
+  const text = (): string => kept.map((p) => p.text).join('  ');
+  const dropWorst = (): void => {
     const worst = kept.reduce((a, b) => (b.drop > a.drop ? b : a));
     kept = kept.filter((p) => p !== worst);
+  };
+  const barRoom = BAR_WIDTH + 3; // "[" + bar + "] "
+  while (barRoom + text().length > room && kept.some((p) => p.drop >= 3)) dropWorst();
+  if (barRoom + text().length <= room) {
+    const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round(BAR_WIDTH * fraction)));
+    return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${text()}`;
   }
-  const text = kept.map((p) => p.text).join('  ').slice(0, room);
-  const barWidth = Math.min(MAX_BAR_WIDTH, room - text.length - 3);
-  if (barWidth < MIN_BAR_WIDTH) return text;
-  const filled = Math.max(0, Math.min(barWidth, Math.round(barWidth * fraction)));
-  return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${text}`;
+  while (text().length > room && kept.length > 1) dropWorst();
+  return text().slice(0, room);
 }
 
 export class ProgressReporter {
@@ -115,8 +118,8 @@ export class ProgressReporter {
   private lastDraw = -Infinity;
   private lineOpen = false;
   private lastUpdate: ProgressUpdate | undefined;
-  /** What is on the open line: redrawn as is after a resize. */
-  private shown: { parts: readonly Part[]; fraction: number } | undefined;
+  /** What is on the open line (redrawn as is after a resize), and its epoch. */
+  private shown: { parts: readonly Part[]; fraction: number; epoch: number } | undefined;
 
   constructor(options: ProgressOptions) {
     this.options = options;
@@ -184,7 +187,7 @@ export class ProgressReporter {
     const last = u.batch >= u.batches;
     if (this.options.isTTY) {
       if (!last && t - this.lastDraw < (this.options.minIntervalMs ?? 100)) return;
-      this.draw(this.trainingParts(u), u.batch / u.batches, t);
+      this.draw(this.trainingParts(u), u.batch / u.batches, u.epoch, t);
       return;
     }
     const every = Math.max(1, this.options.every ?? 100);
@@ -206,7 +209,7 @@ export class ProgressReporter {
     const last = u.batch >= u.batches;
     if (this.options.isTTY) {
       if (!last && t - this.lastDraw < (this.options.minIntervalMs ?? 100)) return;
-      this.draw(parts, u.batch / u.batches, t);
+      this.draw(parts, u.batch / u.batches, u.epoch, t);
       return;
     }
     if (last) this.options.write(`${parts.map((p) => p.text).join('  ')}\n`);
@@ -215,12 +218,14 @@ export class ProgressReporter {
   /** Draws the open line again at the terminal's current width (after a resize). */
   redraw(): void {
     if (!this.options.isTTY || !this.lineOpen || !this.shown) return;
-    this.draw(this.shown.parts, this.shown.fraction, this.now());
+    this.draw(this.shown.parts, this.shown.fraction, this.shown.epoch, this.now());
   }
 
-  private draw(parts: readonly Part[], fraction: number, at: number): void {
+  private draw(parts: readonly Part[], fraction: number, epoch: number, at: number): void {
+    // A new epoch starts a new line, even when no summary line ended the last one.
+    if (this.shown && this.shown.epoch !== epoch) this.endLine();
     this.lastDraw = at;
-    this.shown = { parts, fraction };
+    this.shown = { parts, fraction, epoch };
     this.options.write(`\r${fitLine(parts, fraction, this.columns())}\x1b[K`);
     this.lineOpen = true;
   }
