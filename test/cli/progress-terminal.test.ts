@@ -25,12 +25,9 @@ function redraws(line: string): string[] {
 describe('progress display in a pseudo-terminal', () => {
   it.skipIf(!available)('redraws in place, fits 80 columns, follows a resize to 60, shows evaluation', () => {
     const driver = 'node_modules/.bin/vite-node test/cli/fixtures/progress-in-terminal.ts';
-    const run = spawnSync(SCRIPT, ['-qfec', `stty cols 80 rows 24; ${driver}`, '/dev/null'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-      env: { ...process.env, TERM: 'xterm', NO_COLOR: '1' },
-    });
+    const inTerminal = (env: Record<string, string | undefined>) =>
+      spawnSync(SCRIPT, ['-qfec', `stty cols 80 rows 24; ${driver}`, '/dev/null'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, TERM: 'xterm', ...env } });
+    const run = inTerminal({ NO_COLOR: '1' });
     expect(run.status, run.stdout + run.stderr).toBe(0);
     // The terminal turns each '\n' into '\r\n'; split lines on that first.
     const lines = run.stdout.split('\r\n');
@@ -51,6 +48,11 @@ describe('progress display in a pseudo-terminal', () => {
       expect(drawn.every((t) => t.includes('ETA'))).toBe(true);
       expect(lines[index + 1]).toMatch(/^epoch \d: done$/);
     }
-    expect(run.stdout).not.toMatch(/\x1b\[[0-9;]*m/); // no colours with NO_COLOR (and none in the bar)
+    // The diagnostic at the end: coloured on a terminal, plain with NO_COLOR.
+    expect(run.stdout).toContain('warning IB3311');
+    expect(run.stdout).not.toMatch(/\x1b\[[0-9;]*m/);
+    const coloured = inTerminal({ NO_COLOR: undefined });
+    expect(coloured.status).toBe(0);
+    expect(coloured.stdout).toMatch(/\x1b\[1;33mwarning IB3311/);
   }, 120_000);
 });
