@@ -140,6 +140,15 @@
     ctx.putImageData(out, 0, 0);
   }
 
+  /** The jet scale, left (low) to right (high). */
+  function drawColorbar(/** @type {HTMLCanvasElement} */ bar) {
+    const ctx = /** @type {CanvasRenderingContext2D} */ (bar.getContext('2d'));
+    for (let x = 0; x < bar.width; x++) {
+      ctx.fillStyle = `rgb(${jet(x / (bar.width - 1)).join(',')})`;
+      ctx.fillRect(x, 0, 1, bar.height);
+    }
+  }
+
   function softmax(/** @type {Float32Array} */ logits) {
     const m = Math.max(...logits);
     const e = Array.from(logits, (v) => Math.exp(v - m));
@@ -229,6 +238,7 @@
         draw(/** @type {HTMLCanvasElement} */ ($('attention-view')), bytes, h, wd, a, mh, mw, (v) => jet((v - lo) / span));
         $('attention-min').textContent = fmt(lo);
         $('attention-max').textContent = fmt(hi);
+        drawColorbar(/** @type {HTMLCanvasElement} */ ($('attention-legend')));
       }
       if (hasQuantized) {
         const q = byName['attention_quantized'];

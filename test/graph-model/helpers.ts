@@ -3,11 +3,17 @@
  * weights, writing an export to a folder as `ibc compile --target tfjs` does,
  * and loading that folder with plain TF.js (a file-reading IOHandler built
  * from TF.js's own io helpers, no ibc code), and comparing outputs.
+ *
+ * Only tfjs-core and tfjs-converter (the parts of @tensorflow/tfjs that
+ * GraphModels use) are imported here: the umbrella package also registers
+ * tfjs-core's stock gradients, which replace ibc's own in a process that
+ * trains (see browser.test.ts).
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { compileSpec } from '../../src/compiler/compile.js';
 import type { ModelIR } from '../../src/compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../src/compiler/spec/resolved-spec.js';
@@ -48,7 +54,7 @@ export function fileHandler(dir: string): tf.io.IOHandler {
 }
 
 /** Runs a loaded GraphModel on NHWC images; returns every named output. */
-export function runGraphModel(model: tf.GraphModel, images: Float32Array, shape: readonly number[], outputs: readonly string[]): Map<string, Float32Array> {
+export function runGraphModel(model: GraphModel, images: Float32Array, shape: readonly number[], outputs: readonly string[]): Map<string, Float32Array> {
   return tf.tidy(() => {
     const result = model.execute({ image: tf.tensor(images, [...shape]) }, [...outputs]);
     const list = Array.isArray(result) ? result : [result];
