@@ -10,6 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
+import { readTfjsArtifact } from '../../src/compiler/targets/tfjs/artifact.js';
+import { RunError } from '../../src/runtime/errors.js';
 import { fileHandler, SPECS } from './helpers.js';
 
 const TINY = join(SPECS, 'test/tiny-aib-qt.ibspec');
@@ -44,6 +46,17 @@ describe('ibc compile --target tfjs|web', () => {
     expect(meta.input.normalize).toEqual({ mean: [0.3], std: [0.3] });
     expect(model.outputs.map((o) => o.name)).toEqual(['logits', 'attention', 'attention_quantized']);
     model.dispose();
+    // ibc's own loader says what the folder is instead of a bare format mismatch.
+    let error: unknown;
+    try {
+      readTfjsArtifact(join(work, 'graph'));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RunError);
+    expect((error as RunError).diagnostic.code).toBe('IB6602');
+    expect((error as RunError).diagnostic.message).toContain('tf.loadGraphModel');
+    expect((error as RunError).diagnostic.message).toContain('--target ibc-runtime');
   });
 
   it('writes the explorer folder: page, TF.js bundles, model (served and embedded), bundled images', async () => {

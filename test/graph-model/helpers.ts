@@ -55,11 +55,13 @@ export function fileHandler(dir: string): tf.io.IOHandler {
 
 /** Runs a loaded GraphModel on NHWC images; returns every named output. */
 export function runGraphModel(model: GraphModel, images: Float32Array, shape: readonly number[], outputs: readonly string[]): Map<string, Float32Array> {
-  return tf.tidy(() => {
+  const out = new Map<string, Float32Array>();
+  tf.tidy(() => {
     const result = model.execute({ image: tf.tensor(images, [...shape]) }, [...outputs]);
     const list = Array.isArray(result) ? result : [result];
-    return new Map(outputs.map((name, i) => [name, list[i]!.dataSync() as Float32Array]));
+    outputs.forEach((name, i) => out.set(name, list[i]!.dataSync() as Float32Array));
   });
+  return out;
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

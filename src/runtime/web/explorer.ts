@@ -87,7 +87,18 @@ export function writeExplorer(dir: string, exp: GraphModelExport, samples: Explo
   const assets = explorerAssetsDir();
   for (const file of EXPLORER_PAGE_FILES) write(join(dir, file), readFileSync(join(assets, file), 'utf8'));
   const require = createRequire(import.meta.url);
-  for (const bundle of TFJS_BUNDLES) copy(require.resolve(bundle.from), join(dir, bundle.to));
+  for (const bundle of TFJS_BUNDLES) {
+    let from: string;
+    try {
+      from = require.resolve(bundle.from);
+    } catch {
+      // Only the optional webgpu backend can be missing (an install without optional packages).
+      if (!bundle.from.includes('webgpu')) throw new Error(`bug: ${bundle.from} is not installed with ibc`);
+      write(join(dir, bundle.to), '// @tensorflow/tfjs-backend-webgpu was not installed where this page was written: it runs on webgl and cpu.\n');
+      continue;
+    }
+    copy(from, join(dir, bundle.to));
+  }
   write(join(dir, 'samples.js'), samplesScript(samples));
   return [
     ...EXPLORER_PAGE_FILES,
