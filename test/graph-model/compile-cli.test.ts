@@ -72,6 +72,24 @@ describe('ibc compile --target tfjs|web', () => {
     expect(readFileSync(join(work, 'site/samples.js'), 'utf8').match(/data:image\/png;base64,/g)).toHaveLength(3);
   });
 
+  it('bundles real test images with class names, and still writes the page when the data is not on this machine', async () => {
+    const fashion = join(SPECS, 'fashion-small-baseline.ibspec');
+    const r = await ibc('compile', fashion, '--target', 'web', '--out', 'fashion-site', '--images', '2');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const samples = readFileSync(join(work, 'fashion-site/samples.js'), 'utf8');
+    expect(samples.match(/data:image\/png;base64,/g)).toHaveLength(2);
+    const meta = JSON.parse(readFileSync(join(work, 'fashion-site/model/model.json'), 'utf8')).userDefinedMetadata as { classNames: string[]; outputs: Record<string, string> };
+    expect(meta.classNames[9]).toBe('Ankle boot');
+    expect(Object.keys(meta.outputs)).toEqual(['logits']);
+    writeFileSync(join(work, 'elsewhere.ibspec'), readFileSync(TINY, 'utf8').replace(/data synthetic[^{]*\{/, 'data idx {\n  train images="missing/a.gz" labels="missing/b.gz"\n  test images="missing/c.gz" labels="missing/d.gz"'));
+    const missing = await ibc('compile', 'elsewhere.ibspec', '--target', 'web', '--out', 'elsewhere-site');
+    expect(missing.code, missing.stderr).toBe(0);
+    expect(missing.stderr).toContain('note: no test images bundled');
+    expect(missing.stdout).toContain('0 bundled test images');
+    expect(readFileSync(join(work, 'elsewhere-site/samples.js'), 'utf8')).toContain('{"items":[]}');
+  });
+
   it('exits 2 on --images misuse and 1 with IB5020 for a layer TF.js cannot run', async () => {
     for (const argv of [
       ['compile', TINY, '--target', 'tfjs', '--out', 'x', '--images', '3'],
