@@ -43,6 +43,7 @@ import type { ModelIR } from '../../src/compiler/ir/ir.js';
 import { runReference } from '../../src/compiler/reference/interpret.js';
 import { exportGraphModel } from '../../src/compiler/targets/graph-model/export.js';
 import { loadDataset } from '../../src/runtime/data/index.js';
+import { encodePng } from '../../src/runtime/images/png.js';
 import { calibrateBatchNorm, randomImages, randomWeights, scaledWeights } from '../onnx/helpers.js';
 import { browserUnavailable, launchChromium, serveStatic, type LaunchedBrowser, type StaticServer } from './browser-helpers.js';
 import { allOpsIr } from './fixtures.js';
@@ -136,6 +137,18 @@ async function openPage(url: string): Promise<Page> {
   return page;
 }
 
+/** A w x h RGBA picture: dark noise-free background, one bright orange blob in the top-left quarter. */
+function blobImage(w: number, h: number): Uint8Array {
+  const rgba = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const v = Math.exp(-((x - w / 4) ** 2 + (y - h / 4) ** 2) / (2 * (w / 10) ** 2));
+      rgba.set([40 + 215 * v, 30 + 150 * v, 20 + 40 * v, 255], 4 * (y * w + x));
+    }
+  }
+  return rgba;
+}
+
 function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
@@ -223,7 +236,10 @@ describe.skipIf(unavailable !== undefined)('the attention explorer in headless C
 
   async function checkPage(page: Page): Promise<void> {
     await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.dataset['state'] !== 'loading', { timeout: 120_000 });
-    const state = await page.evaluate(() => ({ state: (globalThis as unknown as PageGlobals).document.body.dataset['state'], status: (globalThis as unknown as PageGlobals).document.getElementById('status')!.textContent }));
+    const state = await page.evaluate(() => {
+      const d = (globalThis as unknown as PageGlobals).document;
+      return { state: d.body.dataset['state'], status: d.getElementById('status')!.textContent };
+    });
     expect(state.state, state.status ?? '').toBe('ready');
     for (let i = 0; i < EXPLORER_IMAGES; i++) {
       const shown = await page.evaluate(async (k: number) => (globalThis as unknown as PageGlobals).ibcExplorer.predictSample(k), i);
@@ -241,18 +257,35 @@ describe.skipIf(unavailable !== undefined)('the attention explorer in headless C
       // The user's path: click a thumbnail, read the prediction panel.
       await page.click('#samples button:nth-child(2)');
       await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.getElementById('prediction')!.dataset['sample'] === 'test image 1');
-      const panel = await page.evaluate(() => ({
-        top1: Number((globalThis as unknown as PageGlobals).document.getElementById('prediction')!.dataset['top1']),
-        text: (globalThis as unknown as PageGlobals).document.getElementById('prediction')!.textContent ?? '',
-        legend: (globalThis as unknown as PageGlobals).document.getElementById('quantized-legend')!.textContent ?? '',
-        attentionRange: [(globalThis as unknown as PageGlobals).document.getElementById('attention-min')!.textContent, (globalThis as unknown as PageGlobals).document.getElementById('attention-max')!.textContent],
-      }));
+      const panel = await page.evaluate(() => {
+        const d = (globalThis as unknown as PageGlobals).document;
+        const text = (id: string): string => d.getElementById(id)!.textContent ?? '';
+        return {
+          top1: Number(d.getElementById('prediction')!.dataset['top1']),
+          text: text('prediction'),
+          legend: text('quantized-legend'),
+          attentionRange: [text('attention-min'), text('attention-max')],
+        };
+      });
       expect(panel.top1).toBe(nodeTop1[1]);
       expect(panel.text).toMatch(/^(top-left|top-right|bottom-left|bottom-right) \(\d+\.\d%\)true class: /);
       expect(panel.legend).toMatch(/\d\.\d\d \(\d+%\)/);
-      expect(panel.attentionRange.every((t) => t !== null && t !== '')).toBe(true);
+      expect(panel.attentionRange.every((t) => /^-?\d/.test(t))).toBe(true);
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'explorer-webgl.png'), fullPage: true });
+      // A user's own image (colour, another size) through the file chooser: resized, made grey, predicted.
+      const own = join(work, 'my-photo.png');
+      writeFileSync(own, encodePng(blobImage(36, 30), 36, 30));
+      const input = await page.$('#file');
+      await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(own);
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.getElementById('prediction')!.dataset['sample'] === 'my-photo.png');
+      const dropped = await page.evaluate(() => {
+        const d = (globalThis as unknown as PageGlobals).document;
+        return { top1: d.getElementById('prediction')!.dataset['top1'], note: d.getElementById('input-note')!.textContent ?? '', state: d.body.dataset['state'] };
+      });
+      expect(dropped.state).toBe('ready');
+      expect(dropped.note).toContain('my-photo.png');
+      expect(['0', '1', '2', '3']).toContain(dropped.top1);
     } finally {
       await page.close();
     }

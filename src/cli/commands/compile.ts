@@ -265,7 +265,7 @@ async function webSamples(spec: ResolvedSpec, specPath: string, count: number, i
     return { images: data.test.images, labels: data.test.labels, count: data.test.count, shape: data.shape, offset: 0 };
   } catch (error) {
     if (!(error instanceof RunError)) throw error;
-    io.stderr(`note: no test images bundled (the page still takes dropped images): ${formatRunDiagnostic(error.diagnostic).trim()}\n`);
+    io.stderr(`note: no test images bundled (the page still takes dropped images): ${error.diagnostic.code} ${error.diagnostic.message}\n`);
     return undefined;
   }
 }
@@ -281,13 +281,14 @@ async function compileGraphModel(o: CompileOptions, specPath: string, spec: Reso
   }
   const exp = result.value;
   const out = resolve(io.cwd, o.out);
-  const mb = (exp.shards.reduce((n, s) => n + s.bytes.length, 0) / 1e6).toFixed(1);
+  const bytes = exp.shards.reduce((n, s) => n + s.bytes.length, 0);
+  const mb = bytes < 1e5 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
   if (o.target === 'tfjs') {
     writeOutput(out, () => {
       makeFolders(out);
       writeGraphModelFolder(out, exp);
     });
-    io.stdout(`wrote ${o.out} (TF.js GraphModel: model.json + ${exp.shards.length} weight shard(s), ${mb} MB; input image [N, ${ir.inputShape.join(', ')}]; outputs ${exp.outputs.join(', ')})\n`);
+    io.stdout(`wrote ${o.out} (TF.js GraphModel: model.json + ${exp.shards.length} weight shard(s), ${mb}; input image [N, ${ir.inputShape.join(', ')}]; outputs ${exp.outputs.join(', ')})\n`);
     return EXIT_OK;
   }
   const samples = await webSamples(spec, specPath, o.images, io);
@@ -295,7 +296,7 @@ async function compileGraphModel(o: CompileOptions, specPath: string, spec: Reso
     makeFolders(out);
     writeExplorer(out, exp, samples);
   });
-  io.stdout(`wrote ${o.out} (attention explorer: open ${o.out}/index.html in a browser, or serve the folder; ${samples?.count ?? 0} bundled test images; model ${mb} MB)\n`);
+  io.stdout(`wrote ${o.out} (attention explorer: open ${o.out}/index.html in a browser, or serve the folder; ${samples?.count ?? 0} bundled test images; model ${mb})\n`);
   return EXIT_OK;
 }
 
