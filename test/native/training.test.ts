@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { HAVE_NATIVE, NATIVE_REASON, setupNative } from './helpers.js';
 import { compileSpec } from '../../src/compiler/compile.js';
 import { nodeFileSystem } from '../../src/host/file-system.js';
-import { createTfjsModel, disposeTrainStep } from '../../src/compiler/targets/tfjs/model.js';
+import { createTfjsModel, disposeTrainStep } from '../../src/runtime/executor/model.js';
 import { initParams } from '../../src/runtime/params/init-params.js';
 import { createOptimizer } from '../../src/runtime/train/optimizers.js';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 import type { NativeBackend } from '../../src/runtime/backends/native/index.js';
 
 const skipNote = HAVE_NATIVE ? '' : ` (skipped: ${NATIVE_REASON})`;

@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as ort from 'onnxruntime-node';
 import type { IrNode, ModelIR, ModelTaps, Op, OpAttrs, ParamRole, ParamSpec } from '../../src/compiler/ir/ir.js';
-import { Random } from '../../src/runtime/random.js';
-import { runGraph } from '../../src/compiler/targets/tfjs/executor.js';
+import { Random } from '../../src/support/random.js';
+import { runGraph } from '../../src/runtime/executor/executor.js';
 import { inferShape, paramShapes } from '../../src/compiler/ir/shape.js';
 
 export async function useCpuBackend(): Promise<void> {

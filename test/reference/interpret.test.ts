@@ -3,7 +3,7 @@ import { runReference } from '../../src/compiler/reference/interpret.js';
 import { inferShape, resolvePads, type Shape } from '../../src/compiler/ir/shape.js';
 import type { IrNode, ModelIR, Op, OpAttrs, ParamRole } from '../../src/compiler/ir/ir.js';
 import { verifyIR } from '../../src/compiler/ir/verify.js';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 
 /** A hand-made graph: nodes get their shapes from inferShape, parameters are named `<id>/<role>`. */
 class Tiny {

@@ -7,10 +7,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
-import { createTfjsModel, disposeTrainStep } from '../../compiler/targets/tfjs/model.js';
+import { createTfjsModel, disposeTrainStep } from '../executor/model.js';
 import { initParams } from '../params/init-params.js';
 import { createOptimizer } from '../train/optimizers.js';
-import { Random } from '../random.js';
+import { Random } from '../../support/random.js';
 
 export interface TimingOptions {
   readonly batch: number;

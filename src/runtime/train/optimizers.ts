@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerSpec } from '../../compiler/spec/resolved-spec.js';
+import { SGD_STEP } from '../backends/native/ops.js';
 
 export interface OptimizedVariable {
   readonly name: string;
@@ -99,18 +100,10 @@ class BufferSet {
   }
 }
 
-/**
- * The native backend's one-pass SGD kernel (E1's 'IbcSgdStep': inputs {param,
- * grad, buf?}, attrs {lr, momentum, weightDecay, nesterov} -> [param, buf?],
- * the same PyTorch update as the composed ops below). Looked up by name so the
- * optimizer needs no import from the backend's code.
- */
-const NATIVE_SGD_STEP = 'IbcSgdStep';
-
 /** Whether the active backend can take this parameter's whole update in one kernel. */
 function oneKernelStep(param: tf.Variable, grad: tf.Tensor): boolean {
   return param.dtype === 'float32' && grad.dtype === 'float32' && grad.size === param.size
-    && tf.getKernel(NATIVE_SGD_STEP, tf.getBackend()) !== undefined;
+    && tf.getKernel(SGD_STEP, tf.getBackend()) !== undefined;
 }
 
 class Sgd implements Optimizer {
@@ -135,7 +128,7 @@ class Sgd implements Optimizer {
         if (oneKernelStep(p, grad)) {
           // Same update in one pass; the kernel's outputs are fresh tensors the variables adopt.
           const inputs: tf.NamedTensorMap = buf ? { param: p, grad, buf } : { param: p, grad };
-          const [nextParam, nextBuf] = tf.engine().runKernel(NATIVE_SGD_STEP, inputs, { lr: rate, momentum, weightDecay, nesterov }) as tf.Tensor[];
+          const [nextParam, nextBuf] = tf.engine().runKernel(SGD_STEP, inputs, { lr: rate, momentum, weightDecay, nesterov }) as tf.Tensor[];
           if (buf) buf.assign(nextBuf!);
           p.assign(nextParam!);
           return;

@@ -10,7 +10,7 @@ import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { RunError } from '../errors.js';
+import { RunError } from '../../support/errors.js';
 import { loadDataset } from '../data/index.js';
 import { writeTextAtomic } from '../checkpoint/index.js';
 import { appendMetrics, createRunDir, makeRunSubdir, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../run-dir.js';

@@ -14,12 +14,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
-import { createTfjsModel, disposeTrainStep, disposeForward, type TfjsModel } from '../../compiler/targets/tfjs/model.js';
+import { createTfjsModel, disposeTrainStep, disposeForward, type TfjsModel } from '../executor/model.js';
 import { initParams } from '../params/init-params.js';
 import { makeBatches, batchCount, type Dataset, type Split } from '../data/index.js';
-import { Random } from '../random.js';
+import { Random } from '../../support/random.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { RunError } from '../errors.js';
+import { RunError } from '../../support/errors.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { WeightEma } from './ema.js';
 import { learningRate, type LearningRatePlan } from './schedules.js';

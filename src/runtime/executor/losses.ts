@@ -14,7 +14,7 @@
  * Terms that do not apply (KL for a baseline, vq/commit without quantization) are 0.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossSpec } from '../../ir/ir.js';
+import type { LossSpec } from '../../compiler/ir/ir.js';
 import { quantizeHard, stopGradient } from './lowerings.js';
 
 export interface LossTerms {

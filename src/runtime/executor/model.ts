@@ -20,7 +20,7 @@
  *   updated by forward) and active dropout; samples = n (0 = the deterministic
  *   mean: a = mu_a, z = mu_z). With n > 0 each Sample node tiles its batch n
  *   times (sample-major) and the logits of all n*n draws are averaged back to
- *   [B, classes]. `noise` (src/runtime/random.ts) is required whenever
+ *   [B, classes]. `noise` (src/support/random.ts) is required whenever
  *   anything is drawn (n > 0, or training with dropout); draws are taken in
  *   node order (see lowerings.ts), so one Random state reproduces a pass.
  *   The taps are the IR's named tensors: mu_a, a and a_q [N, h, w, 1]
@@ -44,8 +44,8 @@
  *   clones), so each can be disposed on its own.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelIR, ParamSpec } from '../../ir/ir.js';
-import type { Random } from '../../../runtime/random.js';
+import type { ModelIR, ParamSpec } from '../../compiler/ir/ir.js';
+import type { Random } from '../../support/random.js';
 import { runGraph } from './executor.js';
 import { computeLoss, type LossTerms } from './losses.js';
 import { registerTfjsGradients } from './gradients.js';

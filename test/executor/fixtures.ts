@@ -3,7 +3,7 @@
  * builder, so the target is tested against the IR contract alone).
  */
 import type { IrNode, ModelIR, Op, OpAttrs, ParamRole, ParamSpec, LossSpec } from '../../src/compiler/ir/ir.js';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 
 export class GraphBuilder {
   readonly nodes: IrNode[] = [];
