@@ -144,12 +144,12 @@ describe('buildModel: shape diagnostics', () => {
 
   it('an unknown insertion point lists the stages and suggests the closest', () => {
     const r = buildModel(makeSpec({ attention: attention({ at: 'stage_2', atOrigin: at(4) }) }));
-    expect(codes(r)).toEqual(['IB4002']);
+    expect(codes(r)).toEqual(['IB3301']);
     expect(r.diagnostics[0]!.suggestion).toBe('stage2');
-    expect(r.diagnostics[0]!.message).toMatch(/its stages: stage1, stage2, stage3/);
+    expect(r.diagnostics[0]!.message).toMatch(/the backbone's stages are stage1, stage2, stage3/);
     expect(r.diagnostics[0]!.span).toEqual(at(4));
     const both = buildModel(makeSpec({ attention: attention({ at: 'nowhere', decoder: [linear(3)] }) }));
-    expect(codes(both).sort()).toEqual(['IB4002', 'IB4006']);
+    expect(codes(both).sort()).toEqual(['IB3301', 'IB4006']);
   });
 
   it('an encoder head that stays a map, and a flat insertion point, are reported', () => {

@@ -6,6 +6,7 @@
  */
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { failed, hasErrors, ok, type Result } from '../../diagnostics/diagnostic.js';
+import { suggestClosest } from '../../diagnostics/suggest.js';
 import type { BackboneSpec, LayerSpec, ResolvedSpec, StageSpec } from '../spec/resolved-spec.js';
 import type { ModelIR, ModelTaps } from '../ir/ir.js';
 import { formatShape } from '../ir/shape.js';
@@ -59,10 +60,10 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
     const at = stages.findIndex((s) => s.name === attention.at);
     if (at < 0) {
       const names = stages.map((s) => s.name);
-      const near = closest(attention.at, names);
+      const near = suggestClosest(attention.at, names);
       g.report(
-        diagnostic('unknownInsertionPoint', {
-          args: { at: attention.at, backbone: m.backbone.kind, stages: names.join(', ') },
+        diagnostic('insertionPointNotAStage', {
+          args: { name: attention.at, stages: names.length > 0 ? names.join(', ') : '(none)' },
           ...((attention.atOrigin ?? attention.origin) ? { span: (attention.atOrigin ?? attention.origin)! } : {}),
           ...(near ? { suggestion: near } : {}),
         }),
@@ -125,28 +126,4 @@ function classifier(g: GraphBuilder, layers: readonly LayerSpec[] | undefined, x
     return undefined;
   }
   return out;
-}
-
-/** The closest candidate within a small edit distance, for "did you mean". */
-function closest(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
 }
