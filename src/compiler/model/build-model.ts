@@ -1,7 +1,7 @@
 /**
  * ResolvedSpec -> ModelIR. The backbone becomes a list of named stages in the
  * spec's layer vocabulary (built-ins in vgg.ts / wrn.ts / resnet.ts), the stages
- * and the attention module are lowered to IR primitives with shapes inferred
+ * and the attention module are built from IR primitives with shapes inferred
  * once, and every shape problem is an IB4xxx diagnostic at its spec origin.
  */
 import { diagnostic } from '../../diagnostics/catalog.js';
@@ -11,7 +11,7 @@ import type { BackboneSpec, LayerSpec, ResolvedSpec, StageSpec } from '../spec/r
 import type { ModelIR, ModelTaps } from '../ir/ir.js';
 import { formatShape } from '../ir/shape.js';
 import { GraphBuilder, type Tensor } from './graph-builder.js';
-import { lowerLayers, Scope } from './layers.js';
+import { buildLayers, Scope } from './layers.js';
 import { buildAttention, checkDecoderAlone } from './attention.js';
 import { vggStages } from './vgg.js';
 import { wrnStages } from './wrn.js';
@@ -71,14 +71,14 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
       checkDecoderAlone(g, attention, { classes: m.classes, init: m.init });
       return failed(g.diagnostics);
     }
-    const f = lowerStages(g, stages.slice(0, at + 1), input);
+    const f = buildStages(g, stages.slice(0, at + 1), input);
     if (f) {
       const built = buildAttention(g, attention, f, { classes: m.classes, at: attention.at, rest: stages.slice(at + 1), init: m.init });
       logits = built?.logits;
       taps = built?.taps;
     }
   } else {
-    const out = lowerStages(g, stages, input);
+    const out = buildStages(g, stages, input);
     logits = out && classifier(g, m.classifier, out, m.classes, m.origin);
     if (logits) taps = { logits: logits.id };
   }
@@ -104,11 +104,11 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
   return ok(ir, g.diagnostics);
 }
 
-function lowerStages(g: GraphBuilder, stages: readonly StageSpec[], x: Tensor): Tensor | undefined {
+function buildStages(g: GraphBuilder, stages: readonly StageSpec[], x: Tensor): Tensor | undefined {
   let t: Tensor | undefined = x;
   for (const stage of stages) {
     if (!t) return undefined;
-    t = lowerLayers(g, stage.layers, t, new Scope(`backbone/${stage.name}`), stage.origin);
+    t = buildLayers(g, stage.layers, t, new Scope(`backbone/${stage.name}`), stage.origin);
   }
   return t;
 }
@@ -116,7 +116,7 @@ function lowerStages(g: GraphBuilder, stages: readonly StageSpec[], x: Tensor): 
 /** Baseline head: the spec's classifier, or flatten (when needed) + linear(classes). */
 function classifier(g: GraphBuilder, layers: readonly LayerSpec[] | undefined, x: Tensor, classes: number, origin: ResolvedSpec['model']['origin']): Tensor | undefined {
   const chosen: readonly LayerSpec[] = layers ?? [...(x.shape.length === 1 ? [] : [{ type: 'flatten' } as const]), { type: 'linear', units: classes, bias: true } as const];
-  const out = lowerLayers(g, chosen, x, new Scope('classifier'), origin);
+  const out = buildLayers(g, chosen, x, new Scope('classifier'), origin);
   if (!out) return undefined;
   if (out.shape.length !== 1 || out.shape[0] !== classes) {
     const last = chosen[chosen.length - 1];
