@@ -28,7 +28,7 @@ describe('buildModel: structure', () => {
     expect(verifyIR(r.value!)).toEqual([]);
   });
 
-  it('a quantized model has anchors in their own group, trainable from the spec, and the loss/anchor settings', () => {
+  it('a quantized model has anchors trainable from the spec and its settings in one record naming them', () => {
     const r = buildModel(
       makeSpec({
         attention: attention({ quantize: { anchors: 7, init: { kind: 'random', low: 0, high: 1, seed: 3 }, trainable: false, lrScale: 1e-4, vqWeight: 0.4, commitWeight: 0.1 } }),
@@ -36,10 +36,10 @@ describe('buildModel: structure', () => {
     );
     const ir = r.value!;
     const anchors = ir.params.find((p) => p.name === 'attention/quantize/anchors')!;
-    expect(anchors).toMatchObject({ shape: [7], group: 'anchors', trainable: false, init: { kind: 'uniform', low: 0, high: 1, seed: 3 } });
+    expect(anchors).toMatchObject({ shape: [7], group: 'weights', trainable: false, init: { kind: 'uniform', low: 0, high: 1, seed: 3 } });
     expect(ir.taps.attentionQuantized).toBe('attention/quantize');
-    expect(ir.loss.quantization).toEqual({ vqWeight: 0.4, commitWeight: 0.1 });
-    expect(ir.anchors).toEqual({ trainable: false, lrScale: 1e-4 });
+    expect(ir.quantization).toEqual({ anchors: 'attention/quantize/anchors', lrScale: 1e-4, vqWeight: 0.4, commitWeight: 0.1 });
+    expect(ir.nodes.find((n) => n.op === 'Quantize')!.params.anchors).toBe('attention/quantize/anchors');
     expect(ir.samples).toEqual({ train: 1, eval: 4 });
     const modulate = ir.nodes.find((n) => n.op === 'Modulate')!;
     expect(modulate.inputs[1]).toBe('attention/quantize');

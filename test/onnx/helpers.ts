@@ -40,7 +40,7 @@ export class TinyIr {
         shape: pshape,
         init: { kind: 'zeros' },
         trainable: !buffer,
-        group: buffer ? 'buffers' : role === 'anchors' ? 'anchors' : 'weights',
+        group: buffer ? 'buffers' : 'weights',
         fanIn: 1,
         fanOut: 1,
       });
@@ -50,6 +50,7 @@ export class TinyIr {
   }
 
   build(taps: Partial<ModelTaps> & { logits: string }, classes = 0): ModelIR {
+    const anchors = this.nodes.find((n) => n.op === 'Quantize')?.params.anchors;
     return {
       name: 'tiny',
       input: 'image',
@@ -60,6 +61,7 @@ export class TinyIr {
       taps,
       loss: { classes },
       samples: { train: 0, eval: 0 },
+      ...(anchors !== undefined ? { quantization: { anchors, lrScale: 1, vqWeight: 0, commitWeight: 0 } } : {}),
     };
   }
 }

@@ -29,6 +29,7 @@ class Tiny {
   }
   ir(): ModelIR {
     const last = this.nodes[this.nodes.length - 1]!;
+    const anchors = this.nodes.find((n) => n.op === 'Quantize')?.params.anchors;
     return {
       name: 'tiny',
       input: 'image',
@@ -39,6 +40,7 @@ class Tiny {
       taps: { logits: last.id },
       loss: { classes: last.shape[0]! },
       samples: { train: 0, eval: 0 },
+      ...(anchors !== undefined ? { quantization: { anchors, lrScale: 1, vqWeight: 0, commitWeight: 0 } } : {}),
     };
   }
   run(input: number[], batch = 1, options: Parameters<typeof runReference>[4] = { training: false, samples: 0 }) {

@@ -85,6 +85,7 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
   if (!logits || !taps || hasErrors(g.diagnostics)) return failed(g.diagnostics);
 
   const q = attention?.quantize;
+  const anchors = taps.attentionQuantized === undefined ? undefined : g.nodes.find((n) => n.id === taps.attentionQuantized)?.params.anchors;
   const ir: ModelIR = {
     name: spec.name,
     input: input.id,
@@ -96,10 +97,9 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
     loss: {
       classes: m.classes,
       ...(attention ? { ib: { beta: attention.beta, klScale: attention.klScale, klForm: attention.klForm } } : {}),
-      ...(q ? { quantization: { vqWeight: q.vqWeight, commitWeight: q.commitWeight } } : {}),
     },
     samples: attention ? { train: attention.samples.train, eval: attention.samples.eval } : { train: 0, eval: 0 },
-    ...(q ? { anchors: { trainable: q.trainable, lrScale: q.lrScale } } : {}),
+    ...(q && anchors ? { quantization: { anchors, lrScale: q.lrScale, vqWeight: q.vqWeight, commitWeight: q.commitWeight } } : {}),
   };
   return ok(ir, g.diagnostics);
 }

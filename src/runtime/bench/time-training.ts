@@ -37,7 +37,7 @@ export interface TrainingTiming {
 export async function timeTrainingSteps(spec: ResolvedSpec, ir: ModelIR, options: TimingOptions): Promise<TrainingTiming> {
   const root = Random.fromSeed(options.seed);
   const model = createTfjsModel(ir, initParams(ir, options.seed));
-  const optimizer = createOptimizer(spec.train.optimizer, model.trainableVariables(), ir.anchors);
+  const optimizer = createOptimizer(spec.train.optimizer, model.trainableVariables(), ir.quantization);
   const [h, w, c] = ir.inputShape;
   const data = root.derive('bench-images').fillNormal(new Float32Array(options.batch * h * w * c));
   const labelStream = root.derive('bench-labels');

@@ -6,9 +6,9 @@
  * ------------
  * - `createTfjsModel(ir, params)` makes one tf.Variable per ParamSpec from
  *   `params` (name -> Float32Array in the spec's shape; kernels HWIO, dense
- *   [in, out]). Trainable parameters (`ParamSpec.trainable` and group
- *   'weights' | 'anchors') are trainable variables; BN moving statistics
- *   (group 'buffers') and frozen anchors are non-trainable variables. The
+ *   [in, out]). Trainable parameters (`ParamSpec.trainable`, group
+ *   'weights') are trainable variables; BN moving statistics (group
+ *   'buffers') and frozen anchors are non-trainable variables. The
  *   model owns its variables: call `dispose()` when done.
  * - Tensors: images are NHWC float32 [B, h, w, c] in the units the data
  *   pipeline feeds (pixels in [0, 1], then (x - mean) / std per channel);
@@ -97,7 +97,6 @@ export interface TrainStepResult {
 export interface TrainableVariable {
   readonly name: string;
   readonly variable: tf.Variable;
-  readonly group: 'weights' | 'anchors';
 }
 
 type TapName = keyof ForwardTaps;
@@ -123,8 +122,7 @@ export class TfjsModel {
       initial.dispose();
       this.specs.set(spec.name, spec);
     }
-    const quantizeId = ir.taps.attentionQuantized;
-    this.anchorsName = quantizeId === undefined ? undefined : ir.nodes.find((n) => n.id === quantizeId)?.params.anchors;
+    this.anchorsName = ir.quantization?.anchors;
   }
 
   /** The variable holding parameter `name`. */
@@ -138,7 +136,7 @@ export class TfjsModel {
     const out: TrainableVariable[] = [];
     for (const [name, variable] of this.variables) {
       const spec = this.specs.get(name)!;
-      if (variable.trainable && spec.group !== 'buffers') out.push({ name, variable, group: spec.group });
+      if (variable.trainable && spec.group !== 'buffers') out.push({ name, variable });
     }
     return out;
   }
@@ -238,6 +236,7 @@ export class TfjsModel {
   private lossInScope(outputs: ForwardOutputs, labels: tf.Tensor1D): LossTerms {
     return computeLoss(
       this.ir.loss,
+      this.ir.quantization,
       {
         logits: outputs.logits,
         latentMean: outputs.taps.latentMean,

@@ -1,25 +1,23 @@
 /**
  * SGD (momentum, Nesterov) and Adam with PyTorch's semantics, over named TF.js
- * variables in two parameter groups: 'weights' train at the epoch's rate,
- * 'anchors' (the quantizer's values) at rate * lrScale, or not at all when
- * frozen. Weight decay is L2 added to the gradient, as torch.optim.SGD/Adam do
+ * variables: every trainable variable trains at the epoch's rate, except the
+ * quantizer's anchors (named by ModelIR.quantization) at rate * lrScale;
+ * non-trainable variables (frozen anchors) are never touched. Weight decay is L2 added to the gradient, as torch.optim.SGD/Adam do
  * (not decoupled). All state is named tensors so a checkpoint can hold it and
  * a resumed run continues bit for bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { QuantizationSpec } from '../../compiler/ir/ir.js';
 import type { OptimizerSpec } from '../../compiler/spec/resolved-spec.js';
 import { SGD_STEP } from '../backends/native/ops.js';
 
 export interface OptimizedVariable {
   readonly name: string;
   readonly variable: tf.Variable;
-  readonly group: 'weights' | 'anchors';
 }
 
-export interface AnchorGroupSettings {
-  readonly trainable: boolean;
-  readonly lrScale: number;
-}
+/** Which variable holds the anchors and their learning-rate scale (the optimizer's part of ModelIR.quantization). */
+export type AnchorSettings = Pick<QuantizationSpec, 'anchors' | 'lrScale'>;
 
 /** A saved optimizer: its step count and one Float32Array per named buffer. */
 export interface OptimizerState {
@@ -45,16 +43,12 @@ interface Slot {
   readonly lrScale: number;
 }
 
-function slotsFor(variables: readonly OptimizedVariable[], anchors: AnchorGroupSettings | undefined): Slot[] {
+function slotsFor(variables: readonly OptimizedVariable[], anchors: AnchorSettings | undefined): Slot[] {
   const slots: Slot[] = [];
   for (const v of variables) {
-    if (v.group === 'anchors') {
-      // Frozen anchors (CUB reference) are never touched, weight decay included.
-      if (anchors && !anchors.trainable) continue;
-      slots.push({ target: v, lrScale: anchors ? anchors.lrScale : 1 });
-    } else {
-      slots.push({ target: v, lrScale: 1 });
-    }
+    // Frozen anchors (CUB reference) are never touched, weight decay included.
+    if (!v.variable.trainable) continue;
+    slots.push({ target: v, lrScale: anchors !== undefined && v.name === anchors.anchors ? anchors.lrScale : 1 });
   }
   return slots;
 }
@@ -231,7 +225,7 @@ class Adam implements Optimizer {
 export function createOptimizer(
   spec: OptimizerSpec,
   variables: readonly OptimizedVariable[],
-  anchors?: AnchorGroupSettings,
+  anchors?: AnchorSettings,
 ): Optimizer {
   const slots = slotsFor(variables, anchors);
   return spec.kind === 'sgd' ? new Sgd(slots, spec) : new Adam(slots, spec);

@@ -204,7 +204,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
 
   try {
     const images = request.attentionImages ?? 20;
-    const anchorsName = ir.params.find((p) => p.group === 'anchors')?.name;
+    const anchorsName = ir.quantization?.anchors;
     const weights = outcome.model.getWeights();
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const trainable = outcome.model.trainableVariables().reduce((n, v) => n + v.variable.size, 0);

@@ -136,7 +136,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   let optimizer: Optimizer | undefined;
   let ema: WeightEma | undefined;
   try {
-    optimizer = createOptimizer(spec.train.optimizer, variables, ir.anchors);
+    optimizer = createOptimizer(spec.train.optimizer, variables, ir.quantization);
     ema = spec.train.ema !== undefined ? new WeightEma(spec.train.ema, variables) : undefined;
     const root = Random.fromSeed(settings.seed);
     let shuffle = root.derive('shuffle');
