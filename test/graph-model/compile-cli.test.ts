@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
 import { readTfjsArtifact } from '../../src/compiler/targets/tfjs/artifact.js';
-import { RunError } from '../../src/runtime/errors.js';
+import { RunError } from '../../src/support/errors.js';
 import { fileHandler, SPECS } from './helpers.js';
 
 const TINY = join(SPECS, 'test/tiny-aib-qt.ibspec');
