@@ -9,7 +9,7 @@ import { enableProdMode } from '@tensorflow/tfjs-core';
 import type { CliIO } from './command.js';
 import { EXIT_INPUT_ERROR, UsageError } from './command.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { isRunError } from '../runtime/errors.js';
+import { isRunError } from '../support/errors.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
 
 export const EXIT_INTERNAL = 70;

@@ -28,10 +28,10 @@ import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { exportOnnx } from '../../compiler/targets/onnx/export.js';
-import { benchOnnxInference } from '../../compiler/targets/onnx/bench.js';
+import { benchOnnxInference } from '../../runtime/onnx/bench.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { initParams } from '../../runtime/params/init-params.js';
-import { RunError } from '../../runtime/errors.js';
+import { RunError } from '../../support/errors.js';
 
 const DESCRIPTION = `Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:

@@ -1,13 +1,18 @@
 /**
- * `ibc compile SPEC --target onnx|tfjs --out PATH [...]`: compiles a spec and
- * writes an inference artifact with fresh seeded weights or a training run's.
+ * `ibc compile SPEC|RUN_DIR --target onnx|tfjs|web|ibc-runtime --out PATH [...]`:
+ * compiles a spec and writes an inference artifact with fresh seeded weights
+ * or a training run's.
  *
- *   onnx: one .onnx file (src/compiler/targets/onnx), optionally verified in
- *         onnxruntime-node against the TF.js model (--verify);
- *   tfjs: a folder with model.json + weights.bin (src/compiler/targets/tfjs/artifact.ts).
+ *   onnx:        one .onnx file (src/compiler/targets/onnx), optionally verified in
+ *                onnxruntime-node against the TF.js model (--verify);
+ *   tfjs:        a TF.js GraphModel folder (src/compiler/targets/graph-model) for tf.loadGraphModel;
+ *   web:         the attention explorer: that GraphModel with a static page, the TF.js
+ *                bundles and bundled test images (src/runtime/web/explorer.ts);
+ *   ibc-runtime: ibc's own 'ibc-tfjs' folder for ibc/runtime's loadModel
+ *                (src/compiler/targets/tfjs/artifact.ts).
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
@@ -19,20 +24,28 @@ import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { describeDifferences, diffSpecs } from '../../compiler/spec/spec-diff.js';
+import { exportGraphModel } from '../../compiler/targets/graph-model/export.js';
 import { exportOnnx } from '../../compiler/targets/onnx/export.js';
 import { ibcVersion } from '../../compiler/targets/onnx/metadata.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../compiler/targets/onnx/opset.js';
-import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../compiler/targets/onnx/verify.js';
+import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../runtime/onnx/verify.js';
 import { writeTfjsArtifact } from '../../compiler/targets/tfjs/artifact.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { writeFileAtomic } from '../../runtime/checkpoint/index.js';
-import { RunError } from '../../runtime/errors.js';
+import { RunError } from '../../support/errors.js';
+import { knownClassNames } from '../../runtime/data/class-names.js';
+import { loadDataset } from '../../runtime/data/index.js';
 import { initParams } from '../../runtime/params/init-params.js';
 import { openRun, runWeights, type OpenedRun } from '../../runtime/train/open-run.js';
+import { writeExplorer, type ExplorerSamples } from '../../runtime/web/explorer.js';
+import { writeGraphModelFolder } from '../../runtime/web/graph-model-files.js';
 
-type Target = 'onnx' | 'tfjs';
+const DEFAULT_WEB_IMAGES = 12;
+
+const TARGETS = ['onnx', 'tfjs', 'web', 'ibc-runtime'] as const;
+type Target = (typeof TARGETS)[number];
 
 interface CompileFlags {
   readonly target?: Target;
@@ -42,6 +55,7 @@ interface CompileFlags {
   readonly layout?: 'nhwc' | 'nchw';
   readonly verify?: boolean;
   readonly tolerance?: number;
+  readonly images?: number;
   readonly format?: OutputFormat;
 }
 
@@ -52,14 +66,16 @@ interface CompileOptions {
   readonly layout?: 'nhwc' | 'nchw';
   readonly verify: boolean;
   readonly tolerance: number;
+  readonly images: number;
   readonly format: OutputFormat;
 }
 
 /** The checks that span options; throws the one-line usage error. */
 function compileOptions(flags: CompileFlags): CompileOptions {
-  if (flags.target === undefined) usageError('missing --target (onnx or tfjs)');
+  if (flags.target === undefined) usageError(`missing --target (${TARGETS.join(', ')})`);
   if (flags.out === undefined || flags.out === '') usageError('missing --out PATH');
-  if (flags.target === 'tfjs') {
+  if (flags.images !== undefined && flags.target !== 'web') usageError('--images applies to --target web only');
+  if (flags.target !== 'onnx') {
     for (const onnxOnly of ['opset', 'layout', 'verify', 'tolerance'] as const) {
       if (flags[onnxOnly] !== undefined) usageError(`--${onnxOnly} applies to --target onnx only`);
     }
@@ -72,6 +88,7 @@ function compileOptions(flags: CompileFlags): CompileOptions {
     ...(flags.layout !== undefined ? { layout: flags.layout } : {}),
     verify: flags.verify === true,
     tolerance: flags.tolerance ?? DEFAULT_VERIFY_TOLERANCE,
+    images: flags.images ?? DEFAULT_WEB_IMAGES,
     format: flags.format ?? 'text',
   };
 }
@@ -84,6 +101,8 @@ interface ModelToWrite {
   readonly source: string;
   /** The spec hash the artifact records: the run's when the weights are a run's. */
   readonly hash: string;
+  /** The spec file (for a run: its flattened spec.ibspec): relative data paths and class names are found from its folder. */
+  readonly specPath: string;
 }
 
 function describeWeights(run: OpenedRun, averaged: boolean): string {
@@ -94,7 +113,7 @@ function describeWeights(run: OpenedRun, averaged: boolean): string {
 function fromRun(runDir: string): ModelToWrite {
   const run = openRun(runDir, 'last', specHash);
   const { weights, averaged } = runWeights(run.state);
-  return { spec: run.spec, ir: run.ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash };
+  return { spec: run.spec, ir: run.ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath: join(runDir, 'spec.ibspec') };
 }
 
 /**
@@ -102,8 +121,8 @@ function fromRun(runDir: string): ModelToWrite {
  * run's spec must describe the same model: differences that change the model
  * are IB5006 (naming each key), others a warning (IB5011).
  */
-function fromSpec(spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, io: CliIO): ModelToWrite {
-  if (weightsDir === undefined) return { spec, ir, weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec) };
+function fromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, io: CliIO): ModelToWrite {
+  if (weightsDir === undefined) return { spec, ir, weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec), specPath };
   const run = openRun(weightsDir, 'last', specHash);
   // `ibc train --seed` may have replaced the seed: compare with the spec as that run saw it.
   const asTrained: ResolvedSpec = { ...spec, train: { ...spec.train, seed: run.state.settings.seed } };
@@ -117,7 +136,7 @@ function fromSpec(spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefine
     io.stderr(formatRunDiagnostic(diagnostic('weightsSpecDiffers', { args })));
   }
   const { weights, averaged } = runWeights(run.state);
-  return { spec, ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash };
+  return { spec, ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath };
 }
 
 async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): Promise<number> {
@@ -163,11 +182,61 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
   return EXIT_INPUT_ERROR;
 }
 
-function compileTfjs(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): number {
+function compileIbcRuntime(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): number {
   const out = resolve(io.cwd, o.out);
   writeOutput(out, () => makeFolders(dirname(out)));
   writeTfjsArtifact(out, ir, weights, { specHash: hash, specName: spec.name, normalize: spec.data.normalize, producerVersion: ibcVersion() });
-  io.stdout(`wrote ${o.out} (TF.js artifact: model.json + weights.bin)\n`);
+  io.stdout(`wrote ${o.out} (ibc runtime model for ibc/runtime's loadModel: model.json + weights.bin)\n`);
+  return EXIT_OK;
+}
+
+/** The first `count` test images of the spec's data, or undefined (with a note) when the data cannot be read here. */
+async function webSamples(spec: ResolvedSpec, specPath: string, count: number, io: CliIO): Promise<ExplorerSamples | undefined> {
+  if (count === 0) return undefined;
+  try {
+    const data = await loadDataset(spec.data, {
+      seed: spec.train.seed,
+      limitTrain: 1,
+      limitTest: count,
+      input: spec.model.input,
+      classes: spec.model.classes,
+      baseDir: dirname(specPath),
+    });
+    return { images: data.test.images, labels: data.test.labels, count: data.test.count, shape: data.shape, offset: 0 };
+  } catch (error) {
+    if (!(error instanceof RunError)) throw error;
+    io.stderr(`note: no test images bundled (the page still takes dropped images): ${error.diagnostic.code} ${error.diagnostic.message}\n`);
+    return undefined;
+  }
+}
+
+async function compileGraphModel(o: CompileOptions, specPath: string, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): Promise<number> {
+  const classNames = knownClassNames(spec.data, ir.classes, dirname(specPath));
+  const result = exportGraphModel(ir, weights, {
+    meta: { specName: spec.name, specHash: hash, normalize: spec.data.normalize, ...(classNames ? { classNames } : {}) },
+  });
+  if (!result.value || hasErrors(result.diagnostics)) {
+    printDiagnostics(result.diagnostics, io, { format: o.format, sources: new Map() });
+    return EXIT_INPUT_ERROR;
+  }
+  const exp = result.value;
+  const out = resolve(io.cwd, o.out);
+  const bytes = exp.shards.reduce((n, s) => n + s.bytes.length, 0);
+  const mb = bytes < 1e5 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+  if (o.target === 'tfjs') {
+    writeOutput(out, () => {
+      makeFolders(out);
+      writeGraphModelFolder(out, exp);
+    });
+    io.stdout(`wrote ${o.out} (TF.js GraphModel: model.json + ${exp.shards.length} weight shard(s), ${mb}; input image [N, ${ir.inputShape.join(', ')}]; outputs ${exp.outputs.join(', ')})\n`);
+    return EXIT_OK;
+  }
+  const samples = await webSamples(spec, specPath, o.images, io);
+  writeOutput(out, () => {
+    makeFolders(out);
+    writeExplorer(out, exp, samples);
+  });
+  io.stdout(`wrote ${o.out} (attention explorer: open ${o.out}/index.html in a browser, or serve the folder; ${samples?.count ?? 0} bundled test images; model ${mb})\n`);
   return EXIT_OK;
 }
 
@@ -227,15 +296,23 @@ async function run({ args, options: flags }: CommandInput<CompileFlags>, io: Cli
       return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);
     }
     if (compiled.diagnostics.length > 0 && o.format === 'text') printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
-    model = fromSpec(compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), io);
+    model = fromSpec(path, compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), io);
   }
   io.stdout(`${model.spec.name}: ${model.source}\n`);
-  return o.target === 'onnx' ? compileOnnx(o, model.spec, model.ir, model.weights, model.hash, io) : compileTfjs(o, model.spec, model.ir, model.weights, model.hash, io);
+  switch (o.target) {
+    case 'onnx':
+      return compileOnnx(o, model.spec, model.ir, model.weights, model.hash, io);
+    case 'ibc-runtime':
+      return compileIbcRuntime(o, model.spec, model.ir, model.weights, model.hash, io);
+    case 'tfjs':
+    case 'web':
+      return compileGraphModel(o, model.specPath, model.spec, model.ir, model.weights, model.hash, io);
+  }
 }
 
 export const compileCommand: Command = defineCommand<CompileFlags>({
   name: 'compile',
-  summary: 'write an inference model: ONNX (verified in onnxruntime) or a TF.js artifact',
+  summary: 'write an inference model: ONNX (verified in onnxruntime), a TF.js GraphModel, or the attention explorer page',
   description: [
     'Compiles SPEC and writes an inference model with fresh weights (seeded by the',
     "spec's train.seed) or a training run's weights; or compiles a RUN_DIR as it was",
@@ -248,16 +325,27 @@ export const compileCommand: Command = defineCommand<CompileFlags>({
     'to [0, 1], then (x - mean) / std per channel. Outputs: \'logits\' [N, classes],',
     "and with attention 'attention' [N, h, w, 1] (the mean map mu_a) and",
     "'attention_quantized' (when quantized), in the chosen layout.",
+    '',
+    'The TF.js GraphModel computes the same inference graph as the ONNX file, NHWC:',
+    "input 'image' [-1, h, w, c], outputs 'logits', 'attention', 'attention_quantized';",
+    'its userDefinedMetadata (model.metadata in TF.js) records the spec name and',
+    'hash, the input units and normalisation, and class names where known.',
   ].join('\n'),
   arguments: [{ name: 'SPEC|RUN_DIR', description: 'an .ibspec file, or a run directory written by ibc train' }],
   options: [
-    { flags: '--target <onnx|tfjs>', description: 'onnx: one .onnx file; tfjs: a folder (model.json + weights.bin)', parse: oneOf('--target', ['onnx', 'tfjs'] as const) },
-    { flags: '--out <PATH>', description: 'the file (onnx) or folder (tfjs) to write' },
+    {
+      flags: '--target <onnx|tfjs|web|ibc-runtime>',
+      description:
+        "onnx: one .onnx file; tfjs: a TF.js GraphModel folder (model.json + group1-shard*.bin) that plain TF.js loads with tf.loadGraphModel, in Node or a browser; web: the attention explorer, a static folder (index.html, the TF.js bundles, the GraphModel, bundled test images) that runs offline in a browser; ibc-runtime: ibc's own folder (model.json 'ibc-tfjs' + weights.bin) for ibc/runtime's loadModel",
+      parse: oneOf('--target', TARGETS),
+    },
+    { flags: '--out <PATH>', description: 'the file (onnx) or folder (the others) to write' },
     { flags: '--weights <RUN_DIR>', description: "with a SPEC: take the weights of a run's last checkpoint (the EMA weights when the run kept them); the run's spec must describe the same model" },
     { flags: '--opset <N>', description: `onnx only: opset ${MIN_OPSET}..${MAX_OPSET} (default: the spec's export.opset, else ${DEFAULT_OPSET}, widely supported)`, parse: wholeNumber('--opset') },
     { flags: '--layout <nhwc|nchw>', description: "onnx only: the image input and attention outputs' layout (default: the spec's export.layout)", parse: oneOf('--layout', ['nhwc', 'nchw'] as const) },
     { flags: '--verify', description: 'onnx only: run the file in onnxruntime-node and the TF.js model on the same seeded inputs at batch 1 and 3; print the max abs and rel error per output; exit 1 when the logits differ by more than the tolerance' },
     { flags: '--tolerance <X>', description: `--verify's max abs logits error (default ${DEFAULT_VERIFY_TOLERANCE})`, parse: positiveNumber('--tolerance') },
+    { flags: '--images <N>', description: `web only: how many test images of the spec's data to bundle (default ${DEFAULT_WEB_IMAGES}; 0 = none, the page still takes dropped images)`, parse: wholeNumber('--images', 0) },
     { flags: '--format <text|json>', description: 'how spec diagnostics are printed (default text)', parse: parseFormat },
   ],
   epilog: 'Exit status: 0 written, 1 errors in the spec, the run or the verification, 2 usage errors.',

@@ -8,11 +8,6 @@ export const shapeExplanations = {
     example: 'input 8x8x1 ... maxpool 2\nmaxpool 2\nmaxpool 2\nmaxpool 2   # 8 -> 4 -> 2 -> 1 -> cannot pool 1x1 by 2',
     fix: 'Remove a downsampling layer, use padding, or a larger input.',
   },
-  unknownInsertionPoint: {
-    explanation: 'The attention module is inserted after a named backbone stage; the name is not a stage of this backbone.',
-    example: 'backbone vgg16 ... attention at=block9 { ... }',
-    fix: 'Use one of the stages the message lists.',
-  },
   insertionNotMap: {
     explanation: 'Spatial attention needs a feature map [h, w, c] at the insertion point, but that stage already yields a flat vector.',
     example: 'attention at=classifier_stage { ... }   # after flatten',

@@ -68,4 +68,9 @@ export const targetExplanations = {
     example: 'ibc compile runs/a/resolved-spec.json --target onnx --out a.onnx',
     fix: 'Pass the run directory: ibc compile runs/a --target onnx --out a.onnx.',
   },
+  graphModelOpNotExpressible: {
+    explanation: 'The TF.js GraphModel target (--target tfjs or web) writes TensorFlow ops that TF.js\'s graph executor runs; this layer has no such form (the reason says why).',
+    example: 'ibc compile spec.ibspec --target tfjs --out model/   # with a layer the GraphModel emitter does not cover',
+    fix: 'Use --target ibc-runtime or onnx for this model, or a layer the GraphModel target supports.',
+  },
 } as const satisfies Record<keyof typeof targetMessages, Explanation>;
