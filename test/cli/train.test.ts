@@ -157,11 +157,13 @@ describe('ibc train', () => {
     for (const [, t] of ck.tensors) expect(t.data.every((v) => Number.isFinite(v))).toBe(true);
   });
 
-  it('a missing data file: exit 1, the message names the file and points at the data section; no run directory is left', async () => {
+  it('a missing data file: exit 1, the message names the file and underlines its path in the spec; no run directory is left', async () => {
     const out = join(work, 'no-data');
     const r = await ibc('train', join(SPECS, 'missing-data.ibspec'), '--out', out, '--backend', 'cpu');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/missing-data\.ibspec:\d+:\d+: error IB6000: .*no-such-folder\/train-images-idx3-ubyte\.gz' does not exist/);
+    expect(r.stderr).toMatch(/missing-data\.ibspec:7:16: error IB6000: .*no-such-folder\/train-images-idx3-ubyte\.gz' does not exist/);
+    // The path, not the whole data block: `"no-such-folder/train-images-idx3-ubyte.gz"` is 43 characters.
+    expect(r.stderr).toContain(`\n    |                ${'^'.repeat(43)}\n`);
     expect(existsSync(out)).toBe(false);
   });
 
