@@ -38,6 +38,7 @@ function percent(x: number): string {
 async function run({ args, options }: CommandInput<TrainOptions>, io: CliIO): Promise<number> {
   if (options.out !== undefined && options.resume !== undefined) usageError('--out and --resume cannot be combined: a resumed run continues in its own directory');
   if (options.overwrite && options.resume !== undefined) usageError('--overwrite and --resume cannot be combined: --resume continues the run, --overwrite replaces it');
+  if (options.overwrite && options.out === undefined) usageError('--overwrite replaces the run in --out DIR; without --out every run gets a new folder');
   const specPath = resolve(io.cwd, args[0]!);
   const compiled = compileForRun(specPath, io);
   if (!compiled) return EXIT_INPUT_ERROR;
