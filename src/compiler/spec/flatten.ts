@@ -86,8 +86,16 @@ function printRecord(word: string, rule: RecordRule, value: Json, depth: number,
   out.push(lines(`${head.join(' ')} {`, depth), ...body, lines('}', depth));
 }
 
+/** Shapes (`input`, `map`) read best as dimensions: 28x28x1. */
+const DIMS_KEYS = new Set(['input', 'map']);
+
+function isDims(value: Json): value is readonly number[] {
+  return Array.isArray(value) && value.length >= 2 && (value as readonly Json[]).every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0);
+}
+
 function printStatement(word: string, rule: Rule, value: Json, depth: number, out: string[]): void {
-  if (rule.form === 'value') out.push(lines(`${word} ${valueText(value)}`, depth));
+  if (rule.form === 'value' && DIMS_KEYS.has(word) && isDims(value)) out.push(lines(`${word} ${value.join('x')}`, depth));
+  else if (rule.form === 'value') out.push(lines(`${word} ${valueText(value)}`, depth));
   else if (rule.form === 'layers') {
     out.push(lines(`${word} {`, depth));
     printLayers(value as readonly Json[], depth + 1, out);
