@@ -153,7 +153,7 @@ const QUANTIZE = key.section(
       { doc: 'anchor initialisation: linspace | random; low < high (IB3316)', default: 'linspace' },
     ),
     trainable: key.bool({ doc: 'whether anchors are learned', default: true }),
-    lr_scale: key.number({ doc: 'anchor learning rate = lr * lr_scale (WRN reference: 1e-4)', min: 0, default: 1, as: 'lrScale' }),
+    lr_scale: key.number({ doc: 'anchor learning rate = lr * lr_scale (WRN reference: 1e-4); a warning when anchors are not trainable (IB3317)', min: 0, default: 1, as: 'lrScale' }),
     vq_weight: key.number({ doc: 'lambda_vq', min: 0, default: 0.4, as: 'vqWeight' }),
     commit_weight: key.number({ doc: 'lambda_c', min: 0, default: 0.1, as: 'commitWeight' }),
   },
@@ -229,7 +229,7 @@ const COMMON_DATA = {
     {
       crop: key.section(
         {
-          padding: key.int({ doc: 'pixels', min: 0, default: 4 }),
+          padding: key.int({ doc: 'pixels; 0 never moves the image (IB3311)', min: 0, default: 4 }),
           mode: key.oneOf(['reflect', 'zero'], { doc: 'padding mode', default: 'reflect' }),
         },
         { doc: 'random crop back to the input size after padding', syntax: 'options', absent: 'no crop' },
