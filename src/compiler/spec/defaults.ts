@@ -14,7 +14,7 @@ import { variantFor, type Key } from './key.js';
  * first variant with the next key is taken (`train.optimizer.lr`: sgd's).
  */
 export function keyAt(path: string): Key | undefined {
-  let current: Key = SPEC;
+  let current = SPEC as Key;
   const parts = path === '' ? [] : path.split('.');
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
@@ -30,7 +30,7 @@ export function keyAt(path: string): Key | undefined {
         current = next;
         continue;
       }
-      const next = Object.values(current.variants).find((v) => v.keys[part] !== undefined)?.keys[part];
+      const next: Key | undefined = Object.values(current.variants).find((v) => v.keys[part] !== undefined)?.keys[part];
       if (!next) return undefined;
       current = next;
     } else {

@@ -7,7 +7,7 @@
  */
 import { LAYER } from './definitions.js';
 import { keyAt } from './defaults.js';
-import { keysForTag, tagsOf, type Key, type UnionKey, type ValueKey } from './key.js';
+import { keysForTag, tagsOf, type Key, type UnionKey, type ValueKey, type Variant } from './key.js';
 
 const REGION = /^<!-- keys: ([\w.]*) -->\n[^]*?^<!-- \/keys -->$/gm;
 
@@ -73,7 +73,8 @@ function unionTables(union: UnionKey, path: string, ownTables: ReadonlySet<strin
 
 function layerTable(): string {
   const rows: string[][] = [];
-  for (const [name, v] of Object.entries(LAYER.variants)) {
+  const variants: Readonly<Record<string, Variant>> = LAYER.variants;
+  for (const [name, v] of Object.entries(variants)) {
     // Tags with the same fields share a row (relu sigmoid tanh ...).
     const groups = new Map<string, string[]>();
     for (const tag of tagsOf(name, v)) {
