@@ -351,7 +351,7 @@ const EXPORT = key.section(
 /** The top level of a spec file. `extends` and `sweep` are handled by the lowering. */
 export const SPEC = key.section(
   {
-    name: key.string({ doc: 'the spec name', pattern: '^[^/\\\\\\s]+$', computed: "the file's base name" }),
+    name: key.string({ doc: 'the spec name: no spaces or slashes', pattern: '^[^/\\\\\\s]+$', computed: "the file's base name" }),
     model: MODEL,
     data: DATA,
     train: TRAIN,

@@ -2,19 +2,19 @@
  * The key tables of docs/language.md, generated from the language definition
  * (definitions.ts), so that the docs say what the compiler does. A table sits
  * between `<!-- keys: PATH -->` and `<!-- /keys -->` lines, PATH being a
- * dotted section path (`model.attention`, `train`), or `layers`.
+ * dotted section path (`model.attention`, `train`; none for the top level), or `layers`.
  * `npm run docs:keys` rewrites them; a test fails when they are stale.
  */
 import { LAYER } from './definitions.js';
 import { keyAt } from './defaults.js';
 import { keysForTag, tagsOf, type Key, type UnionKey, type ValueKey, type Variant } from './key.js';
 
-const REGION = /^<!-- keys: ([\w.]*) -->\n[^]*?^<!-- \/keys -->$/gm;
+const REGION = /^<!-- keys:(?: ([\w.]+))? -->\n[^]*?^<!-- \/keys -->$/gm;
 
 /** `markdown` with every key table regenerated. Throws on a region naming no section (a bug in the docs). */
 export function regenerateKeyTables(markdown: string): string {
-  const regions = new Set([...markdown.matchAll(REGION)].map((m) => m[1]));
-  return markdown.replace(REGION, (_all, path: string) => `<!-- keys: ${path} -->\n${keyTable(path, regions)}<!-- /keys -->`);
+  const regions = new Set([...markdown.matchAll(REGION)].map((m) => m[1] ?? ''));
+  return markdown.replace(REGION, (_all, path: string | undefined) => `<!-- keys:${path ? ` ${path}` : ''} -->\n${keyTable(path ?? '', regions)}<!-- /keys -->`);
 }
 
 /** The markdown table of the section (or union, or `layers`) at `path`; sections in `ownTables` are not expanded. */
