@@ -5,7 +5,23 @@
  * the types of the validated document and of the resolved spec
  * (resolved-spec.ts), the resolved defaults (resolve.ts) and the key tables of
  * docs/language.md (docs-tables.ts, `npm run docs:keys`) are all derived from
- * this file. Adding a key is one line in its section here.
+ * this file.
+ *
+ * Adding a key is one line in its section below, e.g. in ATTENTION:
+ *
+ *   kl_warmup: key.int({ doc: 'epochs over which beta ramps up from 0', min: 0, default: 0, as: 'klWarmup' }),
+ *
+ * which makes `kl_warmup 5` a statement of the attention block (and
+ * `model.attention.kl_warmup` an override and sweep path), adds it to the JSON
+ * Schema with its range and default, fills the default in resolve, and adds
+ * `readonly klWarmup: number` to AttentionSpec. Then `npm run docs:keys`
+ * regenerates the docs tables (a test fails until it is run). Options: `required`,
+ * `option` (also `name=` on the statement's first line), `as` (the resolved
+ * name), `computed` (a default resolve.ts computes: add it there, the types
+ * insist), `absent` (docs text for an optional key without a default), `only`
+ * (within a variant with several tags). Builders: key.int / number / bool /
+ * string / path / oneOf / size / padding / pair / triple / list / layers /
+ * section / union (key.ts).
  *
  * Key order is the order of `allowed:` lists in messages and of the docs.
  */

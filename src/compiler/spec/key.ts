@@ -59,7 +59,6 @@ export interface ValueKey<D = unknown, R = D> extends KeyOptions {
   readonly default?: D;
   /** How resolve turns the written value into the resolved one: a number or pair -> [h, w]; a path against the file's folder. */
   readonly convert?: 'pair' | 'triple' | 'path';
-  /** With `convert: 'pair'`, the schema is an anyOf whose message names the alternatives: the text after the description's colon. */
   readonly types?: Types<D, R>;
 }
 
@@ -152,12 +151,19 @@ interface NumberOptions extends KeyOptions {
 }
 
 function numberKey(type: 'integer' | 'number', o: NumberOptions): ValueKey<number> {
+  const bounds = [
+    ['minimum', o.min, '≥'],
+    ['exclusiveMinimum', o.above, '>'],
+    ['maximum', o.max, '≤'],
+    ['exclusiveMaximum', o.below, '<'],
+  ] as const;
   const schema: Schema = { type };
   const range: string[] = [];
-  if (o.min !== undefined) (schema.minimum = o.min), range.push(`≥ ${o.min}`);
-  if (o.above !== undefined) (schema.exclusiveMinimum = o.above), range.push(`> ${o.above}`);
-  if (o.max !== undefined) (schema.maximum = o.max), range.push(`≤ ${o.max}`);
-  if (o.below !== undefined) (schema.exclusiveMaximum = o.below), range.push(`< ${o.below}`);
+  for (const [keyword, bound, sign] of bounds) {
+    if (bound === undefined) continue;
+    schema[keyword] = bound;
+    range.push(`${sign} ${bound}`);
+  }
   return { form: 'value', shape: o.shape ?? (type === 'integer' ? 'N' : 'X'), ...(range.length > 0 ? { range: range.join(', ') } : {}), ...o, schema };
 }
 
@@ -178,10 +184,10 @@ const SQUARE_OR_PAIR = 'a whole number ≥ 1 or a pair like 3x3';
 export const key = {
   /** A whole number. */
   int<const O extends NumberOptions>(o: O): ValueKey<number> & O {
-    return { ...numberKey('integer', o), ...o } as ValueKey<number> & O;
+    return numberKey('integer', o) as ValueKey<number> & O;
   },
   number<const O extends NumberOptions>(o: O): ValueKey<number> & O {
-    return { ...numberKey('number', o), ...o } as ValueKey<number> & O;
+    return numberKey('number', o) as ValueKey<number> & O;
   },
   bool<const O extends KeyOptions & { readonly default?: boolean }>(o: O): ValueKey<boolean> & O {
     return { form: 'value', schema: { type: 'boolean' }, shape: 'true', ...o };
@@ -205,7 +211,7 @@ export const key = {
     return {
       form: 'value',
       shape: o.shape ?? 'N',
-      range: `${SQUARE_OR_PAIR}`,
+      range: SQUARE_OR_PAIR,
       convert: 'pair',
       ...o,
       schema: { anyOf: [{ ...POSITIVE_INT, description: 'square size' }, { type: 'array', description: '[height, width]', items: { ...POSITIVE_INT, description: 'size' }, minItems: 2, maxItems: 2 }] },
