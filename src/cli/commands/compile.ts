@@ -20,13 +20,13 @@ import { specHash } from '../../compiler/spec/serialize.js';
 import { exportOnnx } from '../../compiler/targets/onnx/export.js';
 import { ibcVersion } from '../../compiler/targets/onnx/metadata.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../compiler/targets/onnx/opset.js';
-import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../compiler/targets/onnx/verify.js';
+import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../runtime/onnx/verify.js';
 import { writeTfjsArtifact } from '../../compiler/targets/tfjs/artifact.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { writeFileAtomic } from '../../runtime/checkpoint/index.js';
-import { RunError } from '../../runtime/errors.js';
+import { RunError } from '../../support/errors.js';
 import { initParams } from '../../runtime/params/init-params.js';
 import { loadRunState } from '../../runtime/train/resume.js';
 

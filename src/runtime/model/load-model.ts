@@ -7,10 +7,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { readTfjsArtifact, type TfjsArtifactMeta } from '../../compiler/targets/tfjs/artifact.js';
-import { createTfjsModel, disposeForward, type TfjsModel } from '../../compiler/targets/tfjs/model.js';
+import { createTfjsModel, disposeForward, type TfjsModel } from '../executor/model.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { RunError } from '../errors.js';
-import { Random } from '../random.js';
+import { RunError } from '../../support/errors.js';
+import { Random } from '../../support/random.js';
 import { isBackendRequest, selectBackend } from '../backends/select.js';
 
 export interface LoadModelOptions {

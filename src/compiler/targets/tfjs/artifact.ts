@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type { ModelIR } from '../../ir/ir.js';
 import { verifyIR } from '../../ir/verify.js';
 import { diagnostic, type MessageName } from '../../../diagnostics/catalog.js';
-import { RunError } from '../../../runtime/errors.js';
+import { RunError } from '../../../support/errors.js';
 
 export const TFJS_ARTIFACT_FORMAT = 'ibc-tfjs';
 export const TFJS_ARTIFACT_VERSION = 1;

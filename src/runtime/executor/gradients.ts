@@ -13,6 +13,7 @@
  * and leaves any gradient already registered (e.g. by @tensorflow/tfjs) alone.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { RELU_GRAD } from '../backends/native/ops.js';
 
 type Saved = tf.Tensor[];
 type Attrs = tf.NamedAttrMap;
@@ -50,18 +51,11 @@ function expandReduced(dy: tf.Tensor, xShape: readonly number[], axes: readonly 
   return tf.mul(tf.reshape(dy, kept), tf.ones([...xShape]));
 }
 
-/**
- * The native backend's one-pass ReLU gradient kernel (E1's 'IbcReluGrad', same
- * values bit for bit as dy * step(x)); named here rather than imported so the
- * compiler target does not depend on the runtime's backend code.
- */
-const NATIVE_RELU_GRAD = 'IbcReluGrad';
-
-/** dx = x > 0 ? dy : 0: one kernel where the active backend has it, dy * step(x) (two passes) elsewhere. */
+/** dx = x > 0 ? dy : 0: one kernel (RELU_GRAD, bit for bit dy * step(x)) where the active backend has it, dy * step(x) (two passes) elsewhere. */
 function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   const oneKernel = dy.dtype === 'float32' && x.dtype === 'float32' && tf.util.arraysEqual(dy.shape, x.shape)
-    && tf.getKernel(NATIVE_RELU_GRAD, tf.getBackend()) !== undefined;
-  return oneKernel ? (tf.engine().runKernel(NATIVE_RELU_GRAD, { dy, x }, {}) as tf.Tensor) : tf.mul(dy, tf.step(x));
+    && tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined;
+  return oneKernel ? (tf.engine().runKernel(RELU_GRAD, { dy, x }, {}) as tf.Tensor) : tf.mul(dy, tf.step(x));
 }
 
 function unary(kernelName: string, grad: (dy: tf.Tensor, x: tf.Tensor, attrs: Attrs) => tf.Tensor): tf.GradConfig {
