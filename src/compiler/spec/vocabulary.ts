@@ -71,12 +71,7 @@ function ruleOf(k: Key): Rule {
   }
 }
 
-/**
- * The fields of every variant of a union, merged by name in order. A name that
- * is a record in one variant and a plain value in another (`data idx { train
- * images=... }`, `data folder { train "dir" }`) is a record that is that plain
- * value when given one value alone.
- */
+/** The fields of every variant of a union, merged by name in order (the first definition of a name stands). */
 function unionFields(union: UnionKey): [string, Key][] {
   const fields = new Map<string, Key>();
   for (const v of Object.values(union.variants)) {
@@ -110,6 +105,11 @@ function recordRule(doc: string, fields: readonly [string, Key][], syntax: Synta
   };
 }
 
+/**
+ * A name that is a record in one variant and a plain value in another (`data
+ * idx { train images=... }`, `data folder { train "dir" }`) is a record that
+ * is that plain value when given one value alone.
+ */
 function withScalarForms(union: UnionKey, rule: RecordRule): RecordRule {
   if (!rule.keys) return rule;
   const keys: Record<string, Rule> = {};
