@@ -135,6 +135,9 @@ describe('ibc train', () => {
     const r3 = await ibc('train', join(SPECS, 'tiny-diverge.ibspec'), '--resume', empty, '--backend', 'cpu');
     expect(r3.code).toBe(1);
     expect(r3.stderr).toContain('IB6312');
+    // What differs, and the run's own (flattened) spec as the way to resume.
+    expect(r3.stderr).toContain('(name "tiny-aib-qt" -> "tiny-diverge" (does not change the model); train.optimizer "adam" -> "sgd" (does not change the model); ');
+    expect(r3.stderr).toContain(`ibc train ${join(empty, 'spec.ibspec')} --resume ${empty}`);
 
     const last = join(empty, 'checkpoints', 'last.ibck');
     const bytes = readFileSync(last);

@@ -29,7 +29,17 @@ function isObject(v: Canonical | undefined): v is { [key: string]: Canonical } {
   return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** The tag of a tagged object (`kind` of an optimizer or backbone, `type` of a layer). */
+function tagOf(o: { [key: string]: Canonical }): Canonical | undefined {
+  return o['kind'] ?? o['type'];
+}
+
 function collect(a: Canonical | undefined, b: Canonical | undefined, path: string, out: SpecDifference[]): void {
+  if (isObject(a) && isObject(b) && tagOf(a) !== undefined && tagOf(a) !== tagOf(b)) {
+    // Another kind altogether (adam -> sgd): one difference, not one per field of each kind.
+    out.push({ path, before: JSON.stringify(tagOf(a)), after: JSON.stringify(tagOf(b) ?? null), changesModel: changesModel(path) });
+    return;
+  }
   if (isObject(a) && isObject(b)) {
     for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) collect(a[key], b[key], path === '' ? key : `${path}.${key}`, out);
     return;

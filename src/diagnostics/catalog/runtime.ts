@@ -59,7 +59,7 @@ export const runtimeMessages = {
   trainCheckpointMismatch: { code: 'IB6304', severity: 'error', template: "checkpoint '{path}' does not fit the model: {reason}" },
   resumeCheckpointMissing: { code: 'IB6310', severity: 'error', template: "cannot resume from '{path}': no checkpoint at '{checkpoint}' (a run writes it after its first completed epoch); nothing was started" },
   resumeCheckpointCorrupt: { code: 'IB6311', severity: 'error', template: "cannot resume from '{path}': the checkpoint is unreadable ({reason}); nothing was started" },
-  resumeSpecMismatch: { code: 'IB6312', severity: 'error', template: "cannot resume: the checkpoint was written for spec hash {found}, but '{spec}' now hashes to {expected}; start a new run, or restore the spec the run used (a copy is in the run directory as spec.ibspec)" },
+  resumeSpecMismatch: { code: 'IB6312', severity: 'error', template: "cannot resume: the checkpoint was written for spec hash {found}, but '{spec}' now hashes to {expected}{differences}. Resume with the run's own spec (ibc train {runSpec} --resume {dir}), or start a new run" },
   resumeAlreadyDone: { code: 'IB6313', severity: 'info', template: 'the run already completed {done} of {epochs} epochs; nothing to do (pass --epochs N to train further)' },
   backendUnavailable: { code: 'IB6400', severity: 'error', template: "backend '{name}' is not available: {reason}" },
   backendSlowCpu: { code: 'IB6401', severity: 'warning', template: "training on TF.js's plain JavaScript CPU backend, which is 100x slower than the native backends ({reason}). To fix: apt-get install libdnnl-dev && npm run build:native" },

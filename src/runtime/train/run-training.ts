@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { dataPaths } from '../../compiler/spec/data-paths.js';
+import { describeDifferences, diffSpecs } from '../../compiler/spec/spec-diff.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { RunError } from '../../support/errors.js';
@@ -118,6 +119,17 @@ async function locatedAtSpec<T>(spec: ResolvedSpec, load: () => Promise<T>): Pro
   }
 }
 
+/** ": key a -> b (changes the model), ..." from the run's resolved-spec.json to `spec`; empty when it cannot be read. */
+function differencesFromRun(runDir: string, spec: ResolvedSpec): string {
+  try {
+    const recorded = JSON.parse(readFileSync(resolveInsideRunDir(runDir, 'resolved-spec.json'), 'utf8')) as ResolvedSpec;
+    const differences = diffSpecs(recorded, spec);
+    return differences.length > 0 ? ` (${describeDifferences(differences)})` : '';
+  } catch {
+    return ''; // an older or damaged run: the hashes alone
+  }
+}
+
 /** With --limit-train N and no --limit-val: the spec's validation fraction of N (at least 1), so a smoke run does not validate on thousands of images. */
 export function proportionalValidation(fraction: number, limitTrain: number | undefined): number | undefined {
   if (limitTrain === undefined || !(fraction > 0)) return undefined;
@@ -146,7 +158,12 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
     spec = withSeed(spec, resume.settings.seed);
     specHash = request.hashSpec(spec);
     if (resume.specHash !== specHash) {
-      throw new RunError(diagnostic('resumeSpecMismatch', { args: { found: resume.specHash, expected: specHash, spec: request.specPath } }));
+      const differences = differencesFromRun(runDir, spec);
+      throw new RunError(
+        diagnostic('resumeSpecMismatch', {
+          args: { found: resume.specHash.slice(0, 12), expected: specHash.slice(0, 12), spec: request.specPath, differences, runSpec: resolveInsideRunDir(runDir, 'spec.ibspec'), dir: runDir },
+        }),
+      );
     }
     const kept = resume.settings;
     const changed: [string, number | undefined, number | undefined][] = [
