@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { parseSpec } from '../../src/grammar/parse.js';
-import { describeAll } from './helpers.js';
+import { describeAll } from '../fixtures/grammar.js';
 
 interface Case {
   readonly name: string;
