@@ -3,6 +3,7 @@ import { Ajv } from 'ajv';
 import { specJsonSchema, validateDocument, labelFor } from '../../../src/compiler/spec/schema.js';
 import { emptySpanMap } from '../../../src/compiler/spec/span-map.js';
 import { topLevelRules, layerRules, type RuleTable } from '../../../src/compiler/spec/vocabulary.js';
+import type { Json } from '../../../src/compiler/spec/spec-document.js';
 import type { Span } from '../../../src/diagnostics/diagnostic.js';
 
 const span = (line: number): Span => ({ file: 'x.ibspec', start: { offset: line * 10, line, column: 1 }, end: { offset: line * 10 + 3, line, column: 4 } });
@@ -76,7 +77,7 @@ describe('JSON Schema', () => {
   });
 
   it('keeps the alternatives of different layers apart', () => {
-    const layers = [
+    const layers: Json[] = [
       { type: 'conv', filters: 2, kernel: [3] },
       { type: 'conv', filters: 2, kernel: 'x' },
       { type: 'maxpool', size: 2, padding: 'full' },

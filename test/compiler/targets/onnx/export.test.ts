@@ -78,9 +78,9 @@ describe('ONNX export of fashion-small-aib-qt', () => {
   it('declares a symbolic batch dimension N and runs at batch sizes 1, 2 and 5', async () => {
     const bytes = exportOnnx(ir, weights, { meta: META }).value!.bytes;
     const graph = decode(bytes).graph!;
-    expect(graph.input.map((i) => i.name)).toEqual(['image']);
-    expect(graph.input[0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['N', 28, 28, 1]);
-    expect(graph.output.map((o) => o.name)).toEqual(['logits', 'attention', 'attention_quantized']);
+    expect(graph.input!.map((i) => i.name)).toEqual(['image']);
+    expect(graph.input![0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['N', 28, 28, 1]);
+    expect(graph.output!.map((o) => o.name)).toEqual(['logits', 'attention', 'attention_quantized']);
     const map = ir.nodes.find((n) => n.id === ir.taps.attentionMean)!.shape;
     for (const batch of [1, 2, 5]) {
       const out = await runOnnx(bytes, randomImages(batch, ir.inputShape, batch), [batch, 28, 28, 1]);
@@ -93,8 +93,8 @@ describe('ONNX export of fashion-small-aib-qt', () => {
   it('fixes the batch size when asked (export dynamic_batch false)', async () => {
     const bytes = exportOnnx(ir, weights, { batch: 1, meta: META }).value!.bytes;
     const graph = decode(bytes).graph!;
-    expect(graph.input[0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual([1, 28, 28, 1]);
-    expect(graph.output[0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual([1, 10]);
+    expect(graph.input![0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual([1, 28, 28, 1]);
+    expect(graph.output![0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual([1, 10]);
     expect((await verifyOnnx(bytes, ir, weights, { batches: [1] })).ok).toBe(true);
   });
 
@@ -110,21 +110,21 @@ describe('ONNX export of fashion-small-aib-qt', () => {
 
   it('is an inference graph: eval batch norm named after the spec layers, no dropout, no sampling, quantizer kept', () => {
     const graph = decode(exportOnnx(ir, weights, { meta: META }).value!.bytes).graph!;
-    const ops = new Set(graph.node.map((n) => n.opType));
+    const ops = new Set(graph.node!.map((n) => n.opType));
     for (const banned of ['Dropout', 'RandomNormal', 'RandomNormalLike', 'RandomUniform', 'RandomUniformLike', 'Multinomial']) expect(ops.has(banned)).toBe(false);
     expect(ops.has('ArgMin')).toBe(true);
     const bnIds = ir.nodes.filter((n) => n.op === 'BatchNorm').map((n) => n.id);
-    expect(graph.node.filter((n) => n.opType === 'BatchNormalization').map((n) => n.name).sort()).toEqual([...bnIds].sort());
+    expect(graph.node!.filter((n) => n.opType === 'BatchNormalization').map((n) => n.name).sort()).toEqual([...bnIds].sort());
     // Every ONNX node is named after the IR node (and so the spec layer) it came from.
     const ids = ir.nodes.map((n) => n.id);
-    for (const node of graph.node) expect(ids.some((id) => node.name === id || node.name!.startsWith(`${id}/`)), node.name!).toBe(true);
+    for (const node of graph.node!) expect(ids.some((id) => node.name === id || node.name!.startsWith(`${id}/`)), node.name!).toBe(true);
   });
 
   it('exports in NCHW layout and matches TF.js', async () => {
     const bytes = exportOnnx(ir, weights, { layout: 'nchw', meta: META }).value!.bytes;
     const graph = decode(bytes).graph!;
-    expect(graph.input[0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['N', 1, 28, 28]);
-    const att = graph.output.find((o) => o.name === 'attention')!;
+    expect(graph.input![0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))).toEqual(['N', 1, 28, 28]);
+    const att = graph.output!.find((o) => o.name === 'attention')!;
     expect(att.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue))[1]).toBe(1);
     const props = new Map(decode(bytes).metadataProps.map((p) => [p.key, p.value]));
     expect(props.get('ibc.layout')).toBe('nchw');
