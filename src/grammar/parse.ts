@@ -65,7 +65,7 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
   for (const error of lexed.errors.slice(0, MAX_SYNTAX_ERRORS + 1)) {
     diagnostics.push(unexpectedCharacter(text, error.offset, error.length, lines));
   }
-  diagnostics.push(...checkTokens(lexed.tokens, lines));
+  for (const item of checkTokens(lexed.tokens, lines)) diagnostics.push(item);
 
   const nesting = checkNesting(lexed.tokens);
   if (nesting.tooDeep) {

@@ -103,7 +103,7 @@ export function createCheckCommand(fs: FileSystem): Command {
         else paths.push(path);
       }
       for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources })) {
-        all.push(...result.diagnostics);
+        for (const item of result.diagnostics) all.push(item);
         if (options.format !== 'text') continue;
         if (extendedBy.length > 0) {
           if (!hasErrors(result.diagnostics)) io.stdout(`${displayPath(path, io.cwd)}: base, checked through the ${extendedBy.length === 1 ? 'spec' : `${extendedBy.length} specs`} extending it\n`);

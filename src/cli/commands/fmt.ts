@@ -76,7 +76,7 @@ export const fmtCommand: Command = {
       const original = specSourceText(bytes);
       sources.set(file, original);
       const result = parseSpec(bytes, file);
-      diagnostics.push(...result.diagnostics);
+      for (const item of result.diagnostics) diagnostics.push(item);
       if (hasErrors(result.diagnostics) || !result.value) {
         status = EXIT_INPUT_ERROR;
         continue;
