@@ -14,12 +14,20 @@ import { estimateResources, type Culprit, type ResourceEstimate } from './estima
 export interface MachineLimits {
   /** Bytes of memory a run may use (the machine's total). */
   readonly memoryBytes: number;
+  /**
+   * Whether needing more than `memoryBytes` is an error (`ibc train`: the run
+   * would fail) or a warning (`ibc check`: the spec may be meant for a bigger machine).
+   */
+  readonly enforceMemory?: boolean;
 }
 
 /** The machine this process runs on. */
-export function currentMachine(): MachineLimits {
-  return { memoryBytes: totalmem() };
+export function currentMachine(enforceMemory = false): MachineLimits {
+  return { memoryBytes: totalmem(), enforceMemory };
 }
+
+/** More memory than this is an error on any machine. */
+export const MAX_SANE_BYTES = 2 ** 40;
 
 /** One tensor (a typed array, a TF.js tensor indexed by int32) holds at most this many values. */
 export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
@@ -109,24 +117,25 @@ export function checkResources(spec: ResolvedSpec, ir: ModelIR, machine: Machine
     ['training', trainingBytes(spec, estimate), estimate.train, ir.samples.train, spec.train.batchSize],
     ['evaluation', evalBytes(spec, estimate), estimate.eval, ir.samples.eval, spec.train.evalBatchSize],
   ] as const) {
-    if (bytes.total <= machine.memoryBytes) continue;
+    if (bytes.total <= machine.memoryBytes && bytes.total <= MAX_SANE_BYTES) continue;
+    const fatal = bytes.total > MAX_SANE_BYTES || machine.enforceMemory === true;
     const activationsWin = bytes.activations >= bytes.params;
     const culprit = activationsWin ? (activation.rowsPerExample > 1 && attentionSpan ? { ...activation.largest!, origin: attentionSpan } : activation.largest) : param;
     const sampling = activation.rowsPerExample > 1 ? ` (${formatCount(activation.rowsPerExample)} rows per image from ${formatCount(samples)} samples)` : '';
     out.push(
-      diagnostic('resourceMemory', {
+      diagnostic(fatal ? 'resourceMemory' : 'resourceMemoryWarning', {
         ...at(culprit, spec.train.origin ?? modelSpan),
         args: {
           phase,
           needed: formatBytes(bytes.total),
           params: `${formatCount(estimate.params)} parameters with ${phase === 'training' ? 'gradients and optimizer state' : 'no gradients'}: ${formatBytes(bytes.params)}`,
           activations: `${formatCount(activation.perExample)} activation values per image${sampling} x batch ${batch}: ${formatBytes(bytes.activations)}`,
-          available: formatBytes(machine.memoryBytes),
+          available: bytes.total > MAX_SANE_BYTES && bytes.total <= machine.memoryBytes ? `the sane limit is ${formatBytes(MAX_SANE_BYTES)}` : `this machine has ${formatBytes(machine.memoryBytes)}`,
         },
       }),
     );
   }
-  if (out.length > 0) return out;
+  if (out.some((d) => d.severity === 'error')) return out;
 
   const flops = estimate.trainFlopsPerExample * spec.train.batchSize;
   if (flops > WARN_FLOPS_PER_STEP) {

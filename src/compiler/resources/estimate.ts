@@ -64,7 +64,9 @@ function activations(ir: ModelIR, samples: number): { estimate: ActivationEstima
     if (node.op === 'SampleMean') multiplier = 1;
     rows.set(node.id, multiplier);
     rowsPerExample = Math.max(rowsPerExample, multiplier);
-    const values = multiplier * elementsOf(node.shape);
+    // Quantize compares every element with every anchor: an element x anchor distance matrix the IR does not show.
+    const hidden = node.op === 'Quantize' ? (node as IrNode<'Quantize'>).attrs.anchorCount : 1;
+    const values = multiplier * elementsOf(node.shape) * hidden;
     perExample += values;
     if (!largest || values > largest.elements) largest = { name: node.id, elements: values, ...(node.origin ? { origin: node.origin } : {}) };
     const first = node.inputs[0];

@@ -324,6 +324,10 @@ class Lowering {
         this.unknownWord('unknownLayer', stmt.key[0], [...Object.keys(layerRules), REPEAT_KEYWORD], {});
         continue;
       }
+      if (out.length >= MAX_LAYERS_PER_BLOCK) {
+        this.report(diagnostic('tooManyLayers', { span: keySpan(stmt), args: { limit: MAX_LAYERS_PER_BLOCK.toLocaleString('en-US') } }));
+        return;
+      }
       const itemPointer = `${pointer}/${out.length}`;
       const fields = this.record(stmt, { form: 'record', doc: layerRule.doc, positional: layerRule.positional, options: layerRule.options }, itemPointer);
       out.push({ type: word, ...(fields as MutableJsonObject) });

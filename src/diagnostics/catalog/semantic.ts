@@ -24,7 +24,7 @@ export const semanticMessages = {
   pathNotAValue: { code: 'IB3014', severity: 'error', template: "'{path}' is not a single value that can be overridden (name one of its keys instead)" },
   missingValue: { code: 'IB3015', severity: 'error', template: "'{statement}' needs a value" },
   optionsNotAllowed: { code: 'IB3016', severity: 'error', template: "'{statement}' takes no options" },
-  tooManyLayers: { code: 'IB3018', severity: 'error', template: 'this repeat makes the block longer than {limit} layers; a model that deep cannot be trained here (nested repeats multiply)' },
+  tooManyLayers: { code: 'IB3018', severity: 'error', template: 'this block holds more than {limit} layers (repeats expanded; nested repeats multiply); a model that deep cannot be trained here' },
   unexpectedArguments: { code: 'IB3017', severity: 'error', template: "'{statement}' takes no values before its block" },
 
   extendsMissingFile: { code: 'IB3101', severity: 'error', template: "cannot read the base spec '{path}'" },

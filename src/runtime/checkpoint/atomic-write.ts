@@ -8,7 +8,7 @@
  * write fail half-way.
  */
 import * as fs from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runError, reasonOf } from '../data/fail.js';
 
 export interface AtomicWriteIo {
@@ -87,4 +87,38 @@ export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>, io: 
 /** Convenience: atomically writes a string as UTF-8. */
 export function writeTextAtomic(path: string, text: string, io: AtomicWriteIo = nodeAtomicWriteIo): void {
   writeFileAtomic(path, [new TextEncoder().encode(text)], io);
+}
+
+/** `<name>.tmp-<pid>`: what writeFileAtomic (and the artifact writers) leave when killed mid-write. */
+const TEMPORARY_NAME = /\.tmp-(\d+)$/;
+
+/**
+ * Removes the temporary files in `folder` whose writer is no longer running
+ * (a run killed during a checkpoint write leaves a 50 MB `last.ibck.tmp-PID`).
+ * Call it only while holding the folder's run lock, so no live writer of this
+ * run can own them. Returns the paths removed.
+ */
+export function removeStaleTemporaries(folder: string, isAlive: (pid: number) => boolean, ownPid: number = process.pid): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMPORARY_NAME.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === ownPid || isAlive(pid)) continue;
+    const path = join(folder, name);
+    try {
+      if (!fs.lstatSync(path).isFile()) continue;
+      fs.unlinkSync(path);
+      removed.push(path);
+    } catch {
+      // gone already, or not ours to remove: leave it
+    }
+  }
+  return removed;
 }

@@ -38,7 +38,7 @@ export function openRun(runDir: string, which: 'last' | 'best', hashSpec: (spec:
     const first = built.diagnostics.find((d) => d.severity === 'error');
     throw new RunError(diagnostic('trainRunDirMissing', { args: { path: runDir, reason: `its resolved-spec.json does not describe a model this ibc can build (${first?.code}: ${first?.message})` } }));
   }
-  const { state, path } = loadRunState(runDir, which);
+  const { state, path } = loadRunState(runDir, which, built.value.ir);
   const expected = hashSpec(spec);
   if (state.specHash !== expected) {
     throw new RunError(diagnostic('trainCheckpointMismatch', { args: { path, reason: `it was written for spec hash ${state.specHash}, the run's resolved-spec.json hashes to ${expected}` } }));
