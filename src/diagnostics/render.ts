@@ -170,7 +170,7 @@ function displayWidth(cp: number): number {
 /** Lines without their '\r'; a leading byte-order mark is dropped, as columns do not count it. */
 function splitLines(source: string): string[] {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  return text.split('\n').map((l) => l.replace(/\r$/, ''));
+  return text.split(/\r\n|\r|\n/);
 }
 
 interface FrameLine {

@@ -58,8 +58,15 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
     text = decoded.text;
   }
 
+  // Classic Mac line endings (a lone CR) end lines too. The replacement keeps every offset, so spans stay true.
+  text = text.replace(/\r(?!\n)/g, '\n');
   const lines = new LineMap(text, file);
   const diagnostics: Diagnostic[] = [];
+  // A byte-order mark is only meaningful as the first character; elsewhere (files concatenated) it is an invisible character.
+  for (let at = text.indexOf('\uFEFF', 1); at > 0; at = text.indexOf('\uFEFF', at + 1)) {
+    diagnostics.push(diagnostic('strayByteOrderMark', { span: lines.span(at, at + 1) }));
+    if (diagnostics.length >= MAX_SYNTAX_ERRORS) break;
+  }
   const lexed = specLexer.tokenize(text);
   // Lexer errors come in source order and only the first MAX_SYNTAX_ERRORS are shown: build no more than that.
   for (const error of lexed.errors.slice(0, MAX_SYNTAX_ERRORS + 1)) {
