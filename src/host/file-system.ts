@@ -5,8 +5,8 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { resolve, dirname, isAbsolute } from 'node:path';
 
-/** A spec (or a base it extends) larger than this is not a spec: refused before reading. */
-export const MAX_SPEC_FILE_BYTES = 4 * 1024 * 1024;
+/** A spec (or a base it extends) larger than this is not a spec (the largest shipped one is under 4 KB): refused before reading. */
+export const MAX_SPEC_FILE_BYTES = 1024 * 1024;
 
 export interface FileSystem {
   /** Returns the file's bytes, or undefined when it does not exist, cannot be read, is not a regular file or is too large. */

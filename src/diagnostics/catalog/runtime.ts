@@ -61,7 +61,7 @@ export const runtimeMessages = {
   resumeCheckpointCorrupt: { code: 'IB6311', severity: 'error', template: "cannot resume from '{path}': the checkpoint is unreadable ({reason}); nothing was started" },
   resumeSpecMismatch: { code: 'IB6312', severity: 'error', template: "cannot resume: the checkpoint was written for spec hash {found}, but '{spec}' now hashes to {expected}; start a new run, or restore the spec the run used (a copy is in the run directory as spec.ibspec)" },
   resumeRunMismatch: { code: 'IB6314', severity: 'error', template: "cannot resume '{path}': {reason}; nothing was started" },
-  trainDiverging: { code: 'IB6315', severity: 'warning', template: 'the loss is diverging: {value} at epoch {epoch} after {first} in the first epoch (lr {lr}); the run goes on, but its results are likely useless. Try a smaller learning rate or a warm-up' },
+  trainDiverging: { code: 'IB6315', severity: 'warning', template: 'the loss is diverging: {value} at epoch {epoch}, {why} (lr {lr}); the run goes on, but its results are likely useless. Try a smaller learning rate or a warm-up' },
   resumeAlreadyDone: { code: 'IB6313', severity: 'info', template: 'the run already completed {done} of {epochs} epochs; nothing to do (pass --epochs N to train further)' },
   backendUnavailable: { code: 'IB6400', severity: 'error', template: "backend '{name}' is not available: {reason}" },
   backendSlowCpu: { code: 'IB6401', severity: 'warning', template: "training on TF.js's plain JavaScript CPU backend, which is 100x slower than the native backends ({reason}). To fix: apt-get install libdnnl-dev && npm run build:native" },

@@ -13,3 +13,10 @@ export function isDiverging(loss: number, firstEpochLoss: number | undefined, cl
   if (loss > DIVERGENCE_OVER_CHANCE * chance) return true;
   return firstEpochLoss !== undefined && firstEpochLoss > 0 && loss > DIVERGENCE_OVER_FIRST * firstEpochLoss && loss > chance;
 }
+
+/** Why `isDiverging` said so, for the warning. */
+export function divergenceReason(loss: number, firstEpochLoss: number | undefined, classes: number): string {
+  const chance = Math.log(Math.max(classes, 2));
+  if (loss > DIVERGENCE_OVER_CHANCE * chance) return `over ${DIVERGENCE_OVER_CHANCE} times the ${chance.toFixed(2)} of a uniform guess over ${classes} classes`;
+  return `over ${DIVERGENCE_OVER_FIRST} times the first epoch's ${firstEpochLoss?.toPrecision(4) ?? '?'}`;
+}

@@ -27,7 +27,7 @@ import { countCorrect, evaluateAccuracy, type Accuracy, type EvalBatch } from '.
 import type { BestScore, RunSettings, TrainingState } from './state.js';
 import type { ProgressUpdate } from '../progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { isDiverging } from './divergence.js';
+import { divergenceReason, isDiverging } from './divergence.js';
 
 /** One line of metrics.jsonl. Field names are the file's format. */
 export interface MetricsRow {
@@ -254,7 +254,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       firstEpochLoss ??= row.train_loss;
       if (!warnedDivergence && isDiverging(row.train_loss, firstEpochLoss, ir.classes)) {
         warnedDivergence = true;
-        sink.onWarning?.(diagnostic('trainDiverging', { args: { value: formatNumber(row.train_loss), epoch: row.epoch, first: formatNumber(firstEpochLoss), lr } }));
+        sink.onWarning?.(diagnostic('trainDiverging', { args: { value: formatNumber(row.train_loss), epoch: row.epoch, why: divergenceReason(row.train_loss, firstEpochLoss, ir.classes), lr } }));
       }
       last = row;
 
