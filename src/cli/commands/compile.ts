@@ -204,7 +204,6 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
     io.stdout(wrote);
     return EXIT_OK;
   }
-  io.stderr(`ibc compile: nothing was written to ${o.out}\n`);
   const worst = report.errors.filter((e) => e.output === 'logits').reduce((a, b) => (b.maxAbs > a.maxAbs ? b : a));
   io.stderr(
     formatRunDiagnostic(
@@ -220,6 +219,7 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
       }),
     ),
   );
+  io.stderr(`nothing was written to ${o.out}: a model that fails --verify is not kept\n`);
   return EXIT_INPUT_ERROR;
 }
 
