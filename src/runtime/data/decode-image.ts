@@ -24,8 +24,22 @@ export function decoderReason(format: 'PNG' | 'JPEG', error: unknown): string {
   return `the ${format} file is corrupt (${text})`;
 }
 
+/** Larger images are refused before decoding: a damaged header can claim 100000x100000 pixels (40 GB of RGBA). */
+export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
+
+/** Width and height from a PNG's IHDR chunk (bytes 16-23), when the file is long enough to hold it. */
+function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 24) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
 function decodeRgba(path: string, bytes: Uint8Array): { width: number; height: number; rgba: Uint8Array } {
   if (isPng(bytes)) {
+    const size = pngSize(bytes);
+    if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
+      throw runError('dataImageDecodeFailed', { path, reason: `its header says ${size.width}x${size.height} pixels, more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} ibc decodes (a damaged file, or an image far too large to train on)` });
+    }
     try {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, rgba: png.data };
@@ -35,7 +49,7 @@ function decodeRgba(path: string, bytes: Uint8Array): { width: number; height: n
   }
   if (isJpeg(bytes)) {
     try {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
       return { width: img.width, height: img.height, rgba: img.data };
     } catch (error) {
       throw runError('dataImageDecodeFailed', { path, reason: decoderReason('JPEG', error) });
