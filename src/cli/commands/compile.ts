@@ -30,6 +30,7 @@ import { RunError } from '../../runtime/errors.js';
 import { initParams } from '../../runtime/params/init-params.js';
 import { loadRunState } from '../../runtime/train/resume.js';
 import { firstNonFinite } from '../../runtime/checkpoint/index.js';
+import { whyCannotCreate } from '../../runtime/run-dir.js';
 
 const USAGE = `Usage: ibc compile SPEC --target onnx|tfjs --out PATH [options]
 
@@ -253,8 +254,7 @@ function writeOutput(path: string, write: () => void): void {
     write();
   } catch (error) {
     if (error instanceof RunError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new RunError(diagnostic('outputWriteFailed', { args: { path, reason } }));
+    throw new RunError(diagnostic('outputWriteFailed', { args: { path, reason: whyCannotCreate(path, error) } }));
   }
 }
 
