@@ -151,6 +151,9 @@ describe('one writer per run directory; what dead writers left is cleaned', () =
     const fresh = await ibc(work, 'train', TINY, '--out', run, '--epochs', '1', ...FAST);
     expect(fresh.code).toBe(1);
     expect(fresh.stderr).toContain('IB6203');
+    const images = await ibc(work, 'attention', run, '--images', '1', '--backend', 'cpu');
+    expect(images.code).toBe(1);
+    expect(images.stderr).toContain('IB6203');
 
     // The dead writer also left a half-written checkpoint and a cut-off metrics row; the user left a note.
     sleeper.kill('SIGKILL');
