@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 import { ibc, isCleanOutcome, head } from '../robust/helpers.js';
 import { mutateBytes, RUN_BOUND_MS, timed } from './fuzz-helpers.js';
 

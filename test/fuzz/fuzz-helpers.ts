@@ -3,7 +3,7 @@
  * guard against hangs, not a speed test: the bound is far above any normal
  * run), and the outcome every run must have.
  */
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 
 /** No single fuzzed run may take longer than this; a hang or an exhausting allocation would. */
 export const RUN_BOUND_MS = 30_000;

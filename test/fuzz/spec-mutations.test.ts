@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 import { compileSpec } from '../../src/compiler/compile.js';
 import { nodeFileSystem } from '../../src/host/file-system.js';
 import { initParams } from '../../src/runtime/params/init-params.js';

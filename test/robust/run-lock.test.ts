@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { LOCK_FILE, lockRunDir, processIsAlive, type ProcessProbe } from '../../src/runtime/run-lock.js';
 import { removeStaleTemporaries } from '../../src/runtime/checkpoint/index.js';
 import { resumedMetrics } from '../../src/runtime/train/run-training.js';
-import { isRunError } from '../../src/runtime/errors.js';
+import { isRunError } from '../../src/support/errors.js';
 
 const probe = (pid: number, alive: readonly number[], host = 'here'): ProcessProbe => ({ pid, host, isAlive: (p) => alive.includes(p) });
 const folder = (): string => mkdtempSync(join(tmpdir(), 'ibc-lock-'));

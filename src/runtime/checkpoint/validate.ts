@@ -10,7 +10,7 @@
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { TrainingState } from '../train/state.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { RunError } from '../errors.js';
+import { RunError } from '../../support/errors.js';
 
 const sizeOf = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
 

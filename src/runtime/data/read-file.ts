@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { runError, reasonOf } from './fail.js';
-import { RunError } from '../errors.js';
+import { RunError } from '../../support/errors.js';
 
 /** Reads a whole file; a missing file or folder is a RunError naming the path and what it was meant to be. */
 export function readDataFile(path: string, what: string): Uint8Array {

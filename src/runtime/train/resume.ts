@@ -12,8 +12,8 @@ import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { requireStateFitsModel } from '../checkpoint/validate.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointTensor } from '../checkpoint/index.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { RunError } from '../errors.js';
-import type { RandomState } from '../random.js';
+import { RunError } from '../../support/errors.js';
+import type { RandomState } from '../../support/random.js';
 import type { OptimizerState } from './optimizers.js';
 import type { TrainingState, RunSettings, BestScore } from './state.js';
 
