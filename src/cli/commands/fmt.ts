@@ -69,7 +69,8 @@ export const fmtCommand: Command = {
       const path = resolve(io.cwd, file);
       const bytes = nodeFileSystem.readFile(path);
       if (bytes === undefined) {
-        io.stderr(`ibc fmt: cannot read '${file}'\n`);
+        const why = nodeFileSystem.whyNotReadable?.(path);
+        io.stderr(`ibc fmt: cannot read '${file}'${why ? `: ${why}` : ''}\n`);
         status = EXIT_INPUT_ERROR;
         continue;
       }
