@@ -12,8 +12,8 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Random } from '../../src/support/random.js';
-import { ibc, isCleanOutcome, head } from '../robust/helpers.js';
-import { mutateBytes, RUN_BOUND_MS, timed } from './fuzz-helpers.js';
+import { ibc, isCleanOutcome, head } from '../fixtures/cli-run.js';
+import { mutateBytes, RUN_BOUND_MS, timed } from '../fixtures/fuzz.js';
 
 const TINY = resolve(__dirname, '../../specs/test/tiny-aib-qt.ibspec');
 const HEADER = 48;

@@ -15,8 +15,8 @@ import { Random } from '../../src/support/random.js';
 import { loadDataset } from '../../src/runtime/data/index.js';
 import { isRunError } from '../../src/support/errors.js';
 import type { CifarData, DataSpec, FolderData, IdxData } from '../../src/compiler/spec/resolved-spec.js';
-import { cifarRecord, concatBytes, idxImages, idxLabels, pngBytes, writeBytes } from '../data/helpers.js';
-import { mutateBytes, pick, RUN_BOUND_MS, timed } from './fuzz-helpers.js';
+import { cifarRecord, concatBytes, idxImages, idxLabels, pngBytes, writeBytes } from '../fixtures/data-files.js';
+import { mutateBytes, pick, RUN_BOUND_MS, timed } from '../fixtures/fuzz.js';
 
 const CASES_PER_LOADER = 60;
 const base = { validation: 0.25, augment: { flip: 'none' as const }, normalize: { mean: [0], std: [1] } };

@@ -14,8 +14,8 @@ import { Random } from '../../src/support/random.js';
 import { compileSpec } from '../../src/compiler/compile.js';
 import { nodeFileSystem } from '../../src/host/file-system.js';
 import { initParams } from '../../src/runtime/params/init-params.js';
-import { ibc, isCleanOutcome, head } from '../robust/helpers.js';
-import { pick, RUN_BOUND_MS, timed } from './fuzz-helpers.js';
+import { ibc, isCleanOutcome, head } from '../fixtures/cli-run.js';
+import { pick, RUN_BOUND_MS, timed } from '../fixtures/fuzz.js';
 
 const ROOT = resolve(__dirname, '../..');
 const SOURCES = ['specs/test/tiny-aib-qt.ibspec', 'specs/test/tiny-sgd-ema.ibspec', 'specs/fashion-small-aib-qt.ibspec', 'specs/fashion-small-baseline.ibspec'];

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { MAX_SPEC_FILE_BYTES, memoryFileSystem, nodeFileSystem } from '../../src/host/file-system.js';
 import { renderDiagnostics } from '../../src/diagnostics/render.js';
 import { diagnostic } from '../../src/diagnostics/catalog.js';
-import { ibc, isCleanOutcome, head } from './helpers.js';
+import { ibc, isCleanOutcome, head } from '../fixtures/cli-run.js';
 
 const TINY = readFileSync(resolve(__dirname, '../../specs/test/tiny-aib-qt.ibspec'), 'utf8');
 

@@ -11,7 +11,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointTensor } from '../../src/runtime/checkpoint/index.js';
-import { ibc, isCleanOutcome, head } from './helpers.js';
+import { ibc, isCleanOutcome, head } from '../fixtures/cli-run.js';
 
 const SPECS = resolve(__dirname, '../../specs/test');
 const TINY = join(SPECS, 'tiny-aib-qt.ibspec');

@@ -7,13 +7,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { compileSpec } from '../../src/compiler/compile.js';
-import { memoryFileSystem } from '../../src/host/file-system.js';
-import { estimateResources } from '../../src/compiler/resources/estimate.js';
-import { checkResources, MAX_TENSOR_ELEMENTS } from '../../src/compiler/resources/check-resources.js';
-import { ibc, isCleanOutcome, head } from './helpers.js';
+import { compileSpec } from '../../../src/compiler/compile.js';
+import { memoryFileSystem } from '../../../src/host/file-system.js';
+import { estimateResources } from '../../../src/compiler/resources/estimate.js';
+import { checkResources, MAX_TENSOR_ELEMENTS } from '../../../src/compiler/resources/check-resources.js';
+import { ibc, isCleanOutcome, head } from '../../fixtures/cli-run.js';
 
-const TINY_PATH = resolve(__dirname, '../../specs/test/tiny-aib-qt.ibspec');
+const TINY_PATH = resolve(__dirname, '../../../specs/test/tiny-aib-qt.ibspec');
 const TINY = readFileSync(TINY_PATH, 'utf8');
 const GIB = 1024 ** 3;
 

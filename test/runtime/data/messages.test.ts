@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset } from '../../src/runtime/data/index.js';
-import type { FolderData, IdxData } from '../../src/compiler/spec/resolved-spec.js';
-import { asyncRunErrorOf, idxImages, idxLabels, pngBytes, tempDir, writeBytes } from '../data/helpers.js';
+import { loadDataset } from '../../../src/runtime/data/index.js';
+import type { FolderData, IdxData } from '../../../src/compiler/spec/resolved-spec.js';
+import { asyncRunErrorOf, idxImages, idxLabels, pngBytes, tempDir, writeBytes } from '../../fixtures/data-files.js';
 
 const base = { validation: 0, augment: { flip: 'none' as const }, normalize: { mean: [0], std: [1] } };
 
