@@ -64,12 +64,12 @@ describe('depth and floods', () => {
     expect(r.stderr).toMatch(/IB3106: will not read '.*long\.ibspec': it is 1,95\d,\d{3} bytes/);
   });
 
-  it('150,000 layer lines in one block: no stack overflow, a located error at the first layer over the limit', async () => {
-    const path = write('wide.ibspec', TINY.replace('      conv 8 kernel=3\n', `      conv 8 kernel=3\n${'relu\n'.repeat(150_000)}`));
+  it('a block of more than 10,000 layers: a located error at the first layer over the limit', async () => {
+    const path = write('wide.ibspec', TINY.replace('      conv 8 kernel=3\n', `      conv 8 kernel=3\n${'relu\n'.repeat(12_000)}`));
     const r = await ibc(work, 'check', path);
     expect(isCleanOutcome(r), head(r)).toBe(true);
     expect(r.stderr.split('\n')[0]).toMatch(/wide\.ibspec:10011:1: error IB3018/);
-  }, 60_000);
+  });
 
   it('diagnostics lists of any length pass through the front end without spreading into a call (no stack overflow)', async () => {
     // 150,000 unknown keys: each is one diagnostic of the lowering, joined by loops (push(...list) overflowed the stack)
