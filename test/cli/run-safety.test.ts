@@ -180,6 +180,18 @@ describe('one writer per run directory; what dead writers left is cleaned', () =
   }, 60_000);
 });
 
+describe('two trainings at once into the same --out', () => {
+  it('one trains, the other is refused; metrics.jsonl holds one run', async () => {
+    const out = join(work, 'twice');
+    const both = await Promise.all([1, 2].map(() => ibc(work, 'train', TINY, '--out', out, '--epochs', '2', ...FAST)));
+    expect(both.map((r) => r.code).sort()).toEqual([0, 1]);
+    expect(both.find((r) => r.code === 1)!.stderr).toContain('IB6203');
+    const epochs = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { epoch: number }).epoch);
+    expect(epochs).toEqual([1, 2]);
+    expect(existsSync(join(out, 'run.lock'))).toBe(false);
+  }, 60_000);
+});
+
 /** chattr +i (immutable) refuses writes even to root; it needs e2fsprogs and CAP_LINUX_IMMUTABLE. */
 function makeImmutable(dir: string): boolean {
   const r = spawnSync('chattr', ['+i', dir]);
