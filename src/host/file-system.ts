@@ -2,8 +2,8 @@
  * The one interface through which the compiler reads files, so that tests need
  * no disk and `extends` resolution can be exercised in memory.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { resolve, dirname, isAbsolute } from 'node:path';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { resolve, dirname, isAbsolute, join } from 'node:path';
 
 /** A spec (or a base it extends) larger than this is not a spec (the largest shipped one is under 4 KB): refused before reading. */
 export const MAX_SPEC_FILE_BYTES = 1024 * 1024;
@@ -91,4 +91,45 @@ export function memoryFileSystem(files: Record<string, string | Uint8Array>): Fi
     resolveRelative: (fromFile, relative) =>
       isAbsolute(relative) ? relative : resolve(dirname(resolve('/', fromFile)), relative),
   };
+}
+
+/**
+ * Every `.ibspec` file under `folder`, sorted. Each real folder is visited
+ * once: a symbolic link back up the tree (`sub/up -> ..`) is not followed
+ * round and round, and a link that leads nowhere is skipped. No recursion, so
+ * no depth of folders can overflow the stack.
+ */
+export function specFilesUnder(folder: string): string[] {
+  const found: string[] = [];
+  const visited = new Set<string>();
+  const pending = [folder];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      continue;
+    }
+    if (visited.has(real)) continue;
+    visited.add(real);
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of entries) {
+      const path = join(dir, name);
+      let stats: Stats;
+      try {
+        stats = statSync(path);
+      } catch {
+        continue; // a dangling link or a link loop: neither a spec nor a folder of specs
+      }
+      if (stats.isDirectory()) pending.push(path);
+      else if (name.endsWith('.ibspec')) found.push(path);
+    }
+  }
+  return found.sort();
 }

@@ -4,7 +4,8 @@
  * located answer in seconds and never a stack overflow (issue 16).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MAX_SPEC_FILE_BYTES, memoryFileSystem, nodeFileSystem } from '../../src/host/file-system.js';
@@ -52,6 +53,23 @@ describe('files that are not specs', () => {
     expect(nodeFileSystem.whyNotReadable?.(work)).toBe('it is a folder, not a regular file');
     expect(nodeFileSystem.whyNotReadable?.(join(work, 'absent'))).toBeUndefined();
     expect(memoryFileSystem({}).whyNotReadable).toBeUndefined();
+  });
+});
+
+describe('folders', () => {
+  it('a folder with a link back up the tree and a link loop: each spec checked once, a pipe refused', async () => {
+    const root = join(work, 'tree');
+    mkdirSync(join(root, 'sub'), { recursive: true });
+    writeFileSync(join(root, 'a.ibspec'), TINY);
+    writeFileSync(join(root, 'sub', 'b.ibspec'), TINY);
+    symlinkSync('..', join(root, 'sub', 'up'));
+    symlinkSync('loop.ibspec', join(root, 'loop.ibspec'));
+    spawnSync('mkfifo', [join(root, 'pipe.ibspec')]);
+    const r = await ibc(work, 'check', root);
+    expect(isCleanOutcome(r), head(r)).toBe(true);
+    expect(r.stdout.trim().split('\n')).toEqual(['tree/a.ibspec: ok', 'tree/sub/b.ibspec: ok']);
+    expect(r.stderr).toContain("IB3106: will not read '" + join(root, 'pipe.ibspec') + "': it is a named pipe, not a regular file");
+    expect(r.stderr.trimEnd().split('\n').pop()).toBe('1 error');
   });
 });
 
