@@ -7,6 +7,7 @@ import type { CliIO } from './command.js';
 import { useColor } from './command.js';
 import { formatRunDiagnostic } from './run-errors.js';
 import { compileSpec } from '../compiler/compile.js';
+import { currentMachine } from '../compiler/resources/check-resources.js';
 import type { ModelIR } from '../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../compiler/spec/resolved-spec.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -28,7 +29,8 @@ export function sourcesOf(diagnostics: readonly Diagnostic[]): Map<string, strin
 
 /** Compiles a spec; prints its diagnostics (warnings too). Undefined when it has errors. */
 export function compileForRun(path: string, io: CliIO): { spec: ResolvedSpec; ir: ModelIR } | undefined {
-  const result = compileSpec(path, nodeFileSystem);
+  // A run that cannot fit this machine's memory is refused before it allocates anything.
+  const result = compileSpec(path, nodeFileSystem, { machine: currentMachine(true) });
   if (result.diagnostics.length > 0) io.stderr(renderDiagnostics(result.diagnostics, sourcesOf(result.diagnostics), { color: useColor(io) }));
   if (hasErrors(result.diagnostics) || !result.value) return undefined;
   return result.value;

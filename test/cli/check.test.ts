@@ -149,8 +149,10 @@ describe('ibc check on a folder', () => {
 
   it("checks every shipped spec clean, partial bases through the specs that extend them", async () => {
     const r = await ibc('check', shipped);
-    // Data sets this machine lacks (CIFAR, CUB, the missing-data test spec) are located warnings, never errors.
-    expect(r.stderr.split('\n').filter((l) => / (error|warning) IB/.test(l)).every((l) => l.includes('warning IB3327'))).toBe(true);
+    // Located warnings only, never errors: data sets this machine lacks (CIFAR, CUB, the missing-data test
+    // spec: IB3327), and the WRN-28-10 specs' ~15 GiB of training memory on a smaller machine (IB4104).
+    const codes = [...r.stderr.matchAll(/(?:error|warning) (IB\d+)/g)].map((m) => m[1]);
+    expect(codes.filter((c) => c !== 'IB4104' && c !== 'IB3327'), r.stderr).toEqual([]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/base\/cub\.ibspec: base, checked through the 4 specs extending it\n/);
     expect(r.stdout).toMatch(/base\/fashion-small\.ibspec: ok\n/); // complete on its own: checked as a spec

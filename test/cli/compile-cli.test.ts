@@ -112,7 +112,7 @@ describe('ibc compile', () => {
     writeFileSync(join(work, 'longer.ibspec'), `extends "${TINY}"\nname tiny-aib-qt\ntrain {\n  epochs 30\n}\n`);
     const longer = await ibc('compile', 'longer.ibspec', '--target', 'onnx', '--out', 'longer.onnx', '--weights', run);
     expect(longer.code, longer.stderr).toBe(0);
-    expect(longer.stderr).toContain('warning IB5011');
+    expect(longer.stderr).toContain('warning IB5014');
     expect(longer.stderr).toContain('train.epochs 3 -> 30 (does not change the model)');
     const notRun = await ibc('compile', TINY, '--target', 'onnx', '--out', 'x.onnx', '--weights', work);
     expect(notRun.code).toBe(1);

@@ -198,7 +198,7 @@ describe('runs are never destroyed, and are self-contained', () => {
     const before = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
     const again = await ibc('train', SGD, '--out', out, '--epochs', '1', ...FAST);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('IB6203');
+    expect(again.stderr).toContain('IB6205');
     for (const wayOut of [`--resume ${out}`, 'a new --out', '--overwrite']) expect(again.stderr).toContain(wayOut);
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(before);
 
@@ -213,7 +213,7 @@ describe('runs are never destroyed, and are self-contained', () => {
     writeFileSync(join(other, 'data.csv'), '1,2\n');
     const refused = await ibc('train', SGD, '--out', other, '--overwrite', ...FAST);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('IB6204');
+    expect(refused.stderr).toContain('IB6206');
     expect(readdirSync(other)).toEqual(['data.csv']);
   });
 

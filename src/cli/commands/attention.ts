@@ -9,6 +9,7 @@ import { specHash } from '../../compiler/spec/serialize.js';
 import type { BackendRequest } from '../../runtime/backends/select.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
 import { writeRunAttention } from '../../runtime/train/attention.js';
+import { lockRunDir } from '../../runtime/run-lock.js';
 
 interface AttentionOptions {
   readonly images?: number;
@@ -47,10 +48,13 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
       const data = await loadRunData(opened);
       if (offset >= data.test.count) usageError(`--offset ${offset} is past the end of the test set (${data.test.count} images)`);
       const model = modelFromState(opened);
+      // It writes into the run directory: not while a training run writes there.
+      const lock = lockRunDir(runDir);
       try {
         const folder = await writeRunAttention(runDir, model, opened.spec, data, { count, offset });
         io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
       } finally {
+        lock.release();
         model.dispose();
       }
       return EXIT_OK;

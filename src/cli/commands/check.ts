@@ -3,8 +3,8 @@
  * semantic and shape error of each spec, in one pass. Exit 0 when clean (or
  * warnings only), 1 on errors, 2 on usage errors.
  */
-import { join, resolve } from 'node:path';
-import { readdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
@@ -14,7 +14,7 @@ import { hasErrors, sortAndDedupe, type Diagnostic } from '../../diagnostics/dia
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { checkSpecSet } from '../../compiler/check-set.js';
 import { describeLayers, type ModelDescription } from '../../compiler/model/describe.js';
-import { nodeFileSystem, type FileSystem } from '../../host/file-system.js';
+import { nodeFileSystem, specFilesUnder, type FileSystem } from '../../host/file-system.js';
 import { displayPath, exitStatusFor, printDiagnostics, type OutputFormat } from '../report.js';
 
 interface CheckOptions {
@@ -46,14 +46,6 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Every .ibspec file under `folder`, in a stable order. */
-function specFilesUnder(folder: string): string[] {
-  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
-    .filter((entry) => entry.endsWith('.ibspec'))
-    .map((entry) => join(folder, entry))
-    .sort();
-}
-
 export function createCheckCommand(fs: FileSystem): Command {
   return defineCommand<CheckOptions>({
     name: 'check',
@@ -80,12 +72,12 @@ export function createCheckCommand(fs: FileSystem): Command {
       for (const file of args) {
         const path = resolve(io.cwd, file);
         if (!fs.exists(path)) all.push(diagnostic('missingFile', { args: { path: file } }));
-        else if (isDirectory(path)) paths.push(...specFilesUnder(path));
+        else if (isDirectory(path)) for (const spec of specFilesUnder(path)) paths.push(spec);
         else paths.push(path);
       }
       for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources })) {
-        all.push(...result.diagnostics);
-        if (result.value && extendedBy.length === 0) all.push(...checkDataPaths(result.value.spec, fs));
+        for (const item of result.diagnostics) all.push(item);
+        if (result.value && extendedBy.length === 0) for (const item of checkDataPaths(result.value.spec, fs)) all.push(item);
         if (format !== 'text') continue;
         if (extendedBy.length > 0) {
           if (!hasErrors(result.diagnostics)) io.stdout(`${displayPath(path, io.cwd)}: base, checked through the ${extendedBy.length === 1 ? 'spec' : `${extendedBy.length} specs`} extending it\n`);

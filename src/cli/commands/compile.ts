@@ -41,6 +41,8 @@ import { initParams } from '../../runtime/params/init-params.js';
 import { openRun, runWeights, type OpenedRun } from '../../runtime/train/open-run.js';
 import { writeExplorer, type ExplorerSamples } from '../../runtime/web/explorer.js';
 import { writeGraphModelFolder } from '../../runtime/web/graph-model-files.js';
+import { firstNonFinite } from '../../runtime/checkpoint/index.js';
+import { whyCannotCreate } from '../../runtime/run-dir.js';
 
 const DEFAULT_WEB_IMAGES = 12;
 
@@ -109,17 +111,28 @@ function describeWeights(run: OpenedRun, averaged: boolean): string {
   return `weights of ${run.checkpointPath} (epoch ${run.state.epoch}${averaged ? ', EMA-averaged' : ''})`;
 }
 
+/** A model with non-finite weights (a run that diverged) is not exported: IB5011. */
+function requireFinite(weights: ReadonlyMap<string, Float32Array>, checkpoint: string): void {
+  const broken = firstNonFinite(weights);
+  if (!broken) return;
+  const count = weights.get(broken.name)!.length;
+  const value = Number.isNaN(broken.value) ? 'NaN' : broken.value > 0 ? 'Infinity' : '-Infinity';
+  const hint = `The checkpoint ${checkpoint} is from a run that diverged; export an earlier or the best checkpoint, or retrain with a smaller learning rate.`;
+  throw new RunError(diagnostic('weightsNotFinite', { args: { name: broken.name, value, index: broken.index, count, hint } }));
+}
+
 /** A run directory compiled as it was trained: its resolved spec, model and last checkpoint. */
 function fromRun(runDir: string): ModelToWrite {
   const run = openRun(runDir, 'last', specHash);
   const { weights, averaged } = runWeights(run.state);
+  requireFinite(weights, run.checkpointPath);
   return { spec: run.spec, ir: run.ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath: join(runDir, 'spec.ibspec') };
 }
 
 /**
  * A spec with fresh seeded weights, or with a run's (`--weights RUN_DIR`). The
  * run's spec must describe the same model: differences that change the model
- * are IB5006 (naming each key), others a warning (IB5011).
+ * are IB5006 (naming each key), others a warning (IB5014).
  */
 function fromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, io: CliIO): ModelToWrite {
   if (weightsDir === undefined) return { spec, ir, weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec), specPath };
@@ -136,6 +149,7 @@ function fromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir:
     io.stderr(formatRunDiagnostic(diagnostic('weightsSpecDiffers', { args })));
   }
   const { weights, averaged } = runWeights(run.state);
+  requireFinite(weights, run.checkpointPath);
   return { spec, ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath };
 }
 
@@ -154,16 +168,27 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
     return EXIT_INPUT_ERROR;
   }
   const out = resolve(io.cwd, o.out);
-  writeOutput(out, () => {
-    makeFolders(dirname(out));
-    writeFileAtomic(out, [result.value!.bytes]);
-  });
-  const mb = (result.value.bytes.length / 1e6).toFixed(1);
-  io.stdout(`wrote ${o.out} (ONNX opset ${opset}, ${layout.toUpperCase()}, batch ${dynamic ? 'N (symbolic)' : '1'}, ${mb} MB; outputs ${result.value.outputs.join(', ')})\n`);
-  if (!o.verify) return EXIT_OK;
-  const report = await verifyOnnx(result.value.bytes, ir, weights, { layout, batches: dynamic ? [1, 3] : [1], seed: spec.train.seed, tolerance: o.tolerance });
+  const bytes = result.value.bytes;
+  const write = (): void =>
+    writeOutput(out, () => {
+      makeFolders(dirname(out));
+      writeFileAtomic(out, [bytes]);
+    });
+  const mb = (bytes.length / 1e6).toFixed(1);
+  const wrote = `wrote ${o.out} (ONNX opset ${opset}, ${layout.toUpperCase()}, batch ${dynamic ? 'N (symbolic)' : '1'}, ${mb} MB; outputs ${result.value.outputs.join(', ')})\n`;
+  if (!o.verify) {
+    write();
+    io.stdout(wrote);
+    return EXIT_OK;
+  }
+  // Verified before it is written: a model that fails --verify never lies on disk under the requested name.
+  const report = await verifyOnnx(bytes, ir, weights, { layout, batches: dynamic ? [1, 3] : [1], seed: spec.train.seed, tolerance: o.tolerance });
   io.stdout(formatVerifyReport(report));
-  if (report.ok) return EXIT_OK;
+  if (report.ok) {
+    write();
+    io.stdout(wrote);
+    return EXIT_OK;
+  }
   const worst = report.errors.filter((e) => e.output === 'logits').reduce((a, b) => (b.maxAbs > a.maxAbs ? b : a));
   io.stderr(
     formatRunDiagnostic(
@@ -179,6 +204,7 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
       }),
     ),
   );
+  io.stderr(`nothing was written to ${o.out}: a model that fails --verify is not kept\n`);
   return EXIT_INPUT_ERROR;
 }
 
@@ -262,8 +288,7 @@ function writeOutput(path: string, write: () => void): void {
     write();
   } catch (error) {
     if (error instanceof RunError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new RunError(diagnostic('outputWriteFailed', { args: { path, reason } }));
+    throw new RunError(diagnostic('outputWriteFailed', { args: { path, reason: whyCannotCreate(path, error) } }));
   }
 }
 

@@ -48,8 +48,13 @@ export const targetMessages = {
     template:
       'the ONNX model disagrees with the TF.js model: {output} max abs error {error} at batch {batch} exceeds {tolerance} (max |logits| {scale}, max rel error {relative}; float32 rounding grows with the logits\' scale: --tolerance sets the bound)',
   },
-  weightsSpecDiffers: {
+  weightsNotFinite: {
     code: 'IB5011',
+    severity: 'error',
+    template: "parameter '{name}' holds {value} (value {index} of {count}); a model with non-finite weights is not exported. {hint}",
+  },
+  weightsSpecDiffers: {
+    code: 'IB5014',
     severity: 'warning',
     template: "the run in '{dir}' was trained from a spec that differs from this one only in keys that do not change the model: {differences}; its weights are used with this spec's export settings",
   },

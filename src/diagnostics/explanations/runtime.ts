@@ -290,4 +290,24 @@ export const runtimeExplanations = {
     example: 'predict on a [28, 28, 1] tensor without the batch dimension.',
     fix: 'Add the batch dimension: [1, 28, 28, 1].',
   },
+  runDirLocked: {
+    explanation: 'A run directory has one writer at a time: the process writing it holds run.lock (its process id, host and start time). Another training, resume or attention command into the same folder is refused instead of mixing files.',
+    example: 'ibc train spec.ibspec --out runs/a   # while another ibc train --out runs/a is still running',
+    fix: 'Wait for the other process to finish. If no such process runs (it was killed), delete the lock file the message names.',
+  },
+  runDirNotWritable: {
+    explanation: 'The run directory exists but cannot be written (permissions, a read-only or immutable folder), checked before training starts so that no epoch is wasted.',
+    example: 'ibc train spec.ibspec --resume runs/a   # runs/a is read-only',
+    fix: 'Fix the folder\'s permissions, or train into another --out.',
+  },
+  resumeRunMismatch: {
+    explanation: 'The run directory and its checkpoint do not belong together (for example a checkpoint copied from another run, or a resolved spec that does not match it), so resuming would mix two runs.',
+    example: 'cp runs/b/checkpoints/last.ibck runs/a/checkpoints/\nibc train spec.ibspec --resume runs/a',
+    fix: 'Resume the run the checkpoint came from, or start a new run.',
+  },
+  trainDiverging: {
+    explanation: 'The loss has grown far above where it started or keeps rising: training is diverging. The run goes on (it may recover), but its results are likely useless.',
+    example: 'optimizer sgd lr=5   # on a small model',
+    fix: 'Stop it and retrain with a smaller learning rate or a warm-up.',
+  },
 } as const satisfies Record<keyof typeof runtimeMessages, Explanation>;

@@ -238,4 +238,14 @@ export const semanticExplanations = {
     example: 'data idx {\n  train images="fashion/train-images.gz" labels="fashion/train-labels.gz"\n  ...\n}',
     fix: 'Correct the path, or put the data set there.',
   },
+  tooManyLayers: {
+    explanation: 'A layer block may hold only so many layers once every `repeat` is expanded (nested repeats multiply). Far beyond any trainable model, this limit keeps a mistyped count from making ibc build millions of layers.',
+    example: 'repeat 1000 {\n  repeat 1000 {\n    relu\n  }\n}',
+    fix: 'Use the repeat counts you meant.',
+  },
+  specNotAFile: {
+    explanation: 'ibc reads spec files only: not devices, pipes or files too large to be a spec, which could hang it or exhaust memory. The reason names what the path is.',
+    example: 'ibc check /dev/zero',
+    fix: 'Pass the .ibspec file itself.',
+  },
 } as const satisfies Record<keyof typeof semanticMessages, Explanation>;

@@ -43,4 +43,24 @@ export const shapeExplanations = {
     example: 'model {\n  backbone custom { stage s1 { conv 8 kernel=3 } }\n}',
     fix: 'Add a classifier block (global_avgpool, then linear 10), or an attention module.',
   },
+  resourceTensorTooLarge: {
+    explanation: 'One tensor of the model (a parameter or an activation) would hold more values than a tensor can (the limit of typed arrays and of the backends), so no backend could allocate it.',
+    example: 'linear 100000000 after a large flatten.',
+    fix: 'Make the layer narrower, or downsample before flattening.',
+  },
+  resourceMemory: {
+    explanation: 'ibc estimates the memory training needs (parameters, optimizer state, activations of a batch) and compares it with what this machine has. This run would not fit, so it is refused before it allocates anything.',
+    example: 'ibc train specs/cifar10-wrn28-10-aib.ibspec on a machine with 4 GB free.',
+    fix: 'Use a smaller batch, fewer samples, a smaller model, or a machine with more memory.',
+  },
+  resourceMemoryWarning: {
+    explanation: 'ibc check estimates the memory training needs and warns when this machine does not have it: the spec is fine, but ibc train would refuse to start here (IB4102).',
+    example: 'ibc check specs/ on a small machine: the WRN-28-10 specs warn.',
+    fix: 'Nothing, if the spec is meant for a larger machine; otherwise a smaller batch or model.',
+  },
+  resourceSlowStep: {
+    explanation: 'One training step needs so many floating-point operations that even a fast CPU takes minutes per step: usually a mistake in input size or width.',
+    example: 'input 1024x1024x3 with a VGG-16 backbone and batch 64.',
+    fix: 'Check the input size and the batch; the step cost is in the message.',
+  },
 } as const satisfies Record<keyof typeof shapeMessages, Explanation>;

@@ -73,4 +73,9 @@ export const syntaxExplanations = {
     example: 'conv kernel=3 64',
     fix: 'Put the positional value first: conv 64 kernel=3.',
   },
+  strayByteOrderMark: {
+    explanation: 'A byte-order mark (U+FEFF) is invisible in most editors. At the very start of a file it is harmless; inside the file, often from pasting text together, it is read as a space and reported so that it does not hide in the text.',
+    example: 'Two specs concatenated with `cat a.ibspec b.ibspec`, the second starting with a BOM.',
+    fix: 'Delete the character (most editors can show invisible characters), or save the file without a BOM.',
+  },
 } as const satisfies Record<keyof typeof syntaxMessages, Explanation>;

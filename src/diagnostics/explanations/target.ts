@@ -73,4 +73,9 @@ export const targetExplanations = {
     example: 'ibc compile spec.ibspec --target tfjs --out model/   # with a layer the GraphModel emitter does not cover',
     fix: 'Use --target ibc-runtime or onnx for this model, or a layer the GraphModel target supports.',
   },
+  weightsNotFinite: {
+    explanation: 'A parameter holds NaN or an infinity, from a run whose training diverged. Such a model computes nothing useful, so it is not exported.',
+    example: 'ibc compile runs/diverged --target onnx --out m.onnx',
+    fix: 'Export an earlier or the best checkpoint, or retrain with a smaller learning rate.',
+  },
 } as const satisfies Record<keyof typeof targetMessages, Explanation>;
