@@ -283,6 +283,17 @@ const configs: readonly tf.GradConfig[] = [
 ];
 
 /**
+ * Whether the active backend's UnsortedSegmentSum adds in a fixed order. The
+ * WebGPU backend's adds with atomics, in whatever order the GPU runs its
+ * threads, so a seeded run would not reproduce itself; there the scatter-add
+ * is a matrix product with the one-hot indices instead (n is small where ibc
+ * gathers: anchors, or rows and columns of a resize), which sums in a fixed order.
+ */
+function scatterAddIsOrdered(): boolean {
+  return tf.getBackend() !== 'webgpu';
+}
+
+/**
  * Gradient of gather along `axis`: scatter-add dy back with UnsortedSegmentSum
  * (repeated indices accumulate, as in nearest-neighbour upsampling and in the
  * anchor lookup).
@@ -301,7 +312,10 @@ function gatherGrad(dy: tf.Tensor, xShape: readonly number[], indices: tf.Tensor
   const moved = tf.transpose(dy, perm);
   const rest = [...outer, ...inner];
   const flat = tf.reshape(moved, [indices.size, ...rest]);
-  const summed = tf.unsortedSegmentSum(flat, tf.reshape(indices, [indices.size]) as tf.Tensor1D, n); // [n, ...outer, ...inner]
+  const ids = tf.reshape(indices, [indices.size]) as tf.Tensor1D;
+  const summed = scatterAddIsOrdered() // [n, ...outer, ...inner]
+    ? tf.unsortedSegmentSum(flat, ids, n)
+    : tf.reshape(tf.matMul(tf.oneHot(tf.cast(ids, 'int32'), n, 1, 0, 'float32'), tf.reshape(flat, [indices.size, -1]), true, false), [n, ...rest]);
   const back = [
     ...Array.from({ length: outer.length }, (_, i) => 1 + i),
     0,

@@ -97,8 +97,9 @@ export const stableSoftplus = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFu
 
 /** Index of the nearest anchor per element (ties: the lowest index), as int32 with a's shape. */
 export function nearestAnchor(a: tf.Tensor, anchors: tf.Tensor): tf.Tensor {
-  const distance = tf.squaredDifference(tf.expandDims(a, -1), anchors);
-  return tf.argMin(distance, -1);
+  // Distances as [elements, anchors] (rank 2): TF.js's WebGPU broadcast shader fails to compile at rank 5.
+  const distance = tf.squaredDifference(tf.reshape(a, [-1, 1]), anchors);
+  return tf.reshape(tf.argMin(distance, -1), a.shape);
 }
 
 /**
