@@ -9,8 +9,11 @@
  * (Conv2DBackpropInput/Filter, MaxPoolGrad, AvgPoolGrad, UnsortedSegmentSum)
  * or by ordinary ops, so every backend (CPU, WebGPU, native) runs it.
  *
- * Registration is global in TF.js; `registerTfjsGradients()` is idempotent
- * and leaves any gradient already registered (e.g. by @tensorflow/tfjs) alone.
+ * Registration is global in TF.js; `registerTfjsGradients()` is idempotent and
+ * replaces any gradient already registered for these kernels: the union package
+ * @tensorflow/tfjs registers its own, and its GatherV2 gradient fails ibc's anchor
+ * lookup ("the gradient of input indices must have 'float32' dtype, but has
+ * 'int32'"), so a process that imports both must still train with ibc's.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { RELU_GRAD } from '../backends/native/ops.js';
@@ -324,9 +327,9 @@ function gatherGrad(dy: tf.Tensor, xShape: readonly number[], indices: tf.Tensor
   return tf.transpose(summed, back);
 }
 
-/** Registers the gradients above that are not registered yet. Safe to call any number of times. */
+/** Registers the gradients above, over any registered before. Safe to call any number of times. */
 export function registerTfjsGradients(): void {
   for (const config of configs) {
-    if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+    if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
 }

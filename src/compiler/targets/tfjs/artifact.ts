@@ -179,6 +179,12 @@ export function readTfjsArtifact(dir: string): TfjsArtifact {
   } catch (error) {
     throw fail('tfjsArtifactMalformed', { path: modelPath, detail: `it is not valid JSON (${error instanceof Error ? error.message : String(error)})` });
   }
+  if (isRecord(parsed) && parsed['format'] === 'graph-model') {
+    throw fail('tfjsArtifactMalformed', {
+      path: modelPath,
+      detail: "it is a TF.js GraphModel (ibc compile --target tfjs), which TF.js loads with tf.loadGraphModel; loadModel reads the folder that 'ibc compile --target ibc-runtime' writes",
+    });
+  }
   if (!isRecord(parsed) || parsed['format'] !== TFJS_ARTIFACT_FORMAT) {
     throw fail('tfjsArtifactMalformed', { path: modelPath, detail: `its format is not '${TFJS_ARTIFACT_FORMAT}'` });
   }
