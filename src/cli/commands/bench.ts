@@ -38,7 +38,10 @@ const USAGE = `Usage: ibc bench SPEC [options]
 
 Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:
-{spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s}.
+{spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s}. On webgpu the
+line also names the adapter and counts kernel runs that fell back to the CPU:
+{..., adapter, cpu_fallbacks} (and cpu_fallback_kernels when there are any). A
+software adapter (SwiftShader) checks correctness; its speed is not GPU speed.
 
 With --target onnx it times inference instead: it exports the spec's model
 (fresh seeded weights, the spec's export opset and layout, a fixed batch) to a

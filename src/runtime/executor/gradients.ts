@@ -147,13 +147,7 @@ const configs: readonly tf.GradConfig[] = [
     perm.forEach((p, i) => (inverse[p] = i));
     return tf.transpose(dy, inverse);
   }),
-  unary('Tile', (dy, x, attrs) => {
-    const reps = attrs['reps'] as number[];
-    const split: number[] = [];
-    reps.forEach((r, i) => split.push(r, x.shape[i]!));
-    const axes = reps.map((_, i) => 2 * i);
-    return tf.reshape(tf.sum(tf.reshape(dy, split), axes), x.shape);
-  }),
+  unary('Tile', (dy, x, attrs) => tileGrad(dy, x.shape, attrs['reps'] as number[])),
   unary('PadV2', (dy, x, attrs) => {
     const paddings = attrs['paddings'] as [number, number][];
     return tf.slice(dy, paddings.map((p) => p[0]), x.shape);
@@ -284,6 +278,24 @@ const configs: readonly tf.GradConfig[] = [
   zeroGrad('ZerosLike', ['x']),
   zeroGrad('OnesLike', ['x']),
 ];
+
+/**
+ * Gradient of tile: the copies summed back, one tiled axis at a time as
+ * [before, copies, size, after] (rank 4 at most: TF.js's WebGPU shaders do not
+ * compile above rank 6, and summing all axes at once would need rank 2 x rank).
+ */
+function tileGrad(dy: tf.Tensor, xShape: readonly number[], reps: readonly number[]): tf.Tensor {
+  let g = dy;
+  const shape = [...dy.shape];
+  reps.forEach((r, axis) => {
+    if (r === 1) return;
+    const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const after = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    g = tf.sum(tf.reshape(g, [before, r, xShape[axis]!, after]), 1);
+    shape[axis] = xShape[axis]!;
+  });
+  return tf.reshape(g, [...xShape]);
+}
 
 /**
  * Whether the active backend's UnsortedSegmentSum adds in a fixed order. The

@@ -57,22 +57,27 @@ function explicitPads(p: Pads): 'valid' | [[number, number], [number, number], [
 /**
  * A dilated HWIO kernel with zeros inserted between taps, so that dilation is
  * an ordinary convolution. TF.js has no gradient for dilated conv2d and does
- * not allow dilation together with stride; this form has both.
+ * not allow dilation together with stride; this form has both. Rows, then
+ * columns, each padded as a tensor of rank 3 or 4 (TF.js's WebGPU pad shader
+ * does not compile at rank 6).
  */
 function dilateKernel(kernel: tf.Tensor4D, dh: number, dw: number): tf.Tensor4D {
   const [kh, kw, cin, cout] = kernel.shape;
   if (dh === 1 && dw === 1) return kernel;
-  const expanded = tf.reshape(kernel, [kh, 1, kw, 1, cin, cout]);
-  const padded = tf.pad(expanded, [
+  const rowsHigh = (kh - 1) * dh + 1;
+  const rows = tf.pad(tf.reshape(kernel, [kh, 1, kw * cin * cout]), [
     [0, 0],
     [0, dh - 1],
     [0, 0],
+  ]);
+  const byRow = tf.slice(tf.reshape(rows, [kh * dh, kw, cin, cout]), [0, 0, 0, 0], [rowsHigh, kw, cin, cout]);
+  const cols = tf.pad(tf.reshape(byRow, [rowsHigh, kw, 1, cin * cout]), [
+    [0, 0],
+    [0, 0],
     [0, dw - 1],
     [0, 0],
-    [0, 0],
   ]);
-  const spread = tf.reshape(padded, [kh * dh, kw * dw, cin, cout]);
-  return tf.slice(spread, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, cin, cout]) as tf.Tensor4D;
+  return tf.slice(tf.reshape(cols, [rowsHigh, kw * dw, cin, cout]), [0, 0, 0, 0], [rowsHigh, (kw - 1) * dw + 1, cin, cout]) as tf.Tensor4D;
 }
 
 /** Returns x unchanged in the forward pass with a zero gradient: stop_gradient. */

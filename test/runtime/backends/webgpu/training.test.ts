@@ -1,6 +1,6 @@
 /**
  * Training on TF.js's WebGPU backend, on a real WebGPU implementation
- * (SwiftShader through Dawn; see swiftshader.ts): a few steps of the shipped
+ * (SwiftShader through Dawn; see test/fixtures/webgpu.ts): a few steps of the shipped
  * Fashion-MNIST specs, through the real training loop (asynchronous reads,
  * evaluation with 4 samples, checkpoint state), give the losses, accuracies
  * and weights of the CPU backend within float tolerance, a seeded run
@@ -18,10 +18,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import { compileSpec } from '../../../../src/compiler/compile.js';
 import { nodeFileSystem } from '../../../../src/host/file-system.js';
 import type { ResolvedSpec } from '../../../../src/compiler/spec/resolved-spec.js';
+import type { ModelIR } from '../../../../src/compiler/ir/ir.js';
 import { loadDataset } from '../../../../src/runtime/data/index.js';
 import { train, type MetricsRow } from '../../../../src/runtime/train/trainer.js';
 import type { RunSettings, TrainingState } from '../../../../src/runtime/train/state.js';
-import { startTestWebgpu } from './swiftshader.js';
+import { startTestWebgpu } from '../../../fixtures/webgpu.js';
 
 const ROOT = resolve(__dirname, '../../../..');
 const TOLERANCE = 2e-4;
@@ -37,6 +38,24 @@ interface Trained {
   /** Running mean loss after each batch. */
   readonly batchLosses: number[];
   readonly weights: ReadonlyMap<string, Float32Array>;
+  readonly ir: ModelIR;
+  readonly lr: number;
+}
+
+/**
+ * Biases of convolutions that feed a batch norm: the norm subtracts them again, so their
+ * gradient is zero up to rounding, and Adam turns that rounding noise into steps of the full
+ * rate with whatever sign the noise has, on each backend its own. They are checked against
+ * that bound instead of the float tolerance.
+ */
+function biasesBeforeBatchNorm(ir: ModelIR): Set<string> {
+  const out = new Set<string>();
+  for (const node of ir.nodes) {
+    if (node.op !== 'Conv2D' || node.params['bias'] === undefined) continue;
+    const readers = ir.nodes.filter((n) => n.inputs.includes(node.id));
+    if (readers.length > 0 && readers.every((n) => n.op === 'BatchNorm')) out.add(node.params['bias']);
+  }
+  return out;
 }
 
 /**
@@ -73,7 +92,7 @@ async function trainFew(specFile: string, backend: string): Promise<Trained> {
   });
   outcome.model.dispose();
   outcome.ema?.dispose();
-  return { rows: rows.map(({ seconds: _s, images_per_second: _i, ...rest }) => rest), batchLosses, weights: last!.weights };
+  return { rows: rows.map(({ seconds: _s, images_per_second: _i, ...rest }) => rest), batchLosses, weights: last!.weights, ir: compiled.ir, lr: spec.train.optimizer.lr };
 }
 
 function worstExcess(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -103,7 +122,17 @@ describe.skipIf(!gpu.ok)('training on WebGPU (SwiftShader unless IBC_WEBGPU_HARD
       const terms = (r: Trained['rows'][number]): number[] => [r.train_loss, r.ce, r.kl, r.vq, r.commit];
       expect(worstExcess(terms(first.rows[0]!), terms(cpu.rows[0]!))).toBeLessThanOrEqual(0);
       for (const key of ['train_top1', 'test_top1', 'test_top5'] as const) expect(first.rows[0]![key], key).toBe(cpu.rows[0]![key]);
-      for (const [name, want] of cpu.weights) expect(worstExcess(first.weights.get(name)!, want), name).toBeLessThanOrEqual(0);
+      const noiseDriven = biasesBeforeBatchNorm(cpu.ir);
+      expect(noiseDriven.size).toBeGreaterThan(0);
+      for (const [name, want] of cpu.weights) {
+        const got = first.weights.get(name)!;
+        if (noiseDriven.has(name)) {
+          const steps = first.batchLosses.length;
+          for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), name).toBeLessThanOrEqual(2 * steps * cpu.lr * (1 + TOLERANCE));
+        } else {
+          expect(worstExcess(got, want), name).toBeLessThanOrEqual(0);
+        }
+      }
 
       if (rerun) {
         // Same seed, same backend: the same numbers exactly.
