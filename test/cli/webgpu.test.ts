@@ -32,7 +32,7 @@ describe.skipIf(!gpu.ok)('the CLI on --backend webgpu', () => {
   it('train, eval, attention and bench run on the WebGPU adapter and say which', { timeout: 600_000 }, async () => {
     const work = mkdtempSync(join(tmpdir(), 'ibc-webgpu-cli-'));
     const run = join(work, 'run');
-    const trained = await ibc(work, 'train', TINY, '--backend', 'webgpu', '--epochs', '1', '--limit-train', '36', '--limit-test', '16', '--attention', '2', '--out', run);
+    const trained = await ibc(work, 'train', TINY, '--backend', 'webgpu', '--epochs', '1', '--limit-train', '36', '--limit-test', '16', '--attention', '0', '--out', run);
     expect(trained.code, trained.stderr).toBe(0);
     expect(trained.stderr).toMatch(/backend: webgpu \(requested\) on \S.*\(/);
     expect(trained.stdout).toMatch(/on webgpu \[.+, .+\]/);
