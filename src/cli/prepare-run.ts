@@ -14,6 +14,7 @@ import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
 import { nodeFileSystem } from '../host/file-system.js';
 import { selectBackend, type BackendChoice, type BackendRequest } from '../runtime/backends/select.js';
+import { formatAdapter } from '../runtime/backends/webgpu/adapter.js';
 
 /** Reads every file a diagnostic points into, for code frames. */
 export function sourcesOf(diagnostics: readonly Diagnostic[]): Map<string, string> {
@@ -38,7 +39,7 @@ export function compileForRun(path: string, io: CliIO): { spec: ResolvedSpec; ir
 
 export async function chooseBackend(request: BackendRequest, io: CliIO): Promise<BackendChoice> {
   const choice = await selectBackend(request);
-  io.stderr(`backend: ${choice.name} (${choice.reason})\n`);
+  io.stderr(`backend: ${choice.name} (${choice.reason})${choice.adapter ? ` on ${formatAdapter(choice.adapter)}` : ''}\n`);
   for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
   return choice;
 }

@@ -6,7 +6,7 @@ import { guardRun } from '../run-errors.js';
 import { BACKEND_HELP, parseBackend, parseCheckpoint, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
-import type { BackendRequest } from '../../runtime/backends/select.js';
+import { releaseBackend, type BackendRequest } from '../../runtime/backends/select.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
 import { writeRunAttention } from '../../runtime/train/attention.js';
 import { lockRunDir } from '../../runtime/run-lock.js';
@@ -44,18 +44,22 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
         io.stderr(`ibc attention: the model of ${runDir} ('${opened.spec.name}') has no attention module, so it has no attention maps\n`);
         return EXIT_INPUT_ERROR;
       }
-      await chooseBackend(options.backend ?? 'auto', io);
-      const data = await loadRunData(opened);
-      if (offset >= data.test.count) usageError(`--offset ${offset} is past the end of the test set (${data.test.count} images)`);
-      const model = modelFromState(opened);
-      // It writes into the run directory: not while a training run writes there.
-      const lock = lockRunDir(runDir);
+      const backend = await chooseBackend(options.backend ?? 'auto', io);
       try {
-        const folder = await writeRunAttention(runDir, model, opened.spec, data, { count, offset });
-        io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
+        const data = await loadRunData(opened);
+        if (offset >= data.test.count) usageError(`--offset ${offset} is past the end of the test set (${data.test.count} images)`);
+        const model = modelFromState(opened);
+        // It writes into the run directory: not while a training run writes there.
+        const lock = lockRunDir(runDir);
+        try {
+          const folder = await writeRunAttention(runDir, model, opened.spec, data, { count, offset });
+          io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
+        } finally {
+          lock.release();
+          model.dispose();
+        }
       } finally {
-        lock.release();
-        model.dispose();
+        releaseBackend(backend);
       }
       return EXIT_OK;
     }),

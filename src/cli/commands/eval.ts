@@ -7,7 +7,7 @@ import { BACKEND_HELP, parseBackend, parseCheckpoint, parseFormat, runTarget, wh
 import { chooseBackend } from '../prepare-run.js';
 import type { OutputFormat } from '../report.js';
 import { specHash } from '../../compiler/spec/serialize.js';
-import type { BackendRequest } from '../../runtime/backends/select.js';
+import { releaseBackend, type BackendRequest } from '../../runtime/backends/select.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
 import { evaluateSplit } from '../../runtime/train/trainer.js';
 
@@ -36,10 +36,11 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
     guardRun(io, 'eval', async () => {
       const { runDir, which } = runTarget(args[0]!, options.checkpoint, io.cwd);
       const opened = openRun(runDir, which, specHash);
-      await chooseBackend(options.backend ?? 'auto', io);
-      const data = await loadRunData(opened, options.limitTest);
-      const model = modelFromState(opened);
+      const backend = await chooseBackend(options.backend ?? 'auto', io);
+      let model: ReturnType<typeof modelFromState> | undefined;
       try {
+        const data = await loadRunData(opened, options.limitTest);
+        model = modelFromState(opened);
         const n = options.samples ?? opened.ir.samples.eval;
         const acc = await evaluateSplit(model, opened.spec, data.test, opened.state.settings.seed, n);
         if (options.format === 'json') {
@@ -52,7 +53,8 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
           );
         }
       } finally {
-        model.dispose();
+        model?.dispose();
+        releaseBackend(backend);
       }
       return EXIT_OK;
     }),

@@ -15,7 +15,7 @@ import { renderDiagnostics } from '../../diagnostics/render.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { createProgress } from '../progress-display.js';
 import { specHash } from '../../compiler/spec/serialize.js';
-import type { BackendRequest } from '../../runtime/backends/select.js';
+import { releaseBackend, type BackendRequest } from '../../runtime/backends/select.js';
 import { runTraining } from '../../runtime/train/run-training.js';
 
 interface TrainOptions {
@@ -73,6 +73,7 @@ async function run({ args, options }: CommandInput<TrainOptions>, io: CliIO): Pr
       ...opt('seed', options.seed),
       ...opt('attentionImages', options.attention),
       backend: backend.name,
+      ...(backend.adapter ? { adapter: backend.adapter } : {}),
     },
     {
       info: (line) => progress.message(line),
@@ -89,13 +90,14 @@ async function run({ args, options }: CommandInput<TrainOptions>, io: CliIO): Pr
   );
   } finally {
     display.close();
+    releaseBackend(backend);
   }
   if (result.summary) {
     const s = result.summary;
     io.stdout(
       `${s.name}: test top1 ${percent(s.test_top1)}, top5 ${percent(s.test_top5)}` +
         (s.best_val_top1 !== undefined ? `, best val ${percent(s.best_val_top1)} (epoch ${s.best_val_epoch})` : '') +
-        ` after ${s.epochs} ${s.epochs === 1 ? 'epoch' : 'epochs'}, ${s.seconds.toFixed(1)}s on ${s.backend} (${s.images_per_second.toFixed(1)} img/s)\n`,
+        ` after ${s.epochs} ${s.epochs === 1 ? 'epoch' : 'epochs'}, ${s.seconds.toFixed(1)}s on ${s.backend}${s.adapter ? ` [${s.adapter.name}, ${s.adapter.vendor}]` : ''} (${s.images_per_second.toFixed(1)} img/s)\n`,
     );
   }
   io.stdout(`run directory: ${result.runDir}\n`);

@@ -310,4 +310,9 @@ export const runtimeExplanations = {
     example: 'optimizer sgd lr=5   # on a small model',
     fix: 'Stop it and retrain with a smaller learning rate or a warm-up.',
   },
+  backendSoftwareAdapter: {
+    explanation: 'The webgpu backend found only a software adapter (such as SwiftShader, which runs the GPU kernels on the CPU). Results are correct, which is what it is good for, but it is far slower than a GPU or the native CPU backend.',
+    example: 'ibc train spec.ibspec --backend webgpu   # on a machine without a GPU',
+    fix: 'Use a machine with a GPU for webgpu, or --backend ibc-native (or auto) on the CPU.',
+  },
 } as const satisfies Record<keyof typeof runtimeMessages, Explanation>;
