@@ -270,7 +270,9 @@ export function specJsonSchema(): Schema {
       export: exportSchema(),
       sweep: list('sweep entries: path in [values]', obj('a swept path', {
         path: str('dotted path, e.g. model.attention.beta'),
-        values: list('values', {}, { minItems: 1 }),
+        values: list('values (for `seeds N`: offsets 0..N-1 from train.seed)', {}, { minItems: 1 }),
+        zip: int('zip group: entries of one group advance together', 0),
+        seeds: int('`seeds N`: the values are offsets from the spec\'s train.seed', 1),
       }, ['path', 'values'])),
     }, ['model', 'data']),
   };
