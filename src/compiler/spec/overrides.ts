@@ -150,3 +150,11 @@ export function applyOverrides(input: DocumentInput, texts: readonly string[]): 
     diagnostics,
   };
 }
+
+/**
+ * The overrides as statements of a spec file (`model.attention.beta 0.1`), for
+ * generated member specs; `name` is left out (the member's own name stands).
+ */
+export function overridesAsSpecLines(texts: readonly string[]): string[] {
+  return texts.filter((t) => overridePath(t) !== 'name').map((t) => `${overridePath(t)} ${t.slice(t.indexOf('=') + 1).trim()}`);
+}
