@@ -6,7 +6,7 @@
  * `stop()` ends the daemons by their process ids.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { cpus, hostname, totalmem } from 'node:os';
@@ -102,6 +102,7 @@ export async function startCluster(): Promise<SlurmCluster> {
     await stopPid(readPid(pids.slurmd));
     await stopPid(readPid(pids.slurmctld));
     await stopPid(readPid(pids.munged));
+    rmSync(dir, { recursive: true, force: true });
   };
   try {
     const munged = spawnSync(
@@ -157,8 +158,9 @@ export async function startCluster(): Promise<SlurmCluster> {
     await waitFor('the node to be idle', () => spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', env: daemonEnv }).stdout.trim() === 'idle', 60);
     return { dir, env, stop };
   } catch (error) {
-    await stop();
     const log = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').slice(-15).join('\n') : '');
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\nslurmctld.log:\n${log(join(dir, 'log', 'slurmctld.log'))}\nslurmd.log:\n${log(join(dir, 'log', 'slurmd.log'))}`);
+    const logs = `\nslurmctld.log:\n${log(join(dir, 'log', 'slurmctld.log'))}\nslurmd.log:\n${log(join(dir, 'log', 'slurmd.log'))}`;
+    await stop();
+    throw new Error(`${error instanceof Error ? error.message : String(error)}${logs}`);
   }
 }

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterUnavailable, startCluster, type SlurmCluster } from './slurm-cluster.js';
 import { ibc, requireBuiltCli, TINY_OPTIONS, TINY_OVERRIDES, writeSweepSpec } from './helpers.js';
@@ -35,6 +35,7 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
 
   afterAll(async () => {
     await cluster?.stop();
+    if (work !== '') rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
   it('runs the array, re-runs only the cancelled member, and agrees with the local launcher', async () => {
