@@ -29,8 +29,9 @@ import { writeFileAtomic } from '../../runtime/checkpoint/index.js';
 import { RunError } from '../../runtime/errors.js';
 import { initParams } from '../../runtime/params/init-params.js';
 import { loadRunState } from '../../runtime/train/resume.js';
+import { isOverrideArgument } from '../../compiler/spec/overrides.js';
 
-const USAGE = `Usage: ibc compile SPEC --target onnx|tfjs --out PATH [options]
+const USAGE = `Usage: ibc compile SPEC [PATH=VALUE ...] --target onnx|tfjs --out PATH [options]
 
 Compiles SPEC and writes an inference model with fresh weights (seeded by the
 spec's train.seed) or the weights of a training run.
@@ -64,6 +65,8 @@ type Target = 'onnx' | 'tfjs';
 
 interface CompileOptions {
   readonly spec: string;
+  /** PATH=VALUE overrides of the spec. */
+  readonly overrides: readonly string[];
   readonly target: Target;
   readonly out: string;
   readonly weights?: string;
@@ -96,7 +99,8 @@ function parseOptions(args: readonly string[]): CompileOptions | string {
     return error instanceof Error ? error.message.split('\n')[0]! : String(error);
   }
   const v = parsed.values;
-  if (parsed.positionals.length !== 1) return parsed.positionals.length === 0 ? 'missing SPEC' : `expected one SPEC, got ${parsed.positionals.length}`;
+  const specs = parsed.positionals.filter((p) => !isOverrideArgument(p));
+  if (specs.length !== 1) return specs.length === 0 ? 'missing SPEC' : `expected one SPEC, got ${specs.length}`;
   if (v.target === undefined) return 'missing --target (onnx or tfjs)';
   if (v.target !== 'onnx' && v.target !== 'tfjs') return `unknown target '${v.target}': use onnx or tfjs`;
   if (v.out === undefined || v.out === '') return 'missing --out PATH';
@@ -120,7 +124,8 @@ function parseOptions(args: readonly string[]): CompileOptions | string {
     if (!v.verify) return '--tolerance applies to --verify only';
   }
   return {
-    spec: parsed.positionals[0]!,
+    spec: specs[0]!,
+    overrides: parsed.positionals.filter(isOverrideArgument),
     target: v.target,
     out: v.out,
     ...(v.weights !== undefined ? { weights: v.weights } : {}),
@@ -247,7 +252,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   }
   const path = resolve(io.cwd, o.spec);
   const sources = new Map<string, string>();
-  const compiled = compileSpec(path, nodeFileSystem, { sources });
+  const compiled = compileSpec(path, nodeFileSystem, { sources, overrides: o.overrides });
   if (!compiled.value || hasErrors(compiled.diagnostics)) {
     printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
     return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);

@@ -14,13 +14,15 @@ import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { jsonToSpecText } from '../../compiler/spec/ast-values.js';
 import { loadSweep } from '../../compiler/spec/load-spec.js';
 import { memberSpecText, type SweepMember } from '../../compiler/spec/sweep.js';
+import { isOverrideArgument, overridesAsSpecLines } from '../../compiler/spec/overrides.js';
 import { nodeFileSystem, type FileSystem } from '../../host/file-system.js';
 import { displayPath, isOutputFormat, printDiagnostics, printUsageError, type OutputFormat } from '../report.js';
 
-const USAGE = `Usage: ibc expand FILE [--out DIR] [--format text|json]
+const USAGE = `Usage: ibc expand FILE [PATH=VALUE ...] [--out DIR] [--format text|json]
 
 Expands the sweep of FILE into its members (the cartesian product of the
-swept values), each named <name>--<key>=<value>...
+swept values, zipped lists and seed repeats), each named <name>--<key>=<value>...
+PATH=VALUE overrides (e.g. train.epochs=1) apply to every member.
 
   (default)       list the members and their overrides
   --format json   list them as JSON: [{"name": ..., "overrides": {"model.attention.beta": 0.01}}]
@@ -31,6 +33,7 @@ Diagnostics go to stderr. Exit status: 0 success, 1 errors in the spec, 2 usage 
 
 interface ExpandOptions {
   readonly file: string;
+  readonly overrides: readonly string[];
   readonly out?: string;
   readonly format: OutputFormat;
 }
@@ -44,8 +47,9 @@ function parseExpandArgs(args: readonly string[]): ExpandOptions | string {
   }
   const format = parsed.values.format ?? 'text';
   if (!isOutputFormat(format)) return `--format must be text or json, got '${format}'`;
-  if (parsed.positionals.length !== 1) return parsed.positionals.length === 0 ? 'no file given' : `expected one FILE, got ${parsed.positionals.length}`;
-  return { file: parsed.positionals[0], format, ...(parsed.values.out !== undefined ? { out: parsed.values.out } : {}) };
+  const files = parsed.positionals.filter((p) => !isOverrideArgument(p));
+  if (files.length !== 1) return files.length === 0 ? 'no file given' : `expected one FILE, got ${files.length}`;
+  return { file: files[0], overrides: parsed.positionals.filter(isOverrideArgument), format, ...(parsed.values.out !== undefined ? { out: parsed.values.out } : {}) };
 }
 
 /** A member's file name: its name with anything unsafe in a file name replaced. */
@@ -62,12 +66,12 @@ function listJson(members: readonly SweepMember[]): string {
   return `${JSON.stringify(rows, null, 2)}\n`;
 }
 
-function writeMembers(members: readonly SweepMember[], specPath: string, outDir: string, io: CliIO): void {
+function writeMembers(members: readonly SweepMember[], specPath: string, outDir: string, overrides: readonly string[], io: CliIO): void {
   mkdirSync(outDir, { recursive: true });
   const extendsPath = relative(outDir, specPath).split(sep).join('/');
   for (const member of members) {
     const target = join(outDir, memberFileName(member.name));
-    writeFileSync(target, memberSpecText(member, extendsPath, extendsPath), 'utf8');
+    writeFileSync(target, memberSpecText(member, extendsPath, extendsPath, overridesAsSpecLines(overrides)), 'utf8');
     io.stdout(`${displayPath(target, io.cwd)}\n`);
   }
 }
@@ -85,7 +89,7 @@ export function createExpandCommand(fs: FileSystem): Command {
       }
       const specPath = resolve(io.cwd, options.file);
       const sources = new Map<string, string>();
-      const result = fs.exists(specPath) ? loadSweep(specPath, fs, { sources }) : { value: undefined, diagnostics: [diagnostic('missingFile', { args: { path: options.file } })] };
+      const result = fs.exists(specPath) ? loadSweep(specPath, fs, { sources, overrides: options.overrides }) : { value: undefined, diagnostics: [diagnostic('missingFile', { args: { path: options.file } })] };
       printDiagnostics(result.diagnostics, io, { format: 'text', sources });
       if (hasErrors(result.diagnostics) || !result.value) return EXIT_INPUT_ERROR;
       const members = result.value;
@@ -94,7 +98,7 @@ export function createExpandCommand(fs: FileSystem): Command {
         if (options.format === 'json') io.stdout('[]\n');
         return EXIT_OK;
       }
-      if (options.out !== undefined) writeMembers(members, specPath, resolve(io.cwd, options.out), io);
+      if (options.out !== undefined) writeMembers(members, specPath, resolve(io.cwd, options.out), options.overrides, io);
       else io.stdout(options.format === 'json' ? listJson(members) : listText(members));
       return EXIT_OK;
     },

@@ -41,7 +41,7 @@ function points(rows: readonly Record<string, unknown>[], series: readonly (read
   return out;
 }
 
-function panel(title: string, data: readonly Point[], yTitle: string, format: string, order: readonly string[]): UnitChart {
+function panel(title: string, data: readonly Point[], yTitle: string, format: string, order: readonly string[], scale: 'linear' | 'log'): UnitChart {
   const present = order.filter((s) => data.some((p) => p.series === s));
   return {
     title,
@@ -51,7 +51,7 @@ function panel(title: string, data: readonly Point[], yTitle: string, format: st
     mark: { type: 'line', point: { size: 40 } },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'value', type: 'quantitative', title: yTitle, axis: { format } },
+      y: { field: 'value', type: 'quantitative', title: yTitle, axis: { format }, scale: { type: scale } },
       color: { field: 'series', type: 'nominal', title: null, sort: [...present], scale: { domain: [...present] } },
     },
   };
@@ -63,8 +63,9 @@ export function curvesChart(name: string, rows: readonly Record<string, unknown>
     title: { text: name, anchor: 'start' },
     config: CHART_CONFIG,
     hconcat: [
-      panel('loss terms', points(rows, LOSS_TERMS), 'loss', '~g', LOSS_TERMS.map((s) => s[1])),
-      panel('top-1 accuracy', points(rows, ACCURACIES), 'top-1', '.0%', ACCURACIES.map((s) => s[1])),
+      // The unweighted KL is often 100x the cross-entropy: a log scale keeps every term readable (terms that stay 0 are left out).
+      panel('loss terms', points(rows, LOSS_TERMS).filter((p) => p.value > 0), 'loss (log scale)', '.3~g', LOSS_TERMS.map((s) => s[1]), 'log'),
+      panel('top-1 accuracy', points(rows, ACCURACIES), 'top-1', '.0%', ACCURACIES.map((s) => s[1]), 'linear'),
     ],
     resolve: { scale: { color: 'independent' } },
   };
