@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { CliIO } from './command.js';
 import { EXIT_INPUT_ERROR } from './command.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { isRunError } from '../runtime/errors.js';
+import { isRunError } from '../support/errors.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
 
 export const EXIT_INTERNAL = 70;

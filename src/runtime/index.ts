@@ -5,4 +5,4 @@
 export { loadModel } from './model/load-model.js';
 export type { LoadedModel, LoadModelOptions, PredictOptions, Prediction } from './model/load-model.js';
 export type { TfjsArtifactMeta } from '../compiler/targets/tfjs/artifact.js';
-export { RunError, isRunError } from './errors.js';
+export { RunError, isRunError } from '../support/errors.js';

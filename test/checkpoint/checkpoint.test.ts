@@ -9,7 +9,7 @@ import {
   type AtomicWriteIo,
   type Checkpoint,
 } from '../../src/runtime/checkpoint/index.js';
-import { RunError } from '../../src/runtime/errors.js';
+import { RunError } from '../../src/support/errors.js';
 
 function dir(): string {
   return mkdtempSync(join(tmpdir(), 'ibc-ckpt-'));

@@ -10,7 +10,7 @@ import {
   writeResolvedSpec,
   writeSummary,
 } from '../../src/runtime/run-dir.js';
-import { RunError } from '../../src/runtime/errors.js';
+import { RunError } from '../../src/support/errors.js';
 
 function base(): string {
   return mkdtempSync(join(tmpdir(), 'ibc-runs-'));

@@ -3,7 +3,7 @@ import { makeBatches, normalizeTable } from '../../src/runtime/data/index.js';
 import { axisSources } from '../../src/runtime/data/augment.js';
 import type { Split } from '../../src/runtime/data/index.js';
 import type { AugmentSpec } from '../../src/compiler/spec/resolved-spec.js';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 import { runErrorOf } from './helpers.js';
 
 const identity = { mean: [0], std: [1] };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
-import { RunError } from '../../src/runtime/errors.js';
+import { RunError } from '../../src/support/errors.js';
 
 export function tempDir(prefix = 'ibc-data-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

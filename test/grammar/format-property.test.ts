@@ -14,7 +14,7 @@ import { formatSpec } from '../../src/grammar/format.js';
 import { parseSpec } from '../../src/grammar/parse.js';
 import { withoutSpans } from './helpers.js';
 import { formatValue } from '../../src/grammar/format.js';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 
 const SEED = 20261124;
 const span: Span = { file: 'p.ibspec', start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };

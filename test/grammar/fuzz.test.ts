@@ -5,7 +5,7 @@
  * to text that parses cleanly. Randomness comes from the project's seeded RNG.
  */
 import { describe, expect, test } from 'vitest';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 import type { Diagnostic, Position } from '../../src/diagnostics/diagnostic.js';
 import { hasErrors } from '../../src/diagnostics/diagnostic.js';
 import { parseSpec, specSourceText } from '../../src/grammar/parse.js';

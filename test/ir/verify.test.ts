@@ -53,4 +53,14 @@ describe('verifyIR', () => {
     const ir = model();
     expect(verifyIR({ ...ir, taps: { ...ir.taps, latentStd: 'gone' } }).join('\n')).toMatch(/tap latentStd/);
   });
+  it('requires the quantization record exactly when there is a Quantize node, naming its anchors', () => {
+    const quantize = { anchors: 5, init: { kind: 'linspace', low: 0, high: 1 }, trainable: true, lrScale: 1, vqWeight: 0.4, commitWeight: 0.1 } as const;
+    const r = buildModel(makeSpec({ attention: attention({ quantize }) }));
+    const ir = r.value!;
+    expect(verifyIR(ir)).toEqual([]);
+    const { quantization, ...without } = ir;
+    expect(verifyIR(without).join('\n')).toMatch(/has no quantization settings/);
+    expect(verifyIR({ ...ir, quantization: { ...quantization!, anchors: 'other' } }).join('\n')).toMatch(/name anchors 'other', the Quantize node uses 'attention\/quantize\/anchors'/);
+    expect(verifyIR({ ...model(), quantization: quantization! }).join('\n')).toMatch(/has no Quantize node/);
+  });
 });

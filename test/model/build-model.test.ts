@@ -28,7 +28,7 @@ describe('buildModel: structure', () => {
     expect(verifyIR(r.value!)).toEqual([]);
   });
 
-  it('a quantized model has anchors in their own group, trainable from the spec, and the loss/anchor settings', () => {
+  it('a quantized model has anchors trainable from the spec and its settings in one record naming them', () => {
     const r = buildModel(
       makeSpec({
         attention: attention({ quantize: { anchors: 7, init: { kind: 'random', low: 0, high: 1, seed: 3 }, trainable: false, lrScale: 1e-4, vqWeight: 0.4, commitWeight: 0.1 } }),
@@ -36,10 +36,10 @@ describe('buildModel: structure', () => {
     );
     const ir = r.value!;
     const anchors = ir.params.find((p) => p.name === 'attention/quantize/anchors')!;
-    expect(anchors).toMatchObject({ shape: [7], group: 'anchors', trainable: false, init: { kind: 'uniform', low: 0, high: 1, seed: 3 } });
+    expect(anchors).toMatchObject({ shape: [7], group: 'weights', trainable: false, init: { kind: 'uniform', low: 0, high: 1, seed: 3 } });
     expect(ir.taps.attentionQuantized).toBe('attention/quantize');
-    expect(ir.loss.quantization).toEqual({ vqWeight: 0.4, commitWeight: 0.1 });
-    expect(ir.anchors).toEqual({ trainable: false, lrScale: 1e-4 });
+    expect(ir.quantization).toEqual({ anchors: 'attention/quantize/anchors', lrScale: 1e-4, vqWeight: 0.4, commitWeight: 0.1 });
+    expect(ir.nodes.find((n) => n.op === 'Quantize')!.params.anchors).toBe('attention/quantize/anchors');
     expect(ir.samples).toEqual({ train: 1, eval: 4 });
     const modulate = ir.nodes.find((n) => n.op === 'Modulate')!;
     expect(modulate.inputs[1]).toBe('attention/quantize');
@@ -144,12 +144,12 @@ describe('buildModel: shape diagnostics', () => {
 
   it('an unknown insertion point lists the stages and suggests the closest', () => {
     const r = buildModel(makeSpec({ attention: attention({ at: 'stage_2', atOrigin: at(4) }) }));
-    expect(codes(r)).toEqual(['IB4002']);
+    expect(codes(r)).toEqual(['IB3301']);
     expect(r.diagnostics[0]!.suggestion).toBe('stage2');
-    expect(r.diagnostics[0]!.message).toMatch(/its stages: stage1, stage2, stage3/);
+    expect(r.diagnostics[0]!.message).toMatch(/the backbone's stages are stage1, stage2, stage3/);
     expect(r.diagnostics[0]!.span).toEqual(at(4));
     const both = buildModel(makeSpec({ attention: attention({ at: 'nowhere', decoder: [linear(3)] }) }));
-    expect(codes(both).sort()).toEqual(['IB4002', 'IB4006']);
+    expect(codes(both).sort()).toEqual(['IB3301', 'IB4006']);
   });
 
   it('an encoder head that stays a map, and a flat insertion point, are reported', () => {

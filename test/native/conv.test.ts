@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { HAVE_NATIVE, NATIVE_REASON, compare, randomArray } from './helpers.js';
+import { STATUS, loadAddon } from '../../src/runtime/backends/native/addon.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -67,5 +68,56 @@ describe.skipIf(!HAVE_NATIVE)(`native convolutions vs TF.js CPU${HAVE_NATIVE ? '
     });
     expect([...r.fallbacks.keys()]).toEqual([]);
     expect(r.error).toBeLessThan(1e-4);
+  });
+});
+
+describe.skipIf(!HAVE_NATIVE)(`the backward convolutions' argument checks${HAVE_NATIVE ? '' : ` (skipped: ${NATIVE_REASON})`}`, () => {
+  // n, inH, inW, inC, outH, outW, outC, kH, kW, strides, dilations, pads (top, left, bottom, right): src 2*3*3*2, filter 1*1*2*4, dst 2*3*3*4.
+  const geometry = Int32Array.from([2, 3, 3, 2, 3, 3, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0]);
+  const src = 36, filter = 8, dst = 72;
+  const arrays = (sizes: readonly number[], short: number): Float32Array[] => sizes.map((n, i) => new Float32Array(i === short ? n - 1 : n).fill(0.5));
+
+  it('run with arrays of the geometry\'s sizes and reject any array of the wrong size', () => {
+    const loaded = loadAddon();
+    if (!loaded.ok) throw new Error(loaded.reason);
+    const { addon } = loaded;
+    const input = (short: number): number => {
+      const [dy, w, dx] = arrays([dst, filter, src], short);
+      return addon.conv2dBackpropInput(dy!, w!, dx!, geometry);
+    };
+    const filterGrad = (short: number): number => {
+      const [x, dy, dw] = arrays([src, dst, filter], short);
+      return addon.conv2dBackpropFilter(x!, dy!, dw!, geometry);
+    };
+    for (const run of [input, filterGrad]) {
+      expect(run(-1)).toBe(STATUS.ok);
+      expect([0, 1, 2].map(run)).toEqual([STATUS.badArguments, STATUS.badArguments, STATUS.badArguments]);
+    }
+    expect(addon.conv2dBackpropFilter(new Float32Array(src), new Float32Array(dst), new Float32Array(filter), geometry.slice(0, 16))).toBe(STATUS.badArguments);
+  });
+
+  it('compute the values a 1x1 convolution\'s gradients have', () => {
+    const loaded = loadAddon();
+    if (!loaded.ok) throw new Error(loaded.reason);
+    // A 1x1 convolution is a matmul per pixel: dx = dy . w^T, dw = x^T . dy (summed over pixels).
+    const x = Float32Array.from({ length: src }, (_, i) => (i % 5) - 2);
+    const w = Float32Array.from({ length: filter }, (_, i) => i / 4 - 1);
+    const dy = Float32Array.from({ length: dst }, (_, i) => ((i * 7) % 3) - 1);
+    const dx = new Float32Array(src);
+    const dw = new Float32Array(filter);
+    expect(loaded.addon.conv2dBackpropInput(dy, w, dx, geometry)).toBe(STATUS.ok);
+    expect(loaded.addon.conv2dBackpropFilter(x, dy, dw, geometry)).toBe(STATUS.ok);
+    const wantDx = new Float32Array(src);
+    const wantDw = new Float32Array(filter);
+    for (let p = 0; p < 18; p++) {
+      for (let c = 0; c < 2; c++) {
+        for (let o = 0; o < 4; o++) {
+          wantDx[p * 2 + c] += dy[p * 4 + o]! * w[c * 4 + o]!;
+          wantDw[c * 4 + o] += x[p * 2 + c]! * dy[p * 4 + o]!;
+        }
+      }
+    }
+    expect(Array.from(dx)).toEqual(Array.from(wantDx));
+    expect(Array.from(dw)).toEqual(Array.from(wantDw));
   });
 });

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerNativeBackend, nativeUnavailableReason } from '../../src/runtime/backends/native/index.js';
 import type { NativeBackend } from '../../src/runtime/backends/native/index.js';
-import { registerTfjsGradients } from '../../src/compiler/targets/tfjs/gradients.js';
+import { registerTfjsGradients } from '../../src/runtime/executor/gradients.js';
 
 registerTfjsGradients();
 

@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { HAVE_NATIVE, NATIVE_REASON, setupNative } from './helpers.js';
 import { compileSpec } from '../../src/compiler/compile.js';
 import { nodeFileSystem } from '../../src/host/file-system.js';
-import { createTfjsModel, disposeTrainStep } from '../../src/compiler/targets/tfjs/model.js';
+import { createTfjsModel, disposeTrainStep } from '../../src/runtime/executor/model.js';
 import { initParams } from '../../src/runtime/params/init-params.js';
 import { createOptimizer } from '../../src/runtime/train/optimizers.js';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 import type { NativeBackend } from '../../src/runtime/backends/native/index.js';
 
 const skipNote = HAVE_NATIVE ? '' : ` (skipped: ${NATIVE_REASON})`;
@@ -20,7 +20,7 @@ async function trajectory(backend: string, steps: number): Promise<{ losses: num
   const { ir } = compiled;
   const model = createTfjsModel(ir, initParams(ir, 3));
   // SGD, not the spec's Adam: Adam turns the round-off-sized gradients of conv biases before batch norm into full-size steps.
-  const optimizer = createOptimizer({ kind: 'sgd', lr: 0.02, momentum: 0.9, nesterov: false, weightDecay: 5e-4 }, model.trainableVariables(), ir.anchors);
+  const optimizer = createOptimizer({ kind: 'sgd', lr: 0.02, momentum: 0.9, nesterov: false, weightDecay: 5e-4 }, model.trainableVariables(), ir.quantization);
   const root = Random.fromSeed(5);
   const batch = 6;
   const [h, w, c] = ir.inputShape;

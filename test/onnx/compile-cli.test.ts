@@ -74,11 +74,15 @@ describe('ibc compile', () => {
     expect(existsSync(join(work, 'old.onnx'))).toBe(false);
   });
 
-  it('writes the TF.js artifact folder', async () => {
+  it('writes the TF.js GraphModel folder (tfjs) and ibc\'s runtime folder (ibc-runtime)', async () => {
     const r = await ibc('compile', TINY, '--target', 'tfjs', '--out', 'tfjs-model');
     expect(r.code).toBe(0);
-    expect(existsSync(join(work, 'tfjs-model/model.json'))).toBe(true);
-    expect(existsSync(join(work, 'tfjs-model/weights.bin'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(work, 'tfjs-model/model.json'), 'utf8')).format).toBe('graph-model');
+    expect(existsSync(join(work, 'tfjs-model/group1-shard1of1.bin'))).toBe(true);
+    const own = await ibc('compile', TINY, '--target', 'ibc-runtime', '--out', 'ibc-model');
+    expect(own.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(work, 'ibc-model/model.json'), 'utf8')).format).toBe('ibc-tfjs');
+    expect(existsSync(join(work, 'ibc-model/weights.bin'))).toBe(true);
   });
 
   it('exports a training run’s weights and refuses a run of another spec', async () => {

@@ -25,7 +25,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
 import { specHash } from '../../src/compiler/spec/serialize.js';
-import { disposeForward } from '../../src/compiler/targets/tfjs/model.js';
+import { disposeForward } from '../../src/runtime/executor/model.js';
 import { makeBatches } from '../../src/runtime/data/batches.js';
 import { loadRunData, modelFromState, openRun } from '../../src/runtime/train/open-run.js';
 import { runReference } from '../../src/compiler/reference/interpret.js';

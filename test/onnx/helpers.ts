@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as ort from 'onnxruntime-node';
 import type { IrNode, ModelIR, ModelTaps, Op, OpAttrs, ParamRole, ParamSpec } from '../../src/compiler/ir/ir.js';
-import { Random } from '../../src/runtime/random.js';
-import { runGraph } from '../../src/compiler/targets/tfjs/executor.js';
+import { Random } from '../../src/support/random.js';
+import { runGraph } from '../../src/runtime/executor/executor.js';
 import { inferShape, paramShapes } from '../../src/compiler/ir/shape.js';
 
 export async function useCpuBackend(): Promise<void> {
@@ -40,7 +40,7 @@ export class TinyIr {
         shape: pshape,
         init: { kind: 'zeros' },
         trainable: !buffer,
-        group: buffer ? 'buffers' : role === 'anchors' ? 'anchors' : 'weights',
+        group: buffer ? 'buffers' : 'weights',
         fanIn: 1,
         fanOut: 1,
       });
@@ -50,6 +50,7 @@ export class TinyIr {
   }
 
   build(taps: Partial<ModelTaps> & { logits: string }, classes = 0): ModelIR {
+    const anchors = this.nodes.find((n) => n.op === 'Quantize')?.params.anchors;
     return {
       name: 'tiny',
       input: 'image',
@@ -60,6 +61,7 @@ export class TinyIr {
       taps,
       loss: { classes },
       samples: { train: 0, eval: 0 },
+      ...(anchors !== undefined ? { quantization: { anchors, lrScale: 1, vqWeight: 0, commitWeight: 0 } } : {}),
     };
   }
 }

@@ -3,7 +3,7 @@ import { runReference } from '../../src/compiler/reference/interpret.js';
 import { inferShape, resolvePads, type Shape } from '../../src/compiler/ir/shape.js';
 import type { IrNode, ModelIR, Op, OpAttrs, ParamRole } from '../../src/compiler/ir/ir.js';
 import { verifyIR } from '../../src/compiler/ir/verify.js';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 
 /** A hand-made graph: nodes get their shapes from inferShape, parameters are named `<id>/<role>`. */
 class Tiny {
@@ -29,6 +29,7 @@ class Tiny {
   }
   ir(): ModelIR {
     const last = this.nodes[this.nodes.length - 1]!;
+    const anchors = this.nodes.find((n) => n.op === 'Quantize')?.params.anchors;
     return {
       name: 'tiny',
       input: 'image',
@@ -39,6 +40,7 @@ class Tiny {
       taps: { logits: last.id },
       loss: { classes: last.shape[0]! },
       samples: { train: 0, eval: 0 },
+      ...(anchors !== undefined ? { quantization: { anchors, lrScale: 1, vqWeight: 0, commitWeight: 0 } } : {}),
     };
   }
   run(input: number[], batch = 1, options: Parameters<typeof runReference>[4] = { training: false, samples: 0 }) {

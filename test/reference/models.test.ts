@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/compiler/model/build-model.js';
 import { initParams } from '../../src/runtime/params/init-params.js';
 import { runReference } from '../../src/compiler/reference/interpret.js';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 import { REFERENCE_ARCHITECTURES } from '../model/reference-architectures.js';
 
 const input = (batch: number) => Random.fromSeed(4).fillNormal(new Float32Array(batch * 28 * 28), 0, 1);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 import { memoryFileSystem } from '../../src/host/file-system.js';
 import { loadSpec } from '../../src/compiler/spec/load-spec.js';
 import { hasErrors } from '../../src/diagnostics/diagnostic.js';

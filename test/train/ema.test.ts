@@ -9,7 +9,7 @@ beforeAll(async () => {
 
 describe('EMA of weights', () => {
   it('shadow = d * shadow + (1 - d) * w, swapped in for evaluation and back out', async () => {
-    const w = { name: 'w', variable: tf.variable(tf.tensor1d([1, 2])), group: 'weights' as const };
+    const w = { name: 'w', variable: tf.variable(tf.tensor1d([1, 2])) };
     const ema = new WeightEma(0.9, [w]);
     w.variable.assign(tf.tensor1d([2, 4]));
     ema.update(); // 0.9 * [1,2] + 0.1 * [2,4] = [1.1, 2.2]

@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createOptimizer, type AnchorGroupSettings, type OptimizedVariable } from '../../src/runtime/train/optimizers.js';
+import { createOptimizer, type OptimizedVariable } from '../../src/runtime/train/optimizers.js';
 import { nativeUnavailableReason, registerNativeBackend } from '../../src/runtime/backends/native/index.js';
 import type { OptimizerSpec } from '../../src/compiler/spec/resolved-spec.js';
 
@@ -31,22 +31,28 @@ interface Trace {
   readonly kernels: string[];
 }
 
-const SHAPES: Record<string, { shape: number[]; group: 'weights' | 'anchors' }> = {
-  'conv/kernel': { shape: [3, 3, 4, 8], group: 'weights' },
-  'dense/bias': { shape: [10], group: 'weights' },
-  'big/kernel': { shape: [300, 1001], group: 'weights' }, // above the kernel's threshold for threads
-  'quantizer/anchors': { shape: [20], group: 'anchors' },
+const ANCHORS = 'quantizer/anchors';
+const SHAPES: Record<string, readonly number[]> = {
+  'conv/kernel': [3, 3, 4, 8],
+  'dense/bias': [10],
+  'big/kernel': [300, 1001], // above the kernel's threshold for threads
+  [ANCHORS]: [20],
 };
 
+/** The anchors' learning-rate scale, and whether they train (frozen ones are non-trainable variables, as a model makes them). */
+interface AnchorCase {
+  readonly lrScale: number;
+  readonly trainable: boolean;
+}
+
 /** Five steps of one optimizer on `backend` with fixed gradients per step and a decaying rate. */
-async function trace(backend: string, spec: OptimizerSpec, anchors: AnchorGroupSettings | undefined): Promise<Trace> {
+async function trace(backend: string, spec: OptimizerSpec, anchors: AnchorCase | undefined): Promise<Trace> {
   await tf.setBackend(backend);
-  const vars: OptimizedVariable[] = Object.entries(SHAPES).map(([name, { shape, group }], i) => ({
+  const vars: OptimizedVariable[] = Object.entries(SHAPES).map(([name, shape], i) => ({
     name,
-    group,
-    variable: tf.variable(tf.tensor(values(shape.reduce((a, b) => a * b, 1), 10 + i), shape), false, `${backend}-${name}-${Math.random()}`),
+    variable: tf.variable(tf.tensor(values(shape.reduce((a, b) => a * b, 1), 10 + i), [...shape]), name !== ANCHORS || anchors?.trainable !== false, `${backend}-${name}-${Math.random()}`),
   }));
-  const opt = createOptimizer(spec, vars, anchors);
+  const opt = createOptimizer(spec, vars, anchors && { anchors: ANCHORS, lrScale: anchors.lrScale });
   const kernels = new Set<string>();
   for (let step = 0; step < 5; step++) {
     const grads = new Map<string, tf.Tensor>();
@@ -76,7 +82,7 @@ function maxRelativeError(a: Float32Array, b: Float32Array): number {
 const sgd = (momentum: number, nesterov: boolean, weightDecay: number): OptimizerSpec => ({ kind: 'sgd', lr: 0.1, momentum, nesterov, weightDecay });
 
 describe.skipIf(NATIVE_REASON !== undefined)(`SGD: one native kernel (ibc-native) vs composed ops (cpu)${skipNote}`, () => {
-  const cases: { title: string; spec: OptimizerSpec; anchors?: AnchorGroupSettings }[] = [
+  const cases: { title: string; spec: OptimizerSpec; anchors?: AnchorCase }[] = [
     { title: 'momentum + weight decay, anchors at 10x the rate', spec: sgd(0.9, false, 5e-4), anchors: { trainable: true, lrScale: 10 } },
     { title: 'nesterov, no weight decay', spec: sgd(0.9, true, 0) },
     { title: 'no momentum, weight decay, frozen anchors', spec: sgd(0, false, 1e-2), anchors: { trainable: false, lrScale: 1 } },
@@ -102,8 +108,8 @@ describe.skipIf(NATIVE_REASON !== undefined)(`SGD: one native kernel (ibc-native
       }
       if (c.anchors && !c.anchors.trainable) {
         // Frozen anchors: untouched on both paths, and no momentum buffer for them.
-        expect(Array.from(native.weights['quantizer/anchors']!)).toEqual(Array.from(values(20, 13)));
-        expect(Object.keys(native.buffers).some((k) => k.startsWith('quantizer/anchors'))).toBe(false);
+        expect(Array.from(native.weights[ANCHORS]!)).toEqual(Array.from(values(20, 13)));
+        expect(Object.keys(native.buffers).some((k) => k.startsWith(ANCHORS))).toBe(false);
       }
     });
   }

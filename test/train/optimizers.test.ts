@@ -8,8 +8,8 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function variable(name: string, values: number[], group: 'weights' | 'anchors' = 'weights'): OptimizedVariable {
-  return { name, variable: tf.variable(tf.tensor1d(values)), group };
+function variable(name: string, values: number[], trainable = true): OptimizedVariable {
+  return { name, variable: tf.variable(tf.tensor1d(values), trainable) };
 }
 
 function run(spec: OptimizerSpec, grads: number[][], lr: number): number[][] {
@@ -104,19 +104,19 @@ describe('Adam (PyTorch semantics, bias correction)', () => {
   });
 });
 
-describe('parameter groups', () => {
+describe('the anchors', () => {
   it('anchors train at lr * lrScale', () => {
     const w = variable('w', [1]);
-    const anchors = variable('q/anchors', [0, 0.5, 1], 'anchors');
-    const opt = createOptimizer(sgd(0, false, 0), [w, anchors], { trainable: true, lrScale: 1e-2 });
+    const anchors = variable('q/anchors', [0, 0.5, 1]);
+    const opt = createOptimizer(sgd(0, false, 0), [w, anchors], { anchors: 'q/anchors', lrScale: 1e-2 });
     opt.step(new Map([['w', tf.tensor1d([1])], ['q/anchors', tf.tensor1d([1, 1, 1])]]), 0.5);
     expect(w.variable.dataSync()[0]).toBeCloseTo(0.5, 6);
     expectClose([Array.from(anchors.variable.dataSync())], [[-0.005, 0.495, 0.995]]);
   });
 
   it('frozen anchors never move (no weight decay either)', () => {
-    const anchors = variable('q/anchors', [0, 0.5, 1], 'anchors');
-    const opt = createOptimizer(sgd(0.9, false, 0.1), [anchors], { trainable: false, lrScale: 1 });
+    const anchors = variable('q/anchors', [0, 0.5, 1], false);
+    const opt = createOptimizer(sgd(0.9, false, 0.1), [anchors], { anchors: 'q/anchors', lrScale: 1 });
     opt.step(new Map([['q/anchors', tf.tensor1d([1, 1, 1])]]), 0.5);
     expect(Array.from(anchors.variable.dataSync())).toEqual([0, 0.5, 1]);
     expect(Object.keys(opt.getState().buffers)).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { selectBackend, isBackendRequest } from '../../src/runtime/backends/select.js';
-import { isRunError } from '../../src/runtime/errors.js';
+import { isRunError } from '../../src/support/errors.js';
 
 async function failure(request: Parameters<typeof selectBackend>[0]): Promise<{ code: string; message: string }> {
   try {

@@ -6,7 +6,7 @@ import { loadDataset } from '../../src/runtime/data/index.js';
 import type { TrainingState } from '../../src/runtime/train/state.js';
 import { stateToCheckpoint, checkpointToState } from '../../src/runtime/train/resume.js';
 import { encodeCheckpoint, decodeCheckpoint } from '../../src/runtime/checkpoint/index.js';
-import { isRunError } from '../../src/runtime/errors.js';
+import { isRunError } from '../../src/support/errors.js';
 import { tinySpec, tinyModel, type TinyOptions } from './tiny-spec.js';
 
 beforeAll(async () => {

@@ -26,10 +26,10 @@ import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { exportOnnx } from '../../compiler/targets/onnx/export.js';
-import { benchOnnxInference } from '../../compiler/targets/onnx/bench.js';
+import { benchOnnxInference } from '../../runtime/onnx/bench.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { initParams } from '../../runtime/params/init-params.js';
-import { RunError } from '../../runtime/errors.js';
+import { RunError } from '../../support/errors.js';
 
 const USAGE = `Usage: ibc bench SPEC [options]
        ibc bench SPEC --target onnx [options]

@@ -1,10 +1,15 @@
 /**
- * `ibc compile SPEC --target onnx|tfjs --out PATH [...]`: compiles a spec and
- * writes an inference artifact with fresh seeded weights or a training run's.
+ * `ibc compile SPEC --target onnx|tfjs|web|ibc-runtime --out PATH [...]`:
+ * compiles a spec and writes an inference artifact with fresh seeded weights
+ * or a training run's.
  *
- *   onnx: one .onnx file (src/compiler/targets/onnx), optionally verified in
- *         onnxruntime-node against the TF.js model (--verify);
- *   tfjs: a folder with model.json + weights.bin (src/compiler/targets/tfjs/artifact.ts).
+ *   onnx:        one .onnx file (src/compiler/targets/onnx), optionally verified in
+ *                onnxruntime-node against the TF.js model (--verify);
+ *   tfjs:        a TF.js GraphModel folder (src/compiler/targets/graph-model) for tf.loadGraphModel;
+ *   web:         the attention explorer: that GraphModel with a static page, the TF.js
+ *                bundles and bundled test images (src/runtime/web/explorer.ts);
+ *   ibc-runtime: ibc's own 'ibc-tfjs' folder for ibc/runtime's loadModel
+ *                (src/compiler/targets/tfjs/artifact.ts).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -17,27 +22,40 @@ import { compileSpec } from '../../compiler/compile.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { specHash } from '../../compiler/spec/serialize.js';
+import { exportGraphModel } from '../../compiler/targets/graph-model/export.js';
 import { exportOnnx } from '../../compiler/targets/onnx/export.js';
 import { ibcVersion } from '../../compiler/targets/onnx/metadata.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../compiler/targets/onnx/opset.js';
-import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../compiler/targets/onnx/verify.js';
+import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../runtime/onnx/verify.js';
 import { writeTfjsArtifact } from '../../compiler/targets/tfjs/artifact.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { writeFileAtomic } from '../../runtime/checkpoint/index.js';
-import { RunError } from '../../runtime/errors.js';
+import { RunError } from '../../support/errors.js';
+import { knownClassNames } from '../../runtime/data/class-names.js';
+import { loadDataset } from '../../runtime/data/index.js';
 import { initParams } from '../../runtime/params/init-params.js';
+import { writeExplorer, type ExplorerSamples } from '../../runtime/web/explorer.js';
+import { writeGraphModelFolder } from '../../runtime/web/graph-model-files.js';
 import { loadRunState } from '../../runtime/train/resume.js';
 import { isOverrideArgument } from '../../compiler/spec/overrides.js';
 
-const USAGE = `Usage: ibc compile SPEC [PATH=VALUE ...] --target onnx|tfjs --out PATH [options]
+const DEFAULT_WEB_IMAGES = 12;
+
+const USAGE = `Usage: ibc compile SPEC [PATH=VALUE ...] --target onnx|tfjs|web|ibc-runtime --out PATH [options]
 
 Compiles SPEC and writes an inference model with fresh weights (seeded by the
 spec's train.seed) or the weights of a training run.
 
-  --target onnx|tfjs     onnx: one .onnx file; tfjs: a folder (model.json + weights.bin)
-  --out PATH             the file (onnx) or folder (tfjs) to write
+  --target onnx          one .onnx file
+           tfjs          a TF.js GraphModel folder (model.json + group1-shard*.bin) that plain
+                         TF.js loads with tf.loadGraphModel, in Node or a browser
+           web           the attention explorer: a static folder (index.html, the TF.js bundles,
+                         the GraphModel, bundled test images) that runs offline in a browser
+           ibc-runtime   ibc's own folder (model.json 'ibc-tfjs' + weights.bin) for
+                         ibc/runtime's loadModel (sampling, ibc's backends)
+  --out PATH             the file (onnx) or folder (the others) to write
   --weights RUN_DIR      take the weights of a run's last checkpoint (the EMA weights when
                          the run kept them); the run must come from this spec
   --opset N              onnx only: opset ${MIN_OPSET}..${MAX_OPSET} (default: the spec's export.opset,
@@ -48,6 +66,8 @@ spec's train.seed) or the weights of a training run.
                          same seeded inputs at batch 1 and 3; print the max abs and rel error
                          per output; exit 1 when the logits differ by more than the tolerance
   --tolerance X          --verify's max abs logits error (default ${DEFAULT_VERIFY_TOLERANCE})
+  --images N             web only: how many test images of the spec's data to bundle
+                         (default ${DEFAULT_WEB_IMAGES}; 0 = none, the page still takes dropped images)
   --format text|json     how spec diagnostics are printed (default text)
 
 The ONNX graph is the inference graph: batch norm with its moving statistics,
@@ -58,10 +78,19 @@ to [0, 1], then (x - mean) / std per channel. Outputs: 'logits' [N, classes],
 and with attention 'attention' [N, h, w, 1] (the mean map mu_a) and
 'attention_quantized' (when quantized), in the chosen layout.
 
+The TF.js GraphModel computes the same inference graph as the ONNX file, NHWC:
+input 'image' [-1, h, w, c], outputs 'logits', 'attention', 'attention_quantized';
+its userDefinedMetadata (model.metadata in TF.js) records the spec name and
+hash, the input units and normalisation, and class names where known.
+
 Exit status: 0 written, 1 errors in the spec, the run or the verification, 2 usage errors.
 `;
 
-type Target = 'onnx' | 'tfjs';
+const TARGETS = ['onnx', 'tfjs', 'web', 'ibc-runtime'] as const;
+type Target = (typeof TARGETS)[number];
+function isTarget(v: string): v is Target {
+  return (TARGETS as readonly string[]).includes(v);
+}
 
 interface CompileOptions {
   readonly spec: string;
@@ -74,6 +103,7 @@ interface CompileOptions {
   readonly layout?: 'nhwc' | 'nchw';
   readonly verify: boolean;
   readonly tolerance: number;
+  readonly images: number;
   readonly format: OutputFormat;
 }
 
@@ -90,6 +120,7 @@ function parseOptions(args: readonly string[]): CompileOptions | string {
         layout: { type: 'string' },
         verify: { type: 'boolean' },
         tolerance: { type: 'string' },
+        images: { type: 'string' },
         format: { type: 'string' },
       },
       allowPositionals: true,
@@ -101,15 +132,21 @@ function parseOptions(args: readonly string[]): CompileOptions | string {
   const v = parsed.values;
   const specs = parsed.positionals.filter((p) => !isOverrideArgument(p));
   if (specs.length !== 1) return specs.length === 0 ? 'missing SPEC' : `expected one SPEC, got ${specs.length}`;
-  if (v.target === undefined) return 'missing --target (onnx or tfjs)';
-  if (v.target !== 'onnx' && v.target !== 'tfjs') return `unknown target '${v.target}': use onnx or tfjs`;
+  if (v.target === undefined) return `missing --target (${TARGETS.join(', ')})`;
+  if (!isTarget(v.target)) return `unknown target '${v.target}': use ${TARGETS.join(', ')}`;
   if (v.out === undefined || v.out === '') return 'missing --out PATH';
   const format = v.format ?? 'text';
   if (!isOutputFormat(format)) return `--format must be text or json, got '${format}'`;
-  if (v.target === 'tfjs') {
+  if (v.target !== 'onnx') {
     for (const onnxOnly of ['opset', 'layout', 'verify', 'tolerance'] as const) {
       if (v[onnxOnly] !== undefined) return `--${onnxOnly} applies to --target onnx only`;
     }
+  }
+  let images = DEFAULT_WEB_IMAGES;
+  if (v.images !== undefined) {
+    if (v.target !== 'web') return '--images applies to --target web only';
+    if (!/^\d+$/.test(v.images)) return `--images expects a whole number, got '${v.images}'`;
+    images = Number(v.images);
   }
   let opset: number | undefined;
   if (v.opset !== undefined) {
@@ -133,6 +170,7 @@ function parseOptions(args: readonly string[]): CompileOptions | string {
     ...(v.layout !== undefined ? { layout: v.layout as 'nhwc' | 'nchw' } : {}),
     verify: v.verify === true,
     tolerance,
+    images,
     format,
   };
 }
@@ -209,11 +247,61 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
   return EXIT_INPUT_ERROR;
 }
 
-function compileTfjs(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): number {
+function compileIbcRuntime(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): number {
   const out = resolve(io.cwd, o.out);
   writeOutput(out, () => makeFolders(dirname(out)));
   writeTfjsArtifact(out, ir, weights, { specHash: hash, specName: spec.name, normalize: spec.data.normalize, producerVersion: ibcVersion() });
-  io.stdout(`wrote ${o.out} (TF.js artifact: model.json + weights.bin)\n`);
+  io.stdout(`wrote ${o.out} (ibc runtime model for ibc/runtime's loadModel: model.json + weights.bin)\n`);
+  return EXIT_OK;
+}
+
+/** The first `count` test images of the spec's data, or undefined (with a note) when the data cannot be read here. */
+async function webSamples(spec: ResolvedSpec, specPath: string, count: number, io: CliIO): Promise<ExplorerSamples | undefined> {
+  if (count === 0) return undefined;
+  try {
+    const data = await loadDataset(spec.data, {
+      seed: spec.train.seed,
+      limitTrain: 1,
+      limitTest: count,
+      input: spec.model.input,
+      classes: spec.model.classes,
+      baseDir: dirname(specPath),
+    });
+    return { images: data.test.images, labels: data.test.labels, count: data.test.count, shape: data.shape, offset: 0 };
+  } catch (error) {
+    if (!(error instanceof RunError)) throw error;
+    io.stderr(`note: no test images bundled (the page still takes dropped images): ${error.diagnostic.code} ${error.diagnostic.message}\n`);
+    return undefined;
+  }
+}
+
+async function compileGraphModel(o: CompileOptions, specPath: string, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): Promise<number> {
+  const classNames = knownClassNames(spec.data, ir.classes, dirname(specPath));
+  const result = exportGraphModel(ir, weights, {
+    meta: { specName: spec.name, specHash: hash, normalize: spec.data.normalize, ...(classNames ? { classNames } : {}) },
+  });
+  if (!result.value || hasErrors(result.diagnostics)) {
+    printDiagnostics(result.diagnostics, io, { format: o.format, sources: new Map() });
+    return EXIT_INPUT_ERROR;
+  }
+  const exp = result.value;
+  const out = resolve(io.cwd, o.out);
+  const bytes = exp.shards.reduce((n, s) => n + s.bytes.length, 0);
+  const mb = bytes < 1e5 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+  if (o.target === 'tfjs') {
+    writeOutput(out, () => {
+      makeFolders(out);
+      writeGraphModelFolder(out, exp);
+    });
+    io.stdout(`wrote ${o.out} (TF.js GraphModel: model.json + ${exp.shards.length} weight shard(s), ${mb}; input image [N, ${ir.inputShape.join(', ')}]; outputs ${exp.outputs.join(', ')})\n`);
+    return EXIT_OK;
+  }
+  const samples = await webSamples(spec, specPath, o.images, io);
+  writeOutput(out, () => {
+    makeFolders(out);
+    writeExplorer(out, exp, samples);
+  });
+  io.stdout(`wrote ${o.out} (attention explorer: open ${o.out}/index.html in a browser, or serve the folder; ${samples?.count ?? 0} bundled test images; model ${mb})\n`);
   return EXIT_OK;
 }
 
@@ -261,12 +349,20 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   const { spec, ir } = compiled.value;
   const { weights, source, hash } = compileWeights(spec, ir, o.weights === undefined ? undefined : resolve(io.cwd, o.weights));
   io.stdout(`${spec.name}: ${source}\n`);
-  return o.target === 'onnx' ? compileOnnx(o, spec, ir, weights, hash, io) : compileTfjs(o, spec, ir, weights, hash, io);
+  switch (o.target) {
+    case 'onnx':
+      return compileOnnx(o, spec, ir, weights, hash, io);
+    case 'ibc-runtime':
+      return compileIbcRuntime(o, spec, ir, weights, hash, io);
+    case 'tfjs':
+    case 'web':
+      return compileGraphModel(o, path, spec, ir, weights, hash, io);
+  }
 }
 
 export const compileCommand: Command = {
   name: 'compile',
-  summary: 'write an inference model: ONNX (verified in onnxruntime) or a TF.js artifact',
+  summary: 'write an inference model: ONNX, a TF.js GraphModel, or the attention explorer page',
   usage: USAGE,
   run: (args, io) => guardRun(io, 'compile', () => run(args, io)),
 };

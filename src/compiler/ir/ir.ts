@@ -91,7 +91,7 @@ export interface OpAttrs {
    * Nearest-anchor quantization of the attention map with a straight-through
    * gradient. Inputs: [a]. Params: anchors ([anchorCount]).
    * Forward value: the nearest anchor per element (ties: the lowest anchor index); gradient w.r.t. a: identity.
-   * Anchors get gradient only through the loss's vq term (see LossSpec).
+   * Anchors get gradient only through the loss's vq term (weights in ModelIR.quantization).
    */
   Quantize: { readonly anchorCount: number };
   /** Nearest-neighbour resize of a map to `size` (PyTorch 'nearest': src = floor(dst * in / out)). */
@@ -129,8 +129,8 @@ export interface ParamSpec {
   readonly init: Initializer;
   /** Buffers (BN moving statistics) are state, not trained by the optimizer. */
   readonly trainable: boolean;
-  /** Optimizer group: anchors may have their own learning-rate scale. */
-  readonly group: 'weights' | 'anchors' | 'buffers';
+  /** Buffers are state the optimizer never updates (BN moving statistics); weights are everything else, anchors included. */
+  readonly group: 'weights' | 'buffers';
   /** Fan-in / fan-out for initialisers that need them. */
   readonly fanIn: number;
   readonly fanOut: number;
@@ -147,11 +147,11 @@ export interface IrNode<O extends Op = Op> {
   readonly params: Readonly<Partial<Record<ParamRole, string>>>;
   /** Inferred per-example output shape. */
   readonly shape: readonly number[];
-  /** The spec construct this node was lowered from. */
+  /** The spec construct this node was built from. */
   readonly origin?: Span;
 }
 
-/** The loss, as method.md defines it. Targets compute it from the taps. */
+/** The loss, as method.md defines it (the quantization terms' weights are in ModelIR.quantization). Targets compute it from the taps. */
 export interface LossSpec {
   readonly classes: number;
   /** Absent for a baseline (cross-entropy only). */
@@ -160,8 +160,21 @@ export interface LossSpec {
     readonly klScale: number;
     readonly klForm: 'standard' | 'reference';
   };
-  /** Absent when not quantized. */
-  readonly quantization?: { readonly vqWeight: number; readonly commitWeight: number };
+}
+
+/**
+ * Nearest-anchor quantization of the attention map (method.md), when the
+ * model has it: every setting of it in this one record. Whether the anchors
+ * train is their ParamSpec.trainable; how many there are is their shape.
+ */
+export interface QuantizationSpec {
+  /** The anchors parameter's name in `ModelIR.params` (the Quantize node's 'anchors'). */
+  readonly anchors: string;
+  /** The anchors train at the optimizer's rate times this. */
+  readonly lrScale: number;
+  /** Weights of the loss's vq and commitment terms. */
+  readonly vqWeight: number;
+  readonly commitWeight: number;
 }
 
 /** Named nodes the losses, exports and attention images read. */
@@ -192,6 +205,6 @@ export interface ModelIR {
   readonly loss: LossSpec;
   /** Sample counts from the spec (0 = deterministic mean). Targets may be asked to override them. */
   readonly samples: { readonly train: number; readonly eval: number };
-  /** Anchor optimiser settings when quantized. */
-  readonly anchors?: { readonly trainable: boolean; readonly lrScale: number };
+  /** Absent when not quantized. */
+  readonly quantization?: QuantizationSpec;
 }

@@ -77,7 +77,19 @@ export function verifyIR(ir: ModelIR): string[] {
   const logits = shapes.get(ir.taps.logits);
   if (logits && !sameShape(logits, [ir.classes])) problems.push(`logits have shape ${formatShape(logits)}, expected [${ir.classes}]`);
   for (const p of ir.params) if (!usedParams.has(p.name)) problems.push(`parameter '${p.name}' is used by no node`);
+  checkQuantization(ir, problems);
   return problems;
+}
+
+/** ModelIR.quantization exists exactly when the model quantizes, and names the Quantize node's anchors. */
+function checkQuantization(ir: ModelIR, problems: string[]): void {
+  const quantizers = ir.nodes.filter((n) => n.op === 'Quantize');
+  const anchors = ir.quantization?.anchors;
+  if (quantizers.length > 1) problems.push(`expected at most one Quantize node, found ${quantizers.length}`);
+  const node = quantizers[0];
+  if (node && anchors === undefined) problems.push(`node '${node.id}' (Quantize) has no quantization settings (ModelIR.quantization)`);
+  if (!node && anchors !== undefined) problems.push(`quantization settings name anchors '${anchors}' but the model has no Quantize node`);
+  if (node && anchors !== undefined && node.params.anchors !== anchors) problems.push(`quantization settings name anchors '${anchors}', the Quantize node uses '${node.params.anchors}'`);
 }
 
 function checkParams(

@@ -1,5 +1,5 @@
 /**
- * The IB spatial-attention module (method.md "Forward pass") lowered to IR:
+ * The IB spatial-attention module (method.md "Forward pass") built from IR primitives:
  *
  *   f --head--> sigmoid = mu_a (tap attentionMean)
  *   mu_a --conv kxk 1->1 (bias)--> ShiftedSoftplus(offset) = sd_a
@@ -17,7 +17,7 @@ import type { AttentionSpec, StageSpec } from '../spec/resolved-spec.js';
 import type { ModelTaps } from '../ir/ir.js';
 import { formatShape } from '../ir/shape.js';
 import { GraphBuilder, type Tensor } from './graph-builder.js';
-import { conv, lowerLayers, Scope } from './layers.js';
+import { conv, buildLayers, Scope } from './layers.js';
 
 export interface AttentionResult {
   readonly logits: Tensor;
@@ -75,7 +75,7 @@ interface MapResult {
 
 function attentionMap(g: GraphBuilder, spec: AttentionSpec, f: Tensor, ctx: AttentionContext): MapResult | undefined {
   const origin = spec.origin;
-  const head = lowerLayers(g, spec.head, f, new Scope('attention/head'), origin);
+  const head = buildLayers(g, spec.head, f, new Scope('attention/head'), origin);
   if (!head) return undefined;
   if (head.shape.length !== 3 || head.shape[2] !== 1) {
     const last = spec.head[spec.head.length - 1];
@@ -104,7 +104,7 @@ function attentionMap(g: GraphBuilder, spec: AttentionSpec, f: Tensor, ctx: Atte
   if (q) {
     const init = q.init.kind === 'linspace' ? ({ kind: 'linspace', low: q.init.low, high: q.init.high } as const) : ({ kind: 'uniform', low: q.init.low, high: q.init.high, seed: q.init.seed } as const);
     quantized = g.add('Quantize', { anchorCount: q.anchors }, [sample], 'attention/quantize', q.origin ?? origin, {
-      anchors: { init, trainable: q.trainable, group: 'anchors' },
+      anchors: { init, trainable: q.trainable },
     });
     if (!quantized) return undefined;
     a = quantized;
@@ -140,11 +140,11 @@ function encoder(g: GraphBuilder, spec: AttentionSpec, start: Tensor, ctx: Atten
   let t: Tensor | undefined = start;
   for (const stage of ctx.rest) {
     if (!t) return undefined;
-    t = lowerLayers(g, stage.layers, t, new Scope(`backbone/${stage.name}`), stage.origin);
+    t = buildLayers(g, stage.layers, t, new Scope(`backbone/${stage.name}`), stage.origin);
   }
   if (!t) return undefined;
   const scope = new Scope('encoder');
-  t = lowerLayers(g, spec.encoderHead, t, scope, origin);
+  t = buildLayers(g, spec.encoderHead, t, scope, origin);
   if (!t) return undefined;
   const k = spec.latent;
   if (t.shape.length !== 1) {
@@ -167,7 +167,7 @@ function encoder(g: GraphBuilder, spec: AttentionSpec, start: Tensor, ctx: Atten
 }
 
 function decoder(g: GraphBuilder, spec: AttentionSpec, z: Tensor, ctx: Pick<AttentionContext, 'classes'>): Tensor | undefined {
-  const out = lowerLayers(g, spec.decoder, z, new Scope('decoder'), spec.origin);
+  const out = buildLayers(g, spec.decoder, z, new Scope('decoder'), spec.origin);
   if (!out) return undefined;
   if (out.shape.length !== 1 || out.shape[0] !== ctx.classes) {
     const last = spec.decoder[spec.decoder.length - 1];

@@ -1,16 +1,17 @@
 /**
  * ResolvedSpec -> ModelIR. The backbone becomes a list of named stages in the
  * spec's layer vocabulary (built-ins in vgg.ts / wrn.ts / resnet.ts), the stages
- * and the attention module are lowered to IR primitives with shapes inferred
+ * and the attention module are built from IR primitives with shapes inferred
  * once, and every shape problem is an IB4xxx diagnostic at its spec origin.
  */
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { failed, hasErrors, ok, type Result } from '../../diagnostics/diagnostic.js';
+import { suggestClosest } from '../../diagnostics/suggest.js';
 import type { BackboneSpec, LayerSpec, ResolvedSpec, StageSpec } from '../spec/resolved-spec.js';
 import type { ModelIR, ModelTaps } from '../ir/ir.js';
 import { formatShape } from '../ir/shape.js';
 import { GraphBuilder, type Tensor } from './graph-builder.js';
-import { lowerLayers, Scope } from './layers.js';
+import { buildLayers, Scope } from './layers.js';
 import { buildAttention, checkDecoderAlone } from './attention.js';
 import { vggStages } from './vgg.js';
 import { wrnStages } from './wrn.js';
@@ -59,10 +60,10 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
     const at = stages.findIndex((s) => s.name === attention.at);
     if (at < 0) {
       const names = stages.map((s) => s.name);
-      const near = closest(attention.at, names);
+      const near = suggestClosest(attention.at, names);
       g.report(
-        diagnostic('unknownInsertionPoint', {
-          args: { at: attention.at, backbone: m.backbone.kind, stages: names.join(', ') },
+        diagnostic('insertionPointNotAStage', {
+          args: { name: attention.at, stages: names.length > 0 ? names.join(', ') : '(none)' },
           ...((attention.atOrigin ?? attention.origin) ? { span: (attention.atOrigin ?? attention.origin)! } : {}),
           ...(near ? { suggestion: near } : {}),
         }),
@@ -70,20 +71,21 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
       checkDecoderAlone(g, attention, { classes: m.classes, init: m.init });
       return failed(g.diagnostics);
     }
-    const f = lowerStages(g, stages.slice(0, at + 1), input);
+    const f = buildStages(g, stages.slice(0, at + 1), input);
     if (f) {
       const built = buildAttention(g, attention, f, { classes: m.classes, at: attention.at, rest: stages.slice(at + 1), init: m.init });
       logits = built?.logits;
       taps = built?.taps;
     }
   } else {
-    const out = lowerStages(g, stages, input);
+    const out = buildStages(g, stages, input);
     logits = out && classifier(g, m.classifier, out, m.classes, m.origin);
     if (logits) taps = { logits: logits.id };
   }
   if (!logits || !taps || hasErrors(g.diagnostics)) return failed(g.diagnostics);
 
   const q = attention?.quantize;
+  const anchors = taps.attentionQuantized === undefined ? undefined : g.nodes.find((n) => n.id === taps.attentionQuantized)?.params.anchors;
   const ir: ModelIR = {
     name: spec.name,
     input: input.id,
@@ -95,19 +97,18 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
     loss: {
       classes: m.classes,
       ...(attention ? { ib: { beta: attention.beta, klScale: attention.klScale, klForm: attention.klForm } } : {}),
-      ...(q ? { quantization: { vqWeight: q.vqWeight, commitWeight: q.commitWeight } } : {}),
     },
     samples: attention ? { train: attention.samples.train, eval: attention.samples.eval } : { train: 0, eval: 0 },
-    ...(q ? { anchors: { trainable: q.trainable, lrScale: q.lrScale } } : {}),
+    ...(q && anchors ? { quantization: { anchors, lrScale: q.lrScale, vqWeight: q.vqWeight, commitWeight: q.commitWeight } } : {}),
   };
   return ok(ir, g.diagnostics);
 }
 
-function lowerStages(g: GraphBuilder, stages: readonly StageSpec[], x: Tensor): Tensor | undefined {
+function buildStages(g: GraphBuilder, stages: readonly StageSpec[], x: Tensor): Tensor | undefined {
   let t: Tensor | undefined = x;
   for (const stage of stages) {
     if (!t) return undefined;
-    t = lowerLayers(g, stage.layers, t, new Scope(`backbone/${stage.name}`), stage.origin);
+    t = buildLayers(g, stage.layers, t, new Scope(`backbone/${stage.name}`), stage.origin);
   }
   return t;
 }
@@ -115,7 +116,7 @@ function lowerStages(g: GraphBuilder, stages: readonly StageSpec[], x: Tensor): 
 /** Baseline head: the spec's classifier, or flatten (when needed) + linear(classes). */
 function classifier(g: GraphBuilder, layers: readonly LayerSpec[] | undefined, x: Tensor, classes: number, origin: ResolvedSpec['model']['origin']): Tensor | undefined {
   const chosen: readonly LayerSpec[] = layers ?? [...(x.shape.length === 1 ? [] : [{ type: 'flatten' } as const]), { type: 'linear', units: classes, bias: true } as const];
-  const out = lowerLayers(g, chosen, x, new Scope('classifier'), origin);
+  const out = buildLayers(g, chosen, x, new Scope('classifier'), origin);
   if (!out) return undefined;
   if (out.shape.length !== 1 || out.shape[0] !== classes) {
     const last = chosen[chosen.length - 1];
@@ -125,28 +126,4 @@ function classifier(g: GraphBuilder, layers: readonly LayerSpec[] | undefined, x
     return undefined;
   }
   return out;
-}
-
-/** The closest candidate within a small edit distance, for "did you mean". */
-function closest(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
 }

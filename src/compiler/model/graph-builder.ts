@@ -19,7 +19,7 @@ export interface Tensor {
 }
 
 /** Per-role overrides of the default parameter settings (used for anchors). */
-export type ParamOverrides = Partial<Record<ParamRole, { readonly init: Initializer; readonly trainable: boolean; readonly group: ParamSpec['group'] }>>;
+export type ParamOverrides = Partial<Record<ParamRole, { readonly init: Initializer; readonly trainable: boolean }>>;
 
 const PARAM_SUFFIX: Record<ParamRole, string> = {
   kernel: 'kernel',
@@ -93,7 +93,7 @@ export class GraphBuilder {
   }
 
   private makeParam(name: string, op: Op, role: ParamRole, shape: Shape, [fanIn, fanOut]: [number, number], override: ParamOverrides[ParamRole]): ParamSpec {
-    if (override) return { name, shape, init: override.init, trainable: override.trainable, group: override.group, fanIn, fanOut };
+    if (override) return { name, shape, init: override.init, trainable: override.trainable, group: 'weights', fanIn, fanOut };
     if (role === 'movingMean') return { name, shape, init: { kind: 'zeros' }, trainable: false, group: 'buffers', fanIn, fanOut };
     if (role === 'movingVariance') return { name, shape, init: { kind: 'ones' }, trainable: false, group: 'buffers', fanIn, fanOut };
     return { name, shape, init: this.initializer(op, role, shape, fanIn), trainable: true, group: 'weights', fanIn, fanOut };

@@ -1,6 +1,6 @@
 /**
  * Small constructors for LayerSpec values, used by the built-in backbones so
- * that they are written in the same vocabulary a spec uses and lowered by the
+ * that they are written in the same vocabulary a spec uses and built by the
  * same code (layers.ts). Defaults follow PyTorch (the reference code).
  */
 import type { Span } from '../../diagnostics/diagnostic.js';

@@ -1,5 +1,5 @@
 /**
- * Lowering of the spec's layer vocabulary (LayerSpec) to IR primitives. Composite
+ * Building IR primitives from the spec's layer vocabulary (LayerSpec). Composite
  * layers (basic and bottleneck blocks) decompose here, once, into
  * Conv2D / BatchNorm / Activation / Dropout / Add.
  *
@@ -49,19 +49,19 @@ export class Scope {
   }
 }
 
-/** Lowers `layers` in order starting from `x`; undefined once a shape error has been reported. */
-export function lowerLayers(g: GraphBuilder, layers: readonly LayerSpec[], x: Tensor, scope: Scope, fallbackOrigin?: Span): Tensor | undefined {
+/** Builds `layers` in order starting from `x`; undefined once a shape error has been reported. */
+export function buildLayers(g: GraphBuilder, layers: readonly LayerSpec[], x: Tensor, scope: Scope, fallbackOrigin?: Span): Tensor | undefined {
   let t: Tensor | undefined = x;
   for (const layer of layers) {
     if (!t) return undefined;
-    t = lowerLayer(g, layer, t, scope.nameFor(layer), layer.origin ?? fallbackOrigin);
+    t = buildLayer(g, layer, t, scope.nameFor(layer), layer.origin ?? fallbackOrigin);
   }
   return t;
 }
 
 const ACTIVATIONS: ReadonlySet<string> = new Set<ActivationKind>(['relu', 'sigmoid', 'tanh', 'leaky_relu', 'elu', 'gelu', 'softplus']);
 
-export function lowerLayer(g: GraphBuilder, layer: LayerSpec, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
+export function buildLayer(g: GraphBuilder, layer: LayerSpec, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
   switch (layer.type) {
     case 'conv':
       return conv(g, x, id, origin, layer.filters, layer.kernel, layer.stride, layer.padding, layer.dilation, layer.bias);

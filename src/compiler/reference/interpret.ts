@@ -13,7 +13,7 @@
  * groups of the model batch B).
  */
 import type { IrNode, ModelIR, Op, OpAttrs, ParamRole } from '../ir/ir.js';
-import type { Random } from '../../runtime/random.js';
+import type { Random } from '../../support/random.js';
 
 export type ReferenceOptions =
   | { readonly training: false; readonly samples: 0 }

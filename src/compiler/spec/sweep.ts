@@ -15,7 +15,7 @@ import { jsonToSpecText } from './ast-values.js';
 import { checkDocument, type DocumentInput } from './check-document.js';
 import type { Json, JsonObject, MutableJsonObject, SweepEntry } from './spec-document.js';
 import { cloneJson, escapePointerPart, isJsonObject } from './spec-document.js';
-import { DEFAULTS } from './defaults.js';
+import { defaultAt } from './defaults.js';
 import { emptySpanMap, locateKey, removeSpansUnder, type MutableSpanMap } from './span-map.js';
 
 /** The most members a sweep may have. */
@@ -80,7 +80,9 @@ function sweepAxes(entries: readonly SweepEntry[]): SweepAxis[] {
 function baseSeed(document: JsonObject): number {
   const train = document.train;
   const seed = isJsonObject(train) ? train.seed : undefined;
-  return typeof seed === 'number' && Number.isInteger(seed) ? seed : DEFAULTS.train.seed;
+  if (typeof seed === 'number' && Number.isInteger(seed)) return seed;
+  const fallback = defaultAt('train.seed');
+  return typeof fallback === 'number' ? fallback : 0;
 }
 
 /** An entry's values as set in members: `seeds` offsets become seeds. */

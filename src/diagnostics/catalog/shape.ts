@@ -4,11 +4,7 @@ import type { StageCatalog } from './types.js';
 export const shapeMessages = {
   /** A layer cannot be applied to the shape it receives; {detail} carries the arithmetic. */
   layerShape: { code: 'IB4001', severity: 'error', template: "{layer}: {detail}" },
-  unknownInsertionPoint: {
-    code: 'IB4002',
-    severity: 'error',
-    template: "the attention insertion point '{at}' is not a stage of the {backbone} backbone (its stages: {stages})",
-  },
+  // IB4002 (an unknown insertion point) is retired: that mistake is IB3301 wherever it is found.
   insertionNotMap: {
     code: 'IB4003',
     severity: 'error',

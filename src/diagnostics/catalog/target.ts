@@ -53,4 +53,9 @@ export const targetMessages = {
     severity: 'error',
     template: "layout '{layout}' is not one of nhwc, nchw",
   },
+  graphModelOpNotExpressible: {
+    code: 'IB5020',
+    severity: 'error',
+    template: "layer '{node}' ({op}) cannot be exported as a TF.js GraphModel: {reason}",
+  },
 } as const satisfies StageCatalog;

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { RunError } from '../errors.js';
+import { RunError } from '../../support/errors.js';
 
 export type BackendRequest = 'auto' | 'cpu' | 'ibc-native' | 'tensorflow' | 'tensorflow-gpu' | 'webgpu';
 

@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelIR } from '../../compiler/ir/ir.js';
-import { createTfjsModel, disposeForward } from '../../compiler/targets/tfjs/model.js';
-import { Random } from '../random.js';
+import { createTfjsModel, disposeForward } from '../executor/model.js';
+import { Random } from '../../support/random.js';
 
 export interface InferenceTimingOptions {
   readonly batch: number;

@@ -7,10 +7,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
-import { createTfjsModel, disposeTrainStep } from '../../compiler/targets/tfjs/model.js';
+import { createTfjsModel, disposeTrainStep } from '../executor/model.js';
 import { initParams } from '../params/init-params.js';
 import { createOptimizer } from '../train/optimizers.js';
-import { Random } from '../random.js';
+import { Random } from '../../support/random.js';
 
 export interface TimingOptions {
   readonly batch: number;
@@ -37,7 +37,7 @@ export interface TrainingTiming {
 export async function timeTrainingSteps(spec: ResolvedSpec, ir: ModelIR, options: TimingOptions): Promise<TrainingTiming> {
   const root = Random.fromSeed(options.seed);
   const model = createTfjsModel(ir, initParams(ir, options.seed));
-  const optimizer = createOptimizer(spec.train.optimizer, model.trainableVariables(), ir.anchors);
+  const optimizer = createOptimizer(spec.train.optimizer, model.trainableVariables(), ir.quantization);
   const [h, w, c] = ir.inputShape;
   const data = root.derive('bench-images').fillNormal(new Float32Array(options.batch * h * w * c));
   const labelStream = root.derive('bench-labels');

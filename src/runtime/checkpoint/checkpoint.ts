@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { runError, reasonOf } from '../data/fail.js';
 import { nodeAtomicWriteIo, writeFileAtomic, type AtomicWriteIo } from './atomic-write.js';
 import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './format.js';
-import type { RunError } from '../errors.js';
+import type { RunError } from '../../support/errors.js';
 
 export function writeCheckpoint(path: string, checkpoint: Checkpoint, io: AtomicWriteIo = nodeAtomicWriteIo): void {
   writeFileAtomic(path, encodeCheckpoint(checkpoint), io);

@@ -13,7 +13,7 @@
  * column offset (each uniform in 0..2*padding), then the flip (probability 0.5).
  */
 import type { AugmentSpec } from '../../compiler/spec/resolved-spec.js';
-import type { Random } from '../random.js';
+import type { Random } from '../../support/random.js';
 import { runError } from './fail.js';
 
 export interface ExampleTransform {

@@ -11,7 +11,7 @@
  * Each batch owns fresh arrays, so a consumer may keep them.
  */
 import type { AugmentSpec } from '../../compiler/spec/resolved-spec.js';
-import type { Random } from '../random.js';
+import type { Random } from '../../support/random.js';
 import type { Split } from './dataset.js';
 import { axisSources, checkAugment, drawTransform, IDENTITY_TRANSFORM, type ExampleTransform } from './augment.js';
 import { normalizeTable, type Normalize } from './normalize.js';

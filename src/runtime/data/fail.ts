@@ -4,7 +4,7 @@
  * (a bad file, a bad path) rather than bugs.
  */
 import { diagnostic, type MessageName } from '../../diagnostics/catalog.js';
-import { RunError } from '../errors.js';
+import { RunError } from '../../support/errors.js';
 
 export function runError(name: MessageName, args: Readonly<Record<string, string | number>>): RunError {
   return new RunError(diagnostic(name, { args }));

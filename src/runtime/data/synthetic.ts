@@ -6,7 +6,7 @@
  * cell, so the task needs spatial features but a tiny CNN learns it to high
  * accuracy in seconds, and the attention map has an obvious right answer.
  */
-import { Random } from '../random.js';
+import { Random } from '../../support/random.js';
 import type { LoadedSplit } from './dataset.js';
 
 export const SYNTHETIC_DEFAULT_SHAPE: readonly [number, number, number] = [12, 12, 1];

@@ -1,16 +1,17 @@
 /**
  * `loadModel`: the runtime entry for a trained model exported as an ibc TF.js
- * artifact (src/compiler/targets/tfjs/artifact.ts). It rebuilds the TF.js
- * executor from the stored IR and weights and predicts with the
- * deterministic mean by default.
+ * artifact (`ibc compile --target ibc-runtime`, src/compiler/targets/tfjs/artifact.ts).
+ * It rebuilds the TF.js executor from the stored IR and weights and predicts
+ * with the deterministic mean by default. (`--target tfjs` writes a standard
+ * TF.js GraphModel instead, which plain TF.js loads with tf.loadGraphModel.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { readTfjsArtifact, type TfjsArtifactMeta } from '../../compiler/targets/tfjs/artifact.js';
-import { createTfjsModel, disposeForward, type TfjsModel } from '../../compiler/targets/tfjs/model.js';
+import { createTfjsModel, disposeForward, type TfjsModel } from '../executor/model.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { RunError } from '../errors.js';
-import { Random } from '../random.js';
+import { RunError } from '../../support/errors.js';
+import { Random } from '../../support/random.js';
 import { isBackendRequest, selectBackend } from '../backends/select.js';
 
 export interface LoadModelOptions {

@@ -4,7 +4,7 @@
  * does not change any other parameter's initial values.
  */
 import type { Initializer, ModelIR, ParamSpec } from '../../compiler/ir/ir.js';
-import { Random } from '../random.js';
+import { Random } from '../../support/random.js';
 
 export function initParams(ir: ModelIR, seed: number): Map<string, Float32Array> {
   const root = Random.fromSeed(seed).derive('init');

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
-import type { TfjsModel } from '../../compiler/targets/tfjs/model.js';
+import type { TfjsModel } from '../executor/model.js';
 import type { Dataset, Split } from '../data/index.js';
 import { makeBatches } from '../data/index.js';
 import { writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../images/index.js';

@@ -1,24 +1,23 @@
 /**
  * SGD (momentum, Nesterov) and Adam with PyTorch's semantics, over named TF.js
- * variables in two parameter groups: 'weights' train at the epoch's rate,
- * 'anchors' (the quantizer's values) at rate * lrScale, or not at all when
- * frozen. Weight decay is L2 added to the gradient, as torch.optim.SGD/Adam do
+ * variables: every trainable variable trains at the epoch's rate, except the
+ * quantizer's anchors (named by ModelIR.quantization) at rate * lrScale;
+ * non-trainable variables (frozen anchors) are never touched. Weight decay is L2 added to the gradient, as torch.optim.SGD/Adam do
  * (not decoupled). All state is named tensors so a checkpoint can hold it and
  * a resumed run continues bit for bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { QuantizationSpec } from '../../compiler/ir/ir.js';
 import type { OptimizerSpec } from '../../compiler/spec/resolved-spec.js';
+import { SGD_STEP } from '../backends/native/ops.js';
 
 export interface OptimizedVariable {
   readonly name: string;
   readonly variable: tf.Variable;
-  readonly group: 'weights' | 'anchors';
 }
 
-export interface AnchorGroupSettings {
-  readonly trainable: boolean;
-  readonly lrScale: number;
-}
+/** Which variable holds the anchors and their learning-rate scale (the optimizer's part of ModelIR.quantization). */
+export type AnchorSettings = Pick<QuantizationSpec, 'anchors' | 'lrScale'>;
 
 /** A saved optimizer: its step count and one Float32Array per named buffer. */
 export interface OptimizerState {
@@ -44,16 +43,12 @@ interface Slot {
   readonly lrScale: number;
 }
 
-function slotsFor(variables: readonly OptimizedVariable[], anchors: AnchorGroupSettings | undefined): Slot[] {
+function slotsFor(variables: readonly OptimizedVariable[], anchors: AnchorSettings | undefined): Slot[] {
   const slots: Slot[] = [];
   for (const v of variables) {
-    if (v.group === 'anchors') {
-      // Frozen anchors (CUB reference) are never touched, weight decay included.
-      if (anchors && !anchors.trainable) continue;
-      slots.push({ target: v, lrScale: anchors ? anchors.lrScale : 1 });
-    } else {
-      slots.push({ target: v, lrScale: 1 });
-    }
+    // Frozen anchors (CUB reference) are never touched, weight decay included.
+    if (!v.variable.trainable) continue;
+    slots.push({ target: v, lrScale: anchors !== undefined && v.name === anchors.anchors ? anchors.lrScale : 1 });
   }
   return slots;
 }
@@ -99,18 +94,10 @@ class BufferSet {
   }
 }
 
-/**
- * The native backend's one-pass SGD kernel (E1's 'IbcSgdStep': inputs {param,
- * grad, buf?}, attrs {lr, momentum, weightDecay, nesterov} -> [param, buf?],
- * the same PyTorch update as the composed ops below). Looked up by name so the
- * optimizer needs no import from the backend's code.
- */
-const NATIVE_SGD_STEP = 'IbcSgdStep';
-
 /** Whether the active backend can take this parameter's whole update in one kernel. */
 function oneKernelStep(param: tf.Variable, grad: tf.Tensor): boolean {
   return param.dtype === 'float32' && grad.dtype === 'float32' && grad.size === param.size
-    && tf.getKernel(NATIVE_SGD_STEP, tf.getBackend()) !== undefined;
+    && tf.getKernel(SGD_STEP, tf.getBackend()) !== undefined;
 }
 
 class Sgd implements Optimizer {
@@ -135,7 +122,7 @@ class Sgd implements Optimizer {
         if (oneKernelStep(p, grad)) {
           // Same update in one pass; the kernel's outputs are fresh tensors the variables adopt.
           const inputs: tf.NamedTensorMap = buf ? { param: p, grad, buf } : { param: p, grad };
-          const [nextParam, nextBuf] = tf.engine().runKernel(NATIVE_SGD_STEP, inputs, { lr: rate, momentum, weightDecay, nesterov }) as tf.Tensor[];
+          const [nextParam, nextBuf] = tf.engine().runKernel(SGD_STEP, inputs, { lr: rate, momentum, weightDecay, nesterov }) as tf.Tensor[];
           if (buf) buf.assign(nextBuf!);
           p.assign(nextParam!);
           return;
@@ -238,7 +225,7 @@ class Adam implements Optimizer {
 export function createOptimizer(
   spec: OptimizerSpec,
   variables: readonly OptimizedVariable[],
-  anchors?: AnchorGroupSettings,
+  anchors?: AnchorSettings,
 ): Optimizer {
   const slots = slotsFor(variables, anchors);
   return spec.kind === 'sgd' ? new Sgd(slots, spec) : new Adam(slots, spec);

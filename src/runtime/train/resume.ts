@@ -9,8 +9,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointTensor } from '../checkpoint/index.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { RunError } from '../errors.js';
-import type { RandomState } from '../random.js';
+import { RunError } from '../../support/errors.js';
+import type { RandomState } from '../../support/random.js';
 import type { OptimizerState } from './optimizers.js';
 import type { TrainingState, RunSettings, BestScore } from './state.js';
 

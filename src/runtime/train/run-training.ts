@@ -10,7 +10,7 @@ import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { RunError } from '../errors.js';
+import { RunError } from '../../support/errors.js';
 import { loadDataset } from '../data/index.js';
 import { writeTextAtomic } from '../checkpoint/index.js';
 import { appendMetrics, createRunDir, makeRunSubdir, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../run-dir.js';
@@ -215,7 +215,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
 
   try {
     const images = request.attentionImages ?? 20;
-    const anchorsName = ir.params.find((p) => p.group === 'anchors')?.name;
+    const anchorsName = ir.quantization?.anchors;
     const weights = outcome.model.getWeights();
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const trainable = outcome.model.trainableVariables().reduce((n, v) => n + v.variable.size, 0);

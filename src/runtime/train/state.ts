@@ -4,7 +4,7 @@
  * random streams' states, the best validation score so far, and the run
  * settings that shaped the data (seed, limits). Checkpoints hold one of these.
  */
-import type { RandomState } from '../random.js';
+import type { RandomState } from '../../support/random.js';
 import type { OptimizerState } from './optimizers.js';
 import type { EmaState } from './ema.js';
 

@@ -14,12 +14,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
-import { createTfjsModel, disposeTrainStep, disposeForward, type TfjsModel } from '../../compiler/targets/tfjs/model.js';
+import { createTfjsModel, disposeTrainStep, disposeForward, type TfjsModel } from '../executor/model.js';
 import { initParams } from '../params/init-params.js';
 import { makeBatches, batchCount, type Dataset, type Split } from '../data/index.js';
-import { Random } from '../random.js';
+import { Random } from '../../support/random.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { RunError } from '../errors.js';
+import { RunError } from '../../support/errors.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { WeightEma } from './ema.js';
 import { learningRate, type LearningRatePlan } from './schedules.js';
@@ -136,7 +136,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   let optimizer: Optimizer | undefined;
   let ema: WeightEma | undefined;
   try {
-    optimizer = createOptimizer(spec.train.optimizer, variables, ir.anchors);
+    optimizer = createOptimizer(spec.train.optimizer, variables, ir.quantization);
     ema = spec.train.ema !== undefined ? new WeightEma(spec.train.ema, variables) : undefined;
     const root = Random.fromSeed(settings.seed);
     let shuffle = root.derive('shuffle');

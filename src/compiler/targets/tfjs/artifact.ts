@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type { ModelIR } from '../../ir/ir.js';
 import { verifyIR } from '../../ir/verify.js';
 import { diagnostic, type MessageName } from '../../../diagnostics/catalog.js';
-import { RunError } from '../../../runtime/errors.js';
+import { RunError } from '../../../support/errors.js';
 
 export const TFJS_ARTIFACT_FORMAT = 'ibc-tfjs';
 export const TFJS_ARTIFACT_VERSION = 1;
@@ -178,6 +178,12 @@ export function readTfjsArtifact(dir: string): TfjsArtifact {
     parsed = JSON.parse(text);
   } catch (error) {
     throw fail('tfjsArtifactMalformed', { path: modelPath, detail: `it is not valid JSON (${error instanceof Error ? error.message : String(error)})` });
+  }
+  if (isRecord(parsed) && parsed['format'] === 'graph-model') {
+    throw fail('tfjsArtifactMalformed', {
+      path: modelPath,
+      detail: "it is a TF.js GraphModel (ibc compile --target tfjs), which TF.js loads with tf.loadGraphModel; loadModel reads the folder that 'ibc compile --target ibc-runtime' writes",
+    });
   }
   if (!isRecord(parsed) || parsed['format'] !== TFJS_ARTIFACT_FORMAT) {
     throw fail('tfjsArtifactMalformed', { path: modelPath, detail: `its format is not '${TFJS_ARTIFACT_FORMAT}'` });

@@ -8,12 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { klReference, klStandard, crossEntropy } from '../../src/compiler/targets/tfjs/losses.js';
-import { lowerNode, quantizeHard, quantizeStraightThrough, type LoweringContext } from '../../src/compiler/targets/tfjs/lowerings.js';
-import { registerTfjsGradients } from '../../src/compiler/targets/tfjs/gradients.js';
-import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep } from '../../src/compiler/targets/tfjs/model.js';
+import { klReference, klStandard, crossEntropy } from '../../src/runtime/executor/losses.js';
+import { lowerNode, quantizeHard, quantizeStraightThrough, type LoweringContext } from '../../src/runtime/executor/lowerings.js';
+import { registerTfjsGradients } from '../../src/runtime/executor/gradients.js';
+import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep } from '../../src/runtime/executor/model.js';
 import type { IrNode } from '../../src/compiler/ir/ir.js';
-import { Random } from '../../src/runtime/random.js';
+import { Random } from '../../src/support/random.js';
 import { registerNativeBackend } from '../../src/runtime/backends/native/index.js';
 import { GraphBuilder, randomArray, randomParams, tinyAttentionIr } from './fixtures.js';
 

@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { registerTfjsGradients } from '../../src/compiler/targets/tfjs/gradients.js';
+import { registerTfjsGradients } from '../../src/runtime/executor/gradients.js';
 import { nativeUnavailableReason, registerNativeBackend } from '../../src/runtime/backends/native/index.js';
 import { randomArray } from './fixtures.js';
 

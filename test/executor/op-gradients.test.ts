@@ -9,8 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { ModelIR } from '../../src/compiler/ir/ir.js';
-import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep } from '../../src/compiler/targets/tfjs/model.js';
-import { Random } from '../../src/runtime/random.js';
+import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep } from '../../src/runtime/executor/model.js';
+import { Random } from '../../src/support/random.js';
 import { registerNativeBackend } from '../../src/runtime/backends/native/index.js';
 import { GraphBuilder, randomArray, randomParams } from './fixtures.js';
 

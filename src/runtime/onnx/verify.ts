@@ -7,11 +7,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as ort from 'onnxruntime-node';
-import type { ModelIR } from '../../ir/ir.js';
-import { Random } from '../../../runtime/random.js';
-import { createTfjsModel, disposeForward } from '../tfjs/model.js';
-import { ONNX_ATTENTION, ONNX_ATTENTION_QUANTIZED, ONNX_INPUT, ONNX_LOGITS } from './export.js';
-import type { Weights } from './export.js';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import { Random } from '../../support/random.js';
+import { createTfjsModel, disposeForward } from '../executor/model.js';
+import { ONNX_ATTENTION, ONNX_ATTENTION_QUANTIZED, ONNX_INPUT, ONNX_LOGITS } from '../../compiler/targets/onnx/export.js';
+import type { Weights } from '../../compiler/targets/onnx/export.js';
 
 export interface VerifyOptions {
   readonly layout?: 'nhwc' | 'nchw';

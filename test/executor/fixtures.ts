@@ -2,8 +2,8 @@
  * Hand-built tiny IRs for the TF.js target tests (independent of the model
  * builder, so the target is tested against the IR contract alone).
  */
-import type { IrNode, ModelIR, Op, OpAttrs, ParamRole, ParamSpec, LossSpec } from '../../src/compiler/ir/ir.js';
-import { Random } from '../../src/runtime/random.js';
+import type { IrNode, ModelIR, Op, OpAttrs, ParamRole, ParamSpec, LossSpec, QuantizationSpec } from '../../src/compiler/ir/ir.js';
+import { Random } from '../../src/support/random.js';
 
 export class GraphBuilder {
   readonly nodes: IrNode[] = [];
@@ -31,7 +31,7 @@ export class GraphBuilder {
     for (const [role, pshape] of Object.entries(params) as [ParamRole, readonly number[]][]) {
       const name = `${id}/${role}`;
       names[role] = name;
-      const group = groups[role] ?? (role === 'movingMean' || role === 'movingVariance' ? 'buffers' : role === 'anchors' ? 'anchors' : 'weights');
+      const group = groups[role] ?? (role === 'movingMean' || role === 'movingVariance' ? 'buffers' : 'weights');
       this.params.push({
         name,
         shape: pshape,
@@ -81,8 +81,10 @@ export class GraphBuilder {
     return this.add(id, 'Dense', { units, bias }, [x], bias ? { kernel: [n, units], bias: [units] } : { kernel: [n, units] }, [units]);
   }
 
-  build(taps: ModelIR['taps'], loss: Omit<LossSpec, 'classes'>, samples = { train: 1, eval: 0 }): ModelIR {
+  build(taps: ModelIR['taps'], { quantization, ...loss }: TinyLoss, samples = { train: 1, eval: 0 }): ModelIR {
     const logitsShape = this.shape(taps.logits);
+    const anchors = this.nodes.find((n) => n.op === 'Quantize')?.params.anchors;
+    const weights = quantization ?? { vqWeight: 0, commitWeight: 0 };
     return {
       name: 'tiny',
       input: 'image',
@@ -93,10 +95,13 @@ export class GraphBuilder {
       taps,
       loss: { classes: logitsShape[0]!, ...loss },
       samples,
-      ...(loss.quantization ? { anchors: { trainable: true, lrScale: 1 } } : {}),
+      ...(anchors !== undefined ? { quantization: { anchors, lrScale: 1, ...weights } } : {}),
     };
   }
 }
+
+/** The loss settings of a tiny IR; `quantization` (the vq and commitment weights, 0 when absent) goes to ModelIR.quantization when the IR has a Quantize node. */
+export type TinyLoss = Omit<LossSpec, 'classes'> & { readonly quantization?: Pick<QuantizationSpec, 'vqWeight' | 'commitWeight'> };
 
 export interface TinyOptions {
   readonly quantize?: boolean;
@@ -109,7 +114,7 @@ export interface TinyOptions {
   readonly classes?: number;
   /** Shift of both std heads (method.md: -5); a larger one makes the noise, and its gradients, larger. */
   readonly stdShift?: number;
-  readonly loss?: Omit<LossSpec, 'classes'>;
+  readonly loss?: TinyLoss;
 }
 
 /** conv(+bn)+relu trunk, attention (mean head, std head, sample, quantize?), modulation, encoder, latent, decoder. */

@@ -8,10 +8,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { ModelIR, Op } from '../../src/compiler/ir/ir.js';
 import { OPS } from '../../src/compiler/ir/ir.js';
 import { verifyIR } from '../../src/compiler/ir/verify.js';
-import { runGraph } from '../../src/compiler/targets/tfjs/executor.js';
+import { runGraph } from '../../src/runtime/executor/executor.js';
 import { runReference, type ReferenceOptions } from '../../src/compiler/reference/interpret.js';
-import { registerTfjsGradients } from '../../src/compiler/targets/tfjs/gradients.js';
-import { Random } from '../../src/runtime/random.js';
+import { registerTfjsGradients } from '../../src/runtime/executor/gradients.js';
+import { Random } from '../../src/support/random.js';
 import { registerNativeBackend } from '../../src/runtime/backends/native/index.js';
 import { GraphBuilder, randomArray, randomParams, tinyAttentionIr } from './fixtures.js';
 

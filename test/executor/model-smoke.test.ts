@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createTfjsModel, disposeForward, disposeTrainStep } from '../../src/compiler/targets/tfjs/model.js';
-import { Random } from '../../src/runtime/random.js';
+import { createTfjsModel, disposeForward, disposeTrainStep } from '../../src/runtime/executor/model.js';
+import { Random } from '../../src/support/random.js';
 import { randomArray, randomParams, tinyAttentionIr } from './fixtures.js';
 
 describe('TfjsModel smoke', () => {

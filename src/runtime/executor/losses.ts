@@ -14,7 +14,7 @@
  * Terms that do not apply (KL for a baseline, vq/commit without quantization) are 0.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossSpec } from '../../ir/ir.js';
+import type { LossSpec, QuantizationSpec } from '../../compiler/ir/ir.js';
 import { quantizeHard, stopGradient } from './lowerings.js';
 
 export interface LossTerms {
@@ -59,7 +59,7 @@ export function klReference(mu: tf.Tensor, sd: tf.Tensor): tf.Scalar {
   return tf.mean(tf.sum(perDim, -1));
 }
 
-export function computeLoss(spec: LossSpec, inputs: LossInputs, labels: tf.Tensor): LossTerms {
+export function computeLoss(spec: LossSpec, quantization: QuantizationSpec | undefined, inputs: LossInputs, labels: tf.Tensor): LossTerms {
   const ce = crossEntropy(inputs.logits, labels, spec.classes);
   if (!spec.ib) return { total: tf.clone(ce), ce, kl: tf.scalar(0), vq: tf.scalar(0), commit: tf.scalar(0) };
 
@@ -69,13 +69,13 @@ export function computeLoss(spec: LossSpec, inputs: LossInputs, labels: tf.Tenso
 
   let vq: tf.Scalar = tf.scalar(0);
   let commit: tf.Scalar = tf.scalar(0);
-  if (spec.quantization) {
+  if (quantization) {
     if (!inputs.attentionSample || !inputs.anchors) throw new Error('a quantized model needs the attention sample tap and the anchors');
     const a = inputs.attentionSample;
     const hard = quantizeHard(a, inputs.anchors);
     vq = tf.mean(tf.squaredDifference(hard, stopGradient(a)));
     commit = tf.mean(tf.squaredDifference(a, stopGradient(hard)));
-    total = tf.add(total, tf.add(tf.mul(vq, spec.quantization.vqWeight), tf.mul(commit, spec.quantization.commitWeight)));
+    total = tf.add(total, tf.add(tf.mul(vq, quantization.vqWeight), tf.mul(commit, quantization.commitWeight)));
   }
   return { total, ce, kl, vq, commit };
 }

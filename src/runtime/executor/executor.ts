@@ -5,8 +5,8 @@
  * has run (peak memory of inference stays at a few activations).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { IrNode, ModelIR, ParamRole } from '../../ir/ir.js';
-import type { Random } from '../../../runtime/random.js';
+import type { IrNode, ModelIR, ParamRole } from '../../compiler/ir/ir.js';
+import type { Random } from '../../support/random.js';
 import { lowerNode, type LoweringContext } from './lowerings.js';
 
 export interface RunOptions {

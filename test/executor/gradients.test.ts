@@ -7,8 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep, type TfjsModel } from '../../src/compiler/targets/tfjs/model.js';
-import { Random } from '../../src/runtime/random.js';
+import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep, type TfjsModel } from '../../src/runtime/executor/model.js';
+import { Random } from '../../src/support/random.js';
 import { GraphBuilder, randomArray, randomParams, tinyAttentionIr } from './fixtures.js';
 
 beforeAll(async () => {

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { onnx } from './proto.js';
-import { ONNX_INPUT } from './export.js';
-import { Random } from '../../../runtime/random.js';
+import { onnx } from '../../compiler/targets/onnx/proto.js';
+import { ONNX_INPUT } from '../../compiler/targets/onnx/export.js';
+import { Random } from '../../support/random.js';
 
 export interface OnnxBenchResult {
   readonly img_per_s: number;

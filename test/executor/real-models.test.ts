@@ -10,9 +10,9 @@ import { compileSpec } from '../../src/compiler/compile.js';
 import { nodeFileSystem } from '../../src/host/file-system.js';
 import { initParams } from '../../src/runtime/params/init-params.js';
 import { runReference } from '../../src/compiler/reference/interpret.js';
-import { runGraph } from '../../src/compiler/targets/tfjs/executor.js';
-import { createTfjsModel, disposeTrainStep } from '../../src/compiler/targets/tfjs/model.js';
-import { Random } from '../../src/runtime/random.js';
+import { runGraph } from '../../src/runtime/executor/executor.js';
+import { createTfjsModel, disposeTrainStep } from '../../src/runtime/executor/model.js';
+import { Random } from '../../src/support/random.js';
 import type { ModelIR } from '../../src/compiler/ir/ir.js';
 import { randomArray } from './fixtures.js';
 

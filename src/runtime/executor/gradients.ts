@@ -9,10 +9,14 @@
  * (Conv2DBackpropInput/Filter, MaxPoolGrad, AvgPoolGrad, UnsortedSegmentSum)
  * or by ordinary ops, so every backend (CPU, WebGPU, native) runs it.
  *
- * Registration is global in TF.js; `registerTfjsGradients()` is idempotent
- * and leaves any gradient already registered (e.g. by @tensorflow/tfjs) alone.
+ * Registration is global in TF.js; `registerTfjsGradients()` is idempotent and
+ * replaces any gradient already registered for these kernels: the union package
+ * @tensorflow/tfjs registers its own, and its GatherV2 gradient fails ibc's anchor
+ * lookup ("the gradient of input indices must have 'float32' dtype, but has
+ * 'int32'"), so a process that imports both must still train with ibc's.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { RELU_GRAD } from '../backends/native/ops.js';
 
 type Saved = tf.Tensor[];
 type Attrs = tf.NamedAttrMap;
@@ -50,18 +54,11 @@ function expandReduced(dy: tf.Tensor, xShape: readonly number[], axes: readonly 
   return tf.mul(tf.reshape(dy, kept), tf.ones([...xShape]));
 }
 
-/**
- * The native backend's one-pass ReLU gradient kernel (E1's 'IbcReluGrad', same
- * values bit for bit as dy * step(x)); named here rather than imported so the
- * compiler target does not depend on the runtime's backend code.
- */
-const NATIVE_RELU_GRAD = 'IbcReluGrad';
-
-/** dx = x > 0 ? dy : 0: one kernel where the active backend has it, dy * step(x) (two passes) elsewhere. */
+/** dx = x > 0 ? dy : 0: one kernel (RELU_GRAD, bit for bit dy * step(x)) where the active backend has it, dy * step(x) (two passes) elsewhere. */
 function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   const oneKernel = dy.dtype === 'float32' && x.dtype === 'float32' && tf.util.arraysEqual(dy.shape, x.shape)
-    && tf.getKernel(NATIVE_RELU_GRAD, tf.getBackend()) !== undefined;
-  return oneKernel ? (tf.engine().runKernel(NATIVE_RELU_GRAD, { dy, x }, {}) as tf.Tensor) : tf.mul(dy, tf.step(x));
+    && tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined;
+  return oneKernel ? (tf.engine().runKernel(RELU_GRAD, { dy, x }, {}) as tf.Tensor) : tf.mul(dy, tf.step(x));
 }
 
 function unary(kernelName: string, grad: (dy: tf.Tensor, x: tf.Tensor, attrs: Attrs) => tf.Tensor): tf.GradConfig {
@@ -316,9 +313,9 @@ function gatherGrad(dy: tf.Tensor, xShape: readonly number[], indices: tf.Tensor
   return tf.transpose(summed, back);
 }
 
-/** Registers the gradients above that are not registered yet. Safe to call any number of times. */
+/** Registers the gradients above, over any registered before. Safe to call any number of times. */
 export function registerTfjsGradients(): void {
   for (const config of configs) {
-    if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+    if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
 }

@@ -19,8 +19,9 @@
  * the run's seed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { IrNode, Op, ParamRole, Pads } from '../../ir/ir.js';
-import type { Random } from '../../../runtime/random.js';
+import type { IrNode, Op, ParamRole, Pads } from '../../compiler/ir/ir.js';
+import type { Random } from '../../support/random.js';
+import { BN_TRAIN } from '../backends/native/ops.js';
 
 /** What a lowering may read besides its inputs. One context per forward pass. */
 export interface LoweringContext {
@@ -225,10 +226,8 @@ function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsi
  * A backend may offer training-mode batch norm as one kernel with its gradient
  * registered (ibc's native backend does: src/runtime/backends/native/kernels/
  * batch-norm-train.ts): inputs {x, scale, offset}, attrs {epsilon}, outputs
- * [y, batch mean, biased batch variance]. Named here, not imported, so the
- * compiler does not depend on the runtime's backends.
+ * [y, batch mean, biased batch variance].
  */
-const NATIVE_BATCH_NORM_TRAIN = 'IbcBatchNormTrain';
 
 function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
   const gamma = ctx.param(node, 'gamma');
@@ -238,8 +237,8 @@ function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ct
   let mean: tf.Tensor | undefined;
   let variance: tf.Tensor | undefined;
   let y: tf.Tensor;
-  if (tf.getKernel(NATIVE_BATCH_NORM_TRAIN, tf.getBackend()) !== undefined) {
-    [y, mean, variance] = tf.engine().runKernel(NATIVE_BATCH_NORM_TRAIN, { x: x!, scale: gamma, offset: beta }, { epsilon }) as tf.Tensor[] as [tf.Tensor, tf.Tensor, tf.Tensor];
+  if (tf.getKernel(BN_TRAIN, tf.getBackend()) !== undefined) {
+    [y, mean, variance] = tf.engine().runKernel(BN_TRAIN, { x: x!, scale: gamma, offset: beta }, { epsilon }) as tf.Tensor[] as [tf.Tensor, tf.Tensor, tf.Tensor];
   } else {
     y = batchNormTraining(x!, gamma, beta, epsilon, (m, v) => {
       mean = m;

@@ -6,9 +6,9 @@
  * ------------
  * - `createTfjsModel(ir, params)` makes one tf.Variable per ParamSpec from
  *   `params` (name -> Float32Array in the spec's shape; kernels HWIO, dense
- *   [in, out]). Trainable parameters (`ParamSpec.trainable` and group
- *   'weights' | 'anchors') are trainable variables; BN moving statistics
- *   (group 'buffers') and frozen anchors are non-trainable variables. The
+ *   [in, out]). Trainable parameters (`ParamSpec.trainable`, group
+ *   'weights') are trainable variables; BN moving statistics (group
+ *   'buffers') and frozen anchors are non-trainable variables. The
  *   model owns its variables: call `dispose()` when done.
  * - Tensors: images are NHWC float32 [B, h, w, c] in the units the data
  *   pipeline feeds (pixels in [0, 1], then (x - mean) / std per channel);
@@ -20,7 +20,7 @@
  *   updated by forward) and active dropout; samples = n (0 = the deterministic
  *   mean: a = mu_a, z = mu_z). With n > 0 each Sample node tiles its batch n
  *   times (sample-major) and the logits of all n*n draws are averaged back to
- *   [B, classes]. `noise` (src/runtime/random.ts) is required whenever
+ *   [B, classes]. `noise` (src/support/random.ts) is required whenever
  *   anything is drawn (n > 0, or training with dropout); draws are taken in
  *   node order (see lowerings.ts), so one Random state reproduces a pass.
  *   The taps are the IR's named tensors: mu_a, a and a_q [N, h, w, 1]
@@ -44,8 +44,8 @@
  *   clones), so each can be disposed on its own.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelIR, ParamSpec } from '../../ir/ir.js';
-import type { Random } from '../../../runtime/random.js';
+import type { ModelIR, ParamSpec } from '../../compiler/ir/ir.js';
+import type { Random } from '../../support/random.js';
 import { runGraph } from './executor.js';
 import { computeLoss, type LossTerms } from './losses.js';
 import { registerTfjsGradients } from './gradients.js';
@@ -97,7 +97,6 @@ export interface TrainStepResult {
 export interface TrainableVariable {
   readonly name: string;
   readonly variable: tf.Variable;
-  readonly group: 'weights' | 'anchors';
 }
 
 type TapName = keyof ForwardTaps;
@@ -123,8 +122,7 @@ export class TfjsModel {
       initial.dispose();
       this.specs.set(spec.name, spec);
     }
-    const quantizeId = ir.taps.attentionQuantized;
-    this.anchorsName = quantizeId === undefined ? undefined : ir.nodes.find((n) => n.id === quantizeId)?.params.anchors;
+    this.anchorsName = ir.quantization?.anchors;
   }
 
   /** The variable holding parameter `name`. */
@@ -138,7 +136,7 @@ export class TfjsModel {
     const out: TrainableVariable[] = [];
     for (const [name, variable] of this.variables) {
       const spec = this.specs.get(name)!;
-      if (variable.trainable && spec.group !== 'buffers') out.push({ name, variable, group: spec.group });
+      if (variable.trainable && spec.group !== 'buffers') out.push({ name, variable });
     }
     return out;
   }
@@ -238,6 +236,7 @@ export class TfjsModel {
   private lossInScope(outputs: ForwardOutputs, labels: tf.Tensor1D): LossTerms {
     return computeLoss(
       this.ir.loss,
+      this.ir.quantization,
       {
         logits: outputs.logits,
         latentMean: outputs.taps.latentMean,
