@@ -10,6 +10,7 @@ import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { compileSpec } from '../../compiler/compile.js';
 import { isOverrideArgument } from '../../compiler/spec/overrides.js';
+import { sweepSize } from '../../compiler/spec/load-spec.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -153,6 +154,8 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   const specPath = resolve(io.cwd, positionals[0]!);
   const compiled = compileForRun(specPath, io, overrides);
   if (!compiled) return EXIT_INPUT_ERROR;
+  const members = sweepSize(specPath, nodeFileSystem);
+  if (members > 0) io.stderr(`note: ${positionals[0]} has a sweep of ${members} members; ibc train trains the spec itself and ignores the sweep (ibc sweep ${positionals[0]} runs the members)\n`);
   const backend = await chooseBackend(options.backend, io);
   const progress = new ProgressReporter({ write: io.stderr, isTTY: io.isTTY });
   const result = await runTraining(

@@ -13,7 +13,7 @@ import type { ResolvedSpec } from './resolved-spec.js';
 import { checkDocument, type DocumentInput } from './check-document.js';
 import { addOverrideSources, applyOverrides } from './overrides.js';
 import { loadDocument } from './extends.js';
-import { expandMembers, sweepEntries, type SweepMember } from './sweep.js';
+import { expandMembers, sweepEntries, sweepMemberCount, type SweepMember } from './sweep.js';
 
 export interface LoadSpecOptions {
   /** Receives the text of every file read (path -> text), for code frames. */
@@ -76,4 +76,14 @@ function reportingBugs<T>(run: () => Result<T>): Result<T> {
 
 function specName(name: unknown, path: string): string {
   return typeof name === 'string' ? name : basename(path, extname(path));
+}
+
+/** The number of members of the sweep in `path` (0 when it has none or cannot be read), for "this spec has a sweep" notes. */
+export function sweepSize(path: string, fs: FileSystem): number {
+  try {
+    const loaded = loadDocument(path, fs, new Map());
+    return loaded.value ? sweepMemberCount(loaded.value.document) : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -76,6 +76,12 @@ function sweepAxes(entries: readonly SweepEntry[]): SweepAxis[] {
   return axes;
 }
 
+/** How many members the document's sweep has (0 without a sweep), without expanding them. */
+export function sweepMemberCount(document: JsonObject): number {
+  const entries = sweepEntries(document);
+  return entries.length === 0 ? 0 : sweepAxes(entries).reduce((n, a) => n * a.length, 1);
+}
+
 /** The spec's own seed (after extends merging), from which `seeds N` counts. */
 function baseSeed(document: JsonObject): number {
   const train = document.train;
