@@ -103,6 +103,18 @@ describe('command-line overrides', () => {
     expect(text).toContain('1 | model.attention.beta=-1\n    |                      ^^');
   });
 
+  it("accept Hydra's +PATH=VALUE (adding is setting) and refuse ~PATH (removal)", () => {
+    const fs = memoryFileSystem({ [FILE]: BASE_SPEC });
+    const ok = loadSpec(FILE, fs, { overrides: ['+train.seed=5'] });
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.value!.train.seed).toBe(5);
+    const bad = loadSpec(FILE, fs, { overrides: ['~train.seed=5', '+train.epochs=-1'] });
+    expect(bad.diagnostics.map(brief)).toEqual([
+      'IB2003 1:15-1:17 epochs must be ≥ 1, got -1',
+      'IB3209 1:1-1:12 a command-line override is PATH=VALUE (e.g. model.attention.beta=0.1); removing a key (~) is not supported: every key has a default; set the value you want instead',
+    ]);
+  });
+
   it('cannot set a path the sweep sets', () => {
     const r = sweepOf('  model.attention.beta in [0.1, 0.2]\n', ['model.attention.beta=0.3']);
     expect(r.diagnostics.map(brief)).toEqual(["IB3210 1:1-1:21 'model.attention.beta' is swept by the spec; change its values in the sweep instead of overriding it"]);

@@ -18,8 +18,8 @@ import type { Json, MutableJsonObject } from './spec-document.js';
 import { emptySpanMap, type MutableSpanMap } from './span-map.js';
 import { sweepEntries } from './sweep.js';
 
-/** `a.b.c=...` or `name=...`: a word or dotted path, then `=`. */
-const OVERRIDE_SHAPE = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*\s*=/;
+/** `a.b.c=...` or `name=...`: a word or dotted path, then `=`; Hydra's `+a.b=...` (add) and `~a.b` (remove) are recognised too. */
+const OVERRIDE_SHAPE = /^[+~]?[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*\s*=/;
 
 /** Whether a command-line argument is an override (rather than a file name or an option). */
 export function isOverrideArgument(arg: string): boolean {
@@ -31,9 +31,9 @@ export function overrideLabel(text: string): string {
   return `override '${text}'`;
 }
 
-/** The dotted path an override sets (the text before its `=`). */
+/** The dotted path an override sets (the text before its `=`, without Hydra's `+`). */
 export function overridePath(text: string): string {
-  return text.slice(0, text.indexOf('=')).trim();
+  return text.slice(0, text.indexOf('=')).trim().replace(/^[+~]/, '');
 }
 
 /** Registers each override's text under its label, so code frames can show it. */
@@ -69,12 +69,16 @@ export function lowerOverrides(texts: readonly string[]): Result<LoweredOverride
       continue;
     }
     firstAt.set(path, pathSpan);
+    if (text.startsWith('~')) {
+      diagnostics.push(diagnostic('malformedOverride', { span: pathSpan, args: { reason: 'removing a key (~) is not supported: every key has a default; set the value you want instead' } }));
+      continue;
+    }
     if (path === 'extends' || path === 'sweep') {
       diagnostics.push(diagnostic('malformedOverride', { span: pathSpan, args: { reason: `'${path}' cannot be overridden from the command line` } }));
       continue;
     }
-    // The `=` becomes a space: same length, so every column still points into the text as typed.
-    const statement = `${text.slice(0, equals)} ${text.slice(equals + 1)}`;
+    // The `=` (and Hydra's leading `+`: setting a key is adding it) becomes a space: same length, so every column still points into the text as typed.
+    const statement = `${text.slice(0, equals).replace(/^\+/, ' ')} ${text.slice(equals + 1)}`;
     const parsed = parseSpec(statement, file);
     diagnostics.push(...parsed.diagnostics);
     if (!parsed.value) {

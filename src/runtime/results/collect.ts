@@ -72,6 +72,7 @@ function failedOutcome(manifest: SweepManifest | undefined, name: string): boole
 function statusOf(runDir: string, manifest: SweepManifest | undefined, name: string): ResultStatus {
   const status = readRunStatus(runDir);
   if (status.state === 'finished') return 'finished';
+  if (status.state === 'running') return 'running';
   if (status.state === 'missing') return failedOutcome(manifest, name) ? 'failed' : 'missing';
   if (failedOutcome(manifest, name)) return 'failed';
   return status.state === 'interrupted' ? 'interrupted' : 'running';

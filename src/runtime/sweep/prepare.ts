@@ -8,8 +8,9 @@
  *
  * Each member's run folder decides what happens to it: finished with the same
  * spec hash -> skipped; interrupted (a checkpoint, no summary) -> resumed;
- * started without a checkpoint, or missing -> trained from the start; any run
- * for another spec hash -> left alone and reported. Generated specs of members
+ * started without a checkpoint, or missing -> trained from the start; being
+ * trained right now (a live process holds its lock) -> left to it; any run for
+ * another spec hash -> left alone and reported. Generated specs of members
  * no longer in the sweep are deleted (so no glob can launch them); their run
  * folders are kept and reported, never launched.
  */
@@ -31,7 +32,7 @@ export interface SweepMemberPlan {
   readonly epochs: number;
 }
 
-export type MemberAction = 'skip' | 'start' | 'resume' | 'restart' | 'changed';
+export type MemberAction = 'skip' | 'start' | 'resume' | 'restart' | 'changed' | 'running';
 
 /** One member to train: the `ibc train` arguments that do it. */
 export interface MemberTask {
@@ -82,6 +83,8 @@ export function decideMember(status: RunStatus, expectedHash: string): MemberAct
       return sameHash ? 'restart' : 'changed';
     case 'interrupted':
       return sameHash ? 'resume' : 'changed';
+    case 'running':
+      return 'running';
     case 'finished':
       return sameHash ? 'skip' : 'changed';
   }

@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 
-export type RunState = 'missing' | 'started' | 'interrupted' | 'finished';
+export type RunState = 'missing' | 'started' | 'interrupted' | 'running' | 'finished';
 
 export interface RunStatus {
   readonly state: RunState;
@@ -53,6 +54,24 @@ export function readMetricRows(runDir: string): Record<string, unknown>[] {
   return rows;
 }
 
+/**
+ * Whether a live process on this machine holds the run's lock (`run.lock`:
+ * {pid, host}, written by the trainer while it writes). A lock from another
+ * host cannot be checked from here and is not taken as proof of life.
+ */
+function lockedByLiveProcess(runDir: string): boolean {
+  const text = readText(join(runDir, 'run.lock'));
+  if (text === undefined) return false;
+  try {
+    const owner = JSON.parse(text) as { pid?: unknown; host?: unknown };
+    if (typeof owner.pid !== 'number' || owner.host !== hostname()) return false;
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
 export function readRunStatus(runDir: string): RunStatus {
   let isDir = false;
   try {
@@ -66,6 +85,6 @@ export function readRunStatus(runDir: string): RunStatus {
   const summaryHash = typeof summary?.spec_hash === 'string' ? summary.spec_hash : undefined;
   const specHash = hashText !== undefined && hashText !== '' ? hashText : summaryHash;
   const epochsDone = readMetricRows(runDir).length;
-  const state: RunState = summary ? 'finished' : existsSync(join(runDir, 'checkpoints', 'last.ibck')) ? 'interrupted' : 'started';
+  const state: RunState = summary ? 'finished' : lockedByLiveProcess(runDir) ? 'running' : existsSync(join(runDir, 'checkpoints', 'last.ibck')) ? 'interrupted' : 'started';
   return { state, ...(specHash !== undefined ? { specHash } : {}), epochsDone };
 }

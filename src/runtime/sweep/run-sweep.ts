@@ -47,6 +47,7 @@ function planLine(prepared: PreparedSweep): string {
     ...(count('resume') > 0 ? [`${count('resume')} to resume`] : []),
     ...(count('restart') > 0 ? [`${count('restart')} to restart (no checkpoint yet)`] : []),
     ...(count('changed') > 0 ? [`${count('changed')} changed (left alone)`] : []),
+    ...(count('running') > 0 ? [`${count('running')} being trained by another process`] : []),
   ];
   return `sweep ${prepared.sweepDir}: ${prepared.decisions.length} members: ${parts.join(', ')}`;
 }
