@@ -120,3 +120,22 @@ describe('command-line overrides', () => {
     expect(r.diagnostics.map(brief)).toEqual(["IB3210 1:1-1:21 'model.attention.beta' is swept by the spec; change its values in the sweep instead of overriding it"]);
   });
 });
+
+describe('slurm settings in the sweep', () => {
+  it('are read from the sweep, are part of no member, and are checked and located', async () => {
+    const { loadSweepSlurmSettings } = await import('../../src/compiler/spec/load-spec.js');
+    const text = `${BASE_SPEC}sweep {\n  slurm partition=gpu time="4:00:00" mem="16G" cpus_per_task=8 gpus_per_task=1 sbatch=["--account=lab"]\n  model.attention.beta in [0.1, 0.2]\n}\n`;
+    const fs = memoryFileSystem({ [FILE]: text });
+    const r = loadSweep(FILE, fs);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value!.map((m) => m.name)).toEqual(['small--beta=0.1', 'small--beta=0.2']);
+    expect(loadSweepSlurmSettings(FILE, fs)).toEqual({ partition: 'gpu', time: '4:00:00', mem: '16G', cpusPerTask: 8, gpusPerTask: 1, sbatch: ['--account=lab'] });
+    const bad = `${BASE_SPEC}sweep {\n  model.attention.beta in [0.1, -3]\n  slurm partiton=gpu cpus_per_task=0\n  slurm time="1:00"\n}\n`;
+    expect(loadSweep(FILE, memoryFileSystem({ [FILE]: bad })).diagnostics.map(brief)).toEqual([
+      'IB2003 34:33-34:35 beta must be ≥ 0, got -3',
+      "IB3004 35:9-35:17 unknown option 'partiton' for 'slurm' (did you mean 'partition'?)",
+      expect.stringMatching(/^IB2003 35:36-35:37 .*cpus_per_task.* ≥ 1, got 0$/),
+      "IB3005 36:3-36:8 'slurm' is set twice in the sweep",
+    ]);
+  });
+});

@@ -6,12 +6,21 @@ import type { CliIO } from '../../src/cli/command.js';
 
 export const REPO = resolve(__dirname, '../..');
 
-/** beta × 2 seeds = 6 members. */
+/** beta × 2 seeds = 6 members; Slurm settings for the slurm launcher. */
 export function writeSweepSpec(dir: string): string {
   const path = join(dir, 'fashion-sweep.ibspec');
   writeFileSync(
     path,
-    [`extends ${JSON.stringify(join(REPO, 'specs', 'fashion-small-aib.ibspec'))}`, 'name fsweep', 'sweep {', '  model.attention.beta in [0.001, 0.01, 0.1]', '  seeds 2', '}', ''].join('\n'),
+    [
+      `extends ${JSON.stringify(join(REPO, 'specs', 'fashion-small-aib.ibspec'))}`,
+      'name fsweep',
+      'sweep {',
+      '  model.attention.beta in [0.001, 0.01, 0.1]',
+      '  seeds 2',
+      '  slurm time="10:00" sbatch=["--comment=ibc-test"]',
+      '}',
+      '',
+    ].join('\n'),
   );
   return path;
 }

@@ -41,7 +41,7 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
   it('runs the array, re-runs only the cancelled member, and agrees with the local launcher', async () => {
     const spec = writeSweepSpec(work);
     const slurmDir = join(work, 'slurm-sweep');
-    const args = ['sweep', spec, ...TINY_OVERRIDES, ...TINY_OPTIONS, '--out', slurmDir, '--launcher', 'slurm', '--jobs', '2', '--poll', '1', '--sbatch=--comment=ibc-test'];
+    const args = ['sweep', spec, ...TINY_OVERRIDES, ...TINY_OPTIONS, '--out', slurmDir, '--launcher', 'slurm', '--jobs', '2', '--poll', '1', '--mem', '900M', '--sbatch=--nice=0'];
 
     // First run: cancel the last member's task as soon as the array is submitted (with --jobs 2 it is still pending).
     const first = ibc(work, ...args);
@@ -74,7 +74,8 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     expect(manifest(slurmDir).launches[0]!.outcomes!['fsweep--beta=0.1--seed=2']).toMatch(/^(CANCELLED|UNKNOWN)/);
     expect(manifest(slurmDir).launches[0]!.outcomes!['fsweep--beta=0.001--seed=1']).toBe('COMPLETED');
     const script = readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8');
-    expect(script).toContain('#SBATCH --comment=ibc-test');
+    // Resources from the sweep's slurm statement and from the command line.
+    for (const line of ['#SBATCH --time=10:00', '#SBATCH --mem=900M', '#SBATCH --comment=ibc-test', '#SBATCH --nice=0']) expect(script).toContain(`${line}\n`);
     const finishedAt = members.slice(0, 5).map((m) => statSync(join(slurmDir, m.dir, 'summary.json')).mtimeMs);
     for (const m of members.slice(0, 5)) expect(readFileSync(join(slurmDir, m.dir, 'spec-hash.txt'), 'utf8').trim()).toBe(m.specHash);
 

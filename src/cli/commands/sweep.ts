@@ -13,7 +13,7 @@ import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { printDiagnostics, printUsageError } from '../report.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { loadSweep } from '../../compiler/spec/load-spec.js';
+import { loadSweep, loadSweepSlurmSettings } from '../../compiler/spec/load-spec.js';
 import { isOverrideArgument, overridesAsSpecLines } from '../../compiler/spec/overrides.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { nodeFileSystem } from '../../host/file-system.js';
@@ -42,8 +42,10 @@ PATH=VALUE overrides apply to every member (e.g. train.epochs=1).
   --epochs N, --limit-train N, --limit-test N, --backend NAME, --attention N
                       passed to each member's ibc train
   --partition P, --time T, --mem M, --cpus-per-task N, --gpus-per-task N
-                      slurm: per-task resources
-  --sbatch LINE       slurm: an extra #SBATCH line (repeatable), e.g. --sbatch=--account=lab
+                      slurm: per-task resources (override the sweep's own
+                      \`slurm partition=... time=... sbatch=[...]\` statement)
+  --sbatch LINE       slurm: an extra #SBATCH line (repeatable; added to the
+                      spec's), e.g. --sbatch=--account=lab
   --poll SECONDS      slurm: how often to ask squeue (default 10)
   --dry-run           prepare the sweep directory and print the plan; launch nothing
 
@@ -177,20 +179,28 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   const baseName = members[0]!.name.slice(0, members[0]!.name.indexOf('--'));
   const sweepDir = resolve(io.cwd, options.out ?? `sweeps/${safeRunName(baseName || 'sweep')}`);
   const swept = members[0]!.overrides.map((o) => o.path);
+  // Resources: the sweep's `slurm` statement, then the command line (which wins; #SBATCH lines add up).
+  const fromSpec = options.launcher === 'slurm' ? loadSweepSlurmSettings(specPath, nodeFileSystem, { overrides: options.overrides }) : undefined;
+  const cli = options.slurm;
+  const partition = cli.partition ?? fromSpec?.partition;
+  const time = cli.time ?? fromSpec?.time;
+  const mem = cli.mem ?? fromSpec?.mem;
+  const cpusPerTask = cli.cpusPerTask ?? fromSpec?.cpusPerTask;
+  const gpusPerTask = cli.gpusPerTask ?? fromSpec?.gpusPerTask;
   const launcher: LauncherRequest =
     options.launcher === 'local'
       ? { kind: 'local', jobs: options.jobs ?? 1, cores: availableParallelism() }
       : {
           kind: 'slurm',
-          pollSeconds: options.slurm.poll,
+          pollSeconds: cli.poll,
           options: {
             jobName: `ibc-${baseName || 'sweep'}`,
-            ...(options.slurm.partition !== undefined ? { partition: options.slurm.partition } : {}),
-            ...(options.slurm.time !== undefined ? { time: options.slurm.time } : {}),
-            ...(options.slurm.mem !== undefined ? { mem: options.slurm.mem } : {}),
-            ...(options.slurm.cpusPerTask !== undefined ? { cpusPerTask: options.slurm.cpusPerTask } : {}),
-            ...(options.slurm.gpusPerTask !== undefined ? { gpusPerTask: options.slurm.gpusPerTask } : {}),
-            extra: options.slurm.extra,
+            ...(partition !== undefined ? { partition } : {}),
+            ...(time !== undefined ? { time } : {}),
+            ...(mem !== undefined ? { mem } : {}),
+            ...(cpusPerTask !== undefined ? { cpusPerTask } : {}),
+            ...(gpusPerTask !== undefined ? { gpusPerTask } : {}),
+            extra: [...(fromSpec?.sbatch ?? []), ...cli.extra],
             ...(options.jobs !== undefined ? { throttle: options.jobs } : {}),
           },
         };

@@ -13,7 +13,7 @@ import type { ResolvedSpec } from './resolved-spec.js';
 import { checkDocument, type DocumentInput } from './check-document.js';
 import { addOverrideSources, applyOverrides } from './overrides.js';
 import { loadDocument } from './extends.js';
-import { expandMembers, sweepEntries, sweepMemberCount, type SweepMember } from './sweep.js';
+import { expandMembers, sweepEntries, sweepMemberCount, sweepSlurmSettings, type SweepMember, type SweepSlurmSettings } from './sweep.js';
 
 export interface LoadSpecOptions {
   /** Receives the text of every file read (path -> text), for code frames. */
@@ -86,4 +86,10 @@ export function sweepSize(path: string, fs: FileSystem): number {
   } catch {
     return 0;
   }
+}
+
+/** The `slurm` settings of the sweep in `path` (after overrides), if it has them; the spec's problems are reported by loadSweep. */
+export function loadSweepSlurmSettings(path: string, fs: FileSystem, options: LoadSpecOptions = {}): SweepSlurmSettings | undefined {
+  const loaded = loadWithOverrides(path, fs, { ...options, sources: new Map() });
+  return loaded.value ? sweepSlurmSettings(loaded.value.document) : undefined;
 }

@@ -9,21 +9,29 @@
  *   }
  *   seeds 3                                     every member with 3 seeds: train.seed,
  *                                               train.seed + 1, train.seed + 2
+ *   slurm partition=gpu time="4:00:00" sbatch=["--account=lab"]
+ *                                               how `ibc sweep --launcher slurm` asks for
+ *                                               resources (not part of any member)
  *
  * Document form: `{path, values}`; zipped entries carry `zip: <group>`; `seeds N`
  * is `{path: "train.seed", values: [0, ..., N-1], seeds: N}`, whose values are
- * offsets from the spec's own seed (known only after `extends` merging; see sweep.ts).
+ * offsets from the spec's own seed (known only after `extends` merging; see sweep.ts);
+ * `slurm ...` is `{slurm: {partition, ...}}`.
  */
 import type { Block, Statement } from '../../grammar/ast.js';
 import type { Diagnostic, Span } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { valueToJson } from './ast-values.js';
+import { suggestClosest } from '../../diagnostics/suggest.js';
 import type { Json } from './spec-document.js';
 import type { MutableSpanMap } from './span-map.js';
 
 export const ZIP_KEYWORD = 'zip';
 export const SEEDS_KEYWORD = 'seeds';
 export const SEED_PATH = 'train.seed';
+export const SLURM_KEYWORD = 'slurm';
+/** The options of `slurm` (checked by the JSON Schema). */
+export const SLURM_OPTIONS = ['partition', 'time', 'mem', 'cpus_per_task', 'gpus_per_task', 'sbatch'] as const;
 /** The most seeds `seeds N` may ask for (the sweep's member limit bounds the product anyway). */
 const MAX_SEEDS = 1000;
 
@@ -138,11 +146,47 @@ export function lowerSweepBlock(block: Block, lowering: SweepLowering): Json[] {
     entries.push({ path: SEED_PATH, values, seeds: n });
   };
 
+  let slurm: Statement | undefined;
+  /** Lowered after the swept entries, so that it is the last item and their indices match sweepEntries'. */
+  const slurmEntry = (entry: Statement): void => {
+    if (entry.args.length > 0 || entry.block) {
+      lowering.report(diagnostic('malformedSlurm', { span: entry.args[0]?.span ?? entry.block?.span ?? entry.span }));
+      return;
+    }
+    const itemPointer = `/sweep/${entries.length}`;
+    lowering.spans.values.set(itemPointer, entry.span);
+    lowering.spans.keys.set(itemPointer, keySpan(entry));
+    lowering.spans.keys.set(`${itemPointer}/slurm`, keySpan(entry));
+    lowering.spans.values.set(`${itemPointer}/slurm`, entry.span);
+    const settings: Record<string, Json> = {};
+    for (const option of entry.options) {
+      const name = option.name.name;
+      if (!(SLURM_OPTIONS as readonly string[]).includes(name)) {
+        const suggestion = suggestClosest(name, SLURM_OPTIONS);
+        lowering.report(diagnostic('unknownOption', { span: option.name.span, args: { name, statement: SLURM_KEYWORD }, ...(suggestion !== undefined ? { suggestion } : {}) }));
+        continue;
+      }
+      if (name in settings) {
+        lowering.report(diagnostic('duplicateOption', { span: option.name.span, args: { name } }));
+        continue;
+      }
+      const pointer = `${itemPointer}/slurm/${name}`;
+      lowering.spans.keys.set(pointer, option.name.span);
+      settings[name] = valueToJson(option.value, pointer, lowering.spans);
+    }
+    entries.push({ slurm: settings });
+  };
+
   for (const entry of block.statements) {
     if (entry.key.length === 0) continue;
     if (isKeyword(entry, ZIP_KEYWORD)) zipEntry(entry);
     else if (isKeyword(entry, SEEDS_KEYWORD)) seedsEntry(entry);
-    else plainEntry(entry, undefined);
+    else if (isKeyword(entry, SLURM_KEYWORD)) {
+      if (slurm) {
+        lowering.report(diagnostic('duplicateKey', { span: keySpan(entry), args: { name: SLURM_KEYWORD, where: 'the sweep' }, related: [{ message: "'slurm' is first set here", span: keySpan(slurm) }] }));
+      } else slurm = entry;
+    } else plainEntry(entry, undefined);
   }
+  if (slurm) slurmEntry(slurm);
   return entries;
 }

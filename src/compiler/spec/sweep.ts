@@ -41,12 +41,41 @@ export interface SweepMember {
 export function sweepEntries(document: JsonObject): SweepEntry[] {
   const raw = document.sweep;
   if (!Array.isArray(raw)) return [];
-  return (raw as readonly Json[]).filter(isJsonObject).map((e) => ({
+  return (raw as readonly Json[]).filter(isJsonObject).filter((e) => typeof e.path === 'string').map((e) => ({
     path: String(e.path),
     values: (e.values as readonly Json[]) ?? [],
     ...(typeof e.zip === 'number' ? { zip: e.zip } : {}),
     ...(typeof e.seeds === 'number' ? { seeds: e.seeds } : {}),
   }));
+}
+
+/** The sweep's `slurm` settings (surface names: partition, time, mem, cpus_per_task, gpus_per_task, sbatch), if it has them. */
+export interface SweepSlurmSettings {
+  readonly partition?: string;
+  readonly time?: string;
+  readonly mem?: string;
+  readonly cpusPerTask?: number;
+  readonly gpusPerTask?: number;
+  readonly sbatch: readonly string[];
+}
+
+export function sweepSlurmSettings(document: JsonObject): SweepSlurmSettings | undefined {
+  const raw = document.sweep;
+  if (!Array.isArray(raw)) return undefined;
+  const item = (raw as readonly Json[]).filter(isJsonObject).find((e) => isJsonObject(e.slurm));
+  const s = item?.slurm;
+  if (!isJsonObject(s)) return undefined;
+  const str = (v: Json | undefined) => (typeof v === 'string' ? v : undefined);
+  const int = (v: Json | undefined) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+  const out: { -readonly [K in keyof SweepSlurmSettings]: SweepSlurmSettings[K] } = {
+    sbatch: Array.isArray(s.sbatch) ? (s.sbatch as readonly Json[]).filter((l): l is string => typeof l === 'string') : [],
+  };
+  if (str(s.partition) !== undefined) out.partition = str(s.partition);
+  if (str(s.time) !== undefined) out.time = str(s.time);
+  if (str(s.mem) !== undefined) out.mem = str(s.mem);
+  if (int(s.cpus_per_task) !== undefined) out.cpusPerTask = int(s.cpus_per_task);
+  if (int(s.gpus_per_task) !== undefined) out.gpusPerTask = int(s.gpus_per_task);
+  return out;
 }
 
 /** One dimension of the product: the indices of its entries (several for a zip group) and its length. */

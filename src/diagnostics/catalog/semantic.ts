@@ -42,6 +42,7 @@ export const semanticMessages = {
   invalidSeeds: { code: 'IB3208', severity: 'error', template: "'seeds' needs a whole number from 1 to {limit}: seeds 3 runs every member with train.seed, train.seed + 1 and train.seed + 2" },
   malformedOverride: { code: 'IB3209', severity: 'error', template: 'a command-line override is PATH=VALUE (e.g. model.attention.beta=0.1); {reason}' },
   overrideOfSweptPath: { code: 'IB3210', severity: 'error', template: "'{path}' is swept by the spec; change its values in the sweep instead of overriding it" },
+  malformedSlurm: { code: 'IB3212', severity: 'error', template: 'slurm takes options only: slurm partition=gpu time="4:00:00" mem="16G" cpus_per_task=8 gpus_per_task=1 sbatch=["--account=lab"]' },
   duplicateOverride: { code: 'IB3211', severity: 'error', template: "'{path}' is overridden twice on the command line" },
 
   insertionPointNotAStage: { code: 'IB3301', severity: 'error', template: "unknown insertion point '{name}': the backbone's stages are {stages}" },
