@@ -21,9 +21,11 @@ import { UsageError } from './train.js';
 const USAGE = `Usage: ibc results DIR [--format text|markdown|csv|json] [--sort COLUMN [--desc]] [--plot METRIC] [--x PATH]
 
 Tabulates the runs in DIR (a sweep directory from ibc sweep, or any folder of
-run directories): one row per member with its swept values, status (finished,
-interrupted, running, failed, missing), epochs, final and best validation
-top-1, test top-1/top-5, train top-1, the loss terms and images/s.
+run directories): one row per member with its swept values, status, epochs,
+final and best validation top-1, test top-1/top-5, train top-1, the loss terms
+and images/s. Status: finished, running (a live process here holds the run's
+lock), failed (its launch ended badly), interrupted (a checkpoint, no summary),
+incomplete (no checkpoint yet), missing.
 
 Writes a plot of a metric against a swept value (one line per combination of
 the other swept values, mean and standard deviation over seeds where the seed

@@ -12,7 +12,12 @@ import { runError } from '../data/fail.js';
 import { readManifest, type SweepManifest } from '../sweep/manifest.js';
 import { readMetricRows, readRunStatus, readSummary } from '../sweep/run-status.js';
 
-export type ResultStatus = 'finished' | 'interrupted' | 'running' | 'failed' | 'missing';
+/**
+ * finished: summary.json; running: a live process here holds its lock; failed: its
+ * launch ended badly (the manifest says so); interrupted: a checkpoint but no summary;
+ * incomplete: started, no checkpoint yet (running elsewhere, or stopped early); missing: no run folder.
+ */
+export type ResultStatus = 'finished' | 'interrupted' | 'running' | 'incomplete' | 'failed' | 'missing';
 
 /** Metric columns, in table order. Accuracies are fractions. */
 export const METRICS = ['final_val_top1', 'best_val_top1', 'test_top1', 'test_top5', 'train_top1', 'train_loss', 'ce', 'kl', 'vq', 'commit', 'images_per_second'] as const;
@@ -75,7 +80,7 @@ function statusOf(runDir: string, manifest: SweepManifest | undefined, name: str
   if (status.state === 'running') return 'running';
   if (status.state === 'missing') return failedOutcome(manifest, name) ? 'failed' : 'missing';
   if (failedOutcome(manifest, name)) return 'failed';
-  return status.state === 'interrupted' ? 'interrupted' : 'running';
+  return status.state === 'interrupted' ? 'interrupted' : 'incomplete';
 }
 
 function isRunFolder(dir: string): boolean {
