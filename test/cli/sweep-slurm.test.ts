@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { threadsPerWorker } from '../../src/runtime/sweep/local-launcher.js';
 import { clusterUnavailable, startCluster, type SlurmCluster } from '../fixtures/slurm-cluster.js';
 import { ibc, requireBuiltCli, TINY_OPTIONS, TINY_OVERRIDES, writeSweepSpec } from '../fixtures/sweep.js';
 import type { SweepManifest } from '../../src/runtime/sweep/manifest.js';
@@ -40,8 +42,10 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
 
   it('runs the array, re-runs only the cancelled member, and agrees with the local launcher', async () => {
     const spec = writeSweepSpec(work);
+    // Each task gets the threads a local worker of a 2-job pool gets, so both launchers compute the same numbers.
+    const threads = threadsPerWorker(availableParallelism(), 2);
     const slurmDir = join(work, 'slurm-sweep');
-    const args = ['sweep', spec, ...TINY_OVERRIDES, ...TINY_OPTIONS, '--out', slurmDir, '--launcher', 'slurm', '--jobs', '2', '--poll', '1', '--mem', '900M', '--sbatch=--nice=0'];
+    const args = ['sweep', spec, ...TINY_OVERRIDES, ...TINY_OPTIONS, '--out', slurmDir, '--launcher', 'slurm', '--jobs', '2', '--poll', '1', '--mem', '900M', '--sbatch=--nice=0', '--cpus-per-task', String(threads)];
 
     // First run: cancel the last member's task as soon as the array is submitted (with --jobs 2 it is still pending).
     const first = ibc(work, ...args);
@@ -75,7 +79,7 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     expect(manifest(slurmDir).launches[0]!.outcomes!['fsweep--beta=0.001--seed=1']).toBe('COMPLETED');
     const script = readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8');
     // Resources from the sweep's slurm statement and from the command line.
-    for (const line of ['#SBATCH --time=10:00', '#SBATCH --mem=900M', '#SBATCH --comment=ibc-test', '#SBATCH --nice=0']) expect(script).toContain(`${line}\n`);
+    for (const line of ['#SBATCH --time=10:00', '#SBATCH --mem=900M', `#SBATCH --cpus-per-task=${threads}`, '#SBATCH --comment=ibc-test', '#SBATCH --nice=0']) expect(script).toContain(`${line}\n`);
     const finishedAt = members.slice(0, 5).map((m) => statSync(join(slurmDir, m.dir, 'summary.json')).mtimeMs);
     for (const m of members.slice(0, 5)) expect(readFileSync(join(slurmDir, m.dir, 'spec-hash.txt'), 'utf8').trim()).toBe(m.specHash);
 
