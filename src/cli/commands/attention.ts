@@ -1,4 +1,5 @@
 /** `ibc attention RUN_DIR`: regenerates attention-map images for chosen test images. */
+import { lockRunDir } from '../../runtime/run-lock.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun } from '../run-errors.js';
@@ -58,10 +59,13 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     return EXIT_USAGE;
   }
   const model = modelFromState(opened);
+  // It writes into the run directory: not while a training run writes there.
+  const lock = lockRunDir(runDir);
   try {
     const folder = await writeRunAttention(runDir, model, opened.spec, data, { count, offset });
     io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
   } finally {
+    lock.release();
     model.dispose();
   }
   return EXIT_OK;

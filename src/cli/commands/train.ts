@@ -11,6 +11,7 @@ import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { compileSpec } from '../../compiler/compile.js';
 import { isOverrideArgument } from '../../compiler/spec/overrides.js';
 import { sweepSize } from '../../compiler/spec/load-spec.js';
+import { currentMachine } from '../../compiler/resources/check-resources.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -98,7 +99,8 @@ export function sourcesOf(diagnostics: readonly Diagnostic[]): Map<string, strin
 /** Compiles a spec with its PATH=VALUE overrides; prints its diagnostics (warnings too). Undefined when it has errors. */
 export function compileForRun(path: string, io: CliIO, overrides: readonly string[] = []): { spec: ResolvedSpec; ir: ModelIR } | undefined {
   const sources = new Map<string, string>();
-  const result = compileSpec(path, nodeFileSystem, { sources, overrides });
+  // A run that cannot fit this machine's memory is refused before it allocates anything.
+  const result = compileSpec(path, nodeFileSystem, { sources, overrides, machine: currentMachine(true) });
   if (result.diagnostics.length > 0) io.stderr(renderDiagnostics(result.diagnostics, new Map([...sourcesOf(result.diagnostics), ...sources]), { color: io.isTTY }));
   if (hasErrors(result.diagnostics) || !result.value) return undefined;
   return result.value;
