@@ -5,6 +5,7 @@ import { guardRun } from '../run-errors.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
 import { evaluateSplit } from '../../runtime/train/trainer.js';
+import { releaseBackend } from '../../runtime/backends/select.js';
 import { UsageError, parseBackend, parseCommandArgs, parseCount, parseRunTarget, chooseBackend } from './train.js';
 
 const USAGE = `Usage: ibc eval RUN_DIR [options]
@@ -45,10 +46,11 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     throw error;
   }
   const opened = openRun(runDir, which, specHash);
-  await chooseBackend(backendName, io);
-  const data = await loadRunData(opened, limitTest);
-  const model = modelFromState(opened);
+  const backend = await chooseBackend(backendName, io);
+  let model: ReturnType<typeof modelFromState> | undefined;
   try {
+    const data = await loadRunData(opened, limitTest);
+    model = modelFromState(opened);
     const n = samples ?? opened.ir.samples.eval;
     const acc = await evaluateSplit(model, opened.spec, data.test, opened.state.settings.seed, n);
     io.stdout(
@@ -56,7 +58,8 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
         `test top1 ${(100 * acc.top1).toFixed(2)}%, top5 ${(100 * acc.top5).toFixed(2)}% on ${acc.count} images\n`,
     );
   } finally {
-    model.dispose();
+    model?.dispose();
+    releaseBackend(backend);
   }
   return EXIT_OK;
 }
