@@ -1,6 +1,6 @@
 /** `ibc expand --out`: generated member files follow the sweep (stale ones removed, others' files kept), overrides included. */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ibc, REPO } from '../fixtures/sweep.js';
@@ -22,5 +22,6 @@ describe('ibc expand --out', () => {
     const checked = await ibc(work, 'check', join(work, 'out', 'ex--beta=0.1.ibspec'));
     expect(checked.code).toBe(0);
     expect(existsSync(join(work, 'out', 'ex--beta=0.3.ibspec'))).toBe(false);
+    rmSync(work, { recursive: true, force: true });
   });
 });

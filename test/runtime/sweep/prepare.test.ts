@@ -1,6 +1,6 @@
 /** The sweep directory's bookkeeping, without training: what each run folder's state makes of its member. */
-import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareSweep, memberDirName, type SweepMemberPlan } from '../../../src/runtime/sweep/prepare.js';
@@ -17,8 +17,14 @@ function fakeRun(dir: string, files: Record<string, string>): void {
   for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
 }
 
+const roots: string[] = [];
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
 function setUp() {
   const root = mkdtempSync(join(tmpdir(), 'ibc-sweep-prepare-'));
+  roots.push(root);
   const spec = join(root, 's.ibspec');
   writeFileSync(spec, 'name s\n');
   const sweepDir = join(root, 'sweep');
