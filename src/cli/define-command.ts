@@ -13,6 +13,7 @@ import { Command as Commander, CommanderError, InvalidArgumentError } from 'comm
 import type { CliIO, Command } from './command.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './command.js';
 import { suggestClosest } from '../diagnostics/suggest.js';
+import { isOverrideArgument } from '../compiler/spec/overrides.js';
 
 export interface ArgumentDefinition {
   /** Shown in upper case in help, e.g. SPEC, FILE, RUN_DIR. */
@@ -61,11 +62,9 @@ export interface CommandDefinition<O> {
 /** A bad option value; its message is the whole one-line explanation ("--epochs expects ..."). */
 export class OptionValueError extends InvalidArgumentError {}
 
-/** `a.b=c`, `name=x`, and Hydra's `+a.b=c` / `~a.b=` forms. File names with `/` or `--` never match. */
-const OVERRIDE = /^[+~]?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*=/;
-
+/** A `key.path=value` positional, by the spec's own definition of an override (compiler/spec/overrides.ts). */
 export function isOverride(token: string): boolean {
-  return OVERRIDE.test(token);
+  return isOverrideArgument(token);
 }
 
 /** commander's error text as one line: no 'error: ' prefix, the suggestion folded in. */

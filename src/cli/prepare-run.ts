@@ -28,11 +28,12 @@ export function sourcesOf(diagnostics: readonly Diagnostic[]): Map<string, strin
   return sources;
 }
 
-/** Compiles a spec; prints its diagnostics (warnings too). Undefined when it has errors. */
-export function compileForRun(path: string, io: CliIO): { spec: ResolvedSpec; ir: ModelIR } | undefined {
+/** Compiles a spec with its key.path=value overrides; prints its diagnostics (warnings too). Undefined when it has errors. */
+export function compileForRun(path: string, io: CliIO, overrides: readonly string[] = []): { spec: ResolvedSpec; ir: ModelIR } | undefined {
+  const sources = new Map<string, string>();
   // A run that cannot fit this machine's memory is refused before it allocates anything.
-  const result = compileSpec(path, nodeFileSystem, { machine: currentMachine(true) });
-  if (result.diagnostics.length > 0) io.stderr(renderDiagnostics(result.diagnostics, sourcesOf(result.diagnostics), { color: useColor(io) }));
+  const result = compileSpec(path, nodeFileSystem, { sources, overrides, machine: currentMachine(true) });
+  if (result.diagnostics.length > 0) io.stderr(renderDiagnostics(result.diagnostics, new Map([...sourcesOf(result.diagnostics), ...sources]), { color: useColor(io) }));
   if (hasErrors(result.diagnostics) || !result.value) return undefined;
   return result.value;
 }

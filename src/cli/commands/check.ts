@@ -57,12 +57,13 @@ export function createCheckCommand(fs: FileSystem): Command {
       'the rest through the specs that extend it.',
     ].join('\n'),
     arguments: [{ name: 'FILE|FOLDER', description: 'specs, or folders of specs', variadic: true }],
+    overrides: true,
     options: [
       { flags: '--format <text|json>', description: 'text: code frames on stderr (default); json: a JSON array on stdout, one {file, line, column, endLine, endColumn, severity, code, message, suggestion?} per diagnostic', parse: parseFormat },
       { flags: '--shapes', description: "print each model's layers with output shapes and parameter counts" },
     ],
     epilog: "Explain a code: ibc explain IB2003.\nExit status: 0 no errors (warnings allowed), 1 errors, 2 usage errors.",
-    async run({ args, options }, io) {
+    async run({ args, options, overrides }, io) {
       const format = options.format ?? 'text';
       const shapes = options.shapes === true;
       if (shapes && format === 'json') usageError('--shapes prints a table and cannot be combined with --format json');
@@ -75,7 +76,7 @@ export function createCheckCommand(fs: FileSystem): Command {
         else if (isDirectory(path)) for (const spec of specFilesUnder(path)) paths.push(spec);
         else paths.push(path);
       }
-      for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources })) {
+      for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources, overrides })) {
         for (const item of result.diagnostics) all.push(item);
         if (result.value && extendedBy.length === 0) for (const item of checkDataPaths(result.value.spec, fs)) all.push(item);
         if (format !== 'text') continue;

@@ -301,12 +301,13 @@ function isFolder(path: string): boolean {
   }
 }
 
-async function run({ args, options: flags }: CommandInput<CompileFlags>, io: CliIO): Promise<number> {
+async function run({ args, options: flags, overrides }: CommandInput<CompileFlags>, io: CliIO): Promise<number> {
   const o = compileOptions(flags);
   const path = resolve(io.cwd, args[0]!);
   let model: ModelToWrite;
   if (isFolder(path)) {
     if (flags.weights !== undefined) usageError('--weights is for a SPEC; a RUN_DIR is compiled with its own weights');
+    if (overrides.length > 0) usageError('a RUN_DIR is compiled as it was trained: key.path=value overrides apply to a SPEC');
     model = fromRun(path);
   } else {
     if (extname(path) === '.json') {
@@ -315,7 +316,7 @@ async function run({ args, options: flags }: CommandInput<CompileFlags>, io: Cli
       return EXIT_INPUT_ERROR;
     }
     const sources = new Map<string, string>();
-    const compiled = compileSpec(path, nodeFileSystem, { sources });
+    const compiled = compileSpec(path, nodeFileSystem, { sources, overrides });
     if (!compiled.value || hasErrors(compiled.diagnostics)) {
       printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
       return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);
@@ -357,6 +358,7 @@ export const compileCommand: Command = defineCommand<CompileFlags>({
     'hash, the input units and normalisation, and class names where known.',
   ].join('\n'),
   arguments: [{ name: 'SPEC|RUN_DIR', description: 'an .ibspec file, or a run directory written by ibc train' }],
+  overrides: true,
   options: [
     {
       flags: '--target <onnx|tfjs|web|ibc-runtime>',

@@ -10,7 +10,9 @@ import { attentionCommand } from './attention.js';
 import { compileCommand } from './compile.js';
 import { benchCommand } from './bench.js';
 import { explainCommand } from './explain.js';
+import { sweepCommand } from './sweep.js';
+import { resultsCommand } from './results.js';
 
 export function commandTable(): readonly Command[] {
-  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, evalCommand, attentionCommand, compileCommand, benchCommand, explainCommand];
+  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, sweepCommand, resultsCommand, evalCommand, attentionCommand, compileCommand, benchCommand, explainCommand];
 }

@@ -11,6 +11,7 @@ import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { BACKEND_HELP, parseBackend, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend, compileForRun, sourcesOf } from '../prepare-run.js';
 import { flattenSpec } from '../../compiler/spec/flatten.js';
+import { sweepSize } from '../../compiler/spec/load-spec.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { createProgress } from '../progress-display.js';
@@ -35,17 +36,20 @@ function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
 
-async function run({ args, options }: CommandInput<TrainOptions>, io: CliIO): Promise<number> {
+async function run({ args, options, overrides }: CommandInput<TrainOptions>, io: CliIO): Promise<number> {
   if (options.out !== undefined && options.resume !== undefined) usageError('--out and --resume cannot be combined: a resumed run continues in its own directory');
   if (options.overwrite && options.resume !== undefined) usageError('--overwrite and --resume cannot be combined: --resume continues the run, --overwrite replaces it');
   if (options.overwrite && options.out === undefined) usageError('--overwrite replaces the run in --out DIR; without --out every run gets a new folder');
   const specPath = resolve(io.cwd, args[0]!);
-  const compiled = compileForRun(specPath, io);
+  const compiled = compileForRun(specPath, io, overrides);
   if (!compiled) return EXIT_INPUT_ERROR;
+  const members = sweepSize(specPath, nodeFileSystem);
+  if (members > 0) io.stderr(`note: ${args[0]} has a sweep of ${members} members; ibc train trains the spec itself and ignores the sweep (ibc sweep ${args[0]} runs the members)\n`);
   const flattened = flattenSpec(specPath, compiled.spec, nodeFileSystem, [
     `The spec of this run, flattened by ibc train from ${specPath}:`,
     'extends merged in, data paths absolute. It resolves to the same spec hash (spec-hash.txt).',
-  ]);
+    ...(overrides.length > 0 ? [`With the command-line overrides ${overrides.join(' ')} merged in.`] : []),
+  ], overrides);
   if (!flattened.value) {
     io.stderr(renderDiagnostics(flattened.diagnostics, sourcesOf(flattened.diagnostics), { color: useColor(io) }));
     return EXIT_INPUT_ERROR;
@@ -119,6 +123,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     'attention/*.png. A finished run is never overwritten.',
   ].join('\n'),
   arguments: [{ name: 'SPEC', description: 'the .ibspec file to train' }],
+  overrides: true,
   options: [
     { flags: '--out <DIR>', description: 'run directory (default: runs/<name>-<yyyymmdd-hhmmss>, made unique); it must not hold a run already' },
     { flags: '--overwrite', description: 'replace the run already in --out (its checkpoints, metrics and images are deleted)' },

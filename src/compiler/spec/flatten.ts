@@ -14,6 +14,7 @@ import type { FileSystem } from '../../host/file-system.js';
 import { formatSpec, quoteString } from '../../grammar/format.js';
 import { parseSpec } from '../../grammar/parse.js';
 import { loadDocument } from './extends.js';
+import { applyOverrides } from './overrides.js';
 import { layerRules, topLevelRules, type RecordRule, type Rule, type RuleTable } from './vocabulary.js';
 import { getAtPointer, isJsonObject, splitPointer, type Json, type JsonObject, type MutableJsonObject } from './spec-document.js';
 import { dataPaths } from './data-paths.js';
@@ -132,10 +133,13 @@ function withAbsoluteDataPaths(document: JsonObject, spec: ResolvedSpec): Mutabl
  * The flattened text of the spec at `path`, whose resolved form is `spec`
  * (a spec that loaded without errors). `header` lines become comments on top.
  */
-export function flattenSpec(path: string, spec: ResolvedSpec, fs: FileSystem, header: readonly string[] = []): Result<string> {
+export function flattenSpec(path: string, spec: ResolvedSpec, fs: FileSystem, header: readonly string[] = [], overrides: readonly string[] = []): Result<string> {
   const loaded = loadDocument(path, fs, new Map());
   if (!loaded.value || hasErrors(loaded.diagnostics)) return { value: undefined, diagnostics: loaded.diagnostics };
-  const { sweep: _sweep, name, ...rest } = withAbsoluteDataPaths(loaded.value.document, spec);
+  // Command-line overrides (key.path=value) are part of the run's spec: merged in like the loader does.
+  const applied = applyOverrides(loaded.value, overrides);
+  if (!applied.value || hasErrors(applied.diagnostics)) return { value: undefined, diagnostics: applied.diagnostics };
+  const { sweep: _sweep, name, ...rest } = withAbsoluteDataPaths(applied.value.document, spec);
   const document: MutableJsonObject = { name: name ?? spec.name, ...rest };
   const out: string[] = [];
   printTable(document, topLevelRules, 0, out);

@@ -315,4 +315,44 @@ export const runtimeExplanations = {
     example: 'ibc train spec.ibspec --backend webgpu   # on a machine without a GPU',
     fix: 'Use a machine with a GPU for webgpu, or --backend ibc-native (or auto) on the CPU.',
   },
+  sweepManifestUnreadable: {
+    explanation: 'ibc sweep keeps a manifest (the members and their runs) in its output folder. The file there is not one it can read, so it will not write over it.',
+    example: 'ibc sweep spec.ibspec --out results/   # results/ holds an unrelated sweep.json',
+    fix: 'Move the file away, or give another --out.',
+  },
+  sweepSlurmMissing: {
+    explanation: 'The slurm launcher submits the sweep as a job array with Slurm\'s client commands, which are not installed or not runnable here.',
+    example: 'ibc sweep spec.ibspec --launcher slurm   # on a machine without sbatch',
+    fix: 'Install Slurm\'s client commands (Debian: slurm-client) or use --launcher local.',
+  },
+  sweepSubmitFailed: {
+    explanation: 'sbatch rejected the job array; its own message is the reason (a partition that does not exist, a time limit over the maximum, ...).',
+    example: 'ibc sweep spec.ibspec --launcher slurm --partition nosuch',
+    fix: 'Fix the Slurm option sbatch names, then run ibc sweep again: finished members are not launched again.',
+  },
+  sweepHashChanged: {
+    explanation: 'A member\'s run folder holds a run of a different spec hash: the spec changed since that run. It is left alone rather than overwritten or resumed with another experiment.',
+    example: 'ibc sweep spec.ibspec   # after editing the spec, with an earlier sweep in the same --out',
+    fix: 'Move the old run folder away, or sweep into a new --out.',
+  },
+  sweepStaleMembers: {
+    explanation: 'The output folder holds runs of members that the sweep no longer has (its lists changed). They are kept, not deleted, and not part of this sweep.',
+    example: 'ibc sweep spec.ibspec   # after removing a value from a swept list',
+    fix: 'Nothing, or move the listed folders away.',
+  },
+  resultsNoRuns: {
+    explanation: 'ibc results reads run folders (each with metrics.jsonl or summary.json) in the folder given; there are none.',
+    example: 'ibc results specs/',
+    fix: 'Pass a sweep\'s output folder or a folder of runs, such as runs/.',
+  },
+  resultsUnknownColumn: {
+    explanation: '--sort and --plot name a column of the results table (a metric or a swept key); this name is none of them. The message lists the ones there are.',
+    example: 'ibc results runs/sweep --sort top1',
+    fix: 'Use one of the listed names, such as test_top1.',
+  },
+  resultsNoSweptValue: {
+    explanation: 'A plot needs a value on its x axis: a swept key from the sweep manifest, or a key whose value differs between the runs. These runs have neither.',
+    example: 'ibc results runs/ --plot test_top1   # runs of one spec with one setting',
+    fix: 'Give --x PATH with a key that differs between the runs, or plot a sweep\'s folder.',
+  },
 } as const satisfies Record<keyof typeof runtimeMessages, Explanation>;

@@ -248,4 +248,39 @@ export const semanticExplanations = {
     example: 'ibc check /dev/zero',
     fix: 'Pass the .ibspec file itself.',
   },
+  malformedZip: {
+    explanation: 'A `zip { ... }` block in a sweep pairs its lists value by value (the first values together, then the second ...) instead of taking their product; it needs a block of `path in [...]` entries.',
+    example: 'sweep {\n  zip model.attention.beta in [0.1, 0.01]\n}',
+    fix: 'Give the block: zip { model.attention.beta in [0.1, 0.01]; train.optimizer.lr in [0.01, 0.001] }.',
+  },
+  zipLengthMismatch: {
+    explanation: 'Zipped lists are paired value by value, so they must have the same number of values; otherwise some values would have no partner.',
+    example: 'zip {\n  model.attention.beta in [0.1, 0.01]\n  train.optimizer.lr in [0.01]\n}',
+    fix: 'Give every zipped list the same number of values.',
+  },
+  invalidSeeds: {
+    explanation: '`seeds N` in a sweep runs every member N times with consecutive seeds (train.seed, train.seed + 1, ...), for error bars; N must be a whole number within the limit.',
+    example: 'sweep {\n  seeds 0\n}',
+    fix: 'Use a whole number of at least 1, such as seeds 3.',
+  },
+  malformedOverride: {
+    explanation: 'Command-line overrides set spec values for one invocation, Hydra style: PATH=VALUE with a dotted key path and a value written as in a spec. The reason says what is wrong with this one.',
+    example: 'ibc train spec.ibspec model.attention.beta=',
+    fix: 'Write PATH=VALUE, e.g. model.attention.beta=0.1 or train.optimizer="adam".',
+  },
+  overrideOfSweptPath: {
+    explanation: 'The spec sweeps this key, so an override would silently replace every member\'s value. The sweep is the one place its values are listed.',
+    example: 'ibc sweep spec.ibspec model.attention.beta=0.1   # the spec sweeps model.attention.beta',
+    fix: 'Change the values in the spec\'s sweep, or drop the override.',
+  },
+  malformedSlurm: {
+    explanation: 'The `slurm` statement of a sweep gives Slurm job options as name=value options only (partition, time, mem, cpus_per_task, gpus_per_task).',
+    example: 'sweep {\n  slurm gpu\n}',
+    fix: 'Write options: slurm partition=gpu time="4:00:00".',
+  },
+  duplicateOverride: {
+    explanation: 'The same key is overridden twice on one command line; which one would win is not obvious, so it is an error.',
+    example: 'ibc train spec.ibspec train.seed=1 train.seed=2',
+    fix: 'Give each key once.',
+  },
 } as const satisfies Record<keyof typeof semanticMessages, Explanation>;

@@ -23,6 +23,7 @@ import type { EvaluationUpdate } from '../progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from './resume.js';
 import type { RunSettings, TrainingState } from './state.js';
 import { writeRunAttention } from './attention.js';
+import { readMetricRows } from '../sweep/run-status.js';
 import type { AdapterDescription } from '../backends/webgpu/adapter.js';
 
 export interface TrainRequest {
@@ -173,6 +174,16 @@ export function proportionalValidation(fraction: number, limitTrain: number | un
 
 function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
   return seed === spec.train.seed ? spec : { ...spec, train: { ...spec.train, seed } };
+}
+
+/** curves.png (loss terms and accuracies per epoch). A drawing failure is reported, never fatal to a finished run. */
+async function drawCurves(runDir: string, name: string, reporter: RunReporter): Promise<void> {
+  try {
+    const { writeCurves } = await import('../plots/curves.js'); // vega loads only when a run ends
+    reporter.info(`curves: ${await writeCurves(runDir, name, readMetricRows(runDir))}`);
+  } catch (error) {
+    reporter.info(`curves.png was not drawn (a bug in ibc; please report it): ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export async function runTraining(request: TrainRequest, reporter: RunReporter): Promise<TrainResult> {
@@ -326,6 +337,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       seed: settings.seed,
     };
     writeSummary(runDir, summary);
+    await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
       const evaluate = async (): Promise<string> => writeRunAttention(runDir, outcome.model, spec, data, { count: images, offset: 0 });
       const folder = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
