@@ -26,7 +26,7 @@ import { specHash } from '../../compiler/spec/serialize.js';
 import { describeDifferences, diffSpecs } from '../../compiler/spec/spec-diff.js';
 import { exportGraphModel } from '../../compiler/targets/graph-model/export.js';
 import { exportOnnx } from '../../compiler/targets/onnx/export.js';
-import { ibcVersion } from '../../compiler/targets/onnx/metadata.js';
+import { ibcVersion } from '../../compiler/targets/producer-version.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../compiler/targets/onnx/opset.js';
 import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../runtime/onnx/verify.js';
 import { writeTfjsArtifact } from '../../compiler/targets/tfjs/artifact.js';

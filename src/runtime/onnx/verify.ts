@@ -11,7 +11,7 @@ import type { ModelIR } from '../../compiler/ir/ir.js';
 import { Random } from '../../support/random.js';
 import { createTfjsModel, disposeForward } from '../executor/model.js';
 import { ONNX_ATTENTION, ONNX_ATTENTION_QUANTIZED, ONNX_INPUT, ONNX_LOGITS } from '../../compiler/targets/onnx/export.js';
-import type { Weights } from '../../compiler/targets/onnx/export.js';
+import type { Weights } from '../../compiler/targets/inference-graph.js';
 
 export interface VerifyOptions {
   readonly layout?: 'nhwc' | 'nchw';

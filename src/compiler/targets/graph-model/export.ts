@@ -18,8 +18,8 @@ import type { Diagnostic, Result } from '../../../diagnostics/diagnostic.js';
 import { failed, ok } from '../../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../../diagnostics/catalog.js';
 import type { IrNode, ModelIR, ParamRole } from '../../ir/ir.js';
-import { checkWeights, type Weights } from '../onnx/export.js';
-import { ibcVersion } from '../onnx/metadata.js';
+import { checkWeights, inferenceLiveNodes, type Weights } from '../inference-graph.js';
+import { ibcVersion } from '../producer-version.js';
 import type { GraphConstant, TfNode, TfTensorShape } from './graph-builder.js';
 import { FLOAT, TfGraphBuilder, tensorShape } from './graph-builder.js';
 import type { GraphLowering, LoweringContext } from './lowerings.js';
@@ -88,22 +88,6 @@ export interface GraphModelExportOptions {
   readonly shardBytes?: number;
 }
 
-/** The IR nodes an inference graph needs for `outputs`: Sample depends on its mean only. */
-function liveNodes(ir: ModelIR, outputs: readonly string[]): Set<string> {
-  const byId = new Map(ir.nodes.map((n) => [n.id, n]));
-  const live = new Set<string>();
-  const stack = [...outputs];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (live.has(id)) continue;
-    live.add(id);
-    const node = byId.get(id);
-    if (!node) throw new Error(`graph-model export bug: unknown IR node '${id}'`);
-    stack.push(...(node.op === 'Sample' ? node.inputs.slice(0, 1) : node.inputs));
-  }
-  return live;
-}
-
 function paramNameOf(node: IrNode, role: ParamRole): string {
   const name = node.params[role];
   if (name === undefined) throw new Error(`graph-model export bug: node '${node.id}' has no '${role}' parameter`);
@@ -154,7 +138,7 @@ export function lowerGraph(ir: ModelIR, weights: Weights): Result<LoweredGraph> 
   if (pre.length > 0) return failed(pre);
 
   const g = new TfGraphBuilder();
-  for (const name of [GRAPH_LOGITS, GRAPH_ATTENTION, GRAPH_ATTENTION_QUANTIZED]) g.reserve(name);
+  for (const name of [GRAPH_LOGITS, GRAPH_ATTENTION, GRAPH_ATTENTION_QUANTIZED]) g.names.reserve(name);
   const [h, w, c] = ir.inputShape;
   const graphInput = g.node('Placeholder', [], GRAPH_INPUT, { dtype: FLOAT, shape: { shape: tensorShape([-1, h, w, c]) } }, true);
 
@@ -162,7 +146,7 @@ export function lowerGraph(ir: ModelIR, weights: Weights): Result<LoweredGraph> 
   if (ir.taps.attentionMean) taps.push([GRAPH_ATTENTION, ir.taps.attentionMean]);
   if (ir.taps.attentionQuantized) taps.push([GRAPH_ATTENTION_QUANTIZED, ir.taps.attentionQuantized]);
 
-  const live = liveNodes(ir, taps.map(([, id]) => id));
+  const live = inferenceLiveNodes(ir, taps.map(([, id]) => id));
   const values = new Map<string, string>();
   const shapes = new Map(ir.nodes.map((n) => [n.id, n.shape]));
   const refusals: Diagnostic[] = [];

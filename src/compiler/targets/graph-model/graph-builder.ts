@@ -4,6 +4,7 @@
  * from IR node ids ("backbone/stage2/conv1"), so every TF node traces to the
  * IR node, and through it to the spec layer, that produced it.
  */
+import { UniqueNames } from '../unique-names.js';
 
 /** The TF dtypes the graph uses. */
 export type TfDtype = 'DT_FLOAT' | 'DT_INT32';
@@ -59,35 +60,11 @@ export function stringAttr(value: string): TfAttr {
 export class TfGraphBuilder {
   readonly nodes: TfNode[] = [];
   readonly constants: GraphConstant[] = [];
-  private readonly taken = new Set<string>();
-  private readonly reserved = new Set<string>();
-
-  /** A name not used yet: `base`, else `base_1`, `base_2`, ... */
-  fresh(base: string): string {
-    let name = base;
-    for (let i = 1; this.taken.has(name); i++) name = `${base}_${i}`;
-    this.taken.add(name);
-    return name;
-  }
-
-  /** Keeps a graph input/output name from derived names until `claim` takes it. */
-  reserve(name: string): void {
-    if (this.taken.has(name)) throw new Error(`graph-model export bug: name '${name}' reserved twice`);
-    this.taken.add(name);
-    this.reserved.add(name);
-  }
-
-  /** Takes an exact name (graph inputs and outputs): a reserved one, or one never used; a clash is a bug. */
-  claim(name: string): string {
-    if (this.reserved.delete(name)) return name;
-    if (this.taken.has(name)) throw new Error(`graph-model export bug: name '${name}' is taken`);
-    this.taken.add(name);
-    return name;
-  }
+  readonly names = new UniqueNames('graph-model');
 
   /** Adds one node; returns its name, which is also its (first) output's name. */
   node(op: string, inputs: readonly string[], name: string, attr: Readonly<Record<string, TfAttr>> = {}, exact = false): string {
-    const nodeName = exact ? this.claim(name) : this.fresh(name);
+    const nodeName = exact ? this.names.claim(name) : this.names.fresh(name);
     this.nodes.push({ name: nodeName, op, ...(inputs.length > 0 ? { input: [...inputs] } : {}), attr });
     return nodeName;
   }
@@ -112,7 +89,7 @@ export class TfGraphBuilder {
   private constant(base: string, dtype: 'float32' | 'int32', shape: readonly number[], values: Float32Array | Int32Array): string {
     const expected = shape.reduce((a, b) => a * b, 1);
     if (values.length !== expected) throw new Error(`graph-model export bug: constant '${base}' has ${values.length} values for shape [${shape.join(', ')}]`);
-    const name = this.fresh(base);
+    const name = this.names.fresh(base);
     const tfType: TfDtype = dtype === 'float32' ? 'DT_FLOAT' : 'DT_INT32';
     this.nodes.push({ name, op: 'Const', attr: { value: { tensor: { dtype: tfType, tensorShape: tensorShape(shape) } }, dtype: { type: tfType } } });
     this.constants.push({ name, dtype, shape: [...shape], values });

@@ -2,7 +2,7 @@
  * The GraphModel's `userDefinedMetadata` (TF.js: `model.metadata`): what a
  * TF.js user needs to feed the model and read its outputs without ibc.
  */
-import { ibcVersion } from '../onnx/metadata.js';
+import { ibcVersion } from '../producer-version.js';
 
 export interface GraphModelMetadataInput {
   readonly specName: string;

@@ -9,10 +9,12 @@ import { failed, ok } from '../../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../../diagnostics/catalog.js';
 import type { IrNode, ModelIR, ParamRole, ParamSpec } from '../../ir/ir.js';
 import { OnnxGraphBuilder } from './graph-builder.js';
+import { checkWeights, inferenceLiveNodes, type Weights } from '../inference-graph.js';
 import type { LoweringContext, OnnxLowering } from './lowerings.js';
 import { onnxLowerings } from './lowerings.js';
 import type { ExportMetadata } from './metadata.js';
-import { ibcVersion, metadataProps } from './metadata.js';
+import { metadataProps } from './metadata.js';
+import { ibcVersion } from '../producer-version.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, ONNX_OP_SINCE, irVersionFor, unsupportedAt } from './opset.js';
 import type { OnnxModel, OnnxValueInfo } from './proto.js';
 import { floatValueInfo, onnx } from './proto.js';
@@ -24,7 +26,6 @@ export const ONNX_ATTENTION_QUANTIZED = 'attention_quantized';
 export const BATCH_DIM = 'N';
 
 /** Parameter values by ParamSpec name, in the IR's layouts. */
-export type Weights = ReadonlyMap<string, Float32Array>;
 
 export interface OnnxExportOptions {
   /** Default DEFAULT_OPSET (17); MIN_OPSET..MAX_OPSET. */
@@ -54,37 +55,6 @@ export function checkOpset(opset: number): Diagnostic[] {
   return [];
 }
 
-/** Every weight the model needs is there with the right size. */
-export function checkWeights(params: readonly ParamSpec[], weights: Weights): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const p of params) {
-    const v = weights.get(p.name);
-    const want = p.shape.reduce((a, b) => a * b, 1);
-    if (!v) out.push(diagnostic('weightsMissingParam', { args: { name: p.name } }));
-    else if (v.length !== want) {
-      out.push(diagnostic('weightsShapeMismatch', { args: { name: p.name, got: v.length, want, shape: `[${p.shape.join(', ')}]` } }));
-    }
-  }
-  return out;
-}
-
-/** The IR nodes an inference graph needs for `outputs`: Sample depends on its mean only. */
-function liveNodes(ir: ModelIR, outputs: readonly string[]): Set<string> {
-  const byId = new Map(ir.nodes.map((n) => [n.id, n]));
-  const live = new Set<string>();
-  const stack = [...outputs];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (live.has(id)) continue;
-    live.add(id);
-    const node = byId.get(id);
-    if (!node) throw new Error(`onnx export bug: unknown IR node '${id}'`);
-    const deps = node.op === 'Sample' ? node.inputs.slice(0, 1) : node.inputs;
-    stack.push(...deps);
-  }
-  return live;
-}
-
 /** Builds the ONNX model. Diagnostics: opset out of range, missing/misshapen weights, an op the opset cannot express. */
 export function exportOnnx(ir: ModelIR, weights: Weights, options: OnnxExportOptions): Result<OnnxExport> {
   const opset = options.opset ?? DEFAULT_OPSET;
@@ -93,13 +63,13 @@ export function exportOnnx(ir: ModelIR, weights: Weights, options: OnnxExportOpt
   if (pre.length > 0) return failed(pre);
 
   const g = new OnnxGraphBuilder(opset);
-  for (const reserved of [ONNX_INPUT, ONNX_LOGITS, ONNX_ATTENTION, ONNX_ATTENTION_QUANTIZED]) g.reserve(reserved);
+  for (const reserved of [ONNX_INPUT, ONNX_LOGITS, ONNX_ATTENTION, ONNX_ATTENTION_QUANTIZED]) g.names.reserve(reserved);
 
   const taps: Array<[string, string]> = [[ONNX_LOGITS, ir.taps.logits]];
   if (ir.taps.attentionMean) taps.push([ONNX_ATTENTION, ir.taps.attentionMean]);
   if (ir.taps.attentionQuantized) taps.push([ONNX_ATTENTION_QUANTIZED, ir.taps.attentionQuantized]);
 
-  const live = liveNodes(ir, taps.map(([, id]) => id));
+  const live = inferenceLiveNodes(ir, taps.map(([, id]) => id));
   const values = new Map<string, string>();
   const shapes = new Map(ir.nodes.map((n) => [n.id, n.shape]));
   const opsOf = new Map<string, { node: IrNode; from: number }>();

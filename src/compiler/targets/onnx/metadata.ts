@@ -9,9 +9,7 @@
  *     std 1 (pixels / 255); with any other normalisation the input is not in a
  *     nominal range and the key is left out (read ibc.normalize_mean / _std instead).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ibcVersion } from '../producer-version.js';
 
 export interface ExportMetadata {
   readonly specName: string;
@@ -22,20 +20,6 @@ export interface ExportMetadata {
   readonly modelVersion?: number;
 }
 
-/** ibc's version from package.json (the producer_version). */
-export function ibcVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'ibc' && pkg.version) return pkg.version;
-    } catch {
-      // not here: keep walking up
-    }
-    dir = dirname(dir);
-  }
-  return '0.0.0';
-}
 
 export interface MetadataInputs {
   readonly meta: ExportMetadata;
