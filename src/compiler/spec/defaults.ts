@@ -38,6 +38,7 @@ export const DEFAULTS = {
     crop: { padding: 4, mode: 'reflect' },
     flip: 'none',
     synthetic: { trainCount: 512, testCount: 256 },
+    clutter: { pieces: 8, pieceSize: 8, seed: 0 },
   },
   train: {
     epochs: 10,

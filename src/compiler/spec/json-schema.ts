@@ -177,7 +177,17 @@ function dataSchema(): Schema {
   const path = (description: string) => str(description, { minLength: 1 });
   const files = obj('images="..." labels="..."', { images: path('IDX images file'), labels: path('IDX labels file') }, ['images', 'labels']);
   return tagged('the data set: idx | cifar10 | cifar100 | folder | synthetic', 'kind', [
-    variant('kind', 'idx', 'gzipped or plain IDX files (Fashion-MNIST)', { train: files, test: files, ...common }, ['train', 'test']),
+    variant('kind', 'idx', 'gzipped or plain IDX files (Fashion-MNIST)', {
+      train: files,
+      test: files,
+      clutter: obj('each image at a seeded random position on a canvas x canvas image, with clutter patches cut from other images', {
+        canvas: positiveInt('side of the square canvas in pixels (the model input)'),
+        pieces: int('clutter patches per image', 0, { default: D.clutter.pieces }),
+        piece_size: positiveInt('side of each square clutter patch', { default: D.clutter.pieceSize }),
+        seed: int('seeds placement and clutter (independent of train.seed)', 0, { default: D.clutter.seed }),
+      }, ['canvas']),
+      ...common,
+    }, ['train', 'test']),
     variant('kind', 'cifar10', 'CIFAR-10 binary folder', { path: path('folder with data_batch_*.bin'), ...common }, ['path']),
     variant('kind', 'cifar100', 'CIFAR-100 binary folder', {
       path: path('folder with train.bin, test.bin'),

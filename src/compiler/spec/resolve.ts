@@ -265,6 +265,16 @@ function resolveData(d: Valid, channels: number, ctx: Context): DataSpec {
         kind: 'idx',
         train: { images: path('/data/train/images', d.train.images), labels: path('/data/train/labels', d.train.labels) },
         test: { images: path('/data/test/images', d.test.images), labels: path('/data/test/labels', d.test.labels) },
+        ...(d.clutter
+          ? {
+              clutter: {
+                canvas: d.clutter.canvas,
+                pieces: d.clutter.pieces ?? D.clutter.pieces,
+                pieceSize: d.clutter.piece_size ?? D.clutter.pieceSize,
+                seed: d.clutter.seed ?? D.clutter.seed,
+              },
+            }
+          : {}),
         ...common,
       };
     case 'cifar10':

@@ -251,6 +251,16 @@ export interface IdxData extends DataBase {
   readonly kind: 'idx';
   readonly train: { readonly images: string; readonly labels: string };
   readonly test: { readonly images: string; readonly labels: string };
+  /** Cluttered, translated variant: each image on a larger canvas with clutter patches (runtime/data/clutter.ts). */
+  readonly clutter?: ClutterSpec;
+}
+
+/** `clutter canvas=60 pieces=8 piece_size=8 seed=0`: see runtime/data/clutter.ts. */
+export interface ClutterSpec {
+  readonly canvas: number;
+  readonly pieces: number;
+  readonly pieceSize: number;
+  readonly seed: number;
 }
 
 /** The CIFAR binary distribution: a folder with data_batch_*.bin / test_batch.bin (10) or train.bin / test.bin (100). */

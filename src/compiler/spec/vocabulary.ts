@@ -151,6 +151,7 @@ const dataKeys: RuleTable = {
   validation: value('validation fraction'),
   augment: { form: 'record', doc: 'training augmentation', keys: augmentKeys },
   normalize: { form: 'record', doc: 'per-channel normalisation', options: ['mean', 'std'] },
+  clutter: { form: 'record', doc: 'idx: cluttered, translated canvas', options: ['canvas', 'pieces', 'piece_size', 'seed'] },
 };
 
 const trainKeys: RuleTable = {

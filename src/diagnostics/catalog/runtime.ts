@@ -31,6 +31,8 @@ export const runtimeMessages = {
   dataEmptySplit: { code: 'IB6019', severity: 'error', template: "the {split} set from '{path}' holds no examples" },
   dataCropTooLarge: { code: 'IB6020', severity: 'error', template: 'augment crop padding {padding} with mode {mode} needs images larger than {limit} pixels on each side, but they are {height}x{width}' },
   dataClassesMismatch: { code: 'IB6021', severity: 'error', template: "'{path}' has {found} classes but the model has {classes}" },
+  dataClutterMismatch: { code: 'IB6030', severity: 'error', template: "cannot clutter the images of '{path}': {detail}" },
+  dataCubMalformed: { code: 'IB6031', severity: 'error', template: "'{path}' line {line}: {detail}" },
 
   // ---------------------------------------------------------------- checkpoints
   checkpointMissing: { code: 'IB6100', severity: 'error', template: "checkpoint '{path}' does not exist" },
