@@ -4,12 +4,18 @@ import { EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun } from '../run-errors.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
-import { evaluateSplit } from '../../runtime/train/trainer.js';
+import { evaluateSplit, localizeSplit } from '../../runtime/train/trainer.js';
+import { formatLocalization } from '../../runtime/train/localization.js';
 import { UsageError, parseBackend, parseCommandArgs, parseCount, parseRunTarget, chooseBackend } from './train.js';
 
 const USAGE = `Usage: ibc eval RUN_DIR [options]
 
 Evaluates a run's checkpoint on the test set and prints top-1 / top-5 accuracy.
+Where the test images have object boxes (cluttered data, CUB with
+bounding_boxes.txt) and the model has attention, it also prints how well the
+attention maps (deterministic: mu_a, and a_q when quantized) find the object:
+the pointing game, the share of map mass inside the box, and chance for both
+(the box's share of the image).
 
 Options:
   --checkpoint last|best  which checkpoint (default last; best exists with a validation split)
@@ -55,6 +61,8 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
       `${opened.spec.name} (${which} checkpoint, epoch ${opened.state.epoch}, ${n === 0 ? 'deterministic mean' : `${n} samples`}): ` +
         `test top1 ${(100 * acc.top1).toFixed(2)}%, top5 ${(100 * acc.top5).toFixed(2)}% on ${acc.count} images\n`,
     );
+    const localization = await localizeSplit(model, opened.spec, data.test);
+    if (localization) for (const line of formatLocalization(localization)) io.stdout(`test localization, ${line}\n`);
   } finally {
     model.dispose();
   }

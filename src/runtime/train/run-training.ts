@@ -14,10 +14,11 @@ import { RunError } from '../../support/errors.js';
 import { loadDataset } from '../data/index.js';
 import { writeTextAtomic } from '../checkpoint/index.js';
 import { appendMetrics, createRunDir, makeRunSubdir, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../run-dir.js';
-import { train, type BatchProgress, type MetricsRow, type TrainOutcome } from './trainer.js';
+import { localizeSplit, train, type BatchProgress, type MetricsRow, type TrainOutcome } from './trainer.js';
 import { checkpointPaths, loadResumeState, writeTrainingState } from './resume.js';
 import type { RunSettings, TrainingState } from './state.js';
 import { writeRunAttention } from './attention.js';
+import { formatLocalization, localizationRecord, type Localization } from './localization.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -64,6 +65,8 @@ export interface RunSummary {
   readonly trainable_param_count: number;
   readonly spec_hash: string;
   readonly seed: number;
+  /** Test-set localization of the attention maps, where the data has object boxes. */
+  readonly localization?: Record<string, Record<string, number>>;
 }
 
 export interface TrainResult {
@@ -209,6 +212,13 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const trainable = outcome.model.trainableVariables().reduce((n, v) => n + v.variable.size, 0);
     const last = outcome.last!;
+    // Where the test set has object boxes: does the attention find the object? (localization.ts)
+    const localize = (): Promise<Localization | undefined> => localizeSplit(outcome.model, spec, data.test);
+    const localization = outcome.ema ? await outcome.ema.withAveraged(localize) : await localize();
+    if (localization) {
+      appendMetrics(runDir, { epoch: outcome.epochsDone, event: 'localization', split: 'test', maps: 'deterministic (a = mu_a)', localization: localizationRecord(localization) });
+      for (const line of formatLocalization(localization)) reporter.info(`test localization, ${line}`);
+    }
     const summary: RunSummary = {
       name: spec.name,
       test_top1: last.test_top1,
@@ -223,6 +233,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
       trainable_param_count: trainable,
       spec_hash: specHash,
       seed: settings.seed,
+      ...(localization ? { localization: localizationRecord(localization) } : {}),
     };
     writeSummary(runDir, summary);
     if (images > 0 && ir.taps.attentionMean !== undefined) {

@@ -23,7 +23,8 @@ import { RunError } from '../../support/errors.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { WeightEma } from './ema.js';
 import { learningRate, type LearningRatePlan } from './schedules.js';
-import { countCorrect, evaluateAccuracy, type Accuracy, type EvalBatch } from './evaluate.js';
+import { countCorrect, evaluateAccuracy, evaluateLocalization, type Accuracy, type EvalBatch } from './evaluate.js';
+import type { Localization } from './localization.js';
 import type { BestScore, RunSettings, TrainingState } from './state.js';
 import type { ProgressUpdate } from '../progress.js';
 
@@ -109,6 +110,32 @@ export function evaluateSplit(model: TfjsModel, spec: ResolvedSpec, split: Split
     const logits = out.logits;
     for (const t of Object.values(out.taps)) (t as tf.Tensor).dispose();
     return logits;
+  });
+}
+
+/**
+ * Localization of the model's attention maps against the split's object boxes,
+ * in deterministic mode (a = mu_a, and a_q from mu_a: the maps of the attention
+ * images). Undefined when the split has no boxes or the model no attention.
+ */
+export async function localizeSplit(model: TfjsModel, spec: ResolvedSpec, split: Split): Promise<Localization | undefined> {
+  if (!split.boxes || model.ir.taps.attentionMean === undefined) return undefined;
+  const [h, w] = spec.model.input;
+  return evaluateLocalization(evalBatches(split, spec, spec.train.evalBatchSize), split.boxes, [h, w], async (images) => {
+    const out = model.forward(images, { training: false, samples: 0 });
+    try {
+      const mean = out.taps.attentionMean;
+      if (!mean) return undefined;
+      const [, mh, mw] = mean.shape;
+      const quantized = out.taps.attentionQuantized;
+      return {
+        mapShape: [mh!, mw!],
+        mean: (await mean.data()) as Float32Array,
+        ...(quantized ? { quantized: (await quantized.data()) as Float32Array } : {}),
+      };
+    } finally {
+      tf.dispose([out.logits, ...Object.values(out.taps)]);
+    }
   });
 }
 
