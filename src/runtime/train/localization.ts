@@ -22,7 +22,9 @@
  *   (and in the images) even when the other two scores are near chance.
  */
 
-export type ObjectBox = readonly [number, number, number, number];
+import type { ObjectBox } from '../data/boxes.js';
+
+export type { ObjectBox };
 
 export interface MapLocalization {
   /** 0..1; a fraction only when the maximum is shared. */
