@@ -4,16 +4,20 @@ import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun } from '../run-errors.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
-import { writeRunAttention } from '../../runtime/train/attention.js';
+import { resolve } from 'node:path';
+import { runAttentionFolder, writeRunAttention } from '../../runtime/train/attention.js';
 import { UsageError, parseBackend, parseCommandArgs, parseCount, parseRunTarget, chooseBackend } from './train.js';
 
 const USAGE = `Usage: ibc attention RUN_DIR [options]
 
-Writes the attention maps (mu_a and, for quantized models, a_q) of test images
-as attention/*.png and attention/grid.png in the run directory, from the model
-in deterministic mode.
+Writes the attention maps (mu_a and, for quantized models, a_q) of test images,
+from the model in deterministic mode, as test-NNNNN.png (NNNNN: the index in
+the test set) and grid.png, all on one colour scale, into the run's attention/
+folder or --out. Attention images of an earlier call in that folder are
+removed first.
 
 Options:
+  --out DIR               folder for the images (default RUN_DIR/attention)
   --images N              how many test images (default 20)
   --offset K              start at test image K (default 0)
   --checkpoint last|best  which checkpoint (default last)
@@ -28,10 +32,12 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   let count: number;
   let offset: number;
   let backendName: ReturnType<typeof parseBackend>;
+  let outDir: string | undefined;
   try {
     const { values, positionals } = parseCommandArgs(args, {
       images: { type: 'string' },
       offset: { type: 'string' },
+      out: { type: 'string' },
       checkpoint: { type: 'string' },
       backend: { type: 'string' },
     });
@@ -39,6 +45,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     count = parseCount('--images', values['images'] as string | undefined) ?? 20;
     offset = parseCount('--offset', values['offset'] as string | undefined, 0) ?? 0;
     backendName = parseBackend(values['backend'] as string | undefined);
+    outDir = typeof values['out'] === 'string' ? resolve(io.cwd, values['out']) : undefined;
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`ibc attention: ${error.message}\n${USAGE.split('\n')[0]}\n`);
@@ -59,7 +66,13 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   }
   const model = modelFromState(opened);
   try {
-    const folder = await writeRunAttention(runDir, model, opened.spec, data, { count, offset });
+    const folder = await writeRunAttention(outDir ?? runAttentionFolder(runDir), model, opened.spec, data, {
+      count,
+      offset,
+      checkpoint: `${which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
+      epoch: opened.state.epoch,
+      baseDir: opened.state.settings.dataBaseDir ?? runDir,
+    });
     io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
   } finally {
     model.dispose();

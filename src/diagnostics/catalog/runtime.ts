@@ -46,6 +46,8 @@ export const runtimeMessages = {
 
   // ---------------------------------------------------------------- attention images
   imageWriteFailed: { code: 'IB6150', severity: 'error', template: "cannot write image '{path}': {reason}" },
+  imageFontMissing: { code: 'IB6160', severity: 'error', template: "attention figures need the DejaVu Sans font ({path}); install Debian's fonts-dejavu-core" },
+  imageClearFailed: { code: 'IB6161', severity: 'error', template: "cannot remove the earlier attention image '{path}': {reason}" },
 
   // ---------------------------------------------------------------- run directory
   runDirEscape: { code: 'IB6200', severity: 'error', template: "path '{path}' would be outside the run directory '{runDir}': {reason}" },

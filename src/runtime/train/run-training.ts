@@ -17,7 +17,7 @@ import { appendMetrics, createRunDir, makeRunSubdir, resolveInsideRunDir, writeR
 import { localizeSplit, train, type BatchProgress, type MetricsRow, type TrainOutcome } from './trainer.js';
 import { checkpointPaths, loadResumeState, writeTrainingState } from './resume.js';
 import type { RunSettings, TrainingState } from './state.js';
-import { writeRunAttention } from './attention.js';
+import { runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord, type Localization } from './localization.js';
 
 export interface TrainRequest {
@@ -237,7 +237,14 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
     };
     writeSummary(runDir, summary);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
-      const evaluate = async (): Promise<string> => writeRunAttention(runDir, outcome.model, spec, data, { count: images, offset: 0 });
+      const evaluate = async (): Promise<string> =>
+        writeRunAttention(runAttentionFolder(runDir), outcome.model, spec, data, {
+          count: images,
+          offset: 0,
+          checkpoint: outcome.ema ? 'end of training (EMA weights)' : 'end of training',
+          epoch: outcome.epochsDone,
+          baseDir: settings.dataBaseDir ?? dirname(request.specPath),
+        });
       const folder = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
       reporter.info(`attention maps: ${folder}`);
     }
