@@ -3,6 +3,7 @@ import { memoryFileSystem } from '../../src/host/file-system.js';
 import { loadSpec } from '../../src/compiler/spec/load-spec.js';
 import { serializeSpec, specHash } from '../../src/compiler/spec/serialize.js';
 import type { ResolvedSpec } from '../../src/compiler/spec/resolved-spec.js';
+import { defaultAttention, defaultExport, defaultQuantize, defaultSyntheticData, defaultTrain } from '../fixtures/resolved-spec.js';
 
 const MINIMAL = `model {
   input 32x32x3
@@ -33,42 +34,11 @@ describe('defaults', () => {
         classes: 10,
         init: 'vgg',
         backbone: { kind: 'vgg16_bn', weights: '/work/exp/w/trunk.ibck' },
-        attention: {
-          at: 'block2',
-          head: [{ type: 'conv', filters: 1, kernel: [3, 3], stride: [1, 1], padding: 'same', dilation: [1, 1], bias: true }],
-          stdHead: { kernel: 3, offset: -5 },
-          latent: 256,
-          encoderHead: [],
-          latentStdOffset: -5,
-          beta: 0.01,
-          klForm: 'standard',
-          klScale: 1,
-          samples: { train: 1, eval: 4 },
-          decoder: [
-            { type: 'linear', units: 256, bias: true },
-            { type: 'relu' },
-            { type: 'linear', units: 10, bias: true },
-          ],
-        },
+        attention: defaultAttention('block2', 256, 10),
       },
-      data: {
-        kind: 'synthetic',
-        trainCount: 512,
-        testCount: 256,
-        validation: 0,
-        augment: { flip: 'none' },
-        normalize: { mean: [0, 0, 0], std: [1, 1, 1] },
-      },
-      train: {
-        epochs: 10,
-        batchSize: 64,
-        evalBatchSize: 64,
-        optimizer: { kind: 'sgd', lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 0 },
-        schedule: { kind: 'constant' },
-        seed: 0,
-        checkpoint: { every: 1, keepBest: true },
-      },
-      export: { dynamicBatch: true, layout: 'nhwc' },
+      data: defaultSyntheticData(3),
+      train: defaultTrain,
+      export: defaultExport,
     });
   });
 
@@ -123,7 +93,7 @@ train {
       { type: 'flatten' },
       { type: 'linear', units: 3, bias: false },
     ]);
-    expect(strip(spec.model.attention!.quantize)).toEqual({ anchors: 20, init: { kind: 'linspace', low: 0, high: 1 }, trainable: true, lrScale: 1, vqWeight: 0.4, commitWeight: 0.1 });
+    expect(strip(spec.model.attention!.quantize)).toEqual(defaultQuantize);
     expect(spec.train.optimizer).toEqual({ kind: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
     expect(spec.train.schedule).toEqual({ kind: 'step', every: 5, gamma: 0.1 });
     expect(spec.data.kind === 'synthetic' && spec.data.trainCount).toBe(64);

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { specJsonSchema, validateDocument, labelFor } from '../../src/compiler/spec/schema.js';
 import { emptySpanMap } from '../../src/compiler/spec/span-map.js';
-import { topLevelRules, layerRules, type RuleTable } from '../../src/compiler/spec/vocabulary.js';
+import { topLevelRules, layerRules, lookupPath, type Rule, type RuleTable } from '../../src/compiler/spec/vocabulary.js';
+import { LAYER, SPEC } from '../../src/compiler/spec/definitions.js';
+import type { Key, KeyTable } from '../../src/compiler/spec/key.js';
 import type { Span } from '../../src/diagnostics/diagnostic.js';
 
 const span = (line: number): Span => ({ file: 'x.ibspec', start: { offset: line * 10, line, column: 1 }, end: { offset: line * 10 + 3, line, column: 4 } });
@@ -96,5 +98,128 @@ describe('JSON Schema', () => {
     expect(labelFor(doc, '/model/attention/samples/eval')).toBe('samples eval');
     expect(labelFor(doc, '/train/optimizer/kind')).toBe('optimizer');
     expect(labelFor(doc, '/model/input/2')).toBe('input item 3');
+  });
+});
+
+// ---------------------------------------------------------------- every key, from its one definition
+
+type SchemaNode = {
+  readonly $ref?: string;
+  readonly type?: string;
+  readonly description?: string;
+  readonly default?: unknown;
+  readonly properties?: Record<string, SchemaNode>;
+  readonly items?: SchemaNode;
+  readonly oneOf?: readonly SchemaNode[];
+  readonly discriminator?: { readonly propertyName: string };
+};
+
+interface KeyPlace {
+  readonly path: string;
+  readonly key: Key;
+  /** The schema nodes that describe this key (one per union alternative that has it). */
+  readonly schema: readonly SchemaNode[];
+  /** Whether a statement in the spec reaches it as a value (an override or sweep path). */
+  readonly settable: boolean;
+}
+
+/** Every key of the language with the schema nodes that describe it, walking both trees together. */
+function everyKey(): KeyPlace[] {
+  const root = specJsonSchema() as SchemaNode & { definitions: Record<string, SchemaNode> };
+  const deref = (n: SchemaNode): SchemaNode => (n.$ref ? root.definitions[n.$ref.replace('#/definitions/', '')] : n);
+  const alternatives = (n: SchemaNode): SchemaNode[] => (n.oneOf ? [...n.oneOf] : [n]);
+  const out: KeyPlace[] = [];
+  /** The alternatives of a tagged union whose tag is one of `tags`. */
+  const forTags = (nodes: readonly SchemaNode[], tag: string, tags: readonly string[]): SchemaNode[] =>
+    nodes.filter((n) => {
+      const t = n.properties?.[tag] as { const?: string; enum?: string[] } | undefined;
+      return t !== undefined && [...(t.const !== undefined ? [t.const] : []), ...(t.enum ?? [])].some((x) => tags.includes(x));
+    });
+  const walk = (table: KeyTable, nodes: readonly SchemaNode[], prefix: string, settable: boolean) => {
+    for (const [name, k] of Object.entries(table)) {
+      const path = prefix === '' ? name : `${prefix}.${name}`;
+      const here = nodes.flatMap((n) => (n.properties?.[name] ? [n.properties[name]] : []));
+      out.push({ path, key: k, schema: here, settable: settable && !(k.form === 'list' && k.statement) });
+      if (k.form === 'section') walk(k.keys, here.flatMap(alternatives), path, settable);
+      if (k.form === 'union') {
+        for (const [variantName, v] of Object.entries(k.variants)) walk(v.keys, forTags(here.flatMap(alternatives), k.tag, v.tags ?? [variantName]), path, settable);
+      }
+      if (k.form === 'list' && k.item.form === 'section') walk(k.item.keys, here.map((n) => deref(n.items!)), `${path}.0`, false);
+    }
+  };
+  walk(SPEC.keys, [root], '', true);
+  const layers = deref({ $ref: '#/definitions/layer' });
+  for (const [name, v] of Object.entries(LAYER.variants)) walk(v.keys, forTags(alternatives(layers), 'type', v.tags ?? [name]), `layer.${name}`, false);
+  return out;
+}
+
+describe('every key of the definitions', () => {
+  const keys = everyKey();
+
+  it('walks them all (sections, kinds and layers)', () => {
+    expect(keys.length).toBeGreaterThan(120);
+    expect(keys.map((k) => k.path)).toEqual(expect.arrayContaining(['model.attention.kl_scale', 'train.optimizer.weight_decay', 'data.augment.crop.mode', 'layer.conv.dilation']));
+  });
+
+  it('is in the JSON Schema, with its doc and its default', () => {
+    for (const { path, key: k, schema } of keys) {
+      expect(schema.length, path).toBeGreaterThan(0);
+      for (const node of schema) {
+        expect(node.description, path).toContain(k.doc);
+        if (k.form === 'value') expect(node.default, path).toEqual(k.default);
+      }
+    }
+  });
+
+  it('has a default its own schema accepts', () => {
+    const ajv = new Ajv({ strict: true });
+    for (const { path, key: k } of keys) {
+      if (k.form !== 'value' || k.default === undefined) continue;
+      expect(ajv.validate(k.schema, k.default), `${path} default ${String(k.default)}`).toBe(true);
+    }
+  });
+
+  it('can be set by a dotted override or a sweep when it holds a value', () => {
+    for (const { path, key: k, settable } of keys) {
+      if (!settable || (k.form !== 'value' && k.form !== 'list')) continue;
+      expect(lookupPath(path.split('.')), path).toMatchObject({ ok: true });
+    }
+  });
+
+  it('is a statement or an option where the lowering looks for it', () => {
+    const fieldsOf = (rule: Rule | undefined): string[] =>
+      rule?.form === 'record' ? [...(rule.positional ?? []), ...(rule.options ?? []), ...Object.keys(rule.keys ?? {})] : [];
+    const ruleAt = (parts: readonly string[]): Rule | undefined => {
+      let table: RuleTable | undefined = topLevelRules;
+      let rule: Rule | undefined;
+      for (const part of parts) {
+        rule = table?.[part];
+        table = rule?.form === 'record' ? rule.keys : undefined;
+      }
+      return rule;
+    };
+    for (const { path, key: k } of keys) {
+      const parts = path.split('.');
+      if (parts[0] === 'layer') {
+        const [, variantName, field] = parts;
+        const variant = LAYER.variants[variantName as keyof typeof LAYER.variants];
+        for (const tag of variant.tags ?? [variantName]) {
+          if (k.only && !k.only.includes(tag)) continue;
+          expect([...layerRules[tag].positional, ...layerRules[tag].options], path).toContain(field);
+        }
+        continue;
+      }
+      if (parts.includes('0')) continue; // inside a custom stage: `stage NAME { layers }`
+      const parent = ruleAt(parts.slice(0, -1));
+      const name = parts[parts.length - 1];
+      const written = k.form === 'list' && k.statement ? k.statement.word : name;
+      expect(parts.length === 1 ? Object.keys(topLevelRules) : fieldsOf(parent), path).toContain(written);
+    }
+  });
+
+  it('keeps the text after the colon of a "number or pair" description for messages', () => {
+    for (const { path, key: k } of keys) {
+      if (k.form === 'value' && k.schema.anyOf !== undefined) expect(k.doc, path).not.toContain(':');
+    }
   });
 });

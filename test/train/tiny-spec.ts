@@ -1,13 +1,10 @@
 /** The tiny synthetic spec (specs/test/tiny-aib-qt.ibspec) built in code, so trainer tests need no compiler front end. */
-import type { ResolvedSpec, LayerSpec, TrainSpec } from '../../src/compiler/spec/resolved-spec.js';
+import type { ResolvedSpec, TrainSpec } from '../../src/compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../src/compiler/ir/ir.js';
 import { buildModel } from '../../src/compiler/model/build-model.js';
+import { bn, conv, linear, pool as poolOf, relu } from '../fixtures/resolved-spec.js';
 
-const conv = (filters: number): LayerSpec => ({ type: 'conv', filters, kernel: [3, 3], stride: [1, 1], padding: 'same', dilation: [1, 1], bias: true });
-const bn: LayerSpec = { type: 'batchnorm', epsilon: 1e-5, momentum: 0.1 };
-const relu: LayerSpec = { type: 'relu' };
-const pool: LayerSpec = { type: 'maxpool', size: [2, 2], stride: [2, 2], padding: 'valid' };
-const linear = (units: number): LayerSpec => ({ type: 'linear', units, bias: true });
+const pool = poolOf(2);
 
 export interface TinyOptions {
   readonly quantize?: boolean;
@@ -37,7 +34,7 @@ export function tinySpec(options: TinyOptions = {}): ResolvedSpec {
         ? {
             attention: {
               at: 'stage1',
-              head: [{ type: 'conv', filters: 1, kernel: [3, 3], stride: [1, 1], padding: 'same', dilation: [1, 1], bias: true }],
+              head: [conv(1)],
               stdHead: { kernel: 3, offset: -5 },
               latent: 16,
               encoderHead: [{ type: 'flatten' }],

@@ -32,20 +32,21 @@ export function checkDocument(input: DocumentInput, fs: FileSystem, specPath: st
   const diagnostics: Diagnostic[] = [];
   const schema = validateDocument(input.document, input.spans, input.attempted);
   diagnostics.push(...schema.diagnostics.filter((d) => !(input.incomplete && MISSING_CODES.has(d.code))));
-  let document: JsonObject = input.document;
+  let valid = schema.document;
   let placeholders = new Set<string>();
-  if (!schema.valid) {
-    document = withoutValues(input.document, schema.invalid);
+  if (!valid) {
+    const document = withoutValues(input.document, schema.invalid);
     const pruned = validateDocument(document, input.spans);
-    if (!pruned.valid) {
+    valid = pruned.document;
+    if (!valid) {
       placeholders = brokenSections(pruned.errorPointers);
       if (placeholders.size === 0) return { diagnostics };
-      document = withPlaceholders(document, placeholders);
-      if (!validateDocument(document, input.spans).valid) return { diagnostics };
+      valid = validateDocument(withPlaceholders(document, placeholders), input.spans).document;
+      if (!valid) return { diagnostics };
     }
   }
-  const spec = resolveSpec(document, input.spans, fs, specPath);
-  diagnostics.push(...runSemanticChecks({ spec, document, spans: input.spans, placeholders }));
+  const spec = resolveSpec(valid, input.spans, fs, specPath);
+  diagnostics.push(...runSemanticChecks({ spec, document: valid, spans: input.spans, placeholders }));
   return hasErrors(diagnostics) ? { diagnostics } : { spec, diagnostics };
 }
 

@@ -1,53 +1,47 @@
 /**
- * Every default of the language, in one place: `resolve.ts` fills them in and
- * the JSON Schema shows them as `default` annotations. Defaults that depend on
- * other values (init from the backbone, the decoder from K and the classes,
- * normalisation from the channel count) are computed in resolve.ts.
+ * Every default of the language lives with its key in definitions.ts; this
+ * module finds a key, and so its default, by its dotted path. Defaults that
+ * depend on other values (init from the backbone, the decoder from K and the
+ * classes, normalisation from the channel count) are `computed` there and
+ * filled in by resolve.ts.
  */
-export const DEFAULTS = {
-  layer: {
-    conv: { kernel: 3, stride: 1, padding: 'same', dilation: 1, bias: true },
-    batchnorm: { epsilon: 1e-5, momentum: 0.1 },
-    leakyReluAlpha: 0.01,
-    pool: { padding: 'valid' },
-    basicBlock: { stride: 1, preact: false, dropout: 0 },
-    bottleneck: { stride: 1, expansion: 4, width: 1 },
-    linear: { bias: true },
-  },
-  wrn: { depth: 28, widen: 10, dropout: 0.3 },
-  attention: {
-    stdHead: { kernel: 3, offset: -5 },
-    latent: 256,
-    latentStdOffset: -5,
-    beta: 0.01,
-    kl: 'standard',
-    klScale: 1,
-    samples: { train: 1, eval: 4 },
-  },
-  quantize: {
-    anchors: 20,
-    init: { kind: 'linspace', low: 0, high: 1 },
-    randomSeed: 0,
-    trainable: true,
-    lrScale: 1,
-    vqWeight: 0.4,
-    commitWeight: 0.1,
-  },
-  data: {
-    validation: 0,
-    crop: { padding: 4, mode: 'reflect' },
-    flip: 'none',
-    synthetic: { trainCount: 512, testCount: 256 },
-    clutter: { pieces: 8, pieceSize: 8, seed: 0 },
-  },
-  train: {
-    epochs: 10,
-    batch: 64,
-    sgd: { lr: 0.01, momentum: 0.9, nesterov: false, weightDecay: 0 },
-    adam: { lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
-    schedule: { gamma: 0.1, every: 1, minLr: 0 },
-    seed: 0,
-    checkpoint: { every: 1, keepBest: true },
-  },
-  export: { dynamicBatch: true, layout: 'nhwc' },
-} as const;
+import { SPEC } from './definitions.js';
+import { variantFor, type Key } from './key.js';
+
+/**
+ * The key at a dotted path (`model.attention.beta`). Below a union, a part may
+ * name a tag to pick its variant (`train.optimizer.adam.lr`); otherwise the
+ * first variant with the next key is taken (`train.optimizer.lr`: sgd's).
+ */
+export function keyAt(path: string): Key | undefined {
+  let current = SPEC as Key;
+  const parts = path === '' ? [] : path.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (current.form === 'section') {
+      const next: Key | undefined = current.keys[part];
+      if (!next) return undefined;
+      current = next;
+    } else if (current.form === 'union') {
+      const byTag = variantFor(current, part);
+      if (byTag && i + 1 < parts.length) {
+        const next: Key | undefined = byTag.variant.keys[parts[++i]];
+        if (!next) return undefined;
+        current = next;
+        continue;
+      }
+      const next: Key | undefined = Object.values(current.variants).find((v) => v.keys[part] !== undefined)?.keys[part];
+      if (!next) return undefined;
+      current = next;
+    } else {
+      return undefined;
+    }
+  }
+  return current;
+}
+
+/** The default written in the definition of the key at `path`, if it has one (a union's: its default tag). */
+export function defaultAt(path: string): unknown {
+  const k = keyAt(path);
+  return k && (k.form === 'value' || k.form === 'union') ? k.default : undefined;
+}

@@ -8,7 +8,8 @@ import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { suggestClosest } from '../../diagnostics/suggest.js';
 import { specJsonSchema } from './json-schema.js';
-import type { Json } from './spec-document.js';
+import type { Json, JsonObject } from './spec-document.js';
+import type { SpecDocument } from './resolved-spec.js';
 import { escapePointerPart, getAtPointer, isJsonObject, joinPointer, splitPointer } from './spec-document.js';
 import { locateKey, locateValue, type SpanMap } from './span-map.js';
 
@@ -24,6 +25,8 @@ export interface SchemaCheck {
   readonly missingRequired: boolean;
   /** Where each error is: the rejected value, or for a missing key the key's pointer. */
   readonly errorPointers: readonly string[];
+  /** The document, when valid, with the type derived from the same definitions as the schema. */
+  readonly document?: JsonObject & SpecDocument;
 }
 
 // Compiling the schema takes a while; the compiled validator is pure, so one is kept per process.
@@ -36,7 +39,11 @@ function validator(): ValidateFunction {
 /** `alreadyReported`: pointers whose absence must not be reported (the lowering reported why they are absent). */
 export function validateDocument(doc: Json, spans: SpanMap, alreadyReported: ReadonlySet<string> = new Set()): SchemaCheck {
   const validate = validator();
-  if (validate(doc)) return { valid: true, diagnostics: [], invalid: [], missingRequired: false, errorPointers: [] };
+  if (validate(doc)) {
+    // The schema and SpecDocument are derived from the same definitions (definitions.ts).
+    const document = doc as JsonObject & SpecDocument;
+    return { valid: true, diagnostics: [], invalid: [], missingRequired: false, errorPointers: [], document };
+  }
   const errors = preferMatchingAlternatives(validate.errors ?? []);
   const diagnostics: Diagnostic[] = [];
   const invalid: string[] = [];

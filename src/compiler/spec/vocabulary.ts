@@ -1,7 +1,8 @@
 /**
  * The spec vocabulary: every section, key, option and layer type the language
- * knows, and how each statement becomes part of the spec document. This table
- * is the one place that says what a keyword means; `from-ast.ts` only walks it.
+ * knows, and how each statement becomes part of the spec document. The tables
+ * are derived from the language definition (definitions.ts), which is the one
+ * place that says what a keyword means; `from-ast.ts` only walks them.
  *
  * Statement forms:
  *  - value:  `beta 0.01`               -> the one positional value
@@ -11,6 +12,9 @@
  *  - layers: `decoder { linear 10 }`    -> [ { type: 'linear', units: 10 } ]
  * A rule with `append` collects repeated statements into an array (`stage`).
  */
+
+import { LAYER, SPEC } from './definitions.js';
+import { keysForTag, tagsOf, type Key, type SectionKey, type Syntax, type UnionKey } from './key.js';
 
 export interface ValueRule {
   readonly form: 'value';
@@ -48,143 +52,101 @@ export interface LayerRule {
   readonly options: readonly string[];
 }
 
-const value = (doc: string): ValueRule => ({ form: 'value', doc });
-const layers = (doc: string): LayersRule => ({ form: 'layers', doc });
+// ---------------------------------------------------------------- derived from definitions.ts
 
-// ---------------------------------------------------------------- layers
+const valueRule = (doc: string): ValueRule => ({ form: 'value', doc });
 
-const ACTIVATION_DOC = 'activation';
+/** The statement rule of one key, as its parent's block holds it. */
+function ruleOf(k: Key): Rule {
+  switch (k.form) {
+    case 'value':
+    case 'list':
+      return valueRule(k.doc);
+    case 'layers':
+      return { form: 'layers', doc: k.doc };
+    case 'section':
+      return recordRule(k.doc, Object.entries(k.keys), k.syntax, k.positional ?? []);
+    case 'union':
+      return unionRule(k);
+  }
+}
+
+/** The fields of every variant of a union, merged by name in order (the first definition of a name stands). */
+function unionFields(union: UnionKey): [string, Key][] {
+  const fields = new Map<string, Key>();
+  for (const v of Object.values(union.variants)) {
+    for (const [name, k] of Object.entries(v.keys)) if (!fields.has(name)) fields.set(name, k);
+  }
+  return [...fields.entries()];
+}
+
+function hasScalarForm(union: UnionKey, name: string): boolean {
+  return Object.values(union.variants).some((v) => v.keys[name]?.form === 'value');
+}
+
+function recordRule(doc: string, fields: readonly [string, Key][], syntax: Syntax, positional: readonly string[]): RecordRule {
+  const options: string[] = [];
+  const keys: Record<string, Rule> = {};
+  for (const [name, k] of fields) {
+    if (k.form === 'list' && k.statement) {
+      const s = k.statement;
+      keys[s.word] = { form: 'record', doc: k.item.doc, positional: s.positional, layersField: s.layersField, append: name };
+      continue;
+    }
+    if (syntax === 'options' || k.option) options.push(name);
+    if (syntax === 'block') keys[name] = ruleOf(k);
+  }
+  return {
+    form: 'record',
+    doc,
+    ...(positional.length > 0 ? { positional } : {}),
+    ...(options.length > 0 ? { options } : {}),
+    ...(Object.keys(keys).length > 0 ? { keys } : {}),
+  };
+}
+
+/**
+ * A name that is a record in one variant and a plain value in another (`data
+ * idx { train images=... }`, `data folder { train "dir" }`) is a record that
+ * is that plain value when given one value alone.
+ */
+function withScalarForms(union: UnionKey, rule: RecordRule): RecordRule {
+  if (!rule.keys) return rule;
+  const keys: Record<string, Rule> = {};
+  for (const [name, r] of Object.entries(rule.keys)) {
+    keys[name] = r.form === 'record' && hasScalarForm(union, name) ? { ...r, scalarWhenSingle: true } : r;
+  }
+  return { ...rule, keys };
+}
+
+function unionRule(union: UnionKey): RecordRule {
+  return withScalarForms(union, recordRule(union.doc, unionFields(union), union.syntax, [union.tag]));
+}
+
+function sectionTable(section: SectionKey): RuleTable {
+  const table: Record<string, Rule> = {};
+  for (const [name, k] of Object.entries(section.keys)) table[name] = ruleOf(k);
+  return table;
+}
 
 /** Layer statements, allowed in `stage`, `head`, `decoder`, `classifier` and `encoder_head` blocks. `repeat N { }` is handled by the lowering. */
-export const layerRules: Readonly<Record<string, LayerRule>> = {
-  conv: { doc: 'convolution', positional: ['filters'], options: ['kernel', 'stride', 'padding', 'dilation', 'bias', 'name'] },
-  batchnorm: { doc: 'batch normalisation', positional: [], options: ['epsilon', 'momentum', 'name'] },
-  relu: { doc: ACTIVATION_DOC, positional: [], options: ['name'] },
-  sigmoid: { doc: ACTIVATION_DOC, positional: [], options: ['name'] },
-  tanh: { doc: ACTIVATION_DOC, positional: [], options: ['name'] },
-  elu: { doc: ACTIVATION_DOC, positional: [], options: ['name'] },
-  gelu: { doc: ACTIVATION_DOC, positional: [], options: ['name'] },
-  softplus: { doc: ACTIVATION_DOC, positional: [], options: ['name'] },
-  leaky_relu: { doc: ACTIVATION_DOC, positional: [], options: ['alpha', 'name'] },
-  maxpool: { doc: 'max pooling', positional: ['size'], options: ['stride', 'padding', 'name'] },
-  avgpool: { doc: 'average pooling', positional: ['size'], options: ['stride', 'padding', 'name'] },
-  global_avgpool: { doc: 'global average pooling', positional: [], options: ['name'] },
-  adaptive_avgpool: { doc: 'adaptive average pooling', positional: ['size'], options: ['name'] },
-  dropout: { doc: 'dropout', positional: ['rate'], options: ['name'] },
-  basic_block: { doc: 'residual basic block', positional: ['filters'], options: ['stride', 'preact', 'dropout', 'name'] },
-  bottleneck: { doc: 'residual bottleneck block', positional: ['filters'], options: ['stride', 'expansion', 'width', 'name'] },
-  flatten: { doc: 'flatten', positional: [], options: ['name'] },
-  linear: { doc: 'fully connected', positional: ['units'], options: ['bias', 'name'] },
-};
+export const layerRules: Readonly<Record<string, LayerRule>> = Object.fromEntries(
+  Object.entries(LAYER.variants).flatMap(([name, v]) =>
+    tagsOf(name, v).map((tag): [string, LayerRule] => {
+      const positional = v.positional ?? [];
+      const options = keysForTag(v, tag)
+        .map(([field]) => field)
+        .filter((field) => !positional.includes(field));
+      return [tag, { doc: v.doc, positional, options }];
+    }),
+  ),
+);
 
 /** `repeat N { layers }`: expanded by the lowering. */
 export const REPEAT_KEYWORD = 'repeat';
 
-// ---------------------------------------------------------------- sections
-
-const quantizeKeys: RuleTable = {
-  anchors: value('number of anchor values Q'),
-  init: { form: 'record', doc: 'anchor initialisation', positional: ['kind'], options: ['low', 'high', 'seed'] },
-  trainable: value('whether anchors are learned'),
-  lr_scale: value('anchor learning rate = lr * lr_scale'),
-  vq_weight: value('lambda_vq'),
-  commit_weight: value('lambda_c'),
-};
-
-const attentionKeys: RuleTable = {
-  at: value('insertion point (a stage name)'),
-  head: layers('attention mean head'),
-  map: value('expected map size'),
-  std_head: { form: 'record', doc: 'attention std head', options: ['kernel', 'offset'] },
-  latent: value('latent size K'),
-  encoder_head: layers('layers before linear(2K)'),
-  latent_std_offset: value('latent std softplus offset'),
-  beta: value('KL weight'),
-  kl: value('KL form'),
-  kl_scale: value('constant c multiplying beta'),
-  samples: { form: 'record', doc: 'samples at train and eval', options: ['train', 'eval'] },
-  decoder: layers('decoder from z to logits'),
-  quantize: { form: 'record', doc: 'anchor quantization (aib-qt)', keys: quantizeKeys },
-};
-
-const backboneKeys: RuleTable = {
-  stage: { form: 'record', doc: 'a named stage of a custom backbone', positional: ['name'], layersField: 'layers', append: 'stages' },
-};
-
-const modelKeys: RuleTable = {
-  input: value('input shape HxWxC'),
-  classes: value('number of classes'),
-  init: value('weight initialisation'),
-  backbone: {
-    form: 'record',
-    doc: 'the backbone network',
-    positional: ['kind'],
-    options: ['weights', 'depth', 'widen', 'dropout'],
-    keys: backboneKeys,
-  },
-  attention: { form: 'record', doc: 'the IB attention module', options: ['at'], keys: attentionKeys },
-  classifier: layers('baseline classifier layers'),
-};
-
-const augmentKeys: RuleTable = {
-  crop: { form: 'record', doc: 'random crop after padding', options: ['padding', 'mode'] },
-  flip: value('random flip'),
-};
-
-const splitRule: RecordRule = {
-  form: 'record',
-  doc: 'a data split: files (idx) or a folder',
-  options: ['images', 'labels'],
-  scalarWhenSingle: true,
-};
-
-const DATA_HEADER_OPTIONS = ['path', 'labels', 'train', 'test', 'resize', 'train_count', 'test_count'] as const;
-
-const dataKeys: RuleTable = {
-  train: splitRule,
-  test: splitRule,
-  path: value('cifar folder'),
-  labels: value('cifar100 labels: fine | coarse'),
-  resize: value('folder: resize shorter side'),
-  train_count: value('synthetic: training examples'),
-  test_count: value('synthetic: test examples'),
-  validation: value('validation fraction'),
-  augment: { form: 'record', doc: 'training augmentation', keys: augmentKeys },
-  normalize: { form: 'record', doc: 'per-channel normalisation', options: ['mean', 'std'] },
-  clutter: { form: 'record', doc: 'idx: cluttered, translated canvas', options: ['canvas', 'pieces', 'piece_size', 'seed'] },
-};
-
-const trainKeys: RuleTable = {
-  epochs: value('number of epochs'),
-  batch: value('training batch size'),
-  eval_batch: value('evaluation batch size'),
-  optimizer: {
-    form: 'record',
-    doc: 'optimizer',
-    positional: ['kind'],
-    options: ['lr', 'momentum', 'nesterov', 'weight_decay', 'beta1', 'beta2', 'epsilon'],
-  },
-  schedule: { form: 'record', doc: 'learning-rate schedule', positional: ['kind'], options: ['every', 'gamma', 'milestones', 'min_lr'] },
-  warmup: { form: 'record', doc: 'warm-up learning rates', positional: ['lrs'], options: ['lrs'] },
-  seed: value('the one seed of the run'),
-  checkpoint: { form: 'record', doc: 'checkpointing', options: ['every', 'keep_best'] },
-  ema: value('weight EMA decay'),
-};
-
-const exportKeys: RuleTable = {
-  opset: value('ONNX opset'),
-  dynamic_batch: value('symbolic batch dimension'),
-  layout: value('input layout of exports'),
-};
-
 /** The top level of a spec file. `extends` and `sweep` are handled specially by the lowering. */
-export const topLevelRules: RuleTable = {
-  name: value('the spec name'),
-  model: { form: 'record', doc: 'the model', keys: modelKeys },
-  data: { form: 'record', doc: 'the data set', positional: ['kind'], options: [...DATA_HEADER_OPTIONS], keys: dataKeys },
-  train: { form: 'record', doc: 'training', keys: trainKeys },
-  export: { form: 'record', doc: 'export settings', keys: exportKeys },
-};
+export const topLevelRules: RuleTable = sectionTable(SPEC);
 
 export const EXTENDS_KEYWORD = 'extends';
 export const SWEEP_KEYWORD = 'sweep';
