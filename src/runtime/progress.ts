@@ -17,6 +17,7 @@ export interface ProgressUpdate {
   /** 1-based step within the epoch. */
   readonly batch: number;
   readonly batches: number;
+  /** The training objective so far this epoch, in bits (MetricsRow.train_loss_bits). */
   readonly loss: number;
   /** Fraction 0..1. */
   readonly accuracy: number;
@@ -72,7 +73,7 @@ export class ProgressReporter {
     const parts = [
       `epoch ${u.epoch}/${u.epochs}`,
       `step ${String(u.batch).padStart(width)}/${u.batches}`,
-      `loss ${formatNumber(u.loss, 4)}`,
+      `loss ${formatNumber(u.loss, 4)} bits`,
       `acc ${formatNumber(100 * u.accuracy, 1)}%`,
       `${formatNumber(u.imagesPerSecond, u.imagesPerSecond < 10 ? 2 : 0)} img/s`,
       `ETA ${formatDuration(this.eta(u, at))}`,

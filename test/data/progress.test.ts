@@ -18,7 +18,7 @@ describe('progress reporter', () => {
     p.finish();
     expect(lines.length).toBe(6); // steps 4, 8, 10 in each epoch
     expect(lines.every((l) => l.endsWith('\n') && !l.includes('\r') && !l.includes('\x1b'))).toBe(true);
-    expect(lines[0]).toBe('epoch 1/2  step  4/10  loss 0.2500  acc 40.0%  250 img/s  ETA 16s\n');
+    expect(lines[0]).toBe('epoch 1/2  step  4/10  loss 0.2500 bits  acc 40.0%  250 img/s  ETA 16s\n');
     expect(lines[5]).toContain('epoch 2/2  step 10/10');
     expect(lines[5]).toContain('ETA 0s');
   });

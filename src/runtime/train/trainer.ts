@@ -28,14 +28,24 @@ import type { Localization } from './localization.js';
 import type { BestScore, RunSettings, TrainingState } from './state.js';
 import type { ProgressUpdate } from '../progress.js';
 
-/** One line of metrics.jsonl. Field names are the file's format. */
+/**
+ * One line of metrics.jsonl. Field names are the file's format and name their unit: every
+ * information quantity is in bits.
+ *
+ * - train_loss_bits: the training objective in bits. IB models optimise it as written
+ *   (method.md: CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, as the reference
+ *   does); the plain baseline optimises cross-entropy in nats, like any classifier, and reports
+ *   it divided by ln 2 (the same objective, a constant factor apart).
+ * - ce_bits, kl_bits: cross-entropy and KL (the spec's KL form, before beta and c) in bits.
+ * - vq, commit: mean squared distances between map values and anchors (map units, no bits).
+ */
 export interface MetricsRow {
   readonly epoch: number;
   readonly lr: number;
-  readonly train_loss: number;
+  readonly train_loss_bits: number;
   readonly train_top1: number;
-  readonly ce: number;
-  readonly kl: number;
+  readonly ce_bits: number;
+  readonly kl_bits: number;
   readonly vq: number;
   readonly commit: number;
   readonly val_top1?: number;
@@ -191,6 +201,8 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       const epochStart = performance.now();
       const lr = learningRate(plan, epoch);
       const sums = { total: 0, ce: 0, kl: 0, vq: 0, commit: 0, correct: 0, seen: 0 };
+      // The executor's losses are in nats (CE, KL) and the baseline's objective is CE in nats: report bits.
+      const totalToBits = ir.loss.ib ? 1 : 1 / Math.LN2;
       let batchIndex = 0;
       for (const batch of makeBatches(data.train, spec.train.batchSize, shuffle, spec.data.augment, spec.data.normalize, spec.model.input)) {
         const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
@@ -237,7 +249,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
             epochs: settings.epochs,
             batch: batchIndex,
             batches,
-            loss: sums.total / sums.seen,
+            loss: (sums.total / sums.seen) * totalToBits,
             accuracy: sums.correct / sums.seen,
             imagesPerSecond: elapsed > 0 ? sums.seen / elapsed : 0,
           });
@@ -257,10 +269,10 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       const row: MetricsRow = {
         epoch: epoch + 1,
         lr,
-        train_loss: sums.total / seen,
+        train_loss_bits: (sums.total / seen) * totalToBits,
         train_top1: sums.correct / seen,
-        ce: sums.ce / seen,
-        kl: sums.kl / seen,
+        ce_bits: sums.ce / seen / Math.LN2,
+        kl_bits: sums.kl / seen / Math.LN2,
         vq: sums.vq / seen,
         commit: sums.commit / seen,
         ...(scores.val ? { val_top1: scores.val.top1 } : {}),
