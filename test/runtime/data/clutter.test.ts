@@ -139,6 +139,15 @@ train { epochs 1; batch 2; seed 3 }
     expect((error as RunError).diagnostic.message).toMatch(/canvas \(5\) is smaller than the images \(6x6\)/);
   });
 
+  it('a canvas that is not the model input is a located compile error (IB3330)', () => {
+    writeFileSync(join(dir, 'mismatch.ibspec'), specText(16).replace('canvas=16', 'canvas=20'));
+    const compiled = compileSpec(join(dir, 'mismatch.ibspec'), nodeFileSystem);
+    const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => [d.code, d.message, d.span?.start.line])).toEqual([
+      ['IB3330', 'the clutter canvas is 20x20 but the model input is 16x16x1: they must be the same size', 10],
+    ]);
+  });
+
   it('an unknown clutter option is a schema error', () => {
     writeFileSync(join(dir, 'bad.ibspec'), specText(16).replace('piece_size=3', 'piece_sise=3'));
     const compiled = compileSpec(join(dir, 'bad.ibspec'), nodeFileSystem);
