@@ -5,7 +5,7 @@
  *   npm run docs:keys                                    # rewrite the tables
  *   npx vite-node scripts/gen-language-docs.ts --check  # exit 1 if they are out of date
  *
- * A test (test/spec/docs-tables.test.ts) fails when the committed tables are stale.
+ * A test (test/compiler/spec/docs-tables.test.ts) fails when the committed tables are stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -8,6 +8,8 @@ if [ "${CI:-}" = true ] && [ ! -f native/build/Release/ibc_native.node ]; then
   echo "CI: native kernels failed to build" >&2
   exit 1
 fi
+# vitest strips types without checking them: type-check src/ and test/ first, and stop on any error.
+npm run typecheck
 report="$(mktemp -t ibc-vitest-XXXXXX.json)"
 npx vitest run --reporter=default --reporter=json --outputFile="$report"
 # A plain closing line that any CI log reader understands.

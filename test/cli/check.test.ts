@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { BASE_SPEC } from '../spec/helpers.js';
+import { BASE_SPEC } from '../fixtures/spec-text.js';
 
 let dir: string;
 

@@ -12,7 +12,7 @@ import type { Block, OptionArg, SpecFile, Statement, Value } from '../../src/gra
 import type { Span } from '../../src/diagnostics/diagnostic.js';
 import { formatSpec } from '../../src/grammar/format.js';
 import { parseSpec } from '../../src/grammar/parse.js';
-import { withoutSpans } from './helpers.js';
+import { withoutSpans } from '../fixtures/grammar.js';
 import { formatValue } from '../../src/grammar/format.js';
 import { Random } from '../../src/support/random.js';
 

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseSpec } from '../../src/grammar/parse.js';
 import type { SpecFile, Statement, Value } from '../../src/grammar/ast.js';
-import { withoutSpans } from './helpers.js';
+import { withoutSpans } from '../fixtures/grammar.js';
 
 function parseOk(source: string): SpecFile {
   const result = parseSpec(source, 't.ibspec');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSpec } from '../../src/grammar/parse.js';
 import { formatSpec } from '../../src/grammar/format.js';
-import { withoutSpans } from './helpers.js';
+import { withoutSpans } from '../fixtures/grammar.js';
 
 const root = fileURLToPath(new URL('../../specs', import.meta.url));
 

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerTfjsGradients } from '../../../src/runtime/executor/gradients.js';
 import { createTfjsModel, disposeTrainStep } from '../../../src/runtime/executor/model.js';
 import { Random } from '../../../src/support/random.js';
-import { randomArray, randomParams, tinyAttentionIr } from '../../executor/fixtures.js';
+import { randomArray, randomParams, tinyAttentionIr } from '../../fixtures/tiny-ir.js';
 
 describe('registerTfjsGradients next to @tensorflow/tfjs', () => {
   it('replaces the union package’s gradients, idempotently', () => {
