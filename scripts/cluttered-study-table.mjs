@@ -11,7 +11,7 @@ if (!out) {
   process.exit(2);
 }
 const runs = readdirSync(out).filter((d) => /-seed\d+$/.test(d) && existsSync(join(out, d, 'summary.json')));
-const variants = ['baseline', 'aib', 'aib-qt'];
+const variants = ['baseline', 'baseline-mlp', 'aib', 'aib-qt'];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs) => (xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)) : NaN);
 const pct = (x) => (100 * x).toFixed(1);
@@ -34,7 +34,7 @@ const pattern = /test localization, (\w+) map: pointing game ([\d.]+)% \(chance 
 console.log('');
 console.log('| spec, map | seeds | pointing game (chance) | mass inside box (chance) | mean map inside / outside box | images |');
 console.log('|---|---|---|---|---|---|');
-for (const v of variants.slice(1)) {
+for (const v of variants.filter((x) => x.startsWith('aib'))) {
   const rows = {};
   for (const d of runs.filter((r) => r.replace(/-seed\d+$/, '') === v).sort()) {
     const file = join(out, `${d}.eval.txt`);
