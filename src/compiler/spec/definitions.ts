@@ -216,6 +216,12 @@ const MODEL = key.section(
   {
     input: key.triple({ doc: 'input shape [height, width, channels]', required: true }),
     classes: key.int({ doc: 'number of classes', min: 2, required: true }),
+    class_names: key.list(key.string({ doc: 'class name', minLength: 1 }), {
+      doc: 'the class names in label order, one per class (IB3331): attention figures and exports show them',
+      minItems: 2,
+      as: 'classNames',
+      absent: "built in for Fashion-MNIST and CIFAR-10, a folder dataset's subfolder names, else the label numbers",
+    }),
     init: key.oneOf(['vgg', 'wrn', 'he'], {
       doc: 'weight initialisation: vgg = Xavier-uniform gain sqrt(2), BN scale U(0,1); wrn = conv N(0, sqrt(2/(k*k*Cout))); he = Kaiming-normal fan-in',
       computed: 'from the backbone: vgg16* -> vgg, wrn -> wrn, else he',

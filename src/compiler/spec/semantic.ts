@@ -46,6 +46,7 @@ export const semanticChecks: Readonly<Record<string, Check>> = {
   normalize: { sections: ['model', 'data'], run: checkNormalize },
   crop: { sections: ['data'], run: checkCrop },
   clutter: { sections: ['model', 'data'], run: checkClutter },
+  classNames: { sections: ['model'], run: checkClassNames },
   schedule: { sections: ['train'], run: checkSchedule },
   quantize: { sections: ['model'], run: checkQuantize },
   stdHead: { sections: ['model'], run: checkStdHead },
@@ -172,6 +173,11 @@ function checkNormalize({ spec }: CheckContext, report: Reporter): void {
   n.std.forEach((value, i) => {
     if (value <= 0) report('normalizeStdZero', `/data/normalize/std/${i}`, { args: { value } });
   });
+}
+
+function checkClassNames({ spec }: CheckContext, report: Reporter): void {
+  const names = spec.model.classNames;
+  if (names && names.length !== spec.model.classes) report('classNamesCount', '/model/class_names', { args: { count: names.length, classes: spec.model.classes } });
 }
 
 /** The cluttered canvas is what the model sees: its side must be the input's height and width. */

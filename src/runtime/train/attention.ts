@@ -93,7 +93,7 @@ export async function writeRunAttention(
   data: Dataset,
   options: AttentionOptions,
 ): Promise<string> {
-  const names = data.classNames ?? knownClassNames(spec.data, data.classes, options.baseDir);
+  const names = spec.model.classNames ?? data.classNames ?? knownClassNames(spec.data, data.classes, options.baseDir);
   const items = await attentionItems(model, spec, data.test, options.count, options.offset, names);
   const anchorsName = model.ir.quantization?.anchors;
   const anchorValues = anchorsName !== undefined ? model.getWeights().get(anchorsName) : undefined;
