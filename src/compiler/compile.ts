@@ -11,22 +11,33 @@ import type { ModelIR } from './ir/ir.js';
 import { buildModel } from './model/build-model.js';
 import type { ResolvedSpec } from './spec/resolved-spec.js';
 import { loadSpec, type LoadSpecOptions } from './spec/load-spec.js';
+import { checkResources, currentMachine, type MachineLimits } from './resources/check-resources.js';
 
 export interface CompiledSpec {
   readonly spec: ResolvedSpec;
   readonly ir: ModelIR;
 }
 
-export function compileSpec(path: string, fs: FileSystem, options: LoadSpecOptions = {}): Result<CompiledSpec> {
-  const loaded = loadSpec(path, fs, options);
-  if (!loaded.value) return { value: undefined, diagnostics: loaded.diagnostics };
-  return compileResolved(loaded.value, loaded.diagnostics);
+export interface CompileOptions extends LoadSpecOptions {
+  /** What the resource check measures the model against (default: this machine). */
+  readonly machine?: MachineLimits;
 }
 
-/** Builds the model of an already resolved spec (a sweep member, a spec made in code). */
-export function compileResolved(spec: ResolvedSpec, earlier: Result<unknown>['diagnostics'] = []): Result<CompiledSpec> {
+export function compileSpec(path: string, fs: FileSystem, options: CompileOptions = {}): Result<CompiledSpec> {
+  const loaded = loadSpec(path, fs, options);
+  if (!loaded.value) return { value: undefined, diagnostics: loaded.diagnostics };
+  return compileResolved(loaded.value, loaded.diagnostics, options.machine);
+}
+
+/**
+ * Builds the model of an already resolved spec (a sweep member, a spec made in
+ * code) and checks that it fits `machine`, so that training never reaches an
+ * allocation that fails.
+ */
+export function compileResolved(spec: ResolvedSpec, earlier: Result<unknown>['diagnostics'] = [], machine: MachineLimits = currentMachine()): Result<CompiledSpec> {
   const built = buildGuarded(spec);
-  const diagnostics = sortAndDedupe([...earlier, ...built.diagnostics]);
+  const resources = built.value && !hasErrors(built.diagnostics) ? checkResources(spec, built.value, machine) : [];
+  const diagnostics = sortAndDedupe([...earlier, ...built.diagnostics, ...resources]);
   if (!built.value || hasErrors(diagnostics)) return { value: undefined, diagnostics };
   return { value: { spec, ir: built.value }, diagnostics };
 }

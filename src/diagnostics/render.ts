@@ -15,7 +15,12 @@ import type { Diagnostic, Severity, Span } from './diagnostic.js';
 export interface RenderOptions {
   /** ANSI colours (for a terminal). Default false. */
   readonly color?: boolean;
+  /** At most this many diagnostics are shown in full; the rest are counted ("and 19,950 more"). Default 50. */
+  readonly limit?: number;
 }
+
+/** A flood of errors is one mistake repeated or a file that is not a spec: the first screenfuls say it all. */
+export const DEFAULT_RENDER_LIMIT = 50;
 
 /** The JSON form of a diagnostic. Lines and columns are 1-based; a diagnostic without a source span has file "", line 0 and column 0. */
 export interface JsonDiagnostic {
@@ -71,13 +76,27 @@ export function renderDiagnostics(
 ): string {
   if (diagnostics.length === 0) return '';
   const style = options.color ? ansi : plain;
-  const blocks = diagnostics.map((d) => renderOne(d, sources, style));
-  return `${blocks.join('\n')}\n${summary(diagnostics)}\n`;
+  const limit = Math.max(1, options.limit ?? DEFAULT_RENDER_LIMIT);
+  // Each file is split into lines once, however many diagnostics point into it.
+  const lines = new Map<string, readonly string[]>();
+  const linesOf = (file: string): readonly string[] | undefined => {
+    const cached = lines.get(file);
+    if (cached) return cached;
+    const source = sources.get(file);
+    if (source === undefined) return undefined;
+    const split = splitLines(source);
+    lines.set(file, split);
+    return split;
+  };
+  const blocks = diagnostics.slice(0, limit).map((d) => renderOne(d, linesOf, style));
+  const hidden = diagnostics.length - limit;
+  const more = hidden > 0 ? `... and ${hidden.toLocaleString('en-US')} more (--format json lists them all)\n` : '';
+  return `${blocks.join('\n')}\n${more}${summary(diagnostics)}\n`;
 }
 
 export function summary(diagnostics: readonly Diagnostic[]): string {
   const count = (s: Severity) => diagnostics.filter((d) => d.severity === s).length;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
   const parts: string[] = [];
   const errors = count('error');
   const warnings = count('warning');
@@ -92,13 +111,13 @@ function location(span: Span | undefined): string {
   return span ? `${span.file}:${span.start.line}:${span.start.column}: ` : '';
 }
 
-function renderOne(d: Diagnostic, sources: ReadonlyMap<string, string>, style: Style): string {
+function renderOne(d: Diagnostic, linesOf: (file: string) => readonly string[] | undefined, style: Style): string {
   const lines: string[] = [];
   const label = d.severity === 'info' ? 'note' : d.severity;
   lines.push(`${style.bold(location(d.span))}${style.severity(d.severity, `${label} ${d.code}`)}: ${style.bold(d.message)}`);
-  const source = d.span ? sources.get(d.span.file) : undefined;
-  const frame = d.span && source !== undefined ? codeFrame(d.span, source, d.severity, style) : [];
-  lines.push(...frame);
+  const source = d.span ? linesOf(d.span.file) : undefined;
+  const frame = d.span && source !== undefined ? codeFrameOfLines(d.span, source, d.severity, style) : [];
+  for (const item of frame) lines.push(item);
   if (d.suggestion !== undefined) lines.push(`  ${style.bold('help')}: did you mean '${d.suggestion}'?`);
   for (const r of d.related ?? []) lines.push(`  ${style.bold('note')}: ${location(r.span)}${r.message}`);
   return `${lines.join('\n')}\n`;
@@ -151,7 +170,7 @@ function displayWidth(cp: number): number {
 /** Lines without their '\r'; a leading byte-order mark is dropped, as columns do not count it. */
 function splitLines(source: string): string[] {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  return text.split('\n').map((l) => l.replace(/\r$/, ''));
+  return text.split(/\r\n|\r|\n/);
 }
 
 interface FrameLine {
@@ -162,7 +181,10 @@ interface FrameLine {
 }
 
 export function codeFrame(span: Span, source: string, severity: Severity, style: Style = plain): string[] {
-  const all = splitLines(source);
+  return codeFrameOfLines(span, splitLines(source), severity, style);
+}
+
+function codeFrameOfLines(span: Span, all: readonly string[], severity: Severity, style: Style): string[] {
   const startLine = Math.min(Math.max(1, span.start.line), all.length);
   // a span that ends at column 1 of a later line ends, visibly, at the end of the line before
   let endLine = Math.min(Math.max(startLine, span.end.line), all.length);

@@ -43,7 +43,7 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
   } else {
     const decoded = decodeUtf8(source);
     if (decoded.invalid) {
-      const lines = new LineMap(decoded.text, file);
+      const lines = new LineMap(decoded.text.replace(/\r(?!\n)/g, '\n'), file);
       const { byteOffset, byte, textOffset } = decoded.invalid;
       return {
         value: undefined,
@@ -58,14 +58,17 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
     text = decoded.text;
   }
 
+  // Classic Mac line endings (a lone CR) end lines too. The replacement keeps every offset, so spans stay true.
+  text = text.replace(/\r(?!\n)/g, '\n');
   const lines = new LineMap(text, file);
   const diagnostics: Diagnostic[] = [];
   const lexed = specLexer.tokenize(text);
+  for (const item of strayByteOrderMarks(text, lexed.tokens, (lexed.groups.comments ?? []) as IToken[], lines)) diagnostics.push(item);
   // Lexer errors come in source order and only the first MAX_SYNTAX_ERRORS are shown: build no more than that.
   for (const error of lexed.errors.slice(0, MAX_SYNTAX_ERRORS + 1)) {
     diagnostics.push(unexpectedCharacter(text, error.offset, error.length, lines));
   }
-  diagnostics.push(...checkTokens(lexed.tokens, lines));
+  for (const item of checkTokens(lexed.tokens, lines)) diagnostics.push(item);
 
   const nesting = checkNesting(lexed.tokens);
   if (nesting.tooDeep) {
@@ -101,6 +104,23 @@ function parseUnchecked(source: string | Uint8Array, file: string): Result<SpecF
   const comments = (lexed.groups.comments ?? []) as IToken[];
   const value = builder.buildFile(outcome.cst, comments);
   return { value, diagnostics: finish(diagnostics) };
+}
+
+/**
+ * A byte-order mark is meaningful only as the first character; elsewhere
+ * (files concatenated) it is an invisible character the lexer reads as a
+ * space. Those are warned about; one inside a comment or a string is text
+ * the user wrote there and is left alone.
+ */
+function strayByteOrderMarks(text: string, tokens: readonly IToken[], comments: readonly IToken[], lines: LineMap): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (text.indexOf('\uFEFF', 1) < 0) return out;
+  const inside = [...tokens, ...comments].filter((t) => text.charCodeAt(t.startOffset) === 0x22 || text.charCodeAt(t.startOffset) === 0x23);
+  for (let at = text.indexOf('\uFEFF', 1); at > 0 && out.length < MAX_SYNTAX_ERRORS; at = text.indexOf('\uFEFF', at + 1)) {
+    if (inside.some((t) => t.startOffset <= at && at < t.startOffset + t.image.length)) continue;
+    out.push(diagnostic('strayByteOrderMark', { span: lines.span(at, at + 1) }));
+  }
+  return out;
 }
 
 function finish(diagnostics: readonly Diagnostic[]): Diagnostic[] {

@@ -6,7 +6,8 @@
  * Positions: lines and columns are 1-based; a column counts Unicode code
  * points from the start of the line (so a character outside the BMP is one
  * column), not counting a byte-order mark. Only '\n' ends a line; a '\r'
- * before it is part of the line's whitespace.
+ * before it is part of the line's whitespace (the parser turns a lone '\r',
+ * a classic Mac line end, into '\n' first).
  */
 import type { Position, Span } from '../diagnostics/diagnostic.js';
 

@@ -9,7 +9,7 @@
  *     summary.json         written atomically at the end (and may be rewritten)
  *     *.ckpt, attention/   checkpoints and attention images
  */
-import { lstatSync, mkdirSync, realpathSync, appendFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, realpathSync, appendFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { runError, reasonOf } from './data/fail.js';
 import { writeTextAtomic } from './checkpoint/atomic-write.js';
@@ -67,6 +67,22 @@ export function resolveInsideRunDir(runDir: string, relativePath: string): strin
   }
 }
 
+/**
+ * Why creating `path` failed, in words. A recursive mkdir under a read-only
+ * mount reports ENOENT ("no such file or directory"), which hides the cause:
+ * the nearest folder that exists is asked whether it takes new entries.
+ */
+export function whyCannotCreate(path: string, error: unknown): string {
+  let at = resolve(path);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    accessSync(at, constants.W_OK);
+  } catch (access) {
+    return `'${at}' does not take new files: ${reasonOf(access)}`;
+  }
+  return reasonOf(error);
+}
+
 /** yyyymmdd-hhmmss in UTC. */
 export function timestamp(now: Date): string {
   const two = (n: number): string => String(n).padStart(2, '0');
@@ -90,7 +106,7 @@ export function createRunDir(baseDir: string, specName: string, now: Date = new 
   try {
     mkdirSync(base, { recursive: true });
   } catch (error) {
-    throw runError('runDirCreateFailed', { path: base, reason: reasonOf(error) });
+    throw runError('runDirCreateFailed', { path: base, reason: whyCannotCreate(base, error) });
   }
   const stem = `${safeRunName(specName)}-${timestamp(now)}`;
   for (let n = 1; ; n++) {
@@ -100,7 +116,7 @@ export function createRunDir(baseDir: string, specName: string, now: Date = new 
       return path;
     } catch (error) {
       if ((error as { code?: string }).code === 'EEXIST' && n < 1000) continue;
-      throw runError('runDirCreateFailed', { path, reason: reasonOf(error) });
+      throw runError('runDirCreateFailed', { path, reason: whyCannotCreate(path, error) });
     }
   }
 }
@@ -139,7 +155,7 @@ export function makeRunSubdir(runDir: string, relativePath: string): string {
   try {
     mkdirSync(path, { recursive: true });
   } catch (error) {
-    throw runError('runDirCreateFailed', { path, reason: reasonOf(error) });
+    throw runError('runDirCreateFailed', { path, reason: whyCannotCreate(path, error) });
   }
   return path;
 }

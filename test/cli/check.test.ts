@@ -107,7 +107,9 @@ describe('ibc check on a folder', () => {
 
   it("checks every shipped spec clean, partial bases through the specs that extend them", async () => {
     const r = await ibc('check', shipped);
-    expect(r.stderr).toBe('');
+    // The WRN-28-10 specs need about 15 GiB to train: a machine with less memory warns (IB4104) and nothing else.
+    const codes = [...r.stderr.matchAll(/(?:error|warning) (IB\d+)/g)].map((m) => m[1]);
+    expect(codes.filter((c) => c !== 'IB4104'), r.stderr).toEqual([]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/base\/cub\.ibspec: base, checked through the 4 specs extending it\n/);
     expect(r.stdout).toMatch(/base\/fashion-small\.ibspec: ok\n/); // complete on its own: checked as a spec

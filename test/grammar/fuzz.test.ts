@@ -54,7 +54,9 @@ sweep {
 const ALPHABET = ' \n\t{}[]=,;.#"\\-_x0123456789eEabcz\r\u00e9\u{1F600}@\uFEFF';
 
 /** Line and column of `offset`, computed the slow and obvious way. */
-function expectedPosition(text: string, offset: number): { line: number; column: number } {
+function expectedPosition(source: string, offset: number): { line: number; column: number } {
+  // A lone '\r' (classic Mac line end) ends a line too.
+  const text = source.replace(/\r(?!\n)/g, '\n');
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const lineStart = before.lastIndexOf('\n') + 1;
@@ -76,7 +78,7 @@ function checkDiagnostics(text: string, diagnostics: readonly Diagnostic[], file
     const span = d.span!;
     expect(span.file).toBe(file);
     checkPosition(text, span.start);
-    if (span.end.line === span.start.line && span.end.offset === span.start.offset + 1 && text[span.start.offset] === '\n') {
+    if (span.end.line === span.start.line && span.end.offset === span.start.offset + 1 && (text[span.start.offset] === '\n' || text[span.start.offset] === '\r')) {
       // a diagnostic on a line break points just past the end of its line
       expect(span.end.column).toBe(span.start.column + 1);
     } else {

@@ -1,4 +1,5 @@
 /** `ibc attention RUN_DIR`: regenerates attention-map images for chosen test images. */
+import { lockRunDir } from '../../runtime/run-lock.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun } from '../run-errors.js';
@@ -65,6 +66,8 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     return EXIT_USAGE;
   }
   const model = modelFromState(opened);
+  // It writes into the run directory: not while a training run writes there.
+  const lock = lockRunDir(runDir);
   try {
     const folder = await writeRunAttention(outDir ?? runAttentionFolder(runDir), model, opened.spec, data, {
       count,
@@ -75,6 +78,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     });
     io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
   } finally {
+    lock.release();
     model.dispose();
   }
   return EXIT_OK;

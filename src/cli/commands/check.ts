@@ -4,15 +4,15 @@
  * warnings only), 1 on errors, 2 on usage errors.
  */
 import { parseArgs } from 'node:util';
-import { join, resolve } from 'node:path';
-import { readdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { hasErrors, sortAndDedupe, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { checkSpecSet } from '../../compiler/check-set.js';
 import { describeLayers, type ModelDescription } from '../../compiler/model/describe.js';
-import { nodeFileSystem, type FileSystem } from '../../host/file-system.js';
+import { nodeFileSystem, specFilesUnder, type FileSystem } from '../../host/file-system.js';
 import { displayPath, exitStatusFor, isOutputFormat, printDiagnostics, printUsageError, type OutputFormat } from '../report.js';
 
 const USAGE = `Usage: ibc check FILE|FOLDER... [--format text|json] [--shapes]
@@ -74,14 +74,6 @@ function isDirectory(path: string): boolean {
   }
 }
 
-/** Every .ibspec file under `folder`, in a stable order. */
-function specFilesUnder(folder: string): string[] {
-  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
-    .filter((entry) => entry.endsWith('.ibspec'))
-    .map((entry) => join(folder, entry))
-    .sort();
-}
-
 export function createCheckCommand(fs: FileSystem): Command {
   return {
     name: 'check',
@@ -99,11 +91,11 @@ export function createCheckCommand(fs: FileSystem): Command {
       for (const file of options.files) {
         const path = resolve(io.cwd, file);
         if (!fs.exists(path)) all.push(diagnostic('missingFile', { args: { path: file } }));
-        else if (isDirectory(path)) paths.push(...specFilesUnder(path));
+        else if (isDirectory(path)) for (const spec of specFilesUnder(path)) paths.push(spec);
         else paths.push(path);
       }
       for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources })) {
-        all.push(...result.diagnostics);
+        for (const item of result.diagnostics) all.push(item);
         if (options.format !== 'text') continue;
         if (extendedBy.length > 0) {
           if (!hasErrors(result.diagnostics)) io.stdout(`${displayPath(path, io.cwd)}: base, checked through the ${extendedBy.length === 1 ? 'spec' : `${extendedBy.length} specs`} extending it\n`);

@@ -39,6 +39,8 @@ import { initParams } from '../../runtime/params/init-params.js';
 import { writeExplorer, type ExplorerSamples } from '../../runtime/web/explorer.js';
 import { writeGraphModelFolder } from '../../runtime/web/graph-model-files.js';
 import { loadRunState } from '../../runtime/train/resume.js';
+import { firstNonFinite } from '../../runtime/checkpoint/index.js';
+import { whyCannotCreate } from '../../runtime/run-dir.js';
 
 const DEFAULT_WEB_IMAGES = 12;
 
@@ -177,7 +179,7 @@ function parseOptions(args: readonly string[]): CompileOptions | string {
  */
 export function compileWeights(spec: ResolvedSpec, ir: ModelIR, runDir: string | undefined): { weights: Map<string, Float32Array>; source: string; hash: string } {
   if (runDir === undefined) return { weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec) };
-  const { state, path } = loadRunState(runDir, 'last');
+  const { state, path } = loadRunState(runDir, 'last', ir);
   const expected = specHash({ ...spec, train: { ...spec.train, seed: state.settings.seed } });
   let recorded = state.specHash;
   try {
@@ -195,6 +197,12 @@ export function compileWeights(spec: ResolvedSpec, ir: ModelIR, runDir: string |
     // What the run evaluated with: the exponential moving average of the weights.
     for (const [name, s] of Object.entries(shadows)) weights.set(name, s.values);
     source += ', EMA-averaged';
+  }
+  const broken = firstNonFinite(weights);
+  if (broken) {
+    const count = weights.get(broken.name)!.length;
+    const value = Number.isNaN(broken.value) ? 'NaN' : broken.value > 0 ? 'Infinity' : '-Infinity';
+    throw new RunError(diagnostic('weightsNotFinite', { args: { name: broken.name, value, index: broken.index, count, hint: `The checkpoint ${path} is from a run that diverged; export an earlier or the best checkpoint, or retrain with a smaller learning rate.` } }));
   }
   return { weights, source, hash: expected };
 }
@@ -214,16 +222,27 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
     return EXIT_INPUT_ERROR;
   }
   const out = resolve(io.cwd, o.out);
-  writeOutput(out, () => {
-    makeFolders(dirname(out));
-    writeFileAtomic(out, [result.value!.bytes]);
-  });
-  const mb = (result.value.bytes.length / 1e6).toFixed(1);
-  io.stdout(`wrote ${o.out} (ONNX opset ${opset}, ${layout.toUpperCase()}, batch ${dynamic ? 'N (symbolic)' : '1'}, ${mb} MB; outputs ${result.value.outputs.join(', ')})\n`);
-  if (!o.verify) return EXIT_OK;
-  const report = await verifyOnnx(result.value.bytes, ir, weights, { layout, batches: dynamic ? [1, 3] : [1], seed: spec.train.seed, tolerance: o.tolerance });
+  const bytes = result.value.bytes;
+  const write = (): void =>
+    writeOutput(out, () => {
+      makeFolders(dirname(out));
+      writeFileAtomic(out, [bytes]);
+    });
+  const mb = (bytes.length / 1e6).toFixed(1);
+  const wrote = `wrote ${o.out} (ONNX opset ${opset}, ${layout.toUpperCase()}, batch ${dynamic ? 'N (symbolic)' : '1'}, ${mb} MB; outputs ${result.value.outputs.join(', ')})\n`;
+  if (!o.verify) {
+    write();
+    io.stdout(wrote);
+    return EXIT_OK;
+  }
+  // Verified before it is written: a model that fails --verify never lies on disk under the requested name.
+  const report = await verifyOnnx(bytes, ir, weights, { layout, batches: dynamic ? [1, 3] : [1], seed: spec.train.seed, tolerance: o.tolerance });
   io.stdout(formatVerifyReport(report));
-  if (report.ok) return EXIT_OK;
+  if (report.ok) {
+    write();
+    io.stdout(wrote);
+    return EXIT_OK;
+  }
   const worst = report.errors.filter((e) => e.output === 'logits').reduce((a, b) => (b.maxAbs > a.maxAbs ? b : a));
   io.stderr(
     formatRunDiagnostic(
@@ -239,6 +258,7 @@ async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, w
       }),
     ),
   );
+  io.stderr(`nothing was written to ${o.out}: a model that fails --verify is not kept\n`);
   return EXIT_INPUT_ERROR;
 }
 
@@ -322,8 +342,7 @@ function writeOutput(path: string, write: () => void): void {
     write();
   } catch (error) {
     if (error instanceof RunError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new RunError(diagnostic('outputWriteFailed', { args: { path, reason } }));
+    throw new RunError(diagnostic('outputWriteFailed', { args: { path, reason: whyCannotCreate(path, error) } }));
   }
 }
 

@@ -69,14 +69,15 @@ export const fmtCommand: Command = {
       const path = resolve(io.cwd, file);
       const bytes = nodeFileSystem.readFile(path);
       if (bytes === undefined) {
-        io.stderr(`ibc fmt: cannot read '${file}'\n`);
+        const why = nodeFileSystem.whyNotReadable?.(path);
+        io.stderr(`ibc fmt: cannot read '${file}'${why ? `: ${why}` : ''}\n`);
         status = EXIT_INPUT_ERROR;
         continue;
       }
       const original = specSourceText(bytes);
       sources.set(file, original);
       const result = parseSpec(bytes, file);
-      diagnostics.push(...result.diagnostics);
+      for (const item of result.diagnostics) diagnostics.push(item);
       if (hasErrors(result.diagnostics) || !result.value) {
         status = EXIT_INPUT_ERROR;
         continue;

@@ -9,6 +9,7 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { compileSpec } from '../../compiler/compile.js';
+import { currentMachine } from '../../compiler/resources/check-resources.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -93,7 +94,8 @@ export function sourcesOf(diagnostics: readonly Diagnostic[]): Map<string, strin
 
 /** Compiles a spec; prints its diagnostics (warnings too). Undefined when it has errors. */
 export function compileForRun(path: string, io: CliIO): { spec: ResolvedSpec; ir: ModelIR } | undefined {
-  const result = compileSpec(path, nodeFileSystem);
+  // A run that cannot fit this machine's memory is refused before it allocates anything.
+  const result = compileSpec(path, nodeFileSystem, { machine: currentMachine(true) });
   if (result.diagnostics.length > 0) io.stderr(renderDiagnostics(result.diagnostics, sourcesOf(result.diagnostics), { color: io.isTTY }));
   if (hasErrors(result.diagnostics) || !result.value) return undefined;
   return result.value;

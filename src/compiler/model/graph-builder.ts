@@ -36,14 +36,17 @@ export class GraphBuilder {
   readonly params: ParamSpec[] = [];
   readonly diagnostics: Diagnostic[] = [];
   private readonly ids = new Set<string>();
+  /** The next suffix to try per wanted id, so many same-named layers cost linear, not quadratic, time. */
+  private readonly nextSuffix = new Map<string, number>();
 
   constructor(private readonly init: InitScheme) {}
 
   /** A fresh id: `wanted`, or `wanted_2`, `wanted_3`... when taken. */
   uniqueId(wanted: string): string {
     if (!this.ids.has(wanted)) return wanted;
-    let i = 2;
+    let i = this.nextSuffix.get(wanted) ?? 2;
     while (this.ids.has(`${wanted}_${i}`)) i++;
+    this.nextSuffix.set(wanted, i);
     return `${wanted}_${i}`;
   }
 

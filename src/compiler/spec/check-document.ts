@@ -31,7 +31,7 @@ const MISSING_CODES = new Set(['IB2004', 'IB2009']);
 export function checkDocument(input: DocumentInput, fs: FileSystem, specPath: string): { spec?: ResolvedSpec; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const schema = validateDocument(input.document, input.spans, input.attempted);
-  diagnostics.push(...schema.diagnostics.filter((d) => !(input.incomplete && MISSING_CODES.has(d.code))));
+  for (const item of schema.diagnostics.filter((d) => !(input.incomplete && MISSING_CODES.has(d.code)))) diagnostics.push(item);
   let valid = schema.document;
   let placeholders = new Set<string>();
   if (!valid) {
@@ -46,7 +46,7 @@ export function checkDocument(input: DocumentInput, fs: FileSystem, specPath: st
     }
   }
   const spec = resolveSpec(valid, input.spans, fs, specPath);
-  diagnostics.push(...runSemanticChecks({ spec, document: valid, spans: input.spans, placeholders }));
+  for (const item of runSemanticChecks({ spec, document: valid, spans: input.spans, placeholders })) diagnostics.push(item);
   return hasErrors(diagnostics) ? { diagnostics } : { spec, diagnostics };
 }
 

@@ -42,6 +42,10 @@ export function loadDocument(path: string, fs: FileSystem, sources: Map<string, 
 }
 
 function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, chain: readonly string[], requestedBy: Span | undefined): Result<LoadedDocument> {
+  const refused = fs.whyNotReadable?.(path);
+  if (refused !== undefined) {
+    return { value: undefined, diagnostics: [diagnostic('specNotAFile', { ...(requestedBy ? { span: requestedBy } : {}), args: { path, reason: refused } })] };
+  }
   const bytes = fs.readFile(path);
   if (bytes === undefined) {
     return {
@@ -55,7 +59,7 @@ function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, c
   const incomplete = parsed.diagnostics.some((d) => d.severity === 'error');
   if (!parsed.value) return { value: undefined, diagnostics };
   const lowered = lowerSpecFile(parsed.value);
-  diagnostics.push(...lowered.diagnostics);
+  for (const item of lowered.diagnostics) diagnostics.push(item);
   if (!lowered.value) return { value: undefined, diagnostics };
   const own: LoadedDocument = {
     document: lowered.value.document,
@@ -74,7 +78,7 @@ function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, c
     return { value: { ...own, incomplete: true, bases: [basePath] }, diagnostics };
   }
   const base = loadChain(basePath, fs, sources, visited, ref.span);
-  diagnostics.push(...base.diagnostics);
+  for (const item of base.diagnostics) diagnostics.push(item);
   if (!base.value) return { value: { ...own, incomplete: true, bases: [basePath] }, diagnostics };
   return {
     value: {

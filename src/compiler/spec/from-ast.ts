@@ -43,6 +43,9 @@ export interface LoweredSpec {
 /** The most times `repeat` may repeat its block (a typo like `repeat 10000` should not hang the compiler). */
 const MAX_REPEAT = 1000;
 
+/** The most layers one block may hold once its `repeat`s are expanded (nested repeats multiply: 1000 x 1000 is a million). */
+export const MAX_LAYERS_PER_BLOCK = 10_000;
+
 export function lowerSpecFile(ast: SpecFile): Result<LoweredSpec> {
   const lowering = new Lowering();
   const document: MutableJsonObject = {};
@@ -321,6 +324,10 @@ class Lowering {
         this.unknownWord('unknownLayer', stmt.key[0], [...Object.keys(layerRules), REPEAT_KEYWORD], {});
         continue;
       }
+      if (out.length >= MAX_LAYERS_PER_BLOCK) {
+        this.report(diagnostic('tooManyLayers', { span: keySpan(stmt), args: { limit: MAX_LAYERS_PER_BLOCK.toLocaleString('en-US') } }));
+        return;
+      }
       const itemPointer = `${pointer}/${out.length}`;
       const fields = this.record(stmt, { form: 'record', doc: layerRule.doc, positional: layerRule.positional, options: layerRule.options }, itemPointer);
       out.push({ type: word, ...(fields as MutableJsonObject) });
@@ -346,7 +353,19 @@ class Lowering {
     }
     // A mistake inside the block is reported once per repetition with the same
     // span and message; sortAndDedupe in load-spec folds those into one.
-    for (let i = 0; i < (count as { value: number }).value; i++) this.layersInto(stmt.block!.statements, pointer, out);
+    const times = (count as { value: number }).value;
+    let stoppedEarly = false;
+    for (let i = 0; i < times; i++) {
+      if (out.length >= MAX_LAYERS_PER_BLOCK) {
+        stoppedEarly = true;
+        break;
+      }
+      this.layersInto(stmt.block!.statements, pointer, out);
+    }
+    if (stoppedEarly || out.length > MAX_LAYERS_PER_BLOCK) {
+      this.report(diagnostic('tooManyLayers', { span: keySpan(stmt), args: { limit: MAX_LAYERS_PER_BLOCK.toLocaleString('en-US') } }));
+      out.length = MAX_LAYERS_PER_BLOCK;
+    }
   }
 
   /** `model.attention.beta 0.1` at the top level: sets one value, like the nested sections would. */

@@ -30,7 +30,7 @@ function loadSpecUnchecked(path: string, fs: FileSystem, options: LoadSpecOption
   const diagnostics = [...loaded.diagnostics, ...checked.diagnostics];
   // A sweep's values are checked too, so `ibc check` finds a bad value before `ibc expand` does.
   if (sweepEntries(loaded.value.document).length > 0) {
-    diagnostics.push(...expandMembers(loaded.value, specName(loaded.value.document.name, path), fs, path).diagnostics);
+    for (const item of expandMembers(loaded.value, specName(loaded.value.document.name, path), fs, path).diagnostics) diagnostics.push(item);
   }
   const sorted = sortAndDedupe(diagnostics);
   return { value: hasErrors(sorted) ? undefined : checked.spec, diagnostics: sorted };

@@ -86,7 +86,7 @@ export function expandMembers(input: DocumentInput, baseName: string, fs: FileSy
     const name = `${baseName}${member.suffix}`;
     const document = { ...member.document, name };
     const checked = checkDocument({ ...member, document }, fs, specPath);
-    diagnostics.push(...checked.diagnostics);
+    for (const item of checked.diagnostics) diagnostics.push(item);
     if (checked.spec) members.push({ name, overrides: member.overrides, spec: checked.spec });
   }
   return { value: members.length === docs.value.length ? members : undefined, diagnostics };

@@ -24,12 +24,14 @@ export const semanticMessages = {
   pathNotAValue: { code: 'IB3014', severity: 'error', template: "'{path}' is not a single value that can be overridden (name one of its keys instead)" },
   missingValue: { code: 'IB3015', severity: 'error', template: "'{statement}' needs a value" },
   optionsNotAllowed: { code: 'IB3016', severity: 'error', template: "'{statement}' takes no options" },
+  tooManyLayers: { code: 'IB3018', severity: 'error', template: 'this block holds more than {limit} layers (repeats expanded; nested repeats multiply); a model that deep cannot be trained here' },
   unexpectedArguments: { code: 'IB3017', severity: 'error', template: "'{statement}' takes no values before its block" },
 
   extendsMissingFile: { code: 'IB3101', severity: 'error', template: "cannot read the base spec '{path}'" },
   extendsCycle: { code: 'IB3102', severity: 'error', template: 'extends cycle: {chain}' },
   extendsNotString: { code: 'IB3103', severity: 'error', template: 'extends needs one quoted file name: extends "base.ibspec"' },
   missingFile: { code: 'IB3104', severity: 'error', template: "cannot read '{path}': no such file, or not a readable file" },
+  specNotAFile: { code: 'IB3106', severity: 'error', template: "will not read '{path}': {reason}" },
   notUtf8: { code: 'IB3105', severity: 'error', template: "'{path}' is not UTF-8 text" },
 
   malformedSweepEntry: { code: 'IB3201', severity: 'error', template: 'a sweep entry is `path in [value, ...]`, e.g. model.attention.beta in [0.001, 0.01]' },

@@ -40,4 +40,9 @@ export const shapeMessages = {
     severity: 'error',
     template: 'the backbone output {shape} is not a vector of {classes} logits; add a classifier or an attention module',
   },
+  // Resources (IB41xx): what a model costs, checked before anything is allocated.
+  resourceTensorTooLarge: { code: 'IB4101', severity: 'error', template: "the {what} '{name}' would hold {elements} values ({total}); one tensor holds at most {limit}" },
+  resourceMemory: { code: 'IB4102', severity: 'error', template: '{phase} needs about {needed} of memory ({params}; {activations}) but {available}; make the model, the batch or the sample count smaller' },
+  resourceMemoryWarning: { code: 'IB4104', severity: 'warning', template: "{phase} needs about {needed} of memory ({params}; {activations}) but {available}; 'ibc train' will refuse to start here" },
+  resourceSlowStep: { code: 'IB4103', severity: 'warning', template: 'one training step is about {flops} floating-point operations (batch {batch}): roughly {minutes} minutes per step at 200 GFLOP/s' },
 } as const satisfies StageCatalog;

@@ -11,6 +11,7 @@ export const syntaxMessages = {
   unexpectedCharacter: { code: 'IB1002', severity: 'error', template: "unexpected character {char}{hint}" },
   nestingTooDeep: { code: 'IB1003', severity: 'error', template: "nesting is too deep: more than {limit} levels of '[' and '{'" },
   tooManyErrors: { code: 'IB1004', severity: 'info', template: 'too many syntax errors: stopped reporting after {limit}' },
+  strayByteOrderMark: { code: 'IB1006', severity: 'warning', template: 'an invisible byte-order mark (U+FEFF) inside the file, read as a space; delete it (it belongs, if anywhere, at the very start of a file)' },
   parsingStopped: { code: 'IB1005', severity: 'info', template: 'too many syntax errors: parsing stopped at line {line}; fix the errors above and run again' },
 
   unterminatedString: { code: 'IB1101', severity: 'error', template: 'unterminated string: add a closing \'"\' before the end of the line' },

@@ -48,6 +48,11 @@ export const targetMessages = {
     template:
       'the ONNX model disagrees with the TF.js model: {output} max abs error {error} at batch {batch} exceeds {tolerance} (max |logits| {scale}, max rel error {relative}; float32 rounding grows with the logits\' scale: --tolerance sets the bound)',
   },
+  weightsNotFinite: {
+    code: 'IB5011',
+    severity: 'error',
+    template: "parameter '{name}' holds {value} (value {index} of {count}); a model with non-finite weights is not exported. {hint}",
+  },
   onnxLayoutUnsupported: {
     code: 'IB5010',
     severity: 'error',

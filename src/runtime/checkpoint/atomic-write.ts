@@ -8,7 +8,7 @@
  * write fail half-way.
  */
 import * as fs from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runError, reasonOf } from '../data/fail.js';
 
 export interface AtomicWriteIo {
@@ -84,7 +84,101 @@ export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>, io: 
   if (io === nodeAtomicWriteIo) syncFolder(path);
 }
 
+/**
+ * Writes several files as one: every file goes to its temporary first, and
+ * only when all are written are they renamed into place, in the given order
+ * (the file that makes the set usable, e.g. model.json, last). A failure
+ * while writing removes every temporary and leaves all the paths as they were;
+ * a failed rename also removes the files of this set that were new.
+ */
+export function writeFilesAtomic(files: readonly { readonly path: string; readonly chunks: Iterable<Uint8Array> }[], io: AtomicWriteIo = nodeAtomicWriteIo): void {
+  const written: string[] = [];
+  let current = files[0]?.path ?? '';
+  try {
+    for (const file of files) {
+      current = file.path;
+      const tmp = temporaryPath(file.path);
+      written.push(tmp);
+      const fd = io.openSync(tmp, 'w');
+      try {
+        for (const chunk of file.chunks) writeAll(io, fd, chunk);
+        io.fsyncSync(fd);
+      } finally {
+        io.closeSync(fd);
+      }
+    }
+  } catch (error) {
+    for (const tmp of written) {
+      try {
+        io.unlinkSync(tmp);
+      } catch {
+        // never created
+      }
+    }
+    throw runError('checkpointWriteFailed', { path: current, reason: reasonOf(error) });
+  }
+  // Files that are new (not replacing an older version) are removed again if a later rename fails.
+  const isNew = files.map((file) => !fs.existsSync(file.path));
+  for (const [index, file] of files.entries()) {
+    try {
+      io.renameSync(temporaryPath(file.path), file.path);
+    } catch (error) {
+      for (const later of files.slice(index)) {
+        try {
+          io.unlinkSync(temporaryPath(later.path));
+        } catch {
+          // already gone
+        }
+      }
+      for (const [earlier, done] of files.slice(0, index).entries()) {
+        if (!isNew[earlier]) continue;
+        try {
+          io.unlinkSync(done.path);
+        } catch {
+          // already gone
+        }
+      }
+      throw runError('checkpointWriteFailed', { path: file.path, reason: reasonOf(error) });
+    }
+  }
+  if (io === nodeAtomicWriteIo && files.length > 0) syncFolder(files[files.length - 1]!.path);
+}
+
 /** Convenience: atomically writes a string as UTF-8. */
 export function writeTextAtomic(path: string, text: string, io: AtomicWriteIo = nodeAtomicWriteIo): void {
   writeFileAtomic(path, [new TextEncoder().encode(text)], io);
+}
+
+/** `<name>.tmp-<pid>`: what writeFileAtomic (and the artifact writers) leave when killed mid-write. */
+const TEMPORARY_NAME = /\.tmp-(\d+)$/;
+
+/**
+ * Removes the temporary files in `folder` whose writer is no longer running
+ * (a run killed during a checkpoint write leaves a 50 MB `last.ibck.tmp-PID`).
+ * Call it only while holding the folder's run lock, so no live writer of this
+ * run can own them. Returns the paths removed.
+ */
+export function removeStaleTemporaries(folder: string, isAlive: (pid: number) => boolean, ownPid: number = process.pid): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMPORARY_NAME.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === ownPid || isAlive(pid)) continue;
+    const path = join(folder, name);
+    try {
+      if (!fs.lstatSync(path).isFile()) continue;
+      fs.unlinkSync(path);
+      removed.push(path);
+    } catch {
+      // gone already, or not ours to remove: leave it
+    }
+  }
+  return removed;
 }

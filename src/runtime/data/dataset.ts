@@ -49,6 +49,8 @@ export interface LoadedSplit extends Split {
   readonly shape: [number, number, number];
   /** For messages: the file or folder the examples came from. */
   readonly source: string;
+  /** The file the images (and so their shape) come from, when it is not `source` (IDX: the images file; `source` is the labels file). */
+  readonly imagesSource?: string;
 }
 
 /** Copies the examples at `indices` (in that order) into a new split. */

@@ -12,18 +12,48 @@ function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
+/**
+ * pngjs and jpeg-js speak of their streams ("read requests waitng on finished
+ * stream"); the user needs to hear that the file is cut short or damaged.
+ */
+export function decoderReason(format: 'PNG' | 'JPEG', error: unknown): string {
+  const text = reasonOf(error);
+  if (/finished stream|unexpected end|end of (file|stream|data)|truncated|out of bounds|offset is outside/i.test(text)) {
+    return `the ${format} file is truncated: its data ends before the image does`;
+  }
+  return `the ${format} file is corrupt (${text})`;
+}
+
+/** Larger images are refused before decoding: a damaged header can claim 100000x100000 pixels (40 GB of RGBA). */
+export const MAX_IMAGE_PIXELS = 64 * 1024 * 1024;
+
+/** Width and height from a PNG's IHDR chunk (bytes 16-23), when the file is long enough to hold it. */
+function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 24) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
 function decodeRgba(path: string, bytes: Uint8Array): { width: number; height: number; rgba: Uint8Array } {
-  try {
-    if (isPng(bytes)) {
+  if (isPng(bytes)) {
+    const size = pngSize(bytes);
+    if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
+      throw runError('dataImageDecodeFailed', { path, reason: `its header says ${size.width}x${size.height} pixels, more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} ibc decodes (a damaged file, or an image far too large to train on)` });
+    }
+    try {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, rgba: png.data };
+    } catch (error) {
+      throw runError('dataImageDecodeFailed', { path, reason: decoderReason('PNG', error) });
     }
-    if (isJpeg(bytes)) {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+  }
+  if (isJpeg(bytes)) {
+    try {
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
       return { width: img.width, height: img.height, rgba: img.data };
+    } catch (error) {
+      throw runError('dataImageDecodeFailed', { path, reason: decoderReason('JPEG', error) });
     }
-  } catch (error) {
-    throw runError('dataImageDecodeFailed', { path, reason: reasonOf(error) });
   }
   throw runError('dataImageDecodeFailed', { path, reason: 'it is neither a PNG nor a JPEG file (by its first bytes)' });
 }

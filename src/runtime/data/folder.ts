@@ -8,8 +8,12 @@
  * (bilinear) straight to the input size, or, when `resize` is given, resized
  * so that its shorter side is `resize` pixels and centre-cropped to the input
  * size (the usual evaluation transform for photographs such as CUB).
+ *
+ * When the split folder or the folder above it holds CUB's images.txt and
+ * bounding_boxes.txt (cub.ts), every image gets its object box, moved through
+ * the same resize and crop.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, join } from 'node:path';
 import { boxAfterResize, findCubRoot, readCubBoxes } from './cub.js';
 import { runError, reasonOf } from './fail.js';
@@ -24,7 +28,7 @@ function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function listEntries(path: string): import('node:fs').Dirent[] {
+function listEntries(path: string): Dirent[] {
   try {
     return readdirSync(path, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
   } catch (error) {
@@ -32,11 +36,26 @@ function listEntries(path: string): import('node:fs').Dirent[] {
   }
 }
 
+/**
+ * Whether a symbolic link in a dataset's root is a class folder: it is when it
+ * leads to a folder, not when it leads to a file. A link that leads nowhere
+ * (a loop, a missing target) is an error naming it, never a class.
+ */
+function linksToFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const reason = code === 'ELOOP' ? 'it is a symbolic link loop' : code === 'ENOENT' ? 'it is a symbolic link to something that does not exist' : reasonOf(error);
+    throw runError('dataReadFailed', { path, reason: `${reason}; a class folder must be a folder` });
+  }
+}
+
 /** Sorted class subfolder names of a folder dataset's root. */
 export function listClassFolders(root: string, what: string): string[] {
   requireFolder(root, what);
   const names = listEntries(root)
-    .filter((e) => e.isDirectory() || (e.isSymbolicLink() && !IMAGE_EXTENSION.test(e.name)))
+    .filter((e) => e.isDirectory() || (e.isSymbolicLink() && linksToFolder(join(root, e.name))))
     .map((e) => e.name)
     .sort(byCodeUnits);
   if (names.length === 0) throw runError('dataFolderNoClasses', { path: root });

@@ -85,5 +85,6 @@ export function readIdxPair(imagesPath: string, labelsPath: string): LoadedSplit
     count: images.count,
     shape: [images.rows, images.cols, 1],
     source: labelsPath,
+    imagesSource: imagesPath,
   };
 }

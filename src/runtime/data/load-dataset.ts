@@ -83,7 +83,7 @@ function readSplits(data: DataSpec, options: LoadOptions): Loaded {
 function checkSplit(split: LoadedSplit, which: string, classes: number, input: LoadOptions['input']): void {
   if (split.count === 0) throw runError('dataEmptySplit', { split: which, path: split.source });
   if (input && (input[0] !== split.shape[0] || input[1] !== split.shape[1] || input[2] !== split.shape[2])) {
-    throw runError('dataShapeMismatch', { path: split.source, actual: formatShape(split.shape), expected: formatShape(input) });
+    throw runError('dataShapeMismatch', { path: split.imagesSource ?? split.source, actual: formatShape(split.shape), expected: formatShape(input) });
   }
   const labels = split.labels;
   for (let i = 0; i < labels.length; i++) {
@@ -114,7 +114,7 @@ export async function loadDataset(data: DataSpec, options: LoadOptions): Promise
   const shape: [number, number, number] = [...loaded.train.shape];
   const exampleSize = shape[0] * shape[1] * shape[2];
   if (loaded.test.shape.some((d, i) => d !== shape[i])) {
-    throw runError('dataShapeMismatch', { path: loaded.test.source, actual: formatShape(loaded.test.shape), expected: formatShape(shape) });
+    throw runError('dataShapeMismatch', { path: loaded.test.imagesSource ?? loaded.test.source, actual: formatShape(loaded.test.shape), expected: formatShape(shape) });
   }
   const plain = (s: LoadedSplit): Split => ({ images: s.images, labels: s.labels, count: s.count, ...(s.boxes ? { boxes: s.boxes } : {}) });
   const [train, validation] = splitValidation(plain(loaded.train), data.validation, options.seed, exampleSize);

@@ -2,12 +2,17 @@
 import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { runError, reasonOf } from './fail.js';
+import { RunError } from '../../support/errors.js';
 
 /** Reads a whole file; a missing file or folder is a RunError naming the path and what it was meant to be. */
 export function readDataFile(path: string, what: string): Uint8Array {
   try {
+    // A device or a pipe (/dev/zero) would be read forever.
+    const stats = statSync(path);
+    if (!stats.isFile()) throw runError('dataReadFailed', { path, reason: `${what} must be a regular file, but it is ${stats.isDirectory() ? 'a folder' : 'a device, pipe or socket'}` });
     return readFileSync(path);
   } catch (error) {
+    if (error instanceof RunError) throw error;
     if ((error as { code?: string }).code === 'ENOENT') throw runError('dataPathMissing', { what, path });
     throw runError('dataReadFailed', { path, reason: reasonOf(error) });
   }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
-import { buildModel } from '../../compiler/model/build-model.js';
+import { compileResolved } from '../../compiler/compile.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
@@ -33,17 +33,17 @@ export function openRun(runDir: string, which: 'last' | 'best', hashSpec: (spec:
     const reason = (error as { code?: string }).code === 'ENOENT' ? 'it has no resolved-spec.json (ibc train writes one)' : `resolved-spec.json is unreadable (${error instanceof Error ? error.message : String(error)})`;
     throw new RunError(diagnostic('trainRunDirMissing', { args: { path: runDir, reason } }));
   }
-  const built = buildModel(spec);
+  const built = compileResolved(spec);
   if (hasErrors(built.diagnostics) || !built.value) {
     const first = built.diagnostics.find((d) => d.severity === 'error');
     throw new RunError(diagnostic('trainRunDirMissing', { args: { path: runDir, reason: `its resolved-spec.json does not describe a model this ibc can build (${first?.code}: ${first?.message})` } }));
   }
-  const { state, path } = loadRunState(runDir, which);
+  const { state, path } = loadRunState(runDir, which, built.value.ir);
   const expected = hashSpec(spec);
   if (state.specHash !== expected) {
     throw new RunError(diagnostic('trainCheckpointMismatch', { args: { path, reason: `it was written for spec hash ${state.specHash}, the run's resolved-spec.json hashes to ${expected}` } }));
   }
-  return { spec, ir: built.value, state, checkpointPath: path };
+  return { spec, ir: built.value.ir, state, checkpointPath: path };
 }
 
 /** The model with the checkpoint's weights; with the EMA's averaged weights when the run kept one (what training evaluated). */

@@ -5,8 +5,11 @@
  * a resume checks everything it can and turns every problem into a RunError:
  * a run never silently starts fresh.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
+import { requireStateFitsModel } from '../checkpoint/validate.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointTensor } from '../checkpoint/index.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
@@ -127,8 +130,8 @@ export function requireRunDir(runDir: string): void {
   if (!isDir) throw new RunError(diagnostic('trainRunDirMissing', { args: { path: runDir, reason: 'it is a file, not a folder' } }));
 }
 
-/** Reads `checkpoints/last.ibck` of a run for `--resume`, with resume-specific messages. */
-export function loadResumeState(runDir: string): TrainingState {
+/** Reads `checkpoints/last.ibck` of a run for `--resume`, with resume-specific messages, and checks it fits `ir`. */
+export function loadResumeState(runDir: string, ir: ModelIR): TrainingState {
   requireRunDir(runDir);
   const { last } = checkpointPaths(runDir);
   if (!existsSync(last)) throw new RunError(diagnostic('resumeCheckpointMissing', { args: { path: runDir, checkpoint: last } }));
@@ -141,11 +144,77 @@ export function loadResumeState(runDir: string): TrainingState {
     }
     throw error;
   }
-  return checkpointToState(checkpoint, (reason) => new RunError(diagnostic('resumeCheckpointCorrupt', { args: { path: runDir, reason: `${last}: ${reason}` } })));
+  const state = checkpointToState(checkpoint, (reason) => new RunError(diagnostic('resumeCheckpointCorrupt', { args: { path: runDir, reason: `${last}: ${reason}` } })));
+  requireStateFitsModel(state, ir, last);
+  return state;
 }
 
-/** Reads a run's checkpoint (`last` or `best`) for eval/attention. */
-export function loadRunState(runDir: string, which: 'last' | 'best'): { state: TrainingState; path: string } {
+function resumeMismatch(runDir: string, reason: string): RunError {
+  return new RunError(diagnostic('resumeRunMismatch', { args: { path: runDir, reason } }));
+}
+
+/**
+ * The checkpoint must be this run's: the run directory's spec-hash.txt and
+ * resolved-spec.json (seed included) must name the checkpoint's spec hash, the
+ * optimizer must be the spec's with its state present, and the step counts
+ * must agree. A checkpoint copied from another run, or a run directory edited
+ * by hand, is refused with the reason; resuming it would mix two runs.
+ */
+export function requireResumeFitsRun(runDir: string, state: TrainingState, spec: ResolvedSpec, hashSpec: (spec: ResolvedSpec) => string): void {
+  const { last } = checkpointPaths(runDir);
+  const readRunFile = (name: string, what: string): string => {
+    try {
+      return readFileSync(join(runDir, name), 'utf8');
+    } catch {
+      throw resumeMismatch(runDir, `its ${name} is missing or unreadable (${what}), so the checkpoint cannot be matched to the run`);
+    }
+  };
+  const recordedHash = readRunFile('spec-hash.txt', 'the hash of the spec the run started with').trim();
+  if (recordedHash !== state.specHash) {
+    throw resumeMismatch(runDir, `${last} was written for spec hash ${state.specHash.slice(0, 12)}..., but the run's spec-hash.txt says ${recordedHash.slice(0, 12) || '(empty)'}...: the checkpoint belongs to another run`);
+  }
+  let resolved: ResolvedSpec;
+  try {
+    resolved = JSON.parse(readRunFile('resolved-spec.json', 'the spec the run started with')) as ResolvedSpec;
+  } catch (error) {
+    if (error instanceof RunError) throw error;
+    throw resumeMismatch(runDir, 'its resolved-spec.json is not valid JSON (was it edited?)');
+  }
+  const runSeed = (resolved as { train?: { seed?: unknown } }).train?.seed;
+  if (runSeed !== state.settings.seed) {
+    throw resumeMismatch(runDir, `${last} was trained with seed ${state.settings.seed}, but the run's resolved-spec.json says seed ${String(runSeed)}: the checkpoint belongs to another run`);
+  }
+  let resolvedHash: string;
+  try {
+    resolvedHash = hashSpec(resolved);
+  } catch {
+    resolvedHash = '(unreadable)';
+  }
+  if (resolvedHash !== state.specHash) {
+    throw resumeMismatch(runDir, `its resolved-spec.json hashes to ${resolvedHash.slice(0, 12)}..., not to the checkpoint's ${state.specHash.slice(0, 12)}...: it was altered or belongs to another run`);
+  }
+  const optimizer = spec.train.optimizer;
+  if (state.optimizer.kind !== optimizer.kind) {
+    throw resumeMismatch(runDir, `${last} holds ${state.optimizer.kind} optimizer state, but the spec trains with ${optimizer.kind}`);
+  }
+  if (state.optimizer.step !== state.step) {
+    throw resumeMismatch(runDir, `${last} records ${state.step} training steps but its optimizer has taken ${state.optimizer.step}`);
+  }
+  if (state.step < state.epoch) {
+    throw resumeMismatch(runDir, `${last} records ${state.epoch} completed epochs in only ${state.step} steps`);
+  }
+  const keepsBuffers = optimizer.kind === 'adam' || optimizer.momentum > 0;
+  if (keepsBuffers && state.step > 0 && Object.keys(state.optimizer.buffers).length === 0) {
+    const what = optimizer.kind === 'adam' ? "Adam's moment estimates" : 'the momentum buffers';
+    throw resumeMismatch(runDir, `${last} has no optimizer state (${what}) after ${state.step} steps; resuming would restart the optimizer from zero and not continue the run`);
+  }
+  if (spec.train.ema !== undefined && !state.ema) {
+    throw resumeMismatch(runDir, `the spec keeps an exponential moving average of the weights, but ${last} has none`);
+  }
+}
+
+/** Reads a run's checkpoint (`last` or `best`) for eval, attention and compile --weights, and checks it fits `ir`. */
+export function loadRunState(runDir: string, which: 'last' | 'best', ir: ModelIR): { state: TrainingState; path: string } {
   requireRunDir(runDir);
   const path = checkpointPaths(runDir)[which];
   if (!existsSync(path)) {
@@ -154,5 +223,6 @@ export function loadRunState(runDir: string, which: 'last' | 'best'): { state: T
   }
   const checkpoint = readCheckpoint(path);
   const state = checkpointToState(checkpoint, (reason) => new RunError(diagnostic('trainCheckpointMismatch', { args: { path, reason } })));
+  requireStateFitsModel(state, ir, path);
   return { state, path };
 }

@@ -4,7 +4,7 @@
  * summary and attention images. Terminal output goes through `RunReporter`;
  * user mistakes are RunErrors.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
@@ -12,10 +12,12 @@ import { diagnostic } from '../../diagnostics/catalog.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { RunError } from '../../support/errors.js';
 import { loadDataset } from '../data/index.js';
-import { writeTextAtomic } from '../checkpoint/index.js';
+import { removeStaleTemporaries, writeTextAtomic } from '../checkpoint/index.js';
 import { appendMetrics, createRunDir, makeRunSubdir, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../run-dir.js';
+import { lockRunDir, processIsAlive, type RunLock } from '../run-lock.js';
+import { reasonOf } from '../data/fail.js';
 import { localizeSplit, train, type BatchProgress, type MetricsRow, type TrainOutcome } from './trainer.js';
-import { checkpointPaths, loadResumeState, writeTrainingState } from './resume.js';
+import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from './resume.js';
 import type { RunSettings, TrainingState } from './state.js';
 import { runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord, type Localization } from './localization.js';
@@ -80,21 +82,49 @@ function positive(option: string, value: number | undefined): void {
   }
 }
 
-/** Keeps the metrics rows of epochs the checkpoint covers, so a resumed run appends after them without duplicates. */
+/**
+ * The metrics.jsonl a resumed run continues: the rows of epochs the
+ * checkpoint covers, and every line that is not one of ibc's rows (a note the
+ * user added) kept as it was. Rows of later epochs (written after the
+ * checkpoint, before a kill) are dropped, and so is an unterminated last line
+ * that starts like a row: what a kill in the middle of an append leaves.
+ */
+export function resumedMetrics(text: string, epochsDone: number): string {
+  const lines = text.split('\n');
+  const unterminated = lines.pop() ?? '';
+  if (unterminated !== '' && !unterminated.trimStart().startsWith('{')) lines.push(unterminated);
+  const kept = lines.filter((line) => {
+    if (line.trim() === '') return false;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      return !line.trimStart().startsWith('{"epoch"'); // a row cut short is dropped; anything else is the user's
+    }
+    const epoch = row && typeof row === 'object' ? (row as { epoch?: unknown }).epoch : undefined;
+    return typeof epoch !== 'number' || epoch <= epochsDone;
+  });
+  return kept.map((l) => `${l}\n`).join('');
+}
+
 function truncateMetrics(runDir: string, epochsDone: number): void {
   const path = resolveInsideRunDir(runDir, 'metrics.jsonl');
   if (!existsSync(path)) return;
-  const kept = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => {
-      if (line.trim() === '') return false;
-      try {
-        return (JSON.parse(line) as { epoch?: number }).epoch! <= epochsDone;
-      } catch {
-        return false;
-      }
-    });
-  writeTextAtomic(path, kept.map((l) => `${l}\n`).join(''));
+  writeTextAtomic(path, resumedMetrics(readFileSync(path, 'utf8'), epochsDone));
+}
+
+/** The run directory must take new files: say why not (read-only mount, immutable folder) before training for minutes. */
+function requireWritable(runDir: string): void {
+  try {
+    accessSync(runDir, constants.W_OK);
+  } catch (error) {
+    throw new RunError(diagnostic('runDirNotWritable', { args: { path: runDir, reason: reasonOf(error) } }));
+  }
+}
+
+/** Removes what killed writers of this run left (`*.tmp-PID`); called with the lock held. */
+function cleanDeadWriters(runDir: string): void {
+  for (const folder of [runDir, checkpointPaths(runDir).folder, resolveInsideRunDir(runDir, 'attention')]) removeStaleTemporaries(folder, processIsAlive);
 }
 
 /** A data error has no source position of its own: point it at the spec's data section. */
@@ -114,24 +144,38 @@ function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
 }
 
 export async function runTraining(request: TrainRequest, reporter: RunReporter): Promise<TrainResult> {
-  const { ir } = request;
-  let spec = request.spec;
-  let specHash: string;
   positive('--epochs', request.epochs);
   positive('--limit-train', request.limitTrain);
   positive('--limit-test', request.limitTest);
 
+  let lock: RunLock | undefined;
+  try {
+    return await runLocked(request, reporter, (taken) => (lock = taken));
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (lock: RunLock) => void): Promise<TrainResult> {
+  const { ir } = request;
+  let spec = request.spec;
+  let specHash: string;
   let resume: TrainingState | undefined;
   let runDir = '';
   let settings: RunSettings;
   if (request.resumeDir !== undefined) {
     runDir = resolve(request.resumeDir);
-    resume = loadResumeState(runDir);
+    requireRunDir(runDir);
+    locked(lockRunDir(runDir));
+    cleanDeadWriters(runDir);
+    resume = loadResumeState(runDir, ir);
     spec = withSeed(spec, resume.settings.seed);
     specHash = request.hashSpec(spec);
     if (resume.specHash !== specHash) {
       throw new RunError(diagnostic('resumeSpecMismatch', { args: { found: resume.specHash, expected: specHash, spec: request.specPath } }));
     }
+    requireResumeFitsRun(runDir, resume, spec, request.hashSpec);
+    requireWritable(runDir);
     const kept = resume.settings;
     const changed: [string, number | undefined, number | undefined][] = [
       ['--seed', request.seed, kept.seed],
@@ -176,7 +220,15 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
   if (!resume) {
     // Created only once the data has loaded, so a bad data path leaves no empty run behind.
     runDir = request.outDir !== undefined ? makeRunSubdir(resolve(request.outDir), '.') : createRunDir(request.runsBase, spec.name, request.now);
-    copyFileSync(request.specPath, resolveInsideRunDir(runDir, 'spec.ibspec'));
+    requireWritable(runDir);
+    locked(lockRunDir(runDir));
+    cleanDeadWriters(runDir);
+    const specCopy = resolveInsideRunDir(runDir, 'spec.ibspec');
+    try {
+      copyFileSync(request.specPath, specCopy);
+    } catch (error) {
+      throw new RunError(diagnostic('runDirWriteFailed', { args: { path: specCopy, reason: reasonOf(error) } }));
+    }
     writeResolvedSpec(runDir, spec);
     writeTextAtomic(resolveInsideRunDir(runDir, 'spec-hash.txt'), `${specHash}\n`);
     writeTextAtomic(resolveInsideRunDir(runDir, 'metrics.jsonl'), '');
@@ -202,6 +254,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
       checkpointPath: (which) => paths[which],
       ...(reporter.batch ? { onBatch: reporter.batch } : {}),
       ...(reporter.epoch ? { onEpoch: reporter.epoch } : {}),
+      ...(reporter.note ? { onWarning: reporter.note } : {}),
     },
   });
 

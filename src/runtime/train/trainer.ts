@@ -27,6 +27,8 @@ import { countCorrect, evaluateAccuracy, evaluateLocalization, type Accuracy, ty
 import type { Localization } from './localization.js';
 import type { BestScore, RunSettings, TrainingState } from './state.js';
 import type { ProgressUpdate } from '../progress.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { divergenceReason, isDiverging } from './divergence.js';
 
 /**
  * One line of metrics.jsonl. Field names are the file's format and name their unit: every
@@ -66,6 +68,8 @@ export interface RunSink {
   checkpointPath(which: 'last' | 'best'): string;
   onBatch?(progress: BatchProgress): void;
   onEpoch?(row: MetricsRow): void;
+  /** Warnings found while training (a diverging loss); the run goes on. */
+  onWarning?(warning: Diagnostic): void;
 }
 
 export interface TrainOptions {
@@ -159,6 +163,7 @@ function schedulePlan(spec: ResolvedSpec, epochs: number): LearningRatePlan {
 }
 
 function formatNumber(x: number): string {
+  if (Number.isFinite(x)) return Math.abs(x) >= 1e5 ? x.toExponential(2) : x.toPrecision(4);
   return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
 }
 
@@ -195,6 +200,8 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
     let trainImages = 0;
     let last: MetricsRow | undefined;
     let checkpointWritten = resume !== undefined;
+    let firstEpochLoss: number | undefined;
+    let warnedDivergence = false;
     const batches = batchCount(data.train.count, spec.train.batchSize);
 
     for (; epoch < settings.epochs; epoch++) {
@@ -283,6 +290,11 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       };
       sink.appendMetrics(row);
       sink.onEpoch?.(row);
+      firstEpochLoss ??= row.train_loss_bits;
+      if (!warnedDivergence && isDiverging(row.train_loss_bits, firstEpochLoss, ir.classes)) {
+        warnedDivergence = true;
+        sink.onWarning?.(diagnostic('trainDiverging', { args: { value: formatNumber(row.train_loss_bits), epoch: row.epoch, why: divergenceReason(row.train_loss_bits, firstEpochLoss, ir.classes), lr } }));
+      }
       last = row;
 
       const improved = scores.val !== undefined && (best === undefined || scores.val.top1 > best.valTop1);

@@ -1,13 +1,14 @@
 /**
  * Writes a GraphModel export (src/compiler/targets/graph-model) as the folder
- * tf.loadGraphModel reads: model.json and its weight shards. Shards go first
- * and every file is replaced atomically, so a reader never sees a model.json
- * whose weights are incomplete.
+ * tf.loadGraphModel reads: model.json and its weight shards. All files are
+ * written before any is renamed into place, model.json last, so a reader
+ * never sees a model.json whose weights are incomplete, and a failed write
+ * leaves nothing behind.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_JSON, type GraphModelExport } from '../../compiler/targets/graph-model/export.js';
-import { writeFileAtomic } from '../checkpoint/atomic-write.js';
+import { writeFilesAtomic } from '../checkpoint/atomic-write.js';
 import { runError, reasonOf } from '../data/fail.js';
 
 export function writeGraphModelFolder(dir: string, exp: GraphModelExport): void {
@@ -16,8 +17,11 @@ export function writeGraphModelFolder(dir: string, exp: GraphModelExport): void 
   } catch (error) {
     throw runError('outputWriteFailed', { path: dir, reason: reasonOf(error) });
   }
-  for (const shard of exp.shards) writeFileAtomic(join(dir, shard.path), [shard.bytes]);
-  writeFileAtomic(join(dir, MODEL_JSON), [new TextEncoder().encode(JSON.stringify(exp.modelJson) + '\n')]);
+  // All or nothing: a failure part-way leaves no temporaries and no model.json naming shards that were never written.
+  writeFilesAtomic([
+    ...exp.shards.map((shard) => ({ path: join(dir, shard.path), chunks: [shard.bytes] })),
+    { path: join(dir, MODEL_JSON), chunks: [new TextEncoder().encode(JSON.stringify(exp.modelJson) + '\n')] },
+  ]);
 }
 
 /** The whole model as one script for pages opened from file:// (where fetch is refused): `window.IBC_EMBEDDED_MODEL`. */

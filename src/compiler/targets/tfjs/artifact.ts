@@ -15,7 +15,7 @@
  * sees a model.json whose weights are incomplete.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelIR } from '../../ir/ir.js';
 import { verifyIR } from '../../ir/verify.js';
@@ -80,13 +80,34 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function writeAtomically(path: string, data: string | Uint8Array): void {
-  const temporary = `${path}.tmp-${process.pid}`;
+/**
+ * Writes every file to `<name>.tmp-<pid>` first and renames them into place
+ * only when all were written: a failure (disk full, read-only folder) removes
+ * the temporaries and leaves no half-made artifact under the requested names.
+ */
+function writeAllAtomically(files: readonly (readonly [string, string | Uint8Array])[]): void {
+  const temporaries: string[] = [];
+  let failedAt = '';
   try {
-    writeFileSync(temporary, data);
-    renameSync(temporary, path);
+    for (const [path, data] of files) {
+      failedAt = path;
+      const temporary = `${path}.tmp-${process.pid}`;
+      temporaries.push(temporary);
+      writeFileSync(temporary, data);
+    }
+    for (const [path] of files) {
+      failedAt = path;
+      renameSync(`${path}.tmp-${process.pid}`, path);
+    }
   } catch (error) {
-    throw fail('tfjsArtifactWriteFailed', { path, reason: error instanceof Error ? error.message : String(error) });
+    for (const temporary of temporaries) {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // never created, or already renamed
+      }
+    }
+    throw fail('tfjsArtifactWriteFailed', { path: failedAt, reason: error instanceof Error ? error.message : String(error) });
   }
 }
 
@@ -135,8 +156,10 @@ export function writeTfjsArtifact(dir: string, ir: ModelIR, weights: ReadonlyMap
   } catch (error) {
     throw fail('tfjsArtifactWriteFailed', { path: dir, reason: error instanceof Error ? error.message : String(error) });
   }
-  writeAtomically(join(dir, WEIGHTS_FILE), bytes);
-  writeAtomically(join(dir, MODEL_FILE), JSON.stringify(modelJson, null, 1) + '\n');
+  writeAllAtomically([
+    [join(dir, WEIGHTS_FILE), bytes],
+    [join(dir, MODEL_FILE), JSON.stringify(modelJson, null, 1) + '\n'],
+  ]);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
