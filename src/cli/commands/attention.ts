@@ -7,6 +7,7 @@ import { specHash } from '../../compiler/spec/serialize.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
 import { resolve } from 'node:path';
 import { runAttentionFolder, writeRunAttention } from '../../runtime/train/attention.js';
+import { releaseBackend } from '../../runtime/backends/select.js';
 import { UsageError, parseBackend, parseCommandArgs, parseCount, parseRunTarget, chooseBackend } from './train.js';
 
 const USAGE = `Usage: ibc attention RUN_DIR [options]
@@ -59,27 +60,31 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     io.stderr(`ibc attention: the model of ${runDir} ('${opened.spec.name}') has no attention module, so it has no attention maps\n`);
     return EXIT_INPUT_ERROR;
   }
-  await chooseBackend(backendName, io);
-  const data = await loadRunData(opened);
-  if (offset >= data.test.count) {
-    io.stderr(`ibc attention: --offset ${offset} is past the end of the test set (${data.test.count} images)\n`);
-    return EXIT_USAGE;
-  }
-  const model = modelFromState(opened);
-  // It writes into the run directory: not while a training run writes there.
-  const lock = lockRunDir(runDir);
+  const backend = await chooseBackend(backendName, io);
   try {
-    const folder = await writeRunAttention(outDir ?? runAttentionFolder(runDir), model, opened.spec, data, {
-      count,
-      offset,
-      checkpoint: `${which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
-      epoch: opened.state.epoch,
-      baseDir: opened.state.settings.dataBaseDir ?? runDir,
-    });
-    io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
+    const data = await loadRunData(opened);
+    if (offset >= data.test.count) {
+      io.stderr(`ibc attention: --offset ${offset} is past the end of the test set (${data.test.count} images)\n`);
+      return EXIT_USAGE;
+    }
+    const model = modelFromState(opened);
+    // It writes into the run directory: not while a training run writes there.
+    const lock = lockRunDir(runDir);
+    try {
+      const folder = await writeRunAttention(outDir ?? runAttentionFolder(runDir), model, opened.spec, data, {
+        count,
+        offset,
+        checkpoint: `${which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
+        epoch: opened.state.epoch,
+        baseDir: opened.state.settings.dataBaseDir ?? runDir,
+      });
+      io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
+    } finally {
+      lock.release();
+      model.dispose();
+    }
   } finally {
-    lock.release();
-    model.dispose();
+    releaseBackend(backend);
   }
   return EXIT_OK;
 }

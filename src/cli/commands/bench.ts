@@ -17,7 +17,8 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { UsageError, compileForRun, parseBackend, parseCommandArgs, parseCount } from './train.js';
-import { selectBackend, type BackendRequest } from '../../runtime/backends/select.js';
+import { selectBackend, releaseBackend, type BackendChoice, type BackendRequest, type HostFallback } from '../../runtime/backends/select.js';
+import { formatAdapter } from '../../runtime/backends/webgpu/adapter.js';
 import { modelFlops } from '../../runtime/bench/training-flops.js';
 import { timeTrainingSteps, type KernelTime } from '../../runtime/bench/time-training.js';
 import { timeTfjsInference } from '../../runtime/bench/time-inference.js';
@@ -37,7 +38,10 @@ const USAGE = `Usage: ibc bench SPEC [options]
 
 Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:
-{spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s}.
+{spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s}. On webgpu the
+line also names the adapter and counts kernel runs that fell back to the CPU:
+{..., adapter, cpu_fallbacks} (and cpu_fallback_kernels when there are any). A
+software adapter (SwiftShader) checks correctness; its speed is not GPU speed.
 
 With --target onnx it times inference instead: it exports the spec's model
 (fresh seeded weights, the spec's export opset and layout, a fixed batch) to a
@@ -74,12 +78,26 @@ function packageRoot(): string {
 interface BenchRecord {
   readonly spec: string;
   readonly backend: string;
+  /** webgpu: the adapter computed on ("name (vendor, architecture)"). */
+  readonly adapter?: string;
   readonly batch: number;
   readonly steps: number;
   readonly img_per_s: number;
   readonly ms_per_step: number;
   readonly gflops_per_s: number;
+  /** webgpu: kernel runs that executed on the CPU during the measurement (the goal is 0). */
+  readonly cpu_fallbacks?: number;
+  readonly cpu_fallback_kernels?: readonly HostFallback[];
   readonly kernels?: readonly KernelTime[];
+}
+
+function fallbackTotal(list: readonly HostFallback[]): Map<string, number> {
+  return new Map(list.map((f) => [f.kernel, f.count]));
+}
+
+/** Kernel runs on the CPU between two readings of the backend's counter. */
+function fallbacksSince(before: Map<string, number>, now: readonly HostFallback[]): HostFallback[] {
+  return now.map((f) => ({ kernel: f.kernel, count: f.count - (before.get(f.kernel) ?? 0) })).filter((f) => f.count > 0);
 }
 
 interface BenchOptions {
@@ -92,23 +110,27 @@ interface BenchOptions {
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
-async function benchSpec(specPath: string, backendName: string, options: BenchOptions, io: CliIO): Promise<BenchRecord | undefined> {
+async function benchSpec(specPath: string, choice: BackendChoice, options: BenchOptions, io: CliIO): Promise<BenchRecord | undefined> {
   const compiled = compileForRun(specPath, io);
   if (!compiled) return undefined;
   const batch = options.batch ?? compiled.spec.train.batchSize;
+  const before = fallbackTotal(choice.hostFallbacks?.() ?? []);
   const timing = await timeTrainingSteps(compiled.spec, compiled.ir, {
     batch, steps: options.steps, warmup: options.warmup, seed: compiled.spec.train.seed, profile: options.profile,
   });
+  const fallbacks = choice.hostFallbacks ? fallbacksSince(before, choice.hostFallbacks()) : undefined;
   const flops = modelFlops(compiled.ir);
   const shown = relative(io.cwd, specPath);
   return {
     spec: shown.startsWith('..') ? specPath : shown,
-    backend: backendName,
+    backend: choice.name,
+    ...(choice.adapter ? { adapter: formatAdapter(choice.adapter) } : {}),
     batch,
     steps: options.steps,
     img_per_s: round(timing.imagesPerSecond, 3),
     ms_per_step: round(timing.msPerStep, 1),
     gflops_per_s: round((flops.trainPerImage * timing.imagesPerSecond) / 1e9, 1),
+    ...(fallbacks ? { cpu_fallbacks: fallbacks.reduce((n, f) => n + f.count, 0), ...(fallbacks.length > 0 ? { cpu_fallback_kernels: fallbacks } : {}) } : {}),
     ...(timing.kernels ? { kernels: timing.kernels } : {}),
   };
 }
@@ -117,7 +139,11 @@ function printRecord(record: BenchRecord, options: BenchOptions, io: CliIO): voi
   const { kernels, ...line } = record;
   io.stdout(`${JSON.stringify(options.profile && kernels ? { ...line, kernels: kernels.map((k) => ({ ...k, ms: round(k.ms, 1) })) } : line)}\n`);
   if (!options.json) {
-    io.stderr(`${record.spec}: ${record.img_per_s} images/s, ${record.ms_per_step} ms/step at batch ${record.batch}, ${record.gflops_per_s} GFLOP/s on ${record.backend}\n`);
+    io.stderr(`${record.spec}: ${record.img_per_s} images/s, ${record.ms_per_step} ms/step at batch ${record.batch}, ${record.gflops_per_s} GFLOP/s on ${record.backend}${record.adapter ? ` (${record.adapter})` : ''}\n`);
+    if (record.cpu_fallbacks !== undefined) {
+      const which = (record.cpu_fallback_kernels ?? []).map((f) => `${f.kernel} x${f.count}`).join(', ');
+      io.stderr(`kernels run on the CPU instead of the GPU: ${record.cpu_fallbacks}${which ? ` (${which})` : ''}\n`);
+    }
   }
   if (kernels && !options.json) {
     const total = kernels.reduce((s, k) => s + k.ms, 0);
@@ -149,9 +175,9 @@ function benchPytorch(batch: number, options: BenchOptions, io: CliIO): Record<s
   }
 }
 
-async function runSuite(backendName: string, options: BenchOptions, io: CliIO): Promise<number> {
+async function runSuite(choice: BackendChoice, options: BenchOptions, io: CliIO): Promise<number> {
   const root = packageRoot();
-  const vgg = await benchSpec(resolve(root, 'specs/cifar10-vgg16-aib.ibspec'), backendName, { ...options, batch: options.batch ?? 32 }, io);
+  const vgg = await benchSpec(resolve(root, 'specs/cifar10-vgg16-aib.ibspec'), choice, { ...options, batch: options.batch ?? 32 }, io);
   if (!vgg) return EXIT_INPUT_ERROR;
   printRecord(vgg, options, io);
   // PyTorch right after ibc's VGG run, so both see the same machine state.
@@ -162,7 +188,7 @@ async function runSuite(backendName: string, options: BenchOptions, io: CliIO): 
     io.stdout(`${JSON.stringify({ comparison: 'ibc / pytorch, VGG-16-bn + IB attention', batch: vgg.batch, ibc_img_per_s: vgg.img_per_s, pytorch_img_per_s: torch['img_per_s'], ratio: round(ratio, 3) })}\n`);
     if (!options.json) io.stderr(`ibc (${vgg.backend}) / PyTorch: ${ratio.toFixed(3)}\n`);
   }
-  const fashion = await benchSpec(resolve(root, 'specs/fashion-small-aib.ibspec'), backendName, { ...options, batch: undefined }, io);
+  const fashion = await benchSpec(resolve(root, 'specs/fashion-small-aib.ibspec'), choice, { ...options, batch: undefined }, io);
   if (!fashion) return EXIT_INPUT_ERROR;
   printRecord(fashion, options, io);
   return EXIT_OK;
@@ -271,8 +297,12 @@ async function runInference(specPath: string, request: BackendRequest, options: 
       }
       throw error;
     }
-    const timing = timeTfjsInference(ir, params, { batch, iterations: options.iterations, seed: spec.train.seed });
-    printInference(record('tfjs', choice.name, timing.imagesPerSecond, timing.msPerBatch), options, io);
+    try {
+      const timing = await timeTfjsInference(ir, params, { batch, iterations: options.iterations, seed: spec.train.seed });
+      printInference(record('tfjs', choice.name, timing.imagesPerSecond, timing.msPerBatch), options, io);
+    } finally {
+      releaseBackend(choice);
+    }
   }
   return EXIT_OK;
 }
@@ -323,13 +353,17 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     return runInference(resolve(io.cwd, positionals[0]!), backend, { ...(options.batch !== undefined ? { batch: options.batch } : {}), iterations, json: options.json }, io);
   }
   const choice = await selectBackend(backend);
-  if (!values['json']) io.stderr(`backend: ${choice.name} (${choice.reason})\n`);
-  for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
-  if (values['suite'] !== undefined) return runSuite(choice.name, options, io);
-  const record = await benchSpec(resolve(io.cwd, positionals[0]!), choice.name, options, io);
-  if (!record) return EXIT_INPUT_ERROR;
-  printRecord(record, options, io);
-  return EXIT_OK;
+  try {
+    if (!values['json']) io.stderr(`backend: ${choice.name} (${choice.reason})${choice.adapter ? ` on ${formatAdapter(choice.adapter)}` : ''}\n`);
+    for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
+    if (values['suite'] !== undefined) return await runSuite(choice, options, io);
+    const record = await benchSpec(resolve(io.cwd, positionals[0]!), choice, options, io);
+    if (!record) return EXIT_INPUT_ERROR;
+    printRecord(record, options, io);
+    return EXIT_OK;
+  } finally {
+    releaseBackend(choice);
+  }
 }
 
 export const benchCommand: Command = {

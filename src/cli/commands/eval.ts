@@ -6,6 +6,7 @@ import { specHash } from '../../compiler/spec/serialize.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
 import { evaluateSplit, localizeSplit } from '../../runtime/train/trainer.js';
 import { formatLocalization } from '../../runtime/train/localization.js';
+import { releaseBackend } from '../../runtime/backends/select.js';
 import { UsageError, parseBackend, parseCommandArgs, parseCount, parseRunTarget, chooseBackend } from './train.js';
 
 const USAGE = `Usage: ibc eval RUN_DIR [options]
@@ -51,10 +52,11 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     throw error;
   }
   const opened = openRun(runDir, which, specHash);
-  await chooseBackend(backendName, io);
-  const data = await loadRunData(opened, limitTest);
-  const model = modelFromState(opened);
+  const backend = await chooseBackend(backendName, io);
+  let model: ReturnType<typeof modelFromState> | undefined;
   try {
+    const data = await loadRunData(opened, limitTest);
+    model = modelFromState(opened);
     const n = samples ?? opened.ir.samples.eval;
     const acc = await evaluateSplit(model, opened.spec, data.test, opened.state.settings.seed, n);
     io.stdout(
@@ -64,7 +66,8 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     const localization = await localizeSplit(model, opened.spec, data.test);
     if (localization) for (const line of formatLocalization(localization)) io.stdout(`test localization, ${line}\n`);
   } finally {
-    model.dispose();
+    model?.dispose();
+    releaseBackend(backend);
   }
   return EXIT_OK;
 }

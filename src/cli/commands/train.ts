@@ -14,7 +14,8 @@ import { specHash } from '../../compiler/spec/serialize.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
-import { selectBackend, isBackendRequest, BACKEND_NAMES, type BackendChoice, type BackendRequest } from '../../runtime/backends/select.js';
+import { selectBackend, releaseBackend, isBackendRequest, BACKEND_NAMES, type BackendChoice, type BackendRequest } from '../../runtime/backends/select.js';
+import { formatAdapter } from '../../runtime/backends/webgpu/adapter.js';
 import { runTraining } from '../../runtime/train/run-training.js';
 import { ProgressReporter } from '../../runtime/progress.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
@@ -103,7 +104,7 @@ export function compileForRun(path: string, io: CliIO): { spec: ResolvedSpec; ir
 
 export async function chooseBackend(request: BackendRequest, io: CliIO): Promise<BackendChoice> {
   const choice = await selectBackend(request);
-  io.stderr(`backend: ${choice.name} (${choice.reason})\n`);
+  io.stderr(`backend: ${choice.name} (${choice.reason})${choice.adapter ? ` on ${formatAdapter(choice.adapter)}` : ''}\n`);
   for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
   return choice;
 }
@@ -150,7 +151,9 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   if (!compiled) return EXIT_INPUT_ERROR;
   const backend = await chooseBackend(options.backend, io);
   const progress = new ProgressReporter({ write: io.stderr, isTTY: io.isTTY });
-  const result = await runTraining(
+  let result;
+  try {
+    result = await runTraining(
     {
       spec: compiled.spec,
       ir: compiled.ir,
@@ -165,6 +168,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
       ...opt('seed', options.seed),
       ...opt('attentionImages', options.attention),
       backend: backend.name,
+      ...(backend.adapter ? { adapter: backend.adapter } : {}),
     },
     {
       info: (line) => progress.message(line),
@@ -178,13 +182,16 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
         ),
     },
   );
+  } finally {
+    releaseBackend(backend);
+  }
   progress.finish();
   if (result.summary) {
     const s = result.summary;
     io.stdout(
       `${s.name}: test top1 ${percent(s.test_top1)}, top5 ${percent(s.test_top5)}` +
         (s.best_val_top1 !== undefined ? `, best val ${percent(s.best_val_top1)} (epoch ${s.best_val_epoch})` : '') +
-        ` after ${s.epochs} epochs, ${s.seconds.toFixed(1)}s on ${s.backend} (${s.images_per_second.toFixed(1)} img/s)\n`,
+        ` after ${s.epochs} epochs, ${s.seconds.toFixed(1)}s on ${s.backend}${s.adapter ? ` [${s.adapter.name}, ${s.adapter.vendor}]` : ''} (${s.images_per_second.toFixed(1)} img/s)\n`,
     );
   }
   io.stdout(`run directory: ${result.runDir}\n`);

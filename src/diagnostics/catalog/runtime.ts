@@ -69,6 +69,7 @@ export const runtimeMessages = {
   resumeAlreadyDone: { code: 'IB6313', severity: 'info', template: 'the run already completed {done} of {epochs} epochs; nothing to do (pass --epochs N to train further)' },
   backendUnavailable: { code: 'IB6400', severity: 'error', template: "backend '{name}' is not available: {reason}" },
   backendSlowCpu: { code: 'IB6401', severity: 'warning', template: "training on TF.js's plain JavaScript CPU backend, which is 100x slower than the native backends ({reason}). To fix: apt-get install libdnnl-dev && npm run build:native" },
+  backendSoftwareAdapter: { code: 'IB6410', severity: 'warning', template: "WebGPU runs on {adapter}: results are correct but this is not a GPU, and it is slower than the ibc-native backend; use it to check the WebGPU route, not for speed" },
   backendWebgpuMissing: { code: 'IB6402', severity: 'error', template: "backend 'webgpu' needs the optional package '{pkg}', which could not be loaded ({reason}). Install it with: npm install {pkg}" },
   // ---------------------------------------------------------------- TF.js artifact and loadModel (IB6600-IB6619)
   tfjsArtifactMissing: { code: 'IB6600', severity: 'error', template: "no model at '{path}': '{dir}' is not an ibc TF.js artifact folder (it needs model.json and weights.bin)" },

@@ -1,15 +1,23 @@
 /**
  * Picks the TF.js backend a run computes on and says why. `auto` prefers, in
- * order: tfjs-node-gpu, tfjs-node (both only when importable: they are never
- * dependencies of ibc), ibc's own oneDNN backend, then TF.js's JavaScript CPU
- * backend with a warning saying why that is slow and how to fix it. WebGPU is
- * used only when asked for by name. An explicitly requested backend that cannot
- * be loaded is a RunError, never a silent fallback.
+ * order: tfjs-node-gpu (only when importable: it is never a dependency of
+ * ibc), WebGPU on a hardware GPU adapter (never a software one such as
+ * SwiftShader), tfjs-node (when importable), ibc's own oneDNN backend, then
+ * TF.js's JavaScript CPU backend with a warning saying why that is slow and
+ * how to fix it. `--backend webgpu` takes the best adapter there is, a
+ * software one included, with a warning. An explicitly requested backend that
+ * cannot be loaded is a RunError, never a silent fallback.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
+import { vulkanDrivers, formatAdapter, type AdapterDescription } from './webgpu/adapter.js';
+import { startWebgpu } from './webgpu/backend.js';
+import type { HostFallback } from './webgpu/host-fallbacks.js';
+
+export type { AdapterDescription } from './webgpu/adapter.js';
+export type { HostFallback } from './webgpu/host-fallbacks.js';
 
 export type BackendRequest = 'auto' | 'cpu' | 'ibc-native' | 'tensorflow' | 'tensorflow-gpu' | 'webgpu';
 
@@ -24,6 +32,17 @@ export interface BackendChoice {
   readonly reason: string;
   /** For the CLI to print once (the slow-CPU warning). */
   readonly warnings: readonly Diagnostic[];
+  /** The GPU adapter (webgpu only): what the run prints and records in summary.json. */
+  readonly adapter?: AdapterDescription;
+  /** Kernels that ran on the CPU instead of the device so far (webgpu only). */
+  readonly hostFallbacks?: () => readonly HostFallback[];
+  /** Frees the device (webgpu); Node cannot exit while a Dawn device is alive. */
+  readonly release?: () => void;
+}
+
+/** Frees what the backend holds (the WebGPU device); safe for every backend. */
+export function releaseBackend(choice: BackendChoice): void {
+  choice.release?.();
 }
 
 type Attempt = { ok: true; tfBackend: string } | { ok: false; reason: string };
@@ -68,28 +87,31 @@ async function tryNative(): Promise<Attempt> {
   }
 }
 
-async function tryWebgpu(): Promise<Attempt> {
-  let dawn: { create(options: string[]): unknown; globals: Record<string, unknown> };
-  try {
-    const specifier: string = 'webgpu';
-    dawn = (await import(specifier)) as typeof dawn;
-  } catch (error) {
-    throw new RunError(diagnostic('backendWebgpuMissing', { args: { pkg: 'webgpu', reason: messageOf(error) } }));
+type WebgpuAttempt = { ok: true; choice: Omit<BackendChoice, 'name' | 'reason'> } | { ok: false; reason: string };
+
+async function tryWebgpu(allowSoftware: boolean): Promise<WebgpuAttempt> {
+  const got = await startWebgpu({ allowSoftware });
+  if (!got.ok) {
+    if (got.missing !== undefined && allowSoftware) {
+      throw new RunError(diagnostic('backendWebgpuMissing', { args: { pkg: got.missing, reason: got.reason } }));
+    }
+    return { ok: false, reason: got.missing !== undefined ? `${got.missing} is not installed (${got.reason})` : got.reason };
   }
-  try {
-    Object.assign(globalThis, dawn.globals);
-    const nav = ((globalThis as { navigator?: Record<string, unknown> }).navigator ??= {});
-    if (!nav['gpu']) Object.defineProperty(nav, 'gpu', { value: dawn.create([]), configurable: true });
-  } catch (error) {
-    return { ok: false, reason: `WebGPU could not be initialised (${messageOf(error)})` };
-  }
-  try {
-    const specifier: string = '@tensorflow/tfjs-backend-webgpu';
-    await import(specifier);
-  } catch (error) {
-    throw new RunError(diagnostic('backendWebgpuMissing', { args: { pkg: '@tensorflow/tfjs-backend-webgpu', reason: messageOf(error) } }));
-  }
-  return activate('webgpu', 'no WebGPU adapter was found');
+  const { adapter, fallbacks, release } = got.started;
+  const warnings = adapter.software ? [diagnostic('backendSoftwareAdapter', { args: { adapter: formatAdapter(adapter) } })] : [];
+  return { ok: true, choice: { tfBackend: 'webgpu', warnings, adapter, hostFallbacks: () => fallbacks.counts(), release } };
+}
+
+/**
+ * Whether auto should try WebGPU at all: only when a hardware Vulkan driver is
+ * installed. Dawn prints loader warnings when there is none, and a software
+ * driver is never auto's choice.
+ */
+function hardwareVulkanDriver(): { ok: true } | { ok: false; reason: string } {
+  const drivers = vulkanDrivers();
+  if (drivers.length === 0) return { ok: false, reason: 'webgpu: no Vulkan driver is installed' };
+  if (drivers.every((d) => d.software)) return { ok: false, reason: `webgpu: only software Vulkan drivers (${drivers.map((d) => d.manifest).join(', ')})` };
+  return { ok: true };
 }
 
 async function tryCpu(): Promise<Attempt> {
@@ -130,9 +152,9 @@ export async function selectBackend(request: BackendRequest): Promise<BackendCho
       return { name: request, tfBackend: got.tfBackend, reason: 'requested (oneDNN kernels)', warnings: [] };
     }
     case 'webgpu': {
-      const got = await tryWebgpu();
+      const got = await tryWebgpu(true);
       if (!got.ok) throw unavailable(request, got.reason);
-      return { name: request, tfBackend: got.tfBackend, reason: 'requested', warnings: [] };
+      return { name: request, reason: 'requested', ...got.choice };
     }
     case 'cpu': {
       const got = await tryCpu();
@@ -144,6 +166,14 @@ export async function selectBackend(request: BackendRequest): Promise<BackendCho
       const gpu = await tryTfjsNode('@tensorflow/tfjs-node-gpu');
       if (gpu.ok) return { name: 'tensorflow-gpu', tfBackend: gpu.tfBackend, reason: 'auto: @tensorflow/tfjs-node-gpu is installed', warnings: [] };
       why.push(gpu.reason);
+      const driver = hardwareVulkanDriver();
+      if (driver.ok) {
+        const webgpu = await tryWebgpu(false);
+        if (webgpu.ok) return { name: 'webgpu', reason: 'auto: a hardware GPU adapter answers through WebGPU', ...webgpu.choice };
+        why.push(`webgpu: ${webgpu.reason}`);
+      } else {
+        why.push(driver.reason);
+      }
       const node = await tryTfjsNode('@tensorflow/tfjs-node');
       if (node.ok) return { name: 'tensorflow', tfBackend: node.tfBackend, reason: 'auto: @tensorflow/tfjs-node is installed', warnings: [] };
       why.push(node.reason);

@@ -22,23 +22,23 @@ export interface InferenceTiming {
   readonly msPerBatch: number;
 }
 
-export function timeTfjsInference(ir: ModelIR, params: ReadonlyMap<string, Float32Array>, options: InferenceTimingOptions): InferenceTiming {
+export async function timeTfjsInference(ir: ModelIR, params: ReadonlyMap<string, Float32Array>, options: InferenceTimingOptions): Promise<InferenceTiming> {
   if (!Number.isInteger(options.batch) || options.batch < 1) throw new Error(`timeTfjsInference: batch must be a positive integer, got ${options.batch}`);
   if (!Number.isInteger(options.iterations) || options.iterations < 1) throw new Error(`timeTfjsInference: iterations must be a positive integer, got ${options.iterations}`);
   const model = createTfjsModel(ir, params);
   const [h, w, c] = ir.inputShape;
   const data = Random.fromSeed(options.seed).derive('bench-images').fillNormal(new Float32Array(options.batch * h * w * c));
   const images = tf.tensor4d(data, [options.batch, h, w, c]);
-  const pass = (): void => {
+  const pass = async (): Promise<void> => {
     const out = model.forward(images, { training: false, samples: 0 });
     // Reading the logits waits for every kernel on backends that run asynchronously.
-    out.logits.dataSync();
+    await out.logits.data();
     disposeForward(out);
   };
   try {
-    pass();
+    await pass();
     const start = process.hrtime.bigint();
-    for (let i = 0; i < options.iterations; i++) pass();
+    for (let i = 0; i < options.iterations; i++) await pass();
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     return { imagesPerSecond: (options.batch * options.iterations) / seconds, msPerBatch: (1000 * seconds) / options.iterations };
   } finally {

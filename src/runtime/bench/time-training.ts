@@ -46,20 +46,32 @@ export async function timeTrainingSteps(spec: ResolvedSpec, ir: ModelIR, options
   const labels = tf.tensor1d(labelValues, 'int32');
   const noise = root.derive('noise');
   const lr = spec.train.optimizer.lr;
+  // Steps are queued without reading anything back; `finish` waits for the last loss, which on
+  // a GPU backend (one in-order queue) means waiting for every step queued before it.
+  let last: tf.Tensor | undefined;
   const step = (): void => {
     const result = model.trainStepGradients(images, labels, { samples: ir.samples.train, noise });
     optimizer.step(result.gradients, lr);
-    result.loss.total.dataSync();
+    last?.dispose();
+    last = tf.clone(result.loss.total);
     disposeTrainStep(result);
+  };
+  const finish = async (): Promise<void> => {
+    if (last) await last.data();
   };
   try {
     for (let i = 0; i < options.warmup; i++) step();
+    await finish();
     const start = process.hrtime.bigint();
     for (let i = 0; i < options.steps; i++) step();
+    await finish();
     const ms = Number(process.hrtime.bigint() - start) / 1e6 / options.steps;
     let kernels: KernelTime[] | undefined;
     if (options.profile) {
-      const info = await tf.profile(() => step());
+      const info = await tf.profile(async () => {
+        step();
+        await finish();
+      });
       const byName = new Map<string, { ms: number; calls: number }>();
       const backendName = tf.getBackend();
       for (const k of info.kernels) {
@@ -75,6 +87,7 @@ export async function timeTrainingSteps(spec: ResolvedSpec, ir: ModelIR, options
     return { msPerStep: ms, imagesPerSecond: (1000 * options.batch) / ms, ...(kernels ? { kernels } : {}) };
   } finally {
     tf.dispose([images, labels]);
+    last?.dispose();
     optimizer.dispose();
     model.dispose();
   }

@@ -147,13 +147,7 @@ const configs: readonly tf.GradConfig[] = [
     perm.forEach((p, i) => (inverse[p] = i));
     return tf.transpose(dy, inverse);
   }),
-  unary('Tile', (dy, x, attrs) => {
-    const reps = attrs['reps'] as number[];
-    const split: number[] = [];
-    reps.forEach((r, i) => split.push(r, x.shape[i]!));
-    const axes = reps.map((_, i) => 2 * i);
-    return tf.reshape(tf.sum(tf.reshape(dy, split), axes), x.shape);
-  }),
+  unary('Tile', (dy, x, attrs) => tileGrad(dy, x.shape, attrs['reps'] as number[])),
   unary('PadV2', (dy, x, attrs) => {
     const paddings = attrs['paddings'] as [number, number][];
     return tf.slice(dy, paddings.map((p) => p[0]), x.shape);
@@ -286,6 +280,35 @@ const configs: readonly tf.GradConfig[] = [
 ];
 
 /**
+ * Gradient of tile: the copies summed back, one tiled axis at a time as
+ * [before, copies, size, after] (rank 4 at most: TF.js's WebGPU shaders do not
+ * compile above rank 6, and summing all axes at once would need rank 2 x rank).
+ */
+function tileGrad(dy: tf.Tensor, xShape: readonly number[], reps: readonly number[]): tf.Tensor {
+  let g = dy;
+  const shape = [...dy.shape];
+  reps.forEach((r, axis) => {
+    if (r === 1) return;
+    const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const after = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    g = tf.sum(tf.reshape(g, [before, r, xShape[axis]!, after]), 1);
+    shape[axis] = xShape[axis]!;
+  });
+  return tf.reshape(g, [...xShape]);
+}
+
+/**
+ * Whether the active backend's UnsortedSegmentSum adds in a fixed order. The
+ * WebGPU backend's adds with atomics, in whatever order the GPU runs its
+ * threads, so a seeded run would not reproduce itself; there the scatter-add
+ * is a matrix product with the one-hot indices instead (n is small where ibc
+ * gathers: anchors, or rows and columns of a resize), which sums in a fixed order.
+ */
+function scatterAddIsOrdered(): boolean {
+  return tf.getBackend() !== 'webgpu';
+}
+
+/**
  * Gradient of gather along `axis`: scatter-add dy back with UnsortedSegmentSum
  * (repeated indices accumulate, as in nearest-neighbour upsampling and in the
  * anchor lookup).
@@ -304,7 +327,10 @@ function gatherGrad(dy: tf.Tensor, xShape: readonly number[], indices: tf.Tensor
   const moved = tf.transpose(dy, perm);
   const rest = [...outer, ...inner];
   const flat = tf.reshape(moved, [indices.size, ...rest]);
-  const summed = tf.unsortedSegmentSum(flat, tf.reshape(indices, [indices.size]) as tf.Tensor1D, n); // [n, ...outer, ...inner]
+  const ids = tf.reshape(indices, [indices.size]) as tf.Tensor1D;
+  const summed = scatterAddIsOrdered() // [n, ...outer, ...inner]
+    ? tf.unsortedSegmentSum(flat, ids, n)
+    : tf.reshape(tf.matMul(tf.oneHot(tf.cast(ids, 'int32'), n, 1, 0, 'float32'), tf.reshape(flat, [indices.size, -1]), true, false), [n, ...rest]);
   const back = [
     ...Array.from({ length: outer.length }, (_, i) => 1 + i),
     0,

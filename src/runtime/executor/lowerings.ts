@@ -57,22 +57,27 @@ function explicitPads(p: Pads): 'valid' | [[number, number], [number, number], [
 /**
  * A dilated HWIO kernel with zeros inserted between taps, so that dilation is
  * an ordinary convolution. TF.js has no gradient for dilated conv2d and does
- * not allow dilation together with stride; this form has both.
+ * not allow dilation together with stride; this form has both. Rows, then
+ * columns, each padded as a tensor of rank 3 or 4 (TF.js's WebGPU pad shader
+ * does not compile at rank 6).
  */
 function dilateKernel(kernel: tf.Tensor4D, dh: number, dw: number): tf.Tensor4D {
   const [kh, kw, cin, cout] = kernel.shape;
   if (dh === 1 && dw === 1) return kernel;
-  const expanded = tf.reshape(kernel, [kh, 1, kw, 1, cin, cout]);
-  const padded = tf.pad(expanded, [
+  const rowsHigh = (kh - 1) * dh + 1;
+  const rows = tf.pad(tf.reshape(kernel, [kh, 1, kw * cin * cout]), [
     [0, 0],
     [0, dh - 1],
     [0, 0],
+  ]);
+  const byRow = tf.slice(tf.reshape(rows, [kh * dh, kw, cin, cout]), [0, 0, 0, 0], [rowsHigh, kw, cin, cout]);
+  const cols = tf.pad(tf.reshape(byRow, [rowsHigh, kw, 1, cin * cout]), [
+    [0, 0],
+    [0, 0],
     [0, dw - 1],
     [0, 0],
-    [0, 0],
   ]);
-  const spread = tf.reshape(padded, [kh * dh, kw * dw, cin, cout]);
-  return tf.slice(spread, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, cin, cout]) as tf.Tensor4D;
+  return tf.slice(tf.reshape(cols, [rowsHigh, kw * dw, cin, cout]), [0, 0, 0, 0], [rowsHigh, (kw - 1) * dw + 1, cin, cout]) as tf.Tensor4D;
 }
 
 /** Returns x unchanged in the forward pass with a zero gradient: stop_gradient. */
@@ -97,8 +102,9 @@ export const stableSoftplus = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFu
 
 /** Index of the nearest anchor per element (ties: the lowest index), as int32 with a's shape. */
 export function nearestAnchor(a: tf.Tensor, anchors: tf.Tensor): tf.Tensor {
-  const distance = tf.squaredDifference(tf.expandDims(a, -1), anchors);
-  return tf.argMin(distance, -1);
+  // Distances as [elements, anchors] (rank 2): TF.js's WebGPU broadcast shader fails to compile at rank 5.
+  const distance = tf.squaredDifference(tf.reshape(a, [-1, 1]), anchors);
+  return tf.reshape(tf.argMin(distance, -1), a.shape);
 }
 
 /**

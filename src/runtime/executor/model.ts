@@ -36,6 +36,8 @@
  *   optimizer afterwards is equivalent to the PyTorch order.
  * - `getWeights()` / `setWeights(map)` read / write every variable (buffers
  *   included) by parameter name; `setWeights` accepts a subset.
+ *   `readWeights()` is getWeights read asynchronously: the WebGPU backend
+ *   cannot read synchronously in Node.
  * - Gradients: tfjs-core's Node build registers no gradients, so creating a
  *   model registers those of the kernels the lowerings use (gradients.ts);
  *   code that calls tf.grad on these ops without a model should call
@@ -182,6 +184,14 @@ export class TfjsModel {
     const out = new Map<string, Float32Array>();
     for (const [name, v] of this.variables) out.set(name, Float32Array.from(v.dataSync() as Float32Array));
     return out;
+  }
+
+  /** Every variable's value by parameter name, read asynchronously (what a GPU backend needs). */
+  async readWeights(): Promise<Map<string, Float32Array>> {
+    this.checkAlive();
+    const entries = [...this.variables];
+    const values = await Promise.all(entries.map(([, v]) => v.data()));
+    return new Map(entries.map(([name], i) => [name, Float32Array.from(values[i] as Float32Array)]));
   }
 
   /** Assigns the given parameters (a subset is fine); unknown names or wrong sizes are bugs. */

@@ -51,6 +51,15 @@ export class WeightEma {
     return { decay: this.decay, shadows };
   }
 
+  /** getState() read asynchronously (the WebGPU backend cannot read synchronously in Node). */
+  async readState(): Promise<EmaState> {
+    const entries = [...this.shadows];
+    const values = await Promise.all(entries.map(([, s]) => s.data()));
+    const shadows: Record<string, { shape: readonly number[]; values: Float32Array }> = {};
+    entries.forEach(([name, s], i) => (shadows[name] = { shape: s.shape.slice(), values: values[i] as Float32Array }));
+    return { decay: this.decay, shadows };
+  }
+
   setState(state: EmaState): void {
     for (const v of this.variables) {
       const saved = state.shadows[v.name];

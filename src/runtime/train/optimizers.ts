@@ -33,6 +33,8 @@ export interface Optimizer {
   /** Number of steps taken so far. */
   steps(): number;
   getState(): OptimizerState;
+  /** getState() read asynchronously (the WebGPU backend cannot read synchronously in Node). */
+  readState(): Promise<OptimizerState>;
   /** Restores a state from getState(); throws a plain Error on a mismatch (the caller turns it into a diagnostic). */
   setState(state: OptimizerState): void;
   dispose(): void;
@@ -73,6 +75,14 @@ class BufferSet {
     for (const [name, b] of this.map) {
       out[`${name}#${this.suffix}`] = { shape: b.shape.slice(), values: b.dataSync() as Float32Array };
     }
+  }
+
+  async read(out: Record<string, { shape: readonly number[]; values: Float32Array }>): Promise<void> {
+    const entries = [...this.map];
+    const values = await Promise.all(entries.map(([, b]) => b.data()));
+    entries.forEach(([name, b], i) => {
+      out[`${name}#${this.suffix}`] = { shape: b.shape.slice(), values: values[i] as Float32Array };
+    });
   }
 
   load(slots: readonly Slot[], buffers: OptimizerState['buffers']): void {
@@ -150,6 +160,12 @@ class Sgd implements Optimizer {
     return { kind: 'sgd', step: this.count, buffers };
   }
 
+  async readState(): Promise<OptimizerState> {
+    const buffers: Record<string, { shape: readonly number[]; values: Float32Array }> = {};
+    await this.momentum.read(buffers);
+    return { kind: 'sgd', step: this.count, buffers };
+  }
+
   setState(state: OptimizerState): void {
     if (state.kind !== 'sgd') throw new Error(`the checkpoint holds ${state.kind} state, the spec asks for sgd`);
     this.momentum.load(this.slots, state.buffers);
@@ -206,6 +222,13 @@ class Adam implements Optimizer {
     const buffers: Record<string, { shape: readonly number[]; values: Float32Array }> = {};
     this.m.save(buffers);
     this.v.save(buffers);
+    return { kind: 'adam', step: this.count, buffers };
+  }
+
+  async readState(): Promise<OptimizerState> {
+    const buffers: Record<string, { shape: readonly number[]; values: Float32Array }> = {};
+    await this.m.read(buffers);
+    await this.v.read(buffers);
     return { kind: 'adam', step: this.count, buffers };
   }
 

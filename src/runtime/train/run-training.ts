@@ -21,6 +21,7 @@ import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, 
 import type { RunSettings, TrainingState } from './state.js';
 import { runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord, type Localization } from './localization.js';
+import type { AdapterDescription } from '../backends/webgpu/adapter.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -40,6 +41,8 @@ export interface TrainRequest {
   readonly resumeDir?: string;
   /** The backend's name as recorded. */
   readonly backend: string;
+  /** The GPU adapter the backend computes on (webgpu), recorded in summary.json. */
+  readonly adapter?: AdapterDescription;
   /** Attention images at the end (default 20; 0 = none). */
   readonly attentionImages?: number;
   readonly now?: Date;
@@ -59,6 +62,8 @@ export interface RunSummary {
   readonly best_val_top1?: number;
   readonly best_val_epoch?: number;
   readonly backend: string;
+  /** webgpu: the adapter trained on (name, vendor, architecture, software). */
+  readonly adapter?: AdapterDescription;
   readonly epochs: number;
   readonly images_per_second: number;
   readonly seconds: number;
@@ -261,7 +266,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
   try {
     const images = request.attentionImages ?? 20;
     const anchorsName = ir.quantization?.anchors;
-    const weights = outcome.model.getWeights();
+    const weights = await outcome.model.readWeights();
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const trainable = outcome.model.trainableVariables().reduce((n, v) => n + v.variable.size, 0);
     const last = outcome.last!;
@@ -278,6 +283,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       test_top5: last.test_top5,
       ...(outcome.best ? { best_val_top1: outcome.best.valTop1, best_val_epoch: outcome.best.epoch } : {}),
       backend: request.backend,
+      ...(request.adapter ? { adapter: request.adapter } : {}),
       epochs: outcome.epochsDone,
       images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : 0,
       seconds: outcome.seconds,

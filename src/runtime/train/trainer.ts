@@ -3,8 +3,13 @@
  * batches from the run's 'shuffle' stream; a training pass with the spec's
  * train sample count drawing from the 'noise' stream; the loss terms; the
  * gradients; the optimizer step (BN statistics are updated by the model's
- * train step); the EMA. A non-finite loss stops the run at once without
- * writing a checkpoint, so the last one written stays the last good one.
+ * train step); the EMA. Nothing is read from the device inside a step: the
+ * steps' loss terms and logits stay there and are read together,
+ * asynchronously, about once a second and at the end of the epoch (on a GPU a
+ * read waits for all queued work; a synchronous read is impossible on WebGPU
+ * in Node). A non-finite loss stops the run at that read, naming the step it
+ * happened at, without writing a checkpoint, so the last one written stays
+ * the last good one.
  * After each epoch: validation and test accuracy with the eval sample count
  * (noise from a fixed evaluation seed), one metrics row, and the checkpoints.
  *
@@ -162,6 +167,34 @@ function schedulePlan(spec: ResolvedSpec, epochs: number): LearningRatePlan {
   };
 }
 
+/** One training step's results, on the device until they are read. */
+interface PendingStep {
+  /** [total, ce, kl, vq, commit]. */
+  readonly terms: tf.Tensor1D;
+  readonly logits: tf.Tensor2D;
+  readonly labels: Int32Array;
+  /** 0-based optimizer step. */
+  readonly step: number;
+  /** 1-based batch within the epoch. */
+  readonly batchIndex: number;
+}
+
+/** How often step results are read back (progress lags by at most this much). */
+const READ_INTERVAL_MS = 1000;
+/** Bound on the steps waiting to be read (their logits are kept on the device). */
+const MAX_PENDING_STEPS = 64;
+
+/** Reads the loss terms and logits of several steps in two asynchronous reads. */
+async function readStepResults(steps: readonly PendingStep[]): Promise<[Float32Array, Float32Array]> {
+  const [terms, logits] = tf.tidy(() => [tf.concat(steps.map((p) => p.terms)), tf.concat(steps.map((p) => tf.reshape(p.logits, [-1])))]);
+  try {
+    const [t, l] = await Promise.all([terms.data(), logits.data()]);
+    return [t as Float32Array, l as Float32Array];
+  } finally {
+    tf.dispose([terms, logits]);
+  }
+}
+
 function formatNumber(x: number): string {
   if (Number.isFinite(x)) return Math.abs(x) >= 1e5 ? x.toExponential(2) : x.toPrecision(4);
   return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
@@ -211,56 +244,85 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       // The executor's losses are in nats (CE, KL) and the baseline's objective is CE in nats: report bits.
       const totalToBits = ir.loss.ib ? 1 : 1 / Math.LN2;
       let batchIndex = 0;
-      for (const batch of makeBatches(data.train, spec.train.batchSize, shuffle, spec.data.augment, spec.data.normalize, spec.model.input)) {
-        const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
-        const labels = tf.tensor1d(batch.labels, 'int32');
-        const result = model.trainStepGradients(images, labels, { samples: ir.samples.train, noise });
-        images.dispose();
-        labels.dispose();
+      // Per-step results stay on the device and are read together, asynchronously, every
+      // READ_INTERVAL_MS (and at the end of the epoch): a read is a full GPU round trip.
+      const pending: PendingStep[] = [];
+      let lastRead = performance.now();
+      const readPending = async (): Promise<void> => {
+        const steps = pending.splice(0, pending.length);
+        lastRead = performance.now();
+        if (steps.length === 0) return;
         let terms: Float32Array;
         let logits: Float32Array;
         try {
-          const stacked = tf.stack([result.loss.total, result.loss.ce, result.loss.kl, result.loss.vq, result.loss.commit]);
-          terms = stacked.dataSync() as Float32Array;
-          stacked.dispose();
-          logits = result.logits.dataSync() as Float32Array;
-          if (!Number.isFinite(terms[0]!)) {
+          [terms, logits] = await readStepResults(steps);
+        } finally {
+          for (const p of steps) tf.dispose([p.terms, p.logits]);
+        }
+        let offset = 0;
+        steps.forEach((p, i) => {
+          const t = terms.subarray(5 * i, 5 * i + 5);
+          const rows = logits.subarray(offset, offset + p.labels.length * ir.classes);
+          offset += rows.length;
+          if (!Number.isFinite(t[0]!)) {
             const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
             throw new RunError(
               diagnostic('trainNonFiniteLoss', {
-                args: { value: formatNumber(terms[0]!), epoch: epoch + 1, step: step + 1, lr, kept },
+                args: { value: formatNumber(t[0]!), epoch: epoch + 1, step: p.step + 1, lr, kept },
               }),
             );
           }
-          optimizer.step(result.gradients, lr);
-        } finally {
-          disposeTrainStep(result);
+          const n = p.labels.length;
+          sums.total += t[0]! * n;
+          sums.ce += t[1]! * n;
+          sums.kl += t[2]! * n;
+          sums.vq += t[3]! * n;
+          sums.commit += t[4]! * n;
+          sums.correct += countCorrect(rows, ir.classes, p.labels, 1).top1;
+          sums.seen += n;
+          if (sink.onBatch) {
+            const elapsed = (performance.now() - epochStart) / 1000;
+            sink.onBatch({
+              epoch: epoch + 1,
+              epochs: settings.epochs,
+              batch: p.batchIndex,
+              batches,
+              loss: (sums.total / sums.seen) * totalToBits,
+              accuracy: sums.correct / sums.seen,
+              imagesPerSecond: elapsed > 0 ? sums.seen / elapsed : 0,
+            });
+          }
+        });
+      };
+      try {
+        for (const batch of makeBatches(data.train, spec.train.batchSize, shuffle, spec.data.augment, spec.data.normalize, spec.model.input)) {
+          const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
+          const labels = tf.tensor1d(batch.labels, 'int32');
+          const result = model.trainStepGradients(images, labels, { samples: ir.samples.train, noise });
+          images.dispose();
+          labels.dispose();
+          try {
+            pending.push({
+              terms: tf.stack([result.loss.total, result.loss.ce, result.loss.kl, result.loss.vq, result.loss.commit]) as tf.Tensor1D,
+              logits: tf.clone(result.logits),
+              labels: batch.labels,
+              step,
+              batchIndex: batchIndex + 1,
+            });
+            optimizer.step(result.gradients, lr);
+          } finally {
+            disposeTrainStep(result);
+          }
+          ema?.update();
+          step++;
+          batchIndex++;
+          if (pending.length >= MAX_PENDING_STEPS || performance.now() - lastRead >= READ_INTERVAL_MS) await readPending();
+          // Let timers and I/O run between steps (progress output, signals, test runners' heartbeats).
+          await new Promise<void>((resolveTick) => setImmediate(resolveTick));
         }
-        ema?.update();
-        step++;
-        // Let timers and I/O run between steps (progress output, signals, test runners' heartbeats).
-        await new Promise<void>((resolveTick) => setImmediate(resolveTick));
-        batchIndex++;
-        const n = batch.count;
-        sums.total += terms[0]! * n;
-        sums.ce += terms[1]! * n;
-        sums.kl += terms[2]! * n;
-        sums.vq += terms[3]! * n;
-        sums.commit += terms[4]! * n;
-        sums.correct += countCorrect(logits, ir.classes, batch.labels, 1).top1;
-        sums.seen += n;
-        if (sink.onBatch) {
-          const elapsed = (performance.now() - epochStart) / 1000;
-          sink.onBatch({
-            epoch: epoch + 1,
-            epochs: settings.epochs,
-            batch: batchIndex,
-            batches,
-            loss: (sums.total / sums.seen) * totalToBits,
-            accuracy: sums.correct / sums.seen,
-            imagesPerSecond: elapsed > 0 ? sums.seen / elapsed : 0,
-          });
-        }
+        await readPending();
+      } finally {
+        for (const p of pending) tf.dispose([p.terms, p.logits]);
       }
       const epochTrainSeconds = (performance.now() - epochStart) / 1000;
       trainSeconds += epochTrainSeconds;
@@ -299,13 +361,13 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
 
       const improved = scores.val !== undefined && (best === undefined || scores.val.top1 > best.valTop1);
       if (improved) best = { valTop1: scores.val!.top1, epoch: epoch + 1 };
-      const snapshot = (): TrainingState => ({
+      const snapshot = async (): Promise<TrainingState> => ({
         specHash: options.specHash,
         epoch: epoch + 1,
         step,
-        weights: model.getWeights(),
-        optimizer: optimizer!.getState(),
-        ...(ema ? { ema: ema.getState() } : {}),
+        weights: await model.readWeights(),
+        optimizer: await optimizer!.readState(),
+        ...(ema ? { ema: await ema.readState() } : {}),
         random: { shuffle: shuffle.state(), noise: noise.state() },
         ...(best ? { best } : {}),
         settings,
@@ -313,7 +375,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       });
       const due = (epoch + 1) % Math.max(1, spec.train.checkpoint.every) === 0 || epoch + 1 === settings.epochs;
       if (due || (improved && spec.train.checkpoint.keepBest)) {
-        const state = snapshot();
+        const state = await snapshot();
         if (due) {
           sink.writeCheckpoint('last', state);
           checkpointWritten = true;

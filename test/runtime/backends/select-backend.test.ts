@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { selectBackend, isBackendRequest } from '../../../src/runtime/backends/select.js';
+import { selectBackend, releaseBackend, isBackendRequest } from '../../../src/runtime/backends/select.js';
 import { isRunError } from '../../../src/support/errors.js';
 
 async function failure(request: Parameters<typeof selectBackend>[0]): Promise<{ code: string; message: string }> {
@@ -40,7 +40,10 @@ describe('backend selection', () => {
 
   it('auto never fails: a faster backend, or cpu with the slow-backend warning', async () => {
     const c = await selectBackend('auto');
-    expect(['tensorflow-gpu', 'tensorflow', 'ibc-native', 'cpu']).toContain(c.name);
+    releaseBackend(c);
+    expect(['tensorflow-gpu', 'webgpu', 'tensorflow', 'ibc-native', 'cpu']).toContain(c.name);
+    // A WebGPU choice is always a hardware adapter, and says which.
+    if (c.name === 'webgpu') expect(c.adapter?.software).toBe(false);
     if (c.name === 'cpu') expect(c.warnings.map((w) => w.code)).toEqual(['IB6401']);
     else expect(c.warnings).toEqual([]);
   });
