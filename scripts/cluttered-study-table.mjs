@@ -14,6 +14,8 @@ const runs = readdirSync(out).filter((d) => /-seed\d+$/.test(d) && existsSync(jo
 const variants = ['baseline', 'baseline-mlp', 'aib', 'aib-qt'];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs) => (xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)) : NaN);
+/** ' ± sd' with a unit, or nothing for a single seed. */
+const pm = (text) => (text.includes('NaN') ? '' : ` ± ${text}`);
 const pct = (x) => (100 * x).toFixed(1);
 
 console.log('| spec | seeds | test top-1, mean ± sd | per seed | best val top-1 (mean) | train img/s (mean) |');
@@ -24,7 +26,7 @@ for (const v of variants) {
   const s = mine.map((d) => JSON.parse(readFileSync(join(out, d, 'summary.json'), 'utf8')));
   const top1 = s.map((x) => x.test_top1);
   console.log(
-    `| cluttered-fashion-${v} | ${mine.map((d) => d.match(/seed(\d+)/)[1]).join(', ')} | ${pct(mean(top1))}% ± ${pct(sd(top1))} | ${top1.map(pct).join(', ')} | ` +
+    `| cluttered-fashion-${v} | ${mine.map((d) => d.match(/seed(\d+)/)[1]).join(', ')} | ${pct(mean(top1))}%${pm(pct(sd(top1)))} | ${top1.map(pct).join(', ')} | ` +
       `${pct(mean(s.map((x) => x.best_val_top1 ?? NaN)))}% | ${Math.round(mean(s.map((x) => x.images_per_second)))} |`,
   );
 }
@@ -49,8 +51,8 @@ for (const v of variants.filter((x) => x.startsWith('aib'))) {
     const col = (i) => mean(list.map((r) => r.values[i]));
     const sds = (i) => sd(list.map((r) => r.values[i]));
     console.log(
-      `| cluttered-fashion-${v}, ${map} | ${list.map((r) => r.seed).join(', ')} | ${col(0).toFixed(1)}% ± ${sds(0).toFixed(1)} (${col(1).toFixed(1)}%) | ` +
-        `${col(2).toFixed(1)}% ± ${sds(2).toFixed(1)} (${col(3).toFixed(1)}%) | ${col(4).toFixed(3)} / ${col(5).toFixed(3)} | ${list[0].values[6]} |`,
+      `| cluttered-fashion-${v}, ${map} | ${list.map((r) => r.seed).join(', ')} | ${col(0).toFixed(1)}%${pm(sds(0).toFixed(1))} (${col(1).toFixed(1)}%) | ` +
+        `${col(2).toFixed(1)}%${pm(sds(2).toFixed(1))} (${col(3).toFixed(1)}%) | ${col(4).toFixed(3)} / ${col(5).toFixed(3)} | ${list[0].values[6]} |`,
     );
   }
 }
