@@ -39,7 +39,8 @@ console.log('|---|---|---|---|---|---|');
 for (const v of variants.filter((x) => x.startsWith('aib'))) {
   const rows = {};
   for (const d of runs.filter((r) => r.replace(/-seed\d+$/, '') === v).sort()) {
-    const file = join(out, `${d}.eval.txt`);
+    // cluttered-study.sh writes RUN.eval.txt; the copies in docs/results keep it as RUN/eval.txt.
+    const file = existsSync(join(out, `${d}.eval.txt`)) ? join(out, `${d}.eval.txt`) : join(out, d, 'eval.txt');
     if (!existsSync(file)) continue;
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const m = pattern.exec(line);
