@@ -4,6 +4,7 @@
  * warnings only), 1 on errors, 2 on usage errors.
  */
 import { parseArgs } from 'node:util';
+import { isOverrideArgument } from '../../compiler/spec/overrides.js';
 import { resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import type { CliIO, Command } from '../command.js';
@@ -15,11 +16,12 @@ import { describeLayers, type ModelDescription } from '../../compiler/model/desc
 import { nodeFileSystem, specFilesUnder, type FileSystem } from '../../host/file-system.js';
 import { displayPath, exitStatusFor, isOutputFormat, printDiagnostics, printUsageError, type OutputFormat } from '../report.js';
 
-const USAGE = `Usage: ibc check FILE|FOLDER... [--format text|json] [--shapes]
+const USAGE = `Usage: ibc check FILE|FOLDER... [PATH=VALUE ...] [--format text|json] [--shapes]
 
 Checks .ibspec files: syntax, schema, semantic and shape errors, all in one pass.
 A folder means every .ibspec file under it. A file that others of the set extend is
 a base: its syntax is checked directly, the rest through the specs that extend it.
+PATH=VALUE overrides (e.g. model.attention.beta=0.1) are checked with every file.
 
   --format text   code frames on stderr (default)
   --format json   a JSON array on stdout: {file, line, column, endLine, endColumn,
@@ -31,6 +33,8 @@ Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage errors.
 
 interface CheckOptions {
   readonly files: readonly string[];
+  /** PATH=VALUE overrides, applied to every file. */
+  readonly overrides: readonly string[];
   readonly format: OutputFormat;
   readonly shapes: boolean;
 }
@@ -44,10 +48,12 @@ function parseCheckArgs(args: readonly string[]): CheckOptions | string {
   }
   const format = parsed.values.format ?? 'text';
   if (!isOutputFormat(format)) return `--format must be text or json, got '${format}'`;
-  if (parsed.positionals.length === 0) return 'no files given';
+  const overrides = parsed.positionals.filter(isOverrideArgument);
+  const files = parsed.positionals.filter((p) => !isOverrideArgument(p));
+  if (files.length === 0) return 'no files given';
   const shapes = parsed.values.shapes === true;
   if (shapes && format === 'json') return '--shapes prints a table and cannot be combined with --format json';
-  return { files: parsed.positionals, format, shapes };
+  return { files, overrides, format, shapes };
 }
 
 /** The per-layer table: name, op, output shape, parameters, then the totals. */
@@ -94,7 +100,7 @@ export function createCheckCommand(fs: FileSystem): Command {
         else if (isDirectory(path)) for (const spec of specFilesUnder(path)) paths.push(spec);
         else paths.push(path);
       }
-      for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources })) {
+      for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources, overrides: options.overrides })) {
         for (const item of result.diagnostics) all.push(item);
         if (options.format !== 'text') continue;
         if (extendedBy.length > 0) {

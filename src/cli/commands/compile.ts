@@ -39,12 +39,13 @@ import { initParams } from '../../runtime/params/init-params.js';
 import { writeExplorer, type ExplorerSamples } from '../../runtime/web/explorer.js';
 import { writeGraphModelFolder } from '../../runtime/web/graph-model-files.js';
 import { loadRunState } from '../../runtime/train/resume.js';
+import { isOverrideArgument } from '../../compiler/spec/overrides.js';
 import { firstNonFinite } from '../../runtime/checkpoint/index.js';
 import { whyCannotCreate } from '../../runtime/run-dir.js';
 
 const DEFAULT_WEB_IMAGES = 12;
 
-const USAGE = `Usage: ibc compile SPEC --target onnx|tfjs|web|ibc-runtime --out PATH [options]
+const USAGE = `Usage: ibc compile SPEC [PATH=VALUE ...] --target onnx|tfjs|web|ibc-runtime --out PATH [options]
 
 Compiles SPEC and writes an inference model with fresh weights (seeded by the
 spec's train.seed) or the weights of a training run.
@@ -95,6 +96,8 @@ function isTarget(v: string): v is Target {
 
 interface CompileOptions {
   readonly spec: string;
+  /** PATH=VALUE overrides of the spec. */
+  readonly overrides: readonly string[];
   readonly target: Target;
   readonly out: string;
   readonly weights?: string;
@@ -129,7 +132,8 @@ function parseOptions(args: readonly string[]): CompileOptions | string {
     return error instanceof Error ? error.message.split('\n')[0]! : String(error);
   }
   const v = parsed.values;
-  if (parsed.positionals.length !== 1) return parsed.positionals.length === 0 ? 'missing SPEC' : `expected one SPEC, got ${parsed.positionals.length}`;
+  const specs = parsed.positionals.filter((p) => !isOverrideArgument(p));
+  if (specs.length !== 1) return specs.length === 0 ? 'missing SPEC' : `expected one SPEC, got ${specs.length}`;
   if (v.target === undefined) return `missing --target (${TARGETS.join(', ')})`;
   if (!isTarget(v.target)) return `unknown target '${v.target}': use ${TARGETS.join(', ')}`;
   if (v.out === undefined || v.out === '') return 'missing --out PATH';
@@ -159,7 +163,8 @@ function parseOptions(args: readonly string[]): CompileOptions | string {
     if (!v.verify) return '--tolerance applies to --verify only';
   }
   return {
-    spec: parsed.positionals[0]!,
+    spec: specs[0]!,
+    overrides: parsed.positionals.filter(isOverrideArgument),
     target: v.target,
     out: v.out,
     ...(v.weights !== undefined ? { weights: v.weights } : {}),
@@ -354,7 +359,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   }
   const path = resolve(io.cwd, o.spec);
   const sources = new Map<string, string>();
-  const compiled = compileSpec(path, nodeFileSystem, { sources });
+  const compiled = compileSpec(path, nodeFileSystem, { sources, overrides: o.overrides });
   if (!compiled.value || hasErrors(compiled.diagnostics)) {
     printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
     return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);

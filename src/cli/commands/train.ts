@@ -9,6 +9,8 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { compileSpec } from '../../compiler/compile.js';
+import { isOverrideArgument } from '../../compiler/spec/overrides.js';
+import { sweepSize } from '../../compiler/spec/load-spec.js';
 import { currentMachine } from '../../compiler/resources/check-resources.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { nodeFileSystem } from '../../host/file-system.js';
@@ -21,12 +23,14 @@ import { ProgressReporter } from '../../runtime/progress.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 
-const USAGE = `Usage: ibc train SPEC [options]
+const USAGE = `Usage: ibc train SPEC [PATH=VALUE ...] [options]
 
 Trains the model a .ibspec file describes and writes a run directory:
 spec.ibspec, resolved-spec.json, spec-hash.txt, metrics.jsonl (one line per
 epoch), checkpoints/last.ibck (and best.ibck when the data has a validation
-split), summary.json and attention/*.png.
+split), summary.json, curves.png and attention/*.png. PATH=VALUE arguments
+override the spec's values, checked like the spec (e.g. model.attention.beta=0.1
+train.seed=3).
 
 Options:
   --out DIR          run directory (default: runs/<name>-<yyyymmdd-hhmmss>)
@@ -93,11 +97,12 @@ export function sourcesOf(diagnostics: readonly Diagnostic[]): Map<string, strin
   return sources;
 }
 
-/** Compiles a spec; prints its diagnostics (warnings too). Undefined when it has errors. */
-export function compileForRun(path: string, io: CliIO): { spec: ResolvedSpec; ir: ModelIR } | undefined {
+/** Compiles a spec with its PATH=VALUE overrides; prints its diagnostics (warnings too). Undefined when it has errors. */
+export function compileForRun(path: string, io: CliIO, overrides: readonly string[] = []): { spec: ResolvedSpec; ir: ModelIR } | undefined {
+  const sources = new Map<string, string>();
   // A run that cannot fit this machine's memory is refused before it allocates anything.
-  const result = compileSpec(path, nodeFileSystem, { machine: currentMachine(true) });
-  if (result.diagnostics.length > 0) io.stderr(renderDiagnostics(result.diagnostics, sourcesOf(result.diagnostics), { color: io.isTTY }));
+  const result = compileSpec(path, nodeFileSystem, { sources, overrides, machine: currentMachine(true) });
+  if (result.diagnostics.length > 0) io.stderr(renderDiagnostics(result.diagnostics, new Map([...sourcesOf(result.diagnostics), ...sources]), { color: io.isTTY }));
   if (hasErrors(result.diagnostics) || !result.value) return undefined;
   return result.value;
 }
@@ -116,6 +121,7 @@ function percent(x: number): string {
 async function run(args: readonly string[], io: CliIO): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
+  let overrides: string[] = [];
   let options: { epochs?: number; limitTrain?: number; limitTest?: number; seed?: number; attention?: number; backend: BackendRequest };
   try {
     ({ values, positionals } = parseCommandArgs(args, {
@@ -128,6 +134,8 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
       seed: { type: 'string' },
       attention: { type: 'string' },
     }));
+    overrides = positionals.filter(isOverrideArgument);
+    positionals = positionals.filter((p) => !isOverrideArgument(p));
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing SPEC (the .ibspec file to train)' : `expected one SPEC, got ${positionals.length}: ${positionals.join(' ')}`);
     if (values['out'] !== undefined && values['resume'] !== undefined) throw new UsageError('--out and --resume cannot be combined: a resumed run continues in its own directory');
     options = {
@@ -147,8 +155,10 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   }
 
   const specPath = resolve(io.cwd, positionals[0]!);
-  const compiled = compileForRun(specPath, io);
+  const compiled = compileForRun(specPath, io, overrides);
   if (!compiled) return EXIT_INPUT_ERROR;
+  const members = sweepSize(specPath, nodeFileSystem);
+  if (members > 0) io.stderr(`note: ${positionals[0]} has a sweep of ${members} members; ibc train trains the spec itself and ignores the sweep (ibc sweep ${positionals[0]} runs the members)\n`);
   const backend = await chooseBackend(options.backend, io);
   const progress = new ProgressReporter({ write: io.stderr, isTTY: io.isTTY });
   let result;

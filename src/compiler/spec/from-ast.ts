@@ -12,6 +12,7 @@ import { valueToJson } from './ast-values.js';
 import type { Json, MutableJsonObject } from './spec-document.js';
 import { escapePointerPart, isJsonObject } from './spec-document.js';
 import { emptySpanMap, type MutableSpanMap } from './span-map.js';
+import { lowerSweepBlock } from './sweep-block.js';
 import {
   EXTENDS_KEYWORD,
   REPEAT_KEYWORD,
@@ -423,7 +424,7 @@ class Lowering {
     return false;
   }
 
-  /** `sweep { model.attention.beta in [0.001, 0.01] }` -> document.sweep = [{path, values}]. */
+  /** `sweep { model.attention.beta in [0.001, 0.01] ... }` -> document.sweep (see sweep-block.ts). */
   sweep(stmt: Statement, document: MutableJsonObject): void {
     this.noArgsOrOptions(stmt, SWEEP_KEYWORD);
     if ('sweep' in document) {
@@ -434,50 +435,8 @@ class Lowering {
       this.report(diagnostic('missingBlock', { span: keySpan(stmt), args: { statement: SWEEP_KEYWORD } }));
       return;
     }
-    const entries: Json[] = [];
-    const seen = new Map<string, Span>();
     this.spans.keys.set('/sweep', stmt.key[0].span);
     this.spans.values.set('/sweep', stmt.span);
-    for (const entry of stmt.block.statements) {
-      if (entry.key.length === 0) continue;
-      const [inWord, list] = entry.args;
-      const wellFormed =
-        entry.args.length === 2 &&
-        inWord.kind === 'IdentifierValue' &&
-        inWord.name === 'in' &&
-        list.kind === 'List' &&
-        entry.options.length === 0 &&
-        !entry.block;
-      if (!wellFormed) {
-        this.report(diagnostic('malformedSweepEntry', { span: entry.span }));
-        continue;
-      }
-      const parts = entry.key.map((k) => k.name);
-      if (!this.lookup(entry, parts)) continue;
-      const path = parts.join('.');
-      const first = seen.get(path);
-      if (first) {
-        this.report(
-          diagnostic('duplicateSweepPath', {
-            span: keySpan(entry),
-            args: { path },
-            related: [{ message: `'${path}' is first swept here`, span: first }],
-          }),
-        );
-        continue;
-      }
-      seen.set(path, keySpan(entry));
-      if (list.kind !== 'List' || list.items.length === 0) {
-        this.report(diagnostic('emptySweep', { span: list.span, args: { path } }));
-        continue;
-      }
-      const itemPointer = `/sweep/${entries.length}`;
-      this.spans.values.set(itemPointer, entry.span);
-      this.spans.keys.set(itemPointer, keySpan(entry));
-      this.spans.values.set(`${itemPointer}/path`, keySpan(entry));
-      const values = valueToJson(list, `${itemPointer}/values`, this.spans);
-      entries.push({ path, values });
-    }
-    document.sweep = entries;
+    document.sweep = lowerSweepBlock(stmt.block, this);
   }
 }

@@ -77,12 +77,29 @@ function unionSchema(union: UnionKey): Schema {
 
 const SWEEP_SCHEMA: Schema = {
   type: 'array',
-  description: 'sweep entries: path in [values]',
+  description: 'sweep entries: path in [values], zip { ... }, seeds N, and the slurm settings',
   items: {
     type: 'object',
-    description: 'a swept path',
-    properties: { path: { type: 'string', description: 'dotted path, e.g. model.attention.beta' }, values: { type: 'array', description: 'values', items: {}, minItems: 1 } },
-    required: ['path', 'values'],
+    description: 'a swept path (path, values), or the Slurm settings of the sweep (slurm)',
+    properties: {
+      path: { type: 'string', description: 'dotted path, e.g. model.attention.beta' },
+      values: { type: 'array', description: 'values (for `seeds N`: offsets 0..N-1 from train.seed)', items: {}, minItems: 1 },
+      zip: { type: 'integer', minimum: 0, description: 'zip group: the entries of one group advance together' },
+      seeds: { type: 'integer', minimum: 1, description: "`seeds N`: the values are offsets from the spec's train.seed" },
+      slurm: {
+        type: 'object',
+        description: 'per-task resources when the sweep runs as a Slurm job array (ibc sweep --launcher slurm; command-line options win)',
+        properties: {
+          partition: { type: 'string', minLength: 1, description: 'the partition (#SBATCH --partition)' },
+          time: { type: 'string', minLength: 1, description: 'time limit per task, e.g. "4:00:00" (#SBATCH --time)' },
+          mem: { type: 'string', minLength: 1, description: 'memory per node, e.g. "16G" (#SBATCH --mem)' },
+          cpus_per_task: { type: 'integer', minimum: 1, description: 'CPU cores per task (#SBATCH --cpus-per-task)' },
+          gpus_per_task: { type: 'integer', minimum: 0, description: 'GPUs per task (#SBATCH --gpus-per-task)' },
+          sbatch: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'extra #SBATCH lines, e.g. ["--account=lab"]' },
+        },
+        additionalProperties: false,
+      },
+    },
     additionalProperties: false,
   },
 };

@@ -10,13 +10,27 @@ import { hasErrors, sortAndDedupe } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { FileSystem } from '../../host/file-system.js';
 import type { ResolvedSpec } from './resolved-spec.js';
-import { checkDocument } from './check-document.js';
+import { checkDocument, type DocumentInput } from './check-document.js';
+import { addOverrideSources, applyOverrides } from './overrides.js';
 import { loadDocument } from './extends.js';
-import { expandMembers, sweepEntries, type SweepMember } from './sweep.js';
+import { expandMembers, sweepEntries, sweepMemberCount, sweepSlurmSettings, type SweepMember, type SweepSlurmSettings } from './sweep.js';
 
 export interface LoadSpecOptions {
   /** Receives the text of every file read (path -> text), for code frames. */
   readonly sources?: Map<string, string>;
+  /** Command-line overrides (`model.attention.beta=0.1`), merged over the spec (overrides.ts). */
+  readonly overrides?: readonly string[];
+}
+
+/** The spec's document after `extends`, with the command-line overrides merged over it. */
+function loadWithOverrides(path: string, fs: FileSystem, options: LoadSpecOptions): Result<DocumentInput> {
+  const sources = options.sources ?? new Map<string, string>();
+  const loaded = loadDocument(path, fs, sources);
+  const overrides = options.overrides ?? [];
+  addOverrideSources(overrides, sources);
+  if (!loaded.value) return loaded;
+  const applied = applyOverrides(loaded.value, overrides);
+  return { value: applied.value, diagnostics: [...loaded.diagnostics, ...applied.diagnostics] };
 }
 
 export function loadSpec(path: string, fs: FileSystem, options: LoadSpecOptions = {}): Result<ResolvedSpec> {
@@ -24,7 +38,7 @@ export function loadSpec(path: string, fs: FileSystem, options: LoadSpecOptions 
 }
 
 function loadSpecUnchecked(path: string, fs: FileSystem, options: LoadSpecOptions): Result<ResolvedSpec> {
-  const loaded = loadDocument(path, fs, options.sources ?? new Map());
+  const loaded = loadWithOverrides(path, fs, options);
   if (!loaded.value) return { value: undefined, diagnostics: sortAndDedupe(loaded.diagnostics) };
   const checked = checkDocument(loaded.value, fs, path);
   const diagnostics = [...loaded.diagnostics, ...checked.diagnostics];
@@ -42,7 +56,7 @@ export function loadSweep(path: string, fs: FileSystem, options: LoadSpecOptions
 }
 
 function loadSweepUnchecked(path: string, fs: FileSystem, options: LoadSpecOptions): Result<SweepMember[]> {
-  const loaded = loadDocument(path, fs, options.sources ?? new Map());
+  const loaded = loadWithOverrides(path, fs, options);
   if (!loaded.value) return { value: undefined, diagnostics: sortAndDedupe(loaded.diagnostics) };
   const base = checkDocument(loaded.value, fs, path);
   const members = expandMembers(loaded.value, specName(loaded.value.document.name, path), fs, path);
@@ -62,4 +76,20 @@ function reportingBugs<T>(run: () => Result<T>): Result<T> {
 
 function specName(name: unknown, path: string): string {
   return typeof name === 'string' ? name : basename(path, extname(path));
+}
+
+/** The number of members of the sweep in `path` (0 when it has none or cannot be read), for "this spec has a sweep" notes. */
+export function sweepSize(path: string, fs: FileSystem): number {
+  try {
+    const loaded = loadDocument(path, fs, new Map());
+    return loaded.value ? sweepMemberCount(loaded.value.document) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The `slurm` settings of the sweep in `path` (after overrides), if it has them; the spec's problems are reported by loadSweep. */
+export function loadSweepSlurmSettings(path: string, fs: FileSystem, options: LoadSpecOptions = {}): SweepSlurmSettings | undefined {
+  const loaded = loadWithOverrides(path, fs, { ...options, sources: new Map() });
+  return loaded.value ? sweepSlurmSettings(loaded.value.document) : undefined;
 }

@@ -17,6 +17,10 @@ export type MutableJsonObject = { [key: string]: Json };
 export interface SweepEntry {
   readonly path: string;
   readonly values: readonly Json[];
+  /** Entries with the same zip group advance together (sweep-block.ts). */
+  readonly zip?: number;
+  /** `seeds N`: the values are offsets from the spec's train.seed. */
+  readonly seeds?: number;
 }
 
 export function isJsonObject(value: Json | undefined): value is JsonObject {

@@ -1,8 +1,11 @@
 /**
- * `sweep { model.attention.beta in [0.001, 0.01] ... }`: the cartesian product
- * of the swept values, each member a concrete spec named
- * `<name>--beta=0.001--anchors=10`. A member's swept values keep the spans of
- * the sweep list, so an invalid value is reported where the sweep lists it.
+ * `sweep { model.attention.beta in [0.001, 0.01] ... }`: the members of a
+ * spec's sweep, each a concrete spec named `<name>--beta=0.001--anchors=10`.
+ * Axes: each plain entry is one, the entries of a `zip` group are one (their
+ * lists advance together), `seeds N` is one (train.seed plus 0..N-1); the
+ * members are the cartesian product of the axes, the last varying fastest.
+ * A member's swept values keep the spans of the sweep list, so an invalid value
+ * is reported where the sweep lists it.
  */
 import type { Diagnostic, Result } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
@@ -12,6 +15,7 @@ import { jsonToSpecText } from './ast-values.js';
 import { checkDocument, type DocumentInput } from './check-document.js';
 import type { Json, JsonObject, MutableJsonObject, SweepEntry } from './spec-document.js';
 import { cloneJson, escapePointerPart, isJsonObject } from './spec-document.js';
+import { defaultAt } from './defaults.js';
 import { emptySpanMap, locateKey, removeSpansUnder, type MutableSpanMap } from './span-map.js';
 
 /** The most members a sweep may have. */
@@ -37,7 +41,90 @@ export interface SweepMember {
 export function sweepEntries(document: JsonObject): SweepEntry[] {
   const raw = document.sweep;
   if (!Array.isArray(raw)) return [];
-  return (raw as readonly Json[]).filter(isJsonObject).map((e) => ({ path: String(e.path), values: (e.values as readonly Json[]) ?? [] }));
+  return (raw as readonly Json[]).filter(isJsonObject).filter((e) => typeof e.path === 'string').map((e) => ({
+    path: String(e.path),
+    values: (e.values as readonly Json[]) ?? [],
+    ...(typeof e.zip === 'number' ? { zip: e.zip } : {}),
+    ...(typeof e.seeds === 'number' ? { seeds: e.seeds } : {}),
+  }));
+}
+
+/** The sweep's `slurm` settings (surface names: partition, time, mem, cpus_per_task, gpus_per_task, sbatch), if it has them. */
+export interface SweepSlurmSettings {
+  readonly partition?: string;
+  readonly time?: string;
+  readonly mem?: string;
+  readonly cpusPerTask?: number;
+  readonly gpusPerTask?: number;
+  readonly sbatch: readonly string[];
+}
+
+export function sweepSlurmSettings(document: JsonObject): SweepSlurmSettings | undefined {
+  const raw = document.sweep;
+  if (!Array.isArray(raw)) return undefined;
+  const item = (raw as readonly Json[]).filter(isJsonObject).find((e) => isJsonObject(e.slurm));
+  const s = item?.slurm;
+  if (!isJsonObject(s)) return undefined;
+  const str = (v: Json | undefined) => (typeof v === 'string' ? v : undefined);
+  const int = (v: Json | undefined) => (typeof v === 'number' && Number.isInteger(v) ? v : undefined);
+  const out: { -readonly [K in keyof SweepSlurmSettings]: SweepSlurmSettings[K] } = {
+    sbatch: Array.isArray(s.sbatch) ? (s.sbatch as readonly Json[]).filter((l): l is string => typeof l === 'string') : [],
+  };
+  if (str(s.partition) !== undefined) out.partition = str(s.partition);
+  if (str(s.time) !== undefined) out.time = str(s.time);
+  if (str(s.mem) !== undefined) out.mem = str(s.mem);
+  if (int(s.cpus_per_task) !== undefined) out.cpusPerTask = int(s.cpus_per_task);
+  if (int(s.gpus_per_task) !== undefined) out.gpusPerTask = int(s.gpus_per_task);
+  return out;
+}
+
+/** One dimension of the product: the indices of its entries (several for a zip group) and its length. */
+interface SweepAxis {
+  readonly entries: readonly number[];
+  readonly length: number;
+}
+
+function sweepAxes(entries: readonly SweepEntry[]): SweepAxis[] {
+  const axes: { entries: number[]; length: number }[] = [];
+  const zipAxis = new Map<number, { entries: number[]; length: number }>();
+  entries.forEach((entry, i) => {
+    if (entry.zip !== undefined) {
+      const axis = zipAxis.get(entry.zip);
+      if (axis) {
+        axis.entries.push(i);
+        axis.length = Math.min(axis.length, entry.values.length);
+        return;
+      }
+      const created = { entries: [i], length: entry.values.length };
+      zipAxis.set(entry.zip, created);
+      axes.push(created);
+      return;
+    }
+    axes.push({ entries: [i], length: entry.values.length });
+  });
+  return axes;
+}
+
+/** How many members the document's sweep has (0 without a sweep), without expanding them. */
+export function sweepMemberCount(document: JsonObject): number {
+  const entries = sweepEntries(document);
+  return entries.length === 0 ? 0 : sweepAxes(entries).reduce((n, a) => n * a.length, 1);
+}
+
+/** The spec's own seed (after extends merging), from which `seeds N` counts. */
+function baseSeed(document: JsonObject): number {
+  const train = document.train;
+  const seed = isJsonObject(train) ? train.seed : undefined;
+  if (typeof seed === 'number' && Number.isInteger(seed)) return seed;
+  const fallback = defaultAt('train.seed');
+  return typeof fallback === 'number' ? fallback : 0;
+}
+
+/** An entry's values as set in members: `seeds` offsets become seeds. */
+function memberValues(entry: SweepEntry, document: JsonObject): readonly Json[] {
+  if (entry.seeds === undefined) return entry.values;
+  const base = baseSeed(document);
+  return entry.values.map((offset) => base + (typeof offset === 'number' ? offset : 0));
 }
 
 /** The member documents of a sweep (none when the document has no sweep), plus problems with the sweep itself. */
@@ -45,31 +132,37 @@ export function sweepDocuments(input: DocumentInput): Result<SweepMemberDocument
   const entries = sweepEntries(input.document);
   const diagnostics: Diagnostic[] = duplicateValueWarnings(entries, input);
   if (entries.length === 0) return { value: [], diagnostics };
-  const count = entries.reduce((n, e) => n * e.values.length, 1);
+  const axes = sweepAxes(entries);
+  const count = axes.reduce((n, a) => n * a.length, 1);
   if (count > MAX_SWEEP_MEMBERS) {
     const span = locateKey(input.spans, '/sweep');
     diagnostics.push(diagnostic('sweepTooLarge', { ...(span ? { span } : {}), args: { count, limit: MAX_SWEEP_MEMBERS } }));
     return { value: undefined, diagnostics };
   }
   const labels = pathLabels(entries.map((e) => e.path));
+  const values = entries.map((e) => memberValues(e, input.document));
   const members: SweepMemberDocument[] = [];
-  for (const choice of product(entries.map((e) => e.values.length))) {
+  for (const choice of product(axes.map((a) => a.length))) {
     const document = cloneJson(input.document) as MutableJsonObject;
     delete document.sweep;
     const spans = copySpans(input);
     removeSpansUnder(spans, '/sweep');
     const overrides: SweepOverride[] = [];
     let suffix = '';
-    entries.forEach((entry, i) => {
-      const value = entry.values[choice[i]];
-      const pointer = setPath(document, entry.path, value);
-      removeSpansUnder(spans, pointer);
-      const from = `/sweep/${i}/values/${choice[i]}`;
-      for (const [p, s] of input.spans.values) {
-        if (p === from || p.startsWith(`${from}/`)) spans.values.set(pointer + p.slice(from.length), s);
+    axes.forEach((axis, a) => {
+      const index = choice[a];
+      for (const i of axis.entries) {
+        const entry = entries[i];
+        const value = values[i][index];
+        const pointer = setPath(document, entry.path, value);
+        removeSpansUnder(spans, pointer);
+        const from = `/sweep/${i}/values/${index}`;
+        for (const [p, s] of input.spans.values) {
+          if (p === from || p.startsWith(`${from}/`)) spans.values.set(pointer + p.slice(from.length), s);
+        }
+        overrides.push({ path: entry.path, value });
+        suffix += `--${labels[i]}=${valueLabel(value)}`;
       }
-      overrides.push({ path: entry.path, value });
-      suffix += `--${labels[i]}=${valueLabel(value)}`;
     });
     members.push({ document, spans, incomplete: input.incomplete, ...(input.attempted ? { attempted: input.attempted } : {}), suffix, overrides });
   }
@@ -96,11 +189,19 @@ export function expandMembers(input: DocumentInput, baseName: string, fs: FileSy
  * The text of a spec file for one member: it extends the original (whose sweep
  * and name are not inherited) and sets the swept values with dotted overrides.
  */
-export function memberSpecText(member: { readonly name: string; readonly overrides: readonly SweepOverride[] }, extendsPath: string, sourceLabel: string): string {
+export function memberSpecText(
+  member: { readonly name: string; readonly overrides: readonly SweepOverride[] },
+  extendsPath: string,
+  sourceLabel: string,
+  /** Statements every member gets (command-line overrides as spec text), written before the swept values. */
+  commonLines: readonly string[] = [],
+  tool = 'ibc expand',
+): string {
   return [
-    `# Generated by ibc expand from ${sourceLabel}; edit the sweep there instead.`,
+    `# Generated by ${tool} from ${sourceLabel}; edit the sweep there instead.`,
     `extends ${JSON.stringify(extendsPath)}`,
     `name ${JSON.stringify(member.name)}`,
+    ...commonLines,
     ...member.overrides.map((o) => `${o.path} ${jsonToSpecText(o.value)}`),
     '',
   ].join('\n');
@@ -152,6 +253,7 @@ function product(sizes: readonly number[]): number[][] {
 function duplicateValueWarnings(entries: readonly SweepEntry[], input: DocumentInput): Diagnostic[] {
   const out: Diagnostic[] = [];
   entries.forEach((entry, i) => {
+    if (entry.zip !== undefined || entry.seeds !== undefined) return; // a zipped list may repeat a value: its pairs differ
     const seen = new Set<string>();
     entry.values.forEach((value, j) => {
       const key = JSON.stringify(value);

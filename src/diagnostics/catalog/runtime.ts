@@ -71,6 +71,15 @@ export const runtimeMessages = {
   backendSlowCpu: { code: 'IB6401', severity: 'warning', template: "training on TF.js's plain JavaScript CPU backend, which is 100x slower than the native backends ({reason}). To fix: apt-get install libdnnl-dev && npm run build:native" },
   backendSoftwareAdapter: { code: 'IB6410', severity: 'warning', template: "WebGPU runs on {adapter}: results are correct but this is not a GPU, and it is slower than the ibc-native backend; use it to check the WebGPU route, not for speed" },
   backendWebgpuMissing: { code: 'IB6402', severity: 'error', template: "backend 'webgpu' needs the optional package '{pkg}', which could not be loaded ({reason}). Install it with: npm install {pkg}" },
+  // ---------------------------------------------------------------- sweeps and results (IB6700-IB6749)
+  sweepManifestUnreadable: { code: 'IB6700', severity: 'error', template: "'{path}' is not a readable sweep manifest ({reason}); move it away or give another --out" },
+  sweepSlurmMissing: { code: 'IB6701', severity: 'error', template: "the slurm launcher needs '{command}' ({reason}); install Slurm's client commands (Debian: slurm-client) or use --launcher local" },
+  sweepSubmitFailed: { code: 'IB6702', severity: 'error', template: 'sbatch refused the job array: {reason}' },
+  sweepHashChanged: { code: 'IB6703', severity: 'warning', template: "member '{name}' has a run in '{path}' for another spec hash ({found}; the sweep now gives {expected}): it is left alone and not launched; move the folder away to run the member again" },
+  sweepStaleMembers: { code: 'IB6704', severity: 'info', template: '{count} run folder(s) in {path} belong to members no longer in the sweep and are left alone: {names}' },
+  resultsNoRuns: { code: 'IB6710', severity: 'error', template: "no runs in '{path}' (a run folder holds metrics.jsonl or summary.json)" },
+  resultsUnknownColumn: { code: 'IB6711', severity: 'error', template: "unknown {what} '{name}'; choose one of: {names}" },
+  resultsNoSweptValue: { code: 'IB6712', severity: 'error', template: "the runs in '{path}' have no swept value to plot against (no sweep manifest, and no value differs between runs)" },
   // ---------------------------------------------------------------- TF.js artifact and loadModel (IB6600-IB6619)
   tfjsArtifactMissing: { code: 'IB6600', severity: 'error', template: "no model at '{path}': '{dir}' is not an ibc TF.js artifact folder (it needs model.json and weights.bin)" },
   tfjsArtifactUnreadable: { code: 'IB6601', severity: 'error', template: "cannot read '{path}': {reason}" },

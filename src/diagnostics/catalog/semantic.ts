@@ -39,6 +39,13 @@ export const semanticMessages = {
   duplicateSweepPath: { code: 'IB3203', severity: 'error', template: "'{path}' is swept twice" },
   sweepTooLarge: { code: 'IB3204', severity: 'error', template: 'the sweep has {count} members; at most {limit} are allowed' },
   duplicateSweepValue: { code: 'IB3205', severity: 'warning', template: "value {value} appears twice in the sweep of '{path}'" },
+  malformedZip: { code: 'IB3206', severity: 'error', template: 'zip pairs sweep lists value by value and needs a block of entries: zip { model.attention.beta in [0.1, 0.01]; train.optimizer.lr in [0.05, 0.01] }' },
+  zipLengthMismatch: { code: 'IB3207', severity: 'error', template: "zipped lists must be equally long: '{path}' has {count} values, '{first}' has {expected}" },
+  invalidSeeds: { code: 'IB3208', severity: 'error', template: "'seeds' needs a whole number from 1 to {limit}: seeds 3 runs every member with train.seed, train.seed + 1 and train.seed + 2" },
+  malformedOverride: { code: 'IB3209', severity: 'error', template: 'a command-line override is PATH=VALUE (e.g. model.attention.beta=0.1); {reason}' },
+  overrideOfSweptPath: { code: 'IB3210', severity: 'error', template: "'{path}' is swept by the spec; change its values in the sweep instead of overriding it" },
+  malformedSlurm: { code: 'IB3212', severity: 'error', template: 'slurm takes options only: slurm partition=gpu time="4:00:00" mem="16G" cpus_per_task=8 gpus_per_task=1 sbatch=["--account=lab"]' },
+  duplicateOverride: { code: 'IB3211', severity: 'error', template: "'{path}' is overridden twice on the command line" },
 
   insertionPointNotAStage: { code: 'IB3301', severity: 'error', template: "unknown insertion point '{name}': the backbone's stages are {stages}" },
   duplicateStageName: { code: 'IB3302', severity: 'error', template: "stage name '{name}' is used twice" },

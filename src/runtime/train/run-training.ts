@@ -21,6 +21,7 @@ import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, 
 import type { RunSettings, TrainingState } from './state.js';
 import { runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord, type Localization } from './localization.js';
+import { readMetricRows } from '../sweep/run-status.js';
 import type { AdapterDescription } from '../backends/webgpu/adapter.js';
 
 export interface TrainRequest {
@@ -146,6 +147,16 @@ async function locatedAtSpec<T>(spec: ResolvedSpec, load: () => Promise<T>): Pro
 
 function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
   return seed === spec.train.seed ? spec : { ...spec, train: { ...spec.train, seed } };
+}
+
+/** curves.png (loss terms and accuracies per epoch). A drawing failure is reported, never fatal to a finished run. */
+async function drawCurves(runDir: string, name: string, reporter: RunReporter): Promise<void> {
+  try {
+    const { writeCurves } = await import('../plots/curves.js'); // vega loads only when a run ends
+    reporter.info(`curves: ${await writeCurves(runDir, name, readMetricRows(runDir))}`);
+  } catch (error) {
+    reporter.info(`curves.png was not drawn (a bug in ibc; please report it): ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export async function runTraining(request: TrainRequest, reporter: RunReporter): Promise<TrainResult> {
@@ -295,6 +306,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       ...(localization ? { localization: localizationRecord(localization) } : {}),
     };
     writeSummary(runDir, summary);
+    await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
       const evaluate = async (): Promise<string> =>
         writeRunAttention(runAttentionFolder(runDir), outcome.model, spec, data, {

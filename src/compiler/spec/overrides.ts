@@ -1,0 +1,164 @@
+/**
+ * Hydra-style command-line overrides: `ibc train spec.ibspec
+ * model.attention.beta=0.1 train.seed=3`. Each override is read as one line of
+ * spec text (`PATH VALUE`), through the same parser and lowering as a file, so
+ * it is checked like the spec itself; its diagnostics are located in the
+ * override's own text (the "file" is `override 'PATH=VALUE'`, column 1 is its
+ * first character). The overrides are merged over the spec's document after
+ * `extends`, before the schema and the checks run; the spec keeps its name
+ * and its sweep.
+ */
+import type { Diagnostic, Result, Span } from '../../diagnostics/diagnostic.js';
+import { diagnostic } from '../../diagnostics/catalog.js';
+import { parseSpec } from '../../grammar/parse.js';
+import { lowerSpecFile } from './from-ast.js';
+import { mergeDocuments } from './extends.js';
+import type { DocumentInput } from './check-document.js';
+import type { Json, MutableJsonObject } from './spec-document.js';
+import { emptySpanMap, type MutableSpanMap } from './span-map.js';
+import { sweepEntries } from './sweep.js';
+
+/** `a.b.c=...` or `name=...`: a word or dotted path, then `=`; Hydra's `+a.b=...` (add) and `~a.b` (remove) are recognised too. */
+const OVERRIDE_SHAPE = /^[+~]?[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*\s*=/;
+
+/** Whether a command-line argument is an override (rather than a file name or an option). */
+export function isOverrideArgument(arg: string): boolean {
+  return OVERRIDE_SHAPE.test(arg);
+}
+
+/** The pseudo file name an override's diagnostics are located in. */
+export function overrideLabel(text: string): string {
+  return `override '${text}'`;
+}
+
+/** The dotted path an override sets (the text before its `=`, without Hydra's `+`). */
+export function overridePath(text: string): string {
+  return text.slice(0, text.indexOf('=')).trim().replace(/^[+~]/, '');
+}
+
+/** Registers each override's text under its label, so code frames can show it. */
+export function addOverrideSources(texts: readonly string[], sources: Map<string, string>): void {
+  for (const text of texts) sources.set(overrideLabel(text), text);
+}
+
+interface LoweredOverrides {
+  readonly document: MutableJsonObject;
+  readonly spans: MutableSpanMap;
+  readonly attempted: ReadonlySet<string>;
+}
+
+/** Parses and lowers every override; those that lower are merged in order into one document. */
+export function lowerOverrides(texts: readonly string[]): Result<LoweredOverrides> {
+  const diagnostics: Diagnostic[] = [];
+  let merged: { document: MutableJsonObject; spans: MutableSpanMap } = { document: {}, spans: emptySpanMap() };
+  const attempted = new Set<string>();
+  const firstAt = new Map<string, Span>();
+  for (const text of texts) {
+    const file = overrideLabel(text);
+    const whole: Span = { file, start: { offset: 0, line: 1, column: 1 }, end: { offset: text.length, line: 1, column: text.length + 1 } };
+    const equals = text.indexOf('=');
+    if (!isOverrideArgument(text) || /[\n\r;{}#]/.test(text)) {
+      diagnostics.push(diagnostic('malformedOverride', { span: whole, args: { reason: 'it must be one path, then =, then one value' } }));
+      continue;
+    }
+    const path = overridePath(text);
+    const first = firstAt.get(path);
+    const pathSpan: Span = { file, start: whole.start, end: { offset: equals, line: 1, column: equals + 1 } };
+    if (first) {
+      diagnostics.push(diagnostic('duplicateOverride', { span: pathSpan, args: { path }, related: [{ message: `'${path}' is first overridden here`, span: first }] }));
+      continue;
+    }
+    firstAt.set(path, pathSpan);
+    if (text.startsWith('~')) {
+      diagnostics.push(diagnostic('malformedOverride', { span: pathSpan, args: { reason: 'removing a key (~) is not supported: every key has a default; set the value you want instead' } }));
+      continue;
+    }
+    if (path === 'extends' || path === 'sweep') {
+      diagnostics.push(diagnostic('malformedOverride', { span: pathSpan, args: { reason: `'${path}' cannot be overridden from the command line` } }));
+      continue;
+    }
+    // The `=` (and Hydra's leading `+`: setting a key is adding it) becomes a space: same length, so every column still points into the text as typed.
+    const statement = `${text.slice(0, equals).replace(/^\+/, ' ')} ${text.slice(equals + 1)}`;
+    const parsed = parseSpec(statement, file);
+    diagnostics.push(...parsed.diagnostics);
+    if (!parsed.value) {
+      continue;
+    }
+    const lowered = lowerSpecFile(parsed.value);
+    diagnostics.push(...lowered.diagnostics);
+    if (!lowered.value) {
+      continue;
+    }
+    for (const p of lowered.value.attempted) attempted.add(p);
+    lowered.value.spans.keys.delete(''); // the start of an override is not where "the spec needs X" belongs
+    merged = mergeKeepingAll(merged, lowered.value);
+  }
+  // The overrides that lowered are kept even when others did not, so the checks still run on them (every error in one pass).
+  return { value: { ...merged, attempted }, diagnostics };
+}
+
+/** mergeDocuments, except that `name` is kept (it drops what a file does not inherit). */
+function mergeKeepingAll(
+  base: { readonly document: MutableJsonObject; readonly spans: MutableSpanMap },
+  child: { readonly document: MutableJsonObject; readonly spans: MutableSpanMap },
+): { document: MutableJsonObject; spans: MutableSpanMap } {
+  const out = mergeDocuments(base, child);
+  if (base.document.name !== undefined && child.document.name === undefined) {
+    out.document.name = base.document.name;
+    for (const table of ['values', 'keys'] as const) {
+      const span = base.spans[table].get('/name');
+      if (span) out.spans[table].set('/name', span);
+    }
+  }
+  return out;
+}
+
+/**
+ * The spec's document with the overrides merged over it. A path the spec's
+ * sweep sets cannot be overridden (the sweep would silently win). The value is
+ * present even with errors, so that the checks still run; callers drop it when
+ * any diagnostic is an error.
+ */
+export function applyOverrides(input: DocumentInput, texts: readonly string[]): Result<DocumentInput> {
+  if (texts.length === 0) return { value: input, diagnostics: [] };
+  const lowered = lowerOverrides(texts);
+  if (!lowered.value) return { value: input, diagnostics: lowered.diagnostics };
+  const diagnostics: Diagnostic[] = [...lowered.diagnostics];
+  const swept = new Set(sweepEntries(input.document).map((e) => e.path));
+  for (const text of texts) {
+    const path = overridePath(text);
+    if (swept.has(path)) {
+      const file = overrideLabel(text);
+      diagnostics.push(diagnostic('overrideOfSweptPath', { span: { file, start: { offset: 0, line: 1, column: 1 }, end: { offset: path.length, line: 1, column: path.length + 1 } }, args: { path } }));
+    }
+  }
+  const kept: Record<string, Json> = {};
+  for (const key of ['name', 'sweep']) {
+    const value = input.document[key];
+    if (value !== undefined && lowered.value.document[key] === undefined) kept[key] = value;
+  }
+  const merged = mergeDocuments(input, lowered.value);
+  const spans = merged.spans;
+  for (const key of Object.keys(kept)) {
+    for (const table of ['values', 'keys'] as const) {
+      for (const [p, s] of input.spans[table]) if (p === `/${key}` || p.startsWith(`/${key}/`)) spans[table].set(p, s);
+    }
+  }
+  return {
+    value: {
+      document: { ...merged.document, ...kept },
+      spans,
+      incomplete: input.incomplete,
+      attempted: new Set([...(input.attempted ?? []), ...lowered.value.attempted]),
+    },
+    diagnostics,
+  };
+}
+
+/**
+ * The overrides as statements of a spec file (`model.attention.beta 0.1`), for
+ * generated member specs; `name` is left out (the member's own name stands).
+ */
+export function overridesAsSpecLines(texts: readonly string[]): string[] {
+  return texts.filter((t) => overridePath(t) !== 'name').map((t) => `${overridePath(t)} ${t.slice(t.indexOf('=') + 1).trim()}`);
+}

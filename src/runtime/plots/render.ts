@@ -1,0 +1,50 @@
+/**
+ * Charts to PNG: a Vega-Lite spec is compiled to Vega, rendered headless to
+ * SVG (no canvas, no browser), and rasterised by resvg with the DejaVu fonts,
+ * so text looks the same on every machine that has fonts-dejavu-core.
+ */
+import { existsSync } from 'node:fs';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { NonNormalizedSpec } from 'vega-lite/types_unstable/spec/index.js';
+import { Resvg } from '@resvg/resvg-js';
+
+export type ChartSpec = TopLevelSpec;
+/** A chart inside another (a panel of a side-by-side chart, a layer). */
+export type UnitChart = NonNormalizedSpec;
+
+const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
+const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => `${FONT_DIR}/${f}`);
+export const CHART_FONT = 'DejaVu Sans';
+
+/** The chart as SVG text. */
+export async function chartSvg(spec: ChartSpec): Promise<string> {
+  const compiled = compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** The chart as PNG bytes, drawn at twice its nominal size (sharp on high-density screens). */
+export async function chartPng(spec: ChartSpec): Promise<Uint8Array> {
+  const svg = await chartSvg(spec);
+  const fontFiles = FONT_FILES.filter((f) => existsSync(f));
+  const resvg = new Resvg(svg, {
+    background: 'white',
+    fitTo: { mode: 'zoom', value: 2 },
+    font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: CHART_FONT },
+  });
+  return resvg.render().asPng();
+}
+
+/** Shared look: DejaVu everywhere, a white background. */
+export const CHART_CONFIG: NonNullable<ChartSpec['config']> = {
+  font: CHART_FONT,
+  background: 'white',
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
+  title: { fontSize: 13 },
+};

@@ -1,0 +1,131 @@
+/**
+ * `ibc sweep --launcher slurm` against a real one-node Slurm (slurm-cluster.ts):
+ * a 6-member Fashion-MNIST sweep as one job array; one member's task is
+ * cancelled with scancel; running the sweep again submits only that member;
+ * a third run submits nothing; `ibc results` matches the local launcher's on
+ * the same sweep.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { threadsPerWorker } from '../../src/runtime/sweep/local-launcher.js';
+import { clusterUnavailable, startCluster, type SlurmCluster } from '../fixtures/slurm-cluster.js';
+import { ibc, requireBuiltCli, TINY_OPTIONS, TINY_OVERRIDES, writeSweepSpec } from '../fixtures/sweep.js';
+import type { SweepManifest } from '../../src/runtime/sweep/manifest.js';
+
+const unavailable = clusterUnavailable();
+if (unavailable !== undefined && process.env['CI'] === 'true') throw new Error(`CI must run the Slurm sweep test, but ${unavailable}`);
+if (unavailable !== undefined) console.warn(`skipping the Slurm sweep test: ${unavailable}`);
+
+let cluster: SlurmCluster | undefined;
+let work = '';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function manifest(dir: string): SweepManifest {
+  return JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepManifest;
+}
+
+describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real cluster', () => {
+  beforeAll(async () => {
+    requireBuiltCli();
+    work = mkdtempSync('/tmp/ibc-sweep-slurm-');
+    cluster = await startCluster();
+    Object.assign(process.env, cluster.env);
+  }, 90_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    if (work !== '') rmSync(work, { recursive: true, force: true });
+  }, 60_000);
+
+  it('runs the array, re-runs only the cancelled member, and agrees with the local launcher', async () => {
+    const spec = writeSweepSpec(work);
+    // Each task gets the threads a local worker of a 2-job pool gets, so both launchers compute the same numbers.
+    const threads = threadsPerWorker(availableParallelism(), 2);
+    const slurmDir = join(work, 'slurm-sweep');
+    const args = ['sweep', spec, ...TINY_OVERRIDES, ...TINY_OPTIONS, '--out', slurmDir, '--launcher', 'slurm', '--jobs', '2', '--poll', '1', '--mem', '900M', '--sbatch=--nice=0', '--cpus-per-task', String(threads)];
+
+    // First run: cancel the last member's task as soon as the array is submitted (with --jobs 2 it is still pending).
+    const first = ibc(work, ...args);
+    let job: string | undefined;
+    let ended = false;
+    void first.then(() => (ended = true));
+    for (let i = 0; i < 240 && job === undefined && !ended; i++) {
+      await sleep(250);
+      if (existsSync(join(slurmDir, 'sweep.json'))) job = manifest(slurmDir).launches[0]?.job;
+    }
+    if (job === undefined) expect((await first).stderr).toBe('a submitted job');
+    execFileSync('scancel', [`${job}_5`], { env: process.env });
+    const r1 = await first;
+    const members = manifest(slurmDir).members;
+    expect(members.map((m) => m.name)).toEqual([
+      'fsweep--beta=0.001--seed=1',
+      'fsweep--beta=0.001--seed=2',
+      'fsweep--beta=0.01--seed=1',
+      'fsweep--beta=0.01--seed=2',
+      'fsweep--beta=0.1--seed=1',
+      'fsweep--beta=0.1--seed=2',
+    ]);
+    expect(r1.stderr).toContain(`slurm: submitted job ${job} (6 task(s)`);
+    expect(r1.stderr).toMatch(/slurm: 0 done, \d running, \d pending, [01] failed/);
+    expect(r1.stderr).toContain('slurm: 5 done, 0 running, 0 pending, 1 failed');
+    expect(r1.stdout).toContain('5 of 6 members finished');
+    expect(r1.stdout).toContain('not finished: fsweep--beta=0.1--seed=2');
+    expect(r1.code).toBe(1);
+    // A pending array task that is cancelled leaves squeue at once (and sacct is off here): CANCELLED or UNKNOWN.
+    expect(manifest(slurmDir).launches[0]!.outcomes!['fsweep--beta=0.1--seed=2']).toMatch(/^(CANCELLED|UNKNOWN)/);
+    expect(manifest(slurmDir).launches[0]!.outcomes!['fsweep--beta=0.001--seed=1']).toBe('COMPLETED');
+    const script = readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8');
+    // Resources from the sweep's slurm statement and from the command line.
+    for (const line of ['#SBATCH --time=10:00', '#SBATCH --mem=900M', `#SBATCH --cpus-per-task=${threads}`, '#SBATCH --comment=ibc-test', '#SBATCH --nice=0']) expect(script).toContain(`${line}\n`);
+    const finishedAt = members.slice(0, 5).map((m) => statSync(join(slurmDir, m.dir, 'summary.json')).mtimeMs);
+    for (const m of members.slice(0, 5)) expect(readFileSync(join(slurmDir, m.dir, 'spec-hash.txt'), 'utf8').trim()).toBe(m.specHash);
+
+    // Second run: only the cancelled member is submitted; nothing finished is touched.
+    const r2 = await ibc(work, ...args);
+    expect(r2.stderr).toContain('6 members: 5 finished, 1 to start');
+    expect(r2.stderr).toMatch(/slurm: submitted job \d+ \(1 task\(s\)/);
+    expect(r2.stdout).toContain('6 of 6 members finished');
+    expect(r2.code).toBe(0);
+    const launches = manifest(slurmDir).launches;
+    expect(launches.length).toBe(2);
+    expect(launches[1]!.members).toEqual(['fsweep--beta=0.1--seed=2']);
+    expect(readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8')).toMatch(/^ {2}5\) exec /m);
+    expect(readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8')).not.toMatch(/^ {2}[0-4]\) exec /m);
+    expect(members.slice(0, 5).map((m) => statSync(join(slurmDir, m.dir, 'summary.json')).mtimeMs)).toEqual(finishedAt);
+
+    // Third run: nothing to do, nothing submitted.
+    const r3 = await ibc(work, ...args);
+    expect(r3.stderr).toContain('6 members: 6 finished, 0 to start');
+    expect(r3.stderr).not.toContain('submitted');
+    expect(r3.code).toBe(0);
+    expect(manifest(slurmDir).launches.length).toBe(2);
+
+    // The same sweep through the local launcher gives the same table.
+    const localDir = join(work, 'local-sweep');
+    const local = await ibc(work, 'sweep', spec, ...TINY_OVERRIDES, ...TINY_OPTIONS, '--out', localDir, '--jobs', '2');
+    expect(local.stdout).toContain('6 of 6 members finished');
+    expect(local.code).toBe(0);
+    type Row = { member: string; status: string; epochs: number; values: Record<string, unknown>; metrics: Record<string, number> };
+    const table = async (dir: string): Promise<Row[]> => {
+      const r = await ibc(work, 'results', dir, '--format', 'json');
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as Row[];
+    };
+    const [fromSlurm, fromLocal] = [await table(slurmDir), await table(localDir)];
+    const stable = (rows: Row[]) => rows.map((r) => ({ member: r.member, status: r.status, epochs: r.epochs, values: r.values, test_top1: r.metrics['test_top1'], best_val_top1: r.metrics['best_val_top1'] }));
+    expect(stable(fromSlurm)).toEqual(stable(fromLocal));
+    expect(fromSlurm.map((r) => r.values)).toEqual([
+      { 'model.attention.beta': 0.001, 'train.seed': 1 },
+      { 'model.attention.beta': 0.001, 'train.seed': 2 },
+      { 'model.attention.beta': 0.01, 'train.seed': 1 },
+      { 'model.attention.beta': 0.01, 'train.seed': 2 },
+      { 'model.attention.beta': 0.1, 'train.seed': 1 },
+      { 'model.attention.beta': 0.1, 'train.seed': 2 },
+    ]);
+    for (const m of members) expect(existsSync(join(slurmDir, m.dir, 'curves.png')), m.dir).toBe(true);
+    expect(existsSync(join(slurmDir, 'test_top1-vs-beta.png'))).toBe(true);
+  }, 240_000);
+});
