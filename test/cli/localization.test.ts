@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/command.js';
+import { readMetricRows } from '../../src/runtime/sweep/run-status.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ibc-loc-cli-'));
 
@@ -101,6 +102,8 @@ describe('localization in ibc train, eval and attention', () => {
       expect(l['pointing_chance']).toBeGreaterThanOrEqual(16 / 256 - 1e-9);
       expect(l['pointing_chance']).toBeLessThan(1);
     }
+    // The localization line is not an epoch: readers of epoch rows (sweeps, results, curves) skip it.
+    expect(readMetricRows(run).map((r) => r['epoch'])).toEqual([1]);
     const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as { localization: unknown };
     expect(summary.localization).toEqual(last.localization);
 
