@@ -1,6 +1,7 @@
 /**
  * `ibc` entry point: dispatches to one module per command (cli/commands/*).
- * The command table is the single registration list.
+ * The command table is the single registration list; each command's parser
+ * and help come from its one definition (cli/define-command.ts).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,7 @@ import { dirname, join } from 'node:path';
 import type { CliIO, Command } from './command.js';
 import { EXIT_OK, EXIT_USAGE } from './command.js';
 import { commandTable } from './commands/index.js';
+import { unknownCommandMessage } from './define-command.js';
 
 function packageVersion(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -36,11 +38,26 @@ function topLevelHelp(commands: readonly Command[]): string {
 }
 
 export function defaultIO(): CliIO {
+  const stream = process.stderr;
+  const isTTY = Boolean(stream.isTTY);
+  const noColor = (process.env['NO_COLOR'] ?? '') !== '';
   return {
     stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-    isTTY: Boolean(process.stderr.isTTY),
+    stderr: (t) => stream.write(t),
+    isTTY,
     cwd: process.cwd(),
+    color: isTTY && !noColor,
+    ...(isTTY
+      ? {
+          terminal: {
+            columns: () => stream.columns || 80,
+            onResize: (listener: () => void) => {
+              stream.on('resize', listener);
+              return () => void stream.off('resize', listener);
+            },
+          },
+        }
+      : {}),
   };
 }
 
@@ -48,7 +65,13 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   const commands = commandTable();
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    io.stdout(topLevelHelp(commands));
+    const topic = first === 'help' ? rest[0] : undefined;
+    const command = topic === undefined ? undefined : commands.find((c) => c.name === topic);
+    if (topic !== undefined && !command) {
+      io.stderr(`${unknownCommandMessage(topic, commands.map((c) => c.name))}\n`);
+      return EXIT_USAGE;
+    }
+    io.stdout(command ? command.help() : topLevelHelp(commands));
     return first === undefined ? EXIT_USAGE : EXIT_OK;
   }
   if (first === '--version' || first === '-v') {
@@ -57,12 +80,8 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
   }
   const command = commands.find((c) => c.name === first);
   if (!command) {
-    io.stderr(`ibc: unknown command '${first}'. Run 'ibc --help' for the list.\n`);
+    io.stderr(`${unknownCommandMessage(first, commands.map((c) => c.name))}\n`);
     return EXIT_USAGE;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
-    return EXIT_OK;
   }
   return command.run(rest, io);
 }

@@ -6,7 +6,7 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import type { CliIO } from './command.js';
-import { EXIT_INPUT_ERROR, EXIT_OK } from './command.js';
+import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from './command.js';
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { diagnosticsToJson, renderDiagnostics } from '../diagnostics/render.js';
@@ -57,15 +57,10 @@ export function printDiagnostics(
     io.stdout(`${JSON.stringify(diagnosticsToJson(shown), null, 2)}\n`);
     return;
   }
-  if (shown.length > 0) io.stderr(renderDiagnostics(shown, displaySources(options.sources, io.cwd), { color: io.isTTY }));
+  if (shown.length > 0) io.stderr(renderDiagnostics(shown, displaySources(options.sources, io.cwd), { color: useColor(io) }));
 }
 
 /** 1 when any diagnostic is an error, else 0 (warnings and notes do not fail a command). */
 export function exitStatusFor(diagnostics: readonly Diagnostic[]): number {
   return hasErrors(diagnostics) ? EXIT_INPUT_ERROR : EXIT_OK;
-}
-
-/** A usage error: the message and the usage line on stderr. The caller returns EXIT_USAGE. */
-export function printUsageError(io: CliIO, command: string, message: string, usage: string): void {
-  io.stderr(`ibc ${command}: ${message}\n${usage.split('\n')[0]}\n`);
 }

@@ -5,8 +5,9 @@
  * (EX_SOFTWARE), so it is never mistaken for bad input.
  */
 import { readFileSync } from 'node:fs';
+import { enableProdMode } from '@tensorflow/tfjs-core';
 import type { CliIO } from './command.js';
-import { EXIT_INPUT_ERROR } from './command.js';
+import { EXIT_INPUT_ERROR, UsageError } from './command.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { isRunError } from '../support/errors.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
@@ -26,10 +27,23 @@ export function formatRunDiagnostic(d: Diagnostic): string {
   return renderDiagnostics([d], sources);
 }
 
+/**
+ * TF.js prints "Hi, looks like you are running TensorFlow.js in Node.js..." to
+ * the console the first time its JavaScript CPU backend runs. ibc reports the
+ * backend it uses itself (and warns about the slow one, IB6401), so the
+ * commands that run models turn TF.js's console warnings off (its production
+ * mode changes nothing else).
+ */
+function quietTfjs(): void {
+  enableProdMode();
+}
+
 export async function guardRun(io: CliIO, command: string, body: () => Promise<number>): Promise<number> {
+  quietTfjs();
   try {
     return await body();
   } catch (error) {
+    if (error instanceof UsageError) throw error; // the command's parser prints it as a usage error
     if (isRunError(error)) {
       io.stderr(formatRunDiagnostic(error.diagnostic));
       return EXIT_INPUT_ERROR;

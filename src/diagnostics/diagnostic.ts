@@ -22,6 +22,8 @@ export type Severity = 'error' | 'warning' | 'info';
 export interface RelatedInformation {
   readonly message: string;
   readonly span: Span;
+  /** Show the related span's line with a secondary ('-') underline, when it is a cause worth seeing in place. */
+  readonly frame?: boolean;
 }
 
 export interface Diagnostic {

@@ -119,7 +119,12 @@ function renderOne(d: Diagnostic, linesOf: (file: string) => readonly string[] |
   const frame = d.span && source !== undefined ? codeFrameOfLines(d.span, source, d.severity, style) : [];
   for (const item of frame) lines.push(item);
   if (d.suggestion !== undefined) lines.push(`  ${style.bold('help')}: did you mean '${d.suggestion}'?`);
-  for (const r of d.related ?? []) lines.push(`  ${style.bold('note')}: ${location(r.span)}${r.message}`);
+  for (const r of d.related ?? []) {
+    lines.push(`  ${style.bold('note')}: ${location(r.span)}${r.message}`);
+    // A secondary label: the related span underlined with '-' (as rustc does).
+    const relatedSource = r.frame === true ? linesOf(r.span.file) : undefined;
+    if (relatedSource !== undefined) for (const item of codeFrameOfLines(r.span, relatedSource, 'info', style, '-')) lines.push(item);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -184,7 +189,8 @@ export function codeFrame(span: Span, source: string, severity: Severity, style:
   return codeFrameOfLines(span, splitLines(source), severity, style);
 }
 
-function codeFrameOfLines(span: Span, all: readonly string[], severity: Severity, style: Style): string[] {
+/** `marker` underlines the span: '^' for the primary span, '-' for a related (secondary) one. */
+function codeFrameOfLines(span: Span, all: readonly string[], severity: Severity, style: Style, marker = '^'): string[] {
   const startLine = Math.min(Math.max(1, span.start.line), all.length);
   // a span that ends at column 1 of a later line ends, visibly, at the end of the line before
   let endLine = Math.min(Math.max(startLine, span.end.line), all.length);
@@ -215,7 +221,7 @@ function codeFrameOfLines(span: Span, all: readonly string[], severity: Severity
     }
     const [text, underline] = windowed(line.cells, line.underline ?? [0, 0]);
     out.push(`${gutter(String(line.number))}${text.length > 0 ? ` ${text}` : ''}`);
-    out.push(`${gutter('')} ${' '.repeat(underline[0])}${style.severity(severity, '^'.repeat(underline[1] - underline[0]))}`);
+    out.push(`${gutter('')} ${' '.repeat(underline[0])}${style.severity(severity, marker.repeat(underline[1] - underline[0]))}`);
   }
   return out;
 }

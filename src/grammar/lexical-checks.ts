@@ -8,7 +8,7 @@ import type { IToken } from 'chevrotain';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/catalog.js';
 import type { LineMap } from './source-text.js';
-import { BadNumber, Dims, LBrace, LBracket, NumberToken, RBrace, RBracket, UnterminatedString, StringToken } from './tokens.js';
+import { BadNumber, Dims, LBrace, LBracket, NumberToken, RBrace, RBracket, UnquotedPath, UnterminatedString, StringToken } from './tokens.js';
 
 /** Deeper nesting than this is reported instead of parsed (the parser recurses once per level). */
 export const MAX_NESTING = 100;
@@ -21,6 +21,7 @@ export function tokenEnd(token: IToken): number {
 
 /** The value of a string token's text, quotes removed and escapes applied; unknown escapes keep the character. */
 export function unescapeString(image: string): string {
+  if (!image.startsWith('"')) return image; // an unquoted path (reported): the text as written
   const body = image.endsWith('"') && image.length >= 2 ? image.slice(1, -1) : image.slice(1);
   return body.replace(/\\(.?)/gsu, (_whole, c: string) => ESCAPES[c] ?? c);
 }
@@ -38,6 +39,9 @@ export function checkTokens(tokens: readonly IToken[], lines: LineMap): Diagnost
     const end = tokenEnd(token);
     if (type === UnterminatedString) {
       out.push(diagnostic('unterminatedString', { span: lines.span(start, end) }));
+    }
+    if (type === UnquotedPath) {
+      out.push(diagnostic('unquotedPath', { span: lines.span(start, end), args: { quoted: JSON.stringify(token.image) } }));
     }
     if (type === UnterminatedString || type === StringToken) {
       const escape = /\\(.?)/gsu;

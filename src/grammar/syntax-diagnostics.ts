@@ -23,7 +23,6 @@ const CHARACTER_HINTS: Readonly<Record<string, string>> = {
   '(': ': parentheses are not part of the language; lists use [a, b]',
   ')': ': parentheses are not part of the language; lists use [a, b]',
   '\\': ': a backslash can only appear inside a string',
-  '/': ': a path must be a quoted string, e.g. "data/train.gz"',
   '\u201C': ': use straight double quotes (") around strings',
   '\u201D': ': use straight double quotes (") around strings',
   '\u2018': ': use straight double quotes (") around strings',

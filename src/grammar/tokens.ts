@@ -60,6 +60,30 @@ export const UnterminatedString = createToken({
   label: 'a string',
 });
 
+/** Characters of an unquoted path: what a file name usually holds, and the separators. */
+const PATH_CHAR = /[A-Za-z0-9_.~+\-/\\:]/;
+
+/**
+ * A path written without quotes (`path=data/cifar`): any run of path
+ * characters that holds a '/', which nothing else in the language uses. It is
+ * reported once (IB1106, "paths must be quoted") and then read as the string
+ * it was meant to be, so it causes no other errors.
+ */
+export const UnquotedPath = createToken({
+  name: 'UnquotedPath',
+  pattern: {
+    exec: (text: string, offset: number): CustomPatternMatcherReturn | null => {
+      let end = offset;
+      while (end < text.length && PATH_CHAR.test(text[end]!)) end++;
+      const word = text.slice(offset, end);
+      return word.includes('/') ? [word] : null;
+    },
+  },
+  line_breaks: false,
+  categories: [StringLiteral],
+  label: 'a string',
+});
+
 export const Dims = createToken({
   name: 'Dims',
   pattern: { exec: wordMatcher((w) => DIMS_RE.test(w)) },
@@ -107,6 +131,7 @@ export const allTokens: readonly TokenType[] = [
   StringLiteral,
   StringToken,
   UnterminatedString,
+  UnquotedPath,
   Dims,
   NumberLiteral,
   NumberToken,

@@ -9,10 +9,12 @@
  *     summary.json         written atomically at the end (and may be rewritten)
  *     *.ckpt, attention/   checkpoints and attention images
  */
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, realpathSync, appendFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, appendFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { runError, reasonOf } from './data/fail.js';
 import { writeTextAtomic } from './checkpoint/atomic-write.js';
+import { isSourceOnlyKey } from '../compiler/spec/serialize.js';
+import { LOCK_FILE } from './run-lock.js';
 
 function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
@@ -121,9 +123,9 @@ export function createRunDir(baseDir: string, specName: string, now: Date = new 
   }
 }
 
-/** JSON with the spec's source spans (`origin`, `atOrigin`) left out, two-space indented. */
+/** JSON with the spec's source spans (`origin`, `atOrigin`, `pathOrigins`) left out, two-space indented. */
 export function specJson(spec: unknown): string {
-  return `${JSON.stringify(spec, (key, value: unknown) => (key === 'origin' || key === 'atOrigin' ? undefined : value), 2)}\n`;
+  return `${JSON.stringify(spec, (key, value: unknown) => (isSourceOnlyKey(key) ? undefined : value), 2)}\n`;
 }
 
 export function writeResolvedSpec(runDir: string, spec: unknown): string {
@@ -158,4 +160,49 @@ export function makeRunSubdir(runDir: string, relativePath: string): string {
     throw runError('runDirCreateFailed', { path, reason: whyCannotCreate(path, error) });
   }
   return path;
+}
+
+/** What `ibc train` writes in a run directory: all that --overwrite removes. */
+const RUN_ENTRIES = ['spec.ibspec', 'resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'summary.json', 'checkpoints', 'attention'];
+/** Entries that only a run has: any of them makes a folder a run. */
+const RUN_EVIDENCE = ['resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'checkpoints', 'summary.json'];
+
+function entriesOf(dir: string): string[] | undefined {
+  try {
+    return readdirSync(dir);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR') throw runError('runDirCreateFailed', { path: dir, reason: 'it is a file, not a folder' });
+    throw runError('runDirCreateFailed', { path: dir, reason: reasonOf(error) });
+  }
+}
+
+/**
+ * Refuses to train into `dir` when it already holds a run (unless `overwrite`)
+ * or other files: a finished run is never destroyed by a new one. A missing or
+ * empty folder is fine.
+ */
+export function refuseExistingRun(dir: string, overwrite: boolean): void {
+  // The lock file says who writes the folder now (run-lock.ts); it is not a run's content.
+  const entries = entriesOf(dir)?.filter((e) => e !== LOCK_FILE);
+  if (entries === undefined || entries.length === 0) return;
+  const evidence = RUN_EVIDENCE.filter((e) => entries.includes(e));
+  if (evidence.length === 0) {
+    const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? `, and ${entries.length - 3} more` : '');
+    throw runError('runDirNotEmpty', { path: dir, entries: shown });
+  }
+  if (!overwrite) throw runError('runDirHoldsRun', { path: dir, evidence: `it has ${evidence.join(', ')}` });
+}
+
+/** Removes what a run wrote in `dir` (for --overwrite, after refuseExistingRun allowed it); other files stay. */
+export function clearRun(dir: string): void {
+  for (const entry of RUN_ENTRIES) {
+    const path = resolveInsideRunDir(dir, entry);
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch (error) {
+      throw runError('runDirWriteFailed', { path, reason: reasonOf(error) });
+    }
+  }
 }

@@ -17,6 +17,8 @@ async function ibc(...argv: string[]): Promise<{ status: number; stdout: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ibc-check-'));
+  // The data files BASE_SPEC names exist (empty), so check has no IB3327 warnings to give.
+  for (const f of ['train-images.gz', 'train-labels.gz', 'test-images.gz', 'test-labels.gz']) writeFileSync(join(dir, f), '');
   writeFileSync(join(dir, 'good.ibspec'), BASE_SPEC);
   writeFileSync(join(dir, 'bad.ibspec'), BASE_SPEC.replace('beta 0.01', 'beta -0.1').replace('kernel=3\n      relu', 'kernal=3\n      relu'));
   writeFileSync(join(dir, 'warn.ibspec'), BASE_SPEC.replace('validation 0.1', 'validation 0.1\n  augment {\n    crop padding=0\n  }'));
@@ -81,7 +83,7 @@ describe('ibc check', () => {
     for (const argv of [['check'], ['check', '--bogus', 'good.ibspec'], ['check', '--format', 'xml', 'good.ibspec'], ['check', '--shapes', '--format', 'json', 'good.ibspec']]) {
       const r = await ibc(...argv);
       expect(r.status, argv.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(/^ibc check: .*\nUsage: ibc check/);
+      expect(r.stderr).toMatch(/^ibc check: [^\n]+ \(see 'ibc check --help'\)\n$/);
     }
   });
 
@@ -102,14 +104,55 @@ describe('ibc check', () => {
   });
 });
 
+describe('usage errors: one line, the option named, the nearest valid one suggested, exit 2', () => {
+  it('suggests the option meant', async () => {
+    const r = await ibc('check', '--fromat', 'json', 'good.ibspec');
+    expect(r).toEqual({ status: 2, stdout: '', stderr: "ibc check: unknown option '--fromat'; did you mean --format? (see 'ibc check --help')\n" });
+  });
+
+  it('suggests the value meant', async () => {
+    const r = await ibc('check', '--format', 'jsno', 'good.ibspec');
+    expect(r.stderr).toBe("ibc check: --format must be one of text, json, got 'jsno'; did you mean json? (see 'ibc check --help')\n");
+    expect(r.status).toBe(2);
+  });
+
+  it('suggests the command meant', async () => {
+    const r = await ibc('trian', 'x.ibspec');
+    expect(r).toEqual({ status: 2, stdout: '', stderr: "ibc: unknown command 'trian'; did you mean train? (see 'ibc --help')\n" });
+  });
+
+  it('says what a negative number is wrong for', async () => {
+    const r = await ibc('train', 'good.ibspec', '--epochs', '-1');
+    expect(r.stderr).toBe("ibc train: --epochs expects a whole number of at least 1, got '-1' (negative numbers are not allowed) (see 'ibc train --help')\n");
+    expect(r.status).toBe(2);
+  });
+
+  it('names a missing argument and a missing option value', async () => {
+    expect((await ibc('eval')).stderr).toBe("ibc eval: missing required argument 'RUN_DIR' (see 'ibc eval --help')\n");
+    expect((await ibc('train', 'good.ibspec', '--epochs')).stderr).toBe("ibc train: option '--epochs <N>' argument missing (see 'ibc train --help')\n");
+  });
+
+  it('every command has generated help: usage, its options, exit status', async () => {
+    for (const name of ['check', 'schema', 'expand', 'fmt', 'train', 'eval', 'attention', 'compile', 'bench', 'explain']) {
+      const r = await ibc(name, '--help');
+      expect(r.status, name).toBe(0);
+      expect(r.stdout, name).toMatch(new RegExp(`^Usage: ibc ${name} `));
+      expect(r.stdout, name).toContain('-h, --help');
+      expect((await ibc('help', name)).stdout).toBe(r.stdout);
+    }
+    expect((await ibc('train', '--help')).stdout).toMatch(/--limit-val <N>/);
+  });
+});
+
 describe('ibc check on a folder', () => {
   const shipped = join(import.meta.dirname, '../../specs');
 
   it("checks every shipped spec clean, partial bases through the specs that extend them", async () => {
     const r = await ibc('check', shipped);
-    // The WRN-28-10 specs need about 15 GiB to train: a machine with less memory warns (IB4104) and nothing else.
+    // Located warnings only, never errors: data sets this machine lacks (CIFAR, CUB, the missing-data test
+    // spec: IB3327), and the WRN-28-10 specs' ~15 GiB of training memory on a smaller machine (IB4104).
     const codes = [...r.stderr.matchAll(/(?:error|warning) (IB\d+)/g)].map((m) => m[1]);
-    expect(codes.filter((c) => c !== 'IB4104'), r.stderr).toEqual([]);
+    expect(codes.filter((c) => c !== 'IB4104' && c !== 'IB3327'), r.stderr).toEqual([]);
     expect(r.status).toBe(0);
     // 4 paper specs and their 4 reference-faithful variants (specs/reference/).
     expect(r.stdout).toMatch(/base\/cub\.ibspec: base, checked through the 8 specs extending it\n/);
@@ -130,6 +173,15 @@ describe('ibc check on a folder', () => {
     const r = await ibc('check', 'family', '--format', 'json');
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ file: join('family', 'base', 'partial.ibspec'), code: 'IB2003' })]);
+  });
+
+  it('warns, located at the path, when a data file does not exist', async () => {
+    writeFileSync(join(dir, 'nodata.ibspec'), BASE_SPEC.replace('"test-images.gz"', '"missing/test-images.gz"'));
+    const r = await ibc('check', 'nodata.ibspec', '--format', 'json');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      expect.objectContaining({ file: 'nodata.ibspec', line: 25, column: 15, endColumn: 39, severity: 'warning', code: 'IB3327' }),
+    ]);
   });
 
   it('says which argument does not exist', async () => {
@@ -199,5 +251,40 @@ describe('ibc expand', () => {
     expect((await ibc('expand')).status).toBe(2);
     expect((await ibc('expand', 'a', 'b')).status).toBe(2);
     expect((await ibc('expand', '--format', 'yaml', 'sweep.ibspec')).status).toBe(2);
+  });
+});
+
+describe('ibc check: export.opset against what the exporter writes', () => {
+  it('reports an opset ibc cannot export, located at the value', async () => {
+    for (const [opset, ok] of [[7, false], [40, false], [13, true], [26, true]] as const) {
+      writeFileSync(join(dir, 'opset.ibspec'), `${BASE_SPEC}export {\n  opset ${opset}\n}\n`);
+      const r = await ibc('check', 'opset.ibspec', '--format', 'json');
+      const found = JSON.parse(r.stdout) as { code: string; line: number; column: number; message: string }[];
+      if (ok) {
+        expect(found, String(opset)).toEqual([]);
+        continue;
+      }
+      expect(r.status).toBe(1);
+      expect(found).toEqual([expect.objectContaining({ code: 'IB5012', column: 9, message: `export opset ${opset} is not one ibc writes: use 13 to 26 (default 17)` })]);
+      expect(found[0]!.line).toBe(BASE_SPEC.split('\n').length + 1);
+    }
+  });
+});
+
+describe('ibc check: located shape and path errors', () => {
+  it('IB4005 underlines `map 14x14`, with a label at the stride=2 (and the pool) that made the map 7x7', async () => {
+    const text = BASE_SPEC.replace('conv 8 kernel=3\n', 'conv 8 kernel=3 stride=2\n').replace('latent 32\n', 'latent 32\n    map 14x14\n');
+    writeFileSync(join(dir, 'map.ibspec'), text);
+    const r = await ibc('check', 'map.ibspec');
+    expect(r.status).toBe(1);
+    const lines = text.split('\n');
+    const mapLine = lines.findIndex((l) => l.includes('map 14x14')) + 1;
+    const strideLine = lines.findIndex((l) => l.includes('stride=2')) + 1;
+    expect(r.stderr).toContain(`map.ibspec:${mapLine}:5: error IB4005: the map is 14x14`);
+    expect(r.stderr).toContain(`   |     ^^^^^^^^^`); // `map 14x14`, not the whole attention block
+    expect(r.stderr).toContain(`note: map.ibspec:${strideLine}:23: this changes the map's size: conv 3x3 stride 2 'stage1/conv0' (28x28 -> 14x14)\n`);
+    expect(r.stderr).toContain(`\n  7 |       conv 8 kernel=3 stride=2\n    |                       --------\n`); // the secondary label
+    const json = JSON.parse((await ibc('check', 'map.ibspec', '--format', 'json')).stdout) as { code: string; line: number; column: number; endColumn: number }[];
+    expect(json).toEqual([expect.objectContaining({ code: 'IB4005', line: mapLine, column: 5, endColumn: 14 })]);
   });
 });

@@ -2,7 +2,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CliIO } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
 import { onnx } from '../../src/compiler/targets/onnx/proto.js';
@@ -39,7 +40,12 @@ beforeAll(() => {
 
 describe('ibc compile', () => {
   it('writes a verified ONNX file with fresh seeded weights', async () => {
+    tf.env().set('PROD', false); // test/setup.ts silences TF.js; here the CLI itself must
+    const warn = vi.spyOn(console, 'warn');
     const r = await ibc('compile', FASHION, '--target', 'onnx', '--out', 'out/fashion.onnx', '--verify');
+    // TF.js's "Hi, looks like you are running TensorFlow.js in Node.js" banner is not printed.
+    expect(warn.mock.calls.map((c) => c.join(' ')).filter((t) => t.includes('looks like you are running'))).toEqual([]);
+    warn.mockRestore();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('fresh weights (seed 1)');
@@ -98,6 +104,16 @@ describe('ibc compile', () => {
     const wrong = await ibc('compile', OTHER, '--target', 'onnx', '--out', 'wrong.onnx', '--weights', run);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('IB5006');
+    // Which keys differ, whether they change the model, and what to do instead.
+    expect(wrong.stderr).toContain('model.attention.samples.eval 0 -> 2 (changes the model)');
+    expect(wrong.stderr).toContain('train.epochs 3 -> 2 (does not change the model)');
+    expect(wrong.stderr).toContain(`ibc compile ${run} --target`);
+    // An edit that does not change the model: a warning naming it, and the run's weights are used.
+    writeFileSync(join(work, 'longer.ibspec'), `extends "${TINY}"\nname tiny-aib-qt\ntrain {\n  epochs 30\n}\n`);
+    const longer = await ibc('compile', 'longer.ibspec', '--target', 'onnx', '--out', 'longer.onnx', '--weights', run);
+    expect(longer.code, longer.stderr).toBe(0);
+    expect(longer.stderr).toContain('warning IB5014');
+    expect(longer.stderr).toContain('train.epochs 3 -> 30 (does not change the model)');
     const notRun = await ibc('compile', TINY, '--target', 'onnx', '--out', 'x.onnx', '--weights', work);
     expect(notRun.code).toBe(1);
     expect(notRun.stderr).not.toMatch(/\n\s+at /);
@@ -122,7 +138,7 @@ describe('ibc compile', () => {
     ]) {
       const r = await ibc(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
-      expect(r.stderr).toContain('Usage: ibc compile');
+      expect(r.stderr).toMatch(/^ibc compile: [^\n]+ \(see 'ibc compile --help'\)\n$/);
     }
   });
 });

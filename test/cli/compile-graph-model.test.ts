@@ -98,7 +98,7 @@ describe('ibc compile --target tfjs|web', () => {
     ]) {
       const r = await ibc(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
-      expect(r.stderr).toContain('Usage: ibc compile');
+      expect(r.stderr).toMatch(/^ibc compile: [^\n]+ \(see 'ibc compile --help'\)\n$/);
     }
     writeFileSync(
       join(work, 'dilated.ibspec'),

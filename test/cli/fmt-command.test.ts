@@ -84,11 +84,14 @@ describe('ibc fmt', () => {
     expect(err).toBe("ibc fmt: cannot read 'nope.ibspec'\n");
   });
 
-  test('usage errors exit 2 with the usage text', async () => {
-    for (const args of [['--frobnicate', 'tidy.ibspec'], [], ['--check', '--write', 'tidy.ibspec']]) {
+  test('usage errors exit 2 with one line naming the problem', async () => {
+    for (const args of [['--frobnicate', 'tidy.ibspec'], [], ['--check', '--write', 'tidy.ibspec'], ['--chek', 'tidy.ibspec']]) {
       err = '';
       expect(await fmt(...args)).toBe(2);
-      expect(err).toContain('Usage: ibc fmt FILE... [--check | --write]');
+      expect(err).toMatch(/^ibc fmt: [^\n]+ \(see 'ibc fmt --help'\)\n$/);
     }
+    err = '';
+    await fmt('--chek', 'tidy.ibspec');
+    expect(err).toContain("unknown option '--chek'; did you mean --check?");
   });
 });

@@ -148,7 +148,8 @@ describe('one writer per run directory; what dead writers left is cleaned', () =
     const refused = await ibc(work, 'train', TINY, '--resume', run, '--epochs', '2', '--backend', 'cpu');
     expect(refused.code, head(refused)).toBe(1);
     expect(refused.stderr).toContain(`IB6203: run directory '${run}' is in use by ibc process ${pid}`);
-    const fresh = await ibc(work, 'train', TINY, '--out', run, '--epochs', '1', ...FAST);
+    // Even an explicit --overwrite (without it, IB6205 refuses any run in --out) waits for the lock.
+    const fresh = await ibc(work, 'train', TINY, '--out', run, '--overwrite', '--epochs', '1', ...FAST);
     expect(fresh.code).toBe(1);
     expect(fresh.stderr).toContain('IB6203');
     const images = await ibc(work, 'attention', run, '--images', '1', '--backend', 'cpu');
@@ -185,7 +186,8 @@ describe('two trainings at once into the same --out', () => {
     const out = join(work, 'twice');
     const both = await Promise.all([1, 2].map(() => ibc(work, 'train', TINY, '--out', out, '--epochs', '2', ...FAST)));
     expect(both.map((r) => r.code).sort()).toEqual([0, 1]);
-    expect(both.find((r) => r.code === 1)!.stderr).toContain('IB6203');
+    // Refused by the lock (IB6203), or, should the first have finished already, as a folder holding a run (IB6205).
+    expect(both.find((r) => r.code === 1)!.stderr).toMatch(/IB6203|IB6205/);
     const epochs = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { epoch: number }).epoch);
     expect(epochs).toEqual([1, 2]);
     expect(existsSync(join(out, 'run.lock'))).toBe(false);

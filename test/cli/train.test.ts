@@ -6,6 +6,9 @@ import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/command.js';
 import { guardRun } from '../../src/cli/run-errors.js';
 import { readCheckpoint } from '../../src/runtime/checkpoint/index.js';
+import { loadSpec } from '../../src/compiler/spec/load-spec.js';
+import { specHash } from '../../src/compiler/spec/serialize.js';
+import { nodeFileSystem } from '../../src/host/file-system.js';
 
 const SPECS = resolve(__dirname, '../../specs/test');
 const TINY = join(SPECS, 'tiny-aib-qt.ibspec');
@@ -54,7 +57,12 @@ describe('ibc train', () => {
     for (const f of ['spec.ibspec', 'resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'summary.json', 'checkpoints/last.ibck', 'checkpoints/best.ibck', 'attention/grid.png', 'attention/test-00000.png', 'attention/test-00001.png']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
-    expect(readFileSync(join(out, 'spec.ibspec'), 'utf8')).toBe(readFileSync(TINY, 'utf8'));
+    // The run keeps a flattened spec that checks clean on its own and resolves to the run's hash.
+    const kept = loadSpec(join(out, 'spec.ibspec'), nodeFileSystem);
+    expect(kept.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(specHash(kept.value!)).toBe(readFileSync(join(out, 'spec-hash.txt'), 'utf8').trim());
+    expect(r.stdout).toContain('after 1 epoch,');
+    expect(r.stderr).toContain('data: train 64, validation 8, test 32 images'); // --limit-train cuts validation too
     const resolved = JSON.parse(readFileSync(join(out, 'resolved-spec.json'), 'utf8')) as { train: { seed: number; batchSize: number } };
     expect(resolved.train.batchSize).toBe(32);
     expect(readFileSync(join(out, 'spec-hash.txt'), 'utf8').trim()).toMatch(/^[0-9a-f]{16,}$/);
@@ -127,6 +135,9 @@ describe('ibc train', () => {
     const r3 = await ibc('train', join(SPECS, 'tiny-diverge.ibspec'), '--resume', empty, '--backend', 'cpu');
     expect(r3.code).toBe(1);
     expect(r3.stderr).toContain('IB6312');
+    // What differs, and the run's own (flattened) spec as the way to resume.
+    expect(r3.stderr).toContain('(name "tiny-aib-qt" -> "tiny-diverge" (does not change the model); train.optimizer "adam" -> "sgd" (does not change the model); ');
+    expect(r3.stderr).toContain(`ibc train ${join(empty, 'spec.ibspec')} --resume ${empty}`);
 
     const last = join(empty, 'checkpoints', 'last.ibck');
     const bytes = readFileSync(last);
@@ -149,11 +160,13 @@ describe('ibc train', () => {
     for (const [, t] of ck.tensors) expect(t.data.every((v) => Number.isFinite(v))).toBe(true);
   });
 
-  it('a missing data file: exit 1, the message names the file and points at the data section; no run directory is left', async () => {
+  it('a missing data file: exit 1, the message names the file and underlines its path in the spec; no run directory is left', async () => {
     const out = join(work, 'no-data');
     const r = await ibc('train', join(SPECS, 'missing-data.ibspec'), '--out', out, '--backend', 'cpu');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/missing-data\.ibspec:\d+:\d+: error IB6000: .*no-such-folder\/train-images-idx3-ubyte\.gz' does not exist/);
+    expect(r.stderr).toMatch(/missing-data\.ibspec:7:16: error IB6000: .*no-such-folder\/train-images-idx3-ubyte\.gz' does not exist/);
+    // The path, not the whole data block: `"no-such-folder/train-images-idx3-ubyte.gz"` is 43 characters.
+    expect(r.stderr).toContain(`\n    |                ${'^'.repeat(43)}\n`);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -166,6 +179,8 @@ describe('ibc train', () => {
     expect(b.stderr).toContain('auto, cpu, ibc-native');
     expect((await ibc('train', TINY, '--bogus')).code).toBe(2);
     expect((await ibc('train', TINY, '--out', 'x', '--resume', 'y')).code).toBe(2);
+    const negative = await ibc('train', TINY, '--epochs', '-1');
+    expect(negative.stderr).toBe("ibc train: --epochs expects a whole number of at least 1, got '-1' (negative numbers are not allowed) (see 'ibc train --help')\n");
   });
 
   it('an unavailable backend asked for by name is an error, not a silent fallback', async () => {
@@ -173,6 +188,62 @@ describe('ibc train', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('IB6400');
     expect(r.stderr).toContain('@tensorflow/tfjs-node');
+  });
+});
+
+describe('runs are never destroyed, and are self-contained', () => {
+  it('refuses a run directory that holds a run, naming the ways out; --overwrite replaces it', async () => {
+    const out = join(work, 'kept');
+    expect((await ibc('train', SGD, '--out', out, '--epochs', '1', ...FAST)).code).toBe(0);
+    const before = readFileSync(join(out, 'metrics.jsonl'), 'utf8');
+    const again = await ibc('train', SGD, '--out', out, '--epochs', '1', ...FAST);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('IB6205');
+    for (const wayOut of [`--resume ${out}`, 'a new --out', '--overwrite']) expect(again.stderr).toContain(wayOut);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(before);
+
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const replaced = await ibc('train', SGD, '--out', out, '--epochs', '1', '--overwrite', ...FAST, '--seed', '5');
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine'); // only what a run writes is replaced
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ seed: 5 });
+
+    const other = join(work, 'not-a-run');
+    (await import('node:fs')).mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'data.csv'), '1,2\n');
+    const refused = await ibc('train', SGD, '--out', other, '--overwrite', ...FAST);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('IB6206');
+    expect(readdirSync(other)).toEqual(['data.csv']);
+  });
+
+  it('the default --out is a new folder each time', async () => {
+    const a = await ibc('train', TINY, '--epochs', '1', ...FAST, '--attention', '0');
+    const b = await ibc('train', TINY, '--epochs', '1', ...FAST, '--attention', '0');
+    const dirOf = (s: string) => /run directory: (.*)\n$/.exec(s)![1]!;
+    expect(dirOf(a.stdout)).not.toBe(dirOf(b.stdout));
+    expect(dirOf(a.stdout).startsWith(join(work, 'runs', 'tiny-aib-qt-'))).toBe(true);
+  });
+
+  it('a spec that extends another: the run keeps one flattened spec; check, eval and compile need only the run', async () => {
+    const out = join(work, 'flat');
+    expect((await ibc('train', SGD, '--out', out, '--epochs', '1', ...FAST)).code).toBe(0);
+    const text = readFileSync(join(out, 'spec.ibspec'), 'utf8');
+    expect(text).not.toMatch(/^extends/m);
+    const check = await ibc('check', join(out, 'spec.ibspec'));
+    expect(check.stderr).toBe('');
+    expect(check.code).toBe(0);
+    const e = await ibc('eval', out, '--format', 'json', '--backend', 'cpu');
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ name: 'tiny-sgd-ema', checkpoint: 'last', epoch: 1, samples: 2, count: 32 });
+    const c = await ibc('compile', out, '--target', 'onnx', '--out', join(work, 'flat.onnx'));
+    expect(c.stderr).toBe('');
+    expect(c.code).toBe(0);
+    expect(c.stdout).toContain('EMA-averaged');
+    const json = await ibc('compile', join(out, 'resolved-spec.json'), '--target', 'onnx', '--out', join(work, 'x.onnx'));
+    expect(json.code).toBe(1);
+    expect(json.stderr).toContain('IB5013');
+    expect(json.stderr.match(/error/g)).toHaveLength(1 + 1); // one diagnostic: its header line and the summary line
   });
 });
 

@@ -257,10 +257,17 @@ const cases: readonly Case[] = [
     ],
   },
   {
-    name: "unquoted path",
+    name: "unquoted path: one error for the whole path",
     source: "data folder train=data/train\n",
     expected: [
-      "IB1002 1:23-1:24 unexpected character '/': a path must be a quoted string, e.g. \"data/train.gz\"",
+      "IB1106 1:19-1:29 paths must be quoted: write \"data/train\"",
+    ],
+  },
+  {
+    name: "unquoted absolute path with dots and dashes: still one error",
+    source: "data idx {\n  train images=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz labels=\"l\"\n}\n",
+    expected: [
+      "IB1106 2:16-2:76 paths must be quoted: write \"/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz\"",
     ],
   },
   {

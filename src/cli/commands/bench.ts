@@ -14,9 +14,11 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliIO, Command } from '../command.js';
-import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
+import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { UsageError, compileForRun, parseBackend, parseCommandArgs, parseCount } from './train.js';
+import { BACKEND_HELP, oneOf, parseBackend, usageError, wholeNumber } from '../option-values.js';
+import { compileForRun } from '../prepare-run.js';
 import { selectBackend, releaseBackend, type BackendChoice, type BackendRequest, type HostFallback } from '../../runtime/backends/select.js';
 import { formatAdapter } from '../../runtime/backends/webgpu/adapter.js';
 import { modelFlops } from '../../runtime/bench/training-flops.js';
@@ -32,11 +34,7 @@ import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { initParams } from '../../runtime/params/init-params.js';
 import { RunError } from '../../support/errors.js';
 
-const USAGE = `Usage: ibc bench SPEC [options]
-       ibc bench SPEC --target onnx [options]
-       ibc bench --suite default [options]
-
-Times training steps (after warm-up) of the model a .ibspec file describes, on
+const DESCRIPTION = `Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:
 {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s}. On webgpu the
 line also names the adapter and counts kernel runs that fell back to the CPU:
@@ -51,24 +49,7 @@ computes) on each available backend: ibc-native when built, and cpu. The JS cpu
 backend is skipped, with the reason printed, for models above 1 GFLOP per image
 unless asked for with --backend cpu. One untimed warm-up batch each, then one
 JSON line per measurement:
-{spec, target: "onnx" | "tfjs", backend, batch, iterations, img_per_s, ms_per_batch}.
-
-Options:
-  --batch N        images per step or batch (default: the spec's train.batch)
-  --steps N        timed steps (default 5)
-  --warmup N       untimed steps first (default 2)
-  --backend NAME   auto | cpu | ibc-native | tensorflow | tensorflow-gpu | webgpu (default auto;
-                   with --target onnx, auto means every available backend of ibc-native and cpu)
-  --json           print only the JSON line(s) on stdout
-  --profile        also time one step per kernel and print where the time goes
-  --suite default  specs/cifar10-vgg16-aib.ibspec at batch 32, the small Fashion-MNIST
-                   spec, and the same VGG model in PyTorch (bench/pytorch_vgg_aib.py,
-                   when /usr/bin/python3 has torch) for a side-by-side ratio
-  --target onnx    time inference: onnxruntime-node next to TF.js (see above)
-  --iterations N   with --target onnx: timed batches per measurement (default 10)
-
-Exit status: 0 measured, 1 errors in the spec, 2 usage errors.
-`;
+{spec, target: "onnx" | "tfjs", backend, batch, iterations, img_per_s, ms_per_batch}.`;
 
 /** The repository root (same relative place from src/ and dist/). */
 function packageRoot(): string {
@@ -307,57 +288,45 @@ async function runInference(specPath: string, request: BackendRequest, options: 
   return EXIT_OK;
 }
 
-async function run(args: readonly string[], io: CliIO): Promise<number> {
-  let positionals: string[];
-  let values: Record<string, string | boolean | undefined>;
-  let options: BenchOptions;
-  let backend: BackendRequest;
-  let iterations: number;
-  try {
-    ({ values, positionals } = parseCommandArgs(args, {
-      batch: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, backend: { type: 'string' },
-      json: { type: 'boolean' }, profile: { type: 'boolean' }, suite: { type: 'string' },
-      target: { type: 'string' }, iterations: { type: 'string' },
-    }));
-    const suite = values['suite'] as string | undefined;
-    const target = values['target'] as string | undefined;
-    if (target !== undefined && target !== 'onnx') throw new UsageError(`unknown target '${target}' (the only target is 'onnx'; without --target, training steps are timed)`);
-    if (target !== undefined) {
-      for (const training of ['suite', 'steps', 'warmup', 'profile'] as const) {
-        if (values[training] !== undefined) throw new UsageError(`--${training} times training; it does not apply with --target onnx (use --iterations)`);
-      }
-    } else if (values['iterations'] !== undefined) {
-      throw new UsageError('--iterations applies with --target onnx only (training uses --steps)');
+interface BenchFlags {
+  readonly batch?: number;
+  readonly steps?: number;
+  readonly warmup?: number;
+  readonly backend?: BackendRequest;
+  readonly json?: boolean;
+  readonly profile?: boolean;
+  readonly suite?: 'default';
+  readonly target?: 'onnx';
+  readonly iterations?: number;
+}
+
+async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): Promise<number> {
+  if (v.target !== undefined) {
+    for (const training of ['suite', 'steps', 'warmup', 'profile'] as const) {
+      if (v[training] !== undefined) usageError(`--${training} times training; it does not apply with --target onnx (use --iterations)`);
     }
-    if (suite !== undefined && suite !== 'default') throw new UsageError(`unknown suite '${suite}' (the only suite is 'default')`);
-    if (suite === undefined && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing SPEC (or --suite default)' : `expected one SPEC, got ${positionals.length}`);
-    if (suite !== undefined && positionals.length > 0) throw new UsageError('--suite runs its own specs; give no SPEC with it');
-    const batch = parseCount('--batch', values['batch'] as string | undefined);
-    options = {
-      ...(batch !== undefined ? { batch } : {}),
-      steps: parseCount('--steps', values['steps'] as string | undefined) ?? 5,
-      warmup: parseCount('--warmup', values['warmup'] as string | undefined, 0) ?? 2,
-      json: values['json'] === true,
-      profile: values['profile'] === true,
-    };
-    backend = parseBackend(values['backend'] as string | undefined);
-    iterations = parseCount('--iterations', values['iterations'] as string | undefined) ?? 10;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`ibc bench: ${error.message}\n${USAGE.split('\n')[0]}\n`);
-      return EXIT_USAGE;
-    }
-    throw error;
+  } else if (v.iterations !== undefined) {
+    usageError('--iterations applies with --target onnx only (training uses --steps)');
   }
-  if (values['target'] === 'onnx') {
-    return runInference(resolve(io.cwd, positionals[0]!), backend, { ...(options.batch !== undefined ? { batch: options.batch } : {}), iterations, json: options.json }, io);
+  if (v.suite === undefined && args.length !== 1) usageError(args.length === 0 ? 'missing SPEC (or --suite default)' : `expected one SPEC, got ${args.length}`);
+  if (v.suite !== undefined && args.length > 0) usageError('--suite runs its own specs; give no SPEC with it');
+  const options: BenchOptions = {
+    ...(v.batch !== undefined ? { batch: v.batch } : {}),
+    steps: v.steps ?? 5,
+    warmup: v.warmup ?? 2,
+    json: v.json === true,
+    profile: v.profile === true,
+  };
+  const backend = v.backend ?? 'auto';
+  if (v.target === 'onnx') {
+    return runInference(resolve(io.cwd, args[0]!), backend, { ...(options.batch !== undefined ? { batch: options.batch } : {}), iterations: v.iterations ?? 10, json: options.json }, io);
   }
   const choice = await selectBackend(backend);
   try {
-    if (!values['json']) io.stderr(`backend: ${choice.name} (${choice.reason})${choice.adapter ? ` on ${formatAdapter(choice.adapter)}` : ''}\n`);
+    if (!options.json) io.stderr(`backend: ${choice.name} (${choice.reason})${choice.adapter ? ` on ${formatAdapter(choice.adapter)}` : ''}\n`);
     for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
-    if (values['suite'] !== undefined) return await runSuite(choice, options, io);
-    const record = await benchSpec(resolve(io.cwd, positionals[0]!), choice, options, io);
+    if (v.suite !== undefined) return await runSuite(choice, options, io);
+    const record = await benchSpec(resolve(io.cwd, args[0]!), choice, options, io);
     if (!record) return EXIT_INPUT_ERROR;
     printRecord(record, options, io);
     return EXIT_OK;
@@ -366,9 +335,22 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   }
 }
 
-export const benchCommand: Command = {
+export const benchCommand: Command = defineCommand<BenchFlags>({
   name: 'bench',
   summary: 'time training steps of a spec (images/s, GFLOP/s) on a backend; --suite default compares with PyTorch; --target onnx times inference in onnxruntime vs TF.js',
-  usage: USAGE,
-  run: (args, io) => guardRun(io, 'bench', () => run(args, io)),
-};
+  description: DESCRIPTION,
+  arguments: [{ name: 'SPEC', description: 'the spec to time (none with --suite)', optional: true }],
+  options: [
+    { flags: '--batch <N>', description: "images per step or batch (default: the spec's train.batch)", parse: wholeNumber('--batch') },
+    { flags: '--steps <N>', description: 'timed steps (default 5)', parse: wholeNumber('--steps') },
+    { flags: '--warmup <N>', description: 'untimed steps first (default 2)', parse: wholeNumber('--warmup', 0) },
+    { flags: '--backend <NAME>', description: `${BACKEND_HELP}; with --target onnx, auto means every available backend of ibc-native and cpu`, parse: parseBackend },
+    { flags: '--json', description: 'print only the JSON line(s) on stdout' },
+    { flags: '--profile', description: 'also time one step per kernel and print where the time goes' },
+    { flags: '--suite <default>', description: 'specs/cifar10-vgg16-aib.ibspec at batch 32, the small Fashion-MNIST spec, and the same VGG model in PyTorch (bench/pytorch_vgg_aib.py, when /usr/bin/python3 has torch) for a side-by-side ratio', parse: oneOf('--suite', ['default'] as const) },
+    { flags: '--target <onnx>', description: 'time inference: onnxruntime-node next to TF.js (see above)', parse: oneOf('--target', ['onnx'] as const) },
+    { flags: '--iterations <N>', description: 'with --target onnx: timed batches per measurement (default 10)', parse: wholeNumber('--iterations') },
+  ],
+  epilog: 'Exit status: 0 measured, 1 errors in the spec, 2 usage errors.',
+  run: (input, io) => guardRun(io, 'bench', () => run(input, io)),
+});

@@ -1,5 +1,5 @@
 /**
- * `ibc compile SPEC --target onnx|tfjs|web|ibc-runtime --out PATH [...]`:
+ * `ibc compile SPEC|RUN_DIR --target onnx|tfjs|web|ibc-runtime --out PATH [...]`:
  * compiles a spec and writes an inference artifact with fresh seeded weights
  * or a training run's.
  *
@@ -11,17 +11,19 @@
  *   ibc-runtime: ibc's own 'ibc-tfjs' folder for ibc/runtime's loadModel
  *                (src/compiler/targets/tfjs/artifact.ts).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
-import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
-import { exitStatusFor, isOutputFormat, printDiagnostics, printUsageError, type OutputFormat } from '../report.js';
+import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
+import { defineCommand, type CommandInput } from '../define-command.js';
+import { oneOf, parseFormat, positiveNumber, usageError, wholeNumber } from '../option-values.js';
+import { exitStatusFor, printDiagnostics, type OutputFormat } from '../report.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
 import { compileSpec } from '../../compiler/compile.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { specHash } from '../../compiler/spec/serialize.js';
+import { describeDifferences, diffSpecs } from '../../compiler/spec/spec-diff.js';
 import { exportGraphModel } from '../../compiler/targets/graph-model/export.js';
 import { exportOnnx } from '../../compiler/targets/onnx/export.js';
 import { ibcVersion } from '../../compiler/targets/onnx/metadata.js';
@@ -36,71 +38,32 @@ import { RunError } from '../../support/errors.js';
 import { knownClassNames } from '../../runtime/data/class-names.js';
 import { loadDataset } from '../../runtime/data/index.js';
 import { initParams } from '../../runtime/params/init-params.js';
+import { openRun, runWeights, type OpenedRun } from '../../runtime/train/open-run.js';
 import { writeExplorer, type ExplorerSamples } from '../../runtime/web/explorer.js';
 import { writeGraphModelFolder } from '../../runtime/web/graph-model-files.js';
-import { loadRunState } from '../../runtime/train/resume.js';
-import { isOverrideArgument } from '../../compiler/spec/overrides.js';
 import { firstNonFinite } from '../../runtime/checkpoint/index.js';
 import { whyCannotCreate } from '../../runtime/run-dir.js';
 
 const DEFAULT_WEB_IMAGES = 12;
 
-const USAGE = `Usage: ibc compile SPEC [PATH=VALUE ...] --target onnx|tfjs|web|ibc-runtime --out PATH [options]
-
-Compiles SPEC and writes an inference model with fresh weights (seeded by the
-spec's train.seed) or the weights of a training run.
-
-  --target onnx          one .onnx file
-           tfjs          a TF.js GraphModel folder (model.json + group1-shard*.bin) that plain
-                         TF.js loads with tf.loadGraphModel, in Node or a browser
-           web           the attention explorer: a static folder (index.html, the TF.js bundles,
-                         the GraphModel, bundled test images) that runs offline in a browser
-           ibc-runtime   ibc's own folder (model.json 'ibc-tfjs' + weights.bin) for
-                         ibc/runtime's loadModel (sampling, ibc's backends)
-  --out PATH             the file (onnx) or folder (the others) to write
-  --weights RUN_DIR      take the weights of a run's last checkpoint (the EMA weights when
-                         the run kept them); the run must come from this spec
-  --opset N              onnx only: opset ${MIN_OPSET}..${MAX_OPSET} (default: the spec's export.opset,
-                         else ${DEFAULT_OPSET}, the newest the bundled onnxruntime runs)
-  --layout nhwc|nchw     onnx only: the image input and attention outputs' layout
-                         (default: the spec's export.layout)
-  --verify               onnx only: run the file in onnxruntime-node and the TF.js model on the
-                         same seeded inputs at batch 1 and 3; print the max abs and rel error
-                         per output; exit 1 when the logits differ by more than the tolerance
-  --tolerance X          --verify's max abs logits error (default ${DEFAULT_VERIFY_TOLERANCE})
-  --images N             web only: how many test images of the spec's data to bundle
-                         (default ${DEFAULT_WEB_IMAGES}; 0 = none, the page still takes dropped images)
-  --format text|json     how spec diagnostics are printed (default text)
-
-The ONNX graph is the inference graph: batch norm with its moving statistics,
-no dropout, the attention and latent means instead of samples, and
-quantization to the learned anchors. Input 'image' is float32 [N, h, w, c]
-(or [N, c, h, w] with --layout nchw) in the units training fed: pixels scaled
-to [0, 1], then (x - mean) / std per channel. Outputs: 'logits' [N, classes],
-and with attention 'attention' [N, h, w, 1] (the mean map mu_a) and
-'attention_quantized' (when quantized), in the chosen layout.
-
-The TF.js GraphModel computes the same inference graph as the ONNX file, NHWC:
-input 'image' [-1, h, w, c], outputs 'logits', 'attention', 'attention_quantized';
-its userDefinedMetadata (model.metadata in TF.js) records the spec name and
-hash, the input units and normalisation, and class names where known.
-
-Exit status: 0 written, 1 errors in the spec, the run or the verification, 2 usage errors.
-`;
-
 const TARGETS = ['onnx', 'tfjs', 'web', 'ibc-runtime'] as const;
 type Target = (typeof TARGETS)[number];
-function isTarget(v: string): v is Target {
-  return (TARGETS as readonly string[]).includes(v);
+
+interface CompileFlags {
+  readonly target?: Target;
+  readonly out?: string;
+  readonly weights?: string;
+  readonly opset?: number;
+  readonly layout?: 'nhwc' | 'nchw';
+  readonly verify?: boolean;
+  readonly tolerance?: number;
+  readonly images?: number;
+  readonly format?: OutputFormat;
 }
 
 interface CompileOptions {
-  readonly spec: string;
-  /** PATH=VALUE overrides of the spec. */
-  readonly overrides: readonly string[];
   readonly target: Target;
   readonly out: string;
-  readonly weights?: string;
   readonly opset?: number;
   readonly layout?: 'nhwc' | 'nchw';
   readonly verify: boolean;
@@ -109,107 +72,85 @@ interface CompileOptions {
   readonly format: OutputFormat;
 }
 
-function parseOptions(args: readonly string[]): CompileOptions | string {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: {
-        target: { type: 'string' },
-        out: { type: 'string' },
-        weights: { type: 'string' },
-        opset: { type: 'string' },
-        layout: { type: 'string' },
-        verify: { type: 'boolean' },
-        tolerance: { type: 'string' },
-        images: { type: 'string' },
-        format: { type: 'string' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    return error instanceof Error ? error.message.split('\n')[0]! : String(error);
-  }
-  const v = parsed.values;
-  const specs = parsed.positionals.filter((p) => !isOverrideArgument(p));
-  if (specs.length !== 1) return specs.length === 0 ? 'missing SPEC' : `expected one SPEC, got ${specs.length}`;
-  if (v.target === undefined) return `missing --target (${TARGETS.join(', ')})`;
-  if (!isTarget(v.target)) return `unknown target '${v.target}': use ${TARGETS.join(', ')}`;
-  if (v.out === undefined || v.out === '') return 'missing --out PATH';
-  const format = v.format ?? 'text';
-  if (!isOutputFormat(format)) return `--format must be text or json, got '${format}'`;
-  if (v.target !== 'onnx') {
+/** The checks that span options; throws the one-line usage error. */
+function compileOptions(flags: CompileFlags): CompileOptions {
+  if (flags.target === undefined) usageError(`missing --target (${TARGETS.join(', ')})`);
+  if (flags.out === undefined || flags.out === '') usageError('missing --out PATH');
+  if (flags.images !== undefined && flags.target !== 'web') usageError('--images applies to --target web only');
+  if (flags.target !== 'onnx') {
     for (const onnxOnly of ['opset', 'layout', 'verify', 'tolerance'] as const) {
-      if (v[onnxOnly] !== undefined) return `--${onnxOnly} applies to --target onnx only`;
+      if (flags[onnxOnly] !== undefined) usageError(`--${onnxOnly} applies to --target onnx only`);
     }
   }
-  let images = DEFAULT_WEB_IMAGES;
-  if (v.images !== undefined) {
-    if (v.target !== 'web') return '--images applies to --target web only';
-    if (!/^\d+$/.test(v.images)) return `--images expects a whole number, got '${v.images}'`;
-    images = Number(v.images);
-  }
-  let opset: number | undefined;
-  if (v.opset !== undefined) {
-    if (!/^\d+$/.test(v.opset)) return `--opset expects a whole number, got '${v.opset}'`;
-    opset = Number(v.opset);
-  }
-  if (v.layout !== undefined && v.layout !== 'nhwc' && v.layout !== 'nchw') return `--layout must be nhwc or nchw, got '${v.layout}'`;
-  let tolerance = DEFAULT_VERIFY_TOLERANCE;
-  if (v.tolerance !== undefined) {
-    tolerance = Number(v.tolerance);
-    if (v.tolerance.trim() === '' || !Number.isFinite(tolerance) || tolerance <= 0) return `--tolerance expects a positive number, got '${v.tolerance}'`;
-    if (!v.verify) return '--tolerance applies to --verify only';
-  }
+  if (flags.tolerance !== undefined && !flags.verify) usageError('--tolerance applies to --verify only');
   return {
-    spec: specs[0]!,
-    overrides: parsed.positionals.filter(isOverrideArgument),
-    target: v.target,
-    out: v.out,
-    ...(v.weights !== undefined ? { weights: v.weights } : {}),
-    ...(opset !== undefined ? { opset } : {}),
-    ...(v.layout !== undefined ? { layout: v.layout as 'nhwc' | 'nchw' } : {}),
-    verify: v.verify === true,
-    tolerance,
-    images,
-    format,
+    target: flags.target,
+    out: flags.out,
+    ...(flags.opset !== undefined ? { opset: flags.opset } : {}),
+    ...(flags.layout !== undefined ? { layout: flags.layout } : {}),
+    verify: flags.verify === true,
+    tolerance: flags.tolerance ?? DEFAULT_VERIFY_TOLERANCE,
+    images: flags.images ?? DEFAULT_WEB_IMAGES,
+    format: flags.format ?? 'text',
   };
 }
 
-/**
- * Fresh seeded weights, or a run's: its spec hash must be this spec's (with the run's seed, which
- * `ibc train --seed` may have replaced). `hash` is the one the artifact records: the run's when the
- * weights are a run's.
- */
-export function compileWeights(spec: ResolvedSpec, ir: ModelIR, runDir: string | undefined): { weights: Map<string, Float32Array>; source: string; hash: string } {
-  if (runDir === undefined) return { weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec) };
-  const { state, path } = loadRunState(runDir, 'last', ir);
-  const expected = specHash({ ...spec, train: { ...spec.train, seed: state.settings.seed } });
-  let recorded = state.specHash;
-  try {
-    recorded = readFileSync(resolve(runDir, 'spec-hash.txt'), 'utf8').trim() || recorded;
-  } catch {
-    // older runs may lack the file: the checkpoint's own hash decides
-  }
-  if (recorded !== expected || state.specHash !== expected) {
-    throw new RunError(diagnostic('weightsSpecMismatch', { args: { dir: runDir, runHash: recorded, specHash: expected } }));
-  }
-  const weights = new Map(state.weights);
-  let source = `weights of ${path} (epoch ${state.epoch})`;
-  const shadows = state.ema?.shadows;
-  if (shadows) {
-    // What the run evaluated with: the exponential moving average of the weights.
-    for (const [name, s] of Object.entries(shadows)) weights.set(name, s.values);
-    source += ', EMA-averaged';
-  }
+interface ModelToWrite {
+  readonly spec: ResolvedSpec;
+  readonly ir: ModelIR;
+  readonly weights: Map<string, Float32Array>;
+  /** Where the weights come from, for the first line printed. */
+  readonly source: string;
+  /** The spec hash the artifact records: the run's when the weights are a run's. */
+  readonly hash: string;
+  /** The spec file (for a run: its flattened spec.ibspec): relative data paths and class names are found from its folder. */
+  readonly specPath: string;
+}
+
+function describeWeights(run: OpenedRun, averaged: boolean): string {
+  return `weights of ${run.checkpointPath} (epoch ${run.state.epoch}${averaged ? ', EMA-averaged' : ''})`;
+}
+
+/** A model with non-finite weights (a run that diverged) is not exported: IB5011. */
+function requireFinite(weights: ReadonlyMap<string, Float32Array>, checkpoint: string): void {
   const broken = firstNonFinite(weights);
-  if (broken) {
-    const count = weights.get(broken.name)!.length;
-    const value = Number.isNaN(broken.value) ? 'NaN' : broken.value > 0 ? 'Infinity' : '-Infinity';
-    throw new RunError(diagnostic('weightsNotFinite', { args: { name: broken.name, value, index: broken.index, count, hint: `The checkpoint ${path} is from a run that diverged; export an earlier or the best checkpoint, or retrain with a smaller learning rate.` } }));
+  if (!broken) return;
+  const count = weights.get(broken.name)!.length;
+  const value = Number.isNaN(broken.value) ? 'NaN' : broken.value > 0 ? 'Infinity' : '-Infinity';
+  const hint = `The checkpoint ${checkpoint} is from a run that diverged; export an earlier or the best checkpoint, or retrain with a smaller learning rate.`;
+  throw new RunError(diagnostic('weightsNotFinite', { args: { name: broken.name, value, index: broken.index, count, hint } }));
+}
+
+/** A run directory compiled as it was trained: its resolved spec, model and last checkpoint. */
+function fromRun(runDir: string): ModelToWrite {
+  const run = openRun(runDir, 'last', specHash);
+  const { weights, averaged } = runWeights(run.state);
+  requireFinite(weights, run.checkpointPath);
+  return { spec: run.spec, ir: run.ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath: join(runDir, 'spec.ibspec') };
+}
+
+/**
+ * A spec with fresh seeded weights, or with a run's (`--weights RUN_DIR`). The
+ * run's spec must describe the same model: differences that change the model
+ * are IB5006 (naming each key), others a warning (IB5014).
+ */
+function fromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, io: CliIO): ModelToWrite {
+  if (weightsDir === undefined) return { spec, ir, weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec), specPath };
+  const run = openRun(weightsDir, 'last', specHash);
+  // `ibc train --seed` may have replaced the seed: compare with the spec as that run saw it.
+  const asTrained: ResolvedSpec = { ...spec, train: { ...spec.train, seed: run.state.settings.seed } };
+  const differences = diffSpecs(run.spec, asTrained);
+  if (differences.length > 0) {
+    const args = { dir: weightsDir, runHash: run.state.specHash.slice(0, 12), specHash: specHash(asTrained).slice(0, 12), differences: describeDifferences(differences) };
+    if (differences.some((d) => d.changesModel)) {
+      const advice = `Its weights do not fit this spec. Export the run as it was trained with 'ibc compile ${weightsDir} --target ...' (the run directory holds its spec), or undo those edits`;
+      throw new RunError(diagnostic('weightsSpecMismatch', { args: { ...args, advice } }));
+    }
+    io.stderr(formatRunDiagnostic(diagnostic('weightsSpecDiffers', { args })));
   }
-  return { weights, source, hash: expected };
+  const { weights, averaged } = runWeights(run.state);
+  requireFinite(weights, run.checkpointPath);
+  return { spec, ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath };
 }
 
 async function compileOnnx(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): Promise<number> {
@@ -351,37 +292,89 @@ function writeOutput(path: string, write: () => void): void {
   }
 }
 
-async function run(args: readonly string[], io: CliIO): Promise<number> {
-  const o = parseOptions(args);
-  if (typeof o === 'string') {
-    printUsageError(io, 'compile', o, USAGE);
-    return EXIT_USAGE;
-  }
-  const path = resolve(io.cwd, o.spec);
-  const sources = new Map<string, string>();
-  const compiled = compileSpec(path, nodeFileSystem, { sources, overrides: o.overrides });
-  if (!compiled.value || hasErrors(compiled.diagnostics)) {
-    printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
-    return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);
-  }
-  if (compiled.diagnostics.length > 0 && o.format === 'text') printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
-  const { spec, ir } = compiled.value;
-  const { weights, source, hash } = compileWeights(spec, ir, o.weights === undefined ? undefined : resolve(io.cwd, o.weights));
-  io.stdout(`${spec.name}: ${source}\n`);
-  switch (o.target) {
-    case 'onnx':
-      return compileOnnx(o, spec, ir, weights, hash, io);
-    case 'ibc-runtime':
-      return compileIbcRuntime(o, spec, ir, weights, hash, io);
-    case 'tfjs':
-    case 'web':
-      return compileGraphModel(o, path, spec, ir, weights, hash, io);
+/** Whether `path` is a folder (a run directory). */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
-export const compileCommand: Command = {
+async function run({ args, options: flags, overrides }: CommandInput<CompileFlags>, io: CliIO): Promise<number> {
+  const o = compileOptions(flags);
+  const path = resolve(io.cwd, args[0]!);
+  let model: ModelToWrite;
+  if (isFolder(path)) {
+    if (flags.weights !== undefined) usageError('--weights is for a SPEC; a RUN_DIR is compiled with its own weights');
+    if (overrides.length > 0) usageError('a RUN_DIR is compiled as it was trained: key.path=value overrides apply to a SPEC');
+    model = fromRun(path);
+  } else {
+    if (extname(path) === '.json') {
+      const d = diagnostic('compileResolvedSpecJson', { args: { path: args[0]!, dir: dirname(args[0]!) } });
+      printDiagnostics([d], io, { format: o.format, sources: new Map() });
+      return EXIT_INPUT_ERROR;
+    }
+    const sources = new Map<string, string>();
+    const compiled = compileSpec(path, nodeFileSystem, { sources, overrides });
+    if (!compiled.value || hasErrors(compiled.diagnostics)) {
+      printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
+      return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);
+    }
+    if (compiled.diagnostics.length > 0 && o.format === 'text') printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
+    model = fromSpec(path, compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), io);
+  }
+  io.stdout(`${model.spec.name}: ${model.source}\n`);
+  switch (o.target) {
+    case 'onnx':
+      return compileOnnx(o, model.spec, model.ir, model.weights, model.hash, io);
+    case 'ibc-runtime':
+      return compileIbcRuntime(o, model.spec, model.ir, model.weights, model.hash, io);
+    case 'tfjs':
+    case 'web':
+      return compileGraphModel(o, model.specPath, model.spec, model.ir, model.weights, model.hash, io);
+  }
+}
+
+export const compileCommand: Command = defineCommand<CompileFlags>({
   name: 'compile',
-  summary: 'write an inference model: ONNX, a TF.js GraphModel, or the attention explorer page',
-  usage: USAGE,
-  run: (args, io) => guardRun(io, 'compile', () => run(args, io)),
-};
+  summary: 'write an inference model: ONNX (verified in onnxruntime), a TF.js GraphModel, or the attention explorer page',
+  description: [
+    'Compiles SPEC and writes an inference model with fresh weights (seeded by the',
+    "spec's train.seed) or a training run's weights; or compiles a RUN_DIR as it was",
+    'trained (its resolved spec and last checkpoint: nothing else is needed).',
+    '',
+    'The ONNX graph is the inference graph: batch norm with its moving statistics,',
+    'no dropout, the attention and latent means instead of samples, and',
+    'quantization to the learned anchors. Input \'image\' is float32 [N, h, w, c]',
+    '(or [N, c, h, w] with --layout nchw) in the units training fed: pixels scaled',
+    'to [0, 1], then (x - mean) / std per channel. Outputs: \'logits\' [N, classes],',
+    "and with attention 'attention' [N, h, w, 1] (the mean map mu_a) and",
+    "'attention_quantized' (when quantized), in the chosen layout.",
+    '',
+    'The TF.js GraphModel computes the same inference graph as the ONNX file, NHWC:',
+    "input 'image' [-1, h, w, c], outputs 'logits', 'attention', 'attention_quantized';",
+    'its userDefinedMetadata (model.metadata in TF.js) records the spec name and',
+    'hash, the input units and normalisation, and class names where known.',
+  ].join('\n'),
+  arguments: [{ name: 'SPEC|RUN_DIR', description: 'an .ibspec file, or a run directory written by ibc train' }],
+  overrides: true,
+  options: [
+    {
+      flags: '--target <onnx|tfjs|web|ibc-runtime>',
+      description:
+        "onnx: one .onnx file; tfjs: a TF.js GraphModel folder (model.json + group1-shard*.bin) that plain TF.js loads with tf.loadGraphModel, in Node or a browser; web: the attention explorer, a static folder (index.html, the TF.js bundles, the GraphModel, bundled test images) that runs offline in a browser; ibc-runtime: ibc's own folder (model.json 'ibc-tfjs' + weights.bin) for ibc/runtime's loadModel",
+      parse: oneOf('--target', TARGETS),
+    },
+    { flags: '--out <PATH>', description: 'the file (onnx) or folder (the others) to write' },
+    { flags: '--weights <RUN_DIR>', description: "with a SPEC: take the weights of a run's last checkpoint (the EMA weights when the run kept them); the run's spec must describe the same model" },
+    { flags: '--opset <N>', description: `onnx only: opset ${MIN_OPSET}..${MAX_OPSET} (default: the spec's export.opset, else ${DEFAULT_OPSET}, widely supported)`, parse: wholeNumber('--opset') },
+    { flags: '--layout <nhwc|nchw>', description: "onnx only: the image input and attention outputs' layout (default: the spec's export.layout)", parse: oneOf('--layout', ['nhwc', 'nchw'] as const) },
+    { flags: '--verify', description: 'onnx only: run the file in onnxruntime-node and the TF.js model on the same seeded inputs at batch 1 and 3; print the max abs and rel error per output; exit 1 when the logits differ by more than the tolerance' },
+    { flags: '--tolerance <X>', description: `--verify's max abs logits error (default ${DEFAULT_VERIFY_TOLERANCE})`, parse: positiveNumber('--tolerance') },
+    { flags: '--images <N>', description: `web only: how many test images of the spec's data to bundle (default ${DEFAULT_WEB_IMAGES}; 0 = none, the page still takes dropped images)`, parse: wholeNumber('--images', 0) },
+    { flags: '--format <text|json>', description: 'how spec diagnostics are printed (default text)', parse: parseFormat },
+  ],
+  epilog: 'Exit status: 0 written, 1 errors in the spec, the run or the verification, 2 usage errors.',
+  run: (input, io) => guardRun(io, 'compile', () => run(input, io)),
+});

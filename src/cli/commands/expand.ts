@@ -5,53 +5,23 @@
  * values (real spec text: `ibc check` and `ibc train` accept it).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { overridesAsSpecLines } from '../../compiler/spec/overrides.js';
 import { join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../command.js';
-import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
+import { defineCommand } from '../define-command.js';
+import { parseFormat } from '../option-values.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { jsonToSpecText } from '../../compiler/spec/ast-values.js';
 import { loadSweep } from '../../compiler/spec/load-spec.js';
 import { memberSpecText, type SweepMember } from '../../compiler/spec/sweep.js';
-import { isOverrideArgument, overridesAsSpecLines } from '../../compiler/spec/overrides.js';
 import { nodeFileSystem, type FileSystem } from '../../host/file-system.js';
-import { displayPath, isOutputFormat, printDiagnostics, printUsageError, type OutputFormat } from '../report.js';
-
-const USAGE = `Usage: ibc expand FILE [PATH=VALUE ...] [--out DIR] [--format text|json]
-
-Expands the sweep of FILE into its members (the cartesian product of the
-swept values, zipped lists and seed repeats), each named <name>--<key>=<value>...
-PATH=VALUE overrides (e.g. train.epochs=1) apply to every member.
-
-  (default)       list the members and their overrides
-  --format json   list them as JSON: [{"name": ..., "overrides": {"model.attention.beta": 0.01}}]
-  --out DIR       write each member as DIR/<member>.ibspec (it extends FILE); files an
-                  earlier expand of FILE wrote there for members no longer in the sweep
-                  are removed
-
-Diagnostics go to stderr. Exit status: 0 success, 1 errors in the spec, 2 usage errors.
-`;
+import { displayPath, printDiagnostics, type OutputFormat } from '../report.js';
 
 interface ExpandOptions {
-  readonly file: string;
-  readonly overrides: readonly string[];
   readonly out?: string;
-  readonly format: OutputFormat;
-}
-
-function parseExpandArgs(args: readonly string[]): ExpandOptions | string {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: { out: { type: 'string' }, format: { type: 'string' } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    return error instanceof Error ? error.message.split('\n')[0] : String(error);
-  }
-  const format = parsed.values.format ?? 'text';
-  if (!isOutputFormat(format)) return `--format must be text or json, got '${format}'`;
-  const files = parsed.positionals.filter((p) => !isOverrideArgument(p));
-  if (files.length !== 1) return files.length === 0 ? 'no file given' : `expected one FILE, got ${files.length}`;
-  return { file: files[0], overrides: parsed.positionals.filter(isOverrideArgument), format, ...(parsed.values.out !== undefined ? { out: parsed.values.out } : {}) };
+  readonly format?: OutputFormat;
 }
 
 /** A member's file name: its name with anything unsafe in a file name replaced. */
@@ -97,32 +67,40 @@ function writeMembers(members: readonly SweepMember[], specPath: string, outDir:
 }
 
 export function createExpandCommand(fs: FileSystem): Command {
-  return {
+  return defineCommand<ExpandOptions>({
     name: 'expand',
     summary: "expand a spec's sweep into its members (list them, or write one .ibspec each)",
-    usage: USAGE,
-    async run(args: readonly string[], io: CliIO): Promise<number> {
-      const options = parseExpandArgs(args);
-      if (typeof options === 'string') {
-        printUsageError(io, 'expand', options, USAGE);
-        return EXIT_USAGE;
-      }
-      const specPath = resolve(io.cwd, options.file);
+    description: [
+      'Expands the sweep of FILE into its members (the cartesian product of the swept',
+      'values), each named <name>--<key>=<value>... Without --out, lists each member and',
+      'its overrides.',
+    ].join('\n'),
+    arguments: [{ name: 'FILE', description: 'the spec with a sweep section' }],
+    overrides: true,
+    options: [
+      { flags: '--out <DIR>', description: 'write each member as DIR/<member>.ibspec (it extends FILE); files an earlier expand of FILE wrote there for members no longer in the sweep are removed' },
+      { flags: '--format <text|json>', description: 'list as text (default) or JSON: [{"name": ..., "overrides": {"model.attention.beta": 0.01}}]', parse: parseFormat },
+    ],
+    epilog: 'Diagnostics go to stderr. Exit status: 0 success, 1 errors in the spec, 2 usage errors.',
+    async run({ args, options, overrides }, io) {
+      const file = args[0]!;
+      const format = options.format ?? 'text';
+      const specPath = resolve(io.cwd, file);
       const sources = new Map<string, string>();
-      const result = fs.exists(specPath) ? loadSweep(specPath, fs, { sources, overrides: options.overrides }) : { value: undefined, diagnostics: [diagnostic('missingFile', { args: { path: options.file } })] };
+      const result = fs.exists(specPath) ? loadSweep(specPath, fs, { sources, overrides }) : { value: undefined, diagnostics: [diagnostic('missingFile', { args: { path: file } })] };
       printDiagnostics(result.diagnostics, io, { format: 'text', sources });
       if (hasErrors(result.diagnostics) || !result.value) return EXIT_INPUT_ERROR;
       const members = result.value;
       if (members.length === 0) {
-        io.stderr(`${options.file} has no sweep: nothing to expand\n`);
-        if (options.format === 'json') io.stdout('[]\n');
+        io.stderr(`${file} has no sweep: nothing to expand\n`);
+        if (format === 'json') io.stdout('[]\n');
         return EXIT_OK;
       }
-      if (options.out !== undefined) writeMembers(members, specPath, resolve(io.cwd, options.out), options.overrides, io);
-      else io.stdout(options.format === 'json' ? listJson(members) : listText(members));
+      if (options.out !== undefined) writeMembers(members, specPath, resolve(io.cwd, options.out), overrides, io);
+      else io.stdout(format === 'json' ? listJson(members) : listText(members));
       return EXIT_OK;
     },
-  };
+  });
 }
 
 export const expandCommand: Command = createExpandCommand(nodeFileSystem);

@@ -5,8 +5,12 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CliIO, Command } from '../command.js';
-import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
+import type { Command } from '../command.js';
+import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
+import { defineCommand } from '../define-command.js';
+import { usageError } from '../option-values.js';
+
+type Mode = 'print' | 'check' | 'write';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
@@ -14,35 +18,9 @@ import { formatSpec } from '../../grammar/format.js';
 import { parseSpec, specSourceText } from '../../grammar/parse.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 
-const USAGE = `Usage: ibc fmt FILE... [--check | --write]
-
-Formats .ibspec files in the canonical layout.
-
-  (default)  print the formatted text to stdout
-  --check    print the files whose layout would change; exit 1 if there are any
-  --write    rewrite the files in place
-
-Files with syntax errors are reported and left unchanged (exit status 1).
-`;
-
-type Mode = 'print' | 'check' | 'write';
-
-function parseArgs(args: readonly string[]): { mode: Mode; files: string[] } | string {
-  let mode: Mode = 'print';
-  const files: string[] = [];
-  for (const arg of args) {
-    if (arg === '--check' || arg === '--write') {
-      const wanted: Mode = arg === '--check' ? 'check' : 'write';
-      if (mode !== 'print' && mode !== wanted) return "--check and --write cannot be used together";
-      mode = wanted;
-    } else if (arg.startsWith('-') && arg !== '-') {
-      return `unknown option '${arg}'`;
-    } else {
-      files.push(arg);
-    }
-  }
-  if (files.length === 0) return 'no files given';
-  return { mode, files };
+interface FmtOptions {
+  readonly check?: boolean;
+  readonly write?: boolean;
 }
 
 /** Writes next to the target, then renames, so a crash never leaves half a spec. */
@@ -52,20 +30,23 @@ function writeAtomically(path: string, text: string): void {
   renameSync(temporary, path);
 }
 
-export const fmtCommand: Command = {
+export const fmtCommand: Command = defineCommand<FmtOptions>({
   name: 'fmt',
   summary: 'format .ibspec files (print, --check or --write)',
-  usage: USAGE,
-  async run(args: readonly string[], io: CliIO): Promise<number> {
-    const parsed = parseArgs(args);
-    if (typeof parsed === 'string') {
-      io.stderr(`ibc fmt: ${parsed}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+  description: 'Formats .ibspec files in the canonical layout; without options, prints the formatted text to stdout.',
+  arguments: [{ name: 'FILE', description: 'the specs to format', variadic: true }],
+  options: [
+    { flags: '--check', description: 'print the files whose layout would change; exit 1 if there are any' },
+    { flags: '--write', description: 'rewrite the files in place' },
+  ],
+  epilog: 'Files with syntax errors are reported and left unchanged (exit status 1).',
+  async run({ args, options }, io) {
+    if (options.check && options.write) usageError('--check and --write cannot be used together');
+    const mode: Mode = options.check ? 'check' : options.write ? 'write' : 'print';
     const diagnostics: Diagnostic[] = [];
     const sources = new Map<string, string>();
     let status = EXIT_OK;
-    for (const file of parsed.files) {
+    for (const file of args) {
       const path = resolve(io.cwd, file);
       const bytes = nodeFileSystem.readFile(path);
       if (bytes === undefined) {
@@ -83,15 +64,15 @@ export const fmtCommand: Command = {
         continue;
       }
       const formatted = formatSpec(result.value);
-      if (parsed.mode === 'print') {
+      if (mode === 'print') {
         io.stdout(formatted);
       } else if (formatted !== original) {
         io.stdout(`${file}\n`);
-        if (parsed.mode === 'check') status = EXIT_INPUT_ERROR;
+        if (mode === 'check') status = EXIT_INPUT_ERROR;
         else writeAtomically(path, formatted);
       }
     }
-    if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, sources, { color: io.isTTY }));
+    if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, sources, { color: useColor(io) }));
     return status;
   },
-};
+});

@@ -9,9 +9,10 @@ import { evalCommand } from './eval.js';
 import { attentionCommand } from './attention.js';
 import { compileCommand } from './compile.js';
 import { benchCommand } from './bench.js';
+import { explainCommand } from './explain.js';
 import { sweepCommand } from './sweep.js';
 import { resultsCommand } from './results.js';
 
 export function commandTable(): readonly Command[] {
-  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, sweepCommand, resultsCommand, evalCommand, attentionCommand, compileCommand, benchCommand];
+  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, sweepCommand, resultsCommand, evalCommand, attentionCommand, compileCommand, benchCommand, explainCommand];
 }

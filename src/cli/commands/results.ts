@@ -9,14 +9,14 @@ import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
-import { displayPath, printUsageError } from '../report.js';
+import { displayPath } from '../report.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { collectResults, METRICS, type CollectedResults, type MetricName } from '../../runtime/results/collect.js';
 import { formatResults, RESULT_FORMATS, sortKeys, sortRows, sweptLabels, type ResultFormat } from '../../runtime/results/format.js';
 import { CURVES_FILE, writeCurves } from '../../runtime/plots/curves.js';
 import { defaultXPath, metricChart } from '../../runtime/plots/metric-plot.js';
 import { chartPng } from '../../runtime/plots/render.js';
-import { UsageError } from './train.js';
+import { UsageError } from '../command.js';
 
 const USAGE = `Usage: ibc results DIR [--format text|markdown|csv|json] [--sort COLUMN [--desc]] [--plot METRIC] [--x PATH]
 
@@ -124,7 +124,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     options = parseResultsArgs(args);
   } catch (error) {
     if (error instanceof UsageError) {
-      printUsageError(io, 'results', error.message, USAGE);
+      io.stderr(`ibc results: ${error.message} (see 'ibc results --help')\n`);
       return EXIT_USAGE;
     }
     throw error;
@@ -169,6 +169,6 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
 export const resultsCommand: Command = {
   name: 'results',
   summary: 'tabulate and plot the runs of a sweep directory (or any folder of runs); draw each run\'s curves.png',
-  usage: USAGE,
+  help: () => USAGE,
   run: (args, io) => guardRun(io, 'results', () => run(args, io)),
 };

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { printDiagnostics, printUsageError } from '../report.js';
+import { printDiagnostics } from '../report.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { loadSweep, loadSweepSlurmSettings } from '../../compiler/spec/load-spec.js';
@@ -21,7 +21,8 @@ import { isBackendRequest, BACKEND_NAMES } from '../../runtime/backends/select.j
 import { safeRunName } from '../../runtime/run-dir.js';
 import { runSweep, type LauncherRequest } from '../../runtime/sweep/run-sweep.js';
 import type { MemberTrainOptions } from '../../runtime/sweep/manifest.js';
-import { parseCount, UsageError } from './train.js';
+import { UsageError } from '../command.js';
+import { parseCount } from '../option-values.js';
 
 const USAGE = `Usage: ibc sweep SPEC [PATH=VALUE ...] [--launcher local|slurm] [--jobs N] [--out DIR]
 
@@ -159,7 +160,7 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     options = parseSweepArgs(args);
   } catch (error) {
     if (error instanceof UsageError) {
-      printUsageError(io, 'sweep', error.message, USAGE);
+      io.stderr(`ibc sweep: ${error.message} (see 'ibc sweep --help')\n`);
       return EXIT_USAGE;
     }
     throw error;
@@ -229,6 +230,6 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
 export const sweepCommand: Command = {
   name: 'sweep',
   summary: "run every member of a spec's sweep (local worker pool or a Slurm job array), safely re-runnable",
-  usage: USAGE,
+  help: () => USAGE,
   run: (args, io) => guardRun(io, 'sweep', () => run(args, io)),
 };

@@ -91,7 +91,10 @@ function attentionMap(g: GraphBuilder, spec: AttentionSpec, f: Tensor, ctx: Atte
     const featureStory = `the feature map at '${ctx.at}' is ${fh}x${fw}${explainHistory(f)}`;
     const actual =
       mh === fh && mw === fw ? featureStory : `the attention head turns it into ${mh}x${mw}${explainHistory(mean, f.history.length)} (${featureStory})`;
-    g.report(diagnostic('mapSizeMismatch', { args: { expected, actual }, ...span(origin) }));
+    // Underline `map HxW`, with a label at each stride or pooling that made the map its size.
+    const steps = [...f.history.map((h, i) => [h, f.historyOrigins?.[i]] as const), ...mean.history.slice(f.history.length).map((h, i) => [h, mean.historyOrigins?.[f.history.length + i]] as const)];
+    const related = steps.filter((step): step is readonly [string, Span] => step[1] !== undefined).map(([text, at]) => ({ message: `this changes the map's size: ${text}`, span: at, frame: true }));
+    g.report(diagnostic('mapSizeMismatch', { args: { expected, actual }, ...span(spec.mapOrigin ?? origin), ...(related.length > 0 ? { related } : {}) }));
     return undefined;
   }
   const stdConv = conv(g, mean, 'attention/std_head/conv', origin, 1, [spec.stdHead.kernel, spec.stdHead.kernel], [1, 1], 'same', [1, 1], true);

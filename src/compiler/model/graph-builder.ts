@@ -16,6 +16,8 @@ export interface Tensor {
   readonly shape: Shape;
   /** Spatial size changes so far, e.g. "maxpool 'stage1/maxpool0' 28x28 -> 14x14", for error messages. */
   readonly history: readonly string[];
+  /** Where in the spec each history step came from (the `stride=2` or pool size), when known. */
+  readonly historyOrigins?: readonly (Span | undefined)[];
 }
 
 /** Per-role overrides of the default parameter settings (used for anchors). */
@@ -58,6 +60,7 @@ export class GraphBuilder {
     wantedId: string,
     origin: Span | undefined,
     overrides: ParamOverrides = {},
+    sizeOrigin?: Span,
   ): Tensor | undefined {
     const inputShapes = inputs.map((t) => t.shape);
     const result = inferShape(op, attrs, inputShapes);
@@ -78,10 +81,13 @@ export class GraphBuilder {
     const before = inputs[0]?.shape;
     const history = inputs[0]?.history ?? [];
     const changed = before !== undefined && before.length === 3 && result.shape.length === 3 && (before[0] !== result.shape[0] || before[1] !== result.shape[1]);
+    if (!changed) return { id, shape: result.shape, history, ...(inputs[0]?.historyOrigins ? { historyOrigins: inputs[0].historyOrigins } : {}) };
+    const origins = [...(inputs[0]?.historyOrigins ?? history.map(() => undefined)), sizeOrigin ?? origin];
     return {
       id,
       shape: result.shape,
-      history: changed ? [...history, `${describeOp(op, attrs as OpAttrs[Op])} '${shortId(id)}' (${before[0]}x${before[1]} -> ${result.shape[0]}x${result.shape[1]})`] : history,
+      history: [...history, `${describeOp(op, attrs as OpAttrs[Op])} '${shortId(id)}' (${before[0]}x${before[1]} -> ${result.shape[0]}x${result.shape[1]})`],
+      historyOrigins: origins,
     };
   }
 

@@ -64,14 +64,14 @@ const ACTIVATIONS: ReadonlySet<string> = new Set<ActivationKind>(['relu', 'sigmo
 export function buildLayer(g: GraphBuilder, layer: LayerSpec, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
   switch (layer.type) {
     case 'conv':
-      return conv(g, x, id, origin, layer.filters, layer.kernel, layer.stride, layer.padding, layer.dilation, layer.bias);
+      return conv(g, x, id, origin, layer.filters, layer.kernel, layer.stride, layer.padding, layer.dilation, layer.bias, layer.sizeOrigin);
     case 'batchnorm':
       return g.add('BatchNorm', { epsilon: layer.epsilon, momentum: layer.momentum }, [x], id, origin);
     case 'maxpool':
     case 'avgpool': {
       const pads = spatialPads(layer.padding, x, layer.size, layer.stride, [1, 1]);
       const attrs = { size: layer.size, stride: layer.stride, pads };
-      return layer.type === 'maxpool' ? g.add('MaxPool', attrs, [x], id, origin) : g.add('AvgPool', attrs, [x], id, origin);
+      return layer.type === 'maxpool' ? g.add('MaxPool', attrs, [x], id, origin, {}, layer.sizeOrigin) : g.add('AvgPool', attrs, [x], id, origin, {}, layer.sizeOrigin);
     }
     case 'global_avgpool':
       return g.add('GlobalAvgPool', {}, [x], id, origin);
@@ -117,9 +117,10 @@ export function conv(
   padding: 'same' | 'valid' | number,
   dilation: readonly [number, number],
   bias: boolean,
+  sizeOrigin?: Span,
 ): Tensor | undefined {
   const pads = spatialPads(padding, x, kernel, stride, dilation);
-  return g.add('Conv2D', { filters, kernel, stride, dilation, pads, bias }, [x], id, origin);
+  return g.add('Conv2D', { filters, kernel, stride, dilation, pads, bias }, [x], id, origin, {}, sizeOrigin);
 }
 
 function activation(g: GraphBuilder, x: Tensor, id: string, origin: Span | undefined, fn: ActivationKind, alpha?: number): Tensor | undefined {

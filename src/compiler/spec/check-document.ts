@@ -12,6 +12,7 @@ import type { ResolvedSpec } from './resolved-spec.js';
 import { resolveSpec } from './resolve.js';
 import { validateDocument } from './schema.js';
 import { runSemanticChecks } from './semantic.js';
+import { checkExport } from './export-checks.js';
 import type { JsonObject, MutableJsonObject } from './spec-document.js';
 import { cloneJson, getAtPointer, isJsonObject, joinPointer, splitPointer } from './spec-document.js';
 import type { SpanMap } from './span-map.js';
@@ -47,6 +48,7 @@ export function checkDocument(input: DocumentInput, fs: FileSystem, specPath: st
   }
   const spec = resolveSpec(valid, input.spans, fs, specPath);
   for (const item of runSemanticChecks({ spec, document: valid, spans: input.spans, placeholders })) diagnostics.push(item);
+  if (!placeholders.has('export')) for (const item of checkExport(spec, input.spans)) diagnostics.push(item);
   return hasErrors(diagnostics) ? { diagnostics } : { spec, diagnostics };
 }
 

@@ -113,7 +113,8 @@ export const LAYER = key.union(
       { positional: ['units'] },
     ),
   },
-  { doc: 'a layer', origin: true, ref: 'layer' },
+  // sizeOrigin: the span of what sets the layer's spatial step (`stride=2`, a pool's size), for shape errors; not hashed.
+  { doc: 'a layer', origin: true, ref: 'layer', extra: extraFields<{ readonly sizeOrigin?: Span }>() },
 );
 
 // ---------------------------------------------------------------- model
@@ -209,7 +210,8 @@ const ATTENTION = key.section(
     decoder: key.layers(LAYER, { doc: 'decoder from z to logits; a final linear must have CLASSES units (IB3307)', computed: 'linear K, relu, linear CLASSES' }),
     quantize: QUANTIZE,
   },
-  { doc: 'the IB attention module: attention at=STAGE { ... }', origin: true, extra: extraFields<{ readonly atOrigin?: Span }>() },
+  // mapOrigin: the span of `map HxW`, for IB4005; not hashed.
+  { doc: 'the IB attention module: attention at=STAGE { ... }', origin: true, extra: extraFields<{ readonly atOrigin?: Span; readonly mapOrigin?: Span }>() },
 );
 
 const MODEL = key.section(
@@ -311,7 +313,14 @@ const DATA = key.union(
       ...COMMON_DATA,
     }),
   },
-  { doc: 'the data set: idx | cifar10 | cifar100 | folder | synthetic', required: true, origin: true, syntax: 'block' },
+  // pathOrigins: the span of each file or folder path by JSON pointer ('/data/train/images'), so errors about a path underline it; not hashed.
+  {
+    doc: 'the data set: idx | cifar10 | cifar100 | folder | synthetic',
+    required: true,
+    origin: true,
+    syntax: 'block',
+    extra: extraFields<{ readonly pathOrigins?: Readonly<Record<string, Span>> }>(),
+  },
 );
 
 // ---------------------------------------------------------------- train, export
@@ -380,7 +389,7 @@ const TRAIN = key.section(
 
 const EXPORT = key.section(
   {
-    opset: key.int({ doc: 'ONNX opset', min: 7, absent: 'the newest the bundled onnxruntime supports' }),
+    opset: key.int({ doc: 'ONNX opset: 13 to 26 (ibc check rejects others, IB5012)', min: 7, absent: '17 (widely supported; as torch.onnx)' }),
     dynamic_batch: key.bool({ doc: 'symbolic batch dimension', default: true, as: 'dynamicBatch' }),
     layout: key.oneOf(['nhwc', 'nchw'], { doc: 'input layout of exported models', default: 'nhwc' }),
   },

@@ -90,7 +90,7 @@ export interface LayersKey<L extends UnionKey = UnionKey> extends KeyOptions {
  */
 export type Syntax = 'block' | 'options';
 
-/** A phantom for fields that resolve.ts adds to a resolved section beyond its keys (`atOrigin`). */
+/** A phantom for fields that resolve.ts adds to a resolved section or union beyond its keys (`atOrigin`, other source spans). */
 export interface Extra<X> {
   readonly fields?: X;
 }
@@ -132,6 +132,7 @@ export interface UnionKey<V extends VariantTable = VariantTable, Tag extends str
   readonly origin?: boolean;
   /** Shared by reference in the JSON Schema (`#/definitions/layer`). */
   readonly ref?: string;
+  readonly extra?: Extra<unknown>;
 }
 
 export type Key = ValueKey | ListKey | LayersKey | SectionKey | UnionKey;
@@ -337,7 +338,7 @@ export type ResolvedType<K> = K extends { readonly form: 'value'; readonly types
       : K extends { readonly form: 'section'; readonly keys: infer T extends KeyTable }
         ? Simplify<ResolvedOf<T> & OriginOf<K> & ExtraOf<K>>
         : K extends { readonly form: 'union'; readonly tag: infer Tag extends string; readonly variants: infer V extends VariantTable }
-          ? { [N in keyof V]: Simplify<{ readonly [P in Tag]: VariantTags<N, V[N]> } & ResolvedOf<V[N]['keys']> & OriginOf<K>> }[keyof V]
+          ? { [N in keyof V]: Simplify<{ readonly [P in Tag]: VariantTags<N, V[N]> } & ResolvedOf<V[N]['keys']> & OriginOf<K> & ExtraOf<K>> }[keyof V]
           : never;
 
 // ---------------------------------------------------------------- walking
@@ -391,5 +392,5 @@ export type FilledType<K> = K extends { readonly form: 'value'; readonly types?:
       : K extends { readonly form: 'section'; readonly keys: infer T extends KeyTable }
         ? Simplify<FilledOf<T> & OriginOf<K>>
         : K extends { readonly form: 'union'; readonly tag: infer Tag extends string; readonly variants: infer V extends VariantTable }
-          ? { [N in keyof V]: Simplify<{ readonly [P in Tag]: VariantTags<N, V[N]> } & FilledOf<V[N]['keys']> & OriginOf<K>> }[keyof V]
+          ? { [N in keyof V]: Simplify<{ readonly [P in Tag]: VariantTags<N, V[N]> } & FilledOf<V[N]['keys']> & OriginOf<K> & ExtraOf<K>> }[keyof V]
           : never;

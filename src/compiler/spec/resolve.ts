@@ -35,7 +35,7 @@ export function resolveSpec(document: JsonObject, spans: SpanMap, fs: FileSystem
   return {
     name: filled.name ?? basename(specPath, extname(specPath)),
     model,
-    data: finishData(filled.data, model.input[2]),
+    data: finishData(filled.data, model.input[2], ctx),
     train: finishTrain(filled.train),
     export: filled.export,
   };
@@ -60,6 +60,7 @@ function finishAttention(a: Filled<typeof SPEC.keys.model.keys.attention>, class
   return {
     ...a,
     ...(atSpan ? { atOrigin: atSpan } : {}),
+    ...(a.mapSize ? spanOf(ctx, '/model/attention/map', 'mapOrigin') : {}),
     head: a.head ?? [finishLayer({ type: 'conv', filters: 1, kernel: [3, 3], stride: [1, 1], padding: 'same', dilation: [1, 1], bias: true })],
     encoderHead: a.encoderHead ?? [],
     decoder: a.decoder ?? [
@@ -70,9 +71,10 @@ function finishAttention(a: Filled<typeof SPEC.keys.model.keys.attention>, class
   };
 }
 
-function finishData(d: Filled<typeof SPEC.keys.data>, channels: number): DataSpec {
+function finishData(d: Filled<typeof SPEC.keys.data>, channels: number, ctx: Context): DataSpec {
   return {
     ...d,
+    ...pathOrigins(ctx),
     normalize: {
       mean: d.normalize?.mean ?? new Array<number>(channels).fill(0),
       std: d.normalize?.std ?? new Array<number>(channels).fill(1),
@@ -114,7 +116,9 @@ function fillKey(k: Key, value: Json | undefined, pointer: string, ctx: Context)
     case 'list':
       return value === undefined ? undefined : (value as readonly Json[]).map((item, i) => fillKey(k.item, item, `${pointer}/${i}`, ctx));
     case 'layers':
-      return value === undefined ? undefined : (value as readonly Json[]).map((item, i) => finishLayer(fillKey(k.item, item, `${pointer}/${i}`, ctx) as FilledLayer));
+      return value === undefined
+        ? undefined
+        : (value as readonly Json[]).map((item, i) => finishLayer({ ...(fillKey(k.item, item, `${pointer}/${i}`, ctx) as FilledLayer), ...sizeOrigin(ctx, `${pointer}/${i}`) }));
     case 'section': {
       const written = value ?? (k.filled ? {} : undefined);
       if (!isJsonObject(written)) return undefined;
@@ -144,6 +148,32 @@ function fillKeys(keys: KeyTable, written: JsonObject, pointer: string, ctx: Con
 function origin(ctx: Context, pointer: string): { origin?: Span } {
   const span = ctx.spans.values.get(pointer) ?? ctx.spans.keys.get(pointer);
   return span ? { origin: span } : {};
+}
+
+/** From the key's word to the end of its value (`stride=2`, `map 14x14`), under `field`. */
+function spanOf<F extends string>(ctx: Context, pointer: string, field: F): { [K in F]?: Span } {
+  const key = ctx.spans.keys.get(pointer);
+  const value = ctx.spans.values.get(pointer);
+  const from = key ?? value;
+  const to = value ?? key;
+  if (!from || !to || from.file !== to.file) return {};
+  return { [field]: { ...from, end: to.end } } as { [K in F]?: Span };
+}
+
+/** The option that sets a layer's spatial step: stride=..., else a pool's size. */
+function sizeOrigin(ctx: Context, pointer: string): { sizeOrigin?: Span } {
+  const stride = spanOf(ctx, `${pointer}/stride`, 'sizeOrigin');
+  return stride.sizeOrigin ? stride : spanOf(ctx, `${pointer}/size`, 'sizeOrigin');
+}
+
+/** The spans of the data section's path values (their pointers are /data/path, /data/train, /data/train/images, ...). */
+function pathOrigins(ctx: Context): { pathOrigins?: Record<string, Span> } {
+  const found: Record<string, Span> = {};
+  for (const pointer of ['/data/path', '/data/train', '/data/test', '/data/train/images', '/data/train/labels', '/data/test/images', '/data/test/labels']) {
+    const span = ctx.spans.values.get(pointer);
+    if (span) found[pointer] = span;
+  }
+  return Object.keys(found).length > 0 ? { pathOrigins: found } : {};
 }
 
 /** A path as the user wrote it, resolved against the folder of the file that wrote it. */

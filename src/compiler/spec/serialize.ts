@@ -6,7 +6,12 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedSpec } from './resolved-spec.js';
 
-const SOURCE_ONLY_KEYS = new Set(['origin', 'atOrigin']);
+const SOURCE_ONLY_KEYS = new Set(['origin', 'atOrigin', 'pathOrigins', 'sizeOrigin', 'mapOrigin']);
+
+/** Keys that say where text was, not what it means: left out of the hash and of resolved-spec.json. */
+export function isSourceOnlyKey(key: string): boolean {
+  return SOURCE_ONLY_KEYS.has(key);
+}
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);

@@ -53,6 +53,8 @@ export const runtimeMessages = {
   runDirEscape: { code: 'IB6200', severity: 'error', template: "path '{path}' would be outside the run directory '{runDir}': {reason}" },
   runDirCreateFailed: { code: 'IB6201', severity: 'error', template: "cannot create run directory '{path}': {reason}" },
   runDirWriteFailed: { code: 'IB6202', severity: 'error', template: "cannot write '{path}' in the run directory: {reason}" },
+  runDirHoldsRun: { code: 'IB6205', severity: 'error', template: "'{path}' already holds a run ({evidence}); ibc train never overwrites one. Continue it with --resume {path}, choose a new --out (or none: the default is a new folder under runs/), or pass --overwrite to replace it" },
+  runDirNotEmpty: { code: 'IB6206', severity: 'error', template: "'{path}' is not empty ({entries}) and is not a run directory; ibc train writes a run only into a new or empty folder (--overwrite replaces only runs): choose another --out" },
   runDirLocked: { code: 'IB6203', severity: 'error', template: "run directory '{path}' is in use by ibc process {pid}{where}, writing since {started}; wait for it to finish (if no such process runs, delete '{lock}')" },
   runDirNotWritable: { code: 'IB6204', severity: 'error', template: "cannot write the run directory '{path}': {reason}" },
   // ---------------------------------------------------------------- training, resume, backends (IB6300-IB6499)
@@ -63,7 +65,7 @@ export const runtimeMessages = {
   trainCheckpointMismatch: { code: 'IB6304', severity: 'error', template: "checkpoint '{path}' does not fit the model: {reason}" },
   resumeCheckpointMissing: { code: 'IB6310', severity: 'error', template: "cannot resume from '{path}': no checkpoint at '{checkpoint}' (a run writes it after its first completed epoch); nothing was started" },
   resumeCheckpointCorrupt: { code: 'IB6311', severity: 'error', template: "cannot resume from '{path}': the checkpoint is unreadable ({reason}); nothing was started" },
-  resumeSpecMismatch: { code: 'IB6312', severity: 'error', template: "cannot resume: the checkpoint was written for spec hash {found}, but '{spec}' now hashes to {expected}; start a new run, or restore the spec the run used (a copy is in the run directory as spec.ibspec)" },
+  resumeSpecMismatch: { code: 'IB6312', severity: 'error', template: "cannot resume: the checkpoint was written for spec hash {found}, but '{spec}' now hashes to {expected}{differences}. Resume with the run's own spec (ibc train {runSpec} --resume {dir}), or start a new run" },
   resumeRunMismatch: { code: 'IB6314', severity: 'error', template: "cannot resume '{path}': {reason}; nothing was started" },
   trainDiverging: { code: 'IB6315', severity: 'warning', template: 'the loss is diverging: {value} bits at epoch {epoch}, {why} (lr {lr}); the run goes on, but its results are likely useless. Try a smaller learning rate or a warm-up' },
   resumeAlreadyDone: { code: 'IB6313', severity: 'info', template: 'the run already completed {done} of {epochs} epochs; nothing to do (pass --epochs N to train further)' },

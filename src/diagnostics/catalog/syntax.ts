@@ -18,6 +18,7 @@ export const syntaxMessages = {
   invalidEscape: { code: 'IB1102', severity: 'error', template: "unknown escape sequence '{escape}' in a string: the escapes are \\\" \\\\ \\n \\t \\r" },
   malformedNumber: { code: 'IB1103', severity: 'error', template: "malformed number '{text}'{hint}" },
   numberOutOfRange: { code: 'IB1104', severity: 'error', template: "number out of range: '{text}' is too large for a 64-bit float" },
+  unquotedPath: { code: 'IB1106', severity: 'error', template: 'paths must be quoted: write {quoted}' },
   dimensionOutOfRange: { code: 'IB1105', severity: 'error', template: "dimension '{text}' in '{dims}' is too large" },
 
   expectedToken: { code: 'IB1201', severity: 'error', template: 'expected {expected} but found {found}{hint}' },

@@ -30,7 +30,7 @@ export const targetMessages = {
   weightsSpecMismatch: {
     code: 'IB5006',
     severity: 'error',
-    template: "the run in '{dir}' was trained from a different spec: its spec hash is {runHash}, this spec's is {specHash}",
+    template: "the run in '{dir}' was trained from a different spec (hash {runHash}; this spec's is {specHash}): {differences}. {advice}",
   },
   weightsRunMissing: {
     code: 'IB5007',
@@ -52,6 +52,21 @@ export const targetMessages = {
     code: 'IB5011',
     severity: 'error',
     template: "parameter '{name}' holds {value} (value {index} of {count}); a model with non-finite weights is not exported. {hint}",
+  },
+  weightsSpecDiffers: {
+    code: 'IB5014',
+    severity: 'warning',
+    template: "the run in '{dir}' was trained from a spec that differs from this one only in keys that do not change the model: {differences}; its weights are used with this spec's export settings",
+  },
+  exportOpsetUnsupported: {
+    code: 'IB5012',
+    severity: 'error',
+    template: 'export opset {opset} is not one ibc writes: use {min} to {max} (default {default})',
+  },
+  compileResolvedSpecJson: {
+    code: 'IB5013',
+    severity: 'error',
+    template: "'{path}' is a run's resolved spec (JSON), not an .ibspec file: pass the run directory instead, as in: ibc compile {dir} --target onnx --out model.onnx",
   },
   onnxLayoutUnsupported: {
     code: 'IB5010',

@@ -35,6 +35,8 @@ export interface LoadOptions {
   /** Keep only the first N training examples (after the validation split). */
   readonly limitTrain?: number;
   /** Keep only the first N test examples. */
+  /** Keep only the first N validation examples. */
+  readonly limitValidation?: number;
   readonly limitTest?: number;
   /** The model input [h, w, c]: folder images are resized to it, synthetic data is drawn at it, and file data must match it. */
   readonly input?: readonly [number, number, number];

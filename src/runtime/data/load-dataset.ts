@@ -5,8 +5,8 @@
  *
  * Validation split: a permutation from `Random.fromSeed(seed).derive('validation-split')`
  * picks round(fraction * N) training examples (at least 1 when the fraction is
- * above 0); both parts keep the file order. `limitTrain` / `limitTest` then keep
- * the first N examples, for quick runs.
+ * above 0); both parts keep the file order. `limitTrain` / `limitValidation` /
+ * `limitTest` then keep the first N examples, for quick runs.
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { DataSpec } from '../../compiler/spec/resolved-spec.js';
@@ -120,7 +120,7 @@ export async function loadDataset(data: DataSpec, options: LoadOptions): Promise
   const [train, validation] = splitValidation(plain(loaded.train), data.validation, options.seed, exampleSize);
   return {
     train: firstN(train, options.limitTrain, exampleSize),
-    ...(validation ? { validation } : {}),
+    ...(validation ? { validation: firstN(validation, options.limitValidation, exampleSize) } : {}),
     test: firstN(plain(loaded.test), options.limitTest, exampleSize),
     classes,
     shape,

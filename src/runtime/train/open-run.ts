@@ -46,12 +46,20 @@ export function openRun(runDir: string, which: 'last' | 'best', hashSpec: (spec:
   return { spec, ir: built.value.ir, state, checkpointPath: path };
 }
 
-/** The model with the checkpoint's weights; with the EMA's averaged weights when the run kept one (what training evaluated). */
+/**
+ * The weights a run's checkpoint holds for inference: with the EMA's averaged
+ * weights in place of the raw ones when the run kept an EMA (what training evaluated).
+ */
+export function runWeights(state: TrainingState): { weights: Map<string, Float32Array>; averaged: boolean } {
+  const weights = new Map(state.weights);
+  const shadows = state.ema?.shadows;
+  if (shadows) for (const [name, s] of Object.entries(shadows)) weights.set(name, s.values);
+  return { weights, averaged: shadows !== undefined };
+}
+
+/** The model with the checkpoint's inference weights (`runWeights`). */
 export function modelFromState(run: OpenedRun): TfjsModel {
-  const model = createTfjsModel(run.ir, run.state.weights);
-  const shadows = run.state.ema?.shadows;
-  if (shadows) model.setWeights(new Map(Object.entries(shadows).map(([name, s]) => [name, s.values])));
-  return model;
+  return createTfjsModel(run.ir, runWeights(run.state).weights);
 }
 
 export function loadRunData(run: OpenedRun, limitTest?: number): Promise<Dataset> {
@@ -60,6 +68,7 @@ export function loadRunData(run: OpenedRun, limitTest?: number): Promise<Dataset
   return loadDataset(run.spec.data, {
     seed: s.seed,
     ...(s.limitTrain !== undefined ? { limitTrain: s.limitTrain } : {}),
+    ...(s.limitValidation !== undefined ? { limitValidation: s.limitValidation } : {}),
     ...(limit !== undefined ? { limitTest: limit } : {}),
     input: run.spec.model.input,
     classes: run.spec.model.classes,

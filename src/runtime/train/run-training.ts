@@ -4,19 +4,22 @@
  * summary and attention images. Terminal output goes through `RunReporter`;
  * user mistakes are RunErrors.
  */
-import { accessSync, constants, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
+import { dataPaths } from '../../compiler/spec/data-paths.js';
+import { describeDifferences, diffSpecs } from '../../compiler/spec/spec-diff.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { RunError } from '../../support/errors.js';
 import { loadDataset } from '../data/index.js';
 import { removeStaleTemporaries, writeTextAtomic } from '../checkpoint/index.js';
-import { appendMetrics, createRunDir, makeRunSubdir, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../run-dir.js';
+import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../run-dir.js';
 import { lockRunDir, processIsAlive, type RunLock } from '../run-lock.js';
 import { reasonOf } from '../data/fail.js';
 import { localizeSplit, train, type BatchProgress, type MetricsRow, type TrainOutcome } from './trainer.js';
+import type { EvaluationUpdate } from '../progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from './resume.js';
 import type { RunSettings, TrainingState } from './state.js';
 import { runAttentionFolder, writeRunAttention } from './attention.js';
@@ -31,13 +34,19 @@ export interface TrainRequest {
   readonly hashSpec: (spec: ResolvedSpec) => string;
   /** --seed: replaces train.seed (a resumed run keeps its own seed). */
   readonly seed?: number;
-  /** Absolute path of the spec file (copied into the run directory). */
+  /** Absolute path of the spec file (relative data paths were resolved against its folder). */
   readonly specPath: string;
+  /** The spec as the run keeps it in spec.ibspec: flattened (compiler/spec/flatten.ts), checkable on its own. */
+  readonly specText: string;
   readonly outDir?: string;
+  /** Replace a run already in `outDir` (otherwise it is refused: a finished run is never destroyed). */
+  readonly overwrite?: boolean;
   /** Folder that holds runs when no --out is given. */
   readonly runsBase: string;
   readonly epochs?: number;
   readonly limitTrain?: number;
+  /** Validation images to keep; default with limitTrain: the spec's validation fraction of it (at least 1). */
+  readonly limitValidation?: number;
   readonly limitTest?: number;
   readonly resumeDir?: string;
   /** The backend's name as recorded. */
@@ -53,6 +62,7 @@ export interface RunReporter {
   info(line: string): void;
   note?(d: Diagnostic): void;
   batch?(p: BatchProgress): void;
+  evaluation?(e: EvaluationUpdate): void;
   epoch?(row: MetricsRow): void;
 }
 
@@ -138,11 +148,31 @@ async function locatedAtSpec<T>(spec: ResolvedSpec, load: () => Promise<T>): Pro
   try {
     return await load();
   } catch (error) {
-    if (error instanceof RunError && !error.diagnostic.span && spec.data.origin) {
-      throw new RunError({ ...error.diagnostic, span: spec.data.origin });
+    if (error instanceof RunError && !error.diagnostic.span) {
+      // The path the message names, when the spec wrote it: underline that path, else the data section.
+      const named = dataPaths(spec).find((p) => error.diagnostic.message.includes(`'${p.path}'`));
+      const span = named?.span ?? spec.data.origin;
+      if (span) throw new RunError({ ...error.diagnostic, span });
     }
     throw error;
   }
+}
+
+/** ": key a -> b (changes the model), ..." from the run's resolved-spec.json to `spec`; empty when it cannot be read. */
+function differencesFromRun(runDir: string, spec: ResolvedSpec): string {
+  try {
+    const recorded = JSON.parse(readFileSync(resolveInsideRunDir(runDir, 'resolved-spec.json'), 'utf8')) as ResolvedSpec;
+    const differences = diffSpecs(recorded, spec);
+    return differences.length > 0 ? ` (${describeDifferences(differences)})` : '';
+  } catch {
+    return ''; // an older or damaged run: the hashes alone
+  }
+}
+
+/** With --limit-train N and no --limit-val: the spec's validation fraction of N (at least 1), so a smoke run does not validate on thousands of images. */
+export function proportionalValidation(fraction: number, limitTrain: number | undefined): number | undefined {
+  if (limitTrain === undefined || !(fraction > 0)) return undefined;
+  return Math.max(1, Math.round(fraction * limitTrain));
 }
 
 function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
@@ -162,6 +192,7 @@ async function drawCurves(runDir: string, name: string, reporter: RunReporter): 
 export async function runTraining(request: TrainRequest, reporter: RunReporter): Promise<TrainResult> {
   positive('--epochs', request.epochs);
   positive('--limit-train', request.limitTrain);
+  positive('--limit-val', request.limitValidation);
   positive('--limit-test', request.limitTest);
 
   let lock: RunLock | undefined;
@@ -188,7 +219,12 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     spec = withSeed(spec, resume.settings.seed);
     specHash = request.hashSpec(spec);
     if (resume.specHash !== specHash) {
-      throw new RunError(diagnostic('resumeSpecMismatch', { args: { found: resume.specHash, expected: specHash, spec: request.specPath } }));
+      const differences = differencesFromRun(runDir, spec);
+      throw new RunError(
+        diagnostic('resumeSpecMismatch', {
+          args: { found: resume.specHash.slice(0, 12), expected: specHash.slice(0, 12), spec: request.specPath, differences, runSpec: resolveInsideRunDir(runDir, 'spec.ibspec'), dir: runDir },
+        }),
+      );
     }
     requireResumeFitsRun(runDir, resume, spec, request.hashSpec);
     requireWritable(runDir);
@@ -196,6 +232,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     const changed: [string, number | undefined, number | undefined][] = [
       ['--seed', request.seed, kept.seed],
       ['--limit-train', request.limitTrain, kept.limitTrain],
+      ['--limit-val', request.limitValidation, kept.limitValidation],
       ['--limit-test', request.limitTest, kept.limitTest],
     ];
     for (const [option, asked, was] of changed) {
@@ -211,12 +248,15 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     truncateMetrics(runDir, resume.epoch);
     reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs} (step ${resume.step})`);
   } else {
+    if (request.outDir !== undefined) refuseExistingRun(resolve(request.outDir), request.overwrite === true);
     spec = withSeed(spec, request.seed ?? spec.train.seed);
     specHash = request.hashSpec(spec);
+    const limitValidation = request.limitValidation ?? proportionalValidation(spec.data.validation, request.limitTrain);
     settings = {
       seed: spec.train.seed,
       epochs: request.epochs ?? spec.train.epochs,
       ...(request.limitTrain !== undefined ? { limitTrain: request.limitTrain } : {}),
+      ...(limitValidation !== undefined ? { limitValidation } : {}),
       ...(request.limitTest !== undefined ? { limitTest: request.limitTest } : {}),
       dataBaseDir: dirname(request.specPath),
     };
@@ -226,6 +266,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     loadDataset(spec.data, {
       seed: settings.seed,
       ...(settings.limitTrain !== undefined ? { limitTrain: settings.limitTrain } : {}),
+      ...(settings.limitValidation !== undefined ? { limitValidation: settings.limitValidation } : {}),
       ...(settings.limitTest !== undefined ? { limitTest: settings.limitTest } : {}),
       input: spec.model.input,
       classes: spec.model.classes,
@@ -238,13 +279,13 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     runDir = request.outDir !== undefined ? makeRunSubdir(resolve(request.outDir), '.') : createRunDir(request.runsBase, spec.name, request.now);
     requireWritable(runDir);
     locked(lockRunDir(runDir));
-    cleanDeadWriters(runDir);
-    const specCopy = resolveInsideRunDir(runDir, 'spec.ibspec');
-    try {
-      copyFileSync(request.specPath, specCopy);
-    } catch (error) {
-      throw new RunError(diagnostic('runDirWriteFailed', { args: { path: specCopy, reason: reasonOf(error) } }));
+    if (request.outDir !== undefined) {
+      // Checked again under the lock: another ibc may have finished a run here since the first check.
+      refuseExistingRun(runDir, request.overwrite === true);
+      if (request.overwrite === true) clearRun(runDir);
     }
+    cleanDeadWriters(runDir);
+    writeTextAtomic(resolveInsideRunDir(runDir, 'spec.ibspec'), request.specText);
     writeResolvedSpec(runDir, spec);
     writeTextAtomic(resolveInsideRunDir(runDir, 'spec-hash.txt'), `${specHash}\n`);
     writeTextAtomic(resolveInsideRunDir(runDir, 'metrics.jsonl'), '');
@@ -269,6 +310,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
       checkpointPath: (which) => paths[which],
       ...(reporter.batch ? { onBatch: reporter.batch } : {}),
+      ...(reporter.evaluation ? { onEvaluation: reporter.evaluation } : {}),
       ...(reporter.epoch ? { onEpoch: reporter.epoch } : {}),
       ...(reporter.note ? { onWarning: reporter.note } : {}),
     },

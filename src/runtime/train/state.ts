@@ -13,6 +13,8 @@ export interface RunSettings {
   /** Total epochs the run is asked to reach. */
   readonly epochs: number;
   readonly limitTrain?: number;
+  /** Validation images kept (with limitTrain, by default the validation fraction of it). */
+  readonly limitValidation?: number;
   readonly limitTest?: number;
   /** Folder relative data paths are resolved against (the spec file's folder), so eval and attention find the same data. */
   readonly dataBaseDir?: string;

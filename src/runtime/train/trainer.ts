@@ -31,7 +31,7 @@ import { learningRate, type LearningRatePlan } from './schedules.js';
 import { countCorrect, evaluateAccuracy, evaluateLocalization, type Accuracy, type EvalBatch } from './evaluate.js';
 import type { Localization } from './localization.js';
 import type { BestScore, RunSettings, TrainingState } from './state.js';
-import type { ProgressUpdate } from '../progress.js';
+import type { EvaluationUpdate, ProgressUpdate } from '../progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { divergenceReason, isDiverging } from './divergence.js';
 
@@ -72,6 +72,8 @@ export interface RunSink {
   /** Where `which` lives, for messages ("the last good checkpoint is kept at ..."). */
   checkpointPath(which: 'last' | 'best'): string;
   onBatch?(progress: BatchProgress): void;
+  /** After each evaluation batch (validation, then test) that follows an epoch's training. */
+  onEvaluation?(progress: EvaluationUpdate): void;
   onEpoch?(row: MetricsRow): void;
   /** Warnings found while training (a diverging loss); the run goes on. */
   onWarning?(warning: Diagnostic): void;
@@ -120,11 +122,32 @@ export function* evalBatches(split: Split, spec: ResolvedSpec, batchSize: number
   }
 }
 
-/** Test/validation accuracy of the model's current weights with the spec's eval sample count (or `samples`). */
-export function evaluateSplit(model: TfjsModel, spec: ResolvedSpec, split: Split, seed: number, samples?: number): Promise<Accuracy> {
+/** Calls `done(i)` after the i-th (1-based) batch of `batches` has been used. */
+function* counted<T>(batches: Iterable<T>, done: (i: number) => void): Generator<T> {
+  let i = 0;
+  for (const b of batches) {
+    yield b;
+    done(++i);
+  }
+}
+
+/**
+ * Test/validation accuracy of the model's current weights with the spec's eval
+ * sample count (or `samples`); `onBatch(i, total)` after each batch.
+ */
+export function evaluateSplit(
+  model: TfjsModel,
+  spec: ResolvedSpec,
+  split: Split,
+  seed: number,
+  samples?: number,
+  onBatch?: (batch: number, batches: number) => void,
+): Promise<Accuracy> {
   const n = samples ?? model.ir.samples.eval;
   const noise = evaluationNoise(seed);
-  return evaluateAccuracy(evalBatches(split, spec, spec.train.evalBatchSize), model.ir.classes, (images) => {
+  const total = batchCount(split.count, spec.train.evalBatchSize);
+  const batches = evalBatches(split, spec, spec.train.evalBatchSize);
+  return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, model.ir.classes, (images) => {
     const out = model.forward(images, { training: false, samples: n, noise });
     const logits = out.logits;
     for (const t of Object.values(out.taps)) (t as tf.Tensor).dispose();
@@ -236,6 +259,8 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
     let firstEpochLoss: number | undefined;
     let warnedDivergence = false;
     const batches = batchCount(data.train.count, spec.train.batchSize);
+    const validationBatches = data.validation ? batchCount(data.validation.count, spec.train.evalBatchSize) : 0;
+    const testBatches = batchCount(data.test.count, spec.train.evalBatchSize);
 
     for (; epoch < settings.epochs; epoch++) {
       const epochStart = performance.now();
@@ -290,6 +315,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
               loss: (sums.total / sums.seen) * totalToBits,
               accuracy: sums.correct / sums.seen,
               imagesPerSecond: elapsed > 0 ? sums.seen / elapsed : 0,
+              evalBatches: validationBatches + testBatches,
             });
           }
         });
@@ -328,9 +354,14 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       trainSeconds += epochTrainSeconds;
       trainImages += sums.seen;
 
+      const reportEvaluation = (split: 'validation' | 'test', after: number) =>
+        sink.onEvaluation
+          ? (batch: number, total: number) =>
+              sink.onEvaluation!({ epoch: epoch + 1, epochs: settings.epochs, split, batch, batches: total, left: total - batch + after })
+          : undefined;
       const evaluate = async (): Promise<{ val?: Accuracy; test: Accuracy }> => {
-        const val = data.validation ? await evaluateSplit(model, spec, data.validation, settings.seed) : undefined;
-        const test = await evaluateSplit(model, spec, data.test, settings.seed);
+        const val = data.validation ? await evaluateSplit(model, spec, data.validation, settings.seed, undefined, reportEvaluation('validation', testBatches)) : undefined;
+        const test = await evaluateSplit(model, spec, data.test, settings.seed, undefined, reportEvaluation('test', 0));
         return { ...(val ? { val } : {}), test };
       };
       const scores = ema ? await ema.withAveraged(evaluate) : await evaluate();

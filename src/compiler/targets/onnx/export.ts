@@ -27,7 +27,7 @@ export const BATCH_DIM = 'N';
 export type Weights = ReadonlyMap<string, Float32Array>;
 
 export interface OnnxExportOptions {
-  /** Default DEFAULT_OPSET. */
+  /** Default DEFAULT_OPSET (17); MIN_OPSET..MAX_OPSET. */
   readonly opset?: number;
   /** Input/output layout; the body is NCHW either way. Default nhwc. */
   readonly layout?: 'nhwc' | 'nchw';

@@ -2,8 +2,13 @@
  * Opset capabilities: which ONNX opsets the exporter can write, and what each
  * IR op needs at each of them.
  *
- * DEFAULT_OPSET is the newest opset the bundled onnxruntime-node (1.30) runs.
- * How it was determined: ORT 1.30 refuses a model stamped opset 27
+ * DEFAULT_OPSET is 17 (IR version 8), the opset torch.onnx defaults to (its
+ * policy: the newest opset of about 18 months earlier): widely supported by
+ * older onnxruntime builds, TensorRT, OpenVINO and Debian's onnx 1.12 checker,
+ * which reject newer IR versions. The shipped models need only 13.
+ *
+ * MAX_OPSET is the newest opset the bundled onnxruntime-node (1.30) runs,
+ * selectable with --opset or export.opset. How it was determined: ORT 1.30 refuses a model stamped opset 27
  * ("ValidateOpsetForDomain ... only guarantees support for ...") and accepts
  * 26 without the "under development" warning it prints for unreleased opsets;
  * ops first registered at 26 (CumProd-26) load; and test/onnx/opsets.test.ts
@@ -14,8 +19,8 @@
 import type { Op } from '../../ir/ir.js';
 
 export const MIN_OPSET = 13;
-export const DEFAULT_OPSET = 26;
-export const MAX_OPSET = DEFAULT_OPSET;
+export const DEFAULT_OPSET = 17;
+export const MAX_OPSET = 26;
 
 /**
  * The ONNX IR version that goes with an opset (onnx's own release table:

@@ -1,0 +1,75 @@
+/**
+ * Parsers for option values shared by the commands (`parse` in an
+ * OptionDefinition). Each names the option in its message, so the one-line
+ * usage error says what was wrong and what is accepted.
+ */
+import { resolve } from 'node:path';
+import { OptionValueError } from './define-command.js';
+import { UsageError } from './command.js';
+import { suggestClosest } from '../diagnostics/suggest.js';
+import { BACKEND_NAMES, type BackendRequest } from '../runtime/backends/select.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
+
+/** A whole number of at least `min`, e.g. `--epochs` (min 1) or `--seed` (min 0). */
+export function wholeNumber(option: string, min = 1): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min) {
+      const what = `${option} expects a whole number${min > 0 ? ` of at least ${min}` : ''}`;
+      const hint = /^\s*-\d/.test(text) ? ' (negative numbers are not allowed)' : '';
+      throw new OptionValueError(`${what}, got '${text}'${hint}`);
+    }
+    return n;
+  };
+}
+
+/** A positive finite number, e.g. `--tolerance 1e-4`. */
+export function positiveNumber(option: string): (text: string) => number {
+  return (text) => {
+    const x = Number(text);
+    if (text.trim() === '' || !Number.isFinite(x) || x <= 0) throw new OptionValueError(`${option} expects a positive number, got '${text}'`);
+    return x;
+  };
+}
+
+/** One of `choices`, with the nearest one suggested for a slip ('jsno' -> json). */
+export function oneOf<T extends string>(option: string, choices: readonly T[]): (text: string) => T {
+  return (text) => {
+    if ((choices as readonly string[]).includes(text)) return text as T;
+    const near = suggestClosest(text, choices);
+    throw new OptionValueError(`${option} must be one of ${choices.join(', ')}, got '${text}'${near ? `; did you mean ${near}?` : ''}`);
+  };
+}
+
+export const parseFormat: (text: string) => OutputFormat = oneOf('--format', OUTPUT_FORMATS);
+
+export const parseBackend: (text: string) => BackendRequest = oneOf('--backend', BACKEND_NAMES);
+
+/** The help text of --backend. */
+export const BACKEND_HELP = `${BACKEND_NAMES.join(' | ')} (default auto)`;
+
+/** The RUN_DIR argument and `--checkpoint last|best` of the commands that read a run. */
+export function runTarget(runDir: string, checkpoint: 'last' | 'best' | undefined, cwd: string): { runDir: string; which: 'last' | 'best' } {
+  return { runDir: resolve(cwd, runDir), which: checkpoint ?? 'last' };
+}
+
+export const parseCheckpoint: (text: string) => 'last' | 'best' = oneOf('--checkpoint', ['last', 'best'] as const);
+
+/**
+ * `--name N` read by hand, for the commands that still parse their own
+ * arguments (sweep, results): undefined when absent, a UsageError when not a
+ * whole number of at least `min`.
+ */
+export function parseCount(option: string, text: string | undefined, min = 1): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return wholeNumber(option, min)(text);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** For checks that span options: throws the one-line usage error. */
+export function usageError(message: string): never {
+  throw new UsageError(message);
+}

@@ -1,0 +1,378 @@
+import type { runtimeMessages } from '../catalog/runtime.js';
+import type { Explanation } from './types.js';
+
+const DATA_FILE_FIX = 'Re-download or re-extract the data set, and check that the spec names the right file.';
+
+/** Explanations of the run-time diagnostics (IB6xxx): data, checkpoints, run directories, training, backends, TF.js artifacts. */
+export const runtimeExplanations = {
+  dataPathMissing: {
+    explanation: 'A file or folder the data section names does not exist. Relative paths are relative to the spec file that wrote them; the error underlines the path in the spec. `ibc check` warns about this ahead of time (IB3327).',
+    example: 'data idx {\n  train images="fashion/train-images-idx3-ubyte.gz" ...   # no fashion/ folder next to the spec\n}',
+    fix: 'Correct the path or put the data there (Debian: apt-get install dataset-fashion-mnist puts Fashion-MNIST in /usr/share/datasets/fashion-mnist).',
+  },
+  dataReadFailed: {
+    explanation: 'The data file exists but could not be read (permissions, a folder where a file was expected, an I/O error).',
+    example: 'A data file readable only by root.',
+    fix: 'Fix the permissions or the path.',
+  },
+  dataGzipFailed: {
+    explanation: 'The file starts with the gzip signature but does not decompress: it is truncated or damaged.',
+    example: 'A download interrupted halfway: train-images-idx3-ubyte.gz of 3 MB instead of 26 MB.',
+    fix: DATA_FILE_FIX,
+  },
+  dataIdxBadMagic: {
+    explanation: 'IDX files start with a magic number saying what they hold (images 0x803, labels 0x801). This file says something else: images and labels are swapped, or it is not an IDX file.',
+    example: 'train images="train-labels-idx1-ubyte.gz" labels="train-images-idx3-ubyte.gz"',
+    fix: 'Swap the two paths, or name the right files.',
+  },
+  dataIdxBadHeader: {
+    explanation: 'The IDX header (dimension count and sizes) is malformed.',
+    example: 'A file that only looks like IDX by its first bytes.',
+    fix: DATA_FILE_FIX,
+  },
+  dataTruncated: {
+    explanation: 'The header promises more bytes than the file holds.',
+    example: 'A partially copied data file.',
+    fix: DATA_FILE_FIX,
+  },
+  dataTrailingBytes: {
+    explanation: 'The file is longer than its header says; it may be two files concatenated or the wrong file.',
+    example: 'cat a.idx b.idx > train.idx',
+    fix: DATA_FILE_FIX,
+  },
+  dataCountMismatch: {
+    explanation: 'The images file and the labels file of a split must hold the same number of examples.',
+    example: 'train images="train-images..." labels="t10k-labels..."   # 60,000 images, 10,000 labels',
+    fix: 'Pair the images with their own labels file.',
+  },
+  dataShapeMismatch: {
+    explanation: 'The images have another size or channel count than model.input.',
+    example: 'model {\n  input 32x32x3\n}\ndata idx { ... Fashion-MNIST (28x28x1) ... }',
+    fix: 'Set model.input to the images\' shape (28x28x1), or use a folder data set, which resizes.',
+  },
+  dataLabelOutOfRange: {
+    explanation: 'Labels are class indices 0..classes-1; a label in the data is not below model.classes.',
+    example: 'classes 10 with CIFAR-100 labels (0..99).',
+    fix: 'Set classes to the data set\'s class count.',
+  },
+  dataCifarBadSize: {
+    explanation: 'CIFAR binary files are whole numbers of fixed-size records (3,073 bytes for CIFAR-10, 3,074 for CIFAR-100). The file is not.',
+    example: 'data cifar100 path="cifar-10-batches-bin"',
+    fix: 'Use the kind that matches the files (cifar10 / cifar100), or re-download them.',
+  },
+  dataFolderNoClasses: {
+    explanation: 'A folder data set has one subfolder of images per class; this folder has none.',
+    example: 'data folder train="images" ...   # images/*.jpg with no class subfolders',
+    fix: 'Arrange the images as train/<class>/*.jpg.',
+  },
+  dataFolderEmptyClass: {
+    explanation: 'A class subfolder holds no .png, .jpg or .jpeg images.',
+    example: 'train/cat/ holds only .webp files.',
+    fix: 'Convert the images or remove the empty class.',
+  },
+  dataFolderUnknownClass: {
+    explanation: 'A test class folder has no training class of the same name, so its label would mean nothing.',
+    example: 'train/{cat,dog}, test/{cat,dog,bird}',
+    fix: 'Use the same class folders in both splits.',
+  },
+  dataImageDecodeFailed: {
+    explanation: 'An image file of a folder data set could not be decoded as PNG or JPEG.',
+    example: 'A .jpg that is really HTML from a failed download.',
+    fix: 'Replace or remove the file.',
+  },
+  dataResizeTooSmall: {
+    explanation: 'With resize N, the shorter side is scaled to N and the input size is then cropped; N is smaller than that crop.',
+    example: 'input 224x224x3 with resize 128',
+    fix: 'Use a resize at least the input size (CUB: resize 256 for 224).',
+  },
+  dataNormalizeChannels: {
+    explanation: 'normalize gives a number of values that is neither 1 nor the images\' channel count.',
+    example: 'RGB images with normalize mean=[0.5, 0.5]',
+    fix: 'Give 1 value or one per channel.',
+  },
+  dataNormalizeZeroStd: {
+    explanation: 'normalize std must be positive: pixels are divided by it.',
+    example: 'normalize std=[0]',
+    fix: 'Use the data set\'s standard deviation.',
+  },
+  dataValidationTooLarge: {
+    explanation: 'The validation fraction would take (almost) every training example, leaving none to train on.',
+    example: 'validation 1.0',
+    fix: 'Use a fraction such as 0.1.',
+  },
+  dataEmptySplit: {
+    explanation: 'A split holds no examples after reading (or after --limit-*).',
+    example: 'An empty test folder.',
+    fix: 'Point the split at the data, or raise the limit.',
+  },
+  dataCropTooLarge: {
+    explanation: 'The crop padding mode needs images larger than the padding (reflect padding cannot reflect more pixels than the image has).',
+    example: 'augment {\n  crop padding=8 mode=reflect\n}   # with 4x4 images',
+    fix: 'Use a smaller padding or mode=zero.',
+  },
+  dataClassesMismatch: {
+    explanation: 'The data set has another number of classes than model.classes.',
+    example: 'classes 10 with a folder of 200 class subfolders.',
+    fix: 'Set classes to the data set\'s count.',
+  },
+  dataClutterMismatch: {
+    explanation: 'The clutter option places each image on a square canvas and cuts clutter patches from other images; the canvas must hold the image and a patch must fit inside an image.',
+    example: 'data idx {\n  ...\n  clutter canvas=20 pieces=8 piece_size=8   # Fashion-MNIST items are 28x28\n}',
+    fix: 'Make canvas at least the image size (60 for 28x28 items, with room to move) and piece_size at most the image size.',
+  },
+  dataCubMalformed: {
+    explanation: "A line of CUB-200-2011's metadata (images.txt, bounding_boxes.txt, image_class_labels.txt, train_test_split.txt) does not have the form the data set ships: an image id from 1, then the fields the file holds, separated by spaces.",
+    example: 'bounding_boxes.txt:\n2 0 0 twenty 20',
+    fix: 'Re-extract CUB_200_2011.tgz, or correct the line the message names.',
+  },
+  checkpointMissing: {
+    explanation: 'The checkpoint file named does not exist (a run writes one after each completed epoch).',
+    example: 'A run interrupted before its first epoch ended.',
+    fix: 'Train at least one epoch, or name another run.',
+  },
+  checkpointReadFailed: {
+    explanation: 'The checkpoint exists but could not be read.',
+    example: 'A checkpoint on an unmounted network drive.',
+    fix: 'Fix the permissions or the path.',
+  },
+  checkpointBadMagic: {
+    explanation: 'ibc checkpoints (.ibck) start with the bytes "IBCK"; this file does not.',
+    example: 'Passing a PyTorch .pt file as a checkpoint.',
+    fix: 'Use a checkpoint written by ibc train.',
+  },
+  checkpointTruncated: {
+    explanation: 'The checkpoint is shorter than its header says: a copy was cut short. (ibc writes checkpoints atomically, so a crash during training never leaves one half-written.)',
+    example: 'A partial scp of last.ibck.',
+    fix: 'Copy it again, or use best.ibck.',
+  },
+  checkpointChecksumMismatch: {
+    explanation: 'Every checkpoint carries a checksum of its contents; it does not match, so some bytes changed after writing.',
+    example: 'Disk corruption, or an edit of the file.',
+    fix: 'Use another copy, or the other checkpoint of the run.',
+  },
+  checkpointFutureVersion: {
+    explanation: 'The checkpoint was written by a newer ibc with a format this one does not read.',
+    example: 'A run trained with ibc 0.3 evaluated with ibc 0.1.',
+    fix: 'Upgrade ibc.',
+  },
+  checkpointMalformed: {
+    explanation: 'The checkpoint\'s structure is inconsistent (tensor table, sizes or metadata).',
+    example: 'A file that was edited by hand.',
+    fix: 'Use another checkpoint of the run.',
+  },
+  checkpointWriteFailed: {
+    explanation: 'A checkpoint could not be written (full disk, permissions). The previous one is left intact.',
+    example: 'A run directory on a full disk.',
+    fix: 'Free space or fix permissions, then --resume the run.',
+  },
+  imageWriteFailed: {
+    explanation: 'An attention-map image could not be written.',
+    example: 'A read-only attention/ folder.',
+    fix: 'Fix the permissions, then run ibc attention RUN_DIR.',
+  },
+  imageFontMissing: {
+    explanation: 'Attention figures are drawn as SVG and rendered with resvg in DejaVu Sans, a real font; it is not installed where ibc looks (/usr/share/fonts).',
+    example: 'A minimal container without fonts.',
+    fix: 'apt-get install fonts-dejavu-core (scripts/setup.sh does), then run ibc attention RUN_DIR.',
+  },
+  imageClearFailed: {
+    explanation: 'Before writing, ibc attention removes the attention images (test-*.png, grid.png) an earlier call left in the folder, so that a folder never mixes two calls; one of them could not be removed.',
+    example: 'A read-only attention/ folder.',
+    fix: 'Fix the permissions, or give another folder with --out.',
+  },
+  runDirEscape: {
+    explanation: 'Everything a run writes stays inside its run directory. This path would leave it (absolute, `..`, or a symbolic link pointing outside).',
+    example: 'A symbolic link runs/a/checkpoints -> /etc',
+    fix: 'Remove the link, or use a fresh --out.',
+  },
+  runDirCreateFailed: {
+    explanation: 'The run directory could not be created (permissions, a file of that name).',
+    example: '--out /root/runs/a as a normal user.',
+    fix: 'Choose a writable --out.',
+  },
+  runDirWriteFailed: {
+    explanation: 'A file in the run directory could not be written.',
+    example: 'The disk filled up during training.',
+    fix: 'Free space, then --resume the run.',
+  },
+  runDirHoldsRun: {
+    explanation: 'ibc train never overwrites a run: --out names a folder that already holds one (its checkpoints, metrics or resolved spec), and training into it would destroy them.',
+    example: 'ibc train spec.ibspec --out runs/a --epochs 3\nibc train spec.ibspec --out runs/a --epochs 1',
+    fix: 'Continue it with --resume runs/a (and --epochs N to go further), train into a new --out (or none: the default is a new folder under runs/), or pass --overwrite to replace it on purpose.',
+  },
+  runDirNotEmpty: {
+    explanation: '--out names a folder with other files in it. ibc writes a run only into a new or empty folder, and --overwrite replaces only runs, so it never deletes files it did not write.',
+    example: 'ibc train spec.ibspec --out .',
+    fix: 'Choose a new folder: --out runs/a.',
+  },
+  trainNonFiniteLoss: {
+    explanation: 'The loss became NaN or infinite: training diverged, usually from too high a learning rate. The run stops at once and keeps the last good checkpoint.',
+    example: 'optimizer sgd lr=10',
+    fix: 'Lower the learning rate or add a warm-up, then train again (or --resume from the kept checkpoint with the same spec).',
+  },
+  trainRunDirMissing: {
+    explanation: 'The folder is not a run directory (missing, a file, or without resolved-spec.json).',
+    example: 'ibc eval runs/   # the folder of runs',
+    fix: 'Pass one run directory.',
+  },
+  trainCheckpointMissing: {
+    explanation: 'The run has no checkpoint of that kind: last.ibck appears after the first epoch, best.ibck only with a validation split.',
+    example: 'ibc eval runs/a --checkpoint best   # a run without validation',
+    fix: 'Use --checkpoint last, or train with data.validation > 0.',
+  },
+  trainBadOption: {
+    explanation: 'A training option has a value that cannot be used here (for example a resumed run keeps the --seed and --limit-* it started with).',
+    example: 'ibc train spec.ibspec --resume runs/a --seed 9',
+    fix: 'Drop the option, or start a new run to change it.',
+  },
+  trainCheckpointMismatch: {
+    explanation: 'The checkpoint does not fit the model (another spec, or a spec hash that differs from the run\'s resolved spec).',
+    example: 'A checkpoint copied from another run.',
+    fix: 'Use the run\'s own checkpoint.',
+  },
+  resumeCheckpointMissing: {
+    explanation: '--resume continues from checkpoints/last.ibck, which this run does not have yet.',
+    example: 'A run interrupted during its first epoch.',
+    fix: 'Start it again without --resume (with --overwrite for the same --out).',
+  },
+  resumeCheckpointCorrupt: {
+    explanation: 'The checkpoint to resume from cannot be read; ibc never silently starts fresh instead.',
+    example: 'last.ibck damaged on disk.',
+    fix: 'Restore it from a copy, or start a new run.',
+  },
+  resumeSpecMismatch: {
+    explanation: 'The spec has changed since the run started, so continuing would mix two experiments.',
+    example: 'ibc train spec.ibspec --out runs/a\n# edit the spec\nibc train spec.ibspec --resume runs/a',
+    fix: 'Resume with the run\'s own spec (runs/a/spec.ibspec), or start a new run.',
+  },
+  resumeAlreadyDone: {
+    explanation: 'The run has trained all its epochs; resuming has nothing to do.',
+    example: 'ibc train spec.ibspec --resume runs/a   # a finished 3-epoch run',
+    fix: 'Pass --epochs N with a larger N to train further.',
+  },
+  backendUnavailable: {
+    explanation: 'The backend asked for cannot run here (not built, its library or device missing); the message says why.',
+    example: '--backend ibc-native without the native addon built.',
+    fix: 'Build or install what the message names, or use --backend auto.',
+  },
+  backendSlowCpu: {
+    explanation: "No fast backend is available, so training runs on TF.js's plain JavaScript backend, about 100 times slower.",
+    example: 'ibc train on a machine without libdnnl.',
+    fix: 'apt-get install libdnnl-dev && npm run build:native.',
+  },
+  backendWebgpuMissing: {
+    explanation: 'The webgpu backend needs an optional package that could not be loaded.',
+    example: '--backend webgpu without @tensorflow/tfjs-backend-webgpu installed.',
+    fix: 'Install the package the message names.',
+  },
+  tfjsArtifactMissing: {
+    explanation: 'A TF.js artifact is a folder with model.json and weights.bin; this path is not one.',
+    example: 'loadModel("out/model.onnx")',
+    fix: 'Pass the folder written by ibc compile --target tfjs.',
+  },
+  tfjsArtifactUnreadable: {
+    explanation: 'A file of the TF.js artifact (model.json or weights.bin) could not be read.',
+    example: 'Permissions on model.json.',
+    fix: 'Fix the permissions or the path.',
+  },
+  tfjsArtifactMalformed: {
+    explanation: 'model.json is not a valid ibc TF.js model.',
+    example: 'A model.json edited by hand.',
+    fix: 'Compile the artifact again.',
+  },
+  tfjsArtifactFutureVersion: {
+    explanation: 'The TF.js artifact was written by a newer ibc, with a format version this one does not read.',
+    example: 'An artifact from ibc 0.3 loaded by ibc 0.1.',
+    fix: 'Upgrade ibc.',
+  },
+  tfjsWeightsMissing: {
+    explanation: 'model.json names a weights file that is not there.',
+    example: 'model.json copied without weights.bin.',
+    fix: 'Copy the whole artifact folder.',
+  },
+  tfjsWeightsSizeMismatch: {
+    explanation: 'weights.bin has another size than model.json describes: truncated, or from another model.',
+    example: 'weights.bin of another compile.',
+    fix: 'Compile the artifact again.',
+  },
+  tfjsWeightsCorrupt: {
+    explanation: 'weights.bin does not match the SHA-256 recorded in model.json.',
+    example: 'A damaged copy.',
+    fix: 'Compile or copy the artifact again.',
+  },
+  tfjsArtifactWriteFailed: {
+    explanation: 'The TF.js artifact folder (model.json and weights.bin) could not be written.',
+    example: '--out on a read-only disk.',
+    fix: 'Choose a writable --out.',
+  },
+  tfjsInputShapeMismatch: {
+    explanation: 'predict takes a batch of NHWC float32 images of the model\'s input size.',
+    example: 'predict on a [28, 28, 1] tensor without the batch dimension.',
+    fix: 'Add the batch dimension: [1, 28, 28, 1].',
+  },
+  runDirLocked: {
+    explanation: 'A run directory has one writer at a time: the process writing it holds run.lock (its process id, host and start time). Another training, resume or attention command into the same folder is refused instead of mixing files.',
+    example: 'ibc train spec.ibspec --out runs/a   # while another ibc train --out runs/a is still running',
+    fix: 'Wait for the other process to finish. If no such process runs (it was killed), delete the lock file the message names.',
+  },
+  runDirNotWritable: {
+    explanation: 'The run directory exists but cannot be written (permissions, a read-only or immutable folder), checked before training starts so that no epoch is wasted.',
+    example: 'ibc train spec.ibspec --resume runs/a   # runs/a is read-only',
+    fix: 'Fix the folder\'s permissions, or train into another --out.',
+  },
+  resumeRunMismatch: {
+    explanation: 'The run directory and its checkpoint do not belong together (for example a checkpoint copied from another run, or a resolved spec that does not match it), so resuming would mix two runs.',
+    example: 'cp runs/b/checkpoints/last.ibck runs/a/checkpoints/\nibc train spec.ibspec --resume runs/a',
+    fix: 'Resume the run the checkpoint came from, or start a new run.',
+  },
+  trainDiverging: {
+    explanation: 'The loss has grown far above where it started or keeps rising: training is diverging. The run goes on (it may recover), but its results are likely useless.',
+    example: 'optimizer sgd lr=5   # on a small model',
+    fix: 'Stop it and retrain with a smaller learning rate or a warm-up.',
+  },
+  backendSoftwareAdapter: {
+    explanation: 'The webgpu backend found only a software adapter (such as SwiftShader, which runs the GPU kernels on the CPU). Results are correct, which is what it is good for, but it is far slower than a GPU or the native CPU backend.',
+    example: 'ibc train spec.ibspec --backend webgpu   # on a machine without a GPU',
+    fix: 'Use a machine with a GPU for webgpu, or --backend ibc-native (or auto) on the CPU.',
+  },
+  sweepManifestUnreadable: {
+    explanation: 'ibc sweep keeps a manifest (the members and their runs) in its output folder. The file there is not one it can read, so it will not write over it.',
+    example: 'ibc sweep spec.ibspec --out results/   # results/ holds an unrelated sweep.json',
+    fix: 'Move the file away, or give another --out.',
+  },
+  sweepSlurmMissing: {
+    explanation: 'The slurm launcher submits the sweep as a job array with Slurm\'s client commands, which are not installed or not runnable here.',
+    example: 'ibc sweep spec.ibspec --launcher slurm   # on a machine without sbatch',
+    fix: 'Install Slurm\'s client commands (Debian: slurm-client) or use --launcher local.',
+  },
+  sweepSubmitFailed: {
+    explanation: 'sbatch rejected the job array; its own message is the reason (a partition that does not exist, a time limit over the maximum, ...).',
+    example: 'ibc sweep spec.ibspec --launcher slurm --partition nosuch',
+    fix: 'Fix the Slurm option sbatch names, then run ibc sweep again: finished members are not launched again.',
+  },
+  sweepHashChanged: {
+    explanation: 'A member\'s run folder holds a run of a different spec hash: the spec changed since that run. It is left alone rather than overwritten or resumed with another experiment.',
+    example: 'ibc sweep spec.ibspec   # after editing the spec, with an earlier sweep in the same --out',
+    fix: 'Move the old run folder away, or sweep into a new --out.',
+  },
+  sweepStaleMembers: {
+    explanation: 'The output folder holds runs of members that the sweep no longer has (its lists changed). They are kept, not deleted, and not part of this sweep.',
+    example: 'ibc sweep spec.ibspec   # after removing a value from a swept list',
+    fix: 'Nothing, or move the listed folders away.',
+  },
+  resultsNoRuns: {
+    explanation: 'ibc results reads run folders (each with metrics.jsonl or summary.json) in the folder given; there are none.',
+    example: 'ibc results specs/',
+    fix: 'Pass a sweep\'s output folder or a folder of runs, such as runs/.',
+  },
+  resultsUnknownColumn: {
+    explanation: '--sort and --plot name a column of the results table (a metric or a swept key); this name is none of them. The message lists the ones there are.',
+    example: 'ibc results runs/sweep --sort top1',
+    fix: 'Use one of the listed names, such as test_top1.',
+  },
+  resultsNoSweptValue: {
+    explanation: 'A plot needs a value on its x axis: a swept key from the sweep manifest, or a key whose value differs between the runs. These runs have neither.',
+    example: 'ibc results runs/ --plot test_top1   # runs of one spec with one setting',
+    fix: 'Give --x PATH with a key that differs between the runs, or plot a sweep\'s folder.',
+  },
+} as const satisfies Record<keyof typeof runtimeMessages, Explanation>;

@@ -1,0 +1,296 @@
+import type { semanticMessages } from '../catalog/semantic.js';
+import type { Explanation } from './types.js';
+
+/** Explanations of the semantic diagnostics (IB3xxx). */
+export const semanticExplanations = {
+  unknownSection: {
+    explanation: 'The top level of a spec holds the sections name, model, data, train, export and sweep, plus `extends` and dotted overrides. This word is none of them.',
+    example: 'modle {\n  classes 10\n}',
+    fix: 'Use the section meant (the message suggests the nearest): model { ... }.',
+  },
+  unknownKey: {
+    explanation: 'Each section knows a fixed set of keys (see docs/language.md). A misspelt key is reported rather than ignored, since ignoring it would silently run another experiment.',
+    example: 'train {\n  epoch 30\n}',
+    fix: 'Use the key meant: epochs 30.',
+  },
+  unknownLayer: {
+    explanation: 'Layer lists (stages, head, decoder, classifier, encoder_head) take the layer types conv, batchnorm, relu, maxpool, avgpool, linear, dropout, ... and `repeat N { }`.',
+    example: 'stage s1 {\n  convolution 64 kernel=3\n}',
+    fix: 'Use a known layer type: conv 64 kernel=3.',
+  },
+  unknownOption: {
+    explanation: 'Options are the name=value parts of a statement; each statement accepts its own set.',
+    example: 'conv 64 kernal=3',
+    fix: 'Use the option meant: conv 64 kernel=3.',
+  },
+  duplicateKey: {
+    explanation: 'A key may be set once per section; the second setting would silently win otherwise. The related note points at the first one.',
+    example: 'train {\n  epochs 30\n  epochs 40\n}',
+    fix: 'Keep one of them. To change a base value, use extends and set it in the extending file.',
+  },
+  duplicateOption: {
+    explanation: 'The same option appears twice in one statement.',
+    example: 'optimizer sgd lr=0.1 lr=0.01',
+    fix: 'Give it once.',
+  },
+  tooManyValues: {
+    explanation: 'The statement takes fewer positional values than were given.',
+    example: 'classes 10 20',
+    fix: 'Give the number of values the message names: classes 10.',
+  },
+  unexpectedBlock: {
+    explanation: 'This statement is complete without a block, so `{ ... }` after it has no meaning.',
+    example: 'beta 0.01 {\n}',
+    fix: 'Remove the block.',
+  },
+  missingBlock: {
+    explanation: 'This statement introduces a section or a layer list and needs a block of statements.',
+    example: 'stage s1',
+    fix: 'Add the block: stage s1 { conv 64 kernel=3 }, one statement per line.',
+  },
+  extendsNotFirst: {
+    explanation: '`extends "base.ibspec"` says what the file builds on; it must come before anything the file sets.',
+    example: 'name child\nextends "base.ibspec"',
+    fix: 'Move the extends line to the top of the file.',
+  },
+  dottedKeyNotAllowed: {
+    explanation: 'Dotted keys (model.attention.beta 0.1) are overrides: allowed at the top level and in sweep, not inside sections, where the nesting already says where a key belongs.',
+    example: 'model {\n  attention.beta 0.1\n}',
+    fix: 'Write it at the top level (model.attention.beta 0.1) or nest it: attention at=... { beta 0.1 }.',
+  },
+  invalidRepeat: {
+    explanation: '`repeat N { layers }` repeats a list of layers N times; N must be a whole number of at least 1 and the block must hold layers.',
+    example: 'repeat 0 {\n  conv 64 kernel=3\n}',
+    fix: 'Give a count of at least 1: repeat 2 { ... }.',
+  },
+  unknownPath: {
+    explanation: 'A dotted override or sweep path names a key that does not exist at that place.',
+    example: 'model.attention.betta 0.1',
+    fix: 'Use the path meant: model.attention.beta 0.1.',
+  },
+  pathNotAValue: {
+    explanation: 'A dotted path must end at a single value; sections and layer lists cannot be overridden as one value.',
+    example: 'sweep {\n  model.attention in [a, b]\n}',
+    fix: 'Name a key inside it: model.attention.beta in [0.01, 0.1].',
+  },
+  missingValue: {
+    explanation: 'The key is a plain value statement and needs its value after it on the same line.',
+    example: 'train {\n  epochs\n}',
+    fix: 'Give the value: epochs 30.',
+  },
+  optionsNotAllowed: {
+    explanation: 'This statement is a plain value and takes no name=value options.',
+    example: 'beta 0.01 scale=2',
+    fix: 'Remove the option, or set the key it names separately (kl_scale 2).',
+  },
+  unexpectedArguments: {
+    explanation: 'This statement takes only a block; values before the block have no meaning.',
+    example: 'train fast {\n  epochs 1\n}',
+    fix: 'Remove the values before the block: train { ... }.',
+  },
+  extendsMissingFile: {
+    explanation: 'The file named by `extends` could not be read. Its path is relative to the folder of the file that extends it.',
+    example: 'extends "bases/cifar.ibspec"   # but the file is in base/',
+    fix: 'Correct the path (relative to this file), or create the base.',
+  },
+  extendsCycle: {
+    explanation: 'Files extend each other in a loop, so there is no first base to start from.',
+    example: 'a.ibspec: extends "b.ibspec"\nb.ibspec: extends "a.ibspec"',
+    fix: 'Break the loop: a base must not extend the files built on it.',
+  },
+  extendsNotString: {
+    explanation: '`extends` takes exactly one quoted file name.',
+    example: 'extends base.ibspec',
+    fix: 'Quote it: extends "base.ibspec".',
+  },
+  missingFile: {
+    explanation: 'A file given on the command line could not be read: it does not exist, is a folder where a file was expected, or is not readable.',
+    example: 'ibc check spec/fashion.ibspec   # the folder is specs/',
+    fix: 'Check the path and the permissions.',
+  },
+  notUtf8: {
+    explanation: 'The file is not UTF-8 text, which spec files must be.',
+    example: 'ibc check model.onnx',
+    fix: 'Pass the .ibspec file, saved as UTF-8.',
+  },
+  malformedSweepEntry: {
+    explanation: 'A sweep entry lists the values of one key: `path in [value, ...]`. The members are the cartesian product of all entries.',
+    example: 'sweep {\n  model.attention.beta 0.01\n}',
+    fix: 'Write the list: model.attention.beta in [0.001, 0.01].',
+  },
+  emptySweep: {
+    explanation: 'A swept key with no values would make the sweep empty.',
+    example: 'sweep {\n  train.seed in []\n}',
+    fix: 'Give at least one value, or remove the entry.',
+  },
+  duplicateSweepPath: {
+    explanation: 'The same key is swept twice; the product would contain contradictory members.',
+    example: 'sweep {\n  train.seed in [1, 2]\n  train.seed in [3]\n}',
+    fix: 'Merge the lists: train.seed in [1, 2, 3].',
+  },
+  sweepTooLarge: {
+    explanation: 'The product of the swept values has more members than ibc expands at once, which is almost always a mistake in the lists.',
+    example: 'Four keys with 20 values each: 160,000 members.',
+    fix: 'Sweep fewer values, or split the sweep into several specs.',
+  },
+  duplicateSweepValue: {
+    explanation: 'A value appears twice in one swept list, so two members would be identical.',
+    example: 'sweep {\n  train.seed in [1, 2, 1]\n}',
+    fix: 'Remove the repeated value.',
+  },
+  insertionPointNotAStage: {
+    explanation: 'attention at=NAME inserts the attention module after the backbone stage NAME; the name must be one of the backbone\'s stages (listed in the message).',
+    example: 'attention at=stage7 { ... }   # the backbone has stage1..stage5',
+    fix: 'Use one of the listed stages: attention at=stage4 { ... }.',
+  },
+  duplicateStageName: {
+    explanation: 'Stage names identify insertion points and checkpoint tensors, so each must be unique.',
+    example: 'stage s1 { ... }\nstage s1 { ... }',
+    fix: 'Rename one: stage s2 { ... }.',
+  },
+  duplicateLayerName: {
+    explanation: 'Layer names (name=...) become parameter and node names, so they must be unique within the model.',
+    example: 'conv 64 name=c1\nconv 64 name=c1',
+    fix: 'Give each layer its own name, or leave names out (ibc names layers itself).',
+  },
+  wrnDepth: {
+    explanation: 'A Wide ResNet of depth d has (d - 4) / 6 blocks per group, so d must be 6n + 4.',
+    example: 'backbone wrn depth=30 widen=10',
+    fix: 'Use 10, 16, 22, 28 or 40: depth=28.',
+  },
+  nesterovWithoutMomentum: {
+    explanation: 'Nesterov momentum is a variant of momentum; with momentum 0 it has no meaning.',
+    example: 'optimizer sgd lr=0.1 nesterov=true',
+    fix: 'Add momentum: optimizer sgd lr=0.1 momentum=0.9 nesterov=true.',
+  },
+  classifierWithAttention: {
+    explanation: 'With an attention module the decoder maps the latent code to the logits; a separate classifier would never be used.',
+    example: 'model {\n  attention at=s2 { ... }\n  classifier { linear 10 }\n}',
+    fix: 'Remove the classifier (put its layers in attention { decoder { ... } }), or remove the attention for a baseline.',
+  },
+  decoderNotEndingInClasses: {
+    explanation: 'The decoder produces the logits, so its last layer must be a linear layer with one unit per class.',
+    example: 'classes 10 ... decoder {\n  linear 256\n  relu\n}',
+    fix: 'End it with linear 10.',
+  },
+  classifierNotEndingInClasses: {
+    explanation: 'The classifier produces the logits, so its last layer must be a linear layer with one unit per class.',
+    example: 'classes 100 ... classifier {\n  linear 10\n}',
+    fix: 'End it with linear 100.',
+  },
+  normalizeLength: {
+    explanation: 'normalize gives a mean and a std per input channel (or one value for all).',
+    example: 'input 32x32x3 ... normalize mean=[0.5, 0.5] std=[0.25, 0.25, 0.25]',
+    fix: 'Give 3 values (or 1): mean=[0.5, 0.5, 0.5].',
+  },
+  normalizeStdZero: {
+    explanation: 'Normalisation divides by std, so every std must be positive.',
+    example: 'normalize mean=[0.5] std=[0]',
+    fix: 'Use the data set\'s real standard deviation, e.g. std=[0.3].',
+  },
+  cropWithoutPadding: {
+    explanation: 'A random crop of an image to its own size, without padding, always takes the whole image: it does nothing.',
+    example: 'augment {\n  crop padding=0\n}',
+    fix: 'Pad first (crop padding=4), or remove the crop.',
+  },
+  warmupLongerThanTraining: {
+    explanation: 'The warm-up lists more epochs than the run trains, so its tail and the schedule after it never apply.',
+    example: 'epochs 2\nwarmup [0.01, 0.02, 0.05]',
+    fix: 'Shorten the warm-up or train longer.',
+  },
+  milestonesNotIncreasing: {
+    explanation: 'multistep multiplies the rate by gamma at each milestone epoch, which must be listed in increasing order.',
+    example: 'schedule multistep milestones=[150, 100] gamma=0.1',
+    fix: 'Sort them: milestones=[100, 150].',
+  },
+  milestoneBeyondTraining: {
+    explanation: 'A milestone at or after the last epoch never changes the learning rate.',
+    example: 'epochs 100\nschedule multistep milestones=[50, 150]',
+    fix: 'Remove it or train longer.',
+  },
+  quantizeRangeEmpty: {
+    explanation: 'Anchors are initialised between low and high; with low >= high there is no range.',
+    example: 'quantize {\n  init linspace low=1 high=0\n}',
+    fix: 'Give low < high: init linspace low=0 high=1.',
+  },
+  lrScaleOnFrozenAnchors: {
+    explanation: 'lr_scale scales the anchors\' learning rate, but with trainable false the anchors are not learned at all.',
+    example: 'quantize {\n  trainable false\n  lr_scale 0.01\n}',
+    fix: 'Remove lr_scale, or make the anchors trainable.',
+  },
+  kernelEven: {
+    explanation: "With an even kernel, 'same' padding cannot be centred, so the attention std map shifts by half a pixel.",
+    example: 'std_head kernel=4',
+    fix: 'Use an odd kernel: std_head kernel=3.',
+  },
+  emptyStage: {
+    explanation: 'A stage without layers produces nothing to insert attention after or to count.',
+    example: 'stage s3 {\n}',
+    fix: 'Add layers, or remove the stage.',
+  },
+  clutterCanvasMismatch: {
+    explanation: 'With the clutter option the model sees the canvas, not the original images: model.input must be canvas x canvas (and the images\' channels).',
+    example: 'model {\n  input 64x64x1\n}\ndata idx {\n  ...\n  clutter canvas=60\n}',
+    fix: 'Make the two sizes equal (input 60x60x1 with canvas=60).',
+  },
+  classNamesCount: {
+    explanation: 'class_names names the classes in label order, one per class; the list and model.classes disagree.',
+    example: 'model {\n  classes 10\n  class_names ["cat", "dog"]\n}',
+    fix: 'List exactly one name per class, or drop class_names.',
+  },
+  batchLargerThanData: {
+    explanation: 'The batch is larger than the training set, so every epoch is one partial batch.',
+    example: 'data synthetic train_count=16\ntrain {\n  batch 64\n}',
+    fix: 'Use a smaller batch or more data.',
+  },
+  dataPathNotFound: {
+    explanation: 'ibc check looks for the files and folders the data section names (relative paths are relative to the spec file). One does not exist, so ibc train would stop there (IB6000). It is a warning: the spec may be meant for another machine.',
+    example: 'data idx {\n  train images="fashion/train-images.gz" labels="fashion/train-labels.gz"\n  ...\n}',
+    fix: 'Correct the path, or put the data set there.',
+  },
+  tooManyLayers: {
+    explanation: 'A layer block may hold only so many layers once every `repeat` is expanded (nested repeats multiply). Far beyond any trainable model, this limit keeps a mistyped count from making ibc build millions of layers.',
+    example: 'repeat 1000 {\n  repeat 1000 {\n    relu\n  }\n}',
+    fix: 'Use the repeat counts you meant.',
+  },
+  specNotAFile: {
+    explanation: 'ibc reads spec files only: not devices, pipes or files too large to be a spec, which could hang it or exhaust memory. The reason names what the path is.',
+    example: 'ibc check /dev/zero',
+    fix: 'Pass the .ibspec file itself.',
+  },
+  malformedZip: {
+    explanation: 'A `zip { ... }` block in a sweep pairs its lists value by value (the first values together, then the second ...) instead of taking their product; it needs a block of `path in [...]` entries.',
+    example: 'sweep {\n  zip model.attention.beta in [0.1, 0.01]\n}',
+    fix: 'Give the block: zip { model.attention.beta in [0.1, 0.01]; train.optimizer.lr in [0.01, 0.001] }.',
+  },
+  zipLengthMismatch: {
+    explanation: 'Zipped lists are paired value by value, so they must have the same number of values; otherwise some values would have no partner.',
+    example: 'zip {\n  model.attention.beta in [0.1, 0.01]\n  train.optimizer.lr in [0.01]\n}',
+    fix: 'Give every zipped list the same number of values.',
+  },
+  invalidSeeds: {
+    explanation: '`seeds N` in a sweep runs every member N times with consecutive seeds (train.seed, train.seed + 1, ...), for error bars; N must be a whole number within the limit.',
+    example: 'sweep {\n  seeds 0\n}',
+    fix: 'Use a whole number of at least 1, such as seeds 3.',
+  },
+  malformedOverride: {
+    explanation: 'Command-line overrides set spec values for one invocation, Hydra style: PATH=VALUE with a dotted key path and a value written as in a spec. The reason says what is wrong with this one.',
+    example: 'ibc train spec.ibspec model.attention.beta=',
+    fix: 'Write PATH=VALUE, e.g. model.attention.beta=0.1 or train.optimizer="adam".',
+  },
+  overrideOfSweptPath: {
+    explanation: 'The spec sweeps this key, so an override would silently replace every member\'s value. The sweep is the one place its values are listed.',
+    example: 'ibc sweep spec.ibspec model.attention.beta=0.1   # the spec sweeps model.attention.beta',
+    fix: 'Change the values in the spec\'s sweep, or drop the override.',
+  },
+  malformedSlurm: {
+    explanation: 'The `slurm` statement of a sweep gives Slurm job options as name=value options only (partition, time, mem, cpus_per_task, gpus_per_task).',
+    example: 'sweep {\n  slurm gpu\n}',
+    fix: 'Write options: slurm partition=gpu time="4:00:00".',
+  },
+  duplicateOverride: {
+    explanation: 'The same key is overridden twice on one command line; which one would win is not obvious, so it is an error.',
+    example: 'ibc train spec.ibspec train.seed=1 train.seed=2',
+    fix: 'Give each key once.',
+  },
+} as const satisfies Record<keyof typeof semanticMessages, Explanation>;
