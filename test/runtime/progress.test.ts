@@ -72,7 +72,7 @@ describe('progress reporter', () => {
     }
     columns = 100;
     p.update(u);
-    expect(shown()).toMatch(/^\[##########\.{10}\] epoch 1\/3 {2}step {2}5\/10 {2}loss 0\.5000 {2}acc 25\.0% {2}321 img\/s {2}ETA/);
+    expect(shown()).toMatch(/^\[##########\.{10}\] epoch 1\/3 {2}step {2}5\/10 {2}loss 0\.5000 bits {2}acc 25\.0% {2}321 img\/s {2}ETA/);
     columns = 50;
     p.redraw(); // a resize: the same line at the new width
     expect(shown().length).toBeLessThan(50);

@@ -24,10 +24,11 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
   name: 'attention',
   summary: 'write attention-map images of test images for a run',
   description: [
-    'Writes the attention maps (mu_a and, for quantized models, a_q) of test images,',
-    'from the model in deterministic mode, as test-NNNNN.png (NNNNN: the index in the',
-    'test set) and grid.png, all on one colour scale, into the run\'s attention/ folder',
-    'or --out. Attention images of an earlier call in that folder are removed first.',
+    'Writes the attention maps (mu_a and, for quantized models, a_q) of test',
+    'images, from the model in deterministic mode, as test-NNNNN.png (NNNNN:',
+    'the index in the test set) and grid.png, all on one colour scale, into',
+    "the run's attention/ folder or --out. Attention images of an earlier",
+    'call in that folder are removed first.',
   ].join('\n'),
   arguments: [{ name: 'RUN_DIR', description: 'a run directory written by ibc train' }],
   options: [

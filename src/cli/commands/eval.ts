@@ -24,10 +24,13 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
   name: 'eval',
   summary: "evaluate a run's checkpoint on the test set (top-1 / top-5)",
   description: [
-    "Evaluates a run's checkpoint on the test set and prints top-1 / top-5 accuracy. The run directory is all it needs.",
-    'Where the test images have object boxes (the clutter data option, CUB next to its bounding_boxes.txt) and the',
-    'model has attention, it also prints how well the deterministic maps (mu_a, and a_q when quantized) find the',
-    "object: the pointing game, the share of map mass inside the box, and chance for both (the box's share of the image).",
+    "Evaluates a run's checkpoint on the test set and prints top-1 / top-5",
+    'accuracy. The run directory is all it needs. Where the test images have',
+    'object boxes (the clutter data option, CUB next to its bounding_boxes.txt)',
+    'and the model has attention, it also prints how well the deterministic',
+    'maps (mu_a, and a_q when quantized) find the object: the pointing game,',
+    "the share of map mass inside the box, and chance for both (the box's",
+    'share of the image).',
   ].join('\n'),
   arguments: [{ name: 'RUN_DIR', description: 'a run directory written by ibc train' }],
   options: [
