@@ -9,6 +9,8 @@
  * receives its Hydra-style `key.path=value` positionals apart from its other
  * arguments (`input.overrides`), in the order given.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command as Commander, CommanderError, InvalidArgumentError } from 'commander';
 import type { CliIO, Command } from './command.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './command.js';
@@ -33,6 +35,8 @@ export interface OptionDefinition {
    * `OptionValueError` (from the helpers in option-values.ts) for a bad value.
    */
   readonly parse?: (text: string) => unknown;
+  /** May be given more than once: the command reads the (parsed) values as an array, in order. */
+  readonly repeatable?: boolean;
 }
 
 export interface CommandInput<O> {
@@ -62,9 +66,15 @@ export interface CommandDefinition<O> {
 /** A bad option value; its message is the whole one-line explanation ("--epochs expects ..."). */
 export class OptionValueError extends InvalidArgumentError {}
 
-/** A `key.path=value` positional, by the spec's own definition of an override (compiler/spec/overrides.ts). */
-export function isOverride(token: string): boolean {
-  return isOverrideArgument(token);
+/**
+ * A `key.path=value` positional, by the spec's own definition of an override
+ * (compiler/spec/overrides.ts), unless it is a spec file: names ending in
+ * `.ibspec`, or naming a file that exists under `cwd`, are files. Member specs
+ * are named like overrides (`small--beta=0.1.ibspec`).
+ */
+export function isOverride(token: string, cwd?: string): boolean {
+  if (!isOverrideArgument(token) || token.endsWith('.ibspec')) return false;
+  return cwd === undefined || !existsSync(resolve(cwd, token));
 }
 
 /** commander's error text as one line: no 'error: ' prefix, the suggestion folded in. */
@@ -106,7 +116,10 @@ function buildParser<O>(def: CommandDefinition<O>, io: Pick<CliIO, 'stdout' | 's
     .action(onAction);
   for (const a of def.arguments) parser.argument(argumentUsage(a), a.description);
   for (const o of def.options) {
-    if (o.parse) {
+    if (o.repeatable) {
+      const parse = o.parse ?? ((text: string) => text);
+      parser.option(o.flags, o.description, (text: string, previous: unknown[] | undefined) => [...(previous ?? []), parse(text)]);
+    } else if (o.parse) {
       const parse = o.parse;
       parser.option(o.flags, o.description, (text: string) => parse(text));
     } else {
@@ -122,10 +135,10 @@ function buildParser<O>(def: CommandDefinition<O>, io: Pick<CliIO, 'stdout' | 's
 }
 
 /** Splits commander's positionals into arguments and overrides, and checks the count. */
-function splitPositionals<O>(def: CommandDefinition<O>, positionals: readonly string[]): { args: string[]; overrides: string[] } {
+function splitPositionals<O>(def: CommandDefinition<O>, positionals: readonly string[], cwd: string): { args: string[]; overrides: string[] } {
   if (!def.overrides) return { args: [...positionals], overrides: [] };
-  const args = positionals.filter((p) => !isOverride(p));
-  const overrides = positionals.filter(isOverride);
+  const args = positionals.filter((p) => !isOverride(p, cwd));
+  const overrides = positionals.filter((p) => isOverride(p, cwd));
   const required = def.arguments.filter((a) => !a.optional).length;
   const variadic = def.arguments.some((a) => a.variadic);
   if (args.length < required) throw new UsageError(`missing required argument '${def.arguments[args.length]!.name}'`);
@@ -157,7 +170,7 @@ async function runDefinition<O>(def: CommandDefinition<O>, argv: readonly string
   if (!acted) return EXIT_OK;
   let input: CommandInput<O>;
   try {
-    const { args, overrides } = splitPositionals(def, parser.args);
+    const { args, overrides } = splitPositionals(def, parser.args, io.cwd);
     input = { args, overrides, options: parser.opts<O & Record<string, unknown>>() };
   } catch (error) {
     if (error instanceof UsageError) return printUsageProblem(io, def.name, error.message);

@@ -55,20 +55,6 @@ export function runTarget(runDir: string, checkpoint: 'last' | 'best' | undefine
 
 export const parseCheckpoint: (text: string) => 'last' | 'best' = oneOf('--checkpoint', ['last', 'best'] as const);
 
-/**
- * `--name N` read by hand, for the commands that still parse their own
- * arguments (sweep, results): undefined when absent, a UsageError when not a
- * whole number of at least `min`.
- */
-export function parseCount(option: string, text: string | undefined, min = 1): number | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return wholeNumber(option, min)(text);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-}
-
 /** For checks that span options: throws the one-line usage error. */
 export function usageError(message: string): never {
   throw new UsageError(message);

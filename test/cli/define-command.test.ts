@@ -1,5 +1,8 @@
 /** cli/define-command.ts: one definition gives the parser and the help; Hydra-style overrides pass through. */
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CliIO } from '../../src/cli/command.js';
 import { defineCommand, isOverride, oneLineUsageMessage, type CommandInput } from '../../src/cli/define-command.js';
 import { wholeNumber } from '../../src/cli/option-values.js';
@@ -57,6 +60,32 @@ describe('defineCommand', () => {
     for (const word of ['a.b=c', 'name=x', '+a.b=1', '~a.b=']) expect(isOverride(word), word).toBe(true);
     // The spec's own definition (compiler/spec/overrides.ts); a path with a folder is never an override.
     for (const word of ['a.ibspec', 'members/small--beta=0.1.ibspec', '=x', '--out=x']) expect(isOverride(word), word).toBe(false);
+    // A member spec's bare name has an override's shape; ending in .ibspec, or naming a file that exists, makes it a file.
+    expect(isOverride('small--beta=0.1.ibspec')).toBe(false);
+    const here = mkdtempSync(join(tmpdir(), 'ibc-override-'));
+    writeFileSync(join(here, 'small--beta=0.1'), '');
+    expect(isOverride('small--beta=0.1', here)).toBe(false);
+    expect(isOverride('small--beta=0.2', here)).toBe(true);
+    rmSync(here, { recursive: true, force: true });
+  });
+
+  it('collects a repeatable option into a list, in order', async () => {
+    const seen: CommandInput<{ readonly line?: string[] }>[] = [];
+    const command = defineCommand<{ readonly line?: string[] }>({
+      name: 'demo',
+      summary: 'a command for this test',
+      description: 'Collects lines.',
+      arguments: [],
+      options: [{ flags: '--line <TEXT>', description: 'a line (repeatable)', repeatable: true }],
+      async run(input) {
+        seen.push(input);
+        return 0;
+      },
+    });
+    const { io } = capture();
+    expect(await command.run(['--line=--account=lab', '--line', '--nice=0'], io)).toBe(0);
+    expect(await command.run([], io)).toBe(0);
+    expect(seen.map((s) => s.options.line)).toEqual([['--account=lab', '--nice=0'], undefined]);
   });
 
   it('generates help from the definition', () => {

@@ -90,7 +90,7 @@ describe('depth and floods', () => {
   });
 
   it('diagnostics lists of any length pass through the front end without spreading into a call (no stack overflow)', async () => {
-    // 150,000 unknown keys: each is one diagnostic of the lowering, joined by loops (push(...list) overflowed the stack)
+    // 150,000 unknown keys: each is one diagnostic of the document builder, joined by loops (push(...list) overflowed the stack)
     const path = write('dupes.ibspec', `${TINY}${'a.b 1\n'.repeat(150_000)}`);
     const r = await ibc(work, 'check', path);
     expect(isCleanOutcome(r), head(r)).toBe(true);

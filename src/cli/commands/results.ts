@@ -5,10 +5,11 @@
  */
 import { statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliIO, Command } from '../command.js';
-import { EXIT_INPUT_ERROR, EXIT_OK, EXIT_USAGE } from '../command.js';
+import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
+import { defineCommand, type CommandInput } from '../define-command.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
+import { oneOf } from '../option-values.js';
 import { displayPath } from '../report.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { collectResults, METRICS, type CollectedResults, type MetricName } from '../../runtime/results/collect.js';
@@ -16,82 +17,17 @@ import { formatResults, RESULT_FORMATS, sortKeys, sortRows, sweptLabels, type Re
 import { CURVES_FILE, writeCurves } from '../../runtime/plots/curves.js';
 import { defaultXPath, metricChart } from '../../runtime/plots/metric-plot.js';
 import { chartPng } from '../../runtime/plots/render.js';
-import { UsageError } from '../command.js';
-
-const USAGE = `Usage: ibc results DIR [--format text|markdown|csv|json] [--sort COLUMN [--desc]] [--plot METRIC] [--x PATH]
-
-Tabulates the runs in DIR (a sweep directory from ibc sweep, or any folder of
-run directories): one row per member with its swept values, status, epochs,
-final and best validation top-1, test top-1/top-5, train top-1, the loss terms
-and images/s. Status: finished, running (a live process here holds the run's
-lock), failed (its launch ended badly), interrupted (a checkpoint, no summary),
-incomplete (no checkpoint yet), missing.
-
-Writes a plot of a metric against a swept value (one line per combination of
-the other swept values, mean and standard deviation over seeds where the seed
-is swept) and each run's curves.png (loss terms and accuracies per epoch).
-
-  --format F      text (default), markdown, csv or json
-  --sort COLUMN   name, status, epochs, a swept path or its last key, or a metric
-  --desc          sort descending
-  --plot METRIC   the metric to plot (default test_top1): ${METRICS.join(', ')}
-  --x PATH        the swept value on the x axis (default: the first swept one that is not the seed)
-  --plot-out FILE where to write the plot (default DIR/<metric>-vs-<x>.png)
-  --no-plot       no plot
-  --no-curves     do not draw the runs' curves.png
-
-Exit status: 0 success, 1 no runs or an unknown column, 2 usage errors.
-`;
 
 interface ResultsOptions {
-  readonly dir: string;
-  readonly format: ResultFormat;
+  readonly format?: ResultFormat;
   readonly sort?: string;
-  readonly desc: boolean;
-  readonly plot?: string;
+  readonly desc?: boolean;
+  /** The metric to plot; false with --no-plot (commander's negatable option: the last one given wins). */
+  readonly plot?: string | false;
   readonly x?: string;
   readonly plotOut?: string;
-  readonly noPlot: boolean;
-  readonly noCurves: boolean;
-}
-
-function parseResultsArgs(args: readonly string[]): ResultsOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string' },
-        sort: { type: 'string' },
-        desc: { type: 'boolean' },
-        plot: { type: 'string' },
-        x: { type: 'string' },
-        'plot-out': { type: 'string' },
-        'no-plot': { type: 'boolean' },
-        'no-curves': { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
-  }
-  const v = parsed.values;
-  if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length === 0 ? 'missing DIR (a sweep directory or a folder of runs)' : `expected one DIR, got ${parsed.positionals.length}`);
-  const format = v.format ?? 'text';
-  if (!(RESULT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${RESULT_FORMATS.join(', ')}, got '${format}'`);
-  if (v.plot !== undefined && v['no-plot']) throw new UsageError('--plot and --no-plot cannot be combined');
-  return {
-    dir: parsed.positionals[0]!,
-    format: format as ResultFormat,
-    ...(v.sort !== undefined ? { sort: v.sort } : {}),
-    desc: v.desc === true,
-    ...(v.plot !== undefined ? { plot: v.plot } : {}),
-    ...(v.x !== undefined ? { x: v.x } : {}),
-    ...(v['plot-out'] !== undefined ? { plotOut: v['plot-out'] } : {}),
-    noPlot: v['no-plot'] === true,
-    noCurves: v['no-curves'] === true,
-  };
+  /** False with --no-curves. */
+  readonly curves?: boolean;
 }
 
 function unknown(what: string, name: string, names: readonly string[], io: CliIO): number {
@@ -118,22 +54,14 @@ async function drawCurves(results: CollectedResults): Promise<number> {
   return drawn;
 }
 
-async function run(args: readonly string[], io: CliIO): Promise<number> {
-  let options: ResultsOptions;
-  try {
-    options = parseResultsArgs(args);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`ibc results: ${error.message} (see 'ibc results --help')\n`);
-      return EXIT_USAGE;
-    }
-    throw error;
-  }
-  const root = resolve(io.cwd, options.dir);
+async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): Promise<number> {
+  const noPlot = options.plot === false;
+  const plot = options.plot === false ? undefined : options.plot;
+  const root = resolve(io.cwd, args[0]!);
   const results = collectResults(root);
   const keys = sortKeys(results);
   if (options.sort !== undefined && !keys.includes(options.sort)) return unknown('sort column', options.sort, keys, io);
-  const metric = options.plot ?? 'test_top1';
+  const metric = plot ?? 'test_top1';
   if (!(METRICS as readonly string[]).includes(metric)) return unknown('metric', metric, METRICS, io);
   const labels = sweptLabels(results.swept);
   let xPath: string | undefined;
@@ -142,16 +70,16 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
     if (xPath === undefined) return unknown('swept value', options.x, results.swept, io);
   } else xPath = defaultXPath(results);
 
-  const rows = options.sort !== undefined ? sortRows(results, options.sort, options.desc) : [...results.rows];
-  io.stdout(formatResults(results, rows, options.format));
+  const rows = options.sort !== undefined ? sortRows(results, options.sort, options.desc === true) : [...results.rows];
+  io.stdout(formatResults(results, rows, options.format ?? 'text'));
 
-  if (!options.noCurves) {
+  if (options.curves !== false) {
     const drawn = await drawCurves(results);
     if (drawn > 0) io.stderr(`curves: drew ${CURVES_FILE} for ${drawn} run(s)\n`);
   }
-  if (!options.noPlot) {
+  if (!noPlot) {
     if (xPath === undefined) {
-      if (options.plot !== undefined) {
+      if (plot !== undefined) {
         io.stderr(formatRunDiagnostic(diagnostic('resultsNoSweptValue', { args: { path: root } })));
         return EXIT_INPUT_ERROR;
       }
@@ -166,9 +94,32 @@ async function run(args: readonly string[], io: CliIO): Promise<number> {
   return EXIT_OK;
 }
 
-export const resultsCommand: Command = {
+export const resultsCommand: Command = defineCommand<ResultsOptions>({
   name: 'results',
-  summary: 'tabulate and plot the runs of a sweep directory (or any folder of runs); draw each run\'s curves.png',
-  help: () => USAGE,
-  run: (args, io) => guardRun(io, 'results', () => run(args, io)),
-};
+  summary: "tabulate and plot the runs of a sweep directory (or any folder of runs); draw each run's curves.png",
+  description: [
+    'Tabulates the runs in DIR (a sweep directory from ibc sweep, or any folder of',
+    'run directories): one row per member with its swept values, status, epochs,',
+    'final and best validation top-1, test top-1/top-5, train top-1, the loss terms',
+    'and images/s. Status: finished, running (a live process here holds the run\'s',
+    'lock), failed (its launch ended badly), interrupted (a checkpoint, no summary),',
+    'incomplete (no checkpoint yet), missing.',
+    '',
+    'Writes a plot of a metric against a swept value (one line per combination of',
+    'the other swept values, mean and standard deviation over seeds where the seed',
+    "is swept) and each run's curves.png (loss terms and accuracies per epoch).",
+  ].join('\n'),
+  arguments: [{ name: 'DIR', description: 'a sweep directory or a folder of runs' }],
+  options: [
+    { flags: '--format <F>', description: `${RESULT_FORMATS.join(', ')} (default text)`, parse: oneOf('--format', RESULT_FORMATS) },
+    { flags: '--sort <COLUMN>', description: 'name, status, epochs, a swept path or its last key, or a metric' },
+    { flags: '--desc', description: 'sort descending' },
+    { flags: '--plot <METRIC>', description: `the metric to plot (default test_top1): ${METRICS.join(', ')}` },
+    { flags: '--no-plot', description: 'no plot' },
+    { flags: '--x <PATH>', description: 'the swept value on the x axis (default: the first swept one that is not the seed)' },
+    { flags: '--plot-out <FILE>', description: 'where to write the plot (default DIR/<metric>-vs-<x>.png)' },
+    { flags: '--no-curves', description: "do not draw the runs' curves.png" },
+  ],
+  epilog: 'Exit status: 0 success, 1 no runs or an unknown column, 2 usage errors.',
+  run: (input, io) => guardRun(io, 'results', () => run(input, io)),
+});

@@ -1,4 +1,4 @@
-/** `ibc schema`: prints the JSON Schema of the spec document (what a spec lowers to, before defaults). */
+/** `ibc schema`: prints the JSON Schema of the spec document (what is built from a spec's syntax, before defaults). */
 import type { Command } from '../command.js';
 import { EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
@@ -8,8 +8,8 @@ export const schemaCommand: Command = defineCommand<Record<string, never>>({
   name: 'schema',
   summary: 'print the JSON Schema of .ibspec documents',
   description: [
-    'Prints the JSON Schema (draft-07) that every spec is validated against, after',
-    "lowering and 'extends' merging: sections, keys, enums, ranges and defaults.",
+    'Prints the JSON Schema (draft-07) that every spec is validated against, once its',
+    "text is read into a document and 'extends' merged: sections, keys, enums, ranges and defaults.",
   ].join('\n'),
   arguments: [],
   options: [],

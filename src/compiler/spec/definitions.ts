@@ -1,7 +1,7 @@
 /**
  * The spec language: every section, key, layer type and kind, each defined
  * once — name, type, range or allowed values, default, doc. The statement
- * table the lowering walks (vocabulary.ts), the JSON Schema (json-schema.ts),
+ * table the document builder walks (vocabulary.ts), the JSON Schema (json-schema.ts),
  * the types of the validated document and of the resolved spec
  * (resolved-spec.ts), the resolved defaults (resolve.ts) and the key tables of
  * docs/language.md (docs-tables.ts, `npm run docs:keys`) are all derived from
@@ -37,7 +37,7 @@ const FRACTION = { min: 0, below: 1 } as const;
 /** Every layer takes `name=IDENT`. */
 const layerName = { name: key.string({ doc: 'optional layer name; node names derive from it', pattern: NAME_PATTERN }) } as const;
 
-/** Layer statements, allowed in `stage`, `head`, `decoder`, `classifier` and `encoder_head` blocks. `repeat N { }` is handled by the lowering. */
+/** Layer statements, allowed in `stage`, `head`, `decoder`, `classifier` and `encoder_head` blocks. `repeat N { }` is handled by the document builder (from-ast.ts). */
 export const LAYER = key.union(
   'type',
   {
@@ -396,7 +396,7 @@ const EXPORT = key.section(
   { doc: 'export settings', filled: true },
 );
 
-/** The top level of a spec file. `extends` and `sweep` are handled by the lowering. */
+/** The top level of a spec file. `extends` and `sweep` are handled by the document builder (from-ast.ts). */
 export const SPEC = key.section(
   {
     name: key.string({ doc: 'the spec name: no spaces or slashes', pattern: '^[^/\\\\\\s]+$', computed: "the file's base name" }),

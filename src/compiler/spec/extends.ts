@@ -11,7 +11,7 @@ import type { Diagnostic, Result, Span } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { FileSystem } from '../../host/file-system.js';
 import { parseSpec, specSourceText } from '../../grammar/parse.js';
-import { lowerSpecFile } from './from-ast.js';
+import { documentFromAst } from './from-ast.js';
 import type { Json, JsonObject, MutableJsonObject } from './spec-document.js';
 import { cloneJson, escapePointerPart, isJsonObject } from './spec-document.js';
 import { emptySpanMap, removeSpansUnder, type MutableSpanMap, type SpanMap } from './span-map.js';
@@ -21,7 +21,7 @@ export interface LoadedDocument {
   readonly spans: MutableSpanMap;
   /** Whether a file of the chain had syntax errors or a base could not be read: then missing keys are likely a consequence, not the mistake. */
   readonly incomplete: boolean;
-  /** Pointers the files tried to set but could not (see LoweredSpec.attempted). */
+  /** Pointers the files tried to set but could not (see SpecFromAst.attempted). */
   readonly attempted: ReadonlySet<string>;
   /** The files this document extends, nearest first, as resolved (for checking a folder of specs and their bases). */
   readonly bases: readonly string[];
@@ -58,17 +58,17 @@ function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, c
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   const incomplete = parsed.diagnostics.some((d) => d.severity === 'error');
   if (!parsed.value) return { value: undefined, diagnostics };
-  const lowered = lowerSpecFile(parsed.value);
-  for (const item of lowered.diagnostics) diagnostics.push(item);
-  if (!lowered.value) return { value: undefined, diagnostics };
+  const built = documentFromAst(parsed.value);
+  for (const item of built.diagnostics) diagnostics.push(item);
+  if (!built.value) return { value: undefined, diagnostics };
   const own: LoadedDocument = {
-    document: lowered.value.document,
-    spans: lowered.value.spans,
-    incomplete: incomplete || lowered.value.brokenExtends,
-    attempted: lowered.value.attempted,
+    document: built.value.document,
+    spans: built.value.spans,
+    incomplete: incomplete || built.value.brokenExtends,
+    attempted: built.value.attempted,
     bases: [],
   };
-  const ref = lowered.value.extendsRef;
+  const ref = built.value.extendsRef;
   if (!ref) return { value: own, diagnostics };
 
   const basePath = fs.resolveRelative(path, ref.path);

@@ -5,7 +5,7 @@
  * directory's copy can be checked, trained again or compared on its own.
  *
  * The text is printed from the merged spec document by walking the same rule
- * table the lowering walks (vocabulary.ts), backwards, then put in the
+ * table the document builder walks (vocabulary.ts), backwards, then put in the
  * canonical layout by the formatter.
  */
 import type { Result } from '../../diagnostics/diagnostic.js';

@@ -1,8 +1,8 @@
 /**
- * Lowering: syntax tree -> spec document (plain JSON) + span map. Walks the
+ * Syntax tree -> spec document (plain JSON) + span map: the document builder. Walks the
  * vocabulary table (vocabulary.ts); every unknown word gets a "did you mean",
  * every duplicate points at the first occurrence. Never throws for a user's
- * mistake: what cannot be lowered is reported and left out.
+ * mistake: what cannot be placed in the document is reported and left out.
  */
 import type { Block, Identifier, Statement, SpecFile, Value } from '../../grammar/ast.js';
 import type { Diagnostic, Result, Span } from '../../diagnostics/diagnostic.js';
@@ -12,7 +12,7 @@ import { valueToJson } from './ast-values.js';
 import type { Json, MutableJsonObject } from './spec-document.js';
 import { escapePointerPart, isJsonObject } from './spec-document.js';
 import { emptySpanMap, type MutableSpanMap } from './span-map.js';
-import { lowerSweepBlock } from './sweep-block.js';
+import { sweepFromBlock } from './sweep-block.js';
 import {
   EXTENDS_KEYWORD,
   REPEAT_KEYWORD,
@@ -26,7 +26,7 @@ import {
   type RuleTable,
 } from './vocabulary.js';
 
-export interface LoweredSpec {
+export interface SpecFromAst {
   readonly document: MutableJsonObject;
   readonly spans: MutableSpanMap;
   /** The `extends "..."` statement, when present. */
@@ -34,7 +34,7 @@ export interface LoweredSpec {
   /** An `extends` statement was there but unusable: the document lacks what the base would have given. */
   readonly brokenExtends: boolean;
   /**
-   * Pointers the user evidently meant to set but that could not be lowered (a
+   * Pointers the user evidently meant to set but that could not be set (a
    * misspelt key's suggestion, a key without its value): a "missing key" error
    * for them would only repeat the error already reported.
    */
@@ -47,26 +47,26 @@ const MAX_REPEAT = 1000;
 /** The most layers one block may hold once its `repeat`s are expanded (nested repeats multiply: 1000 x 1000 is a million). */
 export const MAX_LAYERS_PER_BLOCK = 10_000;
 
-export function lowerSpecFile(ast: SpecFile): Result<LoweredSpec> {
-  const lowering = new Lowering();
+export function documentFromAst(ast: SpecFile): Result<SpecFromAst> {
+  const builder = new DocumentBuilder();
   const document: MutableJsonObject = {};
-  let extendsRef: LoweredSpec['extendsRef'];
+  let extendsRef: SpecFromAst['extendsRef'];
   let brokenExtends = false;
   // Problems with the document as a whole ("the spec needs 'data'") point at the start of the file.
-  lowering.spans.keys.set('', { file: ast.file, start: ast.span.start, end: ast.span.start });
+  builder.spans.keys.set('', { file: ast.file, start: ast.span.start, end: ast.span.start });
   const overrides: Statement[] = [];
   ast.statements.forEach((stmt, index) => {
     const word = stmt.key[0]?.name;
     if (word === undefined) return;
     if (stmt.key.length === 1 && word === EXTENDS_KEYWORD) {
-      if (index !== 0) lowering.report(diagnostic('extendsNotFirst', { span: stmt.key[0].span }));
-      const ref = lowering.extendsTarget(stmt);
+      if (index !== 0) builder.report(diagnostic('extendsNotFirst', { span: stmt.key[0].span }));
+      const ref = builder.extendsTarget(stmt);
       if (ref && index === 0) extendsRef = ref;
       else brokenExtends = true;
       return;
     }
     if (stmt.key.length === 1 && word === SWEEP_KEYWORD) {
-      lowering.sweep(stmt, document);
+      builder.sweep(stmt, document);
       return;
     }
     if (stmt.key.length > 1) {
@@ -75,15 +75,15 @@ export function lowerSpecFile(ast: SpecFile): Result<LoweredSpec> {
     }
     const rule = topLevelRules[word];
     if (!rule) {
-      lowering.unknownWord('unknownSection', stmt.key[0], TOP_LEVEL_WORDS, {}, '');
+      builder.unknownWord('unknownSection', stmt.key[0], TOP_LEVEL_WORDS, {}, '');
       return;
     }
-    lowering.statementInto(stmt, word, rule, document, '', 'the file');
+    builder.statementInto(stmt, word, rule, document, '', 'the file');
   });
-  for (const stmt of overrides) lowering.override(stmt, document);
+  for (const stmt of overrides) builder.override(stmt, document);
   return {
-    value: { document, spans: lowering.spans, ...(extendsRef ? { extendsRef } : {}), brokenExtends, attempted: lowering.attempted },
-    diagnostics: lowering.diagnostics,
+    value: { document, spans: builder.spans, ...(extendsRef ? { extendsRef } : {}), brokenExtends, attempted: builder.attempted },
+    diagnostics: builder.diagnostics,
   };
 }
 
@@ -100,7 +100,7 @@ function keyText(stmt: Statement): string {
   return stmt.key.map((k) => k.name).join('.');
 }
 
-class Lowering {
+class DocumentBuilder {
   readonly spans: MutableSpanMap = emptySpanMap();
   readonly diagnostics: Diagnostic[] = [];
   readonly attempted = new Set<string>();
@@ -137,7 +137,7 @@ class Lowering {
     return { path: arg.value, span: arg.span };
   }
 
-  /** Lowers `stmt` (a keyed statement matched to `rule`) into `target` at `pointer`. */
+  /** Sets `stmt` (a keyed statement matched to `rule`) into `target` at `pointer`. */
   statementInto(stmt: Statement, word: string, rule: Rule, target: MutableJsonObject, pointer: string, where: string): void {
     if (rule.form === 'record' && rule.append) {
       const existing = target[rule.append];
@@ -437,6 +437,6 @@ class Lowering {
     }
     this.spans.keys.set('/sweep', stmt.key[0].span);
     this.spans.values.set('/sweep', stmt.span);
-    document.sweep = lowerSweepBlock(stmt.block, this);
+    document.sweep = sweepFromBlock(stmt.block, this);
   }
 }

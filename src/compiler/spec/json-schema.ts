@@ -118,7 +118,7 @@ export function specJsonSchema(): Schema {
     title: 'ibspec',
     definitions: Object.fromEntries(SHARED.map((u) => [u.ref, unionSchema(u)])),
     ...top,
-    description: 'An .ibspec experiment, as the JSON document the spec lowers to (surface key names).',
+    description: 'An .ibspec experiment, as the JSON document built from the spec (surface key names).',
     properties: { ...(top.properties as Record<string, Schema>), sweep: SWEEP_SCHEMA },
   };
 }

@@ -2,7 +2,7 @@
  * The building blocks of the language definition (definitions.ts): each key is
  * described once — its value type, range or enum, default and doc — by a small
  * typed builder (`key.number({ min: 0, default: 0.01, doc })`). Everything
- * else is derived from these descriptions: the statement table the lowering
+ * else is derived from these descriptions: the statement table the document builder
  * walks (vocabulary.ts), the JSON Schema (json-schema.ts), the docs tables
  * (docs-tables.ts), and, through the type functions below, the TypeScript type
  * of a validated document (`DocType`) and of the resolved spec (`ResolvedType`).

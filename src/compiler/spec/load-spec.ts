@@ -1,5 +1,5 @@
 /**
- * The whole spec front end: read the file (and what it extends), parse, lower,
+ * The whole spec front end: read the file (and what it extends), parse, build the document,
  * merge, validate, resolve, check — every diagnostic of every stage in one
  * pass, sorted and de-duplicated. The value is present only when there are no
  * errors.

@@ -1,7 +1,7 @@
 /**
  * Hydra-style command-line overrides: `ibc train spec.ibspec
  * model.attention.beta=0.1 train.seed=3`. Each override is read as one line of
- * spec text (`PATH VALUE`), through the same parser and lowering as a file, so
+ * spec text (`PATH VALUE`), through the same parser and document builder as a file, so
  * it is checked like the spec itself; its diagnostics are located in the
  * override's own text (the "file" is `override 'PATH=VALUE'`, column 1 is its
  * first character). The overrides are merged over the spec's document after
@@ -11,7 +11,7 @@
 import type { Diagnostic, Result, Span } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { parseSpec } from '../../grammar/parse.js';
-import { lowerSpecFile } from './from-ast.js';
+import { documentFromAst } from './from-ast.js';
 import { mergeDocuments } from './extends.js';
 import type { DocumentInput } from './check-document.js';
 import type { Json, MutableJsonObject } from './spec-document.js';
@@ -41,14 +41,14 @@ export function addOverrideSources(texts: readonly string[], sources: Map<string
   for (const text of texts) sources.set(overrideLabel(text), text);
 }
 
-interface LoweredOverrides {
+interface OverridesDocument {
   readonly document: MutableJsonObject;
   readonly spans: MutableSpanMap;
   readonly attempted: ReadonlySet<string>;
 }
 
-/** Parses and lowers every override; those that lower are merged in order into one document. */
-export function lowerOverrides(texts: readonly string[]): Result<LoweredOverrides> {
+/** Parses every override and builds its document; those that build are merged in order into one document. */
+export function overridesDocument(texts: readonly string[]): Result<OverridesDocument> {
   const diagnostics: Diagnostic[] = [];
   let merged: { document: MutableJsonObject; spans: MutableSpanMap } = { document: {}, spans: emptySpanMap() };
   const attempted = new Set<string>();
@@ -84,16 +84,16 @@ export function lowerOverrides(texts: readonly string[]): Result<LoweredOverride
     if (!parsed.value) {
       continue;
     }
-    const lowered = lowerSpecFile(parsed.value);
-    diagnostics.push(...lowered.diagnostics);
-    if (!lowered.value) {
+    const built = documentFromAst(parsed.value);
+    diagnostics.push(...built.diagnostics);
+    if (!built.value) {
       continue;
     }
-    for (const p of lowered.value.attempted) attempted.add(p);
-    lowered.value.spans.keys.delete(''); // the start of an override is not where "the spec needs X" belongs
-    merged = mergeKeepingAll(merged, lowered.value);
+    for (const p of built.value.attempted) attempted.add(p);
+    built.value.spans.keys.delete(''); // the start of an override is not where "the spec needs X" belongs
+    merged = mergeKeepingAll(merged, built.value);
   }
-  // The overrides that lowered are kept even when others did not, so the checks still run on them (every error in one pass).
+  // The overrides that built are kept even when others did not, so the checks still run on them (every error in one pass).
   return { value: { ...merged, attempted }, diagnostics };
 }
 
@@ -121,9 +121,9 @@ function mergeKeepingAll(
  */
 export function applyOverrides(input: DocumentInput, texts: readonly string[]): Result<DocumentInput> {
   if (texts.length === 0) return { value: input, diagnostics: [] };
-  const lowered = lowerOverrides(texts);
-  if (!lowered.value) return { value: input, diagnostics: lowered.diagnostics };
-  const diagnostics: Diagnostic[] = [...lowered.diagnostics];
+  const fromOverrides = overridesDocument(texts);
+  if (!fromOverrides.value) return { value: input, diagnostics: fromOverrides.diagnostics };
+  const diagnostics: Diagnostic[] = [...fromOverrides.diagnostics];
   const swept = new Set(sweepEntries(input.document).map((e) => e.path));
   for (const text of texts) {
     const path = overridePath(text);
@@ -135,9 +135,9 @@ export function applyOverrides(input: DocumentInput, texts: readonly string[]): 
   const kept: Record<string, Json> = {};
   for (const key of ['name', 'sweep']) {
     const value = input.document[key];
-    if (value !== undefined && lowered.value.document[key] === undefined) kept[key] = value;
+    if (value !== undefined && fromOverrides.value.document[key] === undefined) kept[key] = value;
   }
-  const merged = mergeDocuments(input, lowered.value);
+  const merged = mergeDocuments(input, fromOverrides.value);
   const spans = merged.spans;
   for (const key of Object.keys(kept)) {
     for (const table of ['values', 'keys'] as const) {
@@ -149,7 +149,7 @@ export function applyOverrides(input: DocumentInput, texts: readonly string[]): 
       document: { ...merged.document, ...kept },
       spans,
       incomplete: input.incomplete,
-      attempted: new Set([...(input.attempted ?? []), ...lowered.value.attempted]),
+      attempted: new Set([...(input.attempted ?? []), ...fromOverrides.value.attempted]),
     },
     diagnostics,
   };

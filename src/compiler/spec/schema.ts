@@ -36,7 +36,7 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
-/** `alreadyReported`: pointers whose absence must not be reported (the lowering reported why they are absent). */
+/** `alreadyReported`: pointers whose absence must not be reported (the document builder reported why they are absent). */
 export function validateDocument(doc: Json, spans: SpanMap, alreadyReported: ReadonlySet<string> = new Set()): SchemaCheck {
   const validate = validator();
   if (validate(doc)) {

@@ -1,5 +1,5 @@
 /**
- * The spec document: the plain JSON object the lowering builds from the syntax
+ * The spec document: the plain JSON object the document builder (from-ast.ts) makes of the syntax
  * tree, in the shape the JSON Schema (schema.ts) describes. Keys are the
  * surface names (`eval_batch`, `std_head`), so a JSON pointer into a document
  * reads like the spec (`/model/attention/beta`) and sweep paths are pointers

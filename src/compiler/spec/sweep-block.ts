@@ -1,5 +1,5 @@
 /**
- * Lowering of a `sweep { ... }` block into the document's `sweep` list. Three
+ * A `sweep { ... }` block, read into the document's `sweep` list. Three
  * kinds of entry:
  *
  *   model.attention.beta in [0.001, 0.01]       an axis of the cartesian product
@@ -35,8 +35,8 @@ export const SLURM_OPTIONS = ['partition', 'time', 'mem', 'cpus_per_task', 'gpus
 /** The most seeds `seeds N` may ask for (the sweep's member limit bounds the product anyway). */
 const MAX_SEEDS = 1000;
 
-/** What the lowering offers this module: its span map, its report and its path check. */
-export interface SweepLowering {
+/** What the document builder (from-ast.ts) offers this module: its span map, its report and its path check. */
+export interface SweepBlockContext {
   readonly spans: MutableSpanMap;
   report(d: Diagnostic): void;
   /** Whether the dotted path names a single value; reports (with a suggestion) when it does not. */
@@ -53,31 +53,31 @@ function isKeyword(stmt: Statement, word: string): boolean {
   return stmt.key.length === 1 && stmt.key[0].name === word;
 }
 
-export function lowerSweepBlock(block: Block, lowering: SweepLowering): Json[] {
+export function sweepFromBlock(block: Block, builder: SweepBlockContext): Json[] {
   const entries: Json[] = [];
   const seen = new Map<string, Span>();
   let zipGroups = 0;
 
-  /** Lowers `path in [values]`; returns the number of values, or undefined when the entry was rejected. */
+  /** Reads `path in [values]`; returns the number of values, or undefined when the entry was rejected. */
   const plainEntry = (entry: Statement, zip: number | undefined): { length: number; listSpan: Span; path: string } | undefined => {
     const [inWord, list] = entry.args;
     const wellFormed =
       entry.args.length === 2 && inWord.kind === 'IdentifierValue' && inWord.name === 'in' && list.kind === 'List' && entry.options.length === 0 && !entry.block;
     if (!wellFormed) {
-      lowering.report(diagnostic('malformedSweepEntry', { span: entry.span }));
+      builder.report(diagnostic('malformedSweepEntry', { span: entry.span }));
       return undefined;
     }
     const parts = entry.key.map((k) => k.name);
-    if (!lowering.lookup(entry, parts)) return undefined;
+    if (!builder.lookup(entry, parts)) return undefined;
     const path = parts.join('.');
     if (!claimPath(path, keySpan(entry))) return undefined;
     if (list.items.length === 0) {
-      lowering.report(diagnostic('emptySweep', { span: list.span, args: { path } }));
+      builder.report(diagnostic('emptySweep', { span: list.span, args: { path } }));
       return undefined;
     }
     const itemPointer = `/sweep/${entries.length}`;
     locateEntry(itemPointer, entry);
-    const values = valueToJson(list, `${itemPointer}/values`, lowering.spans);
+    const values = valueToJson(list, `${itemPointer}/values`, builder.spans);
     entries.push(zip === undefined ? { path, values } : { path, values, zip });
     return { length: list.items.length, listSpan: list.span, path };
   };
@@ -85,7 +85,7 @@ export function lowerSweepBlock(block: Block, lowering: SweepLowering): Json[] {
   const claimPath = (path: string, span: Span): boolean => {
     const first = seen.get(path);
     if (first) {
-      lowering.report(diagnostic('duplicateSweepPath', { span, args: { path }, related: [{ message: `'${path}' is first swept here`, span: first }] }));
+      builder.report(diagnostic('duplicateSweepPath', { span, args: { path }, related: [{ message: `'${path}' is first swept here`, span: first }] }));
       return false;
     }
     seen.set(path, span);
@@ -93,14 +93,14 @@ export function lowerSweepBlock(block: Block, lowering: SweepLowering): Json[] {
   };
 
   const locateEntry = (itemPointer: string, entry: Statement): void => {
-    lowering.spans.values.set(itemPointer, entry.span);
-    lowering.spans.keys.set(itemPointer, keySpan(entry));
-    lowering.spans.values.set(`${itemPointer}/path`, keySpan(entry));
+    builder.spans.values.set(itemPointer, entry.span);
+    builder.spans.keys.set(itemPointer, keySpan(entry));
+    builder.spans.values.set(`${itemPointer}/path`, keySpan(entry));
   };
 
   const zipEntry = (entry: Statement): void => {
     if (entry.args.length > 0 || entry.options.length > 0 || !entry.block || entry.block.statements.length === 0) {
-      lowering.report(diagnostic('malformedZip', { span: entry.block && entry.args.length === 0 && entry.options.length === 0 ? entry.block.span : entry.span }));
+      builder.report(diagnostic('malformedZip', { span: entry.block && entry.args.length === 0 && entry.options.length === 0 ? entry.block.span : entry.span }));
       return;
     }
     const group = zipGroups++;
@@ -108,17 +108,17 @@ export function lowerSweepBlock(block: Block, lowering: SweepLowering): Json[] {
     for (const inner of entry.block.statements) {
       if (inner.key.length === 0) continue;
       if (isKeyword(inner, ZIP_KEYWORD) || isKeyword(inner, SEEDS_KEYWORD)) {
-        lowering.report(diagnostic('malformedSweepEntry', { span: inner.span }));
+        builder.report(diagnostic('malformedSweepEntry', { span: inner.span }));
         continue;
       }
-      const lowered = plainEntry(inner, group);
-      if (!lowered) continue;
-      if (!first) first = lowered;
-      else if (lowered.length !== first.length) {
-        lowering.report(
+      const read = plainEntry(inner, group);
+      if (!read) continue;
+      if (!first) first = read;
+      else if (read.length !== first.length) {
+        builder.report(
           diagnostic('zipLengthMismatch', {
-            span: lowered.listSpan,
-            args: { path: lowered.path, count: lowered.length, first: first.path, expected: first.length },
+            span: read.listSpan,
+            args: { path: read.path, count: read.length, first: first.path, expected: first.length },
             related: [{ message: `'${first.path}' has ${first.length} values`, span: first.listSpan }],
           }),
         );
@@ -131,7 +131,7 @@ export function lowerSweepBlock(block: Block, lowering: SweepLowering): Json[] {
     const valid =
       entry.args.length === 1 && count.kind === 'Number' && Number.isInteger(count.value) && count.value >= 1 && count.value <= MAX_SEEDS && entry.options.length === 0 && !entry.block;
     if (!valid) {
-      lowering.report(diagnostic('invalidSeeds', { span: entry.span, args: { limit: MAX_SEEDS } }));
+      builder.report(diagnostic('invalidSeeds', { span: entry.span, args: { limit: MAX_SEEDS } }));
       return;
     }
     if (!claimPath(SEED_PATH, keySpan(entry))) return;
@@ -141,38 +141,38 @@ export function lowerSweepBlock(block: Block, lowering: SweepLowering): Json[] {
     const values: number[] = [];
     for (let i = 0; i < n; i++) {
       values.push(i);
-      lowering.spans.values.set(`${itemPointer}/values/${i}`, count.span);
+      builder.spans.values.set(`${itemPointer}/values/${i}`, count.span);
     }
     entries.push({ path: SEED_PATH, values, seeds: n });
   };
 
   let slurm: Statement | undefined;
-  /** Lowered after the swept entries, so that it is the last item and their indices match sweepEntries'. */
+  /** Read after the swept entries, so that it is the last item and their indices match sweepEntries'. */
   const slurmEntry = (entry: Statement): void => {
     if (entry.args.length > 0 || entry.block) {
-      lowering.report(diagnostic('malformedSlurm', { span: entry.args[0]?.span ?? entry.block?.span ?? entry.span }));
+      builder.report(diagnostic('malformedSlurm', { span: entry.args[0]?.span ?? entry.block?.span ?? entry.span }));
       return;
     }
     const itemPointer = `/sweep/${entries.length}`;
-    lowering.spans.values.set(itemPointer, entry.span);
-    lowering.spans.keys.set(itemPointer, keySpan(entry));
-    lowering.spans.keys.set(`${itemPointer}/slurm`, keySpan(entry));
-    lowering.spans.values.set(`${itemPointer}/slurm`, entry.span);
+    builder.spans.values.set(itemPointer, entry.span);
+    builder.spans.keys.set(itemPointer, keySpan(entry));
+    builder.spans.keys.set(`${itemPointer}/slurm`, keySpan(entry));
+    builder.spans.values.set(`${itemPointer}/slurm`, entry.span);
     const settings: Record<string, Json> = {};
     for (const option of entry.options) {
       const name = option.name.name;
       if (!(SLURM_OPTIONS as readonly string[]).includes(name)) {
         const suggestion = suggestClosest(name, SLURM_OPTIONS);
-        lowering.report(diagnostic('unknownOption', { span: option.name.span, args: { name, statement: SLURM_KEYWORD }, ...(suggestion !== undefined ? { suggestion } : {}) }));
+        builder.report(diagnostic('unknownOption', { span: option.name.span, args: { name, statement: SLURM_KEYWORD }, ...(suggestion !== undefined ? { suggestion } : {}) }));
         continue;
       }
       if (name in settings) {
-        lowering.report(diagnostic('duplicateOption', { span: option.name.span, args: { name } }));
+        builder.report(diagnostic('duplicateOption', { span: option.name.span, args: { name } }));
         continue;
       }
       const pointer = `${itemPointer}/slurm/${name}`;
-      lowering.spans.keys.set(pointer, option.name.span);
-      settings[name] = valueToJson(option.value, pointer, lowering.spans);
+      builder.spans.keys.set(pointer, option.name.span);
+      settings[name] = valueToJson(option.value, pointer, builder.spans);
     }
     entries.push({ slurm: settings });
   };
@@ -183,7 +183,7 @@ export function lowerSweepBlock(block: Block, lowering: SweepLowering): Json[] {
     else if (isKeyword(entry, SEEDS_KEYWORD)) seedsEntry(entry);
     else if (isKeyword(entry, SLURM_KEYWORD)) {
       if (slurm) {
-        lowering.report(diagnostic('duplicateKey', { span: keySpan(entry), args: { name: SLURM_KEYWORD, where: 'the sweep' }, related: [{ message: "'slurm' is first set here", span: keySpan(slurm) }] }));
+        builder.report(diagnostic('duplicateKey', { span: keySpan(entry), args: { name: SLURM_KEYWORD, where: 'the sweep' }, related: [{ message: "'slurm' is first set here", span: keySpan(slurm) }] }));
       } else slurm = entry;
     } else plainEntry(entry, undefined);
   }

@@ -129,7 +129,7 @@ function sectionTable(section: SectionKey): RuleTable {
   return table;
 }
 
-/** Layer statements, allowed in `stage`, `head`, `decoder`, `classifier` and `encoder_head` blocks. `repeat N { }` is handled by the lowering. */
+/** Layer statements, allowed in `stage`, `head`, `decoder`, `classifier` and `encoder_head` blocks. `repeat N { }` is handled by the document builder (from-ast.ts). */
 export const layerRules: Readonly<Record<string, LayerRule>> = Object.fromEntries(
   Object.entries(LAYER.variants).flatMap(([name, v]) =>
     tagsOf(name, v).map((tag): [string, LayerRule] => {
@@ -142,10 +142,10 @@ export const layerRules: Readonly<Record<string, LayerRule>> = Object.fromEntrie
   ),
 );
 
-/** `repeat N { layers }`: expanded by the lowering. */
+/** `repeat N { layers }`: expanded by the document builder (from-ast.ts). */
 export const REPEAT_KEYWORD = 'repeat';
 
-/** The top level of a spec file. `extends` and `sweep` are handled specially by the lowering. */
+/** The top level of a spec file. `extends` and `sweep` are handled specially by the document builder (from-ast.ts). */
 export const topLevelRules: RuleTable = sectionTable(SPEC);
 
 export const EXTENDS_KEYWORD = 'extends';

@@ -2,7 +2,7 @@ import type { StageCatalog } from './types.js';
 
 /**
  * semantic diagnostics: codes IB3xxx. Codes are stable: never renumber or reuse one.
- *   IB30xx  lowering: unknown or misplaced sections, keys, options, layers; duplicates
+ *   IB30xx  document (from-ast.ts): unknown or misplaced sections, keys, options, layers; duplicates
  *   IB31xx  extends
  *   IB32xx  sweep
  *   IB33xx  checks on the resolved spec (names, ranges, incompatible settings)

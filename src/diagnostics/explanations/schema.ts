@@ -4,7 +4,7 @@ import type { Explanation } from './types.js';
 /** Explanations of the schema diagnostics (IB2xxx): the spec document checked against `ibc schema`. */
 export const schemaExplanations = {
   wrongType: {
-    explanation: 'After lowering, every key has a type in the JSON Schema (`ibc schema`): a number, a whole number, text, true/false, a list. The value given has another type.',
+    explanation: 'Once the spec text is read into its document, every key has a type in the JSON Schema (`ibc schema`): a number, a whole number, text, true/false, a list. The value given has another type.',
     example: 'train {\n  epochs ten\n}',
     fix: 'Give a value of the type named: epochs 10.',
   },

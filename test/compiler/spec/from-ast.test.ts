@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../../src/grammar/parse.js';
-import { lowerSpecFile } from '../../../src/compiler/spec/from-ast.js';
+import { documentFromAst } from '../../../src/compiler/spec/from-ast.js';
 import { brief } from '../../fixtures/spec-text.js';
 
-function lower(text: string) {
+function build(text: string) {
   const parsed = parseSpec(text, 'x.ibspec');
   expect(parsed.diagnostics).toEqual([]);
-  const lowered = lowerSpecFile(parsed.value!);
-  return { ...lowered.value!, diagnostics: lowered.diagnostics.map(brief), raw: lowered.diagnostics };
+  const built = documentFromAst(parsed.value!);
+  return { ...built.value!, diagnostics: built.diagnostics.map(brief), raw: built.diagnostics };
 }
 
-describe('lowering', () => {
+describe('documentFromAst', () => {
   it('turns statements into the document, by the vocabulary table', () => {
-    const r = lower(`name demo
+    const r = build(`name demo
 model {
   input 28x28x1
   backbone wrn depth=16 widen=2
@@ -45,7 +45,7 @@ train { warmup [0.01, 0.1] }
   });
 
   it('expands repeat blocks, nested ones too', () => {
-    const r = lower('model {\n  classifier {\n    repeat 2 {\n      linear 4\n      repeat 2 { relu }\n    }\n    linear 3\n  }\n}\n');
+    const r = build('model {\n  classifier {\n    repeat 2 {\n      linear 4\n      repeat 2 { relu }\n    }\n    linear 3\n  }\n}\n');
     expect(r.diagnostics).toEqual([]);
     const types = ((r.document.model as Record<string, unknown>).classifier as { type: string }[]).map((l) => l.type);
     expect(types).toEqual(['linear', 'relu', 'relu', 'linear', 'relu', 'relu', 'linear']);
@@ -54,7 +54,7 @@ train { warmup [0.01, 0.1] }
   });
 
   it('collects stages in order', () => {
-    const r = lower('model {\n  backbone custom {\n    stage a { relu }\n    stage b { relu }\n  }\n}\n');
+    const r = build('model {\n  backbone custom {\n    stage a { relu }\n    stage b { relu }\n  }\n}\n');
     expect((r.document.model as { backbone: unknown }).backbone).toEqual({
       kind: 'custom',
       stages: [
@@ -65,17 +65,17 @@ train { warmup [0.01, 0.1] }
   });
 
   it('points a duplicate at its first occurrence', () => {
-    const r = lower('train {\n  epochs 1\n  epochs 2\n}\n');
+    const r = build('train {\n  epochs 1\n  epochs 2\n}\n');
     expect(r.diagnostics).toEqual(["IB3005 3:3-3:9 'epochs' is set twice in 'train'"]);
     expect(r.raw[0].related).toEqual([{ message: "'epochs' is first set here", span: expect.objectContaining({ start: expect.objectContaining({ line: 2, column: 3 }) }) }]);
   });
 
   it('reports a header option repeated as a block statement as a duplicate', () => {
-    expect(lower('data cifar10 path="a" {\n  path "b"\n}\n').diagnostics).toEqual(["IB3005 2:3-2:7 'path' is set twice in 'data'"]);
+    expect(build('data cifar10 path="a" {\n  path "b"\n}\n').diagnostics).toEqual(["IB3005 2:3-2:7 'path' is set twice in 'data'"]);
   });
 
   it('reports misplaced words with suggestions', () => {
-    expect(lower('modle { }\nmodel { attention { bta 1 } }\nmodel.attention.quantize.anchor 3\n').diagnostics).toEqual([
+    expect(build('modle { }\nmodel { attention { bta 1 } }\nmodel.attention.quantize.anchor 3\n').diagnostics).toEqual([
       "IB3001 1:1-1:6 unknown section 'modle' (did you mean 'model'?)",
       "IB3002 2:21-2:24 unknown key 'bta' in 'attention' (did you mean 'beta'?)",
       "IB3013 3:26-3:32 unknown key 'anchor' in path 'model.attention.quantize.anchor' (did you mean 'anchors'?)",
@@ -83,7 +83,7 @@ train { warmup [0.01, 0.1] }
   });
 
   it('reports blocks, values and options where they do not belong', () => {
-    expect(lower('model {\n  classes 10 { }\n  classifier 3 { relu }\n  classifier2\n  input size=3\n}\ntrain { epochs 1 2 3 }\n').diagnostics).toEqual([
+    expect(build('model {\n  classes 10 { }\n  classifier 3 { relu }\n  classifier2\n  input size=3\n}\ntrain { epochs 1 2 3 }\n').diagnostics).toEqual([
       "IB3008 2:14-2:17 'classes' takes no block",
       "IB3017 3:14-3:15 'classifier' takes no values before its block",
       "IB3002 4:3-4:14 unknown key 'classifier2' in 'model' (did you mean 'classifier'?)",
@@ -94,7 +94,7 @@ train { warmup [0.01, 0.1] }
   });
 
   it('needs a block where a list of layers goes', () => {
-    expect(lower('model {\n  classifier\n  backbone custom { stage s1 }\n}\n').diagnostics).toEqual([
+    expect(build('model {\n  classifier\n  backbone custom { stage s1 }\n}\n').diagnostics).toEqual([
       "IB3009 2:3-2:13 'classifier' needs a block: classifier { ... }",
       "IB3009 3:21-3:26 'stage' needs a block: stage { ... }",
     ]);

@@ -1,9 +1,9 @@
-/** Every stage reports in the same run: syntax, lowering, schema and semantic errors together. */
+/** Every stage reports in the same run: syntax, document, schema and semantic errors together. */
 import { describe, expect, it } from 'vitest';
 import { BASE_SPEC, briefs, mutate } from '../../fixtures/spec-text.js';
 
 describe('all diagnostics in one pass', () => {
-  it('reports syntax, lowering, schema and semantic errors of one file together, in source order', () => {
+  it('reports syntax, document, schema and semantic errors of one file together, in source order', () => {
     let text = mutate('classes 10', 'classes 10 =');
     text = mutate('kernel=3\n      relu\n      maxpool', 'kernal=3\n      relu\n      maxpool', text);
     text = mutate('beta 0.01', 'beta -0.01', text);

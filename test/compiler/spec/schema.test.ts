@@ -22,14 +22,14 @@ describe('JSON Schema', () => {
     expect(validate(VALID)).toBe(true);
   });
 
-  it('describes every key the lowering table knows, and nothing else (top level and model)', () => {
+  it('describes every key the document builder table knows, and nothing else (top level and model)', () => {
     const schema = specJsonSchema() as { properties: Record<string, { properties?: Record<string, unknown> }> };
     expect(Object.keys(schema.properties).sort()).toEqual([...Object.keys(topLevelRules), 'sweep'].sort());
     const model = (topLevelRules.model as { keys: RuleTable }).keys;
     expect(Object.keys(schema.properties.model.properties!).sort()).toEqual(Object.keys(model).sort());
   });
 
-  it('has one layer alternative per layer type of the lowering table', () => {
+  it('has one layer alternative per layer type of the document builder table', () => {
     const schema = specJsonSchema() as { definitions: { layer: { oneOf: { properties: { type: { const?: string; enum?: string[] } } }[] } } };
     const types = schema.definitions.layer.oneOf.flatMap((b) => b.properties.type.const ?? b.properties.type.enum ?? []);
     expect(types.sort()).toEqual(Object.keys(layerRules).sort());
@@ -187,7 +187,7 @@ describe('every key of the definitions', () => {
     }
   });
 
-  it('is a statement or an option where the lowering looks for it', () => {
+  it('is a statement or an option where the document builder looks for it', () => {
     const fieldsOf = (rule: Rule | undefined): string[] =>
       rule?.form === 'record' ? [...(rule.positional ?? []), ...(rule.options ?? []), ...Object.keys(rule.keys ?? {})] : [];
     const ruleAt = (parts: readonly string[]): Rule | undefined => {
