@@ -24,6 +24,7 @@ export interface ProgressUpdate {
   /** 1-based step within the epoch. */
   readonly batch: number;
   readonly batches: number;
+  /** The training objective so far this epoch, in bits (MetricsRow.train_loss_bits). */
   readonly loss: number;
   /** Fraction 0..1. */
   readonly accuracy: number;
@@ -153,7 +154,7 @@ export class ProgressReporter {
     return [
       { text: `epoch ${u.epoch}/${u.epochs}`, drop: 0 },
       { text: `step ${String(u.batch).padStart(width)}/${u.batches}`, drop: 1 },
-      { text: `loss ${formatNumber(u.loss, 4)}`, drop: 3 },
+      { text: `loss ${formatNumber(u.loss, 4)} bits`, drop: 3 },
       { text: `acc ${formatNumber(100 * u.accuracy, 1)}%`, drop: 4 },
       { text: `${formatNumber(u.imagesPerSecond, u.imagesPerSecond < 10 ? 2 : 0)} img/s`, drop: 5 },
       { text: `ETA ${formatDuration(this.eta(stepsLeft, evalLeft))}`, drop: 2 },

@@ -154,7 +154,8 @@ describe('ibc check on a folder', () => {
     const codes = [...r.stderr.matchAll(/(?:error|warning) (IB\d+)/g)].map((m) => m[1]);
     expect(codes.filter((c) => c !== 'IB4104' && c !== 'IB3327'), r.stderr).toEqual([]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/base\/cub\.ibspec: base, checked through the 4 specs extending it\n/);
+    // 4 paper specs and their 4 reference-faithful variants (specs/reference/).
+    expect(r.stdout).toMatch(/base\/cub\.ibspec: base, checked through the 8 specs extending it\n/);
     expect(r.stdout).toMatch(/base\/fashion-small\.ibspec: ok\n/); // complete on its own: checked as a spec
     expect(r.stdout).toMatch(/fashion-small-aib-qt\.ibspec: ok\n/);
   });

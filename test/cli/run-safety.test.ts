@@ -265,6 +265,6 @@ describe('divergence', () => {
   it('Adam at lr 1e6 keeps finite numbers but is warned as diverging', async () => {
     const r = await ibc(work, 'train', join(SPECS, 'tiny-adam-explode.ibspec'), '--out', join(work, 'explode'), '--epochs', '1', ...FAST);
     expect(r.code, head(r)).toBe(0);
-    expect(r.stderr).toMatch(/warning IB6315: the loss is diverging: [\d.]+e\+\d+ at epoch 1, over 100 times the 1\.39 of a uniform guess over 4 classes/);
+    expect(r.stderr).toMatch(/warning IB6315: the loss is diverging: [\d.]+e\+\d+ bits at epoch 1, over 100 times the 2\.00 bits of a uniform guess over 4 classes/);
   }, 60_000);
 });

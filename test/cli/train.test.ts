@@ -54,7 +54,7 @@ describe('ibc train', () => {
     expect(r.stderr).toContain('backend: cpu');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/tiny-aib-qt: test top1 \d+\.\d\d%, top5/);
-    for (const f of ['spec.ibspec', 'resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'summary.json', 'checkpoints/last.ibck', 'checkpoints/best.ibck', 'attention/grid.png', 'attention/000.png', 'attention/001.png']) {
+    for (const f of ['spec.ibspec', 'resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'summary.json', 'checkpoints/last.ibck', 'checkpoints/best.ibck', 'attention/grid.png', 'attention/test-00000.png', 'attention/test-00001.png']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     // The run keeps a flattened spec that checks clean on its own and resolves to the run's hash.
@@ -69,7 +69,7 @@ describe('ibc train', () => {
     const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     expect(rows).toHaveLength(1);
     expect(Object.keys(rows[0]!).sort()).toEqual(
-      ['epoch', 'lr', 'train_loss', 'train_top1', 'ce', 'kl', 'vq', 'commit', 'val_top1', 'test_top1', 'test_top5', 'seconds', 'images_per_second'].sort(),
+      ['epoch', 'lr', 'train_loss_bits', 'train_top1', 'ce_bits', 'kl_bits', 'vq', 'commit', 'val_top1', 'test_top1', 'test_top5', 'seconds', 'images_per_second'].sort(),
     );
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(summary).toMatchObject({ backend: 'cpu', epochs: 1, best_val_epoch: 1 });
@@ -260,7 +260,11 @@ describe('ibc eval and ibc attention', () => {
     expect(best.stdout).toContain('2 samples');
     const a = await ibc('attention', out, '--images', '3', '--offset', '5', '--backend', 'cpu');
     expect(a.code).toBe(0);
-    expect(existsSync(join(out, 'attention', '002.png'))).toBe(true);
+    // Files named by test-set index; the end-of-training images (0..19) are gone, not mixed in.
+    expect(readdirSync(join(out, 'attention')).sort()).toEqual(['grid.png', 'test-00005.png', 'test-00006.png', 'test-00007.png']);
+    const own = join(work, 'own-folder');
+    expect((await ibc('attention', out, '--images', '1', '--out', own, '--backend', 'cpu')).code).toBe(0);
+    expect(readdirSync(own).sort()).toEqual(['grid.png', 'test-00000.png']);
     expect((await ibc('eval', join(work, 'nothing-here'))).code).toBe(1);
     expect((await ibc('eval', out, '--checkpoint', 'worst')).code).toBe(2);
   });

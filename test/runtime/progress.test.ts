@@ -18,7 +18,7 @@ describe('progress reporter', () => {
     p.finish();
     expect(lines.length).toBe(6); // steps 4, 8, 10 in each epoch
     expect(lines.every((l) => l.endsWith('\n') && !l.includes('\r') && !l.includes('\x1b'))).toBe(true);
-    expect(lines[0]).toBe('epoch 1/2  step  4/10  loss 0.2500  acc 40.0%  250 img/s  ETA 16s\n');
+    expect(lines[0]).toBe('epoch 1/2  step  4/10  loss 0.2500 bits  acc 40.0%  250 img/s  ETA 16s\n');
     expect(lines[5]).toContain('epoch 2/2  step 10/10');
     expect(lines[5]).toContain('ETA 0s');
   });
@@ -72,7 +72,7 @@ describe('progress reporter', () => {
     }
     columns = 100;
     p.update(u);
-    expect(shown()).toMatch(/^\[##########\.{10}\] epoch 1\/3 {2}step {2}5\/10 {2}loss 0\.5000 {2}acc 25\.0% {2}321 img\/s {2}ETA/);
+    expect(shown()).toMatch(/^\[##########\.{10}\] epoch 1\/3 {2}step {2}5\/10 {2}loss 0\.5000 bits {2}acc 25\.0% {2}321 img\/s {2}ETA/);
     columns = 50;
     p.redraw(); // a resize: the same line at the new width
     expect(shown().length).toBeLessThan(50);

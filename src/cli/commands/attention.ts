@@ -8,7 +8,8 @@ import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/backends/select.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
-import { writeRunAttention } from '../../runtime/train/attention.js';
+import { resolve } from 'node:path';
+import { runAttentionFolder, writeRunAttention } from '../../runtime/train/attention.js';
 import { lockRunDir } from '../../runtime/run-lock.js';
 
 interface AttentionOptions {
@@ -16,15 +17,18 @@ interface AttentionOptions {
   readonly offset?: number;
   readonly checkpoint?: 'last' | 'best';
   readonly backend?: BackendRequest;
+  readonly out?: string;
 }
 
 export const attentionCommand: Command = defineCommand<AttentionOptions>({
   name: 'attention',
   summary: 'write attention-map images of test images for a run',
   description: [
-    'Writes the attention maps (mu_a and, for quantized models, a_q) of test images',
-    'as attention/*.png and attention/grid.png in the run directory, from the model',
-    'in deterministic mode.',
+    'Writes the attention maps (mu_a and, for quantized models, a_q) of test',
+    'images, from the model in deterministic mode, as test-NNNNN.png (NNNNN:',
+    'the index in the test set) and grid.png, all on one colour scale, into',
+    "the run's attention/ folder or --out. Attention images of an earlier",
+    'call in that folder are removed first.',
   ].join('\n'),
   arguments: [{ name: 'RUN_DIR', description: 'a run directory written by ibc train' }],
   options: [
@@ -32,6 +36,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
     { flags: '--offset <K>', description: 'start at test image K (default 0)', parse: wholeNumber('--offset', 0) },
     { flags: '--checkpoint <last|best>', description: 'which checkpoint (default last)', parse: parseCheckpoint },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
+    { flags: '--out <DIR>', description: 'folder for the images (default RUN_DIR/attention)' },
   ],
   epilog: 'Exit status: 0 written, 1 a missing or unreadable run or checkpoint, 2 usage errors.',
   run: ({ args, options }, io) =>
@@ -52,7 +57,13 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
         // It writes into the run directory: not while a training run writes there.
         const lock = lockRunDir(runDir);
         try {
-          const folder = await writeRunAttention(runDir, model, opened.spec, data, { count, offset });
+          const folder = await writeRunAttention(options.out !== undefined ? resolve(io.cwd, options.out) : runAttentionFolder(runDir), model, opened.spec, data, {
+            count,
+            offset,
+            checkpoint: `${which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
+            epoch: opened.state.epoch,
+            baseDir: opened.state.settings.dataBaseDir ?? runDir,
+          });
           io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
         } finally {
           lock.release();

@@ -237,7 +237,7 @@ async function webSamples(spec: ResolvedSpec, specPath: string, count: number, i
 }
 
 async function compileGraphModel(o: CompileOptions, specPath: string, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): Promise<number> {
-  const classNames = knownClassNames(spec.data, ir.classes, dirname(specPath));
+  const classNames = spec.model.classNames ? [...spec.model.classNames] : knownClassNames(spec.data, ir.classes, dirname(specPath));
   const result = exportGraphModel(ir, weights, {
     meta: { specName: spec.name, specHash: hash, normalize: spec.data.normalize, ...(classNames ? { classNames } : {}) },
   });

@@ -9,7 +9,8 @@ import type { OutputFormat } from '../report.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/backends/select.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
-import { evaluateSplit } from '../../runtime/train/trainer.js';
+import { evaluateSplit, localizeSplit } from '../../runtime/train/trainer.js';
+import { formatLocalization, localizationRecord } from '../../runtime/train/localization.js';
 
 interface EvalOptions {
   readonly checkpoint?: 'last' | 'best';
@@ -22,14 +23,22 @@ interface EvalOptions {
 export const evalCommand: Command = defineCommand<EvalOptions>({
   name: 'eval',
   summary: "evaluate a run's checkpoint on the test set (top-1 / top-5)",
-  description: "Evaluates a run's checkpoint on the test set and prints top-1 / top-5 accuracy. The run directory is all it needs.",
+  description: [
+    "Evaluates a run's checkpoint on the test set and prints top-1 / top-5",
+    'accuracy. The run directory is all it needs. Where the test images have',
+    'object boxes (the clutter data option, CUB next to its bounding_boxes.txt)',
+    'and the model has attention, it also prints how well the deterministic',
+    'maps (mu_a, and a_q when quantized) find the object: the pointing game,',
+    "the share of map mass inside the box, and chance for both (the box's",
+    'share of the image).',
+  ].join('\n'),
   arguments: [{ name: 'RUN_DIR', description: 'a run directory written by ibc train' }],
   options: [
     { flags: '--checkpoint <last|best>', description: 'which checkpoint (default last; best exists with a validation split)', parse: parseCheckpoint },
     { flags: '--samples <N>', description: "evaluation samples n (default: the spec's eval samples; 0 = deterministic mean)", parse: wholeNumber('--samples', 0) },
     { flags: '--limit-test <N>', description: 'use only the first N test images', parse: wholeNumber('--limit-test') },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
-    { flags: '--format <text|json>', description: 'text (default), or one JSON object on stdout: {name, checkpoint, epoch, samples, top1, top5, count}', parse: parseFormat },
+    { flags: '--format <text|json>', description: 'text (default), or one JSON object on stdout: {name, checkpoint, epoch, samples, top1, top5, count, localization?}', parse: parseFormat },
   ],
   epilog: 'Exit status: 0 evaluated, 1 a missing or unreadable run or checkpoint, 2 usage errors.',
   run: ({ args, options }, io) =>
@@ -43,14 +52,25 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
         model = modelFromState(opened);
         const n = options.samples ?? opened.ir.samples.eval;
         const acc = await evaluateSplit(model, opened.spec, data.test, opened.state.settings.seed, n);
+        const localization = await localizeSplit(model, opened.spec, data.test);
         if (options.format === 'json') {
-          const record = { name: opened.spec.name, checkpoint: which, epoch: opened.state.epoch, samples: n, top1: acc.top1, top5: acc.top5, count: acc.count };
+          const record = {
+            name: opened.spec.name,
+            checkpoint: which,
+            epoch: opened.state.epoch,
+            samples: n,
+            top1: acc.top1,
+            top5: acc.top5,
+            count: acc.count,
+            ...(localization ? { localization: localizationRecord(localization) } : {}),
+          };
           io.stdout(`${JSON.stringify(record)}\n`);
         } else {
           io.stdout(
             `${opened.spec.name} (${which} checkpoint, epoch ${opened.state.epoch}, ${n === 0 ? 'deterministic mean' : `${n} samples`}): ` +
               `test top1 ${(100 * acc.top1).toFixed(2)}%, top5 ${(100 * acc.top5).toFixed(2)}% on ${acc.count} images\n`,
           );
+          if (localization) for (const line of formatLocalization(localization)) io.stdout(`test localization, ${line}\n`);
         }
       } finally {
         model?.dispose();

@@ -86,7 +86,7 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
       evaluation: (e) => progress.evaluation(e),
       epoch: (row) =>
         progress.message(
-          `epoch ${row.epoch}: loss ${row.train_loss.toFixed(4)}, train ${percent(row.train_top1)}` +
+          `epoch ${row.epoch}: loss ${row.train_loss_bits.toFixed(4)} bits, train ${percent(row.train_top1)}` +
             (row.val_top1 !== undefined ? `, val ${percent(row.val_top1)}` : '') +
             `, test top1 ${percent(row.test_top1)} top5 ${percent(row.test_top5)}, ${row.seconds.toFixed(1)}s, ${row.images_per_second.toFixed(1)} img/s`,
         ),

@@ -218,6 +218,12 @@ const MODEL = key.section(
   {
     input: key.triple({ doc: 'input shape [height, width, channels]', required: true }),
     classes: key.int({ doc: 'number of classes', min: 2, required: true }),
+    class_names: key.list(key.string({ doc: 'class name', minLength: 1 }), {
+      doc: 'the class names in label order, one per class (IB3331): attention figures and exports show them',
+      minItems: 2,
+      as: 'classNames',
+      absent: "built in for Fashion-MNIST and CIFAR-10, a folder dataset's subfolder names, else the label numbers",
+    }),
     init: key.oneOf(['vgg', 'wrn', 'he'], {
       doc: 'weight initialisation: vgg = Xavier-uniform gain sqrt(2), BN scale U(0,1); wrn = conv N(0, sqrt(2/(k*k*Cout))); he = Kaiming-normal fan-in',
       computed: 'from the backbone: vgg16* -> vgg, wrn -> wrn, else he',
@@ -268,7 +274,24 @@ const COMMON_DATA = {
 const DATA = key.union(
   'kind',
   {
-    idx: variant('gzipped or plain IDX files (Fashion-MNIST)', { train: FILES, test: FILES, ...COMMON_DATA }),
+    idx: variant('gzipped or plain IDX files (Fashion-MNIST)', {
+      train: FILES,
+      test: FILES,
+      clutter: key.section(
+        {
+          canvas: key.int({ doc: 'side of the square canvas in pixels: the model input', min: 1, required: true }),
+          pieces: key.int({ doc: 'clutter patches per image', min: 0, default: 8 }),
+          piece_size: key.int({ doc: 'side of each square clutter patch, cut from another image of the split', min: 1, default: 8, as: 'pieceSize' }),
+          seed: key.int({ doc: 'seeds placement and clutter, independent of train.seed', min: 0, default: 0 }),
+        },
+        {
+          doc: 'cluttered, translated images: each at a seeded random position on a canvas x canvas image with clutter patches; object boxes known (runtime/data/clutter.ts)',
+          syntax: 'options',
+          absent: 'the images as they are',
+        },
+      ),
+      ...COMMON_DATA,
+    }),
     cifar: variant(
       'CIFAR binary folder (cifar10: data_batch_*.bin, test_batch.bin; cifar100: train.bin, test.bin)',
       {

@@ -45,6 +45,8 @@ export const semanticChecks: Readonly<Record<string, Check>> = {
   decoderOutput: { sections: ['model'], run: checkDecoderOutput },
   normalize: { sections: ['model', 'data'], run: checkNormalize },
   crop: { sections: ['data'], run: checkCrop },
+  clutter: { sections: ['model', 'data'], run: checkClutter },
+  classNames: { sections: ['model'], run: checkClassNames },
   schedule: { sections: ['train'], run: checkSchedule },
   quantize: { sections: ['model'], run: checkQuantize },
   stdHead: { sections: ['model'], run: checkStdHead },
@@ -171,6 +173,20 @@ function checkNormalize({ spec }: CheckContext, report: Reporter): void {
   n.std.forEach((value, i) => {
     if (value <= 0) report('normalizeStdZero', `/data/normalize/std/${i}`, { args: { value } });
   });
+}
+
+function checkClassNames({ spec }: CheckContext, report: Reporter): void {
+  const names = spec.model.classNames;
+  if (names && names.length !== spec.model.classes) report('classNamesCount', '/model/class_names', { args: { count: names.length, classes: spec.model.classes } });
+}
+
+/** The cluttered canvas is what the model sees: its side must be the input's height and width. */
+function checkClutter({ spec }: CheckContext, report: Reporter): void {
+  const data = spec.data;
+  if (data.kind !== 'idx' || !data.clutter) return;
+  const [h, w, c] = spec.model.input;
+  const canvas = data.clutter.canvas;
+  if (h !== canvas || w !== canvas) report('clutterCanvasMismatch', '/data/clutter/canvas', { args: { canvas, input: `${h}x${w}x${c}` } });
 }
 
 function checkCrop({ spec }: CheckContext, report: Reporter): void {

@@ -31,6 +31,8 @@ export const runtimeMessages = {
   dataEmptySplit: { code: 'IB6019', severity: 'error', template: "the {split} set from '{path}' holds no examples" },
   dataCropTooLarge: { code: 'IB6020', severity: 'error', template: 'augment crop padding {padding} with mode {mode} needs images larger than {limit} pixels on each side, but they are {height}x{width}' },
   dataClassesMismatch: { code: 'IB6021', severity: 'error', template: "'{path}' has {found} classes but the model has {classes}" },
+  dataClutterMismatch: { code: 'IB6030', severity: 'error', template: "cannot clutter the images of '{path}': {detail}" },
+  dataCubMalformed: { code: 'IB6031', severity: 'error', template: "'{path}' line {line}: {detail}" },
 
   // ---------------------------------------------------------------- checkpoints
   checkpointMissing: { code: 'IB6100', severity: 'error', template: "checkpoint '{path}' does not exist" },
@@ -44,6 +46,8 @@ export const runtimeMessages = {
 
   // ---------------------------------------------------------------- attention images
   imageWriteFailed: { code: 'IB6150', severity: 'error', template: "cannot write image '{path}': {reason}" },
+  imageFontMissing: { code: 'IB6160', severity: 'error', template: "attention figures need the DejaVu Sans font ({path}); install Debian's fonts-dejavu-core" },
+  imageClearFailed: { code: 'IB6161', severity: 'error', template: "cannot remove the earlier attention image '{path}': {reason}" },
 
   // ---------------------------------------------------------------- run directory
   runDirEscape: { code: 'IB6200', severity: 'error', template: "path '{path}' would be outside the run directory '{runDir}': {reason}" },
@@ -63,7 +67,7 @@ export const runtimeMessages = {
   resumeCheckpointCorrupt: { code: 'IB6311', severity: 'error', template: "cannot resume from '{path}': the checkpoint is unreadable ({reason}); nothing was started" },
   resumeSpecMismatch: { code: 'IB6312', severity: 'error', template: "cannot resume: the checkpoint was written for spec hash {found}, but '{spec}' now hashes to {expected}{differences}. Resume with the run's own spec (ibc train {runSpec} --resume {dir}), or start a new run" },
   resumeRunMismatch: { code: 'IB6314', severity: 'error', template: "cannot resume '{path}': {reason}; nothing was started" },
-  trainDiverging: { code: 'IB6315', severity: 'warning', template: 'the loss is diverging: {value} at epoch {epoch}, {why} (lr {lr}); the run goes on, but its results are likely useless. Try a smaller learning rate or a warm-up' },
+  trainDiverging: { code: 'IB6315', severity: 'warning', template: 'the loss is diverging: {value} bits at epoch {epoch}, {why} (lr {lr}); the run goes on, but its results are likely useless. Try a smaller learning rate or a warm-up' },
   resumeAlreadyDone: { code: 'IB6313', severity: 'info', template: 'the run already completed {done} of {epochs} epochs; nothing to do (pass --epochs N to train further)' },
   backendUnavailable: { code: 'IB6400', severity: 'error', template: "backend '{name}' is not available: {reason}" },
   backendSlowCpu: { code: 'IB6401', severity: 'warning', template: "training on TF.js's plain JavaScript CPU backend, which is 100x slower than the native backends ({reason}). To fix: apt-get install libdnnl-dev && npm run build:native" },

@@ -65,6 +65,8 @@ export const semanticMessages = {
   lrScaleOnFrozenAnchors: { code: 'IB3317', severity: 'warning', template: 'lr_scale has no effect when anchors are not trainable' },
   kernelEven: { code: 'IB3319', severity: 'warning', template: "std_head kernel {kernel} is even: 'same' padding will be asymmetric" },
   emptyStage: { code: 'IB3321', severity: 'error', template: "stage '{name}' has no layers" },
+  classNamesCount: { code: 'IB3331', severity: 'error', template: 'class_names lists {count} names but the model has {classes} classes' },
+  clutterCanvasMismatch: { code: 'IB3330', severity: 'error', template: 'the clutter canvas is {canvas}x{canvas} but the model input is {input}: they must be the same size' },
   batchLargerThanData: { code: 'IB3326', severity: 'warning', template: 'batch {batch} is larger than the {count} training examples' },
   dataPathNotFound: { code: 'IB3327', severity: 'warning', template: "{what} '{path}' does not exist: ibc train would stop here" },
 } as const satisfies StageCatalog;

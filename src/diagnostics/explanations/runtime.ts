@@ -115,6 +115,16 @@ export const runtimeExplanations = {
     example: 'classes 10 with a folder of 200 class subfolders.',
     fix: 'Set classes to the data set\'s count.',
   },
+  dataClutterMismatch: {
+    explanation: 'The clutter option places each image on a square canvas and cuts clutter patches from other images; the canvas must hold the image and a patch must fit inside an image.',
+    example: 'data idx {\n  ...\n  clutter canvas=20 pieces=8 piece_size=8   # Fashion-MNIST items are 28x28\n}',
+    fix: 'Make canvas at least the image size (60 for 28x28 items, with room to move) and piece_size at most the image size.',
+  },
+  dataCubMalformed: {
+    explanation: "A line of CUB-200-2011's metadata (images.txt, bounding_boxes.txt, image_class_labels.txt, train_test_split.txt) does not have the form the data set ships: an image id from 1, then the fields the file holds, separated by spaces.",
+    example: 'bounding_boxes.txt:\n2 0 0 twenty 20',
+    fix: 'Re-extract CUB_200_2011.tgz, or correct the line the message names.',
+  },
   checkpointMissing: {
     explanation: 'The checkpoint file named does not exist (a run writes one after each completed epoch).',
     example: 'A run interrupted before its first epoch ended.',
@@ -159,6 +169,16 @@ export const runtimeExplanations = {
     explanation: 'An attention-map image could not be written.',
     example: 'A read-only attention/ folder.',
     fix: 'Fix the permissions, then run ibc attention RUN_DIR.',
+  },
+  imageFontMissing: {
+    explanation: 'Attention figures are drawn as SVG and rendered with resvg in DejaVu Sans, a real font; it is not installed where ibc looks (/usr/share/fonts).',
+    example: 'A minimal container without fonts.',
+    fix: 'apt-get install fonts-dejavu-core (scripts/setup.sh does), then run ibc attention RUN_DIR.',
+  },
+  imageClearFailed: {
+    explanation: 'Before writing, ibc attention removes the attention images (test-*.png, grid.png) an earlier call left in the folder, so that a folder never mixes two calls; one of them could not be removed.',
+    example: 'A read-only attention/ folder.',
+    fix: 'Fix the permissions, or give another folder with --out.',
   },
   runDirEscape: {
     explanation: 'Everything a run writes stays inside its run directory. This path would leave it (absolute, `..`, or a symbolic link pointing outside).',

@@ -228,6 +228,16 @@ export const semanticExplanations = {
     example: 'stage s3 {\n}',
     fix: 'Add layers, or remove the stage.',
   },
+  clutterCanvasMismatch: {
+    explanation: 'With the clutter option the model sees the canvas, not the original images: model.input must be canvas x canvas (and the images\' channels).',
+    example: 'model {\n  input 64x64x1\n}\ndata idx {\n  ...\n  clutter canvas=60\n}',
+    fix: 'Make the two sizes equal (input 60x60x1 with canvas=60).',
+  },
+  classNamesCount: {
+    explanation: 'class_names names the classes in label order, one per class; the list and model.classes disagree.',
+    example: 'model {\n  classes 10\n  class_names ["cat", "dog"]\n}',
+    fix: 'List exactly one name per class, or drop class_names.',
+  },
   batchLargerThanData: {
     explanation: 'The batch is larger than the training set, so every epoch is one partial batch.',
     example: 'data synthetic train_count=16\ntrain {\n  batch 64\n}',

@@ -8,6 +8,12 @@ export interface Split {
   readonly images: Uint8Array;
   readonly labels: Int32Array;
   readonly count: number;
+  /**
+   * Where known, each example's object box in input pixels: count * 4 values
+   * [y0, x0, y1, x1], half-open (rows y0..y1-1). From the cluttered option and
+   * from CUB's bounding_boxes.txt.
+   */
+  readonly boxes?: Float32Array;
 }
 
 export interface Dataset {
@@ -54,19 +60,26 @@ export function subset(split: Split, indices: ArrayLike<number>, exampleSize: nu
   const n = indices.length;
   const images = new Uint8Array(n * exampleSize);
   const labels = new Int32Array(n);
+  const boxes = split.boxes ? new Float32Array(n * 4) : undefined;
   for (let i = 0; i < n; i++) {
     const j = indices[i]!;
     images.set(split.images.subarray(j * exampleSize, (j + 1) * exampleSize), i * exampleSize);
     labels[i] = split.labels[j]!;
+    if (boxes) boxes.set(split.boxes!.subarray(j * 4, j * 4 + 4), i * 4);
   }
-  return { images, labels, count: n };
+  return { images, labels, count: n, ...(boxes ? { boxes } : {}) };
 }
 
 /** The first `limit` examples (views, no copy), or the split itself when no limit applies. */
 export function firstN(split: Split, limit: number | undefined, exampleSize: number): Split {
   if (limit === undefined || limit >= split.count) return split;
   const n = Math.max(0, Math.floor(limit));
-  return { images: split.images.subarray(0, n * exampleSize), labels: split.labels.subarray(0, n), count: n };
+  return {
+    images: split.images.subarray(0, n * exampleSize),
+    labels: split.labels.subarray(0, n),
+    count: n,
+    ...(split.boxes ? { boxes: split.boxes.subarray(0, n * 4) } : {}),
+  };
 }
 
 export function formatShape(shape: readonly number[]): string {

@@ -8,9 +8,14 @@
  * (bilinear) straight to the input size, or, when `resize` is given, resized
  * so that its shorter side is `resize` pixels and centre-cropped to the input
  * size (the usual evaluation transform for photographs such as CUB).
+ *
+ * When the split folder or the folder above it holds CUB's images.txt and
+ * bounding_boxes.txt (cub.ts), every image gets its object box, moved through
+ * the same resize and crop.
  */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { boxAfterResize, findCubRoot, readCubBoxes } from './cub.js';
 import { runError, reasonOf } from './fail.js';
 import { readDataFile, requireFolder } from './read-file.js';
 import { decodeImage } from './decode-image.js';
@@ -68,15 +73,24 @@ function listImages(folder: string): string[] {
 
 /** Decodes one file and brings it to the input size as described above. */
 export function loadImageFile(path: string, input: readonly [number, number, number], resize: number | undefined): ByteImage {
+  return loadImageFileSized(path, input, resize).image;
+}
+
+/** loadImageFile, plus the decoded size and the size before the centre crop (for moving a box along). */
+function loadImageFileSized(
+  path: string,
+  input: readonly [number, number, number],
+  resize: number | undefined,
+): { image: ByteImage; original: { width: number; height: number }; resized: { width: number; height: number } } {
   const [h, w, c] = input;
-  let image = decodeImage(path, readDataFile(path, 'image file'), c);
-  if (resize === undefined) return resizeBilinear(image, w, h);
-  const size = shorterSideSize(image.width, image.height, resize);
+  const decoded = decodeImage(path, readDataFile(path, 'image file'), c);
+  const original = { width: decoded.width, height: decoded.height };
+  if (resize === undefined) return { image: resizeBilinear(decoded, w, h), original, resized: { width: w, height: h } };
+  const size = shorterSideSize(decoded.width, decoded.height, resize);
   if (size.width < w || size.height < h) {
     throw runError('dataResizeTooSmall', { path, resize, actual: `${size.width}x${size.height}`, expected: `${w}x${h}` });
   }
-  image = resizeBilinear(image, size.width, size.height);
-  return centreCrop(image, w, h);
+  return { image: centreCrop(resizeBilinear(decoded, size.width, size.height), w, h), original, resized: size };
 }
 
 /**
@@ -91,21 +105,29 @@ export function readFolderSplit(
   classNames: readonly string[],
   trainRoot: string,
 ): LoadedSplit {
+  // CUB's bounding_boxes.txt next to (or in) the split folder: boxes for the images it lists.
+  const cubRoot = findCubRoot(root);
+  const cubBoxes = cubRoot !== undefined ? readCubBoxes(cubRoot) : undefined;
   const folders = listClassFolders(root, 'image folder');
   const index = new Map(classNames.map((name, i) => [name, i]));
-  const files: { path: string; label: number }[] = [];
+  const files: { path: string; label: number; relative: string }[] = [];
   for (const name of folders) {
     const label = index.get(name);
     if (label === undefined) throw runError('dataFolderUnknownClass', { path: join(root, name), train: trainRoot });
-    for (const path of listImages(join(root, name))) files.push({ path, label });
+    for (const path of listImages(join(root, name))) files.push({ path, label, relative: `${name}/${basename(path)}` });
   }
+  // Boxes only when every image has one, so that a split's boxes are all-or-nothing.
+  const withBoxes = cubBoxes !== undefined && files.length > 0 && files.every((f) => cubBoxes.has(f.relative));
+  const boxes = withBoxes ? new Float32Array(files.length * 4) : undefined;
   const [h, w, c] = input;
   const size = h * w * c;
   const images = new Uint8Array(files.length * size);
   const labels = new Int32Array(files.length);
   files.forEach((file, i) => {
-    images.set(loadImageFile(file.path, input, resize).data, i * size);
+    const loaded = loadImageFileSized(file.path, input, resize);
+    images.set(loaded.image.data, i * size);
     labels[i] = file.label;
+    if (boxes) boxes.set(boxAfterResize(cubBoxes!.get(file.relative)!, loaded.original, loaded.resized, [h, w]), i * 4);
   });
-  return { images, labels, count: files.length, shape: [h, w, c], source: root };
+  return { images, labels, count: files.length, shape: [h, w, c], source: root, ...(boxes ? { boxes } : {}) };
 }

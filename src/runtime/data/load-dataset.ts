@@ -14,6 +14,7 @@ import { Random } from '../../support/random.js';
 import { runError } from './fail.js';
 import { firstN, formatShape, subset, type Dataset, type LoadOptions, type LoadedSplit, type Split } from './dataset.js';
 import { readIdxPair } from './idx.js';
+import { clutterProblem, clutterSplit } from './clutter.js';
 import { cifarClasses, readCifarSplit } from './cifar.js';
 import { listClassFolders, readFolderSplit } from './folder.js';
 import { generateSynthetic, SYNTHETIC_DEFAULT_CLASSES, SYNTHETIC_DEFAULT_SHAPE } from './synthetic.js';
@@ -36,8 +37,16 @@ function readSplits(data: DataSpec, options: LoadOptions): Loaded {
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   switch (data.kind) {
     case 'idx': {
-      const train = readIdxPair(at(data.train.images), at(data.train.labels));
-      const test = readIdxPair(at(data.test.images), at(data.test.labels));
+      let train = readIdxPair(at(data.train.images), at(data.train.labels));
+      let test = readIdxPair(at(data.test.images), at(data.test.labels));
+      if (data.clutter) {
+        for (const split of [train, test]) {
+          const detail = clutterProblem(data.clutter, split.shape);
+          if (detail) throw runError('dataClutterMismatch', { path: split.source, detail });
+        }
+        train = clutterSplit(train, data.clutter, 'train');
+        test = clutterSplit(test, data.clutter, 'test');
+      }
       return { train, test, classes: options.classes ?? Math.max(maxLabel(train.labels), maxLabel(test.labels)) + 1 };
     }
     case 'cifar10':
@@ -107,7 +116,7 @@ export async function loadDataset(data: DataSpec, options: LoadOptions): Promise
   if (loaded.test.shape.some((d, i) => d !== shape[i])) {
     throw runError('dataShapeMismatch', { path: loaded.test.imagesSource ?? loaded.test.source, actual: formatShape(loaded.test.shape), expected: formatShape(shape) });
   }
-  const plain = (s: LoadedSplit): Split => ({ images: s.images, labels: s.labels, count: s.count });
+  const plain = (s: LoadedSplit): Split => ({ images: s.images, labels: s.labels, count: s.count, ...(s.boxes ? { boxes: s.boxes } : {}) });
   const [train, validation] = splitValidation(plain(loaded.train), data.validation, options.seed, exampleSize);
   return {
     train: firstN(train, options.limitTrain, exampleSize),

@@ -1,21 +1,27 @@
 /**
- * The "jet" colour map (dark blue - cyan - yellow - dark red) as a 256-entry
- * table, from its usual piecewise-linear definition: each of R, G and B is a
- * clipped triangle of slope 4 over the 0..1 range.
+ * Viridis (perceptually uniform, readable in grey and by colour-blind
+ * readers) as a 256-entry RGB table, sampled from vega's scheme so that the
+ * colours are the published ones rather than a hand-made approximation.
  */
+import { scheme } from 'vega';
 
-function channel(x: number, centre: number): number {
-  const v = 1.5 - Math.abs(4 * x - centre);
-  return Math.round(255 * Math.min(1, Math.max(0, v)));
+function parseRgb(text: string): [number, number, number] {
+  const m = /rgb\((\d+),\s*(\d+),\s*(\d+)\)/.exec(text) ?? /#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(text);
+  if (!m) throw new Error(`viridis: unexpected colour '${text}' from vega's scheme`);
+  const radix = text.startsWith('#') ? 16 : 10;
+  return [parseInt(m[1]!, radix), parseInt(m[2]!, radix), parseInt(m[3]!, radix)];
 }
 
-export const JET: Uint8Array = (() => {
+export const VIRIDIS: Uint8Array = (() => {
+  const interpolate = scheme('viridis') as (t: number) => string;
   const table = new Uint8Array(256 * 3);
-  for (let i = 0; i < 256; i++) {
-    const x = i / 255;
-    table[3 * i] = channel(x, 3);
-    table[3 * i + 1] = channel(x, 2);
-    table[3 * i + 2] = channel(x, 1);
-  }
+  for (let i = 0; i < 256; i++) table.set(parseRgb(interpolate(i / 255)), 3 * i);
   return table;
 })();
+
+/** The viridis colour of `value` on the scale [low, high] (clamped). */
+export function viridisAt(value: number, low: number, high: number): [number, number, number] {
+  const t = high > low ? (value - low) / (high - low) : 0.5;
+  const i = Math.round(255 * Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)));
+  return [VIRIDIS[3 * i]!, VIRIDIS[3 * i + 1]!, VIRIDIS[3 * i + 2]!];
+}

@@ -10,9 +10,9 @@ import { chartPng, CHART_CONFIG, type ChartSpec, type UnitChart } from './render
 export const CURVES_FILE = 'curves.png';
 
 const LOSS_TERMS: readonly (readonly [string, string])[] = [
-  ['train_loss', 'total'],
-  ['ce', 'cross-entropy'],
-  ['kl', 'KL'],
+  ['train_loss_bits', 'total'],
+  ['ce_bits', 'cross-entropy'],
+  ['kl_bits', 'KL'],
   ['vq', 'VQ'],
   ['commit', 'commitment'],
 ];
@@ -64,7 +64,7 @@ export function curvesChart(name: string, rows: readonly Record<string, unknown>
     config: CHART_CONFIG,
     hconcat: [
       // The unweighted KL is often 100x the cross-entropy: a log scale keeps every term readable (terms that stay 0 are left out).
-      panel('loss terms', points(rows, LOSS_TERMS).filter((p) => p.value > 0), 'loss (log scale)', '.3~g', LOSS_TERMS.map((s) => s[1]), 'log'),
+      panel('loss terms', points(rows, LOSS_TERMS).filter((p) => p.value > 0), 'bits (log scale; VQ, commitment: map units)', '.3~g', LOSS_TERMS.map((s) => s[1]), 'log'),
       panel('top-1 accuracy', points(rows, ACCURACIES), 'top-1', '.0%', ACCURACIES.map((s) => s[1]), 'linear'),
     ],
     resolve: { scale: { color: 'independent' } },

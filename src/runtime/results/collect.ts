@@ -20,7 +20,7 @@ import { readMetricRows, readRunStatus, readSummary } from '../sweep/run-status.
 export type ResultStatus = 'finished' | 'interrupted' | 'running' | 'incomplete' | 'failed' | 'missing';
 
 /** Metric columns, in table order. Accuracies are fractions. */
-export const METRICS = ['final_val_top1', 'best_val_top1', 'test_top1', 'test_top5', 'train_top1', 'train_loss', 'ce', 'kl', 'vq', 'commit', 'images_per_second'] as const;
+export const METRICS = ['final_val_top1', 'best_val_top1', 'test_top1', 'test_top5', 'train_top1', 'train_loss_bits', 'ce_bits', 'kl_bits', 'vq', 'commit', 'images_per_second'] as const;
 export type MetricName = (typeof METRICS)[number];
 
 export interface ResultRow {
@@ -62,7 +62,7 @@ function metricsOf(runDir: string, rows: readonly Record<string, unknown>[]): Pa
   set('test_top1', num(summary?.test_top1) ?? num(last?.test_top1));
   set('test_top5', num(summary?.test_top5) ?? num(last?.test_top5));
   set('train_top1', num(last?.train_top1));
-  for (const k of ['train_loss', 'ce', 'kl', 'vq', 'commit'] as const) set(k, num(last?.[k]));
+  for (const k of ['train_loss_bits', 'ce_bits', 'kl_bits', 'vq', 'commit'] as const) set(k, num(last?.[k]));
   set('images_per_second', num(summary?.images_per_second) ?? num(last?.images_per_second));
   return out;
 }

@@ -46,7 +46,8 @@ export function readMetricRows(runDir: string): Record<string, unknown>[] {
     if (line.trim() === '') continue;
     try {
       const row: unknown = JSON.parse(line);
-      if (row !== null && typeof row === 'object' && !Array.isArray(row)) rows.push(row as Record<string, unknown>);
+      // Epoch rows only: a row with an `event` (the end-of-training localization line) is not an epoch.
+      if (row !== null && typeof row === 'object' && !Array.isArray(row) && !('event' in row)) rows.push(row as Record<string, unknown>);
     } catch {
       // a partial last line: the epoch it describes is not complete
     }

@@ -2,9 +2,12 @@
  * Top-1 / top-5 accuracy of a model on a split, with the spec's evaluation
  * sample count. With n > 0 samples the noise comes from a fixed evaluation
  * seed, so evaluating the same weights twice gives the same numbers and
- * evaluation never advances the training streams.
+ * evaluation never advances the training streams. Where the split has object
+ * boxes, evaluateLocalization scores the attention maps against them
+ * (localization.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { LocalizationTotals, localizeMap, type Localization, type ObjectBox } from './localization.js';
 
 export interface Accuracy {
   readonly top1: number;
@@ -68,4 +71,42 @@ export async function evaluateAccuracy(
     }
   }
   return { top1: count ? top1 / count : 0, top5: count ? top5 / count : 0, count };
+}
+
+/** The attention maps of one batch, [B, mh, mw] row-major. */
+export interface BatchMaps {
+  readonly mapShape: readonly [number, number];
+  readonly mean: Float32Array;
+  readonly quantized?: Float32Array;
+}
+
+/**
+ * Localization of the attention maps `maps` returns for `batches` against the
+ * split's object boxes (batch order = split order). Undefined when the model
+ * gives no maps.
+ */
+export async function evaluateLocalization(
+  batches: Iterable<EvalBatch>,
+  boxes: Float32Array,
+  input: readonly [number, number],
+  maps: (images: tf.Tensor4D) => Promise<BatchMaps | undefined>,
+): Promise<Localization | undefined> {
+  const continuous = new LocalizationTotals();
+  let quantized: LocalizationTotals | undefined;
+  let offset = 0;
+  for (const batch of batches) {
+    const m = await maps(batch.images);
+    if (!m) return undefined;
+    const size = m.mapShape[0] * m.mapShape[1];
+    for (let b = 0; b < batch.labels.length; b++) {
+      const box = Array.from(boxes.subarray((offset + b) * 4, (offset + b) * 4 + 4)) as unknown as ObjectBox;
+      continuous.add(localizeMap(m.mean.subarray(b * size, (b + 1) * size), m.mapShape, box, input));
+      if (m.quantized) {
+        quantized ??= new LocalizationTotals();
+        quantized.add(localizeMap(m.quantized.subarray(b * size, (b + 1) * size), m.mapShape, box, input));
+      }
+    }
+    offset += batch.labels.length;
+  }
+  return { continuous: continuous.summary(), ...(quantized ? { quantized: quantized.summary() } : {}) };
 }

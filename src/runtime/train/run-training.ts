@@ -18,11 +18,12 @@ import { removeStaleTemporaries, writeTextAtomic } from '../checkpoint/index.js'
 import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../run-dir.js';
 import { lockRunDir, processIsAlive, type RunLock } from '../run-lock.js';
 import { reasonOf } from '../data/fail.js';
-import { train, type BatchProgress, type MetricsRow, type TrainOutcome } from './trainer.js';
+import { localizeSplit, train, type BatchProgress, type MetricsRow, type TrainOutcome } from './trainer.js';
 import type { EvaluationUpdate } from '../progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from './resume.js';
 import type { RunSettings, TrainingState } from './state.js';
-import { writeRunAttention } from './attention.js';
+import { runAttentionFolder, writeRunAttention } from './attention.js';
+import { formatLocalization, localizationRecord, type Localization } from './localization.js';
 import { readMetricRows } from '../sweep/run-status.js';
 import type { AdapterDescription } from '../backends/webgpu/adapter.js';
 
@@ -82,6 +83,8 @@ export interface RunSummary {
   readonly trainable_param_count: number;
   readonly spec_hash: string;
   readonly seed: number;
+  /** Test-set localization of the attention maps, where the data has object boxes. */
+  readonly localization?: Record<string, Record<string, number>>;
 }
 
 export interface TrainResult {
@@ -320,6 +323,13 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const trainable = outcome.model.trainableVariables().reduce((n, v) => n + v.variable.size, 0);
     const last = outcome.last!;
+    // Where the test set has object boxes: does the attention find the object? (localization.ts)
+    const localize = (): Promise<Localization | undefined> => localizeSplit(outcome.model, spec, data.test);
+    const localization = outcome.ema ? await outcome.ema.withAveraged(localize) : await localize();
+    if (localization) {
+      appendMetrics(runDir, { epoch: outcome.epochsDone, event: 'localization', split: 'test', maps: 'deterministic (a = mu_a)', localization: localizationRecord(localization) });
+      for (const line of formatLocalization(localization)) reporter.info(`test localization, ${line}`);
+    }
     const summary: RunSummary = {
       name: spec.name,
       test_top1: last.test_top1,
@@ -335,11 +345,19 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       trainable_param_count: trainable,
       spec_hash: specHash,
       seed: settings.seed,
+      ...(localization ? { localization: localizationRecord(localization) } : {}),
     };
     writeSummary(runDir, summary);
     await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
-      const evaluate = async (): Promise<string> => writeRunAttention(runDir, outcome.model, spec, data, { count: images, offset: 0 });
+      const evaluate = async (): Promise<string> =>
+        writeRunAttention(runAttentionFolder(runDir), outcome.model, spec, data, {
+          count: images,
+          offset: 0,
+          checkpoint: outcome.ema ? 'end of training (EMA weights)' : 'end of training',
+          epoch: outcome.epochsDone,
+          baseDir: settings.dataBaseDir ?? dirname(request.specPath),
+        });
       const folder = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
       reporter.info(`attention maps: ${folder}`);
     }

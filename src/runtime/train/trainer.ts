@@ -28,20 +28,31 @@ import { RunError } from '../../support/errors.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { WeightEma } from './ema.js';
 import { learningRate, type LearningRatePlan } from './schedules.js';
-import { countCorrect, evaluateAccuracy, type Accuracy, type EvalBatch } from './evaluate.js';
+import { countCorrect, evaluateAccuracy, evaluateLocalization, type Accuracy, type EvalBatch } from './evaluate.js';
+import type { Localization } from './localization.js';
 import type { BestScore, RunSettings, TrainingState } from './state.js';
 import type { EvaluationUpdate, ProgressUpdate } from '../progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { divergenceReason, isDiverging } from './divergence.js';
 
-/** One line of metrics.jsonl. Field names are the file's format. */
+/**
+ * One line of metrics.jsonl. Field names are the file's format and name their unit: every
+ * information quantity is in bits.
+ *
+ * - train_loss_bits: the training objective in bits. IB models optimise it as written
+ *   (method.md: CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, as the reference
+ *   does); the plain baseline optimises cross-entropy in nats, like any classifier, and reports
+ *   it divided by ln 2 (the same objective, a constant factor apart).
+ * - ce_bits, kl_bits: cross-entropy and KL (the spec's KL form, before beta and c) in bits.
+ * - vq, commit: mean squared distances between map values and anchors (map units, no bits).
+ */
 export interface MetricsRow {
   readonly epoch: number;
   readonly lr: number;
-  readonly train_loss: number;
+  readonly train_loss_bits: number;
   readonly train_top1: number;
-  readonly ce: number;
-  readonly kl: number;
+  readonly ce_bits: number;
+  readonly kl_bits: number;
   readonly vq: number;
   readonly commit: number;
   readonly val_top1?: number;
@@ -144,6 +155,32 @@ export function evaluateSplit(
   });
 }
 
+/**
+ * Localization of the model's attention maps against the split's object boxes,
+ * in deterministic mode (a = mu_a, and a_q from mu_a: the maps of the attention
+ * images). Undefined when the split has no boxes or the model no attention.
+ */
+export async function localizeSplit(model: TfjsModel, spec: ResolvedSpec, split: Split): Promise<Localization | undefined> {
+  if (!split.boxes || model.ir.taps.attentionMean === undefined) return undefined;
+  const [h, w] = spec.model.input;
+  return evaluateLocalization(evalBatches(split, spec, spec.train.evalBatchSize), split.boxes, [h, w], async (images) => {
+    const out = model.forward(images, { training: false, samples: 0 });
+    try {
+      const mean = out.taps.attentionMean;
+      if (!mean) return undefined;
+      const [, mh, mw] = mean.shape;
+      const quantized = out.taps.attentionQuantized;
+      return {
+        mapShape: [mh!, mw!],
+        mean: (await mean.data()) as Float32Array,
+        ...(quantized ? { quantized: (await quantized.data()) as Float32Array } : {}),
+      };
+    } finally {
+      tf.dispose([out.logits, ...Object.values(out.taps)]);
+    }
+  });
+}
+
 function schedulePlan(spec: ResolvedSpec, epochs: number): LearningRatePlan {
   return {
     baseLr: spec.train.optimizer.lr,
@@ -229,6 +266,8 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       const epochStart = performance.now();
       const lr = learningRate(plan, epoch);
       const sums = { total: 0, ce: 0, kl: 0, vq: 0, commit: 0, correct: 0, seen: 0 };
+      // The executor's losses are in nats (CE, KL) and the baseline's objective is CE in nats: report bits.
+      const totalToBits = ir.loss.ib ? 1 : 1 / Math.LN2;
       let batchIndex = 0;
       // Per-step results stay on the device and are read together, asynchronously, every
       // READ_INTERVAL_MS (and at the end of the epoch): a read is a full GPU round trip.
@@ -273,7 +312,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
               epochs: settings.epochs,
               batch: p.batchIndex,
               batches,
-              loss: sums.total / sums.seen,
+              loss: (sums.total / sums.seen) * totalToBits,
               accuracy: sums.correct / sums.seen,
               imagesPerSecond: elapsed > 0 ? sums.seen / elapsed : 0,
               evalBatches: validationBatches + testBatches,
@@ -330,10 +369,10 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       const row: MetricsRow = {
         epoch: epoch + 1,
         lr,
-        train_loss: sums.total / seen,
+        train_loss_bits: (sums.total / seen) * totalToBits,
         train_top1: sums.correct / seen,
-        ce: sums.ce / seen,
-        kl: sums.kl / seen,
+        ce_bits: sums.ce / seen / Math.LN2,
+        kl_bits: sums.kl / seen / Math.LN2,
         vq: sums.vq / seen,
         commit: sums.commit / seen,
         ...(scores.val ? { val_top1: scores.val.top1 } : {}),
@@ -344,10 +383,10 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       };
       sink.appendMetrics(row);
       sink.onEpoch?.(row);
-      firstEpochLoss ??= row.train_loss;
-      if (!warnedDivergence && isDiverging(row.train_loss, firstEpochLoss, ir.classes)) {
+      firstEpochLoss ??= row.train_loss_bits;
+      if (!warnedDivergence && isDiverging(row.train_loss_bits, firstEpochLoss, ir.classes)) {
         warnedDivergence = true;
-        sink.onWarning?.(diagnostic('trainDiverging', { args: { value: formatNumber(row.train_loss), epoch: row.epoch, why: divergenceReason(row.train_loss, firstEpochLoss, ir.classes), lr } }));
+        sink.onWarning?.(diagnostic('trainDiverging', { args: { value: formatNumber(row.train_loss_bits), epoch: row.epoch, why: divergenceReason(row.train_loss_bits, firstEpochLoss, ir.classes), lr } }));
       }
       last = row;
 

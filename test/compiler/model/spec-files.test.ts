@@ -28,6 +28,9 @@ const REFERENCE_SPECS = [
   'fashion-small-baseline',
   'fashion-small-aib',
   'fashion-small-aib-qt',
+  'cluttered-fashion-baseline',
+  'cluttered-fashion-aib',
+  'cluttered-fashion-aib-qt',
 ];
 
 function load(name: string) {
@@ -37,7 +40,7 @@ function load(name: string) {
 }
 
 describe('specs/*.ibspec', () => {
-  it('holds exactly the 15 reference specs at the top level', () => {
+  it('holds exactly the 18 reference specs at the top level', () => {
     const files = readdirSync(specsDir).filter((f) => f.endsWith('.ibspec')).map((f) => f.replace(/\.ibspec$/, ''));
     expect(files.sort()).toEqual([...REFERENCE_SPECS].sort());
   });

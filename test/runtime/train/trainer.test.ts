@@ -70,10 +70,12 @@ describe('trainer on the tiny synthetic task', () => {
     expect(last.test_top1).toBeGreaterThanOrEqual(0.9);
     expect(last.test_top5).toBe(1);
     expect(last.val_top1).toBeGreaterThanOrEqual(0.9);
-    for (const key of ['lr', 'train_loss', 'train_top1', 'ce', 'kl', 'vq', 'commit', 'seconds', 'images_per_second'] as const) {
+    for (const key of ['lr', 'train_loss_bits', 'train_top1', 'ce_bits', 'kl_bits', 'vq', 'commit', 'seconds', 'images_per_second'] as const) {
       expect(Number.isFinite(last[key])).toBe(true);
     }
     expect(last.vq).toBeGreaterThan(0);
+    // One unit: the objective in bits is CE and beta c KL in bits plus the (unitless) quantization terms.
+    expect(last.train_loss_bits).toBeCloseTo(last.ce_bits + 0.001 * 1 * last.kl_bits + 0.4 * last.vq + 0.1 * last.commit, 4);
     expect(seen.checkpoints.filter((c) => c.which === 'last').map((c) => c.state.epoch)).toEqual([1, 2]);
     expect(seen.checkpoints.some((c) => c.which === 'best')).toBe(true);
   });

@@ -15,7 +15,7 @@
  * minutes each in TF.js), and a representative reduced Wide ResNet (WRN-10-10
  * at 8x8: the same pre-activation blocks, widths (160/320/640) and attention
  * head as WRN-28-10, one block per group instead of four). Set
- * IBC_SLOW_TESTS=1 to run every shipped spec (all 15, WRN-28-10 and WRN-50-2
+ * IBC_SLOW_TESTS=1 to run every shipped spec (all 18 at the top of specs/, WRN-28-10 and WRN-50-2
  * included), which takes tens of minutes; IBC_ONNX_SPECS=a.ibspec,b.ibspec
  * picks some of them.
  */
