@@ -1,5 +1,13 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm run build`.
+// A reader that stops early (`ibc explain --list | head`) closes the pipe: that ends
+// the output, it is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 import('../dist/cli/main.js')
   .then((m) => m.main(process.argv.slice(2)))
   .then((code) => {
