@@ -96,7 +96,7 @@ export async function writeRunAttention(
   const names = spec.model.classNames ?? data.classNames ?? knownClassNames(spec.data, data.classes, options.baseDir);
   const items = await attentionItems(model, spec, data.test, options.count, options.offset, names);
   const anchorsName = model.ir.quantization?.anchors;
-  const anchorValues = anchorsName !== undefined ? model.getWeights().get(anchorsName) : undefined;
+  const anchorValues = anchorsName !== undefined ? (await model.readWeights()).get(anchorsName) : undefined;
   const anchors = anchorValues ? Array.from(anchorValues).sort((a, b) => a - b) : undefined;
   writeAttentionImages(folder, items, {
     title: `${spec.name}: ${options.checkpoint}, epoch ${options.epoch}`,
