@@ -7,7 +7,7 @@
  */
 import { LAYER } from './definitions.js';
 import { keyAt } from './defaults.js';
-import { keysForTag, tagsOf, type Key, type UnionKey, type ValueKey, type Variant } from './key.js';
+import { keysForTag, tagGroupsOf, tagsOf, type Key, type UnionKey, type ValueKey, type Variant } from './key.js';
 
 const REGION = /^<!-- keys:(?: ([\w.]+))? -->\n[^]*?^<!-- \/keys -->$/gm;
 
@@ -75,15 +75,7 @@ function layerTable(): string {
   const rows: string[][] = [];
   const variants: Readonly<Record<string, Variant>> = LAYER.variants;
   for (const [name, v] of Object.entries(variants)) {
-    // Tags with the same fields share a row (relu sigmoid tanh ...).
-    const groups = new Map<string, string[]>();
-    for (const tag of tagsOf(name, v)) {
-      const signature = keysForTag(v, tag)
-        .map(([field]) => field)
-        .join(',');
-      groups.set(signature, [...(groups.get(signature) ?? []), tag]);
-    }
-    for (const tags of groups.values()) {
+    for (const tags of tagGroupsOf(name, v)) {
       const positional = v.positional ?? [];
       const fields = keysForTag(v, tags[0]).filter(([field]) => field !== 'name' && !positional.includes(field));
       const args = positional.map((p) => `${code(p)}: ${valueText(v.keys[p])}`).join('; ');

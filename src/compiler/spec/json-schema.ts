@@ -6,7 +6,7 @@
  * alternative. `ibc schema` prints this object.
  */
 import { LAYER, SPEC } from './definitions.js';
-import { keysForTag, tagsOf, type Key, type KeyTable, type Schema, type UnionKey } from './key.js';
+import { keysForTag, tagGroupsOf, type Key, type KeyTable, type Schema, type UnionKey } from './key.js';
 
 /** Shared parts of the schema (`#/definitions/NAME`), referred to by layer lists. */
 const SHARED: readonly UnionKey[] = [LAYER];
@@ -60,14 +60,7 @@ function objectSchema(doc: string, keys: readonly [string, Key][], head: Record<
 function unionSchema(union: UnionKey): Schema {
   const alternatives: Schema[] = [];
   for (const [name, v] of Object.entries(union.variants)) {
-    const groups = new Map<string, string[]>();
-    for (const tag of tagsOf(name, v)) {
-      const signature = keysForTag(v, tag)
-        .map(([field]) => field)
-        .join(',');
-      groups.set(signature, [...(groups.get(signature) ?? []), tag]);
-    }
-    for (const tags of groups.values()) {
+    for (const tags of tagGroupsOf(name, v)) {
       const tagSchema = tags.length === 1 ? { const: tags[0] } : { enum: tags };
       alternatives.push(objectSchema(v.doc, keysForTag(v, tags[0]), { [union.tag]: tagSchema }, [union.tag]));
     }

@@ -369,6 +369,21 @@ export function keysForTag(v: Variant, tag: string): [string, Key][] {
   return Object.entries(v.keys).filter(([, k]) => appliesTo(k, tag));
 }
 
+/**
+ * A variant's tags grouped by the fields they take, in order: tags with the same
+ * fields share one schema alternative and one docs row (relu sigmoid tanh ...).
+ */
+export function tagGroupsOf(name: string, v: Variant): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const tag of tagsOf(name, v)) {
+    const signature = keysForTag(v, tag)
+      .map(([field]) => field)
+      .join(',');
+    groups.set(signature, [...(groups.get(signature) ?? []), tag]);
+  }
+  return [...groups.values()];
+}
+
 // ---------------------------------------------------------------- filled (before computed defaults)
 
 /** Whether the generic resolution (resolve.ts) always fills the key: as resolved, except computed defaults. */
