@@ -7,6 +7,23 @@ import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { ModelIR, ParamSpec } from '../ir/ir.js';
 
+/** The producer and spec an exported model records (GraphModel metadata, ibc's runtime artifact). */
+export interface ArtifactOrigin {
+  readonly producer: { readonly name: 'ibc'; readonly version: string };
+  readonly spec: { readonly name: string; readonly hash: string };
+}
+
+/** How an exported model's image input is described to its users. */
+export interface ArtifactInput {
+  readonly name: string;
+  readonly layout: 'NHWC';
+  /** [-1, h, w, c]: any batch. */
+  readonly shape: readonly number[];
+  readonly dtype: 'float32';
+  readonly units: string;
+  readonly normalize: { readonly mean: readonly number[]; readonly std: readonly number[] };
+}
+
 /** Parameter name -> values, in the IR's parameter layout. */
 export type Weights = ReadonlyMap<string, Float32Array>;
 

@@ -3,6 +3,7 @@
  * TF.js user needs to feed the model and read its outputs without ibc.
  */
 import { ibcVersion } from '../producer-version.js';
+import type { ArtifactInput, ArtifactOrigin } from '../inference-graph.js';
 
 export interface GraphModelMetadataInput {
   readonly specName: string;
@@ -14,18 +15,8 @@ export interface GraphModelMetadataInput {
 }
 
 /** The JSON written as userDefinedMetadata. */
-export interface GraphModelMetadata {
-  readonly producer: { readonly name: 'ibc'; readonly version: string };
-  readonly spec: { readonly name: string; readonly hash: string };
-  readonly input: {
-    readonly name: string;
-    readonly layout: 'NHWC';
-    /** [-1, h, w, c]: any batch. */
-    readonly shape: readonly number[];
-    readonly dtype: 'float32';
-    readonly units: string;
-    readonly normalize: { readonly mean: readonly number[]; readonly std: readonly number[] };
-  };
+export interface GraphModelMetadata extends ArtifactOrigin {
+  readonly input: ArtifactInput;
   /** Output name -> what it holds. */
   readonly outputs: Readonly<Record<string, string>>;
   readonly classes: number;

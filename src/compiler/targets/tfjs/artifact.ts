@@ -15,6 +15,7 @@
  * sees a model.json whose weights are incomplete.
  */
 import { createHash } from 'node:crypto';
+import type { ArtifactInput, ArtifactOrigin } from '../inference-graph.js';
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelIR } from '../../ir/ir.js';
@@ -42,20 +43,10 @@ export interface WeightEntry {
 }
 
 /** The parsed model.json. */
-export interface TfjsModelJson {
+export interface TfjsModelJson extends ArtifactOrigin {
   readonly format: typeof TFJS_ARTIFACT_FORMAT;
   readonly formatVersion: number;
-  readonly producer: { readonly name: 'ibc'; readonly version: string };
-  readonly spec: { readonly name: string; readonly hash: string };
-  readonly input: {
-    readonly name: string;
-    readonly layout: 'NHWC';
-    /** [-1, h, w, c]: any batch. */
-    readonly shape: readonly number[];
-    readonly dtype: 'float32';
-    readonly units: string;
-    readonly normalize: TfjsArtifactMeta['normalize'];
-  };
+  readonly input: ArtifactInput;
   readonly outputs: Readonly<Record<string, string>>;
   readonly inference: { readonly samples: number; readonly mode: string };
   readonly ir: ModelIR;
