@@ -6,6 +6,7 @@
 // count, and the statistics are the same for any thread count.
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 
 #include "channel_blocks.h"
 #include "common.h"
@@ -27,59 +28,85 @@ inline float PassWhere(bool keep, float value) {
   return out;
 }
 
-// The loops over one group of `n` floats (see channel_blocks.h). Free functions
-// with restrict parameters: GCC then vectorises them without run-time alias checks
-// (inside the lambdas it gave up on the number of checks needed).
+// The loops over one block of `n` floats, `w` (the group width) at a time: the
+// per-channel arrays (shift, m, r, k, a, b: tiled to `w`) and the accumulators
+// are indexed by the position in the group. Free functions with restrict
+// parameters, so GCC vectorises them without run-time alias checks, called once
+// per block rather than per group.
 
-void ShiftedSums(int64_t n, const float* __restrict x, const float* __restrict shift, float* __restrict s1,
-                 float* __restrict s2) {
-  for (int64_t j = 0; j < n; ++j) {
-    const float d = x[j] - shift[j];
-    s1[j] += d;
-    s2[j] += d * d;
+IBC_VECTOR_CLONES void ShiftedSums(int64_t n, int64_t w, const float* __restrict x, const float* __restrict shift,
+                                   float* __restrict s1, float* __restrict s2) {
+  for (int64_t g0 = 0; g0 < n; g0 += w) {
+    const float* __restrict xg = x + g0;
+    const int64_t len = std::min(w, n - g0);
+    for (int64_t j = 0; j < len; ++j) {
+      const float d = xg[j] - shift[j];
+      s1[j] += d;
+      s2[j] += d * d;
+    }
   }
 }
 
-void Normalise(int64_t n, bool relu, const float* __restrict x, const float* __restrict m, const float* __restrict k,
-               const float* __restrict b, float* __restrict y) {
-  if (relu) {
-    for (int64_t j = 0; j < n; ++j) {
-      const float v = (x[j] - m[j]) * k[j] + b[j];
-      y[j] = v < 0.f ? 0.f : v;
+IBC_VECTOR_CLONES void Normalise(int64_t n, int64_t w, bool relu, const float* __restrict x, const float* __restrict m,
+                                 const float* __restrict k, const float* __restrict b, float* __restrict y) {
+  for (int64_t g0 = 0; g0 < n; g0 += w) {
+    const float* __restrict xg = x + g0;
+    float* __restrict yg = y + g0;
+    const int64_t len = std::min(w, n - g0);
+    if (relu) {
+      for (int64_t j = 0; j < len; ++j) {
+        const float v = (xg[j] - m[j]) * k[j] + b[j];
+        yg[j] = v < 0.f ? 0.f : v;
+      }
+    } else {
+      for (int64_t j = 0; j < len; ++j) yg[j] = (xg[j] - m[j]) * k[j] + b[j];
     }
-  } else {
-    for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - m[j]) * k[j] + b[j];
   }
 }
 
 // s1 += dyr, s2 += dyr * xhat, with dyr = dy masked by y > 0 when y is given.
-void GradSums(int64_t n, const float* __restrict dy, const float* __restrict y, const float* __restrict x,
-              const float* __restrict m, const float* __restrict r, float* __restrict s1, float* __restrict s2) {
-  if (y) {
-    for (int64_t j = 0; j < n; ++j) {
-      const float g = PassWhere(y[j] > 0.f, dy[j]);
-      s1[j] += g;
-      s2[j] += g * ((x[j] - m[j]) * r[j]);
-    }
-  } else {
-    for (int64_t j = 0; j < n; ++j) {
-      s1[j] += dy[j];
-      s2[j] += dy[j] * ((x[j] - m[j]) * r[j]);
+IBC_VECTOR_CLONES void GradSums(int64_t n, int64_t w, const float* __restrict dy, const float* __restrict y,
+                                const float* __restrict x, const float* __restrict m, const float* __restrict r,
+                                float* __restrict s1, float* __restrict s2) {
+  for (int64_t g0 = 0; g0 < n; g0 += w) {
+    const float* __restrict dyg = dy + g0;
+    const float* __restrict xg = x + g0;
+    const int64_t len = std::min(w, n - g0);
+    if (y) {
+      const float* __restrict yg = y + g0;
+      for (int64_t j = 0; j < len; ++j) {
+        const float g = PassWhere(yg[j] > 0.f, dyg[j]);
+        s1[j] += g;
+        s2[j] += g * ((xg[j] - m[j]) * r[j]);
+      }
+    } else {
+      for (int64_t j = 0; j < len; ++j) {
+        s1[j] += dyg[j];
+        s2[j] += dyg[j] * ((xg[j] - m[j]) * r[j]);
+      }
     }
   }
 }
 
 // dx = k * (dyr - a - xhat * b).
-void GradApply(int64_t n, const float* __restrict dy, const float* __restrict y, const float* __restrict x,
-               const float* __restrict m, const float* __restrict r, const float* __restrict k,
-               const float* __restrict a, const float* __restrict b, float* __restrict dx) {
-  if (y) {
-    for (int64_t j = 0; j < n; ++j) {
-      const float g = PassWhere(y[j] > 0.f, dy[j]);
-      dx[j] = k[j] * (g - a[j] - ((x[j] - m[j]) * r[j]) * b[j]);
+IBC_VECTOR_CLONES void GradApply(int64_t n, int64_t w, const float* __restrict dy, const float* __restrict y,
+                                 const float* __restrict x, const float* __restrict m, const float* __restrict r,
+                                 const float* __restrict k, const float* __restrict a, const float* __restrict b,
+                                 float* __restrict dx) {
+  for (int64_t g0 = 0; g0 < n; g0 += w) {
+    const float* __restrict dyg = dy + g0;
+    const float* __restrict xg = x + g0;
+    float* __restrict dxg = dx + g0;
+    const int64_t len = std::min(w, n - g0);
+    if (y) {
+      const float* __restrict yg = y + g0;
+      for (int64_t j = 0; j < len; ++j) {
+        const float g = PassWhere(yg[j] > 0.f, dyg[j]);
+        dxg[j] = k[j] * (g - a[j] - ((xg[j] - m[j]) * r[j]) * b[j]);
+      }
+    } else {
+      for (int64_t j = 0; j < len; ++j) dxg[j] = k[j] * (dyg[j] - a[j] - ((xg[j] - m[j]) * r[j]) * b[j]);
     }
-  } else {
-    for (int64_t j = 0; j < n; ++j) dx[j] = k[j] * (dy[j] - a[j] - ((x[j] - m[j]) * r[j]) * b[j]);
   }
 }
 
@@ -112,7 +139,7 @@ Napi::Value BatchNormReluTrain(const Napi::CallbackInfo& info) {
   const float* sh = shift.data();
   std::vector<double> sums((size_t)(2 * c));
   SumChannels<2>(cb, sums.data(), [&](int64_t offset0, int64_t length, float* const* acc) {
-    ShiftedSums(length, xs + offset0, sh, acc[0], acc[1]);
+    ShiftedSums(length, cb.width, xs + offset0, sh, acc[0], acc[1]);
   });
   std::vector<float> m(c), k(c), b(c);
   for (int64_t ch = 0; ch < c; ++ch) {
@@ -126,8 +153,8 @@ Napi::Value BatchNormReluTrain(const Napi::CallbackInfo& info) {
   }
   const std::vector<float> mt = cb.Tile(m.data()), kt = cb.Tile(k.data()), bt = cb.Tile(b.data());
   float* ys = y.data;
-  ForEachGroup(cb, [&](int64_t offset0, int64_t length) {
-    Normalise(length, relu, xs + offset0, mt.data(), kt.data(), bt.data(), ys + offset0);
+  ForEachBlock(cb, [&](int64_t offset0, int64_t length) {
+    Normalise(length, cb.width, relu, xs + offset0, mt.data(), kt.data(), bt.data(), ys + offset0);
   });
   return Result(info, kOk);
 }
@@ -163,7 +190,7 @@ Napi::Value BatchNormReluTrainGrad(const Napi::CallbackInfo& info) {
   const float* ys = relu ? y.data : nullptr;  // the mask, only with relu
   std::vector<double> sums((size_t)(2 * c));
   SumChannels<2>(cb, sums.data(), [&](int64_t offset0, int64_t length, float* const* acc) {
-    GradSums(length, dys + offset0, ys ? ys + offset0 : nullptr, xs + offset0, mt.data(), rt.data(), acc[0], acc[1]);
+    GradSums(length, cb.width, dys + offset0, ys ? ys + offset0 : nullptr, xs + offset0, mt.data(), rt.data(), acc[0], acc[1]);
   });
   std::vector<float> k(c), a(c), b(c);
   for (int64_t ch = 0; ch < c; ++ch) {
@@ -175,8 +202,8 @@ Napi::Value BatchNormReluTrainGrad(const Napi::CallbackInfo& info) {
   }
   const std::vector<float> kt = cb.Tile(k.data()), at = cb.Tile(a.data()), bt = cb.Tile(b.data());
   float* dxs = dx.data;
-  ForEachGroup(cb, [&](int64_t offset0, int64_t length) {
-    GradApply(length, dys + offset0, ys ? ys + offset0 : nullptr, xs + offset0, mt.data(), rt.data(), kt.data(), at.data(),
+  ForEachBlock(cb, [&](int64_t offset0, int64_t length) {
+    GradApply(length, cb.width, dys + offset0, ys ? ys + offset0 : nullptr, xs + offset0, mt.data(), rt.data(), kt.data(), at.data(),
               bt.data(), dxs + offset0);
   });
   return Result(info, kOk);

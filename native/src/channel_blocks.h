@@ -53,11 +53,12 @@ struct ChannelBlocks {
   }
 };
 
-// Sums kCount per-channel quantities. `accumulate(offset, length, acc)` adds, for
-// positions j < length of the group starting at flat offset `offset` (a multiple
-// of width, so position j is channel j % channels), its kCount values into
-// acc[q][j] (float arrays of `width`). `out` receives kCount * channels doubles
-// (quantity-major).
+// Sums kCount per-channel quantities. `accumulate(offset, length, acc)` is called
+// once per block (flat offset `offset`, a multiple of width; `length` floats,
+// whole groups but for the array's last block): for each group of the block it
+// adds, at each position j of the group (channel j % channels), the group's
+// kCount values into acc[q][j] (float arrays of `width`). `out` receives
+// kCount * channels doubles (quantity-major).
 template <int kCount, typename Accumulate>
 void SumChannels(const ChannelBlocks& cb, double* out, Accumulate accumulate) {
   const int64_t c = cb.channels, w = cb.width;
@@ -72,7 +73,7 @@ void SumChannels(const ChannelBlocks& cb, double* out, Accumulate accumulate) {
     for (int64_t b = 0; b < cb.blocks; ++b) {
       std::fill(store.begin(), store.end(), 0.f);
       const int64_t begin = b * cb.blockFloats, end = std::min(cb.total, begin + cb.blockFloats);
-      for (int64_t offset = begin; offset < end; offset += w) accumulate(offset, std::min(w, end - offset), acc);
+      accumulate(begin, end - begin, acc);
       double* mine = parts + b * kCount * c;
       for (int q = 0; q < kCount; ++q)
         for (int64_t i = 0; i < cb.k; ++i)
@@ -84,15 +85,14 @@ void SumChannels(const ChannelBlocks& cb, double* out, Accumulate accumulate) {
     for (int64_t j = 0; j < kCount * c; ++j) out[j] += parts[b * kCount * c + j];
 }
 
-// Runs `apply(offset, length)` over every group (same flat view as SumChannels),
-// in parallel for large problems. Each group is written by one thread only.
+// Runs `apply(offset, length)` once per block (same blocks as SumChannels), in
+// parallel for large problems; each block is written by one thread only.
 template <typename Apply>
-void ForEachGroup(const ChannelBlocks& cb, Apply apply) {
-  const int64_t groups = (cb.total + cb.width - 1) / cb.width;
+void ForEachBlock(const ChannelBlocks& cb, Apply apply) {
 #pragma omp parallel for schedule(static) if (cb.Parallel())
-  for (int64_t gi = 0; gi < groups; ++gi) {
-    const int64_t offset = gi * cb.width;
-    apply(offset, std::min(cb.width, cb.total - offset));
+  for (int64_t b = 0; b < cb.blocks; ++b) {
+    const int64_t begin = b * cb.blockFloats;
+    apply(begin, std::min(cb.blockFloats, cb.total - begin));
   }
 }
 

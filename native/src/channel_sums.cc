@@ -7,6 +7,18 @@
 
 namespace ibc {
 
+namespace {
+
+IBC_VECTOR_CLONES void Sums(int64_t n, int64_t w, const float* __restrict x, float* __restrict s) {
+  for (int64_t g0 = 0; g0 < n; g0 += w) {
+    const float* __restrict xg = x + g0;
+    const int64_t len = std::min(w, n - g0);
+    for (int64_t j = 0; j < len; ++j) s[j] += xg[j];
+  }
+}
+
+}  // namespace
+
 // channelSums(x, out, channels) -> status
 Napi::Value ChannelSumsKernel(const Napi::CallbackInfo& info) {
   F32 x, out;
@@ -19,9 +31,7 @@ Napi::Value ChannelSumsKernel(const Napi::CallbackInfo& info) {
   const float* xs = x.data;
   std::vector<double> sums((size_t)c);
   SumChannels<1>(cb, sums.data(), [&](int64_t offset, int64_t length, float* const* acc) {
-    const float* __restrict in = xs + offset;
-    float* __restrict s = acc[0];
-    for (int64_t j = 0; j < length; ++j) s[j] += in[j];
+    Sums(length, cb.width, xs + offset, acc[0]);
   });
   for (int64_t ch = 0; ch < c; ++ch) out.data[ch] = (float)sums[ch];
   return Result(info, kOk);

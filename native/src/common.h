@@ -39,6 +39,15 @@ enum Activation : int32_t {
 // threads; below it an OpenMP region costs more than the second core saves.
 constexpr int64_t kParallelFloats = 262144;
 
+// Hot loops are compiled twice, for AVX2 and for baseline x86-64, and the
+// loader picks one per machine. AVX2 does not bring FMA (that would need
+// "fma" too), so both versions round every operation the same way.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define IBC_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define IBC_VECTOR_CLONES
+#endif
+
 dnnl::engine& Engine();
 dnnl::stream& Stream();
 
