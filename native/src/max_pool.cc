@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "common.h"
+#include "max_pool_indices.h"
 #include "pool_geometry.h"
 
 namespace ibc {
@@ -46,6 +47,14 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
       !PoolGeometry::Parse(p, &g) || (int64_t)x.length != g.InSize() || (int64_t)dx.length != g.InSize() ||
       (int64_t)dy.length != g.OutSize()) {
     return Result(info, kBadArguments);
+  }
+  if (g.InSize() <= std::numeric_limits<int32_t>::max()) {
+    // Find every window's maximum first, then scatter: the same sums in the same
+    // order as the loop below (per input cell, in output order), several times faster.
+    std::vector<int32_t> where((size_t)g.OutSize());
+    MaxPoolIndices(g, x.data, nullptr, where.data());
+    ScatterByIndex(dy.data, where.data(), dx.data, g.n, g.inH * g.inW * g.c, g.outH * g.outW * g.c);
+    return Result(info, kOk);
   }
   const float* xs = x.data;
   const float* dys = dy.data;

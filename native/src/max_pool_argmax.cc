@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "common.h"
-#include "pool_geometry.h"
+#include "max_pool_indices.h"
 
 namespace ibc {
 
@@ -30,18 +30,19 @@ inline void TakeCell(int64_t c, const float* __restrict in, int32_t base, float*
   }
 }
 
-// All output rows, in parallel for large inputs (each output row is written by one thread).
-void PoolRows(const PoolGeometry& g, const float* xs, float* ys, int32_t* as) {
+}  // namespace
+
+void MaxPoolIndices(const PoolGeometry& g, const float* xs, float* ys, int32_t* as) {
   const int64_t c = g.c;
   const int64_t rows = g.n * g.outH;
   const float lowest = -std::numeric_limits<float>::infinity();
 #pragma omp parallel for schedule(static) if (g.InSize() > kParallelFloats)
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t b = row / g.outH, oh = row % g.outH;
-    std::vector<float> best((size_t)c);
-    float* __restrict pbest = best.data();
+    std::vector<float> scratch((size_t)(ys ? c : 2 * c));
+    float* __restrict pbest = scratch.data();
     for (int64_t ow = 0; ow < g.outW; ++ow) {
-      float* __restrict out = ys + ((row * g.outW) + ow) * c;
+      float* __restrict out = ys ? ys + ((row * g.outW) + ow) * c : scratch.data() + c;
       int32_t* __restrict where = as + ((row * g.outW) + ow) * c;
       for (int64_t ch = 0; ch < c; ++ch) {
         out[ch] = lowest;
@@ -62,7 +63,26 @@ void PoolRows(const PoolGeometry& g, const float* xs, float* ys, int32_t* as) {
   }
 }
 
-}  // namespace
+bool ScatterByIndex(const float* dys, const int32_t* as, float* dxs, int64_t images, int64_t inSize, int64_t outSize) {
+  bool bad = false;
+#pragma omp parallel for schedule(static) reduction(|| : bad) if (images * inSize > kParallelFloats && images > 1)
+  for (int64_t b = 0; b < images; ++b) {
+    float* __restrict image = dxs + b * inSize;
+    std::fill(image, image + inSize, 0.f);
+    const int64_t first = b * inSize;
+    const float* __restrict g = dys + b * outSize;
+    const int32_t* __restrict where = as + b * outSize;
+    for (int64_t i = 0; i < outSize; ++i) {
+      const int64_t local = (int64_t)where[i] - first;
+      if ((uint64_t)local < (uint64_t)inSize) {
+        image[local] += g[i];
+      } else if (where[i] != -1) {
+        bad = true;
+      }
+    }
+  }
+  return !bad;
+}
 
 // maxPoolArgmax(x, y, argmax: Int32Array, geometry) -> status
 // argmax[i] is the flat index into x of output i's maximum, or -1 for a window
@@ -75,7 +95,7 @@ Napi::Value MaxPoolArgmax(const Napi::CallbackInfo& info) {
       (int64_t)argmax.length != g.OutSize() || g.InSize() > std::numeric_limits<int32_t>::max()) {
     return Result(info, kBadArguments);
   }
-  PoolRows(g, x.data, y.data, argmax.data);
+  MaxPoolIndices(g, x.data, y.data, argmax.data);
   return Result(info, kOk);
 }
 
@@ -95,27 +115,7 @@ Napi::Value MaxPoolGradArgmax(const Napi::CallbackInfo& info) {
       (int64_t)dx.length != images * inSize) {
     return Result(info, kBadArguments);
   }
-  const float* dys = dy.data;
-  const int32_t* as = argmax.data;
-  float* dxs = dx.data;
-  bool bad = false;
-#pragma omp parallel for schedule(static) reduction(|| : bad) if ((int64_t)dx.length > kParallelFloats && images > 1)
-  for (int64_t b = 0; b < images; ++b) {
-    float* __restrict image = dxs + b * inSize;
-    std::fill(image, image + inSize, 0.f);
-    const int64_t first = b * inSize;
-    const float* __restrict g = dys + b * outSize;
-    const int32_t* __restrict where = as + b * outSize;
-    for (int64_t i = 0; i < outSize; ++i) {
-      const int64_t local = (int64_t)where[i] - first;
-      if ((uint64_t)local < (uint64_t)inSize) {
-        image[local] += g[i];
-      } else if (where[i] != -1) {
-        bad = true;
-      }
-    }
-  }
-  return Result(info, bad ? kBadArguments : kOk);
+  return Result(info, ScatterByIndex(dy.data, argmax.data, dx.data, images, inSize, outSize) ? kOk : kBadArguments);
 }
 
 }  // namespace ibc
