@@ -43,7 +43,8 @@ struct ChannelBlocks {
     blocks = (total + blockFloats - 1) / blockFloats;
   }
 
-  bool Parallel() const { return total > kParallelFloats && blocks > 1; }
+  // Lower than the elementwise threshold: two passes with more arithmetic per float.
+  bool Parallel() const { return total > kParallelFloats / 4 && blocks > 1; }
 
   // A per-position array of `width` floats repeating one value per channel.
   std::vector<float> Tile(const float* perChannel) const {

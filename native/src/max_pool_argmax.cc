@@ -16,15 +16,26 @@ namespace {
 
 // One window cell's channels into the running maximum of one output pixel: y by
 // maxPool's rule, the index by maxPoolGrad's (the first valid cell, then only a
-// strictly greater value). Restrict parameters let the channel loop vectorise
+// strictly greater value). Restrict parameters let the channel loops vectorise
 // without run-time alias checks. (A compile-time channel count made GCC unroll
-// it into branches, 8x slower.)
-inline void TakeCell(int64_t c, const float* __restrict in, int32_t base, float* __restrict out,
+// them into branches, 8x slower.)
+inline void FirstCell(int64_t c, const float* __restrict in, int32_t base, float* __restrict out,
+                      float* __restrict best, int32_t* __restrict where) {
+  const float lowest = -std::numeric_limits<float>::infinity();
+  for (int64_t ch = 0; ch < c; ++ch) {
+    const float v = in[ch];
+    out[ch] = v > lowest ? v : lowest;
+    best[ch] = v;
+    where[ch] = base + (int32_t)ch;
+  }
+}
+
+inline void NextCell(int64_t c, const float* __restrict in, int32_t base, float* __restrict out,
                      float* __restrict best, int32_t* __restrict where) {
   for (int64_t ch = 0; ch < c; ++ch) {
     const float v = in[ch];
     out[ch] = v > out[ch] ? v : out[ch];
-    const bool take = v > best[ch] || where[ch] < 0;
+    const bool take = v > best[ch];
     best[ch] = take ? v : best[ch];
     where[ch] = take ? base + (int32_t)ch : where[ch];
   }
@@ -32,11 +43,11 @@ inline void TakeCell(int64_t c, const float* __restrict in, int32_t base, float*
 
 }  // namespace
 
-void MaxPoolIndices(const PoolGeometry& g, const float* xs, float* ys, int32_t* as) {
+IBC_VECTOR_CLONES void MaxPoolIndices(const PoolGeometry& g, const float* xs, float* ys, int32_t* as) {
   const int64_t c = g.c;
   const int64_t rows = g.n * g.outH;
   const float lowest = -std::numeric_limits<float>::infinity();
-#pragma omp parallel for schedule(static) if (g.InSize() > kParallelFloats)
+#pragma omp parallel for schedule(static) if (g.InSize() > kParallelFloats / 4)
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t b = row / g.outH, oh = row % g.outH;
     std::vector<float> scratch((size_t)(ys ? c : 2 * c));
@@ -44,11 +55,7 @@ void MaxPoolIndices(const PoolGeometry& g, const float* xs, float* ys, int32_t* 
     for (int64_t ow = 0; ow < g.outW; ++ow) {
       float* __restrict out = ys ? ys + ((row * g.outW) + ow) * c : scratch.data() + c;
       int32_t* __restrict where = as + ((row * g.outW) + ow) * c;
-      for (int64_t ch = 0; ch < c; ++ch) {
-        out[ch] = lowest;
-        pbest[ch] = lowest;
-        where[ch] = -1;
-      }
+      bool first = true;
       for (int64_t kh = 0; kh < g.kH; ++kh) {
         const int64_t ih = oh * g.sH - g.pT + kh * g.dH;
         if (ih < 0 || ih >= g.inH) continue;
@@ -56,7 +63,18 @@ void MaxPoolIndices(const PoolGeometry& g, const float* xs, float* ys, int32_t* 
           const int64_t iw = ow * g.sW - g.pL + kw * g.dW;
           if (iw < 0 || iw >= g.inW) continue;
           const int32_t base = (int32_t)(((b * g.inH + ih) * g.inW + iw) * c);
-          TakeCell(c, xs + base, base, out, pbest, where);
+          if (first) {
+            FirstCell(c, xs + base, base, out, pbest, where);
+            first = false;
+          } else {
+            NextCell(c, xs + base, base, out, pbest, where);
+          }
+        }
+      }
+      if (first) {  // only padding in the window
+        for (int64_t ch = 0; ch < c; ++ch) {
+          out[ch] = lowest;
+          where[ch] = -1;
         }
       }
     }
@@ -65,7 +83,7 @@ void MaxPoolIndices(const PoolGeometry& g, const float* xs, float* ys, int32_t* 
 
 bool ScatterByIndex(const float* dys, const int32_t* as, float* dxs, int64_t images, int64_t inSize, int64_t outSize) {
   bool bad = false;
-#pragma omp parallel for schedule(static) reduction(|| : bad) if (images * inSize > kParallelFloats && images > 1)
+#pragma omp parallel for schedule(static) reduction(|| : bad) if (images * inSize > kParallelFloats / 4 && images > 1)
   for (int64_t b = 0; b < images; ++b) {
     float* __restrict image = dxs + b * inSize;
     std::fill(image, image + inSize, 0.f);
