@@ -19,7 +19,7 @@ import type { OptimizerState } from '../train/optimizers.js';
 import { lossAndGradients, type LossValues } from './loss.js';
 import { ArenaOptimizer } from './optimizer.js';
 import { createParameterArena, parameterView, type ParameterArena } from './parameters.js';
-import { planTrainingStep, type StepPlan } from './plan.js';
+import { planTrainingStep, type StepPlan, type StepShape } from './plan.js';
 
 export interface StepOutcome {
   /** [total, ce, kl, vq, commit], as the TF.js path's loss terms. */
@@ -40,7 +40,7 @@ export function compiledStepSupport(ir: ModelIR): string | undefined {
 export class CompiledTrainingStep {
   private readonly arena: ParameterArena;
   private readonly optimizer: ArenaOptimizer;
-  private readonly plans = new Map<number, StepPlan>();
+  private readonly plans = new Map<string, StepPlan>();
 
   constructor(
     readonly ir: ModelIR,
@@ -106,6 +106,23 @@ export class CompiledTrainingStep {
     }
   }
 
+  /**
+   * The evaluation forward pass on the current weights: BatchNorm on the running statistics,
+   * no dropout, `samples` draws from `noise` (the TF.js executor's draws, in its order).
+   * Returns the (sample-averaged) logits [batch, classes], valid until the next call of this size.
+   */
+  infer(images: Float32Array, batch: number, samples: number, noise: Random | undefined): Float32Array {
+    const plan = this.planFor(batch, samples, 'eval');
+    this.load(plan, images);
+    plan.useNoise(noise);
+    try {
+      for (const op of plan.forward) op.forward();
+      return plan.taps.logits.data;
+    } finally {
+      plan.useNoise(undefined);
+    }
+  }
+
   private load(plan: StepPlan, images: Float32Array): void {
     if (images.length !== plan.input.data.length) throw new Error(`a batch of ${plan.input.rows} images needs ${plan.input.data.length} values, got ${images.length}`);
     plan.input.data.set(images);
@@ -155,11 +172,11 @@ export class CompiledTrainingStep {
     return n;
   }
 
-  private planFor(batch: number, samples: number): StepPlan {
-    const key = batch * 1000 + samples;
+  private planFor(batch: number, samples: number, mode: StepShape['mode'] = 'train'): StepPlan {
+    const key = `${mode} ${batch} ${samples}`;
     let plan = this.plans.get(key);
     if (!plan) {
-      plan = planTrainingStep(this.ir, { batch, samples }, this.arena, this.kernels);
+      plan = planTrainingStep(this.ir, { batch, samples, mode }, this.arena, this.kernels);
       this.plans.set(key, plan);
     }
     return plan;

@@ -17,7 +17,7 @@ import type { OpBuilder, OpContext, StepOp } from './op.js';
 import { product, type GradTarget, type NodeValue } from './values.js';
 import { gradientView, parameterView, trains, type ParameterArena } from './parameters.js';
 import { conv2d, dense } from './ops/conv-dense.js';
-import { batchNorm } from './ops/batch-norm.js';
+import { batchNorm, batchNormInference } from './ops/batch-norm.js';
 import { maxPool, avgPool, globalAvgPool, adaptiveAvgPool } from './ops/pool.js';
 import { activation, shiftedSoftplus, dropout, add, slice } from './ops/elementwise.js';
 import { sample, quantize, modulate, sampleMean, resizeNearest } from './ops/attention.js';
@@ -47,8 +47,14 @@ const BUILDERS: { readonly [O in Exclude<Op, 'Input' | 'Flatten'>]: OpBuilder<O>
 export interface StepShape {
   /** Images per step. */
   readonly batch: number;
-  /** Training sample count n (0: the deterministic mean). */
+  /** Sample count n (0: the deterministic mean). */
   readonly samples: number;
+  /**
+   * train: batch statistics (and their running averages), active dropout, gradients.
+   * eval: the forward pass alone, BatchNorm on the running statistics, dropout the
+   * identity; values share arrays once their last reader has run.
+   */
+  readonly mode: 'train' | 'eval';
 }
 
 export interface StepPlan {
@@ -79,7 +85,7 @@ function aliasOf(node: IrNode, ir: ModelIR, shape: StepShape, rows: ReadonlyMap<
     case 'SampleMean':
       return rows.get(node.inputs[0]!) === shape.batch ? node.inputs[0] : undefined;
     case 'Dropout':
-      return (node as IrNode<'Dropout'>).attrs.rate <= 0 ? node.inputs[0] : undefined;
+      return shape.mode === 'eval' || (node as IrNode<'Dropout'>).attrs.rate <= 0 ? node.inputs[0] : undefined;
     case 'Activation':
       return fusedRelus.has(node.id) ? node.inputs[0] : undefined;
     default:
@@ -135,7 +141,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
 
   // Which values a gradient reaches: those downstream of a trainable parameter.
   const needsGrad = new Set<string>();
-  for (const node of ir.nodes) {
+  for (const node of shape.mode === 'eval' ? [] : ir.nodes) {
     const ownParams = Object.values(node.params).some((name) => {
       const slot = arena.slots.get(name!);
       return slot !== undefined && slot.lrScale !== undefined && trains(slot.spec);
@@ -161,20 +167,36 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
     floats += n;
     return new Float32Array(n);
   };
+  // Eval: a value's array goes back to a pool (by length) once the last node reading it has
+  // run, and later values of that length take it; the taps are kept to the end.
+  const lastReader = new Map<string, number>();
+  ir.nodes.forEach((node, i) => node.inputs.forEach((id) => lastReader.set(rootOf(id), i)));
+  const kept = new Set(Object.values(ir.taps).map((id) => rootOf(id!)));
+  const pool = new Map<number, Float32Array[]>();
+  const releaseAt = new Map<number, string[]>();
+  for (const [id, i] of lastReader) if (!kept.has(id)) releaseAt.set(i, [...(releaseAt.get(i) ?? []), id]);
   const values = new Map<string, NodeValue>();
-  for (const node of ir.nodes) {
+  const valueArray = (size: number): Float32Array => (shape.mode === 'eval' ? pool.get(size)?.pop() : undefined) ?? allocate(size);
+  ir.nodes.forEach((node, i) => {
     const r = rootOf(node.id);
     const nodeRows = rows.get(node.id)!;
     const width = product(node.shape);
     if (r !== node.id) {
       const source = values.get(r)!;
       values.set(node.id, { node, rows: nodeRows, shape: node.shape, width, data: source.data, grad: source.grad });
-      continue;
+    } else {
+      const size = nodeRows * width;
+      const grad = needsGrad.has(node.id) && (contributors.get(node.id) ?? 0) > 0 ? allocate(size) : undefined;
+      values.set(node.id, { node, rows: nodeRows, shape: node.shape, width, data: valueArray(size), grad });
     }
-    const size = nodeRows * width;
-    const grad = needsGrad.has(node.id) && (contributors.get(node.id) ?? 0) > 0 ? allocate(size) : undefined;
-    values.set(node.id, { node, rows: nodeRows, shape: node.shape, width, data: allocate(size), grad });
-  }
+    // After node i has run, the values it was the last to read are free (never its own inputs before it runs).
+    if (shape.mode === 'eval') {
+      for (const id of releaseAt.get(i) ?? []) {
+        const data = values.get(id)!.data;
+        pool.set(data.length, [...(pool.get(data.length) ?? []), data]);
+      }
+    }
+  });
   const gradTarget = (id: string): GradTarget | undefined => {
     const v = values.get(id)!;
     return v.grad ? { grad: v.grad, add: (contributors.get(rootOf(id)) ?? 0) > 1 } : undefined;
@@ -205,7 +227,8 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
       scratch: allocate,
       fusedRelu: fusedInto.has(node.id),
     };
-    const op = (BUILDERS[node.op as keyof typeof BUILDERS] as OpBuilder<Op>)(ctx);
+    const builder = node.op === 'BatchNorm' && shape.mode === 'eval' ? batchNormInference : BUILDERS[node.op as keyof typeof BUILDERS];
+    const op = (builder as OpBuilder<Op>)(ctx);
     const label = fusedInto.has(node.id) ? `${node.op}+ReLU` : node.op === 'Activation' ? `Activation ${(node as IrNode<'Activation'>).attrs.fn}` : node.op;
     forward.push(op);
     forwardLabels.push(label);
@@ -222,7 +245,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   const anchorsName = ir.quantization?.anchors;
   const taps: LossTaps = {
     logits: values.get(ir.taps.logits)!,
-    logitsGrad: gradTarget(ir.taps.logits) ?? { grad: allocate(values.get(ir.taps.logits)!.data.length), add: false },
+    logitsGrad: gradTarget(ir.taps.logits) ?? { grad: allocate(shape.mode === 'eval' ? 0 : values.get(ir.taps.logits)!.data.length), add: false },
     ...optional('latentMean', tapValue(ir.taps.latentMean)),
     ...optional('latentMeanGrad', ir.taps.latentMean === undefined ? undefined : gradTarget(ir.taps.latentMean)),
     ...optional('latentStd', tapValue(ir.taps.latentStd)),

@@ -154,12 +154,23 @@ export function evaluateSplit(
   const noise = evaluationNoise(seed);
   const total = batchCount(split.count, spec.train.evalBatchSize);
   const batches = evalBatches(split, spec, spec.train.evalBatchSize);
-  return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, model.ir.classes, (images) => {
+  return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, model.ir.classes, async ({ images }) => {
     const out = model.forward(images, { training: false, samples: n, noise });
-    const logits = out.logits;
-    for (const t of Object.values(out.taps)) (t as tf.Tensor).dispose();
-    return logits;
+    try {
+      return (await out.logits.data()) as Float32Array;
+    } finally {
+      disposeForward(out);
+    }
   });
+}
+
+/** evaluateSplit on the compiled step's inference plan: the same batches, draws and counts, no TF.js. */
+function evaluateSplitCompiled(step: CompiledTrainingStep, spec: ResolvedSpec, split: Split, seed: number, onBatch?: (batch: number, batches: number) => void): Promise<Accuracy> {
+  const n = step.ir.samples.eval;
+  const noise = evaluationNoise(seed);
+  const total = batchCount(split.count, spec.train.evalBatchSize);
+  const batches = makeBatches(split, spec.train.evalBatchSize, undefined, undefined, spec.data.normalize, spec.model.input);
+  return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, step.ir.classes, (b) => step.infer(b.images, b.count, n, noise));
 }
 
 /**
@@ -387,9 +398,11 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
           ? (batch: number, total: number) =>
               sink.onEvaluation!({ epoch: epoch + 1, epochs: settings.epochs, split, batch, batches: total, left: total - batch + after })
           : undefined;
+      const evaluateOn = (split: Split, onBatch: ((batch: number, batches: number) => void) | undefined): Promise<Accuracy> =>
+        compiled ? evaluateSplitCompiled(compiled, spec, split, settings.seed, onBatch) : evaluateSplit(model, spec, split, settings.seed, undefined, onBatch);
       const evaluate = async (): Promise<{ val?: Accuracy; test: Accuracy }> => {
-        const val = data.validation ? await evaluateSplit(model, spec, data.validation, settings.seed, undefined, reportEvaluation('validation', testBatches)) : undefined;
-        const test = await evaluateSplit(model, spec, data.test, settings.seed, undefined, reportEvaluation('test', 0));
+        const val = data.validation ? await evaluateOn(data.validation, reportEvaluation('validation', testBatches)) : undefined;
+        const test = await evaluateOn(data.test, reportEvaluation('test', 0));
         return { ...(val ? { val } : {}), test };
       };
       const scores = ema ? await ema.withAveraged(evaluate) : await evaluate();

@@ -20,7 +20,7 @@ import { createOptimizer } from '../../../src/runtime/train/optimizers.js';
 import { CompiledTrainingStep, compiledStepSupport } from '../../../src/runtime/step/compiled-step.js';
 import { OP_CASES, allOpsIr } from '../../fixtures/graph-model-irs.js';
 import { compileFile, SPECS } from '../../fixtures/graph-model.js';
-import { randomWeights } from '../../fixtures/onnx.js';
+import { randomWeights, scaledWeights } from '../../fixtures/onnx.js';
 import { HAVE_NATIVE, NATIVE_REASON, relativeError } from '../../fixtures/native.js';
 
 const ADAM: OptimizerSpec = { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 };
@@ -190,13 +190,41 @@ describe.skipIf(!HAVE_NATIVE)('compiled training step against the TF.js executor
   for (const name of ['fashion-small-baseline', 'fashion-small-aib', 'fashion-small-aib-qt']) {
     it(`${name}: one training step agrees at batch 8`, () => {
       const { spec, ir } = compileFile(join(SPECS, `${name}.ibspec`));
-      expectSameStep(ir, randomWeights(ir, 9), batchFor(ir, 8, 13), ir.samples.train, spec.train.optimizer, 5e-4);
+      expectSameStep(ir, scaledWeights(ir, 9), batchFor(ir, 8, 13), ir.samples.train, spec.train.optimizer, 5e-4);
+    });
+  }
+
+  const inferenceCases: [string, () => { ir: ModelIR; samples: number }][] = [
+    ['every op in one graph, 3 samples', () => ({ ir: allOpsIr(), samples: 3 })],
+    ['every op in one graph, deterministic (0 samples)', () => ({ ir: allOpsIr(), samples: 0 })],
+    ['fashion-small-aib-qt, 4 samples', () => ({ ir: compileFile(join(SPECS, 'fashion-small-aib-qt.ibspec')).ir, samples: 4 })],
+  ];
+  for (const [name, make] of inferenceCases) {
+    it(`inference (running statistics, no dropout, arrays reused): ${name} gives the executor's logits and draws`, () => {
+      const { ir, samples } = make();
+      const weights = ir.name === 'tiny' ? randomWeights(ir, 8) : scaledWeights(ir, 8);
+      const b = batchFor(ir, 5, 15);
+      const model = createTfjsModel(ir, weights);
+      const [h, w, c] = ir.inputShape;
+      const images = tf.tensor4d(b.images, [5, h, w, c]);
+      const tfjsNoise = Random.fromSeed(3);
+      const out = model.forward(images, { training: false, samples, noise: tfjsNoise });
+      const expected = Float32Array.from(out.logits.dataSync());
+      tf.dispose([images, out.logits, ...Object.values(out.taps)]);
+      model.dispose();
+      const step = new CompiledTrainingStep(ir, ADAM, kernels, weights);
+      const noise = Random.fromSeed(3);
+      const first = step.infer(b.images, 5, samples, noise).slice();
+      expect(relativeError(first, expected)).toBeLessThan(1e-4);
+      expect(noise.next()).toBe(tfjsNoise.next());
+      // A second call reuses the plan and its arrays: same draws, same logits.
+      expect(step.infer(b.images, 5, samples, Random.fromSeed(3))).toEqual(first);
     });
   }
 
   it('is bit-identical when rerun from the same state, and its optimizer state round-trips in the TF.js format', () => {
     const { spec, ir } = compileFile(join(SPECS, 'fashion-small-aib-qt.ibspec'));
-    const weights = randomWeights(ir, 4);
+    const weights = scaledWeights(ir, 4);
     const b = batchFor(ir, 6, 14);
     const run = (): { weights: Map<string, Float32Array>; terms: number[]; step: CompiledTrainingStep } => {
       const step = new CompiledTrainingStep(ir, spec.train.optimizer, kernels, weights);

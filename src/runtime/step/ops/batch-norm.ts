@@ -8,6 +8,9 @@ import type { OpBuilder } from '../op.js';
 import { ok } from '../op.js';
 import { addInto } from './elementwise-kernels.js';
 
+/** native/src/unary.cc's code for ReLU. */
+const UNARY_RELU = 0;
+
 export const batchNorm: OpBuilder<'BatchNorm'> = (ctx) => {
   const { node, output: y, kernels } = ctx;
   const x = ctx.inputs[0]!;
@@ -38,6 +41,24 @@ export const batchNorm: OpBuilder<'BatchNorm'> = (ctx) => {
     backward: () => {
       ok(kernels.batchNormReluTrainGrad(y.grad!, x.data, relu ? y.data : null, mean, variance, gamma, dxOut, dGamma, dBeta, channels, epsilon, relu), 'batchNormReluTrainGrad');
       if (dx?.add) addInto(kernels, dx.grad, dxOut);
+    },
+  };
+};
+
+/** Inference: the running statistics, and the fused ReLU when there is one. */
+export const batchNormInference: OpBuilder<'BatchNorm'> = (ctx) => {
+  const { node, output: y, kernels } = ctx;
+  const x = ctx.inputs[0]!;
+  const channels = x.shape[x.shape.length - 1]!;
+  const gamma = ctx.param('gamma');
+  const beta = ctx.param('beta');
+  const movingMean = ctx.param('movingMean');
+  const movingVariance = ctx.param('movingVariance');
+  const relu = ctx.fusedRelu;
+  return {
+    forward: () => {
+      ok(kernels.batchNorm(x.data, movingMean, movingVariance, beta, gamma, y.data, channels, node.attrs.epsilon), 'batchNorm');
+      if (relu) ok(kernels.unary(UNARY_RELU, y.data, y.data, 0), 'unary relu');
     },
   };
 };
