@@ -46,6 +46,9 @@ struct ChannelBlocks {
   // Lower than the elementwise threshold: two passes with more arithmetic per float.
   bool Parallel() const { return total > kParallelFloats / 4 && blocks > 1; }
 
+  // The first block of thread t of nt: contiguous, equal shares.
+  int64_t FirstBlock(int t, int nt) const { return blocks * t / nt; }
+
   // A per-position array of `width` floats repeating one value per channel.
   std::vector<float> Tile(const float* perChannel) const {
     std::vector<float> out((size_t)width);
@@ -70,8 +73,9 @@ void SumChannels(const ChannelBlocks& cb, double* out, Accumulate accumulate) {
     std::vector<float> store((size_t)(kCount * w));
     float* acc[kCount];
     for (int q = 0; q < kCount; ++q) acc[q] = store.data() + q * w;
-#pragma omp for schedule(static)
-    for (int64_t b = 0; b < cb.blocks; ++b) {
+    const int64_t first = cb.FirstBlock(omp_get_thread_num(), omp_get_num_threads());
+    const int64_t last = cb.FirstBlock(omp_get_thread_num() + 1, omp_get_num_threads());
+    for (int64_t b = first; b < last; ++b) {
       std::fill(store.begin(), store.end(), 0.f);
       const int64_t begin = b * cb.blockFloats, end = std::min(cb.total, begin + cb.blockFloats);
       accumulate(begin, end - begin, acc);
@@ -87,13 +91,19 @@ void SumChannels(const ChannelBlocks& cb, double* out, Accumulate accumulate) {
 }
 
 // Runs `apply(offset, length)` once per block (same blocks as SumChannels), in
-// parallel for large problems; each block is written by one thread only.
+// parallel for large problems; each block is written by one thread only. Each
+// thread takes the same blocks as in SumChannels but from the last one back, so
+// it starts on the data its previous pass left in its cache.
 template <typename Apply>
 void ForEachBlock(const ChannelBlocks& cb, Apply apply) {
-#pragma omp parallel for schedule(static) if (cb.Parallel())
-  for (int64_t b = 0; b < cb.blocks; ++b) {
-    const int64_t begin = b * cb.blockFloats;
-    apply(begin, std::min(cb.blockFloats, cb.total - begin));
+#pragma omp parallel if (cb.Parallel())
+  {
+    const int64_t first = cb.FirstBlock(omp_get_thread_num(), omp_get_num_threads());
+    const int64_t last = cb.FirstBlock(omp_get_thread_num() + 1, omp_get_num_threads());
+    for (int64_t b = last - 1; b >= first; --b) {
+      const int64_t begin = b * cb.blockFloats;
+      apply(begin, std::min(cb.blockFloats, cb.total - begin));
+    }
   }
 }
 
