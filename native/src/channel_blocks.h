@@ -2,10 +2,10 @@
 // compiled training step's kernels (batch-norm statistics, bias gradients).
 //
 // The data is read as a flat array in groups of `k` rows, `width` = k * channels
-// floats, chosen so that width is a multiple of 16 floats: every inner loop then
-// runs over `width` contiguous floats with per-position accumulators, which
-// vectorises whatever the channel count (1, 3, 17...), with no per-channel loop
-// of length 8 or 3 in the hot path.
+// floats, chosen so that width is a multiple of 16 floats (or one row, for 64
+// channels or more): every inner loop then runs over `width` contiguous floats
+// with per-position accumulators, which vectorises whatever the channel count
+// (1, 3, 17...), with no per-channel loop of length 8 or 3 in the hot path.
 //
 // Accuracy and determinism: rows are cut into fixed blocks of kGroupsPerBlock
 // groups (independent of the thread count). Within a block each accumulator sums
@@ -29,13 +29,15 @@ struct ChannelBlocks {
   static constexpr int64_t kGroupsPerBlock = 32;
   int64_t rows = 0, channels = 0;
   int64_t k = 1;      // rows per group
-  int64_t width = 1;  // floats per group: k * channels, a multiple of 16
+  int64_t width = 1;  // floats per group: k * channels
   int64_t total = 0;  // rows * channels
   int64_t blockFloats = 0;
   int64_t blocks = 0;
 
   ChannelBlocks(int64_t rowCount, int64_t channelCount) : rows(rowCount), channels(channelCount) {
-    k = 16 / std::gcd<int64_t>(channels, 16);
+    // Wide rows are long enough loops by themselves (and a multiple-of-16 group
+    // of a prime channel count could outgrow the L1 cache).
+    k = channels >= 64 ? 1 : 16 / std::gcd<int64_t>(channels, 16);
     while (k * channels < 64) k *= 2;
     width = k * channels;
     total = rows * channels;

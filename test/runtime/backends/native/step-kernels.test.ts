@@ -68,6 +68,8 @@ const BN_CASES: readonly BatchNormCase[] = [
   { rows: 37, channels: 3, shift: 2 },
   { rows: 129, channels: 17, shift: 0 },
   { rows: 3 * 5 * 7, channels: 8, shift: 100 },
+  { rows: 23, channels: 100, shift: 0 },
+  { rows: 7, channels: 1001, shift: 3 },
   { rows: 20011, channels: 17, shift: 1 },
 ];
 
@@ -400,7 +402,7 @@ describe.skipIf(skip)(`native adamStep vs optimizers.ts's Adam on the TF.js CPU 
 });
 
 describe.skipIf(skip)(`native channelSums, accumulate and sgdStep in place${skipNote}`, () => {
-  for (const [rows, channels] of [[1, 1], [1000, 1], [37, 3], [129, 17], [20011, 17]] as const) {
+  for (const [rows, channels] of [[1, 1], [1000, 1], [37, 3], [129, 17], [9, 1001], [20011, 17]] as const) {
     it(`channelSums over ${rows} rows x ${channels} channels`, () => {
       const x = uniform(rows * channels, rows + channels, -1, 3);
       const out = new Float32Array(channels);
