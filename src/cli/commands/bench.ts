@@ -311,7 +311,7 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
       if (v[option] !== undefined) usageError(`--${option} times training steps; --suite e2e runs whole training jobs (use --limit-train for a quick run)`);
     }
   }
-  if (v.suite === undefined && args.length !== 1) usageError(args.length === 0 ? 'missing SPEC (or --suite default)' : `expected one SPEC, got ${args.length}`);
+  if (v.suite === undefined && args.length !== 1) usageError(args.length === 0 ? 'missing SPEC (or --suite default|e2e)' : `expected one SPEC, got ${args.length}`);
   if (v.suite !== undefined && args.length > 0) usageError('--suite runs its own specs; give no SPEC with it');
   const options: BenchOptions = {
     ...(v.batch !== undefined ? { batch: v.batch } : {}),
