@@ -43,7 +43,12 @@ function lastLine(text: string | null | undefined): string {
   return (text ?? '').trim().split('\n').pop() ?? '';
 }
 
-/** The child's last stdout line as JSON, or its failure (exit status, last stderr line). */
+/** The end of a failed child's stderr: its diagnostics, without the progress lines before them. */
+function lastLines(text: string | null | undefined, count: number): string {
+  return (text ?? '').trim().split('\n').filter((line) => line.trim() !== '').slice(-count).join('\n');
+}
+
+/** The child's last stdout line as JSON, or its failure (exit status, last stderr line unless the child wrote it to the terminal itself). */
 function jsonResult(run: SpawnSyncReturns<string>): Measured<MeasurementLine> {
   if (run.error) return { ok: false, status: 1, message: run.error.message };
   if (run.status === 0) {
@@ -54,7 +59,8 @@ function jsonResult(run: SpawnSyncReturns<string>): Measured<MeasurementLine> {
       // reported below
     }
   }
-  return { ok: false, status: run.status ?? 1, message: lastLine(run.stderr) || `no JSON line on stdout (${lastLine(run.stdout) || 'empty'})` };
+  const said = run.stderr === null ? 'its message is above' : lastLine(run.stderr);
+  return { ok: false, status: run.status ?? 1, message: run.status === 0 ? `no JSON line on stdout (${lastLine(run.stdout) || 'empty'})` : said };
 }
 
 function numberIn(line: MeasurementLine, key: string): number | undefined {
@@ -69,11 +75,19 @@ function timed(command: string, args: readonly string[], cwd: string, stderr: 'i
   return { run, seconds: (performance.now() - start) / 1000 };
 }
 
+/** A finished run's summary.json, or undefined when it is missing or not a JSON object. */
+function readSummary(path: string): MeasurementLine | undefined {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as MeasurementLine) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function childMeasurer(options: ChildOptions): SuiteMeasurer {
   const { root } = options;
   const ibc = resolve(root, 'bin/ibc.js');
-  // Human lines of the ibc children go straight to the terminal; their JSON is read here and printed by the suite.
-  const ibcStderr = 'inherit';
   return {
     pytorchProblem: pytorchProblem(),
 
@@ -82,7 +96,8 @@ export function childMeasurer(options: ChildOptions): SuiteMeasurer {
       if (c.batch !== undefined) args.push('--batch', String(c.batch));
       if (options.json) args.push('--json');
       if (options.profile) args.push('--profile');
-      return jsonResult(timed(process.execPath, args, root, ibcStderr).run);
+      // Its human lines and errors go straight to the terminal; its JSON line is read here and printed by the suite.
+      return jsonResult(timed(process.execPath, args, root, 'inherit').run);
     },
 
     pytorchSteps(c: StepsCase, batch: number) {
@@ -97,10 +112,10 @@ export function childMeasurer(options: ChildOptions): SuiteMeasurer {
         const args = [ibc, 'train', c.spec, '--out', out, '--overwrite', '--backend', options.backend];
         if (limitTrain !== undefined) args.push('--limit-train', String(limitTrain));
         const { run, seconds } = timed(process.execPath, args, root, 'pipe');
-        if (run.error || run.status !== 0) return { ok: false, status: run.status ?? 1, message: run.error?.message ?? lastLine(run.stderr) };
-        const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as MeasurementLine;
-        const testTop1 = numberIn(summary, 'test_top1');
-        if (testTop1 === undefined) return { ok: false, status: 1, message: `${join(out, 'summary.json')} has no test_top1` };
+        if (run.error || run.status !== 0) return { ok: false, status: run.status ?? 1, message: run.error?.message ?? lastLines(run.stderr, 6) };
+        const summary = readSummary(join(out, 'summary.json'));
+        const testTop1 = summary && numberIn(summary, 'test_top1');
+        if (!summary || testTop1 === undefined) return { ok: false, status: 1, message: 'the run directory has no summary.json with test_top1' };
         const backend = summary['backend'];
         return { ok: true, value: { wallSeconds: seconds, testTop1, ...(typeof backend === 'string' ? { backend } : {}) } };
       } finally {
