@@ -39,6 +39,16 @@ export function pytorchProblem(): string | undefined {
   return probe.status === 0 ? undefined : `${PYTHON} cannot import torch (apt-get install -y python3-torch)`;
 }
 
+/** `text` parsed as a JSON object, or undefined. */
+function jsonObject(text: string): MeasurementLine | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as MeasurementLine) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function lastLine(text: string | null | undefined): string {
   return (text ?? '').trim().split('\n').pop() ?? '';
 }
@@ -51,14 +61,8 @@ function lastLines(text: string | null | undefined, count: number): string {
 /** The child's last stdout line as JSON, or its failure (exit status, last stderr line unless the child wrote it to the terminal itself). */
 function jsonResult(run: SpawnSyncReturns<string>): Measured<MeasurementLine> {
   if (run.error) return { ok: false, status: 1, message: run.error.message };
-  if (run.status === 0) {
-    try {
-      const parsed: unknown = JSON.parse(lastLine(run.stdout));
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return { ok: true, value: parsed as MeasurementLine };
-    } catch {
-      // reported below
-    }
-  }
+  const line = run.status === 0 ? jsonObject(lastLine(run.stdout)) : undefined;
+  if (line) return { ok: true, value: line };
   const said = run.stderr === null ? 'its message is above' : lastLine(run.stderr);
   return { ok: false, status: run.status ?? 1, message: run.status === 0 ? `no JSON line on stdout (${lastLine(run.stdout) || 'empty'})` : said };
 }
@@ -77,12 +81,7 @@ function timed(command: string, args: readonly string[], cwd: string, stderr: 'i
 
 /** A finished run's summary.json, or undefined when it is missing or not a JSON object. */
 function readSummary(path: string): MeasurementLine | undefined {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as MeasurementLine) : undefined;
-  } catch {
-    return undefined;
-  }
+  return existsSync(path) ? jsonObject(readFileSync(path, 'utf8')) : undefined;
 }
 
 export function childMeasurer(options: ChildOptions): SuiteMeasurer {
