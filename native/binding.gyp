@@ -17,13 +17,18 @@
         "src/unary.cc",
         "src/reduce.cc",
         "src/compare.cc",
-        "src/sgd.cc"
+        "src/sgd.cc",
+        "src/batch_norm_relu_train.cc",
+        "src/max_pool_argmax.cc",
+        "src/adam.cc",
+        "src/channel_sums.cc",
+        "src/accumulate.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-fexceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fno-math-errno", "-fopenmp", "-fexceptions"],
       "ldflags": ["-fopenmp"],
       "libraries": ["-ldnnl"]
     }

@@ -22,6 +22,13 @@ Napi::Value CastToFloat(const Napi::CallbackInfo& info);
 Napi::Value BatchNormTrain(const Napi::CallbackInfo& info);
 Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info);
 Napi::Value SgdStep(const Napi::CallbackInfo& info);
+Napi::Value BatchNormReluTrain(const Napi::CallbackInfo& info);
+Napi::Value BatchNormReluTrainGrad(const Napi::CallbackInfo& info);
+Napi::Value MaxPoolArgmax(const Napi::CallbackInfo& info);
+Napi::Value MaxPoolGradArgmax(const Napi::CallbackInfo& info);
+Napi::Value AdamStep(const Napi::CallbackInfo& info);
+Napi::Value ChannelSumsKernel(const Napi::CallbackInfo& info);
+Napi::Value Accumulate(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -60,6 +67,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"batchNormTrain", BatchNormTrain},
       {"batchNormTrainGrad", BatchNormTrainGrad},
       {"sgdStep", SgdStep},
+      {"batchNormReluTrain", BatchNormReluTrain},
+      {"batchNormReluTrainGrad", BatchNormReluTrainGrad},
+      {"maxPoolArgmax", MaxPoolArgmax},
+      {"maxPoolGradArgmax", MaxPoolGradArgmax},
+      {"adamStep", AdamStep},
+      {"channelSums", ChannelSumsKernel},
+      {"accumulate", Accumulate},
   };
   for (const auto& k : kernels) exports.Set(k.name, Napi::Function::New(env, k.fn, k.name));
   return exports;

@@ -27,6 +27,18 @@ bool GetF32(const Napi::CallbackInfo& info, size_t index, F32* out, bool optiona
   return true;
 }
 
+bool GetI32View(const Napi::CallbackInfo& info, size_t index, I32* out) {
+  if (index >= info.Length()) return false;
+  Napi::Value v = info[index];
+  if (!v.IsTypedArray()) return false;
+  Napi::TypedArray t = v.As<Napi::TypedArray>();
+  if (t.TypedArrayType() != napi_int32_array) return false;
+  Napi::Int32Array a = v.As<Napi::Int32Array>();
+  out->data = a.Data();
+  out->length = a.ElementLength();
+  return true;
+}
+
 bool GetI32(const Napi::CallbackInfo& info, size_t index, std::vector<int64_t>* out) {
   if (index >= info.Length()) return false;
   Napi::Value v = info[index];
@@ -41,6 +53,20 @@ bool GetI32(const Napi::CallbackInfo& info, size_t index, std::vector<int64_t>* 
 bool GetNumber(const Napi::CallbackInfo& info, size_t index, double* out) {
   if (index >= info.Length() || !info[index].IsNumber()) return false;
   *out = info[index].As<Napi::Number>().DoubleValue();
+  return true;
+}
+
+bool GetCount(const Napi::CallbackInfo& info, size_t index, int64_t* out) {
+  double v = 0;
+  if (!GetNumber(info, index, &v) || !(v >= 1 && v <= 2147483647.0) || v != (double)(int64_t)v) return false;
+  *out = (int64_t)v;
+  return true;
+}
+
+bool GetFlag(const Napi::CallbackInfo& info, size_t index, bool* out) {
+  double v = 0;
+  if (!GetNumber(info, index, &v) || (v != 0 && v != 1)) return false;
+  *out = v == 1;
   return true;
 }
 

@@ -35,6 +35,10 @@ enum Activation : int32_t {
   kSigmoid = 5,
 };
 
+// Elementwise and reduction loops above this many floats are split across
+// threads; below it an OpenMP region costs more than the second core saves.
+constexpr int64_t kParallelFloats = 262144;
+
 dnnl::engine& Engine();
 dnnl::stream& Stream();
 
@@ -44,9 +48,21 @@ struct F32 {
   size_t length = 0;
 };
 
+// A view of an Int32Array argument (an array a kernel reads or writes in place).
+struct I32 {
+  int32_t* data = nullptr;
+  size_t length = 0;
+};
+
 bool GetF32(const Napi::CallbackInfo& info, size_t index, F32* out, bool optional = false);
+bool GetI32View(const Napi::CallbackInfo& info, size_t index, I32* out);
+// Copies an Int32Array argument (geometry, dims) into integers.
 bool GetI32(const Napi::CallbackInfo& info, size_t index, std::vector<int64_t>* out);
 bool GetNumber(const Napi::CallbackInfo& info, size_t index, double* out);
+// A number that must be a whole count in [1, 2^31 - 1].
+bool GetCount(const Napi::CallbackInfo& info, size_t index, int64_t* out);
+// A number that must be 0 or 1.
+bool GetFlag(const Napi::CallbackInfo& info, size_t index, bool* out);
 Napi::Value Result(const Napi::CallbackInfo& info, int32_t status);
 
 // Appends an eltwise post-op for a fused activation; false if unsupported.

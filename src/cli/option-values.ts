@@ -8,6 +8,7 @@ import { OptionValueError } from './define-command.js';
 import { UsageError } from './command.js';
 import { suggestClosest } from '../diagnostics/suggest.js';
 import { BACKEND_NAMES, type BackendRequest } from '../runtime/backends/select.js';
+import { STEP_NAMES, type StepRequest } from '../runtime/step/choose.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
 
 /** A whole number of at least `min`, e.g. `--epochs` (min 1) or `--seed` (min 0). */
@@ -47,6 +48,9 @@ export const parseBackend: (text: string) => BackendRequest = oneOf('--backend',
 
 /** The help text of --backend. */
 export const BACKEND_HELP = `${BACKEND_NAMES.join(' | ')} (default auto)`;
+
+export const parseStep: (text: string) => StepRequest = oneOf('--step', STEP_NAMES);
+export const STEP_HELP = `what runs the training steps: ${STEP_NAMES.join(' | ')} (default auto: the compiled step, planned once from the IR, on ibc-native; the TF.js executor elsewhere)`;
 
 /** The RUN_DIR argument and `--checkpoint last|best` of the commands that read a run. */
 export function runTarget(runDir: string, checkpoint: 'last' | 'best' | undefined, cwd: string): { runDir: string; which: 'last' | 'best' } {

@@ -16,7 +16,8 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { BACKEND_HELP, oneOf, parseBackend, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, STEP_HELP, oneOf, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
+import { chooseStepEngine, type StepRequest } from '../../runtime/step/choose.js';
 import { compileForRun } from '../prepare-run.js';
 import { selectBackend, releaseBackend, type BackendChoice, type BackendRequest, type HostFallback } from '../../runtime/backends/select.js';
 import { formatAdapter } from '../../runtime/backends/webgpu/adapter.js';
@@ -80,6 +81,8 @@ function packageRoot(): string {
 interface BenchRecord {
   readonly spec: string;
   readonly backend: string;
+  /** What ran the steps: the compiled step or the TF.js executor. */
+  readonly training_step: 'compiled' | 'tfjs';
   /** webgpu: the adapter computed on ("name (vendor, architecture)"). */
   readonly adapter?: string;
   readonly batch: number;
@@ -110,6 +113,7 @@ interface BenchOptions {
   readonly warmup: number;
   readonly json: boolean;
   readonly profile: boolean;
+  readonly step: StepRequest;
 }
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
@@ -119,8 +123,11 @@ async function benchSpec(specPath: string, choice: BackendChoice, options: Bench
   if (!compiled) return undefined;
   const batch = options.batch ?? compiled.spec.train.batchSize;
   const before = fallbackTotal(choice.hostFallbacks?.() ?? []);
+  const engine = chooseStepEngine(options.step, choice.name, compiled.spec, compiled.ir);
+  if (!options.json) io.stderr(`training step: ${engine.engine} (${engine.reason})\n`);
   const timing = await timeTrainingSteps(compiled.spec, compiled.ir, {
     batch, steps: options.steps, warmup: options.warmup, seed: compiled.spec.train.seed, profile: options.profile,
+    ...(engine.kernels ? { kernels: engine.kernels } : {}),
   });
   const fallbacks = choice.hostFallbacks ? fallbacksSince(before, choice.hostFallbacks()) : undefined;
   const flops = modelFlops(compiled.ir);
@@ -128,6 +135,7 @@ async function benchSpec(specPath: string, choice: BackendChoice, options: Bench
   return {
     spec: shown.startsWith('..') ? specPath : shown,
     backend: choice.name,
+    training_step: engine.engine,
     ...(choice.adapter ? { adapter: formatAdapter(choice.adapter) } : {}),
     batch,
     steps: options.steps,
@@ -289,6 +297,7 @@ interface BenchFlags {
   readonly steps?: number;
   readonly warmup?: number;
   readonly backend?: BackendRequest;
+  readonly step?: StepRequest;
   readonly json?: boolean;
   readonly profile?: boolean;
   readonly suite?: 'default' | 'e2e';
@@ -319,6 +328,7 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
     warmup: v.warmup ?? 2,
     json: v.json === true,
     profile: v.profile === true,
+    step: v.step ?? 'auto',
   };
   const backend = v.backend ?? 'auto';
   if (v.suite !== undefined) {
@@ -353,6 +363,7 @@ export const benchCommand: Command = defineCommand<BenchFlags>({
     { flags: '--steps <N>', description: 'timed steps (default 5)', parse: wholeNumber('--steps') },
     { flags: '--warmup <N>', description: 'untimed steps first (default 2)', parse: wholeNumber('--warmup', 0) },
     { flags: '--backend <NAME>', description: `${BACKEND_HELP}; with --target onnx, auto means every available backend of ibc-native and cpu`, parse: parseBackend },
+    { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
     { flags: '--json', description: 'print only the JSON line(s) on stdout' },
     { flags: '--profile', description: 'also time one step per kernel and print where the time goes' },
     { flags: '--suite <NAME>', description: 'default: VGG-16-aib and the three Fashion-MNIST specs, each next to its PyTorch twin (speed and memory ratios); e2e: whole `ibc train` jobs of the Fashion-MNIST specs next to the twins (see above)', parse: oneOf('--suite', ['default', 'e2e'] as const) },

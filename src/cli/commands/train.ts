@@ -8,7 +8,7 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { BACKEND_HELP, parseBackend, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, STEP_HELP, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend, compileForRun, sourcesOf } from '../prepare-run.js';
 import { flattenSpec } from '../../compiler/spec/flatten.js';
 import { sweepSize } from '../../compiler/spec/load-spec.js';
@@ -18,6 +18,7 @@ import { createProgress } from '../progress-display.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/backends/select.js';
 import { runTraining } from '../../runtime/train/run-training.js';
+import type { StepRequest } from '../../runtime/step/choose.js';
 
 interface TrainOptions {
   readonly out?: string;
@@ -26,6 +27,7 @@ interface TrainOptions {
   readonly limitVal?: number;
   readonly limitTest?: number;
   readonly backend?: BackendRequest;
+  readonly step?: StepRequest;
   readonly resume?: string;
   readonly overwrite?: boolean;
   readonly seed?: number;
@@ -76,6 +78,7 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
       ...opt('limitTest', options.limitTest),
       ...opt('seed', options.seed),
       ...opt('attentionImages', options.attention),
+      ...opt('step', options.step),
       backend: backend.name,
       ...(backend.adapter ? { adapter: backend.adapter } : {}),
     },
@@ -133,6 +136,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--limit-val <N>', description: "use only the first N validation images (default with --limit-train: the spec's validation fraction of N, at least 1)", parse: wholeNumber('--limit-val') },
     { flags: '--limit-test <N>', description: 'use only the first N test images', parse: wholeNumber('--limit-test') },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
+    { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
     { flags: '--seed <N>', description: "replace the spec's train.seed", parse: wholeNumber('--seed', 0) },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
   ],

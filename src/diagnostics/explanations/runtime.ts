@@ -260,6 +260,12 @@ export const runtimeExplanations = {
     example: 'ibc train on a machine without libdnnl.',
     fix: 'apt-get install libdnnl-dev && npm run build:native.',
   },
+  stepCompiledUnavailable: {
+    explanation:
+      "The compiled training step (forward, loss, backward and optimizer planned once from the IR and run as direct native kernel calls) runs only on the ibc-native backend, for models without an EMA of weights. --step compiled asks for it explicitly, so ibc stops rather than silently training another way.",
+    example: 'ibc train spec.ibspec --backend webgpu --step compiled',
+    fix: 'Use --step auto (the default: compiled where it can run, the TF.js executor elsewhere), or --step tfjs.',
+  },
   backendWebgpuMissing: {
     explanation: 'The webgpu backend needs an optional package that could not be loaded.',
     example: '--backend webgpu without @tensorflow/tfjs-backend-webgpu installed.',

@@ -11,6 +11,8 @@ import { createTfjsModel, disposeTrainStep } from '../executor/model.js';
 import { initParams } from '../params/init-params.js';
 import { createOptimizer } from '../train/optimizers.js';
 import { Random } from '../../support/random.js';
+import type { NativeAddon } from '../backends/native/addon.js';
+import { CompiledTrainingStep } from '../step/compiled-step.js';
 
 export interface TimingOptions {
   readonly batch: number;
@@ -19,6 +21,8 @@ export interface TimingOptions {
   readonly seed: number;
   /** Also run one profiled step and return time per kernel. */
   readonly profile?: boolean;
+  /** Time the compiled step (src/runtime/step/) on these native kernels instead of the TF.js executor. */
+  readonly kernels?: NativeAddon;
 }
 
 export interface KernelTime {
@@ -34,17 +38,53 @@ export interface TrainingTiming {
   readonly kernels?: readonly KernelTime[];
 }
 
-export async function timeTrainingSteps(spec: ResolvedSpec, ir: ModelIR, options: TimingOptions): Promise<TrainingTiming> {
+/** Random images and labels from the seeded generator: what every timed step trains on. */
+function benchBatch(ir: ModelIR, options: TimingOptions): { images: Float32Array; labels: Int32Array; root: Random } {
   const root = Random.fromSeed(options.seed);
+  const [h, w, c] = ir.inputShape;
+  const images = root.derive('bench-images').fillNormal(new Float32Array(options.batch * h * w * c));
+  const labelStream = root.derive('bench-labels');
+  const labels = Int32Array.from({ length: options.batch }, () => Math.floor(labelStream.next() * ir.classes) % ir.classes);
+  return { images, labels, root };
+}
+
+/** Steps averaged over when profiling the compiled step (one step's op times are too small to read alone). */
+const PROFILED_STEPS = 10;
+
+function timeCompiledSteps(spec: ResolvedSpec, ir: ModelIR, options: TimingOptions, kernels: NativeAddon): TrainingTiming {
+  const { images, labels, root } = benchBatch(ir, options);
+  const noise = root.derive('noise');
+  const lr = spec.train.optimizer.lr;
+  const step = new CompiledTrainingStep(ir, spec.train.optimizer, kernels, initParams(ir, options.seed));
+  for (let i = 0; i < options.warmup; i++) step.step(images, labels, ir.samples.train, noise, lr);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < options.steps; i++) step.step(images, labels, ir.samples.train, noise, lr);
+  const ms = Number(process.hrtime.bigint() - start) / 1e6 / options.steps;
+  let profile: KernelTime[] | undefined;
+  if (options.profile) {
+    const byLabel = new Map<string, { ms: number; calls: number }>();
+    for (let i = 0; i < PROFILED_STEPS; i++) {
+      step.profiledStep(images, labels, ir.samples.train, noise, lr, (label, took) => {
+        const entry = byLabel.get(label) ?? { ms: 0, calls: 0 };
+        entry.ms += took / PROFILED_STEPS;
+        entry.calls += 1 / PROFILED_STEPS;
+        byLabel.set(label, entry);
+      });
+    }
+    profile = [...byLabel].map(([kernel, e]) => ({ kernel, ms: e.ms, calls: Math.round(e.calls) })).sort((a, b) => b.ms - a.ms);
+  }
+  return { msPerStep: ms, imagesPerSecond: (1000 * options.batch) / ms, ...(profile ? { kernels: profile } : {}) };
+}
+
+export async function timeTrainingSteps(spec: ResolvedSpec, ir: ModelIR, options: TimingOptions): Promise<TrainingTiming> {
+  if (options.kernels) return timeCompiledSteps(spec, ir, options, options.kernels);
   const model = createTfjsModel(ir, initParams(ir, options.seed));
   const optimizer = createOptimizer(spec.train.optimizer, model.trainableVariables(), ir.quantization);
   const [h, w, c] = ir.inputShape;
-  const data = root.derive('bench-images').fillNormal(new Float32Array(options.batch * h * w * c));
-  const labelStream = root.derive('bench-labels');
-  const labelValues = Int32Array.from({ length: options.batch }, () => Math.floor(labelStream.next() * ir.classes) % ir.classes);
-  const images = tf.tensor4d(data, [options.batch, h, w, c]);
-  const labels = tf.tensor1d(labelValues, 'int32');
-  const noise = root.derive('noise');
+  const batch = benchBatch(ir, options);
+  const images = tf.tensor4d(batch.images, [options.batch, h, w, c]);
+  const labels = tf.tensor1d(batch.labels, 'int32');
+  const noise = batch.root.derive('noise');
   const lr = spec.train.optimizer.lr;
   // Steps are queued without reading anything back; `finish` waits for the last loss, which on
   // a GPU backend (one in-order queue) means waiting for every step queued before it.

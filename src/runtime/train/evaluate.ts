@@ -46,29 +46,22 @@ export function countCorrect(logits: Float32Array, classes: number, labels: Arra
 }
 
 /**
- * Evaluates `predict` (images -> logits [B, classes]) over `batches`. The
- * caller creates and disposes the batch tensors through the iterator; this
- * disposes what predict returns.
+ * Evaluates `predict` (a batch -> its logits [B, classes], read) over
+ * `batches`, in order.
  */
-export async function evaluateAccuracy(
-  batches: Iterable<EvalBatch>,
+export async function evaluateAccuracy<B extends { readonly labels: Int32Array }>(
+  batches: Iterable<B>,
   classes: number,
-  predict: (images: tf.Tensor4D) => tf.Tensor,
+  predict: (batch: B) => Float32Array | Promise<Float32Array>,
 ): Promise<Accuracy> {
   let top1 = 0;
   let top5 = 0;
   let count = 0;
   for (const batch of batches) {
-    const logits = predict(batch.images);
-    try {
-      const values = (await logits.data()) as Float32Array;
-      const c = countCorrect(values, classes, batch.labels, 5);
-      top1 += c.top1;
-      top5 += c.topK;
-      count += batch.labels.length;
-    } finally {
-      logits.dispose();
-    }
+    const c = countCorrect(await predict(batch), classes, batch.labels, 5);
+    top1 += c.top1;
+    top5 += c.topK;
+    count += batch.labels.length;
   }
   return { top1: count ? top1 / count : 0, top5: count ? top5 / count : 0, count };
 }

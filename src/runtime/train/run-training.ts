@@ -26,6 +26,7 @@ import { runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord, type Localization } from './localization.js';
 import { readMetricRows } from '../sweep/run-status.js';
 import type { AdapterDescription } from '../backends/webgpu/adapter.js';
+import { chooseStepEngine, type StepRequest } from '../step/choose.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -53,6 +54,8 @@ export interface TrainRequest {
   readonly backend: string;
   /** The GPU adapter the backend computes on (webgpu), recorded in summary.json. */
   readonly adapter?: AdapterDescription;
+  /** Which engine runs the training steps (default auto: the compiled step on ibc-native). */
+  readonly step?: StepRequest;
   /** Attention images at the end (default 20; 0 = none). */
   readonly attentionImages?: number;
   readonly now?: Date;
@@ -73,6 +76,8 @@ export interface RunSummary {
   readonly best_val_top1?: number;
   readonly best_val_epoch?: number;
   readonly backend: string;
+  /** What ran the training steps: 'compiled' (src/runtime/step/) or 'tfjs' (the TF.js executor). */
+  readonly training_step: 'compiled' | 'tfjs';
   /** webgpu: the adapter trained on (name, vendor, architecture, software). */
   readonly adapter?: AdapterDescription;
   readonly epochs: number;
@@ -294,10 +299,13 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
 
+  const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
+  reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
   const shapes = new Map(ir.params.map((p) => [p.name, p.shape] as const));
   const paths = checkpointPaths(runDir);
   makeRunSubdir(runDir, 'checkpoints');
   const outcome: TrainOutcome = await train({
+    ...(stepEngine.kernels ? { kernels: stepEngine.kernels } : {}),
     spec,
     ir,
     specHash,
@@ -336,6 +344,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       test_top5: last.test_top5,
       ...(outcome.best ? { best_val_top1: outcome.best.valTop1, best_val_epoch: outcome.best.epoch } : {}),
       backend: request.backend,
+      training_step: stepEngine.engine,
       ...(request.adapter ? { adapter: request.adapter } : {}),
       epochs: outcome.epochsDone,
       images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : 0,

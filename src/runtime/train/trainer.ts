@@ -34,6 +34,8 @@ import type { BestScore, RunSettings, TrainingState } from './state.js';
 import type { EvaluationUpdate, ProgressUpdate } from '../progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { divergenceReason, isDiverging } from './divergence.js';
+import type { NativeAddon } from '../backends/native/addon.js';
+import { CompiledTrainingStep } from '../step/compiled-step.js';
 
 /**
  * One line of metrics.jsonl. Field names are the file's format and name their unit: every
@@ -89,6 +91,11 @@ export interface TrainOptions {
   readonly sink: RunSink;
   /** Continue from this state (its weights, optimizer, streams and epoch). */
   readonly resume?: TrainingState;
+  /**
+   * The compiled training step (src/runtime/step/) runs the steps when given (ibc-native
+   * only; see chooseStepEngine); otherwise the TF.js executor and optimizer do.
+   */
+  readonly kernels?: NativeAddon;
 }
 
 export interface TrainOutcome {
@@ -147,12 +154,23 @@ export function evaluateSplit(
   const noise = evaluationNoise(seed);
   const total = batchCount(split.count, spec.train.evalBatchSize);
   const batches = evalBatches(split, spec, spec.train.evalBatchSize);
-  return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, model.ir.classes, (images) => {
+  return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, model.ir.classes, async ({ images }) => {
     const out = model.forward(images, { training: false, samples: n, noise });
-    const logits = out.logits;
-    for (const t of Object.values(out.taps)) (t as tf.Tensor).dispose();
-    return logits;
+    try {
+      return (await out.logits.data()) as Float32Array;
+    } finally {
+      disposeForward(out);
+    }
   });
+}
+
+/** evaluateSplit on the compiled step's inference plan: the same batches, draws and counts, no TF.js. */
+function evaluateSplitCompiled(step: CompiledTrainingStep, spec: ResolvedSpec, split: Split, seed: number, onBatch?: (batch: number, batches: number) => void): Promise<Accuracy> {
+  const n = step.ir.samples.eval;
+  const noise = evaluationNoise(seed);
+  const total = batchCount(split.count, spec.train.evalBatchSize);
+  const batches = makeBatches(split, spec.train.evalBatchSize, undefined, undefined, spec.data.normalize, spec.model.input);
+  return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, step.ir.classes, (b) => step.infer(b.images, b.count, n, noise));
 }
 
 /**
@@ -229,13 +247,20 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const [h, w, c] = spec.model.input;
   const plan = schedulePlan(spec, settings.epochs);
 
-  const model = createTfjsModel(ir, resume ? resume.weights : initParams(ir, settings.seed));
+  const initial = resume ? resume.weights : initParams(ir, settings.seed);
+  const model = createTfjsModel(ir, initial);
   const variables = model.trainableVariables();
   let optimizer: Optimizer | undefined;
+  let compiled: CompiledTrainingStep | undefined;
   let ema: WeightEma | undefined;
   try {
-    optimizer = createOptimizer(spec.train.optimizer, variables, ir.quantization);
-    ema = spec.train.ema !== undefined ? new WeightEma(spec.train.ema, variables) : undefined;
+    if (options.kernels) {
+      compiled = new CompiledTrainingStep(ir, spec.train.optimizer, options.kernels, initial);
+      if (resume) restoreCompiled(resume, compiled);
+    } else {
+      optimizer = createOptimizer(spec.train.optimizer, variables, ir.quantization);
+      ema = spec.train.ema !== undefined ? new WeightEma(spec.train.ema, variables) : undefined;
+    }
     const root = Random.fromSeed(settings.seed);
     let shuffle = root.derive('shuffle');
     let noise = root.derive('noise');
@@ -243,7 +268,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
     let step = 0;
     let best: BestScore | undefined;
     if (resume) {
-      restoreInto(resume, optimizer, ema);
+      if (optimizer) restoreInto(resume, optimizer, ema);
       shuffle = Random.fromState(resume.random.shuffle);
       noise = Random.fromState(resume.random.noise);
       epoch = resume.epoch;
@@ -273,6 +298,38 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       // READ_INTERVAL_MS (and at the end of the epoch): a read is a full GPU round trip.
       const pending: PendingStep[] = [];
       let lastRead = performance.now();
+      // One step's results, read: its loss terms [total, ce, kl, vq, commit] and logits.
+      const account = (t: ArrayLike<number>, rows: Float32Array, p: Pick<PendingStep, 'labels' | 'step' | 'batchIndex'>): void => {
+        if (!Number.isFinite(t[0]!)) {
+          const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
+          throw new RunError(
+            diagnostic('trainNonFiniteLoss', {
+              args: { value: formatNumber(t[0]!), epoch: epoch + 1, step: p.step + 1, lr, kept },
+            }),
+          );
+        }
+        const n = p.labels.length;
+        sums.total += t[0]! * n;
+        sums.ce += t[1]! * n;
+        sums.kl += t[2]! * n;
+        sums.vq += t[3]! * n;
+        sums.commit += t[4]! * n;
+        sums.correct += countCorrect(rows, ir.classes, p.labels, 1).top1;
+        sums.seen += n;
+        if (sink.onBatch) {
+          const elapsed = (performance.now() - epochStart) / 1000;
+          sink.onBatch({
+            epoch: epoch + 1,
+            epochs: settings.epochs,
+            batch: p.batchIndex,
+            batches,
+            loss: (sums.total / sums.seen) * totalToBits,
+            accuracy: sums.correct / sums.seen,
+            imagesPerSecond: elapsed > 0 ? sums.seen / elapsed : 0,
+            evalBatches: validationBatches + testBatches,
+          });
+        }
+      };
       const readPending = async (): Promise<void> => {
         const steps = pending.splice(0, pending.length);
         lastRead = performance.now();
@@ -286,42 +343,22 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         }
         let offset = 0;
         steps.forEach((p, i) => {
-          const t = terms.subarray(5 * i, 5 * i + 5);
           const rows = logits.subarray(offset, offset + p.labels.length * ir.classes);
           offset += rows.length;
-          if (!Number.isFinite(t[0]!)) {
-            const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
-            throw new RunError(
-              diagnostic('trainNonFiniteLoss', {
-                args: { value: formatNumber(t[0]!), epoch: epoch + 1, step: p.step + 1, lr, kept },
-              }),
-            );
-          }
-          const n = p.labels.length;
-          sums.total += t[0]! * n;
-          sums.ce += t[1]! * n;
-          sums.kl += t[2]! * n;
-          sums.vq += t[3]! * n;
-          sums.commit += t[4]! * n;
-          sums.correct += countCorrect(rows, ir.classes, p.labels, 1).top1;
-          sums.seen += n;
-          if (sink.onBatch) {
-            const elapsed = (performance.now() - epochStart) / 1000;
-            sink.onBatch({
-              epoch: epoch + 1,
-              epochs: settings.epochs,
-              batch: p.batchIndex,
-              batches,
-              loss: (sums.total / sums.seen) * totalToBits,
-              accuracy: sums.correct / sums.seen,
-              imagesPerSecond: elapsed > 0 ? sums.seen / elapsed : 0,
-              evalBatches: validationBatches + testBatches,
-            });
-          }
+          account(terms.subarray(5 * i, 5 * i + 5), rows, p);
         });
       };
       try {
         for (const batch of makeBatches(data.train, spec.train.batchSize, shuffle, spec.data.augment, spec.data.normalize, spec.model.input)) {
+          if (compiled) {
+            // Synchronous and on the CPU: the results are read as the step returns.
+            const outcome = compiled.step(batch.images, batch.labels, ir.samples.train, noise, lr);
+            account(outcome.terms, outcome.logits, { labels: batch.labels, step, batchIndex: batchIndex + 1 });
+            step++;
+            batchIndex++;
+            await new Promise<void>((resolveTick) => setImmediate(resolveTick));
+            continue;
+          }
           const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
           const labels = tf.tensor1d(batch.labels, 'int32');
           const result = model.trainStepGradients(images, labels, { samples: ir.samples.train, noise });
@@ -335,7 +372,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
               step,
               batchIndex: batchIndex + 1,
             });
-            optimizer.step(result.gradients, lr);
+            optimizer!.step(result.gradients, lr);
           } finally {
             disposeTrainStep(result);
           }
@@ -352,6 +389,8 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       }
       const epochTrainSeconds = (performance.now() - epochStart) / 1000;
       trainSeconds += epochTrainSeconds;
+      // The compiled step holds the weights (BN statistics included) while it trains; evaluation and checkpoints read the model.
+      if (compiled) model.setWeights(compiled.weights());
       trainImages += sums.seen;
 
       const reportEvaluation = (split: 'validation' | 'test', after: number) =>
@@ -359,9 +398,11 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
           ? (batch: number, total: number) =>
               sink.onEvaluation!({ epoch: epoch + 1, epochs: settings.epochs, split, batch, batches: total, left: total - batch + after })
           : undefined;
+      const evaluateOn = (split: Split, onBatch: ((batch: number, batches: number) => void) | undefined): Promise<Accuracy> =>
+        compiled ? evaluateSplitCompiled(compiled, spec, split, settings.seed, onBatch) : evaluateSplit(model, spec, split, settings.seed, undefined, onBatch);
       const evaluate = async (): Promise<{ val?: Accuracy; test: Accuracy }> => {
-        const val = data.validation ? await evaluateSplit(model, spec, data.validation, settings.seed, undefined, reportEvaluation('validation', testBatches)) : undefined;
-        const test = await evaluateSplit(model, spec, data.test, settings.seed, undefined, reportEvaluation('test', 0));
+        const val = data.validation ? await evaluateOn(data.validation, reportEvaluation('validation', testBatches)) : undefined;
+        const test = await evaluateOn(data.test, reportEvaluation('test', 0));
         return { ...(val ? { val } : {}), test };
       };
       const scores = ema ? await ema.withAveraged(evaluate) : await evaluate();
@@ -397,7 +438,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         epoch: epoch + 1,
         step,
         weights: await model.readWeights(),
-        optimizer: await optimizer!.readState(),
+        optimizer: compiled ? compiled.optimizerState() : await optimizer!.readState(),
         ...(ema ? { ema: await ema.readState() } : {}),
         random: { shuffle: shuffle.state(), noise: noise.state() },
         ...(best ? { best } : {}),
@@ -433,6 +474,15 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   } finally {
     // The optimizer's buffers are only needed while training; the model and EMA go back to the caller.
     optimizer?.dispose();
+  }
+}
+
+/** Puts a checkpoint's optimizer state into the compiled step (its weights came with the model's). */
+function restoreCompiled(state: TrainingState, compiled: CompiledTrainingStep): void {
+  try {
+    compiled.setOptimizerState(state.optimizer);
+  } catch (error) {
+    throw new RunError(diagnostic('trainCheckpointMismatch', { args: { path: 'checkpoint', reason: error instanceof Error ? error.message : String(error) } }));
   }
 }
 

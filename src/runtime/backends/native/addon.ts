@@ -38,6 +38,25 @@ export interface NativeAddon {
   batchNormTrain(x: F32, scale: F32 | null, offset: F32 | null, y: F32, mean: F32, variance: F32, channels: number, epsilon: number): Status;
   sgdStep(param: F32, grad: F32, buf: F32 | null, newParam: F32, newBuf: F32 | null, lr: number, momentum: number, weightDecay: number, nesterov: number): Status;
   batchNormTrainGrad(dy: F32, x: F32, mean: F32, variance: F32, scale: F32 | null, dx: F32, dscale: F32, doffset: F32, channels: number, epsilon: number): Status;
+
+  // Kernels of the compiled training step, called directly on its preallocated
+  // buffers. Outputs must not overlap inputs unless a kernel says it works in place.
+  // [rows, channels] arrays are NHWC tensors flattened; flags (relu) are 0 or 1.
+
+  /** Training-mode batch norm with batch statistics (biased variance) written to mean/variance, then ReLU when relu is 1. */
+  batchNormReluTrain(x: F32, scale: F32 | null, offset: F32 | null, y: F32, mean: F32, variance: F32, channels: number, epsilon: number, relu: number): Status;
+  /** Its gradient; with relu 1, y is the forward output and dy counts only where y > 0 (y may be null when relu is 0). */
+  batchNormReluTrainGrad(dy: F32, x: F32, y: F32 | null, mean: F32, variance: F32, scale: F32 | null, dx: F32, dscale: F32, doffset: F32, channels: number, epsilon: number, relu: number): Status;
+  /** maxPool that also writes, per output, the flat index into x of the window's first maximum (-1 for an all-padding window). */
+  maxPoolArgmax(x: F32, y: F32, argmax: Int32Array, geometry: Int32Array): Status;
+  /** dx = 0, then dx[argmax[i]] += dy[i]; every index must lie in its own image (or be -1). */
+  maxPoolGradArgmax(dy: F32, argmax: Int32Array, dx: F32, inSizePerImage: number, outSizePerImage: number): Status;
+  /** torch.optim.Adam in place on param, m, v, in float32 in the order optimizers.ts computes it; stepSize = lr / (1 - beta1^t). */
+  adamStep(param: F32, grad: F32, m: F32, v: F32, stepSize: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, biasCorrection2Sqrt: number): Status;
+  /** out[c] = sum over rows of x[row, c]. */
+  channelSums(x: F32, out: F32, channels: number): Status;
+  /** dst += src elementwise. */
+  accumulate(dst: F32, src: F32): Status;
 }
 
 export type LoadResult = { readonly ok: true; readonly addon: NativeAddon } | { readonly ok: false; readonly reason: string };

@@ -1,0 +1,46 @@
+/**
+ * What a planned op is: two closures over buffers allocated when the step was
+ * planned. `forward` writes the node's output; `backward` reads the output's
+ * gradient and writes the gradients of its inputs and parameters. The plan
+ * calls them in node order and in reverse; neither allocates.
+ */
+import type { IrNode, Op, ParamRole } from '../../compiler/ir/ir.js';
+import type { Random } from '../../support/random.js';
+import type { NativeAddon } from '../backends/native/addon.js';
+import type { GradTarget, NodeValue } from './values.js';
+
+export interface StepOp {
+  readonly forward: () => void;
+  /** Absent when nothing upstream of the node trains. */
+  readonly backward?: () => void;
+}
+
+export interface OpContext<O extends Op = Op> {
+  readonly node: IrNode<O>;
+  readonly inputs: readonly NodeValue[];
+  readonly output: NodeValue;
+  /** Per input: where its gradient goes, or undefined when none is wanted. */
+  readonly inputGrads: readonly (GradTarget | undefined)[];
+  /** The model input's batch B. */
+  readonly batch: number;
+  /** The step's sample count n (0: deterministic mean). */
+  readonly samples: number;
+  readonly kernels: NativeAddon;
+  /** The parameter's values (a view into the step's parameter arena). */
+  param(role: ParamRole): Float32Array;
+  /** Where the parameter's gradient goes (overwritten each step); undefined when it does not train. */
+  paramGrad(role: ParamRole): Float32Array | undefined;
+  /** The run's noise stream, read in node order (the TF.js executor's order). */
+  noise(): Random;
+  /** A work array of `length` floats owned by this op, allocated now. */
+  scratch(length: number): Float32Array;
+  /** BatchNorm only: the plan fused the ReLU that reads this node into it (the output is after the ReLU). */
+  readonly fusedRelu: boolean;
+}
+
+export type OpBuilder<O extends Op> = (ctx: OpContext<O>) => StepOp;
+
+/** Throws (a bug: every array was sized by the plan) when a native kernel refuses its arguments. */
+export function ok(status: number, kernel: string): void {
+  if (status !== 0) throw new Error(`native kernel ${kernel} failed with status ${status}`);
+}

@@ -1,0 +1,215 @@
+/**
+ * The IB attention module's own ops (method.md, "Forward pass"): the
+ * reparameterised Sample, nearest-anchor quantization with a straight-through
+ * gradient, the residual modulation f + f * a, the average over samples, and
+ * nearest-neighbour resizing of the map. Noise is drawn exactly as the TF.js
+ * executor draws it (one fillNormal per Sample node, over the tiled output, in
+ * node order), so one Random state reproduces a pass on either path.
+ */
+import type { OpBuilder } from '../op.js';
+import { untile } from './elementwise.js';
+import type { NodeValue } from '../values.js';
+
+/** mean + std * eps over n tiles of the inputs (n >= 1; n = 0 is an alias the plan makes). */
+export const sample: OpBuilder<'Sample'> = (ctx) => {
+  const [mean, std] = ctx.inputs as [NodeValue, NodeValue];
+  const y = ctx.output;
+  const eps = ctx.scratch(y.data.length);
+  const width = y.width;
+  const [dMean, dStd] = ctx.inputGrads;
+  const stdScaled = ctx.scratch(dStd ? y.data.length : 0);
+  return {
+    forward: () => {
+      ctx.noise().fillNormal(eps);
+      const ms = mean.data;
+      const ss = std.data;
+      const ys = y.data;
+      for (let r = 0; r < y.rows; r++) {
+        const src = (r % mean.rows) * width;
+        const dst = r * width;
+        for (let j = 0; j < width; j++) ys[dst + j] = ms[src + j]! + ss[src + j]! * eps[dst + j]!;
+      }
+    },
+    ...(dMean || dStd
+      ? {
+          backward: () => {
+            const dy = y.grad!;
+            if (dMean) untile(dy, y.rows, dMean, mean.rows, width);
+            if (dStd) {
+              for (let i = 0; i < dy.length; i++) stdScaled[i] = dy[i]! * eps[i]!;
+              untile(stdScaled, y.rows, dStd, std.rows, width);
+            }
+          },
+        }
+      : {}),
+  };
+};
+
+/** Index of the nearest anchor (ties: the lowest index). */
+export function nearestAnchor(value: number, anchors: Float32Array): number {
+  let best = 0;
+  let bestDistance = Infinity;
+  for (let k = 0; k < anchors.length; k++) {
+    const d = (value - anchors[k]!) * (value - anchors[k]!);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/** Forward: the nearest anchor's value; backward: the identity to a (the anchors learn through the vq loss). */
+export const quantize: OpBuilder<'Quantize'> = (ctx) => {
+  const a = ctx.inputs[0]!;
+  const y = ctx.output;
+  const anchors = ctx.param('anchors');
+  const da = ctx.inputGrads[0];
+  return {
+    forward: () => {
+      const as = a.data;
+      const ys = y.data;
+      for (let i = 0; i < ys.length; i++) ys[i] = anchors[nearestAnchor(as[i]!, anchors)]!;
+    },
+    ...(da
+      ? {
+          backward: () => {
+            const dy = y.grad!;
+            const g = da.grad;
+            if (da.add) for (let i = 0; i < g.length; i++) g[i]! += dy[i]!;
+            else g.set(dy);
+          },
+        }
+      : {}),
+  };
+};
+
+/** g = f + f * a, a one-channel map broadcast over f's channels; f tiled sample-major to a's rows. */
+export const modulate: OpBuilder<'Modulate'> = (ctx) => {
+  const [f, a] = ctx.inputs as [NodeValue, NodeValue];
+  const y = ctx.output;
+  const channels = f.shape[f.shape.length - 1]!;
+  const pixels = f.width / channels;
+  const [df, da] = ctx.inputGrads;
+  const dfTiled = ctx.scratch(df ? y.data.length : 0);
+  return {
+    forward: () => {
+      const fs = f.data;
+      const as = a.data;
+      const ys = y.data;
+      for (let r = 0; r < y.rows; r++) {
+        const fBase = (r % f.rows) * f.width;
+        const aBase = (r % a.rows) * pixels;
+        const yBase = r * y.width;
+        for (let p = 0; p < pixels; p++) {
+          const scale = 1 + as[aBase + p]!;
+          const o = p * channels;
+          for (let c = 0; c < channels; c++) ys[yBase + o + c] = fs[fBase + o + c]! * scale;
+        }
+      }
+    },
+    ...(df || da
+      ? {
+          backward: () => {
+            const dy = y.grad!;
+            const fs = f.data;
+            const as = a.data;
+            if (da && !da.add) da.grad.fill(0);
+            for (let r = 0; r < y.rows; r++) {
+              const fBase = (r % f.rows) * f.width;
+              const aBase = (r % a.rows) * pixels;
+              const yBase = r * y.width;
+              for (let p = 0; p < pixels; p++) {
+                const scale = 1 + as[aBase + p]!;
+                const o = p * channels;
+                let sum = 0;
+                for (let c = 0; c < channels; c++) {
+                  const d = dy[yBase + o + c]!;
+                  if (df) dfTiled[yBase + o + c] = d * scale;
+                  sum += d * fs[fBase + o + c]!;
+                }
+                if (da) da.grad[aBase + p]! += sum;
+              }
+            }
+            if (df) untile(dfTiled, y.rows, df, f.rows, f.width);
+          },
+        }
+      : {}),
+  };
+};
+
+/** The average over the n samples folded into the rows (sample-major) back to the batch B. */
+export const sampleMean: OpBuilder<'SampleMean'> = (ctx) => {
+  const x = ctx.inputs[0]!;
+  const y = ctx.output;
+  const draws = x.rows / y.rows;
+  const dx = ctx.inputGrads[0];
+  return {
+    forward: () => {
+      const xs = x.data;
+      const ys = y.data;
+      ys.fill(0);
+      for (let s = 0; s < draws; s++) {
+        const base = s * ys.length;
+        for (let i = 0; i < ys.length; i++) ys[i]! += xs[base + i]!;
+      }
+      for (let i = 0; i < ys.length; i++) ys[i]! /= draws;
+    },
+    ...(dx
+      ? {
+          backward: () => {
+            const dy = y.grad!;
+            const g = dx.grad;
+            for (let s = 0; s < draws; s++) {
+              const base = s * dy.length;
+              for (let i = 0; i < dy.length; i++) g[base + i] = (dx.add ? g[base + i]! : 0) + dy[i]! / draws;
+            }
+          },
+        }
+      : {}),
+  };
+};
+
+/** PyTorch 'nearest' source index: floor(dst * in / out), clamped. */
+function nearestIndices(inSize: number, outSize: number): Int32Array {
+  return Int32Array.from({ length: outSize }, (_, i) => Math.min(Math.floor((i * inSize) / outSize), inSize - 1));
+}
+
+export const resizeNearest: OpBuilder<'ResizeNearest'> = (ctx) => {
+  const x = ctx.inputs[0]!;
+  const y = ctx.output;
+  const [h, w, c] = x.shape as [number, number, number];
+  const [oh, ow] = y.shape as [number, number];
+  const rowsFrom = nearestIndices(h, oh);
+  const colsFrom = nearestIndices(w, ow);
+  const dx = ctx.inputGrads[0];
+  return {
+    forward: () => {
+      const xs = x.data;
+      const ys = y.data;
+      for (let r = 0; r < y.rows; r++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++) {
+            const src = ((r * h + rowsFrom[i]!) * w + colsFrom[j]!) * c;
+            const dst = ((r * oh + i) * ow + j) * c;
+            for (let ch = 0; ch < c; ch++) ys[dst + ch] = xs[src + ch]!;
+          }
+    },
+    ...(dx
+      ? {
+          backward: () => {
+            const dy = y.grad!;
+            const g = dx.grad;
+            if (!dx.add) g.fill(0);
+            for (let r = 0; r < y.rows; r++)
+              for (let i = 0; i < oh; i++)
+                for (let j = 0; j < ow; j++) {
+                  const src = ((r * h + rowsFrom[i]!) * w + colsFrom[j]!) * c;
+                  const dst = ((r * oh + i) * ow + j) * c;
+                  for (let ch = 0; ch < c; ch++) g[src + ch]! += dy[dst + ch]!;
+                }
+          },
+        }
+      : {}),
+  };
+};

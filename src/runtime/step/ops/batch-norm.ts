@@ -1,0 +1,64 @@
+/**
+ * Training-mode batch norm (batch statistics over every axis but the
+ * channels), optionally with the ReLU that follows it fused in, and the
+ * PyTorch running-statistics update (momentum m: new = (1 - m) old + m batch,
+ * with the unbiased batch variance) written straight into the buffers.
+ */
+import type { OpBuilder } from '../op.js';
+import { ok } from '../op.js';
+import { addInto } from './elementwise-kernels.js';
+
+/** native/src/unary.cc's code for ReLU. */
+const UNARY_RELU = 0;
+
+export const batchNorm: OpBuilder<'BatchNorm'> = (ctx) => {
+  const { node, output: y, kernels } = ctx;
+  const x = ctx.inputs[0]!;
+  const channels = x.shape[x.shape.length - 1]!;
+  const count = x.data.length / channels;
+  const { epsilon, momentum } = node.attrs;
+  const gamma = ctx.param('gamma');
+  const beta = ctx.param('beta');
+  const movingMean = ctx.param('movingMean');
+  const movingVariance = ctx.param('movingVariance');
+  const mean = ctx.scratch(channels);
+  const variance = ctx.scratch(channels);
+  const dGamma = ctx.paramGrad('gamma') ?? ctx.scratch(channels);
+  const dBeta = ctx.paramGrad('beta') ?? ctx.scratch(channels);
+  const dx = ctx.inputGrads[0];
+  // The kernel always writes dx: into the input's gradient when this op is its only contributor, else into a work array.
+  const dxOut = dx && !dx.add ? dx.grad : ctx.scratch(x.data.length);
+  const relu = ctx.fusedRelu ? 1 : 0;
+  const unbiased = count > 1 ? count / (count - 1) : 1;
+  return {
+    forward: () => {
+      ok(kernels.batchNormReluTrain(x.data, gamma, beta, y.data, mean, variance, channels, epsilon, relu), 'batchNormReluTrain');
+      for (let c = 0; c < channels; c++) {
+        movingMean[c] = movingMean[c]! * (1 - momentum) + mean[c]! * momentum;
+        movingVariance[c] = movingVariance[c]! * (1 - momentum) + variance[c]! * unbiased * momentum;
+      }
+    },
+    backward: () => {
+      ok(kernels.batchNormReluTrainGrad(y.grad!, x.data, relu ? y.data : null, mean, variance, gamma, dxOut, dGamma, dBeta, channels, epsilon, relu), 'batchNormReluTrainGrad');
+      if (dx?.add) addInto(kernels, dx.grad, dxOut);
+    },
+  };
+};
+
+/** Inference: the running statistics, and the fused ReLU when there is one. */
+export const batchNormInference: OpBuilder<'BatchNorm'> = (ctx) => {
+  const { node, output: y, kernels } = ctx;
+  const x = ctx.inputs[0]!;
+  const channels = x.shape[x.shape.length - 1]!;
+  const gamma = ctx.param('gamma');
+  const beta = ctx.param('beta');
+  const movingMean = ctx.param('movingMean');
+  const movingVariance = ctx.param('movingVariance');
+  const relu = ctx.fusedRelu;
+  return {
+    forward: () => {
+      ok(kernels.batchNorm(x.data, movingMean, movingVariance, beta, gamma, y.data, channels, node.attrs.epsilon), 'batchNorm');
+      if (relu) ok(kernels.unary(UNARY_RELU, y.data, y.data, 0), 'unary relu');
+    },
+  };
+};

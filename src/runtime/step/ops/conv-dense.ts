@@ -1,0 +1,69 @@
+/**
+ * Convolution and dense layers on the native oneDNN kernels (the same
+ * primitives the TF.js native backend runs, called directly on the plan's
+ * arrays). Backward: the filter gradient, the bias gradient (per-channel sums
+ * of dy) and, when something upstream trains, the input gradient.
+ */
+import type { OpBuilder } from '../op.js';
+import { ok } from '../op.js';
+import { channelSums, addInto } from './elementwise-kernels.js';
+
+export const conv2d: OpBuilder<'Conv2D'> = (ctx) => {
+  const { node, output: y, kernels } = ctx;
+  const x = ctx.inputs[0]!;
+  const [inH, inW, inC] = x.shape as [number, number, number];
+  const [outH, outW, outC] = y.shape as [number, number, number];
+  const { kernel: k, stride, dilation, pads } = node.attrs;
+  const geometry = Int32Array.from([
+    x.rows, inH, inW, inC, outH, outW, outC, k[0], k[1], stride[0], stride[1], dilation[0], dilation[1],
+    pads.top, pads.left, pads.bottom, pads.right,
+  ]);
+  const filter = ctx.param('kernel');
+  const bias = node.attrs.bias ? ctx.param('bias') : null;
+  const dFilter = ctx.paramGrad('kernel');
+  const dBias = node.attrs.bias ? ctx.paramGrad('bias') : undefined;
+  const dx = ctx.inputGrads[0];
+  const dxScratch = dx?.add ? ctx.scratch(x.data.length) : undefined;
+  return {
+    forward: () => ok(kernels.conv2d(x.data, filter, bias, y.data, geometry, 0, 0), 'conv2d'),
+    backward: () => {
+      const dy = y.grad!;
+      if (dFilter) ok(kernels.conv2dBackpropFilter(x.data, dy, dFilter, geometry), 'conv2dBackpropFilter');
+      if (dBias) channelSums(kernels, dy, dBias);
+      if (dx) {
+        ok(kernels.conv2dBackpropInput(dy, filter, dxScratch ?? dx.grad, geometry), 'conv2dBackpropInput');
+        if (dxScratch) addInto(kernels, dx.grad, dxScratch);
+      }
+    },
+  };
+};
+
+export const dense: OpBuilder<'Dense'> = (ctx) => {
+  const { node, output: y, kernels } = ctx;
+  const x = ctx.inputs[0]!;
+  const rows = x.rows;
+  const inputs = x.width;
+  const units = node.attrs.units;
+  const weights = ctx.param('kernel');
+  const bias = node.attrs.bias ? ctx.param('bias') : null;
+  const dWeights = ctx.paramGrad('kernel');
+  const dBias = node.attrs.bias ? ctx.paramGrad('bias') : undefined;
+  const dx = ctx.inputGrads[0];
+  const dxScratch = dx?.add ? ctx.scratch(x.data.length) : undefined;
+  // matmul dims: [batchA, batchB, m, n, k, transposeA, transposeB] (native/src/matmul.cc).
+  const forwardDims = Int32Array.from([1, 1, rows, units, inputs, 0, 0]);
+  const inputGradDims = Int32Array.from([1, 1, rows, inputs, units, 0, 1]); // dy [rows, units] x W^T
+  const weightGradDims = Int32Array.from([1, 1, inputs, units, rows, 1, 0]); // x^T [inputs, rows] x dy
+  return {
+    forward: () => ok(kernels.matmul(x.data, weights, bias, y.data, forwardDims, 0, 0), 'matmul'),
+    backward: () => {
+      const dy = y.grad!;
+      if (dWeights) ok(kernels.matmul(x.data, dy, null, dWeights, weightGradDims, 0, 0), 'matmul');
+      if (dBias) channelSums(kernels, dy, dBias);
+      if (dx) {
+        ok(kernels.matmul(dy, weights, null, dxScratch ?? dx.grad, inputGradDims, 0, 0), 'matmul');
+        if (dxScratch) addInto(kernels, dx.grad, dxScratch);
+      }
+    },
+  };
+};
