@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BackendRequest } from '../runtime/backends/select.js';
+import type { StepRequest } from '../runtime/step/choose.js';
 import type { E2eCase, Measured, MeasurementLine, StepsCase, SuiteMeasurer, TrainJob } from './bench-suites.js';
 
 /** Debian's interpreter, where python3-torch installs. */
@@ -27,6 +28,8 @@ export interface ChildOptions {
   /** The repository root: bin/ibc.js, bench/ and specs/ are found from it. */
   readonly root: string;
   readonly backend: BackendRequest;
+  /** --step for the ibc children; undefined: their default. */
+  readonly step?: StepRequest;
   /** Children print only their JSON (no human lines on the inherited stderr). */
   readonly json: boolean;
   readonly profile: boolean;
@@ -87,11 +90,12 @@ function readSummary(path: string): MeasurementLine | undefined {
 export function childMeasurer(options: ChildOptions): SuiteMeasurer {
   const { root } = options;
   const ibc = resolve(root, 'bin/ibc.js');
+  const engine = options.step !== undefined ? ['--step', options.step] : [];
   return {
     pytorchProblem: pytorchProblem(),
 
     ibcSteps(c: StepsCase) {
-      const args = [ibc, 'bench', c.spec, '--steps', String(c.steps), '--warmup', String(c.warmup), '--backend', options.backend];
+      const args = [ibc, 'bench', c.spec, '--steps', String(c.steps), '--warmup', String(c.warmup), '--backend', options.backend, ...engine];
       if (c.batch !== undefined) args.push('--batch', String(c.batch));
       if (options.json) args.push('--json');
       if (options.profile) args.push('--profile');
@@ -108,7 +112,7 @@ export function childMeasurer(options: ChildOptions): SuiteMeasurer {
       const dir = mkdtempSync(join(tmpdir(), 'ibc-bench-e2e-'));
       try {
         const out = join(dir, 'run');
-        const args = [ibc, 'train', c.spec, '--out', out, '--overwrite', '--backend', options.backend];
+        const args = [ibc, 'train', c.spec, '--out', out, '--overwrite', '--backend', options.backend, ...engine];
         if (limitTrain !== undefined) args.push('--limit-train', String(limitTrain));
         const { run, seconds } = timed(process.execPath, args, root, 'pipe');
         if (run.error || run.status !== 0) return { ok: false, status: run.status ?? 1, message: run.error?.message ?? lastLines(run.stderr, 6) };

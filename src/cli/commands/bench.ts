@@ -38,8 +38,9 @@ import { childMeasurer } from '../bench-processes.js';
 
 const DESCRIPTION = `Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:
-{spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s, peak_rss_mb}
-(peak_rss_mb: the process's resident-memory high-water mark). On webgpu the
+{spec, backend, training_step, batch, steps, img_per_s, ms_per_step,
+gflops_per_s, peak_rss_mb} (peak_rss_mb: the process's resident-memory
+high-water mark). On webgpu the
 line also names the adapter and counts kernel runs that fell back to the CPU:
 {..., adapter, cpu_fallbacks} (and cpu_fallback_kernels when there are any). A
 software adapter (SwiftShader) checks correctness; its speed is not GPU speed.
@@ -61,7 +62,8 @@ specs (fashion-small-baseline, -aib, -aib-qt) at their batch of 64 (50 steps,
 bench/pytorch_fashion_small.py, run with /usr/bin/python3, 2 threads) and
 {comparison, batch, ibc_img_per_s, pytorch_img_per_s, ratio} (ratio above 1:
 ibc is faster); after VGG also {comparison, ibc_mb, pytorch_mb, ratio} for peak
-resident memory. --steps, --warmup apply to every model, --batch to VGG.
+resident memory. --steps, --warmup apply to every model, --batch to VGG;
+--backend and --step pass through to each ibc measurement.
 Without torch in /usr/bin/python3 it prints ibc's lines and says the
 comparison was skipped.
 
@@ -70,8 +72,8 @@ comparison was skipped.
 against the twin's --mode train, and prints
 {spec, ibc_backend, ibc_wall_s, pytorch_wall_s, ratio, ibc_test_top1,
 pytorch_test_top1} (wall seconds from process start to exit; ratio =
-pytorch_wall_s / ibc_wall_s, above 1: ibc is faster). --limit-train N passes
-through to both sides for a quick check.`;
+pytorch_wall_s / ibc_wall_s, above 1: ibc is faster). --backend and --step
+pass through to ibc train; --limit-train N to both sides, for a quick check.`;
 
 /** The repository root (same relative place from src/ and dist/). */
 function packageRoot(): string {
@@ -332,7 +334,7 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
   };
   const backend = v.backend ?? 'auto';
   if (v.suite !== undefined) {
-    const measurer = childMeasurer({ root: packageRoot(), backend, json: options.json, profile: options.profile });
+    const measurer = childMeasurer({ root: packageRoot(), backend, ...(v.step !== undefined ? { step: v.step } : {}), json: options.json, profile: options.profile });
     const output = suiteOutput(options.json, io);
     if (v.suite === 'e2e') return runE2eSuite(e2eSuite(), v.limitTrain, measurer, output);
     return runStepsSuite(defaultSuite({ ...(v.batch !== undefined ? { batch: v.batch } : {}), ...(v.steps !== undefined ? { steps: v.steps } : {}), ...(v.warmup !== undefined ? { warmup: v.warmup } : {}) }), measurer, output);
