@@ -4,11 +4,13 @@ reference-configs.md section 1 (CIFAR, 32x32x3, K = 256), trained with SGD on
 random data, timed after warm-up. A benchmark peer only: ibc never imports it.
 
 Run with Debian's interpreter (python3-torch): /usr/bin/python3 bench/pytorch_vgg_aib.py
-Prints one JSON line: {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s, ...}.
+Prints one JSON line: {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s, ...,
+peak_rss_mb} (peak_rss_mb: the process's resident-memory high-water mark).
 """
 import argparse
 import json
 import math
+import resource
 import time
 
 import torch
@@ -119,6 +121,8 @@ def main():
         "gflops_per_s": round(3 * flops * args.batch / (ms / 1000) / 1e9, 1),
         "threads": torch.get_num_threads(),
         "forward_gflop_per_image": round(flops / 1e9, 3),
+        # ru_maxrss is in KB on Linux.
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }))
 
 

@@ -28,6 +28,8 @@ describe('ibc bench', () => {
       ['--steps', 'x', 'specs/fashion-small-aib.ibspec'], [], ['--suite', 'other'], ['a.ibspec', 'b.ibspec'],
       [spec, '--target', 'tfjs'], [spec, '--target', 'onnx', '--steps', '2'], [spec, '--target', 'onnx', '--profile'],
       [spec, '--iterations', '3'], [spec, '--target', 'onnx', '--iterations', '0'], ['--suite', 'default', '--target', 'onnx'],
+      [spec, '--limit-train', '64'], ['--suite', 'default', '--limit-train', '64'], ['--suite', 'e2e', '--steps', '2'],
+      ['--suite', 'e2e', '--batch', '8'], ['--suite', 'e2e', '--limit-train', '0'], ['--suite', 'e2e', spec],
     ]) {
       const { io, err } = capture();
       expect(await benchCommand.run(args, io)).toBe(2);
@@ -35,16 +37,19 @@ describe('ibc bench', () => {
     }
   });
 
-  it('prints one JSON line with the throughput fields for a small spec', async () => {
+  it('prints one JSON line with the throughput fields and the peak memory for a small spec', async () => {
     const { io, out } = capture();
     const status = await benchCommand.run(['specs/fashion-small-aib.ibspec', '--batch', '2', '--steps', '1', '--warmup', '0', '--backend', 'cpu', '--json'], io);
     expect(status).toBe(0);
     const record = JSON.parse(out.join('').trim()) as Record<string, unknown>;
-    expect(Object.keys(record)).toEqual(['spec', 'backend', 'batch', 'steps', 'img_per_s', 'ms_per_step', 'gflops_per_s']);
+    expect(Object.keys(record)).toEqual(['spec', 'backend', 'training_step', 'batch', 'steps', 'img_per_s', 'ms_per_step', 'gflops_per_s', 'peak_rss_mb']);
     expect(record['spec']).toBe('specs/fashion-small-aib.ibspec');
     expect(record['backend']).toBe('cpu');
     expect(record['batch']).toBe(2);
     expect(record['img_per_s']).toBeGreaterThan(0);
+    // This process's resident-memory high-water mark, in MB: at least the TF.js runtime it loaded.
+    expect(typeof record['peak_rss_mb']).toBe('number');
+    expect(record['peak_rss_mb']).toBeGreaterThan(10);
   });
 
   it('--target onnx prints one JSON line for onnxruntime and one per available TF.js backend', async () => {

@@ -1,15 +1,14 @@
 /**
  * `ibc bench SPEC`: times training steps of a spec's model on a backend and
- * prints {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s}.
- * `--suite default` (what `npm run bench` runs) benchmarks the reference VGG
- * spec at batch 32 and the small Fashion-MNIST spec, then, where Debian's
- * python3-torch is installed, the same VGG model in PyTorch right after, and
- * prints the ratio of the two. `--target onnx` times inference instead: the
- * exported ONNX model in onnxruntime-node next to the TF.js model's forward
- * pass on the available backends. Throughput is measured here, never in tests.
+ * prints {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s,
+ * peak_rss_mb}. `--suite default` (what `npm run bench` runs) and `--suite e2e`
+ * (`npm run bench:e2e`) compare ibc with its PyTorch twins side by side, each
+ * measurement in a child process (cli/bench-suites.ts, cli/bench-processes.ts).
+ * `--target onnx` times inference instead: the exported ONNX model in
+ * onnxruntime-node next to the TF.js model's forward pass on the available
+ * backends. Throughput is measured here, never in tests.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,10 +33,14 @@ import { benchOnnxInference } from '../../runtime/onnx/bench.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { initParams } from '../../runtime/params/init-params.js';
 import { RunError } from '../../support/errors.js';
+import { defaultSuite, e2eSuite, runE2eSuite, runStepsSuite, type SuiteOutput } from '../bench-suites.js';
+import { childMeasurer } from '../bench-processes.js';
 
 const DESCRIPTION = `Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:
-{spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s}. On webgpu the
+{spec, backend, training_step, batch, steps, img_per_s, ms_per_step,
+gflops_per_s, peak_rss_mb} (peak_rss_mb: the process's resident-memory
+high-water mark). On webgpu the
 line also names the adapter and counts kernel runs that fell back to the CPU:
 {..., adapter, cpu_fallbacks} (and cpu_fallback_kernels when there are any). A
 software adapter (SwiftShader) checks correctness; its speed is not GPU speed.
@@ -50,7 +53,27 @@ computes) on each available backend: ibc-native when built, and cpu. The JS cpu
 backend is skipped, with the reason printed, for models above 1 GFLOP per image
 unless asked for with --backend cpu. One untimed warm-up batch each, then one
 JSON line per measurement:
-{spec, target: "onnx" | "tfjs", backend, batch, iterations, img_per_s, ms_per_batch}.`;
+{spec, target: "onnx" | "tfjs", backend, batch, iterations, img_per_s, ms_per_batch}.
+
+--suite default (npm run bench) measures, each in a process of its own,
+specs/cifar10-vgg16-aib.ibspec at batch 32 (5 steps) and the three Fashion-MNIST
+specs (fashion-small-baseline, -aib, -aib-qt) at their batch of 64 (50 steps,
+5 warm-up), each followed by its PyTorch twin (bench/pytorch_vgg_aib.py,
+bench/pytorch_fashion_small.py, run with /usr/bin/python3, 2 threads) and
+{comparison, batch, ibc_img_per_s, pytorch_img_per_s, ratio} (ratio above 1:
+ibc is faster); after VGG also {comparison, ibc_mb, pytorch_mb, ratio} for peak
+resident memory. --steps, --warmup apply to every model, --batch to VGG;
+--backend and --step pass through to each ibc measurement.
+Without torch in /usr/bin/python3 it prints ibc's lines and says the
+comparison was skipped.
+
+--suite e2e (npm run bench:e2e) times the whole job per Fashion-MNIST spec,
+\`ibc train SPEC\` (its epochs and evaluation, in a temporary run directory)
+against the twin's --mode train, and prints
+{spec, ibc_backend, ibc_wall_s, pytorch_wall_s, ratio, ibc_test_top1,
+pytorch_test_top1} (wall seconds from process start to exit; ratio =
+pytorch_wall_s / ibc_wall_s, above 1: ibc is faster). --backend and --step
+pass through to ibc train; --limit-train N to both sides, for a quick check.`;
 
 /** The repository root (same relative place from src/ and dist/). */
 function packageRoot(): string {
@@ -69,6 +92,8 @@ interface BenchRecord {
   readonly img_per_s: number;
   readonly ms_per_step: number;
   readonly gflops_per_s: number;
+  /** The process's resident-memory high-water mark so far, in MB. */
+  readonly peak_rss_mb: number;
   /** webgpu: kernel runs that executed on the CPU during the measurement (the goal is 0). */
   readonly cpu_fallbacks?: number;
   readonly cpu_fallback_kernels?: readonly HostFallback[];
@@ -119,6 +144,8 @@ async function benchSpec(specPath: string, choice: BackendChoice, options: Bench
     img_per_s: round(timing.imagesPerSecond, 3),
     ms_per_step: round(timing.msPerStep, 1),
     gflops_per_s: round((flops.trainPerImage * timing.imagesPerSecond) / 1e9, 1),
+    // maxRSS is in KB; the high-water mark of this process, so one model per process reads its own.
+    peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
     ...(fallbacks ? { cpu_fallbacks: fallbacks.reduce((n, f) => n + f.count, 0), ...(fallbacks.length > 0 ? { cpu_fallback_kernels: fallbacks } : {}) } : {}),
     ...(timing.kernels ? { kernels: timing.kernels } : {}),
   };
@@ -128,7 +155,7 @@ function printRecord(record: BenchRecord, options: BenchOptions, io: CliIO): voi
   const { kernels, ...line } = record;
   io.stdout(`${JSON.stringify(options.profile && kernels ? { ...line, kernels: kernels.map((k) => ({ ...k, ms: round(k.ms, 1) })) } : line)}\n`);
   if (!options.json) {
-    io.stderr(`${record.spec}: ${record.img_per_s} images/s, ${record.ms_per_step} ms/step at batch ${record.batch}, ${record.gflops_per_s} GFLOP/s on ${record.backend}${record.adapter ? ` (${record.adapter})` : ''}\n`);
+    io.stderr(`${record.spec}: ${record.img_per_s} images/s, ${record.ms_per_step} ms/step at batch ${record.batch}, ${record.gflops_per_s} GFLOP/s on ${record.backend}${record.adapter ? ` (${record.adapter})` : ''}, peak memory ${record.peak_rss_mb} MB\n`);
     if (record.cpu_fallbacks !== undefined) {
       const which = (record.cpu_fallback_kernels ?? []).map((f) => `${f.kernel} x${f.count}`).join(', ');
       io.stderr(`kernels run on the CPU instead of the GPU: ${record.cpu_fallbacks}${which ? ` (${which})` : ''}\n`);
@@ -143,44 +170,15 @@ function printRecord(record: BenchRecord, options: BenchOptions, io: CliIO): voi
   }
 }
 
-/** Runs bench/pytorch_vgg_aib.py with Debian's python3 if it has torch; undefined (with a note) otherwise. */
-function benchPytorch(batch: number, options: BenchOptions, io: CliIO): Record<string, unknown> | undefined {
-  const python = '/usr/bin/python3';
-  const script = resolve(packageRoot(), 'bench/pytorch_vgg_aib.py');
-  const probe = existsSync(python) ? spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }) : undefined;
-  if (!probe || probe.status !== 0) {
-    io.stderr('PyTorch side-by-side skipped: /usr/bin/python3 cannot import torch (apt-get install -y python3-torch)\n');
-    return undefined;
-  }
-  const run = spawnSync(python, [script, '--batch', String(batch), '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', '2'], {
-    encoding: 'utf8', maxBuffer: 1 << 20,
-  });
-  const line = run.stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    io.stderr(`PyTorch benchmark failed (exit ${run.status}): ${run.stderr.trim().split('\n').pop() ?? ''}\n`);
-    return undefined;
-  }
-}
-
-async function runSuite(choice: BackendChoice, options: BenchOptions, io: CliIO): Promise<number> {
-  const root = packageRoot();
-  const vgg = await benchSpec(resolve(root, 'specs/cifar10-vgg16-aib.ibspec'), choice, { ...options, batch: options.batch ?? 32 }, io);
-  if (!vgg) return EXIT_INPUT_ERROR;
-  printRecord(vgg, options, io);
-  // PyTorch right after ibc's VGG run, so both see the same machine state.
-  const torch = benchPytorch(vgg.batch, options, io);
-  if (torch) {
-    io.stdout(`${JSON.stringify(torch)}\n`);
-    const ratio = vgg.img_per_s / Number(torch['img_per_s']);
-    io.stdout(`${JSON.stringify({ comparison: 'ibc / pytorch, VGG-16-bn + IB attention', batch: vgg.batch, ibc_img_per_s: vgg.img_per_s, pytorch_img_per_s: torch['img_per_s'], ratio: round(ratio, 3) })}\n`);
-    if (!options.json) io.stderr(`ibc (${vgg.backend}) / PyTorch: ${ratio.toFixed(3)}\n`);
-  }
-  const fashion = await benchSpec(resolve(root, 'specs/fashion-small-aib.ibspec'), choice, { ...options, batch: undefined }, io);
-  if (!fashion) return EXIT_INPUT_ERROR;
-  printRecord(fashion, options, io);
-  return EXIT_OK;
+/** Prints a suite's lines: JSON on stdout, notes always on stderr, human lines unless --json. */
+function suiteOutput(json: boolean, io: CliIO): SuiteOutput {
+  return {
+    line: (record) => io.stdout(`${JSON.stringify(record)}\n`),
+    note: (text) => io.stderr(text),
+    say: (text) => {
+      if (!json) io.stderr(text);
+    },
+  };
 }
 
 /** One inference measurement of `ibc bench --target onnx`. */
@@ -304,9 +302,10 @@ interface BenchFlags {
   readonly step?: StepRequest;
   readonly json?: boolean;
   readonly profile?: boolean;
-  readonly suite?: 'default';
+  readonly suite?: 'default' | 'e2e';
   readonly target?: 'onnx';
   readonly iterations?: number;
+  readonly limitTrain?: number;
 }
 
 async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): Promise<number> {
@@ -317,7 +316,13 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
   } else if (v.iterations !== undefined) {
     usageError('--iterations applies with --target onnx only (training uses --steps)');
   }
-  if (v.suite === undefined && args.length !== 1) usageError(args.length === 0 ? 'missing SPEC (or --suite default)' : `expected one SPEC, got ${args.length}`);
+  if (v.limitTrain !== undefined && v.suite !== 'e2e') usageError('--limit-train applies with --suite e2e only');
+  if (v.suite === 'e2e') {
+    for (const option of ['batch', 'steps', 'warmup', 'profile'] as const) {
+      if (v[option] !== undefined) usageError(`--${option} times training steps; --suite e2e runs whole training jobs (use --limit-train for a quick run)`);
+    }
+  }
+  if (v.suite === undefined && args.length !== 1) usageError(args.length === 0 ? 'missing SPEC (or --suite default|e2e)' : `expected one SPEC, got ${args.length}`);
   if (v.suite !== undefined && args.length > 0) usageError('--suite runs its own specs; give no SPEC with it');
   const options: BenchOptions = {
     ...(v.batch !== undefined ? { batch: v.batch } : {}),
@@ -328,6 +333,12 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
     step: v.step ?? 'auto',
   };
   const backend = v.backend ?? 'auto';
+  if (v.suite !== undefined) {
+    const measurer = childMeasurer({ root: packageRoot(), backend, ...(v.step !== undefined ? { step: v.step } : {}), json: options.json, profile: options.profile });
+    const output = suiteOutput(options.json, io);
+    if (v.suite === 'e2e') return runE2eSuite(e2eSuite(), v.limitTrain, measurer, output);
+    return runStepsSuite(defaultSuite({ ...(v.batch !== undefined ? { batch: v.batch } : {}), ...(v.steps !== undefined ? { steps: v.steps } : {}), ...(v.warmup !== undefined ? { warmup: v.warmup } : {}) }), measurer, output);
+  }
   if (v.target === 'onnx') {
     return runInference(resolve(io.cwd, args[0]!), backend, { ...(options.batch !== undefined ? { batch: options.batch } : {}), iterations: v.iterations ?? 10, json: options.json }, io);
   }
@@ -335,7 +346,6 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
   try {
     if (!options.json) io.stderr(`backend: ${choice.name} (${choice.reason})${choice.adapter ? ` on ${formatAdapter(choice.adapter)}` : ''}\n`);
     for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
-    if (v.suite !== undefined) return await runSuite(choice, options, io);
     const record = await benchSpec(resolve(io.cwd, args[0]!), choice, options, io);
     if (!record) return EXIT_INPUT_ERROR;
     printRecord(record, options, io);
@@ -347,7 +357,7 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
 
 export const benchCommand: Command = defineCommand<BenchFlags>({
   name: 'bench',
-  summary: 'time training steps of a spec (images/s, GFLOP/s) on a backend; --suite default compares with PyTorch; --target onnx times inference in onnxruntime vs TF.js',
+  summary: 'time training steps of a spec (images/s, GFLOP/s, peak memory) on a backend; --suite default|e2e compares with PyTorch; --target onnx times inference in onnxruntime vs TF.js',
   description: DESCRIPTION,
   arguments: [{ name: 'SPEC', description: 'the spec to time (none with --suite)', optional: true }],
   options: [
@@ -358,7 +368,8 @@ export const benchCommand: Command = defineCommand<BenchFlags>({
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
     { flags: '--json', description: 'print only the JSON line(s) on stdout' },
     { flags: '--profile', description: 'also time one step per kernel and print where the time goes' },
-    { flags: '--suite <default>', description: 'specs/cifar10-vgg16-aib.ibspec at batch 32, the small Fashion-MNIST spec, and the same VGG model in PyTorch (bench/pytorch_vgg_aib.py, when /usr/bin/python3 has torch) for a side-by-side ratio', parse: oneOf('--suite', ['default'] as const) },
+    { flags: '--suite <NAME>', description: 'default: VGG-16-aib and the three Fashion-MNIST specs, each next to its PyTorch twin (speed and memory ratios); e2e: whole `ibc train` jobs of the Fashion-MNIST specs next to the twins (see above)', parse: oneOf('--suite', ['default', 'e2e'] as const) },
+    { flags: '--limit-train <N>', description: 'with --suite e2e: train on the first N images only, on both sides (a quick check)', parse: wholeNumber('--limit-train') },
     { flags: '--target <onnx>', description: 'time inference: onnxruntime-node next to TF.js (see above)', parse: oneOf('--target', ['onnx'] as const) },
     { flags: '--iterations <N>', description: 'with --target onnx: timed batches per measurement (default 10)', parse: wholeNumber('--iterations') },
   ],

@@ -149,24 +149,58 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
     if (ownParams || node.inputs.some((id) => needsGrad.has(rootOf(id)))) needsGrad.add(rootOf(node.id));
   }
 
-  // Contributors per gradient array: each computing reader of a value that needs one, and the loss's taps.
-  const contributors = new Map<string, number>();
-  const contribute = (id: string): void => {
-    const r = rootOf(id);
-    if (needsGrad.has(r)) contributors.set(r, (contributors.get(r) ?? 0) + 1);
-  };
+  // Which values get a gradient array, and how many contributions each receives: the loss
+  // (for its taps) and every computing reader whose own output gets a gradient (only then
+  // does its backward run). Decided from the last node back, readers before what they read.
+  const computing = (node: IrNode): boolean => rootOf(node.id) === node.id && node.op !== 'Input' && node.op !== 'Flatten';
+  const readers = new Map<string, string[]>();
   for (const node of ir.nodes) {
-    if (rootOf(node.id) !== node.id || node.op === 'Input') continue;
-    for (const id of node.inputs) contribute(id);
+    if (!computing(node)) continue;
+    for (const id of node.inputs) readers.set(rootOf(id), [...(readers.get(rootOf(id)) ?? []), node.id]);
   }
-  const lossTaps = [ir.taps.logits, ...(ir.loss.ib ? [ir.taps.latentMean!, ir.taps.latentStd!] : []), ...(ir.quantization ? [ir.taps.attentionSample!] : [])];
-  for (const id of lossTaps) contribute(id);
+  const lossTaps = shape.mode === 'eval' ? [] : [ir.taps.logits, ...(ir.loss.ib ? [ir.taps.latentMean!, ir.taps.latentStd!] : []), ...(ir.quantization ? [ir.taps.attentionSample!] : [])];
+  const tapRoots = lossTaps.map(rootOf);
+  const contributors = new Map<string, number>();
+  for (const node of [...ir.nodes].reverse()) {
+    if (!computing(node) || !needsGrad.has(node.id)) continue;
+    const n = tapRoots.filter((id) => id === node.id).length + (readers.get(node.id) ?? []).filter((r) => contributors.has(r)).length;
+    if (n > 0) contributors.set(node.id, n);
+  }
+
+  // The backward schedule: the loss (position -1), then each op with a gradient, last node first.
+  // A gradient array lives from its first contribution to its producer's backward; arrays whose
+  // lives do not overlap share memory (by length), and one with several contributions is zeroed
+  // just before the first.
+  const schedule = ir.nodes.filter((n) => computing(n) && contributors.has(n.id)).map((n) => n.id).reverse();
+  const position = new Map(schedule.map((id, i) => [id, i]));
+  const firstWrite = new Map<string, number>();
+  for (const id of contributors.keys()) {
+    const writers = [...(tapRoots.includes(id) ? [-1] : []), ...(readers.get(id) ?? []).filter((r) => contributors.has(r)).map((r) => position.get(r)!)];
+    firstWrite.set(id, Math.min(...writers));
+  }
 
   let floats = 0;
   const allocate = (n: number): Float32Array => {
     floats += n;
     return new Float32Array(n);
   };
+  const sizeOf = (id: string): number => rows.get(id)! * product(byId.get(id)!.shape);
+  const gradArrays = new Map<string, Float32Array>();
+  const zeroAt = new Map<number, Float32Array[]>();
+  const gradPool = new Map<number, Float32Array[]>();
+  for (let p = -1; p < schedule.length; p++) {
+    for (const [id, first] of firstWrite) {
+      if (first !== p) continue;
+      const array = gradPool.get(sizeOf(id))?.pop() ?? allocate(sizeOf(id));
+      gradArrays.set(id, array);
+      if (contributors.get(id)! > 1) zeroAt.set(p, [...(zeroAt.get(p) ?? []), array]);
+    }
+    if (p >= 0) {
+      const done = gradArrays.get(schedule[p]!)!;
+      gradPool.set(done.length, [...(gradPool.get(done.length) ?? []), done]);
+    }
+  }
+
   // Eval: a value's array goes back to a pool (by length) once the last node reading it has
   // run, and later values of that length take it; the taps are kept to the end.
   const lastReader = new Map<string, number>();
@@ -185,9 +219,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
       const source = values.get(r)!;
       values.set(node.id, { node, rows: nodeRows, shape: node.shape, width, data: source.data, grad: source.grad });
     } else {
-      const size = nodeRows * width;
-      const grad = needsGrad.has(node.id) && (contributors.get(node.id) ?? 0) > 0 ? allocate(size) : undefined;
-      values.set(node.id, { node, rows: nodeRows, shape: node.shape, width, data: valueArray(size), grad });
+      values.set(node.id, { node, rows: nodeRows, shape: node.shape, width, data: valueArray(nodeRows * width), grad: gradArrays.get(node.id) });
     }
     // After node i has run, the values it was the last to read are free (never its own inputs before it runs).
     if (shape.mode === 'eval') {
@@ -232,15 +264,27 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
     const label = fusedInto.has(node.id) ? `${node.op}+ReLU` : node.op === 'Activation' ? `Activation ${(node as IrNode<'Activation'>).attrs.fn}` : node.op;
     forward.push(op);
     forwardLabels.push(label);
-    if (op.backward && output.grad) {
-      backward.push(op);
+    if (output.grad) {
+      const run = op.backward;
+      if (!run) throw new Error(`IR node '${node.id}' (${node.op}) gets a gradient but its op has no backward`);
+      const zeros = zeroAt.get(position.get(node.id)!) ?? [];
+      backward.push({
+        forward: op.forward,
+        backward:
+          zeros.length === 0
+            ? run
+            : () => {
+                for (const g of zeros) g.fill(0);
+                run();
+              },
+      });
       backwardLabels.push(label);
     }
   }
   backward.reverse();
   backwardLabels.reverse();
 
-  const zeroBeforeBackward = [...contributors].filter(([id, n]) => n > 1 && values.get(id)!.grad).map(([id]) => values.get(id)!.grad!);
+  const zeroBeforeBackward = zeroAt.get(-1) ?? [];
   const tapValue = (id: string | undefined): NodeValue | undefined => (id === undefined ? undefined : values.get(id));
   const anchorsName = ir.quantization?.anchors;
   const taps: LossTaps = {
