@@ -44,3 +44,16 @@ export type OpBuilder<O extends Op> = (ctx: OpContext<O>) => StepOp;
 export function ok(status: number, kernel: string): void {
   if (status !== 0) throw new Error(`native kernel ${kernel} failed with status ${status}`);
 }
+
+/**
+ * Where a kernel that can only overwrite writes the gradient of input `i`: straight into the
+ * input's gradient when this op is its only contributor, else into a work array that `finish`
+ * adds in. Undefined when the input wants no gradient.
+ */
+export function overwriteTarget(ctx: OpContext, i: number): { readonly array: Float32Array; readonly finish: () => void } | undefined {
+  const target = ctx.inputGrads[i];
+  if (!target) return undefined;
+  if (!target.add) return { array: target.grad, finish: () => {} };
+  const scratch = ctx.scratch(target.grad.length);
+  return { array: scratch, finish: () => ok(ctx.kernels.accumulate(target.grad, scratch), 'accumulate') };
+}

@@ -14,14 +14,14 @@ import type { IrNode, ModelIR, ParamSpec } from '../../../src/compiler/ir/ir.js'
 import type { OptimizerSpec } from '../../../src/compiler/spec/resolved-spec.js';
 import { paramShapes } from '../../../src/compiler/ir/shape.js';
 import { Random } from '../../../src/support/random.js';
-import { loadAddon, type NativeAddon } from '../../../src/runtime/backends/native/addon.js';
+import type { NativeAddon } from '../../../src/runtime/backends/native/addon.js';
 import { createTfjsModel, disposeTrainStep } from '../../../src/runtime/executor/model.js';
 import { createOptimizer } from '../../../src/runtime/train/optimizers.js';
 import { CompiledTrainingStep, compiledStepSupport } from '../../../src/runtime/step/compiled-step.js';
 import { OP_CASES, allOpsIr } from '../../fixtures/graph-model-irs.js';
 import { compileFile, SPECS } from '../../fixtures/graph-model.js';
 import { randomWeights, scaledWeights } from '../../fixtures/onnx.js';
-import { HAVE_NATIVE, NATIVE_REASON, relativeError } from '../../fixtures/native.js';
+import { HAVE_NATIVE, nativeAddonForTests, relativeError } from '../../fixtures/native.js';
 
 const ADAM: OptimizerSpec = { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 };
 const SGD: OptimizerSpec = { kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 5e-4 };
@@ -29,13 +29,8 @@ const SGD: OptimizerSpec = { kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: fals
 let kernels: NativeAddon;
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  if (!HAVE_NATIVE) {
-    if (process.env['CI'] === 'true') throw new Error(`the native addon is required in CI: ${NATIVE_REASON}`);
-    return;
-  }
-  const loaded = loadAddon();
-  if (!loaded.ok) throw new Error(loaded.reason);
-  kernels = loaded.addon;
+  const loaded = nativeAddonForTests();
+  if (loaded) kernels = loaded;
 });
 
 function denseParams(id: string, inputs: number, units: number): ParamSpec[] {

@@ -1,64 +1,14 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { train, type MetricsRow, type RunSink } from '../../../src/runtime/train/trainer.js';
-import { loadDataset } from '../../../src/runtime/data/index.js';
-import type { TrainingState } from '../../../src/runtime/train/state.js';
-import { stateToCheckpoint, checkpointToState } from '../../../src/runtime/train/resume.js';
-import { encodeCheckpoint, decodeCheckpoint } from '../../../src/runtime/checkpoint/index.js';
 import { isRunError } from '../../../src/support/errors.js';
-import { tinySpec, tinyModel, type TinyOptions } from '../../fixtures/tiny-spec.js';
+import type { TinyOptions } from '../../fixtures/tiny-spec.js';
+import { roundTrip, timeless, trainTiny } from '../../fixtures/tiny-training.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
   tf.env().set('PROD', true);
 });
-
-interface Recorded {
-  rows: MetricsRow[];
-  checkpoints: { which: 'last' | 'best'; state: TrainingState }[];
-}
-
-function recorder(): { sink: RunSink; seen: Recorded } {
-  const seen: Recorded = { rows: [], checkpoints: [] };
-  return {
-    seen,
-    sink: {
-      appendMetrics: (row) => seen.rows.push(row),
-      writeCheckpoint: (which, state) => seen.checkpoints.push({ which, state }),
-      checkpointPath: (which) => `/runs/x/checkpoints/${which}.ibck`,
-    },
-  };
-}
-
-async function trainTiny(options: TinyOptions, epochs: number, resume?: TrainingState) {
-  const spec = tinySpec(options);
-  const ir = tinyModel(spec);
-  const settings = resume ? { ...resume.settings, epochs } : { seed: spec.train.seed, epochs };
-  const data = await loadDataset(spec.data, { seed: settings.seed, input: spec.model.input, classes: spec.model.classes });
-  const { sink, seen } = recorder();
-  const outcome = await train({ spec, ir, specHash: 'h', settings, data, backend: 'cpu', sink, ...(resume ? { resume } : {}) });
-  const weights = outcome.model.getWeights();
-  outcome.model.dispose();
-  outcome.ema?.dispose();
-  return { seen, weights, outcome };
-}
-
-const timeless = (rows: MetricsRow[]) => rows.map(({ seconds: _s, images_per_second: _i, ...rest }) => rest);
-
-/** Through the checkpoint file format and back, as a resume reads it. */
-function roundTrip(state: TrainingState): TrainingState {
-  const chunks = encodeCheckpoint(stateToCheckpoint(state));
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    bytes.set(c, o);
-    o += c.length;
-  }
-  const decoded = decodeCheckpoint(bytes);
-  if (!decoded.ok) throw new Error('checkpoint did not decode');
-  return checkpointToState(decoded.checkpoint, (r) => new Error(r) as never);
-}
 
 describe('trainer on the tiny synthetic task', () => {
   it('learns it to high accuracy in a few epochs, with per-epoch metrics and checkpoints, leaking no tensors', async () => {
@@ -101,7 +51,7 @@ describe('trainer on the tiny synthetic task', () => {
     const whole = await trainTiny(options, 2);
     const first = await trainTiny(options, 1);
     const saved = roundTrip(first.seen.checkpoints.find((c) => c.which === 'last')!.state);
-    const rest = await trainTiny(options, 2, saved);
+    const rest = await trainTiny(options, 2, { resume: saved });
     expect(timeless([...first.seen.rows, ...rest.seen.rows])).toEqual(timeless(whole.seen.rows));
     for (const [name, w] of whole.weights) {
       const r = rest.weights.get(name)!;

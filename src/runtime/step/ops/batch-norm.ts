@@ -5,8 +5,7 @@
  * with the unbiased batch variance) written straight into the buffers.
  */
 import type { OpBuilder } from '../op.js';
-import { ok } from '../op.js';
-import { addInto } from './elementwise-kernels.js';
+import { ok, overwriteTarget } from '../op.js';
 
 /** native/src/unary.cc's code for ReLU. */
 const UNARY_RELU = 0;
@@ -25,9 +24,8 @@ export const batchNorm: OpBuilder<'BatchNorm'> = (ctx) => {
   const variance = ctx.scratch(channels);
   const dGamma = ctx.paramGrad('gamma') ?? ctx.scratch(channels);
   const dBeta = ctx.paramGrad('beta') ?? ctx.scratch(channels);
-  const dx = ctx.inputGrads[0];
-  // The kernel always writes dx: into the input's gradient when this op is its only contributor, else into a work array.
-  const dxOut = dx && !dx.add ? dx.grad : ctx.scratch(x.data.length);
+  // The kernel always writes dx (into a work array when the input wants none).
+  const dx = overwriteTarget(ctx, 0) ?? { array: ctx.scratch(x.data.length), finish: () => {} };
   const relu = ctx.fusedRelu ? 1 : 0;
   const unbiased = count > 1 ? count / (count - 1) : 1;
   return {
@@ -39,8 +37,8 @@ export const batchNorm: OpBuilder<'BatchNorm'> = (ctx) => {
       }
     },
     backward: () => {
-      ok(kernels.batchNormReluTrainGrad(y.grad!, x.data, relu ? y.data : null, mean, variance, gamma, dxOut, dGamma, dBeta, channels, epsilon, relu), 'batchNormReluTrainGrad');
-      if (dx?.add) addInto(kernels, dx.grad, dxOut);
+      ok(kernels.batchNormReluTrainGrad(y.grad!, x.data, relu ? y.data : null, mean, variance, gamma, dx.array, dGamma, dBeta, channels, epsilon, relu), 'batchNormReluTrainGrad');
+      dx.finish();
     },
   };
 };

@@ -5,8 +5,8 @@
  * of dy) and, when something upstream trains, the input gradient.
  */
 import type { OpBuilder } from '../op.js';
-import { ok } from '../op.js';
-import { channelSums, addInto } from './elementwise-kernels.js';
+import { ok, overwriteTarget } from '../op.js';
+import { channelSums } from './elementwise-kernels.js';
 
 export const conv2d: OpBuilder<'Conv2D'> = (ctx) => {
   const { node, output: y, kernels } = ctx;
@@ -22,8 +22,7 @@ export const conv2d: OpBuilder<'Conv2D'> = (ctx) => {
   const bias = node.attrs.bias ? ctx.param('bias') : null;
   const dFilter = ctx.paramGrad('kernel');
   const dBias = node.attrs.bias ? ctx.paramGrad('bias') : undefined;
-  const dx = ctx.inputGrads[0];
-  const dxScratch = dx?.add ? ctx.scratch(x.data.length) : undefined;
+  const dx = overwriteTarget(ctx, 0);
   return {
     forward: () => ok(kernels.conv2d(x.data, filter, bias, y.data, geometry, 0, 0), 'conv2d'),
     backward: () => {
@@ -31,8 +30,8 @@ export const conv2d: OpBuilder<'Conv2D'> = (ctx) => {
       if (dFilter) ok(kernels.conv2dBackpropFilter(x.data, dy, dFilter, geometry), 'conv2dBackpropFilter');
       if (dBias) channelSums(kernels, dy, dBias);
       if (dx) {
-        ok(kernels.conv2dBackpropInput(dy, filter, dxScratch ?? dx.grad, geometry), 'conv2dBackpropInput');
-        if (dxScratch) addInto(kernels, dx.grad, dxScratch);
+        ok(kernels.conv2dBackpropInput(dy, filter, dx.array, geometry), 'conv2dBackpropInput');
+        dx.finish();
       }
     },
   };
@@ -48,8 +47,7 @@ export const dense: OpBuilder<'Dense'> = (ctx) => {
   const bias = node.attrs.bias ? ctx.param('bias') : null;
   const dWeights = ctx.paramGrad('kernel');
   const dBias = node.attrs.bias ? ctx.paramGrad('bias') : undefined;
-  const dx = ctx.inputGrads[0];
-  const dxScratch = dx?.add ? ctx.scratch(x.data.length) : undefined;
+  const dx = overwriteTarget(ctx, 0);
   // matmul dims: [batchA, batchB, m, n, k, transposeA, transposeB] (native/src/matmul.cc).
   const forwardDims = Int32Array.from([1, 1, rows, units, inputs, 0, 0]);
   const inputGradDims = Int32Array.from([1, 1, rows, inputs, units, 0, 1]); // dy [rows, units] x W^T
@@ -61,8 +59,8 @@ export const dense: OpBuilder<'Dense'> = (ctx) => {
       if (dWeights) ok(kernels.matmul(x.data, dy, null, dWeights, weightGradDims, 0, 0), 'matmul');
       if (dBias) channelSums(kernels, dy, dBias);
       if (dx) {
-        ok(kernels.matmul(dy, weights, null, dxScratch ?? dx.grad, inputGradDims, 0, 0), 'matmul');
-        if (dxScratch) addInto(kernels, dx.grad, dxScratch);
+        ok(kernels.matmul(dy, weights, null, dx.array, inputGradDims, 0, 0), 'matmul');
+        dx.finish();
       }
     },
   };

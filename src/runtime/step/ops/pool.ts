@@ -5,8 +5,7 @@
  * from, so its gradient is a scatter. Global and adaptive averages are loops.
  */
 import type { OpBuilder } from '../op.js';
-import { ok } from '../op.js';
-import { addInto } from './elementwise-kernels.js';
+import { ok, overwriteTarget } from '../op.js';
 
 function poolGeometry(rows: number, input: readonly number[], output: readonly number[], size: readonly number[], stride: readonly number[], top: number, left: number): Int32Array {
   const [h, w, c] = input as [number, number, number];
@@ -20,15 +19,14 @@ export const maxPool: OpBuilder<'MaxPool'> = (ctx) => {
   const { size, stride, pads } = node.attrs;
   const geometry = poolGeometry(x.rows, x.shape, y.shape, size, stride, pads.top, pads.left);
   const argmax = new Int32Array(y.data.length);
-  const dx = ctx.inputGrads[0];
-  const dxOut = dx && !dx.add ? dx.grad : ctx.scratch(dx ? x.data.length : 0);
+  const dx = overwriteTarget(ctx, 0);
   return {
     forward: () => ok(kernels.maxPoolArgmax(x.data, y.data, argmax, geometry), 'maxPoolArgmax'),
     ...(dx
       ? {
           backward: () => {
-            ok(kernels.maxPoolGradArgmax(y.grad!, argmax, dxOut, x.width, y.width), 'maxPoolGradArgmax');
-            if (dx.add) addInto(kernels, dx.grad, dxOut);
+            ok(kernels.maxPoolGradArgmax(y.grad!, argmax, dx.array, x.width, y.width), 'maxPoolGradArgmax');
+            dx.finish();
           },
         }
       : {}),
