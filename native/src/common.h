@@ -118,7 +118,23 @@ struct ConvGeometry {
   int64_t SrcSize() const { return n * inH * inW * inC; }
   int64_t WeightsSize() const { return kH * kW * inC * outC; }
   int64_t DstSize() const { return n * outH * outW * outC; }
+  // Whether to ask oneDNN for Winograd F(4x4, 3x3) instead of direct convolution (the rule and the
+  // measurements behind it are in common.cc). Chosen per shape when the primitive is created.
+  bool PreferWinograd() const;
+  dnnl::algorithm Algorithm(bool winograd) const {
+    return winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
+  }
+  // Activations as the primitive sees them: NHWC in place for direct convolution; for Winograd,
+  // whatever blocked layout it wants (relaid from and to the NHWC arrays per call).
+  dnnl::memory::desc PrimitiveSrc(bool winograd) const;
+  dnnl::memory::desc PrimitiveDst(bool winograd) const;
 };
+
+// Per-thread, grow-only buffers for the blocked copies a convolution call makes
+// of its arrays (one slot per role, so one call's copies never overlap). Shared
+// by all shapes: caching a copy per shape would hold hundreds of MB for VGG.
+enum class ScratchSlot { kNone = -1, kWeights = 0, kSrc = 1, kDst = 2 };
+void* Scratch(ScratchSlot slot, size_t bytes);
 
 // A reorder between a user layout (e.g. HWIO in a JS array) and the layout a
 // primitive chose (blocked, for the fast JIT kernels), with the buffer that
@@ -130,7 +146,9 @@ struct Relayout {
   dnnl::memory buffer;
   dnnl::reorder toInternal;
   dnnl::reorder toUser;
-  static Relayout Make(const dnnl::memory::desc& user, const dnnl::memory::desc& internal, bool in, bool out);
+  ScratchSlot slot = ScratchSlot::kNone;  // where the copy lives: its own buffer (kNone) or a shared scratch slot
+  static Relayout Make(const dnnl::memory::desc& user, const dnnl::memory::desc& internal, bool in, bool out,
+                       ScratchSlot slot = ScratchSlot::kNone);
   // The memory the primitive reads: the user's data, or the blocked copy made from it.
   dnnl::memory In(float* data);
   // The memory the primitive writes; call Finish to copy it to the user's array.

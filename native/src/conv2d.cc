@@ -7,7 +7,7 @@ namespace {
 
 struct ConvForward {
   dnnl::convolution_forward primitive;
-  Relayout weights;
+  Relayout weights, src, dst;
 };
 
 PrimitiveCache<ConvForward>& Cache() {
@@ -42,28 +42,43 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
       dnnl::memory::desc biasMd = bias.data ? dnnl::memory::desc({g.outC}, dnnl::memory::data_type::f32,
                                                                    dnnl::memory::format_tag::x)
                                             : dnnl::memory::desc();
-      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                        g.Src(), g.AnyWeights(), biasMd, g.Dst(), g.Strides(), g.Dilates(), g.PadL(),
-                                        g.PadR());
       dnnl::post_ops ops;
       dnnl::primitive_attr attr;
       if (!AppendActivation(&ops, (int32_t)activation, (float)alpha)) throw dnnl::error(dnnl_invalid_arguments, "act");
       attr.set_post_ops(ops);
+      auto make = [&](bool winograd) {
+        dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, g.Algorithm(winograd),
+                                          g.PrimitiveSrc(winograd), g.AnyWeights(), biasMd, g.PrimitiveDst(winograd),
+                                          g.Strides(), g.Dilates(), g.PadL(), g.PadR());
+        return dnnl::convolution_forward::primitive_desc(d, attr, Engine());
+      };
+      dnnl::convolution_forward::primitive_desc pd;
+      bool made = false;
+      if (g.PreferWinograd()) {
+        try {
+          pd = make(true);
+          made = true;
+        } catch (const dnnl::error&) {  // no Winograd for this CPU or post-op: direct
+        }
+      }
+      if (!made) pd = make(false);
       auto e = std::make_shared<ConvForward>();
-      dnnl::convolution_forward::primitive_desc pd(d, attr, Engine());
       e->primitive = dnnl::convolution_forward(pd);
-      e->weights = Relayout::Make(g.Weights(), pd.weights_desc(), true, false);
+      e->weights = Relayout::Make(g.Weights(), pd.weights_desc(), true, false, ScratchSlot::kWeights);
+      e->src = Relayout::Make(g.Src(), pd.src_desc(), true, false, ScratchSlot::kSrc);
+      e->dst = Relayout::Make(g.Dst(), pd.dst_desc(), false, true, ScratchSlot::kDst);
       return e;
     });
-    dnnl::memory src(g.Src(), Engine(), x.data);
+    dnnl::memory src = entry->src.In(x.data);
     dnnl::memory wei = entry->weights.In(w.data);
-    dnnl::memory dst(g.Dst(), Engine(), y.data);
+    dnnl::memory dst = entry->dst.Out(y.data);
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
     if (bias.data) {
       args[DNNL_ARG_BIAS] = dnnl::memory({{g.outC}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::x},
                                          Engine(), bias.data);
     }
     entry->primitive.execute(Stream(), args);
+    entry->dst.Finish(y.data);
     Stream().wait();
     return kOk;
   }));

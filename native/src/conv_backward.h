@@ -17,7 +17,7 @@ enum class ConvRole { kSrc, kWeights, kDst };
 template <typename Primitive>
 struct ConvBackward {
   Primitive primitive;
-  Relayout weights;
+  Relayout weights, src, dst;
 };
 
 // Reads (array, array, array, geometry) and checks each array's length against the size of its role.
@@ -34,8 +34,8 @@ inline bool ReadConvBackwardArgs(const Napi::CallbackInfo& info, const ConvRole 
   return true;
 }
 
-// op(array, array, array, geometry:Int32Array) -> status. `relayout(pd)` makes the
-// filter's Relayout from the backward primitive descriptor; `execute(entry, g,
+// op(array, array, array, geometry:Int32Array) -> status. `relayout(g, pd, entry)` makes the
+// Relayouts of the filter and activations from the backward primitive descriptor; `execute(entry, g,
 // arrays)` runs the primitive on the call's arrays. One cache per kernel
 // (`Primitive` and the lambdas' types differ between the two callers).
 template <typename Primitive, typename MakeRelayout, typename Execute>
@@ -49,15 +49,28 @@ Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheNam
   const SmallProblemThreads threads((double)g.DstSize() * g.inC * g.kH * g.kW);
   return Result(info, Guard([&]() -> int32_t {
     auto entry = cache.Get(Key(cacheName, p), [&]() {
-      dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                         g.Src(), g.AnyWeights(), g.Dst(), g.Strides(), g.Dilates(), g.PadL(), g.PadR());
-      dnnl::convolution_forward::primitive_desc fpd(fd, Engine());
-      typename Primitive::desc d(dnnl::algorithm::convolution_direct, g.Src(), g.AnyWeights(), g.Dst(), g.Strides(),
-                                 g.Dilates(), g.PadL(), g.PadR());
-      typename Primitive::primitive_desc pd(d, Engine(), fpd);
+      auto make = [&](bool winograd) {
+        const dnnl::memory::desc src = g.PrimitiveSrc(winograd), dst = g.PrimitiveDst(winograd);
+        dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, g.Algorithm(winograd), src,
+                                           g.AnyWeights(), dst, g.Strides(), g.Dilates(), g.PadL(), g.PadR());
+        dnnl::convolution_forward::primitive_desc fpd(fd, Engine());
+        typename Primitive::desc d(g.Algorithm(winograd), src, g.AnyWeights(), dst, g.Strides(), g.Dilates(), g.PadL(),
+                                   g.PadR());
+        return typename Primitive::primitive_desc(d, Engine(), fpd);
+      };
+      typename Primitive::primitive_desc pd;
+      bool made = false;
+      if (g.PreferWinograd()) {
+        try {
+          pd = make(true);
+          made = true;
+        } catch (const dnnl::error&) {  // no Winograd on this CPU: direct
+        }
+      }
+      if (!made) pd = make(false);
       auto e = std::make_shared<ConvBackward<Primitive>>();
       e->primitive = Primitive(pd);
-      e->weights = relayout(g, pd);
+      relayout(g, pd, *e);
       return e;
     });
     execute(*entry, g, arrays);

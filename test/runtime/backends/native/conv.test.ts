@@ -20,6 +20,8 @@ const CASES: ConvCase[] = [
   { n: 1, h: 8, w: 7, c: 6, o: 2, k: [2, 3], stride: 2, dilation: 1, pad: explicit },
   { n: 3, h: 10, w: 10, c: 16, o: 8, k: [1, 1], stride: 1, dilation: 1, pad: 'valid' },
   { n: 3, h: 6, w: 5, c: 3, o: 4, k: [3, 3], stride: 1, dilation: 1, pad: explicit },
+  // Selected for Winograd by the native rule (3x3, stride 1, >= 128 channels, >= 16x16: common.cc).
+  { n: 1, h: 16, w: 16, c: 128, o: 128, k: [3, 3], stride: 1, dilation: 1, pad: 'same' },
 ];
 
 const label = (t: ConvCase): string => `${t.n}x${t.h}x${t.w}x${t.c} k${t.k.join('x')}->${t.o} s${t.stride} d${t.dilation} ${Array.isArray(t.pad) ? 'explicit' : t.pad}`;
