@@ -55,7 +55,7 @@ function timeCompiledSteps(spec: ResolvedSpec, ir: ModelIR, options: TimingOptio
   const { images, labels, root } = benchBatch(ir, options);
   const noise = root.derive('noise');
   const lr = spec.train.optimizer.lr;
-  const step = new CompiledTrainingStep(ir, spec.train.optimizer, kernels, initParams(ir, options.seed));
+  const step = new CompiledTrainingStep(ir, spec.train.optimizer, kernels, { seed: options.seed });
   for (let i = 0; i < options.warmup; i++) step.step(images, labels, ir.samples.train, noise, lr);
   const start = process.hrtime.bigint();
   for (let i = 0; i < options.steps; i++) step.step(images, labels, ir.samples.train, noise, lr);

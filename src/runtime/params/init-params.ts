@@ -7,19 +7,29 @@ import type { Initializer, ModelIR, ParamSpec } from '../../compiler/ir/ir.js';
 import { Random } from '../../support/random.js';
 
 export function initParams(ir: ModelIR, seed: number): Map<string, Float32Array> {
-  const root = Random.fromSeed(seed).derive('init');
+  const root = initRoot(seed);
   const out = new Map<string, Float32Array>();
   for (const p of ir.params) out.set(p.name, initParam(p, root));
   return out;
 }
 
-export function initParam(p: ParamSpec, root: Random): Float32Array {
-  const size = p.shape.reduce((a, d) => a * d, 1);
-  const values = new Float32Array(size);
+/** initParams written into arrays the caller owns (`into(name)`, each of the parameter's size), allocating nothing. */
+export function initParamsInto(ir: ModelIR, seed: number, into: (name: string) => Float32Array): void {
+  const root = initRoot(seed);
+  for (const p of ir.params) initParam(p, root, into(p.name));
+}
+
+function initRoot(seed: number): Random {
+  return Random.fromSeed(seed).derive('init');
+}
+
+/** One parameter's initial values, into `values` (zeros of the parameter's size) or a new array. */
+export function initParam(p: ParamSpec, root: Random, values: Float32Array = new Float32Array(p.shape.reduce((a, d) => a * d, 1))): Float32Array {
+  const size = values.length;
   const init: Initializer = p.init;
   switch (init.kind) {
     case 'zeros':
-      return values;
+      return values.fill(0);
     case 'ones':
       return values.fill(1);
     case 'constant':

@@ -19,6 +19,7 @@ import type { OptimizerState } from '../train/optimizers.js';
 import { lossAndGradients, type LossValues } from './loss.js';
 import { ArenaOptimizer } from './optimizer.js';
 import { createParameterArena, parameterView, type ParameterArena } from './parameters.js';
+import { initParamsInto } from '../params/init-params.js';
 import { planTrainingStep, type StepPlan, type StepShape } from './plan.js';
 
 export interface StepOutcome {
@@ -42,24 +43,24 @@ export class CompiledTrainingStep {
   private readonly optimizer: ArenaOptimizer;
   private readonly plans = new Map<string, StepPlan>();
 
+  /** `weights`: every parameter's values, or a seed to initialise them with (in place: no second copy of a large model). */
   constructor(
     readonly ir: ModelIR,
     optimizer: OptimizerSpec,
     private readonly kernels: NativeAddon,
-    weights: ReadonlyMap<string, Float32Array>,
+    weights: ReadonlyMap<string, Float32Array> | { readonly seed: number },
   ) {
     const reason = compiledStepSupport(ir);
     if (reason) throw new Error(`the compiled step cannot run this model: ${reason}`);
     this.arena = createParameterArena(ir);
-    this.setWeights(weights);
+    if (weights instanceof Map) this.setWeights(weights);
+    else initParamsInto(ir, (weights as { readonly seed: number }).seed, (name) => parameterView(this.arena, name));
     this.optimizer = new ArenaOptimizer(optimizer, this.arena, kernels);
   }
 
   /** One training step: forward (training mode, `samples` draws from `noise`), loss, gradients, BN statistics, update at rate `lr`. */
   step(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined, lr: number): StepOutcome {
-    const outcome = this.gradients(images, labels, samples, noise);
-    this.optimizer.step(lr);
-    return outcome;
+    return this.fusedStep(images, labels, samples, noise, lr);
   }
 
   /** The step without the optimizer update: the gradients are left in `parameterGradients()`. */
@@ -79,31 +80,45 @@ export class CompiledTrainingStep {
   }
 
   /**
+   * The step with the update fused into the backward pass: each layer's parameters are updated
+   * as soon as their gradient is complete (same arithmetic as `gradients` + the optimizer).
+   */
+  private fusedStep(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined, lr: number, timed?: (label: string, run: () => void) => void): StepOutcome {
+    const plan = this.planFor(labels.length, samples, 'train', true);
+    const time = timed ?? ((_label: string, run: () => void) => run());
+    this.load(plan, images);
+    plan.useNoise(noise);
+    const update = this.optimizer.begin(lr);
+    plan.useUpdate(update);
+    try {
+      plan.forward.forEach((op, i) => time(`${plan.forwardLabels[i]} forward`, op.forward));
+      let terms: LossValues | undefined;
+      time('loss', () => {
+        for (const g of plan.zeroBeforeBackward) g.fill(0);
+        terms = lossAndGradients(this.ir.loss, this.ir.quantization, plan.taps, labels);
+      });
+      plan.backward.forEach((op, i) => time(`${plan.backwardLabels[i]} backward (+ update)`, op.backward!));
+      time('optimizer update (anchors)', () => {
+        for (const s of plan.updatedAtEnd) update(s.offset, s.length, s.lrScale, this.arena.grads.subarray(s.offset, s.offset + s.length));
+      });
+      this.optimizer.finish();
+      return { terms: terms!, logits: plan.taps.logits.data };
+    } finally {
+      plan.useNoise(undefined);
+      plan.useUpdate(undefined);
+    }
+  }
+
+  /**
    * `step` with every op timed: `record(label, ms)` per forward op ("Conv2D forward"),
    * per backward op, the loss and the optimizer update. Same results as `step`.
    */
   profiledStep(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined, lr: number, record: (label: string, ms: number) => void): StepOutcome {
-    const plan = this.planFor(labels.length, samples);
-    const timed = <T>(label: string, f: () => T): T => {
+    return this.fusedStep(images, labels, samples, noise, lr, (label, run) => {
       const start = performance.now();
-      const value = f();
+      run();
       record(label, performance.now() - start);
-      return value;
-    };
-    this.load(plan, images);
-    plan.useNoise(noise);
-    try {
-      plan.forward.forEach((op, i) => timed(`${plan.forwardLabels[i]} forward`, op.forward));
-      const terms = timed('loss', () => {
-        for (const g of plan.zeroBeforeBackward) g.fill(0);
-        return lossAndGradients(this.ir.loss, this.ir.quantization, plan.taps, labels);
-      });
-      plan.backward.forEach((op, i) => timed(`${plan.backwardLabels[i]} backward`, op.backward!));
-      timed('optimizer update', () => this.optimizer.step(lr));
-      return { terms, logits: plan.taps.logits.data };
-    } finally {
-      plan.useNoise(undefined);
-    }
+    });
   }
 
   /**
@@ -172,11 +187,11 @@ export class CompiledTrainingStep {
     return n;
   }
 
-  private planFor(batch: number, samples: number, mode: StepShape['mode'] = 'train'): StepPlan {
-    const key = `${mode} ${batch} ${samples}`;
+  private planFor(batch: number, samples: number, mode: StepShape['mode'] = 'train', fusedUpdate = false): StepPlan {
+    const key = `${mode} ${batch} ${samples} ${fusedUpdate}`;
     let plan = this.plans.get(key);
     if (!plan) {
-      plan = planTrainingStep(this.ir, { batch, samples, mode }, this.arena, this.kernels);
+      plan = planTrainingStep(this.ir, { batch, samples, mode, fusedUpdate }, this.arena, this.kernels);
       this.plans.set(key, plan);
     }
     return plan;

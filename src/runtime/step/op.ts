@@ -13,6 +13,8 @@ export interface StepOp {
   readonly forward: () => void;
   /** Absent when nothing upstream of the node trains. */
   readonly backward?: () => void;
+  /** Writes the output again, exactly as `forward` did, into `into` (for a value recomputed in the backward pass). */
+  readonly recompute?: (into: Float32Array) => void;
 }
 
 export interface OpContext<O extends Op = Op> {
@@ -21,6 +23,12 @@ export interface OpContext<O extends Op = Op> {
   readonly output: NodeValue;
   /** Per input: where its gradient goes, or undefined when none is wanted. */
   readonly inputGrads: readonly (GradTarget | undefined)[];
+  /**
+   * What the backward pass reads as each input's and the output's values: the forward arrays,
+   * or, for a value the plan recomputes in the backward pass, the array it is recomputed into.
+   */
+  readonly savedInputs: readonly Float32Array[];
+  readonly savedOutput: Float32Array;
   /** The model input's batch B. */
   readonly batch: number;
   /** The step's sample count n (0: deterministic mean). */
@@ -36,6 +44,10 @@ export interface OpContext<O extends Op = Op> {
   scratch(length: number): Float32Array;
   /** BatchNorm only: the plan fused the ReLU that reads this node into it (the output is after the ReLU). */
   readonly fusedRelu: boolean;
+  /** BatchNorm+ReLU only: its one reader, a MaxPool, masks the gradient, so the backward applies no ReLU mask. */
+  readonly reluMaskedByPool: boolean;
+  /** MaxPool only: it reads a BatchNorm+ReLU alone; its backward masks the gradient by its output > 0 (the ReLU's mask at the argmax). */
+  readonly poolMasksRelu: boolean;
 }
 
 export type OpBuilder<O extends Op> = (ctx: OpContext<O>) => StepOp;

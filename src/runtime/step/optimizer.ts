@@ -35,26 +35,41 @@ export class ArenaOptimizer {
     return this.count;
   }
 
+  /** One update of every trainable parameter from the arena's gradients: one call per rate segment. */
   step(lr: number): void {
-    const { values, grads, segments } = this.arena;
+    const update = this.begin(lr);
+    for (const seg of this.arena.segments) update(seg.offset, seg.length, seg.lrScale, this.arena.grads.subarray(seg.offset, seg.offset + seg.length));
+    this.finish();
+  }
+
+  /**
+   * Starts a step at base rate `lr`: the returned function updates the parameters at
+   * [offset, offset + length) of the arena from `grad` (a step fused into the backward pass
+   * updates each parameter as soon as its gradient is complete). `finish` ends the step.
+   */
+  begin(lr: number): (offset: number, length: number, lrScale: number, grad: Float32Array) => void {
     const t = this.count + 1;
-    for (const seg of segments) {
-      const end = seg.offset + seg.length;
-      const p = values.subarray(seg.offset, end);
-      const g = grads.subarray(seg.offset, end);
-      const rate = lr * seg.lrScale;
-      if (this.spec.kind === 'adam') {
-        const { beta1, beta2, epsilon, weightDecay } = this.spec;
+    const { values } = this.arena;
+    const spec = this.spec;
+    return (offset, length, lrScale, grad) => {
+      const end = offset + length;
+      const p = values.subarray(offset, end);
+      const rate = lr * lrScale;
+      if (spec.kind === 'adam') {
+        const { beta1, beta2, epsilon, weightDecay } = spec;
         const stepSize = rate / (1 - Math.pow(beta1, t));
         const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-        ok(this.kernels.adamStep(p, g, this.first.subarray(seg.offset, end), this.second.subarray(seg.offset, end), stepSize, beta1, beta2, epsilon, weightDecay, bc2Sqrt), 'adamStep');
+        ok(this.kernels.adamStep(p, grad, this.first.subarray(offset, end), this.second.subarray(offset, end), stepSize, beta1, beta2, epsilon, weightDecay, bc2Sqrt), 'adamStep');
       } else {
-        const { momentum, nesterov, weightDecay } = this.spec;
-        const buf = momentum !== 0 ? this.first.subarray(seg.offset, end) : null;
-        ok(this.kernels.sgdStep(p, g, buf, p, buf, rate, momentum, weightDecay, nesterov ? 1 : 0), 'sgdStep');
+        const { momentum, nesterov, weightDecay } = spec;
+        const buf = momentum !== 0 ? this.first.subarray(offset, end) : null;
+        ok(this.kernels.sgdStep(p, grad, buf, p, buf, rate, momentum, weightDecay, nesterov ? 1 : 0), 'sgdStep');
       }
-    }
-    this.count = t;
+    };
+  }
+
+  finish(): void {
+    this.count += 1;
   }
 
   private bufferNames(): [string, Float32Array][] {

@@ -27,8 +27,13 @@ export const batchNorm: OpBuilder<'BatchNorm'> = (ctx) => {
   // The kernel always writes dx (into a work array when the input wants none).
   const dx = overwriteTarget(ctx, 0) ?? { array: ctx.scratch(x.data.length), finish: () => {} };
   const relu = ctx.fusedRelu ? 1 : 0;
+  // The backward's ReLU mask (output > 0), unless the max pool reading this node applies it.
+  const maskInBackward = ctx.fusedRelu && !ctx.reluMaskedByPool ? 1 : 0;
   const unbiased = count > 1 ? count / (count - 1) : 1;
+  // Recomputing: the same kernel on the same input gives the same statistics and output.
+  const again = { mean: ctx.scratch(channels), variance: ctx.scratch(channels) };
   return {
+    recompute: (into) => ok(kernels.batchNormReluTrain(x.data, gamma, beta, into, again.mean, again.variance, channels, epsilon, relu), 'batchNormReluTrain'),
     forward: () => {
       ok(kernels.batchNormReluTrain(x.data, gamma, beta, y.data, mean, variance, channels, epsilon, relu), 'batchNormReluTrain');
       for (let c = 0; c < channels; c++) {
@@ -37,7 +42,7 @@ export const batchNorm: OpBuilder<'BatchNorm'> = (ctx) => {
       }
     },
     backward: () => {
-      ok(kernels.batchNormReluTrainGrad(y.grad!, x.data, relu ? y.data : null, mean, variance, gamma, dx.array, dGamma, dBeta, channels, epsilon, relu), 'batchNormReluTrainGrad');
+      ok(kernels.batchNormReluTrainGrad(y.grad!, x.data, maskInBackward ? ctx.savedOutput : null, mean, variance, gamma, dx.array, dGamma, dBeta, channels, epsilon, maskInBackward), 'batchNormReluTrainGrad');
       dx.finish();
     },
   };

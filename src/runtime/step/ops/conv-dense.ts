@@ -27,7 +27,7 @@ export const conv2d: OpBuilder<'Conv2D'> = (ctx) => {
     forward: () => ok(kernels.conv2d(x.data, filter, bias, y.data, geometry, 0, 0), 'conv2d'),
     backward: () => {
       const dy = y.grad!;
-      if (dFilter) ok(kernels.conv2dBackpropFilter(x.data, dy, dFilter, geometry), 'conv2dBackpropFilter');
+      if (dFilter) ok(kernels.conv2dBackpropFilter(ctx.savedInputs[0]!, dy, dFilter, geometry), 'conv2dBackpropFilter');
       if (dBias) channelSums(kernels, dy, dBias);
       if (dx) {
         ok(kernels.conv2dBackpropInput(dy, filter, dx.array, geometry), 'conv2dBackpropInput');
@@ -56,7 +56,7 @@ export const dense: OpBuilder<'Dense'> = (ctx) => {
     forward: () => ok(kernels.matmul(x.data, weights, bias, y.data, forwardDims, 0, 0), 'matmul'),
     backward: () => {
       const dy = y.grad!;
-      if (dWeights) ok(kernels.matmul(x.data, dy, null, dWeights, weightGradDims, 0, 0), 'matmul');
+      if (dWeights) ok(kernels.matmul(ctx.savedInputs[0]!, dy, null, dWeights, weightGradDims, 0, 0), 'matmul');
       if (dBias) channelSums(kernels, dy, dBias);
       if (dx) {
         ok(kernels.matmul(dy, weights, null, dx.array, inputGradDims, 0, 0), 'matmul');
