@@ -97,7 +97,7 @@ export class CompiledTrainingStep {
         for (const g of plan.zeroBeforeBackward) g.fill(0);
         terms = lossAndGradients(this.ir.loss, this.ir.quantization, plan.taps, labels);
       });
-      plan.backward.forEach((op, i) => time(`${plan.backwardLabels[i]} backward (+ update)`, op.backward!));
+      plan.backward.forEach((op, i) => time(plan.backwardLabels[i]!, op.backward!));
       time('optimizer update (anchors)', () => {
         for (const s of plan.updatedAtEnd) update(s.offset, s.length, s.lrScale, this.arena.grads.subarray(s.offset, s.offset + s.length));
       });

@@ -414,7 +414,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
               for (const f of after) f();
             },
     });
-    backwardLabels.push(label);
+    backwardLabels.push(after.length > 0 ? `${label} backward + update` : `${label} backward`);
   }
 
   const zeroBeforeBackward = zeroAt.get(-1) ?? [];
