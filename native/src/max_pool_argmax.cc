@@ -81,7 +81,10 @@ IBC_VECTOR_CLONES void MaxPoolIndices(const PoolGeometry& g, const float* xs, fl
   }
 }
 
-bool ScatterByIndex(const float* dys, const int32_t* as, float* dxs, int64_t images, int64_t inSize, int64_t outSize) {
+// With `keep` (the pooled output), dy[i] is scattered only where keep[i] > 0: the ReLU before
+// the pool, whose output at the argmax is the pooled value, masked in the same pass.
+bool ScatterByIndex(const float* dys, const int32_t* as, float* dxs, int64_t images, int64_t inSize, int64_t outSize,
+                    const float* keep) {
   bool bad = false;
 #pragma omp parallel for schedule(static) reduction(|| : bad) if (images * inSize > kParallelFloats / 4 && images > 1)
   for (int64_t b = 0; b < images; ++b) {
@@ -90,10 +93,11 @@ bool ScatterByIndex(const float* dys, const int32_t* as, float* dxs, int64_t ima
     const int64_t first = b * inSize;
     const float* __restrict g = dys + b * outSize;
     const int32_t* __restrict where = as + b * outSize;
+    const float* __restrict k = keep ? keep + b * outSize : nullptr;
     for (int64_t i = 0; i < outSize; ++i) {
       const int64_t local = (int64_t)where[i] - first;
       if ((uint64_t)local < (uint64_t)inSize) {
-        image[local] += g[i];
+        if (!k || k[i] > 0.f) image[local] += g[i];
       } else if (where[i] != -1) {
         bad = true;
       }
@@ -117,23 +121,23 @@ Napi::Value MaxPoolArgmax(const Napi::CallbackInfo& info) {
   return Result(info, kOk);
 }
 
-// maxPoolGradArgmax(dy, argmax: Int32Array, dx, inSizePerImage, outSizePerImage) -> status
+// maxPoolGradArgmax(dy, argmax: Int32Array, dx, inSizePerImage, outSizePerImage, keep|null) -> status
 // dx = 0, then dx[argmax[i]] += dy[i] in order within each image (-1 is skipped).
 // Images run in parallel: an index outside its own image is rejected (bad arguments).
 Napi::Value MaxPoolGradArgmax(const Napi::CallbackInfo& info) {
-  F32 dy, dx;
+  F32 dy, dx, keep;
   I32 argmax;
   int64_t inSize = 0, outSize = 0;
   if (!GetF32(info, 0, &dy) || !GetI32View(info, 1, &argmax) || !GetF32(info, 2, &dx) || !GetCount(info, 3, &inSize) ||
-      !GetCount(info, 4, &outSize)) {
+      !GetCount(info, 4, &outSize) || !GetF32(info, 5, &keep, true)) {
     return Result(info, kBadArguments);
   }
   const int64_t images = (int64_t)dy.length / outSize;
   if (dy.length == 0 || argmax.length != dy.length || (int64_t)dy.length % outSize != 0 ||
-      (int64_t)dx.length != images * inSize) {
+      (int64_t)dx.length != images * inSize || (keep.data && keep.length != dy.length)) {
     return Result(info, kBadArguments);
   }
-  return Result(info, ScatterByIndex(dy.data, argmax.data, dx.data, images, inSize, outSize) ? kOk : kBadArguments);
+  return Result(info, ScatterByIndex(dy.data, argmax.data, dx.data, images, inSize, outSize, keep.data) ? kOk : kBadArguments);
 }
 
 }  // namespace ibc

@@ -17,6 +17,7 @@ void MaxPoolIndices(const PoolGeometry& g, const float* xs, float* ys, int32_t* 
 // dx = 0, then dx[as[i]] += dy[i] in output order within each image, images in
 // parallel for large problems; -1 is skipped. False (dx partly written) when an
 // index lies outside its own image.
-bool ScatterByIndex(const float* dys, const int32_t* as, float* dxs, int64_t images, int64_t inSize, int64_t outSize);
+bool ScatterByIndex(const float* dys, const int32_t* as, float* dxs, int64_t images, int64_t inSize, int64_t outSize,
+                    const float* keep = nullptr);
 
 }  // namespace ibc

@@ -49,8 +49,11 @@ export interface NativeAddon {
   batchNormReluTrainGrad(dy: F32, x: F32, y: F32 | null, mean: F32, variance: F32, scale: F32 | null, dx: F32, dscale: F32, doffset: F32, channels: number, epsilon: number, relu: number): Status;
   /** maxPool that also writes, per output, the flat index into x of the window's first maximum (-1 for an all-padding window). */
   maxPoolArgmax(x: F32, y: F32, argmax: Int32Array, geometry: Int32Array): Status;
-  /** dx = 0, then dx[argmax[i]] += dy[i]; every index must lie in its own image (or be -1). */
-  maxPoolGradArgmax(dy: F32, argmax: Int32Array, dx: F32, inSizePerImage: number, outSizePerImage: number): Status;
+  /**
+   * dx = 0, then dx[argmax[i]] += dy[i]; every index must lie in its own image (or be -1). With
+   * `keep` (the pool's output), only where keep[i] > 0: the mask of a ReLU before the pool.
+   */
+  maxPoolGradArgmax(dy: F32, argmax: Int32Array, dx: F32, inSizePerImage: number, outSizePerImage: number, keep?: F32 | null): Status;
   /** torch.optim.Adam in place on param, m, v, in float32 in the order optimizers.ts computes it; stepSize = lr / (1 - beta1^t). */
   adamStep(param: F32, grad: F32, m: F32, v: F32, stepSize: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, biasCorrection2Sqrt: number): Status;
   /** out[c] = sum over rows of x[row, c]. */

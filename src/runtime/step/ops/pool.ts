@@ -20,20 +20,14 @@ export const maxPool: OpBuilder<'MaxPool'> = (ctx) => {
   const geometry = poolGeometry(x.rows, x.shape, y.shape, size, stride, pads.top, pads.left);
   const argmax = new Int32Array(y.data.length);
   const dx = overwriteTarget(ctx, 0);
-  const masked = ctx.poolMasksRelu ? ctx.scratch(y.data.length) : undefined;
+  // The ReLU before this pool: its output at the argmax is this pool's output, so the scatter keeps only output > 0.
+  const keep = ctx.poolMasksRelu ? ctx.savedOutput : null;
   return {
     forward: () => ok(kernels.maxPoolArgmax(x.data, y.data, argmax, geometry), 'maxPoolArgmax'),
     ...(dx
       ? {
           backward: () => {
-            let dy = y.grad!;
-            if (masked) {
-              // The ReLU before this pool: its output at the argmax is this pool's output.
-              const ys = y.data;
-              for (let i = 0; i < masked.length; i++) masked[i] = ys[i]! > 0 ? dy[i]! : 0;
-              dy = masked;
-            }
-            ok(kernels.maxPoolGradArgmax(dy, argmax, dx.array, x.width, y.width), 'maxPoolGradArgmax');
+            ok(kernels.maxPoolGradArgmax(y.grad!, argmax, dx.array, x.width, y.width, keep), 'maxPoolGradArgmax');
             dx.finish();
           },
         }

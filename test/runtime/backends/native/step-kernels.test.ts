@@ -327,6 +327,15 @@ describe.skipIf(skip)(`native maxPoolArgmax and maxPoolGradArgmax vs a TypeScrip
       const dxPool = new Float32Array(s.x.length);
       expect(addon().maxPoolGrad(dy, s.x, dxPool, s.geometry)).toBe(STATUS.ok);
       expect(mismatches(dx, dxPool)).toBe(0);
+      // With `keep` (a ReLU's mask at the argmax): only outputs whose keep value is > 0 scatter.
+      const keep = uniform(y.length, caseSeed + 2);
+      const dxKept = new Float32Array(s.x.length).fill(7);
+      expect(addon().maxPoolGradArgmax(dy, argmax, dxKept, inPerImage, outPerImage, keep)).toBe(STATUS.ok);
+      const expectedKept = new Float32Array(s.x.length);
+      for (let i = 0; i < dy.length; i++) if (ref.argmax[i]! >= 0 && keep[i]! > 0) expectedKept[ref.argmax[i]!] = Math.fround(expectedKept[ref.argmax[i]!]! + dy[i]!);
+      expect(mismatches(dxKept, expectedKept)).toBe(0);
+      expect(keep.some((k) => k <= 0) && keep.some((k) => k > 0)).toBe(true);
+      expect(addon().maxPoolGradArgmax(dy, argmax, dxKept, inPerImage, outPerImage, keep.subarray(1))).toBe(STATUS.badArguments);
     });
   }
 
