@@ -22,7 +22,7 @@ import { compileForRun } from '../prepare-run.js';
 import { selectBackend, releaseBackend, type BackendChoice, type BackendRequest, type HostFallback } from '../../runtime/backends/select.js';
 import { formatAdapter } from '../../runtime/backends/webgpu/adapter.js';
 import { modelFlops } from '../../runtime/bench/training-flops.js';
-import { timeTrainingSteps, type KernelTime } from '../../runtime/bench/time-training.js';
+import { PROFILED_STEPS, timeTrainingSteps, type KernelTime } from '../../runtime/bench/time-training.js';
 import { timeTfjsInference } from '../../runtime/bench/time-inference.js';
 import { printDiagnostics } from '../report.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
@@ -163,9 +163,14 @@ function printRecord(record: BenchRecord, options: BenchOptions, io: CliIO): voi
   }
   if (kernels && !options.json) {
     const total = kernels.reduce((s, k) => s + k.ms, 0);
-    io.stderr(`time per kernel over one step (${total.toFixed(0)} ms in kernels):\n`);
+    io.stderr(
+      record.training_step === 'compiled'
+        ? `time per op of the compiled step, mean of ${PROFILED_STEPS} steps (${total.toFixed(1)} ms in ops):\n`
+        : `time per kernel over one step (${total.toFixed(0)} ms in kernels):\n`,
+    );
+    const width = Math.max(26, ...kernels.slice(0, 25).map((k) => k.kernel.length));
     for (const k of kernels.slice(0, 25)) {
-      io.stderr(`  ${k.kernel.padEnd(26)} ${k.ms.toFixed(1).padStart(9)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}% ${String(k.calls).padStart(5)} calls\n`);
+      io.stderr(`  ${k.kernel.padEnd(width)} ${k.ms.toFixed(1).padStart(9)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}% ${String(k.calls).padStart(5)} calls\n`);
     }
   }
 }

@@ -49,7 +49,7 @@ function benchBatch(ir: ModelIR, options: TimingOptions): { images: Float32Array
 }
 
 /** Steps averaged over when profiling the compiled step (one step's op times are too small to read alone). */
-const PROFILED_STEPS = 10;
+export const PROFILED_STEPS = 10;
 
 function timeCompiledSteps(spec: ResolvedSpec, ir: ModelIR, options: TimingOptions, kernels: NativeAddon): TrainingTiming {
   const { images, labels, root } = benchBatch(ir, options);
