@@ -44,13 +44,14 @@ import argparse
 import gzip
 import json
 import math
-import resource
 import struct
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_peer import forward_flops, peak_rss_mb, steps_line, time_steps
 
 SPECS = {
     "baseline": "specs/fashion-small-baseline.ibspec",
@@ -65,11 +66,6 @@ BETA, KL_SCALE = 0.01, 0.5
 ANCHORS, VQ_WEIGHT, COMMIT_WEIGHT = 20, 0.4, 0.1
 STD_OFFSET = -5.0
 SEED = 1
-
-
-def peak_rss_mb():
-    """The process's resident-memory high-water mark (ru_maxrss is in KB on Linux)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 # ---------------------------------------------------------------- the model
@@ -164,32 +160,10 @@ def make_optimizer(model):
     return torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
 
 
-def forward_flops(model, x):
-    """2 * multiply-accumulates of every convolution and linear layer, per image (as bench/pytorch_vgg_aib.py counts)."""
-    total = [0]
-
-    def conv_hook(m, _inp, out):
-        total[0] += 2 * out.numel() // out.shape[0] * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
-
-    def linear_hook(m, _inp, out):
-        total[0] += 2 * m.in_features * m.out_features
-
-    hooks = [m.register_forward_hook(conv_hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
-    hooks += [m.register_forward_hook(linear_hook) for m in model.modules() if isinstance(m, nn.Linear)]
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        model(x[:1], 1)
-    model.train(was_training)
-    for h in hooks:
-        h.remove()
-    return total[0]
-
-
 # ---------------------------------------------------------------- timing steps
 
 
-def time_steps(args):
+def measure_steps(args):
     torch.manual_seed(SEED)
     model = FashionSmall(args.variant)
     model.train()
@@ -204,26 +178,11 @@ def time_steps(args):
         loss.backward()
         opt.step()
 
-    for _ in range(args.warmup):
-        step()
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    seconds = time.perf_counter() - start
-    flops = forward_flops(model, x)
-    ms = 1000 * seconds / args.steps
-    print(json.dumps({
-        "spec": SPECS[args.variant],
-        "backend": "pytorch-%s-cpu" % torch.__version__,
-        "batch": args.batch,
-        "steps": args.steps,
-        "img_per_s": round(args.batch / (ms / 1000), 3),
-        "ms_per_step": round(ms, 1),
-        "gflops_per_s": round(3 * flops * args.batch / (ms / 1000) / 1e9, 1),
-        "threads": torch.get_num_threads(),
-        "forward_gflop_per_image": round(flops / 1e9, 6),
-        "peak_rss_mb": peak_rss_mb(),
-    }))
+    ms = time_steps(step, args.warmup, args.steps)
+    model.eval()
+    flops = forward_flops(model, lambda: model(x[:1], 1))
+    model.train()
+    print(json.dumps(steps_line(SPECS[args.variant], args.batch, args.steps, ms, flops, 6)))
 
 
 # ---------------------------------------------------------------- the whole job
@@ -407,7 +366,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.mode == "steps":
-        time_steps(args)
+        measure_steps(args)
     else:
         train_job(args)
 

@@ -10,12 +10,12 @@ peak_rss_mb} (peak_rss_mb: the process's resident-memory high-water mark).
 import argparse
 import json
 import math
-import resource
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_peer import forward_flops, steps_line, time_steps
 
 
 def conv_bn_relu(cin, cout):
@@ -60,25 +60,6 @@ class VggAib(nn.Module):
         return self.decoder(z), mu_z, sd_z
 
 
-def forward_flops(model, x):
-    """2 * multiply-accumulates of every convolution and linear layer, per image."""
-    total = [0]
-
-    def conv_hook(m, _inp, out):
-        total[0] += 2 * out.numel() // out.shape[0] * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
-
-    def linear_hook(m, _inp, out):
-        total[0] += 2 * m.in_features * m.out_features
-
-    hooks = [m.register_forward_hook(conv_hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
-    hooks += [m.register_forward_hook(linear_hook) for m in model.modules() if isinstance(m, nn.Linear)]
-    with torch.no_grad():
-        model(x[:1])
-    for h in hooks:
-        h.remove()
-    return total[0]
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--batch", type=int, default=32)
@@ -103,27 +84,9 @@ def main():
         loss.backward()
         opt.step()
 
-    for _ in range(args.warmup):
-        step()
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    seconds = time.perf_counter() - start
-    flops = forward_flops(model, x)
-    ms = 1000 * seconds / args.steps
-    print(json.dumps({
-        "spec": "specs/cifar10-vgg16-aib.ibspec",
-        "backend": "pytorch-%s-cpu" % torch.__version__,
-        "batch": args.batch,
-        "steps": args.steps,
-        "img_per_s": round(args.batch / (ms / 1000), 3),
-        "ms_per_step": round(ms, 1),
-        "gflops_per_s": round(3 * flops * args.batch / (ms / 1000) / 1e9, 1),
-        "threads": torch.get_num_threads(),
-        "forward_gflop_per_image": round(flops / 1e9, 3),
-        # ru_maxrss is in KB on Linux.
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }))
+    ms = time_steps(step, args.warmup, args.steps)
+    flops = forward_flops(model, lambda: model(x[:1]))
+    print(json.dumps(steps_line("specs/cifar10-vgg16-aib.ibspec", args.batch, args.steps, ms, flops, 3)))
 
 
 if __name__ == "__main__":

@@ -145,7 +145,7 @@ describe('the PyTorch twins (bench/*.py)', () => {
   const available = existsSync(python) || process.env['CI'] === 'true';
   if (!available) console.log(`skipping the Python syntax check of bench/*.py: ${python} does not exist`);
 
-  it.runIf(available).each(['bench/pytorch_fashion_small.py', 'bench/pytorch_vgg_aib.py'])('%s compiles with python3 -m py_compile', (script) => {
+  it.runIf(available).each(['bench/pytorch_fashion_small.py', 'bench/pytorch_vgg_aib.py', 'bench/torch_peer.py'])('%s compiles with python3 -m py_compile', (script) => {
     const cache = mkdtempSync(join(tmpdir(), 'ibc-pycache-'));
     try {
       // PYTHONPYCACHEPREFIX keeps the .pyc out of bench/.
