@@ -3,8 +3,9 @@
  * backend: an oracle that shares no kernel with it), op by op and step by
  * step: loss terms, logits, every parameter's gradient, the BatchNorm running
  * statistics, the optimizer update, and the noise drawn (same Random state,
- * same draws). Plus: a rerun is bit-identical, state round-trips in the TF.js
- * optimizer's format, and a parameter read by two nodes is refused.
+ * same draws); and every op's training and inference forward pass against
+ * the reference interpreter. Plus: a rerun is bit-identical, state round-trips
+ * in the TF.js optimizer's format, and a parameter read by two nodes is refused.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { IrNode, ModelIR, ParamSpec } from '../../../src/compiler/ir/ir.js';
 import type { OptimizerSpec } from '../../../src/compiler/spec/resolved-spec.js';
 import { paramShapes } from '../../../src/compiler/ir/shape.js';
+import { runReference } from '../../../src/compiler/reference/interpret.js';
 import { Random } from '../../../src/support/random.js';
 import type { NativeAddon } from '../../../src/runtime/backends/native/addon.js';
 import { createTfjsModel, disposeTrainStep } from '../../../src/runtime/executor/model.js';
@@ -214,6 +216,23 @@ describe.skipIf(!HAVE_NATIVE)('compiled training step against the TF.js executor
       expect(noise.next()).toBe(tfjsNoise.next());
       // A second call reuses the plan and its arrays: same draws, same logits.
       expect(step.infer(b.images, 5, samples, Random.fromSeed(3))).toEqual(first);
+    });
+  }
+
+  // The forward passes against the reference interpreter directly (the definition of the ops):
+  // every op case in training mode (batch statistics, dropout and samples drawn from the same
+  // stream) and in inference mode.
+  for (const c of [...OP_CASES.map((o) => ({ name: o.name, ir: withHead(o.ir), samples: 0 })), { name: 'every op in one graph', ir: allOpsIr(), samples: 2 }]) {
+    it(`${c.name}: training and inference logits equal the reference interpreter's`, () => {
+      const weights = randomWeights(c.ir, 6);
+      const b = batchFor(c.ir, 3, 16);
+      const step = new CompiledTrainingStep(c.ir, ADAM, kernels, weights);
+      // Inference first: a training pass moves the BatchNorm running statistics.
+      const inferred = step.infer(b.images, 3, 0, undefined).slice();
+      expect(relativeError(inferred, runReference(c.ir, weights, b.images, 3, { training: false, samples: 0 }).logits)).toBeLessThan(1e-4);
+      const trained = step.gradients(b.images, b.labels, c.samples, Random.fromSeed(9)).logits.slice();
+      const reference = runReference(c.ir, weights, b.images, 3, { training: true, samples: c.samples, noise: Random.fromSeed(9) });
+      expect(relativeError(trained, reference.logits)).toBeLessThan(1e-4);
     });
   }
 
