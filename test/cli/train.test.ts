@@ -183,6 +183,16 @@ describe('ibc train', () => {
     expect(negative.stderr).toBe("ibc train: --epochs expects a whole number of at least 1, got '-1' (negative numbers are not allowed) (see 'ibc train --help')\n");
   });
 
+  it('--step compiled where it cannot run (the cpu backend) is IB6403, exit 1, and leaves no run directory', async () => {
+    const out = join(work, 'step-compiled-on-cpu');
+    const r = await ibc('train', TINY, '--backend', 'cpu', '--step', 'compiled', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('IB6403');
+    expect(r.stderr).toContain('the backend is cpu');
+    expect(existsSync(out)).toBe(false);
+    expect((await ibc('train', TINY, '--step', 'jit')).code).toBe(2);
+  });
+
   it('an unavailable backend asked for by name is an error, not a silent fallback', async () => {
     const r = await ibc('train', TINY, '--backend', 'tensorflow', '--out', join(work, 'tf'));
     expect(r.code).toBe(1);

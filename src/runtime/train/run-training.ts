@@ -267,6 +267,9 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     };
   }
 
+  // Before the data and the run directory: a --step that cannot run leaves nothing behind.
+  const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
+
   const data = await locatedAtSpec(spec, () =>
     loadDataset(spec.data, {
       seed: settings.seed,
@@ -296,11 +299,10 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     writeTextAtomic(resolveInsideRunDir(runDir, 'metrics.jsonl'), '');
     reporter.info(`run directory: ${runDir}`);
   }
+  reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
 
-  const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
-  reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
   const shapes = new Map(ir.params.map((p) => [p.name, p.shape] as const));
   const paths = checkpointPaths(runDir);
   makeRunSubdir(runDir, 'checkpoints');
