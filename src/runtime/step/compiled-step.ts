@@ -20,7 +20,7 @@ import { lossAndGradients, type LossValues } from './loss.js';
 import { ArenaOptimizer } from './optimizer.js';
 import { createParameterArena, parameterView, type ParameterArena } from './parameters.js';
 import { initParamsInto } from '../params/init-params.js';
-import { planTrainingStep, type StepPlan, type StepShape } from './plan.js';
+import { planTrainingStep, type ParameterUpdate, type StepPlan, type StepShape } from './plan.js';
 
 export interface StepOutcome {
   /** [total, ce, kl, vq, commit], as the TF.js path's loss terms. */
@@ -28,6 +28,10 @@ export interface StepOutcome {
   /** The step's (sample-averaged) logits [batch, classes]; valid until the next step of this batch size. */
   readonly logits: Float32Array;
 }
+
+/** Runs one op (`run`), named `label`; profiles time it. */
+type OpTimer = (label: string, run: () => void) => void;
+const untimed: OpTimer = (_label, run) => run();
 
 /** Why the compiled step cannot run this model, or undefined when it can. */
 export function compiledStepSupport(ir: ModelIR): string | undefined {
@@ -58,37 +62,28 @@ export class CompiledTrainingStep {
     this.optimizer = new ArenaOptimizer(optimizer, this.arena, kernels);
   }
 
-  /** One training step: forward (training mode, `samples` draws from `noise`), loss, gradients, BN statistics, update at rate `lr`. */
-  step(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined, lr: number): StepOutcome {
-    return this.fusedStep(images, labels, samples, noise, lr);
+  /**
+   * One training step: forward (training mode, `samples` draws from `noise`), loss, gradients,
+   * BN statistics, and the update at rate `lr`, fused into the backward pass: each layer's
+   * parameters are updated as soon as their gradient is complete (the same arithmetic as
+   * `gradients` followed by the optimizer). `time` wraps every op (profiles).
+   */
+  step(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined, lr: number, time: OpTimer = untimed): StepOutcome {
+    const update = this.optimizer.begin(lr);
+    const outcome = this.run(this.planFor(labels.length, samples, 'train', true), images, labels, noise, update, time);
+    this.optimizer.finish();
+    return outcome;
   }
 
   /** The step without the optimizer update: the gradients are left in `parameterGradients()`. */
   gradients(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined): StepOutcome {
-    const plan = this.planFor(labels.length, samples);
-    this.load(plan, images);
-    plan.useNoise(noise);
-    try {
-      for (const op of plan.forward) op.forward();
-      for (const g of plan.zeroBeforeBackward) g.fill(0);
-      const terms = lossAndGradients(this.ir.loss, this.ir.quantization, plan.taps, labels);
-      for (const op of plan.backward) op.backward!();
-      return { terms, logits: plan.taps.logits.data };
-    } finally {
-      plan.useNoise(undefined);
-    }
+    return this.run(this.planFor(labels.length, samples), images, labels, noise, undefined, untimed);
   }
 
-  /**
-   * The step with the update fused into the backward pass: each layer's parameters are updated
-   * as soon as their gradient is complete (same arithmetic as `gradients` + the optimizer).
-   */
-  private fusedStep(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined, lr: number, timed?: (label: string, run: () => void) => void): StepOutcome {
-    const plan = this.planFor(labels.length, samples, 'train', true);
-    const time = timed ?? ((_label: string, run: () => void) => run());
+  /** Forward, loss, backward of a training plan; with `update`, the plan's fused updates and then the rest. */
+  private run(plan: StepPlan, images: Float32Array, labels: Int32Array, noise: Random | undefined, update: ParameterUpdate | undefined, time: OpTimer): StepOutcome {
     this.load(plan, images);
     plan.useNoise(noise);
-    const update = this.optimizer.begin(lr);
     plan.useUpdate(update);
     try {
       plan.forward.forEach((op, i) => time(`${plan.forwardLabels[i]} forward`, op.forward));
@@ -98,10 +93,11 @@ export class CompiledTrainingStep {
         terms = lossAndGradients(this.ir.loss, this.ir.quantization, plan.taps, labels);
       });
       plan.backward.forEach((op, i) => time(plan.backwardLabels[i]!, op.backward!));
-      time('optimizer update (anchors)', () => {
-        for (const s of plan.updatedAtEnd) update(s.offset, s.length, s.lrScale, this.arena.grads.subarray(s.offset, s.offset + s.length));
-      });
-      this.optimizer.finish();
+      if (update) {
+        time('optimizer update (anchors)', () => {
+          for (const s of plan.updatedAtEnd) update(s.offset, s.length, s.lrScale, this.arena.grads.subarray(s.offset, s.offset + s.length));
+        });
+      }
       return { terms: terms!, logits: plan.taps.logits.data };
     } finally {
       plan.useNoise(undefined);
@@ -109,14 +105,11 @@ export class CompiledTrainingStep {
     }
   }
 
-  /**
-   * `step` with every op timed: `record(label, ms)` per forward op ("Conv2D forward"),
-   * per backward op, the loss and the optimizer update. Same results as `step`.
-   */
+  /** `step` with every op timed: `record(label, ms)` per forward op ("Conv2D forward"), per backward op, the loss and the update. */
   profiledStep(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined, lr: number, record: (label: string, ms: number) => void): StepOutcome {
-    return this.fusedStep(images, labels, samples, noise, lr, (label, run) => {
+    return this.step(images, labels, samples, noise, lr, (label, op) => {
       const start = performance.now();
-      run();
+      op();
       record(label, performance.now() - start);
     });
   }
@@ -174,17 +167,6 @@ export class CompiledTrainingStep {
 
   setOptimizerState(state: OptimizerState): void {
     this.optimizer.setState(state);
-  }
-
-  optimizerSteps(): number {
-    return this.optimizer.steps();
-  }
-
-  /** Floats held by the plans' values, gradients and work arrays, plus parameters, gradients and optimizer state. */
-  floats(): number {
-    let n = this.arena.values.length + this.arena.grads.length * 3;
-    for (const plan of this.plans.values()) n += plan.floats;
-    return n;
   }
 
   private planFor(batch: number, samples: number, mode: StepShape['mode'] = 'train', fusedUpdate = false): StepPlan {

@@ -91,12 +91,10 @@ export interface StepPlan {
   useUpdate(update: ParameterUpdate | undefined): void;
   /** fusedUpdate: the trainable parameters updated from the arena after the backward pass (slot offsets and lengths). */
   readonly updatedAtEnd: readonly { readonly offset: number; readonly length: number; readonly lrScale: number }[];
-  /** Floats allocated for values, gradients and work arrays (not parameters). */
-  readonly floats: number;
 }
 
 /** Whether this node is another node's value, and which. */
-function aliasOf(node: IrNode, ir: ModelIR, shape: StepShape, rows: ReadonlyMap<string, number>, fusedRelus: ReadonlySet<string>): string | undefined {
+function aliasOf(node: IrNode, shape: StepShape, rows: ReadonlyMap<string, number>, fusedRelus: ReadonlySet<string>): string | undefined {
   switch (node.op) {
     case 'Flatten':
       return node.inputs[0];
@@ -109,7 +107,6 @@ function aliasOf(node: IrNode, ir: ModelIR, shape: StepShape, rows: ReadonlyMap<
     case 'Activation':
       return fusedRelus.has(node.id) ? node.inputs[0] : undefined;
     default:
-      void ir;
       return undefined;
   }
 }
@@ -152,16 +149,11 @@ function fusableRelus(ir: ModelIR): Set<string> {
  * is output > 0, and every other cell gets no gradient), and the BatchNorm's backward needs no
  * mask, so its output is not kept for the backward pass.
  */
-function poolMaskedRelus(ir: ModelIR, fusedInto: ReadonlySet<string>, rootOf: (id: string) => string): Map<string, string> {
-  const readers = new Map<string, IrNode[]>();
-  for (const node of ir.nodes) {
-    if (rootOf(node.id) !== node.id) continue;
-    for (const id of node.inputs) readers.set(rootOf(id), [...(readers.get(rootOf(id)) ?? []), node]);
-  }
+function poolMaskedRelus(fusedInto: ReadonlySet<string>, readers: ReadonlyMap<string, readonly string[]>, byId: ReadonlyMap<string, IrNode>): Map<string, string> {
   const masked = new Map<string, string>();
   for (const bn of fusedInto) {
     const only = readers.get(bn);
-    if (only?.length === 1 && only[0]!.op === 'MaxPool') masked.set(bn, only[0]!.id);
+    if (only?.length === 1 && byId.get(only[0]!)!.op === 'MaxPool') masked.set(bn, only[0]!);
   }
   return masked;
 }
@@ -194,11 +186,18 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   const root = new Map<string, string>();
   for (const node of ir.nodes) {
     rows.set(node.id, rowsOf(node, shape, rows));
-    const alias = aliasOf(node, ir, shape, rows, fusedRelus);
+    const alias = aliasOf(node, shape, rows, fusedRelus);
     root.set(node.id, alias === undefined ? node.id : root.get(alias)!);
   }
   const rootOf = (id: string): string => root.get(id)!;
-  const maskedByPool = shape.mode === 'train' ? poolMaskedRelus(ir, fusedInto, rootOf) : new Map<string, string>();
+  // Nodes that run an op (not aliases, not the input), and who reads each value.
+  const computing = (node: IrNode): boolean => rootOf(node.id) === node.id && node.op !== 'Input' && node.op !== 'Flatten';
+  const readers = new Map<string, string[]>();
+  for (const node of ir.nodes) {
+    if (!computing(node)) continue;
+    for (const id of node.inputs) readers.set(rootOf(id), [...(readers.get(rootOf(id)) ?? []), node.id]);
+  }
+  const maskedByPool = shape.mode === 'train' ? poolMaskedRelus(fusedInto, readers, byId) : new Map<string, string>();
   const poolsMasking = new Set(maskedByPool.values());
 
   // Which values a gradient reaches: those downstream of a trainable parameter.
@@ -214,12 +213,6 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   // Which values get a gradient array, and how many contributions each receives: the loss
   // (for its taps) and every computing reader whose own output gets a gradient (only then
   // does its backward run). Decided from the last node back, readers before what they read.
-  const computing = (node: IrNode): boolean => rootOf(node.id) === node.id && node.op !== 'Input' && node.op !== 'Flatten';
-  const readers = new Map<string, string[]>();
-  for (const node of ir.nodes) {
-    if (!computing(node)) continue;
-    for (const id of node.inputs) readers.set(rootOf(id), [...(readers.get(rootOf(id)) ?? []), node.id]);
-  }
   const lossTaps = shape.mode === 'eval' ? [] : [ir.taps.logits, ...(ir.loss.ib ? [ir.taps.latentMean!, ir.taps.latentStd!] : []), ...(ir.quantization ? [ir.taps.attentionSample!] : [])];
   const tapRoots = lossTaps.map(rootOf);
   const contributors = new Map<string, number>();
@@ -253,8 +246,8 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
     if (!contributors.has(bn)) continue;
     const users: number[] = [];
     let recomputable = true;
-    for (const node of ir.nodes) {
-      if (!computing(node) || !contributors.has(node.id)) continue;
+    for (const node of [...new Set([bn, ...(readers.get(bn) ?? [])])].map((id) => byId.get(id)!)) {
+      if (!contributors.has(node.id)) continue;
       const reads = readsBackward(node);
       const readsIt = reads.inputs.some((i) => rootOf(node.inputs[i]!) === bn) || (node.id === bn && reads.output);
       if (!readsIt) continue;
@@ -264,11 +257,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
     if (recomputable && users.length > 0) recomputed.set(bn, { first: Math.min(...users), last: Math.max(...users) });
   }
 
-  let floats = 0;
-  const allocate = (n: number): Float32Array => {
-    floats += n;
-    return new Float32Array(n);
-  };
+  const allocate = (n: number): Float32Array => new Float32Array(n);
   const sizeOf = (id: string): number => rows.get(id)! * product(byId.get(id)!.shape);
   const gradArrays = new Map<string, Float32Array>();
   const recomputeArrays = new Map<string, Float32Array>();
@@ -448,7 +437,6 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
       update = next;
     },
     updatedAtEnd: fused ? updatedAtEnd : [],
-    floats,
   };
 }
 

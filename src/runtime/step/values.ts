@@ -29,16 +29,6 @@ export interface GradTarget {
   readonly add: boolean;
 }
 
-/** Writes `values` into a target: copies or adds. */
-export function storeInto(target: GradTarget, values: Float32Array): void {
-  const g = target.grad;
-  if (!target.add) {
-    g.set(values);
-    return;
-  }
-  for (let i = 0; i < g.length; i++) g[i]! += values[i]!;
-}
-
 export function product(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;

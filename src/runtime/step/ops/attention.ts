@@ -182,18 +182,19 @@ export const resizeNearest: OpBuilder<'ResizeNearest'> = (ctx) => {
   const [oh, ow] = y.shape as [number, number];
   const rowsFrom = nearestIndices(h, oh);
   const colsFrom = nearestIndices(w, ow);
+  // Per output cell of one example, the offset of the input cell it copies (both in floats).
+  const source = Int32Array.from({ length: oh * ow }, (_, cell) => (rowsFrom[Math.floor(cell / ow)]! * w + colsFrom[cell % ow]!) * c);
   const dx = ctx.inputGrads[0];
   return {
     forward: () => {
       const xs = x.data;
       const ys = y.data;
       for (let r = 0; r < y.rows; r++)
-        for (let i = 0; i < oh; i++)
-          for (let j = 0; j < ow; j++) {
-            const src = ((r * h + rowsFrom[i]!) * w + colsFrom[j]!) * c;
-            const dst = ((r * oh + i) * ow + j) * c;
-            for (let ch = 0; ch < c; ch++) ys[dst + ch] = xs[src + ch]!;
-          }
+        for (let cell = 0; cell < source.length; cell++) {
+          const from = r * x.width + source[cell]!;
+          const to = r * y.width + cell * c;
+          for (let ch = 0; ch < c; ch++) ys[to + ch] = xs[from + ch]!;
+        }
     },
     ...(dx
       ? {
@@ -202,12 +203,11 @@ export const resizeNearest: OpBuilder<'ResizeNearest'> = (ctx) => {
             const g = dx.grad;
             if (!dx.add) g.fill(0);
             for (let r = 0; r < y.rows; r++)
-              for (let i = 0; i < oh; i++)
-                for (let j = 0; j < ow; j++) {
-                  const src = ((r * h + rowsFrom[i]!) * w + colsFrom[j]!) * c;
-                  const dst = ((r * oh + i) * ow + j) * c;
-                  for (let ch = 0; ch < c; ch++) g[src + ch]! += dy[dst + ch]!;
-                }
+              for (let cell = 0; cell < source.length; cell++) {
+                const to = r * x.width + source[cell]!;
+                const from = r * y.width + cell * c;
+                for (let ch = 0; ch < c; ch++) g[to + ch]! += dy[from + ch]!;
+              }
           },
         }
       : {}),

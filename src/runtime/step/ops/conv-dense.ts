@@ -6,7 +6,7 @@
  */
 import type { OpBuilder } from '../op.js';
 import { ok, overwriteTarget } from '../op.js';
-import { channelSums } from './elementwise-kernels.js';
+import type { NativeAddon } from '../../backends/native/addon.js';
 
 export const conv2d: OpBuilder<'Conv2D'> = (ctx) => {
   const { node, output: y, kernels } = ctx;
@@ -65,3 +65,8 @@ export const dense: OpBuilder<'Dense'> = (ctx) => {
     },
   };
 };
+
+/** out[c] = sum over rows of x[row, c], with c the innermost axis: a bias gradient. */
+function channelSums(kernels: NativeAddon, x: Float32Array, out: Float32Array): void {
+  ok(kernels.channelSums(x, out, out.length), 'channelSums');
+}
