@@ -63,7 +63,7 @@ if [ ! -f dist/cli/main.js ]; then
 fi
 
 note "WebGPU training parity on the hardware adapter (time limit 120 s)"
-if IBC_WEBGPU_HARDWARE=1 CI=true timeout 120 npx vitest run test/runtime/backends/webgpu/training.test.ts >&2; then
+if IBC_WEBGPU_HARDWARE=1 CI=true timeout 120 npx vitest run test/runtime/engine/backends/webgpu/training.test.ts >&2; then
   json '{"check":"webgpu training parity (hardware adapter)","passed":true}'
 else
   json '{"check":"webgpu training parity (hardware adapter)","passed":false}'

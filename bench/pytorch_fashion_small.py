@@ -4,8 +4,8 @@
 -aib-qt.ibspec (all extend specs/base/fashion-small.ibspec), written from the
 specs and the method notes (method.md). A benchmark peer only: ibc never imports it.
 
-What matches ibc (src/compiler/model/*, src/runtime/params/init-params.ts,
-src/runtime/executor/losses.ts, src/runtime/data/load-dataset.ts):
+What matches ibc (src/compiler/network/*, src/runtime/engine/init-params.ts,
+src/runtime/engine/executor/losses.ts, src/runtime/data/load-dataset.ts):
 - three stages conv3x3 'same' (bias on) -> batchnorm (eps 1e-5, momentum 0.1)
   -> relu -> maxpool 2 of 8, 16, 32 channels (28 -> 14 -> 7 -> 3);
 - baseline: flatten (288), linear 10; plain cross-entropy in nats;

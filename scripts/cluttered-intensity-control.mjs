@@ -6,7 +6,7 @@
 import { compileSpec } from '../dist/compiler/compile.js';
 import { nodeFileSystem } from '../dist/host/file-system.js';
 import { loadDataset } from '../dist/runtime/data/index.js';
-import { LocalizationTotals, localizeMap, formatLocalization } from '../dist/runtime/train/localization.js';
+import { LocalizationTotals, localizeMap, formatLocalization } from '../dist/runtime/training/localization.js';
 
 const limitTest = Number(process.argv[2] ?? 5000);
 const compiled = compileSpec(new URL('../specs/cluttered-fashion-aib.ibspec', import.meta.url).pathname, nodeFileSystem);

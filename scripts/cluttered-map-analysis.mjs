@@ -6,9 +6,9 @@
 //   node scripts/cluttered-map-analysis.mjs RUN_DIR...
 import * as tf from '@tensorflow/tfjs-core';
 import { specHash } from '../dist/compiler/spec/serialize.js';
-import { selectBackend } from '../dist/runtime/backends/select.js';
-import { openRun, modelFromState, loadRunData } from '../dist/runtime/train/open-run.js';
-import { evalBatches } from '../dist/runtime/train/trainer.js';
+import { selectBackend } from '../dist/runtime/engine/backends/select.js';
+import { openRun, modelFromState, loadRunData } from '../dist/runtime/runs/open-run.js';
+import { evalBatches } from '../dist/runtime/training/loop.js';
 
 await selectBackend('auto');
 const pct = (x) => `${(100 * x).toFixed(1)}%`;

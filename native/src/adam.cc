@@ -1,5 +1,5 @@
 // One Adam step in place, with torch.optim.Adam's semantics as
-// src/runtime/train/optimizers.ts computes them through TF.js: every operation
+// src/runtime/engine/executor/optimizers.ts computes them through TF.js: every operation
 // in float32 and in the same order, each scalar rounded to float32 first, so
 // the native and TF.js paths agree to the last bit or close to it.
 //   g = grad + param * weightDecay          (only when weightDecay != 0)

@@ -7,8 +7,8 @@ import { resolve } from 'node:path';
 import { OptionValueError } from './define-command.js';
 import { UsageError } from './command.js';
 import { suggestClosest } from '../diagnostics/suggest.js';
-import { BACKEND_NAMES, type BackendRequest } from '../runtime/backends/select.js';
-import { STEP_NAMES, type StepRequest } from '../runtime/step/choose.js';
+import { BACKEND_NAMES, type BackendRequest } from '../runtime/engine/backends/select.js';
+import { STEP_NAMES, type StepRequest } from '../runtime/engine/choose-engine.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
 
 /** A whole number of at least `min`, e.g. `--epochs` (min 1) or `--seed` (min 0). */

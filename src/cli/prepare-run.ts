@@ -13,8 +13,8 @@ import type { ResolvedSpec } from '../compiler/spec/resolved-spec.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
 import { nodeFileSystem } from '../host/file-system.js';
-import { selectBackend, type BackendChoice, type BackendRequest } from '../runtime/backends/select.js';
-import { formatAdapter } from '../runtime/backends/webgpu/adapter.js';
+import { selectBackend, type BackendChoice, type BackendRequest } from '../runtime/engine/backends/select.js';
+import { formatAdapter } from '../runtime/engine/backends/webgpu/adapter.js';
 
 /** Reads every file a diagnostic points into, for code frames. */
 export function sourcesOf(diagnostics: readonly Diagnostic[]): Map<string, string> {

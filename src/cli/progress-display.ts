@@ -1,11 +1,11 @@
 /**
  * The training progress display on the CLI's stderr: redrawn in place and
  * fitted to the terminal's width (and redrawn at once when it is resized) on a
- * terminal, plain lines otherwise (runtime/progress.ts draws; this wires it to
+ * terminal, plain lines otherwise (runtime/training/progress.ts draws; this wires it to
  * the terminal).
  */
 import type { CliIO } from './command.js';
-import { ProgressReporter } from '../runtime/progress.js';
+import { ProgressReporter } from '../runtime/training/progress.js';
 
 export interface ProgressDisplay {
   readonly reporter: ProgressReporter;

@@ -8,7 +8,7 @@ import { hasErrors, sortAndDedupe } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/catalog.js';
 import type { FileSystem } from '../host/file-system.js';
 import type { ModelIR } from './ir/ir.js';
-import { buildModel } from './model/build-model.js';
+import { buildModel } from './network/build-model.js';
 import type { ResolvedSpec } from './spec/resolved-spec.js';
 import { loadSpec, type LoadSpecOptions } from './spec/load-spec.js';
 import { checkResources, currentMachine, type MachineLimits } from './resources/check-resources.js';

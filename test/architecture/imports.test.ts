@@ -5,6 +5,11 @@
  * specifier (static, type-only, re-export, dynamic) is resolved to the
  * top-level folder it lands in; a folder may import only the folders listed
  * for it below. A new top-level folder fails here until it is given a row.
+ *
+ * Inside runtime/ the same holds for its rooms: engine/ and data/ at the
+ * bottom, then training/ (the loop), runs/ (every file of a run folder),
+ * figures/, and jobs/ (what each command does, start to end) on top; and the
+ * import graph of runtime/ has no circle between files.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -27,6 +32,21 @@ const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
   runtime: ['runtime', 'compiler', 'grammar', 'host', 'support', 'diagnostics'],
   cli: LAYERS,
   '.': LAYERS,
+};
+
+/** The rooms of runtime/; '.' is a file directly in runtime/ (the `ibc/runtime` entry). */
+const ROOMS = ['engine', 'data', 'training', 'runs', 'figures', 'jobs', '.'] as const;
+type Room = (typeof ROOMS)[number];
+
+/** What each room of runtime/ may import from inside runtime/ (itself included). */
+const ROOM_MAY_IMPORT: Readonly<Record<Room, readonly Room[]>> = {
+  engine: ['engine'],
+  data: ['data'],
+  training: ['training', 'engine', 'data'],
+  runs: ['runs', 'training', 'engine', 'data'],
+  figures: ['figures', 'runs', 'training', 'data'],
+  jobs: ['jobs', 'figures', 'runs', 'training', 'engine', 'data'],
+  '.': ['engine'],
 };
 
 interface SourceFile {
@@ -71,6 +91,73 @@ function importViolations(files: readonly SourceFile[]): Violation[] {
   return violations;
 }
 
+function roomOf(pathInSrc: string): string {
+  const parts = pathInSrc.split('/');
+  return parts.length === 2 ? '.' : (parts[1] ?? '.');
+}
+
+function isRoom(name: string): name is Room {
+  return (ROOMS as readonly string[]).includes(name);
+}
+
+/** The runtime file an import specifier of `file` lands on, or undefined when it leaves runtime/. */
+function runtimeTarget(file: string, specifier: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  const target = join(dirname(file), specifier).split(sep).join('/');
+  return target.startsWith('runtime/') ? target : undefined;
+}
+
+/** Imports between runtime/'s rooms that run against the order of ROOM_MAY_IMPORT. */
+function roomViolations(files: readonly SourceFile[]): Violation[] {
+  const violations: Violation[] = [];
+  for (const file of files) {
+    if (layerOf(file.path) !== 'runtime') continue;
+    const from = roomOf(file.path);
+    const allowed: readonly string[] = isRoom(from) ? ROOM_MAY_IMPORT[from] : [];
+    for (const { fileName: specifier } of ts.preProcessFile(file.text, true, true).importedFiles) {
+      const target = runtimeTarget(file.path, specifier);
+      if (target === undefined) continue;
+      const to = roomOf(target);
+      if (!allowed.includes(to)) violations.push({ file: file.path, specifier, from, to });
+    }
+  }
+  return violations;
+}
+
+/** The first import circle among runtime/'s files, as a path of files, or [] when there is none. */
+function firstCircle(files: readonly SourceFile[]): string[] {
+  const edges = new Map<string, string[]>();
+  for (const file of files) {
+    if (layerOf(file.path) !== 'runtime') continue;
+    const targets: string[] = [];
+    for (const { fileName: specifier } of ts.preProcessFile(file.text, true, true).importedFiles) {
+      const target = runtimeTarget(file.path, specifier);
+      if (target !== undefined) targets.push(target.replace(/\.js$/, '.ts'));
+    }
+    edges.set(file.path, targets);
+  }
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): string[] => {
+    if (state.get(node) === 'done') return [];
+    if (state.get(node) === 'open') return [...stack.slice(stack.indexOf(node)), node];
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of edges.get(node) ?? []) {
+      const circle = visit(next);
+      if (circle.length > 0) return circle;
+    }
+    stack.pop();
+    state.set(node, 'done');
+    return [];
+  };
+  for (const node of edges.keys()) {
+    const circle = visit(node);
+    if (circle.length > 0) return circle;
+  }
+  return [];
+}
+
 function readSources(dir: string): SourceFile[] {
   const files: SourceFile[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -96,11 +183,38 @@ describe('import direction over src/', () => {
   });
 });
 
+describe('the rooms of runtime/', () => {
+  const sources = readSources(SRC);
+
+  it('has a row for every room', () => {
+    const unknown = [...new Set(sources.filter((f) => layerOf(f.path) === 'runtime').map((f) => roomOf(f.path)))].filter((room) => !isRoom(room));
+    expect(unknown, 'new rooms under src/runtime/: add them to ROOM_MAY_IMPORT').toEqual([]);
+  });
+
+  it('has no import running back up between rooms', () => {
+    const lines = roomViolations(sources).map((v) => `${v.file}: '${v.specifier}' (runtime/${v.from}/ may not import runtime/${v.to}/)`);
+    expect(lines).toEqual([]);
+  });
+
+  it('has no import circle between files', () => {
+    expect(firstCircle(sources)).toEqual([]);
+  });
+
+  it('the room check rejects an upward import and finds a circle', () => {
+    const files: SourceFile[] = [
+      { path: 'runtime/engine/x.ts', text: "import { train } from '../training/loop.js';" },
+      { path: 'runtime/training/loop.ts', text: "import { x } from '../engine/x.js';" },
+    ];
+    expect(roomViolations(files).map((v) => `${v.from}->${v.to}`)).toEqual(['engine->training']);
+    expect(firstCircle(files)).toEqual(['runtime/engine/x.ts', 'runtime/training/loop.ts', 'runtime/engine/x.ts']);
+  });
+});
+
 describe('the import check itself', () => {
   const cases: ReadonlyArray<readonly [string, string, string]> = [
     ['compiler/ir/x.ts', "import { Random } from '../../runtime/random.js';", 'runtime'],
     ['compiler/x.ts', "export { main } from '../cli/main.js';", 'cli'],
-    ['runtime/train/x.ts', "const m = await import('../../cli/main.js');", 'cli'],
+    ['runtime/training/x.ts', "const m = await import('../../cli/main.js');", 'cli'],
     ['grammar/x.ts', "import type { ModelIR } from '../compiler/ir/ir.js';", 'compiler'],
     ['support/x.ts', "import '../runtime/index.js';", 'runtime'],
     ['support/x.ts', "import { parse } from '../grammar/parse.js';", 'grammar'],
@@ -115,7 +229,7 @@ describe('the import check itself', () => {
   it('accepts downstream imports, packages and imports within a folder', () => {
     const files: SourceFile[] = [
       { path: 'cli/x.ts', text: "import { RunError } from '../support/errors.js'; import * as tf from '@tensorflow/tfjs-core';" },
-      { path: 'runtime/executor/x.ts', text: "import type { ModelIR } from '../../compiler/ir/ir.js'; import { BN_TRAIN } from '../backends/native/ops.js';" },
+      { path: 'runtime/engine/executor/x.ts', text: "import type { ModelIR } from '../../compiler/ir/ir.js'; import { BN_TRAIN } from '../backends/native/ops.js';" },
       { path: 'compiler/x.ts', text: "import { parse } from '../grammar/parse.js'; import { Random } from '../support/random.js';" },
       { path: 'grammar/x.ts', text: "import type { Span } from '../diagnostics/diagnostic.js'; import { Lexer } from 'chevrotain';" },
     ];

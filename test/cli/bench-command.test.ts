@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { benchCommand } from '../../src/cli/commands/bench.js';
-import { modelFlops } from '../../src/runtime/bench/training-flops.js';
+import { modelFlops } from '../../src/compiler/resources/training-flops.js';
 import { compileSpec } from '../../src/compiler/compile.js';
 import { nodeFileSystem } from '../../src/host/file-system.js';
 import type { CliIO } from '../../src/cli/command.js';

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
-import { readTfjsArtifact } from '../../src/compiler/targets/tfjs/artifact.js';
+import { readTfjsArtifact } from '../../src/compiler/targets/ibc-runtime/artifact.js';
 import { RunError } from '../../src/support/errors.js';
 import { fileHandler, SPECS } from '../fixtures/graph-model.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/command.js';
-import { readMetricRows } from '../../src/runtime/sweep/run-status.js';
+import { readMetricRows } from '../../src/runtime/runs/sweep/run-status.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ibc-loc-cli-'));
 

@@ -10,7 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointTensor } from '../../src/runtime/checkpoint/index.js';
+import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointTensor } from '../../src/runtime/runs/checkpoint/index.js';
 import { ibc, isCleanOutcome, head } from '../fixtures/cli-run.js';
 
 const SPECS = resolve(__dirname, '../../specs/test');

@@ -10,10 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { threadsPerWorker } from '../../src/runtime/sweep/local-launcher.js';
+import { threadsPerWorker } from '../../src/runtime/jobs/sweep/local-launcher.js';
 import { clusterUnavailable, startCluster, type SlurmCluster } from '../fixtures/slurm-cluster.js';
 import { ibc, requireBuiltCli, TINY_OPTIONS, TINY_OVERRIDES, writeSweepSpec } from '../fixtures/sweep.js';
-import type { SweepManifest } from '../../src/runtime/sweep/manifest.js';
+import type { SweepManifest } from '../../src/runtime/runs/sweep/manifest.js';
 
 const unavailable = clusterUnavailable();
 if (unavailable !== undefined && process.env['CI'] === 'true') throw new Error(`CI must run the Slurm sweep test, but ${unavailable}`);

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/command.js';
 import { guardRun } from '../../src/cli/run-errors.js';
-import { readCheckpoint } from '../../src/runtime/checkpoint/index.js';
+import { readCheckpoint } from '../../src/runtime/runs/checkpoint/index.js';
 import { loadSpec } from '../../src/compiler/spec/load-spec.js';
 import { specHash } from '../../src/compiler/spec/serialize.js';
 import { nodeFileSystem } from '../../src/host/file-system.js';

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { Random } from '../../src/support/random.js';
 import { compileSpec } from '../../src/compiler/compile.js';
 import { nodeFileSystem } from '../../src/host/file-system.js';
-import { initParams } from '../../src/runtime/params/init-params.js';
+import { initParams } from '../../src/runtime/engine/init-params.js';
 import { ibc, isCleanOutcome, head } from '../fixtures/cli-run.js';
 import { pick, RUN_BOUND_MS, timed } from '../fixtures/fuzz.js';
 

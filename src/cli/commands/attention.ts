@@ -6,11 +6,11 @@ import { guardRun } from '../run-errors.js';
 import { BACKEND_HELP, parseBackend, parseCheckpoint, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
-import { releaseBackend, type BackendRequest } from '../../runtime/backends/select.js';
-import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
+import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
+import { openRun, modelFromState, loadRunData } from '../../runtime/runs/open-run.js';
 import { resolve } from 'node:path';
-import { runAttentionFolder, writeRunAttention } from '../../runtime/train/attention.js';
-import { lockRunDir } from '../../runtime/run-lock.js';
+import { runAttentionFolder, writeRunAttention } from '../../runtime/jobs/attention.js';
+import { lockRunDir } from '../../runtime/runs/run-lock.js';
 
 interface AttentionOptions {
   readonly images?: number;

@@ -3,7 +3,7 @@
  * prints {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s,
  * peak_rss_mb}. `--suite default` (what `npm run bench` runs) and `--suite e2e`
  * (`npm run bench:e2e`) compare ibc with its PyTorch twins side by side, each
- * measurement in a child process (cli/bench-suites.ts, cli/bench-processes.ts).
+ * measurement in a child process (runtime/jobs/bench/suites.ts, runtime/jobs/bench/processes.ts).
  * `--target onnx` times inference instead: the exported ONNX model in
  * onnxruntime-node next to the TF.js model's forward pass on the available
  * backends. Throughput is measured here, never in tests.
@@ -17,24 +17,24 @@ import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { BACKEND_HELP, STEP_HELP, oneOf, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
-import { chooseStepEngine, type StepRequest } from '../../runtime/step/choose.js';
+import { chooseStepEngine, type StepRequest } from '../../runtime/engine/choose-engine.js';
 import { compileForRun } from '../prepare-run.js';
-import { selectBackend, releaseBackend, type BackendChoice, type BackendRequest, type HostFallback } from '../../runtime/backends/select.js';
-import { formatAdapter } from '../../runtime/backends/webgpu/adapter.js';
-import { modelFlops } from '../../runtime/bench/training-flops.js';
-import { PROFILED_STEPS, timeTrainingSteps, type KernelTime } from '../../runtime/bench/time-training.js';
-import { timeTfjsInference } from '../../runtime/bench/time-inference.js';
+import { selectBackend, releaseBackend, type BackendChoice, type BackendRequest, type HostFallback } from '../../runtime/engine/backends/select.js';
+import { formatAdapter } from '../../runtime/engine/backends/webgpu/adapter.js';
+import { modelFlops } from '../../compiler/resources/training-flops.js';
+import { PROFILED_STEPS, timeTrainingSteps, type KernelTime } from '../../runtime/jobs/bench/time-training.js';
+import { timeTfjsInference } from '../../runtime/jobs/bench/time-inference.js';
 import { printDiagnostics } from '../report.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { exportOnnx } from '../../compiler/targets/onnx/export.js';
-import { benchOnnxInference } from '../../runtime/onnx/bench.js';
+import { benchOnnxInference } from '../../runtime/engine/onnx/bench.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
-import { initParams } from '../../runtime/params/init-params.js';
+import { initParams } from '../../runtime/engine/init-params.js';
 import { RunError } from '../../support/errors.js';
-import { defaultSuite, e2eSuite, runE2eSuite, runStepsSuite, type SuiteOutput } from '../bench-suites.js';
-import { childMeasurer } from '../bench-processes.js';
+import { defaultSuite, e2eSuite, runE2eSuite, runStepsSuite, type SuiteOutput } from '../../runtime/jobs/bench/suites.js';
+import { childMeasurer } from '../../runtime/jobs/bench/processes.js';
 
 const DESCRIPTION = `Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:

@@ -13,7 +13,7 @@ import { checkDataPaths } from '../../compiler/spec/data-paths.js';
 import { hasErrors, sortAndDedupe, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { checkSpecSet } from '../../compiler/check-set.js';
-import { describeLayers, type ModelDescription } from '../../compiler/model/describe.js';
+import { describeLayers, type ModelDescription } from '../../compiler/network/describe.js';
 import { nodeFileSystem, specFilesUnder, type FileSystem } from '../../host/file-system.js';
 import { displayPath, exitStatusFor, printDiagnostics, type OutputFormat } from '../report.js';
 

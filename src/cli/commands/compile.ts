@@ -5,11 +5,11 @@
  *
  *   onnx:        one .onnx file (src/compiler/targets/onnx), optionally verified in
  *                onnxruntime-node against the TF.js model (--verify);
- *   tfjs:        a TF.js GraphModel folder (src/compiler/targets/graph-model) for tf.loadGraphModel;
+ *   tfjs:        a TF.js GraphModel folder (src/compiler/targets/tfjs) for tf.loadGraphModel;
  *   web:         the attention explorer: that GraphModel with a static page, the TF.js
- *                bundles and bundled test images (src/runtime/web/explorer.ts);
+ *                bundles and bundled test images (src/runtime/figures/web/explorer.ts);
  *   ibc-runtime: ibc's own 'ibc-tfjs' folder for ibc/runtime's loadModel
- *                (src/compiler/targets/tfjs/artifact.ts).
+ *                (src/compiler/targets/ibc-runtime/artifact.ts).
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -24,25 +24,25 @@ import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { describeDifferences, diffSpecs } from '../../compiler/spec/spec-diff.js';
-import { exportGraphModel } from '../../compiler/targets/graph-model/export.js';
+import { exportGraphModel } from '../../compiler/targets/tfjs/export.js';
 import { exportOnnx } from '../../compiler/targets/onnx/export.js';
 import { ibcVersion } from '../../compiler/targets/producer-version.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../compiler/targets/onnx/opset.js';
-import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../runtime/onnx/verify.js';
-import { writeTfjsArtifact } from '../../compiler/targets/tfjs/artifact.js';
+import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../runtime/engine/onnx/verify.js';
+import { writeTfjsArtifact } from '../../compiler/targets/ibc-runtime/artifact.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { nodeFileSystem } from '../../host/file-system.js';
-import { writeFileAtomic } from '../../runtime/checkpoint/index.js';
+import { writeFileAtomic } from '../../runtime/runs/checkpoint/index.js';
 import { RunError } from '../../support/errors.js';
 import { knownClassNames } from '../../runtime/data/class-names.js';
 import { loadDataset } from '../../runtime/data/index.js';
-import { initParams } from '../../runtime/params/init-params.js';
-import { openRun, runWeights, type OpenedRun } from '../../runtime/train/open-run.js';
-import { writeExplorer, type ExplorerSamples } from '../../runtime/web/explorer.js';
-import { writeGraphModelFolder } from '../../runtime/web/graph-model-files.js';
-import { firstNonFinite } from '../../runtime/checkpoint/index.js';
-import { whyCannotCreate } from '../../runtime/run-dir.js';
+import { initParams } from '../../runtime/engine/init-params.js';
+import { openRun, runWeights, type OpenedRun } from '../../runtime/runs/open-run.js';
+import { writeExplorer, type ExplorerSamples } from '../../runtime/figures/web/explorer.js';
+import { writeGraphModelFolder } from '../../runtime/figures/web/graph-model-files.js';
+import { firstNonFinite } from '../../runtime/runs/checkpoint/index.js';
+import { whyCannotCreate } from '../../runtime/runs/run-dir.js';
 
 const DEFAULT_WEB_IMAGES = 12;
 

@@ -7,10 +7,10 @@ import { BACKEND_HELP, parseBackend, parseCheckpoint, parseFormat, runTarget, wh
 import { chooseBackend } from '../prepare-run.js';
 import type { OutputFormat } from '../report.js';
 import { specHash } from '../../compiler/spec/serialize.js';
-import { releaseBackend, type BackendRequest } from '../../runtime/backends/select.js';
-import { openRun, modelFromState, loadRunData } from '../../runtime/train/open-run.js';
-import { evaluateSplit, localizeSplit } from '../../runtime/train/trainer.js';
-import { formatLocalization, localizationRecord } from '../../runtime/train/localization.js';
+import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
+import { openRun, modelFromState, loadRunData } from '../../runtime/runs/open-run.js';
+import { evaluateSplit, localizeSplit } from '../../runtime/training/loop.js';
+import { formatLocalization, localizationRecord } from '../../runtime/training/localization.js';
 
 interface EvalOptions {
   readonly checkpoint?: 'last' | 'best';

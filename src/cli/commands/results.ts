@@ -1,7 +1,7 @@
 /**
  * `ibc results DIR`: one table of the runs in a sweep directory (or any folder
  * of runs), a plot of a metric against a swept value, and each run's
- * curves.png. The work is in runtime/results and runtime/plots.
+ * curves.png. The work is in runtime/runs/results and runtime/figures/plots.
  */
 import { statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,11 +12,11 @@ import { formatRunDiagnostic, guardRun } from '../run-errors.js';
 import { oneOf } from '../option-values.js';
 import { displayPath } from '../report.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { collectResults, METRICS, type CollectedResults, type MetricName } from '../../runtime/results/collect.js';
-import { formatResults, RESULT_FORMATS, sortKeys, sortRows, sweptLabels, type ResultFormat } from '../../runtime/results/format.js';
-import { CURVES_FILE, writeCurves } from '../../runtime/plots/curves.js';
-import { defaultXPath, metricChart } from '../../runtime/plots/metric-plot.js';
-import { chartPng } from '../../runtime/plots/render.js';
+import { collectResults, METRICS, type CollectedResults, type MetricName } from '../../runtime/runs/results/collect.js';
+import { formatResults, RESULT_FORMATS, sortKeys, sortRows, sweptLabels, type ResultFormat } from '../../runtime/runs/results/format.js';
+import { CURVES_FILE, writeCurves } from '../../runtime/figures/plots/curves.js';
+import { defaultXPath, metricChart } from '../../runtime/figures/plots/metric-plot.js';
+import { chartPng } from '../../runtime/figures/plots/render.js';
 
 interface ResultsOptions {
   readonly format?: ResultFormat;

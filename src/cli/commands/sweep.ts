@@ -1,7 +1,7 @@
 /**
  * `ibc sweep SPEC [key.path=value ...] [--launcher local|slurm] [--jobs N] [--out DIR]`:
  * runs every member of the spec's sweep into one sweep directory. The work is in
- * runtime/sweep/run-sweep.ts; this module declares the options and prints.
+ * runtime/jobs/sweep/run-sweep.ts; this module declares the options and prints.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -19,9 +19,9 @@ import { loadSweep, loadSweepSlurmSettings } from '../../compiler/spec/load-spec
 import { overridesAsSpecLines } from '../../compiler/spec/overrides.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { nodeFileSystem } from '../../host/file-system.js';
-import type { BackendRequest } from '../../runtime/backends/select.js';
-import { safeRunName } from '../../runtime/run-dir.js';
-import { runSweep, type LauncherRequest } from '../../runtime/sweep/run-sweep.js';
+import type { BackendRequest } from '../../runtime/engine/backends/select.js';
+import { safeRunName } from '../../runtime/runs/run-dir.js';
+import { runSweep, type LauncherRequest } from '../../runtime/jobs/sweep/run-sweep.js';
 
 type LauncherName = 'local' | 'slurm';
 

@@ -1,6 +1,6 @@
 /**
  * `ibc train SPEC`: compile, pick a backend, train, write the run directory.
- * The work is in runtime/train/run-training.ts; this module parses options,
+ * The work is in runtime/jobs/train.ts; this module parses options,
  * prints, and maps outcomes to exit codes.
  */
 import { resolve } from 'node:path';
@@ -16,9 +16,9 @@ import { renderDiagnostics } from '../../diagnostics/render.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { createProgress } from '../progress-display.js';
 import { specHash } from '../../compiler/spec/serialize.js';
-import { releaseBackend, type BackendRequest } from '../../runtime/backends/select.js';
-import { runTraining } from '../../runtime/train/run-training.js';
-import type { StepRequest } from '../../runtime/step/choose.js';
+import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
+import { runTraining } from '../../runtime/jobs/train.js';
+import type { StepRequest } from '../../runtime/engine/choose-engine.js';
 
 interface TrainOptions {
   readonly out?: string;

@@ -14,7 +14,7 @@
  */
 import type { AugmentSpec } from '../../compiler/spec/resolved-spec.js';
 import type { Random } from '../../support/random.js';
-import { runError } from './fail.js';
+import { runError } from '../../support/errors.js';
 
 export interface ExampleTransform {
   /** Crop offset in the padded image, 0..2*padding (padding = centre, no shift). */

@@ -12,8 +12,8 @@
  * official ones are accepted so that tests can use tiny fixtures).
  */
 import { join } from 'node:path';
-import { runError } from './fail.js';
-import { readDataFile, requireFolder } from './read-file.js';
+import { runError } from '../../support/errors.js';
+import { readDataFile, requireFolder } from '../../host/read-file.js';
 import type { LoadedSplit } from './dataset.js';
 
 const SIDE = 32;

@@ -19,8 +19,8 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runError } from './fail.js';
-import { readDataFile } from './read-file.js';
+import { runError } from '../../support/errors.js';
+import { readDataFile } from '../../host/read-file.js';
 import type { ObjectBox } from './boxes.js';
 
 export interface CubRecord {

@@ -1,7 +1,7 @@
 /** PNG (pngjs) and JPEG (jpeg-js) decoding to interleaved bytes with the wanted channel count. */
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { runError, reasonOf } from './fail.js';
+import { runError, reasonOf } from '../../support/errors.js';
 import type { ByteImage } from './resize.js';
 
 function isPng(bytes: Uint8Array): boolean {

@@ -16,8 +16,8 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, join } from 'node:path';
 import { boxAfterResize, findCubRoot, readCubBoxes } from './cub.js';
-import { runError, reasonOf } from './fail.js';
-import { readDataFile, requireFolder } from './read-file.js';
+import { runError, reasonOf } from '../../support/errors.js';
+import { readDataFile, requireFolder } from '../../host/read-file.js';
 import { decodeImage } from './decode-image.js';
 import { centreCrop, resizeBilinear, shorterSideSize, type ByteImage } from './resize.js';
 import type { LoadedSplit } from './dataset.js';

@@ -7,8 +7,8 @@
  * and count is checked against the file length so that a truncated download
  * is reported with the expected and actual byte counts, never read as zeros.
  */
-import { runError } from './fail.js';
-import { maybeGunzip, readDataFile } from './read-file.js';
+import { runError } from '../../support/errors.js';
+import { maybeGunzip, readDataFile } from '../../host/read-file.js';
 import type { LoadedSplit } from './dataset.js';
 
 export const IDX_IMAGES_MAGIC = 0x00000803;

@@ -11,7 +11,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { DataSpec } from '../../compiler/spec/resolved-spec.js';
 import { Random } from '../../support/random.js';
-import { runError } from './fail.js';
+import { runError } from '../../support/errors.js';
 import { firstN, formatShape, subset, type Dataset, type LoadOptions, type LoadedSplit, type Split } from './dataset.js';
 import { readIdxPair } from './idx.js';
 import { clutterProblem, clutterSplit } from './clutter.js';

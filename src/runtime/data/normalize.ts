@@ -2,7 +2,7 @@
  * Pixel normalisation as a lookup table: byte v in channel k becomes
  * (v / 255 - mean[k]) / std[k]. One value of mean or std applies to every channel.
  */
-import { runError } from './fail.js';
+import { runError } from '../../support/errors.js';
 
 export interface Normalize {
   readonly mean: readonly number[];

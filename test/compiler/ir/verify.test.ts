@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { verifyIR } from '../../../src/compiler/ir/verify.js';
-import { buildModel } from '../../../src/compiler/model/build-model.js';
+import { buildModel } from '../../../src/compiler/network/build-model.js';
 import type { IrNode, ModelIR } from '../../../src/compiler/ir/ir.js';
 import { attention, makeSpec } from '../../fixtures/spec-fixtures.js';
 

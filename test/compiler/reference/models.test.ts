@@ -1,7 +1,7 @@
 /** The interpreter runs whole built models: the small reference architectures, deterministic and sampled. */
 import { describe, expect, it } from 'vitest';
-import { buildModel } from '../../../src/compiler/model/build-model.js';
-import { initParams } from '../../../src/runtime/params/init-params.js';
+import { buildModel } from '../../../src/compiler/network/build-model.js';
+import { initParams } from '../../../src/runtime/engine/init-params.js';
 import { runReference } from '../../../src/compiler/reference/interpret.js';
 import { Random } from '../../../src/support/random.js';
 import { REFERENCE_ARCHITECTURES } from '../../fixtures/reference-architectures.js';

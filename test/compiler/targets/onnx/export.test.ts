@@ -11,12 +11,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileSpec } from '../../../../src/compiler/compile.js';
 import type { ModelIR } from '../../../../src/compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../../../src/compiler/spec/resolved-spec.js';
-import { benchOnnxInference } from '../../../../src/runtime/onnx/bench.js';
+import { benchOnnxInference } from '../../../../src/runtime/engine/onnx/bench.js';
 import { exportOnnx } from '../../../../src/compiler/targets/onnx/export.js';
 import { adaptiveBins, nearestIndices, resizeIsExact } from '../../../../src/compiler/targets/onnx/lowerings.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, OP_CAPABILITIES, irVersionFor, unsupportedAt } from '../../../../src/compiler/targets/onnx/opset.js';
 import { onnx } from '../../../../src/compiler/targets/onnx/proto.js';
-import { verifyOnnx } from '../../../../src/runtime/onnx/verify.js';
+import { verifyOnnx } from '../../../../src/runtime/engine/onnx/verify.js';
 import { nodeFileSystem } from '../../../../src/host/file-system.js';
 import { TinyIr, randomImages, runOnnx, scaledWeights, useCpuBackend } from '../../../fixtures/onnx.js';
 

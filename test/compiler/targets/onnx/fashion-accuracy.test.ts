@@ -25,11 +25,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../../../src/cli/command.js';
 import { main } from '../../../../src/cli/main.js';
 import { specHash } from '../../../../src/compiler/spec/serialize.js';
-import { disposeForward } from '../../../../src/runtime/executor/model.js';
+import { disposeForward } from '../../../../src/runtime/engine/executor/tfjs-model.js';
 import { makeBatches } from '../../../../src/runtime/data/batches.js';
-import { loadRunData, modelFromState, openRun } from '../../../../src/runtime/train/open-run.js';
+import { loadRunData, modelFromState, openRun } from '../../../../src/runtime/runs/open-run.js';
 import { runReference } from '../../../../src/compiler/reference/interpret.js';
-import { loadAddon } from '../../../../src/runtime/backends/native/addon.js';
+import { loadAddon } from '../../../../src/runtime/engine/backends/native/addon.js';
 import { useCpuBackend } from '../../../fixtures/onnx.js';
 
 const SPEC = resolve(__dirname, '../../../../specs/fashion-small-aib-qt.ibspec');

@@ -26,7 +26,7 @@ import { compileResolved, compileSpec } from '../../../../src/compiler/compile.j
 import type { ModelIR } from '../../../../src/compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../../../src/compiler/spec/resolved-spec.js';
 import { exportOnnx } from '../../../../src/compiler/targets/onnx/export.js';
-import { verifyOnnx } from '../../../../src/runtime/onnx/verify.js';
+import { verifyOnnx } from '../../../../src/runtime/engine/onnx/verify.js';
 import { nodeFileSystem } from '../../../../src/host/file-system.js';
 import { calibrateBatchNorm, randomImages, scaledWeights, useCpuBackend } from '../../../fixtures/onnx.js';
 

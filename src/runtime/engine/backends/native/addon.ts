@@ -1,0 +1,88 @@
+/**
+ * Loads the native addon (native/build/Release/ibc_native.node) and describes
+ * its boundary. Only typed arrays and numbers cross it; every kernel returns a
+ * status code and writes into an output array the TypeScript side allocated.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Status codes returned by native kernels (native/src/common.h). */
+export const STATUS = { ok: 0, badArguments: 1, dnnlError: 2, unsupported: 3 } as const;
+export type Status = number;
+
+type F32 = Float32Array;
+
+export interface NativeInfo {
+  readonly dnnl: string;
+  readonly cpuRuntime: string;
+  readonly threads: number;
+}
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  conv2d(x: F32, filter: F32, bias: F32 | null, out: F32, geometry: Int32Array, activation: number, alpha: number): Status;
+  conv2dBackpropInput(dy: F32, filter: F32, dx: F32, geometry: Int32Array): Status;
+  conv2dBackpropFilter(x: F32, dy: F32, dw: F32, geometry: Int32Array): Status;
+  matmul(a: F32, b: F32, bias: F32 | null, out: F32, dims: Int32Array, activation: number, alpha: number): Status;
+  maxPool(x: F32, out: F32, geometry: Int32Array): Status;
+  maxPoolGrad(dy: F32, x: F32, dx: F32, geometry: Int32Array): Status;
+  avgPool(x: F32, out: F32, geometry: Int32Array): Status;
+  avgPoolGrad(dy: F32, dx: F32, geometry: Int32Array): Status;
+  batchNorm(x: F32, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, out: F32, channels: number, epsilon: number): Status;
+  binary(op: number, a: F32, b: F32, out: F32, layout: Int32Array): Status;
+  unary(op: number, x: F32, out: F32, alpha: number): Status;
+  reduce(op: number, x: F32, out: F32, view: Int32Array): Status;
+  compare(op: number, a: F32, b: F32, out: Uint8Array, layout: Int32Array): Status;
+  castToFloat(x: Uint8Array | Int32Array, out: F32): Status;
+  batchNormTrain(x: F32, scale: F32 | null, offset: F32 | null, y: F32, mean: F32, variance: F32, channels: number, epsilon: number): Status;
+  sgdStep(param: F32, grad: F32, buf: F32 | null, newParam: F32, newBuf: F32 | null, lr: number, momentum: number, weightDecay: number, nesterov: number): Status;
+  batchNormTrainGrad(dy: F32, x: F32, mean: F32, variance: F32, scale: F32 | null, dx: F32, dscale: F32, doffset: F32, channels: number, epsilon: number): Status;
+
+  // Kernels of the compiled training step, called directly on its preallocated
+  // buffers. Outputs must not overlap inputs unless a kernel says it works in place.
+  // [rows, channels] arrays are NHWC tensors flattened; flags (relu) are 0 or 1.
+
+  /** Training-mode batch norm with batch statistics (biased variance) written to mean/variance, then ReLU when relu is 1. */
+  batchNormReluTrain(x: F32, scale: F32 | null, offset: F32 | null, y: F32, mean: F32, variance: F32, channels: number, epsilon: number, relu: number): Status;
+  /** Its gradient; with relu 1, y is the forward output and dy counts only where y > 0 (y may be null when relu is 0). */
+  batchNormReluTrainGrad(dy: F32, x: F32, y: F32 | null, mean: F32, variance: F32, scale: F32 | null, dx: F32, dscale: F32, doffset: F32, channels: number, epsilon: number, relu: number): Status;
+  /** maxPool that also writes, per output, the flat index into x of the window's first maximum (-1 for an all-padding window). */
+  maxPoolArgmax(x: F32, y: F32, argmax: Int32Array, geometry: Int32Array): Status;
+  /**
+   * dx = 0, then dx[argmax[i]] += dy[i]; every index must lie in its own image (or be -1). With
+   * `keep` (the pool's output), only where keep[i] > 0: the mask of a ReLU before the pool.
+   */
+  maxPoolGradArgmax(dy: F32, argmax: Int32Array, dx: F32, inSizePerImage: number, outSizePerImage: number, keep?: F32 | null): Status;
+  /** torch.optim.Adam in place on param, m, v, in float32 in the order optimizers.ts computes it; stepSize = lr / (1 - beta1^t). */
+  adamStep(param: F32, grad: F32, m: F32, v: F32, stepSize: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, biasCorrection2Sqrt: number): Status;
+  /** out[c] = sum over rows of x[row, c]. */
+  channelSums(x: F32, out: F32, channels: number): Status;
+  /** dst += src elementwise. */
+  accumulate(dst: F32, src: F32): Status;
+}
+
+export type LoadResult = { readonly ok: true; readonly addon: NativeAddon } | { readonly ok: false; readonly reason: string };
+
+const FIX = 'to fix it: apt-get install -y libdnnl-dev && npm run build:native';
+
+/** Absolute path of the built addon (same relative place from src/ and dist/). */
+export function addonPath(): string {
+  return fileURLToPath(new URL('../../../../../native/build/Release/ibc_native.node', import.meta.url));
+}
+
+/** Loads the addon (Node caches it); failures become a reason string, never an exception. */
+export function loadAddon(path: string = addonPath()): LoadResult {
+  if (!existsSync(path)) {
+    return { ok: false, reason: `the native kernels are not built (${path} is missing); ${FIX}` };
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require(path) as NativeAddon;
+    addon.info();
+    return { ok: true, addon };
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { ok: false, reason: `the native kernels failed to load (${message}); ${FIX}` };
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * A training step compiled from the IR (issue 14): forward, loss, backward and
+ * the optimizer update for every parameter, run as direct native kernel calls
+ * over arrays allocated once, with no TF.js engine (tape, tensor tracking,
+ * disposal) in between. The TF.js executor remains the reference it is tested
+ * against, op by op and step by step, and the path for every backend but
+ * ibc-native.
+ *
+ * The step owns the weights while it trains; `weights()` hands copies to the
+ * TF.js model for evaluation and checkpoints. A plan is made per batch size
+ * (an epoch's last batch is usually smaller); all plans share the parameters
+ * and the optimizer.
+ */
+import type { ModelIR } from '../../../compiler/ir/ir.js';
+import type { OptimizerSpec } from '../../../compiler/spec/resolved-spec.js';
+import type { Random } from '../../../support/random.js';
+import type { NativeAddon } from '../backends/native/addon.js';
+import type { OptimizerState } from '../executor/optimizers.js';
+import { lossAndGradients, type LossValues } from './loss.js';
+import { ArenaOptimizer } from './optimizer.js';
+import { createParameterArena, parameterView, type ParameterArena } from './parameters.js';
+import { initParamsInto } from '../init-params.js';
+import { planTrainingStep, type ParameterUpdate, type StepPlan, type StepShape } from './plan.js';
+
+export interface StepOutcome {
+  /** [total, ce, kl, vq, commit], as the TF.js path's loss terms. */
+  readonly terms: LossValues;
+  /** The step's (sample-averaged) logits [batch, classes]; valid until the next step of this batch size. */
+  readonly logits: Float32Array;
+}
+
+/** Runs one op (`run`), named `label`; profiles time it. */
+type OpTimer = (label: string, run: () => void) => void;
+const untimed: OpTimer = (_label, run) => run();
+
+/** Why the compiled step cannot run this model, or undefined when it can. */
+export function compiledStepSupport(ir: ModelIR): string | undefined {
+  const users = new Map<string, number>();
+  for (const node of ir.nodes) for (const name of Object.values(node.params)) users.set(name!, (users.get(name!) ?? 0) + 1);
+  const shared = [...users].find(([, n]) => n > 1);
+  if (shared) return `parameter '${shared[0]}' is read by ${shared[1]} nodes`;
+  return undefined;
+}
+
+export class CompiledTrainingStep {
+  private readonly arena: ParameterArena;
+  private readonly optimizer: ArenaOptimizer;
+  private readonly plans = new Map<string, StepPlan>();
+
+  /** `weights`: every parameter's values, or a seed to initialise them with (in place: no second copy of a large model). */
+  constructor(
+    readonly ir: ModelIR,
+    optimizer: OptimizerSpec,
+    private readonly kernels: NativeAddon,
+    weights: ReadonlyMap<string, Float32Array> | { readonly seed: number },
+  ) {
+    const reason = compiledStepSupport(ir);
+    if (reason) throw new Error(`the compiled step cannot run this model: ${reason}`);
+    this.arena = createParameterArena(ir);
+    if (weights instanceof Map) this.setWeights(weights);
+    else initParamsInto(ir, (weights as { readonly seed: number }).seed, (name) => parameterView(this.arena, name));
+    this.optimizer = new ArenaOptimizer(optimizer, this.arena, kernels);
+  }
+
+  /**
+   * One training step: forward (training mode, `samples` draws from `noise`), loss, gradients,
+   * BN statistics, and the update at rate `lr`, fused into the backward pass: each layer's
+   * parameters are updated as soon as their gradient is complete (the same arithmetic as
+   * `gradients` followed by the optimizer). `time` wraps every op (profiles).
+   */
+  step(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined, lr: number, time: OpTimer = untimed): StepOutcome {
+    const update = this.optimizer.begin(lr);
+    const outcome = this.run(this.planFor(labels.length, samples, 'train', true), images, labels, noise, update, time);
+    this.optimizer.finish();
+    return outcome;
+  }
+
+  /** The step without the optimizer update: the gradients are left in `parameterGradients()`. */
+  gradients(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined): StepOutcome {
+    return this.run(this.planFor(labels.length, samples), images, labels, noise, undefined, untimed);
+  }
+
+  /** Forward, loss, backward of a training plan; with `update`, the plan's fused updates and then the rest. */
+  private run(plan: StepPlan, images: Float32Array, labels: Int32Array, noise: Random | undefined, update: ParameterUpdate | undefined, time: OpTimer): StepOutcome {
+    this.load(plan, images);
+    plan.useNoise(noise);
+    plan.useUpdate(update);
+    try {
+      plan.forward.forEach((op, i) => time(`${plan.forwardLabels[i]} forward`, op.forward));
+      let terms: LossValues | undefined;
+      time('loss', () => {
+        for (const g of plan.zeroBeforeBackward) g.fill(0);
+        terms = lossAndGradients(this.ir.loss, this.ir.quantization, plan.taps, labels);
+      });
+      plan.backward.forEach((op, i) => time(plan.backwardLabels[i]!, op.backward!));
+      if (update) {
+        time('optimizer update (anchors)', () => {
+          for (const s of plan.updatedAtEnd) update(s.offset, s.length, s.lrScale, this.arena.grads.subarray(s.offset, s.offset + s.length));
+        });
+      }
+      return { terms: terms!, logits: plan.taps.logits.data };
+    } finally {
+      plan.useNoise(undefined);
+      plan.useUpdate(undefined);
+    }
+  }
+
+  /** `step` with every op timed: `record(label, ms)` per forward op ("Conv2D forward"), per backward op, the loss and the update. */
+  profiledStep(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined, lr: number, record: (label: string, ms: number) => void): StepOutcome {
+    return this.step(images, labels, samples, noise, lr, (label, op) => {
+      const start = performance.now();
+      op();
+      record(label, performance.now() - start);
+    });
+  }
+
+  /**
+   * The evaluation forward pass on the current weights: BatchNorm on the running statistics,
+   * no dropout, `samples` draws from `noise` (the TF.js executor's draws, in its order).
+   * Returns the (sample-averaged) logits [batch, classes], valid until the next call of this size.
+   */
+  infer(images: Float32Array, batch: number, samples: number, noise: Random | undefined): Float32Array {
+    const plan = this.planFor(batch, samples, 'eval');
+    this.load(plan, images);
+    plan.useNoise(noise);
+    try {
+      for (const op of plan.forward) op.forward();
+      return plan.taps.logits.data;
+    } finally {
+      plan.useNoise(undefined);
+    }
+  }
+
+  private load(plan: StepPlan, images: Float32Array): void {
+    if (images.length !== plan.input.data.length) throw new Error(`a batch of ${plan.input.rows} images needs ${plan.input.data.length} values, got ${images.length}`);
+    plan.input.data.set(images);
+  }
+
+  /** d total / d parameter of the last step, by name, for every trainable parameter (copies). */
+  parameterGradients(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const [name, slot] of this.arena.slots) {
+      if (slot.lrScale !== undefined) out.set(name, this.arena.grads.slice(slot.offset, slot.offset + slot.length));
+    }
+    return out;
+  }
+
+  /** Every parameter's value (buffers included), as copies. */
+  weights(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const name of this.arena.slots.keys()) out.set(name, parameterView(this.arena, name).slice());
+    return out;
+  }
+
+  /** Sets the given parameters (a subset is fine); unknown names and wrong sizes are bugs. */
+  setWeights(weights: ReadonlyMap<string, Float32Array>): void {
+    for (const [name, values] of weights) {
+      const view = parameterView(this.arena, name);
+      if (values.length !== view.length) throw new Error(`parameter '${name}' has ${values.length} values, expected ${view.length}`);
+      view.set(values);
+    }
+  }
+
+  optimizerState(): OptimizerState {
+    return this.optimizer.getState();
+  }
+
+  setOptimizerState(state: OptimizerState): void {
+    this.optimizer.setState(state);
+  }
+
+  private planFor(batch: number, samples: number, mode: StepShape['mode'] = 'train', fusedUpdate = false): StepPlan {
+    const key = `${mode} ${batch} ${samples} ${fusedUpdate}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = planTrainingStep(this.ir, { batch, samples, mode, fusedUpdate }, this.arena, this.kernels);
+      this.plans.set(key, plan);
+    }
+    return plan;
+  }
+}

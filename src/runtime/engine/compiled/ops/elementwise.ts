@@ -1,0 +1,183 @@
+/**
+ * Elementwise ops as loops over the plan's arrays: activations (other than a
+ * ReLU fused into a batch norm), the shifted softplus of the std heads,
+ * dropout, residual adds and last-axis slices. Each backward either writes or
+ * adds its input gradient, as the plan says.
+ */
+import type { IrNode } from '../../../../compiler/ir/ir.js';
+import type { OpBuilder, StepOp } from '../op.js';
+import type { GradTarget, NodeValue } from '../values.js';
+
+/** softplus(z) without overflow (large z) or loss of precision (very negative z). */
+function softplus(z: number): number {
+  return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** y = f(x) elementwise; dx = dy * f'(x, y). */
+function unaryOp(x: NodeValue, y: NodeValue, dx: GradTarget | undefined, f: (x: number) => number, derivative: (x: number, y: number) => number): StepOp {
+  return {
+    forward: () => {
+      const xs = x.data;
+      const ys = y.data;
+      for (let i = 0; i < ys.length; i++) ys[i] = f(xs[i]!);
+    },
+    ...(dx
+      ? {
+          backward: () => {
+            const xs = x.data;
+            const ys = y.data;
+            const dy = y.grad!;
+            const g = dx.grad;
+            if (dx.add) for (let i = 0; i < g.length; i++) g[i]! += dy[i]! * derivative(xs[i]!, ys[i]!);
+            else for (let i = 0; i < g.length; i++) g[i] = dy[i]! * derivative(xs[i]!, ys[i]!);
+          },
+        }
+      : {}),
+  };
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** erf with |error| < 1.5e-7 (Abramowitz and Stegun 7.1.26), enough for float32 activations. */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return x >= 0 ? y : -y;
+}
+
+function activationFunctions(node: IrNode<'Activation'>): [(x: number) => number, (x: number, y: number) => number] {
+  const alpha = node.attrs.alpha;
+  switch (node.attrs.fn) {
+    case 'relu':
+      return [(x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0)];
+    case 'sigmoid':
+      return [sigmoid, (_x, y) => y * (1 - y)];
+    case 'tanh':
+      return [Math.tanh, (_x, y) => 1 - y * y];
+    case 'leaky_relu': {
+      const a = alpha ?? 0.01;
+      return [(x) => (x > 0 ? x : a * x), (x) => (x > 0 ? 1 : a)];
+    }
+    case 'elu': {
+      const a = alpha ?? 1;
+      return [(x) => (x > 0 ? x : a * (Math.exp(x) - 1)), (x, y) => (x > 0 ? 1 : y + a)];
+    }
+    case 'gelu':
+      return [(x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)), (x) => 0.5 * (1 + erf(x * Math.SQRT1_2)) + 0.5 * x * SQRT_2_OVER_PI * Math.exp(-0.5 * x * x)];
+    case 'softplus':
+      return [softplus, (x) => sigmoid(x)];
+  }
+}
+
+export const activation: OpBuilder<'Activation'> = (ctx) => {
+  const [f, derivative] = activationFunctions(ctx.node);
+  return unaryOp(ctx.inputs[0]!, ctx.output, ctx.inputGrads[0], f, derivative);
+};
+
+export const shiftedSoftplus: OpBuilder<'ShiftedSoftplus'> = (ctx) => {
+  const shift = ctx.node.attrs.shift;
+  return unaryOp(ctx.inputs[0]!, ctx.output, ctx.inputGrads[0], (x) => softplus(x + shift), (x) => sigmoid(x + shift));
+};
+
+/** Inverted dropout: one noise draw per element in order; kept when u < 1 - rate, then scaled by 1 / (1 - rate). */
+export const dropout: OpBuilder<'Dropout'> = (ctx) => {
+  const x = ctx.inputs[0]!;
+  const y = ctx.output;
+  const keep = 1 - ctx.node.attrs.rate;
+  const mask = ctx.scratch(y.data.length);
+  const dx = ctx.inputGrads[0];
+  return {
+    forward: () => {
+      const noise = ctx.noise();
+      const xs = x.data;
+      const ys = y.data;
+      for (let i = 0; i < ys.length; i++) {
+        const m = noise.next() < keep ? 1 / keep : 0;
+        mask[i] = m;
+        ys[i] = xs[i]! * m;
+      }
+    },
+    ...(dx
+      ? {
+          backward: () => {
+            const dy = y.grad!;
+            const g = dx.grad;
+            for (let i = 0; i < g.length; i++) g[i] = (dx.add ? g[i]! : 0) + dy[i]! * mask[i]!;
+          },
+        }
+      : {}),
+  };
+};
+
+/**
+ * Gradient of a side that was tiled to the output's rows (row r reads row r mod rows):
+ * the sum over the tiles; with equal rows, dy itself.
+ */
+export function untile(dy: Float32Array, outRows: number, target: GradTarget, rows: number, width: number, scale = 1): void {
+  const g = target.grad;
+  if (!target.add) g.fill(0);
+  for (let r = 0; r < outRows; r++) {
+    const src = r * width;
+    const dst = (r % rows) * width;
+    for (let j = 0; j < width; j++) g[dst + j]! += dy[src + j]! * scale;
+  }
+}
+
+export const add: OpBuilder<'Add'> = (ctx) => {
+  const [a, b] = ctx.inputs as [NodeValue, NodeValue];
+  const y = ctx.output;
+  const width = y.width;
+  const [da, db] = ctx.inputGrads;
+  return {
+    forward: () => {
+      const as = a.data;
+      const bs = b.data;
+      const ys = y.data;
+      for (let r = 0; r < y.rows; r++) {
+        const ao = (r % a.rows) * width;
+        const bo = (r % b.rows) * width;
+        const yo = r * width;
+        for (let j = 0; j < width; j++) ys[yo + j] = as[ao + j]! + bs[bo + j]!;
+      }
+    },
+    ...(da || db
+      ? {
+          backward: () => {
+            if (da) untile(y.grad!, y.rows, da, a.rows, width);
+            if (db) untile(y.grad!, y.rows, db, b.rows, width);
+          },
+        }
+      : {}),
+  };
+};
+
+/** A slice of the last axis: [begin, begin + size). */
+export const slice: OpBuilder<'Slice'> = (ctx) => {
+  const x = ctx.inputs[0]!;
+  const y = ctx.output;
+  const { begin, size } = ctx.node.attrs;
+  const last = x.shape[x.shape.length - 1]!;
+  const outer = x.data.length / last;
+  const dx = ctx.inputGrads[0];
+  return {
+    forward: () => {
+      const xs = x.data;
+      const ys = y.data;
+      for (let o = 0; o < outer; o++) for (let j = 0; j < size; j++) ys[o * size + j] = xs[o * last + begin + j]!;
+    },
+    ...(dx
+      ? {
+          backward: () => {
+            const dy = y.grad!;
+            const g = dx.grad;
+            if (!dx.add) g.fill(0);
+            for (let o = 0; o < outer; o++) for (let j = 0; j < size; j++) g[o * last + begin + j]! += dy[o * size + j]!;
+          },
+        }
+      : {}),
+  };
+};

@@ -1,0 +1,268 @@
+/**
+ * Attention figures a person can read and put in a paper. One figure is a
+ * title, one panel per test image and a colour bar:
+ *
+ * - each panel shows the input, the continuous map mu_a and (when the model
+ *   quantizes) the quantized map a_q, each map cell drawn as a flat square of
+ *   its exact value (no blur, no per-image rescaling), the object box where
+ *   known, the predicted class (green when right, red when wrong), the true
+ *   class and the test-set index;
+ * - every map in the figure uses one colour scale (viridis): [0, 1], the
+ *   range of mu_a = sigmoid(.), widened to any value outside it (a learned
+ *   anchor may leave it), shown by the colour bar with its value range; the
+ *   quantized model's anchor values are marked on the bar and listed;
+ * - text is DejaVu Sans rendered by resvg from an SVG built here.
+ */
+import { Resvg } from '@resvg/resvg-js';
+import { existsSync } from 'node:fs';
+import { denormalizeToByte, normalizeValues, type Normalize } from '../../data/normalize.js';
+import type { ObjectBox } from '../../data/boxes.js';
+import { encodePng } from './png.js';
+import { viridisAt, VIRIDIS } from './colormap.js';
+
+export interface AttentionItem {
+  /** Index of the image in the test set: names the file and is printed under the panel. */
+  readonly index: number;
+  /** h * w * c floats, normalised as the model saw it. */
+  readonly image: Float32Array;
+  readonly shape: readonly [number, number, number];
+  readonly normalize: Normalize;
+  /** mh * mw values of the attention mean mu_a. */
+  readonly attention: Float32Array;
+  readonly mapShape: readonly [number, number];
+  /** mh * mw values of the quantized map a_q (anchor values). */
+  readonly attentionQuantized?: Float32Array;
+  readonly predicted: number;
+  readonly label: number;
+  readonly classNames?: readonly string[];
+  /** The object box in input pixels, where known. */
+  readonly box?: ObjectBox;
+}
+
+export interface FigureInfo {
+  /** e.g. "cluttered-fashion-aib-qt, last checkpoint, epoch 2". */
+  readonly title: string;
+  /** The quantized model's anchor values, marked on the colour bar. */
+  readonly anchors?: readonly number[];
+}
+
+export interface ColourScale {
+  readonly low: number;
+  readonly high: number;
+}
+
+const FONT_FAMILY = 'DejaVu Sans';
+const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts'];
+const FONT = 13;
+const SMALL = 12;
+const MARGIN = 12;
+const TILE_GAP = 6;
+const PANEL_GAP = 14;
+const BACKGROUND = '#ffffff';
+const TEXT = '#222222';
+const RIGHT = '#1a7f37';
+const WRONG = '#c62828';
+const BOX = '#ff3b30';
+/** Width of a text line of n characters at `size` (DejaVu Sans averages about 0.6 em). */
+const textWidth = (n: number, size: number): number => Math.ceil(n * size * 0.6);
+
+/** One scale for every map of the figure: [0, 1] widened to the values present. */
+export function figureScale(items: readonly AttentionItem[], anchors?: readonly number[]): ColourScale {
+  let low = 0;
+  let high = 1;
+  const widen = (values: ArrayLike<number>): void => {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v)) continue;
+      if (v < low) low = v;
+      if (v > high) high = v;
+    }
+  };
+  for (const item of items) {
+    widen(item.attention);
+    if (item.attentionQuantized) widen(item.attentionQuantized);
+  }
+  if (anchors) widen(anchors);
+  return { low, high };
+}
+
+/** Nearest-neighbour magnification for an h x w input: about 150 pixels on the longer side, between 1x and 8x. */
+export function displayScale(h: number, w: number): number {
+  return Math.min(8, Math.max(1, Math.round(150 / Math.max(h, w))));
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export function className(index: number, names: readonly string[] | undefined): string {
+  const name = names?.[index];
+  return name === undefined ? `class ${index}` : `${name} (${index})`;
+}
+
+/** PNG data URI of an RGB image given per pixel, magnified `scale` times with nearest neighbour. */
+function pngUri(width: number, height: number, scale: number, rgb: (x: number, y: number) => readonly [number, number, number]): string {
+  const W = width * scale;
+  const H = height * scale;
+  const data = new Uint8Array(W * H * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const [r, g, b] = rgb(x, y);
+      for (let dy = 0; dy < scale; dy++) {
+        for (let dx = 0; dx < scale; dx++) {
+          const o = 4 * ((y * scale + dy) * W + x * scale + dx);
+          data[o] = r;
+          data[o + 1] = g;
+          data[o + 2] = b;
+          data[o + 3] = 255;
+        }
+      }
+    }
+  }
+  return `data:image/png;base64,${encodePng(data, W, H).toString('base64')}`;
+}
+
+function inputUri(item: AttentionItem, scale: number): string {
+  const [h, w, c] = item.shape;
+  const { mean, std } = normalizeValues(item.normalize, c);
+  const at = (x: number, y: number, k: number): number => denormalizeToByte(item.image[(y * w + x) * c + k]!, mean[k]!, std[k]!);
+  return pngUri(w, h, scale, (x, y) => (c >= 3 ? [at(x, y, 0), at(x, y, 1), at(x, y, 2)] : [at(x, y, 0), at(x, y, 0), at(x, y, 0)]));
+}
+
+/** A map drawn over the input's display size: each map cell a block of its exact colour. */
+function mapUri(map: Float32Array, mapShape: readonly [number, number], scale: ColourScale): string {
+  const [mh, mw] = mapShape;
+  return pngUri(mw, mh, 1, (x, y) => viridisAt(map[y * mw + x]!, scale.low, scale.high));
+}
+
+interface PanelLayout {
+  readonly tileW: number;
+  readonly tileH: number;
+  readonly tiles: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+function panelLayout(item: AttentionItem): PanelLayout {
+  const [h, w] = item.shape;
+  const s = displayScale(h, w);
+  const tiles = item.attentionQuantized ? 3 : 2;
+  const tileW = w * s;
+  const tileH = h * s;
+  const width = tiles * tileW + (tiles - 1) * TILE_GAP;
+  return { tileW, tileH, tiles, width, height: FONT + 6 + tileH + 6 + 3 * (SMALL + 5) };
+}
+
+function panelSvg(item: AttentionItem, scale: ColourScale, x0: number, y0: number, layout: PanelLayout): string {
+  const [h, w] = item.shape;
+  const s = displayScale(h, w);
+  const { tileW, tileH } = layout;
+  const parts: string[] = [];
+  const top = y0 + FONT + 6;
+  const tiles: { label: string; href: string }[] = [
+    { label: 'input', href: inputUri(item, s) },
+    { label: 'attention μ_a', href: mapUri(item.attention, item.mapShape, scale) },
+    ...(item.attentionQuantized ? [{ label: 'quantized a_q', href: mapUri(item.attentionQuantized, item.mapShape, scale) }] : []),
+  ];
+  tiles.forEach((tile, i) => {
+    const x = x0 + i * (tileW + TILE_GAP);
+    parts.push(`<text x="${x}" y="${y0 + FONT}" font-size="${FONT}">${escapeXml(tile.label)}</text>`);
+    parts.push(`<image x="${x}" y="${top}" width="${tileW}" height="${tileH}" image-rendering="optimizeSpeed" preserveAspectRatio="none" href="${tile.href}"/>`);
+    parts.push(`<rect x="${x}" y="${top}" width="${tileW}" height="${tileH}" fill="none" stroke="#999999" stroke-width="1"/>`);
+    if (item.box) {
+      const [by0, bx0, by1, bx1] = item.box;
+      parts.push(
+        `<rect x="${(x + bx0 * s).toFixed(1)}" y="${(top + by0 * s).toFixed(1)}" width="${((bx1 - bx0) * s).toFixed(1)}" height="${((by1 - by0) * s).toFixed(1)}" ` +
+          `fill="none" stroke="${BOX}" stroke-width="2"/>`,
+      );
+    }
+  });
+  const correct = item.predicted === item.label;
+  const textTop = top + tileH + 6 + SMALL;
+  parts.push(`<text x="${x0}" y="${textTop}" font-size="${SMALL}" fill="${correct ? RIGHT : WRONG}">predicted: ${escapeXml(className(item.predicted, item.classNames))}</text>`);
+  parts.push(`<text x="${x0}" y="${textTop + SMALL + 5}" font-size="${SMALL}">true: ${escapeXml(className(item.label, item.classNames))}</text>`);
+  parts.push(`<text x="${x0}" y="${textTop + 2 * (SMALL + 5)}" font-size="${SMALL}" fill="#666666">test image #${item.index}</text>`);
+  return parts.join('\n');
+}
+
+function colourBarSvg(scale: ColourScale, anchors: readonly number[] | undefined, x: number, y: number, height: number): string {
+  const barW = 18;
+  const gradient = pngUri(1, 256, 1, (_, row) => {
+    const i = 255 - row;
+    return [VIRIDIS[3 * i]!, VIRIDIS[3 * i + 1]!, VIRIDIS[3 * i + 2]!];
+  });
+  const parts = [
+    `<image x="${x}" y="${y}" width="${barW}" height="${height}" preserveAspectRatio="none" href="${gradient}"/>`,
+    `<rect x="${x}" y="${y}" width="${barW}" height="${height}" fill="none" stroke="#666666" stroke-width="1"/>`,
+  ];
+  const at = (v: number): number => y + height * (1 - (v - scale.low) / (scale.high - scale.low));
+  const ticks = 5;
+  for (let t = 0; t < ticks; t++) {
+    const v = scale.low + ((scale.high - scale.low) * t) / (ticks - 1);
+    const ty = at(v);
+    parts.push(`<line x1="${x + barW}" y1="${ty.toFixed(1)}" x2="${x + barW + 5}" y2="${ty.toFixed(1)}" stroke="${TEXT}" stroke-width="1"/>`);
+    parts.push(`<text x="${x + barW + 8}" y="${(ty + SMALL / 3).toFixed(1)}" font-size="${SMALL}">${v.toFixed(2)}</text>`);
+  }
+  for (const a of anchors ?? []) {
+    const ty = at(a).toFixed(1);
+    parts.push(`<line x1="${x - 6}" y1="${ty}" x2="${x + barW}" y2="${ty}" stroke="#ffffff" stroke-width="1"/>`);
+    parts.push(`<line x1="${x - 6}" y1="${ty}" x2="${x}" y2="${ty}" stroke="${TEXT}" stroke-width="1.5"/>`);
+  }
+  return parts.join('\n');
+}
+
+/** The figure's SVG: title, panels in rows of `columns`, colour bar, legend. */
+export function attentionFigureSvg(items: readonly AttentionItem[], info: FigureInfo, columns: number, fixedScale?: ColourScale): string {
+  if (items.length === 0) throw new Error('attentionFigureSvg: no items');
+  const scale = fixedScale ?? figureScale(items, info.anchors);
+  const layout = panelLayout(items[0]!);
+  const cols = Math.max(1, Math.min(Math.floor(columns), items.length));
+  const rows = Math.ceil(items.length / cols);
+  const lines = [
+    info.title,
+    `Deterministic maps (a = μ_a). Colour: attention value, one scale for every map in this figure (viridis, ${scale.low.toFixed(2)} to ${scale.high.toFixed(2)}); cells flat, unblurred.`,
+    ...(items.some((i) => i.box) ? ['Red box: the object box.'] : []),
+    ...(info.anchors ? [`Anchors (${info.anchors.length}, marked on the bar): ${info.anchors.map((a) => a.toFixed(3)).join(', ')}`] : []),
+  ];
+  const titleSize = 16;
+  const headerH = titleSize + 8 + (lines.length - 1) * (SMALL + 6) + 8;
+  const gridW = cols * layout.width + (cols - 1) * PANEL_GAP;
+  const gridH = rows * layout.height + (rows - 1) * PANEL_GAP;
+  const barAreaW = 80;
+  const legendW = Math.max(...lines.slice(1).map((l) => textWidth(l.length, SMALL)), textWidth(lines[0]!.length, titleSize));
+  const width = Math.max(MARGIN + gridW + 20 + barAreaW, MARGIN * 2 + Math.min(legendW, 1400));
+  const height = MARGIN + headerH + gridH + MARGIN;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}" fill="${TEXT}">`,
+    `<rect width="${width}" height="${height}" fill="${BACKGROUND}"/>`,
+    `<text x="${MARGIN}" y="${MARGIN + titleSize}" font-size="${titleSize}" font-weight="bold">${escapeXml(lines[0]!)}</text>`,
+  ];
+  lines.slice(1).forEach((line, i) => {
+    parts.push(`<text x="${MARGIN}" y="${MARGIN + titleSize + 8 + (i + 1) * (SMALL + 6) - 4}" font-size="${SMALL}">${escapeXml(line)}</text>`);
+  });
+  const gridTop = MARGIN + headerH;
+  items.forEach((item, i) => {
+    const x = MARGIN + (i % cols) * (layout.width + PANEL_GAP);
+    const y = gridTop + Math.floor(i / cols) * (layout.height + PANEL_GAP);
+    parts.push(panelSvg(item, scale, x, y, layout));
+  });
+  const barH = Math.min(gridH, Math.max(layout.tileH, 160));
+  parts.push(colourBarSvg(scale, info.anchors, MARGIN + gridW + 26, gridTop + FONT + 6, barH));
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+function fontOptions(): { loadSystemFonts: boolean; fontDirs: string[]; defaultFontFamily: string } {
+  return { loadSystemFonts: false, fontDirs: FONT_DIRS.filter((d) => existsSync(d)), defaultFontFamily: FONT_FAMILY };
+}
+
+/** Renders an SVG to PNG bytes with resvg and the installed DejaVu fonts. */
+export function svgToPng(svg: string): Uint8Array {
+  const png = new Resvg(svg, { font: fontOptions(), background: BACKGROUND }).render().asPng();
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
+
+/** Whether DejaVu Sans is installed where the figures look for it (Debian: fonts-dejavu-core). */
+export function figureFontInstalled(): boolean {
+  return FONT_DIRS.some((d) => existsSync(`${d}/DejaVuSans.ttf`));
+}

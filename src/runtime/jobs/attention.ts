@@ -1,0 +1,111 @@
+/**
+ * Attention maps of test images for people: the model runs in deterministic
+ * mode (a = mu_a, z = mu_z), so the continuous map is mu_a and the quantized
+ * map is a_q computed from mu_a, the map a deployed classifier would use.
+ * The images are written by the image writer (runtime/figures/images): named by
+ * test-set index, one colour scale per call, object boxes where known.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
+import type { TfjsModel } from '../engine/executor/tfjs-model.js';
+import type { Dataset, Split } from '../data/index.js';
+import { makeBatches } from '../data/index.js';
+import { writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
+import { resolveInsideRunDir } from '../runs/run-dir.js';
+import type { ObjectBox } from '../data/boxes.js';
+import { knownClassNames } from '../data/class-names.js';
+
+/** mu_a, a_q and predictions for test images [offset, offset + count). */
+export async function attentionItems(
+  model: TfjsModel,
+  spec: ResolvedSpec,
+  test: Split,
+  count: number,
+  offset: number,
+  classNames?: readonly string[],
+): Promise<AttentionItem[]> {
+  const [h, w, c] = spec.model.input;
+  const size = h * w * c;
+  const start = Math.min(Math.max(0, offset), test.count);
+  const end = Math.min(test.count, start + Math.max(0, count));
+  if (end <= start) return [];
+  const slice: Split = {
+    images: test.images.subarray(start * size, end * size),
+    labels: test.labels.subarray(start, end),
+    count: end - start,
+  };
+  const out: AttentionItem[] = [];
+  const boxOf = (i: number): ObjectBox | undefined =>
+    test.boxes ? (Array.from(test.boxes.subarray(i * 4, i * 4 + 4)) as unknown as ObjectBox) : undefined;
+  for (const batch of makeBatches(slice, spec.train.evalBatchSize, undefined, undefined, spec.data.normalize, spec.model.input)) {
+    const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
+    const result = model.forward(images, { training: false, samples: 0 });
+    images.dispose();
+    try {
+      const mean = result.taps.attentionMean;
+      if (!mean) return out;
+      const [, mh, mw] = mean.shape;
+      const meanValues = (await mean.data()) as Float32Array;
+      const quantValues = result.taps.attentionQuantized ? ((await result.taps.attentionQuantized.data()) as Float32Array) : undefined;
+      const argmax = tf.argMax(result.logits, 1);
+      const predicted = (await argmax.data()) as Int32Array;
+      argmax.dispose();
+      const mapSize = mh * mw;
+      for (let b = 0; b < batch.count; b++) {
+        const index = start + out.length;
+        const box = boxOf(index);
+        out.push({
+          index,
+          ...(box ? { box } : {}),
+          image: batch.images.slice(b * size, (b + 1) * size),
+          shape: [h, w, c],
+          normalize: spec.data.normalize,
+          attention: meanValues.slice(b * mapSize, (b + 1) * mapSize),
+          mapShape: [mh!, mw!],
+          ...(quantValues ? { attentionQuantized: quantValues.slice(b * mapSize, (b + 1) * mapSize) } : {}),
+          predicted: predicted[b]!,
+          label: batch.labels[b]!,
+          ...(classNames ? { classNames } : {}),
+        });
+      }
+    } finally {
+      tf.dispose([result.logits, ...Object.values(result.taps)]);
+    }
+  }
+  return out;
+}
+
+export interface AttentionOptions {
+  readonly count: number;
+  readonly offset: number;
+  /** Which weights, for the title: "last checkpoint", "best checkpoint", "end of training". */
+  readonly checkpoint: string;
+  readonly epoch: number;
+  /** Folder that resolves relative data paths, for the built-in class names. */
+  readonly baseDir: string;
+}
+
+/** Writes test-NNNNN.png per image and grid.png into `folder` (earlier attention images there are removed); returns the folder. */
+export async function writeRunAttention(
+  folder: string,
+  model: TfjsModel,
+  spec: ResolvedSpec,
+  data: Dataset,
+  options: AttentionOptions,
+): Promise<string> {
+  const names = spec.model.classNames ?? data.classNames ?? knownClassNames(spec.data, data.classes, options.baseDir);
+  const items = await attentionItems(model, spec, data.test, options.count, options.offset, names);
+  const anchorsName = model.ir.quantization?.anchors;
+  const anchorValues = anchorsName !== undefined ? (await model.readWeights()).get(anchorsName) : undefined;
+  const anchors = anchorValues ? Array.from(anchorValues).sort((a, b) => a - b) : undefined;
+  writeAttentionImages(folder, items, {
+    title: `${spec.name}: ${options.checkpoint}, epoch ${options.epoch}`,
+    ...(anchors ? { anchors } : {}),
+  });
+  return folder;
+}
+
+/** The default attention folder of a run. */
+export function runAttentionFolder(runDir: string): string {
+  return resolveInsideRunDir(runDir, ATTENTION_FOLDER);
+}

@@ -1,0 +1,77 @@
+/**
+ * The local launcher: a bounded pool of `ibc train` worker processes. Each
+ * worker gets cores / jobs threads (OpenMP for oneDNN, TensorFlow's intra-op
+ * pool), so N workers share the machine instead of each assuming it owns it.
+ * A worker's output goes to the member's log file.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import type { MemberTask } from '../../runs/sweep/prepare.js';
+
+export interface LocalLaunchOptions {
+  /** Workers at once (at least 1). */
+  readonly jobs: number;
+  /** Cores to share among the workers. */
+  readonly cores: number;
+  /** The program that runs `ibc` and its leading arguments: [node, bin/ibc.js]. */
+  readonly program: readonly [string, ...string[]];
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface TaskEnd {
+  readonly task: MemberTask;
+  /** The exit status, or the signal that ended the worker. */
+  readonly exit: number | string;
+}
+
+export interface LocalEvents {
+  started(task: MemberTask, running: number): void;
+  ended(end: TaskEnd, remaining: number): void;
+}
+
+/** Threads per worker: the cores divided among the workers, at least one. */
+export function threadsPerWorker(cores: number, jobs: number): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, jobs)));
+}
+
+/** Environment that caps a worker's thread pools. */
+export function threadEnv(threads: number): Record<string, string> {
+  const t = String(threads);
+  return { OMP_NUM_THREADS: t, TF_NUM_INTRAOP_THREADS: t, TF_NUM_INTEROP_THREADS: '1' };
+}
+
+function runOne(task: MemberTask, options: LocalLaunchOptions, threads: number): Promise<number | string> {
+  return new Promise((resolvePromise) => {
+    const log = openSync(task.logFile, 'a');
+    const [command, ...lead] = options.program;
+    const child = spawn(command, [...lead, ...task.trainArgs], {
+      env: { ...options.env, ...threadEnv(threads) },
+      stdio: ['ignore', log, log],
+    });
+    closeSync(log);
+    child.on('error', (error) => resolvePromise(error.message));
+    child.on('exit', (code, signal) => resolvePromise(code ?? signal ?? 'unknown'));
+  });
+}
+
+/** Runs every task, at most `jobs` at a time; resolves with each task's exit once all have ended. */
+export async function runLocally(tasks: readonly MemberTask[], options: LocalLaunchOptions, events: LocalEvents): Promise<TaskEnd[]> {
+  const jobs = Math.max(1, Math.min(options.jobs, tasks.length));
+  const threads = threadsPerWorker(options.cores, jobs);
+  const queue = [...tasks];
+  const ends: TaskEnd[] = [];
+  let running = 0;
+  const worker = async (): Promise<void> => {
+    for (let task = queue.shift(); task; task = queue.shift()) {
+      running++;
+      events.started(task, running);
+      const exit = await runOne(task, options, threads);
+      running--;
+      const end = { task, exit };
+      ends.push(end);
+      events.ended(end, queue.length + running);
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  return ends;
+}

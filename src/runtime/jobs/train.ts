@@ -1,0 +1,379 @@
+/**
+ * One `ibc train` invocation after the spec has compiled: pick or reopen the
+ * run directory, load the data, train (fresh or resumed), and write the
+ * summary and attention images. Terminal output goes through `RunReporter`;
+ * user mistakes are RunErrors.
+ */
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import { dataPaths } from '../../compiler/spec/data-paths.js';
+import { describeDifferences, diffSpecs } from '../../compiler/spec/spec-diff.js';
+import { diagnostic } from '../../diagnostics/catalog.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import { RunError, reasonOf } from '../../support/errors.js';
+import { loadDataset } from '../data/index.js';
+import { removeStaleTemporaries, writeTextAtomic } from '../runs/checkpoint/index.js';
+import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../runs/run-dir.js';
+import { lockRunDir, processIsAlive, type RunLock } from '../runs/run-lock.js';
+import { localizeSplit, train, type BatchProgress, type MetricsRow, type TrainOutcome } from '../training/loop.js';
+import type { EvaluationUpdate } from '../training/progress.js';
+import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from '../runs/resume.js';
+import type { RunSettings, TrainingState } from '../training/state.js';
+import { runAttentionFolder, writeRunAttention } from './attention.js';
+import { formatLocalization, localizationRecord, type Localization } from '../training/localization.js';
+import { readMetricRows } from '../runs/sweep/run-status.js';
+import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
+import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
+
+export interface TrainRequest {
+  readonly spec: ResolvedSpec;
+  readonly ir: ModelIR;
+  /** The spec's hash (serialize.ts), applied to the spec with the run's seed in it: what checkpoints carry and spec-hash.txt holds. */
+  readonly hashSpec: (spec: ResolvedSpec) => string;
+  /** --seed: replaces train.seed (a resumed run keeps its own seed). */
+  readonly seed?: number;
+  /** Absolute path of the spec file (relative data paths were resolved against its folder). */
+  readonly specPath: string;
+  /** The spec as the run keeps it in spec.ibspec: flattened (compiler/spec/flatten.ts), checkable on its own. */
+  readonly specText: string;
+  readonly outDir?: string;
+  /** Replace a run already in `outDir` (otherwise it is refused: a finished run is never destroyed). */
+  readonly overwrite?: boolean;
+  /** Folder that holds runs when no --out is given. */
+  readonly runsBase: string;
+  readonly epochs?: number;
+  readonly limitTrain?: number;
+  /** Validation images to keep; default with limitTrain: the spec's validation fraction of it (at least 1). */
+  readonly limitValidation?: number;
+  readonly limitTest?: number;
+  readonly resumeDir?: string;
+  /** The backend's name as recorded. */
+  readonly backend: string;
+  /** The GPU adapter the backend computes on (webgpu), recorded in summary.json. */
+  readonly adapter?: AdapterDescription;
+  /** Which engine runs the training steps (default auto: the compiled step on ibc-native). */
+  readonly step?: StepRequest;
+  /** Attention images at the end (default 20; 0 = none). */
+  readonly attentionImages?: number;
+  readonly now?: Date;
+}
+
+export interface RunReporter {
+  info(line: string): void;
+  note?(d: Diagnostic): void;
+  batch?(p: BatchProgress): void;
+  evaluation?(e: EvaluationUpdate): void;
+  epoch?(row: MetricsRow): void;
+}
+
+export interface RunSummary {
+  readonly name: string;
+  readonly test_top1: number;
+  readonly test_top5: number;
+  readonly best_val_top1?: number;
+  readonly best_val_epoch?: number;
+  readonly backend: string;
+  /** What ran the training steps: 'compiled' (src/runtime/engine/compiled/) or 'tfjs' (the TF.js executor). */
+  readonly training_step: 'compiled' | 'tfjs';
+  /** webgpu: the adapter trained on (name, vendor, architecture, software). */
+  readonly adapter?: AdapterDescription;
+  readonly epochs: number;
+  readonly images_per_second: number;
+  readonly seconds: number;
+  readonly anchors?: number[];
+  readonly param_count: number;
+  readonly trainable_param_count: number;
+  readonly spec_hash: string;
+  readonly seed: number;
+  /** Test-set localization of the attention maps, where the data has object boxes. */
+  readonly localization?: Record<string, Record<string, number>>;
+}
+
+export interface TrainResult {
+  readonly runDir: string;
+  readonly summary?: RunSummary;
+}
+
+function positive(option: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+    throw new RunError(diagnostic('trainBadOption', { args: { option, value, reason: 'it must be a whole number of at least 1' } }));
+  }
+}
+
+/**
+ * The metrics.jsonl a resumed run continues: the rows of epochs the
+ * checkpoint covers, and every line that is not one of ibc's rows (a note the
+ * user added) kept as it was. Rows of later epochs (written after the
+ * checkpoint, before a kill) are dropped, and so is an unterminated last line
+ * that starts like a row: what a kill in the middle of an append leaves.
+ */
+export function resumedMetrics(text: string, epochsDone: number): string {
+  const lines = text.split('\n');
+  const unterminated = lines.pop() ?? '';
+  if (unterminated !== '' && !unterminated.trimStart().startsWith('{')) lines.push(unterminated);
+  const kept = lines.filter((line) => {
+    if (line.trim() === '') return false;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      return !line.trimStart().startsWith('{"epoch"'); // a row cut short is dropped; anything else is the user's
+    }
+    const epoch = row && typeof row === 'object' ? (row as { epoch?: unknown }).epoch : undefined;
+    return typeof epoch !== 'number' || epoch <= epochsDone;
+  });
+  return kept.map((l) => `${l}\n`).join('');
+}
+
+function truncateMetrics(runDir: string, epochsDone: number): void {
+  const path = resolveInsideRunDir(runDir, 'metrics.jsonl');
+  if (!existsSync(path)) return;
+  writeTextAtomic(path, resumedMetrics(readFileSync(path, 'utf8'), epochsDone));
+}
+
+/** The run directory must take new files: say why not (read-only mount, immutable folder) before training for minutes. */
+function requireWritable(runDir: string): void {
+  try {
+    accessSync(runDir, constants.W_OK);
+  } catch (error) {
+    throw new RunError(diagnostic('runDirNotWritable', { args: { path: runDir, reason: reasonOf(error) } }));
+  }
+}
+
+/** Removes what killed writers of this run left (`*.tmp-PID`); called with the lock held. */
+function cleanDeadWriters(runDir: string): void {
+  for (const folder of [runDir, checkpointPaths(runDir).folder, resolveInsideRunDir(runDir, 'attention')]) removeStaleTemporaries(folder, processIsAlive);
+}
+
+/** A data error has no source position of its own: point it at the spec's data section. */
+async function locatedAtSpec<T>(spec: ResolvedSpec, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof RunError && !error.diagnostic.span) {
+      // The path the message names, when the spec wrote it: underline that path, else the data section.
+      const named = dataPaths(spec).find((p) => error.diagnostic.message.includes(`'${p.path}'`));
+      const span = named?.span ?? spec.data.origin;
+      if (span) throw new RunError({ ...error.diagnostic, span });
+    }
+    throw error;
+  }
+}
+
+/** ": key a -> b (changes the model), ..." from the run's resolved-spec.json to `spec`; empty when it cannot be read. */
+function differencesFromRun(runDir: string, spec: ResolvedSpec): string {
+  try {
+    const recorded = JSON.parse(readFileSync(resolveInsideRunDir(runDir, 'resolved-spec.json'), 'utf8')) as ResolvedSpec;
+    const differences = diffSpecs(recorded, spec);
+    return differences.length > 0 ? ` (${describeDifferences(differences)})` : '';
+  } catch {
+    return ''; // an older or damaged run: the hashes alone
+  }
+}
+
+/** With --limit-train N and no --limit-val: the spec's validation fraction of N (at least 1), so a smoke run does not validate on thousands of images. */
+export function proportionalValidation(fraction: number, limitTrain: number | undefined): number | undefined {
+  if (limitTrain === undefined || !(fraction > 0)) return undefined;
+  return Math.max(1, Math.round(fraction * limitTrain));
+}
+
+function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
+  return seed === spec.train.seed ? spec : { ...spec, train: { ...spec.train, seed } };
+}
+
+/** curves.png (loss terms and accuracies per epoch). A drawing failure is reported, never fatal to a finished run. */
+async function drawCurves(runDir: string, name: string, reporter: RunReporter): Promise<void> {
+  try {
+    const { writeCurves } = await import('../figures/plots/curves.js'); // vega loads only when a run ends
+    reporter.info(`curves: ${await writeCurves(runDir, name, readMetricRows(runDir))}`);
+  } catch (error) {
+    reporter.info(`curves.png was not drawn (a bug in ibc; please report it): ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export async function runTraining(request: TrainRequest, reporter: RunReporter): Promise<TrainResult> {
+  positive('--epochs', request.epochs);
+  positive('--limit-train', request.limitTrain);
+  positive('--limit-val', request.limitValidation);
+  positive('--limit-test', request.limitTest);
+
+  let lock: RunLock | undefined;
+  try {
+    return await runLocked(request, reporter, (taken) => (lock = taken));
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (lock: RunLock) => void): Promise<TrainResult> {
+  const { ir } = request;
+  let spec = request.spec;
+  let specHash: string;
+  let resume: TrainingState | undefined;
+  let runDir = '';
+  let settings: RunSettings;
+  if (request.resumeDir !== undefined) {
+    runDir = resolve(request.resumeDir);
+    requireRunDir(runDir);
+    locked(lockRunDir(runDir));
+    cleanDeadWriters(runDir);
+    resume = loadResumeState(runDir, ir);
+    spec = withSeed(spec, resume.settings.seed);
+    specHash = request.hashSpec(spec);
+    if (resume.specHash !== specHash) {
+      const differences = differencesFromRun(runDir, spec);
+      throw new RunError(
+        diagnostic('resumeSpecMismatch', {
+          args: { found: resume.specHash.slice(0, 12), expected: specHash.slice(0, 12), spec: request.specPath, differences, runSpec: resolveInsideRunDir(runDir, 'spec.ibspec'), dir: runDir },
+        }),
+      );
+    }
+    requireResumeFitsRun(runDir, resume, spec, request.hashSpec);
+    requireWritable(runDir);
+    const kept = resume.settings;
+    const changed: [string, number | undefined, number | undefined][] = [
+      ['--seed', request.seed, kept.seed],
+      ['--limit-train', request.limitTrain, kept.limitTrain],
+      ['--limit-val', request.limitValidation, kept.limitValidation],
+      ['--limit-test', request.limitTest, kept.limitTest],
+    ];
+    for (const [option, asked, was] of changed) {
+      if (asked !== undefined && asked !== was) {
+        throw new RunError(diagnostic('trainBadOption', { args: { option, value: asked, reason: `a resumed run keeps the setting it started with (${was ?? 'none'}); start a new run to change it` } }));
+      }
+    }
+    settings = { ...kept, ...(request.epochs !== undefined ? { epochs: request.epochs } : {}) };
+    if (resume.epoch >= settings.epochs) {
+      reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
+      return { runDir };
+    }
+    truncateMetrics(runDir, resume.epoch);
+    reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs} (step ${resume.step})`);
+  } else {
+    if (request.outDir !== undefined) refuseExistingRun(resolve(request.outDir), request.overwrite === true);
+    spec = withSeed(spec, request.seed ?? spec.train.seed);
+    specHash = request.hashSpec(spec);
+    const limitValidation = request.limitValidation ?? proportionalValidation(spec.data.validation, request.limitTrain);
+    settings = {
+      seed: spec.train.seed,
+      epochs: request.epochs ?? spec.train.epochs,
+      ...(request.limitTrain !== undefined ? { limitTrain: request.limitTrain } : {}),
+      ...(limitValidation !== undefined ? { limitValidation } : {}),
+      ...(request.limitTest !== undefined ? { limitTest: request.limitTest } : {}),
+      dataBaseDir: dirname(request.specPath),
+    };
+  }
+
+  // Before the data and the run directory: a --step that cannot run leaves nothing behind.
+  const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
+
+  const data = await locatedAtSpec(spec, () =>
+    loadDataset(spec.data, {
+      seed: settings.seed,
+      ...(settings.limitTrain !== undefined ? { limitTrain: settings.limitTrain } : {}),
+      ...(settings.limitValidation !== undefined ? { limitValidation: settings.limitValidation } : {}),
+      ...(settings.limitTest !== undefined ? { limitTest: settings.limitTest } : {}),
+      input: spec.model.input,
+      classes: spec.model.classes,
+      baseDir: settings.dataBaseDir ?? dirname(request.specPath),
+    }),
+  );
+
+  if (!resume) {
+    // Created only once the data has loaded, so a bad data path leaves no empty run behind.
+    runDir = request.outDir !== undefined ? makeRunSubdir(resolve(request.outDir), '.') : createRunDir(request.runsBase, spec.name, request.now);
+    requireWritable(runDir);
+    locked(lockRunDir(runDir));
+    if (request.outDir !== undefined) {
+      // Checked again under the lock: another ibc may have finished a run here since the first check.
+      refuseExistingRun(runDir, request.overwrite === true);
+      if (request.overwrite === true) clearRun(runDir);
+    }
+    cleanDeadWriters(runDir);
+    writeTextAtomic(resolveInsideRunDir(runDir, 'spec.ibspec'), request.specText);
+    writeResolvedSpec(runDir, spec);
+    writeTextAtomic(resolveInsideRunDir(runDir, 'spec-hash.txt'), `${specHash}\n`);
+    writeTextAtomic(resolveInsideRunDir(runDir, 'metrics.jsonl'), '');
+    reporter.info(`run directory: ${runDir}`);
+  }
+  reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
+  const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
+  reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
+
+  const shapes = new Map(ir.params.map((p) => [p.name, p.shape] as const));
+  const paths = checkpointPaths(runDir);
+  makeRunSubdir(runDir, 'checkpoints');
+  const outcome: TrainOutcome = await train({
+    ...(stepEngine.kernels ? { kernels: stepEngine.kernels } : {}),
+    spec,
+    ir,
+    specHash,
+    settings,
+    data,
+    backend: request.backend,
+    ...(resume ? { resume } : {}),
+    sink: {
+      appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
+      writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
+      checkpointPath: (which) => paths[which],
+      ...(reporter.batch ? { onBatch: reporter.batch } : {}),
+      ...(reporter.evaluation ? { onEvaluation: reporter.evaluation } : {}),
+      ...(reporter.epoch ? { onEpoch: reporter.epoch } : {}),
+      ...(reporter.note ? { onWarning: reporter.note } : {}),
+    },
+  });
+
+  try {
+    const images = request.attentionImages ?? 20;
+    const anchorsName = ir.quantization?.anchors;
+    const weights = await outcome.model.readWeights();
+    const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+    const trainable = outcome.model.trainableVariables().reduce((n, v) => n + v.variable.size, 0);
+    const last = outcome.last!;
+    // Where the test set has object boxes: does the attention find the object? (localization.ts)
+    const localize = (): Promise<Localization | undefined> => localizeSplit(outcome.model, spec, data.test);
+    const localization = outcome.ema ? await outcome.ema.withAveraged(localize) : await localize();
+    if (localization) {
+      appendMetrics(runDir, { epoch: outcome.epochsDone, event: 'localization', split: 'test', maps: 'deterministic (a = mu_a)', localization: localizationRecord(localization) });
+      for (const line of formatLocalization(localization)) reporter.info(`test localization, ${line}`);
+    }
+    const summary: RunSummary = {
+      name: spec.name,
+      test_top1: last.test_top1,
+      test_top5: last.test_top5,
+      ...(outcome.best ? { best_val_top1: outcome.best.valTop1, best_val_epoch: outcome.best.epoch } : {}),
+      backend: request.backend,
+      training_step: stepEngine.engine,
+      ...(request.adapter ? { adapter: request.adapter } : {}),
+      epochs: outcome.epochsDone,
+      images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : 0,
+      seconds: outcome.seconds,
+      ...(anchorsName ? { anchors: Array.from(weights.get(anchorsName)!) } : {}),
+      param_count: paramCount,
+      trainable_param_count: trainable,
+      spec_hash: specHash,
+      seed: settings.seed,
+      ...(localization ? { localization: localizationRecord(localization) } : {}),
+    };
+    writeSummary(runDir, summary);
+    await drawCurves(runDir, spec.name, reporter);
+    if (images > 0 && ir.taps.attentionMean !== undefined) {
+      const evaluate = async (): Promise<string> =>
+        writeRunAttention(runAttentionFolder(runDir), outcome.model, spec, data, {
+          count: images,
+          offset: 0,
+          checkpoint: outcome.ema ? 'end of training (EMA weights)' : 'end of training',
+          epoch: outcome.epochsDone,
+          baseDir: settings.dataBaseDir ?? dirname(request.specPath),
+        });
+      const folder = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
+      reporter.info(`attention maps: ${folder}`);
+    }
+    return { runDir, summary };
+  } finally {
+    outcome.ema?.dispose();
+    outcome.model.dispose();
+  }
+}

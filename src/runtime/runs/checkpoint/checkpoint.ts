@@ -1,0 +1,51 @@
+/**
+ * Reading and writing checkpoint files (format.ts). Writes are atomic; every
+ * problem reading one is a RunError naming the file, so a run never silently
+ * starts fresh from a bad checkpoint.
+ */
+import { readFileSync } from 'node:fs';
+import { runError, reasonOf } from '../../../support/errors.js';
+import { nodeAtomicWriteIo, writeFileAtomic, type AtomicWriteIo } from '../../../host/atomic-write.js';
+import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './format.js';
+import type { RunError } from '../../../support/errors.js';
+
+export function writeCheckpoint(path: string, checkpoint: Checkpoint, io: AtomicWriteIo = nodeAtomicWriteIo): void {
+  writeFileAtomic(path, encodeCheckpoint(checkpoint), io);
+}
+
+/** Decodes checkpoint bytes; `path` names the file in errors. */
+export function decodeCheckpointFile(path: string, bytes: Uint8Array): Checkpoint {
+  const result = decodeCheckpoint(bytes);
+  if (result.ok) return result.checkpoint;
+  const p = result.problem;
+  let error: RunError;
+  switch (p.kind) {
+    case 'bad-magic':
+      error = runError('checkpointBadMagic', { path, actual: p.actual });
+      break;
+    case 'truncated':
+      error = runError('checkpointTruncated', { path, expected: p.expected, actual: p.actual });
+      break;
+    case 'future-version':
+      error = runError('checkpointFutureVersion', { path, version: p.version, supported: CHECKPOINT_VERSION });
+      break;
+    case 'checksum':
+      error = runError('checkpointChecksumMismatch', { path, expected: p.expected, actual: p.actual });
+      break;
+    case 'malformed':
+      error = runError('checkpointMalformed', { path, detail: p.detail });
+      break;
+  }
+  throw error;
+}
+
+export function readCheckpoint(path: string): Checkpoint {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') throw runError('checkpointMissing', { path });
+    throw runError('checkpointReadFailed', { path, reason: reasonOf(error) });
+  }
+  return decodeCheckpointFile(path, bytes);
+}
