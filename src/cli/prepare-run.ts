@@ -12,7 +12,7 @@ import type { ModelIR } from '../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../compiler/spec/resolved-spec.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
-import { nodeFileSystem } from '../host/file-system.js';
+import { nodeFileSystem, specTextForFrames } from '../host/file-system.js';
 import { selectBackend, type BackendChoice, type BackendRequest } from '../runtime/engine/backends/select.js';
 import { formatAdapter } from '../runtime/engine/backends/webgpu/adapter.js';
 
@@ -22,8 +22,8 @@ export function sourcesOf(diagnostics: readonly Diagnostic[]): Map<string, strin
   for (const d of diagnostics) {
     const file = d.span?.file;
     if (!file || sources.has(file)) continue;
-    const bytes = nodeFileSystem.readFile(file);
-    if (bytes) sources.set(file, new TextDecoder().decode(bytes));
+    const text = specTextForFrames(file);
+    if (text !== undefined) sources.set(file, text);
   }
   return sources;
 }

@@ -68,5 +68,7 @@ export const semanticMessages = {
   classNamesCount: { code: 'IB3331', severity: 'error', template: 'class_names lists {count} names but the model has {classes} classes' },
   clutterCanvasMismatch: { code: 'IB3330', severity: 'error', template: 'the clutter canvas is {canvas}x{canvas} but the model input is {input}: they must be the same size' },
   batchLargerThanData: { code: 'IB3326', severity: 'warning', template: 'batch {batch} is larger than the {count} training examples' },
+  // ---------------------------------------------------------------- values that can only be wrong (IB3450-IB3499)
+  extendsNotSpec: { code: 'IB3450', severity: 'error', template: "will not read '{path}' as a base spec: {why}; extends names .ibspec files only" },
   dataPathNotFound: { code: 'IB3327', severity: 'warning', template: "{what} '{path}' does not exist: ibc train would stop here" },
 } as const satisfies StageCatalog;

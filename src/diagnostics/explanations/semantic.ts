@@ -253,6 +253,11 @@ export const semanticExplanations = {
     example: 'repeat 1000 {\n  repeat 1000 {\n    relu\n  }\n}',
     fix: 'Use the repeat counts you meant.',
   },
+  extendsNotSpec: {
+    explanation: 'A base spec is read, parsed and, where it has mistakes, shown line by line in code frames. So `extends` names only .ibspec files (and a link named .ibspec must lead to one): a spec from someone else cannot make ibc read and print a secret, an environment (/proc/self/environ) or any other file.',
+    example: 'extends "/proc/self/environ"',
+    fix: 'Name the base spec file itself (base.ibspec); rename a base that has another extension.',
+  },
   specNotAFile: {
     explanation: 'ibc reads spec files only: not devices, pipes or files too large to be a spec, which could hang it or exhaust memory. The reason names what the path is.',
     example: 'ibc check /dev/zero',

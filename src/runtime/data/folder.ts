@@ -83,7 +83,7 @@ function loadImageFileSized(
   resize: number | undefined,
 ): { image: ByteImage; original: { width: number; height: number }; resized: { width: number; height: number } } {
   const [h, w, c] = input;
-  const decoded = decodeImage(path, readDataFile(path, 'image file'), c);
+  const decoded = decodeImage(path, readDataFile(path, 'image file', 'image'), c);
   const original = { width: decoded.width, height: decoded.height };
   if (resize === undefined) return { image: resizeBilinear(decoded, w, h), original, resized: { width: w, height: h } };
   const size = shorterSideSize(decoded.width, decoded.height, resize);

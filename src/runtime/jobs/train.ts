@@ -4,7 +4,8 @@
  * summary and attention images. Terminal output goes through `RunReporter`;
  * user mistakes are RunErrors.
  */
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { readText, readTextIfReadable } from '../../host/read-file.js';
 import { dirname, resolve } from 'node:path';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
@@ -130,7 +131,8 @@ export function resumedMetrics(text: string, epochsDone: number): string {
 function truncateMetrics(runDir: string, epochsDone: number): void {
   const path = resolveInsideRunDir(runDir, 'metrics.jsonl');
   if (!existsSync(path)) return;
-  writeTextAtomic(path, resumedMetrics(readFileSync(path, 'utf8'), epochsDone));
+  const text = readText('log', path, (problem) => new RunError(diagnostic('runDirWriteFailed', { args: { path, reason: `it cannot be read back to continue it: ${problem.reason}` } })));
+  writeTextAtomic(path, resumedMetrics(text, epochsDone));
 }
 
 /** The run directory must take new files: say why not (read-only mount, immutable folder) before training for minutes. */
@@ -165,7 +167,9 @@ async function locatedAtSpec<T>(spec: ResolvedSpec, load: () => Promise<T>): Pro
 /** ": key a -> b (changes the model), ..." from the run's resolved-spec.json to `spec`; empty when it cannot be read. */
 function differencesFromRun(runDir: string, spec: ResolvedSpec): string {
   try {
-    const recorded = JSON.parse(readFileSync(resolveInsideRunDir(runDir, 'resolved-spec.json'), 'utf8')) as ResolvedSpec;
+    const text = readTextIfReadable('record', resolveInsideRunDir(runDir, 'resolved-spec.json'));
+    if (text === undefined) return '';
+    const recorded = JSON.parse(text) as ResolvedSpec;
     const differences = diffSpecs(recorded, spec);
     return differences.length > 0 ? ` (${describeDifferences(differences)})` : '';
   } catch {

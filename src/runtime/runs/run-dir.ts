@@ -9,7 +9,8 @@
  *     summary.json         written atomically at the end (and may be rewritten)
  *     *.ckpt, attention/   checkpoints and attention images
  */
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, appendFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { appendText } from '../../host/append-file.js';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { runError, reasonOf } from '../../support/errors.js';
 import { writeTextAtomic } from '../../host/atomic-write.js';
@@ -138,7 +139,7 @@ export function writeResolvedSpec(runDir: string, spec: unknown): string {
 export function appendMetrics(runDir: string, record: Readonly<Record<string, unknown>>): string {
   const path = resolveInsideRunDir(runDir, 'metrics.jsonl');
   try {
-    appendFileSync(path, `${JSON.stringify(record)}\n`);
+    appendText(path, `${JSON.stringify(record)}\n`);
   } catch (error) {
     throw runError('runDirWriteFailed', { path, reason: reasonOf(error) });
   }

@@ -16,7 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ArtifactInput, ArtifactOrigin } from '../inference-graph.js';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { parseJson, readFileOf, readText } from '../../../host/read-file.js';
 import { join } from 'node:path';
 import type { ModelIR } from '../../ir/ir.js';
 import { verifyIR } from '../../ir/verify.js';
@@ -181,18 +182,8 @@ function checkModelJson(json: Record<string, unknown>): string | undefined {
 export function readTfjsArtifact(dir: string): TfjsArtifact {
   const modelPath = join(dir, MODEL_FILE);
   if (!existsSync(modelPath)) throw fail('tfjsArtifactMissing', { path: modelPath, dir });
-  let text: string;
-  try {
-    text = readFileSync(modelPath, 'utf8');
-  } catch (error) {
-    throw fail('tfjsArtifactUnreadable', { path: modelPath, reason: error instanceof Error ? error.message : String(error) });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw fail('tfjsArtifactMalformed', { path: modelPath, detail: `it is not valid JSON (${error instanceof Error ? error.message : String(error)})` });
-  }
+  const text = readText('record', modelPath, (problem) => fail('tfjsArtifactUnreadable', { path: modelPath, reason: problem.reason }));
+  const parsed = parseJson(text, (reason) => fail('tfjsArtifactMalformed', { path: modelPath, detail: reason }));
   if (isRecord(parsed) && parsed['format'] === 'graph-model') {
     throw fail('tfjsArtifactMalformed', {
       path: modelPath,
@@ -268,11 +259,9 @@ function readWeightsFile(dir: string, paths: readonly string[]): Uint8Array {
     }
     const path = join(dir, relative);
     if (!existsSync(path)) throw fail('tfjsWeightsMissing', { path, model: join(dir, MODEL_FILE) });
-    try {
-      parts.push(readFileSync(path));
-    } catch (error) {
-      throw fail('tfjsArtifactUnreadable', { path, reason: error instanceof Error ? error.message : String(error) });
-    }
+    const outcome = readFileOf('checkpoint', path);
+    if (!outcome.ok) throw fail('tfjsArtifactUnreadable', { path, reason: outcome.problem.reason });
+    parts.push(outcome.bytes);
   }
   if (parts.length === 1) return parts[0]!;
   const total = parts.reduce((n, p) => n + p.length, 0);

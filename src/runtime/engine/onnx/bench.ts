@@ -3,7 +3,8 @@
  * `ibc bench --target onnx`. One untimed warm-up run, then `iterations` timed
  * runs on one seeded random batch.
  */
-import { readFileSync } from 'node:fs';
+import { readFileOf } from '../../../host/read-file.js';
+import { runError } from '../../../support/errors.js';
 import * as ort from 'onnxruntime-node';
 import { onnx } from '../../../compiler/targets/onnx/proto.js';
 import { ONNX_INPUT } from '../../../compiler/targets/onnx/export.js';
@@ -25,7 +26,9 @@ export function onnxInputDims(bytes: Uint8Array): number[] {
 export async function benchOnnxInference(modelPath: string, batch: number, iterations: number): Promise<OnnxBenchResult> {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`benchOnnxInference: batch must be a positive integer, got ${batch}`);
   if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`benchOnnxInference: iterations must be a positive integer, got ${iterations}`);
-  const bytes = readFileSync(modelPath);
+  const read = readFileOf('checkpoint', modelPath);
+  if (!read.ok) throw runError('dataReadFailed', { path: modelPath, reason: read.problem.reason });
+  const bytes = read.bytes;
   const dims = onnxInputDims(bytes);
   if (dims.length === 0 || dims.some((d) => !(d > 0))) throw new Error(`benchOnnxInference: '${modelPath}' has no fixed per-example input shape`);
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });

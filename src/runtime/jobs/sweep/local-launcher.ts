@@ -5,7 +5,9 @@
  * A worker's output goes to the member's log file.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { openForAppend } from '../../../host/append-file.js';
+import { reasonOf } from '../../../support/errors.js';
 import type { MemberTask } from '../../runs/sweep/prepare.js';
 
 export interface LocalLaunchOptions {
@@ -42,7 +44,13 @@ export function threadEnv(threads: number): Record<string, string> {
 
 function runOne(task: MemberTask, options: LocalLaunchOptions, threads: number): Promise<number | string> {
   return new Promise((resolvePromise) => {
-    const log = openSync(task.logFile, 'a');
+    let log: number;
+    try {
+      log = openForAppend(task.logFile);
+    } catch (error) {
+      resolvePromise(`its log '${task.logFile}' cannot be written: ${reasonOf(error)}`);
+      return;
+    }
     const [command, ...lead] = options.program;
     const child = spawn(command, [...lead, ...task.trainArgs], {
       env: { ...options.env, ...threadEnv(threads) },

@@ -5,7 +5,8 @@
  * Without a manifest, the swept values are the resolved-spec values that
  * differ between the runs.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readTextIfReadable } from '../../../host/read-file.js';
 import { join, relative } from 'node:path';
 import type { Json } from '../../../compiler/spec/spec-document.js';
 import { runError } from '../../../support/errors.js';
@@ -126,8 +127,10 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): void
 }
 
 function resolvedSpec(runDir: string): unknown {
+  const text = readTextIfReadable('record', join(runDir, 'resolved-spec.json'));
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(readFileSync(join(runDir, 'resolved-spec.json'), 'utf8'));
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -5,11 +5,11 @@
  * rewritten atomically on each `ibc sweep`; the run folders themselves are the
  * truth about what has finished (run-status.ts).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../../../compiler/spec/spec-document.js';
 import { writeTextAtomic } from '../../../host/atomic-write.js';
 import { runError } from '../../../support/errors.js';
+import { parseJson, readFileOf } from '../../../host/read-file.js';
 
 export const MANIFEST_FILE = 'sweep.json';
 const FORMAT = 'ibc-sweep';
@@ -68,19 +68,12 @@ export function newManifest(fields: Omit<SweepManifest, 'format' | 'version'>): 
 /** The manifest in `sweepDir`, undefined when there is none; a RunError when it is unreadable. */
 export function readManifest(sweepDir: string): SweepManifest | undefined {
   const path = join(sweepDir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return undefined;
-    throw runError('sweepManifestUnreadable', { path, reason: error instanceof Error ? error.message : String(error) });
+  const outcome = readFileOf('log', path);
+  if (!outcome.ok) {
+    if (outcome.problem.kind === 'missing') return undefined;
+    throw runError('sweepManifestUnreadable', { path, reason: outcome.problem.reason });
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw runError('sweepManifestUnreadable', { path, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` });
-  }
+  const value = parseJson(new TextDecoder().decode(outcome.bytes), (reason) => runError('sweepManifestUnreadable', { path, reason }));
   const m = value as Partial<SweepManifest> | null;
   if (!m || m.format !== FORMAT) throw runError('sweepManifestUnreadable', { path, reason: `its format is not '${FORMAT}'` });
   if (m.version !== VERSION) throw runError('sweepManifestUnreadable', { path, reason: `version ${String(m.version)} is not the ${VERSION} this ibc reads` });
