@@ -151,6 +151,38 @@ export function readBoundedFile(path: string, maxBytes: number, name?: string): 
   }
 }
 
+/**
+ * The first `count` bytes of a regular file (fewer when it is shorter), for
+ * recognising what a file is without reading all of it; undefined when it is
+ * not a readable regular file. Same refusals as readBoundedFile.
+ */
+export function readFilePrefix(path: string, count: number): Uint8Array | undefined {
+  let fd: number | undefined;
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buffer = new Uint8Array(count);
+    let total = 0;
+    while (total < count) {
+      const n = readSync(fd, buffer, total, count - total, null);
+      if (n === 0) break;
+      total += n;
+    }
+    return buffer.subarray(0, total);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // read-only
+      }
+    }
+  }
+}
+
 /** `readBoundedFile` for one of the FILE_BOUNDS kinds. */
 export function readFileOf(kind: FileBound, path: string): ReadOutcome {
   return readBoundedFile(path, FILE_BOUNDS[kind], BOUND_NAMES[kind]);

@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { guardRun } from '../run-errors.js';
-import { BACKEND_HELP, parseBackend, parseCheckpoint, runTarget, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, parseBackend, parseCheckpoint, pathOption, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
@@ -18,6 +18,7 @@ interface AttentionOptions {
   readonly checkpoint?: 'last' | 'best';
   readonly backend?: BackendRequest;
   readonly out?: string;
+  readonly overwrite?: boolean;
 }
 
 export const attentionCommand: Command = defineCommand<AttentionOptions>({
@@ -28,7 +29,10 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
     'images, from the model in deterministic mode, as test-NNNNN.png (NNNNN:',
     'the index in the test set) and grid.png, all on one colour scale, into',
     "the run's attention/ folder or --out. Attention images of an earlier",
-    'call in that folder are removed first.',
+    'call in that folder are replaced, and those this call does not write are',
+    'removed; files ibc did not write (your own grid.png, 001.png) are never',
+    'removed, and replaced only with --overwrite. Images are written whole',
+    'or not at all (a full disk leaves no partial PNG).',
   ].join('\n'),
   arguments: [{ name: 'RUN_DIR', description: 'a run directory written by ibc train' }],
   options: [
@@ -36,7 +40,8 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
     { flags: '--offset <K>', description: 'start at test image K (default 0)', parse: wholeNumber('--offset', 0) },
     { flags: '--checkpoint <last|best>', description: 'which checkpoint (default last)', parse: parseCheckpoint },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
-    { flags: '--out <DIR>', description: 'folder for the images (default RUN_DIR/attention)' },
+    { flags: '--out <DIR>', description: 'folder for the images (default RUN_DIR/attention)', parse: pathOption('--out') },
+    { flags: '--overwrite', description: 'replace files named like the images (test-NNNNN.png, grid.png) that ibc did not write' },
   ],
   epilog: 'Exit status: 0 written, 1 a missing or unreadable run or checkpoint, 2 usage errors.',
   run: ({ args, options }, io) =>
@@ -63,6 +68,8 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
             checkpoint: `${which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
             epoch: opened.state.epoch,
             baseDir: opened.state.settings.dataBaseDir ?? runDir,
+            foreignFolder: options.out !== undefined,
+            overwrite: options.overwrite === true,
           });
           io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
         } finally {

@@ -83,6 +83,9 @@ export const runtimeMessages = {
   resultsNoRuns: { code: 'IB6710', severity: 'error', template: "no runs in '{path}' (a run folder holds metrics.jsonl or summary.json)" },
   resultsUnknownColumn: { code: 'IB6711', severity: 'error', template: "unknown {what} '{name}'; choose one of: {names}" },
   resultsNoSweptValue: { code: 'IB6712', severity: 'error', template: "the runs in '{path}' have no swept value to plot against (no sweep manifest, and no value differs between runs)" },
+  // ---------------------------------------------------------------- output policy, limits and safety (IB6800-IB6899)
+  outputExists: { code: 'IB6800', severity: 'error', template: '{what}: {count} file(s) that ibc did not write would be replaced ({paths}); ibc never replaces a file it did not create: choose another output, move them away, or {hint}' },
+  outputIsFolder: { code: 'IB6801', severity: 'error', template: '{what}: {paths} is a folder where a file is to be written; nothing was written' },
   // ---------------------------------------------------------------- TF.js artifact and loadModel (IB6600-IB6619)
   tfjsArtifactMissing: { code: 'IB6600', severity: 'error', template: "no model at '{path}': '{dir}' is not an ibc TF.js artifact folder (it needs model.json and weights.bin)" },
   tfjsArtifactUnreadable: { code: 'IB6601', severity: 'error', template: "cannot read '{path}': {reason}" },

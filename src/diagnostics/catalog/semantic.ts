@@ -69,6 +69,9 @@ export const semanticMessages = {
   clutterCanvasMismatch: { code: 'IB3330', severity: 'error', template: 'the clutter canvas is {canvas}x{canvas} but the model input is {input}: they must be the same size' },
   batchLargerThanData: { code: 'IB3326', severity: 'warning', template: 'batch {batch} is larger than the {count} training examples' },
   // ---------------------------------------------------------------- values that can only be wrong (IB3450-IB3499)
+  controlCharacter: { code: 'IB3451', severity: 'error', template: '{key} is {value}: {problem}; no value of a spec may hold a control character (a newline, a tab, NUL, an escape)' },
+  slurmValueInvalid: { code: 'IB3452', severity: 'error', template: 'slurm {option}={value} is refused: {problem}' },
+  slurmSbatchRefused: { code: 'IB3453', severity: 'error', template: 'slurm sbatch option {value} is refused: {problem}' },
   extendsNotSpec: { code: 'IB3450', severity: 'error', template: "will not read '{path}' as a base spec: {why}; extends names .ibspec files only" },
   dataPathNotFound: { code: 'IB3327', severity: 'warning', template: "{what} '{path}' does not exist: ibc train would stop here" },
 } as const satisfies StageCatalog;

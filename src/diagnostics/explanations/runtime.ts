@@ -366,6 +366,16 @@ export const runtimeExplanations = {
     example: 'ibc sweep spec.ibspec   # after removing a value from a swept list',
     fix: 'Nothing, or move the listed folders away.',
   },
+  outputExists: {
+    explanation: 'Every command that writes files (compile, attention, expand, results plots, a sweep) replaces an existing file only when ibc wrote it, recognised by a mark in the file (a PNG text chunk, the ONNX producer, the model.json generator, the header line of a generated spec) or because it lies in a folder ibc owns (a run or sweep folder). A file of yours with the same name is never replaced unless you say so, and nothing is written: like git, which refuses to overwrite untracked files.',
+    example: 'ibc attention runs/a --out figures/   # figures/grid.png is your own figure',
+    fix: 'Choose another output folder or file, move the listed files away, or pass --overwrite to replace them.',
+  },
+  outputIsFolder: {
+    explanation: 'A file of the output would replace a folder of the same name. ibc never replaces a folder with a file, with or without --overwrite.',
+    example: 'ibc compile spec.ibspec --target onnx --out models/   # models/ is a folder; --out names the .onnx file',
+    fix: 'Name a file (models/spec.onnx), or move the folder away.',
+  },
   resultsNoRuns: {
     explanation: 'ibc results reads run folders (each with metrics.jsonl or summary.json) in the folder given; there are none.',
     example: 'ibc results specs/',

@@ -253,6 +253,21 @@ export const semanticExplanations = {
     example: 'repeat 1000 {\n  repeat 1000 {\n    relu\n  }\n}',
     fix: 'Use the repeat counts you meant.',
   },
+  controlCharacter: {
+    explanation: 'A string of the spec holds a control character, usually a newline written as \\n. In a name, a path, a class name or a Slurm option it can only be a mistake, and in a value handed to another program (sbatch, a file name) it is how one value turns into two. ibc refuses it wherever it is written.',
+    example: 'sweep {\n  slurm partition="gpu\\ntouch /tmp/x"\n}',
+    fix: 'Remove the escape from the string.',
+  },
+  slurmValueInvalid: {
+    explanation: "The sweep's Slurm settings are passed to sbatch as arguments, and checked first the way Slurm reads them: a partition is a name (or a comma-separated list of names) of letters, digits, '_', '.' and '-'; a time limit is MINUTES, MINUTES:SECONDS, HOURS:MINUTES:SECONDS, DAYS-HOURS, DAYS-HOURS:MINUTES, DAYS-HOURS:MINUTES:SECONDS or UNLIMITED; memory is a whole number with an optional unit K, M, G or T.",
+    example: 'sweep {\n  slurm partition="gpu;rm" time="4 hours" mem="16 GB"\n}',
+    fix: 'Write the value as sbatch takes it: partition=gpu time="4:00:00" mem="16G".',
+  },
+  slurmSbatchRefused: {
+    explanation: "Extra sbatch options (sbatch=[...] or --sbatch) are passed to sbatch as arguments. They must be long options (--name=value) from the list of those that ask for resources or set scheduling and accounting (--account, --qos, --constraint, --gres, --nodes, --mail-type, ...). Options that name files or commands (--output, --error, --chdir, --wrap, --export, --array) are refused: ibc sets the array and the log files itself, and a spec must not make Slurm write or run anything else.",
+    example: 'sweep {\n  slurm sbatch=["--output=/home/me/.bashrc", "-A lab"]\n}',
+    fix: 'Use the long form of an allowed option (--account=lab); leave outputs to ibc (logs/ in the sweep folder).',
+  },
   extendsNotSpec: {
     explanation: 'A base spec is read, parsed and, where it has mistakes, shown line by line in code frames. So `extends` names only .ibspec files (and a link named .ibspec must lead to one): a spec from someone else cannot make ibc read and print a secret, an environment (/proc/self/environ) or any other file.',
     example: 'extends "/proc/self/environ"',

@@ -83,9 +83,13 @@ export interface AttentionOptions {
   readonly epoch: number;
   /** Folder that resolves relative data paths, for the built-in class names. */
   readonly baseDir: string;
+  /** The folder is not the run's own attention/ folder (--out): only images with ibc's mark are replaced or removed there. */
+  readonly foreignFolder?: boolean;
+  /** Replace files of the writer's names that ibc did not write (--overwrite). */
+  readonly overwrite?: boolean;
 }
 
-/** Writes test-NNNNN.png per image and grid.png into `folder` (earlier attention images there are removed); returns the folder. */
+/** Writes test-NNNNN.png per image and grid.png into `folder` (attention images of an earlier call there are replaced or removed); returns the folder. */
 export async function writeRunAttention(
   folder: string,
   model: TfjsModel,
@@ -98,10 +102,15 @@ export async function writeRunAttention(
   const anchorsName = model.ir.quantization?.anchors;
   const anchorValues = anchorsName !== undefined ? (await model.readWeights()).get(anchorsName) : undefined;
   const anchors = anchorValues ? Array.from(anchorValues).sort((a, b) => a - b) : undefined;
-  writeAttentionImages(folder, items, {
-    title: `${spec.name}: ${options.checkpoint}, epoch ${options.epoch}`,
-    ...(anchors ? { anchors } : {}),
-  });
+  writeAttentionImages(
+    folder,
+    items,
+    {
+      title: `${spec.name}: ${options.checkpoint}, epoch ${options.epoch}`,
+      ...(anchors ? { anchors } : {}),
+    },
+    { ownFolder: options.foreignFolder !== true, overwrite: options.overwrite === true },
+  );
   return folder;
 }
 

@@ -13,6 +13,7 @@
  *   quantized model's anchor values are marked on the bar and listed;
  * - text is DejaVu Sans rendered by resvg from an SVG built here.
  */
+import { markPng } from '../png-mark.js';
 import { Resvg } from '@resvg/resvg-js';
 import { existsSync } from 'node:fs';
 import { denormalizeToByte, normalizeValues, type Normalize } from '../../data/normalize.js';
@@ -259,7 +260,7 @@ function fontOptions(): { loadSystemFonts: boolean; fontDirs: string[]; defaultF
 /** Renders an SVG to PNG bytes with resvg and the installed DejaVu fonts. */
 export function svgToPng(svg: string): Uint8Array {
   const png = new Resvg(svg, { font: fontOptions(), background: BACKGROUND }).render().asPng();
-  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+  return markPng(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
 }
 
 /** Whether DejaVu Sans is installed where the figures look for it (Debian: fonts-dejavu-core). */

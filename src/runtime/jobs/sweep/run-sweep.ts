@@ -107,9 +107,9 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       }
       const jobs: { jobId: string; tasks: readonly MemberTask[] }[] = flying ? [flying] : [];
       if (tasks.length > 0) {
-        const { jobId, script } = await submitArray(tasks, launcher.options, request.program, request.sweepDir, request.env);
+        const { jobId, script, sbatch } = await submitArray(tasks, launcher.options, request.program, request.sweepDir, request.env);
         reporter.info(`slurm: submitted job ${jobId} (${tasks.length} task(s), script ${script})`);
-        manifest = withLaunch(manifest, { launcher: 'slurm', at: new Date().toISOString(), members: tasks.map((t) => t.name), job: jobId });
+        manifest = withLaunch(manifest, { launcher: 'slurm', at: new Date().toISOString(), members: tasks.map((t) => t.name), job: jobId, sbatch });
         writeManifest(request.sweepDir, manifest);
         jobs.push({ jobId, tasks });
       }

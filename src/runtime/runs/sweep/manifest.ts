@@ -43,6 +43,8 @@ export interface LaunchRecord {
   readonly members: readonly string[];
   /** The Slurm job id of the array. */
   readonly job?: string;
+  /** The options sbatch was given (before the script and its task folder): what was asked of Slurm. */
+  readonly sbatch?: readonly string[];
   /** Member name -> how its task ended, as the launcher saw it. */
   readonly outcomes?: Readonly<Record<string, string>>;
 }

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareSweep, memberDirName, type SweepMemberPlan } from '../../../../src/runtime/runs/sweep/prepare.js';
 import { writeManifest } from '../../../../src/runtime/runs/sweep/manifest.js';
-import { arraySpec, phaseOf, shellQuote, slurmScript } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
+import { arraySpec, phaseOf, sbatchArguments, slurmScript } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
 import { threadsPerWorker } from '../../../../src/runtime/jobs/sweep/local-launcher.js';
 
 function member(beta: number, hash = `hash-${beta}`): SweepMemberPlan {
@@ -84,24 +84,30 @@ describe('launcher pieces', () => {
     expect([threadsPerWorker(16, 4), threadsPerWorker(2, 4), threadsPerWorker(8, 3)]).toEqual([4, 1, 2]);
   });
 
-  it('writes array specs, quotes shell words, reads Slurm states', () => {
+  it('writes array specs, reads Slurm states', () => {
     expect(arraySpec([5, 0, 1, 2, 7])).toBe('0-2,5,7');
     expect(arraySpec([3], 2)).toBe('3%2');
-    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(['PENDING', 'RUNNING', 'COMPLETING', 'FAILED', 'CANCELLED by 0', 'TIMEOUT', 'OUT_OF_MEMORY'].map((s) => phaseOf(s, false))).toEqual(['pending', 'running', 'running', 'failed', 'failed', 'failed', 'failed']);
     expect([phaseOf('COMPLETED', true), phaseOf('COMPLETED', false)]).toEqual(['done', 'failed']);
   });
 
-  it('puts resources and extra #SBATCH lines in the script, one case arm per task', () => {
-    const script = slurmScript(
-      [{ index: 4, name: 'm', action: 'start', runDir: '/s/m', specFile: '/s/specs/m.ibspec', logFile: '/s/logs/m.log', trainArgs: ['train', '/s/specs/m.ibspec', '--out', '/s/m'] }],
-      { jobName: 'ibc-x', partition: 'gpu', time: '1:00:00', mem: '8G', cpusPerTask: 4, gpusPerTask: 1, extra: ['--account=lab', '#SBATCH --qos=short'] },
-      ['/usr/bin/node', '/ibc/bin/ibc.js'],
-      '/s',
-    );
-    for (const line of ['#SBATCH --partition=gpu', '#SBATCH --time=1:00:00', '#SBATCH --mem=8G', '#SBATCH --cpus-per-task=4', '#SBATCH --gpus-per-task=1', '#SBATCH --account=lab', '#SBATCH --qos=short', '#SBATCH --output=/s/logs/slurm-%A_%a.out']) {
-      expect(script).toContain(`${line}\n`);
-    }
-    expect(script).toContain(`  4) exec '/usr/bin/node' '/ibc/bin/ibc.js' 'train' '/s/specs/m.ibspec' '--out' '/s/m' >> '/s/logs/m.log' 2>&1 ;;`);
+  it('gives sbatch the resources and extra options as arguments; the script is the same text for every sweep', () => {
+    const args = sbatchArguments({ jobName: 'ibc x', partition: 'gpu', time: '1:00:00', mem: '8G', cpusPerTask: 4, gpusPerTask: 1, extra: ['--account=lab', '#SBATCH --qos=short'], throttle: 2 }, [4, 5], '/s', '/s/slurm-array.sh', '/s/slurm-tasks/a');
+    expect(args).toEqual([
+      '--parsable',
+      '--array=4-5%2',
+      '--job-name=ibc_x',
+      '--output=/s/logs/slurm-%A_%a.out',
+      '--partition=gpu',
+      '--time=1:00:00',
+      '--mem=8G',
+      '--cpus-per-task=4',
+      '--gpus-per-task=1',
+      '--account=lab',
+      '--qos=short',
+      '/s/slurm-array.sh',
+      '/s/slurm-tasks/a',
+    ]);
+    expect(slurmScript()).not.toMatch(/#SBATCH|gpu|lab/);
   });
 });

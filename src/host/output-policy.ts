@@ -1,0 +1,136 @@
+/**
+ * The one output policy of every command that writes files the user asked
+ * for (compile, attention, expand, fmt --write, results plots, a run's
+ * figures, a sweep's generated files):
+ *
+ *   1. an existing file is replaced only when ibc wrote it (the caller
+ *      recognises its own files: a mark in the file, a header line, a file of
+ *      a folder ibc owns) or the user passed --overwrite; a folder is never
+ *      replaced by a file. Otherwise nothing is written and the refusal names
+ *      the files (git's rule for untracked files);
+ *   2. every file goes to a temporary next to it, and only when all are
+ *      written are they renamed into place (the index file last), keeping the
+ *      mode of a file they replace;
+ *   3. a failure part-way (a full disk, a read-only folder) removes the
+ *      temporaries, the files of this set that were new, and the folders this
+ *      call created: nothing half-made stays under a final name;
+ *   4. files of an earlier call that the new set no longer has are removed
+ *      only once the new set is in place, and only when ibc wrote them.
+ */
+import { lstatSync, rmdirSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { runError, reasonOf } from '../support/errors.js';
+import { makeFolder, writeFilesAtomic, type AtomicWriteIo, nodeAtomicWriteIo } from './atomic-write.js';
+
+export interface OutputFile {
+  readonly path: string;
+  readonly chunks: Iterable<Uint8Array>;
+  /** The mode of a new file (a replaced file keeps its own). */
+  readonly mode?: number;
+}
+
+export interface OutputSet {
+  /** What is being written, for messages ("attention images", "the ONNX model"). */
+  readonly what: string;
+  /** Renamed into place in this order: the file that makes the set usable (model.json, grid.png) last. */
+  readonly files: readonly OutputFile[];
+  /** Whether an existing file at `path` was written by ibc (so it may be replaced or removed without --overwrite). */
+  readonly ours: (path: string) => boolean;
+  /** The user's permission to replace files ibc did not write. */
+  readonly overwrite: boolean;
+  /** Files of an earlier call to remove once the new set is in place (each must be `ours`). */
+  readonly stale?: readonly string[];
+  /** How the user grants permission, for the refusal (default "--overwrite"). */
+  readonly overwriteHint?: string;
+}
+
+type Existing = 'missing' | 'file' | 'folder' | 'other';
+
+function existing(path: string): Existing {
+  try {
+    const stats = lstatSync(path);
+    if (stats.isDirectory()) return 'folder';
+    return stats.isFile() || stats.isSymbolicLink() ? 'file' : 'other';
+  } catch {
+    return 'missing';
+  }
+}
+
+/** The paths of `set` that ibc would replace without permission, or that no permission lets it replace (folders). */
+export function conflictsOf(set: OutputSet): { refused: string[]; folders: string[] } {
+  const refused: string[] = [];
+  const folders: string[] = [];
+  for (const file of set.files) {
+    const kind = existing(file.path);
+    if (kind === 'folder') folders.push(file.path);
+    else if (kind !== 'missing' && !set.ours(file.path)) refused.push(file.path);
+  }
+  return { refused, folders };
+}
+
+function listed(paths: readonly string[]): string {
+  const shown = paths.slice(0, 3).map((p) => `'${p}'`).join(', ');
+  return paths.length > 3 ? `${shown} and ${paths.length - 3} more` : shown;
+}
+
+/** Throws the refusal when `set` would replace what ibc did not write (and --overwrite was not given). Nothing is written. */
+export function requireMayWrite(set: OutputSet): void {
+  const { refused, folders } = conflictsOf(set);
+  if (folders.length > 0) throw runError('outputIsFolder', { what: set.what, paths: listed(folders) });
+  if (refused.length > 0 && !set.overwrite) {
+    throw runError('outputExists', { what: set.what, count: refused.length, paths: listed(refused), hint: set.overwriteHint ?? 'pass --overwrite to replace them' });
+  }
+}
+
+/** Creates `dir` and its missing parents one level at a time; returns the folders it created, outermost first. */
+export function makeFolders(dir: string): string[] {
+  const missing: string[] = [];
+  let at = dir;
+  while (existing(at) === 'missing') {
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  const created: string[] = [];
+  for (const folder of missing.reverse()) {
+    makeFolder(folder);
+    created.push(folder);
+  }
+  return created;
+}
+
+/** Removes the folders a failed call created, innermost first, where they are empty. */
+function removeFolders(created: readonly string[]): void {
+  for (const folder of [...created].reverse()) {
+    try {
+      rmdirSync(folder);
+    } catch {
+      // not empty (someone else's files) or gone: leave it
+    }
+  }
+}
+
+/** Writes `set` under the policy above; returns the paths written. Failures are RunErrors (`outputWriteFailed`). */
+export function commitOutputs(set: OutputSet, io: AtomicWriteIo = nodeAtomicWriteIo): string[] {
+  requireMayWrite(set);
+  const created: string[] = [];
+  try {
+    for (const folder of new Set(set.files.map((f) => dirname(f.path)))) for (const made of makeFolders(folder)) created.push(made);
+    writeFilesAtomic(set.files, io);
+  } catch (error) {
+    removeFolders(created);
+    const reason = error instanceof Error && 'diagnostic' in error ? (error as { diagnostic: { message: string } }).diagnostic.message : reasonOf(error);
+    throw runError('outputWriteFailed', { path: set.files[0] !== undefined ? dirname(set.files[0].path) : '', reason: `${reason} (${set.what}: nothing half-written was left behind)` });
+  }
+  const written = new Set(set.files.map((f) => f.path));
+  for (const path of set.stale ?? []) {
+    if (written.has(path) || !set.ours(path)) continue;
+    try {
+      unlinkSync(path);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw runError('outputWriteFailed', { path, reason: `the earlier output could not be removed: ${reasonOf(error)}` });
+    }
+  }
+  return set.files.map((f) => f.path);
+}
