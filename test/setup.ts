@@ -3,3 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 tf.env().set('PROD', true);
+
+// Tests that load onnxruntime-node directly (parity fixtures) keep its telemetry off, as ibc itself does
+// (src/runtime/engine/onnx/onnxruntime.ts): nothing is written under ~/.cache or $TMPDIR.
+process.env['ORT_DISABLE_TELEMETRY'] = '1';
+process.env['ORT_TELEMETRY_DISABLED'] = '1';

@@ -8,6 +8,7 @@ import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/runs/open-run.js';
+import { requireFiniteState } from '../../runtime/runs/checkpoint/index.js';
 import { resolve } from 'node:path';
 import { runAttentionFolder, writeRunAttention } from '../../runtime/jobs/attention.js';
 import { lockRunDir } from '../../runtime/runs/run-lock.js';
@@ -50,6 +51,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
       const count = options.images ?? 20;
       const offset = options.offset ?? 0;
       const opened = openRun(runDir, which, specHash);
+      requireFiniteState(opened.state, opened.checkpointPath);
       if (opened.ir.taps.attentionMean === undefined) {
         io.stderr(`ibc attention: the model of ${runDir} ('${opened.spec.name}') has no attention module, so it has no attention maps\n`);
         return EXIT_INPUT_ERROR;

@@ -9,6 +9,7 @@ import type { OutputFormat } from '../report.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/runs/open-run.js';
+import { requireFiniteState } from '../../runtime/runs/checkpoint/index.js';
 import { evaluateSplit, localizeSplit } from '../../runtime/training/loop.js';
 import { formatLocalization, localizationRecord } from '../../runtime/training/localization.js';
 
@@ -45,6 +46,7 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
     guardRun(io, 'eval', async () => {
       const { runDir, which } = runTarget(args[0]!, options.checkpoint, io.cwd);
       const opened = openRun(runDir, which, specHash);
+      requireFiniteState(opened.state, opened.checkpointPath);
       const backend = await chooseBackend(options.backend ?? 'auto', io);
       let model: ReturnType<typeof modelFromState> | undefined;
       try {

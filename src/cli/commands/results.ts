@@ -3,13 +3,16 @@
  * of runs), a plot of a metric against a swept value, and each run's
  * curves.png. The work is in runtime/runs/results and runtime/figures/plots.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { commitOutputs } from '../../host/output-policy.js';
+import { isIbcPng } from '../../runtime/figures/png-mark.js';
+import { isRunError } from '../../support/errors.js';
 import { join, resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
-import { oneOf } from '../option-values.js';
+import { oneOf, pathOption } from '../option-values.js';
 import { displayPath } from '../report.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { collectResults, METRICS, type CollectedResults, type MetricName } from '../../runtime/runs/results/collect.js';
@@ -28,6 +31,7 @@ interface ResultsOptions {
   readonly plotOut?: string;
   /** False with --no-curves. */
   readonly curves?: boolean;
+  readonly overwrite?: boolean;
 }
 
 function unknown(what: string, name: string, names: readonly string[], io: CliIO): number {
@@ -35,9 +39,10 @@ function unknown(what: string, name: string, names: readonly string[], io: CliIO
   return EXIT_INPUT_ERROR;
 }
 
-/** Draws curves.png where it is missing or older than the run's metrics. */
-async function drawCurves(results: CollectedResults): Promise<number> {
+/** Draws curves.png where it is missing or older than the run's metrics; a run folder that cannot take it (read-only) is reported, and the others are still drawn. */
+async function drawCurves(results: CollectedResults, io: CliIO): Promise<{ drawn: number; failed: number }> {
   let drawn = 0;
+  let failed = 0;
   for (const row of results.rows) {
     if (row.rows.length === 0) continue;
     const mtime = (p: string) => {
@@ -48,10 +53,16 @@ async function drawCurves(results: CollectedResults): Promise<number> {
       }
     };
     if (mtime(join(row.runDir, CURVES_FILE)) >= mtime(join(row.runDir, 'metrics.jsonl'))) continue;
-    await writeCurves(row.runDir, row.name, row.rows);
-    drawn++;
+    try {
+      await writeCurves(row.runDir, row.name, row.rows);
+      drawn++;
+    } catch (error) {
+      if (!isRunError(error)) throw error;
+      if (failed === 0) io.stderr(formatRunDiagnostic(error.diagnostic));
+      failed++;
+    }
   }
-  return drawn;
+  return { drawn, failed };
 }
 
 async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): Promise<number> {
@@ -73,9 +84,14 @@ async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): 
   const rows = options.sort !== undefined ? sortRows(results, options.sort, options.desc === true) : [...results.rows];
   io.stdout(formatResults(results, rows, options.format ?? 'text'));
 
+  let status = EXIT_OK;
   if (options.curves !== false) {
-    const drawn = await drawCurves(results);
+    const { drawn, failed } = await drawCurves(results, io);
     if (drawn > 0) io.stderr(`curves: drew ${CURVES_FILE} for ${drawn} run(s)\n`);
+    if (failed > 0) {
+      io.stderr(`curves: ${CURVES_FILE} could not be written for ${failed} run(s) (the table above is complete; --no-curves skips drawing)\n`);
+      status = EXIT_INPUT_ERROR;
+    }
   }
   if (!noPlot) {
     if (xPath === undefined) {
@@ -87,11 +103,19 @@ async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): 
     } else {
       const xLabel = labels[results.swept.indexOf(xPath)] ?? xPath;
       const out = options.plotOut !== undefined ? resolve(io.cwd, options.plotOut) : join(root, `${metric}-vs-${xLabel.replace(/[^A-Za-z0-9._-]+/g, '_')}.png`);
-      writeFileSync(out, await chartPng(metricChart(results, metric as MetricName, xPath)));
-      io.stderr(`plot: ${displayPath(out, io.cwd)}\n`);
+      const png = await chartPng(metricChart(results, metric as MetricName, xPath));
+      try {
+        commitOutputs({ what: 'the plot', files: [{ path: out, chunks: [png] }], ours: isIbcPng, overwrite: options.overwrite === true });
+        io.stderr(`plot: ${displayPath(out, io.cwd)}\n`);
+      } catch (error) {
+        if (!isRunError(error)) throw error;
+        io.stderr(formatRunDiagnostic(error.diagnostic));
+        io.stderr('plot: not written (the table above is complete; --no-plot skips it, --plot-out FILE writes it elsewhere)\n');
+        status = EXIT_INPUT_ERROR;
+      }
     }
   }
-  return EXIT_OK;
+  return status;
 }
 
 export const resultsCommand: Command = defineCommand<ResultsOptions>({
@@ -117,9 +141,10 @@ export const resultsCommand: Command = defineCommand<ResultsOptions>({
     { flags: '--plot <METRIC>', description: `the metric to plot (default test_top1): ${METRICS.join(', ')}` },
     { flags: '--no-plot', description: 'no plot' },
     { flags: '--x <PATH>', description: 'the swept value on the x axis (default: the first swept one that is not the seed)' },
-    { flags: '--plot-out <FILE>', description: 'where to write the plot (default DIR/<metric>-vs-<x>.png)' },
+    { flags: '--plot-out <FILE>', description: 'where to write the plot (default DIR/<metric>-vs-<x>.png)', parse: pathOption('--plot-out') },
     { flags: '--no-curves', description: "do not draw the runs' curves.png" },
+    { flags: '--overwrite', description: 'replace a file at the plot\'s path that ibc did not write' },
   ],
-  epilog: 'Exit status: 0 success, 1 no runs or an unknown column, 2 usage errors.',
+  epilog: 'Exit status: 0 success, 1 no runs, an unknown column, or a plot or curves.png that could not be written (a read-only folder: the table is still printed), 2 usage errors.',
   run: (input, io) => guardRun(io, 'results', () => run(input, io)),
 });

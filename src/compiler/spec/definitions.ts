@@ -28,6 +28,9 @@
 import type { Span } from '../../diagnostics/diagnostic.js';
 import { extraFields, key, variant } from './key.js';
 
+/** Seeds are 32-bit (the random streams take a seed modulo 2^32): a larger one would silently repeat a smaller one's run. */
+export const MAX_SEED = 4294967295;
+
 const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
 
 // ---------------------------------------------------------------- layers
@@ -165,7 +168,7 @@ const QUANTIZE = key.section(
       'kind',
       {
         linspace: variant('evenly spaced in [low, high]', QUANTIZE_RANGE),
-        random: variant('uniform in [low, high]', { ...QUANTIZE_RANGE, seed: key.int({ doc: 'seed', min: 0, default: 0 }) }),
+        random: variant('uniform in [low, high]', { ...QUANTIZE_RANGE, seed: key.int({ doc: 'seed', min: 0, max: MAX_SEED, default: 0 }) }),
       },
       { doc: 'anchor initialisation: linspace | random; low < high (IB3316)', default: 'linspace' },
     ),
@@ -282,7 +285,7 @@ const DATA = key.union(
           canvas: key.int({ doc: 'side of the square canvas in pixels: the model input', min: 1, required: true }),
           pieces: key.int({ doc: 'clutter patches per image', min: 0, default: 8 }),
           piece_size: key.int({ doc: 'side of each square clutter patch, cut from another image of the split', min: 1, default: 8, as: 'pieceSize' }),
-          seed: key.int({ doc: 'seeds placement and clutter, independent of train.seed', min: 0, default: 0 }),
+          seed: key.int({ doc: 'seeds placement and clutter, independent of train.seed', min: 0, max: MAX_SEED, default: 0 }),
         },
         {
           doc: 'cluttered, translated images: each at a seeded random position on a canvas x canvas image with clutter patches; object boxes known (runtime/data/clutter.ts)',
@@ -374,7 +377,7 @@ const TRAIN = key.section(
       { lrs: key.list(key.number({ doc: 'learning rate', above: 0 }), { doc: 'one per warm-up epoch', minItems: 1, required: true }) },
       { doc: 'explicit learning rates for the first epochs: warmup [0.01] or warmup lrs=[0.01]', syntax: 'options', positional: ['lrs'] },
     ),
-    seed: key.int({ doc: 'the one seed of the run', min: 0, default: 0 }),
+    seed: key.int({ doc: 'the one seed of the run', min: 0, max: MAX_SEED, default: 0 }),
     checkpoint: key.section(
       {
         every: key.int({ doc: 'epochs between checkpoints (0 = only the last)', min: 0, default: 1 }),

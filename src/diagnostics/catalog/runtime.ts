@@ -85,6 +85,9 @@ export const runtimeMessages = {
   resultsNoSweptValue: { code: 'IB6712', severity: 'error', template: "the runs in '{path}' have no swept value to plot against (no sweep manifest, and no value differs between runs)" },
   // ---------------------------------------------------------------- output policy, limits and safety (IB6800-IB6899)
   outputExists: { code: 'IB6800', severity: 'error', template: '{what}: {count} file(s) that ibc did not write would be replaced ({paths}); ibc never replaces a file it did not create: choose another output, move them away, or {hint}' },
+  sweepDirNotSweep: { code: 'IB6802', severity: 'error', template: "'{path}' is not a sweep folder ({entries}, and no sweep.json); ibc sweep writes only into a new or empty folder or an earlier sweep's: choose another --out" },
+  checkpointNotFinite: { code: 'IB6803', severity: 'error', template: "checkpoint '{path}' holds {value} in {name} (value {index} of {count}): it is from a run that diverged, and nothing is trained, evaluated or drawn from it; use an earlier run or best.ibck (--checkpoint best), or retrain with a smaller learning rate" },
+  trainNonFiniteWeights: { code: 'IB6804', severity: 'error', template: "the weights became {value} in {name} at epoch {epoch} while the loss stayed finite; training stopped before writing a checkpoint. {kept}. Try a smaller learning rate or a warm-up" },
   outputIsFolder: { code: 'IB6801', severity: 'error', template: '{what}: {paths} is a folder where a file is to be written; nothing was written' },
   // ---------------------------------------------------------------- TF.js artifact and loadModel (IB6600-IB6619)
   tfjsArtifactMissing: { code: 'IB6600', severity: 'error', template: "no model at '{path}': '{dir}' is not an ibc TF.js artifact folder (it needs model.json and weights.bin)" },

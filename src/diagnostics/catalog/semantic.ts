@@ -72,6 +72,8 @@ export const semanticMessages = {
   controlCharacter: { code: 'IB3451', severity: 'error', template: '{key} is {value}: {problem}; no value of a spec may hold a control character (a newline, a tab, NUL, an escape)' },
   slurmValueInvalid: { code: 'IB3452', severity: 'error', template: 'slurm {option}={value} is refused: {problem}' },
   slurmSbatchRefused: { code: 'IB3453', severity: 'error', template: 'slurm sbatch option {value} is refused: {problem}' },
+  sweepMemberCollision: { code: 'IB3454', severity: 'error', template: "sweep members '{first}' and '{second}' would share the run folder '{stem}'; give their values distinct labels (nothing was run)" },
+  sweepSeedsOverflow: { code: 'IB3455', severity: 'error', template: 'seeds {count} from train.seed {base} goes past {max}, the largest seed (seeds are 32-bit: a larger one repeats a smaller one\'s run)' },
   extendsNotSpec: { code: 'IB3450', severity: 'error', template: "will not read '{path}' as a base spec: {why}; extends names .ibspec files only" },
   dataPathNotFound: { code: 'IB3327', severity: 'warning', template: "{what} '{path}' does not exist: ibc train would stop here" },
 } as const satisfies StageCatalog;

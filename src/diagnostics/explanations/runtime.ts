@@ -371,6 +371,21 @@ export const runtimeExplanations = {
     example: 'ibc attention runs/a --out figures/   # figures/grid.png is your own figure',
     fix: 'Choose another output folder or file, move the listed files away, or pass --overwrite to replace them.',
   },
+  sweepDirNotSweep: {
+    explanation: 'A sweep folder holds sweep.json, specs/, logs/ and one run folder per member, all written by ibc sweep. It is created new, or is an empty folder, or an earlier sweep\'s (it has sweep.json). A folder holding other files is refused, so that a sweep never writes generated specs into, or removes them from, a folder of yours.',
+    example: 'ibc sweep beta.ibspec --out ~/experiments   # a folder of your own specs',
+    fix: 'Give --out a new folder (the default is sweeps/<name>).',
+  },
+  checkpointNotFinite: {
+    explanation: 'The checkpoint holds NaN or an infinity (in a weight, an optimizer buffer or the weight average): the run diverged before it was written. Both training engines (the compiled step and the TF.js executor) refuse it when it is loaded, as do ibc eval and ibc attention, instead of computing with it: the two engines would otherwise treat such values differently (a ReLU turns NaN into 0 in one of them) and report a meaningless accuracy.',
+    example: 'ibc train spec.ibspec --resume runs/diverged',
+    fix: 'Start a new run with a smaller learning rate or a warm-up, or evaluate best.ibck (--checkpoint best) if it was written before the divergence.',
+  },
+  trainNonFiniteWeights: {
+    explanation: 'After an epoch the weights hold NaN or an infinity although every loss was finite (a value hidden by a ReLU or a max pool). The run stops before writing a checkpoint, so the last good checkpoint stays the last one, as for a non-finite loss (IB6300).',
+    example: 'train {\n  optimizer sgd lr=1e6\n}',
+    fix: 'Use a smaller learning rate or a warm-up; resume from the last good checkpoint.',
+  },
   outputIsFolder: {
     explanation: 'A file of the output would replace a folder of the same name. ibc never replaces a folder with a file, with or without --overwrite.',
     example: 'ibc compile spec.ibspec --target onnx --out models/   # models/ is a folder; --out names the .onnx file',

@@ -268,6 +268,16 @@ export const semanticExplanations = {
     example: 'sweep {\n  slurm sbatch=["--output=/home/me/.bashrc", "-A lab"]\n}',
     fix: 'Use the long form of an allowed option (--account=lab); leave outputs to ibc (logs/ in the sweep folder).',
   },
+  sweepMemberCollision: {
+    explanation: "Each member of a sweep gets its own run folder, named after the member. Names are built so that different values give different names (numbers exactly, strings with '/', '\\\\', '%' and spaces encoded, blocks by a hash), and this check runs before anything is written; two members whose folders would still be one (the same values twice, or names differing only in letter case, which a case-insensitive file system does not tell apart) would train into one folder and report each other's metrics.",
+    example: 'sweep {\n  data.clutter.seed in [1, 1]\n}',
+    fix: 'Make the swept values distinct (or differ in more than letter case).',
+  },
+  sweepSeedsOverflow: {
+    explanation: "`seeds N` runs train.seed, train.seed + 1, ... train.seed + N - 1. Seeds are 32-bit numbers (0 to 4,294,967,295): the random streams take a seed modulo 2^32, so a larger seed would silently repeat the run of a smaller one.",
+    example: 'train {\n  seed 4294967295\n}\nsweep {\n  seeds 3\n}',
+    fix: 'Start from a smaller train.seed.',
+  },
   extendsNotSpec: {
     explanation: 'A base spec is read, parsed and, where it has mistakes, shown line by line in code frames. So `extends` names only .ibspec files (and a link named .ibspec must lead to one): a spec from someone else cannot make ibc read and print a secret, an environment (/proc/self/environ) or any other file.',
     example: 'extends "/proc/self/environ"',

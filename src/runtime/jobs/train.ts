@@ -18,13 +18,14 @@ import { loadDataset } from '../data/index.js';
 import { removeStaleTemporaries, writeTextAtomic } from '../runs/checkpoint/index.js';
 import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../runs/run-dir.js';
 import { lockRunDir, processIsAlive, type RunLock } from '../runs/run-lock.js';
-import { localizeSplit, train, type BatchProgress, type MetricsRow, type TrainOutcome } from '../training/loop.js';
+import { evaluateSplit, localizeSplit, train, type BatchProgress, type MetricsRow, type TrainOutcome } from '../training/loop.js';
 import type { EvaluationUpdate } from '../training/progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from '../runs/resume.js';
 import type { RunSettings, TrainingState } from '../training/state.js';
 import { runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord, type Localization } from '../training/localization.js';
-import { readMetricRows } from '../runs/sweep/run-status.js';
+import { readMetricRows, readSummary } from '../runs/sweep/run-status.js';
+import type { Dataset } from '../data/index.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
 
@@ -107,8 +108,10 @@ function positive(option: string, value: number | undefined): void {
  * The metrics.jsonl a resumed run continues: the rows of epochs the
  * checkpoint covers, and every line that is not one of ibc's rows (a note the
  * user added) kept as it was. Rows of later epochs (written after the
- * checkpoint, before a kill) are dropped, and so is an unterminated last line
- * that starts like a row: what a kill in the middle of an append leaves.
+ * checkpoint, before a kill) are dropped, and so are the end-of-training
+ * event rows (localization) of the checkpoint's last epoch, which the end of
+ * this run writes again, and an unterminated last line that starts like a
+ * row: what a kill in the middle of an append leaves.
  */
 export function resumedMetrics(text: string, epochsDone: number): string {
   const lines = text.split('\n');
@@ -123,7 +126,8 @@ export function resumedMetrics(text: string, epochsDone: number): string {
       return !line.trimStart().startsWith('{"epoch"'); // a row cut short is dropped; anything else is the user's
     }
     const epoch = row && typeof row === 'object' ? (row as { epoch?: unknown }).epoch : undefined;
-    return typeof epoch !== 'number' || epoch <= epochsDone;
+    const event = row && typeof row === 'object' && 'event' in row;
+    return typeof epoch !== 'number' || (event ? epoch < epochsDone : epoch <= epochsDone);
   });
   return kept.map((l) => `${l}\n`).join('');
 }
@@ -187,14 +191,39 @@ function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
   return seed === spec.train.seed ? spec : { ...spec, train: { ...spec.train, seed } };
 }
 
-/** curves.png (loss terms and accuracies per epoch). A drawing failure is reported, never fatal to a finished run. */
+/**
+ * curves.png (loss terms and accuracies per epoch). A file that cannot be
+ * written (a full disk) stops the end of the run before its summary, so
+ * --resume finishes it later; a drawing failure (a bug) is reported and the
+ * run still finishes.
+ */
 async function drawCurves(runDir: string, name: string, reporter: RunReporter): Promise<void> {
   try {
     const { writeCurves } = await import('../figures/plots/curves.js'); // vega loads only when a run ends
     reporter.info(`curves: ${await writeCurves(runDir, name, readMetricRows(runDir))}`);
   } catch (error) {
+    if (error instanceof RunError) throw error;
     reporter.info(`curves.png was not drawn (a bug in ibc; please report it): ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** The mean images/s of the epochs in metrics.jsonl: the speed of a run finished by --resume, which trained no epoch itself. */
+function meanRecordedSpeed(runDir: string): number {
+  const speeds = readMetricRows(runDir).map((r) => r.images_per_second).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return speeds.length > 0 ? speeds.reduce((a, b) => a + b, 0) / speeds.length : 0;
+}
+
+/**
+ * The metrics of the run's last epoch when this invocation trained none (a
+ * run finished by --resume): its row in metrics.jsonl, else (a row removed by
+ * hand) the test accuracy evaluated now.
+ */
+async function lastRow(runDir: string, outcome: TrainOutcome, spec: ResolvedSpec, data: Dataset, seed: number): Promise<Pick<MetricsRow, 'test_top1' | 'test_top5'>> {
+  const row = readMetricRows(runDir).filter((r) => r.epoch === outcome.epochsDone).pop();
+  if (row && typeof row.test_top1 === 'number' && typeof row.test_top5 === 'number') return { test_top1: row.test_top1, test_top5: row.test_top5 };
+  const evaluate = (): Promise<{ top1: number; top5: number }> => evaluateSplit(outcome.model, spec, data.test, seed);
+  const accuracy = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
+  return { test_top1: accuracy.top1, test_top5: accuracy.top5 };
 }
 
 export async function runTraining(request: TrainRequest, reporter: RunReporter): Promise<TrainResult> {
@@ -250,11 +279,18 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     }
     settings = { ...kept, ...(request.epochs !== undefined ? { epochs: request.epochs } : {}) };
     if (resume.epoch >= settings.epochs) {
-      reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
-      return { runDir };
+      // Finished only once summary.json is written (the last thing a run writes): a run killed after its
+      // last checkpoint is finished now (localization, curves, attention, summary), not reported done.
+      if (readSummary(runDir) !== undefined) {
+        reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
+        return { runDir };
+      }
+      settings = { ...settings, epochs: resume.epoch };
+      reporter.info(`finishing ${runDir}: all ${resume.epoch} epochs are trained; writing what a run writes at its end`);
+    } else {
+      reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs} (step ${resume.step})`);
     }
     truncateMetrics(runDir, resume.epoch);
-    reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs} (step ${resume.step})`);
   } else {
     if (request.outDir !== undefined) refuseExistingRun(resolve(request.outDir), request.overwrite === true);
     spec = withSeed(spec, request.seed ?? spec.train.seed);
@@ -335,7 +371,8 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     const weights = await outcome.model.readWeights();
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const trainable = outcome.model.trainableVariables().reduce((n, v) => n + v.variable.size, 0);
-    const last = outcome.last!;
+    // A run finished by --resume trains no epoch: its last epoch's row is in metrics.jsonl (appended before the checkpoint).
+    const last = outcome.last ?? (await lastRow(runDir, outcome, spec, data, settings.seed));
     // Where the test set has object boxes: does the attention find the object? (localization.ts)
     const localize = (): Promise<Localization | undefined> => localizeSplit(outcome.model, spec, data.test);
     const localization = outcome.ema ? await outcome.ema.withAveraged(localize) : await localize();
@@ -352,7 +389,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       training_step: stepEngine.engine,
       ...(request.adapter ? { adapter: request.adapter } : {}),
       epochs: outcome.epochsDone,
-      images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : 0,
+      images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : meanRecordedSpeed(runDir),
       seconds: outcome.seconds,
       ...(anchorsName ? { anchors: Array.from(weights.get(anchorsName)!) } : {}),
       param_count: paramCount,
@@ -361,7 +398,6 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
     };
-    writeSummary(runDir, summary);
     await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
       const evaluate = async (): Promise<string> =>
@@ -375,6 +411,9 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       const folder = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
       reporter.info(`attention maps: ${folder}`);
     }
+    // Last: summary.json is what makes a run finished (sweeps, results, --resume read it), so a kill before
+    // this line leaves a run that --resume finishes, and never a "finished" run without its figures.
+    writeSummary(runDir, summary);
     return { runDir, summary };
   } finally {
     outcome.ema?.dispose();

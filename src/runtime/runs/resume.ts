@@ -10,7 +10,7 @@ import { parseJson, readText } from '../../host/read-file.js';
 import { join } from 'node:path';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
-import { requireStateFitsModel } from './checkpoint/validate.js';
+import { requireFiniteState, requireStateFitsModel } from './checkpoint/validate.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointTensor } from './checkpoint/index.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
@@ -147,6 +147,8 @@ export function loadResumeState(runDir: string, ir: ModelIR): TrainingState {
   }
   const state = checkpointToState(checkpoint, (reason) => new RunError(diagnostic('resumeCheckpointCorrupt', { args: { path: runDir, reason: `${last}: ${reason}` } })));
   requireStateFitsModel(state, ir, last);
+  // Before either training engine sees it: both refuse a diverged state the same way.
+  requireFiniteState(state, last);
   return state;
 }
 

@@ -33,7 +33,7 @@ import type { Localization } from './localization.js';
 import type { BestScore, RunSettings, TrainingState } from './state.js';
 import type { EvaluationUpdate, ProgressUpdate } from './progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { divergenceReason, isDiverging } from './divergence.js';
+import { divergenceReason, firstNonFinite, firstNonFiniteInState, formatNonFinite, isDiverging } from './divergence.js';
 import type { NativeAddon } from '../engine/backends/native/addon.js';
 import { CompiledTrainingStep } from '../engine/compiled/compiled-step.js';
 
@@ -390,8 +390,16 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       const epochTrainSeconds = (performance.now() - epochStart) / 1000;
       trainSeconds += epochTrainSeconds;
       // The compiled step holds the weights (BN statistics included) while it trains; evaluation and checkpoints read the model.
-      if (compiled) model.setWeights(compiled.weights());
+      const trained = compiled ? compiled.weights() : await model.readWeights();
+      if (compiled) model.setWeights(trained);
       trainImages += sums.seen;
+      // Both engines: weights that are no longer finite stop the run before they are evaluated or saved, even where
+      // every loss stayed finite (a ReLU or a max pool can hide a NaN from the loss).
+      const brokenWeight = firstNonFinite(trained);
+      if (brokenWeight) {
+        const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
+        throw new RunError(diagnostic('trainNonFiniteWeights', { args: { value: formatNonFinite(brokenWeight.value), name: `'${brokenWeight.name}'`, epoch: epoch + 1, kept } }));
+      }
 
       const reportEvaluation = (split: 'validation' | 'test', after: number) =>
         sink.onEvaluation
@@ -448,6 +456,12 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       const due = (epoch + 1) % Math.max(1, spec.train.checkpoint.every) === 0 || epoch + 1 === settings.epochs;
       if (due || (improved && spec.train.checkpoint.keepBest)) {
         const state = await snapshot();
+        // Either engine: a state that is no longer finite is never written (the last good checkpoint stays the last).
+        const broken = firstNonFiniteInState(state);
+        if (broken) {
+          const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
+          throw new RunError(diagnostic('trainNonFiniteWeights', { args: { value: formatNonFinite(broken.value), name: broken.name, epoch: epoch + 1, kept } }));
+        }
         if (due) {
           sink.writeCheckpoint('last', state);
           checkpointWritten = true;

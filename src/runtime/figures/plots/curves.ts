@@ -4,7 +4,7 @@
  * epoch, side by side, read from metrics.jsonl.
  */
 import { join } from 'node:path';
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../../../host/atomic-write.js';
 import { chartPng, CHART_CONFIG, type ChartSpec, type UnitChart } from './render.js';
 
 export const CURVES_FILE = 'curves.png';
@@ -71,12 +71,14 @@ export function curvesChart(name: string, rows: readonly Record<string, unknown>
   };
 }
 
-/** Draws curves.png into the run folder (written whole, then renamed into place); returns its path. */
+/**
+ * Draws curves.png into the run folder (written whole, then renamed into
+ * place; a failed write leaves the old one or none); returns its path. The run
+ * folder is ibc's, so an earlier curves.png there is replaced.
+ */
 export async function writeCurves(runDir: string, name: string, rows: readonly Record<string, unknown>[]): Promise<string> {
   const png = await chartPng(curvesChart(name, rows));
   const path = join(runDir, CURVES_FILE);
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, png);
-  renameSync(temporary, path);
+  writeFileAtomic(path, [png]);
   return path;
 }
