@@ -7,7 +7,9 @@ import type { CliIO } from './command.js';
 import { useColor } from './command.js';
 import { formatRunDiagnostic } from './run-errors.js';
 import { compileSpec } from '../compiler/compile.js';
-import { currentMachine } from '../compiler/resources/check-resources.js';
+import { checkResourcesWith, currentMachine, type RunOptions } from '../compiler/resources/check-resources.js';
+import { diagnostic } from '../diagnostics/catalog.js';
+import { RunError } from '../support/errors.js';
 import type { ModelIR } from '../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../compiler/spec/resolved-spec.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -36,6 +38,17 @@ export function compileForRun(path: string, io: CliIO, overrides: readonly strin
   if (result.diagnostics.length > 0) io.stderr(renderDiagnostics(result.diagnostics, new Map([...sourcesOf(result.diagnostics), ...sources]), { color: useColor(io) }));
   if (hasErrors(result.diagnostics) || !result.value) return undefined;
   return result.value;
+}
+
+/**
+ * A command's numeric options (ibc eval --samples, ibc bench --batch) go
+ * through the spec's own resource estimate on the run they ask for: an
+ * impossible one is a located refusal naming the option, before anything is
+ * allocated, never a crash deep in a kernel.
+ */
+export function requireOptionResources(spec: ResolvedSpec, ir: ModelIR, options: RunOptions, option: string): void {
+  const problem = checkResourcesWith(spec, ir, options).find((d) => d.severity === 'error');
+  if (problem) throw new RunError(diagnostic('optionResources', { args: { option, code: problem.code, detail: problem.message } }));
 }
 
 export async function chooseBackend(request: BackendRequest, io: CliIO): Promise<BackendChoice> {

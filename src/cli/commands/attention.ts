@@ -10,7 +10,7 @@ import { releaseBackend, type BackendRequest } from '../../runtime/engine/backen
 import { openRun, modelFromState, loadRunData } from '../../runtime/runs/open-run.js';
 import { requireFiniteState } from '../../runtime/runs/checkpoint/index.js';
 import { resolve } from 'node:path';
-import { runAttentionFolder, writeRunAttention } from '../../runtime/jobs/attention.js';
+import { requireAttentionFits, runAttentionFolder, writeRunAttention } from '../../runtime/jobs/attention.js';
 import { lockRunDir } from '../../runtime/runs/run-lock.js';
 
 interface AttentionOptions {
@@ -56,6 +56,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
         io.stderr(`ibc attention: the model of ${runDir} ('${opened.spec.name}') has no attention module, so it has no attention maps\n`);
         return EXIT_INPUT_ERROR;
       }
+      requireAttentionFits(`--images ${count}`, count, opened.spec, opened.ir);
       const backend = await chooseBackend(options.backend ?? 'auto', io);
       try {
         const data = await loadRunData(opened);

@@ -4,7 +4,7 @@ import { EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { guardRun } from '../run-errors.js';
 import { BACKEND_HELP, parseBackend, parseCheckpoint, parseFormat, runTarget, wholeNumber } from '../option-values.js';
-import { chooseBackend } from '../prepare-run.js';
+import { chooseBackend, requireOptionResources } from '../prepare-run.js';
 import type { OutputFormat } from '../report.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
@@ -47,6 +47,7 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
       const { runDir, which } = runTarget(args[0]!, options.checkpoint, io.cwd);
       const opened = openRun(runDir, which, specHash);
       requireFiniteState(opened.state, opened.checkpointPath);
+      if (options.samples !== undefined) requireOptionResources(opened.spec, opened.ir, { evalSamples: options.samples, phases: ['evaluation'] }, `--samples ${options.samples}`);
       const backend = await chooseBackend(options.backend ?? 'auto', io);
       let model: ReturnType<typeof modelFromState> | undefined;
       try {

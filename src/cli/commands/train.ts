@@ -8,12 +8,13 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { BACKEND_HELP, STEP_HELP, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, STEP_HELP, boundedWholeNumber, parseBackend, parseStep, pathOption, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend, compileForRun, sourcesOf } from '../prepare-run.js';
 import { flattenSpec } from '../../compiler/spec/flatten.js';
 import { sweepSize } from '../../compiler/spec/load-spec.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { nodeFileSystem } from '../../host/file-system.js';
+import { MAX_SEED } from '../../compiler/spec/definitions.js';
 import { createProgress } from '../progress-display.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
@@ -128,16 +129,16 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
   arguments: [{ name: 'SPEC', description: 'the .ibspec file to train' }],
   overrides: true,
   options: [
-    { flags: '--out <DIR>', description: 'run directory (default: runs/<name>-<yyyymmdd-hhmmss>, made unique); it must not hold a run already' },
+    { flags: '--out <DIR>', description: 'run directory (default: runs/<name>-<yyyymmdd-hhmmss>, made unique); it must not hold a run already', parse: pathOption('--out') },
     { flags: '--overwrite', description: 'replace the run already in --out (its checkpoints, metrics and images are deleted)' },
-    { flags: '--resume <DIR>', description: 'continue the run in DIR from checkpoints/last.ibck' },
+    { flags: '--resume <DIR>', description: 'continue the run in DIR from checkpoints/last.ibck (a run killed after its last epoch is finished: summary, curves, attention images)', parse: pathOption('--resume') },
     { flags: '--epochs <N>', description: "train to N epochs (default: the spec's train.epochs)", parse: wholeNumber('--epochs') },
     { flags: '--limit-train <N>', description: 'use only the first N training images; validation is cut in proportion (see --limit-val)', parse: wholeNumber('--limit-train') },
     { flags: '--limit-val <N>', description: "use only the first N validation images (default with --limit-train: the spec's validation fraction of N, at least 1)", parse: wholeNumber('--limit-val') },
     { flags: '--limit-test <N>', description: 'use only the first N test images', parse: wholeNumber('--limit-test') },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
-    { flags: '--seed <N>', description: "replace the spec's train.seed", parse: wholeNumber('--seed', 0) },
+    { flags: '--seed <N>', description: "replace the spec's train.seed", parse: boundedWholeNumber('--seed', 0, MAX_SEED) },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
   ],
   epilog: 'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors.',

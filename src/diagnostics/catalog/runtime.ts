@@ -88,6 +88,8 @@ export const runtimeMessages = {
   sweepDirNotSweep: { code: 'IB6802', severity: 'error', template: "'{path}' is not a sweep folder ({entries}, and no sweep.json); ibc sweep writes only into a new or empty folder or an earlier sweep's: choose another --out" },
   checkpointNotFinite: { code: 'IB6803', severity: 'error', template: "checkpoint '{path}' holds {value} in {name} (value {index} of {count}): it is from a run that diverged, and nothing is trained, evaluated or drawn from it; use an earlier run or best.ibck (--checkpoint best), or retrain with a smaller learning rate" },
   trainNonFiniteWeights: { code: 'IB6804', severity: 'error', template: "the weights became {value} in {name} at epoch {epoch} while the loss stayed finite; training stopped before writing a checkpoint. {kept}. Try a smaller learning rate or a warm-up" },
+  optionResources: { code: 'IB6805', severity: 'error', template: '{option} is refused before anything runs: {detail} ({code})' },
+  attentionGridTooLarge: { code: 'IB6806', severity: 'error', template: '{option} asks for {count} attention images: their grid figure would be {width}x{height} pixels, more than the {limit} pixels one figure may have; ask for at most {fit}' },
   outputIsFolder: { code: 'IB6801', severity: 'error', template: '{what}: {paths} is a folder where a file is to be written; nothing was written' },
   // ---------------------------------------------------------------- TF.js artifact and loadModel (IB6600-IB6619)
   tfjsArtifactMissing: { code: 'IB6600', severity: 'error', template: "no model at '{path}': '{dir}' is not an ibc TF.js artifact folder (it needs model.json and weights.bin)" },

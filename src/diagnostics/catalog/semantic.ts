@@ -74,6 +74,7 @@ export const semanticMessages = {
   slurmSbatchRefused: { code: 'IB3453', severity: 'error', template: 'slurm sbatch option {value} is refused: {problem}' },
   sweepMemberCollision: { code: 'IB3454', severity: 'error', template: "sweep members '{first}' and '{second}' would share the run folder '{stem}'; give their values distinct labels (nothing was run)" },
   sweepSeedsOverflow: { code: 'IB3455', severity: 'error', template: 'seeds {count} from train.seed {base} goes past {max}, the largest seed (seeds are 32-bit: a larger one repeats a smaller one\'s run)' },
+  resourceSyntheticData: { code: 'IB3456', severity: 'error', template: 'the synthetic data set would hold {images} images of {perImage} values, {values} values to generate, more than the {limit} of a generated test task; use at most {fit} images in all (train_count + test_count), or real data' },
   extendsNotSpec: { code: 'IB3450', severity: 'error', template: "will not read '{path}' as a base spec: {why}; extends names .ibspec files only" },
   dataPathNotFound: { code: 'IB3327', severity: 'warning', template: "{what} '{path}' does not exist: ibc train would stop here" },
 } as const satisfies StageCatalog;

@@ -386,6 +386,16 @@ export const runtimeExplanations = {
     example: 'train {\n  optimizer sgd lr=1e6\n}',
     fix: 'Use a smaller learning rate or a warm-up; resume from the last good checkpoint.',
   },
+  optionResources: {
+    explanation: "A numeric option that changes what runs (ibc eval --samples, ibc bench --batch) goes through the same resource estimate as the spec's own values (IB4101, IB4102): with n samples each image becomes up to n x n rows inside the model, and a batch multiplies every activation. An option that asks for more than one tensor can hold or this machine has is refused before anything is allocated; the estimate's own message says which tensor and how much.",
+    example: 'ibc eval runs/aib --samples 100000',
+    fix: 'Ask for fewer samples or a smaller batch (the message gives the numbers).',
+  },
+  attentionGridTooLarge: {
+    explanation: "Attention images end with grid.png, one figure holding every image asked for. Its size is known before anything runs; a figure of more pixels than one image can sensibly hold (2^27, about 512 MiB of pixels) is refused with the largest count that fits, instead of exhausting memory while rendering.",
+    example: 'ibc attention runs/aib --images 100000',
+    fix: 'Ask for fewer images (--images, or --attention for ibc train); use --offset to draw later ones in further calls.',
+  },
   outputIsFolder: {
     explanation: 'A file of the output would replace a folder of the same name. ibc never replaces a folder with a file, with or without --overwrite.',
     example: 'ibc compile spec.ibspec --target onnx --out models/   # models/ is a folder; --out names the .onnx file',

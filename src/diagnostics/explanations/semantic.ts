@@ -278,6 +278,11 @@ export const semanticExplanations = {
     example: 'train {\n  seed 4294967295\n}\nsweep {\n  seeds 3\n}',
     fix: 'Start from a smaller train.seed.',
   },
+  resourceSyntheticData: {
+    explanation: "The synthetic task is generated pixel by pixel in JavaScript when a run starts. A count of a billion images would need gigabytes and hours before the first step (or crash); the check counts the values first and refuses more than 2^27 (about half a minute of generation), located at the data section, like every other resource check.",
+    example: 'data synthetic train_count=1000000000 test_count=256',
+    fix: 'Use fewer synthetic images (train_count + test_count), or a real data set.',
+  },
   extendsNotSpec: {
     explanation: 'A base spec is read, parsed and, where it has mistakes, shown line by line in code frames. So `extends` names only .ibspec files (and a link named .ibspec must lead to one): a spec from someone else cannot make ibc read and print a secret, an environment (/proc/self/environ) or any other file.',
     example: 'extends "/proc/self/environ"',

@@ -10,7 +10,9 @@ import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { TfjsModel } from '../engine/executor/tfjs-model.js';
 import type { Dataset, Split } from '../data/index.js';
 import { makeBatches } from '../data/index.js';
-import { writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
+import { gridFigureSize, maxGridImages, MAX_FIGURE_PIXELS, writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import { runError } from '../../support/errors.js';
 import { resolveInsideRunDir } from '../runs/run-dir.js';
 import type { ObjectBox } from '../data/boxes.js';
 import { knownClassNames } from '../data/class-names.js';
@@ -112,6 +114,18 @@ export async function writeRunAttention(
     { ownFolder: options.foreignFolder !== true, overwrite: options.overwrite === true },
   );
   return folder;
+}
+
+/**
+ * Refuses (IB6806), before the model runs, a count of attention images whose
+ * grid figure would be too large to render; `option` names the flag.
+ */
+export function requireAttentionFits(option: string, count: number, spec: ResolvedSpec, ir: ModelIR): void {
+  if (count <= 0 || ir.taps.attentionMean === undefined) return;
+  const quantized = ir.taps.attentionQuantized !== undefined;
+  const { width, height } = gridFigureSize(count, spec.model.input, quantized);
+  if (width * height <= MAX_FIGURE_PIXELS) return;
+  throw runError('attentionGridTooLarge', { option, count, width, height, limit: MAX_FIGURE_PIXELS.toLocaleString('en-US'), fit: maxGridImages(spec.model.input, quantized) });
 }
 
 /** The default attention folder of a run. */

@@ -22,7 +22,7 @@ import { evaluateSplit, localizeSplit, train, type BatchProgress, type MetricsRo
 import type { EvaluationUpdate } from '../training/progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from '../runs/resume.js';
 import type { RunSettings, TrainingState } from '../training/state.js';
-import { runAttentionFolder, writeRunAttention } from './attention.js';
+import { requireAttentionFits, runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord, type Localization } from '../training/localization.js';
 import { readMetricRows, readSummary } from '../runs/sweep/run-status.js';
 import type { Dataset } from '../data/index.js';
@@ -231,6 +231,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
   positive('--limit-train', request.limitTrain);
   positive('--limit-val', request.limitValidation);
   positive('--limit-test', request.limitTest);
+  requireAttentionFits(`--attention ${request.attentionImages ?? 20}`, request.attentionImages ?? 20, request.spec, request.ir);
 
   let lock: RunLock | undefined;
   try {

@@ -176,6 +176,48 @@ export function lockRunDir(runDir: string, probe: ProcessProbe = thisProcess, no
   throw runError('runDirLocked', { path: runDir, pid: holder?.pid ?? 'unknown', where: '', started: holder?.started ?? 'just now', lock: path });
 }
 
+/** Sleeps the thread (the lock waits are short and the callers synchronous). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * A short exclusive lock on a file that several processes update (a sweep's
+ * sweep.json): waits while a live holder has it (up to `waitMs`), takes over
+ * a stale one (the same rule as run.lock), and returns its release. For
+ * read-modify-write updates that take milliseconds, not for whole runs.
+ */
+export function holdFileLock(path: string, waitMs = 60_000, probe: ProcessProbe = thisProcess): () => void {
+  const owner: LockOwner = { pid: probe.pid, host: probe.host, ...(probe.boot !== undefined ? { boot: probe.boot } : {}), started: new Date().toISOString() };
+  const deadline = Date.now() + waitMs;
+  for (let delay = 5; ; delay = Math.min(200, delay * 2)) {
+    if (tryCreate(path, owner)) {
+      return () => {
+        try {
+          const found = readLock(path);
+          if (found !== 'gone' && found.owner?.pid === owner.pid && found.owner.started === owner.started) unlinkSync(path);
+        } catch {
+          // gone already
+        }
+      };
+    }
+    const found = readLock(path);
+    if (found !== 'gone' && lockIsStale(found, probe) !== undefined) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // another process removed it first
+      }
+      continue;
+    }
+    if (Date.now() > deadline) {
+      const holder = found === 'gone' ? undefined : found.owner;
+      throw runError('runDirLocked', { path, pid: holder?.pid ?? 'unknown', where: holder && holder.host !== probe.host ? ` on host '${holder.host}'` : '', started: holder?.started ?? 'just now', lock: path });
+    }
+    sleepSync(delay);
+  }
+}
+
 /** The lock's heartbeat: touches the file while held (only for this process's own locks; tests' probes are not real holders). */
 function startHeartbeat(path: string): () => void {
   const timer = setInterval(() => {

@@ -144,10 +144,15 @@ interface PanelLayout {
   readonly height: number;
 }
 
-function panelLayout(item: AttentionItem): PanelLayout {
-  const [h, w] = item.shape;
+function panelLayout(item: Pick<AttentionItem, 'shape' | 'attentionQuantized'>): PanelLayout {
+  return panelLayoutOf(item.shape, item.attentionQuantized !== undefined);
+}
+
+function panelLayoutOf(shape: readonly [number, number, number] | readonly number[], quantized: boolean): PanelLayout {
+  const h = shape[0] ?? 1;
+  const w = shape[1] ?? 1;
   const s = displayScale(h, w);
-  const tiles = item.attentionQuantized ? 3 : 2;
+  const tiles = quantized ? 3 : 2;
   const tileW = w * s;
   const tileH = h * s;
   const width = tiles * tileW + (tiles - 1) * TILE_GAP;
@@ -213,6 +218,38 @@ function colourBarSvg(scale: ColourScale, anchors: readonly number[] | undefined
 }
 
 /** The figure's SVG: title, panels in rows of `columns`, colour bar, legend. */
+/** The most pixels one figure may have (2^27: 512 MiB as RGBA while it is rendered). */
+export const MAX_FIGURE_PIXELS = 2 ** 27;
+
+/** Columns of the grid of `count` images (what writeAttentionImages draws). */
+export function gridColumns(count: number): number {
+  return Math.min(5, Math.ceil(Math.sqrt(Math.max(1, count))));
+}
+
+/** The size of the grid figure of `count` images of `shape` (header lines taken at their most), known before anything is drawn. */
+export function gridFigureSize(count: number, shape: readonly number[], quantized: boolean): { width: number; height: number } {
+  const layout = panelLayoutOf(shape, quantized);
+  const cols = Math.max(1, Math.min(gridColumns(count), count));
+  const rows = Math.ceil(Math.max(1, count) / cols);
+  const headerH = 16 + 8 + 3 * (SMALL + 6) + 8;
+  const width = Math.max(MARGIN + cols * layout.width + (cols - 1) * PANEL_GAP + 20 + 80, MARGIN * 2 + 1400);
+  const height = MARGIN + headerH + rows * layout.height + (rows - 1) * PANEL_GAP + MARGIN;
+  return { width, height };
+}
+
+/** The most images whose grid figure stays within MAX_FIGURE_PIXELS. */
+export function maxGridImages(shape: readonly number[], quantized: boolean): number {
+  let low = 1;
+  let high = 1 << 24;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    const { width, height } = gridFigureSize(mid, shape, quantized);
+    if (width * height <= MAX_FIGURE_PIXELS) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
 export function attentionFigureSvg(items: readonly AttentionItem[], info: FigureInfo, columns: number, fixedScale?: ColourScale): string {
   if (items.length === 0) throw new Error('attentionFigureSvg: no items');
   const scale = fixedScale ?? figureScale(items, info.anchors);

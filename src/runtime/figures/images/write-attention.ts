@@ -16,7 +16,7 @@ import { basename, join } from 'node:path';
 import { runError, reasonOf } from '../../../support/errors.js';
 import { commitOutputs, makeFolders, type OutputFile } from '../../../host/output-policy.js';
 import { isIbcPng } from '../png-mark.js';
-import { attentionFigureSvg, figureFontInstalled, figureScale, svgToPng, type AttentionItem, type FigureInfo } from './figure.js';
+import { attentionFigureSvg, figureFontInstalled, figureScale, gridColumns, svgToPng, type AttentionItem, type FigureInfo } from './figure.js';
 
 export const ATTENTION_FOLDER = 'attention';
 
@@ -80,7 +80,7 @@ export function writeAttentionImages(folder: string, items: readonly AttentionIt
   );
   if (items.length > 0) {
     const range = `test images #${items[0]!.index}-#${items[items.length - 1]!.index}`;
-    files.push(rendered(join(folder, 'grid.png'), () => svgToPng(attentionFigureSvg(items, { ...info, title: `${info.title}, ${range}` }, Math.min(5, Math.ceil(Math.sqrt(items.length))), scale!))));
+    files.push(rendered(join(folder, 'grid.png'), () => svgToPng(attentionFigureSvg(items, { ...info, title: `${info.title}, ${range}` }, gridColumns(items.length), scale!))));
   }
   return commitOutputs({
     what: 'attention images',

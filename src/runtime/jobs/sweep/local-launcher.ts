@@ -18,12 +18,20 @@ export interface LocalLaunchOptions {
   /** The program that runs `ibc` and its leading arguments: [node, bin/ibc.js]. */
   readonly program: readonly [string, ...string[]];
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Asked just before a task starts: a reason not to start it (another
+   * process finished it, or is training it, since the sweep was planned), or
+   * undefined to start it.
+   */
+  readonly skip?: (task: MemberTask) => string | undefined;
 }
 
 export interface TaskEnd {
   readonly task: MemberTask;
   /** The exit status, or the signal that ended the worker. */
   readonly exit: number | string;
+  /** Why the task was not started (LocalLaunchOptions.skip). */
+  readonly skipped?: string;
 }
 
 export interface LocalEvents {
@@ -71,6 +79,13 @@ export async function runLocally(tasks: readonly MemberTask[], options: LocalLau
   let running = 0;
   const worker = async (): Promise<void> => {
     for (let task = queue.shift(); task; task = queue.shift()) {
+      const skipped = options.skip?.(task);
+      if (skipped !== undefined) {
+        const end = { task, exit: 0, skipped };
+        ends.push(end);
+        events.ended(end, queue.length + running);
+        continue;
+      }
       running++;
       events.started(task, running);
       const exit = await runOne(task, options, threads);

@@ -2,12 +2,16 @@
  * The sweep directory's manifest, sweep.json: the members of the sweep as last
  * expanded (name, run folder, generated spec file, swept values, spec hash),
  * the training options every member gets, and the launches so far. It is
- * rewritten atomically on each `ibc sweep`; the run folders themselves are the
- * truth about what has finished (run-status.ts).
+ * rewritten atomically, and only through `updateManifest`: under a short lock
+ * (sweep.json.lock) the latest manifest is read again and the change applied
+ * to it, so two `ibc sweep` on one folder never lose each other's launch
+ * records. The run folders themselves are the truth about what has finished
+ * (run-status.ts).
  */
 import { join } from 'node:path';
 import type { Json } from '../../../compiler/spec/spec-document.js';
 import { writeTextAtomic } from '../../../host/atomic-write.js';
+import { holdFileLock } from '../run-lock.js';
 import { runError } from '../../../support/errors.js';
 import { parseJson, readFileOf } from '../../../host/read-file.js';
 
@@ -38,6 +42,8 @@ export interface MemberTrainOptions {
 }
 
 export interface LaunchRecord {
+  /** Unique per launch (time, host and process): how a launch finds its own record to add outcomes. */
+  readonly id?: string;
   readonly launcher: 'local' | 'slurm';
   readonly at: string;
   readonly members: readonly string[];
@@ -85,4 +91,21 @@ export function readManifest(sweepDir: string): SweepManifest | undefined {
 
 export function writeManifest(sweepDir: string, manifest: SweepManifest): void {
   writeTextAtomic(join(sweepDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * Reads the current manifest (undefined when there is none), applies
+ * `change` and writes the result, all under sweep.json.lock: a change made by
+ * another process since this one last read the manifest is kept. Returns what
+ * was written.
+ */
+export function updateManifest(sweepDir: string, change: (current: SweepManifest | undefined) => SweepManifest): SweepManifest {
+  const release = holdFileLock(join(sweepDir, `${MANIFEST_FILE}.lock`));
+  try {
+    const next = change(readManifest(sweepDir));
+    writeManifest(sweepDir, next);
+    return next;
+  } finally {
+    release();
+  }
 }

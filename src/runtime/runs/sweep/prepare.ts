@@ -217,7 +217,14 @@ export function withLaunch(manifest: SweepManifest, launch: LaunchRecord): Sweep
   return { ...manifest, launches: [...manifest.launches, launch] };
 }
 
-/** Replaces the last launch record (to add its outcomes once known). */
-export function withLastLaunch(manifest: SweepManifest, launch: LaunchRecord): SweepManifest {
-  return { ...manifest, launches: [...manifest.launches.slice(0, -1), launch] };
+/** Replaces the launch record with `launch`'s id (to add its outcomes once known); appends it when another process's rewrite dropped it. */
+export function withLaunchUpdated(manifest: SweepManifest, launch: LaunchRecord): SweepManifest {
+  const at = manifest.launches.findIndex((l) => l.id !== undefined && l.id === launch.id);
+  if (at < 0) return withLaunch(manifest, launch);
+  return { ...manifest, launches: manifest.launches.map((l, i) => (i === at ? launch : l)) };
+}
+
+/** This run's members and settings over the manifest now on disk: launches recorded there by anyone are kept. */
+export function withMembersOf(prepared: SweepManifest, current: SweepManifest | undefined): SweepManifest {
+  return { ...prepared, launches: current?.launches ?? prepared.launches };
 }
