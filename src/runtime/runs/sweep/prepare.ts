@@ -115,7 +115,7 @@ function isGeneratedSpec(path: string): boolean {
  * sweep (its sweep.json): never into a folder of the user's, whose specs/ or
  * logs/ it would otherwise write into.
  */
-function requireSweepFolder(sweepDir: string, hasManifest: boolean): void {
+function requireSweepFolder(sweepDir: string, hasManifest: boolean, memberDirs: ReadonlySet<string>): void {
   if (hasManifest) return;
   let names: string[];
   try {
@@ -125,8 +125,9 @@ function requireSweepFolder(sweepDir: string, hasManifest: boolean): void {
     if (code === 'ENOENT') return;
     throw runError('sweepDirNotSweep', { path: sweepDir, entries: code === 'ENOTDIR' ? 'it is a file' : reasonOf(error) });
   }
-  // What a sweep killed before its first sweep.json leaves: its own folders (generated specs are checked one by one when rewritten).
-  const others = names.filter((n) => n !== SPECS_DIR && n !== LOGS_DIR && !/^sweep\.json\.tmp-\d+$/.test(n));
+  // What a sweep killed before its first sweep.json leaves: its own folders (generated specs are checked one by
+  // one when rewritten) and the members' run folders (runs refuse to be written over on their own).
+  const others = names.filter((n) => n !== SPECS_DIR && n !== LOGS_DIR && !memberDirs.has(n) && !/^sweep\.json(\.lock|\.tmp-\d+)$/.test(n));
   if (others.length === 0) return;
   const shown = others.slice(0, 3).join(', ') + (others.length > 3 ? `, and ${others.length - 3} more` : '');
   throw runError('sweepDirNotSweep', { path: sweepDir, entries: `it holds ${shown}` });
@@ -166,7 +167,7 @@ function runFolders(sweepDir: string): string[] {
 export function prepareSweep(request: PrepareRequest): PreparedSweep {
   const { sweepDir } = request;
   const previous = readManifest(sweepDir);
-  requireSweepFolder(sweepDir, previous !== undefined);
+  requireSweepFolder(sweepDir, previous !== undefined, new Set(request.members.map((m) => memberDirName(m.name))));
   const collisions = memberCollisions(request.members.map((m) => m.name));
   if (collisions.length > 0) throw new Error(`bug: sweep members ${collisions.map((c) => c.join(' and ')).join(', ')} share a folder; expandMembers refuses this`);
   const specsDir = join(sweepDir, SPECS_DIR);
