@@ -10,6 +10,7 @@
  */
 import type { IrNode, Op, ParamRole } from '../../ir/ir.js';
 import type { OnnxGraphBuilder } from './graph-builder.js';
+import { adaptiveBins, nearestSourceIndices } from '../../ir/index-maps.js';
 
 export interface LoweringContext {
   readonly g: OnnxGraphBuilder;
@@ -73,25 +74,11 @@ function sliceAxis(ctx: LoweringContext, x: string, axis: number, begin: number,
   return g.node('Slice', [x, g.int64Initializer(`${name}/starts`, [begin]), g.int64Initializer(`${name}/ends`, [end]), g.int64Initializer(`${name}/axes`, [axis])], { name });
 }
 
-/** PyTorch's adaptive bins: [floor(i*n/m), ceil((i+1)*n/m)). */
-export function adaptiveBins(n: number, m: number): Array<readonly [number, number]> {
-  const bins: Array<readonly [number, number]> = [];
-  for (let i = 0; i < m; i++) bins.push([Math.floor((i * n) / m), Math.ceil(((i + 1) * n) / m)]);
-  return bins;
-}
-
 /** Averages along one NCHW spatial axis into `m` adaptive bins (exact bin means; row then column bins give the 2-D bin mean). */
 function adaptiveAxis(ctx: LoweringContext, x: string, axis: 2 | 3, n: number, m: number, base: string): string {
   if (n === m) return x;
   const parts = adaptiveBins(n, m).map(([s, e], i) => reduceMean(ctx, sliceAxis(ctx, x, axis, s, e, `${base}/bin${i}`), [axis], `${base}/bin${i}/mean`));
   return ctx.g.node('Concat', parts, { name: `${base}/concat`, attrs: { axis: { int: axis } } });
-}
-
-/** The exact nearest source indices floor(dst * in / out). */
-export function nearestIndices(inSize: number, outSize: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < outSize; i++) idx.push(Math.min(Math.floor((i * inSize) / outSize), inSize - 1));
-  return idx;
 }
 
 /**
@@ -104,7 +91,7 @@ export function resizeIsExact(inSize: number, outSize: number): boolean {
   const f = Math.fround;
   const scale = f(outSize / inSize);
   const inv = f(1 / scale);
-  return nearestIndices(inSize, outSize).every(
+  return nearestSourceIndices(inSize, outSize).every(
     (want, dst) => Math.min(Math.floor(f(dst / scale)), inSize - 1) === want && Math.min(Math.floor(f(dst * inv)), inSize - 1) === want,
   );
 }
@@ -269,9 +256,9 @@ export const onnxLowerings: { readonly [O in Op]: OnnxLowering<O> } = {
       return ctx.g.node('Resize', [input(ctx, 0), '', '', sizes], { name: node.id, attrs });
     }
     // Float scales would floor some pixels one short: gather the exact rows and columns instead.
-    const rows = h === oh ? input(ctx, 0) : ctx.g.node('Gather', [input(ctx, 0), ctx.g.int64Initializer(`${node.id}/row_index`, nearestIndices(h, oh))], { name: `${node.id}/rows`, attrs: { axis: { int: 2 } } });
+    const rows = h === oh ? input(ctx, 0) : ctx.g.node('Gather', [input(ctx, 0), ctx.g.int64Initializer(`${node.id}/row_index`, nearestSourceIndices(h, oh))], { name: `${node.id}/rows`, attrs: { axis: { int: 2 } } });
     if (w === ow) return rows;
-    return ctx.g.node('Gather', [rows, ctx.g.int64Initializer(`${node.id}/col_index`, nearestIndices(w, ow))], { name: node.id, attrs: { axis: { int: 3 } } });
+    return ctx.g.node('Gather', [rows, ctx.g.int64Initializer(`${node.id}/col_index`, nearestSourceIndices(w, ow))], { name: node.id, attrs: { axis: { int: 3 } } });
   },
 
   Modulate: (node, ctx) => {

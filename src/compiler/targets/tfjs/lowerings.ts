@@ -19,6 +19,7 @@
 import type { IrNode, Op, Pads, ParamRole } from '../../ir/ir.js';
 import type { TfGraphBuilder } from './graph-builder.js';
 import { FLOAT, INT32, intList, stringAttr } from './graph-builder.js';
+import { adaptiveBins, nearestSourceIndices } from '../../ir/index-maps.js';
 
 export interface LoweringContext {
   readonly g: TfGraphBuilder;
@@ -92,20 +93,6 @@ export function avgPoolCountCorrection(
     }
   }
   return { oh, ow, values };
-}
-
-/** PyTorch's adaptive bins: [floor(i*n/m), ceil((i+1)*n/m)). */
-export function adaptiveBins(n: number, m: number): Array<readonly [number, number]> {
-  const bins: Array<readonly [number, number]> = [];
-  for (let i = 0; i < m; i++) bins.push([Math.floor((i * n) / m), Math.ceil(((i + 1) * n) / m)]);
-  return bins;
-}
-
-/** The exact nearest source indices floor(dst * in / out) (integer arithmetic, no float rounding). */
-export function nearestIndices(inSize: number, outSize: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < outSize; i++) idx.push(Math.min(Math.floor((i * inSize) / outSize), inSize - 1));
-  return idx;
 }
 
 /** Slice of an NHWC map along `axis` (1 = rows, 2 = columns, 3 = channels): [begin, begin + size). */
@@ -296,9 +283,9 @@ export const graphModelLowerings = {
     // Exact index gathers: ResizeNearestNeighbor computes src = dst * (in / out) in float (float32 in shaders) and can floor one pixel short.
     const [h, w] = shapeOf(ctx, 0) as [number, number, number];
     const [oh, ow] = node.attrs.size;
-    const rows = h === oh ? input(ctx, 0) : gather(ctx, input(ctx, 0), ctx.g.intConst(`${node.id}/row_index`, nearestIndices(h, oh)), 1, w === ow ? node.id : `${node.id}/rows`);
+    const rows = h === oh ? input(ctx, 0) : gather(ctx, input(ctx, 0), ctx.g.intConst(`${node.id}/row_index`, nearestSourceIndices(h, oh)), 1, w === ow ? node.id : `${node.id}/rows`);
     if (w === ow) return rows;
-    return gather(ctx, rows, ctx.g.intConst(`${node.id}/col_index`, nearestIndices(w, ow)), 2, node.id);
+    return gather(ctx, rows, ctx.g.intConst(`${node.id}/col_index`, nearestSourceIndices(w, ow)), 2, node.id);
   },
 
   Modulate: (node, ctx) => {

@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { IrNode, Op, ParamRole, Pads } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
+import { adaptiveBins, nearestSourceIndices } from '../../../compiler/ir/index-maps.js';
 import { BN_TRAIN } from '../backends/native/ops.js';
 
 /** What a lowering may read besides its inputs. One context per forward pass. */
@@ -134,19 +135,15 @@ export const quantizeStraightThrough = tf.customGrad((...args: (tf.Tensor | tf.G
 /** PyTorch's adaptive pooling bins as an averaging matrix [out, in]. */
 function adaptiveMatrix(inSize: number, outSize: number): tf.Tensor2D {
   const m = new Float32Array(outSize * inSize);
-  for (let i = 0; i < outSize; i++) {
-    const start = Math.floor((i * inSize) / outSize);
-    const end = Math.ceil(((i + 1) * inSize) / outSize);
+  adaptiveBins(inSize, outSize).forEach(([start, end], i) => {
     for (let j = start; j < end; j++) m[i * inSize + j] = 1 / (end - start);
-  }
+  });
   return tf.tensor2d(m, [outSize, inSize]);
 }
 
-/** Source indices of PyTorch 'nearest' resizing: floor(dst * in / out), clamped. */
+/** Source indices of PyTorch 'nearest' resizing (index-maps.ts) as an int32 tensor. */
 function nearestIndices(inSize: number, outSize: number): tf.Tensor1D {
-  const idx = new Int32Array(outSize);
-  for (let i = 0; i < outSize; i++) idx[i] = Math.min(Math.floor((i * inSize) / outSize), inSize - 1);
-  return tf.tensor1d(idx, 'int32');
+  return tf.tensor1d(nearestSourceIndices(inSize, outSize), 'int32');
 }
 
 function gelu(x: tf.Tensor): tf.Tensor {

@@ -7,6 +7,7 @@
  * node order), so one Random state reproduces a pass on either path.
  */
 import type { OpBuilder } from '../op.js';
+import { nearestAnchorIndex, nearestSourceIndices } from '../../../../compiler/ir/index-maps.js';
 import { untile } from './elementwise.js';
 import type { NodeValue } from '../values.js';
 
@@ -45,20 +46,6 @@ export const sample: OpBuilder<'Sample'> = (ctx) => {
   };
 };
 
-/** Index of the nearest anchor (ties: the lowest index). */
-export function nearestAnchor(value: number, anchors: Float32Array): number {
-  let best = 0;
-  let bestDistance = Infinity;
-  for (let k = 0; k < anchors.length; k++) {
-    const d = (value - anchors[k]!) * (value - anchors[k]!);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = k;
-    }
-  }
-  return best;
-}
-
 /** Forward: the nearest anchor's value; backward: the identity to a (the anchors learn through the vq loss). */
 export const quantize: OpBuilder<'Quantize'> = (ctx) => {
   const a = ctx.inputs[0]!;
@@ -69,7 +56,7 @@ export const quantize: OpBuilder<'Quantize'> = (ctx) => {
     forward: () => {
       const as = a.data;
       const ys = y.data;
-      for (let i = 0; i < ys.length; i++) ys[i] = anchors[nearestAnchor(as[i]!, anchors)]!;
+      for (let i = 0; i < ys.length; i++) ys[i] = anchors[nearestAnchorIndex(as[i]!, anchors)]!;
     },
     ...(da
       ? {
@@ -170,18 +157,13 @@ export const sampleMean: OpBuilder<'SampleMean'> = (ctx) => {
   };
 };
 
-/** PyTorch 'nearest' source index: floor(dst * in / out), clamped. */
-function nearestIndices(inSize: number, outSize: number): Int32Array {
-  return Int32Array.from({ length: outSize }, (_, i) => Math.min(Math.floor((i * inSize) / outSize), inSize - 1));
-}
-
 export const resizeNearest: OpBuilder<'ResizeNearest'> = (ctx) => {
   const x = ctx.inputs[0]!;
   const y = ctx.output;
   const [h, w, c] = x.shape as [number, number, number];
   const [oh, ow] = y.shape as [number, number];
-  const rowsFrom = nearestIndices(h, oh);
-  const colsFrom = nearestIndices(w, ow);
+  const rowsFrom = nearestSourceIndices(h, oh);
+  const colsFrom = nearestSourceIndices(w, ow);
   // Per output cell of one example, the offset of the input cell it copies (both in floats).
   const source = Int32Array.from({ length: oh * ow }, (_, cell) => (rowsFrom[Math.floor(cell / ow)]! * w + colsFrom[cell % ow]!) * c);
   const dx = ctx.inputGrads[0];

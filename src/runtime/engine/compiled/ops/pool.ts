@@ -6,6 +6,7 @@
  */
 import type { OpBuilder } from '../op.js';
 import { ok, overwriteTarget } from '../op.js';
+import { adaptiveBins } from '../../../../compiler/ir/index-maps.js';
 
 function poolGeometry(rows: number, input: readonly number[], output: readonly number[], size: readonly number[], stride: readonly number[], top: number, left: number): Int32Array {
   const [h, w, c] = input as [number, number, number];
@@ -116,18 +117,13 @@ export const globalAvgPool: OpBuilder<'GlobalAvgPool'> = (ctx) => {
   };
 };
 
-/** PyTorch's adaptive bins: [start, end) of output cell i over an axis of `inSize`. */
-function bins(inSize: number, outSize: number): [number, number][] {
-  return Array.from({ length: outSize }, (_, i) => [Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)]);
-}
-
 export const adaptiveAvgPool: OpBuilder<'AdaptiveAvgPool'> = (ctx) => {
   const { output: y } = ctx;
   const x = ctx.inputs[0]!;
   const [h, w, c] = x.shape as [number, number, number];
   const [oh, ow] = y.shape as [number, number];
-  const rowBins = bins(h, oh);
-  const colBins = bins(w, ow);
+  const rowBins = adaptiveBins(h, oh);
+  const colBins = adaptiveBins(w, ow);
   const dx = ctx.inputGrads[0];
   const visit = (f: (r: number, outIndex: number, inIndex: number, scale: number) => void): void => {
     for (let r = 0; r < x.rows; r++) {
