@@ -6,7 +6,8 @@
  * executor draws it (one fillNormal per Sample node, over the tiled output, in
  * node order), so one Random state reproduces a pass on either path.
  */
-import type { OpBuilder } from '../op.js';
+import type { OpBuilder, StepRule } from '../op.js';
+import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_NOTHING } from '../op.js';
 import { nearestAnchorIndex, nearestSourceIndices } from '../../../../compiler/ir/index-maps.js';
 import { untile } from './elementwise.js';
 import type { NodeValue } from '../values.js';
@@ -194,4 +195,68 @@ export const resizeNearest: OpBuilder<'ResizeNearest'> = (ctx) => {
         }
       : {}),
   };
+};
+
+/** With no draws (n = 0) the mean itself; the backward reads its own noise, no value. */
+export const sampleRule: StepRule<'Sample'> = {
+  kind: 'compute',
+  train: sample,
+  inference: sample,
+  alias: (_node, facts) => (facts.samples <= 0 ? 0 : undefined),
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+/** Straight-through: the backward copies dy; the anchors' gradient is the loss's (the vq term). */
+export const quantizeRule: StepRule<'Quantize'> = {
+  kind: 'compute',
+  train: quantize,
+  inference: quantize,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'loss',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+/** The backward reads both inputs: df = dy * (1 + a), da = sum over channels of dy * f. */
+export const modulateRule: StepRule<'Modulate'> = {
+  kind: 'compute',
+  train: modulate,
+  inference: modulate,
+  alias: NEVER_ALIAS,
+  backwardReads: () => ({ inputs: [0, 1], output: false }),
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+/** With one draw per image (its input has the batch's rows) the input itself. */
+export const sampleMeanRule: StepRule<'SampleMean'> = {
+  kind: 'compute',
+  train: sampleMean,
+  inference: sampleMean,
+  alias: (_node, facts) => (facts.inputRows[0] === facts.batch ? 0 : undefined),
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+export const resizeNearestRule: StepRule<'ResizeNearest'> = {
+  kind: 'compute',
+  train: resizeNearest,
+  inference: resizeNearest,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
 };
