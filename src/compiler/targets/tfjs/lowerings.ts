@@ -17,11 +17,12 @@
  * lookup (|a - anchors|, ArgMin, GatherV2).
  */
 import type { IrNode, Op, Pads, ParamRole } from '../../ir/ir.js';
-import type { TfGraphBuilder } from './graph-builder.js';
-import { FLOAT, INT32, intList, stringAttr } from './graph-builder.js';
+import type { TfGraphBuilder } from './tf-graph-builder.js';
+import { FLOAT, INT32, intList, stringAttr } from './tf-graph-builder.js';
 import { adaptiveBins, nearestSourceIndices } from '../../ir/index-maps.js';
 
-export interface LoweringContext {
+/** What a GraphModel lowering reads besides the node: the TF graph it adds to, its inputs' tensor names and shapes, its parameters. */
+export interface GraphModelLoweringContext {
   readonly g: TfGraphBuilder;
   /** Tensor names of the node's inputs, in the IR's order. */
   readonly inputs: readonly string[];
@@ -39,18 +40,18 @@ export interface Refusal {
   readonly refused: string;
 }
 
-export type GraphLowering<O extends Op = Op> = (node: IrNode<O>, ctx: LoweringContext) => string | Refusal;
+export type GraphModelLowering<O extends Op = Op> = (node: IrNode<O>, ctx: GraphModelLoweringContext) => string | Refusal;
 
 /** The most negative float32: the padding value for max pooling (webgl has no reliable -Infinity constant). */
 export const LOWEST_FLOAT32 = -3.4028234663852886e38;
 
-function input(ctx: LoweringContext, i: number): string {
+function input(ctx: GraphModelLoweringContext, i: number): string {
   const v = ctx.inputs[i];
   if (v === undefined) throw new Error(`graph-model export bug: missing input ${i}`);
   return v;
 }
 
-function shapeOf(ctx: LoweringContext, i: number): readonly number[] {
+function shapeOf(ctx: GraphModelLoweringContext, i: number): readonly number[] {
   const s = ctx.inputShapes[i];
   if (s === undefined) throw new Error(`graph-model export bug: missing input shape ${i}`);
   return s;
@@ -59,7 +60,7 @@ function shapeOf(ctx: LoweringContext, i: number): readonly number[] {
 const hasPadding = (p: Pads): boolean => p.top + p.bottom + p.left + p.right > 0;
 
 /** The [rank, 2] paddings tensor of Pad/PadV2 for an NHWC map. */
-function paddings(ctx: LoweringContext, p: Pads, name: string): string {
+function paddings(ctx: GraphModelLoweringContext, p: Pads, name: string): string {
   return ctx.g.intConst(name, [0, 0, p.top, p.bottom, p.left, p.right, 0, 0], [4, 2]);
 }
 
@@ -96,7 +97,7 @@ export function avgPoolCountCorrection(
 }
 
 /** Slice of an NHWC map along `axis` (1 = rows, 2 = columns, 3 = channels): [begin, begin + size). */
-function sliceAxis(ctx: LoweringContext, x: string, rank: number, axis: number, begin: number, size: number, name: string): string {
+function sliceAxis(ctx: GraphModelLoweringContext, x: string, rank: number, axis: number, begin: number, size: number, name: string): string {
   const starts = new Array<number>(rank).fill(0);
   const sizes = new Array<number>(rank).fill(-1);
   starts[axis] = begin;
@@ -104,18 +105,18 @@ function sliceAxis(ctx: LoweringContext, x: string, rank: number, axis: number, 
   return ctx.g.node('Slice', [x, ctx.g.intConst(`${name}/begin`, starts), ctx.g.intConst(`${name}/size`, sizes)], name, { T: FLOAT, Index: INT32 });
 }
 
-function mean(ctx: LoweringContext, x: string, axes: readonly number[], keepDims: boolean, name: string): string {
+function mean(ctx: GraphModelLoweringContext, x: string, axes: readonly number[], keepDims: boolean, name: string): string {
   return ctx.g.node('Mean', [x, ctx.g.intConst(`${name}/axes`, axes)], name, { T: FLOAT, Tidx: INT32, keep_dims: { b: keepDims } });
 }
 
 /** Averages along one spatial axis into `m` adaptive bins (row then column bins give the 2-D bin mean). */
-function adaptiveAxis(ctx: LoweringContext, x: string, axis: 1 | 2, n: number, m: number, base: string): string {
+function adaptiveAxis(ctx: GraphModelLoweringContext, x: string, axis: 1 | 2, n: number, m: number, base: string): string {
   if (n === m) return x;
   const parts = adaptiveBins(n, m).map(([s, e], i) => mean(ctx, sliceAxis(ctx, x, 4, axis, s, e - s, `${base}/bin${i}`), [axis], true, `${base}/bin${i}/mean`));
   return ctx.g.node('ConcatV2', [...parts, ctx.g.intConst(`${base}/axis`, [axis], [])], `${base}/concat`, { T: FLOAT, N: { i: String(parts.length) }, Tidx: INT32 });
 }
 
-function gather(ctx: LoweringContext, x: string, indices: string, axis: number, name: string): string {
+function gather(ctx: GraphModelLoweringContext, x: string, indices: string, axis: number, name: string): string {
   return ctx.g.node('GatherV2', [x, indices, ctx.g.intConst(`${name}/axis`, [axis], [])], name, {
     Tparams: FLOAT,
     Tindices: INT32,
@@ -124,7 +125,7 @@ function gather(ctx: LoweringContext, x: string, indices: string, axis: number, 
   });
 }
 
-function activation(node: IrNode<'Activation'>, ctx: LoweringContext): string {
+function activation(node: IrNode<'Activation'>, ctx: GraphModelLoweringContext): string {
   const g = ctx.g;
   const x = input(ctx, 0);
   const name = node.id;
@@ -295,7 +296,7 @@ export const graphModelLowerings = {
   },
 
   SampleMean: (_node, ctx) => input(ctx, 0),
-} satisfies { readonly [O in Op]: GraphLowering<O> };
+} satisfies { readonly [O in Op]: GraphModelLowering<O> };
 
 /** The TF op types the lowerings emit: the export checks every emitted op against it and the tests check it against TF.js's op list. */
 export const GRAPH_MODEL_OPS = [

@@ -24,8 +24,8 @@ import type { Random } from '../../../support/random.js';
 import { adaptiveBins, nearestSourceIndices } from '../../../compiler/ir/index-maps.js';
 import { BN_TRAIN } from '../backends/native/ops.js';
 
-/** What a lowering may read besides its inputs. One context per forward pass. */
-export interface LoweringContext {
+/** What a TF.js executor lowering may read besides its inputs. One context per forward pass. */
+export interface ExecutorLoweringContext {
   /** Training mode: batch statistics in BatchNorm, active Dropout. */
   readonly training: boolean;
   /** The run's sample count n (0 = deterministic mean). */
@@ -42,7 +42,7 @@ export interface LoweringContext {
   recordStatistics(node: IrNode<'BatchNorm'>, movingMean: tf.Tensor, movingVariance: tf.Tensor): void;
 }
 
-export type Lowering<O extends Op> = (node: IrNode<O>, inputs: readonly tf.Tensor[], ctx: LoweringContext) => tf.Tensor;
+export type ExecutorLowering<O extends Op> = (node: IrNode<O>, inputs: readonly tf.Tensor[], ctx: ExecutorLoweringContext) => tf.Tensor;
 
 /** Explicit NHWC padding in TF.js's form; 'valid' when there is none. */
 function explicitPads(p: Pads): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
@@ -171,7 +171,7 @@ function lowerActivation(node: IrNode<'Activation'>, [x]: readonly tf.Tensor[]):
   }
 }
 
-function lowerConv2D(node: IrNode<'Conv2D'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
+function lowerConv2D(node: IrNode<'Conv2D'>, [x]: readonly tf.Tensor[], ctx: ExecutorLoweringContext): tf.Tensor {
   const { stride, dilation, pads } = node.attrs;
   const kernel = dilateKernel(ctx.param(node, 'kernel') as tf.Tensor4D, dilation[0], dilation[1]);
   // With a bias, the fused op runs one kernel (FusedConv2D) and carries its own gradient.
@@ -232,7 +232,7 @@ function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsi
  * [y, batch mean, biased batch variance].
  */
 
-function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
+function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ctx: ExecutorLoweringContext): tf.Tensor {
   const gamma = ctx.param(node, 'gamma');
   const beta = ctx.param(node, 'beta');
   const { epsilon, momentum } = node.attrs;
@@ -261,7 +261,7 @@ function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ct
   return y;
 }
 
-function lowerDropout(node: IrNode<'Dropout'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
+function lowerDropout(node: IrNode<'Dropout'>, [x]: readonly tf.Tensor[], ctx: ExecutorLoweringContext): tf.Tensor {
   const rate = node.attrs.rate;
   if (!ctx.training || rate <= 0) return x!;
   const noise = ctx.noise();
@@ -272,7 +272,7 @@ function lowerDropout(node: IrNode<'Dropout'>, [x]: readonly tf.Tensor[], ctx: L
   return tf.mul(x!, tf.tensor(mask, x!.shape));
 }
 
-function lowerSample(node: IrNode<'Sample'>, [mean, std]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
+function lowerSample(node: IrNode<'Sample'>, [mean, std]: readonly tf.Tensor[], ctx: ExecutorLoweringContext): tf.Tensor {
   const n = ctx.samples;
   if (n <= 0) return mean!;
   const reps = [n, ...new Array<number>(mean!.rank - 1).fill(1)];
@@ -382,10 +382,10 @@ export const lowerings = {
     if (ctx.samples <= 0 || x!.shape[0] === ctx.batch) return x!;
     return tf.mean(tf.reshape(x!, [-1, ctx.batch, ...x!.shape.slice(1)]), 0);
   },
-} satisfies { readonly [O in Op]: Lowering<O> };
+} satisfies { readonly [O in Op]: ExecutorLowering<O> };
 
 /** Runs one node through the table (keeps the per-op typing in one place). */
-export function lowerNode(node: IrNode, inputs: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
-  const lowering = lowerings[node.op] as Lowering<Op>;
+export function lowerNode(node: IrNode, inputs: readonly tf.Tensor[], ctx: ExecutorLoweringContext): tf.Tensor {
+  const lowering = lowerings[node.op] as ExecutorLowering<Op>;
   return lowering(node, inputs, ctx);
 }

@@ -1,5 +1,6 @@
 /**
- * Accumulates IR nodes and parameters while the model builder walks the spec.
+ * Accumulates IR nodes and parameters while the model builder (build-model.ts)
+ * walks the spec: the IR's builder (the targets have their own graph builders).
  * Every node's shape is inferred here, once; a shape error becomes an IB4001
  * diagnostic at the layer's origin and the caller stops that path (undefined).
  */
@@ -33,7 +34,7 @@ const PARAM_SUFFIX: Record<ParamRole, string> = {
   anchors: 'anchors',
 };
 
-export class GraphBuilder {
+export class IrBuilder {
   readonly nodes: IrNode[] = [];
   readonly params: ParamSpec[] = [];
   readonly diagnostics: Diagnostic[] = [];
