@@ -6,7 +6,7 @@
  * Errors are plain sentences with the arithmetic in them; the model builder
  * wraps them into IB4xxx diagnostics located at the layer's origin.
  */
-import type { Op, OpAttrs, Pads, ParamRole } from './ir.js';
+import type { Op, OpAttrs, Pads } from './ir.js';
 
 export type Shape = readonly number[];
 export type ShapeResult = { readonly shape: Shape } | { readonly error: string };
@@ -225,99 +225,4 @@ export function resolvePads(
   const [top, bottom] = axis(inputHW[0], kernel[0], stride[0], dilation[0]);
   const [left, right] = axis(inputHW[1], kernel[1], stride[1], dilation[1]);
   return { top, bottom, left, right };
-}
-
-/** The parameter roles each op may own (a bias only when its layer has one). */
-export const PARAM_ROLES = {
-  Input: [],
-  Conv2D: ['kernel', 'bias'],
-  BatchNorm: ['gamma', 'beta', 'movingMean', 'movingVariance'],
-  Activation: [],
-  ShiftedSoftplus: [],
-  MaxPool: [],
-  AvgPool: [],
-  GlobalAvgPool: [],
-  AdaptiveAvgPool: [],
-  Dropout: [],
-  Add: [],
-  Flatten: [],
-  Dense: ['kernel', 'bias'],
-  Slice: [],
-  Sample: [],
-  Quantize: ['anchors'],
-  ResizeNearest: [],
-  Modulate: [],
-  SampleMean: [],
-} as const satisfies { readonly [O in Op]: readonly ParamRole[] };
-
-/** The roles op `O` may own. */
-export type OpParamRole<O extends Op> = (typeof PARAM_ROLES)[O][number];
-
-/** One parameter an op owns: its shape and its fans (PyTorch's convention, for the initialisers). */
-export interface ParamLayout {
-  readonly shape: Shape;
-  readonly fanIn: number;
-  readonly fanOut: number;
-}
-
-type ParamsFn<O extends Op> = (attrs: OpAttrs[O], inputs: readonly Shape[]) => { readonly [R in OpParamRole<O>]?: ParamLayout };
-
-/** A vector parameter of n values; its fans are n and n (only initialisers that ignore fans use them). */
-const vector = (n: number): ParamLayout => ({ shape: [n], fanIn: n, fanOut: n });
-const none: ParamsFn<Op> = () => ({});
-
-/**
- * The parameters each op owns, from its attributes and input shapes. PyTorch's fans: a
- * convolution's fan-in is kh*kw*Cin and fan-out kh*kw*Cout, a dense layer's in and out; a
- * bias shares its layer's fans.
- */
-const PARAMS: { readonly [O in Op]: ParamsFn<O> } = {
-  Input: none,
-  Conv2D: (a, inputs) => {
-    const k = a.kernel[0] * a.kernel[1];
-    const fans = { fanIn: k * (inputs[0]?.[2] ?? 0), fanOut: k * a.filters };
-    return {
-      kernel: { shape: [a.kernel[0], a.kernel[1], inputs[0]?.[2] ?? 0, a.filters], ...fans },
-      ...(a.bias ? { bias: { shape: [a.filters], ...fans } } : {}),
-    };
-  },
-  BatchNorm: (_a, inputs) => {
-    const s = inputs[0] ?? [];
-    const c = vector(s[s.length - 1] ?? 0);
-    return { gamma: c, beta: c, movingMean: c, movingVariance: c };
-  },
-  Activation: none,
-  ShiftedSoftplus: none,
-  MaxPool: none,
-  AvgPool: none,
-  GlobalAvgPool: none,
-  AdaptiveAvgPool: none,
-  Dropout: none,
-  Add: none,
-  Flatten: none,
-  Dense: (a, inputs) => {
-    const fans = { fanIn: inputs[0]?.[0] ?? 0, fanOut: a.units };
-    return { kernel: { shape: [fans.fanIn, a.units], ...fans }, ...(a.bias ? { bias: { shape: [a.units], ...fans } } : {}) };
-  },
-  Slice: none,
-  Sample: none,
-  Quantize: (a) => ({ anchors: vector(a.anchorCount) }),
-  ResizeNearest: none,
-  Modulate: none,
-  SampleMean: none,
-};
-
-/**
- * The parameters `op` owns (shape and fans per role), from its attributes and input shapes.
- * The builder creates them; the verifier checks them; targets may rely on them.
- */
-export function paramLayouts<O extends Op>(op: O, attrs: OpAttrs[O], inputShapes: readonly Shape[]): { readonly [R in OpParamRole<O>]?: ParamLayout } {
-  return (PARAMS[op] as ParamsFn<O>)(attrs, inputShapes);
-}
-
-/** The shapes of the parameters `op` owns (paramLayouts without the fans). */
-export function paramShapes(op: Op, attrs: OpAttrs[Op], inputShapes: readonly Shape[]): Partial<Record<ParamRole, Shape>> {
-  const shapes: Partial<Record<ParamRole, Shape>> = {};
-  for (const [role, layout] of Object.entries(paramLayouts(op, attrs, inputShapes)) as [ParamRole, ParamLayout][]) shapes[role] = layout.shape;
-  return shapes;
 }

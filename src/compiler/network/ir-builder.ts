@@ -7,7 +7,8 @@
 import type { Diagnostic, Span } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { Initializer, IrNode, Op, OpAttrs, ParamRole, ParamSpec } from '../ir/ir.js';
-import { formatShape, inferShape, paramLayouts, type OpParamRole, type ParamLayout, type Shape } from '../ir/shape.js';
+import { formatShape, inferShape, type Shape } from '../ir/shape.js';
+import { paramLayouts, type OpParamRole, type ParamLayout } from '../ir/op-facts.js';
 
 export type InitScheme = 'vgg' | 'wrn' | 'he';
 

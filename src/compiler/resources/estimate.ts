@@ -9,8 +9,7 @@
  * The work is the FLOP count `ibc bench` reports against (training-flops.ts).
  */
 import type { ModelIR } from '../ir/ir.js';
-import { rowsPerImage } from '../ir/rows.js';
-import { opCost } from './op-costs.js';
+import { opFacts, rowsPerImage } from '../ir/op-facts.js';
 import { modelFlops } from './training-flops.js';
 import type { Span } from '../../diagnostics/diagnostic.js';
 
@@ -51,7 +50,7 @@ function activations(ir: ModelIR, samples: number): ActivationEstimate {
   for (const node of ir.nodes) {
     const multiplier = rows.get(node.id) ?? 1;
     rowsPerExample = Math.max(rowsPerExample, multiplier);
-    const values = multiplier * elementsOf(node.shape) * opCost(node.op).valuesPerOutput(node);
+    const values = multiplier * elementsOf(node.shape) * opFacts(node.op).valuesPerOutput(node);
     perExample += values;
     if (!largest || values > largest.elements) largest = { name: node.id, elements: values, ...(node.origin ? { origin: node.origin } : {}) };
   }

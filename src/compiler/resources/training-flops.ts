@@ -7,8 +7,7 @@
  * gradient with respect to the input, gradient with respect to the weights).
  */
 import type { IrNode, ModelIR } from '../ir/ir.js';
-import { rowsPerImage } from '../ir/rows.js';
-import { opCost } from './op-costs.js';
+import { opFacts, rowsPerImage } from '../ir/op-facts.js';
 
 export interface ModelFlops {
   /** Forward FLOPs per input image, with `samples` draws per Sample node. */
@@ -19,7 +18,7 @@ export interface ModelFlops {
 
 /** Forward FLOPs of one row of `node`, whose first input has per-example shape `input`. */
 export function nodeFlops(node: IrNode, input: readonly number[] | undefined): number {
-  return opCost(node.op).forwardFlops(node, input);
+  return opFacts(node.op).forwardFlops(node, input);
 }
 
 /** Counts FLOPs per input image at `samples` draws per Sample node. */

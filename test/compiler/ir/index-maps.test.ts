@@ -7,7 +7,7 @@ describe('index maps', () => {
     const anchors = Float32Array.from([0, 0.5, 1]);
     expect([-3, 0.2, 0.3, 0.74, 0.76, 9].map((v) => nearestAnchorIndex(v, anchors))).toEqual([0, 0, 1, 1, 2, 2]);
     expect(nearestAnchorIndex(0.25, anchors)).toBe(0);
-    expect(nearestAnchorIndex(0.75, [1, 0.5, 0.5])).toBe(1);
+    expect(nearestAnchorIndex(0.5, [0, 0.5, 0.5])).toBe(1);
     expect(nearestAnchorIndex(NaN, anchors)).toBe(0);
   });
 

@@ -5,7 +5,7 @@
  * calls them in node order and in reverse; neither allocates.
  */
 import type { IrNode, Op, ParamRole } from '../../../compiler/ir/ir.js';
-import type { OpParamRole } from '../../../compiler/ir/shape.js';
+import type { OpParamRole } from '../../../compiler/ir/op-facts.js';
 import type { Random } from '../../../support/random.js';
 import type { NativeAddon } from '../backends/native/addon.js';
 import type { GradTarget, NodeValue } from './values.js';

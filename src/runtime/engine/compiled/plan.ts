@@ -16,7 +16,7 @@
  * (step-rules.ts, written beside the op in ops/); rows are the IR's (ir/rows.ts).
  */
 import type { IrNode, ModelIR, Op } from '../../../compiler/ir/ir.js';
-import { outputRows } from '../../../compiler/ir/rows.js';
+import { outputRows } from '../../../compiler/ir/op-facts.js';
 import type { Random } from '../../../support/random.js';
 import type { NativeAddon } from '../backends/native/addon.js';
 import type { BackwardReads, ComputeRule, Fusion, OpContext, StepOp } from './op.js';
