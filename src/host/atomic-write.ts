@@ -141,7 +141,11 @@ export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>, io: 
  * while writing removes every temporary and leaves all the paths as they were;
  * a failed rename also removes the files of this set that were new.
  */
-export function writeFilesAtomic(files: readonly { readonly path: string; readonly chunks: Iterable<Uint8Array>; readonly mode?: number }[], io: AtomicWriteIo = nodeAtomicWriteIo): void {
+export function writeFilesAtomic(
+  files: readonly { readonly path: string; readonly chunks: Iterable<Uint8Array>; readonly mode?: number }[],
+  io: AtomicWriteIo = nodeAtomicWriteIo,
+  fail: (path: string, reason: string) => Error = (path, reason) => runError('checkpointWriteFailed', { path, reason }),
+): void {
   const written: string[] = [];
   let current = files[0]?.path ?? '';
   try {
@@ -165,7 +169,7 @@ export function writeFilesAtomic(files: readonly { readonly path: string; readon
         // never created
       }
     }
-    throw runError('checkpointWriteFailed', { path: current, reason: reasonOf(error) });
+    throw fail(current, reasonOf(error));
   }
   // Files that are new (not replacing an older version) are removed again if a later rename fails.
   const isNew = files.map((file) => !fs.existsSync(file.path));
@@ -188,7 +192,7 @@ export function writeFilesAtomic(files: readonly { readonly path: string; readon
           // already gone
         }
       }
-      throw runError('checkpointWriteFailed', { path: file.path, reason: reasonOf(error) });
+      throw fail(file.path, reasonOf(error));
     }
   }
   if (io === nodeAtomicWriteIo && files.length > 0) syncFolder(files[files.length - 1]!.path);

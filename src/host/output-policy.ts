@@ -19,7 +19,7 @@
  */
 import { lstatSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { runError, reasonOf } from '../support/errors.js';
+import { runError, reasonOf, type RunError } from '../support/errors.js';
 import { makeFolder, writeFilesAtomic, type AtomicWriteIo, nodeAtomicWriteIo } from './atomic-write.js';
 
 export interface OutputFile {
@@ -115,13 +115,18 @@ function removeFolders(created: readonly string[]): void {
 export function commitOutputs(set: OutputSet, io: AtomicWriteIo = nodeAtomicWriteIo): string[] {
   requireMayWrite(set);
   const created: string[] = [];
+  const fail = (path: string, reason: string): RunError => runError('outputWriteFailed', { path, reason: `${reason} (${set.what}: nothing half-written was left behind)` });
   try {
     for (const folder of new Set(set.files.map((f) => dirname(f.path)))) for (const made of makeFolders(folder)) created.push(made);
-    writeFilesAtomic(set.files, io);
   } catch (error) {
     removeFolders(created);
-    const reason = error instanceof Error && 'diagnostic' in error ? (error as { diagnostic: { message: string } }).diagnostic.message : reasonOf(error);
-    throw runError('outputWriteFailed', { path: set.files[0] !== undefined ? dirname(set.files[0].path) : '', reason: `${reason} (${set.what}: nothing half-written was left behind)` });
+    throw fail(dirname(set.files[0]?.path ?? '.'), reasonOf(error));
+  }
+  try {
+    writeFilesAtomic(set.files, io, fail);
+  } catch (error) {
+    removeFolders(created);
+    throw error;
   }
   const written = new Set(set.files.map((f) => f.path));
   for (const path of set.stale ?? []) {

@@ -191,7 +191,7 @@ export function expandMembers(input: DocumentInput, baseName: string, fs: FileSy
   if (!docs.value) return { value: undefined, diagnostics };
   const collisions = memberCollisions(docs.value.map((m) => `${baseName}${m.suffix}`));
   if (collisions.length > 0) {
-    const span = locateKey(input.spans, '/sweep');
+    const span = input.spans.values.get('/sweep/0') ?? locateKey(input.spans, '/sweep');
     for (const [first, second] of collisions) {
       diagnostics.push(diagnostic('sweepMemberCollision', { ...(span ? { span } : {}), args: { first, second, stem: memberStem(second) } }));
     }
