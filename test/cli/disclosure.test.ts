@@ -1,0 +1,86 @@
+/**
+ * Nothing is disclosed and nothing is written outside what the user named
+ * (issue 24, cases 2 and 3): `extends` never reads (and a code frame never
+ * shows) a file that is not a spec: /proc/self/environ, a secrets file, a link
+ * named .ibspec that leads to one; a run file linked to a secret is reported
+ * without its content; `ibc compile --verify` (onnxruntime) and a training run
+ * leave nothing in a fresh HOME or TMPDIR.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ibc, isCleanOutcome, head } from '../fixtures/cli-run.js';
+import { REPO, requireBuiltCli } from '../fixtures/sweep.js';
+
+const TINY = resolve(__dirname, '../../specs/test/tiny-aib-qt.ibspec');
+const SECRET = 'ibc-test-secret-8d1f';
+
+let work = '';
+beforeAll(() => {
+  requireBuiltCli();
+  work = mkdtempSync(join(tmpdir(), 'ibc-disclosure-'));
+  writeFileSync(join(work, 'secrets.txt'), `TOKEN=${SECRET}\nPASSWORD=${SECRET}\n`);
+  symlinkSync(join(work, 'secrets.txt'), join(work, 'innocent.ibspec'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** `ibc ARGS` as a child process with its own environment. */
+function child(args: readonly string[], env: Record<string, string | undefined> = {}): { code: number; text: string } {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'ibc.js'), ...args], { cwd: work, encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status ?? -1, text: `${r.stdout}${r.stderr}` };
+}
+
+describe('extends reads spec files only, and frames show only them', () => {
+  it.each([
+    ['/proc/self/environ', '"/proc/self/environ"', 'its name does not end in .ibspec'],
+    ['a secrets file', '"secrets.txt"', 'its name does not end in .ibspec'],
+    ['a link named .ibspec to a secrets file', '"innocent.ibspec"', "it is a link to '"],
+  ])('extends %s: refused at the string (IB3450), its content never printed', async (_what, target, why) => {
+    const spec = join(work, `x-${Math.random().toString(36).slice(2)}.ibspec`);
+    writeFileSync(spec, `extends ${target}\nname x\n`);
+    const r = await ibc(work, 'check', spec);
+    const text = r.stdout + r.stderr;
+    expect(r.code).toBe(1);
+    expect(text).toMatch(/:1:9: error IB3450: will not read '.*' as a base spec/);
+    expect(text).toContain(why);
+    expect(text).not.toContain(SECRET);
+    // This process's environment, which /proc/self/environ holds.
+    expect(text).not.toContain(process.env['PATH'] ?? 'PATH=');
+  });
+
+  it("a run's resolved-spec.json linked to a secret: eval says it is not valid JSON, without quoting it", async () => {
+    const run = join(work, 'run');
+    const t = await ibc(work, 'train', TINY, '--out', run, '--epochs', '1', '--limit-train', '64', '--limit-test', '32', '--backend', 'cpu', '--attention', '0');
+    expect(t.code, head(t)).toBe(0);
+    const linked = join(work, 'linked-run');
+    cpSync(run, linked, { recursive: true });
+    rmSync(join(linked, 'resolved-spec.json'));
+    symlinkSync(join(work, 'secrets.txt'), join(linked, 'resolved-spec.json'));
+    for (const args of [['eval', linked, '--backend', 'cpu'], ['train', TINY, '--resume', linked, '--backend', 'cpu'], ['compile', linked, '--target', 'onnx', '--out', join(work, 'm.onnx')]]) {
+      const r = await ibc(work, ...args);
+      expect(isCleanOutcome(r), head(r)).toBe(true);
+      expect(r.code, head(r)).toBe(1);
+      expect(r.stdout + r.stderr).not.toContain(SECRET);
+    }
+  }, 120_000);
+});
+
+describe('nothing ibc runs writes outside the paths the user named', () => {
+  it('compile --verify (onnxruntime) and train leave a fresh HOME and TMPDIR empty, with telemetry switches unset', () => {
+    const home = join(work, 'home');
+    const tmp = join(work, 'tmp');
+    mkdirSync(home);
+    mkdirSync(tmp);
+    // ONNX Runtime turns its telemetry off by itself under CI or when asked: neither may be set here.
+    const env = { HOME: home, TMPDIR: tmp, CI: undefined, ORT_DISABLE_TELEMETRY: undefined, ORT_TELEMETRY_DISABLED: undefined };
+    const verified = child(['compile', TINY, '--target', 'onnx', '--out', join(work, 'v.onnx'), '--verify'], env);
+    expect(verified.code, verified.text).toBe(0);
+    expect(verified.text).toContain('verify: ok');
+    const trained = child(['train', TINY, '--out', join(work, 'fresh-run'), '--epochs', '1', '--limit-train', '64', '--limit-test', '32', '--backend', 'cpu', '--attention', '1'], env);
+    expect(trained.code, trained.text).toBe(0);
+    expect(readdirSync(home)).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 120_000);
+});
