@@ -18,7 +18,7 @@ import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { BACKEND_HELP, STEP_HELP, oneOf, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
 import { chooseStepEngine, type StepRequest } from '../../runtime/engine/choose-engine.js';
-import { compileForRun } from '../prepare-run.js';
+import { compileForRun, requireOptionResources } from '../prepare-run.js';
 import { selectBackend, releaseBackend, type BackendChoice, type BackendRequest, type HostFallback } from '../../runtime/engine/backends/select.js';
 import { formatAdapter } from '../../runtime/engine/backends/webgpu/adapter.js';
 import { modelFlops } from '../../compiler/resources/training-flops.js';
@@ -124,6 +124,7 @@ async function benchSpec(specPath: string, choice: BackendChoice, options: Bench
   const compiled = compileForRun(specPath, io);
   if (!compiled) return undefined;
   const batch = options.batch ?? compiled.spec.train.batchSize;
+  if (options.batch !== undefined) requireOptionResources(compiled.spec, compiled.ir, { batch, phases: ['training'] }, `--batch ${batch}`);
   const before = fallbackTotal(choice.hostFallbacks?.() ?? []);
   const engine = chooseStepEngine(options.step, choice.name, compiled.spec, compiled.ir);
   if (!options.json) io.stderr(`training step: ${engine.engine} (${engine.reason})\n`);
@@ -266,6 +267,8 @@ async function runInference(specPath: string, request: BackendRequest, options: 
   if (!compiled) return EXIT_INPUT_ERROR;
   const { spec, ir } = compiled;
   const batch = options.batch ?? spec.train.batchSize;
+  // Inference is the deterministic mean (no samples), at the asked batch.
+  if (options.batch !== undefined) requireOptionResources(spec, ir, { evalBatch: batch, evalSamples: 0, phases: ['evaluation'] }, `--batch ${batch}`);
   const params = initParams(ir, spec.train.seed);
   const shown = shownPath(specPath, io);
   // Built field by field so every line has the documented key order.
