@@ -51,7 +51,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
       const count = options.images ?? 20;
       const offset = options.offset ?? 0;
       const opened = openRun(runDir, which, specHash);
-      requireFiniteState(opened.state, opened.checkpointPath);
+      requireFiniteState(opened.state, opened.checkpointPath, opened.ir);
       if (opened.ir.taps.attentionMean === undefined) {
         io.stderr(`ibc attention: the model of ${runDir} ('${opened.spec.name}') has no attention module, so it has no attention maps\n`);
         return EXIT_INPUT_ERROR;

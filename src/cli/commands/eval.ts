@@ -46,7 +46,7 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
     guardRun(io, 'eval', async () => {
       const { runDir, which } = runTarget(args[0]!, options.checkpoint, io.cwd);
       const opened = openRun(runDir, which, specHash);
-      requireFiniteState(opened.state, opened.checkpointPath);
+      requireFiniteState(opened.state, opened.checkpointPath, opened.ir);
       if (options.samples !== undefined) requireOptionResources(opened.spec, opened.ir, { evalSamples: options.samples, phases: ['evaluation'] }, `--samples ${options.samples}`);
       const backend = await chooseBackend(options.backend ?? 'auto', io);
       let model: ReturnType<typeof modelFromState> | undefined;

@@ -377,7 +377,7 @@ export const runtimeExplanations = {
     fix: 'Give --out a new folder (the default is sweeps/<name>).',
   },
   checkpointNotFinite: {
-    explanation: 'The checkpoint holds NaN or an infinity (in a weight, an optimizer buffer or the weight average): the run diverged before it was written. Both training engines (the compiled step and the TF.js executor) refuse it when it is loaded, as do ibc eval and ibc attention, instead of computing with it: the two engines would otherwise treat such values differently (a ReLU turns NaN into 0 in one of them) and report a meaningless accuracy.',
+    explanation: 'The checkpoint holds NaN or an infinity (in a weight, an optimizer buffer or the weight average; in batch norm\'s running statistics only NaN counts, as a diverging run\'s running variance may overflow to Infinity, which both engines normalise to 0): the run diverged before it was written. Both training engines (the compiled step and the TF.js executor) refuse it when it is loaded, as do ibc eval and ibc attention, instead of computing with it: the two engines would otherwise treat such values differently (a ReLU turns NaN into 0 in one of them) and report a meaningless accuracy.',
     example: 'ibc train spec.ibspec --resume runs/diverged',
     fix: 'Start a new run with a smaller learning rate or a warm-up, or evaluate best.ibck (--checkpoint best) if it was written before the divergence.',
   },

@@ -148,7 +148,7 @@ export function loadResumeState(runDir: string, ir: ModelIR): TrainingState {
   const state = checkpointToState(checkpoint, (reason) => new RunError(diagnostic('resumeCheckpointCorrupt', { args: { path: runDir, reason: `${last}: ${reason}` } })));
   requireStateFitsModel(state, ir, last);
   // Before either training engine sees it: both refuse a diverged state the same way.
-  requireFiniteState(state, last);
+  requireFiniteState(state, last, ir);
   return state;
 }
 
@@ -167,7 +167,7 @@ export function requireResumeFitsRun(runDir: string, state: TrainingState, spec:
   const { last } = checkpointPaths(runDir);
   const readRunFile = (name: string, what: string): string =>
     readText('record', join(runDir, name), (problem) =>
-      resumeMismatch(runDir, `its ${name} is ${problem.kind === 'missing' ? 'missing' : `unreadable: ${problem.reason}`} (${what}), so the checkpoint cannot be matched to the run`),
+      resumeMismatch(runDir, `its ${name} is missing or unreadable (${what}${problem.kind === 'missing' ? '' : `; ${problem.reason}`}), so the checkpoint cannot be matched to the run`),
     );
   const recordedHash = readRunFile('spec-hash.txt', 'the hash of the spec the run started with').trim();
   if (recordedHash !== state.specHash) {

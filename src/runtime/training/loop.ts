@@ -33,7 +33,7 @@ import type { Localization } from './localization.js';
 import type { BestScore, RunSettings, TrainingState } from './state.js';
 import type { EvaluationUpdate, ProgressUpdate } from './progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { divergenceReason, firstNonFinite, firstNonFiniteInState, formatNonFinite, isDiverging } from './divergence.js';
+import { divergenceReason, firstNonFinite, firstNonFiniteInState, formatNonFinite, isDiverging, runningStatistics } from './divergence.js';
 import type { NativeAddon } from '../engine/backends/native/addon.js';
 import { CompiledTrainingStep } from '../engine/compiled/compiled-step.js';
 
@@ -247,6 +247,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const [h, w, c] = spec.model.input;
   const plan = schedulePlan(spec, settings.epochs);
 
+  const runningStats = runningStatistics(ir);
   const initial = resume ? resume.weights : initParams(ir, settings.seed);
   const model = createTfjsModel(ir, initial);
   const variables = model.trainableVariables();
@@ -395,7 +396,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       trainImages += sums.seen;
       // Both engines: weights that are no longer finite stop the run before they are evaluated or saved, even where
       // every loss stayed finite (a ReLU or a max pool can hide a NaN from the loss).
-      const brokenWeight = firstNonFinite(trained);
+      const brokenWeight = firstNonFinite(trained, runningStats);
       if (brokenWeight) {
         const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
         throw new RunError(diagnostic('trainNonFiniteWeights', { args: { value: formatNonFinite(brokenWeight.value), name: `'${brokenWeight.name}'`, epoch: epoch + 1, kept } }));
@@ -457,7 +458,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       if (due || (improved && spec.train.checkpoint.keepBest)) {
         const state = await snapshot();
         // Either engine: a state that is no longer finite is never written (the last good checkpoint stays the last).
-        const broken = firstNonFiniteInState(state);
+        const broken = firstNonFiniteInState(state, runningStats);
         if (broken) {
           const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
           throw new RunError(diagnostic('trainNonFiniteWeights', { args: { value: formatNonFinite(broken.value), name: broken.name, epoch: epoch + 1, kept } }));

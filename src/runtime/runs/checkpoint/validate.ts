@@ -11,7 +11,7 @@ import type { ModelIR } from '../../../compiler/ir/ir.js';
 import type { TrainingState } from '../../training/state.js';
 import { diagnostic } from '../../../diagnostics/catalog.js';
 import { RunError } from '../../../support/errors.js';
-import { firstNonFinite, firstNonFiniteInState, formatNonFinite } from '../../training/divergence.js';
+import { firstNonFinite, firstNonFiniteInState, formatNonFinite, runningStatistics } from '../../training/divergence.js';
 
 export { firstNonFinite, firstNonFiniteInState };
 
@@ -69,8 +69,8 @@ export function requireStateFitsModel(state: TrainingState, ir: ModelIR, path: s
  * step treat such values differently once running, e.g. a ReLU that turns NaN
  * into 0): training, evaluating or drawing from it computes nothing true.
  */
-export function requireFiniteState(state: TrainingState, path: string): void {
-  const found = firstNonFiniteInState(state);
+export function requireFiniteState(state: TrainingState, path: string, ir: ModelIR): void {
+  const found = firstNonFiniteInState(state, runningStatistics(ir));
   if (!found) return;
   throw new RunError(diagnostic('checkpointNotFinite', { args: { path, name: found.name, value: formatNonFinite(found.value), index: found.index, count: found.count } }));
 }
