@@ -108,7 +108,7 @@ export class GraphBuilder {
     return { name, shape, init: this.initializer(op, role, shape, fanIn), trainable: true, group: 'weights', fanIn, fanOut };
   }
 
-  /** method.md "Initialisation", per scheme. */
+  /** The initialisation of docs/method.md (section 6), per scheme. */
   private initializer(op: Op, role: ParamRole, shape: Shape, fanIn: number): Initializer {
     const scheme = this.init;
     if (role === 'gamma') return scheme === 'vgg' ? { kind: 'uniform', low: 0, high: 1 } : { kind: 'ones' };
