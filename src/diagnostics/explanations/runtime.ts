@@ -256,9 +256,10 @@ export const runtimeExplanations = {
     fix: 'Build or install what the message names, or use --backend auto.',
   },
   backendSlowCpu: {
-    explanation: "No fast backend is available, so training runs on TF.js's plain JavaScript backend, about 100 times slower.",
-    example: 'ibc train on a machine without libdnnl.',
-    fix: 'apt-get install libdnnl-dev && npm run build:native.',
+    explanation:
+      "No fast backend is available, so the model runs on TF.js's plain JavaScript backend, about 100 times slower than ibc's native oneDNN kernels. The message says why the native kernels did not load (usually a missing system library) and the one command that fixes it; `ibc doctor` shows the same with everything else this machine offers.",
+    example: 'ibc train spec.ibspec on a machine without oneDNN: "because the native kernels (.../prebuilds/linux-x64/ibc_native.node) need libdnnl.so.2, which is not installed (oneDNN, the kernel library). To fix it: apt-get install -y libdnnl2"',
+    fix: 'Run the command the message gives (for the npm package on Debian 12: apt-get install -y libdnnl2; in a checkout: apt-get install -y libdnnl-dev && npm run build:native), then check with ibc doctor.',
   },
   stepCompiledUnavailable: {
     explanation:
