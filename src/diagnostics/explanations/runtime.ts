@@ -272,6 +272,12 @@ export const runtimeExplanations = {
     example: '--backend webgpu without @tensorflow/tfjs-backend-webgpu installed.',
     fix: 'Install the package the message names.',
   },
+  onnxruntimeMissing: {
+    explanation:
+      "Running an ONNX file (compile --verify, bench --target onnx) needs onnxruntime-node. It is an optional peer of ibc, not a dependency: as a dependency its install script downloads ONNX Runtime's CUDA provider from NuGet, which fails on machines that reach only the npm registry, and it adds about 290 MB that exporting ONNX never needs. Writing ONNX files (ibc compile --target onnx) works without it.",
+    example: 'ibc compile spec.ibspec --target onnx --out m.onnx --verify, with ibc installed globally and onnxruntime-node not installed',
+    fix: "Install it where ibc is installed, as the message says: ONNXRUNTIME_NODE_INSTALL=skip npm install -g onnxruntime-node@1.30.0 for a global ibc, the same without -g in a project that depends on ibc. ONNXRUNTIME_NODE_INSTALL=skip is onnxruntime-node's own switch: its CPU runtime ships in the package; leave the switch out on a machine with CUDA 12 and internet access to get its CUDA provider too.",
+  },
   tfjsArtifactMissing: {
     explanation: 'A TF.js artifact is a folder with model.json and weights.bin; this path is not one.',
     example: 'loadModel("out/model.onnx")',
