@@ -28,14 +28,9 @@ export const TFJS_BUNDLES = [
   { from: '@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js', to: 'tf-backend-webgpu.min.js' },
 ] as const;
 
-/** Where the npm package carries the bundles (written by scripts/pack.mjs). */
-export function vendoredBundle(to: string): string {
-  return join(packageRoot(), 'dist', 'vendor', to);
-}
-
-/** The bundle's file: the package's own copy, else the installed npm package's; undefined when neither exists. */
-function bundleSource(bundle: (typeof TFJS_BUNDLES)[number]): string | undefined {
-  const vendored = vendoredBundle(bundle.to);
+/** The bundle's file: the package's own copy (dist/vendor/, written by scripts/pack.mjs), else the installed npm package's; undefined when neither exists. */
+export function bundleSource(bundle: (typeof TFJS_BUNDLES)[number], root: string = packageRoot()): string | undefined {
+  const vendored = join(root, 'dist', 'vendor', bundle.to);
   if (existsSync(vendored)) return vendored;
   try {
     return createRequire(import.meta.url).resolve(bundle.from);
