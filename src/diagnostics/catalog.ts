@@ -11,6 +11,7 @@ import { shapeMessages } from './catalog/shape.js';
 import { targetMessages } from './catalog/target.js';
 import { runtimeMessages } from './catalog/runtime.js';
 import { internalMessages } from './catalog/internal.js';
+import { weightsMessages } from './catalog/weights.js';
 
 export type { MessageTemplate } from './catalog/types.js';
 
@@ -21,6 +22,7 @@ export const messages = {
   ...shapeMessages,
   ...targetMessages,
   ...runtimeMessages,
+  ...weightsMessages,
   ...internalMessages,
 } as const;
 
