@@ -9,7 +9,9 @@
  *   web:         the attention explorer: that GraphModel with a static page, the TF.js
  *                bundles and bundled test images (src/runtime/figures/web/explorer.ts);
  *   ibc-runtime: ibc's own 'ibc-tfjs' folder for ibc/runtime's loadModel
- *                (src/compiler/targets/ibc-runtime/artifact.ts).
+ *                (src/compiler/targets/ibc-runtime/artifact.ts);
+ *   safetensors: the weights for PyTorch, torchvision's names for the trunk
+ *                (src/compiler/pretrained/export.ts).
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -30,6 +32,7 @@ import { ibcVersion } from '../../compiler/targets/producer-version.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../../compiler/targets/onnx/opset.js';
 import { DEFAULT_VERIFY_TOLERANCE, formatVerifyReport, verifyOnnx } from '../../runtime/engine/onnx/verify.js';
 import { writeTfjsArtifact } from '../../compiler/targets/ibc-runtime/artifact.js';
+import { encodeTorchExport, torchStateDict } from '../../compiler/pretrained/export.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { nodeFileSystem } from '../../host/file-system.js';
@@ -46,7 +49,7 @@ import { whyCannotCreate } from '../../runtime/runs/run-dir.js';
 
 const DEFAULT_WEB_IMAGES = 12;
 
-const TARGETS = ['onnx', 'tfjs', 'web', 'ibc-runtime'] as const;
+const TARGETS = ['onnx', 'tfjs', 'web', 'ibc-runtime', 'safetensors'] as const;
 type Target = (typeof TARGETS)[number];
 
 interface CompileFlags {
@@ -333,7 +336,24 @@ async function run({ args, options: flags, overrides }: CommandInput<CompileFlag
     case 'tfjs':
     case 'web':
       return compileGraphModel(o, model.specPath, model.spec, model.ir, model.weights, model.hash, io);
+    case 'safetensors':
+      return compileSafetensors(o, model.spec, model.ir, model.weights, model.hash, io);
   }
+}
+
+/** The weights as a safetensors file for PyTorch: torchvision's names and layouts for the trunk where it has a twin. */
+function compileSafetensors(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, io: CliIO): number {
+  const exported = torchStateDict(ir, spec.model.backbone, weights);
+  const chunks = encodeTorchExport(exported, { specName: spec.name, specHash: hash });
+  const out = resolve(io.cwd, o.out);
+  writeOutput(out, () => {
+    makeFolders(dirname(out));
+    writeFileAtomic(out, chunks);
+  });
+  const bytes = chunks.reduce((n, c) => n + c.length, 0);
+  const names = exported.torchvision ? `trunk named as torchvision's ${exported.torchvision}` : "ibc's documented names";
+  io.stdout(`wrote ${o.out} (safetensors, ${exported.tensors.size} float32 tensors, ${(bytes / 1e6).toFixed(1)} MB; ${names}, PyTorch layouts: load with load_state_dict(..., strict=False))\n`);
+  return EXIT_OK;
 }
 
 export const compileCommand: Command = defineCommand<CompileFlags>({
@@ -361,12 +381,12 @@ export const compileCommand: Command = defineCommand<CompileFlags>({
   overrides: true,
   options: [
     {
-      flags: '--target <onnx|tfjs|web|ibc-runtime>',
+      flags: '--target <onnx|tfjs|web|ibc-runtime|safetensors>',
       description:
-        "onnx: one .onnx file; tfjs: a TF.js GraphModel folder (model.json + group1-shard*.bin) that plain TF.js loads with tf.loadGraphModel, in Node or a browser; web: the attention explorer, a static folder (index.html, the TF.js bundles, the GraphModel, bundled test images) that runs offline in a browser; ibc-runtime: ibc's own folder (model.json 'ibc-tfjs' + weights.bin) for ibc/runtime's loadModel",
+        "onnx: one .onnx file; tfjs: a TF.js GraphModel folder (model.json + group1-shard*.bin) that plain TF.js loads with tf.loadGraphModel, in Node or a browser; web: the attention explorer, a static folder (index.html, the TF.js bundles, the GraphModel, bundled test images) that runs offline in a browser; ibc-runtime: ibc's own folder (model.json 'ibc-tfjs' + weights.bin) for ibc/runtime's loadModel; safetensors: the weights as one .safetensors file for PyTorch (torchvision's names and layouts for a vgg16, vgg16_bn variant=imagenet, resnet or wrn50_2 trunk, ibc's documented names for the rest)",
       parse: oneOf('--target', TARGETS),
     },
-    { flags: '--out <PATH>', description: 'the file (onnx) or folder (the others) to write' },
+    { flags: '--out <PATH>', description: 'the file (onnx, safetensors) or folder (the others) to write' },
     { flags: '--weights <RUN_DIR>', description: "with a SPEC: take the weights of a run's last checkpoint (the EMA weights when the run kept them); the run's spec must describe the same model" },
     { flags: '--opset <N>', description: `onnx only: opset ${MIN_OPSET}..${MAX_OPSET} (default: the spec's export.opset, else ${DEFAULT_OPSET}, widely supported)`, parse: wholeNumber('--opset') },
     { flags: '--layout <nhwc|nchw>', description: "onnx only: the image input and attention outputs' layout (default: the spec's export.layout)", parse: oneOf('--layout', ['nhwc', 'nchw'] as const) },
