@@ -72,7 +72,8 @@ export function bytesAsFile(bytes: Uint8Array): RandomAccessFile {
     size: bytes.length,
     read(offset, length) {
       checkRange(bytes.length, offset, length);
-      return bytes.slice(offset, offset + length);
+      // A copy, as a file read gives (a Buffer's own slice would share its memory).
+      return Uint8Array.prototype.slice.call(bytes, offset, offset + length);
     },
     close() {},
   };

@@ -24,7 +24,8 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
 
 export function openSafetensors(file: RandomAccessFile): OpenedWeights {
   if (file.size < 8) return { problem: 'it is shorter than a safetensors header' };
-  const n = Number(new DataView(file.read(0, 8).buffer).getBigUint64(0, true));
+  const head = file.read(0, 8);
+  const n = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
   if (n > MAX_HEADER_BYTES || n > file.size - 8) return { problem: `its safetensors header claims ${n.toLocaleString('en-US')} bytes, more than the file's ${file.size.toLocaleString('en-US')}` };
   let header: unknown;
   try {

@@ -51,9 +51,8 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** CRC-32 (zlib's, in Node since 20.15; a table otherwise). */
-const crc32: (data: Uint8Array) => number =
-  typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (data) => (zlib as unknown as { crc32(d: Uint8Array): number }).crc32(data) : tableCrc32;
+/** CRC-32: zlib's (Node 20.15 and later), else a table (earlier Node 20 releases). */
+const crc32: (data: Uint8Array) => number = typeof zlib.crc32 === 'function' ? (data) => zlib.crc32(data) : tableCrc32;
 
 let crcTable: Uint32Array | undefined;
 function tableCrc32(data: Uint8Array): number {
