@@ -11,7 +11,6 @@ import { shapeMessages } from './catalog/shape.js';
 import { targetMessages } from './catalog/target.js';
 import { runtimeMessages } from './catalog/runtime.js';
 import { internalMessages } from './catalog/internal.js';
-import { weightsMessages } from './catalog/weights.js';
 
 export type { MessageTemplate } from './catalog/types.js';
 
@@ -22,7 +21,6 @@ export const messages = {
   ...shapeMessages,
   ...targetMessages,
   ...runtimeMessages,
-  ...weightsMessages,
   ...internalMessages,
 } as const;
 

@@ -11,7 +11,6 @@ import { shapeExplanations } from './explanations/shape.js';
 import { targetExplanations } from './explanations/target.js';
 import { runtimeExplanations } from './explanations/runtime.js';
 import { internalExplanations } from './explanations/internal.js';
-import { weightsExplanations } from './explanations/weights.js';
 
 export type { Explanation } from './explanations/types.js';
 
@@ -22,7 +21,6 @@ const explanations: Readonly<Record<MessageName, Explanation>> = {
   ...shapeExplanations,
   ...targetExplanations,
   ...runtimeExplanations,
-  ...weightsExplanations,
   ...internalExplanations,
 };
 

@@ -94,10 +94,10 @@ export async function planWeights(spec: ResolvedSpec, ir: ModelIR, fs: FileSyste
   const path = weightsPath(backbone);
   const strictSetting = 'strict' in backbone ? backbone.strict : undefined;
   if (path === undefined) {
-    return { diagnostics: strictSetting === undefined ? [] : [diagnostic('weightsStrictUnused', { ...(backbone.origin ? { span: backbone.origin } : {}), args: { value: String(strictSetting) } })] };
+    return { diagnostics: strictSetting === undefined ? [] : [diagnostic('pretrainedStrictUnused', { ...(backbone.origin ? { span: backbone.origin } : {}), args: { value: String(strictSetting) } })] };
   }
   const opened = await openWeights(path, fs);
-  if ('problem' in opened) return { diagnostics: [diagnostic('weightsUnreadable', { ...at, args: { path, reason: opened.problem } })] };
+  if ('problem' in opened) return { diagnostics: [diagnostic('pretrainedUnreadable', { ...at, args: { path, reason: opened.problem } })] };
   const file = opened.weights;
   const strict = strictSetting ?? true;
   const result = match(ir, backbone, file, path, strict);
@@ -108,13 +108,13 @@ export async function planWeights(spec: ResolvedSpec, ir: ModelIR, fs: FileSyste
     const total = ir.params.filter((p) => isTrunkParameter(p.name)).length;
     const list = listNames(plan.missing.map((m) => `${m.param}' <- '${m.key}`));
     const hint = missingHint(plan, backbone, file);
-    diagnostics.push(strict ? diagnostic('weightsMissing', { ...at, args: { count: plan.missing.length, total, file: name, list, hint } }) : diagnostic('weightsMissingAllowed', { ...at, args: { count: plan.missing.length, total, file: name, list } }));
+    diagnostics.push(strict ? diagnostic('pretrainedMissing', { ...at, args: { count: plan.missing.length, total, file: name, list, hint } }) : diagnostic('pretrainedMissingAllowed', { ...at, args: { count: plan.missing.length, total, file: name, list } }));
   }
   if (plan.unexpected.length > 0) {
     const list = listNames(plan.unexpected);
-    diagnostics.push(strict ? diagnostic('weightsUnexpected', { ...at, args: { count: plan.unexpected.length, file: name, list, hint: '' } }) : diagnostic('weightsUnexpectedAllowed', { ...at, args: { count: plan.unexpected.length, file: name, list } }));
+    diagnostics.push(strict ? diagnostic('pretrainedUnexpected', { ...at, args: { count: plan.unexpected.length, file: name, list, hint: '' } }) : diagnostic('pretrainedUnexpectedAllowed', { ...at, args: { count: plan.unexpected.length, file: name, list } }));
   }
-  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(diagnostic('weightsLoaded', { ...at, args: summaryArgs(plan, ir) }));
+  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(diagnostic('pretrainedLoaded', { ...at, args: summaryArgs(plan, ir) }));
   else file.close();
   return { ...(diagnostics.some((d) => d.severity === 'error') ? {} : { plan }), diagnostics };
 }
@@ -191,11 +191,11 @@ function match(ir: ModelIR, backbone: BackboneSpec, file: WeightsFile, path: str
     const expected = ibcNames ? [...p.shape] : torchShape(p.shape, layout);
     if (source.shape.length !== expected.length || source.shape.some((d, i) => d !== expected[i])) {
       const layoutText = layout === 'oihw' ? "PyTorch's OIHW convolution layout" : layout === 'out-in' ? "PyTorch's [out, in] linear layout" : 'the same layout in both';
-      diagnostics.push(diagnostic('weightsShapeMismatch', { ...at, args: { source: source.name, found: source.shape.join(', '), param: p.name, expected: expected.join(', '), layout: layoutText } }));
+      diagnostics.push(diagnostic('pretrainedShapeMismatch', { ...at, args: { source: source.name, found: source.shape.join(', '), param: p.name, expected: expected.join(', '), layout: layoutText } }));
       continue;
     }
     if (!DTYPES[source.dtype].float) {
-      diagnostics.push(diagnostic('weightsNotFloat', { ...at, args: { source: source.name, dtype: DTYPES[source.dtype].torch, param: p.name } }));
+      diagnostics.push(diagnostic('pretrainedNotFloat', { ...at, args: { source: source.name, dtype: DTYPES[source.dtype].torch, param: p.name } }));
       continue;
     }
     assignments.push({ param: p.name, source, layout, shape: p.shape });

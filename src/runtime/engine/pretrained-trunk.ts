@@ -29,14 +29,14 @@ export async function loadPretrainedTrunk(spec: ResolvedSpec, ir: ModelIR, fs: F
   if (path === undefined) return undefined;
   const planned = await planWeights(spec, ir, fs);
   const error = planned.diagnostics.find((d) => d.severity === 'error');
-  if (error || !planned.plan) throw new RunError(error ?? diagnostic('weightsReadFailed', { args: { path, reason: 'it matched no parameter' } }));
+  if (error || !planned.plan) throw new RunError(error ?? diagnostic('pretrainedReadFailed', { args: { path, reason: 'it matched no parameter' } }));
   const plan: WeightsPlan = planned.plan;
   try {
     // Fingerprint first, then read: a file replaced in between reads as changed on --resume, not silently.
     const fingerprinted = fingerprintWeights(path, fs);
-    if ('problem' in fingerprinted) throw new RunError(diagnostic('weightsReadFailed', { args: { path, reason: fingerprinted.problem } }));
+    if ('problem' in fingerprinted) throw new RunError(diagnostic('pretrainedReadFailed', { args: { path, reason: fingerprinted.problem } }));
     const loaded = await loadPlannedWeights(plan);
-    if ('problem' in loaded) throw new RunError(diagnostic('weightsReadFailed', { args: { path, reason: loaded.problem } }));
+    if ('problem' in loaded) throw new RunError(diagnostic('pretrainedReadFailed', { args: { path, reason: loaded.problem } }));
     const summary = planned.diagnostics.find((d) => d.code === 'IB3407');
     return { weights: loaded.weights, fingerprint: fingerprinted.fingerprint, ...(summary ? { summary } : {}), warnings: planned.diagnostics.filter((d) => d.severity === 'warning') };
   } finally {
@@ -52,6 +52,6 @@ export function requireSameWeights(recorded: WeightsFingerprint, dir: string, fs
     : now.fingerprint.sha256 !== recorded.sha256 || now.fingerprint.size !== recorded.size ? `it is now ${now.fingerprint.size.toLocaleString('en-US')} bytes with sha256 ${now.fingerprint.sha256.slice(0, 16)}...`
     : undefined;
   if (changed) {
-    throw new RunError(diagnostic('weightsChangedOnResume', { args: { dir, path: recorded.path, size: recorded.size.toLocaleString('en-US'), was: `${recorded.sha256.slice(0, 16)}...`, now: changed } }));
+    throw new RunError(diagnostic('pretrainedChangedOnResume', { args: { dir, path: recorded.path, size: recorded.size.toLocaleString('en-US'), was: `${recorded.sha256.slice(0, 16)}...`, now: changed } }));
   }
 }
