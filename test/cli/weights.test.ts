@@ -78,6 +78,12 @@ describe('weights="..." end to end', () => {
     expect(resumed.stderr).toContain(`is now ${(bytes.length + 1).toLocaleString('en-US')} bytes`);
   });
 
+  it("compiles a SPEC with weights= from its initial weights: the file's trunk, the rest seeded", async () => {
+    const c = await ibc(work, 'compile', 'tuned.ibspec', '--target', 'safetensors', '--out', 'initial.safetensors');
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toContain(`fresh weights (seed 1), the trunk from ${join(work, 'trunk.safetensors')}`);
+  });
+
   it('a missing weights file is an error at the weights string, for check and train alike, and train creates nothing', async () => {
     const check = await ibc(work, 'check', 'missing.ibspec');
     expect(check.code).toBe(1);

@@ -41,6 +41,7 @@ import { RunError } from '../../support/errors.js';
 import { knownClassNames } from '../../runtime/data/class-names.js';
 import { loadDataset } from '../../runtime/data/index.js';
 import { initParams } from '../../runtime/engine/init-params.js';
+import { loadPretrainedTrunk } from '../../runtime/engine/pretrained-trunk.js';
 import { openRun, runWeights, type OpenedRun } from '../../runtime/runs/open-run.js';
 import { writeExplorer, type ExplorerSamples } from '../../runtime/figures/web/explorer.js';
 import { writeGraphModelFolder } from '../../runtime/figures/web/graph-model-files.js';
@@ -137,8 +138,13 @@ function fromRun(runDir: string): ModelToWrite {
  * run's spec must describe the same model: differences that change the model
  * are IB5006 (naming each key), others a warning (IB5014).
  */
-function fromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, io: CliIO): ModelToWrite {
-  if (weightsDir === undefined) return { spec, ir, weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec), specPath };
+async function fromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, io: CliIO): Promise<ModelToWrite> {
+  if (weightsDir === undefined) {
+    // The spec's initial weights, as training would start: its pretrained trunk (weights="..."), the rest seeded.
+    const trunk = await loadPretrainedTrunk(spec, ir);
+    const source = `fresh weights (seed ${spec.train.seed})${trunk ? `, the trunk from ${trunk.fingerprint.path}` : ''}`;
+    return { spec, ir, weights: initParams(ir, spec.train.seed, trunk?.weights), source, hash: specHash(spec), specPath };
+  }
   const run = openRun(weightsDir, 'last', specHash);
   // `ibc train --seed` may have replaced the seed: compare with the spec as that run saw it.
   const asTrained: ResolvedSpec = { ...spec, train: { ...spec.train, seed: run.state.settings.seed } };
@@ -325,7 +331,7 @@ async function run({ args, options: flags, overrides }: CommandInput<CompileFlag
       return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);
     }
     if (compiled.diagnostics.length > 0 && o.format === 'text') printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
-    model = fromSpec(path, compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), io);
+    model = await fromSpec(path, compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), io);
   }
   io.stdout(`${model.spec.name}: ${model.source}\n`);
   switch (o.target) {
@@ -358,10 +364,11 @@ function compileSafetensors(o: CompileOptions, spec: ResolvedSpec, ir: ModelIR, 
 
 export const compileCommand: Command = defineCommand<CompileFlags>({
   name: 'compile',
-  summary: 'write an inference model: ONNX (verified in onnxruntime), a TF.js GraphModel, or the attention explorer page',
+  summary: 'write an inference model: ONNX (verified in onnxruntime), a TF.js GraphModel, the attention explorer page, or the weights for PyTorch',
   description: [
     'Compiles SPEC and writes an inference model with fresh weights (seeded by the',
-    "spec's train.seed) or a training run's weights; or compiles a RUN_DIR as it was",
+    "spec's train.seed, with the backbone's weights=\"...\" trunk when it names one) or a",
+    "training run's weights; or compiles a RUN_DIR as it was",
     'trained (its resolved spec and last checkpoint: nothing else is needed).',
     '',
     'The ONNX graph is the inference graph: batch norm with its moving statistics,',
