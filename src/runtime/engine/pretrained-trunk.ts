@@ -46,6 +46,10 @@ export async function loadPretrainedTrunk(spec: ResolvedSpec, ir: ModelIR, fs: F
 
 /** On --resume: the weights file must be the one the run started from (`recorded`). */
 export function requireSameWeights(recorded: WeightsFingerprint, dir: string, fs: FileSystem = nodeFileSystem): void {
+  // A checkpoint's metadata is data: a record edited into another shape is refused, not trusted.
+  if (typeof recorded.path !== 'string' || !Number.isSafeInteger(recorded.size) || typeof recorded.sha256 !== 'string') {
+    throw new RunError(diagnostic('pretrainedChangedOnResume', { args: { dir, path: String(recorded.path), size: '?', was: '?', now: 'the record of it in the checkpoint is damaged' } }));
+  }
   const now = fingerprintWeights(recorded.path, fs);
   const changed =
     'problem' in now ? `it cannot be read now (${now.problem})`
