@@ -84,7 +84,7 @@ describe('torch.save zip files', () => {
   it('reports a damaged storage (its CRC-32) when the tensor is read', async () => {
     const bytes = torchFile(statePickle([CONV]), { '0': SIX });
     const at = Buffer.from(bytes).indexOf(Buffer.from(SIX));
-    bytes[at + 5] ^= 0xff;
+    bytes[at + 5] = bytes[at + 5]! ^ 0xff;
     const read = await (await opened(bytes)).tensors.get('conv.weight')!.read();
     expect(read).toEqual({ problem: expect.stringContaining('CRC-32') });
   });
@@ -155,7 +155,7 @@ describe('ibc checkpoints and run directories', () => {
 
   it('refuses a damaged checkpoint, a folder that is not a run, and other checkpoints', async () => {
     const damaged = checkpoint({ format: 'ibc-training-state' });
-    damaged[damaged.length - 1] ^= 1;
+    damaged[damaged.length - 1] = damaged[damaged.length - 1]! ^ 1;
     expect(await open(damaged)).toEqual({ problem: expect.stringContaining('SHA-256') });
     expect(await open(checkpoint({ format: 'something-else' }))).toEqual({ problem: expect.stringContaining('without training-state metadata') });
     expect(await openWeights('/runs', memoryFileSystem({ 'runs/a.txt': 'x' }))).toEqual({ problem: expect.stringContaining('not an ibc run directory') });

@@ -7,12 +7,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { IrNode, ModelIR, ParamRole } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
-import { lowerNode, type LoweringContext } from './lowerings.js';
+import { lowerNode, type ExecutorLoweringContext } from './lowerings.js';
 
 export interface RunOptions {
   readonly training: boolean;
   readonly samples: number;
-  readonly noise?: Random;
+  readonly noise?: Random | undefined;
   /** Dispose intermediates early. Only when no gradient tape is recording. */
   readonly releaseIntermediates?: boolean;
 }
@@ -34,10 +34,10 @@ export function runGraph(
   wanted: readonly string[],
 ): GraphResult {
   const statistics: StatisticsUpdates = new Map();
-  const ctx: LoweringContext = {
+  const ctx: ExecutorLoweringContext = {
     training: options.training,
     samples: options.samples,
-    batch: input.shape[0]!,
+    batch: input.shape[0],
     input,
     param(node: IrNode, role: ParamRole): tf.Tensor {
       const name = node.params[role];
