@@ -95,4 +95,8 @@ export const runtimeMessages = {
   tfjsWeightsCorrupt: { code: 'IB6606', severity: 'error', template: "the weights file '{path}' is corrupt: its SHA-256 does not match the one recorded in model.json" },
   tfjsArtifactWriteFailed: { code: 'IB6607', severity: 'error', template: "cannot write the TF.js model '{path}': {reason}" },
   tfjsInputShapeMismatch: { code: 'IB6608', severity: 'error', template: 'predict: {detail}; the model takes NHWC float32 images of {expected} (batch first)' },
+
+  // ---------------------------------------------------------------- pretrained weights (IB6500-IB6599)
+  pretrainedReadFailed: { code: 'IB6500', severity: 'error', template: "cannot load the weights file '{path}': {reason}" },
+  pretrainedChangedOnResume: { code: 'IB6501', severity: 'error', template: "the run at '{dir}' started from the weights file '{path}' ({size} bytes, sha256 {was}), but {now}: resuming would continue from other weights than the run began with" },
 } as const satisfies StageCatalog;

@@ -388,4 +388,15 @@ export const runtimeExplanations = {
     example: 'ibc results runs/ --plot test_top1   # runs of one spec with one setting',
     fix: 'Give --x PATH with a key that differs between the runs, or plot a sweep\'s folder.',
   },
+  pretrainedReadFailed: {
+    explanation: "The weights file passed `ibc check` but could not be read when training started: it changed or became unreadable in between, or a tensor's data is damaged (its CRC-32 in the zip does not match).",
+    example: 'ibc train spec.ibspec   # the weights file was replaced while ibc was reading it',
+    fix: 'Check the file (ibc check spec.ibspec) and train again.',
+  },
+  pretrainedChangedOnResume: {
+    explanation:
+      "A run records the weights file it started from (path, size and SHA-256, in its checkpoints and summary.json). Resuming continues from the run's own checkpoint, but a changed or missing weights file means the spec no longer describes the run's beginning: the resumed run could not be reproduced. It is refused.",
+    example: 'ibc train spec.ibspec --resume runs/cub   # after trunk.pth was replaced by another file',
+    fix: 'Restore the original weights file, or start a new run.',
+  },
 } as const satisfies Record<keyof typeof runtimeMessages, Explanation>;
