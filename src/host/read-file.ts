@@ -230,7 +230,7 @@ export function readDataFile(path: string, what: string, kind: FileBound = 'data
   if (outcome.ok) return outcome.bytes;
   const { problem } = outcome;
   if (problem.kind === 'missing') throw runError('dataPathMissing', { what, path });
-  throw runError('dataReadFailed', { path, reason: problem.kind === 'not-regular' ? `${what} must be a regular file, but ${problem.reason}` : problem.reason });
+  throw runError('dataReadFailed', { path, reason: problem.kind === 'not-regular' ? `${what} must be a regular file, but ${problem.reason.replace(/, not a regular file$/, '')}` : problem.reason });
 }
 
 /** Throws when `path` is not an existing folder. */
