@@ -403,6 +403,11 @@ export const runtimeExplanations = {
     example: 'ibc attention runs/aib --images 100000',
     fix: 'Ask for fewer images (--images, or --attention for ibc train); use --offset to draw later ones in further calls.',
   },
+  outputIsInput: {
+    explanation: "ibc compile reads a spec (and a run folder, with --weights or a RUN_DIR); its output may not be that spec, that folder or a file inside it: a model written over the spec, or over the run's own checkpoints/last.ibck, destroys what it was made from. This holds with --overwrite too.",
+    example: 'ibc compile runs/a --target onnx --out runs/a/checkpoints/last.ibck',
+    fix: 'Write the model elsewhere: --out a path outside the spec and the run folder.',
+  },
   outputIsFolder: {
     explanation: 'A file of the output would replace a folder of the same name. ibc never replaces a folder with a file, with or without --overwrite.',
     example: 'ibc compile spec.ibspec --target onnx --out models/   # models/ is a folder; --out names the .onnx file',
