@@ -128,8 +128,7 @@ async function benchSpec(specPath: string, choice: BackendChoice, options: Bench
   const engine = chooseStepEngine(options.step, choice.name, compiled.spec, compiled.ir);
   if (!options.json) io.stderr(`training step: ${engine.engine} (${engine.reason})\n`);
   const timing = await timeTrainingSteps(compiled.spec, compiled.ir, {
-    batch, steps: options.steps, warmup: options.warmup, seed: compiled.spec.train.seed, profile: options.profile,
-    ...(engine.kernels ? { kernels: engine.kernels } : {}),
+    batch, steps: options.steps, warmup: options.warmup, seed: compiled.spec.train.seed, profile: options.profile, engine,
   });
   const fallbacks = choice.hostFallbacks ? fallbacksSince(before, choice.hostFallbacks()) : undefined;
   const flops = modelFlops(compiled.ir);

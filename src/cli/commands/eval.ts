@@ -9,7 +9,8 @@ import type { OutputFormat } from '../report.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
 import { openRun, modelFromState, loadRunData } from '../../runtime/runs/open-run.js';
-import { evaluateSplit, localizeSplit } from '../../runtime/training/loop.js';
+import { evaluateSplit } from '../../runtime/training/loop.js';
+import { localizeSplit } from '../../runtime/training/localize-split.js';
 import { formatLocalization, localizationRecord } from '../../runtime/training/localization.js';
 
 interface EvalOptions {

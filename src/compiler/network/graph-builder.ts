@@ -21,7 +21,7 @@ export interface Tensor {
 }
 
 /** Per-role overrides of the default parameter settings (used for anchors). */
-export type ParamOverrides = Partial<Record<ParamRole, { readonly init: Initializer; readonly trainable: boolean }>>;
+export type ParamOverrides = Partial<Record<ParamRole, { readonly init: Initializer; readonly trainable: boolean; readonly lrScale: number }>>;
 
 const PARAM_SUFFIX: Record<ParamRole, string> = {
   kernel: 'kernel',
@@ -102,10 +102,10 @@ export class GraphBuilder {
   }
 
   private makeParam(name: string, op: Op, role: ParamRole, shape: Shape, [fanIn, fanOut]: [number, number], override: ParamOverrides[ParamRole]): ParamSpec {
-    if (override) return { name, shape, init: override.init, trainable: override.trainable, group: 'weights', fanIn, fanOut };
-    if (role === 'movingMean') return { name, shape, init: { kind: 'zeros' }, trainable: false, group: 'buffers', fanIn, fanOut };
-    if (role === 'movingVariance') return { name, shape, init: { kind: 'ones' }, trainable: false, group: 'buffers', fanIn, fanOut };
-    return { name, shape, init: this.initializer(op, role, shape, fanIn), trainable: true, group: 'weights', fanIn, fanOut };
+    if (override) return { name, shape, init: override.init, trainable: override.trainable, group: 'weights', fanIn, fanOut, lrScale: override.lrScale };
+    if (role === 'movingMean') return { name, shape, init: { kind: 'zeros' }, trainable: false, group: 'buffers', fanIn, fanOut, lrScale: 1 };
+    if (role === 'movingVariance') return { name, shape, init: { kind: 'ones' }, trainable: false, group: 'buffers', fanIn, fanOut, lrScale: 1 };
+    return { name, shape, init: this.initializer(op, role, shape, fanIn), trainable: true, group: 'weights', fanIn, fanOut, lrScale: 1 };
   }
 
   /** method.md "Initialisation", per scheme. */

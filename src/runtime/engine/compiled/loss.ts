@@ -5,7 +5,8 @@
  * CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, the
  * baseline's total plain CE in nats.
  */
-import type { LossSpec, QuantizationSpec } from '../../../compiler/ir/ir.js';
+import type { LossSpec } from '../../../compiler/ir/ir.js';
+import { lossTerm } from '../../../compiler/ir/loss.js';
 import type { GradTarget, NodeValue } from './values.js';
 import { nearestAnchor } from './ops/attention.js';
 
@@ -79,39 +80,59 @@ function kl(form: 'standard' | 'reference', mu: NodeValue, sd: NodeValue, dMu: G
   return total / rows;
 }
 
-/** vq = commit = mean (a_q - a)^2 in value; vq's gradient goes to the anchors, commit's to a. */
-function quantizationTerms(a: NodeValue, da: GradTarget | undefined, anchors: Float32Array, dAnchors: Float32Array | undefined, quantization: QuantizationSpec): number {
+/**
+ * vq = commit = mean (a_q - a)^2 in value, in one pass over the map: with `vqWeight`, vq's
+ * gradient (times it) goes to the anchors; with `commitWeight`, commit's to a.
+ */
+function quantizationTerms(a: NodeValue, da: GradTarget | undefined, anchors: Float32Array, dAnchors: Float32Array | undefined, vqWeight: number | undefined, commitWeight: number | undefined): number {
   const as = a.data;
   const count = as.length;
-  if (dAnchors) dAnchors.fill(0);
+  const anchorsGrad = vqWeight === undefined ? undefined : dAnchors;
+  const mapGrad = commitWeight === undefined ? undefined : da;
+  if (anchorsGrad) anchorsGrad.fill(0);
   let sum = 0;
   for (let i = 0; i < count; i++) {
     const k = nearestAnchor(as[i]!, anchors);
     const diff = anchors[k]! - as[i]!;
     sum += diff * diff;
-    if (dAnchors) dAnchors[k]! += (2 * diff * quantization.vqWeight) / count;
-    if (da) write(da, i, (-2 * diff * quantization.commitWeight) / count);
+    if (anchorsGrad) anchorsGrad[k]! += (2 * diff * vqWeight!) / count;
+    if (mapGrad) write(mapGrad, i, (-2 * diff * commitWeight!) / count);
   }
   return sum / count;
 }
 
-/** Computes the terms and writes d total / d tap into each tap's gradient target. */
-export function lossAndGradients(spec: LossSpec, quantization: QuantizationSpec | undefined, taps: LossTaps, labels: Int32Array): LossValues {
-  if (!spec.ib) {
-    const ce = crossEntropy(taps.logits, labels, taps.logitsGrad, 1);
-    return [ce, ce, 0, 0, 0];
+/**
+ * Computes the terms of the IR's LossSpec and writes d total / d tap into each tap's
+ * gradient target. The objective is the information terms' sum (CE, KL: divided by ln 2 in
+ * a 'bits' objective) plus the map terms' sum (vq, commit), as the executor adds them.
+ */
+export function lossAndGradients(spec: LossSpec, taps: LossTaps, labels: Int32Array): LossValues {
+  const bits = spec.unit === 'bits';
+  const ceTerm = lossTerm(spec, 'crossEntropy');
+  const klTerm = lossTerm(spec, 'kl');
+  const vqTerm = lossTerm(spec, 'vq');
+  const commitTerm = lossTerm(spec, 'commit');
+  let information = 0;
+  let ce = 0;
+  if (ceTerm) {
+    const weight = bits ? ceTerm.weight / Math.LN2 : ceTerm.weight;
+    ce = crossEntropy(taps.logits, labels, taps.logitsGrad, weight);
+    information = bits ? (ce * ceTerm.weight) / Math.LN2 : ce * ceTerm.weight;
   }
-  const ce = crossEntropy(taps.logits, labels, taps.logitsGrad, 1 / Math.LN2);
-  const { latentMean, latentStd, latentMeanGrad, latentStdGrad } = taps;
-  if (!latentMean || !latentStd || !latentMeanGrad || !latentStdGrad) throw new Error('an IB loss needs the latent mean and std taps');
-  const klWeight = (spec.ib.beta * spec.ib.klScale) / Math.LN2;
-  const klValue = kl(spec.ib.klForm, latentMean, latentStd, latentMeanGrad, latentStdGrad, klWeight);
-  let total = ce / Math.LN2 + klValue * klWeight;
+  let klValue = 0;
+  if (klTerm) {
+    const { latentMean, latentStd, latentMeanGrad, latentStdGrad } = taps;
+    if (!latentMean || !latentStd || !latentMeanGrad || !latentStdGrad) throw new Error('an IB loss needs the latent mean and std taps');
+    const klWeight = bits ? klTerm.weight / Math.LN2 : klTerm.weight;
+    klValue = kl(klTerm.form, latentMean, latentStd, latentMeanGrad, latentStdGrad, klWeight);
+    information += klValue * klWeight;
+  }
   let vq = 0;
-  if (quantization) {
+  let total = information;
+  if (vqTerm || commitTerm) {
     if (!taps.attentionSample || !taps.anchors) throw new Error('a quantized model needs the attention sample tap and the anchors');
-    vq = quantizationTerms(taps.attentionSample, taps.attentionSampleGrad, taps.anchors, taps.anchorsGrad, quantization);
-    total += vq * quantization.vqWeight + vq * quantization.commitWeight;
+    vq = quantizationTerms(taps.attentionSample, taps.attentionSampleGrad, taps.anchors, taps.anchorsGrad, vqTerm?.weight, commitTerm?.weight);
+    total += vq * (vqTerm?.weight ?? 0) + vq * (commitTerm?.weight ?? 0);
   }
-  return [total, ce, klValue, vq, vq];
+  return [total, ce, klValue, vqTerm ? vq : 0, commitTerm ? vq : 0];
 }
