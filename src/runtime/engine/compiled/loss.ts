@@ -89,14 +89,16 @@ function quantizationTerms(a: NodeValue, da: GradTarget | undefined, anchors: Fl
   const count = as.length;
   const anchorsGrad = vqWeight === undefined ? undefined : dAnchors;
   const mapGrad = commitWeight === undefined ? undefined : da;
+  const vqScale = vqWeight ?? 0;
+  const commitScale = commitWeight ?? 0;
   if (anchorsGrad) anchorsGrad.fill(0);
   let sum = 0;
   for (let i = 0; i < count; i++) {
     const k = nearestAnchor(as[i]!, anchors);
     const diff = anchors[k]! - as[i]!;
     sum += diff * diff;
-    if (anchorsGrad) anchorsGrad[k]! += (2 * diff * vqWeight!) / count;
-    if (mapGrad) write(mapGrad, i, (-2 * diff * commitWeight!) / count);
+    if (anchorsGrad) anchorsGrad[k]! += (2 * diff * vqScale) / count;
+    if (mapGrad) write(mapGrad, i, (-2 * diff * commitScale) / count);
   }
   return sum / count;
 }
