@@ -5,8 +5,8 @@
  * CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, the
  * baseline's total plain CE in nats.
  */
-import type { LossSpec } from '../../../compiler/ir/ir.js';
-import { lossTerm } from '../../../compiler/ir/loss.js';
+import type { LossSpec, LossTerm, LossTermKind } from '../../../compiler/ir/ir.js';
+import { LOSS_TERM_FACTS, lossTerm } from '../../../compiler/ir/loss.js';
 import type { GradTarget, NodeValue } from './values.js';
 import { nearestAnchor } from './ops/attention.js';
 
@@ -103,38 +103,69 @@ function quantizationTerms(a: NodeValue, da: GradTarget | undefined, anchors: Fl
   return sum / count;
 }
 
+/** What the terms read, and the quantizer's one pass over the map (shared by vq and commit, run at most once). */
+interface TermContext {
+  readonly taps: LossTaps;
+  readonly labels: Int32Array;
+  /** A 'bits' objective: the information terms (CE, KL) are divided by ln 2. */
+  readonly bits: boolean;
+  quantization(): number;
+}
+
+/** Each term's value (CE and KL in nats) and its share of the objective; it writes its gradients into the taps' targets. */
+const TERM: { readonly [K in LossTermKind]: (term: Extract<LossTerm, { kind: K }>, context: TermContext) => { readonly value: number; readonly share: number } } = {
+  crossEntropy: (term, { taps, labels, bits }) => {
+    const ce = crossEntropy(taps.logits, labels, taps.logitsGrad, bits ? term.weight / Math.LN2 : term.weight);
+    // (ce * w) / ln 2, as the executor divides cross-entropy by ln 2 (and as this step always has).
+    return { value: ce, share: bits ? (ce * term.weight) / Math.LN2 : ce * term.weight };
+  },
+  kl: (term, { taps, bits }) => {
+    const { latentMean, latentStd, latentMeanGrad, latentStdGrad } = taps;
+    if (!latentMean || !latentStd || !latentMeanGrad || !latentStdGrad) throw new Error('an IB loss needs the latent mean and std taps');
+    const weight = bits ? term.weight / Math.LN2 : term.weight;
+    const value = kl(term.form, latentMean, latentStd, latentMeanGrad, latentStdGrad, weight);
+    return { value, share: value * weight };
+  },
+  vq: (term, context) => {
+    const value = context.quantization();
+    return { value, share: value * term.weight };
+  },
+  commit: (term, context) => {
+    const value = context.quantization();
+    return { value, share: value * term.weight };
+  },
+};
+
+function termShare(term: LossTerm, context: TermContext): { readonly value: number; readonly share: number } {
+  return (TERM[term.kind] as (t: LossTerm, c: TermContext) => { value: number; share: number })(term, context);
+}
+
 /**
  * Computes the terms of the IR's LossSpec and writes d total / d tap into each tap's
  * gradient target. The objective is the information terms' sum (CE, KL: divided by ln 2 in
  * a 'bits' objective) plus the map terms' sum (vq, commit), as the executor adds them.
+ * Returns [total, ce, kl, vq, commit], 0 for a term the loss lacks.
  */
 export function lossAndGradients(spec: LossSpec, taps: LossTaps, labels: Int32Array): LossValues {
-  const bits = spec.unit === 'bits';
-  const ceTerm = lossTerm(spec, 'crossEntropy');
-  const klTerm = lossTerm(spec, 'kl');
-  const vqTerm = lossTerm(spec, 'vq');
-  const commitTerm = lossTerm(spec, 'commit');
+  let quantized: number | undefined;
+  const context: TermContext = {
+    taps,
+    labels,
+    bits: spec.unit === 'bits',
+    quantization: () => {
+      if (!taps.attentionSample || !taps.anchors) throw new Error('a quantized model needs the attention sample tap and the anchors');
+      quantized ??= quantizationTerms(taps.attentionSample, taps.attentionSampleGrad, taps.anchors, taps.anchorsGrad, lossTerm(spec, 'vq')?.weight, lossTerm(spec, 'commit')?.weight);
+      return quantized;
+    },
+  };
+  const values: Record<LossTermKind, number> = { crossEntropy: 0, kl: 0, vq: 0, commit: 0 };
   let information = 0;
-  let ce = 0;
-  if (ceTerm) {
-    const weight = bits ? ceTerm.weight / Math.LN2 : ceTerm.weight;
-    ce = crossEntropy(taps.logits, labels, taps.logitsGrad, weight);
-    information = bits ? (ce * ceTerm.weight) / Math.LN2 : ce * ceTerm.weight;
+  let map = 0;
+  for (const term of spec.terms) {
+    const { value, share } = termShare(term, context);
+    values[term.kind] = value;
+    if (LOSS_TERM_FACTS[term.kind].information) information += share;
+    else map += share;
   }
-  let klValue = 0;
-  if (klTerm) {
-    const { latentMean, latentStd, latentMeanGrad, latentStdGrad } = taps;
-    if (!latentMean || !latentStd || !latentMeanGrad || !latentStdGrad) throw new Error('an IB loss needs the latent mean and std taps');
-    const klWeight = bits ? klTerm.weight / Math.LN2 : klTerm.weight;
-    klValue = kl(klTerm.form, latentMean, latentStd, latentMeanGrad, latentStdGrad, klWeight);
-    information += klValue * klWeight;
-  }
-  let vq = 0;
-  let total = information;
-  if (vqTerm || commitTerm) {
-    if (!taps.attentionSample || !taps.anchors) throw new Error('a quantized model needs the attention sample tap and the anchors');
-    vq = quantizationTerms(taps.attentionSample, taps.attentionSampleGrad, taps.anchors, taps.anchorsGrad, vqTerm?.weight, commitTerm?.weight);
-    total += vq * (vqTerm?.weight ?? 0) + vq * (commitTerm?.weight ?? 0);
-  }
-  return [total, ce, klValue, vqTerm ? vq : 0, commitTerm ? vq : 0];
+  return [information + map, values.crossEntropy, values.kl, values.vq, values.commit];
 }
