@@ -8,7 +8,7 @@
 import type { LossSpec, LossTerm, LossTermKind } from '../../../compiler/ir/ir.js';
 import { LOSS_TERM_FACTS, lossTerm } from '../../../compiler/ir/loss.js';
 import type { GradTarget, NodeValue } from './values.js';
-import { nearestAnchor } from './ops/attention.js';
+import { nearestAnchorIndex } from '../../../compiler/ir/index-maps.js';
 
 /** [total, ce, kl, vq, commit]: the order the trainer records. */
 export type LossValues = [number, number, number, number, number];
@@ -94,7 +94,7 @@ function quantizationTerms(a: NodeValue, da: GradTarget | undefined, anchors: Fl
   if (anchorsGrad) anchorsGrad.fill(0);
   let sum = 0;
   for (let i = 0; i < count; i++) {
-    const k = nearestAnchor(as[i]!, anchors);
+    const k = nearestAnchorIndex(as[i]!, anchors);
     const diff = anchors[k]! - as[i]!;
     sum += diff * diff;
     if (anchorsGrad) anchorsGrad[k]! += (2 * diff * vqScale) / count;
