@@ -163,7 +163,7 @@ export type LossTermKind = (typeof LOSS_TERMS)[number];
 /**
  * One weighted term of the objective.
  * - crossEntropy: softmax cross-entropy of the logits tap against the labels, mean over the batch.
- * - kl: KL of the latent taps against N(0, I) in `form` ('reference': the released code's
+ * - kl: KL of the latent taps against N(0, I) in `klForm` ('reference': the released code's
  *   posterior scale exp(sd)); weight = beta * c.
  * - vq: mean (a_q - sg(a))^2 over the attention sample tap, a_q the nearest anchor of the
  *   quantizer (taps.attentionQuantized); moves the anchors only.
@@ -171,7 +171,7 @@ export type LossTermKind = (typeof LOSS_TERMS)[number];
  */
 export type LossTerm =
   | { readonly kind: 'crossEntropy'; readonly weight: number }
-  | { readonly kind: 'kl'; readonly weight: number; readonly form: 'standard' | 'reference' }
+  | { readonly kind: 'kl'; readonly weight: number; readonly klForm: 'standard' | 'reference' }
   | { readonly kind: 'vq'; readonly weight: number }
   | { readonly kind: 'commit'; readonly weight: number };
 

@@ -101,7 +101,7 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
           unit: 'bits',
           terms: [
             { kind: 'crossEntropy', weight: 1 },
-            { kind: 'kl', weight: attention.beta * attention.klScale, form: attention.klForm },
+            { kind: 'kl', weight: attention.beta * attention.klScale, klForm: attention.klForm },
             ...(quantized ? [{ kind: 'vq', weight: q.vqWeight } as const, { kind: 'commit', weight: q.commitWeight } as const] : []),
           ],
         }

@@ -287,7 +287,7 @@ function upgradeVersion1Ir(old: Version1Ir): ModelIR {
           unit: 'bits',
           terms: [
             { kind: 'crossEntropy', weight: 1 },
-            { kind: 'kl', weight: ib.beta * ib.klScale, form: ib.klForm },
+            { kind: 'kl', weight: ib.beta * ib.klScale, klForm: ib.klForm },
             ...(q ? [{ kind: 'vq', weight: q.vqWeight } as const, { kind: 'commit', weight: q.commitWeight } as const] : []),
           ],
         }

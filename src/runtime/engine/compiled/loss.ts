@@ -123,7 +123,7 @@ const TERM: { readonly [K in LossTermKind]: (term: Extract<LossTerm, { kind: K }
     const { latentMean, latentStd, latentMeanGrad, latentStdGrad } = taps;
     if (!latentMean || !latentStd || !latentMeanGrad || !latentStdGrad) throw new Error('an IB loss needs the latent mean and std taps');
     const weight = bits ? term.weight / Math.LN2 : term.weight;
-    const value = kl(term.form, latentMean, latentStd, latentMeanGrad, latentStdGrad, weight);
+    const value = kl(term.klForm, latentMean, latentStd, latentMeanGrad, latentStdGrad, weight);
     return { value, share: value * weight };
   },
   vq: (term, context) => {

@@ -73,7 +73,7 @@ const TERM_VALUE: { readonly [K in LossTermKind]: (term: Extract<LossTerm, { kin
   crossEntropy: (_term, { inputs, labels, classes }) => crossEntropy(inputs.logits, labels, classes),
   kl: (term, { inputs }) => {
     if (!inputs.latentMean || !inputs.latentStd) throw new Error('an IB loss needs the latent mean and std taps');
-    return term.form === 'reference' ? klReference(inputs.latentMean, inputs.latentStd) : klStandard(inputs.latentMean, inputs.latentStd);
+    return term.klForm === 'reference' ? klReference(inputs.latentMean, inputs.latentStd) : klStandard(inputs.latentMean, inputs.latentStd);
   },
   vq: (_term, context) => {
     const { a, hard } = context.quantized();

@@ -133,7 +133,7 @@ describe('TF.js artifact', () => {
     expect(read.ir).toEqual(JSON.parse(JSON.stringify(ir)));
     expect(read.ir.loss.terms).toEqual([
       { kind: 'crossEntropy', weight: 1 },
-      { kind: 'kl', weight: 0.01 * 0.5, form: 'reference' },
+      { kind: 'kl', weight: 0.01 * 0.5, klForm: 'reference' },
       { kind: 'vq', weight: 0.4 },
       { kind: 'commit', weight: 0.1 },
     ]);
