@@ -8,7 +8,7 @@
  * (no batch dimension): [h, w, c] for maps, [n] for vectors. Filters are HWIO,
  * dense weights are [in, out].
  *
- * Stochastic semantics (method.md): `Sample` draws mean + std * eps. With a run's
+ * Stochastic semantics (docs/method.md, section 2): `Sample` draws mean + std * eps. With a run's
  * sample count n > 0, each Sample node tiles its inputs n times along the batch
  * (sample-major: row s*B' + b), so after the attention and the latent sample the
  * batch is n*n*B; `SampleMean` reshapes its input to [-1, B, ...] (B = the
@@ -156,7 +156,7 @@ export interface IrNode<O extends Op = Op> {
   readonly origin?: Span;
 }
 
-/** The terms the training objective can have (method.md "Loss"). */
+/** The terms the training objective can have (docs/method.md, section 4). */
 export const LOSS_TERMS = ['crossEntropy', 'kl', 'vq', 'commit'] as const;
 export type LossTermKind = (typeof LOSS_TERMS)[number];
 
@@ -176,7 +176,7 @@ export type LossTerm =
   | { readonly kind: 'commit'; readonly weight: number };
 
 /**
- * The loss, as method.md defines it, as data: its terms and their weights. Engines compute
+ * The loss, as docs/method.md (section 4) defines it, as data: its terms and their weights. Engines compute
  * it from the taps. `unit` is what the information terms (crossEntropy, kl) enter the
  * objective in: 'bits' (divided by ln 2: the IB objective, as the reference writes it) or
  * 'nats' (a plain classifier's cross-entropy). The objective is the information terms'

@@ -13,7 +13,7 @@ import { loadAddon, type NativeAddon } from './backends/native/addon.js';
 import { compiledStepSupport } from './compiled/compiled-step.js';
 import { CompiledEngine } from './compiled/compiled-engine.js';
 import { ExecutorEngine } from './executor/executor-engine.js';
-import type { EngineName, TrainingEngine } from './training-engine.js';
+import type { EngineName, InitialWeights, TrainingEngine } from './training-engine.js';
 
 export type StepRequest = 'auto' | 'compiled' | 'tfjs';
 export const STEP_NAMES: readonly StepRequest[] = ['auto', 'compiled', 'tfjs'];
@@ -41,10 +41,7 @@ export function chooseStepEngine(request: StepRequest, backend: string, spec: Re
   return { engine: 'tfjs', reason: `auto: ${found}` };
 }
 
-/**
- * The chosen engine for `training`, its parameters set to `initial` (every parameter's
- * values, e.g. a checkpoint's) or initialised from a seed. The caller disposes it.
- */
-export function createTrainingEngine(choice: StepChoice, training: TrainingIR, initial: ReadonlyMap<string, Float32Array> | { readonly seed: number }): TrainingEngine {
+/** The chosen engine for `training`, its parameters starting from `initial`. The caller disposes it. */
+export function createTrainingEngine(choice: StepChoice, training: TrainingIR, initial: InitialWeights): TrainingEngine {
   return choice.engine === 'compiled' ? new CompiledEngine(training, choice.kernels, initial) : new ExecutorEngine(training, initial);
 }

@@ -32,6 +32,12 @@ import type { Random } from '../../support/random.js';
 /** Which engine runs the training steps (recorded in summary.json as training_step). */
 export type EngineName = 'compiled' | 'tfjs';
 
+/**
+ * How an engine's parameters start: every parameter's values (a checkpoint's), or drawn from
+ * the run's seed (init-params.ts), a pretrained trunk's values (weights="...") where given.
+ */
+export type InitialWeights = ReadonlyMap<string, Float32Array> | { readonly seed: number; readonly pretrained?: ReadonlyMap<string, Float32Array> };
+
 /** A batch to evaluate: `count` normalised NHWC images. */
 export interface PredictBatch {
   /** count * h * w * c floats. */

@@ -31,6 +31,8 @@ import type { TrainingEngine } from '../engine/training-engine.js';
 import { createTfjsModel } from '../engine/executor/tfjs-model.js';
 import { buildTraining } from '../../compiler/network/build-training.js';
 import { quantizerAnchors } from '../../compiler/ir/loss.js';
+import { loadPretrainedTrunk, requireSameWeights, type PretrainedTrunk } from '../engine/pretrained-trunk.js';
+import type { WeightsFingerprint } from '../../compiler/pretrained/fingerprint.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -94,6 +96,8 @@ export interface RunSummary {
   readonly seed: number;
   /** Test-set localization of the attention maps, where the data has object boxes. */
   readonly localization?: Record<string, Record<string, number>>;
+  /** The weights file the trunk started from (weights="..."): path, size, sha256. */
+  readonly weights?: WeightsFingerprint;
 }
 
 export interface TrainResult {
@@ -236,6 +240,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       );
     }
     requireResumeFitsRun(runDir, resume, spec, request.hashSpec);
+    if (resume.settings.weights) requireSameWeights(resume.settings.weights, runDir);
     requireWritable(runDir);
     const kept = resume.settings;
     const changed: [string, number | undefined, number | undefined][] = [
@@ -273,6 +278,12 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
 
   // Before the data and the run directory: a --step that cannot run leaves nothing behind.
   const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
+  // Likewise a weights file that does not fit: the trunk is read (and fingerprinted) before anything is created.
+  let pretrained: PretrainedTrunk | undefined;
+  if (!resume) {
+    pretrained = await loadPretrainedTrunk(spec, ir);
+    if (pretrained) settings = { ...settings, weights: pretrained.fingerprint };
+  }
 
   const data = await locatedAtSpec(spec, () =>
     loadDataset(spec.data, {
@@ -304,6 +315,10 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     reporter.info(`run directory: ${runDir}`);
   }
   reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
+  if (pretrained) {
+    reporter.info(`weights: ${pretrained.summary?.message ?? `trunk from ${pretrained.fingerprint.path}`}`);
+    for (const warning of pretrained.warnings) reporter.note?.(warning);
+  }
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
 
@@ -314,7 +329,9 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
   let finalWeights: Map<string, Float32Array>;
   let evaluatedWeights: Map<string, Float32Array>;
   let outcome: TrainOutcome;
-  const engine: TrainingEngine = createTrainingEngine(stepEngine, buildTraining(spec, ir), resume ? resume.weights : { seed: settings.seed });
+  // A resumed run starts from its checkpoint's weights; a fresh one from the seed, its pretrained trunk (weights="...") where given.
+  const initial = resume ? resume.weights : { seed: settings.seed, ...(pretrained ? { pretrained: pretrained.weights } : {}) };
+  const engine: TrainingEngine = createTrainingEngine(stepEngine, buildTraining(spec, ir), initial);
   try {
     outcome = await train({
       engine,
@@ -372,6 +389,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       spec_hash: specHash,
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
+      ...(settings.weights ? { weights: settings.weights } : {}),
     };
     writeSummary(runDir, summary);
     await drawCurves(runDir, spec.name, reporter);

@@ -7,7 +7,7 @@
  */
 import type { ModelIR, TrainingIR } from '../../../compiler/ir/ir.js';
 import type { NativeAddon } from '../backends/native/addon.js';
-import { stepLoss, type EngineState, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
+import { stepLoss, type EngineState, type InitialWeights, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
 import { CompiledTrainingStep } from './compiled-step.js';
 
 /** Steps averaged over when profiling (one step's op times are too small to read alone). */
@@ -20,8 +20,7 @@ export class CompiledEngine implements TrainingEngine {
   private readonly compiled: CompiledTrainingStep;
   private pending: StepResult[] = [];
 
-  /** `initial`: every parameter's values, or a seed to initialise them with. */
-  constructor(training: TrainingIR, kernels: NativeAddon, initial: ReadonlyMap<string, Float32Array> | { readonly seed: number }) {
+  constructor(training: TrainingIR, kernels: NativeAddon, initial: InitialWeights) {
     if (training.weightAverage) throw new Error('the compiled step keeps no weight average; choose-engine gives such runs the TF.js executor');
     this.ir = training.model;
     this.compiled = new CompiledTrainingStep(training.model, training.optimizer, kernels, initial);

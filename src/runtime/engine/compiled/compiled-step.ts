@@ -15,7 +15,7 @@
 import type { ModelIR, OptimizerIR } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
 import type { NativeAddon } from '../backends/native/addon.js';
-import type { OptimizerState } from '../training-engine.js';
+import type { InitialWeights, OptimizerState } from '../training-engine.js';
 import { lossAndGradients, type LossValues } from './loss.js';
 import { ArenaOptimizer } from './optimizer.js';
 import { createParameterArena, parameterView, type ParameterArena } from './parameters.js';
@@ -52,13 +52,13 @@ export class CompiledTrainingStep {
     readonly ir: ModelIR,
     optimizer: OptimizerIR,
     private readonly kernels: NativeAddon,
-    weights: ReadonlyMap<string, Float32Array> | { readonly seed: number },
+    weights: InitialWeights,
   ) {
     const reason = compiledStepSupport(ir);
     if (reason) throw new Error(`the compiled step cannot run this model: ${reason}`);
     this.arena = createParameterArena(ir);
-    if (weights instanceof Map) this.setWeights(weights);
-    else initParamsInto(ir, (weights as { readonly seed: number }).seed, (name) => parameterView(this.arena, name));
+    if ('seed' in weights) initParamsInto(ir, weights.seed, (name) => parameterView(this.arena, name), weights.pretrained);
+    else this.setWeights(weights);
     this.optimizer = new ArenaOptimizer(optimizer, this.arena, kernels);
   }
 

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelIR, TrainingIR } from '../../../compiler/ir/ir.js';
-import { stepLoss, type EngineState, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
+import { stepLoss, type EngineState, type InitialWeights, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
 import { createTfjsModel, disposeTrainStep, type TfjsModel } from './tfjs-model.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { WeightEma } from './ema.js';
@@ -49,10 +49,9 @@ export class ExecutorEngine implements TrainingEngine {
   private pending: PendingStep[] = [];
   private lastRead = performance.now();
 
-  /** `initial`: every parameter's values, or a seed to initialise them with. */
-  constructor(training: TrainingIR, initial: ReadonlyMap<string, Float32Array> | { readonly seed: number }) {
+  constructor(training: TrainingIR, initial: InitialWeights) {
     this.ir = training.model;
-    this.model = createTfjsModel(this.ir, initial instanceof Map ? initial : initParams(this.ir, (initial as { readonly seed: number }).seed));
+    this.model = createTfjsModel(this.ir, 'seed' in initial ? initParams(this.ir, initial.seed, initial.pretrained) : initial);
     const variables = this.model.trainableVariables();
     try {
       this.optimizer = createOptimizer(training.optimizer, variables);
