@@ -28,6 +28,12 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+function refusedWith(r: { code: number; stdout: string; stderr: string }, text: string): void {
+  expect(isCleanOutcome(r), head(r)).toBe(true);
+  expect(r.code, head(r)).toBe(1);
+  expect(r.stderr, head(r)).toContain(text);
+}
+
 /** A PNG of the user's own (no ibc mark). */
 const userPng = (): Buffer => encodePng(new Uint8Array(2 * 2 * 4).fill(90), 2, 2);
 
@@ -99,6 +105,57 @@ describe('ibc attention --out', () => {
       disk.unmount();
     }
   }, 120_000);
+});
+
+describe('ibc compile --out', () => {
+  it("never over the run's own checkpoint nor the spec; never over a user's index.html, model.json or .onnx without --overwrite; its own outputs are replaced", async () => {
+    const spec = join(work, 'copy.ibspec');
+    writeFileSync(spec, readFileSync(TINY));
+    const ckpt = join(base, 'checkpoints', 'last.ibck');
+    const before = readFileSync(ckpt);
+    refusedWith(await ibc(work, 'compile', base, '--target', 'onnx', '--out', ckpt, '--overwrite'), 'IB6807');
+    refusedWith(await ibc(work, 'compile', spec, '--target', 'onnx', '--out', spec, '--overwrite'), 'IB6807');
+    expect(readFileSync(ckpt)).toEqual(before);
+    expect(readFileSync(spec)).toEqual(readFileSync(TINY));
+
+    const users = join(work, 'users');
+    mkdirSync(users);
+    writeFileSync(join(users, 'index.html'), '<p>my page</p>');
+    writeFileSync(join(users, 'model.json'), '{"mine": true}');
+    writeFileSync(join(users, 'm.onnx'), 'my model');
+    refusedWith(await ibc(work, 'compile', spec, '--target', 'web', '--out', users, '--images', '0'), "IB6800: the attention explorer: 1 file(s) that ibc did not write would be replaced ('" );
+    refusedWith(await ibc(work, 'compile', spec, '--target', 'tfjs', '--out', users), 'IB6800: the TF.js GraphModel');
+    refusedWith(await ibc(work, 'compile', spec, '--target', 'onnx', '--out', join(users, 'm.onnx')), 'IB6800: the ONNX model');
+    expect(readdirSync(users).sort()).toEqual(['index.html', 'm.onnx', 'model.json']);
+    expect(readFileSync(join(users, 'index.html'), 'utf8')).toBe('<p>my page</p>');
+
+    for (const [target, out] of [['onnx', 'own.onnx'], ['tfjs', 'own-tfjs'], ['web', 'own-web'], ['ibc-runtime', 'own-rt'], ['safetensors', 'own.safetensors']] as const) {
+      for (let time = 0; time < 2; time++) {
+        const r = await ibc(work, 'compile', spec, '--target', target, '--out', join(work, out), ...(target === 'web' ? ['--images', '0'] : []));
+        expect(r.code, `${target} #${time + 1}: ${head(r)}`).toBe(0);
+      }
+    }
+    const forced = await ibc(work, 'compile', spec, '--target', 'onnx', '--out', join(users, 'm.onnx'), '--overwrite');
+    expect(forced.code, head(forced)).toBe(0);
+  }, 120_000);
+
+  it('a web export on a full disk (a 256 KiB tmpfs) leaves no half-built page folder', async (context) => {
+    const disk = mountSmallDisk(256);
+    if ('unavailable' in disk) {
+      console.warn(`full-disk CLI check not run: ${disk.unavailable}`);
+      context.skip();
+      return;
+    }
+    try {
+      const r = await ibc(work, 'compile', TINY, '--target', 'web', '--out', join(disk.path, 'page'), '--images', '0');
+      expect(isCleanOutcome(r), head(r)).toBe(true);
+      expect(r.code, head(r)).toBe(1);
+      expect(r.stderr).toContain('the disk is full (the attention explorer: nothing half-written was left behind)');
+      expect(readdirSync(disk.path)).toEqual([]);
+    } finally {
+      disk.unmount();
+    }
+  });
 });
 
 describe('ibc expand --out', () => {

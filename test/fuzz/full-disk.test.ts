@@ -91,6 +91,16 @@ const WRITERS: readonly Writer[] = [
       expect(text === `name   messy\nextends ${JSON.stringify(TINY)}\n` || (r.code === 0 && text.includes('name messy')), text).toBe(true);
     },
   },
+  ...(['onnx', 'tfjs', 'web', 'ibc-runtime', 'safetensors'] as const).map(
+    (target): Writer => ({
+      name: `ibc compile --target ${target}`,
+      run: (disk) => ibc(work, 'compile', TINY, '--target', target, '--out', join(disk, 'model'), ...(target === 'web' ? ['--images', '2'] : [])),
+      whole: (disk, r) => {
+        if (r.code !== 0) expect(files(disk), head(r)).toEqual([]);
+        else expect(files(disk).length, head(r)).toBeGreaterThan(0);
+      },
+    }),
+  ),
   {
     name: 'ibc train --out',
     run: (disk) => ibc(work, 'train', TINY, '--out', join(disk, 'run'), '--epochs', '1', '--attention', '2', ...FAST),
