@@ -4,11 +4,12 @@
  * shows) a file that is not a spec: /proc/self/environ, a secrets file, a link
  * named .ibspec that leads to one; a run file linked to a secret is reported
  * without its content; `ibc compile --verify` (onnxruntime) and a training run
- * leave nothing in a fresh HOME or TMPDIR.
+ * leave nothing in a fresh HOME or TMPDIR; `ibc bench --target onnx` needs no
+ * TMPDIR at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ibc, isCleanOutcome, head } from '../fixtures/cli-run.js';
@@ -82,5 +83,16 @@ describe('nothing ibc runs writes outside the paths the user named', () => {
     expect(trained.code, trained.text).toBe(0);
     expect(readdirSync(home)).toEqual([]);
     expect(readdirSync(tmp)).toEqual([]);
+  }, 120_000);
+
+  it('bench --target onnx times its export from memory: it runs with a TMPDIR that does not exist, and HOME stays empty', () => {
+    const home = join(work, 'bench-home');
+    mkdirSync(home);
+    const env = { HOME: home, TMPDIR: join(work, 'no-such-tmp'), CI: undefined, ORT_DISABLE_TELEMETRY: undefined, ORT_TELEMETRY_DISABLED: undefined };
+    const r = child(['bench', TINY, '--target', 'onnx', '--iterations', '1', '--backend', 'cpu'], env);
+    expect(r.code, r.text).toBe(0);
+    expect(r.text).toContain('(onnx on onnxruntime-node (cpu))');
+    expect(readdirSync(home)).toEqual([]);
+    expect(existsSync(join(work, 'no-such-tmp'))).toBe(false);
   }, 120_000);
 });

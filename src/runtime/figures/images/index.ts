@@ -3,4 +3,4 @@ export { writeAttentionImages, attentionFileName, ATTENTION_FOLDER, type Attenti
 export { attentionFigureSvg, figureScale, svgToPng, displayScale, className, gridFigureSize, maxGridImages, MAX_FIGURE_PIXELS, type AttentionItem, type FigureInfo, type ColourScale } from './figure.js';
 export { continuousMap, quantizedMap, minMaxTo255, gaussianBlur7, resizeBicubic, resizeNearest } from './attention-map.js';
 export { VIRIDIS, viridisAt } from './colormap.js';
-export { writePng, encodePng } from './png.js';
+export { encodePng } from './png.js';
