@@ -15,10 +15,12 @@
  *      temporaries, the files of this set that were new, and the folders this
  *      call created: nothing half-made stays under a final name;
  *   4. files of an earlier call that the new set no longer has are removed
- *      only once the new set is in place, and only when ibc wrote them.
+ *      only once the new set is in place, and only when ibc wrote them;
+ *   5. what the command reads (the spec it compiles or expands, a run's own
+ *      files) is never written, even with --overwrite (`cp a a`: IB6807).
  */
-import { lstatSync, rmdirSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { lstatSync, realpathSync, rmdirSync, unlinkSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { runError, reasonOf, type RunError } from '../support/errors.js';
 import { makeFolder, writeFilesAtomic, type AtomicWriteIo, nodeAtomicWriteIo } from './atomic-write.js';
 
@@ -42,6 +44,44 @@ export interface OutputSet {
   readonly stale?: readonly string[];
   /** How the user grants permission, for the refusal (default "--overwrite"). */
   readonly overwriteHint?: string;
+  /** What the command reads: no file of the set may be one of them, or lie inside one marked `within` (rule 5). */
+  readonly inputs?: readonly ReadPath[];
+}
+
+/** A path a command reads. `within`: a folder whose every file is read too (a run's checkpoints/), so nothing may be written inside it. */
+export interface ReadPath {
+  readonly path: string;
+  readonly within: boolean;
+}
+
+/** `path` absolute, through the links of its longest existing prefix (a link to a run folder is that folder). */
+function canonical(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    const parent = dirname(absolute);
+    return parent === absolute ? absolute : join(canonical(parent), basename(absolute));
+  }
+}
+
+function isInside(folder: string, path: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Refuses (IB6807), with or without --overwrite, an output that is one of
+ * the paths the command reads or lies inside one marked `within`. A new file
+ * next to a run's own files (runs/a/export.onnx) is fine: it is not the run.
+ */
+export function requireApartFromInputs(outputs: readonly string[], inputs: readonly ReadPath[]): void {
+  const read = inputs.map((p) => ({ path: canonical(p.path), within: p.within, shown: p.path }));
+  for (const out of outputs) {
+    const target = canonical(out);
+    const input = read.find((p) => (p.within ? isInside(p.path, target) : p.path === target));
+    if (input !== undefined) throw runError('outputIsInput', { out, input: input.shown });
+  }
 }
 
 type Existing = 'missing' | 'file' | 'folder' | 'other';
@@ -75,6 +115,7 @@ function listed(paths: readonly string[]): string {
 
 /** Throws the refusal when `set` would replace what ibc did not write (and --overwrite was not given). Nothing is written. */
 export function requireMayWrite(set: OutputSet): void {
+  if (set.inputs) requireApartFromInputs(set.files.map((f) => f.path), set.inputs);
   const { refused, folders } = conflictsOf(set);
   if (folders.length > 0) throw runError('outputIsFolder', { what: set.what, paths: listed(folders) });
   if (refused.length > 0 && !set.overwrite) {

@@ -3,7 +3,9 @@
  * and the read-only part of 12): fmt --write keeps a spec's mode and never
  * reads a pipe; attention --out never deletes or replaces the user's PNGs;
  * expand --out never replaces a user's file; a full disk leaves no partial
- * PNG; ibc results on a read-only folder prints its table and a clean error.
+ * PNG; ibc results on a read-only folder prints its table and a clean error;
+ * no command writes over what it reads (compile's spec and run, attention's
+ * run, expand's spec, the runs results reads), --overwrite or not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -84,6 +86,14 @@ describe('ibc attention --out', () => {
     const forced = await ibc(work, 'attention', base, '--out', out, '--images', '2', '--backend', 'cpu', '--overwrite');
     expect(forced.code, head(forced)).toBe(0);
     expect(isIbcPng(join(out, 'test-00001.png'))).toBe(true);
+  }, 120_000);
+
+  it("never into the run's own files, even with --overwrite (IB6807): a refused folder is not even created", async () => {
+    const before = readdirSync(join(base, 'checkpoints')).sort();
+    for (const out of [join(base, 'checkpoints'), join(base, 'checkpoints', 'figures'), join(base, 'metrics.jsonl')]) {
+      refusedWith(await ibc(work, 'attention', base, '--out', out, '--images', '1', '--backend', 'cpu', '--overwrite'), 'IB6807');
+    }
+    expect(readdirSync(join(base, 'checkpoints')).sort()).toEqual(before);
   }, 120_000);
 
   it('a full disk (a 96 KiB tmpfs) leaves no partial PNG under a final name and no temporary', async (context) => {
@@ -173,6 +183,37 @@ describe('ibc expand --out', () => {
     const forced = await ibc(work, 'expand', spec, '--out', out, '--overwrite');
     expect(forced.code, head(forced)).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['ex--beta=0.1.ibspec', 'ex--beta=0.2.ibspec']);
+  });
+
+  it('never replaces the spec it expands, even with --overwrite (IB6807)', async () => {
+    const out = join(work, 'self');
+    mkdirSync(out);
+    const spec = join(out, 'ex--beta=0.2.ibspec');
+    const text = `extends ${JSON.stringify(TINY)}\nname ex\nsweep {\n  model.attention.beta in [0.1, 0.2]\n}\n`;
+    writeFileSync(spec, text);
+    refusedWith(await ibc(work, 'expand', spec, '--out', out, '--overwrite'), 'IB6807');
+    expect(readFileSync(spec, 'utf8')).toBe(text);
+    expect(readdirSync(out)).toEqual(['ex--beta=0.2.ibspec']);
+  });
+});
+
+describe('ibc results --plot-out', () => {
+  it("never over a file of a run it reads, even with --overwrite (IB6807)", async () => {
+    const runs = join(work, 'plotted-runs');
+    cpSync(base, join(runs, 'a'), { recursive: true });
+    cpSync(base, join(runs, 'b'), { recursive: true });
+    const resolved = join(runs, 'b', 'resolved-spec.json');
+    const spec = JSON.parse(readFileSync(resolved, 'utf8')) as { model: { attention: { beta: number } } };
+    spec.model.attention.beta = 0.5;
+    writeFileSync(resolved, JSON.stringify(spec));
+    const summary = readFileSync(join(runs, 'a', 'summary.json'));
+    const r = await ibc(work, 'results', runs, '--no-curves', '--plot-out', join(runs, 'a', 'summary.json'), '--overwrite');
+    refusedWith(r, 'IB6807');
+    expect(r.stdout).toContain('finished');
+    expect(readFileSync(join(runs, 'a', 'summary.json'))).toEqual(summary);
+    const plotted = await ibc(work, 'results', runs, '--no-curves', '--plot-out', join(runs, 'plot.png'));
+    expect(plotted.code, head(plotted)).toBe(0);
+    expect(isIbcPng(join(runs, 'plot.png'))).toBe(true);
   });
 });
 

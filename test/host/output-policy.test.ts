@@ -2,13 +2,14 @@
  * The output policy (issue 24, cases 4, 5 and 9): files ibc did not write are
  * never replaced without permission nor removed; a failure part-way (a full
  * disk, injected here through the file interface) leaves nothing under a final
- * name; a replaced file keeps its mode.
+ * name; a replaced file keeps its mode; what the command reads is never
+ * written.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commitOutputs } from '../../src/host/output-policy.js';
+import { commitOutputs, requireApartFromInputs } from '../../src/host/output-policy.js';
 import { nodeAtomicWriteIo, writeTextAtomic, type AtomicWriteIo } from '../../src/host/atomic-write.js';
 import { isRunError } from '../../src/support/errors.js';
 import { hasIbcMark, isIbcPng, markPng } from '../../src/runtime/figures/png-mark.js';
@@ -52,6 +53,25 @@ describe('commitOutputs', () => {
     expect(readdirSync(dir)).toEqual(['b.txt']);
     commitOutputs({ ...set, overwrite: true });
     expect(readFileSync(join(dir, 'b.txt'), 'utf8')).toBe('B');
+  });
+
+  it('never writes what the command reads, even with --overwrite: the file itself, anything inside a folder read whole, also through a link', () => {
+    const dir = join(work, 'inputs');
+    mkdirSync(join(dir, 'run', 'checkpoints'), { recursive: true });
+    writeFileSync(join(dir, 'spec.ibspec'), 'name s\n');
+    writeFileSync(join(dir, 'run', 'checkpoints', 'last.ibck'), 'weights');
+    symlinkSync(join(dir, 'run'), join(dir, 'alias'));
+    const inputs = [{ path: join(dir, 'spec.ibspec'), within: false }, { path: join(dir, 'run', 'checkpoints'), within: true }];
+    const write = (path: string) => commitOutputs({ what: 'the model', files: [{ path, chunks: bytes('m') }], ours: () => true, overwrite: true, inputs });
+    for (const path of [join(dir, 'spec.ibspec'), join(dir, 'run', 'checkpoints', 'last.ibck'), join(dir, 'run', 'checkpoints', 'new', 'm.onnx'), join(dir, 'alias', 'checkpoints', 'last.ibck')]) {
+      expect(refusal(() => write(path))).toMatch(/^IB6807: the output '.*' is, or lies inside, '.*(spec\.ibspec|checkpoints)', which this command reads/);
+    }
+    expect(readFileSync(join(dir, 'spec.ibspec'), 'utf8')).toBe('name s\n');
+    expect(readdirSync(join(dir, 'run', 'checkpoints'))).toEqual(['last.ibck']);
+    expect(refusal(() => requireApartFromInputs([join(dir, 'alias', 'checkpoints')], inputs))).toMatch(/^IB6807/);
+    // Beside what it reads is fine.
+    write(join(dir, 'run', 'export.onnx'));
+    expect(readFileSync(join(dir, 'run', 'export.onnx'), 'utf8')).toBe('m');
   });
 
   it('never replaces a folder with a file', () => {

@@ -404,7 +404,7 @@ export const runtimeExplanations = {
     fix: 'Ask for fewer images (--images, or --attention for ibc train); use --offset to draw later ones in further calls.',
   },
   outputIsInput: {
-    explanation: "ibc compile reads a spec (and a run folder, with --weights or a RUN_DIR); its output may not be that spec, that folder or a file inside it: a model written over the spec, or over the run's own checkpoints/last.ibck, destroys what it was made from. This holds with --overwrite too.",
+    explanation: "A command's output may not be what it reads: ibc compile's spec and run folder (with --weights or a RUN_DIR), ibc expand's spec, the run whose attention ibc attention draws, the runs ibc results reads. Neither the spec nor a run's own files (checkpoints/, spec.ibspec, resolved-spec.json, metrics.jsonl, summary.json, ...) is ever written over: a model written over the run's checkpoints/last.ibck destroys what it was made from. This holds with --overwrite too. A new file beside a run's own files (runs/a/export.onnx) is fine.",
     example: 'ibc compile runs/a --target onnx --out runs/a/checkpoints/last.ibck',
     fix: 'Write the model elsewhere: --out a path outside the spec and the run folder.',
   },

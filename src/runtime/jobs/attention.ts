@@ -13,7 +13,8 @@ import { makeBatches } from '../data/index.js';
 import { gridFigureSize, maxGridImages, MAX_FIGURE_PIXELS, writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { runError } from '../../support/errors.js';
-import { resolveInsideRunDir } from '../runs/run-dir.js';
+import { resolveInsideRunDir, runOwnPaths } from '../runs/run-dir.js';
+import type { ReadPath } from '../../host/output-policy.js';
 import type { ObjectBox } from '../data/boxes.js';
 import { knownClassNames } from '../data/class-names.js';
 import { quantizerAnchors } from '../../compiler/ir/loss.js';
@@ -92,6 +93,8 @@ export interface AttentionOptions {
   readonly foreignFolder?: boolean;
   /** Replace files of the writer's names that ibc did not write (--overwrite). */
   readonly overwrite?: boolean;
+  /** What the call reads: the folder may not be, or lie inside, one of them (IB6807). */
+  readonly inputs?: readonly ReadPath[];
 }
 
 /** Writes test-NNNNN.png per image and grid.png into `folder` (attention images of an earlier call there are replaced or removed); returns the folder. */
@@ -114,7 +117,7 @@ export async function writeRunAttention(
       title: `${spec.name}: ${options.checkpoint}, epoch ${options.epoch}`,
       ...(anchors ? { anchors } : {}),
     },
-    { ownFolder: options.foreignFolder !== true, overwrite: options.overwrite === true },
+    { ownFolder: options.foreignFolder !== true, overwrite: options.overwrite === true, ...(options.inputs ? { inputs: options.inputs } : {}) },
   );
   return folder;
 }
@@ -178,6 +181,8 @@ export async function writeAttentionOfRun(opened: OpenedRun, request: RunAttenti
       baseDir: opened.state.settings.dataBaseDir ?? runDir,
       foreignFolder: request.out !== undefined,
       overwrite: request.overwrite === true,
+      // An --out folder may be anywhere but in the run's own files (its attention/ folder is where the images go anyway).
+      ...(request.out !== undefined ? { inputs: runOwnPaths(runDir).filter((p) => p !== runAttentionFolder(runDir)).map((path) => ({ path, within: true })) } : {}),
     });
     return { kind: 'written', folder, first: offset, last: Math.min(data.test.count, offset + count) - 1 };
   } finally {

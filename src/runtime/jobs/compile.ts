@@ -16,8 +16,7 @@
  * What it wrote (or why not) comes back as a value for the CLI to print; user
  * mistakes are RunErrors.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { specHash } from '../../compiler/spec/serialize.js';
@@ -30,8 +29,8 @@ import { writeTfjsArtifact } from '../../compiler/targets/ibc-runtime/artifact.j
 import { encodeTorchExport, torchStateDict } from '../../compiler/pretrained/export.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { RunError, runError } from '../../support/errors.js';
-import { commitOutputs, requireMayWrite } from '../../host/output-policy.js';
+import { RunError } from '../../support/errors.js';
+import { commitOutputs, requireApartFromInputs, requireMayWrite, type ReadPath } from '../../host/output-policy.js';
 import { readFilePrefix } from '../../host/read-file.js';
 import { verifyOnnx, type VerifyReport } from '../engine/onnx/verify.js';
 import { initParams } from '../engine/init-params.js';
@@ -74,7 +73,7 @@ export interface ModelToWrite {
   /** The spec file (for a run: its flattened spec.ibspec): relative data paths and class names are found from its folder. */
   readonly specPath: string;
   /** What the compile reads (the spec, a run folder) and the run's own files: never an output, even with --overwrite; `within`: nor anything inside it. */
-  readonly inputs: readonly { readonly path: string; readonly within: boolean }[];
+  readonly inputs: readonly ReadPath[];
 }
 
 /** What the job tells the terminal while it works (the rest comes back in the outcome). */
@@ -153,22 +152,6 @@ export async function modelFromSpec(specPath: string, spec: ResolvedSpec, ir: Mo
   return { spec, ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath, inputs: protectedPaths([specPath], weightsDir) };
 }
 
-function isInside(folder: string, path: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-/**
- * An output that is what the compile reads, or lies inside one of the run's
- * own files, is refused even with --overwrite (IB6807): `cp a a`. (A new
- * folder inside a run folder, `runs/a/export`, is fine: it is not the run.)
- */
-function requireOutputApart(out: string, inputs: ModelToWrite['inputs']): void {
-  const target = resolve(out);
-  const input = inputs.find((p) => (p.within ? isInside(resolve(p.path), target) : resolve(p.path) === target));
-  if (input !== undefined) throw runError('outputIsInput', { out, input: input.path });
-}
-
 /** The files read, and a run folder with its own files (checkpoints/, spec.ibspec, ...), as ModelToWrite['inputs']. */
 function protectedPaths(files: readonly string[], runDir?: string): ModelToWrite['inputs'] {
   return [
@@ -202,7 +185,7 @@ function writeOneFile(what: string, out: string, chunks: readonly Uint8Array[], 
 
 /** Writes the model's artifact for `request.target`. */
 export async function compileModel(request: CompileRequest, model: ModelToWrite, reporter: CompileReporter): Promise<CompileOutcome> {
-  requireOutputApart(request.out, model.inputs);
+  requireApartFromInputs([request.out], model.inputs);
   switch (request.target) {
     case 'onnx':
       return compileOnnx(request, model.spec, model.ir, model.weights, model.hash, reporter);

@@ -55,7 +55,9 @@ export function writeSweepMembers(members: readonly SweepMember[], specPath: str
   }
   const written = new Set(files.map((f) => f.path));
   const stale = names.filter((n) => n.endsWith('.ibspec')).map((n) => join(outDir, n)).filter((p) => !written.has(p) && firstLine(p).startsWith(sameSource));
-  commitOutputs({ what: 'the member specs', files, ours: (path) => firstLine(path).startsWith(HEADER), overwrite: options.overwrite === true, stale });
+  // The spec being expanded is never replaced by a member of the same name, even with --overwrite (IB6807).
+  const inputs = [{ path: specPath, within: false }];
+  commitOutputs({ what: 'the member specs', files, ours: (path) => firstLine(path).startsWith(HEADER), overwrite: options.overwrite === true, stale, inputs });
   for (const file of files) reporter.wrote(file.path);
   for (const path of stale) reporter.removed(path);
 }

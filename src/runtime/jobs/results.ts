@@ -4,7 +4,8 @@
  */
 import { statSync } from 'node:fs';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { commitOutputs } from '../../host/output-policy.js';
+import { commitOutputs, requireApartFromInputs } from '../../host/output-policy.js';
+import { runOwnPaths } from '../runs/run-dir.js';
 import { isRunError } from '../../support/errors.js';
 import { isIbcPng } from '../figures/png-mark.js';
 import { join } from 'node:path';
@@ -59,9 +60,13 @@ export function defaultPlotPath(root: string, results: CollectedResults, metric:
 /**
  * Writes the plot of `metric` against the swept value at `xPath` to `out`
  * under the output policy: a file there is replaced only when ibc drew it (its
- * PNG mark) or `overwrite`; written whole or not at all.
+ * PNG mark) or `overwrite`, never over a run's own files (IB6807); written
+ * whole or not at all.
  */
 export async function writeMetricPlot(results: CollectedResults, metric: MetricName, xPath: string, out: string, overwrite = false): Promise<void> {
+  // Never over a file of a run it reads (its summary.json, its curves.png), even with --overwrite.
+  const inputs = results.rows.flatMap((row) => runOwnPaths(row.runDir)).map((path) => ({ path, within: true }));
+  requireApartFromInputs([out], inputs);
   const png = await chartPng(metricChart(results, metric, xPath));
-  commitOutputs({ what: 'the plot', files: [{ path: out, chunks: [png] }], ours: isIbcPng, overwrite });
+  commitOutputs({ what: 'the plot', files: [{ path: out, chunks: [png] }], ours: isIbcPng, overwrite, inputs });
 }

@@ -14,7 +14,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runError, reasonOf } from '../../../support/errors.js';
-import { commitOutputs, makeFolders, type OutputFile } from '../../../host/output-policy.js';
+import { commitOutputs, makeFolders, requireApartFromInputs, type OutputFile, type ReadPath } from '../../../host/output-policy.js';
 import { isIbcPng } from '../png-mark.js';
 import { attentionFigureSvg, figureFontInstalled, figureScale, gridColumns, svgToPng, type AttentionItem, type FigureInfo } from './figure.js';
 
@@ -33,6 +33,8 @@ export interface AttentionWriteOptions {
   readonly ownFolder: boolean;
   /** Replace files of these names that ibc did not write (--overwrite). */
   readonly overwrite: boolean;
+  /** What the call reads (the run's own files): the folder may not be, or lie inside, one of them (IB6807). */
+  readonly inputs?: readonly ReadPath[];
 }
 
 /** Whether the file at `path` is an attention image of an earlier call. */
@@ -67,6 +69,8 @@ function rendered(path: string, render: () => Uint8Array): OutputFile {
 
 export function writeAttentionImages(folder: string, items: readonly AttentionItem[], info: FigureInfo, options: AttentionWriteOptions = { ownFolder: true, overwrite: false }): string[] {
   if (!figureFontInstalled()) throw runError('imageFontMissing', { path: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf' });
+  // Before the folder is made: a refused folder is not created either.
+  if (options.inputs) requireApartFromInputs([folder], options.inputs);
   try {
     makeFolders(folder);
   } catch (error) {
@@ -88,5 +92,6 @@ export function writeAttentionImages(folder: string, items: readonly AttentionIt
     ours: (path) => isOurImage(path, options),
     overwrite: options.overwrite,
     stale,
+    ...(options.inputs ? { inputs: options.inputs } : {}),
   });
 }
