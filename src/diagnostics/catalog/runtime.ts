@@ -12,7 +12,7 @@ export const runtimeMessages = {
   dataPathMissing: { code: 'IB6000', severity: 'error', template: "{what} '{path}' does not exist" },
   dataReadFailed: { code: 'IB6001', severity: 'error', template: "cannot read '{path}': {reason}" },
   dataGzipFailed: { code: 'IB6002', severity: 'error', template: "'{path}' starts like a gzip file but cannot be decompressed: {reason}" },
-  dataIdxBadMagic: { code: 'IB6003', severity: 'error', template: "'{path}' is not an IDX {kind} file: its magic number is {actual}, expected {expected}" },
+  dataIdxBadMagic: { code: 'IB6003', severity: 'error', template: "'{path}' is not an IDX {kind} file: {actual}, expected the magic number {expected}" },
   dataIdxBadHeader: { code: 'IB6004', severity: 'error', template: "'{path}' has a malformed IDX header: {detail}" },
   dataTruncated: { code: 'IB6005', severity: 'error', template: "'{path}' is truncated: expected {expected} bytes ({detail}), found {actual}" },
   dataTrailingBytes: { code: 'IB6006', severity: 'error', template: "'{path}' is longer than its header says: expected {expected} bytes ({detail}), found {actual}" },
@@ -37,7 +37,7 @@ export const runtimeMessages = {
   // ---------------------------------------------------------------- checkpoints
   checkpointMissing: { code: 'IB6100', severity: 'error', template: "checkpoint '{path}' does not exist" },
   checkpointReadFailed: { code: 'IB6101', severity: 'error', template: "cannot read checkpoint '{path}': {reason}" },
-  checkpointBadMagic: { code: 'IB6102', severity: 'error', template: "'{path}' is not an ibc checkpoint: it starts with {actual}, expected the magic \"IBCK\"" },
+  checkpointBadMagic: { code: 'IB6102', severity: 'error', template: "'{path}' is not an ibc checkpoint: it does not start with the magic \"IBCK\" ({actual})" },
   checkpointTruncated: { code: 'IB6103', severity: 'error', template: "checkpoint '{path}' is truncated: expected {expected} bytes, found {actual}" },
   checkpointChecksumMismatch: { code: 'IB6104', severity: 'error', template: "checkpoint '{path}' is corrupt: its checksum does not match its contents (stored {expected}, computed {actual})" },
   checkpointFutureVersion: { code: 'IB6105', severity: 'error', template: "checkpoint '{path}' has format version {version}, newer than the {supported} this ibc reads; upgrade ibc" },
