@@ -4,7 +4,7 @@
  * on a GPU does), and records what the loop asks of it. The loop must turn
  * exactly those numbers into metrics, progress and checkpoints, evaluate
  * inside the engine's averaged weights, restore a resumed state, and stop on a
- * non-finite loss: it works with any engine, because it knows none (and its
+ * non-finite loss or non-finite weights: it works with any engine, because it knows none (and its
  * source imports nothing of engine/ but the interface).
  */
 import { describe, expect, it } from 'vitest';
@@ -203,6 +203,41 @@ describe('the training loop on a fake engine', () => {
     const d = (caught as { diagnostic: { code: string; message: string } }).diagnostic;
     expect(d.code).toBe('IB6300');
     expect(d.message).toMatch(/at epoch 1, step 5\b/);
+  });
+
+  it('weights that turn NaN while every loss stays finite stop the run before that epoch is evaluated or saved (IB6804, any engine)', async () => {
+    const data = await tinyData();
+    const perEpoch = Math.ceil(data.train.count / 16);
+    // A NaN a ReLU or a max pool hid from the loss: the weights break during epoch 2.
+    class BreakingEngine extends FakeEngine {
+      private count = 0;
+      override step(batch: StepBatch, options: StepOptions): void {
+        this.count++;
+        super.step(batch, options);
+      }
+      override weights(): Promise<Map<string, Float32Array>> {
+        return Promise.resolve(new Map([['w', Float32Array.of(this.count > perEpoch ? NaN : this.count)]]));
+      }
+    }
+    const engine = new BreakingEngine(ir);
+    const rows: MetricsRow[] = [];
+    const saved: number[] = [];
+    let caught: unknown;
+    try {
+      await train({
+        spec, engine, specHash: 'h', settings: { seed: 1, epochs: 2 }, data, backend: 'fake',
+        sink: { appendMetrics: (row) => rows.push(row), writeCheckpoint: (_which, state) => saved.push(state.epoch), checkpointPath: (which) => `/runs/x/${which}.ibck` },
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isRunError(caught)).toBe(true);
+    const d = (caught as { diagnostic: { code: string; message: string } }).diagnostic;
+    expect(d.code).toBe('IB6804');
+    expect(d.message).toContain("the weights became NaN in 'w' at epoch 2");
+    expect(d.message).toContain('The last good checkpoint is kept at /runs/x/last.ibck');
+    expect(rows.map((r) => r.epoch)).toEqual([1]);
+    expect(saved.every((epoch) => epoch === 1)).toBe(true);
   });
 
   it('imports nothing of engine/ but the TrainingEngine interface', () => {
