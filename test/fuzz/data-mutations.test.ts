@@ -66,7 +66,7 @@ beforeAll(() => {
       name: 'folder',
       dir: folder,
       files: ['train/cat/0.png', 'train/cat/1.jpg', 'test/dog/0.png'],
-      spec: (d): FolderData => ({ ...base, kind: 'folder', train: join(d, 'train'), test: join(d, 'test') }),
+      spec: (d): FolderData => ({ ...base, kind: 'folder', train: join(d, 'train'), test: join(d, 'test'), badFiles: 'stop' }),
       input: [4, 4, 3],
       header: 32,
     },
@@ -93,7 +93,8 @@ describe('data-file mutations through every loader', () => {
         const label = `${loader} case ${c}: ${file} ${mutated.what}${inside ? ' (inside the gzip)' : ''}`;
         const { value: outcome, ms } = await timed(async () => {
           try {
-            await loadDataset(fixture.spec(dir), { seed: 1, input: fixture.input, ...(loader === 'idx' ? { classes: 3 } : {}) });
+            const loaded = await loadDataset(fixture.spec(dir), { seed: 1, input: fixture.input, ...(loader === 'idx' ? { classes: 3 } : {}) });
+            await loaded.close();
             return 'loaded';
           } catch (error) {
             if (isRunError(error)) return 'refused';

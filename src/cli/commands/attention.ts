@@ -50,8 +50,9 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
         return EXIT_INPUT_ERROR;
       }
       const backend = await chooseBackend(options.backend ?? 'auto', io);
+      let data: Awaited<ReturnType<typeof loadRunData>> | undefined;
       try {
-        const data = await loadRunData(opened);
+        data = await loadRunData(opened);
         if (offset >= data.test.count) usageError(`--offset ${offset} is past the end of the test set (${data.test.count} images)`);
         const model = modelFromState(opened);
         // It writes into the run directory: not while a training run writes there.
@@ -70,6 +71,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
           model.dispose();
         }
       } finally {
+        await data?.close();
         releaseBackend(backend);
       }
       return EXIT_OK;

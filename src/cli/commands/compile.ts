@@ -36,7 +36,7 @@ import { nodeFileSystem } from '../../host/file-system.js';
 import { writeFileAtomic } from '../../runtime/runs/checkpoint/index.js';
 import { RunError } from '../../support/errors.js';
 import { knownClassNames } from '../../runtime/data/class-names.js';
-import { loadDataset } from '../../runtime/data/index.js';
+import { evaluationImages, loadDataset } from '../../runtime/data/index.js';
 import { initParams } from '../../runtime/engine/init-params.js';
 import { openRun, runWeights, type OpenedRun } from '../../runtime/runs/open-run.js';
 import { writeExplorer, type ExplorerSamples } from '../../runtime/figures/web/explorer.js';
@@ -228,7 +228,12 @@ async function webSamples(spec: ResolvedSpec, specPath: string, count: number, i
       classes: spec.model.classes,
       baseDir: dirname(specPath),
     });
-    return { images: data.test.images, labels: data.test.labels, count: data.test.count, shape: data.shape, offset: 0 };
+    try {
+      const test = evaluationImages(data.test, 0, count, spec.model.input);
+      return { images: test.images, labels: test.labels, count: test.count, shape: data.shape, offset: 0 };
+    } finally {
+      await data.close();
+    }
   } catch (error) {
     if (!(error instanceof RunError)) throw error;
     io.stderr(`note: no test images bundled (the page still takes dropped images): ${error.diagnostic.code} ${error.diagnostic.message}\n`);

@@ -47,8 +47,9 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
       const opened = openRun(runDir, which, specHash);
       const backend = await chooseBackend(options.backend ?? 'auto', io);
       let model: ReturnType<typeof modelFromState> | undefined;
+      let data: Awaited<ReturnType<typeof loadRunData>> | undefined;
       try {
-        const data = await loadRunData(opened, options.limitTest);
+        data = await loadRunData(opened, options.limitTest);
         model = modelFromState(opened);
         const n = options.samples ?? opened.ir.samples.eval;
         const acc = await evaluateSplit(model, opened.spec, data.test, opened.state.settings.seed, n);
@@ -74,6 +75,7 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
         }
       } finally {
         model?.dispose();
+        await data?.close();
         releaseBackend(backend);
       }
       return EXIT_OK;

@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { TfjsModel } from '../engine/executor/tfjs-model.js';
-import type { Dataset, Split } from '../data/index.js';
-import { makeBatches } from '../data/index.js';
+import type { Dataset, DataSplit } from '../data/index.js';
+import { evaluationImages, makeBatches } from '../data/index.js';
 import { writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
 import { resolveInsideRunDir } from '../runs/run-dir.js';
 import type { ObjectBox } from '../data/boxes.js';
@@ -19,7 +19,7 @@ import { knownClassNames } from '../data/class-names.js';
 export async function attentionItems(
   model: TfjsModel,
   spec: ResolvedSpec,
-  test: Split,
+  test: DataSplit,
   count: number,
   offset: number,
   classNames?: readonly string[],
@@ -29,11 +29,7 @@ export async function attentionItems(
   const start = Math.min(Math.max(0, offset), test.count);
   const end = Math.min(test.count, start + Math.max(0, count));
   if (end <= start) return [];
-  const slice: Split = {
-    images: test.images.subarray(start * size, end * size),
-    labels: test.labels.subarray(start, end),
-    count: end - start,
-  };
+  const { boxes: _boxes, ...slice } = evaluationImages(test, start, end, spec.model.input);
   const out: AttentionItem[] = [];
   const boxOf = (i: number): ObjectBox | undefined =>
     test.boxes ? (Array.from(test.boxes.subarray(i * 4, i * 4 + 4)) as unknown as ObjectBox) : undefined;

@@ -21,7 +21,7 @@ import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { createTfjsModel, disposeTrainStep, disposeForward, type TfjsModel } from '../engine/executor/tfjs-model.js';
 import { initParams } from '../engine/init-params.js';
-import { makeBatches, batchCount, type Dataset, type Split } from '../data/index.js';
+import { batchCount, evaluationBatches, trainingBatches, type Dataset, type DataSplit } from '../data/index.js';
 import { Random } from '../../support/random.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
@@ -117,9 +117,9 @@ export function evaluationNoise(seed: number): Random {
 }
 
 /** Batches of a split as tensors, in order, unaugmented; each batch's tensor is disposed when the next is requested. */
-export function* evalBatches(split: Split, spec: ResolvedSpec, batchSize: number): Generator<EvalBatch> {
+export async function* evalBatches(split: DataSplit, spec: ResolvedSpec, batchSize: number): AsyncGenerator<EvalBatch> {
   const [h, w, c] = spec.model.input;
-  for (const b of makeBatches(split, batchSize, undefined, undefined, spec.data.normalize, spec.model.input)) {
+  for await (const b of evaluationBatches(split, { batchSize, normalize: spec.data.normalize, input: spec.model.input })) {
     const images = tf.tensor4d(b.images, [b.count, h, w, c]);
     try {
       yield { images, labels: b.labels };
@@ -130,9 +130,9 @@ export function* evalBatches(split: Split, spec: ResolvedSpec, batchSize: number
 }
 
 /** Calls `done(i)` after the i-th (1-based) batch of `batches` has been used. */
-function* counted<T>(batches: Iterable<T>, done: (i: number) => void): Generator<T> {
+async function* counted<T>(batches: AsyncIterable<T>, done: (i: number) => void): AsyncGenerator<T> {
   let i = 0;
-  for (const b of batches) {
+  for await (const b of batches) {
     yield b;
     done(++i);
   }
@@ -145,7 +145,7 @@ function* counted<T>(batches: Iterable<T>, done: (i: number) => void): Generator
 export function evaluateSplit(
   model: TfjsModel,
   spec: ResolvedSpec,
-  split: Split,
+  split: DataSplit,
   seed: number,
   samples?: number,
   onBatch?: (batch: number, batches: number) => void,
@@ -165,11 +165,11 @@ export function evaluateSplit(
 }
 
 /** evaluateSplit on the compiled step's inference plan: the same batches, draws and counts, no TF.js. */
-function evaluateSplitCompiled(step: CompiledTrainingStep, spec: ResolvedSpec, split: Split, seed: number, onBatch?: (batch: number, batches: number) => void): Promise<Accuracy> {
+function evaluateSplitCompiled(step: CompiledTrainingStep, spec: ResolvedSpec, split: DataSplit, seed: number, onBatch?: (batch: number, batches: number) => void): Promise<Accuracy> {
   const n = step.ir.samples.eval;
   const noise = evaluationNoise(seed);
   const total = batchCount(split.count, spec.train.evalBatchSize);
-  const batches = makeBatches(split, spec.train.evalBatchSize, undefined, undefined, spec.data.normalize, spec.model.input);
+  const batches = evaluationBatches(split, { batchSize: spec.train.evalBatchSize, normalize: spec.data.normalize, input: spec.model.input });
   return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, step.ir.classes, (b) => step.infer(b.images, b.count, n, noise));
 }
 
@@ -178,7 +178,7 @@ function evaluateSplitCompiled(step: CompiledTrainingStep, spec: ResolvedSpec, s
  * in deterministic mode (a = mu_a, and a_q from mu_a: the maps of the attention
  * images). Undefined when the split has no boxes or the model no attention.
  */
-export async function localizeSplit(model: TfjsModel, spec: ResolvedSpec, split: Split): Promise<Localization | undefined> {
+export async function localizeSplit(model: TfjsModel, spec: ResolvedSpec, split: DataSplit): Promise<Localization | undefined> {
   if (!split.boxes || model.ir.taps.attentionMean === undefined) return undefined;
   const [h, w] = spec.model.input;
   return evaluateLocalization(evalBatches(split, spec, spec.train.evalBatchSize), split.boxes, [h, w], async (images) => {
@@ -349,7 +349,16 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         });
       };
       try {
-        for (const batch of makeBatches(data.train, spec.train.batchSize, shuffle, spec.data.augment, spec.data.normalize, spec.model.input)) {
+        const epochBatches = trainingBatches(data.train, {
+          batchSize: spec.train.batchSize,
+          epoch,
+          seed: settings.seed,
+          shuffle,
+          augment: spec.data.augment,
+          normalize: spec.data.normalize,
+          input: spec.model.input,
+        });
+        for await (const batch of epochBatches) {
           if (compiled) {
             // Synchronous and on the CPU: the results are read as the step returns.
             const outcome = compiled.step(batch.images, batch.labels, ir.samples.train, noise, lr);
@@ -398,7 +407,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
           ? (batch: number, total: number) =>
               sink.onEvaluation!({ epoch: epoch + 1, epochs: settings.epochs, split, batch, batches: total, left: total - batch + after })
           : undefined;
-      const evaluateOn = (split: Split, onBatch: ((batch: number, batches: number) => void) | undefined): Promise<Accuracy> =>
+      const evaluateOn = (split: DataSplit, onBatch: ((batch: number, batches: number) => void) | undefined): Promise<Accuracy> =>
         compiled ? evaluateSplitCompiled(compiled, spec, split, settings.seed, onBatch) : evaluateSplit(model, spec, split, settings.seed, undefined, onBatch);
       const evaluate = async (): Promise<{ val?: Accuracy; test: Accuracy }> => {
         const val = data.validation ? await evaluateOn(data.validation, reportEvaluation('validation', testBatches)) : undefined;
