@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import jpeg from 'jpeg-js';
 import { evaluationImages, loadDataset } from '../../../src/runtime/data/index.js';
 import type { CifarData, FolderData, SyntheticData } from '../../../src/compiler/spec/resolved-spec.js';
-import { asyncRunErrorOf, cifarRecord, concatBytes, pngBytes, tempDir, writeBytes } from '../../fixtures/data-files.js';
+import { asyncRunErrorOf, cifarRecord, concatBytes, jpegBytes, pngBytes, tempDir, writeBytes } from '../../fixtures/data-files.js';
 
 const base = { validation: 0, augment: { flip: 'none' as const }, normalize: { mean: [0], std: [1] } };
 
@@ -133,7 +132,7 @@ describe('folder reader', () => {
 
   it('decodes JPEG files', async () => {
     const dir = tempDir();
-    const jpg = jpeg.encode({ width: 8, height: 8, data: Buffer.alloc(8 * 8 * 4, 180) }, 95).data;
+    const jpg = await jpegBytes(8, 8, () => [180, 180, 180], 95);
     for (const split of ['train', 'test']) {
       writeBytes(join(dir, split, 'grey', 'a.JPG'), jpg);
       writeBytes(join(dir, split, 'other', 'b.jpeg'), jpg);

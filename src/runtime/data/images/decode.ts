@@ -12,7 +12,9 @@
  * - EXIF orientation is applied (the image as a viewer shows it; PIL's loader
  *   ignores the tag, so a rotated photo differs there);
  * - embedded colour profiles are ignored, as PIL's convert('RGB') does; CMYK
- *   becomes RGB, alpha is dropped, grey is repeated to RGB;
+ *   becomes RGB by PIL's formula, alpha is dropped before resizing (PIL drops
+ *   it, sharp would otherwise resize premultiplied colours), grey is repeated
+ *   to RGB;
  * - the size: with `resize`, the shorter side becomes `resize` and the longer
  *   one int(resize * long / short) (torchvision truncates); without it, the
  *   input size exactly; bilinear with a filter widened when shrinking (PIL's
@@ -87,6 +89,35 @@ function toLuma(rgb: Uint8Array, pixels: number): Uint8Array {
   return out;
 }
 
+/**
+ * CMYK the way PIL's convert('RGB') turns it into RGB (no colour profile):
+ * each of R, G, B is (255 - K) - C * (255 - K) / 255 for its ink (rounded as
+ * PIL's MULDIV255), then opened again as raw pixels.
+ */
+async function cmykAsRgb(sharp: SharpFactory, bytes: Uint8Array, options: SharpOptions): Promise<Sharp> {
+  const cmyk = await sharp(bytes, options).pipelineColourspace('cmyk').toColourspace('cmyk').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = cmyk.info;
+  if (channels !== 4) throw new Error(`a CMYK image decoded to ${channels} channels`);
+  const pixels = width * height;
+  const rgb = new Uint8Array(pixels * 3);
+  const ink = cmyk.data;
+  for (let i = 0; i < pixels; i++) {
+    const nk = 255 - ink[4 * i + 3]!;
+    for (let k = 0; k < 3; k++) {
+      const t = ink[4 * i + k]! * nk + 128;
+      rgb[3 * i + k] = Math.max(0, nk - ((t + (t >> 8)) >> 8));
+    }
+  }
+  return sharp(rgb, { raw: { width, height, channels: 3 } });
+}
+
+/** PIL's convert('RGB') drops alpha before any resize (sharp would resize premultiplied colours): the image as raw RGB without it. */
+async function withoutAlpha(sharp: SharpFactory, bytes: Uint8Array, options: SharpOptions): Promise<Sharp> {
+  const flat = await sharp(bytes, options).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = flat.info;
+  return sharp(flat.data, { raw: { width, height, channels } });
+}
+
 /** Decodes `bytes` (one file's contents) to its stored form; a DecodeFailure says why it cannot. */
 export async function decodeForStore(sharp: SharpFactory, bytes: Uint8Array, rule: StoredSizeRule, channels: 1 | 3): Promise<DecodedImage> {
   const format = formatOf(bytes);
@@ -108,7 +139,8 @@ export async function decodeForStore(sharp: SharpFactory, bytes: Uint8Array, rul
   const size = storedSize(original.width, original.height, rule);
   let data: Uint8Array;
   try {
-    const out = await sharp(bytes, options)
+    const source = metadata.space === 'cmyk' ? await cmykAsRgb(sharp, bytes, options) : metadata.hasAlpha ? await withoutAlpha(sharp, bytes, options) : sharp(bytes, options);
+    const out = await source
       .resize({ width: size.width, height: size.height, fit: 'fill', kernel: 'linear', fastShrinkOnLoad: false })
       .removeAlpha()
       .toColourspace('srgb')

@@ -85,7 +85,6 @@ interface Context {
   readonly skipBad: boolean;
   readonly resize: number | undefined;
   readonly table: Float32Array;
-  readonly mode: 'reflect' | 'zero';
   readonly progress: (p: DataProgress) => void;
   readonly note: (line: string) => void;
 }
@@ -133,7 +132,6 @@ export async function loadFolderDataset(data: FolderData, trainRoot: string, tes
     skipBad: data.badFiles === 'skip',
     resize: data.resize,
     table: normalizeTable(data.normalize as Normalize, c),
-    mode: data.augment.crop?.mode ?? 'zero',
     progress: images.onProgress ?? (() => {}),
     note: images.onNote ?? (() => {}),
   };
@@ -394,7 +392,7 @@ async function fromEntry(entry: CacheEntry, selection: Selection, ctx: Context):
 }
 
 function attach(store: ImageStore, selection: Selection, ctx: Context): StoredSet {
-  return { store, pool: ctx.pool, feed: ctx.pool.attach(store, ctx.input, ctx.mode, ctx.table), source: selection.root };
+  return { store, pool: ctx.pool, feed: ctx.pool.attach(store, ctx.input, ctx.table), source: selection.root };
 }
 
 /**

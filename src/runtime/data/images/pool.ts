@@ -136,9 +136,9 @@ export class ImagePool {
   }
 
   /** Makes `store` known to every worker; returns its feed id for `batch`. */
-  attach(store: ImageStore, input: readonly [number, number, number], mode: 'reflect' | 'zero', table: Float32Array): number {
+  attach(store: ImageStore, input: readonly [number, number, number], table: Float32Array): number {
     const feed = this.nextFeed++;
-    for (const worker of this.workers) worker.postMessage({ type: 'attach', feed, store, input, mode, table } satisfies WorkerRequest);
+    for (const worker of this.workers) worker.postMessage({ type: 'attach', feed, store, input, table } satisfies WorkerRequest);
     return feed;
   }
 
@@ -147,9 +147,9 @@ export class ImagePool {
     for (const worker of this.workers) worker.postMessage({ type: 'detach', feed } satisfies WorkerRequest);
   }
 
-  /** Renders one batch (views: five integers per example, protocol.ts). */
-  batch(feed: number, images: Int32Array, views: Int32Array): Promise<Float32Array> {
-    return this.request((id) => ({ type: 'batch', id, feed, images, views })).then((reply) => {
+  /** Renders one batch (views: five integers per example, protocol.ts; mode: what padding reads). */
+  batch(feed: number, images: Int32Array, views: Int32Array, mode: 'reflect' | 'zero'): Promise<Float32Array> {
+    return this.request((id) => ({ type: 'batch', id, feed, images, views, mode })).then((reply) => {
       if (reply.type === 'batch') return reply.images;
       throw new Error(`data worker answered a batch with '${reply.type}'`);
     });

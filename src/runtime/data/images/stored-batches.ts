@@ -47,6 +47,7 @@ export function storedTrainingBatches(
         (k) => order[k]!,
         (example, stored) => trainingView(exampleRandom(streams, example), stored, [input[0], input[1]], crop, flip),
         input,
+        augment.crop?.mode ?? 'zero',
         false,
       );
     },
@@ -55,7 +56,7 @@ export function storedTrainingBatches(
 
 export function storedEvaluationBatches(split: StoredSplit, options: { readonly batchSize: number; readonly input: readonly [number, number, number] }): AsyncIterable<Batch> {
   const [h, w] = options.input;
-  return { [Symbol.asyncIterator]: () => pipelined(split, options.batchSize, (k) => k, (_, stored) => centreView(stored, [h, w]), options.input, true) };
+  return { [Symbol.asyncIterator]: () => pipelined(split, options.batchSize, (k) => k, (_, stored) => centreView(stored, [h, w]), options.input, 'zero', true) };
 }
 
 interface Issued {
@@ -70,6 +71,8 @@ async function* pipelined(
   exampleAt: (position: number) => number,
   viewOf: (example: number, stored: { readonly width: number; readonly height: number }) => View,
   input: readonly [number, number, number],
+  /** What padding reads (random crops with padding). */
+  mode: 'reflect' | 'zero',
   /** Evaluation batches carry the examples' object boxes (they are in the evaluation view's pixels). */
   withBoxes: boolean,
 ): AsyncGenerator<Batch> {
@@ -96,7 +99,7 @@ async function* pipelined(
       labels[i] = split.labels[example]!;
       if (boxes && split.boxes) boxes.set(split.boxes.subarray(example * 4, example * 4 + 4), i * 4);
     }
-    const rendered = set.pool.batch(set.feed, images, views);
+    const rendered = set.pool.batch(set.feed, images, views, mode);
     rendered.catch(() => {}); // awaited in order below; this only marks an early rejection as handled
     queue.push({ images: rendered, labels, ...(boxes ? { boxes } : {}) });
   };

@@ -9,7 +9,8 @@
  *   left = round((W - w) / 2), rounding halves to even as Python's round does;
  * - random crop (torchvision RandomCrop(size, padding)): the image padded by
  *   `padding` on every side, then top uniform in 0..H + 2p - h and left in
- *   0..W + 2p - w (randint's draws, in that order), in padded coordinates;
+ *   0..W + 2p - w (randint's draws, in that order; none when the padded image
+ *   is the crop's size), in padded coordinates;
  * - random resized crop (torchvision RandomResizedCrop(size, scale, ratio)):
  *   up to 10 attempts of an area fraction uniform in `scale` and a log-uniform
  *   aspect ratio in `ratio`, accepted when the rounded box fits; then top and
@@ -56,8 +57,12 @@ export function centreView(stored: { readonly height: number; readonly width: nu
 /** RandomCrop(size, padding): offsets in the padded image, returned in stored coordinates. */
 export function randomCropView(rng: Random, stored: { readonly height: number; readonly width: number }, input: readonly [number, number], padding: number): Omit<View, 'flip'> {
   const [h, w] = input;
-  const top = rng.int(stored.height + 2 * padding - h + 1);
-  const left = rng.int(stored.width + 2 * padding - w + 1);
+  const height = stored.height + 2 * padding;
+  const width = stored.width + 2 * padding;
+  // torchvision draws nothing when the padded image is the crop's size.
+  if (height === h && width === w) return { top: -padding, left: -padding, height: h, width: w };
+  const top = rng.int(height - h + 1);
+  const left = rng.int(width - w + 1);
   return { top: top - padding, left: left - padding, height: h, width: w };
 }
 

@@ -17,7 +17,6 @@ import { StoreReader } from './store.js';
 interface Feed {
   readonly reader: StoreReader;
   readonly input: readonly [number, number, number];
-  readonly mode: 'reflect' | 'zero';
   readonly table: Float32Array;
 }
 
@@ -60,7 +59,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case 'attach':
-      feeds.set(request.feed, { reader: new StoreReader(request.store), input: request.input, mode: request.mode, table: request.table });
+      feeds.set(request.feed, { reader: new StoreReader(request.store), input: request.input, table: request.table });
       return;
     case 'detach':
       feeds.get(request.feed)?.reader.close();
@@ -78,7 +77,7 @@ async function handle(request: WorkerRequest): Promise<void> {
           const v = b * VIEW_FIELDS;
           const views = request.views;
           const view = { top: views[v]!, left: views[v + 1]!, height: views[v + 2]!, width: views[v + 3]!, flip: views[v + 4] === 1 };
-          renderView(feed.reader.image(request.images[b]!), view, feed.input, feed.mode, feed.table, out, b * size);
+          renderView(feed.reader.image(request.images[b]!), view, feed.input, request.mode, feed.table, out, b * size);
         }
         reply({ type: 'batch', id: request.id, images: out }, [out.buffer as ArrayBuffer]);
       } catch (error) {
