@@ -74,6 +74,8 @@ export interface ImageLoadOptions {
   readonly memoryBudget?: number;
   /** Data worker threads (default: the cores available, at most 8). */
   readonly workers?: number;
+  /** Bytes per cache shard (default 64 MiB); small values let tests cover many shards. */
+  readonly shardBytes?: number;
   /** Decoding and cache reading, as it goes (for a progress line with an ETA). */
   readonly onProgress?: (progress: DataProgress) => void;
   /** One-line notes: where the cache is, streaming, waiting for another writer. */

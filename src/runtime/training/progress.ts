@@ -244,7 +244,7 @@ export class ProgressReporter {
     const parts: Part[] = [
       { text: p.what, drop: 0 },
       { text: `${count(p.done)}/${count(p.total)}`, drop: 1 },
-      { text: p.unit === 'bytes' ? `${formatByteCount(rate)}/s` : `${formatNumber(rate, rate < 10 ? 1 : 0)} img/s`, drop: 3 },
+      { text: !Number.isFinite(rate) ? `? ${p.unit === 'bytes' ? 'B' : 'img'}/s` : p.unit === 'bytes' ? `${formatByteCount(rate)}/s` : `${formatNumber(rate, rate < 10 ? 1 : 0)} img/s`, drop: 3 },
       { text: `ETA ${p.done >= p.total ? '0s' : formatDuration((p.total - p.done) / rate)}`, drop: 2 },
     ];
     const last = p.done >= p.total;

@@ -25,7 +25,6 @@ import { runError, reasonOf } from '../../../support/errors.js';
 import { boxAfterResize, findCubRoot, readCubBoxes } from '../cub.js';
 import type { DataProgress, ImageLoadOptions, SkippedFile, StoredSplit } from '../dataset.js';
 import { listClassFolders, listSplitFiles, type FolderFile } from '../folder.js';
-import { normalizeTable, type Normalize } from '../normalize.js';
 import { CacheSlot, hashText, readInto, resolveCacheDir, type CacheEntry, type EntryWriter, type UnusableFile } from './cache.js';
 import type { StoredSizeRule } from './decode.js';
 import { defaultWorkerCount, sharedPool, type DecodeOutcome, type ImagePool } from './pool.js';
@@ -84,7 +83,7 @@ interface Context {
   budget: number;
   readonly skipBad: boolean;
   readonly resize: number | undefined;
-  readonly table: Float32Array;
+  readonly shardBytes: number;
   readonly progress: (p: DataProgress) => void;
   readonly note: (line: string) => void;
 }
@@ -131,7 +130,7 @@ export async function loadFolderDataset(data: FolderData, trainRoot: string, tes
     budget: images.memoryBudget ?? defaultMemoryBudget(),
     skipBad: data.badFiles === 'skip',
     resize: data.resize,
-    table: normalizeTable(data.normalize as Normalize, c),
+    shardBytes: images.shardBytes ?? SHARD_BYTES,
     progress: images.onProgress ?? (() => {}),
     note: images.onNote ?? (() => {}),
   };
@@ -309,7 +308,7 @@ async function decodeFolder(selection: Selection, ctx: Context, writer: EntryWri
           throw runError('dataResizeTooSmall', { path: file.path, resize: ctx.resize ?? 0, actual: `${outcome.width}x${outcome.height}`, expected: `${w}x${h}` });
         }
         const size = outcome.data.length;
-        if (shardBytes > 0 && shardBytes + size > SHARD_BYTES) flush();
+        if (shardBytes > 0 && shardBytes + size > ctx.shardBytes) flush();
         layout.set([shardCount, shardBytes, outcome.width, outcome.height, outcome.originalWidth, outcome.originalHeight], stored * LAYOUT_FIELDS);
         parts.push(outcome.data);
         shardBytes += size;
@@ -392,7 +391,7 @@ async function fromEntry(entry: CacheEntry, selection: Selection, ctx: Context):
 }
 
 function attach(store: ImageStore, selection: Selection, ctx: Context): StoredSet {
-  return { store, pool: ctx.pool, feed: ctx.pool.attach(store, ctx.input, ctx.table), source: selection.root };
+  return { store, pool: ctx.pool, feed: ctx.pool.attach(store), source: selection.root };
 }
 
 /**

@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RunError, runError } from '../../../support/errors.js';
 import type { StoredSizeRule } from './decode.js';
-import type { WorkerReply, WorkerRequest } from './protocol.js';
+import type { BatchRequest, WorkerReply, WorkerRequest } from './protocol.js';
 import type { ImageStore } from './store.js';
 
 /** One decoded file, or why it cannot be used. */
@@ -96,7 +96,8 @@ export class ImagePool {
     try {
       const decoders = await Promise.all(
         Array.from({ length: Math.max(1, count) }, () => {
-          const worker = new Worker(script);
+          // A worker inherits the process's Node flags; --input-type (node -e with ES modules) refuses a script file.
+          const worker = new Worker(script, { execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')) });
           workers.push(worker);
           return new Promise<string>((resolve, reject) => {
             const onMessage = (reply: WorkerReply): void => {
@@ -136,9 +137,9 @@ export class ImagePool {
   }
 
   /** Makes `store` known to every worker; returns its feed id for `batch`. */
-  attach(store: ImageStore, input: readonly [number, number, number], table: Float32Array): number {
+  attach(store: ImageStore): number {
     const feed = this.nextFeed++;
-    for (const worker of this.workers) worker.postMessage({ type: 'attach', feed, store, input, table } satisfies WorkerRequest);
+    for (const worker of this.workers) worker.postMessage({ type: 'attach', feed, store } satisfies WorkerRequest);
     return feed;
   }
 
@@ -147,9 +148,9 @@ export class ImagePool {
     for (const worker of this.workers) worker.postMessage({ type: 'detach', feed } satisfies WorkerRequest);
   }
 
-  /** Renders one batch (views: five integers per example, protocol.ts; mode: what padding reads). */
-  batch(feed: number, images: Int32Array, views: Int32Array, mode: 'reflect' | 'zero'): Promise<Float32Array> {
-    return this.request((id) => ({ type: 'batch', id, feed, images, views, mode })).then((reply) => {
+  /** Renders one batch of the store `feed` names (protocol.ts). */
+  batch(feed: number, request: BatchRequest): Promise<Float32Array> {
+    return this.request((id) => ({ type: 'batch', id, feed, ...request })).then((reply) => {
       if (reply.type === 'batch') return reply.images;
       throw new Error(`data worker answered a batch with '${reply.type}'`);
     });

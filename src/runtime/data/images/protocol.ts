@@ -6,14 +6,25 @@ import type { Diagnostic } from '../../../diagnostics/diagnostic.js';
 export type WorkerRequest =
   /** Decode one file to its stored form. */
   | { readonly type: 'decode'; readonly id: number; readonly path: string; readonly rule: StoredSizeRule; readonly channels: 1 | 3 }
-  /** Make a store known to the worker as `feed`, with the input shape and normalisation table batches of it use. */
-  | { readonly type: 'attach'; readonly feed: number; readonly store: ImageStore; readonly input: readonly [number, number, number]; readonly table: Float32Array }
+  /** Make a store known to the worker as `feed`. */
+  | { readonly type: 'attach'; readonly feed: number; readonly store: ImageStore }
   | { readonly type: 'detach'; readonly feed: number }
-  /**
-   * Render a batch: `images` are store indices, `views` five integers per
-   * example (top, left, height, width, flip 0/1), `mode` what padding reads.
-   */
-  | { readonly type: 'batch'; readonly id: number; readonly feed: number; readonly images: Int32Array; readonly views: Int32Array; readonly mode: 'reflect' | 'zero' };
+  /** Render a batch (BatchRequest). */
+  | ({ readonly type: 'batch'; readonly id: number; readonly feed: number } & BatchRequest);
+
+/**
+ * What a batch is made of: `images` are store indices, `views` five integers
+ * per example (top, left, height, width, flip 0/1); each example is rendered at
+ * `input` size, padding reads as `mode` says, and bytes become floats through
+ * `table` (normalize.ts).
+ */
+export interface BatchRequest {
+  readonly images: Int32Array;
+  readonly views: Int32Array;
+  readonly input: readonly [number, number, number];
+  readonly mode: 'reflect' | 'zero';
+  readonly table: Float32Array;
+}
 
 export type WorkerReply =
   | { readonly type: 'ready'; readonly decoder: string }

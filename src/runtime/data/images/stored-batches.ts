@@ -13,12 +13,18 @@
 import type { AugmentSpec } from '../../../compiler/spec/resolved-spec.js';
 import type { StoredSplit } from '../dataset.js';
 import type { Batch } from '../batches.js';
-import { VIEW_FIELDS } from './protocol.js';
+import { VIEW_FIELDS, type BatchRequest } from './protocol.js';
+import { normalizeTable, type Normalize } from '../normalize.js';
 import { entryOf } from './store.js';
 import { centreView, epochRandom, exampleRandom, trainingView, type TrainCrop, type View } from './views.js';
 
 /** Bytes of rendered batches allowed in flight (besides the one being consumed). */
 const IN_FLIGHT_BYTES = 256 * 1024 * 1024;
+
+/** How many batches are made ahead of the consumer: two per worker, fewer when they are large, at least two. */
+export function batchesInFlight(workers: number, batchBytes: number): number {
+  return Math.max(2, Math.min(workers * 2, Math.floor(IN_FLIGHT_BYTES / batchBytes)));
+}
 
 /** The training crop an augment section asks for. */
 export function trainCropOf(augment: AugmentSpec): TrainCrop {
@@ -32,7 +38,14 @@ export function trainCropOf(augment: AugmentSpec): TrainCrop {
 
 export function storedTrainingBatches(
   split: StoredSplit,
-  options: { readonly batchSize: number; readonly epoch: number; readonly seed: number; readonly augment: AugmentSpec; readonly input: readonly [number, number, number] },
+  options: {
+    readonly batchSize: number;
+    readonly epoch: number;
+    readonly seed: number;
+    readonly augment: AugmentSpec;
+    readonly normalize: Normalize;
+    readonly input: readonly [number, number, number];
+  },
 ): AsyncIterable<Batch> {
   const { input, augment } = options;
   const crop = trainCropOf(augment);
@@ -46,17 +59,20 @@ export function storedTrainingBatches(
         options.batchSize,
         (k) => order[k]!,
         (example, stored) => trainingView(exampleRandom(streams, example), stored, [input[0], input[1]], crop, flip),
-        input,
-        augment.crop?.mode ?? 'zero',
+        { input, mode: augment.crop?.mode ?? 'zero', table: normalizeTable(options.normalize, input[2]) },
         false,
       );
     },
   };
 }
 
-export function storedEvaluationBatches(split: StoredSplit, options: { readonly batchSize: number; readonly input: readonly [number, number, number] }): AsyncIterable<Batch> {
-  const [h, w] = options.input;
-  return { [Symbol.asyncIterator]: () => pipelined(split, options.batchSize, (k) => k, (_, stored) => centreView(stored, [h, w]), options.input, 'zero', true) };
+export function storedEvaluationBatches(
+  split: StoredSplit,
+  options: { readonly batchSize: number; readonly normalize: Normalize; readonly input: readonly [number, number, number] },
+): AsyncIterable<Batch> {
+  const { input } = options;
+  const render = { input, mode: 'zero' as const, table: normalizeTable(options.normalize, input[2]) };
+  return { [Symbol.asyncIterator]: () => pipelined(split, options.batchSize, (k) => k, (_, stored) => centreView(stored, [input[0], input[1]]), render, true) };
 }
 
 interface Issued {
@@ -70,9 +86,8 @@ async function* pipelined(
   batchSize: number,
   exampleAt: (position: number) => number,
   viewOf: (example: number, stored: { readonly width: number; readonly height: number }) => View,
-  input: readonly [number, number, number],
-  /** What padding reads (random crops with padding). */
-  mode: 'reflect' | 'zero',
+  /** Size, padding mode and normalisation of every example. */
+  render: Omit<BatchRequest, 'images' | 'views'>,
   /** Evaluation batches carry the examples' object boxes (they are in the evaluation view's pixels). */
   withBoxes: boolean,
 ): AsyncGenerator<Batch> {
@@ -80,8 +95,8 @@ async function* pipelined(
   const { set } = split;
   const total = split.count;
   const batches = Math.ceil(total / batchSize);
-  const batchBytes = batchSize * input[0] * input[1] * input[2] * 4;
-  const depth = Math.max(2, Math.min(set.pool.size * 2, Math.floor(IN_FLIGHT_BYTES / batchBytes)));
+  const [h, w, c] = render.input;
+  const depth = batchesInFlight(set.pool.size, batchSize * h * w * c * 4);
   const queue: Issued[] = [];
   const issue = (b: number): void => {
     const start = b * batchSize;
@@ -99,7 +114,7 @@ async function* pipelined(
       labels[i] = split.labels[example]!;
       if (boxes && split.boxes) boxes.set(split.boxes.subarray(example * 4, example * 4 + 4), i * 4);
     }
-    const rendered = set.pool.batch(set.feed, images, views, mode);
+    const rendered = set.pool.batch(set.feed, { images, views, ...render });
     rendered.catch(() => {}); // awaited in order below; this only marks an early rejection as handled
     queue.push({ images: rendered, labels, ...(boxes ? { boxes } : {}) });
   };

@@ -14,12 +14,6 @@ import { VIEW_FIELDS } from './protocol.js';
 import { renderView } from './render.js';
 import { StoreReader } from './store.js';
 
-interface Feed {
-  readonly reader: StoreReader;
-  readonly input: readonly [number, number, number];
-  readonly table: Float32Array;
-}
-
 const port = parentPort;
 if (!port) throw new Error('worker.ts runs as a worker thread of the data pool');
 
@@ -31,7 +25,7 @@ sharp.cache(false);
 const factory: SharpFactory = (input, options) => sharp(input, options);
 const versions = sharp.versions as { readonly sharp?: string; readonly vips?: string };
 
-const feeds = new Map<number, Feed>();
+const feeds = new Map<number, StoreReader>();
 
 function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
@@ -59,17 +53,17 @@ async function handle(request: WorkerRequest): Promise<void> {
       return;
     }
     case 'attach':
-      feeds.set(request.feed, { reader: new StoreReader(request.store), input: request.input, table: request.table });
+      feeds.set(request.feed, new StoreReader(request.store));
       return;
     case 'detach':
-      feeds.get(request.feed)?.reader.close();
+      feeds.get(request.feed)?.close();
       feeds.delete(request.feed);
       return;
     case 'batch': {
       try {
-        const feed = feeds.get(request.feed);
-        if (!feed) throw new Error(`batch for feed ${request.feed}, which this worker does not hold`);
-        const [h, w, c] = feed.input;
+        const reader = feeds.get(request.feed);
+        if (!reader) throw new Error(`batch for feed ${request.feed}, which this worker does not hold`);
+        const [h, w, c] = request.input;
         const size = h * w * c;
         const n = request.images.length;
         const out = new Float32Array(n * size);
@@ -77,7 +71,7 @@ async function handle(request: WorkerRequest): Promise<void> {
           const v = b * VIEW_FIELDS;
           const views = request.views;
           const view = { top: views[v]!, left: views[v + 1]!, height: views[v + 2]!, width: views[v + 3]!, flip: views[v + 4] === 1 };
-          renderView(feed.reader.image(request.images[b]!), view, feed.input, request.mode, feed.table, out, b * size);
+          renderView(reader.image(request.images[b]!), view, request.input, request.mode, request.table, out, b * size);
         }
         reply({ type: 'batch', id: request.id, images: out }, [out.buffer as ArrayBuffer]);
       } catch (error) {
