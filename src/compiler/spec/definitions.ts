@@ -253,7 +253,7 @@ const COMMON_DATA = {
     {
       crop: key.section(
         {
-          padding: key.int({ doc: 'pixels; 0 never moves the image (IB3311)', min: 0, default: 4 }),
+          padding: key.int({ doc: 'pixels; 0 moves the window only over images stored larger than the input (folder data with `resize`; else IB3311)', min: 0, default: 4 }),
           mode: key.oneOf(['reflect', 'zero'], { doc: 'padding mode', default: 'reflect' }),
         },
         {
