@@ -7,6 +7,8 @@
  * (batch-source.ts).
  */
 import type { StoredSet } from './images/stored-set.js';
+import { Random } from '../../support/random.js';
+import { runError } from '../../support/errors.js';
 
 export interface Split {
   /** count * h * w * c bytes, NHWC. */
@@ -119,6 +121,20 @@ export interface LoadedSplit extends Split {
   readonly source: string;
   /** The file the images (and so their shape) come from, when it is not `source` (IDX: the images file; `source` is the labels file). */
   readonly imagesSource?: string;
+}
+
+/**
+ * The validation split of n examples: a permutation from
+ * `Random.fromSeed(seed).derive('validation-split')` holds out round(fraction * n)
+ * of them (at least 1); both parts keep their order. Undefined when the
+ * fraction is 0.
+ */
+export function validationIndices(n: number, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } | undefined {
+  if (!(fraction > 0)) return undefined;
+  const held = Math.max(1, Math.round(fraction * n));
+  if (held >= n) throw runError('dataValidationTooLarge', { fraction, count: n, left: n - held });
+  const perm = Random.fromSeed(seed).derive('validation-split').permutation(n);
+  return { train: perm.slice(held).sort(), validation: perm.slice(0, held).sort() };
 }
 
 /** Copies the examples at `indices` (in that order) into a new split. */

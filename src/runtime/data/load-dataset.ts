@@ -14,7 +14,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { DataSpec, FolderData } from '../../compiler/spec/resolved-spec.js';
 import { Random } from '../../support/random.js';
 import { runError } from '../../support/errors.js';
-import { firstN, formatShape, subset, type Dataset, type LoadOptions, type LoadedSplit, type Split, type StoredSplit } from './dataset.js';
+import { firstN, formatShape, subset, validationIndices, type Dataset, type LoadOptions, type LoadedSplit, type Split, type StoredSplit } from './dataset.js';
 import { readIdxPair } from './idx.js';
 import { clutterProblem, clutterSplit } from './clutter.js';
 import { cifarClasses, readCifarSplit } from './cifar.js';
@@ -89,14 +89,9 @@ function checkSplit(split: LoadedSplit, which: string, classes: number, input: L
 
 /** Splits off the validation examples; returns [train, validation]. */
 export function splitValidation(split: Split, fraction: number, seed: number, exampleSize: number): [Split, Split | undefined] {
-  if (!(fraction > 0)) return [split, undefined];
-  const n = split.count;
-  const held = Math.max(1, Math.round(fraction * n));
-  if (held >= n) throw runError('dataValidationTooLarge', { fraction, count: n, left: n - held });
-  const perm = Random.fromSeed(seed).derive('validation-split').permutation(n);
-  const validationIdx = perm.slice(0, held).sort();
-  const trainIdx = perm.slice(held).sort();
-  return [subset(split, trainIdx, exampleSize), subset(split, validationIdx, exampleSize)];
+  const parts = validationIndices(split.count, fraction, seed);
+  if (!parts) return [split, undefined];
+  return [subset(split, parts.train, exampleSize), subset(split, parts.validation, exampleSize)];
 }
 
 /** Image folders give stored splits (cropped per batch); every other kind gives splits held at the input size. */

@@ -20,10 +20,9 @@ import { statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { FolderData } from '../../../compiler/spec/resolved-spec.js';
-import { Random } from '../../../support/random.js';
 import { runError, reasonOf } from '../../../support/errors.js';
 import { boxAfterResize, findCubRoot, readCubBoxes } from '../cub.js';
-import type { DataProgress, ImageLoadOptions, SkippedFile, StoredSplit } from '../dataset.js';
+import { validationIndices, type DataProgress, type ImageLoadOptions, type SkippedFile, type StoredSplit } from '../dataset.js';
 import { listClassFolders, listSplitFiles, type FolderFile } from '../folder.js';
 import { CacheSlot, hashText, readInto, resolveCacheDir, type CacheEntry, type EntryWriter, type UnusableFile } from './cache.js';
 import type { StoredSizeRule } from './decode.js';
@@ -168,15 +167,9 @@ export async function loadFolderDataset(data: FolderData, trainRoot: string, tes
 
 /** The training folder's examples: indices into its listing of the training and validation parts (each ascending). */
 function chooseTraining(n: number, fraction: number, options: FolderLoadOptions): { train: number[]; validation: number[] } {
-  let train = Array.from({ length: n }, (_, i) => i);
-  let validation: number[] = [];
-  if (fraction > 0) {
-    const held = Math.max(1, Math.round(fraction * n));
-    if (held >= n) throw runError('dataValidationTooLarge', { fraction, count: n, left: n - held });
-    const perm = Random.fromSeed(options.seed).derive('validation-split').permutation(n);
-    validation = Array.from(perm.slice(0, held).sort());
-    train = Array.from(perm.slice(held).sort());
-  }
+  const parts = validationIndices(n, fraction, options.seed);
+  const train = parts ? Array.from(parts.train) : Array.from({ length: n }, (_, i) => i);
+  const validation = parts ? Array.from(parts.validation) : [];
   return { train: limit(train, options.limitTrain), validation: limit(validation, options.limitValidation) };
 }
 

@@ -50,24 +50,18 @@ export function newLayout(count: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Math.max(1, count * LAYOUT_FIELDS) * 4), 0, count * LAYOUT_FIELDS);
 }
 
+/** Shard files a reader keeps open at once (a large data set has thousands; the least recently used is closed). */
+const OPEN_SHARDS = 32;
+
 /**
  * Reads stored images. Memory stores are views (no copy); file stores read
- * with one positioned read per image from descriptors opened once (so a cache
- * entry replaced meanwhile keeps serving this reader).
+ * one positioned read per image, keeping the most recently used shard files
+ * open.
  */
 export class StoreReader {
-  private readonly fds: number[] = [];
+  private readonly open = new Map<number, number>();
 
-  constructor(private readonly store: ImageStore) {
-    if (store.shards.kind === 'files') {
-      try {
-        for (const path of store.shards.paths) this.fds.push(openSync(path, 'r'));
-      } catch (error) {
-        this.close();
-        throw runError('dataCacheUnreadable', { path: store.shards.paths[this.fds.length] ?? '', reason: reasonOf(error) });
-      }
-    }
-  }
+  constructor(private readonly store: ImageStore) {}
 
   image(index: number): ByteImage {
     const e = entryOf(this.store, index);
@@ -78,29 +72,51 @@ export class StoreReader {
       if (!buffer) throw new Error(`StoreReader: image ${index} names shard ${e.shard} of ${shards.buffers.length}`);
       return { width: e.width, height: e.height, channels: this.store.channels, data: new Uint8Array(buffer, e.offset, size) };
     }
-    const fd = this.fds[e.shard];
-    if (fd === undefined) throw new Error(`StoreReader: image ${index} names shard ${e.shard} of ${this.fds.length}`);
+    const path = shards.paths[e.shard];
+    if (path === undefined) throw new Error(`StoreReader: image ${index} names shard ${e.shard} of ${shards.paths.length}`);
     const data = new Uint8Array(size);
     let done = 0;
     try {
+      const fd = this.descriptor(e.shard, path);
       while (done < size) {
         const n = readSync(fd, data, done, size - done, e.offset + done);
         if (n <= 0) throw new Error(`the file ends at byte ${e.offset + done}, inside image ${index}`);
         done += n;
       }
     } catch (error) {
-      throw runError('dataCacheUnreadable', { path: shards.paths[e.shard] ?? '', reason: reasonOf(error) });
+      throw runError('dataCacheUnreadable', { path, reason: reasonOf(error) });
     }
     return { width: e.width, height: e.height, channels: this.store.channels, data };
   }
 
-  close(): void {
-    for (const fd of this.fds.splice(0)) {
-      try {
-        closeSync(fd);
-      } catch {
-        // closing a read-only descriptor cannot lose data
-      }
+  /** The open descriptor of shard `shard`, opening it (and closing the least recently used one) when needed. */
+  private descriptor(shard: number, path: string): number {
+    const held = this.open.get(shard);
+    if (held !== undefined) {
+      this.open.delete(shard);
+      this.open.set(shard, held); // most recently used last
+      return held;
     }
+    if (this.open.size >= OPEN_SHARDS) {
+      const [oldest, fd] = this.open.entries().next().value as [number, number];
+      this.open.delete(oldest);
+      closeQuietly(fd);
+    }
+    const fd = openSync(path, 'r');
+    this.open.set(shard, fd);
+    return fd;
+  }
+
+  close(): void {
+    for (const fd of this.open.values()) closeQuietly(fd);
+    this.open.clear();
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // closing a read-only descriptor cannot lose data
   }
 }

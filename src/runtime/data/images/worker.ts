@@ -83,8 +83,14 @@ async function handle(request: WorkerRequest): Promise<void> {
 }
 
 // Requests are handled strictly one after another: a decode awaits sharp, and nothing else may interleave with it.
+// handle() answers every request that has an id; anything it throws besides is a bug, reported without stopping the queue.
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (request: WorkerRequest) => {
-  queue = queue.then(() => handle(request));
+  queue = queue
+    .then(() => handle(request))
+    .catch((error: unknown) => {
+      if ('id' in request) reply(failed(request.id, error));
+      else console.error(`data worker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    });
 });
 reply({ type: 'ready', decoder: `sharp ${versions.sharp ?? '?'}, libvips ${versions.vips ?? '?'}` });
