@@ -17,7 +17,7 @@
  * evaluation has been timed, an evaluation batch is assumed to cost a step).
  */
 
-import type { DataProgress } from '../data/index.js';
+import { formatBytes, type DataProgress } from '../data/index.js';
 
 export interface ProgressUpdate {
   /** 1-based. */
@@ -62,17 +62,6 @@ export interface ProgressOptions {
 
 const BAR_WIDTH = 20;
 
-function formatByteCount(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '?';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? Math.round(value) : value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -240,11 +229,11 @@ export class ProgressReporter {
   data(p: DataProgress): void {
     const t = this.now();
     const rate = p.seconds > 0 ? p.done / p.seconds : NaN;
-    const count = (x: number): string => (p.unit === 'bytes' ? formatByteCount(x) : String(x));
+    const count = (x: number): string => (p.unit === 'bytes' ? formatBytes(x) : String(x));
     const parts: Part[] = [
       { text: p.what, drop: 0 },
       { text: `${count(p.done)}/${count(p.total)}`, drop: 1 },
-      { text: !Number.isFinite(rate) ? `? ${p.unit === 'bytes' ? 'B' : 'img'}/s` : p.unit === 'bytes' ? `${formatByteCount(rate)}/s` : `${formatNumber(rate, rate < 10 ? 1 : 0)} img/s`, drop: 3 },
+      { text: !Number.isFinite(rate) ? `? ${p.unit === 'bytes' ? 'B' : 'img'}/s` : p.unit === 'bytes' ? `${formatBytes(rate)}/s` : `${formatNumber(rate, rate < 10 ? 1 : 0)} img/s`, drop: 3 },
       { text: `ETA ${p.done >= p.total ? '0s' : formatDuration((p.total - p.done) / rate)}`, drop: 2 },
     ];
     const last = p.done >= p.total;

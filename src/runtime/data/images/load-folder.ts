@@ -40,7 +40,9 @@ export function defaultMemoryBudget(): number {
   return Math.floor(total / 4);
 }
 
+/** 1536 -> "1.5 KB" (powers of 1024); '?' for what is not a finite number. */
 export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '?';
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;
@@ -48,7 +50,7 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return `${unit === 0 ? value : value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+  return `${unit === 0 ? Math.round(value) : value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
 }
 
 export interface FolderDataset {

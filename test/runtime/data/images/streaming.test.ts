@@ -12,7 +12,7 @@ import type { AugmentSpec, FolderData } from '../../../../src/compiler/spec/reso
 import { evaluationBatches, loadDataset, trainingBatches, type Batch, type Dataset, type StoredSplit } from '../../../../src/runtime/data/index.js';
 import { batchesInFlight } from '../../../../src/runtime/data/images/stored-batches.js';
 import { Random } from '../../../../src/support/random.js';
-import { pngFolder, tempDir } from '../../../fixtures/data-files.js';
+import { asyncRunErrorOf, pngFolder, tempDir } from '../../../fixtures/data-files.js';
 
 const INPUT: readonly [number, number, number] = [14, 14, 3];
 const AUGMENT: AugmentSpec = { flip: 'horizontal', crop: { padding: 0, mode: 'zero' } };
@@ -102,6 +102,12 @@ describe('folder data larger than the memory budget', () => {
     }
     expect(batches).toBe(18);
     expect(most).toBe(batchesInFlight(pool.size, 2 * INPUT[0] * INPUT[1] * INPUT[2] * 4));
+  });
+
+  it('refuses, with the sizes, to hold more than the budget when the cache is off (nothing to stream from)', async () => {
+    const e = await asyncRunErrorOf(() => loadDataset(spec(root), { seed: 3, input: INPUT, images: { cache: 'off', memoryBudget: BUDGET, shardBytes: 4096 } }));
+    expect(e.diagnostic.code).toBe('IB6043');
+    expect(e.diagnostic.message).toMatch(/^the training images of .* take more than [\d.]+ KB decoded, more than the memory budget of 16\.0 KB, and the image cache is off/);
   });
 
   it('draws each epoch anew, and the same epoch the same way after a fresh load (a resume)', async () => {
