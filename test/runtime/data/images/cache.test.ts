@@ -67,7 +67,7 @@ describe('the image cache', () => {
   it('lives at --data-cache, else $IBC_CACHE_DIR, else $XDG_CACHE_HOME/ibc, else ~/.cache/ibc; off turns it off', () => {
     const env = { IBC_CACHE_DIR: '/c/ibc', XDG_CACHE_HOME: '/x', HOME: '/h' };
     expect(resolveCacheDir('/given', env)).toBe('/given');
-    expect(resolveCacheDir('rel', env, '/work')).toBe('/work/rel');
+    expect(resolveCacheDir('rel', env, '/projects/x')).toBe('/projects/x/rel');
     expect(resolveCacheDir(undefined, env)).toBe('/c/ibc');
     expect(resolveCacheDir(undefined, { XDG_CACHE_HOME: '/x', HOME: '/h' })).toBe('/x/ibc');
     expect(resolveCacheDir(undefined, { HOME: '/h' })).toBe('/h/.cache/ibc');
