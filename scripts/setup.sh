@@ -8,9 +8,10 @@
 #   IBC_WITH_TEST_TOOLS=1  also install what the tests drive for real: chromium (SwiftShader's
 #                      WebGPU/WebGL for the GPU and browser routes; libvulkan1 loads it for
 #                      Dawn in Node), slurm-wlm and munge (a
-#                      one-node Slurm cluster for sweeps), python3-torchvision (PIL and
-#                      torchvision's transforms: the reference the image-folder crops and
-#                      decoding are checked against); scripts/test.sh sets it
+#                      one-node Slurm cluster for sweeps), python3-torchvision (torchvision
+#                      0.14 models the pretrained-weights tests compare with, and PIL and
+#                      torchvision's transforms, the reference the image-folder decoding and
+#                      crops are checked against); scripts/test.sh sets it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

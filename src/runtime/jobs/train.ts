@@ -26,6 +26,8 @@ import { formatLocalization, localizationRecord, type Localization } from '../tr
 import { readMetricRows } from '../runs/sweep/run-status.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
+import { loadPretrainedTrunk, requireSameWeights, type PretrainedTrunk } from '../engine/pretrained-trunk.js';
+import type { WeightsFingerprint } from '../../compiler/pretrained/fingerprint.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -95,6 +97,8 @@ export interface RunSummary {
   readonly localization?: Record<string, Record<string, number>>;
   /** Folder data with bad_files skip: image files left out (listed in skipped-images.json). */
   readonly skipped_images?: number;
+  /** The weights file the trunk started from (weights="..."): path, size, sha256. */
+  readonly weights?: WeightsFingerprint;
 }
 
 export interface TrainResult {
@@ -237,6 +241,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       );
     }
     requireResumeFitsRun(runDir, resume, spec, request.hashSpec);
+    if (resume.settings.weights) requireSameWeights(resume.settings.weights, runDir);
     requireWritable(runDir);
     const kept = resume.settings;
     const changed: [string, number | undefined, number | undefined][] = [
@@ -274,6 +279,12 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
 
   // Before the data and the run directory: a --step that cannot run leaves nothing behind.
   const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
+  // Likewise a weights file that does not fit: the trunk is read (and fingerprinted) before anything is created.
+  let pretrained: PretrainedTrunk | undefined;
+  if (!resume) {
+    pretrained = await loadPretrainedTrunk(spec, ir);
+    if (pretrained) settings = { ...settings, weights: pretrained.fingerprint };
+  }
 
   const data = await locatedAtSpec(spec, () =>
     loadDataset(spec.data, {
@@ -292,7 +303,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     }),
   );
   try {
-    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, data, ...(resume ? { resume } : {}), runDir });
+    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, data, ...(resume ? { resume } : {}), ...(pretrained ? { pretrained } : {}), runDir });
   } finally {
     await data.close();
   }
@@ -305,13 +316,15 @@ interface Prepared {
   readonly stepEngine: ReturnType<typeof chooseStepEngine>;
   readonly data: Dataset;
   readonly resume?: TrainingState;
+  /** The trunk's weights file, read and checked before anything was created. */
+  readonly pretrained?: PretrainedTrunk;
   readonly runDir: string;
 }
 
 /** The part of a run after the data has loaded: the run directory, training, the summary and figures. */
 async function trainOnData(request: TrainRequest, reporter: RunReporter, locked: (lock: RunLock) => void, prepared: Prepared): Promise<TrainResult> {
   const { ir } = request;
-  const { spec, specHash, settings, stepEngine, data, resume } = prepared;
+  const { spec, specHash, settings, stepEngine, data, resume, pretrained } = prepared;
   let runDir = prepared.runDir;
 
   if (!resume) {
@@ -332,6 +345,10 @@ async function trainOnData(request: TrainRequest, reporter: RunReporter, locked:
     reporter.info(`run directory: ${runDir}`);
   }
   reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
+  if (pretrained) {
+    reporter.info(`weights: ${pretrained.summary?.message ?? `trunk from ${pretrained.fingerprint.path}`}`);
+    for (const warning of pretrained.warnings) reporter.note?.(warning);
+  }
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
   if (data.skipped && data.skipped.length > 0) {
@@ -354,6 +371,7 @@ async function trainOnData(request: TrainRequest, reporter: RunReporter, locked:
     data,
     backend: request.backend,
     ...(resume ? { resume } : {}),
+    ...(pretrained ? { pretrained: pretrained.weights } : {}),
     sink: {
       appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
       writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
@@ -397,6 +415,7 @@ async function trainOnData(request: TrainRequest, reporter: RunReporter, locked:
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
       ...(data.skipped && data.skipped.length > 0 ? { skipped_images: data.skipped.length } : {}),
+      ...(settings.weights ? { weights: settings.weights } : {}),
     };
     writeSummary(runDir, summary);
     await drawCurves(runDir, spec.name, reporter);

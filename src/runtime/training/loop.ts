@@ -42,7 +42,7 @@ import { CompiledTrainingStep } from '../engine/compiled/compiled-step.js';
  * information quantity is in bits.
  *
  * - train_loss_bits: the training objective in bits. IB models optimise it as written
- *   (method.md: CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, as the reference
+ *   (docs/method.md, section 4: CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, as the reference
  *   does); the plain baseline optimises cross-entropy in nats, like any classifier, and reports
  *   it divided by ln 2 (the same objective, a constant factor apart).
  * - ce_bits, kl_bits: cross-entropy and KL (the spec's KL form, before beta and c) in bits.
@@ -91,6 +91,8 @@ export interface TrainOptions {
   readonly sink: RunSink;
   /** Continue from this state (its weights, optimizer, streams and epoch). */
   readonly resume?: TrainingState;
+  /** A fresh run's pretrained trunk (weights="..."): these parameters start from these values. */
+  readonly pretrained?: ReadonlyMap<string, Float32Array>;
   /**
    * The compiled training step (src/runtime/engine/compiled/) runs the steps when given (ibc-native
    * only; see chooseStepEngine); otherwise the TF.js executor and optimizer do.
@@ -247,7 +249,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const [h, w, c] = spec.model.input;
   const plan = schedulePlan(spec, settings.epochs);
 
-  const initial = resume ? resume.weights : initParams(ir, settings.seed);
+  const initial = resume ? resume.weights : initParams(ir, settings.seed, options.pretrained);
   const model = createTfjsModel(ir, initial);
   const variables = model.trainableVariables();
   let optimizer: Optimizer | undefined;

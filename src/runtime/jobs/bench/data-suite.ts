@@ -18,6 +18,7 @@
  * 1: ibc is faster).
  */
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -285,4 +286,35 @@ export function dataChildMeasurer(child: DataChildOptions): DataSuiteMeasurer {
       return { ok: true, value: { wallSeconds: seconds, testTop1: top1 } };
     },
   };
+}
+
+/** The repository root (the same relative place from src/ and dist/): bin/ibc.js and bench/ are found from it. */
+function packageRoot(): string {
+  return fileURLToPath(new URL('../../../../', import.meta.url));
+}
+
+export interface DataSuiteRequest {
+  /** A folder with train/ and test/ class folders; undefined: a CUB-like one is generated (and removed afterwards). */
+  readonly root?: string;
+  readonly backend: BackendRequest;
+  readonly step?: StepRequest;
+  readonly options: DataSuiteOptions;
+}
+
+/** `ibc bench --suite data`: the suite on the given or a generated folder; its exit status. */
+export async function runDataSuiteJob(request: DataSuiteRequest, output: SuiteOutput): Promise<number> {
+  let root = request.root;
+  let generated: string | undefined;
+  if (root === undefined) {
+    generated = mkdtempSync(join(tmpdir(), 'ibc-bench-photos-'));
+    output.say(`generating a CUB-like folder (800 + 200 JPEGs of 500x375, 10 classes) in ${generated}...\n`);
+    await makePhotoFolder(generated, { train: 800, test: 200 });
+    root = generated;
+  }
+  try {
+    const measurer = dataChildMeasurer({ root: packageRoot(), backend: request.backend, ...(request.step !== undefined ? { step: request.step } : {}), options: request.options });
+    return runDataSuite(root, measurer, output);
+  } finally {
+    if (generated !== undefined) rmSync(generated, { recursive: true, force: true });
+  }
 }
