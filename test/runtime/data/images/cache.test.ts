@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { FolderData } from '../../../../src/compiler/spec/resolved-spec.js';
 import { evaluationImages, loadDataset, type Dataset, type StoredSplit } from '../../../../src/runtime/data/index.js';
 import { resolveCacheDir } from '../../../../src/runtime/data/images/cache.js';
-import { pngBytes, pngFolder, tempDir, writeBytes } from '../../../fixtures/data-files.js';
+import { asyncRunErrorOf, pngBytes, pngFolder, tempDir, writeBytes } from '../../../fixtures/data-files.js';
 
 const INPUT: readonly [number, number, number] = [12, 12, 3];
 const REPO = resolve(import.meta.dirname, '../../../..');
@@ -202,6 +202,16 @@ describe('the image cache', () => {
     expect(b.count).toBe(80);
     expect(a.decoded + b.decoded).toBe(82); // 80 training images and 2 test images, decoded once between them
   }, 60_000);
+
+  it('names the cache folder it cannot write, and the ways out', async () => {
+    const root = folder();
+    const blocked = join(tempDir('ibc-cache-'), 'a-file');
+    writeFileSync(blocked, 'not a folder');
+    const e = await asyncRunErrorOf(() => loadDataset(spec(root), { seed: 1, input: INPUT, images: { cache: join(blocked, 'cache') } }));
+    expect(e.diagnostic.code).toBe('IB6041');
+    expect(e.diagnostic.message).toContain(`cannot write the image cache at '${join(blocked, 'cache')}`);
+    expect(e.diagnostic.message).toContain('--data-cache off');
+  });
 
   it('writes nothing when off', async () => {
     const root = folder();
