@@ -4,7 +4,7 @@ const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 2 ** 10, m: 2 
 
 /** Bytes, or undefined when `text` is not a size. */
 export function parseMemorySize(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text) ?? /^\s*(\d+(?:\.\d+)?)\s*(b)\s*$/i.exec(text);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])i?)?b?\s*$/i.exec(text);
   if (!match) return undefined;
   const factor = UNITS[(match[2] ?? '').toLowerCase()];
   const value = Number(match[1]) * (factor ?? NaN);

@@ -36,6 +36,14 @@ function failed(id: number, error: unknown): WorkerReply {
   return { type: 'failed', id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
 }
 
+/** Why the file reader refused a file, without repeating its path (the message that reports it names it). */
+function readFailure(path: string, error: RunError): string {
+  if (error.diagnostic.code === 'IB6000') return 'the file no longer exists (removed while ibc ran?)';
+  const prefix = `cannot read '${path}': `;
+  const message = error.diagnostic.message;
+  return message.startsWith(prefix) ? `it cannot be read: ${message.slice(prefix.length)}` : message;
+}
+
 async function handle(request: WorkerRequest): Promise<void> {
   switch (request.type) {
     case 'decode': {
@@ -47,7 +55,7 @@ async function handle(request: WorkerRequest): Promise<void> {
         ]);
       } catch (error) {
         if (error instanceof DecodeFailure) reply({ type: 'unusable', id: request.id, reason: error.reason });
-        else if (error instanceof RunError) reply({ type: 'unusable', id: request.id, reason: error.diagnostic.message });
+        else if (error instanceof RunError) reply({ type: 'unusable', id: request.id, reason: readFailure(request.path, error) });
         else reply(failed(request.id, error));
       }
       return;

@@ -203,6 +203,14 @@ describe('the image cache', () => {
     expect(a.decoded + b.decoded).toBe(82); // 80 training images and 2 test images, decoded once between them
   }, 60_000);
 
+  it('names an image it cannot read, with the reason', async () => {
+    const root = folder();
+    const pipe = join(root, 'train', 'c0', '001-pipe.png'); // a FIFO: the file reader refuses it rather than block on it
+    expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
+    const e = await asyncRunErrorOf(() => loadDataset(spec(root), { seed: 1, input: INPUT, images: { cache: 'off' } }));
+    expect(e.diagnostic.message).toBe(`cannot decode image '${pipe}': it cannot be read: image file must be a regular file, but it is a device, pipe or socket`);
+  });
+
   it('names the cache folder it cannot write, and the ways out', async () => {
     const root = folder();
     const blocked = join(tempDir('ibc-cache-'), 'a-file');
