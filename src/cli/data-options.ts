@@ -1,11 +1,20 @@
 /**
  * --data-cache, --data-memory and --data-workers (and IBC_DATA_MEMORY) as the
- * options folder data is loaded with (runtime/data's ImageLoadOptions).
+ * options folder data is loaded with (runtime/data's ImageLoadOptions), for
+ * every command that loads a run's data: train, eval, attention.
  */
 import { resolve } from 'node:path';
 import type { CliIO } from './command.js';
-import { usageError } from './option-values.js';
+import type { OptionDefinition } from './define-command.js';
+import { DATA_CACHE_HELP, DATA_MEMORY_HELP, DATA_WORKERS_HELP, memorySize, usageError, wholeNumber } from './option-values.js';
 import { parseMemorySize } from '../runtime/data/index.js';
+
+/** The three flags, defined once so that every command reads them alike. */
+export const DATA_OPTIONS: readonly OptionDefinition[] = [
+  { flags: '--data-cache <DIR>', description: DATA_CACHE_HELP },
+  { flags: '--data-memory <SIZE>', description: DATA_MEMORY_HELP, parse: memorySize('--data-memory') },
+  { flags: '--data-workers <N>', description: DATA_WORKERS_HELP, parse: wholeNumber('--data-workers') },
+];
 
 export interface DataFlags {
   readonly dataCache?: string;

@@ -4,7 +4,9 @@
  * nothing; an interrupted-then-resumed run equals an uninterrupted one (the
  * crops come from (seed, epoch, index)); `bad_files skip` lists the unusable
  * file in the run directory and counts it in summary.json, and without it the
- * file stops the run before a run directory exists.
+ * file stops the run before a run directory exists. `ibc eval` of the run
+ * takes the same --data-cache (and reads the entry train wrote), another
+ * folder, or off.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +60,15 @@ async function ibc(...argv: string[]): Promise<{ code: number; stdout: string; s
   let stderr = '';
   const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, cwd: work };
   const code = await main([...argv, '--backend', 'cpu', '--attention', '0', '--data-cache', cache], io);
+  return { code, stdout, stderr };
+}
+
+/** `ibc eval` / `ibc attention` of a run: their own options, no --attention. */
+async function ibcOnRun(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, cwd: work };
+  const code = await main([...argv, '--backend', 'cpu'], io);
   return { code, stdout, stderr };
 }
 
@@ -119,5 +130,29 @@ describe('ibc train on an image folder', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error IB6014: cannot decode image '${join(work, 'photos', 'train', 'c1', 'zz-broken.jpg')}': it is not a JPEG, PNG or WebP file (by its first bytes)`);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('eval of the run reads the cache train wrote with --data-cache, decodes into another one, or writes none when off; attention takes the same flags', async () => {
+    const whole = join(work, 'whole');
+    const cached = await ibcOnRun('eval', whole, '--data-cache', cache, '--format', 'json');
+    expect(cached.code, cached.stderr).toBe(0);
+    expect(cached.stderr).toContain(`image cache: test images read from ${cache}`);
+    expect((JSON.parse(cached.stdout) as { count: number }).count).toBe(8);
+
+    const elsewhere = join(work, 'eval-cache');
+    const off = await ibcOnRun('eval', whole, '--data-cache', 'off', '--data-memory', '64M', '--data-workers', '1', '--format', 'json');
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toBe(cached.stdout);
+    expect(existsSync(join(work, 'off'))).toBe(false);
+    const fresh = await ibcOnRun('eval', whole, '--data-cache', 'eval-cache', '--format', 'json');
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stderr).toContain(`image cache: decoded test images stored in ${elsewhere}`);
+    expect(fresh.stdout).toBe(cached.stdout);
+
+    for (const command of ['eval', 'attention']) {
+      const bad = await ibcOnRun(command, whole, '--data-memory', 'lots');
+      expect(bad.code, command).toBe(2);
+      expect(bad.stderr).toContain("--data-memory expects a memory size such as 4G, 512M or 0, got 'lots'");
+    }
   });
 });

@@ -8,8 +8,8 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { BACKEND_HELP, DATA_CACHE_HELP, DATA_MEMORY_HELP, DATA_WORKERS_HELP, STEP_HELP, memorySize, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
-import { dataImageOptions } from '../data-options.js';
+import { BACKEND_HELP, STEP_HELP, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
+import { DATA_OPTIONS, dataImageOptions } from '../data-options.js';
 import { chooseBackend, compileForRun, sourcesOf } from '../prepare-run.js';
 import { flattenSpec } from '../../compiler/spec/flatten.js';
 import { sweepSize } from '../../compiler/spec/load-spec.js';
@@ -145,9 +145,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
     { flags: '--seed <N>', description: "replace the spec's train.seed", parse: wholeNumber('--seed', 0) },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
-    { flags: '--data-cache <DIR>', description: DATA_CACHE_HELP },
-    { flags: '--data-memory <SIZE>', description: DATA_MEMORY_HELP, parse: memorySize('--data-memory') },
-    { flags: '--data-workers <N>', description: DATA_WORKERS_HELP, parse: wholeNumber('--data-workers') },
+    ...DATA_OPTIONS,
   ],
   epilog: 'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors.',
   run: (input, io) => guardRun(io, 'train', () => run(input, io)),

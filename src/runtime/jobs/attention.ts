@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { TfjsModel } from '../engine/executor/tfjs-model.js';
-import type { Dataset, DataSplit } from '../data/index.js';
+import type { Dataset, DataSplit, ImageLoadOptions } from '../data/index.js';
 import { evaluationImages, makeBatches } from '../data/index.js';
 import { writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
 import { resolveInsideRunDir } from '../runs/run-dir.js';
@@ -121,6 +121,8 @@ export interface RunAttentionRequest {
   readonly offset: number;
   /** The folder for the images, absolute; undefined: the run's attention/ folder. */
   readonly out?: string;
+  /** Folder data: the image cache, memory budget and workers to load it with. */
+  readonly images?: ImageLoadOptions;
 }
 
 export type RunAttentionOutcome =
@@ -135,7 +137,7 @@ export type RunAttentionOutcome =
  */
 export async function writeAttentionOfRun(opened: OpenedRun, request: RunAttentionRequest): Promise<RunAttentionOutcome> {
   const { runDir, count, offset } = request;
-  const data = await loadRunData(opened);
+  const data = await loadRunData(opened, undefined, request.images);
   try {
     if (offset >= data.test.count) return { kind: 'offsetPastEnd', testCount: data.test.count };
     const model = modelFromState(opened);
