@@ -112,6 +112,12 @@ export interface LoadOptions {
   readonly baseDir?: string;
   /** Folder data: decoding, cache, memory. */
   readonly images?: ImageLoadOptions;
+  /**
+   * Only the test split will be used (eval, attention): folder data leaves its
+   * training images undecoded and unread, so train and validation come back
+   * empty; the other kinds, cheap to read, load as usual.
+   */
+  readonly testOnly?: boolean;
 }
 
 /** A split plus the file it came from, before the validation split is taken. */

@@ -62,7 +62,7 @@ export function modelFromState(run: OpenedRun): TfjsModel {
   return createTfjsModel(run.ir, runWeights(run.state).weights);
 }
 
-/** The run's data as it trained on it; `images`: how folder data is cached and held here (the run does not record that). */
+/** The run's test data as it trained on it (the training split empty for folder data); `images`: how folder data is cached and held here (the run does not record that). */
 export function loadRunData(run: OpenedRun, limitTest?: number, images?: ImageLoadOptions): Promise<Dataset> {
   const s = run.state.settings;
   const limit = limitTest ?? s.limitTest;
@@ -75,5 +75,7 @@ export function loadRunData(run: OpenedRun, limitTest?: number, images?: ImageLo
     classes: run.spec.model.classes,
     ...(s.dataBaseDir !== undefined ? { baseDir: s.dataBaseDir } : {}),
     ...(images !== undefined ? { images } : {}),
+    // eval and attention read the test images only: a folder's training images are not decoded for them.
+    testOnly: true,
   });
 }

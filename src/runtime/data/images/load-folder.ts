@@ -71,6 +71,8 @@ export interface FolderLoadOptions {
   readonly input: readonly [number, number, number];
   readonly classes?: number;
   readonly images?: ImageLoadOptions;
+  /** Select no training (nor validation) images: LoadOptions.testOnly. */
+  readonly testOnly?: boolean;
 }
 
 /** Everything one folder's decoding needs. */
@@ -116,7 +118,7 @@ export async function loadFolderDataset(data: FolderData, trainRoot: string, tes
   }
   const trainFiles = listSplitFiles(trainRoot, classNames, trainRoot);
   const testFiles = listSplitFiles(testRoot, classNames, trainRoot);
-  const parts = chooseTraining(trainFiles.length, data.validation, options);
+  const parts = options.testOnly ? { train: [], validation: [] } : chooseTraining(trainFiles.length, data.validation, options);
   const trainSelection = select(trainRoot, 'training', trainFiles, union(parts.train, parts.validation));
   const testSelection = select(testRoot, 'test', testFiles, firstIndices(testFiles.length, options.limitTest));
 
@@ -194,7 +196,8 @@ function select(root: string, what: string, files: readonly FolderFile[], listed
 /** The stored images of a selection: from the cache when it has them, else decoded (and cached). */
 async function loadFolder(selection: Selection, ctx: Context): Promise<DecodedFolder> {
   const identity = fileIdentity(selection);
-  if (ctx.cacheDir === undefined) return decodeFolder(selection, ctx, undefined);
+  // Nothing selected (the training folder of a test-only load): nothing to decode, read or cache.
+  if (ctx.cacheDir === undefined || selection.files.length === 0) return decodeFolder(selection, ctx, undefined);
   const slotId = hashText([
     'folder',
     resolve(selection.root),

@@ -35,12 +35,13 @@ interface Loaded {
   readonly decoded: number;
 }
 
-async function load(root: string, cache: string, resize = 16): Promise<Loaded> {
+async function load(root: string, cache: string, resize = 16, testOnly = false): Promise<Loaded> {
   const notes: string[] = [];
   let decoded = 0;
   const data = await loadDataset(spec(root, resize), {
     seed: 1,
     input: INPUT,
+    ...(testOnly ? { testOnly } : {}),
     images: {
       cache,
       onNote: (line) => notes.push(line),
@@ -87,6 +88,20 @@ describe('the image cache', () => {
     expect(bytes(second.data)).toEqual(bytes(first.data));
     await first.data.close();
     await second.data.close();
+  });
+
+  it('decodes and caches only the test folder for a test-only load (eval, attention)', async () => {
+    const root = folder();
+    const cache = tempDir('ibc-cache-');
+    const testOnly = await load(root, cache, 16, true);
+    expect(testOnly.decoded).toBe(2);
+    expect([testOnly.data.train.count, testOnly.data.validation, testOnly.data.test.count]).toEqual([0, undefined, 2]);
+    expect(entries(cache)).toHaveLength(1);
+    const whole = await load(root, cache);
+    expect(whole.decoded).toBe(6); // the training images; the test folder's entry is the one the test-only load wrote
+    expect(Array.from(evaluationImages(whole.data.test, 0, 2, INPUT).images)).toEqual(Array.from(evaluationImages(testOnly.data.test, 0, 2, INPUT).images));
+    await testOnly.data.close();
+    await whole.data.close();
   });
 
   it("is rebuilt when a file's modification time, its size or the file list changes, and the stale entry is removed", async () => {
