@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import type { CliIO } from './command.js';
 import type { OptionDefinition } from './define-command.js';
 import { DATA_CACHE_HELP, DATA_MEMORY_HELP, DATA_WORKERS_HELP, memorySize, usageError, wholeNumber } from './option-values.js';
-import { parseMemorySize } from '../runtime/data/index.js';
+import { parseMemorySize, type ImageLoadOptions } from '../runtime/data/index.js';
+import { createProgress } from './progress-display.js';
 
 /** The three flags, defined once so that every command reads them alike. */
 export const DATA_OPTIONS: readonly OptionDefinition[] = [
@@ -34,5 +35,18 @@ export function dataImageOptions(flags: DataFlags, io: CliIO, env: NodeJS.Proces
     ...(cache !== undefined ? { cache } : {}),
     ...(memoryBudget !== undefined ? { memoryBudget } : {}),
     ...(flags.dataWorkers !== undefined ? { workers: flags.dataWorkers } : {}),
+  };
+}
+
+/**
+ * The image options of a command that loads a finished run's data (eval, attention), with
+ * decoding progress (rate, ETA) and the cache's notes on stderr as ibc train shows them.
+ * `close()` ends the progress line once the data is loaded or the command failed.
+ */
+export function withDataProgress(options: ReturnType<typeof dataImageOptions>, io: CliIO): { readonly images: ImageLoadOptions; close(): void } {
+  const display = createProgress(io);
+  return {
+    images: { ...options, onProgress: (p) => display.reporter.data(p), onNote: (line) => display.reporter.message(line) },
+    close: () => display.close(),
   };
 }

@@ -147,6 +147,7 @@ describe('ibc train on an image folder', () => {
     const fresh = await ibcOnRun('eval', whole, '--data-cache', 'eval-cache', '--format', 'json');
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stderr).toContain(`image cache: decoded test images stored in ${elsewhere}`);
+    expect(fresh.stderr).toMatch(/decoding test images {2}8\/8 {2}[\d.]+ img\/s {2}ETA 0s/);
     expect(fresh.stderr).not.toContain('training images'); // eval reads the test images only
     expect(fresh.stdout).toBe(cached.stdout);
 

@@ -7,7 +7,7 @@ import type { Command } from '../command.js';
 import { EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { guardRun } from '../run-errors.js';
-import { DATA_OPTIONS, dataImageOptions } from '../data-options.js';
+import { DATA_OPTIONS, dataImageOptions, withDataProgress } from '../data-options.js';
 import { BACKEND_HELP, parseBackend, parseCheckpoint, parseFormat, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend } from '../prepare-run.js';
 import type { OutputFormat } from '../report.js';
@@ -53,10 +53,11 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
   run: ({ args, options }, io) =>
     guardRun(io, 'eval', async () => {
       const { runDir, which } = runTarget(args[0] ?? usageError('missing RUN_DIR'), options.checkpoint, io.cwd);
-      const images = { ...dataImageOptions(options, io), onNote: (line: string) => io.stderr(`${line}\n`) };
+      const imageOptions = dataImageOptions(options, io);
       const opened = openRun(runDir, which, specHash);
       const backend = await chooseBackend(options.backend ?? 'auto', io);
       let result: EvalResult;
+      const { images, close } = withDataProgress(imageOptions, io);
       try {
         result = await evaluateRun(opened, {
           ...(options.samples !== undefined ? { samples: options.samples } : {}),
@@ -64,6 +65,7 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
           images,
         });
       } finally {
+        close();
         releaseBackend(backend);
       }
       const { samples: n, accuracy: acc, localization } = result;

@@ -196,8 +196,9 @@ function select(root: string, what: string, files: readonly FolderFile[], listed
 /** The stored images of a selection: from the cache when it has them, else decoded (and cached). */
 async function loadFolder(selection: Selection, ctx: Context): Promise<DecodedFolder> {
   const identity = fileIdentity(selection);
-  // Nothing selected (the training folder of a test-only load): nothing to decode, read or cache.
-  if (ctx.cacheDir === undefined || selection.files.length === 0) return decodeFolder(selection, ctx, undefined);
+  // Nothing selected (the training folder of a test-only load): nothing to decode, read, cache or show.
+  if (selection.files.length === 0) return decodeFolder(selection, { ...ctx, progress: () => {} }, undefined);
+  if (ctx.cacheDir === undefined) return decodeFolder(selection, ctx, undefined);
   const slotId = hashText([
     'folder',
     resolve(selection.root),
