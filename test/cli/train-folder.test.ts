@@ -6,9 +6,9 @@
  * file in the run directory and counts it in summary.json, and without it the
  * file stops the run before a run directory exists. `ibc eval` of the run
  * takes the same --data-cache (and reads the entry train wrote), another
- * folder, or off.
+ * folder, or off; `ibc attention` reads the test images only, from that cache.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,48 @@ data folder {
 }
 train {
   epochs 2
+  batch 8
+  optimizer adam lr=0.01
+  seed 3
+}
+`;
+
+/** A small IB-attention model on the same folder, for ibc attention. */
+const ATTENTION_SPEC = `name photos-aib
+model {
+  input 16x16x3
+  classes 2
+  backbone custom {
+    stage stage1 {
+      conv 4 kernel=3
+      relu
+    }
+    stage stage2 {
+      maxpool 2
+      conv 4 kernel=3
+      relu
+    }
+  }
+  attention at=stage1 {
+    latent 4
+    beta 0.001
+    samples train=1 eval=0
+    decoder {
+      linear 4
+      relu
+      linear 2
+    }
+  }
+}
+data folder {
+  train "photos/train"
+  test "photos/test"
+  resize 20
+  bad_files skip
+  normalize mean=[0.5, 0.5, 0.5] std=[0.25, 0.25, 0.25]
+}
+train {
+  epochs 1
   batch 8
   optimizer adam lr=0.01
   seed 3
@@ -93,6 +135,7 @@ beforeAll(() => {
   writeBytes(join(work, 'photos', 'train', 'c1', 'zz-broken.jpg'), new TextEncoder().encode('not a photo'));
   writeFileSync(join(work, 'skip.ibspec'), SPEC('skip'));
   writeFileSync(join(work, 'stop.ibspec'), SPEC('stop'));
+  writeFileSync(join(work, 'aib.ibspec'), ATTENTION_SPEC);
 });
 
 describe('ibc train on an image folder', () => {
@@ -156,5 +199,17 @@ describe('ibc train on an image folder', () => {
       expect(bad.code, command).toBe(2);
       expect(bad.stderr).toContain("--data-memory expects a memory size such as 4G, 512M or 0, got 'lots'");
     }
+  });
+
+  it('attention of a run reads the test images only, from the cache named with --data-cache', async () => {
+    const run = join(work, 'aib');
+    const trained = await ibc('train', 'aib.ibspec', '--out', run);
+    expect(trained.code, trained.stderr).toBe(0);
+    const maps = await ibcOnRun('attention', run, '--images', '2', '--out', 'maps', '--data-cache', cache);
+    expect(maps.code, maps.stderr).toBe(0);
+    expect(maps.stdout).toBe(`attention maps of test images 0..1: ${join(work, 'maps')}\n`);
+    expect(maps.stderr).toContain(`image cache: test images read from ${cache}`);
+    expect(maps.stderr).not.toContain('training images');
+    expect(readdirSync(join(work, 'maps')).sort()).toEqual(['grid.png', 'test-00000.png', 'test-00001.png']);
   });
 });
