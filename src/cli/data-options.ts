@@ -1,5 +1,5 @@
 /**
- * --data-cache, --data-memory and --data-workers (and IBC_DATA_MEMORY) as the
+ * --data-cache, --data-memory and --data-workers (and IBC_DATA_MEMORY, IBC_DATA_WORKERS) as the
  * options folder data is loaded with (runtime/data's ImageLoadOptions), for
  * every command that loads a run's data: train, eval, attention.
  */
@@ -31,10 +31,15 @@ export function dataImageOptions(flags: DataFlags, io: CliIO, env: NodeJS.Proces
     memoryBudget = parseMemorySize(fromEnv);
     if (memoryBudget === undefined) usageError(`IBC_DATA_MEMORY='${fromEnv}' is not a memory size: give bytes with an optional unit, e.g. 8G or 512M`);
   }
+  let workers = flags.dataWorkers;
+  const workersFromEnv = env.IBC_DATA_WORKERS;
+  if (workers === undefined && workersFromEnv !== undefined && workersFromEnv !== '') {
+    workers = /^\s*[1-9]\d*\s*$/.test(workersFromEnv) ? Number(workersFromEnv) : usageError(`IBC_DATA_WORKERS='${workersFromEnv}' is not a whole number of threads ≥ 1`);
+  }
   return {
     ...(cache !== undefined ? { cache } : {}),
     ...(memoryBudget !== undefined ? { memoryBudget } : {}),
-    ...(flags.dataWorkers !== undefined ? { workers: flags.dataWorkers } : {}),
+    ...(workers !== undefined ? { workers } : {}),
   };
 }
 

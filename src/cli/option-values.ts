@@ -77,4 +77,4 @@ export function memorySize(option: string): (text: string) => number {
 /** The help text of --data-cache, --data-memory and --data-workers (the commands that load folder data). */
 export const DATA_CACHE_HELP = "folder data: where decoded images are cached, or 'off' (default: $IBC_CACHE_DIR, else $XDG_CACHE_HOME/ibc, else ~/.cache/ibc)";
 export const DATA_MEMORY_HELP = "folder data: memory for decoded images, e.g. 8G; larger data sets stream from the cache (default: $IBC_DATA_MEMORY, else a quarter of this machine's memory)";
-export const DATA_WORKERS_HELP = 'folder data: threads that decode and crop images (default: the cores available, at most 8)';
+export const DATA_WORKERS_HELP = 'folder data: threads that decode and crop images (default: $IBC_DATA_WORKERS, else the cores available, at most 8)';

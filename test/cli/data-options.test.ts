@@ -1,4 +1,4 @@
-/** --data-memory and IBC_DATA_MEMORY: sizes as people write them; a value that is not one is a usage error. */
+/** --data-memory and IBC_DATA_MEMORY: sizes as people write them; a value that is not one is a usage error. IBC_DATA_WORKERS likewise. */
 import { describe, expect, it } from 'vitest';
 import { UsageError, type CliIO } from '../../src/cli/command.js';
 import { dataImageOptions } from '../../src/cli/data-options.js';
@@ -14,10 +14,13 @@ describe('data options', () => {
     for (const bad of ['lots', '', '-1G', '4X', 'G4', '1e9']) expect(parseMemorySize(bad), bad).toBeUndefined();
   });
 
-  it('takes the flags first, then IBC_DATA_MEMORY; a relative cache folder is resolved, off stays off', () => {
+  it('takes the flags first, then IBC_DATA_MEMORY and IBC_DATA_WORKERS; a relative cache folder is resolved, off stays off', () => {
     expect(dataImageOptions({ dataCache: 'cache', dataMemory: 5, dataWorkers: 3 }, io, { IBC_DATA_MEMORY: '1G' })).toEqual({ cache: '/projects/x/cache', memoryBudget: 5, workers: 3 });
     expect(dataImageOptions({ dataCache: 'off' }, io, { IBC_DATA_MEMORY: '1G' })).toEqual({ cache: 'off', memoryBudget: 2 ** 30 });
     expect(dataImageOptions({}, io, {})).toEqual({});
     expect(() => dataImageOptions({}, io, { IBC_DATA_MEMORY: 'lots' })).toThrow(UsageError);
+    expect(dataImageOptions({}, io, { IBC_DATA_WORKERS: '3' })).toEqual({ workers: 3 });
+    expect(dataImageOptions({ dataWorkers: 2 }, io, { IBC_DATA_WORKERS: '3' })).toEqual({ workers: 2 });
+    for (const bad of ['0', 'two', '1.5']) expect(() => dataImageOptions({}, io, { IBC_DATA_WORKERS: bad }), bad).toThrow(UsageError);
   });
 });

@@ -3,7 +3,8 @@
  * worker gets cores / jobs threads (OpenMP for oneDNN, TensorFlow's intra-op
  * pool), so N workers share the machine instead of each assuming it owns it;
  * likewise each gets 1/N of the default memory budget for decoded images
- * (IBC_DATA_MEMORY) unless the sweep's environment sets one.
+ * (IBC_DATA_MEMORY) and as many data worker threads (IBC_DATA_WORKERS) as
+ * compute threads, unless the sweep's environment sets them.
  * A worker's output goes to the member's log file.
  */
 import { spawn } from 'node:child_process';
@@ -44,13 +45,18 @@ export function threadEnv(threads: number): Record<string, string> {
 }
 
 /**
- * A worker's environment: the sweep's, its thread caps, and, unless the sweep's sets
- * IBC_DATA_MEMORY, `budget` / `jobs` bytes for decoded images (folder data), so that
- * `jobs` members at once hold no more than one run would by default.
+ * A worker's environment: the sweep's, its thread caps, and, unless the sweep's sets them,
+ * `budget` / `jobs` bytes for decoded images (folder data: `jobs` members at once hold no
+ * more than one run would by default) and `threads` data worker threads.
  */
 export function workerEnv(env: LocalLaunchOptions['env'], threads: number, jobs: number, budget: number = defaultMemoryBudget()): Record<string, string | undefined> {
-  const memory = env.IBC_DATA_MEMORY !== undefined && env.IBC_DATA_MEMORY !== '' ? {} : { IBC_DATA_MEMORY: String(Math.floor(budget / Math.max(1, jobs))) };
-  return { ...env, ...threadEnv(threads), ...memory };
+  const unset = (name: string): boolean => env[name] === undefined || env[name] === '';
+  return {
+    ...env,
+    ...threadEnv(threads),
+    ...(unset('IBC_DATA_MEMORY') ? { IBC_DATA_MEMORY: String(Math.floor(budget / Math.max(1, jobs))) } : {}),
+    ...(unset('IBC_DATA_WORKERS') ? { IBC_DATA_WORKERS: String(threads) } : {}),
+  };
 }
 
 function runOne(task: MemberTask, options: LocalLaunchOptions, env: Record<string, string | undefined>): Promise<number | string> {
