@@ -8,3 +8,11 @@ tf.env().set('PROD', true);
 // (src/runtime/engine/onnx/onnxruntime.ts): nothing is written under ~/.cache or $TMPDIR.
 process.env['ORT_DISABLE_TELEMETRY'] = '1';
 process.env['ORT_TELEMETRY_DISABLED'] = '1';
+
+// Folder data sets are cached under the user's cache folder by default: tests keep theirs in a
+// temporary folder of their own (child processes, e.g. ibc train in the CLI tests, inherit it).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+process.env.IBC_CACHE_DIR ??= mkdtempSync(join(tmpdir(), 'ibc-test-cache-'));
