@@ -10,6 +10,7 @@ import { suggestClosest } from '../diagnostics/suggest.js';
 import { BACKEND_NAMES, type BackendRequest } from '../runtime/engine/backends/select.js';
 import { STEP_NAMES, type StepRequest } from '../runtime/engine/choose-engine.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
+import type { CheckpointChoice } from '../runtime/runs/resume.js';
 
 /** A whole number of at least `min`, e.g. `--epochs` (min 1) or `--seed` (min 0). */
 export function wholeNumber(option: string, min = 1): (text: string) => number {
@@ -52,12 +53,22 @@ export const BACKEND_HELP = `${BACKEND_NAMES.join(' | ')} (default auto)`;
 export const parseStep: (text: string) => StepRequest = oneOf('--step', STEP_NAMES);
 export const STEP_HELP = `what runs the training steps: ${STEP_NAMES.join(' | ')} (default auto: the compiled step, planned once from the IR, on ibc-native; the TF.js executor elsewhere)`;
 
-/** The RUN_DIR argument and `--checkpoint last|best` of the commands that read a run. */
-export function runTarget(runDir: string, checkpoint: 'last' | 'best' | undefined, cwd: string): { runDir: string; which: 'last' | 'best' } {
-  return { runDir: resolve(cwd, runDir), which: checkpoint ?? 'last' };
+/** The RUN_DIR argument and `--checkpoint last|best|PATH` of the commands that read a run (a PATH relative to the working folder). */
+export function runTarget(runDir: string, checkpoint: string | undefined, cwd: string): { runDir: string; which: CheckpointChoice } {
+  const which: CheckpointChoice = checkpoint === undefined || checkpoint === 'last' ? 'last' : checkpoint === 'best' ? 'best' : { path: resolve(cwd, checkpoint) };
+  return { runDir: resolve(cwd, runDir), which };
 }
 
-export const parseCheckpoint: (text: string) => 'last' | 'best' = oneOf('--checkpoint', ['last', 'best'] as const);
+/** `--checkpoint last|best|PATH`: a word that is neither is taken as a path unless it looks like a slip for one ('bset'). */
+export function parseCheckpoint(text: string): string {
+  if (text === 'last' || text === 'best') return text;
+  if (text.trim() === '') throw new OptionValueError("--checkpoint must be last, best or the path of a checkpoint file, got ''");
+  const near = /[/.]/.test(text) ? undefined : suggestClosest(text, ['last', 'best']);
+  if (near !== undefined) throw new OptionValueError(`--checkpoint must be last, best or the path of a checkpoint file, got '${text}'; did you mean ${near}?`);
+  return text;
+}
+
+export const CHECKPOINT_HELP = 'which checkpoint: last (default), best (best on validation; runs with a validation split) or the PATH of a checkpoint file of this run';
 
 /** For checks that span options: throws the one-line usage error. */
 export function usageError(message: string): never {

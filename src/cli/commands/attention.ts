@@ -3,7 +3,7 @@ import type { Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { guardRun } from '../run-errors.js';
-import { BACKEND_HELP, parseBackend, parseCheckpoint, runTarget, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, parseBackend, parseCheckpoint, CHECKPOINT_HELP, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
@@ -15,7 +15,7 @@ import { lockRunDir } from '../../runtime/runs/run-lock.js';
 interface AttentionOptions {
   readonly images?: number;
   readonly offset?: number;
-  readonly checkpoint?: 'last' | 'best';
+  readonly checkpoint?: string;
   readonly backend?: BackendRequest;
   readonly out?: string;
 }
@@ -34,7 +34,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
   options: [
     { flags: '--images <N>', description: 'how many test images (default 20)', parse: wholeNumber('--images') },
     { flags: '--offset <K>', description: 'start at test image K (default 0)', parse: wholeNumber('--offset', 0) },
-    { flags: '--checkpoint <last|best>', description: 'which checkpoint (default last)', parse: parseCheckpoint },
+    { flags: '--checkpoint <last|best|PATH>', description: CHECKPOINT_HELP, parse: parseCheckpoint },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
     { flags: '--out <DIR>', description: 'folder for the images (default RUN_DIR/attention)' },
   ],
@@ -60,7 +60,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
           const folder = await writeRunAttention(options.out !== undefined ? resolve(io.cwd, options.out) : runAttentionFolder(runDir), model, opened.spec, data, {
             count,
             offset,
-            checkpoint: `${which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
+            checkpoint: `${typeof which === 'string' ? `${which} checkpoint` : `checkpoint ${opened.checkpointPath}`}${opened.state.ema ? ' (EMA weights)' : ''}`,
             epoch: opened.state.epoch,
             baseDir: opened.state.settings.dataBaseDir ?? runDir,
           });

@@ -16,7 +16,8 @@ import { dirname, extname, join, resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
-import { oneOf, parseFormat, positiveNumber, usageError, wholeNumber } from '../option-values.js';
+import { CHECKPOINT_HELP, oneOf, parseCheckpoint, parseFormat, positiveNumber, runTarget, usageError, wholeNumber } from '../option-values.js';
+import type { CheckpointChoice } from '../../runtime/runs/resume.js';
 import { exitStatusFor, printDiagnostics, type OutputFormat } from '../report.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
 import { compileSpec } from '../../compiler/compile.js';
@@ -53,6 +54,7 @@ interface CompileFlags {
   readonly target?: Target;
   readonly out?: string;
   readonly weights?: string;
+  readonly checkpoint?: string;
   readonly opset?: number;
   readonly layout?: 'nhwc' | 'nchw';
   readonly verify?: boolean;
@@ -121,9 +123,9 @@ function requireFinite(weights: ReadonlyMap<string, Float32Array>, checkpoint: s
   throw new RunError(diagnostic('weightsNotFinite', { args: { name: broken.name, value, index: broken.index, count, hint } }));
 }
 
-/** A run directory compiled as it was trained: its resolved spec, model and last checkpoint. */
-function fromRun(runDir: string): ModelToWrite {
-  const run = openRun(runDir, 'last', specHash);
+/** A run directory compiled as it was trained: its resolved spec, model and the chosen checkpoint. */
+function fromRun(runDir: string, which: CheckpointChoice): ModelToWrite {
+  const run = openRun(runDir, which, specHash);
   const { weights, averaged } = runWeights(run.state);
   requireFinite(weights, run.checkpointPath);
   return { spec: run.spec, ir: run.ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath: join(runDir, 'spec.ibspec') };
@@ -134,9 +136,9 @@ function fromRun(runDir: string): ModelToWrite {
  * run's spec must describe the same model: differences that change the model
  * are IB5006 (naming each key), others a warning (IB5014).
  */
-function fromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, io: CliIO): ModelToWrite {
+function fromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, which: CheckpointChoice, io: CliIO): ModelToWrite {
   if (weightsDir === undefined) return { spec, ir, weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec), specPath };
-  const run = openRun(weightsDir, 'last', specHash);
+  const run = openRun(weightsDir, which, specHash);
   // `ibc train --seed` may have replaced the seed: compare with the spec as that run saw it.
   const asTrained: ResolvedSpec = { ...spec, train: { ...spec.train, seed: run.state.settings.seed } };
   const differences = diffSpecs(run.spec, asTrained);
@@ -305,10 +307,11 @@ async function run({ args, options: flags, overrides }: CommandInput<CompileFlag
   const o = compileOptions(flags);
   const path = resolve(io.cwd, args[0]!);
   let model: ModelToWrite;
+  const which = runTarget(path, flags.checkpoint, io.cwd).which;
   if (isFolder(path)) {
     if (flags.weights !== undefined) usageError('--weights is for a SPEC; a RUN_DIR is compiled with its own weights');
     if (overrides.length > 0) usageError('a RUN_DIR is compiled as it was trained: key.path=value overrides apply to a SPEC');
-    model = fromRun(path);
+    model = fromRun(path, which);
   } else {
     if (extname(path) === '.json') {
       const d = diagnostic('compileResolvedSpecJson', { args: { path: args[0]!, dir: dirname(args[0]!) } });
@@ -322,7 +325,8 @@ async function run({ args, options: flags, overrides }: CommandInput<CompileFlag
       return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);
     }
     if (compiled.diagnostics.length > 0 && o.format === 'text') printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
-    model = fromSpec(path, compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), io);
+    if (flags.checkpoint !== undefined && flags.weights === undefined) usageError("--checkpoint chooses a run's checkpoint: give a RUN_DIR, or a SPEC with --weights RUN_DIR");
+    model = fromSpec(path, compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), which, io);
   }
   io.stdout(`${model.spec.name}: ${model.source}\n`);
   switch (o.target) {
@@ -342,7 +346,8 @@ export const compileCommand: Command = defineCommand<CompileFlags>({
   description: [
     'Compiles SPEC and writes an inference model with fresh weights (seeded by the',
     "spec's train.seed) or a training run's weights; or compiles a RUN_DIR as it was",
-    'trained (its resolved spec and last checkpoint: nothing else is needed).',
+    'trained (its resolved spec and a checkpoint, the last unless --checkpoint says',
+    'best or names a file: nothing else is needed).',
     '',
     'The ONNX graph is the inference graph: batch norm with its moving statistics,',
     'no dropout, the attention and latent means instead of samples, and',
@@ -367,7 +372,8 @@ export const compileCommand: Command = defineCommand<CompileFlags>({
       parse: oneOf('--target', TARGETS),
     },
     { flags: '--out <PATH>', description: 'the file (onnx) or folder (the others) to write' },
-    { flags: '--weights <RUN_DIR>', description: "with a SPEC: take the weights of a run's last checkpoint (the EMA weights when the run kept them); the run's spec must describe the same model" },
+    { flags: '--weights <RUN_DIR>', description: "with a SPEC: take the weights of a run's checkpoint (--checkpoint; the EMA weights when the run kept them); the run's spec must describe the same model" },
+    { flags: '--checkpoint <last|best|PATH>', description: `with a RUN_DIR or --weights: ${CHECKPOINT_HELP}`, parse: parseCheckpoint },
     { flags: '--opset <N>', description: `onnx only: opset ${MIN_OPSET}..${MAX_OPSET} (default: the spec's export.opset, else ${DEFAULT_OPSET}, widely supported)`, parse: wholeNumber('--opset') },
     { flags: '--layout <nhwc|nchw>', description: "onnx only: the image input and attention outputs' layout (default: the spec's export.layout)", parse: oneOf('--layout', ['nhwc', 'nchw'] as const) },
     { flags: '--verify', description: 'onnx only: run the file in onnxruntime-node and the TF.js model on the same seeded inputs at batch 1 and 3; print the max abs and rel error per output; exit 1 when the logits differ by more than the tolerance' },

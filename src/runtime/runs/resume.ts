@@ -213,12 +213,25 @@ export function requireResumeFitsRun(runDir: string, state: TrainingState, spec:
   }
 }
 
-/** Reads a run's checkpoint (`last` or `best`) for eval, attention and compile --weights, and checks it fits `ir`. */
-export function loadRunState(runDir: string, which: 'last' | 'best', ir: ModelIR): { state: TrainingState; path: string } {
+/** Which checkpoint of a run a command reads: `--checkpoint last|best|PATH`. */
+export type CheckpointChoice = 'last' | 'best' | { readonly path: string };
+
+/** How a choice reads in messages and records: 'last', 'best' or the file's path. */
+export function checkpointLabel(choice: CheckpointChoice): string {
+  return typeof choice === 'string' ? choice : choice.path;
+}
+
+/**
+ * Reads a run's checkpoint (`last`, `best`, or a file named by path: one the run wrote, or a
+ * copy of one) for eval, attention and compile, and checks it fits `ir`; callers check that it
+ * belongs to the run (its spec hash, openRun).
+ */
+export function loadRunState(runDir: string, which: CheckpointChoice, ir: ModelIR): { state: TrainingState; path: string } {
   requireRunDir(runDir);
-  const path = checkpointPaths(runDir)[which];
+  const path = typeof which === 'string' ? checkpointPaths(runDir)[which] : which.path;
   if (!existsSync(path)) {
-    const hint = which === 'best' ? ' (best.ibck exists only for runs with a validation split)' : ' (a run writes it after its first completed epoch)';
+    const hint =
+      which === 'best' ? ' (best.ibck exists only for runs with a validation split)' : which === 'last' ? ' (a run writes it after its first completed epoch)' : ` (the run's own are in ${checkpointPaths(runDir).folder})`;
     throw new RunError(diagnostic('trainCheckpointMissing', { args: { path, hint } }));
   }
   const checkpoint = readCheckpoint(path);
