@@ -59,13 +59,11 @@ export function runTarget(runDir: string, checkpoint: string | undefined, cwd: s
   return { runDir: resolve(cwd, runDir), which };
 }
 
-/** `--checkpoint last|best|PATH`: a word that is neither is taken as a path unless it looks like a slip for one ('bset'). */
+/** `--checkpoint last|best|PATH`: a path has a '/' or a '.' (`./mine` for a bare file name), so a slip ('bset') is a usage error. */
 export function parseCheckpoint(text: string): string {
-  if (text === 'last' || text === 'best') return text;
-  if (text.trim() === '') throw new OptionValueError("--checkpoint must be last, best or the path of a checkpoint file, got ''");
-  const near = /[/.]/.test(text) ? undefined : suggestClosest(text, ['last', 'best']);
-  if (near !== undefined) throw new OptionValueError(`--checkpoint must be last, best or the path of a checkpoint file, got '${text}'; did you mean ${near}?`);
-  return text;
+  if (text === 'last' || text === 'best' || /[/.]/.test(text)) return text;
+  const near = suggestClosest(text, ['last', 'best']);
+  throw new OptionValueError(`--checkpoint must be last, best or the path of a checkpoint file (with a '/' or a '.', e.g. ./kept.ibck), got '${text}'${near !== undefined ? `; did you mean ${near}?` : ''}`);
 }
 
 export const CHECKPOINT_HELP = 'which checkpoint: last (default), best (best on validation; runs with a validation split) or the PATH of a checkpoint file of this run';

@@ -16,7 +16,9 @@ import { renderDiagnostics } from '../../diagnostics/render.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { createProgress } from '../progress-display.js';
 import { specHash } from '../../compiler/spec/serialize.js';
-import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
+import { isBackendRequest, releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
+import { backendThreads, threadEnv, threadsMatter } from '../../runtime/engine/backends/threads.js';
+import { readRunIdentity } from '../../runtime/runs/run-identity.js';
 import { runTraining } from '../../runtime/jobs/train.js';
 import type { StepRequest } from '../../runtime/engine/choose-engine.js';
 
@@ -32,6 +34,7 @@ interface TrainOptions {
   readonly overwrite?: boolean;
   readonly seed?: number;
   readonly attention?: number;
+  readonly threads?: number;
 }
 
 function percent(x: number): string {
@@ -56,7 +59,18 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
     io.stderr(renderDiagnostics(flattened.diagnostics, sourcesOf(flattened.diagnostics), { color: useColor(io) }));
     return EXIT_INPUT_ERROR;
   }
-  const backend = await chooseBackend(options.backend ?? 'auto', io);
+  // A resumed run computes as it started (run.json): its backend, step engine and thread count, unless told otherwise.
+  const recorded = options.resume !== undefined ? readRunIdentity(resolve(io.cwd, options.resume)) : {};
+  const backendRequest = options.backend ?? (recorded.backend !== undefined && isBackendRequest(recorded.backend) ? recorded.backend : 'auto');
+  const stepRequest = options.step ?? (recorded.training_step === 'compiled' || recorded.training_step === 'tfjs' ? recorded.training_step : undefined);
+  const threads = options.threads ?? (typeof recorded.threads === 'number' && threadsMatter(recorded.backend ?? '') ? recorded.threads : undefined);
+  // The native kernels and tfjs-node read their thread count once, when they load: set it before the backend is chosen.
+  if (threads !== undefined) Object.assign(process.env, threadEnv(threads));
+  if (options.resume !== undefined && recorded.backend !== undefined) {
+    const taken = [options.backend === undefined ? `backend ${backendRequest}` : '', options.step === undefined && stepRequest ? `step ${stepRequest}` : '', options.threads === undefined && threads !== undefined ? `threads ${threads}` : ''].filter((t) => t !== '');
+    if (taken.length > 0) io.stderr(`resume: the run's own ${taken.join(', ')} (run.json)\n`);
+  }
+  const backend = await chooseBackend(backendRequest, io);
   const display = createProgress(io);
   const progress = display.reporter;
   let result: Awaited<ReturnType<typeof runTraining>>;
@@ -78,7 +92,8 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
       ...opt('limitTest', options.limitTest),
       ...opt('seed', options.seed),
       ...opt('attentionImages', options.attention),
-      ...opt('step', options.step),
+      ...opt('step', stepRequest),
+      threads: backendThreads(backend.name),
       backend: backend.name,
       ...(backend.adapter ? { adapter: backend.adapter } : {}),
     },
@@ -138,6 +153,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
     { flags: '--seed <N>', description: "replace the spec's train.seed", parse: wholeNumber('--seed', 0) },
+    { flags: '--threads <N>', description: 'host threads for the native and tfjs-node backends (default: OMP_NUM_THREADS, else every core); part of the run\'s identity: results are bit-identical only at the same count', parse: wholeNumber('--threads') },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
   ],
   epilog: 'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors.',

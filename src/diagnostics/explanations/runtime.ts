@@ -381,4 +381,16 @@ export const runtimeExplanations = {
     example: 'ibc results runs/ --plot test_top1   # runs of one spec with one setting',
     fix: 'Give --x PATH with a key that differs between the runs, or plot a sweep\'s folder.',
   },
+  resumeIdentityChanged: {
+    explanation:
+      "A run's identity is everything besides its spec that shapes its numbers: the data limits and image counts, the epochs, the seed, the backend, the training step engine, the precision, the host thread count and the weights file. run.json records it when the run starts. `--resume` continues with those settings (it takes the run's backend, step engine and thread count unless told otherwise); asked for another, it stops, because the resumed run would equal no uninterrupted run and nothing in its folder would say so. The location is the first differing key in run.json.",
+    example: 'ibc train spec.ibspec --out runs/a --backend ibc-native --threads 2\n# ... interrupted ...\nibc train spec.ibspec --resume runs/a --threads 1',
+    fix: 'Resume with the recorded settings (or leave the options out: --resume takes the run\'s own), or start a new run with --out for the new settings.',
+  },
+  resumeScheduleChanged: {
+    explanation:
+      '`--resume DIR --epochs N` trains a run further. With a schedule that depends only on the epoch (constant, step, multistep, exponential) the epochs already trained ran at the rates they would have had in an N-epoch run, so the result equals an uninterrupted N-epoch run. A cosine schedule spreads over the total: the epochs already trained ran at other rates than an N-epoch run gives them.',
+    example: 'ibc train cosine.ibspec --out runs/c --epochs 10\nibc train cosine.ibspec --resume runs/c --epochs 20',
+    fix: 'Resume to the epochs the run started with, or start a new run with the new --epochs.',
+  },
 } as const satisfies Record<keyof typeof runtimeMessages, Explanation>;

@@ -26,6 +26,9 @@ import { formatLocalization, localizationRecord, type Localization } from '../tr
 import { readMetricRows } from '../runs/sweep/run-status.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
+import { describeIdentityDifferences, identityDifferences, optionsFor, readRunIdentity, recordLineOf, RUN_RECORD_FILE, writeRunRecord, type IdentityKey, type RunIdentity } from '../runs/run-identity.js';
+import { firstRateChange } from '../training/schedules.js';
+import type { Span } from '../../diagnostics/diagnostic.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -55,6 +58,8 @@ export interface TrainRequest {
   readonly adapter?: AdapterDescription;
   /** Which engine runs the training steps (default auto: the compiled step on ibc-native). */
   readonly step?: StepRequest;
+  /** The host threads the backend computes with (backends/threads.ts), null where that is no setting. */
+  readonly threads?: number | null;
   /** Attention images at the end (default 20; 0 = none). */
   readonly attentionImages?: number;
   readonly now?: Date;
@@ -89,6 +94,17 @@ export interface RunSummary {
   readonly seed: number;
   /** Test-set localization of the attention maps, where the data has object boxes. */
   readonly localization?: Record<string, Record<string, number>>;
+  /** The rest of the run's identity, as run.json records it (run-identity.ts). */
+  readonly batch: number;
+  readonly limit_train: number | null;
+  readonly limit_val: number | null;
+  readonly limit_test: number | null;
+  readonly train_images: number | null;
+  readonly val_images: number | null;
+  readonly test_images: number | null;
+  readonly precision: string;
+  readonly threads: number | null;
+  readonly weights: string | null;
 }
 
 export interface TrainResult {
@@ -193,6 +209,40 @@ async function drawCurves(runDir: string, name: string, reporter: RunReporter): 
   }
 }
 
+/** The arithmetic the spec asks for (train.precision where this ibc has it; fp32 otherwise). */
+function precisionOf(spec: ResolvedSpec): string {
+  const precision = (spec.train as { readonly precision?: unknown }).precision;
+  return typeof precision === 'string' ? precision : 'fp32';
+}
+
+/** What a checkpoint records of the run's identity (runs from before run.json have only this). */
+function identityOfState(state: TrainingState): Partial<RunIdentity> {
+  const s = state.settings;
+  return { seed: s.seed, limit_train: s.limitTrain ?? null, limit_val: s.limitValidation ?? null, limit_test: s.limitTest ?? null, backend: state.backend };
+}
+
+/** Where run.json records `key` (for a message located in the file), when the run has one. */
+function recordSpan(runDir: string, key: IdentityKey): Span | undefined {
+  const file = resolveInsideRunDir(runDir, RUN_RECORD_FILE);
+  if (!existsSync(file)) return undefined;
+  const line = recordLineOf(key);
+  return { file, start: { offset: 0, line, column: 3 }, end: { offset: 0, line, column: 3 + key.length + 2 } };
+}
+
+/**
+ * A resume may extend a run's epochs only where the epochs already trained kept their
+ * learning rates: a schedule that spreads over the total (cosine) would have trained them
+ * at other rates, and the run would match no uninterrupted one.
+ */
+function requireSameSchedule(runDir: string, spec: ResolvedSpec, before: number, after: number, done: number): void {
+  if (before === after) return;
+  const plan = { baseLr: spec.train.optimizer.lr, schedule: spec.train.schedule, ...(spec.train.warmup ? { warmup: spec.train.warmup.lrs } : {}), epochs: before };
+  const change = firstRateChange(plan, before, after, done);
+  if (change) {
+    throw new RunError(diagnostic('resumeScheduleChanged', { args: { path: runDir, before, after, schedule: spec.train.schedule.kind, epoch: change.epoch + 1, was: change.was, now: change.now } }));
+  }
+}
+
 export async function runTraining(request: TrainRequest, reporter: RunReporter): Promise<TrainResult> {
   positive('--epochs', request.epochs);
   positive('--limit-train', request.limitTrain);
@@ -214,6 +264,9 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
   let resume: TrainingState | undefined;
   let runDir = '';
   let settings: RunSettings;
+  // Before the data and the run directory: a --step that cannot run leaves nothing behind.
+  const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
+  const computedBy = { backend: request.backend, training_step: stepEngine.engine, precision: precisionOf(spec), threads: request.threads ?? null };
   if (request.resumeDir !== undefined) {
     runDir = resolve(request.resumeDir);
     requireRunDir(runDir);
@@ -233,18 +286,29 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     requireResumeFitsRun(runDir, resume, spec, request.hashSpec);
     requireWritable(runDir);
     const kept = resume.settings;
-    const changed: [string, number | undefined, number | undefined][] = [
-      ['--seed', request.seed, kept.seed],
-      ['--limit-train', request.limitTrain, kept.limitTrain],
-      ['--limit-val', request.limitValidation, kept.limitValidation],
-      ['--limit-test', request.limitTest, kept.limitTest],
-    ];
-    for (const [option, asked, was] of changed) {
-      if (asked !== undefined && asked !== was) {
-        throw new RunError(diagnostic('trainBadOption', { args: { option, value: asked, reason: `a resumed run keeps the setting it started with (${was ?? 'none'}); start a new run to change it` } }));
-      }
-    }
     settings = { ...kept, ...(request.epochs !== undefined ? { epochs: request.epochs } : {}) };
+    requireSameSchedule(runDir, spec, kept.epochs, settings.epochs, resume.epoch);
+    // A resumed run continues with what it started with: every setting it records, compared.
+    const recorded = { ...identityOfState(resume), ...readRunIdentity(runDir) };
+    const asked: Partial<RunIdentity> = {
+      ...computedBy,
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.limitTrain !== undefined ? { limit_train: request.limitTrain } : {}),
+      ...(request.limitValidation !== undefined ? { limit_val: request.limitValidation } : {}),
+      ...(request.limitTest !== undefined ? { limit_test: request.limitTest } : {}),
+    };
+    const differences = identityDifferences(recorded, asked);
+    if (differences.length > 0) {
+      const options = optionsFor(differences);
+      const first = differences[0];
+      const span = first ? recordSpan(runDir, first.key) : undefined;
+      throw new RunError(
+        diagnostic('resumeIdentityChanged', {
+          ...(span ? { span } : {}),
+          args: { path: runDir, differences: describeIdentityDifferences(differences), ways: options !== '' ? `resume with ${options} (or without those options: --resume takes the run's own)` : 'resume without those options (--resume takes the run\'s own)' },
+        }),
+      );
+    }
     if (resume.epoch >= settings.epochs) {
       reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
       return { runDir };
@@ -265,9 +329,6 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       dataBaseDir: dirname(request.specPath),
     };
   }
-
-  // Before the data and the run directory: a --step that cannot run leaves nothing behind.
-  const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
 
   const data = await locatedAtSpec(spec, () =>
     loadDataset(spec.data, {
@@ -298,6 +359,22 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     writeTextAtomic(resolveInsideRunDir(runDir, 'metrics.jsonl'), '');
     reporter.info(`run directory: ${runDir}`);
   }
+  const identity: RunIdentity = {
+    spec_hash: specHash,
+    seed: settings.seed,
+    batch: spec.train.batchSize,
+    epochs: settings.epochs,
+    limit_train: settings.limitTrain ?? null,
+    limit_val: settings.limitValidation ?? null,
+    limit_test: settings.limitTest ?? null,
+    train_images: data.train.count,
+    val_images: data.validation?.count ?? null,
+    test_images: data.test.count,
+    ...computedBy,
+    weights: null,
+  };
+  // run.json: what shapes this run's numbers besides its spec, in plain text (again on a resume that extends the epochs).
+  writeRunRecord(runDir, identity);
   reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
@@ -356,6 +433,16 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       spec_hash: specHash,
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
+      batch: identity.batch,
+      limit_train: identity.limit_train,
+      limit_val: identity.limit_val,
+      limit_test: identity.limit_test,
+      train_images: identity.train_images,
+      val_images: identity.val_images,
+      test_images: identity.test_images,
+      precision: identity.precision,
+      threads: identity.threads,
+      weights: identity.weights,
     };
     writeSummary(runDir, summary);
     await drawCurves(runDir, spec.name, reporter);
