@@ -3,38 +3,29 @@
  * prints {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s,
  * peak_rss_mb}. `--suite default` (what `npm run bench` runs) and `--suite e2e`
  * (`npm run bench:e2e`) compare ibc with its PyTorch twins side by side, each
- * measurement in a child process (runtime/jobs/bench/suites.ts, runtime/jobs/bench/processes.ts).
+ * measurement in a child process (runtime/jobs/bench/run-suite.ts).
  * `--target onnx` times inference instead: the exported ONNX model in
  * onnxruntime-node next to the TF.js model's forward pass on the available
- * backends. Throughput is measured here, never in tests.
+ * backends (runtime/jobs/bench/inference.ts). Throughput is measured by these
+ * jobs (runtime/jobs/bench/steps.ts for a spec's training steps), never in
+ * tests; this module reads the options and prints.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative, resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
-import { guardRun, formatRunDiagnostic } from '../run-errors.js';
+import { formatRunDiagnostic, guardRun } from '../run-errors.js';
 import { BACKEND_HELP, STEP_HELP, oneOf, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
-import { chooseStepEngine, type StepRequest } from '../../runtime/engine/choose-engine.js';
+import type { StepRequest } from '../../runtime/engine/choose-engine.js';
 import { compileForRun } from '../prepare-run.js';
-import { selectBackend, releaseBackend, type BackendChoice, type BackendRequest, type HostFallback } from '../../runtime/engine/backends/select.js';
+import { releaseBackend, selectBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
 import { formatAdapter } from '../../runtime/engine/backends/webgpu/adapter.js';
-import { modelFlops } from '../../compiler/resources/training-flops.js';
-import { PROFILED_STEPS, timeTrainingSteps, type KernelTime } from '../../runtime/jobs/bench/time-training.js';
-import { timeTfjsInference } from '../../runtime/jobs/bench/time-inference.js';
+import { PROFILED_STEPS } from '../../runtime/jobs/bench/time-training.js';
 import { printDiagnostics } from '../report.js';
-import type { ModelIR } from '../../compiler/ir/ir.js';
-import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
-import { specHash } from '../../compiler/spec/serialize.js';
-import { exportOnnx } from '../../compiler/targets/onnx/export.js';
-import { benchOnnxInference } from '../../runtime/engine/onnx/bench.js';
-import { hasErrors } from '../../diagnostics/diagnostic.js';
-import { initParams } from '../../runtime/engine/init-params.js';
-import { RunError } from '../../support/errors.js';
-import { defaultSuite, e2eSuite, runE2eSuite, runStepsSuite, type SuiteOutput } from '../../runtime/jobs/bench/suites.js';
-import { childMeasurer } from '../../runtime/jobs/bench/processes.js';
+import { benchTrainingSteps, round, type BenchRecord, type StepBenchOptions } from '../../runtime/jobs/bench/steps.js';
+import { benchInference, type InferenceRecord } from '../../runtime/jobs/bench/inference.js';
+import { runSuite } from '../../runtime/jobs/bench/run-suite.js';
+import type { SuiteOutput } from '../../runtime/jobs/bench/suites.js';
 
 const DESCRIPTION = `Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:
@@ -75,80 +66,14 @@ pytorch_test_top1} (wall seconds from process start to exit; ratio =
 pytorch_wall_s / ibc_wall_s, above 1: ibc is faster). --backend and --step
 pass through to ibc train; --limit-train N to both sides, for a quick check.`;
 
-/** The repository root (same relative place from src/ and dist/). */
-function packageRoot(): string {
-  return fileURLToPath(new URL('../../../', import.meta.url));
-}
-
-interface BenchRecord {
-  readonly spec: string;
-  readonly backend: string;
-  /** What ran the steps: the compiled step or the TF.js executor. */
-  readonly training_step: 'compiled' | 'tfjs';
-  /** webgpu: the adapter computed on ("name (vendor, architecture)"). */
-  readonly adapter?: string;
-  readonly batch: number;
-  readonly steps: number;
-  readonly img_per_s: number;
-  readonly ms_per_step: number;
-  readonly gflops_per_s: number;
-  /** The process's resident-memory high-water mark so far, in MB. */
-  readonly peak_rss_mb: number;
-  /** webgpu: kernel runs that executed on the CPU during the measurement (the goal is 0). */
-  readonly cpu_fallbacks?: number;
-  readonly cpu_fallback_kernels?: readonly HostFallback[];
-  readonly kernels?: readonly KernelTime[];
-}
-
-function fallbackTotal(list: readonly HostFallback[]): Map<string, number> {
-  return new Map(list.map((f) => [f.kernel, f.count]));
-}
-
-/** Kernel runs on the CPU between two readings of the backend's counter. */
-function fallbacksSince(before: Map<string, number>, now: readonly HostFallback[]): HostFallback[] {
-  return now.map((f) => ({ kernel: f.kernel, count: f.count - (before.get(f.kernel) ?? 0) })).filter((f) => f.count > 0);
-}
-
-interface BenchOptions {
-  readonly batch?: number;
-  readonly steps: number;
-  readonly warmup: number;
+interface BenchOptions extends StepBenchOptions {
   readonly json: boolean;
-  readonly profile: boolean;
-  readonly step: StepRequest;
 }
 
-const round = (x: number, digits: number): number => Number(x.toFixed(digits));
-
-async function benchSpec(specPath: string, choice: BackendChoice, options: BenchOptions, io: CliIO): Promise<BenchRecord | undefined> {
-  const compiled = compileForRun(specPath, io);
-  if (!compiled) return undefined;
-  const batch = options.batch ?? compiled.spec.train.batchSize;
-  const before = fallbackTotal(choice.hostFallbacks?.() ?? []);
-  const engine = chooseStepEngine(options.step, choice.name, compiled.spec, compiled.ir);
-  if (!options.json) io.stderr(`training step: ${engine.engine} (${engine.reason})\n`);
-  const timing = await timeTrainingSteps(compiled.spec, compiled.ir, {
-    batch, steps: options.steps, warmup: options.warmup, seed: compiled.spec.train.seed, profile: options.profile,
-    ...(engine.kernels ? { kernels: engine.kernels } : {}),
-  });
-  const fallbacks = choice.hostFallbacks ? fallbacksSince(before, choice.hostFallbacks()) : undefined;
-  const flops = modelFlops(compiled.ir);
+/** How the records name a spec: relative to the working folder when it is inside it. */
+function shownPath(specPath: string, io: CliIO): string {
   const shown = relative(io.cwd, specPath);
-  return {
-    spec: shown.startsWith('..') ? specPath : shown,
-    backend: choice.name,
-    training_step: engine.engine,
-    ...(choice.adapter ? { adapter: formatAdapter(choice.adapter) } : {}),
-    batch,
-    steps: options.steps,
-    img_per_s: round(timing.imagesPerSecond, 3),
-    ms_per_step: round(timing.msPerStep, 1),
-    gflops_per_s: round((flops.trainPerImage * timing.imagesPerSecond) / 1e9, 1),
-    // maxRSS is in KB; the high-water mark of this process, so one model per process reads its own.
-    peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
-    ...(fallbacks ? { cpu_fallbacks: fallbacks.reduce((n, f) => n + f.count, 0), ...(fallbacks.length > 0 ? { cpu_fallback_kernels: fallbacks } : {}) } : {}),
-    ...(timing.kernels ? { kernels: timing.kernels } : {}),
-  };
+  return shown.startsWith('..') ? specPath : shown;
 }
 
 function printRecord(record: BenchRecord, options: BenchOptions, io: CliIO): void {
@@ -186,32 +111,10 @@ function suiteOutput(json: boolean, io: CliIO): SuiteOutput {
   };
 }
 
-/** One inference measurement of `ibc bench --target onnx`. */
-interface InferenceRecord {
-  readonly spec: string;
-  readonly target: 'onnx' | 'tfjs';
-  readonly backend: string;
-  readonly batch: number;
-  readonly iterations: number;
-  readonly img_per_s: number;
-  readonly ms_per_batch: number;
-}
-
 interface InferenceOptions {
   readonly batch?: number;
   readonly iterations: number;
   readonly json: boolean;
-}
-
-/** What the ONNX measurement's record names as its backend. */
-const ONNX_BACKEND = 'onnxruntime-node (cpu)';
-
-/** Above this many forward FLOPs per image the JS cpu backend takes minutes per batch: auto leaves it out. */
-const CPU_INFERENCE_FLOP_LIMIT = 1e9;
-
-function shownPath(specPath: string, io: CliIO): string {
-  const shown = relative(io.cwd, specPath);
-  return shown.startsWith('..') ? specPath : shown;
 }
 
 function printInference(record: InferenceRecord, options: InferenceOptions, io: CliIO): void {
@@ -221,80 +124,16 @@ function printInference(record: InferenceRecord, options: InferenceOptions, io: 
   }
 }
 
-/** Exports the model with fresh seeded weights at a fixed batch and times it in onnxruntime-node; undefined after printing diagnostics. */
-async function benchOnnxModel(
-  spec: ResolvedSpec, ir: ModelIR, params: Map<string, Float32Array>, batch: number, iterations: number, io: CliIO,
-): Promise<{ img_per_s: number; ms_per_batch: number } | undefined> {
-  const exported = exportOnnx(ir, params, {
-    ...(spec.export.opset !== undefined ? { opset: spec.export.opset } : {}),
-    layout: spec.export.layout,
-    batch,
-    meta: { specName: spec.name, specHash: specHash(spec), normalize: spec.data.normalize },
-  });
-  if (!exported.value || hasErrors(exported.diagnostics)) {
-    printDiagnostics(exported.diagnostics, io, { format: 'text', sources: new Map() });
-    return undefined;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'ibc-bench-'));
-  try {
-    const path = join(dir, 'model.onnx');
-    writeFileSync(path, exported.value.bytes);
-    return await benchOnnxInference(path, batch, iterations);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * The TF.js backends to time: the one asked for, or (auto) ibc-native when it
- * is built and cpu unless the model is too large for it. Each skip is printed
- * with its reason.
- */
-function tfjsBackendsFor(request: BackendRequest, forwardFlops: number, io: CliIO): BackendRequest[] {
-  if (request !== 'auto') return [request];
-  const chosen: BackendRequest[] = ['ibc-native'];
-  if (forwardFlops > CPU_INFERENCE_FLOP_LIMIT) {
-    io.stderr(`TF.js cpu skipped: the model takes ${(forwardFlops / 1e9).toFixed(2)} GFLOP per image, too slow for the JS cpu backend (ask for it with --backend cpu)\n`);
-  } else {
-    chosen.push('cpu');
-  }
-  return chosen;
-}
-
 async function runInference(specPath: string, request: BackendRequest, options: InferenceOptions, io: CliIO): Promise<number> {
   const compiled = compileForRun(specPath, io);
   if (!compiled) return EXIT_INPUT_ERROR;
-  const { spec, ir } = compiled;
-  const batch = options.batch ?? spec.train.batchSize;
-  const params = initParams(ir, spec.train.seed);
-  const shown = shownPath(specPath, io);
-  // Built field by field so every line has the documented key order.
-  const record = (target: 'onnx' | 'tfjs', backend: string, imagesPerSecond: number, msPerBatch: number): InferenceRecord => ({
-    spec: shown, target, backend, batch, iterations: options.iterations, img_per_s: round(imagesPerSecond, 3), ms_per_batch: round(msPerBatch, 2),
+  const measured = await benchInference(compiled.spec, compiled.ir, shownPath(specPath, io), request, { ...(options.batch !== undefined ? { batch: options.batch } : {}), iterations: options.iterations }, {
+    record: (record) => printInference(record, options, io),
+    note: (text) => io.stderr(text),
   });
-
-  const onnx = await benchOnnxModel(spec, ir, params, batch, options.iterations, io);
-  if (!onnx) return EXIT_INPUT_ERROR;
-  printInference(record('onnx', ONNX_BACKEND, onnx.img_per_s, onnx.ms_per_batch), options, io);
-
-  for (const backend of tfjsBackendsFor(request, modelFlops(ir).forwardPerImage, io)) {
-    let choice;
-    try {
-      choice = await selectBackend(backend);
-    } catch (error) {
-      // auto: a backend that is not built is skipped with its reason; one asked for by name is an error.
-      if (request === 'auto' && error instanceof RunError) {
-        io.stderr(`TF.js ${backend} skipped: ${error.diagnostic.message}\n`);
-        continue;
-      }
-      throw error;
-    }
-    try {
-      const timing = await timeTfjsInference(ir, params, { batch, iterations: options.iterations, seed: spec.train.seed });
-      printInference(record('tfjs', choice.name, timing.imagesPerSecond, timing.msPerBatch), options, io);
-    } finally {
-      releaseBackend(choice);
-    }
+  if (!measured.ok) {
+    printDiagnostics(measured.diagnostics, io, { format: 'text', sources: new Map() });
+    return EXIT_INPUT_ERROR;
   }
   return EXIT_OK;
 }
@@ -339,20 +178,36 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
   };
   const backend = v.backend ?? 'auto';
   if (v.suite !== undefined) {
-    const measurer = childMeasurer({ root: packageRoot(), backend, ...(v.step !== undefined ? { step: v.step } : {}), json: options.json, profile: options.profile });
-    const output = suiteOutput(options.json, io);
-    if (v.suite === 'e2e') return runE2eSuite(e2eSuite(), v.limitTrain, measurer, output);
-    return runStepsSuite(defaultSuite({ ...(v.batch !== undefined ? { batch: v.batch } : {}), ...(v.steps !== undefined ? { steps: v.steps } : {}), ...(v.warmup !== undefined ? { warmup: v.warmup } : {}) }), measurer, output);
+    return runSuite(
+      v.suite,
+      {
+        backend,
+        ...(v.step !== undefined ? { step: v.step } : {}),
+        json: options.json,
+        profile: options.profile,
+        ...(v.batch !== undefined ? { batch: v.batch } : {}),
+        ...(v.steps !== undefined ? { steps: v.steps } : {}),
+        ...(v.warmup !== undefined ? { warmup: v.warmup } : {}),
+        ...(v.limitTrain !== undefined ? { limitTrain: v.limitTrain } : {}),
+      },
+      suiteOutput(options.json, io),
+    );
   }
+  const [spec] = args;
+  if (spec === undefined) usageError('missing SPEC (or --suite default|e2e)');
+  const specPath = resolve(io.cwd, spec);
   if (v.target === 'onnx') {
-    return runInference(resolve(io.cwd, args[0]!), backend, { ...(options.batch !== undefined ? { batch: options.batch } : {}), iterations: v.iterations ?? 10, json: options.json }, io);
+    return runInference(specPath, backend, { ...(options.batch !== undefined ? { batch: options.batch } : {}), iterations: v.iterations ?? 10, json: options.json }, io);
   }
   const choice = await selectBackend(backend);
   try {
     if (!options.json) io.stderr(`backend: ${choice.name} (${choice.reason})${choice.adapter ? ` on ${formatAdapter(choice.adapter)}` : ''}\n`);
     for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
-    const record = await benchSpec(resolve(io.cwd, args[0]!), choice, options, io);
-    if (!record) return EXIT_INPUT_ERROR;
+    const compiled = compileForRun(specPath, io);
+    if (!compiled) return EXIT_INPUT_ERROR;
+    const record = await benchTrainingSteps(compiled.spec, compiled.ir, shownPath(specPath, io), choice, options, (text) => {
+      if (!options.json) io.stderr(text);
+    });
     printRecord(record, options, io);
     return EXIT_OK;
   } finally {

@@ -1,5 +1,5 @@
 /**
- * The IB spatial-attention module (method.md "Forward pass") built from IR primitives:
+ * The IB spatial-attention module (docs/method.md, section 1, "The model") built from IR primitives:
  *
  *   f --head--> sigmoid = mu_a (tap attentionMean)
  *   mu_a --conv kxk 1->1 (bias)--> ShiftedSoftplus(offset) = sd_a

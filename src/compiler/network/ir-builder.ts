@@ -117,7 +117,7 @@ type Initializers<O extends Op> = { readonly [R in OpParamRole<O>]: (scheme: Ini
 const zeros = (): Initializer => ({ kind: 'zeros' });
 
 /**
- * method.md "Initialisation", per op and role. BatchNorm's moving statistics are buffers
+ * The initialisation of docs/method.md (section 6), per op and role. BatchNorm's moving statistics are buffers
  * (zeros and ones); the anchors' initialiser comes from the spec (an override), and zeros
  * only when no override is given.
  */

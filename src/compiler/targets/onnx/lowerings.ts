@@ -4,7 +4,8 @@
  * are [N, n]. Each lowering receives its inputs' value names and returns the
  * value name of its output; it names its nodes after the IR node id.
  *
- * Inference semantics (quality-bar "ONNX exports"): batch norm in eval mode,
+ * Inference semantics: an exported model is an inference graph, the
+ * deterministic mean of docs/method.md (section 2): batch norm in eval mode,
  * Dropout is the identity, Sample is its mean input, SampleMean is the
  * identity, and Quantize keeps the nearest-anchor lookup.
  */

@@ -1,5 +1,5 @@
 /**
- * The loss of method.md and its gradient with respect to the taps, computed
+ * The loss of docs/method.md (section 4) and its gradient with respect to the taps, computed
  * in one pass over the (small) tap arrays. The same terms as the TF.js
  * executor's losses.ts, in the same units: CE and KL in nats, the IB total
  * CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, the

@@ -9,7 +9,7 @@
  * forward pass inside one tidy (or inside tf.variableGrads), which owns every
  * intermediate tensor.
  *
- * Randomness (method.md, "Forward pass"): noise comes from the run's seeded
+ * Randomness (docs/method.md, section 2, "Sampling"): noise comes from the run's seeded
  * `Random`, drawn in node order, in row-major order of the tiled output:
  *  - Sample (n > 0): `noise.fillNormal` over n*B'*prod(shape) values, once per node;
  *  - Dropout (training, rate > 0): one `noise.next()` per element; an element

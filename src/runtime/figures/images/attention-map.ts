@@ -1,6 +1,6 @@
 /**
  * Attention maps prepared for people, following the reference code
- * (method.md, "Attention maps for people"):
+ * (docs/method.md, section 9, "Attention maps for people"):
  *
  * continuous: subtract the minimum, scale to 0-255, Gaussian blur 7x7,
  *   bicubic resize to the input size, rescale so the maximum is 255;

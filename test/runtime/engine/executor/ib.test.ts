@@ -1,6 +1,6 @@
 /**
  * The information-bottleneck pieces of the TF.js target against values
- * computed by hand (method.md): both KL forms, the quantizer (nearest anchor,
+ * computed by hand (docs/method.md): both KL forms, the quantizer (nearest anchor,
  * ties, straight-through gradient, which loss terms reach the anchors),
  * residual modulation, multi-sample averaging, batch norm train/eval, the
  * loss composition, and memory hygiene.

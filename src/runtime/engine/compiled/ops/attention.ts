@@ -1,5 +1,5 @@
 /**
- * The IB attention module's own ops (method.md, "Forward pass"): the
+ * The IB attention module's own ops (docs/method.md, sections 1-3): the
  * reparameterised Sample, nearest-anchor quantization with a straight-through
  * gradient, the residual modulation f + f * a, the average over samples, and
  * nearest-neighbour resizing of the map. Noise is drawn exactly as the TF.js
