@@ -84,10 +84,12 @@ describe('ibc sweep --launcher local', () => {
     const md = await ibc(work, 'results', plain, '--format', 'markdown', '--sort', 'lr', '--desc', '--plot', 'best_val_top1', '--x', 'beta');
     expect(md.code).toBe(0);
     const lines = md.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^\| member \| status \| beta \| lr \| epochs \| final val top-1 \| best val top-1 \| test top-1 \|/);
-    expect(lines.length).toBe(4);
-    expect(lines[2]).toMatch(/^\| tiny--beta=0\.01--lr=0\.02 \| finished \| 0\.01 \| 0\.02 \| 2 \|/);
-    expect(lines[3]).toMatch(/^\| tiny--beta=0\.001--lr=0\.01 \| finished \| 0\.001 \| 0\.01 \| 2 \|/);
+    // The run column drops the prefix every folder shares; no status column when every run finished.
+    expect(lines[0]).toMatch(/^\| run \| beta \| lr \| epochs \| final val top-1 \| best val top-1 \| test top-1 \|/);
+    expect(lines.filter((l) => l.startsWith('|')).length).toBe(4);
+    expect(lines[2]).toMatch(/^\| beta=0\.01--lr=0\.02 \| 0\.01 \| 0\.02 \| 2 \|/);
+    expect(lines[3]).toMatch(/^\| beta=0\.001--lr=0\.01 \| 0\.001 \| 0\.01 \| 2 \|/);
+    expect(md.stdout).toContain('Keys: beta = model.attention.beta, lr = train.optimizer.lr.');
     expect(existsSync(join(plain, 'best_val_top1-vs-beta.png'))).toBe(true);
     expect(existsSync(join(plain, 'tiny--beta=0.01--lr=0.02', 'curves.png'))).toBe(true);
   }, 150_000);
