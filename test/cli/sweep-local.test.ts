@@ -41,6 +41,9 @@ describe('ibc sweep --launcher local', () => {
     const trained = await ibc(work, 'train', join(out, 'specs', 'tiny--beta=0.001--lr=0.01.ibspec'), '--out', first, '--epochs', '1', ...FAST);
     expect(trained.code).toBe(0);
     rmSync(join(first, 'summary.json'));
+    // As a member of this sweep interrupted after its first epoch records itself: trained to the sweep's 2 epochs.
+    const record = join(first, 'run.json');
+    writeFileSync(record, readFileSync(record, 'utf8').replace('"epochs": 1,', '"epochs": 2,'));
 
     const r1 = await ibc(work, 'sweep', spec, 'train.epochs=2', '--out', out, '--jobs', '2', ...FAST);
     expect(r1.stderr).toContain('2 members: 0 finished, 1 to start, 1 to resume');
@@ -56,6 +59,15 @@ describe('ibc sweep --launcher local', () => {
     expect(r2.stderr).toContain('2 members: 2 finished, 0 to start');
     expect(r2.code).toBe(0);
     expect(statSync(join(first, 'summary.json')).mtimeMs).toBe(finishedAt);
+
+    // Another budget for the same sweep folder is refused, naming the settings and the ways out; nothing changes.
+    const before = readFileSync(join(out, 'sweep.json'), 'utf8');
+    const budget = await ibc(work, 'sweep', spec, 'train.epochs=2', '--out', out, ...FAST.map((a) => (a === '96' ? '120' : a)));
+    expect(budget.code).toBe(1);
+    expect(budget.stderr).toContain('error IB6902');
+    expect(budget.stderr).toContain('limit_train 96 -> 120');
+    expect(budget.stderr).toContain('(--limit-train 96)');
+    expect(readFileSync(join(out, 'sweep.json'), 'utf8')).toBe(before);
 
     // The sweep shrinks: the dropped member's spec goes, its run stays and is reported, nothing is launched.
     writeSpec('  zip {\n    model.attention.beta in [0.001]\n    train.optimizer.lr in [0.01]\n  }\n');

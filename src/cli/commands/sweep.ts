@@ -27,6 +27,7 @@ interface SweepOptions {
   readonly out?: string;
   readonly epochs?: number;
   readonly limitTrain?: number;
+  readonly limitVal?: number;
   readonly limitTest?: number;
   readonly backend?: BackendRequest;
   readonly attention?: number;
@@ -67,6 +68,7 @@ async function run({ args, options, overrides }: CommandInput<SweepOptions>, io:
   const train = {
     ...opt('epochs', options.epochs),
     ...opt('limitTrain', options.limitTrain),
+    ...opt('limitVal', options.limitVal),
     ...opt('limitTest', options.limitTest),
     ...opt('backend', options.backend),
     ...opt('attention', options.attention),
@@ -136,6 +138,7 @@ export const sweepCommand: Command = defineCommand<SweepOptions>({
     { flags: '--out <DIR>', description: 'the sweep directory' },
     { flags: '--epochs <N>', description: "each member's ibc train --epochs", parse: wholeNumber('--epochs') },
     { flags: '--limit-train <N>', description: "each member's ibc train --limit-train", parse: wholeNumber('--limit-train') },
+    { flags: '--limit-val <N>', description: "each member's ibc train --limit-val", parse: wholeNumber('--limit-val') },
     { flags: '--limit-test <N>', description: "each member's ibc train --limit-test", parse: wholeNumber('--limit-test') },
     { flags: '--backend <NAME>', description: `each member's ibc train --backend: ${BACKEND_HELP}`, parse: parseBackend },
     { flags: '--attention <N>', description: "each member's ibc train --attention", parse: wholeNumber('--attention', 0) },

@@ -400,4 +400,10 @@ export const runtimeExplanations = {
     example: 'ibc train cosine.ibspec --out runs/c --epochs 10\nibc train cosine.ibspec --resume runs/c --epochs 20',
     fix: 'Resume to the epochs the run started with, or start a new run with the new --epochs.',
   },
+  sweepBudgetChanged: {
+    explanation:
+      "Every member of a sweep is trained with the same budget (data limits, epochs) and on the same kind of machine (backend, threads): that is what makes them comparable, and what sweep.json states for all of them. Run again with another budget, a sweep would train its new or unfinished members on it next to members done on the old one, and the table and plot would compare runs that saw different data. Each member's run.json records what it ran with; the location is the first differing setting of the first such member. Backend and threads are compared only when this command would launch a member.",
+    example: 'ibc sweep beta.ibspec --limit-train 5000 --limit-test 2000 --epochs 1\n# one more value added to the sweep, then:\nibc sweep beta.ibspec --limit-train 6000 --limit-test 2000 --epochs 1',
+    fix: 'Run the sweep with the settings its members ran with (the message lists them), give the new budget its own sweep folder with --out, or move the old members\' run folders away to train them again.',
+  },
 } as const satisfies Record<keyof typeof runtimeMessages, Explanation>;

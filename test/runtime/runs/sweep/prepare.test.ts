@@ -7,6 +7,8 @@ import { prepareSweep, memberDirName, type SweepMemberPlan } from '../../../../s
 import { writeManifest } from '../../../../src/runtime/runs/sweep/manifest.js';
 import { arraySpec, phaseOf, shellQuote, slurmScript } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
 import { threadsPerWorker } from '../../../../src/runtime/jobs/sweep/local-launcher.js';
+import { writeRunRecord, type RunIdentity } from '../../../../src/runtime/runs/run-identity.js';
+import { isRunError, type RunError } from '../../../../src/support/errors.js';
 
 function member(beta: number, hash = `hash-${beta}`): SweepMemberPlan {
   return { name: `s--beta=${beta}`, overrides: [{ path: 'model.attention.beta', value: beta }], specHash: hash, epochs: 3 };
@@ -76,6 +78,40 @@ describe('prepareSweep', () => {
     expect(prepared.stale).toEqual([memberDirName(old.name)]);
     expect(prepared.tasks.map((t) => t.name)).toEqual(['s--beta=0.1']);
     expect(prepared.manifest.members.map((m) => m.name)).toEqual(['s--beta=0.1']);
+  });
+});
+
+describe('one budget per sweep', () => {
+  const identity = (limitTrain: number, epochs = 3): RunIdentity => ({
+    spec_hash: 'hash-0.1', seed: 1, batch: 64, epochs, limit_train: limitTrain, limit_val: null, limit_test: null, train_images: limitTrain, val_images: null, test_images: 100,
+    backend: 'ibc-native', training_step: 'compiled', precision: 'fp32', threads: 2, weights: null,
+  });
+
+  it('refuses, located in the member\'s run.json, when members ran on another budget; writes nothing', () => {
+    const { sweepDir, request } = setUp();
+    const [done, added] = [member(0.1), member(0.2)];
+    const dir = join(sweepDir, memberDirName(done.name));
+    fakeRun(dir, { 'spec-hash.txt': 'hash-0.1\n', 'metrics.jsonl': '{"epoch":1}\n', 'summary.json': '{"spec_hash":"hash-0.1"}' });
+    writeRunRecord(dir, identity(5000));
+    const asked = { ...request([done, added]), train: { limitTrain: 6000 } };
+    let error: unknown;
+    try {
+      prepareSweep(asked);
+    } catch (e) {
+      error = e;
+    }
+    expect(isRunError(error)).toBe(true);
+    const d = (error as RunError).diagnostic;
+    expect(d.code).toBe('IB6902');
+    expect(d.span?.file).toBe(join(dir, 'run.json'));
+    expect(d.span?.start.line).toBe(8);
+    expect(d.message).toContain("1 of its 2 members ran with other settings than this command asks (limit_train; 's--beta=0.1': limit_train 5000 -> 6000)");
+    expect(d.message).toContain('Ways out: run it with what its members ran with (--limit-train 5000), give this one its own sweep folder (--out DIR)');
+    expect(existsSync(join(sweepDir, 'specs'))).toBe(false);
+    expect(existsSync(join(sweepDir, 'sweep.json'))).toBe(false);
+    // The same budget goes ahead; threads are compared only where this sweep launches a member.
+    expect(prepareSweep({ ...asked, train: { limitTrain: 5000 }, members: [done], threads: 1 }).decisions.map((x) => x.action)).toEqual(['skip']);
+    expect(() => prepareSweep({ ...asked, train: { limitTrain: 5000 }, threads: 1 })).toThrow(/threads 2 -> 1/);
   });
 });
 
