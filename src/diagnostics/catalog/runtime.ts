@@ -99,4 +99,8 @@ export const runtimeMessages = {
   resumeIdentityChanged: { code: 'IB6900', severity: 'error', template: "cannot resume '{path}': it differs from what the run started with ({differences}), and a run continued on other settings matches no uninterrupted one. Ways out: {ways}, or start a new run (--out DIR); nothing was started" },
   resumeScheduleChanged: { code: 'IB6901', severity: 'error', template: "cannot resume '{path}' to {after} epochs: its {schedule} schedule spreads over the total, so epoch {epoch} ran at lr {was} for {before} epochs and would have run at {now} for {after}; the run would match no uninterrupted one. Resume to {before} epochs, or start a new run with --epochs {after}; nothing was started" },
   sweepBudgetChanged: { code: 'IB6902', severity: 'error', template: "sweep '{path}': {count} of its {total} members ran with other settings than this command asks ({keys}; '{member}': {differences}), and a sweep never mixes runs of two budgets. Ways out: {ways}; nothing was launched" },
+
+  // ---------------------------------------------------------------- pretrained weights (IB6500-IB6599)
+  pretrainedReadFailed: { code: 'IB6500', severity: 'error', template: "cannot load the weights file '{path}': {reason}" },
+  pretrainedChangedOnResume: { code: 'IB6501', severity: 'error', template: "the run at '{dir}' started from the weights file '{path}' ({size} bytes, sha256 {was}), but {now}: resuming would continue from other weights than the run began with" },
 } as const satisfies StageCatalog;

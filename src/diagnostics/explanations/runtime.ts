@@ -406,4 +406,15 @@ export const runtimeExplanations = {
     example: 'ibc sweep beta.ibspec --limit-train 5000 --limit-test 2000 --epochs 1\n# one more value added to the sweep, then:\nibc sweep beta.ibspec --limit-train 6000 --limit-test 2000 --epochs 1',
     fix: 'Run the sweep with the settings its members ran with (the message lists them), give the new budget its own sweep folder with --out, or move the old members\' run folders away to train them again.',
   },
+  pretrainedReadFailed: {
+    explanation: "The weights file passed `ibc check` but could not be read when training started: it changed or became unreadable in between, or a tensor's data is damaged (its CRC-32 in the zip does not match).",
+    example: 'ibc train spec.ibspec   # the weights file was replaced while ibc was reading it',
+    fix: 'Check the file (ibc check spec.ibspec) and train again.',
+  },
+  pretrainedChangedOnResume: {
+    explanation:
+      "A run records the weights file it started from (path, size and SHA-256, in its checkpoints and summary.json). Resuming continues from the run's own checkpoint, but a changed or missing weights file means the spec no longer describes the run's beginning: the resumed run could not be reproduced. It is refused.",
+    example: 'ibc train spec.ibspec --resume runs/cub   # after trunk.pth was replaced by another file',
+    fix: 'Restore the original weights file, or start a new run.',
+  },
 } as const satisfies Record<keyof typeof runtimeMessages, Explanation>;

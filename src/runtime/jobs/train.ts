@@ -29,6 +29,8 @@ import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
 import { describeIdentityDifferences, identityDifferences, optionsFor, readRunIdentity, recordLineOf, RUN_RECORD_FILE, writeRunRecord, type IdentityKey, type RunIdentity } from '../runs/run-identity.js';
 import { firstRateChange } from '../training/schedules.js';
 import type { Span } from '../../diagnostics/diagnostic.js';
+import { loadPretrainedTrunk, requireSameWeights, type PretrainedTrunk } from '../engine/pretrained-trunk.js';
+import type { WeightsFingerprint } from '../../compiler/pretrained/fingerprint.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -94,7 +96,7 @@ export interface RunSummary {
   readonly seed: number;
   /** Test-set localization of the attention maps, where the data has object boxes. */
   readonly localization?: Record<string, Record<string, number>>;
-  /** The rest of the run's identity, as run.json records it (run-identity.ts). */
+  /** The rest of the run's identity, as run.json records it (run-identity.ts; run.json's weights is this file's sha256). */
   readonly batch: number;
   readonly limit_train: number | null;
   readonly limit_val: number | null;
@@ -104,7 +106,8 @@ export interface RunSummary {
   readonly test_images: number | null;
   readonly precision: string;
   readonly threads: number | null;
-  readonly weights: string | null;
+  /** The weights file the trunk started from (weights="..."): path, size, sha256. */
+  readonly weights?: WeightsFingerprint;
 }
 
 export interface TrainResult {
@@ -284,6 +287,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       );
     }
     requireResumeFitsRun(runDir, resume, spec, request.hashSpec);
+    if (resume.settings.weights) requireSameWeights(resume.settings.weights, runDir);
     requireWritable(runDir);
     const kept = resume.settings;
     settings = { ...kept, ...(request.epochs !== undefined ? { epochs: request.epochs } : {}) };
@@ -330,6 +334,13 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     };
   }
 
+  // A weights file that does not fit is refused before anything is created: the trunk is read (and fingerprinted) first.
+  let pretrained: PretrainedTrunk | undefined;
+  if (!resume) {
+    pretrained = await loadPretrainedTrunk(spec, ir);
+    if (pretrained) settings = { ...settings, weights: pretrained.fingerprint };
+  }
+
   const data = await locatedAtSpec(spec, () =>
     loadDataset(spec.data, {
       seed: settings.seed,
@@ -371,11 +382,15 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     val_images: data.validation?.count ?? null,
     test_images: data.test.count,
     ...computedBy,
-    weights: null,
+    weights: settings.weights?.sha256 ?? null,
   };
   // run.json: what shapes this run's numbers besides its spec, in plain text (again on a resume that extends the epochs).
   writeRunRecord(runDir, identity);
   reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
+  if (pretrained) {
+    reporter.info(`weights: ${pretrained.summary?.message ?? `trunk from ${pretrained.fingerprint.path}`}`);
+    for (const warning of pretrained.warnings) reporter.note?.(warning);
+  }
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
 
@@ -391,6 +406,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     data,
     backend: request.backend,
     ...(resume ? { resume } : {}),
+    ...(pretrained ? { pretrained: pretrained.weights } : {}),
     sink: {
       appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
       writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
@@ -442,7 +458,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       test_images: identity.test_images,
       precision: identity.precision,
       threads: identity.threads,
-      weights: identity.weights,
+      ...(settings.weights ? { weights: settings.weights } : {}),
     };
     writeSummary(runDir, summary);
     await drawCurves(runDir, spec.name, reporter);
