@@ -3,7 +3,7 @@
  * The work is in runtime/jobs/train.ts; this module parses options,
  * prints, and maps outcomes to exit codes.
  */
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
@@ -19,7 +19,8 @@ import { specHash } from '../../compiler/spec/serialize.js';
 import { isBackendRequest, releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
 import { backendThreads, threadEnv, threadsMatter } from '../../runtime/engine/backends/threads.js';
 import { readRunIdentity } from '../../runtime/runs/run-identity.js';
-import { runTraining } from '../../runtime/jobs/train.js';
+import { runTraining, type StoppedRun } from '../../runtime/jobs/train.js';
+import { shellQuote } from '../../runtime/jobs/sweep/slurm-launcher.js';
 import type { StepRequest } from '../../runtime/engine/choose-engine.js';
 
 interface TrainOptions {
@@ -114,6 +115,10 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
     display.close();
     releaseBackend(backend);
   }
+  if (result.stopped) {
+    io.stderr(stoppedMessage(result.stopped, resumeCommand(args[0]!, overrides, result.runDir, io.cwd)));
+    return result.stopped.status;
+  }
   if (result.summary) {
     const s = result.summary;
     io.stdout(
@@ -124,6 +129,26 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
   }
   io.stdout(`run directory: ${result.runDir}\n`);
   return EXIT_OK;
+}
+
+/** A word as typed in a shell: plain when it needs no quoting. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : shellQuote(word);
+}
+
+/** The command that continues a stopped run: the spec and overrides as given, the run directory as seen from here. */
+export function resumeCommand(spec: string, overrides: readonly string[], runDir: string, cwd: string): string {
+  const fromHere = relative(cwd, runDir);
+  const dir = fromHere === '' ? '.' : fromHere.startsWith('..') || isAbsolute(fromHere) ? runDir : fromHere;
+  return ['ibc', 'train', spec, ...overrides, '--resume', dir].map(shellWord).join(' ');
+}
+
+function stoppedMessage(stopped: StoppedRun, command: string): string {
+  const where = stopped.batch === 0 ? `before epoch ${stopped.epoch}` : `in epoch ${stopped.epoch} after batch ${stopped.batch} of ${stopped.batches}`;
+  return (
+    `stopped by ${stopped.signal} ${where} (step ${stopped.step}); checkpoint: ${stopped.checkpoint}\n` +
+    `resume with: ${command}\n`
+  );
 }
 
 function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -156,6 +181,11 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--threads <N>', description: 'host threads for the native and tfjs-node backends (default: OMP_NUM_THREADS, else every core); part of the run\'s identity: results are bit-identical only at the same count', parse: wholeNumber('--threads') },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
   ],
-  epilog: 'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors.',
+  epilog: [
+    'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors,',
+    '130 / 143 / 138 stopped by SIGINT (Ctrl-C) / SIGTERM / SIGUSR1: the run stops after the step in',
+    'progress, saves checkpoints/last.ibck there and prints the command that resumes it exactly; a second',
+    'signal stops at once (the last checkpoint written stays).',
+  ].join('\n'),
   run: (input, io) => guardRun(io, 'train', () => run(input, io)),
 });

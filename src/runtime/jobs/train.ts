@@ -17,7 +17,8 @@ import { loadDataset } from '../data/index.js';
 import { removeStaleTemporaries, writeTextAtomic } from '../runs/checkpoint/index.js';
 import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../runs/run-dir.js';
 import { lockRunDir, processIsAlive, type RunLock } from '../runs/run-lock.js';
-import { train, type BatchProgress, type MetricsRow, type TrainOutcome } from '../training/loop.js';
+import { train, type BatchProgress, type MetricsRow, type StoppedAt, type TrainOutcome } from '../training/loop.js';
+import { exitStatusOf, watchInterrupts, type InterruptSignal } from './interrupts.js';
 import { localizeSplit } from '../training/localize-split.js';
 import type { EvaluationUpdate } from '../training/progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from '../runs/resume.js';
@@ -115,9 +116,18 @@ export interface RunSummary {
   readonly weights?: WeightsFingerprint;
 }
 
+/** A run an interrupt stopped: where, by which signal, and the checkpoint that resumes it. */
+export interface StoppedRun extends StoppedAt {
+  readonly signal: InterruptSignal;
+  /** 128 + the signal's number (130 SIGINT, 143 SIGTERM). */
+  readonly status: number;
+  readonly checkpoint: string;
+}
+
 export interface TrainResult {
   readonly runDir: string;
   readonly summary?: RunSummary;
+  readonly stopped?: StoppedRun;
 }
 
 function positive(option: string, value: number | undefined): void {
@@ -258,14 +268,42 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
   positive('--limit-test', request.limitTest);
 
   let lock: RunLock | undefined;
+  // SIGINT, SIGTERM, SIGUSR1: the loop stops at the next step boundary with a checkpoint; a second one stops at once.
+  const job: JobPhase = { phase: 'training', runDir: undefined };
+  const interrupts = watchInterrupts({
+    onFirst: (signal) =>
+      reporter.info(
+        job.phase === 'training'
+          ? `${signal} received: stopping after this step and saving a checkpoint to resume from (send it again to stop at once)`
+          : `${signal} received: training has finished; writing its summary and figures first (send it again to stop at once)`,
+      ),
+    onForce: (signal, status) => {
+      lock?.release();
+      const kept = job.runDir !== undefined && existsSync(checkpointPaths(job.runDir).last) ? `; the last good checkpoint is kept at ${checkpointPaths(job.runDir).last}` : '';
+      reporter.info(`${signal} again: stopped at once (exit ${status})${kept}`);
+    },
+  });
   try {
-    return await runLocked(request, reporter, (taken) => (lock = taken));
+    return await runLocked(request, reporter, (taken) => (lock = taken), job, () => interrupts.received());
   } finally {
+    interrupts.dispose();
     lock?.release();
   }
 }
 
-async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (lock: RunLock) => void): Promise<TrainResult> {
+/** What the interrupt handlers need to know of the job: whether it still trains, and its run directory once there is one. */
+interface JobPhase {
+  phase: 'training' | 'finishing';
+  runDir: string | undefined;
+}
+
+async function runLocked(
+  request: TrainRequest,
+  reporter: RunReporter,
+  locked: (lock: RunLock) => void,
+  job: JobPhase,
+  interrupted: () => InterruptSignal | undefined,
+): Promise<TrainResult> {
   const { ir } = request;
   let spec = request.spec;
   let specHash: string;
@@ -323,7 +361,8 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       return { runDir };
     }
     truncateMetrics(runDir, resume.epoch);
-    reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs} (step ${resume.step})`);
+    const within = resume.inEpoch ? `, after batch ${resume.inEpoch.batches} of it` : '';
+    reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs}${within} (step ${resume.step})`);
   } else {
     if (request.outDir !== undefined) refuseExistingRun(resolve(request.outDir), request.overwrite === true);
     spec = withSeed(spec, request.seed ?? spec.train.seed);
@@ -399,6 +438,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
 
+  job.runDir = runDir;
   const shapes = new Map(ir.params.map((p) => [p.name, p.shape] as const));
   const paths = checkpointPaths(runDir);
   makeRunSubdir(runDir, 'checkpoints');
@@ -418,6 +458,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       data,
       backend: request.backend,
       ...(resume ? { resume } : {}),
+      stopRequested: () => interrupted() !== undefined,
       sink: {
         appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
         writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
@@ -428,10 +469,15 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
         ...(reporter.note ? { onWarning: reporter.note } : {}),
       },
     });
+    job.phase = 'finishing';
     finalWeights = await engine.weights();
     evaluatedWeights = (await engine.averagedWeights()) ?? finalWeights;
   } finally {
     engine.dispose();
+  }
+  const signal = interrupted();
+  if (outcome.stopped && signal) {
+    return { runDir, stopped: { ...outcome.stopped, signal, status: exitStatusOf(signal), checkpoint: paths.last } };
   }
   const averaged = evaluatedWeights !== finalWeights;
 
