@@ -280,7 +280,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
     onForce: (signal, status) => {
       lock?.release();
       const kept = job.runDir !== undefined && existsSync(checkpointPaths(job.runDir).last) ? `; the last good checkpoint is kept at ${checkpointPaths(job.runDir).last}` : '';
-      reporter.info(`${signal} again: stopped at once (exit ${status})${kept}`);
+      reporter.info(`${signal}, a second signal: stopped at once (exit ${status})${kept}`);
     },
   });
   try {
