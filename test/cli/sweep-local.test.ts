@@ -81,6 +81,8 @@ describe('ibc sweep --launcher local', () => {
     // A changed base (another spec hash) leaves the finished run alone.
     const r4 = await ibc(work, 'sweep', spec, 'train.epochs=3', '--out', out, '--dry-run', ...FAST);
     expect(r4.stderr).toContain('1 changed (left alone)');
+    // ... and the final count agrees: a finished run of another spec is not a finished member.
+    expect(r4.stdout).toContain('0 of 1 members finished');
     expect(r4.stderr).toContain('IB6703');
 
     // ibc results on the sweep directory: its members (the dropped one is no longer one), sortable.

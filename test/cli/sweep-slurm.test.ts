@@ -69,8 +69,10 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
       'fsweep--beta=0.1--seed=2',
     ]);
     expect(r1.stderr).toContain(`slurm: submitted job ${job} (6 task(s)`);
-    expect(r1.stderr).toMatch(/slurm: 0 done, \d running, \d pending, [01] failed/);
-    expect(r1.stderr).toContain('slurm: 5 done, 0 running, 0 pending, 1 failed');
+    // One line per member event; the final count says the same.
+    for (const m of members.slice(0, 5)) expect(r1.stderr.split('\n').filter((l) => l === `done: ${m.name}`), m.name).toHaveLength(1);
+    expect(r1.stderr).toMatch(/^failed \((CANCELLED|UNKNOWN)[^)]*, job \d+_5\): fsweep--beta=0\.1--seed=2 \(log: /m);
+    expect(r1.stderr.split('\n').filter((l) => /^(done|failed)\b/.test(l))).toHaveLength(6);
     expect(r1.stdout).toContain('5 of 6 members finished');
     expect(r1.stdout).toContain('not finished: fsweep--beta=0.1--seed=2');
     expect(r1.code).toBe(1);

@@ -400,6 +400,12 @@ export const runtimeExplanations = {
     example: 'ibc train cosine.ibspec --out runs/c --epochs 10\nibc train cosine.ibspec --resume runs/c --epochs 20',
     fix: 'Resume to the epochs the run started with, or start a new run with the new --epochs.',
   },
+  sweepSlurmNoCpus: {
+    explanation:
+      "An array task's threads follow the CPUs Slurm gives it (the job script sets OMP_NUM_THREADS and TensorFlow's thread pools from SLURM_CPUS_PER_TASK). Without --cpus-per-task, Slurm gives each task the cluster's default, often a single CPU, so every member trains on one thread however large the node is. The thread count is also part of each run's identity (run.json): members trained on different counts are not bit-identical.",
+    example: 'ibc sweep beta.ibspec --launcher slurm --time 1:00:00',
+    fix: 'Give --cpus-per-task N (or `cpus_per_task=N` in the sweep\'s slurm statement); to keep one thread on purpose, give --cpus-per-task 1 and the warning goes.',
+  },
   sweepBudgetChanged: {
     explanation:
       "Every member of a sweep is trained with the same budget (data limits, epochs) and on the same kind of machine (backend, threads): that is what makes them comparable, and what sweep.json states for all of them. Run again with another budget, a sweep would train its new or unfinished members on it next to members done on the old one, and the table and plot would compare runs that saw different data. Each member's run.json records what it ran with; the location is the first differing setting of the first such member. Backend and threads are compared only when this command would launch a member.",

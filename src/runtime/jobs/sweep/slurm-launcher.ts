@@ -27,13 +27,6 @@ export interface SlurmOptions {
 
 export type TaskPhase = 'pending' | 'running' | 'done' | 'failed';
 
-export interface ArrayProgress {
-  readonly done: number;
-  readonly running: number;
-  readonly pending: number;
-  readonly failed: number;
-}
-
 /** A word for a shell script, single-quoted. */
 export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
@@ -124,13 +117,41 @@ export async function submitArray(
 const PENDING = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD', 'SUSPENDED', 'STOPPED', 'SIGNALING', 'RESIZING']);
 const RUNNING = new Set(['RUNNING', 'COMPLETING', 'STAGE_OUT']);
 
-/** Slurm's state names (squeue %T, sacct State; "CANCELLED by 0" -> CANCELLED) -> our phases; COMPLETED needs the run folder's word. */
+/**
+ * Slurm's state names (squeue %T, sacct State; "CANCELLED by 0" -> CANCELLED) -> our phases. Once
+ * Slurm is done with a task, the run folder is the judge: a finished run is done whatever Slurm
+ * says of the task (cancelled after its summary was written, or finished by another process), and
+ * a task without a finished run failed, COMPLETED or not. So every message agrees with the count.
+ */
 export function phaseOf(state: string, runFinished: boolean): TaskPhase {
   const word = state.trim().split(/\s+/)[0]!.replace(/\+$/, '').toUpperCase();
   if (PENDING.has(word)) return 'pending';
   if (RUNNING.has(word)) return 'running';
-  if (word === 'COMPLETED') return runFinished ? 'done' : 'failed';
-  return 'failed';
+  return runFinished ? 'done' : 'failed';
+}
+
+/** One task as followArrays last saw it. */
+export interface TaskRow {
+  readonly task: MemberTask;
+  readonly jobId: string;
+  /** Slurm's state, or UNKNOWN once neither squeue nor sacct knows the task. */
+  readonly state: string;
+  readonly phase: TaskPhase;
+}
+
+/** The line a member's change of phase prints (undefined: nothing to say, as for a task still queued). */
+export function memberEventLine(row: TaskRow): string | undefined {
+  const where = `job ${row.jobId}_${row.task.index}`;
+  switch (row.phase) {
+    case 'pending':
+      return undefined;
+    case 'running':
+      return `running: ${row.task.name} (${where})`;
+    case 'done':
+      return `done: ${row.task.name}`;
+    case 'failed':
+      return `failed (${row.state}, ${where}): ${row.task.name} (log: ${row.task.logFile})`;
+  }
 }
 
 /** Array index -> Slurm state of every task of `jobId` that squeue (then sacct) still knows. */
@@ -162,14 +183,15 @@ export interface FollowRequest {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether the member's run folder holds a finished run. */
   readonly finished: (task: MemberTask) => boolean;
-  readonly progress: (p: ArrayProgress) => void;
+  /** A task whose phase changed (each task's first look counts as a change from 'pending'). */
+  readonly event: (row: TaskRow) => void;
 }
 
 /** Polls until no task is pending or running; returns each task's last Slurm state (or `UNKNOWN`) and phase. */
-export async function followArrays(request: FollowRequest): Promise<{ task: MemberTask; jobId: string; state: string; phase: TaskPhase }[]> {
-  let last = '';
+export async function followArrays(request: FollowRequest): Promise<TaskRow[]> {
+  const phases = new Map<string, TaskPhase>();
   for (;;) {
-    const rows: { task: MemberTask; jobId: string; state: string; phase: TaskPhase }[] = [];
+    const rows: TaskRow[] = [];
     for (const job of request.jobs) {
       const states = await queryArray(job.jobId, request.env);
       for (const task of job.tasks) {
@@ -178,12 +200,12 @@ export async function followArrays(request: FollowRequest): Promise<{ task: Memb
         rows.push({ task, jobId: job.jobId, state, phase: phaseOf(state, finished) });
       }
     }
-    const count = (p: TaskPhase) => rows.filter((r) => r.phase === p).length;
-    const progress = { done: count('done'), running: count('running'), pending: count('pending'), failed: count('failed') };
-    const key = JSON.stringify(progress);
-    if (key !== last) request.progress(progress);
-    last = key;
-    if (progress.pending === 0 && progress.running === 0) return rows;
+    for (const row of rows) {
+      const key = `${row.jobId}_${row.task.index}`;
+      if ((phases.get(key) ?? 'pending') !== row.phase) request.event(row);
+      phases.set(key, row.phase);
+    }
+    if (rows.every((r) => r.phase === 'done' || r.phase === 'failed')) return rows;
     await new Promise((r) => setTimeout(r, request.pollSeconds * 1000));
   }
 }

@@ -5,7 +5,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareSweep, memberDirName, type SweepMemberPlan } from '../../../../src/runtime/runs/sweep/prepare.js';
 import { writeManifest } from '../../../../src/runtime/runs/sweep/manifest.js';
-import { arraySpec, phaseOf, shellQuote, slurmScript } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
+import { asksForCpus } from '../../../../src/runtime/jobs/sweep/run-sweep.js';
+import { arraySpec, memberEventLine, phaseOf, shellQuote, slurmScript } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
 import { threadsPerWorker } from '../../../../src/runtime/jobs/sweep/local-launcher.js';
 import { writeRunRecord, type RunIdentity } from '../../../../src/runtime/runs/run-identity.js';
 import { isRunError, type RunError } from '../../../../src/support/errors.js';
@@ -126,6 +127,22 @@ describe('launcher pieces', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(['PENDING', 'RUNNING', 'COMPLETING', 'FAILED', 'CANCELLED by 0', 'TIMEOUT', 'OUT_OF_MEMORY'].map((s) => phaseOf(s, false))).toEqual(['pending', 'running', 'running', 'failed', 'failed', 'failed', 'failed']);
     expect([phaseOf('COMPLETED', true), phaseOf('COMPLETED', false)]).toEqual(['done', 'failed']);
+    // Once Slurm is done with a task, the run folder judges: a finished run is done, even if its task was cancelled afterwards.
+    expect([phaseOf('CANCELLED by 0', true), phaseOf('UNKNOWN', true), phaseOf('UNKNOWN', false), phaseOf('RUNNING', true)]).toEqual(['done', 'done', 'failed', 'running']);
+  });
+
+  it('knows when the array asks for CPUs per task (else ibc sweep warns, IB6903)', () => {
+    const base = { jobName: 'j', extra: [] as string[] };
+    expect(asksForCpus(base)).toBe(false);
+    expect(asksForCpus({ ...base, extra: ['--account=lab'] })).toBe(false);
+    expect([asksForCpus({ ...base, cpusPerTask: 1 }), asksForCpus({ ...base, extra: ['--cpus-per-task=4'] }), asksForCpus({ ...base, extra: ['#SBATCH -c 4'] })]).toEqual([true, true, true]);
+  });
+
+  it('one line per member event, saying the same as the final count', () => {
+    const task = { index: 3, name: 'm', action: 'start' as const, runDir: '/s/m', specFile: '/s/specs/m.ibspec', logFile: '/s/logs/m.log', trainArgs: [] };
+    const line = (state: string, finished: boolean) => memberEventLine({ task, jobId: '42', state, phase: phaseOf(state, finished) });
+    expect([line('PENDING', false), line('RUNNING', false), line('COMPLETED', true), line('CANCELLED by 0', true)]).toEqual([undefined, 'running: m (job 42_3)', 'done: m', 'done: m']);
+    expect(line('CANCELLED by 0', false)).toBe('failed (CANCELLED by 0, job 42_3): m (log: /s/logs/m.log)');
   });
 
   it('puts resources and extra #SBATCH lines in the script, one case arm per task', () => {
