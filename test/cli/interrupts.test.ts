@@ -93,5 +93,12 @@ describe('interrupting ibc train', () => {
     expect(existsSync(join(work, 'forced', 'run.lock'))).toBe(false);
     expect((readCheckpoint(join(work, 'forced', 'checkpoints', 'last.ibck')).meta as { epoch: number }).epoch).toBeGreaterThanOrEqual(1);
     expect(readdirSync(join(work, 'forced', 'checkpoints')).filter((f) => f.includes('.tmp-'))).toEqual([]);
-  }, 60_000);
+
+    // The command a sweep member runs (--out DIR --continue), run again as a requeued Slurm task would: it resumes.
+    const again = await ibc(work, 'train', 'long.ibspec', '--out', 'forced', '--continue', ...FAST);
+    expect(again.code, head(again)).toBe(0);
+    expect(again.stderr).toContain('--continue: forced has a checkpoint; resuming it');
+    expect(again.stderr).toMatch(/resuming .*forced at epoch 2 of 2/);
+    expect(existsSync(join(work, 'forced', 'summary.json'))).toBe(true);
+  }, 90_000);
 });

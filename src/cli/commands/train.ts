@@ -3,7 +3,8 @@
  * The work is in runtime/jobs/train.ts; this module parses options,
  * prints, and maps outcomes to exit codes.
  */
-import { isAbsolute, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
@@ -33,6 +34,7 @@ interface TrainOptions {
   readonly step?: StepRequest;
   readonly resume?: string;
   readonly overwrite?: boolean;
+  readonly continue?: boolean;
   readonly seed?: number;
   readonly attention?: number;
   readonly threads?: number;
@@ -46,6 +48,13 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
   if (options.out !== undefined && options.resume !== undefined) usageError('--out and --resume cannot be combined: a resumed run continues in its own directory');
   if (options.overwrite && options.resume !== undefined) usageError('--overwrite and --resume cannot be combined: --resume continues the run, --overwrite replaces it');
   if (options.overwrite && options.out === undefined) usageError('--overwrite replaces the run in --out DIR; without --out every run gets a new folder');
+  if (options.continue && options.out === undefined) usageError('--continue needs --out DIR: it resumes the run there when it has a checkpoint, else starts it there');
+  if (options.continue && options.overwrite) usageError('--continue and --overwrite cannot be combined: --continue keeps the run in --out, --overwrite replaces it');
+  // --out DIR --continue: the run in DIR resumes when it has a checkpoint (what a requeued Slurm task runs again), else starts there.
+  const continued = options.continue === true && options.out !== undefined && existsSync(join(resolve(io.cwd, options.out), 'checkpoints', 'last.ibck'));
+  const resumeOption = continued ? options.out : options.resume;
+  const outOption = continued ? undefined : options.out;
+  if (continued) io.stderr(`--continue: ${options.out} has a checkpoint; resuming it\n`);
   const specPath = resolve(io.cwd, args[0]!);
   const compiled = compileForRun(specPath, io, overrides);
   if (!compiled) return EXIT_INPUT_ERROR;
@@ -61,13 +70,13 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
     return EXIT_INPUT_ERROR;
   }
   // A resumed run computes as it started (run.json): its backend, step engine and thread count, unless told otherwise.
-  const recorded = options.resume !== undefined ? readRunIdentity(resolve(io.cwd, options.resume)) : {};
+  const recorded = resumeOption !== undefined ? readRunIdentity(resolve(io.cwd, resumeOption)) : {};
   const backendRequest = options.backend ?? (recorded.backend !== undefined && isBackendRequest(recorded.backend) ? recorded.backend : 'auto');
   const stepRequest = options.step ?? (recorded.training_step === 'compiled' || recorded.training_step === 'tfjs' ? recorded.training_step : undefined);
   const threads = options.threads ?? (typeof recorded.threads === 'number' && threadsMatter(recorded.backend ?? '') ? recorded.threads : undefined);
   // The native kernels and tfjs-node read their thread count once, when they load: set it before the backend is chosen.
   if (threads !== undefined) Object.assign(process.env, threadEnv(threads));
-  if (options.resume !== undefined && recorded.backend !== undefined) {
+  if (resumeOption !== undefined && recorded.backend !== undefined) {
     const taken = [options.backend === undefined ? `backend ${backendRequest}` : '', options.step === undefined && stepRequest ? `step ${stepRequest}` : '', options.threads === undefined && threads !== undefined ? `threads ${threads}` : ''].filter((t) => t !== '');
     if (taken.length > 0) io.stderr(`resume: the run's own ${taken.join(', ')} (run.json)\n`);
   }
@@ -83,8 +92,8 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
       hashSpec: specHash,
       specPath,
       specText: flattened.value,
-      ...(options.out !== undefined ? { outDir: resolve(io.cwd, options.out) } : {}),
-      ...(options.resume !== undefined ? { resumeDir: resolve(io.cwd, options.resume) } : {}),
+      ...(outOption !== undefined ? { outDir: resolve(io.cwd, outOption) } : {}),
+      ...(resumeOption !== undefined ? { resumeDir: resolve(io.cwd, resumeOption) } : {}),
       overwrite: options.overwrite === true,
       runsBase: resolve(io.cwd, 'runs'),
       ...opt('epochs', options.epochs),
@@ -171,6 +180,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--out <DIR>', description: 'run directory (default: runs/<name>-<yyyymmdd-hhmmss>, made unique); it must not hold a run already' },
     { flags: '--overwrite', description: 'replace the run already in --out (its checkpoints, metrics and images are deleted)' },
     { flags: '--resume <DIR>', description: 'continue the run in DIR from checkpoints/last.ibck' },
+    { flags: '--continue', description: 'with --out DIR: resume the run in DIR when it has a checkpoint (an interrupted or preempted run), else start it there; sweep members run this way, so a requeued Slurm task resumes' },
     { flags: '--epochs <N>', description: "train to N epochs (default: the spec's train.epochs)", parse: wholeNumber('--epochs') },
     { flags: '--limit-train <N>', description: 'use only the first N training images; validation is cut in proportion (see --limit-val)', parse: wholeNumber('--limit-train') },
     { flags: '--limit-val <N>', description: "use only the first N validation images (default with --limit-train: the spec's validation fraction of N, at least 1)", parse: wholeNumber('--limit-val') },

@@ -104,7 +104,8 @@ export function memberDirName(name: string): string {
 }
 
 function trainArgs(action: MemberTask['action'], specFile: string, runDir: string, member: SweepMemberPlan, train: MemberTrainOptions): string[] {
-  const args = ['train', specFile, action === 'resume' ? '--resume' : '--out', runDir];
+  // A started member runs with --continue: the same command run again (a Slurm task requeued after a preemption) resumes its checkpoint.
+  const args = ['train', specFile, ...(action === 'resume' ? ['--resume', runDir] : ['--out', runDir, '--continue'])];
   // A resumed run is told its epochs explicitly: its checkpoint may record fewer (an earlier --epochs).
   if (train.epochs !== undefined || action === 'resume') args.push('--epochs', String(member.epochs));
   if (train.limitTrain !== undefined) args.push('--limit-train', String(train.limitTrain));

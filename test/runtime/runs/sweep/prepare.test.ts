@@ -50,8 +50,8 @@ describe('prepareSweep', () => {
     const spec = (m: SweepMemberPlan) => join(sweepDir, 'specs', `${memberDirName(m.name)}.ibspec`);
     expect(args).toEqual({
       's--beta=0.2': `train ${spec(members[1])} --resume ${dir(members[1])} --epochs 3 --limit-train 64`,
-      's--beta=0.3': `train ${spec(members[2])} --out ${dir(members[2])} --limit-train 64`,
-      's--beta=0.5': `train ${spec(members[4])} --out ${dir(members[4])} --limit-train 64`,
+      's--beta=0.3': `train ${spec(members[2])} --out ${dir(members[2])} --continue --limit-train 64`,
+      's--beta=0.5': `train ${spec(members[4])} --out ${dir(members[4])} --continue --limit-train 64`,
     });
     expect(prepared.tasks.map((t) => t.index)).toEqual([1, 2, 4]);
     expect(readFileSync(spec(members[4]), 'utf8')).toBe(
@@ -156,5 +156,15 @@ describe('launcher pieces', () => {
       expect(script).toContain(`${line}\n`);
     }
     expect(script).toContain(`  4) exec '/usr/bin/node' '/ibc/bin/ibc.js' 'train' '/s/specs/m.ibspec' '--out' '/s/m' >> '/s/logs/m.log' 2>&1 ;;`);
+  });
+
+  it('runs the site setup lines after the thread settings and before the member, in order; none, no section', () => {
+    const task = { index: 0, name: 'm', action: 'start' as const, runDir: '/s/m', specFile: '/s/m.ibspec', logFile: '/s/m.log', trainArgs: ['train'] };
+    const lines = slurmScript([task], { jobName: 'j', extra: [], setup: ['module load nodejs/20', 'source ~/venv/bin/activate'] }, ['node', 'ibc.js'], '/s').split('\n');
+    const at = (text: string) => lines.findIndex((l) => l.startsWith(text));
+    expect(at('export TF_NUM_INTRAOP_THREADS')).toBeLessThan(at('module load nodejs/20'));
+    expect(at('module load nodejs/20')).toBeLessThan(at('source ~/venv/bin/activate'));
+    expect(at('source ~/venv/bin/activate')).toBeLessThan(at('case '));
+    expect(slurmScript([task], { jobName: 'j', extra: [] }, ['node', 'ibc.js'], '/s')).not.toContain('--slurm-setup');
   });
 });
