@@ -10,6 +10,7 @@ import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { BACKEND_HELP, STEP_HELP, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
+import { DATA_OPTIONS, dataImageOptions } from '../data-options.js';
 import { chooseBackend, compileForRun, sourcesOf } from '../prepare-run.js';
 import { flattenSpec } from '../../compiler/spec/flatten.js';
 import { sweepSize } from '../../compiler/spec/load-spec.js';
@@ -38,6 +39,9 @@ interface TrainOptions {
   readonly seed?: number;
   readonly attention?: number;
   readonly threads?: number;
+  readonly dataCache?: string;
+  readonly dataMemory?: number;
+  readonly dataWorkers?: number;
 }
 
 function percent(x: number): string {
@@ -104,6 +108,7 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
       ...opt('attentionImages', options.attention),
       ...opt('step', stepRequest),
       threads: backendThreads(backend.name),
+      images: dataImageOptions(options, io),
       backend: backend.name,
       ...(backend.adapter ? { adapter: backend.adapter } : {}),
     },
@@ -111,6 +116,7 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
       info: (line) => progress.message(line),
       note: (d) => io.stderr(formatRunDiagnostic(d)),
       batch: (p) => progress.update(p),
+      data: (p) => progress.data(p),
       evaluation: (e) => progress.evaluation(e),
       epoch: (row) =>
         progress.message(
@@ -190,6 +196,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--seed <N>', description: "replace the spec's train.seed", parse: wholeNumber('--seed', 0) },
     { flags: '--threads <N>', description: 'host threads for the native and tfjs-node backends (default: OMP_NUM_THREADS, else every core); part of the run\'s identity: results are bit-identical only at the same count', parse: wholeNumber('--threads') },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
+    ...DATA_OPTIONS,
   ],
   epilog: [
     'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors,',
