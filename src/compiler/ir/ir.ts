@@ -63,7 +63,11 @@ export interface OpAttrs {
     readonly bias: boolean;
   };
   /** Inputs: [x] (NHWC, normalised over N,H,W; or [n] vectors). Params: gamma, beta; buffers: movingMean, movingVariance. */
-  BatchNorm: { readonly epsilon: number; readonly momentum: number };
+  /**
+   * frozen (a frozen backbone stage): training also normalises with the running statistics and
+   * leaves them unchanged, as PyTorch's module.eval() on a frozen part of a model does.
+   */
+  BatchNorm: { readonly epsilon: number; readonly momentum: number; readonly frozen?: boolean };
   /** gelu is the exact erf form; alpha: leaky_relu slope (builder default 0.01), elu scale (default 1). */
   Activation: { readonly fn: 'relu' | 'sigmoid' | 'tanh' | 'leaky_relu' | 'elu' | 'gelu' | 'softplus'; readonly alpha?: number };
   /** softplus(x + shift). Used for the attention std head (shift -5) and the latent std. */

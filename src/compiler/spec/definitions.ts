@@ -129,6 +129,11 @@ const strict = key.bool({
   option: true,
   absent: 'true',
 });
+const freeze = key.list(key.string({ doc: 'stage name', pattern: NAME_PATTERN }), {
+  doc: "stages whose parameters never train and whose batch norms use, and keep, their running statistics (PyTorch: requires_grad=False plus module.eval()); stage names as for attention at= (IB3409)",
+  option: true,
+  absent: 'nothing frozen',
+});
 
 const STAGE = key.section(
   {
@@ -152,6 +157,7 @@ export const BACKBONE = key.union(
         }),
         weights,
         strict,
+        freeze,
       },
       { tags: ['vgg16_bn', 'vgg16'] },
     ),
@@ -161,8 +167,9 @@ export const BACKBONE = key.union(
       dropout: key.number({ doc: 'dropout inside blocks', ...FRACTION, default: 0.3 }),
       weights,
       strict,
+      freeze,
     }),
-    resnet: variant('ImageNet-style ResNet (stages stem, layer1..layer4, tail); wrn50_2 doubles the bottleneck width', { weights, strict }, {
+    resnet: variant('ImageNet-style ResNet (stages stem, layer1..layer4, tail); wrn50_2 doubles the bottleneck width', { weights, strict, freeze }, {
       tags: ['resnet18', 'resnet34', 'resnet50', 'wrn50_2'],
     }),
     custom: variant('stages of layers: backbone custom { stage NAME { ... } }', {
@@ -171,14 +178,16 @@ export const BACKBONE = key.union(
         required: true,
         statement: { word: 'stage', positional: ['name'], layersField: 'layers' },
       }),
+      freeze,
     }),
   },
-  // weightsOrigin: the span of the weights="..." value, where every weights diagnostic points; not hashed.
+  // weightsOrigin: the span of the weights="..." value, where every weights diagnostic points;
+  // freezeOrigins: the span of each freeze=[...] name, for IB3409; not hashed.
   {
     doc: 'the backbone network: vgg16_bn | vgg16 | wrn | resnet18 | resnet34 | resnet50 | wrn50_2 | custom',
     required: true,
     origin: true,
-    extra: extraFields<{ readonly weightsOrigin?: Span }>(),
+    extra: extraFields<{ readonly weightsOrigin?: Span; readonly freezeOrigins?: readonly (Span | undefined)[] }>(),
   },
 );
 
@@ -393,6 +402,7 @@ const DATA = key.union(
 const lr = (fallback: number) => key.number({ doc: 'learning rate', above: 0, default: fallback });
 const weightDecay = key.number({ doc: 'L2 weight decay, added to the gradients as PyTorch does', min: 0, default: 0, as: 'weightDecay' });
 const gamma = key.number({ doc: 'multiplier', above: 0, default: 0.1 });
+const groupScale = (group: string) => key.number({ doc: `learning rate of the ${group} = lr * this`, min: 0, default: 1 });
 
 const TRAIN = key.section(
   {
@@ -438,6 +448,21 @@ const TRAIN = key.section(
     warmup: key.section(
       { lrs: key.list(key.number({ doc: 'learning rate', above: 0 }), { doc: 'one per warm-up epoch', minItems: 1, required: true }) },
       { doc: 'explicit learning rates for the first epochs: warmup [0.01] or warmup lrs=[0.01]', syntax: 'options', positional: ['lrs'] },
+    ),
+    lr_scale: key.section(
+      {
+        backbone: groupScale("backbone's parameters (the pretrained trunk, both sides of the insertion point)"),
+        attention: groupScale("attention module's heads (the anchors have their own: quantize lr_scale)"),
+        encoder: groupScale('encoder layers after the backbone (encoder_head, linear 2K)'),
+        decoder: groupScale('decoder'),
+        classifier: groupScale('baseline classifier'),
+      },
+      {
+        doc: "parameter groups' learning rates, as PyTorch's optimizer param groups: lr_scale backbone=0.1 trains the trunk at a tenth of the rate; frozen stages (backbone freeze=[...]) do not train at all",
+        syntax: 'options',
+        filled: true,
+        as: 'lrScale',
+      },
     ),
     seed: key.int({ doc: 'the one seed of the run', min: 0, default: 0 }),
     checkpoint: key.section(

@@ -85,4 +85,8 @@ export const semanticMessages = {
   pretrainedNotFloat: { code: 'IB3406', severity: 'error', template: "tensor '{source}' holds {dtype} values, not floating point: it cannot feed '{param}'" },
   pretrainedLoaded: { code: 'IB3407', severity: 'info', template: 'trunk from {file}: {loaded} of {total} parameters ({values} values){converted}; {ignored}; random initial values: {random}' },
   pretrainedStrictUnused: { code: 'IB3408', severity: 'warning', template: 'strict={value} has no effect without weights="..."' },
+
+  // IB3409-IB3449: fine-tuning: frozen stages and learning-rate groups (compiler/network/training-groups.ts)
+  frozenStageUnknown: { code: 'IB3409', severity: 'error', template: "cannot freeze '{name}': the backbone's stages are {stages}" },
+  frozenStageTwice: { code: 'IB3410', severity: 'warning', template: "stage '{name}' is listed twice in freeze=[...]" },
 } as const satisfies StageCatalog;

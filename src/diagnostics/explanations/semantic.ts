@@ -228,6 +228,16 @@ export const semanticExplanations = {
     example: 'quantize {\n  init linspace low=1 high=0\n}',
     fix: 'Give low < high: init linspace low=0 high=1.',
   },
+  frozenStageUnknown: {
+    explanation: "backbone ... freeze=[NAME, ...] freezes whole stages of the backbone: their parameters never train and their batch norms normalise with, and keep, their running statistics. Each name must be one of the backbone's stages (listed in the message), the same names attention at= takes.",
+    example: 'backbone resnet50 weights="resnet50-0676ba61.pth" freeze=[stem, layer7]',
+    fix: 'Use the listed stage names: freeze=[stem, layer1].',
+  },
+  frozenStageTwice: {
+    explanation: 'A stage is frozen once; naming it again changes nothing and is probably a typo for another stage.',
+    example: 'backbone resnet18 freeze=[stem, stem]',
+    fix: 'Remove the repeated name, or write the stage you meant.',
+  },
   lrScaleOnFrozenAnchors: {
     explanation: 'lr_scale scales the anchors\' learning rate, but with trainable false the anchors are not learned at all.',
     example: 'quantize {\n  trainable false\n  lr_scale 0.01\n}',
