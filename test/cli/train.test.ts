@@ -271,10 +271,36 @@ describe('ibc eval and ibc attention', () => {
     const a = await ibc('attention', out, '--images', '3', '--offset', '5', '--backend', 'cpu');
     expect(a.code).toBe(0);
     // Files named by test-set index; the end-of-training images (0..19) are gone, not mixed in.
-    expect(readdirSync(join(out, 'attention')).sort()).toEqual(['grid.png', 'test-00005.png', 'test-00006.png', 'test-00007.png']);
+    expect(readdirSync(join(out, 'attention')).sort()).toEqual(['grid.png', 'grid.svg', 'test-00005.png', 'test-00005.svg', 'test-00006.png', 'test-00006.svg', 'test-00007.png', 'test-00007.svg']);
     const own = join(work, 'own-folder');
     expect((await ibc('attention', out, '--images', '1', '--out', own, '--backend', 'cpu')).code).toBe(0);
-    expect(readdirSync(own).sort()).toEqual(['grid.png', 'test-00000.png']);
+    expect(readdirSync(own).sort()).toEqual(['grid.png', 'grid.svg', 'test-00000.png', 'test-00000.svg']);
+    // Chosen images, an auto scale (said on the figure), maps over the input; the SVG is the PNG's source, text as text.
+    const chosen = join(work, 'chosen');
+    const picked = await ibc('attention', out, '--indices', '9,3,17', '--scale', 'auto', '--overlay', '--out', chosen, '--backend', 'cpu');
+    expect(picked.code, picked.stderr).toBe(0);
+    expect(picked.stdout).toContain('attention maps of test images 9, 3, 17');
+    expect(readdirSync(chosen).filter((f) => f.endsWith('.png')).sort()).toEqual(['grid.png', 'test-00003.png', 'test-00009.png', 'test-00017.png']);
+    const grid = readFileSync(join(chosen, 'grid.svg'), 'utf8');
+    expect(grid).toContain('AUTO scale stretched');
+    expect(grid).toContain('>auto scale</text>');
+    expect(grid).toContain('Maps drawn over the input');
+    expect(grid.indexOf('test image #9')).toBeLessThan(grid.indexOf('test image #3'));
+    // Misclassified only: every panel marked wrong by its symbol.
+    const wrong = join(work, 'wrong');
+    const errors = await ibc('attention', out, '--errors', '--images', '2', '--out', wrong, '--backend', 'cpu');
+    expect(errors.code, errors.stderr).toBe(0);
+    const errorGrid = readFileSync(join(wrong, 'grid.svg'), 'utf8');
+    const marks = errorGrid.match(/>[✓✗] predicted/g) ?? [];
+    expect(marks.length).toBeGreaterThan(0);
+    expect(marks.every((m) => m.startsWith('>✗'))).toBe(true);
+    expect(errorGrid).toContain('misclassified test images');
+    expect((await ibc('attention', out, '--indices', '3', '--offset', '1')).code).toBe(2);
+    expect((await ibc('attention', out, '--indices', '3,x')).code).toBe(2);
+    expect((await ibc('attention', out, '--scale', 'stretch')).code).toBe(2);
+    const past = await ibc('attention', out, '--indices', '3,100000', '--out', join(work, 'past'), '--backend', 'cpu');
+    expect(past.code).toBe(2);
+    expect(past.stderr).toContain('--indices 100000 is past the end of the test set');
     expect((await ibc('eval', join(work, 'nothing-here'))).code).toBe(1);
     expect((await ibc('eval', out, '--checkpoint', 'worst')).code).toBe(2);
   });

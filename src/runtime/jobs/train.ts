@@ -361,13 +361,12 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
       const evaluate = async (): Promise<string> =>
-        writeRunAttention(runAttentionFolder(runDir), outcome.model, spec, data, {
-          count: images,
-          offset: 0,
+        (await writeRunAttention(runAttentionFolder(runDir), outcome.model, spec, data, {
+          selection: { kind: 'range', offset: 0, count: images },
           checkpoint: outcome.ema ? 'end of training (EMA weights)' : 'end of training',
           epoch: outcome.epochsDone,
           baseDir: settings.dataBaseDir ?? dirname(request.specPath),
-        });
+        })).folder;
       const folder = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
       reporter.info(`attention maps: ${folder}`);
     }
