@@ -26,6 +26,8 @@ import { formatLocalization, localizationRecord, type Localization } from '../tr
 import { readMetricRows } from '../runs/sweep/run-status.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
+import { loadPretrainedTrunk, requireSameWeights, type PretrainedTrunk } from '../engine/pretrained-trunk.js';
+import type { WeightsFingerprint } from '../../compiler/pretrained/fingerprint.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -89,6 +91,8 @@ export interface RunSummary {
   readonly seed: number;
   /** Test-set localization of the attention maps, where the data has object boxes. */
   readonly localization?: Record<string, Record<string, number>>;
+  /** The weights file the trunk started from (weights="..."): path, size, sha256. */
+  readonly weights?: WeightsFingerprint;
 }
 
 export interface TrainResult {
@@ -231,6 +235,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       );
     }
     requireResumeFitsRun(runDir, resume, spec, request.hashSpec);
+    if (resume.settings.weights) requireSameWeights(resume.settings.weights, runDir);
     requireWritable(runDir);
     const kept = resume.settings;
     const changed: [string, number | undefined, number | undefined][] = [
@@ -268,6 +273,12 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
 
   // Before the data and the run directory: a --step that cannot run leaves nothing behind.
   const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
+  // Likewise a weights file that does not fit: the trunk is read (and fingerprinted) before anything is created.
+  let pretrained: PretrainedTrunk | undefined;
+  if (!resume) {
+    pretrained = await loadPretrainedTrunk(spec, ir);
+    if (pretrained) settings = { ...settings, weights: pretrained.fingerprint };
+  }
 
   const data = await locatedAtSpec(spec, () =>
     loadDataset(spec.data, {
@@ -299,6 +310,10 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     reporter.info(`run directory: ${runDir}`);
   }
   reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
+  if (pretrained) {
+    reporter.info(`weights: ${pretrained.summary?.message ?? `trunk from ${pretrained.fingerprint.path}`}`);
+    for (const warning of pretrained.warnings) reporter.note?.(warning);
+  }
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
 
@@ -314,6 +329,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     data,
     backend: request.backend,
     ...(resume ? { resume } : {}),
+    ...(pretrained ? { pretrained: pretrained.weights } : {}),
     sink: {
       appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
       writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
@@ -356,6 +372,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       spec_hash: specHash,
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
+      ...(settings.weights ? { weights: settings.weights } : {}),
     };
     writeSummary(runDir, summary);
     await drawCurves(runDir, spec.name, reporter);

@@ -91,6 +91,8 @@ export interface TrainOptions {
   readonly sink: RunSink;
   /** Continue from this state (its weights, optimizer, streams and epoch). */
   readonly resume?: TrainingState;
+  /** A fresh run's pretrained trunk (weights="..."): these parameters start from these values. */
+  readonly pretrained?: ReadonlyMap<string, Float32Array>;
   /**
    * The compiled training step (src/runtime/engine/compiled/) runs the steps when given (ibc-native
    * only; see chooseStepEngine); otherwise the TF.js executor and optimizer do.
@@ -247,7 +249,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const [h, w, c] = spec.model.input;
   const plan = schedulePlan(spec, settings.epochs);
 
-  const initial = resume ? resume.weights : initParams(ir, settings.seed);
+  const initial = resume ? resume.weights : initParams(ir, settings.seed, options.pretrained);
   const model = createTfjsModel(ir, initial);
   const variables = model.trainableVariables();
   let optimizer: Optimizer | undefined;

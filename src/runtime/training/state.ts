@@ -18,6 +18,8 @@ export interface RunSettings {
   readonly limitTest?: number;
   /** Folder relative data paths are resolved against (the spec file's folder), so eval and attention find the same data. */
   readonly dataBaseDir?: string;
+  /** The weights file the trunk started from (weights="..."): a resume refuses another. */
+  readonly weights?: { readonly path: string; readonly size: number; readonly sha256: string };
 }
 
 export interface BestScore {
