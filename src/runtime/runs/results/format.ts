@@ -4,7 +4,9 @@
  * fractions in CSV and JSON (machine formats keep the numbers as measured).
  */
 import type { Json } from '../../../compiler/spec/spec-document.js';
+import { SEED_PATH } from '../../../compiler/spec/sweep-block.js';
 import { METRICS, type CollectedResults, type MetricName, type ResultRow } from './collect.js';
+import { groupBySetting, type MetricSummary, type SettingGroup } from './group.js';
 
 export const RESULT_FORMATS = ['text', 'markdown', 'csv', 'json'] as const;
 export type ResultFormat = (typeof RESULT_FORMATS)[number];
@@ -86,7 +88,41 @@ function cells(results: CollectedResults, rows: readonly ResultRow[]): { header:
   return { header, body, numeric };
 }
 
+/** "87.61% ± 0.52" (percentage points), "1.234 ± 0.05"; no sd with one run. */
+function summaryText(name: MetricName, s: MetricSummary | undefined): string {
+  if (s === undefined) return '-';
+  if (s.sd === undefined) return metricText(name, s.mean);
+  if (PERCENT.has(name)) return `${(100 * s.mean).toFixed(2)}% ± ${(100 * s.sd).toFixed(2)}`;
+  if (name === 'images_per_second') return `${s.mean.toFixed(1)} ± ${s.sd.toFixed(1)}`;
+  return `${s.mean.toPrecision(4)} ± ${s.sd.toPrecision(2)}`;
+}
+
+/** The per-setting table (seeds pooled): its title, header and cells, or undefined when no setting repeats. */
+function settingCells(results: CollectedResults, rows: readonly ResultRow[]): { title: string; header: string[]; body: string[][]; numeric: boolean[] } | undefined {
+  const groups: SettingGroup[] | undefined = groupBySetting(results, rows);
+  if (!groups) return undefined;
+  const paths = results.swept.filter((p) => p !== SEED_PATH);
+  const labels = sweptLabels(results.swept).filter((_, i) => results.swept[i] !== SEED_PATH);
+  const metrics = presentMetrics(rows);
+  const header = [...labels, 'n', ...metrics.map((m) => METRIC_TITLES[m])];
+  const body = groups.map((g) => [...paths.map((p) => valueText(g.values[p])), String(g.finished), ...metrics.map((m) => summaryText(m, g.metrics[m]))]);
+  const numeric = header.map((_, i) => i >= labels.length);
+  return { title: 'Per setting over seeds: mean ± sd (sample standard deviation) of the n finished runs', header, body, numeric };
+}
+
+function alignedText(header: readonly string[], body: readonly string[][], numeric: readonly boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+
 function textTable(results: CollectedResults, rows: readonly ResultRow[]): string {
+  const settings = settingCells(results, rows);
+  const perRun = textRunTable(results, rows);
+  return settings ? `${perRun}\n${settings.title}:\n${alignedText(settings.header, settings.body, settings.numeric)}` : perRun;
+}
+
+function textRunTable(results: CollectedResults, rows: readonly ResultRow[]): string {
   const { header, body, numeric } = cells(results, rows);
   // Every body row has a cell per header column.
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
@@ -94,14 +130,20 @@ function textTable(results: CollectedResults, rows: readonly ResultRow[]): strin
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
 
-function markdownTable(results: CollectedResults, rows: readonly ResultRow[]): string {
-  const { header, body, numeric } = cells(results, rows);
+function markdownOf(header: readonly string[], body: readonly string[][], numeric: readonly boolean[]): string {
   const esc = (c: string) => c.replace(/\|/g, '\\|');
   return [
     `| ${header.map(esc).join(' | ')} |`,
     `|${numeric.map((n) => (n ? '---:' : ':---')).join('|')}|`,
     ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
   ].join('\n') + '\n';
+}
+
+function markdownTable(results: CollectedResults, rows: readonly ResultRow[]): string {
+  const { header, body, numeric } = cells(results, rows);
+  const perRun = markdownOf(header, body, numeric);
+  const settings = settingCells(results, rows);
+  return settings ? `${perRun}\n${settings.title}:\n\n${markdownOf(settings.header, settings.body, settings.numeric)}` : perRun;
 }
 
 function csvField(text: string): string {
@@ -115,8 +157,11 @@ function csvTable(results: CollectedResults, rows: readonly ResultRow[]): string
   return [header, ...body].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
 }
 
+/** Every row carries every metric column of the table: null where the run has none (a baseline's VQ, an unfinished run's test accuracy), never 0. */
 function jsonTable(rows: readonly ResultRow[]): string {
-  return `${JSON.stringify(rows.map((r) => ({ member: r.name, dir: r.dir, status: r.status, epochs: r.epochs, values: r.values, metrics: r.metrics })), null, 2)}\n`;
+  const metrics = presentMetrics(rows);
+  const metricsOf = (r: ResultRow) => Object.fromEntries(metrics.map((m) => [m, r.metrics[m] ?? null]));
+  return `${JSON.stringify(rows.map((r) => ({ member: r.name, dir: r.dir, status: r.status, epochs: r.epochs, values: r.values, metrics: metricsOf(r) })), null, 2)}\n`;
 }
 
 export function formatResults(results: CollectedResults, rows: readonly ResultRow[], format: ResultFormat): string {
