@@ -24,6 +24,7 @@ import type { RunSettings, TrainingState } from '../training/state.js';
 import { runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord, type Localization } from '../training/localization.js';
 import { readMetricRows } from '../runs/sweep/run-status.js';
+import { readStepLog } from '../runs/step-log.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
 import { loadPretrainedTrunk, requireSameWeights, type PretrainedTrunk } from '../engine/pretrained-trunk.js';
@@ -187,11 +188,11 @@ function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
   return seed === spec.train.seed ? spec : { ...spec, train: { ...spec.train, seed } };
 }
 
-/** curves.png (loss terms and accuracies per epoch). A drawing failure is reported, never fatal to a finished run. */
+/** curves.png and curves.svg (from the step log and the epoch rows). A drawing failure is reported, never fatal to a finished run. */
 async function drawCurves(runDir: string, name: string, reporter: RunReporter): Promise<void> {
   try {
     const { writeCurves } = await import('../figures/plots/curves.js'); // vega loads only when a run ends
-    reporter.info(`curves: ${await writeCurves(runDir, name, readMetricRows(runDir))}`);
+    reporter.info(`curves: ${await writeCurves(runDir, name, readMetricRows(runDir), readStepLog(runDir))}`);
   } catch (error) {
     reporter.info(`curves.png was not drawn (a bug in ibc; please report it): ${error instanceof Error ? error.message : String(error)}`);
   }
