@@ -6,6 +6,7 @@ import type { StageCatalog } from './types.js';
  *   IB31xx  extends
  *   IB32xx  sweep
  *   IB33xx  checks on the resolved spec (names, ranges, incompatible settings)
+ *   IB3550-IB3599  the trainer's controls: clipping, warm-up, early stopping
  */
 export const semanticMessages = {
   unknownSection: { code: 'IB3001', severity: 'error', template: "unknown section '{name}'" },
@@ -80,4 +81,11 @@ export const semanticMessages = {
   pretrainedNotFloat: { code: 'IB3406', severity: 'error', template: "tensor '{source}' holds {dtype} values, not floating point: it cannot feed '{param}'" },
   pretrainedLoaded: { code: 'IB3407', severity: 'info', template: 'trunk from {file}: {loaded} of {total} parameters ({values} values){converted}; {ignored}; random initial values: {random}' },
   pretrainedStrictUnused: { code: 'IB3408', severity: 'warning', template: 'strict={value} has no effect without weights="..."' },
+
+  // IB3550-IB3599: the trainer's controls (train.clip, train.warmup, train.early_stop)
+  clipBoth: { code: 'IB3550', severity: 'error', template: 'clip takes norm= or value=, not both: choose one way to clip the gradients' },
+  clipNeither: { code: 'IB3553', severity: 'error', template: 'clip needs norm= (largest global gradient norm) or value= (largest gradient value)' },
+  earlyStopWithoutValidation: { code: 'IB3551', severity: 'error', template: "early_stop watches {metric}, but the data has no validation split: add 'validation 0.1' to the data section" },
+  warmupBoth: { code: 'IB3552', severity: 'error', template: 'warmup takes steps= (a linear ramp) or a list of rates (lrs=[...]), not both' },
+  warmupNeither: { code: 'IB3554', severity: 'error', template: 'warmup needs steps=N (a linear ramp over N steps) or a list of rates, e.g. warmup [0.01]' },
 } as const satisfies StageCatalog;
