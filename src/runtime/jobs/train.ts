@@ -17,7 +17,8 @@ import { loadDataset } from '../data/index.js';
 import { removeStaleTemporaries, writeTextAtomic } from '../runs/checkpoint/index.js';
 import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../runs/run-dir.js';
 import { lockRunDir, processIsAlive, type RunLock } from '../runs/run-lock.js';
-import { localizeSplit, train, type BatchProgress, type MetricsRow, type TrainOutcome } from '../training/loop.js';
+import { train, type BatchProgress, type MetricsRow, type TrainOutcome } from '../training/loop.js';
+import { localizeSplit } from '../training/localize-split.js';
 import type { EvaluationUpdate } from '../training/progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from '../runs/resume.js';
 import type { RunSettings, TrainingState } from '../training/state.js';
@@ -26,7 +27,11 @@ import { formatLocalization, localizationRecord, type Localization } from '../tr
 import { readMetricRows } from '../runs/sweep/run-status.js';
 import { readStepLog } from '../runs/step-log.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
-import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
+import { chooseStepEngine, createTrainingEngine, type StepRequest } from '../engine/choose-engine.js';
+import type { TrainingEngine } from '../engine/training-engine.js';
+import { createTfjsModel } from '../engine/executor/tfjs-model.js';
+import { buildTraining } from '../../compiler/network/build-training.js';
+import { quantizerAnchors } from '../../compiler/ir/loss.js';
 import { loadPretrainedTrunk, requireSameWeights, type PretrainedTrunk } from '../engine/pretrained-trunk.js';
 import type { WeightsFingerprint } from '../../compiler/pretrained/fingerprint.js';
 
@@ -321,37 +326,49 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
   const shapes = new Map(ir.params.map((p) => [p.name, p.shape] as const));
   const paths = checkpointPaths(runDir);
   makeRunSubdir(runDir, 'checkpoints');
-  const outcome: TrainOutcome = await train({
-    ...(stepEngine.kernels ? { kernels: stepEngine.kernels } : {}),
-    spec,
-    ir,
-    specHash,
-    settings,
-    data,
-    backend: request.backend,
-    ...(resume ? { resume } : {}),
-    ...(pretrained ? { pretrained: pretrained.weights } : {}),
-    sink: {
-      appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
-      writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
-      checkpointPath: (which) => paths[which],
-      ...(reporter.batch ? { onBatch: reporter.batch } : {}),
-      ...(reporter.evaluation ? { onEvaluation: reporter.evaluation } : {}),
-      ...(reporter.epoch ? { onEpoch: reporter.epoch } : {}),
-      ...(reporter.note ? { onWarning: reporter.note } : {}),
-    },
-  });
+  // The weights the run ends with, and those it evaluates (the averaged ones when it keeps an average).
+  let finalWeights: Map<string, Float32Array>;
+  let evaluatedWeights: Map<string, Float32Array>;
+  let outcome: TrainOutcome;
+  // A resumed run starts from its checkpoint's weights; a fresh one from the seed, its pretrained trunk (weights="...") where given.
+  const initial = resume ? resume.weights : { seed: settings.seed, ...(pretrained ? { pretrained: pretrained.weights } : {}) };
+  const engine: TrainingEngine = createTrainingEngine(stepEngine, buildTraining(spec, ir), initial);
+  try {
+    outcome = await train({
+      engine,
+      spec,
+      specHash,
+      settings,
+      data,
+      backend: request.backend,
+      ...(resume ? { resume } : {}),
+      sink: {
+        appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
+        writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
+        checkpointPath: (which) => paths[which],
+        ...(reporter.batch ? { onBatch: reporter.batch } : {}),
+        ...(reporter.evaluation ? { onEvaluation: reporter.evaluation } : {}),
+        ...(reporter.epoch ? { onEpoch: reporter.epoch } : {}),
+        ...(reporter.note ? { onWarning: reporter.note } : {}),
+      },
+    });
+    finalWeights = await engine.weights();
+    evaluatedWeights = (await engine.averagedWeights()) ?? finalWeights;
+  } finally {
+    engine.dispose();
+  }
+  const averaged = evaluatedWeights !== finalWeights;
 
+  // The figures and the localization read the attention maps: the TF.js model of the evaluated weights.
+  const model = createTfjsModel(ir, evaluatedWeights);
   try {
     const images = request.attentionImages ?? 20;
-    const anchorsName = ir.quantization?.anchors;
-    const weights = await outcome.model.readWeights();
+    const anchorsName = quantizerAnchors(ir);
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-    const trainable = outcome.model.trainableVariables().reduce((n, v) => n + v.variable.size, 0);
+    const trainable = ir.params.filter((p) => p.trainable && p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const last = outcome.last!;
     // Where the test set has object boxes: does the attention find the object? (localization.ts)
-    const localize = (): Promise<Localization | undefined> => localizeSplit(outcome.model, spec, data.test);
-    const localization = outcome.ema ? await outcome.ema.withAveraged(localize) : await localize();
+    const localization = await localizeSplit(model, spec, data.test);
     if (localization) {
       appendMetrics(runDir, { epoch: outcome.epochsDone, event: 'localization', split: 'test', maps: 'deterministic (a = mu_a)', localization: localizationRecord(localization) });
       for (const line of formatLocalization(localization)) reporter.info(`test localization, ${line}`);
@@ -367,7 +384,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       epochs: outcome.epochsDone,
       images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : 0,
       seconds: outcome.seconds,
-      ...(anchorsName ? { anchors: Array.from(weights.get(anchorsName)!) } : {}),
+      ...(anchorsName ? { anchors: Array.from(finalWeights.get(anchorsName) ?? []) } : {}),
       param_count: paramCount,
       trainable_param_count: trainable,
       spec_hash: specHash,
@@ -378,19 +395,16 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     writeSummary(runDir, summary);
     await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
-      const evaluate = async (): Promise<string> =>
-        (await writeRunAttention(runAttentionFolder(runDir), outcome.model, spec, data, {
-          selection: { kind: 'range', offset: 0, count: images },
-          checkpoint: outcome.ema ? 'end of training (EMA weights)' : 'end of training',
-          epoch: outcome.epochsDone,
-          baseDir: settings.dataBaseDir ?? dirname(request.specPath),
-        })).folder;
-      const folder = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
+      const { folder } = await writeRunAttention(runAttentionFolder(runDir), model, spec, data, {
+        selection: { kind: 'range', offset: 0, count: images },
+        checkpoint: averaged ? 'end of training (EMA weights)' : 'end of training',
+        epoch: outcome.epochsDone,
+        baseDir: settings.dataBaseDir ?? dirname(request.specPath),
+      });
       reporter.info(`attention maps: ${folder}`);
     }
     return { runDir, summary };
   } finally {
-    outcome.ema?.dispose();
-    outcome.model.dispose();
+    model.dispose();
   }
 }

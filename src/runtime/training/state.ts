@@ -5,8 +5,7 @@
  * settings that shaped the data (seed, limits). Checkpoints hold one of these.
  */
 import type { RandomState } from '../../support/random.js';
-import type { OptimizerState } from '../engine/executor/optimizers.js';
-import type { EmaState } from '../engine/executor/ema.js';
+import type { EmaState, OptimizerState } from '../engine/training-engine.js';
 
 export interface RunSettings {
   readonly seed: number;

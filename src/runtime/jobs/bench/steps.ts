@@ -65,8 +65,7 @@ export async function benchTrainingSteps(
   const engine = chooseStepEngine(options.step, choice.name, spec, ir);
   say(`training step: ${engine.engine} (${engine.reason})\n`);
   const timing = await timeTrainingSteps(spec, ir, {
-    batch, steps: options.steps, warmup: options.warmup, seed: spec.train.seed, profile: options.profile,
-    ...(engine.kernels ? { kernels: engine.kernels } : {}),
+    batch, steps: options.steps, warmup: options.warmup, seed: spec.train.seed, profile: options.profile, engine,
   });
   const fallbacks = choice.hostFallbacks ? fallbacksSince(before, choice.hostFallbacks()) : undefined;
   const flops = modelFlops(ir);
