@@ -42,6 +42,15 @@ function metrics(runDir: string): Record<string, unknown>[] {
     .map(({ seconds: _s, images_per_second: _i, ...rest }) => rest);
 }
 
+/** The step log's lines apart from their timings. */
+function stepLog(runDir: string): Record<string, unknown>[] {
+  return readFileSync(join(runDir, 'metrics-steps.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .map(({ images_per_second: _i, ...rest }) => rest);
+}
+
 function weights(runDir: string): Map<string, Float32Array> {
   const ck = readCheckpoint(join(runDir, 'checkpoints', 'last.ibck'));
   return new Map([...ck.tensors].filter(([k]) => k.startsWith('weights/')).map(([k, t]) => [k, t.data]));
@@ -69,8 +78,13 @@ describe('ibc train', () => {
     const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     expect(rows).toHaveLength(1);
     expect(Object.keys(rows[0]!).sort()).toEqual(
-      ['epoch', 'lr', 'train_loss_bits', 'train_top1', 'ce_bits', 'kl_bits', 'vq', 'commit', 'val_top1', 'test_top1', 'test_top5', 'seconds', 'images_per_second'].sort(),
+      ['epoch', 'lr', 'train_loss_bits', 'train_top1', 'ce_bits', 'kl_bits', 'vq', 'commit', 'val_top1', 'val_ce_bits', 'test_top1', 'test_top5', 'seconds', 'images_per_second'].sort(),
     );
+    // The step log: 64 images in batches of 32 is 2 steps, fewer than log_every (50): one line at the epoch's end.
+    const steps = readFileSync(join(out, 'metrics-steps.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    expect(steps.map((l) => [l['step'], l['epoch'], l['epochs'], l['steps']])).toEqual([[2, 1, 1, 2]]);
+    expect(steps[0]!['grad_norm']).toBeGreaterThan(0);
+    expect(steps[0]!['vq']).toBeGreaterThanOrEqual(0);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(summary).toMatchObject({ backend: 'cpu', epochs: 1, best_val_epoch: 1 });
     expect((summary['anchors'] as number[]).length).toBe(8);
@@ -99,6 +113,8 @@ describe('ibc train', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain('resuming');
     expect(metrics(parts)).toEqual(metrics(whole));
+    expect(stepLog(parts)).toEqual(stepLog(whole));
+    expect(stepLog(whole).map((l) => l['step'])).toEqual([2, 4]);
     const w = weights(whole);
     const p = weights(parts);
     expect([...p.keys()]).toEqual([...w.keys()]);

@@ -423,13 +423,13 @@ const TRAIN = key.section(
     ),
     early_stop: key.section(
       {
-        metric: key.oneOf(['val_top1', 'val_loss_bits'], { doc: 'what is watched after each epoch (val_top1: higher is better; val_loss_bits: lower is better); needs a validation split (IB3551)', default: 'val_top1' }),
+        metric: key.oneOf(['val_top1', 'val_ce_bits'], { doc: 'what is watched after each epoch (val_top1: higher is better; val_ce_bits, the validation cross-entropy: lower is better); needs a validation split (IB3551)', default: 'val_top1' }),
         patience: key.int({ doc: 'epochs without improvement before stopping', min: 1, default: 3 }),
         min_delta: key.number({ doc: 'smallest change that counts as an improvement', min: 0, default: 0, as: 'minDelta' }),
       },
       { doc: 'stop when the metric has not improved for `patience` epochs (Lightning EarlyStopping); the run records why it stopped', syntax: 'options', absent: 'never stop early', as: 'earlyStop' },
     ),
-    log_every: key.int({ doc: 'optimizer steps per line of metrics-steps.jsonl (the step log)', min: 1, absent: '50 (as Lightning)', as: 'logEvery' }),
+    log_every: key.int({ doc: "optimizer steps per line of metrics-steps.jsonl, the step log (also a line at each epoch's last step)", min: 1, absent: '50 (as Lightning)', as: 'logEvery' }),
     seed: key.int({ doc: 'the one seed of the run', min: 0, default: 0 }),
     checkpoint: key.section(
       {

@@ -25,7 +25,7 @@ import type { RunSettings, TrainingState } from '../training/state.js';
 import { runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord, type Localization } from '../training/localization.js';
 import { readMetricRows } from '../runs/sweep/run-status.js';
-import { readStepLog } from '../runs/step-log.js';
+import { appendStepLog, readStepLog, truncateStepLog } from '../runs/step-log.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import { chooseStepEngine, createTrainingEngine, type StepRequest } from '../engine/choose-engine.js';
 import type { TrainingEngine } from '../engine/training-engine.js';
@@ -82,6 +82,8 @@ export interface RunSummary {
   readonly test_top5: number;
   readonly best_val_top1?: number;
   readonly best_val_epoch?: number;
+  /** Why early stopping (train.early_stop) ended the run before its last epoch. */
+  readonly stopped_early?: string;
   readonly backend: string;
   /** What ran the training steps: 'compiled' (src/runtime/engine/compiled/) or 'tfjs' (the TF.js executor). */
   readonly training_step: 'compiled' | 'tfjs';
@@ -256,11 +258,16 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       }
     }
     settings = { ...kept, ...(request.epochs !== undefined ? { epochs: request.epochs } : {}) };
+    if (resume.earlyStop?.stopped) {
+      reporter.note?.(diagnostic('resumeStoppedEarly', { args: { reason: resume.earlyStop.reason ?? 'early stop' } }));
+      return { runDir };
+    }
     if (resume.epoch >= settings.epochs) {
       reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
       return { runDir };
     }
     truncateMetrics(runDir, resume.epoch);
+    truncateStepLog(runDir, resume.step);
     reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs} (step ${resume.step})`);
   } else {
     if (request.outDir !== undefined) refuseExistingRun(resolve(request.outDir), request.overwrite === true);
@@ -344,6 +351,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       ...(resume ? { resume } : {}),
       sink: {
         appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
+        appendSteps: (lines) => appendStepLog(runDir, lines),
         writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
         checkpointPath: (which) => paths[which],
         ...(reporter.batch ? { onBatch: reporter.batch } : {}),
@@ -352,6 +360,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
         ...(reporter.note ? { onWarning: reporter.note } : {}),
       },
     });
+    if (outcome.stoppedEarly?.reason) reporter.note?.(diagnostic('trainStoppedEarly', { args: { reason: outcome.stoppedEarly.reason } }));
     finalWeights = await engine.weights();
     evaluatedWeights = (await engine.averagedWeights()) ?? finalWeights;
   } finally {
@@ -378,6 +387,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       test_top1: last.test_top1,
       test_top5: last.test_top5,
       ...(outcome.best ? { best_val_top1: outcome.best.valTop1, best_val_epoch: outcome.best.epoch } : {}),
+      ...(outcome.stoppedEarly?.reason ? { stopped_early: outcome.stoppedEarly.reason } : {}),
       backend: request.backend,
       training_step: stepEngine.engine,
       ...(request.adapter ? { adapter: request.adapter } : {}),

@@ -15,7 +15,7 @@ import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
 import type { RandomState } from '../../support/random.js';
 import type { OptimizerState } from '../engine/training-engine.js';
-import type { TrainingState, RunSettings, BestScore } from '../training/state.js';
+import type { TrainingState, RunSettings, BestScore, EarlyStopState } from '../training/state.js';
 
 const STATE_FORMAT = 'ibc-training-state';
 const STATE_VERSION = 1;
@@ -30,6 +30,8 @@ interface StateMeta {
   readonly ema: { readonly decay: number } | null;
   readonly random: { readonly shuffle: RandomState; readonly noise: RandomState };
   readonly best: BestScore | null;
+  /** Absent in checkpoints written before early stopping existed. */
+  readonly earlyStop?: EarlyStopState | null;
   readonly settings: RunSettings;
   readonly backend: string;
 }
@@ -55,6 +57,7 @@ export function stateToCheckpoint(state: TrainingState, shapes?: ReadonlyMap<str
     ema: state.ema ? { decay: state.ema.decay } : null,
     random: state.random,
     best: state.best ?? null,
+    earlyStop: state.earlyStop ?? null,
     settings: state.settings,
     backend: state.backend,
   };
@@ -114,6 +117,7 @@ export function checkpointToState(checkpoint: Checkpoint, onProblem: (reason: st
     ...(meta.ema ? { ema: { decay: meta.ema.decay, shadows } } : {}),
     random: meta.random,
     ...(meta.best ? { best: meta.best } : {}),
+    ...(meta.earlyStop ? { earlyStop: meta.earlyStop } : {}),
     settings: meta.settings,
     backend: meta.backend,
   };

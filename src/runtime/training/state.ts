@@ -27,6 +27,19 @@ export interface BestScore {
   readonly epoch: number;
 }
 
+/** Early stopping's record (train.early_stop), carried by checkpoints so a resume continues it. */
+export interface EarlyStopState {
+  readonly metric: 'val_top1' | 'val_ce_bits';
+  /** The best value seen, and the 1-based epoch it was seen at. */
+  readonly best: number;
+  readonly bestEpoch: number;
+  /** Epochs since the best without an improvement of more than min_delta. */
+  readonly waited: number;
+  /** Whether the run stopped; `reason` says why in words (summary.json, the terminal). */
+  readonly stopped: boolean;
+  readonly reason?: string;
+}
+
 export interface TrainingState {
   readonly specHash: string;
   /** Completed epochs. */
@@ -39,6 +52,7 @@ export interface TrainingState {
   /** 'shuffle' feeds the epoch order and augmentation (one generator, drawn in batch order), 'noise' the reparameterisation and dropout. */
   readonly random: { readonly shuffle: RandomState; readonly noise: RandomState };
   readonly best?: BestScore;
+  readonly earlyStop?: EarlyStopState;
   readonly settings: RunSettings;
   readonly backend: string;
 }
