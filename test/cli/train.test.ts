@@ -129,6 +129,22 @@ describe('ibc train', () => {
     expect(metrics(parts)).toHaveLength(2);
   });
 
+  it('early_stop (set by an override) ends the run, says why in the terminal and summary.json; resuming it trains no further', async () => {
+    const out = join(work, 'early');
+    // min_delta=1: no epoch after the first can improve val_top1 by more than 1, so patience=1 stops after epoch 2.
+    const r = await ibc('train', TINY, 'train.early_stop.patience=1', 'train.early_stop.min_delta=1', '--out', out, '--epochs', '6', ...FAST);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('IB6950');
+    expect(metrics(out).map((row) => row['epoch'])).toEqual([1, 2]);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    expect(summary['epochs']).toBe(2);
+    expect(summary['stopped_early']).toMatch(/^early stop after epoch 2: val_top1 did not improve by more than 1 for 1 epoch/);
+    const again = await ibc('train', TINY, 'train.early_stop.patience=1', 'train.early_stop.min_delta=1', '--resume', out, '--epochs', '8', '--backend', 'cpu');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('IB6951');
+    expect(metrics(out)).toHaveLength(2);
+  });
+
   it('resume: a missing or corrupt checkpoint, or a different spec, is a clear error and never a fresh start', async () => {
     const empty = join(work, 'empty-run');
     await ibc('train', TINY, '--out', empty, '--epochs', '1', ...FAST);
