@@ -6,9 +6,14 @@
  * a second and at the end of the epoch). A non-finite loss stops the run when
  * its result comes back, naming the step it happened at, without writing a
  * checkpoint, so the last one written stays the last good one.
+ * Each step's rate is the schedule's for the epoch times the linear warm-up's
+ * factor (warmup steps=N); every train.log_every steps and at the epoch's end a
+ * line of the step log (step-log.ts), whose last step also measures the
+ * gradient norm.
  * After each epoch: validation and test accuracy with the eval sample count
  * (noise from a fixed evaluation seed, the averaged weights when the engine
- * keeps an average), one metrics row, and the checkpoints.
+ * keeps an average), one metrics row, early stopping's check (early-stop.ts),
+ * and the checkpoints (always one at the epoch early stopping ends).
  *
  * The loop knows the TrainingEngine interface only, never which engine runs
  * the steps; files are written through a `RunSink`, so it knows nothing of
@@ -48,6 +53,7 @@ import { StepWindow, type StepLogLine } from './step-log.js';
  */
 export interface MetricsRow {
   readonly epoch: number;
+  /** The rate of the epoch's last step (after warm-up). */
   readonly lr: number;
   readonly train_loss_bits: number;
   readonly train_top1: number;
@@ -196,7 +202,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const stopRule: EarlyStopRule | undefined = spec.train.earlyStop;
   const logEvery = spec.train.logEvery ?? DEFAULT_LOG_EVERY;
   const warmupSteps = spec.train.warmup?.steps;
-  const terms = new Set<LossTermKind>(ir.loss.terms.map((t) => t.kind));
+  const modelTerms = new Set<LossTermKind>(ir.loss.terms.map((t) => t.kind));
 
   const started = performance.now();
   let trainSeconds = 0;
@@ -220,7 +226,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
     const epochStart = performance.now();
     const epochLr = learningRate(plan, epoch);
     let lr = epochLr;
-    const window = new StepWindow(terms, totalToBits);
+    const window = new StepWindow(modelTerms, totalToBits);
     const sums = { total: 0, ce: 0, kl: 0, vq: 0, commit: 0, correct: 0, seen: 0 };
     let batchIndex = 0;
     const taken: TakenStep[] = [];
@@ -229,7 +235,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       const { total, terms } = result.loss;
       if (!Number.isFinite(total)) {
         const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
-        throw new RunError(diagnostic('trainNonFiniteLoss', { args: { value: formatNumber(total), epoch: epoch + 1, step: p.step + 1, lr, kept } }));
+        throw new RunError(diagnostic('trainNonFiniteLoss', { args: { value: formatNumber(total), epoch: epoch + 1, step: p.step + 1, lr: p.lr, kept } }));
       }
       const n = p.labels.length;
       sums.total += total * n;
@@ -301,9 +307,9 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       train_loss_bits: (sums.total / seen) * totalToBits,
       train_top1: sums.correct / seen,
       ce_bits: sums.ce / seen / Math.LN2,
-      ...(terms.has('kl') ? { kl_bits: sums.kl / seen / Math.LN2 } : {}),
-      ...(terms.has('vq') ? { vq: sums.vq / seen } : {}),
-      ...(terms.has('commit') ? { commit: sums.commit / seen } : {}),
+      ...(modelTerms.has('kl') ? { kl_bits: sums.kl / seen / Math.LN2 } : {}),
+      ...(modelTerms.has('vq') ? { vq: sums.vq / seen } : {}),
+      ...(modelTerms.has('commit') ? { commit: sums.commit / seen } : {}),
       ...(scores.val ? { val_top1: scores.val.top1, val_ce_bits: scores.val.crossEntropy / Math.LN2 } : {}),
       test_top1: scores.test.top1,
       test_top5: scores.test.top5,
