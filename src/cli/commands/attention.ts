@@ -11,6 +11,7 @@ import { BACKEND_HELP, oneOf, parseBackend, parseCheckpoint, runTarget, usageErr
 import { OptionValueError } from '../define-command.js';
 import { SCALE_MODES, type ScaleMode } from '../../runtime/figures/images/figure.js';
 import type { AttentionSelection } from '../../runtime/jobs/attention.js';
+import { DATA_OPTIONS, dataImageOptions, withDataProgress } from '../data-options.js';
 import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
@@ -28,6 +29,9 @@ interface AttentionOptions {
   readonly checkpoint?: 'last' | 'best';
   readonly backend?: BackendRequest;
   readonly out?: string;
+  readonly dataCache?: string;
+  readonly dataMemory?: number;
+  readonly dataWorkers?: number;
 }
 
 /** `--indices 3,17,42`: test-set indices, each a whole number, no repeats. */
@@ -82,23 +86,27 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
     { flags: '--checkpoint <last|best>', description: 'which checkpoint (default last)', parse: parseCheckpoint },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
     { flags: '--out <DIR>', description: 'folder for the images (default RUN_DIR/attention)' },
+    ...DATA_OPTIONS,
   ],
   epilog: 'Exit status: 0 written, 1 a missing or unreadable run or checkpoint, 2 usage errors.',
   run: ({ args, options }, io) =>
     guardRun(io, 'attention', async () => {
       const { runDir, which } = runTarget(args[0] ?? usageError('missing RUN_DIR'), options.checkpoint, io.cwd);
       const selection = attentionSelection(options);
+      const imageOptions = dataImageOptions(options, io);
       const opened = openRun(runDir, which, specHash);
       if (!hasAttentionMaps(opened)) {
         io.stderr(`ibc attention: the model of ${runDir} ('${opened.spec.name}') has no attention module, so it has no attention maps\n`);
         return EXIT_INPUT_ERROR;
       }
       const backend = await chooseBackend(options.backend ?? 'auto', io);
+      const { images, close } = withDataProgress(imageOptions, io);
       try {
         const outcome = await writeAttentionOfRun(opened, {
           runDir,
           which,
           selection,
+          images,
           ...(options.scale ? { scale: options.scale } : {}),
           ...(options.overlay ? { overlay: true } : {}),
           ...(options.out !== undefined ? { out: resolve(io.cwd, options.out) } : {}),
@@ -106,6 +114,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
         if (outcome.kind === 'offsetPastEnd') usageError(`${selection.kind === 'indices' ? `--indices ${outcome.index}` : `--offset ${outcome.index}`} is past the end of the test set (${outcome.testCount} images)`);
         io.stdout(`attention maps of ${describeDrawn(selection, outcome.items)}: ${outcome.folder}\n`);
       } finally {
+        close();
         releaseBackend(backend);
       }
       return EXIT_OK;

@@ -9,6 +9,7 @@ import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { BACKEND_HELP, STEP_HELP, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
+import { DATA_OPTIONS, dataImageOptions } from '../data-options.js';
 import { chooseBackend, compileForRun, sourcesOf } from '../prepare-run.js';
 import { flattenSpec } from '../../compiler/spec/flatten.js';
 import { sweepSize } from '../../compiler/spec/load-spec.js';
@@ -32,6 +33,9 @@ interface TrainOptions {
   readonly overwrite?: boolean;
   readonly seed?: number;
   readonly attention?: number;
+  readonly dataCache?: string;
+  readonly dataMemory?: number;
+  readonly dataWorkers?: number;
 }
 
 function percent(x: number): string {
@@ -79,6 +83,7 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
       ...opt('seed', options.seed),
       ...opt('attentionImages', options.attention),
       ...opt('step', options.step),
+      images: dataImageOptions(options, io),
       backend: backend.name,
       ...(backend.adapter ? { adapter: backend.adapter } : {}),
     },
@@ -86,6 +91,7 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
       info: (line) => progress.message(line),
       note: (d) => io.stderr(formatRunDiagnostic(d)),
       batch: (p) => progress.update(p),
+      data: (p) => progress.data(p),
       evaluation: (e) => progress.evaluation(e),
       epoch: (row) =>
         progress.message(
@@ -139,6 +145,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
     { flags: '--seed <N>', description: "replace the spec's train.seed", parse: wholeNumber('--seed', 0) },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
+    ...DATA_OPTIONS,
   ],
   epilog: 'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors.',
   run: (input, io) => guardRun(io, 'train', () => run(input, io)),

@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { TfjsModel } from '../engine/executor/tfjs-model.js';
-import type { Dataset, Split } from '../data/index.js';
-import { makeBatches } from '../data/index.js';
+import type { Dataset, DataSplit, ImageLoadOptions } from '../data/index.js';
+import { evaluationImages, makeBatches } from '../data/index.js';
 import { subset } from '../data/dataset.js';
 import { writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
 import type { ScaleMode } from '../figures/images/figure.js';
@@ -33,7 +33,7 @@ export type AttentionSelection =
 const SEARCH_BATCH = 256;
 
 /** mu_a, a_q and predictions for the selected test images. */
-export async function attentionItems(model: TfjsModel, spec: ResolvedSpec, test: Split, selection: AttentionSelection, classNames?: readonly string[]): Promise<AttentionItem[]> {
+export async function attentionItems(model: TfjsModel, spec: ResolvedSpec, test: DataSplit, selection: AttentionSelection, classNames?: readonly string[]): Promise<AttentionItem[]> {
   switch (selection.kind) {
     case 'range': {
       const start = Math.min(Math.max(0, selection.offset), test.count);
@@ -57,7 +57,7 @@ export async function attentionItems(model: TfjsModel, spec: ResolvedSpec, test:
 async function itemsOf(
   model: TfjsModel,
   spec: ResolvedSpec,
-  test: Split,
+  test: DataSplit,
   indices: readonly number[],
   keep: (predicted: number, label: number) => boolean,
   limit: number,
@@ -67,7 +67,10 @@ async function itemsOf(
   const size = h * w * c;
   const out: AttentionItem[] = [];
   if (indices.length === 0 || limit <= 0) return out;
-  const slice = subset(test, indices, size);
+  // The images from the first index to the last (decoded from the image cache for folder data), then those asked for.
+  const first = Math.min(...indices);
+  const span = evaluationImages(test, first, Math.max(...indices) + 1, spec.model.input);
+  const slice = subset(span, indices.map((i) => i - first), size);
   let position = 0;
   for (const batch of makeBatches(slice, spec.train.evalBatchSize, undefined, undefined, spec.data.normalize, spec.model.input)) {
     const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
@@ -164,6 +167,8 @@ export interface RunAttentionRequest {
   readonly overlay?: boolean;
   /** The folder for the images, absolute; undefined: the run's attention/ folder. */
   readonly out?: string;
+  /** Folder data: the image cache, memory budget and workers to load it with. */
+  readonly images?: ImageLoadOptions;
 }
 
 export type RunAttentionOutcome =
@@ -179,24 +184,28 @@ export type RunAttentionOutcome =
  */
 export async function writeAttentionOfRun(opened: OpenedRun, request: RunAttentionRequest): Promise<RunAttentionOutcome> {
   const { runDir, selection } = request;
-  const data = await loadRunData(opened);
-  const past = selection.kind === 'indices' ? selection.indices.find((i) => i >= data.test.count) : selection.offset >= data.test.count ? selection.offset : undefined;
-  if (past !== undefined) return { kind: 'offsetPastEnd', testCount: data.test.count, index: past };
-  const model = modelFromState(opened);
-  // It writes into the run directory: not while a training run writes there.
-  const lock = lockRunDir(runDir);
+  const data = await loadRunData(opened, undefined, request.images);
   try {
-    const written = await writeRunAttention(request.out ?? runAttentionFolder(runDir), model, opened.spec, data, {
-      selection,
-      ...(request.scale ? { scale: request.scale } : {}),
-      ...(request.overlay ? { overlay: true } : {}),
-      checkpoint: `${request.which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
-      epoch: opened.state.epoch,
-      baseDir: opened.state.settings.dataBaseDir ?? runDir,
-    });
-    return { kind: 'written', ...written };
+    const past = selection.kind === 'indices' ? selection.indices.find((i) => i >= data.test.count) : selection.offset >= data.test.count ? selection.offset : undefined;
+    if (past !== undefined) return { kind: 'offsetPastEnd', testCount: data.test.count, index: past };
+    const model = modelFromState(opened);
+    // It writes into the run directory: not while a training run writes there.
+    const lock = lockRunDir(runDir);
+    try {
+      const written = await writeRunAttention(request.out ?? runAttentionFolder(runDir), model, opened.spec, data, {
+        selection,
+        ...(request.scale ? { scale: request.scale } : {}),
+        ...(request.overlay ? { overlay: true } : {}),
+        checkpoint: `${request.which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
+        epoch: opened.state.epoch,
+        baseDir: opened.state.settings.dataBaseDir ?? runDir,
+      });
+      return { kind: 'written', ...written };
+    } finally {
+      lock.release();
+      model.dispose();
+    }
   } finally {
-    lock.release();
-    model.dispose();
+    await data.close();
   }
 }

@@ -35,7 +35,7 @@ import { verifyOnnx, type VerifyReport } from '../engine/onnx/verify.js';
 import { initParams } from '../engine/init-params.js';
 import { loadPretrainedTrunk } from '../engine/pretrained-trunk.js';
 import { knownClassNames } from '../data/class-names.js';
-import { loadDataset } from '../data/index.js';
+import { evaluationImages, loadDataset } from '../data/index.js';
 import { firstNonFinite, writeFileAtomic } from '../runs/checkpoint/index.js';
 import { openRun, runWeights, type OpenedRun } from '../runs/open-run.js';
 import { whyCannotCreate } from '../runs/run-dir.js';
@@ -246,11 +246,18 @@ async function webData(spec: ResolvedSpec, specPath: string, count: number, repo
       classes: spec.model.classes,
       baseDir: dirname(specPath),
     });
-    return {
-      ...(count > 0 ? { samples: { images: data.test.images, labels: data.test.labels, count: data.test.count, shape: data.shape, offset: 0 } } : {}),
-      statistics: imageStatistics(data.train, data.shape),
-      statisticsSource: `the first ${data.train.count} training images`,
-    };
+    try {
+      // Folder data: the centre crops of the stored images, as evaluation sees them.
+      const test = evaluationImages(data.test, 0, count, spec.model.input);
+      const train = evaluationImages(data.train, 0, data.train.count, spec.model.input);
+      return {
+        ...(count > 0 ? { samples: { images: test.images, labels: test.labels, count: test.count, shape: data.shape, offset: 0 } } : {}),
+        statistics: imageStatistics(train, data.shape),
+        statisticsSource: `the first ${train.count} training images`,
+      };
+    } finally {
+      await data.close();
+    }
   } catch (error) {
     if (!(error instanceof RunError)) throw error;
     reporter.noSamples(error.diagnostic);

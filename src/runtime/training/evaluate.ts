@@ -66,7 +66,7 @@ export function sumCrossEntropy(logits: Float32Array, classes: number, labels: A
  * `batches`, in order.
  */
 export async function evaluateAccuracy<B extends { readonly labels: Int32Array }>(
-  batches: Iterable<B>,
+  batches: Iterable<B> | AsyncIterable<B>,
   classes: number,
   predict: (batch: B) => Float32Array | Promise<Float32Array>,
 ): Promise<Accuracy> {
@@ -74,7 +74,7 @@ export async function evaluateAccuracy<B extends { readonly labels: Int32Array }
   let top5 = 0;
   let count = 0;
   let crossEntropy = 0;
-  for (const batch of batches) {
+  for await (const batch of batches) {
     const logits = await predict(batch);
     const c = countCorrect(logits, classes, batch.labels, 5);
     top1 += c.top1;
@@ -98,7 +98,7 @@ export interface BatchMaps {
  * gives no maps.
  */
 export async function evaluateLocalization(
-  batches: Iterable<EvalBatch>,
+  batches: Iterable<EvalBatch> | AsyncIterable<EvalBatch>,
   boxes: Float32Array,
   input: readonly [number, number],
   maps: (images: tf.Tensor4D) => Promise<BatchMaps | undefined>,
@@ -106,7 +106,7 @@ export async function evaluateLocalization(
   const continuous = new LocalizationTotals();
   let quantized: LocalizationTotals | undefined;
   let offset = 0;
-  for (const batch of batches) {
+  for await (const batch of batches) {
     const m = await maps(batch.images);
     if (!m) return undefined;
     const size = m.mapShape[0] * m.mapShape[1];

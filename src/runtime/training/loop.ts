@@ -21,7 +21,7 @@
  * writes.
  */
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
-import { makeBatches, batchCount, type Dataset, type Split } from '../data/index.js';
+import { batchCount, evaluationBatches, trainingBatches, type Dataset, type DataSplit } from '../data/index.js';
 import { Random } from '../../support/random.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
@@ -122,9 +122,9 @@ export function evaluationNoise(seed: number): Random {
 }
 
 /** Calls `done(i)` after the i-th (1-based) batch of `batches` has been used. */
-function* counted<T>(batches: Iterable<T>, done: (i: number) => void): Generator<T> {
+async function* counted<T>(batches: AsyncIterable<T>, done: (i: number) => void): AsyncGenerator<T> {
   let i = 0;
-  for (const b of batches) {
+  for await (const b of batches) {
     yield b;
     done(++i);
   }
@@ -137,7 +137,7 @@ function* counted<T>(batches: Iterable<T>, done: (i: number) => void): Generator
 export function evaluateSplit(
   predictor: Predictor,
   spec: ResolvedSpec,
-  split: Split,
+  split: DataSplit,
   seed: number,
   samples?: number,
   onBatch?: (batch: number, batches: number) => void,
@@ -145,7 +145,7 @@ export function evaluateSplit(
   const n = samples ?? predictor.ir.samples.eval;
   const noise = evaluationNoise(seed);
   const total = batchCount(split.count, spec.train.evalBatchSize);
-  const batches = makeBatches(split, spec.train.evalBatchSize, undefined, undefined, spec.data.normalize, spec.model.input);
+  const batches = evaluationBatches(split, { batchSize: spec.train.evalBatchSize, normalize: spec.data.normalize, input: spec.model.input });
   return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, predictor.ir.classes, (b) => predictor.predict(b, { samples: n, noise }));
 }
 
@@ -272,7 +272,16 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         account(result, p);
       }
     };
-    for (const batch of makeBatches(data.train, spec.train.batchSize, shuffle, spec.data.augment, spec.data.normalize, spec.model.input)) {
+    const epochBatches = trainingBatches(data.train, {
+      batchSize: spec.train.batchSize,
+      epoch,
+      seed: settings.seed,
+      shuffle,
+      augment: spec.data.augment,
+      normalize: spec.data.normalize,
+      input: spec.model.input,
+    });
+    for await (const batch of epochBatches) {
       lr = epochLr * warmupFactor(warmupSteps, step);
       const logged = (step + 1) % logEvery === 0 || batchIndex + 1 === batches;
       const takenAt = performance.now();

@@ -47,7 +47,7 @@ import { main } from '../../../../src/cli/main.js';
 import type { ModelIR } from '../../../../src/compiler/ir/ir.js';
 import { runReference } from '../../../../src/compiler/reference/interpret.js';
 import { exportGraphModel } from '../../../../src/compiler/targets/tfjs/export.js';
-import { loadDataset } from '../../../../src/runtime/data/index.js';
+import { evaluationImages, loadDataset } from '../../../../src/runtime/data/index.js';
 import { encodePng } from '../../../../src/runtime/figures/images/png.js';
 import { viridisAt } from '../../../../src/runtime/figures/images/colormap.js';
 import { calibrateBatchNorm, randomImages, randomWeights, scaledWeights } from '../../../fixtures/onnx.js';
@@ -323,9 +323,10 @@ describe.skipIf(unavailable !== undefined)('the attention explorer in headless C
     // The Node side: the same GraphModel folder in plain TF.js, fed the same test images.
     const { spec, ir } = compileFile(TINY);
     const data = await loadDataset(spec.data, { seed: spec.train.seed, limitTrain: 1, limitTest: EXPLORER_IMAGES, input: spec.model.input, classes: spec.model.classes, baseDir: dirname(TINY) });
-    const values = Float32Array.from(data.test.images, (b) => (b / 255 - spec.data.normalize.mean[0]!) / spec.data.normalize.std[0]!);
+    const testImages = evaluationImages(data.test, 0, EXPLORER_IMAGES, spec.model.input).images;
+    const values = Float32Array.from(testImages, (b) => (b / 255 - spec.data.normalize.mean[0]!) / spec.data.normalize.std[0]!);
     const size = ir.inputShape[0] * ir.inputShape[1];
-    sampleImage = (i) => Uint8Array.from({ length: 4 * size }, (_, k) => (k % 4 === 3 ? 255 : data.test.images[i * size + Math.floor(k / 4)]!));
+    sampleImage = (i) => Uint8Array.from({ length: 4 * size }, (_, k) => (k % 4 === 3 ? 255 : testImages[i * size + Math.floor(k / 4)]!));
     const model = await loadGraphModel(fileHandler(join(site, 'model')));
     const logits = runGraphModel(model, values, [EXPLORER_IMAGES, ...ir.inputShape], ['logits']).get('logits')!;
     model.dispose();
