@@ -446,8 +446,19 @@ const TRAIN = key.section(
       { doc: 'learning-rate schedule: constant | step | multistep | exponential | cosine; warm-up epochs come first', default: 'constant' },
     ),
     warmup: key.section(
-      { lrs: key.list(key.number({ doc: 'learning rate', above: 0 }), { doc: 'one per warm-up epoch', minItems: 1, required: true }) },
-      { doc: 'explicit learning rates for the first epochs: warmup [0.01] or warmup lrs=[0.01]', syntax: 'options', positional: ['lrs'] },
+      {
+        lrs: key.list(key.number({ doc: 'learning rate', above: 0 }), { doc: 'one per warm-up epoch, in place of the schedule (not with steps, IB3552)', minItems: 1, absent: 'none' }),
+        steps: key.int({
+          doc: "linear warm-up: optimizer step s (0-based) below N trains at the schedule's rate times (s + 1) / N, then the schedule alone (as HF's linear warm-up, without a step at rate 0)",
+          min: 1,
+          absent: 'none',
+        }),
+      },
+      {
+        doc: 'warm-up before the schedule: warmup steps=500 (linear, per step) or explicit rates for the first epochs, warmup [0.01] or warmup lrs=[0.01]',
+        syntax: 'options',
+        positional: ['lrs'],
+      },
     ),
     lr_scale: key.section(
       {
@@ -464,6 +475,22 @@ const TRAIN = key.section(
         as: 'lrScale',
       },
     ),
+    clip: key.section(
+      {
+        norm: key.number({ doc: 'scale the gradients so that their global L2 norm is at most this (torch clip_grad_norm_)', above: 0, absent: 'none' }),
+        value: key.number({ doc: 'clamp every gradient value to [-value, value] (torch clip_grad_value_)', above: 0, absent: 'none' }),
+      },
+      { doc: 'gradient clipping, before weight decay and the update: clip norm=1.0 or clip value=0.5 (one of them, IB3550)', syntax: 'options', absent: 'no clipping' },
+    ),
+    early_stop: key.section(
+      {
+        metric: key.oneOf(['val_top1', 'val_ce_bits'], { doc: 'what is watched after each epoch (val_top1: higher is better; val_ce_bits, the validation cross-entropy: lower is better); needs a validation split (IB3551)', default: 'val_top1' }),
+        patience: key.int({ doc: 'epochs without improvement before stopping', min: 1, default: 3 }),
+        min_delta: key.number({ doc: 'smallest change that counts as an improvement', min: 0, default: 0, as: 'minDelta' }),
+      },
+      { doc: 'stop when the metric has not improved for `patience` epochs (Lightning EarlyStopping); the run records why it stopped', syntax: 'options', absent: 'never stop early', as: 'earlyStop' },
+    ),
+    log_every: key.int({ doc: "optimizer steps per line of metrics-steps.jsonl, the step log (also a line at each epoch's last step)", min: 1, absent: '50 (as Lightning)', as: 'logEvery' }),
     seed: key.int({ doc: 'the one seed of the run', min: 0, default: 0 }),
     checkpoint: key.section(
       {

@@ -110,4 +110,8 @@ export const runtimeMessages = {
   // ---------------------------------------------------------------- pretrained weights (IB6500-IB6599)
   pretrainedReadFailed: { code: 'IB6500', severity: 'error', template: "cannot load the weights file '{path}': {reason}" },
   pretrainedChangedOnResume: { code: 'IB6501', severity: 'error', template: "the run at '{dir}' started from the weights file '{path}' ({size} bytes, sha256 {was}), but {now}: resuming would continue from other weights than the run began with" },
+
+  // ---------------------------------------------------------------- the trainer's controls (IB6950-IB6999)
+  trainStoppedEarly: { code: 'IB6950', severity: 'info', template: '{reason}' },
+  resumeStoppedEarly: { code: 'IB6951', severity: 'info', template: 'the run was stopped early ({reason}); nothing to do: resuming does not undo early stopping' },
 } as const satisfies StageCatalog;

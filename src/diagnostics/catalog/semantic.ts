@@ -7,6 +7,7 @@ import type { StageCatalog } from './types.js';
  *   IB32xx  sweep
  *   IB33xx  checks on the resolved spec (names, ranges, incompatible settings)
  *   IB350x  command-line sweeps (command-line-sweep.ts)
+ *   IB3550-IB3599  the trainer's controls: clipping, warm-up, early stopping
  */
 export const semanticMessages = {
   unknownSection: { code: 'IB3001', severity: 'error', template: "unknown section '{name}'" },
@@ -89,4 +90,10 @@ export const semanticMessages = {
   // IB3409-IB3449: fine-tuning: frozen stages and learning-rate groups (compiler/network/training-groups.ts)
   frozenStageUnknown: { code: 'IB3409', severity: 'error', template: "cannot freeze '{name}': the backbone's stages are {stages}" },
   frozenStageTwice: { code: 'IB3410', severity: 'warning', template: "stage '{name}' is listed twice in freeze=[...]" },
+  // IB3550-IB3599: the trainer's controls (train.clip, train.warmup, train.early_stop)
+  clipBoth: { code: 'IB3550', severity: 'error', template: 'clip takes norm= or value=, not both: choose one way to clip the gradients' },
+  clipNeither: { code: 'IB3553', severity: 'error', template: 'clip needs norm= (largest global gradient norm) or value= (largest gradient value)' },
+  earlyStopWithoutValidation: { code: 'IB3551', severity: 'error', template: "early_stop watches {metric}, but the data has no validation split: add 'validation 0.1' to the data section" },
+  warmupBoth: { code: 'IB3552', severity: 'error', template: 'warmup takes steps= (a linear ramp) or a list of rates (lrs=[...]), not both' },
+  warmupNeither: { code: 'IB3554', severity: 'error', template: 'warmup needs steps=N (a linear ramp over N steps) or a list of rates, e.g. warmup [0.01]' },
 } as const satisfies StageCatalog;

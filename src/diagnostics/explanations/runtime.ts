@@ -448,4 +448,15 @@ export const runtimeExplanations = {
     example: 'ibc train spec.ibspec --resume runs/cub   # after trunk.pth was replaced by another file',
     fix: 'Restore the original weights file, or start a new run.',
   },
+  trainStoppedEarly: {
+    explanation:
+      "train.early_stop watches a validation metric after each epoch (val_top1, or val_ce_bits) and ends the run once it has not improved by more than min_delta for `patience` epochs in a row, as Lightning's EarlyStopping does. The epoch it stops at is checkpointed; summary.json records the reason as stopped_early.",
+    example: 'train {\n  epochs 50\n  early_stop metric=val_top1 patience=3\n}',
+    fix: 'Nothing to fix: the run ended as the spec asked. Raise patience, or lower min_delta, to train longer.',
+  },
+  resumeStoppedEarly: {
+    explanation: "A run that early stopping ended stays ended: its checkpoint records the stop, and resuming it (even with a larger --epochs) trains no further, since the stopping rule would still hold.",
+    example: 'ibc train spec.ibspec --resume runs/a --epochs 100   # runs/a stopped early at epoch 7',
+    fix: 'Start a new run (with more patience, or without early_stop) to train further.',
+  },
 } as const satisfies Record<keyof typeof runtimeMessages, Explanation>;

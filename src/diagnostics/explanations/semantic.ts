@@ -375,4 +375,32 @@ export const semanticExplanations = {
     example: 'backbone resnet18 strict=false',
     fix: 'Remove strict=, or add weights="...".',
   },
+  clipBoth: {
+    explanation:
+      'Gradient clipping rescales all gradients so that their global L2 norm is at most norm= (torch.nn.utils.clip_grad_norm_), or clamps each gradient value to [-value, value] (clip_grad_value_). Like Lightning (gradient_clip_algorithm), ibc applies one of them, so a spec says which.',
+    example: 'train {\n  clip norm=1.0 value=0.5\n}',
+    fix: 'Keep one: clip norm=1.0 (the usual choice) or clip value=0.5.',
+  },
+  clipNeither: {
+    explanation: 'clip without norm= or value= does not say how to clip, so it would do nothing.',
+    example: 'train {\n  clip\n}',
+    fix: 'Give the bound: clip norm=1.0, or remove the statement.',
+  },
+  earlyStopWithoutValidation: {
+    explanation:
+      'Early stopping watches a validation metric after each epoch and stops when it has not improved for `patience` epochs. Without a validation split there is nothing to watch, and ibc never selects on the test set.',
+    example: 'data synthetic {\n  validation 0\n}\ntrain {\n  early_stop patience=3\n}',
+    fix: "Hold out part of the training data: 'validation 0.1' in the data section, or remove early_stop.",
+  },
+  warmupBoth: {
+    explanation:
+      "warmup steps=N ramps the schedule's rate linearly over the first N optimizer steps; warmup [r1, r2, ...] replaces the schedule's rate for the first epochs with explicit rates. The two would disagree about the first epochs, so a spec uses one.",
+    example: 'warmup lrs=[0.01] steps=500',
+    fix: 'Keep one: warmup steps=500, or warmup [0.01].',
+  },
+  warmupNeither: {
+    explanation: 'warmup without steps= or a list of rates does not say how to warm up, so it would do nothing.',
+    example: 'train {\n  warmup\n}',
+    fix: 'Give a length: warmup steps=500, or rates: warmup [0.01]; or remove the statement.',
+  },
 } as const satisfies Record<keyof typeof semanticMessages, Explanation>;

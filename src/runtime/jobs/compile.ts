@@ -40,7 +40,8 @@ import { firstNonFinite, writeFileAtomic } from '../runs/checkpoint/index.js';
 import { openRun, runWeights, type OpenedRun } from '../runs/open-run.js';
 import type { CheckpointChoice } from '../runs/resume.js';
 import { whyCannotCreate } from '../runs/run-dir.js';
-import { writeExplorer, type ExplorerSamples } from '../figures/web/explorer.js';
+import { uploadConversion, writeExplorer, type ExplorerData, type ExplorerSamples } from '../figures/web/explorer.js';
+import { imageStatistics, type ImageStatistics } from '../data/image-statistics.js';
 import { writeGraphModelFolder } from '../figures/web/graph-model-files.js';
 
 export const COMPILE_TARGETS = ['onnx', 'tfjs', 'web', 'ibc-runtime', 'safetensors'] as const;
@@ -228,14 +229,20 @@ function compileIbcRuntime(o: CompileRequest, spec: ResolvedSpec, ir: ModelIR, w
   return { kind: 'written', artifact: { target: 'ibc-runtime' } };
 }
 
-/** The first `count` test images of the spec's data, or undefined (with a note) when the data cannot be read here. */
-async function webSamples(spec: ResolvedSpec, specPath: string, count: number, reporter: CompileReporter): Promise<ExplorerSamples | undefined> {
-  if (count === 0) return undefined;
+/** Training images measured for the explorer's upload check (enough for stable 1st/99th percentiles, quick to read). */
+export const STATISTICS_IMAGES = 2000;
+
+/**
+ * The first `count` test images of the spec's data and the statistics of its first
+ * STATISTICS_IMAGES training images, or neither (with a note) when the data cannot be read here.
+ */
+async function webData(spec: ResolvedSpec, specPath: string, count: number, reporter: CompileReporter): Promise<{ samples?: ExplorerSamples; statistics?: ImageStatistics; statisticsSource?: string }> {
   try {
     const data = await loadDataset(spec.data, {
       seed: spec.train.seed,
-      limitTrain: 1,
-      limitTest: count,
+      limitTrain: STATISTICS_IMAGES,
+      limitValidation: 1,
+      limitTest: Math.max(1, count),
       input: spec.model.input,
       classes: spec.model.classes,
       baseDir: dirname(specPath),
@@ -243,15 +250,28 @@ async function webSamples(spec: ResolvedSpec, specPath: string, count: number, r
     try {
       // Folder data: the centre crops of the stored images, as evaluation sees them.
       const test = evaluationImages(data.test, 0, count, spec.model.input);
-      return { images: test.images, labels: test.labels, count: test.count, shape: data.shape, offset: 0 };
+      const train = evaluationImages(data.train, 0, data.train.count, spec.model.input);
+      return {
+        ...(count > 0 ? { samples: { images: test.images, labels: test.labels, count: test.count, shape: data.shape, offset: 0 } } : {}),
+        statistics: imageStatistics(train, data.shape),
+        statisticsSource: `the first ${train.count} training images`,
+      };
     } finally {
       await data.close();
     }
   } catch (error) {
     if (!(error instanceof RunError)) throw error;
     reporter.noSamples(error.diagnostic);
-    return undefined;
+    return {};
   }
+}
+
+/** The quantizer's anchor values, ascending, when the model quantizes. */
+function anchorValues(ir: ModelIR, weights: ReadonlyMap<string, Float32Array>): number[] | undefined {
+  const quantize = ir.nodes.find((n) => n.op === 'Quantize');
+  const name = quantize?.params['anchors'];
+  const values = name === undefined ? undefined : weights.get(name);
+  return values ? Array.from(values).sort((a, b) => a - b) : undefined;
 }
 
 async function compileGraphModel(o: CompileRequest, specPath: string, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, reporter: CompileReporter): Promise<CompileOutcome> {
@@ -270,10 +290,17 @@ async function compileGraphModel(o: CompileRequest, specPath: string, spec: Reso
     });
     return { kind: 'written', artifact: { target: 'tfjs', shards: exp.shards.length, bytes, inputShape: ir.inputShape, outputs: exp.outputs } };
   }
-  const samples = await webSamples(spec, specPath, o.images, reporter);
+  const { samples, statistics, statisticsSource } = await webData(spec, specPath, o.images, reporter);
+  const anchors = anchorValues(ir, weights);
+  const page: ExplorerData = {
+    conversion: uploadConversion(spec.data),
+    ...(anchors ? { anchors } : {}),
+    ...(statistics ? { statistics } : {}),
+    ...(statisticsSource !== undefined ? { statisticsSource } : {}),
+  };
   writeOutput(out, () => {
     makeFolders(out);
-    writeExplorer(out, exp, samples);
+    writeExplorer(out, exp, samples, page);
   });
   return { kind: 'written', artifact: { target: 'web', bytes, images: samples?.count ?? 0 } };
 }

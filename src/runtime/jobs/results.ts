@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import type { CollectedResults, MetricName } from '../runs/results/collect.js';
 import { shortLabels } from '../runs/results/table.js';
 import { CURVES_FILE, writeCurves } from '../figures/plots/curves.js';
+import { readStepLog, STEP_LOG_FILE } from '../runs/step-log.js';
 import { metricChart } from '../figures/plots/metric-plot.js';
 import { chartPng } from '../figures/plots/render.js';
 
-/** Draws curves.png where it is missing or older than the run's metrics; how many were drawn. */
+/** Draws curves.png (and .svg) where it is missing or older than the run's metrics or step log; how many were drawn. */
 export async function drawCurves(results: CollectedResults): Promise<number> {
   let drawn = 0;
   for (const row of results.rows) {
@@ -22,8 +23,8 @@ export async function drawCurves(results: CollectedResults): Promise<number> {
         return -1;
       }
     };
-    if (mtime(join(row.runDir, CURVES_FILE)) >= mtime(join(row.runDir, 'metrics.jsonl'))) continue;
-    await writeCurves(row.runDir, row.name, row.rows);
+    if (mtime(join(row.runDir, CURVES_FILE)) >= Math.max(mtime(join(row.runDir, 'metrics.jsonl')), mtime(join(row.runDir, STEP_LOG_FILE)))) continue;
+    await writeCurves(row.runDir, row.name, row.rows, readStepLog(row.runDir));
     drawn++;
   }
   return drawn;

@@ -26,6 +26,7 @@ import type { RunSettings, TrainingState } from '../training/state.js';
 import { runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord, type Localization } from '../training/localization.js';
 import { readMetricRows } from '../runs/sweep/run-status.js';
+import { appendStepLog, readStepLog, truncateStepLog } from '../runs/step-log.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import { chooseStepEngine, createTrainingEngine, type StepRequest } from '../engine/choose-engine.js';
 import type { TrainingEngine } from '../engine/training-engine.js';
@@ -91,6 +92,8 @@ export interface RunSummary {
   readonly test_top5: number;
   readonly best_val_top1?: number;
   readonly best_val_epoch?: number;
+  /** Why early stopping (train.early_stop) ended the run before its last epoch. */
+  readonly stopped_early?: string;
   readonly backend: string;
   /** What ran the training steps: 'compiled' (src/runtime/engine/compiled/) or 'tfjs' (the TF.js executor). */
   readonly training_step: 'compiled' | 'tfjs';
@@ -223,11 +226,11 @@ function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
   return seed === spec.train.seed ? spec : { ...spec, train: { ...spec.train, seed } };
 }
 
-/** curves.png (loss terms and accuracies per epoch). A drawing failure is reported, never fatal to a finished run. */
+/** curves.png and curves.svg (from the step log and the epoch rows). A drawing failure is reported, never fatal to a finished run. */
 async function drawCurves(runDir: string, name: string, reporter: RunReporter): Promise<void> {
   try {
     const { writeCurves } = await import('../figures/plots/curves.js'); // vega loads only when a run ends
-    reporter.info(`curves: ${await writeCurves(runDir, name, readMetricRows(runDir))}`);
+    reporter.info(`curves: ${await writeCurves(runDir, name, readMetricRows(runDir), readStepLog(runDir))}`);
   } catch (error) {
     reporter.info(`curves.png was not drawn (a bug in ibc; please report it): ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -362,11 +365,16 @@ async function runLocked(
         }),
       );
     }
+    if (resume.earlyStop?.stopped) {
+      reporter.note?.(diagnostic('resumeStoppedEarly', { args: { reason: resume.earlyStop.reason ?? 'early stop' } }));
+      return { runDir };
+    }
     if (resume.epoch >= settings.epochs) {
       reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
       return { runDir };
     }
     truncateMetrics(runDir, resume.epoch);
+    truncateStepLog(runDir, resume.step);
     const within = resume.inEpoch ? `, after batch ${resume.inEpoch.batches} of it` : '';
     reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs}${within} (step ${resume.step})`);
   } else {
@@ -512,6 +520,7 @@ async function trainOnData(
       stopRequested: () => interrupted() !== undefined,
       sink: {
         appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
+        appendSteps: (lines) => appendStepLog(runDir, lines),
         writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
         checkpointPath: (which) => paths[which],
         ...(reporter.batch ? { onBatch: reporter.batch } : {}),
@@ -521,6 +530,7 @@ async function trainOnData(
       },
     });
     job.phase = 'finishing';
+    if (outcome.stoppedEarly?.reason) reporter.note?.(diagnostic('trainStoppedEarly', { args: { reason: outcome.stoppedEarly.reason } }));
     finalWeights = await engine.weights();
     evaluatedWeights = (await engine.averagedWeights()) ?? finalWeights;
   } finally {
@@ -551,6 +561,7 @@ async function trainOnData(
       test_top1: last.test_top1,
       test_top5: last.test_top5,
       ...(outcome.best ? { best_val_top1: outcome.best.valTop1, best_val_epoch: outcome.best.epoch } : {}),
+      ...(outcome.stoppedEarly?.reason ? { stopped_early: outcome.stoppedEarly.reason } : {}),
       backend: request.backend,
       training_step: stepEngine.engine,
       ...(request.adapter ? { adapter: request.adapter } : {}),
@@ -578,9 +589,8 @@ async function trainOnData(
     writeSummary(runDir, summary);
     await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
-      const folder = await writeRunAttention(runAttentionFolder(runDir), model, spec, data, {
-        count: images,
-        offset: 0,
+      const { folder } = await writeRunAttention(runAttentionFolder(runDir), model, spec, data, {
+        selection: { kind: 'range', offset: 0, count: images },
         checkpoint: averaged ? 'end of training (EMA weights)' : 'end of training',
         epoch: outcome.epochsDone,
         baseDir: settings.dataBaseDir ?? dirname(request.specPath),

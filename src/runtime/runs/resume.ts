@@ -15,7 +15,8 @@ import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
 import type { RandomState } from '../../support/random.js';
 import type { OptimizerState } from '../engine/training-engine.js';
-import type { TrainingState, RunSettings, BestScore, EpochProgress } from '../training/state.js';
+
+import type { TrainingState, RunSettings, BestScore, EpochProgress, EarlyStopState } from '../training/state.js';
 
 const STATE_FORMAT = 'ibc-training-state';
 /**
@@ -36,6 +37,8 @@ interface StateMeta {
   readonly ema: { readonly decay: number } | null;
   readonly random: { readonly shuffle: RandomState; readonly noise: RandomState };
   readonly best: BestScore | null;
+  /** Absent in checkpoints written before early stopping existed. */
+  readonly earlyStop?: EarlyStopState | null;
   readonly settings: RunSettings;
   readonly backend: string;
   readonly inEpoch?: EpochProgress;
@@ -62,6 +65,7 @@ export function stateToCheckpoint(state: TrainingState, shapes?: ReadonlyMap<str
     ema: state.ema ? { decay: state.ema.decay } : null,
     random: state.random,
     best: state.best ?? null,
+    earlyStop: state.earlyStop ?? null,
     settings: state.settings,
     backend: state.backend,
     ...(state.inEpoch ? { inEpoch: state.inEpoch } : {}),
@@ -131,6 +135,7 @@ export function checkpointToState(checkpoint: Checkpoint, onProblem: (reason: st
     ...(meta.ema ? { ema: { decay: meta.ema.decay, shadows } } : {}),
     random: meta.random,
     ...(meta.best ? { best: meta.best } : {}),
+    ...(meta.earlyStop ? { earlyStop: meta.earlyStop } : {}),
     settings: meta.settings,
     backend: meta.backend,
     ...(meta.inEpoch ? { inEpoch: meta.inEpoch } : {}),

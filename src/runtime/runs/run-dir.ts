@@ -163,7 +163,7 @@ export function makeRunSubdir(runDir: string, relativePath: string): string {
 }
 
 /** What `ibc train` writes in a run directory: all that --overwrite removes. */
-const RUN_ENTRIES = ['spec.ibspec', 'resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'summary.json', 'checkpoints', 'attention'];
+const RUN_ENTRIES = ['spec.ibspec', 'resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'metrics-steps.jsonl', 'summary.json', 'checkpoints', 'attention', 'curves.png', 'curves.svg'];
 /** Entries that only a run has: any of them makes a folder a run. */
 const RUN_EVIDENCE = ['resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'checkpoints', 'summary.json'];
 

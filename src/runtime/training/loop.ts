@@ -6,9 +6,14 @@
  * a second and at the end of the epoch). A non-finite loss stops the run when
  * its result comes back, naming the step it happened at, without writing a
  * checkpoint, so the last one written stays the last good one.
+ * Each step's rate is the schedule's for the epoch times the linear warm-up's
+ * factor (warmup steps=N); every train.log_every steps and at the epoch's end a
+ * line of the step log (step-log.ts), whose last step also measures the
+ * gradient norm.
  * After each epoch: validation and test accuracy with the eval sample count
  * (noise from a fixed evaluation seed, the averaged weights when the engine
- * keeps an average), one metrics row, and the checkpoints.
+ * keeps an average), one metrics row, early stopping's check (early-stop.ts),
+ * and the checkpoints (always one at the epoch early stopping ends).
  *
  * Inside an epoch: a stop request (an interrupt: `stopRequested`) is honoured
  * at the next step boundary, and `checkpoint every_steps=N` / `every_minutes=X`
@@ -26,13 +31,16 @@ import { batchCount, evaluationBatches, trainingBatches, type Dataset, type Data
 import { Random } from '../../support/random.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
-import { learningRate, type LearningRatePlan } from './schedules.js';
+import { learningRate, warmupFactor, type LearningRatePlan } from './schedules.js';
 import { countCorrect, evaluateAccuracy, type Accuracy } from './evaluate.js';
-import type { BestScore, EpochSums, RunSettings, TrainingState } from './state.js';
+import type { BestScore, EarlyStopState, EpochSums, RunSettings, TrainingState } from './state.js';
 import type { EvaluationUpdate, ProgressUpdate } from './progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { divergenceReason, isDiverging } from './divergence.js';
 import type { Predictor, StepResult, TrainingEngine } from '../engine/training-engine.js';
+import type { LossTermKind } from '../../compiler/ir/ir.js';
+import { earlyStopCheck, type EarlyStopRule } from './early-stop.js';
+import { StepWindow, type StepLogLine } from './step-log.js';
 
 /**
  * One line of metrics.jsonl. Field names are the file's format and name their unit: every
@@ -44,17 +52,23 @@ import type { Predictor, StepResult, TrainingEngine } from '../engine/training-e
  *   it divided by ln 2 (the same objective, a constant factor apart).
  * - ce_bits, kl_bits: cross-entropy and KL (the spec's KL form, before beta and c) in bits.
  * - vq, commit: mean squared distances between map values and anchors (map units, no bits).
+ * - val_ce_bits: the cross-entropy of the validation prediction (evaluation mode, the eval
+ *   sample count, the averaged weights where kept), in bits.
+ * A term the model does not have (KL of a plain classifier, VQ of an unquantized model) is
+ * absent, never 0.
  */
 export interface MetricsRow {
   readonly epoch: number;
+  /** The rate of the epoch's last step (after warm-up). */
   readonly lr: number;
   readonly train_loss_bits: number;
   readonly train_top1: number;
   readonly ce_bits: number;
-  readonly kl_bits: number;
-  readonly vq: number;
-  readonly commit: number;
+  readonly kl_bits?: number;
+  readonly vq?: number;
+  readonly commit?: number;
   readonly val_top1?: number;
+  readonly val_ce_bits?: number;
   readonly test_top1: number;
   readonly test_top5: number;
   readonly seconds: number;
@@ -67,6 +81,8 @@ export type BatchProgress = ProgressUpdate;
 /** Where a run's outputs go. The CLI binds it to the run directory. */
 export interface RunSink {
   appendMetrics(row: MetricsRow): void;
+  /** Lines of the step log (metrics-steps.jsonl), as they are complete. */
+  appendSteps?(lines: readonly StepLogLine[]): void;
   writeCheckpoint(which: 'last' | 'best', state: TrainingState): void;
   /** Where `which` lives, for messages ("the last good checkpoint is kept at ..."). */
   checkpointPath(which: 'last' | 'best'): string;
@@ -114,7 +130,12 @@ export interface TrainOutcome {
   readonly seconds: number;
   /** Present when the run stopped on request before its last epoch ended; the last checkpoint holds where. */
   readonly stopped?: StoppedAt;
+  /** Set when early stopping ended the run (now or in the run this one resumes). */
+  readonly stoppedEarly?: EarlyStopState;
 }
+
+/** Optimizer steps per line of the step log when the spec sets no train.log_every (Lightning's log_every_n_steps). */
+export const DEFAULT_LOG_EVERY = 50;
 
 /** The fixed seed of evaluation noise: derived from the run seed, never from the training streams. */
 export function evaluationNoise(seed: number): Random {
@@ -153,7 +174,7 @@ function schedulePlan(spec: ResolvedSpec, epochs: number): LearningRatePlan {
   return {
     baseLr: spec.train.optimizer.lr,
     schedule: spec.train.schedule,
-    ...(spec.train.warmup ? { warmup: spec.train.warmup.lrs } : {}),
+    ...(spec.train.warmup?.lrs ? { warmup: spec.train.warmup.lrs } : {}),
     epochs,
   };
 }
@@ -170,6 +191,12 @@ interface TakenStep {
   readonly step: number;
   /** 1-based batch within the epoch. */
   readonly batchIndex: number;
+  /** This step's rate. */
+  readonly lr: number;
+  /** When the step was taken (performance.now()). */
+  readonly takenAt: number;
+  /** Whether the step ends a line of the step log. */
+  readonly logged: boolean;
 }
 
 export async function train(options: TrainOptions): Promise<TrainOutcome> {
@@ -184,13 +211,19 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   let epoch = 0;
   let step = 0;
   let best: BestScore | undefined;
+  let earlyStop: EarlyStopState | undefined;
   if (resume) {
     shuffle = Random.fromState(resume.random.shuffle);
     noise = Random.fromState(resume.random.noise);
     epoch = resume.epoch;
     step = resume.step;
     best = resume.best;
+    earlyStop = resume.earlyStop;
   }
+  const stopRule: EarlyStopRule | undefined = spec.train.earlyStop;
+  const logEvery = spec.train.logEvery ?? DEFAULT_LOG_EVERY;
+  const warmupSteps = spec.train.warmup?.steps;
+  const modelTerms = new Set<LossTermKind>(ir.loss.terms.map((t) => t.kind));
 
   const started = performance.now();
   const clock = options.clock ?? (() => performance.now());
@@ -209,9 +242,16 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   // A 'nats' objective (a plain classifier's cross-entropy) is reported in bits like the rest.
   const totalToBits = ir.loss.unit === 'bits' ? 1 : 1 / Math.LN2;
 
+  // A run early stopping ended stays ended: a resume (or more epochs) trains no further.
+  if (earlyStop?.stopped) {
+    return { ...(best ? { best } : {}), epochsDone: epoch, trainSeconds: 0, trainImages: 0, seconds: 0, stoppedEarly: earlyStop };
+  }
+
   for (; epoch < settings.epochs; epoch++) {
     const epochStart = performance.now();
-    const lr = learningRate(plan, epoch);
+    const epochLr = learningRate(plan, epoch);
+    let lr = epochLr;
+    const window = new StepWindow(modelTerms, totalToBits);
     // A run resumed inside this epoch carries on from its sums and batch count.
     const within = resumeInEpoch;
     resumeInEpoch = undefined;
@@ -226,7 +266,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       const { total, terms } = result.loss;
       if (!Number.isFinite(total)) {
         const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
-        throw new RunError(diagnostic('trainNonFiniteLoss', { args: { value: formatNumber(total), epoch: epoch + 1, step: p.step + 1, lr, kept } }));
+        throw new RunError(diagnostic('trainNonFiniteLoss', { args: { value: formatNumber(total), epoch: epoch + 1, step: p.step + 1, lr: p.lr, kept } }));
       }
       const n = p.labels.length;
       sums.total += total * n;
@@ -234,8 +274,14 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       sums.kl += terms.kl * n;
       sums.vq += terms.vq * n;
       sums.commit += terms.commit * n;
-      sums.correct += countCorrect(result.logits, ir.classes, p.labels, 1).top1;
+      const correct = countCorrect(result.logits, ir.classes, p.labels, 1).top1;
+      sums.correct += correct;
       sums.seen += n;
+      window.add(result, n, correct, p.takenAt);
+      if (p.logged) {
+        const line = window.line({ step: p.step + 1, epoch: epoch + 1, epochs: epoch + p.batchIndex / batches, lr: p.lr }, performance.now(), result.gradientNorm);
+        sink.appendSteps?.([line]);
+      }
       if (sink.onBatch) {
         const elapsed = (performance.now() - epochStart) / 1000;
         sink.onBatch({
@@ -267,6 +313,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         ...(await engine.state()),
         random: { shuffle: shuffleAtStart, noise: noise.state() },
         ...(best ? { best } : {}),
+        ...(earlyStop ? { earlyStop } : {}),
         settings,
         backend: options.backend,
         inEpoch: { batches: batchIndex, sums: { ...sums }, seconds: secondsBefore + (performance.now() - epochStart) / 1000 },
@@ -305,8 +352,11 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       skipBatches: batchIndex,
     });
     for await (const batch of epochBatches) {
-      engine.step(batch, { lr, noise });
-      taken.push({ labels: batch.labels, step, batchIndex: batchIndex + 1 });
+      lr = epochLr * warmupFactor(warmupSteps, step);
+      const logged = (step + 1) % logEvery === 0 || batchIndex + 1 === batches;
+      const takenAt = performance.now();
+      engine.step(batch, { lr, noise, ...(logged ? { measureGradientNorm: true } : {}) });
+      taken.push({ labels: batch.labels, step, batchIndex: batchIndex + 1, lr, takenAt, logged });
       step++;
       batchIndex++;
       await accountDrained('due');
@@ -338,10 +388,10 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       train_loss_bits: (sums.total / seen) * totalToBits,
       train_top1: sums.correct / seen,
       ce_bits: sums.ce / seen / Math.LN2,
-      kl_bits: sums.kl / seen / Math.LN2,
-      vq: sums.vq / seen,
-      commit: sums.commit / seen,
-      ...(scores.val ? { val_top1: scores.val.top1 } : {}),
+      ...(modelTerms.has('kl') ? { kl_bits: sums.kl / seen / Math.LN2 } : {}),
+      ...(modelTerms.has('vq') ? { vq: sums.vq / seen } : {}),
+      ...(modelTerms.has('commit') ? { commit: sums.commit / seen } : {}),
+      ...(scores.val ? { val_top1: scores.val.top1, val_ce_bits: scores.val.crossEntropy / Math.LN2 } : {}),
       test_top1: scores.test.top1,
       test_top5: scores.test.top5,
       seconds: secondsBefore + (performance.now() - epochStart) / 1000,
@@ -358,6 +408,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
 
     const improved = scores.val !== undefined && (best === undefined || scores.val.top1 > best.valTop1);
     if (improved) best = { valTop1: scores.val!.top1, epoch: epoch + 1 };
+    if (stopRule) earlyStop = earlyStopCheck(stopRule, earlyStop, row);
     const snapshot = async (): Promise<TrainingState> => ({
       specHash: options.specHash,
       epoch: epoch + 1,
@@ -365,10 +416,12 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       ...(await engine.state()),
       random: { shuffle: shuffle.state(), noise: noise.state() },
       ...(best ? { best } : {}),
+      ...(earlyStop ? { earlyStop } : {}),
       settings,
       backend: options.backend,
     });
-    const due = epochEndSaves;
+    // The epoch early stopping ends at is checkpointed, so that a resume sees the stop.
+    const due = epochEndSaves || earlyStop?.stopped === true;
     if (due || (improved && spec.train.checkpoint.keepBest)) {
       const state = await snapshot();
       if (due) {
@@ -377,6 +430,10 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         lastSaved = clock();
       }
       if (improved && spec.train.checkpoint.keepBest) sink.writeCheckpoint('best', state);
+    }
+    if (earlyStop?.stopped) {
+      epoch++;
+      break;
     }
   }
 
@@ -387,6 +444,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
     trainSeconds,
     trainImages,
     seconds: (performance.now() - started) / 1000,
+    ...(earlyStop?.stopped ? { stoppedEarly: earlyStop } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * Learning rate per epoch, from the spec's schedule and optional warm-up.
+ * Learning rate per epoch, from the spec's schedule and optional warm-up
+ * (explicit rates per epoch; or a linear ramp per step, warmupFactor).
  * Pure: the rate depends only on the epoch index, so a resumed run needs no
  * schedule state beyond the epoch it resumes at.
  */
@@ -57,4 +58,13 @@ export function firstRateChange(plan: LearningRatePlan, before: number, after: n
     if (was !== now) return { epoch, was, now };
   }
   return undefined;
+}
+
+/**
+ * Linear warm-up over the first `steps` optimizer steps (train.warmup steps=N): step s
+ * (0-based) trains at the schedule's rate times (s + 1) / N, later steps at the rate itself.
+ * Like Hugging Face's linear warm-up shifted by one step, so no step trains at rate 0.
+ */
+export function warmupFactor(steps: number | undefined, step: number): number {
+  return steps === undefined || step >= steps ? 1 : (step + 1) / steps;
 }

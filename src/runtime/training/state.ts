@@ -51,6 +51,19 @@ export interface EpochProgress {
   readonly seconds: number;
 }
 
+/** Early stopping's record (train.early_stop), carried by checkpoints so a resume continues it. */
+export interface EarlyStopState {
+  readonly metric: 'val_top1' | 'val_ce_bits';
+  /** The best value seen, and the 1-based epoch it was seen at. */
+  readonly best: number;
+  readonly bestEpoch: number;
+  /** Epochs since the best without an improvement of more than min_delta. */
+  readonly waited: number;
+  /** Whether the run stopped; `reason` says why in words (summary.json, the terminal). */
+  readonly stopped: boolean;
+  readonly reason?: string;
+}
+
 export interface TrainingState {
   readonly specHash: string;
   /** Completed epochs (with `inEpoch`, the epoch in progress is the next one). */
@@ -69,6 +82,7 @@ export interface TrainingState {
   /** Present when the checkpoint was written inside an epoch. */
   readonly inEpoch?: EpochProgress;
   readonly best?: BestScore;
+  readonly earlyStop?: EarlyStopState;
   readonly settings: RunSettings;
   readonly backend: string;
 }

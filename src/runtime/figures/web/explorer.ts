@@ -10,12 +10,17 @@
  *   model/model.json, model/group1-*.bin    the GraphModel (what the page loads over http)
  *   model/model-data.js                     the same model embedded, for file:// (no fetch there)
  *   samples.js                              bundled test images as PNG data: URLs with their labels
+ *   explorer-data.js                        the colour map (viridis, the PNG figures' table), the learned
+ *                                           anchors, how training images were converted and their statistics
  */
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphModelExport } from '../../../compiler/targets/tfjs/export.js';
+import type { DataSpec } from '../../../compiler/spec/resolved-spec.js';
+import type { ImageStatistics } from '../../data/image-statistics.js';
+import { VIRIDIS } from '../images/colormap.js';
 import { writeFileAtomic } from '../../../host/atomic-write.js';
 import { packageRoot } from '../../../host/package-root.js';
 import { runError, reasonOf } from '../../../support/errors.js';
@@ -23,6 +28,7 @@ import { encodePng } from '../images/png.js';
 import { embeddedModelScript, writeGraphModelFolder } from './graph-model-files.js';
 
 export const EXPLORER_PAGE_FILES = ['index.html', 'explorer.js', 'explorer.css'] as const;
+export const EXPLORER_DATA_FILE = 'explorer-data.js';
 export const TFJS_BUNDLES = [
   { from: '@tensorflow/tfjs/dist/tf.min.js', to: 'tf.min.js' },
   { from: '@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js', to: 'tf-backend-webgpu.min.js' },
@@ -82,6 +88,57 @@ export function samplesScript(samples: ExplorerSamples | undefined): string {
   return `// Bundled test images (PNG data: URLs, readable from file:// pages) and their true classes.\nwindow.IBC_SAMPLES = ${JSON.stringify({ items })};\n`;
 }
 
+/**
+ * How an image of another size becomes a model input, as the training images were made:
+ * - fit: the longer side scaled to the input, centred on the background (Fashion-MNIST's own
+ *   conversion: longest edge resized, shorter one extended, item centred);
+ * - cover: the shorter side scaled to the input, then the centre cropped (torchvision's Resize +
+ *   CenterCrop);
+ * - stretch: straight to the input size (a folder without `resize`, the synthetic task).
+ * `resize`: a folder's `resize` (the shorter side first goes to it, then the centre is cropped).
+ */
+export type UploadFit = 'fit' | 'cover' | 'stretch';
+export interface UploadConversion {
+  readonly fit: UploadFit;
+  readonly resize?: number;
+}
+
+/** Per data kind: how the training images reached the input size (data/idx.ts, cifar.ts, folder.ts, synthetic.ts). */
+const UPLOAD_CONVERSION: { readonly [K in DataSpec['kind']]: (data: Extract<DataSpec, { kind: K }>) => UploadConversion } = {
+  idx: () => ({ fit: 'fit' }),
+  cifar10: () => ({ fit: 'cover' }),
+  cifar100: () => ({ fit: 'cover' }),
+  folder: (data) => (data.resize !== undefined ? { fit: 'cover', resize: data.resize } : { fit: 'stretch' }),
+  synthetic: () => ({ fit: 'stretch' }),
+};
+
+export function uploadConversion(data: DataSpec): UploadConversion {
+  return (UPLOAD_CONVERSION[data.kind] as (d: DataSpec) => UploadConversion)(data);
+}
+
+/** What the page needs besides the model and the images. */
+export interface ExplorerData {
+  /** The quantizer's learned anchors, ascending, when the model quantizes: marked on the colour bar. */
+  readonly anchors?: readonly number[];
+  readonly conversion: UploadConversion;
+  /** Of the training images, when the data could be read here; uploads are compared with them. */
+  readonly statistics?: ImageStatistics;
+  /** For the page's note: "the training split's first N images". */
+  readonly statisticsSource?: string;
+}
+
+export function explorerDataScript(data: ExplorerData): string {
+  const page = {
+    // The PNG figures' viridis table (figures/images/colormap.ts): the page draws the same colours.
+    viridis: Array.from(VIRIDIS),
+    anchors: data.anchors ? [...data.anchors] : null,
+    conversion: data.conversion,
+    statistics: data.statistics ?? null,
+    statisticsSource: data.statisticsSource ?? null,
+  };
+  return `// The explorer's colour map, anchors and training-data facts (written by ibc compile --target web).\nwindow.IBC_EXPLORER_DATA = ${JSON.stringify(page)};\n`;
+}
+
 function write(path: string, text: string): void {
   writeFileAtomic(path, [new TextEncoder().encode(text)]);
 }
@@ -95,7 +152,7 @@ function copy(from: string, to: string): void {
 }
 
 /** Writes the explorer folder; returns the files written, relative to `dir`. */
-export function writeExplorer(dir: string, exp: GraphModelExport, samples: ExplorerSamples | undefined): string[] {
+export function writeExplorer(dir: string, exp: GraphModelExport, samples: ExplorerSamples | undefined, data: ExplorerData): string[] {
   const modelDir = join(dir, 'model');
   writeGraphModelFolder(modelDir, exp);
   write(join(modelDir, 'model-data.js'), embeddedModelScript(exp));
@@ -112,10 +169,12 @@ export function writeExplorer(dir: string, exp: GraphModelExport, samples: Explo
     copy(from, join(dir, bundle.to));
   }
   write(join(dir, 'samples.js'), samplesScript(samples));
+  write(join(dir, EXPLORER_DATA_FILE), explorerDataScript(data));
   return [
     ...EXPLORER_PAGE_FILES,
     ...TFJS_BUNDLES.map((b) => b.to),
     'samples.js',
+    EXPLORER_DATA_FILE,
     ...exp.shards.map((s) => `model/${s.path}`),
     'model/model.json',
     'model/model-data.js',

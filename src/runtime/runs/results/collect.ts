@@ -78,9 +78,25 @@ function metricsOf(runDir: string, rows: readonly Record<string, unknown>[]): Pa
   set('test_top1', num(summary?.test_top1) ?? num(last?.test_top1));
   set('test_top5', num(summary?.test_top5) ?? num(last?.test_top5));
   set('train_top1', num(last?.train_top1));
-  for (const k of ['train_loss_bits', 'ce_bits', 'kl_bits', 'vq', 'commit'] as const) set(k, num(last?.[k]));
+  const terms = modelTerms(runDir);
+  for (const k of ['train_loss_bits', 'ce_bits', 'kl_bits', 'vq', 'commit'] as const) if (terms.has(k)) set(k, num(last?.[k]));
   set('images_per_second', num(summary?.images_per_second) ?? num(last?.images_per_second));
   return out;
+}
+
+/**
+ * The loss terms the run's model has: a model without attention has no KL, one without
+ * quantization no VQ or commitment term. Runs written before ibc left such terms out of
+ * metrics.jsonl recorded them as 0; they are absent here, never 0. Without a readable
+ * resolved spec every term the rows hold is kept.
+ */
+function modelTerms(runDir: string): ReadonlySet<string> {
+  const all = new Set(['train_loss_bits', 'ce_bits', 'kl_bits', 'vq', 'commit']);
+  const spec = resolvedSpec(runDir) as { model?: { attention?: { quantize?: unknown } } } | undefined;
+  if (spec?.model === undefined) return all;
+  const attention = spec.model.attention;
+  if (attention === undefined || attention === null) return new Set(['train_loss_bits', 'ce_bits']);
+  return attention.quantize === undefined || attention.quantize === null ? new Set(['train_loss_bits', 'ce_bits', 'kl_bits']) : all;
 }
 
 /** A failed launch outcome, as the manifest recorded it (local exit status, Slurm state). */

@@ -9,7 +9,7 @@
  * further blocks that repeat the run column. A note says what was left out
  * and how to get it (--columns, --format csv).
  */
-import { METRIC_DROP_ORDER, type ResultTable, type TableColumn, type TableRow } from './table.js';
+import { METRIC_DROP_ORDER, presentMetrics, type ResultTable, type TableColumn, type TableRow } from './table.js';
 import type { MetricName } from './collect.js';
 
 export const RESULT_FORMATS = ['text', 'markdown', 'csv', 'json'] as const;
@@ -132,7 +132,8 @@ export function textTable(table: ResultTable, options: TextOptions): string {
   if (marked.size > 0) notes.unshift(`marks: ${[...marked].map(([status, n]) => `${STATUS_MARKS[status] ?? '?'} ${status} (${n})`).join(', ')}`);
   if (dropped.length > 0) notes.push(`not shown to fit ${width} columns: ${dropped.join(', ')} (--columns chooses; --format csv or markdown has every column)`);
   if (blocks.length > 1) notes.push(`wrapped into ${blocks.length} blocks to fit ${width} columns (--columns chooses fewer)`);
-  return `${blocks.join('\n\n')}\n${notes.map((n) => `${wrapNote(n, width)}\n`).join('')}`;
+  const perSetting = table.perSetting ? `\n${table.perSetting.title}:\n${textBlock(table.perSetting.columns, table.perSetting.rows)}\n` : '';
+  return `${blocks.join('\n\n')}\n${notes.map((n) => `${wrapNote(n, width)}\n`).join('')}${perSetting}`;
 }
 
 /** A note as lines of at most `width` characters (a word longer than that stays whole). */
@@ -150,16 +151,20 @@ function wrapNote(note: string, width: number): string {
   return lines.join('\n');
 }
 
-function markdownTable(table: ResultTable): string {
+function markdownOf(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
   const esc = (c: string) => c.replace(/\|/g, '\\|');
+  return [`| ${columns.map((c) => esc(c.title)).join(' | ')} |`, `|${columns.map((c) => (c.numeric ? '---:' : ':---')).join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n') + '\n';
+}
+
+function markdownTable(table: ResultTable): string {
+  const perSetting = table.perSetting ? `\n${table.perSetting.title}:\n\n${markdownOf(table.perSetting.columns, table.perSetting.rows)}` : '';
   return (
-    [
-      `| ${table.columns.map((c) => esc(c.title)).join(' | ')} |`,
-      `|${table.columns.map((c) => (c.numeric ? '---:' : ':---')).join('|')}|`,
-      ...table.rows.map((r) => `| ${r.cells.map(esc).join(' | ')} |`),
-    ].join('\n') +
-    '\n' +
-    table.notes.map((n) => `\n${n.charAt(0).toUpperCase()}${n.slice(1)}.\n`).join('')
+    markdownOf(
+      table.columns,
+      table.rows.map((r) => r.cells),
+    ) +
+    table.notes.map((n) => `\n${n.charAt(0).toUpperCase()}${n.slice(1)}.\n`).join('') +
+    perSetting
   );
 }
 
@@ -180,8 +185,13 @@ function csvTable(table: ResultTable): string {
   return [header, ...body].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
 }
 
-/** JSON: one object per run: member, dir, status, epochs, the swept values, the differing settings and the metrics. */
+/**
+ * JSON: one object per run: member, dir, status, epochs, the swept values, the differing settings and
+ * the metrics, every metric any run has on every row: null where the run has none (a baseline's VQ, an
+ * unfinished run's test accuracy), never 0.
+ */
 function jsonTable(table: ResultTable): string {
+  const metricNames = presentMetrics(table.rows.flatMap((r) => (r.run ? [r.run] : [])));
   const records = table.rows.map((r) => {
     const values: Record<string, unknown> = {};
     const settings: Record<string, unknown> = {};
@@ -197,7 +207,7 @@ function jsonTable(table: ResultTable): string {
       ...(r.run?.epochsTarget !== undefined ? { epochs_target: r.run.epochsTarget } : {}),
       values,
       settings,
-      metrics: r.run?.metrics ?? {},
+      metrics: Object.fromEntries(metricNames.map((m) => [m, r.run?.metrics[m] ?? null])),
     };
   });
   return `${JSON.stringify(records, null, 2)}\n`;

@@ -10,6 +10,8 @@
  */
 import type { Json } from '../../../compiler/spec/spec-document.js';
 import { METRICS, isFinished, type CollectedResults, type MetricName, type ResultRow } from './collect.js';
+import { groupBySetting, type MetricSummary } from './group.js';
+import { SEED_PATH } from '../../../compiler/spec/sweep-block.js';
 import { isBudgetColumn, settingJson, settingText, type SettingColumn } from './settings.js';
 
 /** How each metric is titled in text and Markdown. */
@@ -62,6 +64,15 @@ export interface ResultTable {
   readonly rows: readonly TableRow[];
   /** Sentences for under the table. */
   readonly notes: readonly string[];
+  /** Runs that differ only in their seed pooled per setting (group.ts), when some setting has more than one run. */
+  readonly perSetting?: SettingTable;
+}
+
+/** The per-setting table: the swept values but the seed, n finished runs, each metric as mean ± sd. */
+export interface SettingTable {
+  readonly title: string;
+  readonly columns: readonly TableColumn[];
+  readonly rows: readonly (readonly string[])[];
 }
 
 /** Short labels for paths: the last key, or as many trailing keys as make it unique among `paths`. */
@@ -204,7 +215,33 @@ export function buildTable(results: CollectedResults, rows: readonly ResultRow[]
     const cells = columns.map((c) => cellOf(results, c, row, labels[i] ?? row.name));
     return { run: row, cells: cells.map((c) => c.text), values: cells.map((c) => c.value) };
   });
-  return { columns, rows: tableRows, notes: tableNotes(results, columns) };
+  const perSetting = settingTable(results, rows);
+  return { columns, rows: tableRows, notes: tableNotes(results, columns), ...(perSetting ? { perSetting } : {}) };
+}
+
+/** "87.61% ± 0.52" (percentage points), "1.234 ± 0.05"; no sd with one run. */
+function summaryText(name: MetricName, s: MetricSummary | undefined): string {
+  if (s === undefined) return '-';
+  if (s.sd === undefined) return metricText(name, s.mean);
+  if (PERCENT.has(name)) return `${(100 * s.mean).toFixed(2)}% ± ${(100 * s.sd).toFixed(2)}`;
+  if (name === 'images_per_second') return `${s.mean.toFixed(1)} ± ${s.sd.toFixed(1)}`;
+  return `${s.mean.toPrecision(4)} ± ${s.sd.toPrecision(2)}`;
+}
+
+/** The per-setting table of `rows`, or undefined when the seed is not swept or no setting repeats. */
+function settingTable(results: CollectedResults, rows: readonly ResultRow[]): SettingTable | undefined {
+  const groups = groupBySetting(results, rows);
+  if (!groups) return undefined;
+  const labels = shortLabels(results.swept);
+  const paths = results.swept.filter((p) => p !== SEED_PATH);
+  const metrics = presentMetrics(rows);
+  const columns: TableColumn[] = [
+    ...paths.map((p) => ({ id: p, kind: 'swept' as const, title: labels[results.swept.indexOf(p)] ?? p, numeric: true, optional: false })),
+    { id: 'n', kind: 'epochs', title: 'n', numeric: true, optional: false },
+    ...metrics.map((m) => ({ id: m, kind: 'metric' as const, title: METRIC_TITLES[m], numeric: true, optional: false })),
+  ];
+  const body = groups.map((g) => [...paths.map((p) => (g.values[p] === undefined ? '' : valueText(g.values[p]))), String(g.finished), ...metrics.map((m) => summaryText(m, g.metrics[m]))]);
+  return { title: 'Per setting over seeds: mean ± sd (sample standard deviation) of the n finished runs', columns, rows: body };
 }
 
 /** What a reader needs under the table: the full keys of short titles, runs left out of summaries, budgets that differ. */
