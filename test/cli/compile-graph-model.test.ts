@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/command.js';
 import { main } from '../../src/cli/main.js';
 import { readTfjsArtifact } from '../../src/compiler/targets/ibc-runtime/artifact.js';
+import { VIRIDIS } from '../../src/runtime/figures/images/colormap.js';
 import { RunError } from '../../src/support/errors.js';
 import { fileHandler, SPECS } from '../fixtures/graph-model.js';
 
@@ -30,6 +31,12 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ibc-graph-cli-'));
   await tf.setBackend('cpu');
 });
+
+/** The explorer's explorer-data.js, parsed. */
+function explorerData(site: string): { viridis: number[]; anchors: number[] | null; conversion: unknown; statistics: { images: number; polarity?: string; mean: { low: number; high: number } } | null } {
+  const text = readFileSync(join(work, site, 'explorer-data.js'), 'utf8');
+  return JSON.parse(text.slice(text.indexOf('=') + 1).trim().replace(/;$/, '')) as ReturnType<typeof explorerData>;
+}
 
 describe('ibc compile --target tfjs|web', () => {
   it('writes a GraphModel that tf.loadGraphModel reads, with its metadata', async () => {
@@ -64,12 +71,18 @@ describe('ibc compile --target tfjs|web', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('3 bundled test images');
-    for (const file of ['index.html', 'explorer.js', 'explorer.css', 'tf.min.js', 'tf-backend-webgpu.min.js', 'samples.js', 'model/model.json', 'model/group1-shard1of1.bin', 'model/model-data.js']) {
+    for (const file of ['index.html', 'explorer.js', 'explorer.css', 'tf.min.js', 'tf-backend-webgpu.min.js', 'samples.js', 'explorer-data.js', 'model/model.json', 'model/group1-shard1of1.bin', 'model/model-data.js']) {
       expect(existsSync(join(work, 'site', file)), file).toBe(true);
     }
     const html = readFileSync(join(work, 'site/index.html'), 'utf8');
     expect(html).not.toMatch(/https?:\/\//);
     expect(readFileSync(join(work, 'site/samples.js'), 'utf8').match(/data:image\/png;base64,/g)).toHaveLength(3);
+    // The page's colours are the PNG figures' viridis table; the quantizer's 8 anchors are listed for the colour bar.
+    const page = explorerData('site');
+    expect(page.viridis).toEqual(Array.from(VIRIDIS));
+    expect(page.anchors).toHaveLength(8);
+    expect(page.anchors).toEqual([...page.anchors!].sort((a, b) => a - b));
+    expect(page.conversion).toEqual({ fit: 'stretch' });
   });
 
   it('bundles real test images with class names, and still writes the page when the data is not on this machine', async () => {
@@ -82,12 +95,19 @@ describe('ibc compile --target tfjs|web', () => {
     const meta = JSON.parse(readFileSync(join(work, 'fashion-site/model/model.json'), 'utf8')).userDefinedMetadata as { classNames: string[]; outputs: Record<string, string> };
     expect(meta.classNames[9]).toBe('Ankle boot');
     expect(Object.keys(meta.outputs)).toEqual(['logits']);
+    // Uploads are converted as Fashion-MNIST made its items and compared with 2000 training images (light items on black).
+    const fashionPage = explorerData('fashion-site');
+    expect(fashionPage.conversion).toEqual({ fit: 'fit' });
+    expect(fashionPage.anchors).toBeNull();
+    expect(fashionPage.statistics).toMatchObject({ images: 2000, polarity: 'dark-background' });
+    expect(fashionPage.statistics!.mean.low).toBeLessThan(fashionPage.statistics!.mean.high);
     writeFileSync(join(work, 'elsewhere.ibspec'), readFileSync(TINY, 'utf8').replace(/data synthetic[^{]*\{/, 'data idx {\n  train images="missing/a.gz" labels="missing/b.gz"\n  test images="missing/c.gz" labels="missing/d.gz"'));
     const missing = await ibc('compile', 'elsewhere.ibspec', '--target', 'web', '--out', 'elsewhere-site');
     expect(missing.code, missing.stderr).toBe(0);
     expect(missing.stderr).toContain('note: no test images bundled');
     expect(missing.stdout).toContain('0 bundled test images');
     expect(readFileSync(join(work, 'elsewhere-site/samples.js'), 'utf8')).toContain('{"items":[]}');
+    expect(explorerData('elsewhere-site').statistics).toBeNull();
   });
 
   it('exits 2 on --images misuse and 1 with IB5020 for a layer TF.js cannot run', async () => {

@@ -45,7 +45,7 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     // Each task gets the threads a local worker of a 2-job pool gets, so both launchers compute the same numbers.
     const threads = threadsPerWorker(availableParallelism(), 2);
     const slurmDir = join(work, 'slurm-sweep');
-    const args = ['sweep', spec, ...TINY_OVERRIDES, ...TINY_OPTIONS, '--out', slurmDir, '--launcher', 'slurm', '--jobs', '2', '--poll', '1', '--mem', '900M', '--sbatch=--nice=0', '--cpus-per-task', String(threads)];
+    const args = ['sweep', spec, ...TINY_OVERRIDES, ...TINY_OPTIONS, '--out', slurmDir, '--launcher', 'slurm', '--jobs', '2', '--poll', '1', '--mem', '900M', '--sbatch=--nice=0', '--cpus-per-task', String(threads), '--slurm-setup', 'echo "site setup: $SLURM_CPUS_PER_TASK cpus, OMP_NUM_THREADS=$OMP_NUM_THREADS"'];
 
     // First run: cancel the last member's task as soon as the array is submitted (with --jobs 2 it is still pending).
     const first = ibc(work, ...args);
@@ -69,8 +69,10 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
       'fsweep--beta=0.1--seed=2',
     ]);
     expect(r1.stderr).toContain(`slurm: submitted job ${job} (6 task(s)`);
-    expect(r1.stderr).toMatch(/slurm: 0 done, \d running, \d pending, [01] failed/);
-    expect(r1.stderr).toContain('slurm: 5 done, 0 running, 0 pending, 1 failed');
+    // One line per member event; the final count says the same.
+    for (const m of members.slice(0, 5)) expect(r1.stderr.split('\n').filter((l) => l === `done: ${m.name}`), m.name).toHaveLength(1);
+    expect(r1.stderr).toMatch(/^failed \((CANCELLED|UNKNOWN)[^)]*, job \d+_5\): fsweep--beta=0\.1--seed=2 \(log: /m);
+    expect(r1.stderr.split('\n').filter((l) => /^(done|failed)\b/.test(l))).toHaveLength(6);
     expect(r1.stdout).toContain('5 of 6 members finished');
     expect(r1.stdout).toContain('not finished: fsweep--beta=0.1--seed=2');
     expect(r1.code).toBe(1);
@@ -81,6 +83,10 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     const asked = manifest(slurmDir).launches[0]!.sbatch ?? [];
     for (const option of ['--time=10:00', '--mem=900M', `--cpus-per-task=${threads}`, '--comment=ibc-test', '--nice=0']) expect(asked).toContain(option);
     expect(readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8')).not.toMatch(/#SBATCH|10:00|900M/);
+    // The site setup line ran in each task, after the threads were set from --cpus-per-task; it came from a file beside the tasks, not the script.
+    const slurmLog = readFileSync(join(slurmDir, 'logs', `slurm-${job}_0.out`), 'utf8');
+    expect(slurmLog).toContain(`site setup: ${threads} cpus, OMP_NUM_THREADS=${threads}`);
+    expect(readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8')).not.toContain('site setup:');
     const finishedAt = members.slice(0, 5).map((m) => statSync(join(slurmDir, m.dir, 'summary.json')).mtimeMs);
     for (const m of members.slice(0, 5)) expect(readFileSync(join(slurmDir, m.dir, 'spec-hash.txt'), 'utf8').trim()).toBe(m.specHash);
 
@@ -96,8 +102,8 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     // The second submission's task folder holds the cancelled member's task only.
     const submissions = readdirSync(join(slurmDir, 'slurm-tasks')).map((name) => join(slurmDir, 'slurm-tasks', name)).sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
     expect(submissions.length).toBe(2);
-    expect(readdirSync(submissions[1]!)).toEqual(['5']);
-    expect(readdirSync(submissions[0]!).sort()).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(readdirSync(submissions[1]!).sort()).toEqual(['5', 'setup.sh']);
+    expect(readdirSync(submissions[0]!).sort()).toEqual(['0', '1', '2', '3', '4', '5', 'setup.sh']);
     expect(members.slice(0, 5).map((m) => statSync(join(slurmDir, m.dir, 'summary.json')).mtimeMs)).toEqual(finishedAt);
 
     // Third run: nothing to do, nothing submitted.

@@ -42,6 +42,15 @@ function metrics(runDir: string): Record<string, unknown>[] {
     .map(({ seconds: _s, images_per_second: _i, ...rest }) => rest);
 }
 
+/** The step log's lines apart from their timings. */
+function stepLog(runDir: string): Record<string, unknown>[] {
+  return readFileSync(join(runDir, 'metrics-steps.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .map(({ images_per_second: _i, ...rest }) => rest);
+}
+
 function weights(runDir: string): Map<string, Float32Array> {
   const ck = readCheckpoint(join(runDir, 'checkpoints', 'last.ibck'));
   return new Map([...ck.tensors].filter(([k]) => k.startsWith('weights/')).map(([k, t]) => [k, t.data]));
@@ -69,10 +78,22 @@ describe('ibc train', () => {
     const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     expect(rows).toHaveLength(1);
     expect(Object.keys(rows[0]!).sort()).toEqual(
-      ['epoch', 'lr', 'train_loss_bits', 'train_top1', 'ce_bits', 'kl_bits', 'vq', 'commit', 'val_top1', 'test_top1', 'test_top5', 'seconds', 'images_per_second'].sort(),
+      ['epoch', 'lr', 'train_loss_bits', 'train_top1', 'ce_bits', 'kl_bits', 'vq', 'commit', 'val_top1', 'val_ce_bits', 'test_top1', 'test_top5', 'seconds', 'images_per_second'].sort(),
     );
+    // The step log: 64 images in batches of 32 is 2 steps, fewer than log_every (50): one line at the epoch's end.
+    const steps = readFileSync(join(out, 'metrics-steps.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    expect(steps.map((l) => [l['step'], l['epoch'], l['epochs'], l['steps']])).toEqual([[2, 1, 1, 2]]);
+    expect(steps[0]!['grad_norm']).toBeGreaterThan(0);
+    expect(steps[0]!['vq']).toBeGreaterThanOrEqual(0);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(summary).toMatchObject({ backend: 'cpu', epochs: 1, best_val_epoch: 1 });
+    // The run's identity in plain text: run.json when it starts, the same keys in summary.json.
+    const identity = { seed: 1, batch: 32, epochs: 1, limit_train: 64, limit_val: 8, limit_test: 32, train_images: 64, val_images: 8, test_images: 32, backend: 'cpu', training_step: 'tfjs', precision: 'fp32', threads: 1, weights: null };
+    const { weights: _none, ...inSummary } = identity; // summary.json's weights is the file's fingerprint, absent without one
+    expect(summary).toMatchObject(inSummary);
+    expect(summary['weights']).toBeUndefined();
+    const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as Record<string, unknown>;
+    expect(record).toEqual({ format: 'ibc-run', version: 1, spec_hash: summary['spec_hash'], ...identity });
     expect((summary['anchors'] as number[]).length).toBe(8);
     expect(summary['param_count']).toBeGreaterThan(1000);
     expect(summary['test_top1']).toBe(rows[0]!['test_top1']);
@@ -99,6 +120,8 @@ describe('ibc train', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain('resuming');
     expect(metrics(parts)).toEqual(metrics(whole));
+    expect(stepLog(parts)).toEqual(stepLog(whole));
+    expect(stepLog(whole).map((l) => l['step'])).toEqual([2, 4]);
     const w = weights(whole);
     const p = weights(parts);
     expect([...p.keys()]).toEqual([...w.keys()]);
@@ -111,6 +134,22 @@ describe('ibc train', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('IB6313');
     expect(metrics(parts)).toHaveLength(2);
+  });
+
+  it('early_stop (set by an override) ends the run, says why in the terminal and summary.json; resuming it trains no further', async () => {
+    const out = join(work, 'early');
+    // min_delta=1: no epoch after the first can improve val_top1 by more than 1, so patience=1 stops after epoch 2.
+    const r = await ibc('train', TINY, 'train.early_stop.patience=1', 'train.early_stop.min_delta=1', '--out', out, '--epochs', '6', ...FAST);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('IB6950');
+    expect(metrics(out).map((row) => row['epoch'])).toEqual([1, 2]);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    expect(summary['epochs']).toBe(2);
+    expect(summary['stopped_early']).toMatch(/^early stop after epoch 2: val_top1 did not improve by more than 1 for 1 epoch/);
+    const again = await ibc('train', TINY, 'train.early_stop.patience=1', 'train.early_stop.min_delta=1', '--resume', out, '--epochs', '8', '--backend', 'cpu');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('IB6951');
+    expect(metrics(out)).toHaveLength(2);
   });
 
   it('resume: a missing or corrupt checkpoint, or a different spec, is a clear error and never a fresh start', async () => {
@@ -128,9 +167,11 @@ describe('ibc train', () => {
     expect(r2.stderr).toContain('IB6310');
     expect(readdirSync(noCkpt)).toEqual([]);
 
-    const r5 = await ibc('train', TINY, '--resume', empty, '--seed', '9', '--backend', 'cpu');
+    // A resume on other settings than the run's (run.json) is refused, located at the first, with the way back.
+    const r5 = await ibc('train', TINY, '--resume', empty, '--seed', '9', '--limit-test', '16', '--backend', 'cpu');
     expect(r5.code).toBe(1);
-    expect(r5.stderr).toContain('IB6303');
+    expect(r5.stderr).toContain(`${join(empty, 'run.json')}:10:3: error IB6900: cannot resume '${empty}': it differs from what the run started with (limit_test 32 -> 16, seed 1 -> 9)`);
+    expect(r5.stderr).toContain('Ways out: resume with --limit-test 32 --seed 1 (or without those options');
 
     const r3 = await ibc('train', join(SPECS, 'tiny-diverge.ibspec'), '--resume', empty, '--backend', 'cpu');
     expect(r3.code).toBe(1);
@@ -271,10 +312,36 @@ describe('ibc eval and ibc attention', () => {
     const a = await ibc('attention', out, '--images', '3', '--offset', '5', '--backend', 'cpu');
     expect(a.code).toBe(0);
     // Files named by test-set index; the end-of-training images (0..19) are gone, not mixed in.
-    expect(readdirSync(join(out, 'attention')).sort()).toEqual(['grid.png', 'test-00005.png', 'test-00006.png', 'test-00007.png']);
+    expect(readdirSync(join(out, 'attention')).sort()).toEqual(['grid.png', 'grid.svg', 'test-00005.png', 'test-00005.svg', 'test-00006.png', 'test-00006.svg', 'test-00007.png', 'test-00007.svg']);
     const own = join(work, 'own-folder');
     expect((await ibc('attention', out, '--images', '1', '--out', own, '--backend', 'cpu')).code).toBe(0);
-    expect(readdirSync(own).sort()).toEqual(['grid.png', 'test-00000.png']);
+    expect(readdirSync(own).sort()).toEqual(['grid.png', 'grid.svg', 'test-00000.png', 'test-00000.svg']);
+    // Chosen images, an auto scale (said on the figure), maps over the input; the SVG is the PNG's source, text as text.
+    const chosen = join(work, 'chosen');
+    const picked = await ibc('attention', out, '--indices', '9,3,17', '--scale', 'auto', '--overlay', '--out', chosen, '--backend', 'cpu');
+    expect(picked.code, picked.stderr).toBe(0);
+    expect(picked.stdout).toContain('attention maps of test images 9, 3, 17');
+    expect(readdirSync(chosen).filter((f) => f.endsWith('.png')).sort()).toEqual(['grid.png', 'test-00003.png', 'test-00009.png', 'test-00017.png']);
+    const grid = readFileSync(join(chosen, 'grid.svg'), 'utf8');
+    expect(grid).toContain('AUTO scale stretched');
+    expect(grid).toContain('>auto scale</text>');
+    expect(grid).toContain('Maps drawn over the input');
+    expect(grid.indexOf('test image #9')).toBeLessThan(grid.indexOf('test image #3'));
+    // Misclassified only: every panel marked wrong by its symbol.
+    const wrong = join(work, 'wrong');
+    const errors = await ibc('attention', out, '--errors', '--images', '2', '--out', wrong, '--backend', 'cpu');
+    expect(errors.code, errors.stderr).toBe(0);
+    const errorGrid = readFileSync(join(wrong, 'grid.svg'), 'utf8');
+    const marks = errorGrid.match(/>[✓✗] predicted/g) ?? [];
+    expect(marks.length).toBeGreaterThan(0);
+    expect(marks.every((m) => m.startsWith('>✗'))).toBe(true);
+    expect(errorGrid).toContain('misclassified test images');
+    expect((await ibc('attention', out, '--indices', '3', '--offset', '1')).code).toBe(2);
+    expect((await ibc('attention', out, '--indices', '3,x')).code).toBe(2);
+    expect((await ibc('attention', out, '--scale', 'stretch')).code).toBe(2);
+    const past = await ibc('attention', out, '--indices', '3,100000', '--out', join(work, 'past'), '--backend', 'cpu');
+    expect(past.code).toBe(2);
+    expect(past.stderr).toContain('--indices 100000 is past the end of the test set');
     expect((await ibc('eval', join(work, 'nothing-here'))).code).toBe(1);
     expect((await ibc('eval', out, '--checkpoint', 'worst')).code).toBe(2);
   });

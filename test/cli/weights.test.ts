@@ -59,6 +59,29 @@ describe('weights="..." end to end', () => {
     const table = await ibc(work, 'check', 'tuned.ibspec', '--weights');
     expect(table.stdout).toMatch(/backbone\/group1\/block0\/conv1\/kernel\s+backbone\.group1\.block0\.conv1\.weight\s+\[16, 16, 3, 3\]\s+OIHW -> HWIO/);
     expect(table.stdout).toContain('not used (not part of the trunk): ');
+    // The same mapping for scripts: one JSON object, the diagnostics and each spec's mapping.
+    const json = await ibc(work, 'check', 'tuned.ibspec', '--weights', '--format', 'json');
+    expect(json.code, json.stderr).toBe(0);
+    const mapping = JSON.parse(json.stdout) as {
+      diagnostics: { code: string; line: number; column: number }[];
+      weights: { spec: string; weights: string; strict: boolean; parameters: { parameter: string; tensor: string; shapeInFile: number[]; shape: number[]; conversion: string }[]; missing: unknown[]; notUsed: string[]; randomInitialValues: string[] }[];
+    };
+    expect(mapping.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['IB3407', 4, 51]]);
+    expect(mapping.weights).toHaveLength(1);
+    const [only] = mapping.weights;
+    expect(only!.spec).toBe('tuned.ibspec');
+    expect(only!.weights).toBe(join(work, 'trunk.safetensors'));
+    expect(only!.strict).toBe(true);
+    expect(only!.missing).toEqual([]);
+    expect(only!.parameters.find((p) => p.parameter === 'backbone/group1/block0/conv1/kernel')).toEqual({
+      parameter: 'backbone/group1/block0/conv1/kernel',
+      tensor: 'backbone.group1.block0.conv1.weight',
+      shapeInFile: [16, 16, 3, 3],
+      shape: [3, 3, 16, 16],
+      conversion: 'OIHW -> HWIO',
+    });
+    expect(only!.notUsed.length).toBeGreaterThan(0);
+    expect(only!.randomInitialValues).toContain('decoder');
 
     const tuned = await ibc(work, 'train', 'tuned.ibspec', '--out', 'tuned', ...FAST);
     expect(tuned.code, tuned.stderr).toBe(0);
@@ -82,6 +105,28 @@ describe('weights="..." end to end', () => {
     const c = await ibc(work, 'compile', 'tuned.ibspec', '--target', 'safetensors', '--out', 'initial.safetensors');
     expect(c.code, c.stderr).toBe(0);
     expect(c.stdout).toContain(`fresh weights (seed 1), the trunk from ${join(work, 'trunk.safetensors')}`);
+  });
+
+  it('fine-tunes with frozen stages: their weights and batch-norm statistics stay as loaded, the rest trains', async () => {
+    const exported = await ibc(work, 'compile', 'source', '--target', 'safetensors', '--out', 'frozen-trunk.safetensors');
+    expect(exported.code, exported.stderr).toBe(0);
+    const optimizer = 'sgd lr=0.05 momentum=0.9\n  lr_scale backbone=0.5';
+    writeFileSync(join(work, 'frozen.ibspec'), spec(`${TRUNK} weights="frozen-trunk.safetensors" freeze=[conv1, group1]`, optimizer));
+    const trained = await ibc(work, 'train', 'frozen.ibspec', '--out', 'frozen', ...FAST);
+    expect(trained.code, trained.stderr).toBe(0);
+    const source = readCheckpoint(join(work, 'source', 'checkpoints', 'last.ibck')).tensors;
+    const tuned = readCheckpoint(join(work, 'frozen', 'checkpoints', 'last.ibck')).tensors;
+    const kept: string[] = [];
+    for (const [name, tensor] of tuned) {
+      if (!name.startsWith('weights/backbone/')) continue;
+      const same = Array.from(tensor.data).every((v, i) => v === source.get(name)!.data[i]);
+      if (name.startsWith('weights/backbone/conv1/') || name.startsWith('weights/backbone/group1/')) {
+        expect(same, name).toBe(true);
+        kept.push(name);
+      } else if (name.endsWith('/kernel')) expect(same, `${name} trained`).toBe(false);
+    }
+    expect(kept.some((n) => n.endsWith('moving_mean'))).toBe(true);
+    expect(kept.some((n) => n.endsWith('/kernel'))).toBe(true);
   });
 
   it('a missing weights file is an error at the weights string, for check and train alike, and train creates nothing', async () => {

@@ -13,10 +13,11 @@ import { checkDataPaths } from '../../compiler/spec/data-paths.js';
 import { hasErrors, sortAndDedupe, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { checkSpecSet } from '../../compiler/check-set.js';
-import { formatWeightsTable, planWeights } from '../../compiler/pretrained/plan.js';
+import { formatWeightsTable, planWeights, weightsPlanToJson, type WeightsPlanJson } from '../../compiler/pretrained/plan.js';
 import { describeLayers, type ModelDescription } from '../../compiler/network/describe.js';
 import { nodeFileSystem, specFilesUnder, type FileSystem } from '../../host/file-system.js';
-import { displayPath, exitStatusFor, printDiagnostics, type OutputFormat } from '../report.js';
+import { displayPath, exitStatusFor, forDisplay, printDiagnostics, type OutputFormat } from '../report.js';
+import { diagnosticsToJson } from '../../diagnostics/render.js';
 
 interface CheckOptions {
   readonly format?: OutputFormat;
@@ -66,7 +67,11 @@ export function createCheckCommand(fs: FileSystem): Command {
     options: [
       { flags: '--format <text|json>', description: 'text: code frames on stderr (default); json: a JSON array on stdout, one {file, line, column, endLine, endColumn, severity, code, message, suggestion?} per diagnostic', parse: parseFormat },
       { flags: '--shapes', description: "print each model's layers with output shapes and parameter counts" },
-      { flags: '--weights', description: 'print the full mapping of a weights="..." file: the tensor feeding each trunk parameter, layout conversions, unused tensors, what stays random' },
+      {
+        flags: '--weights',
+        description:
+          'print the full mapping of a weights="..." file: the tensor feeding each trunk parameter, layout conversions, unused tensors, what stays random; with --format json, stdout is one object {diagnostics: [...], weights: [{spec, weights, format, strict, parameters, missing, notUsed, unexpected, randomInitialValues}]}',
+      },
     ],
     epilog: "Explain a code: ibc explain IB2003.\nExit status: 0 no errors (warnings allowed), 1 errors, 2 usage errors.",
     async run({ args, options, overrides }, io) {
@@ -74,22 +79,23 @@ export function createCheckCommand(fs: FileSystem): Command {
       const shapes = options.shapes === true;
       const weightsTable = options.weights === true;
       if (shapes && format === 'json') usageError('--shapes prints a table and cannot be combined with --format json');
-      if (weightsTable && format === 'json') usageError('--weights prints a table and cannot be combined with --format json');
       const sources = new Map<string, string>();
       const all: Diagnostic[] = [];
       const paths: string[] = [];
+      const mappings: (WeightsPlanJson & { readonly spec: string })[] = [];
       for (const file of args) {
         const path = resolve(io.cwd, file);
         if (!fs.exists(path)) all.push(diagnostic('missingFile', { args: { path: file } }));
         else if (isDirectory(path)) for (const spec of specFilesUnder(path)) paths.push(spec);
         else paths.push(path);
       }
-      for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources, overrides })) {
+      for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources, overrides, sweeps: true })) {
         const dataPaths = result.value && extendedBy.length === 0 ? checkDataPaths(result.value.spec, fs) : [];
         const weights = result.value && extendedBy.length === 0 ? await planWeights(result.value.spec, result.value.ir, fs) : undefined;
         const own = [...result.diagnostics, ...dataPaths, ...(weights?.diagnostics ?? [])];
         for (const item of own) all.push(item);
         weights?.plan?.file.close();
+        if (weightsTable && format === 'json' && weights?.plan) mappings.push({ spec: displayPath(path, io.cwd), ...weightsPlanToJson(weights.plan) });
         if (format !== 'text') continue;
         if (weightsTable && weights?.plan) io.stdout(`${displayPath(path, io.cwd)}:\n${formatWeightsTable(weights.plan)}`);
         if (extendedBy.length > 0) {
@@ -102,7 +108,8 @@ export function createCheckCommand(fs: FileSystem): Command {
       }
       // Specs that extend the same base would otherwise report the base's problems once each.
       const unique = sortAndDedupe(all);
-      printDiagnostics(unique, io, { format, sources });
+      if (weightsTable && format === 'json') io.stdout(`${JSON.stringify({ diagnostics: diagnosticsToJson(forDisplay(unique, io.cwd)), weights: mappings }, null, 2)}\n`);
+      else printDiagnostics(unique, io, { format, sources });
       return exitStatusFor(unique) === EXIT_OK ? EXIT_OK : EXIT_INPUT_ERROR;
     },
   });

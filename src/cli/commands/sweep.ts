@@ -28,6 +28,7 @@ interface SweepOptions {
   readonly out?: string;
   readonly epochs?: number;
   readonly limitTrain?: number;
+  readonly limitVal?: number;
   readonly limitTest?: number;
   readonly backend?: BackendRequest;
   readonly attention?: number;
@@ -37,6 +38,7 @@ interface SweepOptions {
   readonly cpusPerTask?: number;
   readonly gpusPerTask?: number;
   readonly sbatch?: string[];
+  readonly slurmSetup?: string[];
   readonly poll?: number;
   readonly dryRun?: boolean;
 }
@@ -67,6 +69,7 @@ const SLURM_ONLY: readonly [keyof SweepOptions, string][] = [
   ['cpusPerTask', '--cpus-per-task'],
   ['gpusPerTask', '--gpus-per-task'],
   ['sbatch', '--sbatch'],
+  ['slurmSetup', '--slurm-setup'],
   ['poll', '--poll'],
 ];
 
@@ -80,6 +83,7 @@ async function run({ args, options, overrides }: CommandInput<SweepOptions>, io:
   const train = {
     ...opt('epochs', options.epochs),
     ...opt('limitTrain', options.limitTrain),
+    ...opt('limitVal', options.limitVal),
     ...opt('limitTest', options.limitTest),
     ...opt('backend', options.backend),
     ...opt('attention', options.attention),
@@ -113,6 +117,7 @@ async function run({ args, options, overrides }: CommandInput<SweepOptions>, io:
       ...opt('cpusPerTask', options.cpusPerTask),
       ...opt('gpusPerTask', options.gpusPerTask),
       ...opt('sbatch', options.sbatch),
+      ...opt('setup', options.slurmSetup),
       ...opt('poll', options.poll),
     },
     dryRun,
@@ -149,6 +154,7 @@ export const sweepCommand: Command = defineCommand<SweepOptions>({
     { flags: '--out <DIR>', description: 'the sweep directory', parse: pathOption('--out') },
     { flags: '--epochs <N>', description: "each member's ibc train --epochs", parse: wholeNumber('--epochs') },
     { flags: '--limit-train <N>', description: "each member's ibc train --limit-train", parse: wholeNumber('--limit-train') },
+    { flags: '--limit-val <N>', description: "each member's ibc train --limit-val", parse: wholeNumber('--limit-val') },
     { flags: '--limit-test <N>', description: "each member's ibc train --limit-test", parse: wholeNumber('--limit-test') },
     { flags: '--backend <NAME>', description: `each member's ibc train --backend: ${BACKEND_HELP}`, parse: parseBackend },
     { flags: '--attention <N>', description: "each member's ibc train --attention", parse: wholeNumber('--attention', 0) },
@@ -158,6 +164,7 @@ export const sweepCommand: Command = defineCommand<SweepOptions>({
     { flags: '--cpus-per-task <N>', description: 'slurm: CPUs per task', parse: wholeNumber('--cpus-per-task') },
     { flags: '--gpus-per-task <N>', description: 'slurm: GPUs per task', parse: wholeNumber('--gpus-per-task', 0) },
     { flags: '--sbatch <OPTION>', description: "slurm: an extra sbatch option, added to the spec's (repeatable), e.g. --sbatch=--account=lab; only options that ask for resources or set scheduling and accounting", repeatable: true, parse: slurmValue('--sbatch', sbatchOptionProblem) },
+    { flags: '--slurm-setup <LINE>', description: "slurm: a shell line each task runs before ibc, for site setup (repeatable, in order; your own shell, run as you give it, on the command line only, never from a spec), e.g. --slurm-setup 'module load nodejs' --slurm-setup 'cd /scratch/me'", repeatable: true },
     { flags: '--poll <SECONDS>', description: `slurm: how often to ask squeue (default 10, at most ${MAX_POLL_SECONDS})`, parse: boundedWholeNumber('--poll', 1, MAX_POLL_SECONDS) },
     { flags: '--dry-run', description: 'prepare the sweep directory and print the plan; launch nothing' },
   ],

@@ -63,7 +63,11 @@ export interface OpAttrs {
     readonly bias: boolean;
   };
   /** Inputs: [x] (NHWC, normalised over N,H,W; or [n] vectors). Params: gamma, beta; buffers: movingMean, movingVariance. */
-  BatchNorm: { readonly epsilon: number; readonly momentum: number };
+  /**
+   * frozen (a frozen backbone stage): training also normalises with the running statistics and
+   * leaves them unchanged, as PyTorch's module.eval() on a frozen part of a model does.
+   */
+  BatchNorm: { readonly epsilon: number; readonly momentum: number; readonly frozen?: boolean };
   /** gelu is the exact erf form; alpha: leaky_relu slope (builder default 0.01), elu scale (default 1). */
   Activation: { readonly fn: 'relu' | 'sigmoid' | 'tanh' | 'leaky_relu' | 'elu' | 'gelu' | 'softplus'; readonly alpha?: number };
   /** softplus(x + shift). Used for the attention std head (shift -5) and the latent std. */
@@ -199,10 +203,19 @@ export type OptimizerIR =
   | { readonly kind: 'sgd'; readonly momentum: number; readonly nesterov: boolean; readonly weightDecay: number }
   | { readonly kind: 'adam'; readonly beta1: number; readonly beta2: number; readonly epsilon: number; readonly weightDecay: number };
 
+/**
+ * Gradient clipping, applied to the whole gradient before weight decay and the update:
+ * 'norm' scales every gradient by min(1, maxNorm / (norm + 1e-6)), norm the global L2 norm of
+ * all trainable parameters' gradients (torch.nn.utils.clip_grad_norm_); 'value' clamps each
+ * gradient value to [-maxValue, maxValue] (clip_grad_value_).
+ */
+export type GradientClipIR = { readonly kind: 'norm'; readonly maxNorm: number } | { readonly kind: 'value'; readonly maxValue: number };
+
 /** What a training engine runs: the model (its parameters' rate scales and its loss terms included) and how its parameters are updated. */
 export interface TrainingIR {
   readonly model: ModelIR;
   readonly optimizer: OptimizerIR;
+  readonly clip?: GradientClipIR;
   /** An exponential moving average of the trainable weights (shadow = decay * shadow + (1 - decay) * weight per step), which evaluation uses. */
   readonly weightAverage?: { readonly decay: number };
 }

@@ -18,6 +18,7 @@ import { vggStages } from './vgg.js';
 import { wrnStages } from './wrn.js';
 import { resnetStages } from './resnet.js';
 import { customStages } from './custom.js';
+import { applyTrainingGroups } from './training-groups.js';
 
 /** The backbone as named stages, or undefined (after reporting) when its settings cannot describe a network. */
 export function backboneStages(backbone: BackboneSpec, g?: IrBuilder): readonly StageSpec[] | undefined {
@@ -87,7 +88,7 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
 
   const q = attention?.quantize;
   const quantized = q !== undefined && taps.attentionQuantized !== undefined;
-  const ir: ModelIR = {
+  const built: ModelIR = {
     name: spec.name,
     input: input.id,
     inputShape: m.input,
@@ -108,7 +109,9 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
       : crossEntropyLoss(m.classes),
     samples: attention ? { train: attention.samples.train, eval: attention.samples.eval } : { train: 0, eval: 0 },
   };
-  return ok(ir, g.diagnostics);
+  const { ir, diagnostics } = applyTrainingGroups(built, spec, stages);
+  for (const d of diagnostics) g.report(d);
+  return hasErrors(g.diagnostics) ? failed(g.diagnostics) : ok(ir, g.diagnostics);
 }
 
 function buildStages(g: IrBuilder, stages: readonly StageSpec[], x: Tensor): Tensor | undefined {

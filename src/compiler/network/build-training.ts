@@ -4,7 +4,7 @@
  * engines read the IR, never the spec. (The rate is the training loop's: the
  * schedule gives each step its rate.)
  */
-import type { OptimizerIR, ModelIR, TrainingIR } from '../ir/ir.js';
+import type { GradientClipIR, OptimizerIR, ModelIR, TrainingIR } from '../ir/ir.js';
 import type { OptimizerSpec, ResolvedSpec } from '../spec/resolved-spec.js';
 
 export function optimizerIR(spec: OptimizerSpec): OptimizerIR {
@@ -16,10 +16,20 @@ export function optimizerIR(spec: OptimizerSpec): OptimizerIR {
   }
 }
 
+/** train.clip as IR data (the semantic checks guarantee exactly one of norm= and value=). */
+function clipIR(spec: ResolvedSpec): GradientClipIR | undefined {
+  const clip = spec.train.clip;
+  if (clip?.norm !== undefined) return { kind: 'norm', maxNorm: clip.norm };
+  if (clip?.value !== undefined) return { kind: 'value', maxValue: clip.value };
+  return undefined;
+}
+
 export function buildTraining(spec: ResolvedSpec, model: ModelIR): TrainingIR {
+  const clip = clipIR(spec);
   return {
     model,
     optimizer: optimizerIR(spec.train.optimizer),
+    ...(clip ? { clip } : {}),
     ...(spec.train.ema !== undefined ? { weightAverage: { decay: spec.train.ema } } : {}),
   };
 }

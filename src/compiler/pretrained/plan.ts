@@ -231,6 +231,39 @@ export async function loadPlannedWeights(plan: WeightsPlan): Promise<{ readonly 
 }
 
 /** The full mapping, one line per trunk parameter, then what is not used and what stays random (`ibc check --weights`). */
+/** The mapping of `ibc check --weights --format json`: the table's facts, one record per trunk parameter. */
+export interface WeightsPlanJson {
+  readonly weights: string;
+  readonly format: string;
+  readonly strict: boolean;
+  readonly parameters: readonly { readonly parameter: string; readonly tensor: string; readonly shapeInFile: readonly number[]; readonly shape: readonly number[]; readonly conversion: 'OIHW -> HWIO' | 'transposed' | 'none' }[];
+  readonly missing: readonly { readonly parameter: string; readonly tensor: string }[];
+  /** Tensors the trunk does not use by design (torchvision's classifier, BN counters). */
+  readonly notUsed: readonly string[];
+  /** Tensors with no place in the trunk. */
+  readonly unexpected: readonly string[];
+  readonly randomInitialValues: readonly string[];
+}
+
+export function weightsPlanToJson(plan: WeightsPlan): WeightsPlanJson {
+  return {
+    weights: plan.path,
+    format: plan.file.description,
+    strict: plan.strict,
+    parameters: plan.assignments.map((a) => ({
+      parameter: a.param,
+      tensor: a.source.name,
+      shapeInFile: a.source.shape,
+      shape: a.shape,
+      conversion: a.layout === 'oihw' ? 'OIHW -> HWIO' : a.layout === 'out-in' ? 'transposed' : 'none',
+    })),
+    missing: plan.missing.map((m) => ({ parameter: m.param, tensor: m.key })),
+    notUsed: plan.ignored,
+    unexpected: plan.unexpected,
+    randomInitialValues: plan.random,
+  };
+}
+
 export function formatWeightsTable(plan: WeightsPlan): string {
   const rows = plan.assignments.map((a) => [a.param, a.source.name, `[${a.source.shape.join(', ')}]`, a.layout === 'oihw' ? 'OIHW -> HWIO' : a.layout === 'out-in' ? 'transposed' : '']);
   for (const m of plan.missing) rows.push([m.param, `(missing: '${m.key}')`, '', plan.strict ? 'error' : 'stays random']);

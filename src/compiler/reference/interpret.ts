@@ -178,7 +178,8 @@ const KERNELS: { readonly [O in Op]: Kernel<O> } = {
     const beta = ctx.param('beta');
     let mean: Float64Array | Float32Array = ctx.param('movingMean');
     let variance: Float64Array | Float32Array = ctx.param('movingVariance');
-    if (ctx.training) {
+    // A frozen stage's BatchNorm normalises with its running statistics in training too.
+    if (ctx.training && attrs.frozen !== true) {
       const m = new Float64Array(c);
       const v = new Float64Array(c);
       for (let r = 0; r < rows; r++) for (let k = 0; k < c; k++) m[k]! += x!.data[r * c + k]!;

@@ -132,6 +132,11 @@ const strict = key.bool({
   option: true,
   absent: 'true',
 });
+const freeze = key.list(key.string({ doc: 'stage name', pattern: NAME_PATTERN }), {
+  doc: "stages whose parameters never train and whose batch norms use, and keep, their running statistics (PyTorch: requires_grad=False plus module.eval()); stage names as for attention at= (IB3409)",
+  option: true,
+  absent: 'nothing frozen',
+});
 
 const STAGE = key.section(
   {
@@ -155,6 +160,7 @@ export const BACKBONE = key.union(
         }),
         weights,
         strict,
+        freeze,
       },
       { tags: ['vgg16_bn', 'vgg16'] },
     ),
@@ -164,8 +170,9 @@ export const BACKBONE = key.union(
       dropout: key.number({ doc: 'dropout inside blocks', ...FRACTION, default: 0.3 }),
       weights,
       strict,
+      freeze,
     }),
-    resnet: variant('ImageNet-style ResNet (stages stem, layer1..layer4, tail); wrn50_2 doubles the bottleneck width', { weights, strict }, {
+    resnet: variant('ImageNet-style ResNet (stages stem, layer1..layer4, tail); wrn50_2 doubles the bottleneck width', { weights, strict, freeze }, {
       tags: ['resnet18', 'resnet34', 'resnet50', 'wrn50_2'],
     }),
     custom: variant('stages of layers: backbone custom { stage NAME { ... } }', {
@@ -174,14 +181,16 @@ export const BACKBONE = key.union(
         required: true,
         statement: { word: 'stage', positional: ['name'], layersField: 'layers' },
       }),
+      freeze,
     }),
   },
-  // weightsOrigin: the span of the weights="..." value, where every weights diagnostic points; not hashed.
+  // weightsOrigin: the span of the weights="..." value, where every weights diagnostic points;
+  // freezeOrigins: the span of each freeze=[...] name, for IB3409; not hashed.
   {
     doc: 'the backbone network: vgg16_bn | vgg16 | wrn | resnet18 | resnet34 | resnet50 | wrn50_2 | custom',
     required: true,
     origin: true,
-    extra: extraFields<{ readonly weightsOrigin?: Span }>(),
+    extra: extraFields<{ readonly weightsOrigin?: Span; readonly freezeOrigins?: readonly (Span | undefined)[] }>(),
   },
 );
 
@@ -396,6 +405,7 @@ const DATA = key.union(
 const lr = (fallback: number) => key.number({ doc: 'learning rate', above: 0, default: fallback });
 const weightDecay = key.number({ doc: 'L2 weight decay, added to the gradients as PyTorch does', min: 0, default: 0, as: 'weightDecay' });
 const gamma = key.number({ doc: 'multiplier', above: 0, default: 0.1 });
+const groupScale = (group: string) => key.number({ doc: `learning rate of the ${group} = lr * this`, min: 0, default: 1 });
 
 const TRAIN = key.section(
   {
@@ -439,14 +449,58 @@ const TRAIN = key.section(
       { doc: 'learning-rate schedule: constant | step | multistep | exponential | cosine; warm-up epochs come first', default: 'constant' },
     ),
     warmup: key.section(
-      { lrs: key.list(key.number({ doc: 'learning rate', above: 0 }), { doc: 'one per warm-up epoch', minItems: 1, required: true }) },
-      { doc: 'explicit learning rates for the first epochs: warmup [0.01] or warmup lrs=[0.01]', syntax: 'options', positional: ['lrs'] },
+      {
+        lrs: key.list(key.number({ doc: 'learning rate', above: 0 }), { doc: 'one per warm-up epoch, in place of the schedule (not with steps, IB3552)', minItems: 1, absent: 'none' }),
+        steps: key.int({
+          doc: "linear warm-up: optimizer step s (0-based) below N trains at the schedule's rate times (s + 1) / N, then the schedule alone (as HF's linear warm-up, without a step at rate 0)",
+          min: 1,
+          absent: 'none',
+        }),
+      },
+      {
+        doc: 'warm-up before the schedule: warmup steps=500 (linear, per step) or explicit rates for the first epochs, warmup [0.01] or warmup lrs=[0.01]',
+        syntax: 'options',
+        positional: ['lrs'],
+      },
     ),
+    lr_scale: key.section(
+      {
+        backbone: groupScale("backbone's parameters (the pretrained trunk, both sides of the insertion point)"),
+        attention: groupScale("attention module's heads (the anchors have their own: quantize lr_scale)"),
+        encoder: groupScale('encoder layers after the backbone (encoder_head, linear 2K)'),
+        decoder: groupScale('decoder'),
+        classifier: groupScale('baseline classifier'),
+      },
+      {
+        doc: "parameter groups' learning rates, as PyTorch's optimizer param groups: lr_scale backbone=0.1 trains the trunk at a tenth of the rate; frozen stages (backbone freeze=[...]) do not train at all",
+        syntax: 'options',
+        filled: true,
+        as: 'lrScale',
+      },
+    ),
+    clip: key.section(
+      {
+        norm: key.number({ doc: 'scale the gradients so that their global L2 norm is at most this (torch clip_grad_norm_)', above: 0, absent: 'none' }),
+        value: key.number({ doc: 'clamp every gradient value to [-value, value] (torch clip_grad_value_)', above: 0, absent: 'none' }),
+      },
+      { doc: 'gradient clipping, before weight decay and the update: clip norm=1.0 or clip value=0.5 (one of them, IB3550)', syntax: 'options', absent: 'no clipping' },
+    ),
+    early_stop: key.section(
+      {
+        metric: key.oneOf(['val_top1', 'val_ce_bits'], { doc: 'what is watched after each epoch (val_top1: higher is better; val_ce_bits, the validation cross-entropy: lower is better); needs a validation split (IB3551)', default: 'val_top1' }),
+        patience: key.int({ doc: 'epochs without improvement before stopping', min: 1, default: 3 }),
+        min_delta: key.number({ doc: 'smallest change that counts as an improvement', min: 0, default: 0, as: 'minDelta' }),
+      },
+      { doc: 'stop when the metric has not improved for `patience` epochs (Lightning EarlyStopping); the run records why it stopped', syntax: 'options', absent: 'never stop early', as: 'earlyStop' },
+    ),
+    log_every: key.int({ doc: "optimizer steps per line of metrics-steps.jsonl, the step log (also a line at each epoch's last step)", min: 1, absent: '50 (as Lightning)', as: 'logEvery' }),
     seed: key.int({ doc: 'the one seed of the run', min: 0, max: MAX_SEED, default: 0 }),
     checkpoint: key.section(
       {
         every: key.int({ doc: 'epochs between checkpoints (0 = only the last)', min: 0, default: 1 }),
         keep_best: key.bool({ doc: 'also keep the best on validation', default: true, as: 'keepBest' }),
+        every_steps: key.int({ doc: 'also write the last checkpoint every N training steps, inside an epoch too (a resume continues mid-epoch); for long epochs', min: 1, as: 'everySteps', absent: 'at epoch ends only' }),
+        every_minutes: key.number({ doc: 'also write the last checkpoint once this many minutes have passed since the previous one, at the next step', above: 0, as: 'everyMinutes', absent: 'at epoch ends only' }),
       },
       { doc: 'checkpoints', syntax: 'options', filled: true },
     ),

@@ -48,9 +48,13 @@ function finishModel(m: Filled<typeof SPEC.keys.model>, ctx: Context): ModelSpec
   const attention = m.attention ? finishAttention(m.attention, m.classes, ctx) : undefined;
   const { attention: _filled, ...rest } = m;
   const weightsSpan = ctx.spans.values.get('/model/backbone/weights');
+  const freeze = m.backbone.freeze;
+  const freezeOrigins = freeze?.map((_, i) => ctx.spans.values.get(`/model/backbone/freeze/${i}`));
   return {
     ...rest,
-    ...(weightsSpan ? { backbone: { ...m.backbone, weightsOrigin: weightsSpan } } : {}),
+    ...(weightsSpan || freezeOrigins
+      ? { backbone: { ...m.backbone, ...(weightsSpan ? { weightsOrigin: weightsSpan } : {}), ...(freezeOrigins ? { freezeOrigins } : {}) } }
+      : {}),
     init: m.init ?? (kind.startsWith('vgg') ? 'vgg' : kind === 'wrn' ? 'wrn' : 'he'),
     ...(attention ? { attention } : {}),
     ...(m.classifier || attention ? {} : { classifier: [{ type: 'flatten' }, { type: 'linear', units: m.classes, bias: true }] }),

@@ -51,6 +51,7 @@ export const semanticChecks: Readonly<Record<string, Check>> = {
   quantize: { sections: ['model'], run: checkQuantize },
   stdHead: { sections: ['model'], run: checkStdHead },
   batch: { sections: ['train', 'data'], run: checkBatch },
+  trainerControls: { sections: ['train', 'data'], run: checkTrainerControls },
 };
 
 export function runSemanticChecks(ctx: CheckContext): Diagnostic[] {
@@ -209,7 +210,7 @@ function checkCrop({ spec }: CheckContext, report: Reporter): void {
 
 function checkSchedule({ spec }: CheckContext, report: Reporter): void {
   const t = spec.train;
-  if (t.warmup && t.warmup.lrs.length >= t.epochs) {
+  if (t.warmup?.lrs && t.warmup.lrs.length >= t.epochs) {
     report('warmupLongerThanTraining', '/train/warmup/lrs', { args: { count: t.warmup.lrs.length, epochs: t.epochs } });
   }
   const s = t.schedule;
@@ -224,6 +225,23 @@ function checkSchedule({ spec }: CheckContext, report: Reporter): void {
   s.milestones.forEach((milestone, i) => {
     if (milestone >= t.epochs) report('milestoneBeyondTraining', `/train/schedule/milestones/${i}`, { args: { milestone, epochs: t.epochs } });
   });
+}
+
+/** Gradient clipping, warm-up and early stopping: each says one thing, and early stopping has something to watch. */
+function checkTrainerControls(ctx: CheckContext, report: Reporter): void {
+  const { spec } = ctx;
+  const t = spec.train;
+  // "Neither" only when nothing was written: a value the schema refused has its own error.
+  const wrote = (section: string, keys: readonly string[]): boolean => keys.some((k) => written(ctx, `/train/${section}/${k}`));
+  if (t.clip) {
+    if (t.clip.norm !== undefined && t.clip.value !== undefined) report('clipBoth', '/train/clip', { at: 'key' });
+    else if (!wrote('clip', ['norm', 'value'])) report('clipNeither', '/train/clip', { at: 'key' });
+  }
+  if (t.warmup) {
+    if (t.warmup.lrs !== undefined && t.warmup.steps !== undefined) report('warmupBoth', '/train/warmup', { at: 'key' });
+    else if (!wrote('warmup', ['lrs', 'steps'])) report('warmupNeither', '/train/warmup', { at: 'key' });
+  }
+  if (t.earlyStop && !(spec.data.validation > 0)) report('earlyStopWithoutValidation', '/train/early_stop', { at: 'key', args: { metric: t.earlyStop.metric } });
 }
 
 function checkQuantize(ctx: CheckContext, report: Reporter): void {

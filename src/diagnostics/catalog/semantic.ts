@@ -6,6 +6,8 @@ import type { StageCatalog } from './types.js';
  *   IB31xx  extends
  *   IB32xx  sweep
  *   IB33xx  checks on the resolved spec (names, ranges, incompatible settings)
+ *   IB350x  command-line sweeps (command-line-sweep.ts)
+ *   IB3550-IB3599  the trainer's controls: clipping, warm-up, early stopping
  */
 export const semanticMessages = {
   unknownSection: { code: 'IB3001', severity: 'error', template: "unknown section '{name}'" },
@@ -43,7 +45,7 @@ export const semanticMessages = {
   zipLengthMismatch: { code: 'IB3207', severity: 'error', template: "zipped lists must be equally long: '{path}' has {count} values, '{first}' has {expected}" },
   invalidSeeds: { code: 'IB3208', severity: 'error', template: "'seeds' needs a whole number from 1 to {limit}: seeds 3 runs every member with train.seed, train.seed + 1 and train.seed + 2" },
   malformedOverride: { code: 'IB3209', severity: 'error', template: 'a command-line override is PATH=VALUE (e.g. model.attention.beta=0.1); {reason}' },
-  overrideOfSweptPath: { code: 'IB3210', severity: 'error', template: "'{path}' is swept by the spec; change its values in the sweep instead of overriding it" },
+  overrideOfSweptPath: { code: 'IB3210', severity: 'info', template: "the spec sweeps '{path}' over {was}; the command line sets {now} instead" },
   malformedSlurm: { code: 'IB3212', severity: 'error', template: 'slurm takes options only: slurm partition=gpu time="4:00:00" mem="16G" cpus_per_task=8 gpus_per_task=1 sbatch=["--account=lab"]' },
   duplicateOverride: { code: 'IB3211', severity: 'error', template: "'{path}' is overridden twice on the command line" },
 
@@ -81,6 +83,7 @@ export const semanticMessages = {
   extendsNotSpec: { code: 'IB3450', severity: 'error', template: "will not read '{path}' as a base spec: {why}; extends names .ibspec files only" },
   dataPathNotFound: { code: 'IB3327', severity: 'warning', template: "{what} '{path}' does not exist: ibc train would stop here" },
 
+  overrideListOutsideSweep: { code: 'IB3500', severity: 'error', template: "'{path}' is given {count} values: a list of values on the command line is a sweep (ibc sweep SPEC {text} runs one member per value); give one value here" },
   // IB3400-IB3449: a backbone's weights="..." file matched to the trunk (compiler/pretrained/plan.ts)
   pretrainedUnreadable: { code: 'IB3400', severity: 'error', template: "cannot use the weights file '{path}': {reason}" },
   pretrainedShapeMismatch: { code: 'IB3401', severity: 'error', template: "tensor '{source}' is [{found}] but '{param}' needs [{expected}] ({layout})" },
@@ -91,4 +94,14 @@ export const semanticMessages = {
   pretrainedNotFloat: { code: 'IB3406', severity: 'error', template: "tensor '{source}' holds {dtype} values, not floating point: it cannot feed '{param}'" },
   pretrainedLoaded: { code: 'IB3407', severity: 'info', template: 'trunk from {file}: {loaded} of {total} parameters ({values} values){converted}; {ignored}; random initial values: {random}' },
   pretrainedStrictUnused: { code: 'IB3408', severity: 'warning', template: 'strict={value} has no effect without weights="..."' },
+
+  // IB3409-IB3449: fine-tuning: frozen stages and learning-rate groups (compiler/network/training-groups.ts)
+  frozenStageUnknown: { code: 'IB3409', severity: 'error', template: "cannot freeze '{name}': the backbone's stages are {stages}" },
+  frozenStageTwice: { code: 'IB3410', severity: 'warning', template: "stage '{name}' is listed twice in freeze=[...]" },
+  // IB3550-IB3599: the trainer's controls (train.clip, train.warmup, train.early_stop)
+  clipBoth: { code: 'IB3550', severity: 'error', template: 'clip takes norm= or value=, not both: choose one way to clip the gradients' },
+  clipNeither: { code: 'IB3553', severity: 'error', template: 'clip needs norm= (largest global gradient norm) or value= (largest gradient value)' },
+  earlyStopWithoutValidation: { code: 'IB3551', severity: 'error', template: "early_stop watches {metric}, but the data has no validation split: add 'validation 0.1' to the data section" },
+  warmupBoth: { code: 'IB3552', severity: 'error', template: 'warmup takes steps= (a linear ramp) or a list of rates (lrs=[...]), not both' },
+  warmupNeither: { code: 'IB3554', severity: 'error', template: 'warmup needs steps=N (a linear ramp over N steps) or a list of rates, e.g. warmup [0.01]' },
 } as const satisfies StageCatalog;

@@ -228,6 +228,16 @@ export const semanticExplanations = {
     example: 'quantize {\n  init linspace low=1 high=0\n}',
     fix: 'Give low < high: init linspace low=0 high=1.',
   },
+  frozenStageUnknown: {
+    explanation: "backbone ... freeze=[NAME, ...] freezes whole stages of the backbone: their parameters never train and their batch norms normalise with, and keep, their running statistics. Each name must be one of the backbone's stages (listed in the message), the same names attention at= takes.",
+    example: 'backbone resnet50 weights="resnet50-0676ba61.pth" freeze=[stem, layer7]',
+    fix: 'Use the listed stage names: freeze=[stem, layer1].',
+  },
+  frozenStageTwice: {
+    explanation: 'A stage is frozen once; naming it again changes nothing and is probably a typo for another stage.',
+    example: 'backbone resnet18 freeze=[stem, stem]',
+    fix: 'Remove the repeated name, or write the stage you meant.',
+  },
   lrScaleOnFrozenAnchors: {
     explanation: 'lr_scale scales the anchors\' learning rate, but with trainable false the anchors are not learned at all.',
     example: 'quantize {\n  trainable false\n  lr_scale 0.01\n}',
@@ -329,9 +339,10 @@ export const semanticExplanations = {
     fix: 'Write PATH=VALUE, e.g. model.attention.beta=0.1 or train.optimizer="adam".',
   },
   overrideOfSweptPath: {
-    explanation: 'The spec sweeps this key, so an override would silently replace every member\'s value. The sweep is the one place its values are listed.',
-    example: 'ibc sweep spec.ibspec model.attention.beta=0.1   # the spec sweeps model.attention.beta',
-    fix: 'Change the values in the spec\'s sweep, or drop the override.',
+    explanation:
+      "A note: the spec sweeps this key and the command line says otherwise, as Hydra does. One value (PATH=0.5) pins it: `ibc train` trains that value, and `ibc sweep` drops the spec's axis so every member gets it. A list (PATH=0.1,0.2, with ibc sweep) replaces the spec's values and keeps the axis's place (in a zip too). The note says what the spec listed, so nothing is replaced unseen; the member names and sweep.json show what was run.",
+    example: 'ibc sweep spec.ibspec model.attention.beta=0.001,0.01   # the spec sweeps model.attention.beta in [0.1, 1]',
+    fix: 'Nothing to fix when this is what you meant; otherwise drop the override, or change the values in the spec\'s sweep.',
   },
   malformedSlurm: {
     explanation: 'The `slurm` statement of a sweep gives Slurm job options as name=value options only (partition, time, mem, cpus_per_task, gpus_per_task).',
@@ -342,6 +353,12 @@ export const semanticExplanations = {
     explanation: 'The same key is overridden twice on one command line; which one would win is not obvious, so it is an error.',
     example: 'ibc train spec.ibspec train.seed=1 train.seed=2',
     fix: 'Give each key once.',
+  },
+  overrideListOutsideSweep: {
+    explanation:
+      'A comma-separated list of values on the command line (PATH=a,b,c) is a sweep, Hydra style: `ibc sweep` (and `ibc expand`, `ibc check`) read it as one axis with a member per value. A command that makes one run (train, compile, bench) takes one value per key.',
+    example: 'ibc train spec.ibspec model.attention.beta=0.001,0.01',
+    fix: 'Run the sweep with `ibc sweep spec.ibspec model.attention.beta=0.001,0.01`, or give one value: model.attention.beta=0.01. A list value of a key that takes a list is written in brackets: normalize.mean=[0.5,0.5,0.5].',
   },
   pretrainedUnreadable: {
     explanation:
@@ -392,5 +409,33 @@ export const semanticExplanations = {
     explanation: 'strict= says how a weights file must match the trunk; without weights= there is no file, so it says nothing.',
     example: 'backbone resnet18 strict=false',
     fix: 'Remove strict=, or add weights="...".',
+  },
+  clipBoth: {
+    explanation:
+      'Gradient clipping rescales all gradients so that their global L2 norm is at most norm= (torch.nn.utils.clip_grad_norm_), or clamps each gradient value to [-value, value] (clip_grad_value_). Like Lightning (gradient_clip_algorithm), ibc applies one of them, so a spec says which.',
+    example: 'train {\n  clip norm=1.0 value=0.5\n}',
+    fix: 'Keep one: clip norm=1.0 (the usual choice) or clip value=0.5.',
+  },
+  clipNeither: {
+    explanation: 'clip without norm= or value= does not say how to clip, so it would do nothing.',
+    example: 'train {\n  clip\n}',
+    fix: 'Give the bound: clip norm=1.0, or remove the statement.',
+  },
+  earlyStopWithoutValidation: {
+    explanation:
+      'Early stopping watches a validation metric after each epoch and stops when it has not improved for `patience` epochs. Without a validation split there is nothing to watch, and ibc never selects on the test set.',
+    example: 'data synthetic {\n  validation 0\n}\ntrain {\n  early_stop patience=3\n}',
+    fix: "Hold out part of the training data: 'validation 0.1' in the data section, or remove early_stop.",
+  },
+  warmupBoth: {
+    explanation:
+      "warmup steps=N ramps the schedule's rate linearly over the first N optimizer steps; warmup [r1, r2, ...] replaces the schedule's rate for the first epochs with explicit rates. The two would disagree about the first epochs, so a spec uses one.",
+    example: 'warmup lrs=[0.01] steps=500',
+    fix: 'Keep one: warmup steps=500, or warmup [0.01].',
+  },
+  warmupNeither: {
+    explanation: 'warmup without steps= or a list of rates does not say how to warm up, so it would do nothing.',
+    example: 'train {\n  warmup\n}',
+    fix: 'Give a length: warmup steps=500, or rates: warmup [0.01]; or remove the statement.',
   },
 } as const satisfies Record<keyof typeof semanticMessages, Explanation>;

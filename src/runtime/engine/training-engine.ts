@@ -8,9 +8,10 @@
  *
  * Contract:
  * - `step` takes one training step (forward in training mode with the IR's train sample
- *   count drawing from `noise`, the loss terms of the IR's LossSpec, gradients, BatchNorm
- *   statistics, the optimizer update at `lr` times each parameter's lrScale, the weight
- *   average) and returns before its results are read: an engine on a GPU queues the work.
+ *   count drawing from `noise`, the loss terms of the IR's LossSpec, gradients, the IR's
+ *   gradient clipping, BatchNorm statistics, the optimizer update at `lr` times each
+ *   parameter's lrScale, the weight average) and returns before its results are read: an
+ *   engine on a GPU queues the work.
  * - `drain` hands back the results of the steps taken and not yet returned, in step order.
  *   'due' returns what the engine reads cheaply now (the compiled step: every step at once;
  *   the executor: a batch of them about once a second, since a read waits for all queued
@@ -62,6 +63,8 @@ export interface StepOptions {
   readonly lr: number;
   /** The reparameterisation and dropout draws, taken in the executor's order. */
   readonly noise: Random;
+  /** Measure the global gradient norm of this step (the step log's steps); always measured when the IR clips by norm. */
+  readonly measureGradientNorm?: boolean;
 }
 
 /** One step's loss: the objective (in the LossSpec's unit) and each term's value before its weight (CE and KL in nats; 0 for a term the model lacks). */
@@ -75,6 +78,8 @@ export interface StepResult {
   readonly loss: StepLoss;
   /** The training pass's (sample-averaged) logits [batch, classes]. */
   readonly logits: Float32Array;
+  /** The global L2 norm of the trainable parameters' gradients before clipping, when measured. */
+  readonly gradientNorm?: number;
 }
 
 /** A saved optimizer: its step count and one Float32Array per named buffer ('<parameter>#m', '#v', '#momentum'). */

@@ -5,12 +5,15 @@
  * The images are written by the image writer (runtime/figures/images): named by
  * test-set index, one colour scale per call, object boxes where known.
  */
+import type { CheckpointChoice } from '../runs/resume.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { TfjsModel } from '../engine/executor/tfjs-model.js';
 import type { Dataset, DataSplit, ImageLoadOptions } from '../data/index.js';
 import { evaluationImages, makeBatches } from '../data/index.js';
+import { subset } from '../data/dataset.js';
 import { gridFigureSize, maxGridImages, MAX_FIGURE_PIXELS, writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
+import type { ScaleMode } from '../figures/images/figure.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { runError } from '../../support/errors.js';
 import { resolveInsideRunDir, runOwnPaths } from '../runs/run-dir.js';
@@ -21,24 +24,58 @@ import { quantizerAnchors } from '../../compiler/ir/loss.js';
 import { loadRunData, modelFromState, type OpenedRun } from '../runs/open-run.js';
 import { lockRunDir } from '../runs/run-lock.js';
 
-/** mu_a, a_q and predictions for test images [offset, offset + count). */
-export async function attentionItems(
+/**
+ * Which test images to draw: `count` from `offset` on; the images at `indices` (in that
+ * order); or the first `count` misclassified ones from `offset` on.
+ */
+export type AttentionSelection =
+  | { readonly kind: 'range'; readonly offset: number; readonly count: number }
+  | { readonly kind: 'indices'; readonly indices: readonly number[] }
+  | { readonly kind: 'errors'; readonly offset: number; readonly count: number };
+
+/** How many test images are looked at per forward pass while searching for misclassified ones. */
+const SEARCH_BATCH = 256;
+
+/** mu_a, a_q and predictions for the selected test images. */
+export async function attentionItems(model: TfjsModel, spec: ResolvedSpec, test: DataSplit, selection: AttentionSelection, classNames?: readonly string[]): Promise<AttentionItem[]> {
+  switch (selection.kind) {
+    case 'range': {
+      const start = Math.min(Math.max(0, selection.offset), test.count);
+      const end = Math.min(test.count, start + Math.max(0, selection.count));
+      return itemsOf(model, spec, test, Array.from({ length: end - start }, (_, i) => start + i), () => true, end - start, classNames);
+    }
+    case 'indices':
+      return itemsOf(model, spec, test, selection.indices.filter((i) => i >= 0 && i < test.count), () => true, selection.indices.length, classNames);
+    case 'errors': {
+      const out: AttentionItem[] = [];
+      for (let start = Math.max(0, selection.offset); start < test.count && out.length < selection.count; start += SEARCH_BATCH) {
+        const indices = Array.from({ length: Math.min(SEARCH_BATCH, test.count - start) }, (_, i) => start + i);
+        out.push(...(await itemsOf(model, spec, test, indices, (p, l) => p !== l, selection.count - out.length, classNames)));
+      }
+      return out;
+    }
+  }
+}
+
+/** The items of test images `indices` (in that order) that `keep` accepts (predicted, label), at most `limit`. */
+async function itemsOf(
   model: TfjsModel,
   spec: ResolvedSpec,
   test: DataSplit,
-  count: number,
-  offset: number,
+  indices: readonly number[],
+  keep: (predicted: number, label: number) => boolean,
+  limit: number,
   classNames?: readonly string[],
 ): Promise<AttentionItem[]> {
   const [h, w, c] = spec.model.input;
   const size = h * w * c;
-  const start = Math.min(Math.max(0, offset), test.count);
-  const end = Math.min(test.count, start + Math.max(0, count));
-  if (end <= start) return [];
-  const { boxes: _boxes, ...slice } = evaluationImages(test, start, end, spec.model.input);
   const out: AttentionItem[] = [];
-  const boxOf = (i: number): ObjectBox | undefined =>
-    test.boxes ? (Array.from(test.boxes.subarray(i * 4, i * 4 + 4)) as unknown as ObjectBox) : undefined;
+  if (indices.length === 0 || limit <= 0) return out;
+  // The images from the first index to the last (decoded from the image cache for folder data), then those asked for.
+  const first = Math.min(...indices);
+  const span = evaluationImages(test, first, Math.max(...indices) + 1, spec.model.input);
+  const slice = subset(span, indices.map((i) => i - first), size);
+  let position = 0;
   for (const batch of makeBatches(slice, spec.train.evalBatchSize, undefined, undefined, spec.data.normalize, spec.model.input)) {
     const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
     const result = model.forward(images, { training: false, samples: 0 });
@@ -53,9 +90,10 @@ export async function attentionItems(
       const predicted = (await argmax.data()) as Int32Array;
       argmax.dispose();
       const mapSize = mh * mw;
-      for (let b = 0; b < batch.count; b++) {
-        const index = start + out.length;
-        const box = boxOf(index);
+      for (let b = 0; b < batch.count && out.length < limit; b++) {
+        const index = indices[position + b]!;
+        if (!keep(predicted[b]!, batch.labels[b]!)) continue;
+        const box = slice.boxes ? (Array.from(slice.boxes.subarray((position + b) * 4, (position + b) * 4 + 4)) as unknown as ObjectBox) : undefined;
         out.push({
           index,
           ...(box ? { box } : {}),
@@ -70,16 +108,21 @@ export async function attentionItems(
           ...(classNames ? { classNames } : {}),
         });
       }
+      position += batch.count;
     } finally {
       tf.dispose([result.logits, ...Object.values(result.taps)]);
     }
+    if (out.length >= limit) break;
   }
   return out;
 }
 
 export interface AttentionOptions {
-  readonly count: number;
-  readonly offset: number;
+  readonly selection: AttentionSelection;
+  /** The colour scale (default fixed). */
+  readonly scale?: ScaleMode;
+  /** Maps over the input instead of beside it. */
+  readonly overlay?: boolean;
   /** Which weights, for the title: "last checkpoint", "best checkpoint", "end of training". */
   readonly checkpoint: string;
   readonly epoch: number;
@@ -93,16 +136,16 @@ export interface AttentionOptions {
   readonly inputs?: readonly ReadPath[];
 }
 
-/** Writes test-NNNNN.png per image and grid.png into `folder` (attention images of an earlier call there are replaced or removed); returns the folder. */
+/** Writes test-NNNNN.png/.svg per image and grid.png/.svg into `folder` (attention images of an earlier call there are replaced or removed); returns the folder and the test indices drawn. */
 export async function writeRunAttention(
   folder: string,
   model: TfjsModel,
   spec: ResolvedSpec,
   data: Dataset,
   options: AttentionOptions,
-): Promise<string> {
+): Promise<{ folder: string; items: number[] }> {
   const names = spec.model.classNames ?? data.classNames ?? knownClassNames(spec.data, data.classes, options.baseDir);
-  const items = await attentionItems(model, spec, data.test, options.count, options.offset, names);
+  const items = await attentionItems(model, spec, data.test, options.selection, names);
   const anchorsName = quantizerAnchors(model.ir);
   const anchorValues = anchorsName !== undefined ? (await model.readWeights()).get(anchorsName) : undefined;
   const anchors = anchorValues ? Array.from(anchorValues).sort((a, b) => a - b) : undefined;
@@ -112,10 +155,13 @@ export async function writeRunAttention(
     {
       title: `${spec.name}: ${options.checkpoint}, epoch ${options.epoch}`,
       ...(anchors ? { anchors } : {}),
+      ...(options.scale ? { scale: options.scale } : {}),
+      ...(options.overlay ? { overlay: true } : {}),
+      ...(options.selection.kind === 'errors' ? { selection: `misclassified test images from #${options.selection.offset} on (${items.length})` } : {}),
     },
     { ownFolder: options.foreignFolder !== true, overwrite: options.overwrite === true, ...(options.inputs ? { inputs: options.inputs } : {}) },
   );
-  return folder;
+  return { folder, items: items.map((i) => i.index) };
 }
 
 /**
@@ -142,9 +188,10 @@ export function hasAttentionMaps(opened: OpenedRun): boolean {
 
 export interface RunAttentionRequest {
   readonly runDir: string;
-  readonly which: 'last' | 'best';
-  readonly count: number;
-  readonly offset: number;
+  readonly which: CheckpointChoice;
+  readonly selection: AttentionSelection;
+  readonly scale?: ScaleMode;
+  readonly overlay?: boolean;
   /** The folder for the images, absolute; undefined: the run's attention/ folder. */
   readonly out?: string;
   /** Replace files of the writer's names in `out` that ibc did not write (--overwrite). */
@@ -154,9 +201,10 @@ export interface RunAttentionRequest {
 }
 
 export type RunAttentionOutcome =
-  | { readonly kind: 'written'; readonly folder: string; readonly first: number; readonly last: number }
-  /** The offset is past the end of the test set (of `testCount` images): nothing was written. */
-  | { readonly kind: 'offsetPastEnd'; readonly testCount: number };
+  /** `items`: the test indices drawn, in order. */
+  | { readonly kind: 'written'; readonly folder: string; readonly items: readonly number[] }
+  /** The offset (or an index) is past the end of the test set (of `testCount` images): nothing was written. */
+  | { readonly kind: 'offsetPastEnd'; readonly testCount: number; readonly index: number };
 
 /**
  * `ibc attention RUN_DIR` once the run is opened and the backend chosen: the
@@ -164,18 +212,20 @@ export type RunAttentionOutcome =
  * count), written under the run's lock (not while a training run writes there).
  */
 export async function writeAttentionOfRun(opened: OpenedRun, request: RunAttentionRequest): Promise<RunAttentionOutcome> {
-  const { runDir, count, offset } = request;
+  const { runDir, selection } = request;
   const data = await loadRunData(opened, undefined, request.images);
   try {
-    if (offset >= data.test.count) return { kind: 'offsetPastEnd', testCount: data.test.count };
+    const past = selection.kind === 'indices' ? selection.indices.find((i) => i >= data.test.count) : selection.offset >= data.test.count ? selection.offset : undefined;
+    if (past !== undefined) return { kind: 'offsetPastEnd', testCount: data.test.count, index: past };
     const model = modelFromState(opened);
     // It writes into the run directory: not while a training run writes there.
     const lock = lockRunDir(runDir);
     try {
-      const folder = await writeRunAttention(request.out ?? runAttentionFolder(runDir), model, opened.spec, data, {
-        count,
-        offset,
-        checkpoint: `${request.which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
+      const written = await writeRunAttention(request.out ?? runAttentionFolder(runDir), model, opened.spec, data, {
+        selection,
+        ...(request.scale ? { scale: request.scale } : {}),
+        ...(request.overlay ? { overlay: true } : {}),
+        checkpoint: `${typeof request.which === 'string' ? `${request.which} checkpoint` : `checkpoint ${opened.checkpointPath}`}${opened.state.ema ? ' (EMA weights)' : ''}`,
         epoch: opened.state.epoch,
         baseDir: opened.state.settings.dataBaseDir ?? runDir,
         foreignFolder: request.out !== undefined,
@@ -183,7 +233,7 @@ export async function writeAttentionOfRun(opened: OpenedRun, request: RunAttenti
         // An --out folder may be anywhere but in the run's own files (its attention/ folder is where the images go anyway).
         ...(request.out !== undefined ? { inputs: runOwnPaths(runDir).filter((p) => p !== runAttentionFolder(runDir)).map((path) => ({ path, within: true })) } : {}),
       });
-      return { kind: 'written', folder, first: offset, last: Math.min(data.test.count, offset + count) - 1 };
+      return { kind: 'written', ...written };
     } finally {
       lock.release();
       model.dispose();

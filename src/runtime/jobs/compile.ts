@@ -39,8 +39,10 @@ import { knownClassNames } from '../data/class-names.js';
 import { evaluationImages, loadDataset } from '../data/index.js';
 import { firstNonFinite } from '../runs/checkpoint/index.js';
 import { openRun, runWeights, type OpenedRun } from '../runs/open-run.js';
+import type { CheckpointChoice } from '../runs/resume.js';
 import { runOwnPaths } from '../runs/run-dir.js';
-import { writeExplorer, type ExplorerSamples } from '../figures/web/explorer.js';
+import { uploadConversion, writeExplorer, type ExplorerData, type ExplorerSamples } from '../figures/web/explorer.js';
+import { imageStatistics, type ImageStatistics } from '../data/image-statistics.js';
 import { writeGraphModelFolder } from '../figures/web/graph-model-files.js';
 
 export const COMPILE_TARGETS = ['onnx', 'tfjs', 'web', 'ibc-runtime', 'safetensors'] as const;
@@ -115,9 +117,9 @@ function requireFinite(weights: ReadonlyMap<string, Float32Array>, checkpoint: s
   throw new RunError(diagnostic('weightsNotFinite', { args: { name: broken.name, value, index: broken.index, count, hint } }));
 }
 
-/** A run directory compiled as it was trained: its resolved spec, model and last checkpoint. */
-export function modelFromRun(runDir: string): ModelToWrite {
-  const run = openRun(runDir, 'last', specHash);
+/** A run directory compiled as it was trained: its resolved spec, model and the chosen checkpoint (--checkpoint; the last by default). */
+export function modelFromRun(runDir: string, which: CheckpointChoice = 'last'): ModelToWrite {
+  const run = openRun(runDir, which, specHash);
   const { weights, averaged } = runWeights(run.state);
   requireFinite(weights, run.checkpointPath);
   return { spec: run.spec, ir: run.ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath: join(runDir, 'spec.ibspec'), inputs: protectedPaths([], runDir) };
@@ -128,14 +130,14 @@ export function modelFromRun(runDir: string): ModelToWrite {
  * run's spec must describe the same model: differences that change the model
  * are IB5006 (naming each key), others a warning (IB5014).
  */
-export async function modelFromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, reporter: Pick<CompileReporter, 'note'>): Promise<ModelToWrite> {
+export async function modelFromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, reporter: Pick<CompileReporter, 'note'>, which: CheckpointChoice = 'last'): Promise<ModelToWrite> {
   if (weightsDir === undefined) {
     // The spec's initial weights, as training would start: its pretrained trunk (weights="..."), the rest seeded.
     const trunk = await loadPretrainedTrunk(spec, ir);
     const source = `fresh weights (seed ${spec.train.seed})${trunk ? `, the trunk from ${trunk.fingerprint.path}` : ''}`;
     return { spec, ir, weights: initParams(ir, spec.train.seed, trunk?.weights), source, hash: specHash(spec), specPath, inputs: protectedPaths([specPath, ...(trunk ? [trunk.fingerprint.path] : [])]) };
   }
-  const run = openRun(weightsDir, 'last', specHash);
+  const run = openRun(weightsDir, which, specHash);
   // `ibc train --seed` may have replaced the seed: compare with the spec as that run saw it.
   const asTrained: ResolvedSpec = { ...spec, train: { ...spec.train, seed: run.state.settings.seed } };
   const differences = diffSpecs(run.spec, asTrained);
@@ -258,14 +260,20 @@ function compileIbcRuntime(o: CompileRequest, spec: ResolvedSpec, ir: ModelIR, w
   return { kind: 'written', artifact: { target: 'ibc-runtime' } };
 }
 
-/** The first `count` test images of the spec's data, or undefined (with a note) when the data cannot be read here. */
-async function webSamples(spec: ResolvedSpec, specPath: string, count: number, reporter: CompileReporter): Promise<ExplorerSamples | undefined> {
-  if (count === 0) return undefined;
+/** Training images measured for the explorer's upload check (enough for stable 1st/99th percentiles, quick to read). */
+export const STATISTICS_IMAGES = 2000;
+
+/**
+ * The first `count` test images of the spec's data and the statistics of its first
+ * STATISTICS_IMAGES training images, or neither (with a note) when the data cannot be read here.
+ */
+async function webData(spec: ResolvedSpec, specPath: string, count: number, reporter: CompileReporter): Promise<{ samples?: ExplorerSamples; statistics?: ImageStatistics; statisticsSource?: string }> {
   try {
     const data = await loadDataset(spec.data, {
       seed: spec.train.seed,
-      limitTrain: 1,
-      limitTest: count,
+      limitTrain: STATISTICS_IMAGES,
+      limitValidation: 1,
+      limitTest: Math.max(1, count),
       input: spec.model.input,
       classes: spec.model.classes,
       baseDir: dirname(specPath),
@@ -273,15 +281,28 @@ async function webSamples(spec: ResolvedSpec, specPath: string, count: number, r
     try {
       // Folder data: the centre crops of the stored images, as evaluation sees them.
       const test = evaluationImages(data.test, 0, count, spec.model.input);
-      return { images: test.images, labels: test.labels, count: test.count, shape: data.shape, offset: 0 };
+      const train = evaluationImages(data.train, 0, data.train.count, spec.model.input);
+      return {
+        ...(count > 0 ? { samples: { images: test.images, labels: test.labels, count: test.count, shape: data.shape, offset: 0 } } : {}),
+        statistics: imageStatistics(train, data.shape),
+        statisticsSource: `the first ${train.count} training images`,
+      };
     } finally {
       await data.close();
     }
   } catch (error) {
     if (!(error instanceof RunError)) throw error;
     reporter.noSamples(error.diagnostic);
-    return undefined;
+    return {};
   }
+}
+
+/** The quantizer's anchor values, ascending, when the model quantizes. */
+function anchorValues(ir: ModelIR, weights: ReadonlyMap<string, Float32Array>): number[] | undefined {
+  const quantize = ir.nodes.find((n) => n.op === 'Quantize');
+  const name = quantize?.params['anchors'];
+  const values = name === undefined ? undefined : weights.get(name);
+  return values ? Array.from(values).sort((a, b) => a - b) : undefined;
 }
 
 async function compileGraphModel(o: CompileRequest, specPath: string, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, reporter: CompileReporter): Promise<CompileOutcome> {
@@ -297,7 +318,14 @@ async function compileGraphModel(o: CompileRequest, specPath: string, spec: Reso
     writeGraphModelFolder(out, exp, o.overwrite === true);
     return { kind: 'written', artifact: { target: 'tfjs', shards: exp.shards.length, bytes, inputShape: ir.inputShape, outputs: exp.outputs } };
   }
-  const samples = await webSamples(spec, specPath, o.images, reporter);
-  writeExplorer(out, exp, samples, o.overwrite === true);
+  const { samples, statistics, statisticsSource } = await webData(spec, specPath, o.images, reporter);
+  const anchors = anchorValues(ir, weights);
+  const page: ExplorerData = {
+    conversion: uploadConversion(spec.data),
+    ...(anchors ? { anchors } : {}),
+    ...(statistics ? { statistics } : {}),
+    ...(statisticsSource !== undefined ? { statisticsSource } : {}),
+  };
+  writeExplorer(out, exp, samples, page, o.overwrite === true);
   return { kind: 'written', artifact: { target: 'web', bytes, images: samples?.count ?? 0 } };
 }

@@ -164,12 +164,13 @@ export function makeRunSubdir(runDir: string, relativePath: string): string {
 }
 
 /** What `ibc train` writes in a run directory: all that --overwrite removes. */
-const RUN_ENTRIES = ['spec.ibspec', 'resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'summary.json', 'checkpoints', 'attention'];
+const RUN_ENTRIES = ['spec.ibspec', 'resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'metrics-steps.jsonl', 'summary.json', 'checkpoints', 'attention', 'curves.png', 'curves.svg'];
 
 /** The paths of a run folder that are the run itself (what it writes, its lock, its curves): never another command's output. */
 export function runOwnPaths(runDir: string): string[] {
-  return [...RUN_ENTRIES, LOCK_FILE, 'curves.png'].map((entry) => join(runDir, entry));
+  return [...RUN_ENTRIES, LOCK_FILE, 'run.json'].map((entry) => join(runDir, entry));
 }
+
 /** Entries that only a run has: any of them makes a folder a run. */
 const RUN_EVIDENCE = ['resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'checkpoints', 'summary.json'];
 

@@ -13,6 +13,8 @@ export interface Accuracy {
   readonly top1: number;
   readonly top5: number;
   readonly count: number;
+  /** Mean cross-entropy (nats) of the evaluation logits: -log softmax(logits)[label]. */
+  readonly crossEntropy: number;
 }
 
 /** One evaluation batch: normalised NHWC images and their labels. */
@@ -45,6 +47,20 @@ export function countCorrect(logits: Float32Array, classes: number, labels: Arra
   return { top1, topK };
 }
 
+/** The summed cross-entropy (nats) of logits [B, classes] against labels, by a stable log-sum-exp. */
+export function sumCrossEntropy(logits: Float32Array, classes: number, labels: ArrayLike<number>): number {
+  let sum = 0;
+  for (let b = 0; b < labels.length; b++) {
+    const row = logits.subarray(b * classes, (b + 1) * classes);
+    let max = -Infinity;
+    for (const v of row) if (v > max) max = v;
+    let exp = 0;
+    for (const v of row) exp += Math.exp(v - max);
+    sum += max + Math.log(exp) - (row[labels[b] ?? 0] ?? NaN);
+  }
+  return sum;
+}
+
 /**
  * Evaluates `predict` (a batch -> its logits [B, classes], read) over
  * `batches`, in order.
@@ -57,13 +73,16 @@ export async function evaluateAccuracy<B extends { readonly labels: Int32Array }
   let top1 = 0;
   let top5 = 0;
   let count = 0;
+  let crossEntropy = 0;
   for await (const batch of batches) {
-    const c = countCorrect(await predict(batch), classes, batch.labels, 5);
+    const logits = await predict(batch);
+    const c = countCorrect(logits, classes, batch.labels, 5);
     top1 += c.top1;
     top5 += c.topK;
+    crossEntropy += sumCrossEntropy(logits, classes, batch.labels);
     count += batch.labels.length;
   }
-  return { top1: count ? top1 / count : 0, top5: count ? top5 / count : 0, count };
+  return { top1: count ? top1 / count : 0, top5: count ? top5 / count : 0, count, crossEntropy: count ? crossEntropy / count : NaN };
 }
 
 /** The attention maps of one batch, [B, mh, mw] row-major. */

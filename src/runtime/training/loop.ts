@@ -6,9 +6,20 @@
  * a second and at the end of the epoch). A non-finite loss stops the run when
  * its result comes back, naming the step it happened at, without writing a
  * checkpoint, so the last one written stays the last good one.
+ * Each step's rate is the schedule's for the epoch times the linear warm-up's
+ * factor (warmup steps=N); every train.log_every steps and at the epoch's end a
+ * line of the step log (step-log.ts), whose last step also measures the
+ * gradient norm.
  * After each epoch: validation and test accuracy with the eval sample count
  * (noise from a fixed evaluation seed, the averaged weights when the engine
- * keeps an average), one metrics row, and the checkpoints.
+ * keeps an average), one metrics row, early stopping's check (early-stop.ts),
+ * and the checkpoints (always one at the epoch early stopping ends).
+ *
+ * Inside an epoch: a stop request (an interrupt: `stopRequested`) is honoured
+ * at the next step boundary, and `checkpoint every_steps=N` / `every_minutes=X`
+ * save there too. Such a checkpoint records the epoch's position (batches
+ * taken, the shuffle stream as the epoch began, the metrics sums so far), so
+ * a resume continues exactly as the uninterrupted run would have.
  *
  * The loop knows the TrainingEngine interface only, never which engine runs
  * the steps; files are written through a `RunSink`, so it knows nothing of
@@ -20,13 +31,16 @@ import { batchCount, evaluationBatches, trainingBatches, type Dataset, type Data
 import { Random } from '../../support/random.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
-import { learningRate, type LearningRatePlan } from './schedules.js';
+import { learningRate, warmupFactor, type LearningRatePlan } from './schedules.js';
 import { countCorrect, evaluateAccuracy, type Accuracy } from './evaluate.js';
-import type { BestScore, RunSettings, TrainingState } from './state.js';
+import type { BestScore, EarlyStopState, EpochSums, RunSettings, TrainingState } from './state.js';
 import type { EvaluationUpdate, ProgressUpdate } from './progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { divergenceReason, firstNonFinite, firstNonFiniteInState, formatNonFinite, isDiverging, runningStatistics } from './divergence.js';
 import type { Predictor, StepResult, TrainingEngine } from '../engine/training-engine.js';
+import type { LossTermKind } from '../../compiler/ir/ir.js';
+import { earlyStopCheck, type EarlyStopRule } from './early-stop.js';
+import { StepWindow, type StepLogLine } from './step-log.js';
 
 /**
  * One line of metrics.jsonl. Field names are the file's format and name their unit: every
@@ -38,17 +52,23 @@ import type { Predictor, StepResult, TrainingEngine } from '../engine/training-e
  *   it divided by ln 2 (the same objective, a constant factor apart).
  * - ce_bits, kl_bits: cross-entropy and KL (the spec's KL form, before beta and c) in bits.
  * - vq, commit: mean squared distances between map values and anchors (map units, no bits).
+ * - val_ce_bits: the cross-entropy of the validation prediction (evaluation mode, the eval
+ *   sample count, the averaged weights where kept), in bits.
+ * A term the model does not have (KL of a plain classifier, VQ of an unquantized model) is
+ * absent, never 0.
  */
 export interface MetricsRow {
   readonly epoch: number;
+  /** The rate of the epoch's last step (after warm-up). */
   readonly lr: number;
   readonly train_loss_bits: number;
   readonly train_top1: number;
   readonly ce_bits: number;
-  readonly kl_bits: number;
-  readonly vq: number;
-  readonly commit: number;
+  readonly kl_bits?: number;
+  readonly vq?: number;
+  readonly commit?: number;
   readonly val_top1?: number;
+  readonly val_ce_bits?: number;
   readonly test_top1: number;
   readonly test_top5: number;
   readonly seconds: number;
@@ -61,6 +81,8 @@ export type BatchProgress = ProgressUpdate;
 /** Where a run's outputs go. The CLI binds it to the run directory. */
 export interface RunSink {
   appendMetrics(row: MetricsRow): void;
+  /** Lines of the step log (metrics-steps.jsonl), as they are complete. */
+  appendSteps?(lines: readonly StepLogLine[]): void;
   writeCheckpoint(which: 'last' | 'best', state: TrainingState): void;
   /** Where `which` lives, for messages ("the last good checkpoint is kept at ..."). */
   checkpointPath(which: 'last' | 'best'): string;
@@ -81,8 +103,21 @@ export interface TrainOptions {
   readonly data: Dataset;
   readonly backend: string;
   readonly sink: RunSink;
-  /** Continue from this state (its weights, optimizer, streams and epoch). */
+  /** Continue from this state (its weights, optimizer, streams and epoch, and its place in the epoch). */
   readonly resume?: TrainingState;
+  /** Asked at every step boundary: true stops the run there, after writing the last checkpoint (an interrupt). */
+  readonly stopRequested?: () => boolean;
+  /** Milliseconds on a monotonic clock, for `checkpoint every_minutes` (tests substitute one). */
+  readonly clock?: () => number;
+}
+
+/** Where a stopped run stood: the epoch in progress (1-based) and the batches of it taken. */
+export interface StoppedAt {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly batches: number;
+  /** Optimizer steps taken in all. */
+  readonly step: number;
 }
 
 export interface TrainOutcome {
@@ -93,7 +128,14 @@ export interface TrainOutcome {
   readonly trainSeconds: number;
   readonly trainImages: number;
   readonly seconds: number;
+  /** Present when the run stopped on request before its last epoch ended; the last checkpoint holds where. */
+  readonly stopped?: StoppedAt;
+  /** Set when early stopping ended the run (now or in the run this one resumes). */
+  readonly stoppedEarly?: EarlyStopState;
 }
+
+/** Optimizer steps per line of the step log when the spec sets no train.log_every (Lightning's log_every_n_steps). */
+export const DEFAULT_LOG_EVERY = 50;
 
 /** The fixed seed of evaluation noise: derived from the run seed, never from the training streams. */
 export function evaluationNoise(seed: number): Random {
@@ -132,7 +174,7 @@ function schedulePlan(spec: ResolvedSpec, epochs: number): LearningRatePlan {
   return {
     baseLr: spec.train.optimizer.lr,
     schedule: spec.train.schedule,
-    ...(spec.train.warmup ? { warmup: spec.train.warmup.lrs } : {}),
+    ...(spec.train.warmup?.lrs ? { warmup: spec.train.warmup.lrs } : {}),
     epochs,
   };
 }
@@ -149,6 +191,12 @@ interface TakenStep {
   readonly step: number;
   /** 1-based batch within the epoch. */
   readonly batchIndex: number;
+  /** This step's rate. */
+  readonly lr: number;
+  /** When the step was taken (performance.now()). */
+  readonly takenAt: number;
+  /** Whether the step ends a line of the step log. */
+  readonly logged: boolean;
 }
 
 export async function train(options: TrainOptions): Promise<TrainOutcome> {
@@ -164,15 +212,25 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   let epoch = 0;
   let step = 0;
   let best: BestScore | undefined;
+  let earlyStop: EarlyStopState | undefined;
   if (resume) {
     shuffle = Random.fromState(resume.random.shuffle);
     noise = Random.fromState(resume.random.noise);
     epoch = resume.epoch;
     step = resume.step;
     best = resume.best;
+    earlyStop = resume.earlyStop;
   }
+  const stopRule: EarlyStopRule | undefined = spec.train.earlyStop;
+  const logEvery = spec.train.logEvery ?? DEFAULT_LOG_EVERY;
+  const warmupSteps = spec.train.warmup?.steps;
+  const modelTerms = new Set<LossTermKind>(ir.loss.terms.map((t) => t.kind));
 
   const started = performance.now();
+  const clock = options.clock ?? (() => performance.now());
+  const { everySteps, everyMinutes } = spec.train.checkpoint;
+  let lastSaved = clock();
+  let resumeInEpoch = resume?.inEpoch;
   let trainSeconds = 0;
   let trainImages = 0;
   let last: MetricsRow | undefined;
@@ -185,18 +243,31 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   // A 'nats' objective (a plain classifier's cross-entropy) is reported in bits like the rest.
   const totalToBits = ir.loss.unit === 'bits' ? 1 : 1 / Math.LN2;
 
+  // A run early stopping ended stays ended: a resume (or more epochs) trains no further.
+  if (earlyStop?.stopped) {
+    return { ...(best ? { best } : {}), epochsDone: epoch, trainSeconds: 0, trainImages: 0, seconds: 0, stoppedEarly: earlyStop };
+  }
+
   for (; epoch < settings.epochs; epoch++) {
     const epochStart = performance.now();
-    const lr = learningRate(plan, epoch);
-    const sums = { total: 0, ce: 0, kl: 0, vq: 0, commit: 0, correct: 0, seen: 0 };
-    let batchIndex = 0;
+    const epochLr = learningRate(plan, epoch);
+    let lr = epochLr;
+    const window = new StepWindow(modelTerms, totalToBits);
+    // A run resumed inside this epoch carries on from its sums and batch count.
+    const within = resumeInEpoch;
+    resumeInEpoch = undefined;
+    const sums: { -readonly [K in keyof EpochSums]: number } = within ? { ...within.sums } : { total: 0, ce: 0, kl: 0, vq: 0, commit: 0, correct: 0, seen: 0 };
+    const secondsBefore = within?.seconds ?? 0;
+    // The stream as this epoch began: a checkpoint inside the epoch records it (the order is drawn from it again).
+    const shuffleAtStart = shuffle.state();
+    let batchIndex = within?.batches ?? 0;
     const taken: TakenStep[] = [];
     // One step's result, read: its loss terms and logits, for the step it belongs to.
     const account = (result: StepResult, p: TakenStep): void => {
       const { total, terms } = result.loss;
       if (!Number.isFinite(total)) {
         const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
-        throw new RunError(diagnostic('trainNonFiniteLoss', { args: { value: formatNumber(total), epoch: epoch + 1, step: p.step + 1, lr, kept } }));
+        throw new RunError(diagnostic('trainNonFiniteLoss', { args: { value: formatNumber(total), epoch: epoch + 1, step: p.step + 1, lr: p.lr, kept } }));
       }
       const n = p.labels.length;
       sums.total += total * n;
@@ -204,8 +275,14 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       sums.kl += terms.kl * n;
       sums.vq += terms.vq * n;
       sums.commit += terms.commit * n;
-      sums.correct += countCorrect(result.logits, ir.classes, p.labels, 1).top1;
+      const correct = countCorrect(result.logits, ir.classes, p.labels, 1).top1;
+      sums.correct += correct;
       sums.seen += n;
+      window.add(result, n, correct, p.takenAt);
+      if (p.logged) {
+        const line = window.line({ step: p.step + 1, epoch: epoch + 1, epochs: epoch + p.batchIndex / batches, lr: p.lr }, performance.now(), result.gradientNorm);
+        sink.appendSteps?.([line]);
+      }
       if (sink.onBatch) {
         const elapsed = (performance.now() - epochStart) / 1000;
         sink.onBatch({
@@ -227,6 +304,44 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         account(result, p);
       }
     };
+    // A checkpoint at this step boundary: every step's result accounted first, so the sums are whole.
+    const saveInEpoch = async (): Promise<void> => {
+      await accountDrained('all');
+      const state: TrainingState = {
+        specHash: options.specHash,
+        epoch,
+        step,
+        ...(await engine.state()),
+        random: { shuffle: shuffleAtStart, noise: noise.state() },
+        ...(best ? { best } : {}),
+        ...(earlyStop ? { earlyStop } : {}),
+        settings,
+        backend: options.backend,
+        inEpoch: { batches: batchIndex, sums: { ...sums }, seconds: secondsBefore + (performance.now() - epochStart) / 1000 },
+      };
+      sink.writeCheckpoint('last', state);
+      checkpointWritten = true;
+      lastSaved = clock();
+    };
+    const stopHere = async (): Promise<TrainOutcome> => {
+      await saveInEpoch();
+      return {
+        ...(last ? { last } : {}),
+        ...(best ? { best } : {}),
+        epochsDone: epoch,
+        trainSeconds: trainSeconds + (performance.now() - epochStart) / 1000,
+        trainImages: trainImages + sums.seen - (within?.sums.seen ?? 0),
+        seconds: (performance.now() - started) / 1000,
+        stopped: { epoch: epoch + 1, batch: batchIndex, batches, step },
+      };
+    };
+    const epochEndSaves = (epoch + 1) % Math.max(1, spec.train.checkpoint.every) === 0 || epoch + 1 === settings.epochs;
+    const dueInEpoch = (): boolean => {
+      if (batchIndex === batches && epochEndSaves) return false; // the epoch's own checkpoint follows
+      if (everySteps !== undefined && step % everySteps === 0) return true;
+      return everyMinutes !== undefined && clock() - lastSaved >= everyMinutes * 60_000;
+    };
+    if (options.stopRequested?.()) return stopHere();
     const epochBatches = trainingBatches(data.train, {
       batchSize: spec.train.batchSize,
       epoch,
@@ -235,20 +350,26 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       augment: spec.data.augment,
       normalize: spec.data.normalize,
       input: spec.model.input,
+      skipBatches: batchIndex,
     });
     for await (const batch of epochBatches) {
-      engine.step(batch, { lr, noise });
-      taken.push({ labels: batch.labels, step, batchIndex: batchIndex + 1 });
+      lr = epochLr * warmupFactor(warmupSteps, step);
+      const logged = (step + 1) % logEvery === 0 || batchIndex + 1 === batches;
+      const takenAt = performance.now();
+      engine.step(batch, { lr, noise, ...(logged ? { measureGradientNorm: true } : {}) });
+      taken.push({ labels: batch.labels, step, batchIndex: batchIndex + 1, lr, takenAt, logged });
       step++;
       batchIndex++;
       await accountDrained('due');
       // Let timers and I/O run between steps (progress output, signals, test runners' heartbeats).
       await new Promise<void>((resolveTick) => setImmediate(resolveTick));
+      if (options.stopRequested?.()) return stopHere();
+      if (dueInEpoch()) await saveInEpoch();
     }
     await accountDrained('all');
-    const epochTrainSeconds = (performance.now() - epochStart) / 1000;
-    trainSeconds += epochTrainSeconds;
-    trainImages += sums.seen;
+    const epochTrainSeconds = secondsBefore + (performance.now() - epochStart) / 1000;
+    trainSeconds += epochTrainSeconds - secondsBefore; // this invocation's seconds, as trainImages counts its images
+    trainImages += sums.seen - (within?.sums.seen ?? 0);
     // Both engines: weights that are no longer finite stop the run before they are evaluated or saved, even where
     // every loss stayed finite (a ReLU or a max pool can hide a NaN from the loss).
     const brokenWeight = firstNonFinite(await engine.weights(), runningStats);
@@ -275,13 +396,13 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       train_loss_bits: (sums.total / seen) * totalToBits,
       train_top1: sums.correct / seen,
       ce_bits: sums.ce / seen / Math.LN2,
-      kl_bits: sums.kl / seen / Math.LN2,
-      vq: sums.vq / seen,
-      commit: sums.commit / seen,
-      ...(scores.val ? { val_top1: scores.val.top1 } : {}),
+      ...(modelTerms.has('kl') ? { kl_bits: sums.kl / seen / Math.LN2 } : {}),
+      ...(modelTerms.has('vq') ? { vq: sums.vq / seen } : {}),
+      ...(modelTerms.has('commit') ? { commit: sums.commit / seen } : {}),
+      ...(scores.val ? { val_top1: scores.val.top1, val_ce_bits: scores.val.crossEntropy / Math.LN2 } : {}),
       test_top1: scores.test.top1,
       test_top5: scores.test.top5,
-      seconds: (performance.now() - epochStart) / 1000,
+      seconds: secondsBefore + (performance.now() - epochStart) / 1000,
       images_per_second: epochTrainSeconds > 0 ? sums.seen / epochTrainSeconds : 0,
     };
     sink.appendMetrics(row);
@@ -295,6 +416,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
 
     const improved = scores.val !== undefined && (best === undefined || scores.val.top1 > best.valTop1);
     if (improved) best = { valTop1: scores.val!.top1, epoch: epoch + 1 };
+    if (stopRule) earlyStop = earlyStopCheck(stopRule, earlyStop, row);
     const snapshot = async (): Promise<TrainingState> => ({
       specHash: options.specHash,
       epoch: epoch + 1,
@@ -302,10 +424,12 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       ...(await engine.state()),
       random: { shuffle: shuffle.state(), noise: noise.state() },
       ...(best ? { best } : {}),
+      ...(earlyStop ? { earlyStop } : {}),
       settings,
       backend: options.backend,
     });
-    const due = (epoch + 1) % Math.max(1, spec.train.checkpoint.every) === 0 || epoch + 1 === settings.epochs;
+    // The epoch early stopping ends at is checkpointed, so that a resume sees the stop.
+    const due = epochEndSaves || earlyStop?.stopped === true;
     if (due || (improved && spec.train.checkpoint.keepBest)) {
       const state = await snapshot();
       // Either engine: a state that is no longer finite is never written (the last good checkpoint stays the last).
@@ -317,8 +441,13 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       if (due) {
         sink.writeCheckpoint('last', state);
         checkpointWritten = true;
+        lastSaved = clock();
       }
       if (improved && spec.train.checkpoint.keepBest) sink.writeCheckpoint('best', state);
+    }
+    if (earlyStop?.stopped) {
+      epoch++;
+      break;
     }
   }
 
@@ -329,6 +458,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
     trainSeconds,
     trainImages,
     seconds: (performance.now() - started) / 1000,
+    ...(earlyStop?.stopped ? { stoppedEarly: earlyStop } : {}),
   };
 }
 

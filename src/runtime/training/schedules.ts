@@ -1,5 +1,6 @@
 /**
- * Learning rate per epoch, from the spec's schedule and optional warm-up.
+ * Learning rate per epoch, from the spec's schedule and optional warm-up
+ * (explicit rates per epoch; or a linear ramp per step, warmupFactor).
  * Pure: the rate depends only on the epoch index, so a resumed run needs no
  * schedule state beyond the epoch it resumes at.
  */
@@ -42,4 +43,28 @@ export function learningRate(plan: LearningRatePlan, epoch: number): number {
       return s.minLr + (base - s.minLr) * 0.5 * (1 + Math.cos(Math.PI * t));
     }
   }
+}
+
+/**
+ * The first of the `done` epochs whose rate differs between a plan over `before` epochs and
+ * the same plan over `after` (a cosine schedule spreads over the total), or undefined when
+ * they agree: a run trained for `before` epochs can then be trained on to `after` and equal
+ * an uninterrupted `after`-epoch run.
+ */
+export function firstRateChange(plan: LearningRatePlan, before: number, after: number, done: number): { epoch: number; was: number; now: number } | undefined {
+  for (let epoch = 0; epoch < done; epoch++) {
+    const was = learningRate({ ...plan, epochs: before }, epoch);
+    const now = learningRate({ ...plan, epochs: after }, epoch);
+    if (was !== now) return { epoch, was, now };
+  }
+  return undefined;
+}
+
+/**
+ * Linear warm-up over the first `steps` optimizer steps (train.warmup steps=N): step s
+ * (0-based) trains at the schedule's rate times (s + 1) / N, later steps at the rate itself.
+ * Like Hugging Face's linear warm-up shifted by one step, so no step trains at rate 0.
+ */
+export function warmupFactor(steps: number | undefined, step: number): number {
+  return steps === undefined || step >= steps ? 1 : (step + 1) / steps;
 }

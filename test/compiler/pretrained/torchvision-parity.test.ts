@@ -34,6 +34,7 @@ const BACKBONES: Record<string, string> = {
   vgg16: 'vgg16',
   vgg16_bn: 'vgg16_bn variant=imagenet',
   resnet18: 'resnet18',
+  resnet34: 'resnet34',
   resnet50: 'resnet50',
   wide_resnet50_2: 'wrn50_2',
 };
@@ -128,7 +129,7 @@ describe.skipIf(!available && !inCi)('pretrained trunks against torchvision 0.14
   beforeAll(async () => {
     if (!available) return;
     dir = mkdtempSync(join(tmpdir(), 'ibc-torchvision-'));
-    // About 15 s of CPU (five models built, saved and run; about 600 MB written): minutes on a loaded machine.
+    // About 20 s of CPU (six models built, saved and run; about 700 MB written): minutes on a loaded machine.
     await python(['make', dir, ...Object.keys(BACKBONES)]);
   }, 600_000);
 
@@ -136,7 +137,7 @@ describe.skipIf(!available && !inCi)('pretrained trunks against torchvision 0.14
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const model of ['vgg16', 'vgg16_bn', 'resnet18', 'resnet50', 'wide_resnet50_2']) {
+  for (const model of ['vgg16', 'vgg16_bn', 'resnet18', 'resnet34', 'resnet50', 'wide_resnet50_2']) {
     it(`${model}: torch.save state dict -> every insertion point and the trunk output match`, async () => {
       const { spec, ir } = compile(model, `${model}.pth`);
       within(compareStages(ir, evaluate(ir, await loadedParams(spec, ir)).values, features(model)));

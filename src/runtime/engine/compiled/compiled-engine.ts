@@ -5,7 +5,7 @@
  * runs the step's inference plan. It keeps no weight average (choose-engine.ts
  * gives runs with one to the executor).
  */
-import type { ModelIR, TrainingIR } from '../../../compiler/ir/ir.js';
+import type { GradientClipIR, ModelIR, TrainingIR } from '../../../compiler/ir/ir.js';
 import type { NativeAddon } from '../backends/native/addon.js';
 import { stepLoss, type EngineState, type InitialWeights, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
 import { CompiledTrainingStep } from './compiled-step.js';
@@ -18,15 +18,23 @@ export class CompiledEngine implements TrainingEngine {
   readonly profiledSteps = PROFILED_STEPS;
   readonly ir: ModelIR;
   private readonly compiled: CompiledTrainingStep;
+  private readonly clip: GradientClipIR | undefined;
   private pending: StepResult[] = [];
 
   constructor(training: TrainingIR, kernels: NativeAddon, initial: InitialWeights) {
     if (training.weightAverage) throw new Error('the compiled step keeps no weight average; choose-engine gives such runs the TF.js executor');
     this.ir = training.model;
+    this.clip = training.clip;
     this.compiled = new CompiledTrainingStep(training.model, training.optimizer, kernels, initial);
   }
 
   step(batch: StepBatch, options: StepOptions): void {
+    // The update is fused into the backward pass unless the whole gradient is needed first (its norm, clipping).
+    if (this.clip || options.measureGradientNorm === true) {
+      const outcome = this.compiled.stepWithGradientNorm(batch.images, batch.labels, this.ir.samples.train, options.noise, options.lr, this.clip);
+      this.pending.push({ loss: stepLoss(outcome.terms), logits: outcome.logits.slice(), gradientNorm: outcome.gradientNorm });
+      return;
+    }
     const outcome = this.compiled.step(batch.images, batch.labels, this.ir.samples.train, options.noise, options.lr);
     // The plan's logits array is reused by the next step of this size: keep a copy.
     this.pending.push({ loss: stepLoss(outcome.terms), logits: outcome.logits.slice() });

@@ -12,12 +12,13 @@
  * (an epoch's last batch is usually smaller); all plans share the parameters
  * and the optimizer.
  */
-import type { ModelIR, OptimizerIR } from '../../../compiler/ir/ir.js';
+import type { GradientClipIR, ModelIR, OptimizerIR } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
 import type { NativeAddon } from '../backends/native/addon.js';
 import type { InitialWeights, OptimizerState } from '../training-engine.js';
 import { lossAndGradients, type LossValues } from './loss.js';
 import { ArenaOptimizer } from './optimizer.js';
+import { clipGradientsInPlace, gradientNorm } from './clip-gradients.js';
 import { createParameterArena, parameterView, type ParameterArena } from './parameters.js';
 import { initParamsInto } from '../init-params.js';
 import { planTrainingStep, type ParameterUpdate, type StepPlan, type StepShape } from './plan.js';
@@ -73,6 +74,20 @@ export class CompiledTrainingStep {
     const outcome = this.run(this.planFor(labels.length, samples, 'train', true), images, labels, noise, update, time);
     this.optimizer.finish();
     return outcome;
+  }
+
+  /**
+   * `step` with the whole gradient in hand before the update (the update is not fused into
+   * the backward pass): its global L2 norm measured, the gradients clipped when `clip` is
+   * given, then the update. Without clipping the arithmetic is `step`'s.
+   */
+  stepWithGradientNorm(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined, lr: number, clip: GradientClipIR | undefined): StepOutcome & { readonly gradientNorm: number } {
+    const outcome = this.gradients(images, labels, samples, noise);
+    const grads = this.arena.grads;
+    const norm = gradientNorm(grads);
+    if (clip) clipGradientsInPlace(grads, clip, norm);
+    this.optimizer.step(lr);
+    return { ...outcome, gradientNorm: norm };
   }
 
   /** The step without the optimizer update: the gradients are left in `parameterGradients()`. */

@@ -14,6 +14,8 @@ import { stepLoss, type EngineState, type InitialWeights, type OpTime, type Pred
 import { createTfjsModel, disposeTrainStep, type TfjsModel } from './tfjs-model.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { WeightEma } from './ema.js';
+import { clipGradients, globalGradientNorm } from './clip-gradients.js';
+import type { GradientClipIR } from '../../../compiler/ir/ir.js';
 import { initParams } from '../init-params.js';
 
 /** How often `drain('due')` reads step results back (progress lags by at most this much). */
@@ -21,9 +23,12 @@ const READ_INTERVAL_MS = 1000;
 /** Bound on the steps waiting to be read (their logits are kept on the device). */
 const MAX_PENDING_STEPS = 64;
 
+/** Values per step in PendingStep.terms. */
+const STEP_VALUES = 6;
+
 /** One step's results, on the device until they are read. */
 interface PendingStep {
-  /** [total, ce, kl, vq, commit]. */
+  /** [total, ce, kl, vq, commit, gradient norm (NaN when not measured)]. */
   readonly terms: tf.Tensor1D;
   readonly logits: tf.Tensor2D;
 }
@@ -46,11 +51,13 @@ export class ExecutorEngine implements TrainingEngine {
   private readonly model: TfjsModel;
   private readonly optimizer: Optimizer;
   private readonly ema: WeightEma | undefined;
+  private readonly clip: GradientClipIR | undefined;
   private pending: PendingStep[] = [];
   private lastRead = performance.now();
 
   constructor(training: TrainingIR, initial: InitialWeights) {
     this.ir = training.model;
+    this.clip = training.clip;
     this.model = createTfjsModel(this.ir, 'seed' in initial ? initParams(this.ir, initial.seed, initial.pretrained) : initial);
     const variables = this.model.trainableVariables();
     try {
@@ -69,12 +76,18 @@ export class ExecutorEngine implements TrainingEngine {
     const result = this.model.trainStepGradients(images, labels, { samples: this.ir.samples.train, noise: options.noise });
     images.dispose();
     labels.dispose();
+    const measure = options.measureGradientNorm === true || this.clip?.kind === 'norm';
+    const norm = measure ? globalGradientNorm(result.gradients) : undefined;
+    let clipped: Map<string, tf.Tensor> | undefined;
     try {
       const { total, ce, kl, vq, commit } = result.loss;
-      this.pending.push({ terms: tf.stack([total, ce, kl, vq, commit]) as tf.Tensor1D, logits: tf.clone(result.logits) });
-      this.optimizer.step(result.gradients, options.lr);
+      this.pending.push({ terms: tf.tidy(() => tf.stack([total, ce, kl, vq, commit, norm ?? tf.scalar(NaN)]) as tf.Tensor1D), logits: tf.clone(result.logits) });
+      clipped = this.clip ? clipGradients(result.gradients, this.clip, norm) : undefined;
+      this.optimizer.step(clipped ?? result.gradients, options.lr);
     } finally {
       disposeTrainStep(result);
+      if (norm) norm.dispose();
+      if (clipped) tf.dispose([...clipped.values()]);
     }
     this.ema?.update();
   }
@@ -97,7 +110,9 @@ export class ExecutorEngine implements TrainingEngine {
     return sizes.map((size, i) => {
       const rows = logits.subarray(offset, offset + size);
       offset += rows.length;
-      return { loss: stepLoss(terms.subarray(5 * i, 5 * i + 5)), logits: rows };
+      const values = terms.subarray(STEP_VALUES * i, STEP_VALUES * (i + 1));
+      const norm = values[5] ?? NaN;
+      return { loss: stepLoss(values), logits: rows, ...(Number.isNaN(norm) ? {} : { gradientNorm: norm }) };
     });
   }
 

@@ -236,7 +236,8 @@ function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ct
   const gamma = ctx.param(node, 'gamma');
   const beta = ctx.param(node, 'beta');
   const { epsilon, momentum } = node.attrs;
-  if (!ctx.training) return tf.batchNorm(x!, ctx.param(node, 'movingMean'), ctx.param(node, 'movingVariance'), beta, gamma, epsilon);
+  // A frozen stage's BatchNorm trains as it evaluates: on its running statistics, which stay as they are.
+  if (!ctx.training || node.attrs.frozen === true) return tf.batchNorm(x!, ctx.param(node, 'movingMean'), ctx.param(node, 'movingVariance'), beta, gamma, epsilon);
   let mean: tf.Tensor | undefined;
   let variance: tf.Tensor | undefined;
   let y: tf.Tensor;

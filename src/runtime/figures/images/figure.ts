@@ -4,13 +4,17 @@
  *
  * - each panel shows the input, the continuous map mu_a and (when the model
  *   quantizes) the quantized map a_q, each map cell drawn as a flat square of
- *   its exact value (no blur, no per-image rescaling), the object box where
- *   known, the predicted class (green when right, red when wrong), the true
- *   class and the test-set index;
- * - every map in the figure uses one colour scale (viridis): [0, 1], the
- *   range of mu_a = sigmoid(.), widened to any value outside it (a learned
- *   anchor may leave it), shown by the colour bar with its value range; the
- *   quantized model's anchor values are marked on the bar and listed;
+ *   its exact value (no blur, no per-image rescaling), side by side with the
+ *   input or, with `overlay`, mixed half and half with the input's grey; the
+ *   object box where known, the predicted class marked by a symbol as well as
+ *   a colour (✓ green when right, ✗ red when wrong, readable without colour),
+ *   the true class and the test-set index;
+ * - every map in the figure uses one colour scale (viridis): 'fixed' is
+ *   [0, 1], the range of mu_a = sigmoid(.), widened to any value outside it
+ *   (a learned anchor may leave it), so figures compare; 'auto' stretches it
+ *   to the lowest and highest map value of the figure (a saturated map keeps
+ *   its structure) and says so on the figure. The colour bar shows the range;
+ *   the quantized model's anchor values are marked on it and listed;
  * - text is DejaVu Sans rendered by resvg from an SVG built here.
  */
 import { markPng } from '../png-mark.js';
@@ -45,12 +49,27 @@ export interface FigureInfo {
   readonly title: string;
   /** The quantized model's anchor values, marked on the colour bar. */
   readonly anchors?: readonly number[];
+  /** Maps over the input (mixed at OVERLAY_OPACITY) instead of beside it. */
+  readonly overlay?: boolean;
+  /** The colour scale of the call (default fixed). */
+  readonly scale?: ScaleMode;
+  /** Which images the grid shows, for its title (default: the range of their test indices). */
+  readonly selection?: string;
 }
+
+/** How the colour scale is chosen: fixed (comparable between figures) or stretched to the figure's maps. */
+export type ScaleMode = 'fixed' | 'auto';
+export const SCALE_MODES: readonly ScaleMode[] = ['fixed', 'auto'];
 
 export interface ColourScale {
   readonly low: number;
   readonly high: number;
+  /** 'auto': stretched to the maps' values (labelled on the figure); absent: fixed. */
+  readonly mode?: ScaleMode;
 }
+
+/** The share of a map's colour in an overlay tile (the rest is the input's grey). */
+export const OVERLAY_OPACITY = 0.5;
 
 const FONT_FAMILY = 'DejaVu Sans';
 const FONT_DIRS = ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts'];
@@ -64,11 +83,34 @@ const TEXT = '#222222';
 const RIGHT = '#1a7f37';
 const WRONG = '#c62828';
 const BOX = '#ff3b30';
+/** DejaVu Sans has both (U+2713 CHECK MARK, U+2717 BALLOT X). */
+export const RIGHT_MARK = '✓';
+export const WRONG_MARK = '✗';
 /** Width of a text line of n characters at `size` (DejaVu Sans averages about 0.6 em). */
 const textWidth = (n: number, size: number): number => Math.ceil(n * size * 0.6);
 
-/** One scale for every map of the figure: [0, 1] widened to the values present. */
-export function figureScale(items: readonly AttentionItem[], anchors?: readonly number[]): ColourScale {
+/**
+ * One scale for every map of the figure. Fixed: [0, 1] widened to the values present
+ * (and the anchors). Auto: the lowest to the highest map value (a constant map gets a
+ * range of 1 around it, so it shows as the middle colour).
+ */
+export function figureScale(items: readonly AttentionItem[], anchors?: readonly number[], mode: ScaleMode = 'fixed'): ColourScale {
+  if (mode === 'auto') {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const item of items) {
+      for (const map of [item.attention, item.attentionQuantized]) {
+        if (!map) continue;
+        for (const v of map) {
+          if (!Number.isFinite(v)) continue;
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+      }
+    }
+    if (!Number.isFinite(lo)) return { low: 0, high: 1, mode };
+    return hi > lo ? { low: lo, high: hi, mode } : { low: lo - 0.5, high: hi + 0.5, mode };
+  }
   let low = 0;
   let high = 1;
   const widen = (values: ArrayLike<number>): void => {
@@ -136,6 +178,32 @@ function mapUri(map: Float32Array, mapShape: readonly [number, number], scale: C
   return pngUri(mw, mh, 1, (x, y) => viridisAt(map[y * mw + x]!, scale.low, scale.high));
 }
 
+/** The grey (0-255) of each input pixel, as the overlay mixes it: the channels' mean. */
+function inputGrey(item: AttentionItem): Uint8Array {
+  const [h, w, c] = item.shape;
+  const { mean, std } = normalizeValues(item.normalize, c);
+  const grey = new Uint8Array(h * w);
+  for (let p = 0; p < h * w; p++) {
+    let sum = 0;
+    for (let k = 0; k < c; k++) sum += denormalizeToByte(item.image[p * c + k]!, mean[k]!, std[k]!);
+    grey[p] = Math.round(sum / c);
+  }
+  return grey;
+}
+
+/** A map over the input at the input's resolution: each pixel its map cell's colour (nearest) mixed with its grey. */
+function overlayUri(item: AttentionItem, map: Float32Array, scale: ColourScale, magnify: number): string {
+  const [h, w] = item.shape;
+  const [mh, mw] = item.mapShape;
+  const grey = inputGrey(item);
+  return pngUri(w, h, magnify, (x, y) => {
+    const colour = viridisAt(map[Math.floor((y * mh) / h) * mw + Math.floor((x * mw) / w)]!, scale.low, scale.high);
+    const g = grey[y * w + x]!;
+    const mix = (v: number): number => Math.round((1 - OVERLAY_OPACITY) * g + OVERLAY_OPACITY * v);
+    return [mix(colour[0]), mix(colour[1]), mix(colour[2])];
+  });
+}
+
 interface PanelLayout {
   readonly tileW: number;
   readonly tileH: number;
@@ -159,16 +227,20 @@ function panelLayoutOf(shape: readonly [number, number, number] | readonly numbe
   return { tileW, tileH, tiles, width, height: FONT + 6 + tileH + 6 + 3 * (SMALL + 5) };
 }
 
-function panelSvg(item: AttentionItem, scale: ColourScale, x0: number, y0: number, layout: PanelLayout): string {
+function panelSvg(item: AttentionItem, scale: ColourScale, x0: number, y0: number, layout: PanelLayout, overlay: boolean): string {
   const [h, w] = item.shape;
   const s = displayScale(h, w);
   const { tileW, tileH } = layout;
   const parts: string[] = [];
   const top = y0 + FONT + 6;
+  const map = (values: Float32Array): string => (overlay ? overlayUri(item, values, scale, s) : mapUri(values, item.mapShape, scale));
+  // The longest label that fits over the tile (small inputs have narrow tiles).
+  const label = (...choices: string[]): string => choices.find((c) => textWidth(c.length, FONT) <= tileW) ?? choices[choices.length - 1]!;
+  const over = overlay ? ' over input' : '';
   const tiles: { label: string; href: string }[] = [
     { label: 'input', href: inputUri(item, s) },
-    { label: 'attention μ_a', href: mapUri(item.attention, item.mapShape, scale) },
-    ...(item.attentionQuantized ? [{ label: 'quantized a_q', href: mapUri(item.attentionQuantized, item.mapShape, scale) }] : []),
+    { label: label(`attention μ_a${over}`, `μ_a${over}`, 'μ_a'), href: map(item.attention) },
+    ...(item.attentionQuantized ? [{ label: label(`quantized a_q${over}`, `a_q${over}`, 'a_q'), href: map(item.attentionQuantized) }] : []),
   ];
   tiles.forEach((tile, i) => {
     const x = x0 + i * (tileW + TILE_GAP);
@@ -185,7 +257,10 @@ function panelSvg(item: AttentionItem, scale: ColourScale, x0: number, y0: numbe
   });
   const correct = item.predicted === item.label;
   const textTop = top + tileH + 6 + SMALL;
-  parts.push(`<text x="${x0}" y="${textTop}" font-size="${SMALL}" fill="${correct ? RIGHT : WRONG}">predicted: ${escapeXml(className(item.predicted, item.classNames))}</text>`);
+  // Right or wrong by symbol as well as colour: readable in grey and by colour-blind readers.
+  parts.push(
+    `<text x="${x0}" y="${textTop}" font-size="${SMALL}" fill="${correct ? RIGHT : WRONG}">${correct ? RIGHT_MARK : WRONG_MARK} predicted: ${escapeXml(className(item.predicted, item.classNames))}${correct ? '' : ' (wrong)'}</text>`,
+  );
   parts.push(`<text x="${x0}" y="${textTop + SMALL + 5}" font-size="${SMALL}">true: ${escapeXml(className(item.label, item.classNames))}</text>`);
   parts.push(`<text x="${x0}" y="${textTop + 2 * (SMALL + 5)}" font-size="${SMALL}" fill="#666666">test image #${item.index}</text>`);
   return parts.join('\n');
@@ -209,12 +284,19 @@ function colourBarSvg(scale: ColourScale, anchors: readonly number[] | undefined
     parts.push(`<line x1="${x + barW}" y1="${ty.toFixed(1)}" x2="${x + barW + 5}" y2="${ty.toFixed(1)}" stroke="${TEXT}" stroke-width="1"/>`);
     parts.push(`<text x="${x + barW + 8}" y="${(ty + SMALL / 3).toFixed(1)}" font-size="${SMALL}">${v.toFixed(2)}</text>`);
   }
-  for (const a of anchors ?? []) {
+  // On an auto scale an anchor may lie outside the range: it is listed, not marked.
+  for (const a of (anchors ?? []).filter((v) => v >= scale.low && v <= scale.high)) {
     const ty = at(a).toFixed(1);
     parts.push(`<line x1="${x - 6}" y1="${ty}" x2="${x + barW}" y2="${ty}" stroke="#ffffff" stroke-width="1"/>`);
     parts.push(`<line x1="${x - 6}" y1="${ty}" x2="${x}" y2="${ty}" stroke="${TEXT}" stroke-width="1.5"/>`);
   }
   return parts.join('\n');
+}
+
+function anchorLine(anchors: readonly number[], scale: ColourScale): string {
+  const outside = anchors.filter((a) => a < scale.low || a > scale.high).length;
+  const marked = outside > 0 ? `marked on the bar, ${outside} outside the auto range not marked` : 'marked on the bar';
+  return `Anchors (${anchors.length}, ${marked}): ${anchors.map((a) => a.toFixed(3)).join(', ')}`;
 }
 
 /** The figure's SVG: title, panels in rows of `columns`, colour bar, legend. */
@@ -253,20 +335,26 @@ export function maxGridImages(shape: readonly number[], quantized: boolean): num
 export function attentionFigureSvg(items: readonly AttentionItem[], info: FigureInfo, columns: number, fixedScale?: ColourScale): string {
   if (items.length === 0) throw new Error('attentionFigureSvg: no items');
   const scale = fixedScale ?? figureScale(items, info.anchors);
+  const overlay = info.overlay === true;
   const layout = panelLayout(items[0]!);
   const cols = Math.max(1, Math.min(Math.floor(columns), items.length));
   const rows = Math.ceil(items.length / cols);
+  const range = `viridis, ${scale.low.toFixed(2)} to ${scale.high.toFixed(2)}`;
   const lines = [
     info.title,
-    `Deterministic maps (a = μ_a). Colour: attention value, one scale for every map in this figure (viridis, ${scale.low.toFixed(2)} to ${scale.high.toFixed(2)}); cells flat, unblurred.`,
+    scale.mode === 'auto'
+      ? `Deterministic maps (a = μ_a). Colour: attention value on an AUTO scale stretched to this figure's maps (${range}): colours do not compare with other figures; cells flat, unblurred.`
+      : `Deterministic maps (a = μ_a). Colour: attention value, one fixed scale for every map in this figure (${range}); cells flat, unblurred.`,
+    ...(overlay ? [`Maps drawn over the input: each cell's colour mixed ${Math.round(100 * OVERLAY_OPACITY)}% with the input's grey.`] : []),
+    `${RIGHT_MARK} prediction right, ${WRONG_MARK} prediction wrong.`,
     ...(items.some((i) => i.box) ? ['Red box: the object box.'] : []),
-    ...(info.anchors ? [`Anchors (${info.anchors.length}, marked on the bar): ${info.anchors.map((a) => a.toFixed(3)).join(', ')}`] : []),
+    ...(info.anchors ? [anchorLine(info.anchors, scale)] : []),
   ];
   const titleSize = 16;
   const headerH = titleSize + 8 + (lines.length - 1) * (SMALL + 6) + 8;
   const gridW = cols * layout.width + (cols - 1) * PANEL_GAP;
   const gridH = rows * layout.height + (rows - 1) * PANEL_GAP;
-  const barAreaW = 80;
+  const barAreaW = 96;
   const legendW = Math.max(...lines.slice(1).map((l) => textWidth(l.length, SMALL)), textWidth(lines[0]!.length, titleSize));
   const width = Math.max(MARGIN + gridW + 20 + barAreaW, MARGIN * 2 + Math.min(legendW, 1400));
   const height = MARGIN + headerH + gridH + MARGIN;
@@ -282,10 +370,18 @@ export function attentionFigureSvg(items: readonly AttentionItem[], info: Figure
   items.forEach((item, i) => {
     const x = MARGIN + (i % cols) * (layout.width + PANEL_GAP);
     const y = gridTop + Math.floor(i / cols) * (layout.height + PANEL_GAP);
-    parts.push(panelSvg(item, scale, x, y, layout));
+    parts.push(panelSvg(item, scale, x, y, layout, overlay));
   });
   const barH = Math.min(gridH, Math.max(layout.tileH, 160));
-  parts.push(colourBarSvg(scale, info.anchors, MARGIN + gridW + 26, gridTop + FONT + 6, barH));
+  const barX = MARGIN + gridW + 26;
+  const barTop = gridTop + FONT + 6;
+  parts.push(colourBarSvg(scale, info.anchors, barX, barTop, barH));
+  if (scale.mode === 'auto') {
+    // Along the bar, right of its tick labels: the scale is this figure's own.
+    const x = barX + 18 + 52;
+    const y = barTop + barH / 2;
+    parts.push(`<text x="${x}" y="${y}" font-size="${SMALL}" font-weight="bold" text-anchor="middle" transform="rotate(90 ${x} ${y})">auto scale</text>`);
+  }
   parts.push('</svg>');
   return parts.join('\n');
 }

@@ -1,31 +1,36 @@
 /**
  * Writes the attention figures of one call into `folder`: `test-NNNNN.png`
  * per test image (named by its index in the test set) and `grid.png` with all
- * of them, every figure on the same colour scale, under the output policy
- * (host/output-policy.ts): all written to temporaries and renamed into place
- * (grid.png last), nothing left half-written when a write fails (a full disk).
- * Attention images an earlier call left there are replaced, and those the new
- * call does not write are removed afterwards, so a folder never mixes two
- * calls; but only images ibc wrote: PNGs with ibc's mark, or in a run's own
- * attention/ folder any file of these names. A user's own grid.png or
- * 001.png in an --out folder is never replaced (unless --overwrite) nor
- * deleted. Returns the written paths, the grid last.
+ * of them, every figure on the same colour scale, each also as SVG
+ * (`test-NNNNN.svg`, `grid.svg`: text as text, for papers), under the output
+ * policy (host/output-policy.ts): all written to temporaries and renamed into
+ * place (grid last), nothing left half-written when a write fails (a full
+ * disk). Attention images an earlier call left there are replaced, and those
+ * the new call does not write are removed afterwards, so a folder never mixes
+ * two calls; but only images ibc wrote: PNGs with ibc's mark, SVGs whose first
+ * line is ibc's mark, or in a run's own attention/ folder any file of these
+ * names. A user's own grid.png or 001.png in an --out folder is never replaced
+ * (unless --overwrite) nor deleted. Returns the written paths, the grid last.
  */
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runError, reasonOf } from '../../../support/errors.js';
 import { commitOutputs, makeFolders, requireApartFromInputs, type OutputFile, type ReadPath } from '../../../host/output-policy.js';
 import { isIbcPng } from '../png-mark.js';
+import { readFilePrefix } from '../../../host/read-file.js';
 import { attentionFigureSvg, figureFontInstalled, figureScale, gridColumns, svgToPng, type AttentionItem, type FigureInfo } from './figure.js';
 
 export const ATTENTION_FOLDER = 'attention';
 
-/** Names this writer uses (and the earlier writer's 000.png ...). */
-const OWN_FILE = /^(test-\d+\.png|grid\.png|\d{3,}\.png)$/;
+/** Names this writer uses (and the earlier writer's 000.png ...), and only these, are cleared. */
+const OWN_FILE = /^(test-\d+\.(png|svg)|grid\.(png|svg)|\d{3,}\.png)$/;
+
+/** The first line of every SVG figure: marks it as ibc's (PNG figures carry a tEXt chunk). */
+export const SVG_MARK = '<!-- Software: ibc -->';
 
 /** File name of test image `index`. */
-export function attentionFileName(index: number): string {
-  return `test-${String(index).padStart(5, '0')}.png`;
+export function attentionFileName(index: number, extension: 'png' | 'svg' = 'png'): string {
+  return `test-${String(index).padStart(5, '0')}.${extension}`;
 }
 
 export interface AttentionWriteOptions {
@@ -40,7 +45,14 @@ export interface AttentionWriteOptions {
 /** Whether the file at `path` is an attention image of an earlier call. */
 function isOurImage(path: string, options: AttentionWriteOptions): boolean {
   if (!OWN_FILE.test(basename(path))) return false;
-  return options.ownFolder || isIbcPng(path);
+  return options.ownFolder || (path.endsWith('.svg') ? isIbcSvg(path) : isIbcPng(path));
+}
+
+/** Whether the SVG at `path` starts with ibc's mark (read through the bounded reader, its first line only). */
+function isIbcSvg(path: string): boolean {
+  const mark = new TextEncoder().encode(SVG_MARK);
+  const head = readFilePrefix(path, mark.length);
+  return head !== undefined && head.length === mark.length && head.every((b, i) => b === mark[i]);
 }
 
 /** The attention images of earlier calls in `folder`. */
@@ -78,14 +90,22 @@ export function writeAttentionImages(folder: string, items: readonly AttentionIt
   }
   const stale = earlierImages(folder, options);
   // One scale for the call: each single-image figure uses the grid's scale too.
-  const scale = items.length > 0 ? figureScale(items, info.anchors) : undefined;
-  const files: OutputFile[] = items.map((item) =>
-    rendered(join(folder, attentionFileName(item.index)), () => svgToPng(attentionFigureSvg([item], { ...info, title: `${info.title}, test image #${item.index}` }, 1, scale!))),
-  );
-  if (items.length > 0) {
-    const range = `test images #${items[0]!.index}-#${items[items.length - 1]!.index}`;
-    files.push(rendered(join(folder, 'grid.png'), () => svgToPng(attentionFigureSvg(items, { ...info, title: `${info.title}, ${range}` }, gridColumns(items.length), scale!))));
+  if (items.length === 0) {
+    // Nothing drawn (no misclassified image, say): earlier images are still not mixed with this call's (none).
+    return commitOutputs({ what: 'attention images', files: [], ours: (path) => isOurImage(path, options), overwrite: options.overwrite, stale, ...(options.inputs ? { inputs: options.inputs } : {}) });
   }
+  const scale = figureScale(items, info.anchors, info.scale);
+  const encoder = new TextEncoder();
+  /** The SVG and the PNG of one figure, each rendered only when written. */
+  const both = (stem: string, svg: () => string): OutputFile[] => [
+    rendered(join(folder, `${stem}.svg`), () => encoder.encode(`${SVG_MARK}\n${svg()}\n`)),
+    rendered(join(folder, `${stem}.png`), () => svgToPng(svg())),
+  ];
+  const files: OutputFile[] = items.flatMap((item) =>
+    both(attentionFileName(item.index).replace(/\.png$/, ''), () => attentionFigureSvg([item], { ...info, title: `${info.title}, test image #${item.index}` }, 1, scale)),
+  );
+  const gridTitle = `${info.title}, ${info.selection ?? `test images #${items[0]!.index}-#${items[items.length - 1]!.index}`}`;
+  files.push(...both('grid', () => attentionFigureSvg(items, { ...info, title: gridTitle }, gridColumns(items.length), scale)));
   return commitOutputs({
     what: 'attention images',
     files,

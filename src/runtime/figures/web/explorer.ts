@@ -10,6 +10,8 @@
  *   model/model.json, model/group1-*.bin    the GraphModel (what the page loads over http)
  *   model/model-data.js                     the same model embedded, for file:// (no fetch there)
  *   samples.js                              bundled test images as PNG data: URLs with their labels
+ *   explorer-data.js                        the colour map (viridis, the PNG figures' table), the learned
+ *                                           anchors, how training images were converted and their statistics
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,11 +20,15 @@ import { fileURLToPath } from 'node:url';
 import type { GraphModelExport } from '../../../compiler/targets/tfjs/export.js';
 import { commitOutputs, type OutputFile } from '../../../host/output-policy.js';
 import { readFileOf, readFilePrefix } from '../../../host/read-file.js';
+import type { DataSpec } from '../../../compiler/spec/resolved-spec.js';
+import type { ImageStatistics } from '../../data/image-statistics.js';
+import { VIRIDIS } from '../images/colormap.js';
 import { packageRoot } from '../../../host/package-root.js';
 import { encodePng } from '../images/png.js';
 import { earlierGraphModelFiles, embeddedModelScript, graphModelFiles } from './graph-model-files.js';
 
 export const EXPLORER_PAGE_FILES = ['index.html', 'explorer.js', 'explorer.css'] as const;
+export const EXPLORER_DATA_FILE = 'explorer-data.js';
 export const TFJS_BUNDLES = [
   { from: '@tensorflow/tfjs/dist/tf.min.js', to: 'tf.min.js' },
   { from: '@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js', to: 'tf-backend-webgpu.min.js' },
@@ -91,11 +97,62 @@ function installedFile(path: string): Uint8Array {
   return outcome.bytes;
 }
 
+/**
+ * How an image of another size becomes a model input, as the training images were made:
+ * - fit: the longer side scaled to the input, centred on the background (Fashion-MNIST's own
+ *   conversion: longest edge resized, shorter one extended, item centred);
+ * - cover: the shorter side scaled to the input, then the centre cropped (torchvision's Resize +
+ *   CenterCrop);
+ * - stretch: straight to the input size (a folder without `resize`, the synthetic task).
+ * `resize`: a folder's `resize` (the shorter side first goes to it, then the centre is cropped).
+ */
+export type UploadFit = 'fit' | 'cover' | 'stretch';
+export interface UploadConversion {
+  readonly fit: UploadFit;
+  readonly resize?: number;
+}
+
+/** Per data kind: how the training images reached the input size (data/idx.ts, cifar.ts, folder.ts, synthetic.ts). */
+const UPLOAD_CONVERSION: { readonly [K in DataSpec['kind']]: (data: Extract<DataSpec, { kind: K }>) => UploadConversion } = {
+  idx: () => ({ fit: 'fit' }),
+  cifar10: () => ({ fit: 'cover' }),
+  cifar100: () => ({ fit: 'cover' }),
+  folder: (data) => (data.resize !== undefined ? { fit: 'cover', resize: data.resize } : { fit: 'stretch' }),
+  synthetic: () => ({ fit: 'stretch' }),
+};
+
+export function uploadConversion(data: DataSpec): UploadConversion {
+  return (UPLOAD_CONVERSION[data.kind] as (d: DataSpec) => UploadConversion)(data);
+}
+
+/** What the page needs besides the model and the images. */
+export interface ExplorerData {
+  /** The quantizer's learned anchors, ascending, when the model quantizes: marked on the colour bar. */
+  readonly anchors?: readonly number[];
+  readonly conversion: UploadConversion;
+  /** Of the training images, when the data could be read here; uploads are compared with them. */
+  readonly statistics?: ImageStatistics;
+  /** For the page's note: "the training split's first N images". */
+  readonly statisticsSource?: string;
+}
+
+export function explorerDataScript(data: ExplorerData): string {
+  const page = {
+    // The PNG figures' viridis table (figures/images/colormap.ts): the page draws the same colours.
+    viridis: Array.from(VIRIDIS),
+    anchors: data.anchors ? [...data.anchors] : null,
+    conversion: data.conversion,
+    statistics: data.statistics ?? null,
+    statisticsSource: data.statisticsSource ?? null,
+  };
+  return `// The explorer's colour map, anchors and training-data facts (written by ibc compile --target web).\nwindow.IBC_EXPLORER_DATA = ${JSON.stringify(page)};\n`;
+}
+
 /** The title of the explorer page: how a folder ibc wrote an explorer into is recognised. */
 const PAGE_MARK = '<title>ibc attention explorer</title>';
 
 /** The page's own files, by name in the folder (the model's are model.json's). */
-const PAGE_FILES: readonly string[] = [...EXPLORER_PAGE_FILES, ...TFJS_BUNDLES.map((b) => b.to), 'samples.js', 'model/model-data.js'];
+const PAGE_FILES: readonly string[] = [...EXPLORER_PAGE_FILES, ...TFJS_BUNDLES.map((b) => b.to), 'samples.js', EXPLORER_DATA_FILE, 'model/model-data.js'];
 
 /** The files of an explorer ibc wrote earlier in `dir` (its index.html has the page's title), or none. */
 export function earlierExplorerFiles(dir: string): string[] {
@@ -105,7 +162,7 @@ export function earlierExplorerFiles(dir: string): string[] {
 }
 
 /** The explorer folder's files, in the order they go into place: the model first, index.html last. */
-export function explorerFiles(dir: string, exp: GraphModelExport, samples: ExplorerSamples | undefined): OutputFile[] {
+export function explorerFiles(dir: string, exp: GraphModelExport, samples: ExplorerSamples | undefined, data: ExplorerData): OutputFile[] {
   const modelDir = join(dir, 'model');
   const assets = explorerAssetsDir();
   const bundles: OutputFile[] = TFJS_BUNDLES.map((bundle) => {
@@ -123,6 +180,7 @@ export function explorerFiles(dir: string, exp: GraphModelExport, samples: Explo
     { path: join(modelDir, 'model-data.js'), chunks: text(embeddedModelScript(exp)) },
     ...bundles,
     { path: join(dir, 'samples.js'), chunks: text(samplesScript(samples)) },
+    { path: join(dir, EXPLORER_DATA_FILE), chunks: text(explorerDataScript(data)) },
     ...EXPLORER_PAGE_FILES.filter((f) => f !== 'index.html').map(page),
     page('index.html'),
   ];
@@ -136,9 +194,9 @@ export function explorerFiles(dir: string, exp: GraphModelExport, samples: Explo
  * replaced (and its model shards the new one lacks removed); any other file
  * of the same name only with `overwrite`. Returns the files, relative to `dir`.
  */
-export function writeExplorer(dir: string, exp: GraphModelExport, samples: ExplorerSamples | undefined, overwrite = false): string[] {
+export function writeExplorer(dir: string, exp: GraphModelExport, samples: ExplorerSamples | undefined, data: ExplorerData, overwrite = false): string[] {
   const earlier = earlierExplorerFiles(dir);
-  const files = explorerFiles(dir, exp, samples);
+  const files = explorerFiles(dir, exp, samples, data);
   commitOutputs({ what: 'the attention explorer', files, ours: (path) => earlier.includes(path), overwrite, stale: earlier });
   return files.map((f) => relative(dir, f.path).split(sep).join('/'));
 }

@@ -12,7 +12,7 @@ import { updateManifest, type LaunchRecord, type SweepManifest } from '../../run
 import { prepareSweep, withLaunch, withLaunchUpdated, withMembersOf, type MemberTask, type PrepareRequest, type PreparedSweep } from '../../runs/sweep/prepare.js';
 import { readRunStatus } from '../../runs/sweep/run-status.js';
 import { runLocally, type TaskEnd } from './local-launcher.js';
-import { followArrays, queryArray, phaseOf, submitArray, type ArrayProgress, type SlurmOptions } from './slurm-launcher.js';
+import { followArrays, memberEventLine, queryArray, phaseOf, submitArray, type SlurmOptions } from './slurm-launcher.js';
 
 export type LauncherRequest =
   | { readonly kind: 'local'; readonly jobs: number; readonly cores: number }
@@ -102,6 +102,18 @@ function launchId(): string {
   return `${new Date().toISOString()}-${hostname()}-${process.pid}`;
 }
 
+/** Whether the array asks Slurm for CPUs per task (--cpus-per-task, or -c / --cpus-per-task among the extra options). */
+export function asksForCpus(options: SlurmOptions): boolean {
+  return options.cpusPerTask !== undefined || options.extra.some((line) => /^(#SBATCH\s+)?(--cpus-per-task\b|-c\b)/.test(line.trim()));
+}
+
+/** 'done', 'interrupted (...)' for a worker an interrupt stopped with a checkpoint (ibc train's 130, 143, 138), else 'failed (exit N)'. */
+function localEndWord(exit: number | string): string {
+  if (exit === 0) return 'done';
+  const signal = exit === 130 ? 'SIGINT' : exit === 143 ? 'SIGTERM' : exit === 138 ? 'SIGUSR1' : undefined;
+  return signal ? `interrupted (${signal}, exit ${exit}; the sweep run again resumes it)` : `failed (exit ${exit})`;
+}
+
 export async function runSweep(request: SweepRequest, reporter: SweepReporter): Promise<SweepOutcome> {
   const prepared = prepareSweep(request);
   // Merged over the manifest on disk: launches another ibc sweep recorded meanwhile are kept.
@@ -131,7 +143,7 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
           started: (task) => reporter.info(`[${++started}/${total}] ${task.action} ${task.name} (log: ${task.logFile})`),
           ended: (end) => {
             const outcome = localOutcome(end);
-            reporter.info(`${end.exit === 0 && end.skipped === undefined ? 'done' : outcome.startsWith('exited') ? `failed (exit ${end.exit})` : `not trained here (${outcome})`}: ${end.task.name}`);
+            reporter.info(`${end.skipped === undefined && (end.exit === 0 || outcome.startsWith('exited')) ? localEndWord(end.exit) : `not trained here (${outcome})`}: ${end.task.name}`);
           },
         },
       );
@@ -145,6 +157,7 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
         tasks = tasks.filter((t) => !busy.has(t.name));
         reporter.info(`slurm: ${flying.tasks.length} member(s) still queued or running in job ${flying.jobId}; following them`);
       }
+      if (tasks.length > 0 && !asksForCpus(launcher.options)) reporter.note(diagnostic('sweepSlurmNoCpus'));
       const jobs: { jobId: string; tasks: readonly MemberTask[] }[] = flying ? [flying] : [];
       let launch: LaunchRecord | undefined;
       if (tasks.length > 0) {
@@ -160,18 +173,26 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
         pollSeconds: launcher.pollSeconds,
         env: request.env,
         finished: (task) => readRunStatus(task.runDir).state === 'finished',
-        progress: (p: ArrayProgress) => reporter.info(`slurm: ${p.done} done, ${p.running} running, ${p.pending} pending, ${p.failed} failed`),
+        event: (row) => {
+          const line = memberEventLine(row);
+          if (line !== undefined) reporter.info(line);
+        },
       });
       if (launch) {
         const ours = launch;
         const outcomes = Object.fromEntries(rows.filter((r) => r.jobId === ours.job).map((r) => [r.task.name, r.state]));
         manifest = updateManifest(request.sweepDir, (current) => withLaunchUpdated(current ?? manifest, { ...ours, outcomes }));
       }
-      for (const r of rows) if (r.phase === 'failed') reporter.info(`failed (${r.state}): ${r.task.name} (log: ${r.task.logFile})`);
     }
   }
   // Members another process (a second ibc sweep on this folder) is training are followed to their end, like a Slurm array.
   if (!request.dryRun && request.launcher.kind === 'local') await followOthers(request.sweepDir, manifest, reporter, 1000);
-  const unfinished = manifest.members.filter((m) => readRunStatus(join(request.sweepDir, m.dir)).state !== 'finished').map((m) => m.name);
+  // Finished means a finished run of the member's own spec: a changed member (left alone above) is not.
+  const unfinished = manifest.members
+    .filter((m) => {
+      const status = readRunStatus(join(request.sweepDir, m.dir));
+      return status.state !== 'finished' || (status.specHash !== undefined && status.specHash !== m.specHash);
+    })
+    .map((m) => m.name);
   return { prepared, finished: manifest.members.length - unfinished.length, total: manifest.members.length, unfinished };
 }

@@ -30,6 +30,14 @@ export interface SlurmOptions {
   readonly mem?: string;
   readonly cpusPerTask?: number;
   readonly gpusPerTask?: number;
+  /**
+   * Site setup: shell lines each array task runs before ibc (`module load ...`, a virtual
+   * environment, `cd /scratch/...`), the user's own shell, given only on the command line
+   * (`--slurm-setup`, never from a spec). Written to the submission's `setup.sh`, which the
+   * constant script sources after the thread settings (so they may change them); never spliced
+   * into the script.
+   */
+  readonly setup?: readonly string[];
   /** Extra sbatch options (`--account=lab`, with or without a leading `#SBATCH `), from the allow-list of slurm-values.ts. */
   readonly extra: readonly string[];
   /** At most this many tasks at once (`--array=...%N`). */
@@ -38,16 +46,11 @@ export interface SlurmOptions {
 
 export type TaskPhase = 'pending' | 'running' | 'done' | 'failed';
 
-export interface ArrayProgress {
-  readonly done: number;
-  readonly running: number;
-  readonly pending: number;
-  readonly failed: number;
-}
-
 /** The folder of the per-task files, inside the sweep directory. */
 export const TASKS_DIR = 'slurm-tasks';
 export const SCRIPT_FILE = 'slurm-array.sh';
+/** The submission's site setup file (`--slurm-setup` lines), beside its numbered task files. */
+export const SETUP_FILE = 'setup.sh';
 
 /** `0,2-4` for [0, 2, 3, 4], with `%N` when throttled. */
 export function arraySpec(indices: readonly number[], throttle?: number): string {
@@ -67,9 +70,9 @@ export function arraySpec(indices: readonly number[], throttle?: number): string
  * The batch script: the same text for every sweep, holding no value of any
  * spec, path or option. Its first argument is the submission's task folder;
  * `<folder>/<array index>` holds the task's log file and command as
- * NUL-terminated fields. (Lines that must run before the command, such as
- * environment setup, belong after the thread settings, as fixed text or read
- * as data in the same way, never interpolated.)
+ * NUL-terminated fields. Site setup lines (`--slurm-setup`, the user's own
+ * shell) are sourced from `<folder>/setup.sh` after the thread settings, never
+ * interpolated into this text.
  */
 export function slurmScript(): string {
   return [
@@ -87,6 +90,8 @@ export function slurmScript(): string {
     'if [ "${#fields[@]}" -lt 2 ]; then echo "ibc sweep: $file is not a task file" >&2; exit 2; fi',
     'export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
     'export TF_NUM_INTRAOP_THREADS="$OMP_NUM_THREADS" TF_NUM_INTEROP_THREADS=1',
+    '# Site setup (ibc sweep --slurm-setup): the user\'s own lines, sourced from the submission\'s folder.',
+    `if [ -f "$tasks/${SETUP_FILE}" ]; then . "$tasks/${SETUP_FILE}"; fi`,
     'exec "${fields[@]:1}" >> "${fields[0]}" 2>&1',
     '',
   ].join('\n');
@@ -98,6 +103,16 @@ export function taskFile(task: MemberTask, program: readonly string[]): Uint8Arr
   const bad = fields.find((f) => f.includes('\0'));
   if (bad !== undefined) throw new Error(`bug: a task argument holds a NUL character: ${JSON.stringify(bad)}`);
   return new TextEncoder().encode(fields.map((f) => `${f}\0`).join(''));
+}
+
+/**
+ * The submission's setup file: the `--slurm-setup` lines, in order, as the user gave them (their
+ * own shell, run by their own jobs); undefined when there are none.
+ */
+export function setupFile(options: SlurmOptions): Uint8Array | undefined {
+  if (options.setup === undefined || options.setup.length === 0) return undefined;
+  const text = ['# Site setup (ibc sweep --slurm-setup), as given:', ...options.setup.map((line) => line.trim()), ''].join('\n');
+  return new TextEncoder().encode(text);
 }
 
 /** Why the options cannot be given to sbatch, or undefined. Checked again here for every caller, not only the CLI. */
@@ -174,6 +189,8 @@ export async function submitArray(
   makeFolder(join(sweepDir, TASKS_DIR));
   makeFolder(folder);
   for (const task of tasks) writeFileAtomic(join(folder, String(task.index)), [taskFile(task, program)]);
+  const setup = setupFile(options);
+  if (setup !== undefined) writeFileAtomic(join(folder, SETUP_FILE), [setup]);
   const result = await run('sbatch', args, env);
   if (result.missing) throw runError('sweepSlurmMissing', { command: 'sbatch', reason: 'not found on PATH' });
   if (!result.ok) throw runError('sweepSubmitFailed', { reason: result.stderr.trim().split('\n').join('; ') || 'no reason given' });
@@ -185,13 +202,41 @@ export async function submitArray(
 const PENDING = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD', 'SUSPENDED', 'STOPPED', 'SIGNALING', 'RESIZING']);
 const RUNNING = new Set(['RUNNING', 'COMPLETING', 'STAGE_OUT']);
 
-/** Slurm's state names (squeue %T, sacct State; "CANCELLED by 0" -> CANCELLED) -> our phases; COMPLETED needs the run folder's word. */
+/**
+ * Slurm's state names (squeue %T, sacct State; "CANCELLED by 0" -> CANCELLED) -> our phases. Once
+ * Slurm is done with a task, the run folder is the judge: a finished run is done whatever Slurm
+ * says of the task (cancelled after its summary was written, or finished by another process), and
+ * a task without a finished run failed, COMPLETED or not. So every message agrees with the count.
+ */
 export function phaseOf(state: string, runFinished: boolean): TaskPhase {
   const word = state.trim().split(/\s+/)[0]!.replace(/\+$/, '').toUpperCase();
   if (PENDING.has(word)) return 'pending';
   if (RUNNING.has(word)) return 'running';
-  if (word === 'COMPLETED') return runFinished ? 'done' : 'failed';
-  return 'failed';
+  return runFinished ? 'done' : 'failed';
+}
+
+/** One task as followArrays last saw it. */
+export interface TaskRow {
+  readonly task: MemberTask;
+  readonly jobId: string;
+  /** Slurm's state, or UNKNOWN once neither squeue nor sacct knows the task. */
+  readonly state: string;
+  readonly phase: TaskPhase;
+}
+
+/** The line a member's change of phase prints (undefined: nothing to say, as for a task still queued). */
+export function memberEventLine(row: TaskRow): string | undefined {
+  const where = `job ${row.jobId}_${row.task.index}`;
+  switch (row.phase) {
+    case 'pending':
+      return undefined;
+    case 'running':
+      return `running: ${row.task.name} (${where})`;
+    case 'done':
+      return `done: ${row.task.name}`;
+    case 'failed':
+      return `failed (${row.state}, ${where}): ${row.task.name} (log: ${row.task.logFile})`;
+  }
 }
 
 /** Array index -> Slurm state of every task of `jobId` that squeue (then sacct) still knows. */
@@ -223,14 +268,15 @@ export interface FollowRequest {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether the member's run folder holds a finished run. */
   readonly finished: (task: MemberTask) => boolean;
-  readonly progress: (p: ArrayProgress) => void;
+  /** A task whose phase changed (each task's first look counts as a change from 'pending'). */
+  readonly event: (row: TaskRow) => void;
 }
 
 /** Polls until no task is pending or running; returns each task's last Slurm state (or `UNKNOWN`) and phase. */
-export async function followArrays(request: FollowRequest): Promise<{ task: MemberTask; jobId: string; state: string; phase: TaskPhase }[]> {
-  let last = '';
+export async function followArrays(request: FollowRequest): Promise<TaskRow[]> {
+  const phases = new Map<string, TaskPhase>();
   for (;;) {
-    const rows: { task: MemberTask; jobId: string; state: string; phase: TaskPhase }[] = [];
+    const rows: TaskRow[] = [];
     for (const job of request.jobs) {
       const states = await queryArray(job.jobId, request.env);
       for (const task of job.tasks) {
@@ -239,12 +285,12 @@ export async function followArrays(request: FollowRequest): Promise<{ task: Memb
         rows.push({ task, jobId: job.jobId, state, phase: phaseOf(state, finished) });
       }
     }
-    const count = (p: TaskPhase) => rows.filter((r) => r.phase === p).length;
-    const progress = { done: count('done'), running: count('running'), pending: count('pending'), failed: count('failed') };
-    const key = JSON.stringify(progress);
-    if (key !== last) request.progress(progress);
-    last = key;
-    if (progress.pending === 0 && progress.running === 0) return rows;
+    for (const row of rows) {
+      const key = `${row.jobId}_${row.task.index}`;
+      if ((phases.get(key) ?? 'pending') !== row.phase) request.event(row);
+      phases.set(key, row.phase);
+    }
+    if (rows.every((r) => r.phase === 'done' || r.phase === 'failed')) return rows;
     await new Promise((r) => setTimeout(r, request.pollSeconds * 1000));
   }
 }

@@ -23,9 +23,13 @@
  *
  * Explorer: `ibc compile --target web` for a briefly trained tiny model,
  * opened over http on webgl and from file://; the page must load, show the
- * same top-1 as the GraphModel in Node for every bundled image, and show the
- * prediction, attention and quantized maps. A screenshot is saved to
- * test-artifacts/explorer-webgl.png.
+ * same top-1 as the GraphModel in Node for every bundled image, and draw what
+ * its legend says, read back from screenshots: every map cell in viridis of
+ * its value on the fixed scale (then on the stretched one), the colour bar's
+ * colours, the overlay's mix with the input; uploads converted (inverted when
+ * the background is the other way round) and flagged when unlike the training
+ * data; nothing wider than a 360-pixel screen. Screenshots are saved to
+ * test-artifacts/explorer-webgl*.png.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +40,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import type { Page } from 'puppeteer-core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../../../src/cli/command.js';
 import { main } from '../../../../src/cli/main.js';
@@ -44,6 +49,7 @@ import { runReference } from '../../../../src/compiler/reference/interpret.js';
 import { exportGraphModel } from '../../../../src/compiler/targets/tfjs/export.js';
 import { evaluationImages, loadDataset } from '../../../../src/runtime/data/index.js';
 import { encodePng } from '../../../../src/runtime/figures/images/png.js';
+import { viridisAt } from '../../../../src/runtime/figures/images/colormap.js';
 import { calibrateBatchNorm, randomImages, randomWeights, scaledWeights } from '../../../fixtures/onnx.js';
 import { browserUnavailable, launchChromium, serveStatic, type LaunchedBrowser, type StaticServer } from '../../../fixtures/browser.js';
 import { allOpsIr } from '../../../fixtures/graph-model-irs.js';
@@ -71,17 +77,23 @@ interface BrowserTf {
 interface ExplorerHooks {
   ready: Promise<void>;
   backend: string;
-  predictSample(i: number): Promise<{ top1: number; logits: number[] }>;
+  predictSample(i: number): Promise<Shown>;
+  setView(mode: 'side' | 'overlay'): Shown;
+  setOpacity(alpha: number): Shown;
+  setStretch(on: boolean): Shown;
+  upload: UploadInfo;
 }
 /** The DOM as far as the tests read it (the test build has no DOM typings). */
 interface PageElement {
   textContent: string | null;
   dataset: Record<string, string | undefined>;
+  classList: { contains(name: string): boolean };
+  getBoundingClientRect(): { right: number };
 }
 interface PageGlobals {
   tf: BrowserTf;
   ibcExplorer: ExplorerHooks;
-  document: { body: PageElement; getElementById(id: string): PageElement | null };
+  document: { body: PageElement; documentElement: { scrollWidth: number }; getElementById(id: string): PageElement | null };
 }
 
 let chromium: LaunchedBrowser | undefined;
@@ -162,6 +174,91 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** What the explorer hands back for the image it shows. */
+interface Shown {
+  top1: number;
+  logits: number[];
+  attention: number[] | null;
+  quantized: number[] | null;
+  mapShape: [number, number];
+  scale: { low: number; high: number };
+}
+interface UploadInfo {
+  conversion: string;
+  polarity: string | null;
+  disagrees: boolean;
+  inverted: boolean;
+  flagged: boolean;
+}
+
+type Action = 'predictSample' | 'setView' | 'setOpacity' | 'setStretch';
+/** Calls one of the explorer's hooks in the page; resolves to what it then shows. */
+function explorer(page: Page, action: Action, arg: number | boolean | string): Promise<Shown> {
+  return page.evaluate(
+    async (a: Action, v: number | boolean | string) => {
+      const hooks = (globalThis as unknown as PageGlobals).ibcExplorer as unknown as Record<Action, (x: unknown) => Promise<Shown> | Shown>;
+      return hooks[a](v);
+    },
+    action,
+    arg,
+  );
+}
+
+function text(page: Page, id: string): Promise<string> {
+  return page.evaluate((i: string) => (globalThis as unknown as PageGlobals).document.getElementById(i)!.textContent ?? '', id);
+}
+
+function hidden(page: Page, id: string): Promise<boolean> {
+  return page.evaluate((i: string) => (globalThis as unknown as PageGlobals).document.getElementById(i)!.classList.contains('hidden'), id);
+}
+
+/** A screenshot of one element (its border box), decoded. */
+async function shot(page: Page, selector: string): Promise<PNG> {
+  const element = await page.$(selector);
+  if (!element) throw new Error(`no ${selector} on the page`);
+  return PNG.sync.read(Buffer.from(await element.screenshot()));
+}
+
+function pixel(png: PNG, x: number, y: number): [number, number, number] {
+  const o = 4 * (y * png.width + x);
+  return [png.data[o]!, png.data[o + 1]!, png.data[o + 2]!];
+}
+
+/** Where map cell (i, j) is drawn in a 224-pixel panel with a 1-pixel border. */
+function cellCentre(i: number, j: number, mh: number, mw: number): [number, number] {
+  return [1 + Math.floor(((j + 0.5) * 224) / mw), 1 + Math.floor(((i + 0.5) * 224) / mh)];
+}
+
+/** Within 2 per channel: the page writes exact bytes; the compositor may round once. */
+function expectColour(got: readonly number[], want: readonly number[], what: string): void {
+  expect(Math.max(...got.map((g, k) => Math.abs(g - want[k]!))), `${what}: got rgb(${got.join(',')}), want rgb(${want.join(',')})`).toBeLessThanOrEqual(2);
+}
+
+/** Every cell of both maps, in the screenshot, has the colour of its value on `scale`. */
+async function expectMapColours(page: Page, shown: Shown, scale: { low: number; high: number }, what: string): Promise<void> {
+  const [mh, mw] = shown.mapShape;
+  for (const [id, values] of [['#attention-view', shown.attention], ['#quantized-view', shown.quantized]] as const) {
+    expect(values, `${id} values`).not.toBeNull();
+    const png = await shot(page, id);
+    for (let i = 0; i < mh; i++) {
+      for (let j = 0; j < mw; j++) {
+        const [x, y] = cellCentre(i, j, mh, mw);
+        expectColour(pixel(png, x, y), viridisAt(values![i * mw + j]!, scale.low, scale.high), `${what}: ${id} cell ${i},${j} = ${values![i * mw + j]!.toFixed(4)}`);
+      }
+    }
+  }
+}
+
+/** Bundled test image i of the explorer as RGBA (grey replicated). */
+let sampleImage: (i: number) => Uint8Array;
+
+/** An h x w RGBA image magnified k times, nearest neighbour. */
+function magnified(rgba: Uint8Array, h: number, w: number, k: number): Uint8Array {
+  const out = new Uint8Array(h * k * w * k * 4);
+  for (let y = 0; y < h * k; y++) for (let x = 0; x < w * k; x++) out.set(rgba.subarray(4 * (Math.floor(y / k) * w + Math.floor(x / k)), 4 * (Math.floor(y / k) * w + Math.floor(x / k)) + 4), 4 * (y * w * k + x));
+  return out;
+}
+
 describe.skipIf(unavailable !== undefined)('GraphModel in headless Chromium matches the reference interpreter', () => {
   for (const backend of BACKENDS) {
     it(`on TF.js ${backend}, batch ${BATCHES.join(' and ')}`, async () => {
@@ -226,7 +323,10 @@ describe.skipIf(unavailable !== undefined)('the attention explorer in headless C
     // The Node side: the same GraphModel folder in plain TF.js, fed the same test images.
     const { spec, ir } = compileFile(TINY);
     const data = await loadDataset(spec.data, { seed: spec.train.seed, limitTrain: 1, limitTest: EXPLORER_IMAGES, input: spec.model.input, classes: spec.model.classes, baseDir: dirname(TINY) });
-    const values = Float32Array.from(evaluationImages(data.test, 0, EXPLORER_IMAGES, spec.model.input).images, (b) => (b / 255 - spec.data.normalize.mean[0]!) / spec.data.normalize.std[0]!);
+    const testImages = evaluationImages(data.test, 0, EXPLORER_IMAGES, spec.model.input).images;
+    const values = Float32Array.from(testImages, (b) => (b / 255 - spec.data.normalize.mean[0]!) / spec.data.normalize.std[0]!);
+    const size = ir.inputShape[0] * ir.inputShape[1];
+    sampleImage = (i) => Uint8Array.from({ length: 4 * size }, (_, k) => (k % 4 === 3 ? 255 : testImages[i * size + Math.floor(k / 4)]!));
     const model = await loadGraphModel(fileHandler(join(site, 'model')));
     const logits = runGraphModel(model, values, [EXPLORER_IMAGES, ...ir.inputShape], ['logits']).get('logits')!;
     model.dispose();
@@ -248,10 +348,10 @@ describe.skipIf(unavailable !== undefined)('the attention explorer in headless C
     }
   }
 
-  it('runs on webgl over http, agrees with Node on every bundled image, and reads well (screenshot)', async () => {
+  it('runs on webgl over http, agrees with Node on every bundled image, and draws the colours its legend says (screenshots)', async () => {
     const page = await openPage(`${server!.origin}/site/index.html?backend=webgl`);
     try {
-      await page.setViewport({ width: 1180, height: 760 });
+      await page.setViewport({ width: 1180, height: 900 });
       await checkPage(page);
       expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).ibcExplorer.backend)).toBe('webgl');
       // The user's path: click a thumbnail, read the prediction panel.
@@ -260,32 +360,97 @@ describe.skipIf(unavailable !== undefined)('the attention explorer in headless C
       const panel = await page.evaluate(() => {
         const d = (globalThis as unknown as PageGlobals).document;
         const text = (id: string): string => d.getElementById(id)!.textContent ?? '';
-        return {
-          top1: Number(d.getElementById('prediction')!.dataset['top1']),
-          text: text('prediction'),
-          legend: text('quantized-legend'),
-          attentionRange: [text('attention-min'), text('attention-max')],
-        };
+        return { top1: Number(d.getElementById('prediction')!.dataset['top1']), text: text('prediction'), legend: text('quantized-legend'), scale: text('scale-note'), anchors: text('anchor-note') };
       });
       expect(panel.top1).toBe(nodeTop1[1]);
       expect(panel.text).toMatch(/^(top-left|top-right|bottom-left|bottom-right) \(\d+\.\d%\)true class: /);
       expect(panel.legend).toMatch(/\d\.\d\d \(\d+%\)/);
-      expect(panel.attentionRange.every((t) => /^-?\d/.test(t))).toBe(true);
+      expect(panel.scale).toContain('fixed scale');
+      expect(panel.anchors).toContain('8 learned anchors');
+
+      // Fixed scale: both maps on viridis over [0, 1] (widened to the anchors), the PNG figures' table.
+      const fixed = await explorer(page, 'predictSample', 1);
+      expect(fixed.scale.low).toBeLessThanOrEqual(0);
+      expect(fixed.scale.high).toBeGreaterThanOrEqual(1);
+      await expectMapColours(page, fixed, fixed.scale, 'fixed scale');
+      // The colour bar reads the same scale: its pixel at a value has that value's colour; anchors are marked above it.
+      const bar = await shot(page, '#colorbar');
+      for (const t of [0, 0.25, 0.5, 1]) {
+        const x = Math.round(t * (bar.width - 1));
+        expectColour(pixel(bar, x, 16), viridisAt(fixed.scale.low + t * (fixed.scale.high - fixed.scale.low), fixed.scale.low, fixed.scale.high), `colour bar at ${t}`);
+      }
+      const anchorRow = Array.from({ length: bar.width }, (_, x) => pixel(bar, x, 3)).filter((c) => c[0] < 60 && c[1] < 60 && c[2] < 60).length;
+      expect(anchorRow, 'anchor marks above the bar').toBeGreaterThanOrEqual(2);
+
+      // "Stretch to this image": the scale becomes this image's lowest to highest map value, and says so.
+      const stretched = await explorer(page, 'setStretch', true);
+      const values = [...stretched.attention!, ...stretched.quantized!];
+      expect(stretched.scale).toEqual({ low: Math.min(...values), high: Math.max(...values) });
+      await expectMapColours(page, stretched, stretched.scale, 'stretched');
+      expect(await text(page, 'scale-note')).toContain('stretched to this image');
+      await explorer(page, 'setStretch', false);
+
+      // Over the input at an opacity: each cell is its colour mixed with the input's grey; the bar shows the mix over black and white.
+      await explorer(page, 'setView', 'overlay');
+      await explorer(page, 'setOpacity', 0.5);
+      const input = await shot(page, '#input-view');
+      const over = await shot(page, '#attention-view');
+      const [mh, mw] = fixed.mapShape;
+      for (const [i, j] of [[0, 0], [mh - 1, mw - 1], [Math.floor(mh / 2), Math.floor(mw / 2)]] as const) {
+        const [x, y] = cellCentre(i, j, mh, mw);
+        const [r, g, b] = pixel(input, x, y);
+        const grey = Math.round((r + g + b) / 3);
+        const colour = viridisAt(fixed.attention![i * mw + j]!, fixed.scale.low, fixed.scale.high);
+        expectColour(pixel(over, x, y), colour.map((c) => Math.round(0.5 * grey + 0.5 * c)) as [number, number, number], `overlay cell ${i},${j}`);
+      }
+      const overBar = await shot(page, '#colorbar');
+      const mid = viridisAt(0.5 * (fixed.scale.low + fixed.scale.high), fixed.scale.low, fixed.scale.high);
+      const midX = Math.round(0.5 * (overBar.width - 1));
+      expectColour(pixel(overBar, midX, 11), mid.map((c) => Math.round(0.5 * c)) as [number, number, number], 'bar over black');
+      expectColour(pixel(overBar, midX, 23), mid.map((c) => Math.round(0.5 * 255 + 0.5 * c)) as [number, number, number], 'bar over white');
+      expect(await text(page, 'colorbar-rows')).toContain('50% opacity');
       mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'explorer-webgl-overlay.png'), fullPage: true });
+      await explorer(page, 'setView', 'side');
       await page.screenshot({ path: join(ARTIFACTS, 'explorer-webgl.png'), fullPage: true });
-      // A user's own image (colour, another size) through the file chooser: resized, made grey, predicted.
-      const own = join(work, 'my-photo.png');
-      writeFileSync(own, encodePng(blobImage(36, 30), 36, 30));
-      const input = await page.$('#file');
-      await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(own);
-      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.getElementById('prediction')!.dataset['sample'] === 'my-photo.png');
-      const dropped = await page.evaluate(() => {
+
+      // A user's own images through the file chooser, converted as the training data was.
+      const upload = async (name: string, rgba: Uint8Array, w: number, h: number): Promise<UploadInfo> => {
+        const path = join(work, name);
+        writeFileSync(path, encodePng(rgba, w, h));
+        const chooser = await page.$('#file');
+        await (chooser as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(path);
+        await page.waitForFunction((n: string) => (globalThis as unknown as PageGlobals).document.getElementById('prediction')!.dataset['sample'] === n, {}, name);
+        return page.evaluate(() => (globalThis as unknown as PageGlobals).ibcExplorer.upload);
+      };
+      // A bundled test image, three times larger: like the training data, so neither inverted nor flagged.
+      const like = await upload('like-training.png', magnified(sampleImage(0), 12, 12, 3), 36, 36);
+      expect(like).toMatchObject({ polarity: 'dark-background', inverted: false, flagged: false });
+      expect(like.conversion).toContain('scaled to 12×12');
+      expect(await hidden(page, 'upload-flag')).toBe(true);
+      // A colour photo of another size: resized, made grey, predicted.
+      const photo = await upload('my-photo.png', blobImage(36, 30), 36, 30);
+      expect(photo.inverted).toBe(false);
+      expect(await text(page, 'input-note')).toContain('my-photo.png');
+      expect(['0', '1', '2', '3']).toContain(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.getElementById('prediction')!.dataset['top1']));
+      // A white page: its background is the other way round (inverted), and nothing like the training images (flagged).
+      const white = await upload('white.png', new Uint8Array(20 * 30 * 4).fill(255), 20, 30);
+      expect(white).toMatchObject({ disagrees: true, inverted: true, flagged: true });
+      expect(await hidden(page, 'upload-flag')).toBe(false);
+      expect(await text(page, 'upload-flag')).toContain('Unlike the training data');
+      expect(await text(page, 'invert-why')).toContain('light on a dark background');
+
+      // Usable at 360 px: nothing wider than the screen, every panel on it.
+      await page.setViewport({ width: 360, height: 800 });
+      const narrow = await page.evaluate(() => {
         const d = (globalThis as unknown as PageGlobals).document;
-        return { top1: d.getElementById('prediction')!.dataset['top1'], note: d.getElementById('input-note')!.textContent ?? '', state: d.body.dataset['state'] };
+        const right = (id: string): number => d.getElementById(id)!.getBoundingClientRect().right;
+        return { scroll: d.documentElement.scrollWidth, panels: ['attention-view', 'quantized-view', 'colorbar', 'opacity', 'prediction'].map(right) };
       });
-      expect(dropped.state).toBe('ready');
-      expect(dropped.note).toContain('my-photo.png');
-      expect(['0', '1', '2', '3']).toContain(dropped.top1);
+      expect(narrow.scroll).toBeLessThanOrEqual(360);
+      for (const r of narrow.panels) expect(r).toBeLessThanOrEqual(360);
+      await page.screenshot({ path: join(ARTIFACTS, 'explorer-webgl-360px.png'), fullPage: true });
+      expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.dataset['state'])).toBe('ready');
     } finally {
       await page.close();
     }

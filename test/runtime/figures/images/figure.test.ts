@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { attentionFigureSvg, figureScale, svgToPng, type AttentionItem } from '../../../../src/runtime/figures/images/figure.js';
-import { attentionFileName, writeAttentionImages } from '../../../../src/runtime/figures/images/write-attention.js';
+import { attentionFigureSvg, figureScale, RIGHT_MARK, svgToPng, WRONG_MARK, type AttentionItem } from '../../../../src/runtime/figures/images/figure.js';
+import { attentionFileName, SVG_MARK, writeAttentionImages } from '../../../../src/runtime/figures/images/write-attention.js';
 import { VIRIDIS, viridisAt } from '../../../../src/runtime/figures/images/colormap.js';
 import { FASHION_MNIST_CLASSES } from '../../../../src/runtime/data/class-names.js';
 
@@ -72,6 +72,49 @@ describe('attentionFigureSvg', () => {
   });
 });
 
+describe('paper options: scale, overlay, right and wrong without colour', () => {
+  it('auto stretches one scale to the maps of the figure and says so on it; fixed stays 0-1', () => {
+    const saturated = { ...item(0, true), attention: Float32Array.from({ length: 49 }, (_, i) => 0.81 + (0.19 * i) / 48), attentionQuantized: Float32Array.from({ length: 49 }, () => 0.9) };
+    const auto = figureScale([saturated], [0, 0.9, 2], 'auto');
+    expect(auto.mode).toBe('auto');
+    expect(auto.low).toBeCloseTo(0.81, 6);
+    expect(auto.high).toBeCloseTo(1, 6);
+    expect(figureScale([saturated], undefined, 'fixed')).toEqual({ low: 0, high: 1 });
+    const svg = attentionFigureSvg([saturated], { title: 't', anchors: [0, 0.9, 2] }, 1, auto);
+    expect(svg).toContain('AUTO scale stretched');
+    expect(svg).toContain('>auto scale</text>');
+    expect(svg).toContain('2 outside the auto range not marked');
+    // A constant map still gets a range (its colour is the middle one).
+    expect(figureScale([{ ...item(0, false), attention: new Float32Array(49).fill(0.5) }], undefined, 'auto')).toEqual({ low: 0, high: 1, mode: 'auto' });
+  });
+
+  it('marks right and wrong by symbol as well as colour, and says so in the legend', () => {
+    const svg = attentionFigureSvg([item(1, false, 1, 1), item(2, false, 0, 1)], { title: 't' }, 2);
+    expect(svg).toContain(`>${RIGHT_MARK} predicted: Trouser (1)</text>`);
+    expect(svg).toContain(`>${WRONG_MARK} predicted: T-shirt/top (0) (wrong)</text>`);
+    expect(svg).toContain(`${RIGHT_MARK} prediction right, ${WRONG_MARK} prediction wrong.`);
+  });
+
+  it('overlay: each pixel of a map tile is its cell colour mixed half and half with the input grey', () => {
+    const one = item(0, false);
+    const svg = attentionFigureSvg([one], { title: 't', overlay: true }, 1);
+    expect(svg).toContain('>μ_a over input</text>');
+    expect(svg).toContain('Maps drawn over the input');
+    const hrefs = [...svg.matchAll(/href="data:image\/png;base64,([^"]+)"/g)].map((m) => decode(Buffer.from(m[1]!, 'base64')));
+    // Tiles: input, map over input (both at the input size times the display scale), then the colour bar.
+    const [input, overlay] = hrefs;
+    expect(overlay!.width).toBe(input!.width);
+    const s = input!.width / 28;
+    for (const [y, x] of [[0, 0], [14, 14], [27, 5]] as const) {
+      const o = 4 * (y * s * input!.width + x * s);
+      const grey = input!.data[o]!;
+      const cell = one.attention[Math.floor(y / 4) * 7 + Math.floor(x / 4)]!;
+      const colour = viridisAt(cell, 0, 1);
+      expect([overlay!.data[o], overlay!.data[o + 1], overlay!.data[o + 2]]).toEqual(colour.map((c) => Math.round(0.5 * grey + 0.5 * c)));
+    }
+  });
+});
+
 describe('writeAttentionImages', () => {
   it('names files by test-set index, writes the grid, and removes the images of an earlier call only', () => {
     const folder = mkdtempSync(join(tmpdir(), 'ibc-fig-'));
@@ -79,13 +122,17 @@ describe('writeAttentionImages', () => {
     writeFileSync(join(folder, '000.png'), 'stale, older naming');
     writeFileSync(join(folder, 'notes.txt'), 'the user');
     const paths = writeAttentionImages(folder, [item(12, false), item(13, false, 3, 3)], { title: 't' });
-    expect(paths).toEqual([join(folder, 'test-00012.png'), join(folder, 'test-00013.png'), join(folder, 'grid.png')]);
-    expect(readdirSync(folder).sort()).toEqual(['grid.png', 'notes.txt', 'test-00012.png', 'test-00013.png']);
-    for (const p of paths) expect(decode(readFileSync(p)).width).toBeGreaterThan(0);
+    expect(paths).toEqual(['test-00012.png', 'test-00012.svg', 'test-00013.png', 'test-00013.svg', 'grid.png', 'grid.svg'].map((f) => join(folder, f)));
+    expect(readdirSync(folder).sort()).toEqual(['grid.png', 'grid.svg', 'notes.txt', 'test-00012.png', 'test-00012.svg', 'test-00013.png', 'test-00013.svg']);
+    for (const p of paths.filter((f) => f.endsWith('.png'))) expect(decode(readFileSync(p)).width).toBeGreaterThan(0);
+    // The SVG is the figure the PNG was rendered from, marked as ibc's.
+    const svg = readFileSync(join(folder, 'grid.svg'), 'utf8');
+    expect(svg.startsWith(`${SVG_MARK}\n<svg`)).toBe(true);
+    expect(decode(svgToPng(svg.slice(SVG_MARK.length + 1))).width).toBe(decode(readFileSync(join(folder, 'grid.png'))).width);
     expect(attentionFileName(12345)).toBe('test-12345.png');
     // A second call with other images leaves only its own.
     writeAttentionImages(folder, [item(40, false)], { title: 't' });
-    expect(readdirSync(folder).sort()).toEqual(['grid.png', 'notes.txt', 'test-00040.png']);
+    expect(readdirSync(folder).sort()).toEqual(['grid.png', 'grid.svg', 'notes.txt', 'test-00040.png', 'test-00040.svg']);
     expect(existsSync(join(folder, 'test-00012.png'))).toBe(false);
   });
 });

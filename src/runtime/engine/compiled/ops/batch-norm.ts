@@ -2,7 +2,8 @@
  * Training-mode batch norm (batch statistics over every axis but the
  * channels), optionally with the ReLU that follows it fused in, and the
  * PyTorch running-statistics update (momentum m: new = (1 - m) old + m batch,
- * with the unbiased batch variance) written straight into the buffers.
+ * with the unbiased batch variance) written straight into the buffers; a
+ * frozen stage's batch norm (attrs.frozen) trains on the running statistics.
  */
 import type { OpBuilder, StepRule } from '../op.js';
 import { NEVER_ALIAS, ok, overwriteTarget } from '../op.js';
@@ -67,13 +68,57 @@ export const batchNormInference: OpBuilder<'BatchNorm'> = (ctx) => {
 };
 
 /**
+ * A frozen stage's batch norm in training (attrs.frozen): the running statistics normalise, as in
+ * inference, and stay as they are. Its backward is the per-channel affine map's:
+ * dx = dy * gamma / sqrt(var + eps) (after the fused ReLU's mask), and gamma's and beta's
+ * gradients when they train (a frozen stage's do not).
+ */
+export const batchNormFrozen: OpBuilder<'BatchNorm'> = (ctx) => {
+  const inference = batchNormInference(ctx);
+  const { node, output: y } = ctx;
+  const x = ctx.inputs[0]!;
+  const channels = x.shape[x.shape.length - 1]!;
+  const gamma = ctx.param('gamma');
+  const movingMean = ctx.param('movingMean');
+  const movingVariance = ctx.param('movingVariance');
+  const dGamma = ctx.paramGrad('gamma');
+  const dBeta = ctx.paramGrad('beta');
+  const dx = overwriteTarget(ctx, 0);
+  const maskInBackward = ctx.fusedRelu && !ctx.reluMaskedByPool;
+  const rstd = new Float32Array(channels);
+  return {
+    forward: inference.forward,
+    recompute: (into) => {
+      ok(ctx.kernels.batchNorm(x.data, movingMean, movingVariance, ctx.param('beta'), gamma, into, channels, node.attrs.epsilon), 'batchNorm');
+      if (ctx.fusedRelu) ok(ctx.kernels.unary(UNARY_RELU, into, into, 0), 'unary relu');
+    },
+    backward: () => {
+      const dy = y.grad!;
+      const saved = ctx.savedOutput;
+      const input = ctx.savedInputs[0] ?? x.data;
+      for (let c = 0; c < channels; c++) rstd[c] = 1 / Math.sqrt(movingVariance[c]! + node.attrs.epsilon);
+      dGamma?.fill(0);
+      dBeta?.fill(0);
+      for (let i = 0; i < dy.length; i++) {
+        const c = i % channels;
+        const g = maskInBackward && !(saved[i]! > 0) ? 0 : dy[i]!;
+        if (dx) dx.array[i] = g * gamma[c]! * rstd[c]!;
+        if (dBeta) dBeta[c] = dBeta[c]! + g;
+        if (dGamma) dGamma[c] = dGamma[c]! + g * (input[i]! - movingMean[c]!) * rstd[c]!;
+      }
+      dx?.finish();
+    },
+  };
+};
+
+/**
  * The backward reads the input (batch statistics) and, with a ReLU fused in, its output for the
  * ReLU's mask unless the max pool reading it applies the mask; it writes gamma's and beta's
  * gradients. A ReLU reading it alone runs inside it.
  */
 export const batchNormRule: StepRule<'BatchNorm'> = {
   kind: 'compute',
-  train: batchNorm,
+  train: (ctx) => (ctx.node.attrs.frozen === true ? batchNormFrozen(ctx) : batchNorm(ctx)),
   inference: batchNormInference,
   alias: NEVER_ALIAS,
   backwardReads: (_node, fusion) => ({ inputs: [0], output: fusion.fusedRelu && !fusion.reluMaskedByPool }),

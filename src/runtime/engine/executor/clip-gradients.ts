@@ -1,0 +1,29 @@
+/**
+ * Gradient clipping on TF.js tensors (engine/training-engine.ts: before weight
+ * decay and the update), with torch.nn.utils' arithmetic: the global L2 norm
+ * over every trainable parameter's gradient, scaled by
+ * min(1, maxNorm / (norm + 1e-6)); or each value clamped to [-maxValue, maxValue].
+ * Nothing is read from the device.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradientClipIR } from '../../../compiler/ir/ir.js';
+
+/** torch's clip_grad_norm_ guard against a zero norm. */
+const NORM_EPSILON = 1e-6;
+
+/** sqrt of the sum of every gradient value's square. */
+export function globalGradientNorm(gradients: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
+  return tf.tidy(() => tf.sqrt(tf.addN([tf.scalar(0), ...[...gradients.values()].map((g) => tf.sum(tf.square(g)))])) as tf.Scalar);
+}
+
+/** New, clipped gradients (the caller disposes them); `norm` is globalGradientNorm's, needed for 'norm'. */
+export function clipGradients(gradients: ReadonlyMap<string, tf.Tensor>, clip: GradientClipIR, norm: tf.Scalar | undefined): Map<string, tf.Tensor> {
+  if (clip.kind === 'value') return new Map([...gradients].map(([name, g]) => [name, tf.clipByValue(g, -clip.maxValue, clip.maxValue)]));
+  if (!norm) throw new Error('clipping by norm needs the global gradient norm');
+  const factor = tf.tidy(() => tf.minimum(tf.scalar(1), tf.div(tf.scalar(clip.maxNorm), tf.add(norm, NORM_EPSILON))));
+  try {
+    return new Map([...gradients].map(([name, g]) => [name, tf.mul(g, factor)]));
+  } finally {
+    factor.dispose();
+  }
+}
