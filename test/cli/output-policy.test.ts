@@ -73,13 +73,19 @@ describe('ibc attention --out', () => {
     rmSync(join(out, 'grid.png'));
     const first = await ibc(work, 'attention', base, '--out', out, '--images', '3', '--backend', 'cpu');
     expect(first.code, head(first)).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['001.png', '2024.png', 'grid.png', 'test-00000.png', 'test-00001.png', 'test-00002.png', 'test-1.png']);
+    expect(readdirSync(out).sort()).toEqual(['001.png', '2024.png', 'grid.png', 'grid.svg', 'test-00000.png', 'test-00000.svg', 'test-00001.png', 'test-00001.svg', 'test-00002.png', 'test-00002.svg', 'test-1.png']);
     expect(isIbcPng(join(out, 'grid.png'))).toBe(true);
     // A second call replaces its own images and removes the one it no longer draws; the user's stay.
     const second = await ibc(work, 'attention', base, '--out', out, '--images', '1', '--offset', '1', '--backend', 'cpu');
     expect(second.code, head(second)).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['001.png', '2024.png', 'grid.png', 'test-00001.png', 'test-1.png']);
+    expect(readdirSync(out).sort()).toEqual(['001.png', '2024.png', 'grid.png', 'grid.svg', 'test-00001.png', 'test-00001.svg', 'test-1.png']);
     expect(readFileSync(join(out, '001.png'))).toEqual(userPng());
+    // A user's own SVG of one of its names (no ibc mark on its first line) is neither replaced nor removed.
+    writeFileSync(join(out, 'test-00000.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>\n');
+    const mine = await ibc(work, 'attention', base, '--out', out, '--images', '1', '--offset', '1', '--backend', 'cpu');
+    expect(mine.code, head(mine)).toBe(0);
+    expect(readFileSync(join(out, 'test-00000.svg'), 'utf8')).toBe('<svg xmlns="http://www.w3.org/2000/svg"/>\n');
+    rmSync(join(out, 'test-00000.svg'));
     // --overwrite replaces a user file of one of its names.
     writeFileSync(join(out, 'test-00001.png'), userPng());
     expect((await ibc(work, 'attention', base, '--out', out, '--images', '2', '--backend', 'cpu')).code).toBe(1);
@@ -109,7 +115,7 @@ describe('ibc attention --out', () => {
       const r = await ibc(work, 'attention', base, '--out', disk.path, '--images', '30', '--backend', 'cpu');
       expect(isCleanOutcome(r), head(r)).toBe(true);
       expect(r.code, head(r)).toBe(1);
-      expect(r.stderr).toMatch(/IB5008: cannot write '.*\.png': the disk is full \(attention images: nothing half-written was left behind\)/);
+      expect(r.stderr).toMatch(/IB5008: cannot write '.*\.(png|svg)': the disk is full \(attention images: nothing half-written was left behind\)/);
       expect(readdirSync(disk.path)).toEqual(['notes.txt']);
     } finally {
       disk.unmount();
@@ -209,7 +215,8 @@ describe('ibc results --plot-out', () => {
     const summary = readFileSync(join(runs, 'a', 'summary.json'));
     const r = await ibc(work, 'results', runs, '--no-curves', '--plot-out', join(runs, 'a', 'summary.json'), '--overwrite');
     refusedWith(r, 'IB6807');
-    expect(r.stdout).toContain('finished');
+    // The table is still printed (one row per run).
+    expect(r.stdout).toMatch(/^a\s+0\.001\s/m);
     expect(readFileSync(join(runs, 'a', 'summary.json'))).toEqual(summary);
     const plotted = await ibc(work, 'results', runs, '--no-curves', '--plot-out', join(runs, 'plot.png'));
     expect(plotted.code, head(plotted)).toBe(0);
@@ -232,8 +239,8 @@ describe('ibc results on a read-only folder', () => {
       const r = await ibc(work, 'results', runs);
       expect(isCleanOutcome(r), head(r, 20)).toBe(true);
       expect(r.code).toBe(1);
-      expect(r.stdout).toContain('finished');
-      expect(r.stderr).toMatch(/cannot write '.*curves\.png': the operation is not permitted/);
+      expect(r.stdout).toMatch(/^a\s+1\s/m);
+      expect(r.stderr).toMatch(/cannot write '.*curves\.(png|svg)': the operation is not permitted/);
       expect(r.stderr).toContain('curves.png could not be written for 1 run(s)');
       expect(existsSync(join(runs, 'a', 'curves.png'))).toBe(false);
       const quiet = await ibc(work, 'results', runs, '--no-curves');
