@@ -93,6 +93,16 @@ describe('slurm values from a spec are data, never code', () => {
     }
     expect(pwned(work)).toEqual([]);
   });
+
+  it('site setup lines come only from the command line: a spec cannot give them', async () => {
+    const spec = join(work, 'setup.ibspec');
+    writeFileSync(spec, `extends ${TINY}\nname setup\nsweep {\n  seeds 1\n  slurm setup="touch PWNED-setup"\n}\n`);
+    const r = await ibc(work, 'check', spec);
+    expect(r.code, head(r)).toBe(1);
+    expect(isCleanOutcome(r)).toBe(true);
+    expect(r.stderr).toContain('setup');
+    expect(pwned(work)).toEqual([]);
+  });
 });
 
 describe('the batch script runs each task command verbatim', () => {
@@ -150,12 +160,14 @@ describe('ibc sweep --launcher slurm through a stand-in sbatch', () => {
     const spec = join(dir, 'tiny-sweep.ibspec');
     writeFileSync(spec, `extends ${TINY}\nname tiny\nsweep {\n  seeds 1\n  slurm partition="debug" time="10:00" mem="900M" sbatch=["--comment=a b; touch PWNED-c"]\n}\n`);
     const out = join(dir, "sw'eep $(touch PWNED-out) `touch PWNED-tick`; touch PWNED-semi");
+    // The user's own setup line (shell by design): it runs in each task, from the submission's setup.sh, never from the script.
+    const setupLine = `echo "setup ran with OMP_NUM_THREADS=$OMP_NUM_THREADS" > '${join(dir, 'setup-ran')}'`;
     const saved = { PATH: process.env['PATH'], FAKE_SLURM: process.env['FAKE_SLURM'] };
     process.env['PATH'] = `${bin}:${process.env['PATH'] ?? ''}`;
     process.env['FAKE_SLURM'] = dir;
     let r;
     try {
-      r = await ibc(dir, 'sweep', spec, '--launcher', 'slurm', '--out', out, '--poll', '1', '--sbatch=--qos=short', ...FAST);
+      r = await ibc(dir, 'sweep', spec, '--launcher', 'slurm', '--out', out, '--poll', '1', '--sbatch=--qos=short', '--sbatch=--signal=USR1@120', '--cpus-per-task', '1', '--slurm-setup', setupLine, ...FAST);
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
@@ -166,7 +178,12 @@ describe('ibc sweep --launcher slurm through a stand-in sbatch', () => {
     expect(r.stdout).toContain('1 of 1 members finished');
     expect(pwned(dir)).toEqual([]);
     const args = readFileSync(join(dir, 'sbatch.args'), 'utf8').split('\0').slice(0, -1);
-    for (const arg of ['--partition=debug', '--time=10:00', '--mem=900M', '--comment=a b; touch PWNED-c', '--qos=short', `--output=${join(out, 'logs', 'slurm-%A_%a.out')}`]) expect(args).toContain(arg);
+    for (const arg of ['--partition=debug', '--time=10:00', '--mem=900M', '--comment=a b; touch PWNED-c', '--qos=short', '--signal=USR1@120', '--cpus-per-task=1', `--output=${join(out, 'logs', 'slurm-%A_%a.out')}`]) expect(args).toContain(arg);
+    // The script is the constant text; the setup line sits in its own file beside the task files, and ran.
+    expect(readFileSync(join(out, 'slurm-array.sh'), 'utf8')).toBe(slurmScript());
+    const tasks = args.at(-1)!;
+    expect(readFileSync(join(tasks, 'setup.sh'), 'utf8')).toContain(`${setupLine}\n`);
+    expect(readFileSync(join(dir, 'setup-ran'), 'utf8')).toBe('setup ran with OMP_NUM_THREADS=1\n');
     const manifest = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as SweepManifest;
     expect(manifest.launches[0]!.sbatch).toEqual(args.slice(0, -2));
     expect(existsSync(join(out, 'tiny--seed=1', 'summary.json'))).toBe(true);
