@@ -32,13 +32,17 @@ Napi::Value Accumulate(const Napi::CallbackInfo& info);
 
 namespace {
 
-// info() -> {dnnl: "2.6.3", threads: number}
+// info() -> {dnnl: "2.6.3", cpuRuntime, threads: number, isa: "avx512_core_bf16", bf16: boolean}
+// (isa: oneDNN's effective ISA, which ONEDNN_MAX_CPU_ISA can lower; bf16: whether its native bf16
+// kernels run here, which the bf16 precision of conv2d, the backprop kernels and matmul requires).
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   const dnnl_version_t* v = dnnl_version();
   out.Set("dnnl", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
   out.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other");
   out.Set("threads", omp_get_max_threads());
+  out.Set("isa", EffectiveIsaName());
+  out.Set("bf16", Bf16Supported());
   return out;
 }
 

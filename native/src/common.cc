@@ -73,6 +73,41 @@ bool GetFlag(const Napi::CallbackInfo& info, size_t index, bool* out) {
   return true;
 }
 
+bool GetPrecision(const Napi::CallbackInfo& info, size_t index, Precision* out) {
+  *out = Precision::kF32;
+  if (index >= info.Length() || info[index].IsUndefined()) return true;
+  double v = 0;
+  if (!GetNumber(info, index, &v) || (v != 0 && v != 1)) return false;
+  *out = v == 1 ? Precision::kBf16 : Precision::kF32;
+  return true;
+}
+
+dnnl::memory::data_type OperandType(Precision p) {
+  return p == Precision::kBf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+}
+
+bool Bf16Supported() {
+  // The ISA values are nested bit masks: every ISA's bits include those of the ones it extends.
+  const unsigned isa = (unsigned)dnnl::get_effective_cpu_isa();
+  return (isa & (unsigned)dnnl::cpu_isa::avx512_core_bf16) == (unsigned)dnnl::cpu_isa::avx512_core_bf16;
+}
+
+const char* EffectiveIsaName() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::sse41: return "sse41";
+    case dnnl::cpu_isa::avx: return "avx";
+    case dnnl::cpu_isa::avx2: return "avx2";
+    case dnnl::cpu_isa::avx2_vnni: return "avx2_vnni";
+    case dnnl::cpu_isa::avx512_mic: return "avx512_mic";
+    case dnnl::cpu_isa::avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl::cpu_isa::avx512_core: return "avx512_core";
+    case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
+    default: return "other";
+  }
+}
+
 Napi::Value Result(const Napi::CallbackInfo& info, int32_t status) {
   return Napi::Number::New(info.Env(), status);
 }
@@ -118,7 +153,7 @@ using dt = dnnl::memory::data_type;
 
 dnnl::memory::desc ConvGeometry::Src() const { return {{n, inC, inH, inW}, dt::f32, tag::nhwc}; }
 dnnl::memory::desc ConvGeometry::Weights() const { return {{outC, inC, kH, kW}, dt::f32, tag::hwio}; }
-dnnl::memory::desc ConvGeometry::AnyWeights() const { return {{outC, inC, kH, kW}, dt::f32, tag::any}; }
+dnnl::memory::desc ConvGeometry::AnyWeights(dt type) const { return {{outC, inC, kH, kW}, type, tag::any}; }
 dnnl::memory::desc ConvGeometry::Dst() const { return {{n, outC, outH, outW}, dt::f32, tag::nhwc}; }
 
 // Winograd F(4x4, 3x3) (oneDNN 2.6's jit_wino_4x3 on avx512_core) against direct convolution,
@@ -140,17 +175,24 @@ dnnl::memory::desc ConvGeometry::Dst() const { return {{n, outC, outH, outW}, dt
 // channels at >= 16x16 (64-channel layers and 8x8 maps won in some runs and lost in others; they are
 // a small share of the step). Winograd's error against direct was <= 8e-5 of the largest output.
 // oneDNN's Winograd partitions work statically, so results are reproducible for a fixed thread count.
-bool ConvGeometry::PreferWinograd() const {
+// In bf16 precision, whether the layers the rule above sends to Winograd stay float32 Winograd
+// rather than running as bf16 direct convolution (oneDNN 2.6 has no bf16 Winograd). The measurements
+// behind the choice are in docs/precision.md.
+static bool WinogradInBf16() { return true; }
+
+bool ConvGeometry::PreferWinograd(Precision precision) const {
+  if (precision == Precision::kBf16 && !WinogradInBf16()) return false;
   return kH == 3 && kW == 3 && sH == 1 && sW == 1 && dH == 1 && dW == 1 && inC >= 128 && outC >= 128 &&
          inC % 16 == 0 && outC % 16 == 0 && outH >= 16 && outW >= 16;
 }
 
-dnnl::memory::desc ConvGeometry::PrimitiveSrc(bool winograd) const {
-  return winograd ? dnnl::memory::desc({n, inC, inH, inW}, dt::f32, tag::any) : Src();
+dnnl::memory::desc ConvGeometry::PrimitiveSrc(bool winograd, dt type) const {
+  return winograd ? dnnl::memory::desc({n, inC, inH, inW}, dt::f32, tag::any) : dnnl::memory::desc({n, inC, inH, inW}, type, tag::nhwc);
 }
 
-dnnl::memory::desc ConvGeometry::PrimitiveDst(bool winograd) const {
-  return winograd ? dnnl::memory::desc({n, outC, outH, outW}, dt::f32, tag::any) : Dst();
+dnnl::memory::desc ConvGeometry::PrimitiveDst(bool winograd, dt type) const {
+  return winograd ? dnnl::memory::desc({n, outC, outH, outW}, dt::f32, tag::any)
+                  : dnnl::memory::desc({n, outC, outH, outW}, type, tag::nhwc);
 }
 
 void* Scratch(ScratchSlot slot, size_t bytes) {
