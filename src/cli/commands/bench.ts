@@ -9,14 +9,15 @@
  * backends. Throughput is measured here, never in tests.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { BACKEND_HELP, STEP_HELP, oneOf, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, PRECISION_HELP, STEP_HELP, oneOf, parseBackend, parsePrecision, parseStep, usageError, wholeNumber, withPrecision } from '../option-values.js';
+import type { Precision } from '../../runtime/engine/precision.js';
 import { chooseStepEngine, type StepRequest } from '../../runtime/engine/choose-engine.js';
 import { compileForRun } from '../prepare-run.js';
 import { selectBackend, releaseBackend, type BackendChoice, type BackendRequest, type HostFallback } from '../../runtime/engine/backends/select.js';
@@ -35,10 +36,12 @@ import { initParams } from '../../runtime/engine/init-params.js';
 import { RunError } from '../../support/errors.js';
 import { defaultSuite, e2eSuite, runE2eSuite, runStepsSuite, type SuiteOutput } from '../../runtime/jobs/bench/suites.js';
 import { childMeasurer } from '../../runtime/jobs/bench/processes.js';
+import { machinePeak, peakOf, type PeakLookup } from '../../runtime/jobs/bench/peak.js';
+import { loadAddon } from '../../runtime/engine/backends/native/addon.js';
 
 const DESCRIPTION = `Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:
-{spec, backend, training_step, batch, steps, img_per_s, ms_per_step,
+{spec, backend, training_step, precision, batch, steps, img_per_s, ms_per_step,
 gflops_per_s, peak_rss_mb} (peak_rss_mb: the process's resident-memory
 high-water mark). On webgpu the
 line also names the adapter and counts kernel runs that fell back to the CPU:
@@ -85,6 +88,8 @@ interface BenchRecord {
   readonly backend: string;
   /** What ran the steps: the compiled step or the TF.js executor. */
   readonly training_step: 'compiled' | 'tfjs';
+  /** The arithmetic of convolutions and matrix products. */
+  readonly precision: Precision;
   /** webgpu: the adapter computed on ("name (vendor, architecture)"). */
   readonly adapter?: string;
   readonly batch: number;
@@ -92,8 +97,11 @@ interface BenchRecord {
   readonly img_per_s: number;
   readonly ms_per_step: number;
   readonly gflops_per_s: number;
-  /** The process's resident-memory high-water mark so far, in MB. */
+  /** The process's resident-memory high-water mark so far, in MB (read before the calibration below). */
   readonly peak_rss_mb: number;
+  /** ibc-native: this machine's measured peak for the run's precision (jobs/bench/peak.ts), and gflops_per_s as a fraction of it. */
+  readonly peak_gflops_per_s?: number;
+  readonly of_peak?: number;
   /** webgpu: kernel runs that executed on the CPU during the measurement (the goal is 0). */
   readonly cpu_fallbacks?: number;
   readonly cpu_fallback_kernels?: readonly HostFallback[];
@@ -116,20 +124,23 @@ interface BenchOptions {
   readonly json: boolean;
   readonly profile: boolean;
   readonly step: StepRequest;
+  readonly precision?: Precision;
+  readonly recalibrate: boolean;
 }
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
 async function benchSpec(specPath: string, choice: BackendChoice, options: BenchOptions, io: CliIO): Promise<BenchRecord | undefined> {
-  const compiled = compileForRun(specPath, io);
+  const compiled = compileForRun(specPath, io, withPrecision([], options.precision));
   if (!compiled) return undefined;
   const batch = options.batch ?? compiled.spec.train.batchSize;
   const before = fallbackTotal(choice.hostFallbacks?.() ?? []);
   const engine = chooseStepEngine(options.step, choice.name, compiled.spec, compiled.ir);
-  if (!options.json) io.stderr(`training step: ${engine.engine} (${engine.reason})\n`);
+  if (!options.json) io.stderr(`training step: ${engine.engine} (${engine.reason}), precision ${engine.precision}\n`);
   const timing = await timeTrainingSteps(compiled.spec, compiled.ir, {
     batch, steps: options.steps, warmup: options.warmup, seed: compiled.spec.train.seed, profile: options.profile,
     ...(engine.kernels ? { kernels: engine.kernels } : {}),
+    precision: engine.precision,
   });
   const fallbacks = choice.hostFallbacks ? fallbacksSince(before, choice.hostFallbacks()) : undefined;
   const flops = modelFlops(compiled.ir);
@@ -138,6 +149,7 @@ async function benchSpec(specPath: string, choice: BackendChoice, options: Bench
     spec: shown.startsWith('..') ? specPath : shown,
     backend: choice.name,
     training_step: engine.engine,
+    precision: engine.precision,
     ...(choice.adapter ? { adapter: formatAdapter(choice.adapter) } : {}),
     batch,
     steps: options.steps,
@@ -173,6 +185,29 @@ function printRecord(record: BenchRecord, options: BenchOptions, io: CliIO): voi
       io.stderr(`  ${k.kernel.padEnd(width)} ${k.ms.toFixed(1).padStart(9)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}% ${String(k.calls).padStart(5)} calls\n`);
     }
   }
+}
+
+/** The record with this machine's peak for its precision beside its GFLOP/s (ibc-native: calibrated with the native kernels, cached). */
+function withPeak(record: BenchRecord, options: BenchOptions, io: CliIO): { record: BenchRecord; said: string } | undefined {
+  const loaded = loadAddon();
+  if (!loaded.ok) return undefined;
+  if (options.recalibrate && !options.json) io.stderr('calibrating the peak (--recalibrate)...\n');
+  const lookup = machinePeak(loaded.addon, { recalibrate: options.recalibrate });
+  const precisionPeak = lookup.peak[record.precision];
+  if (!precisionPeak) return undefined;
+  const peak = peakOf(precisionPeak);
+  return { record: { ...record, peak_gflops_per_s: round(peak, 1), of_peak: round(record.gflops_per_s / peak, 3) }, said: describePeak(record, lookup, peak) };
+}
+
+function describePeak(record: BenchRecord, lookup: PeakLookup, peak: number): string {
+  const p = lookup.peak[record.precision]!;
+  const busy = lookup.peak.loadAverage > 0.5 * cpus().length ? ' (a busy machine: the peak reads low)' : '';
+  const where = lookup.cached ? `cached in ${lookup.cachePath}` : lookup.cachePath ? `measured now, cached in ${lookup.cachePath}` : `measured now, not cached: ${lookup.cacheProblem ?? 'no cache folder (XDG_CACHE_HOME, HOME)'}`;
+  return (
+    `${record.gflops_per_s} GFLOP/s is ${(100 * record.gflops_per_s / peak).toFixed(0)}% of this machine's measured ${record.precision} peak, ${peak.toFixed(0)} GFLOP/s ` +
+    `(2048 GEMM ${p.gemm.toFixed(0)}, 3x3 conv ${p.conv3x3.toFixed(0)}; ${where}, ${lookup.peak.measuredAt}, load ${lookup.peak.loadAverage}${busy}; --recalibrate on an idle machine to measure again). ` +
+    'Model FLOPs count every convolution as direct, so Winograd layers can take a model past 100%.\n'
+  );
 }
 
 /** Prints a suite's lines: JSON on stdout, notes always on stderr, human lines unless --json. */
@@ -311,11 +346,13 @@ interface BenchFlags {
   readonly target?: 'onnx';
   readonly iterations?: number;
   readonly limitTrain?: number;
+  readonly precision?: Precision;
+  readonly recalibrate?: boolean;
 }
 
 async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): Promise<number> {
   if (v.target !== undefined) {
-    for (const training of ['suite', 'steps', 'warmup', 'profile'] as const) {
+    for (const training of ['suite', 'steps', 'warmup', 'profile', 'precision', 'recalibrate'] as const) {
       if (v[training] !== undefined) usageError(`--${training} times training; it does not apply with --target onnx (use --iterations)`);
     }
   } else if (v.iterations !== undefined) {
@@ -336,6 +373,8 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
     json: v.json === true,
     profile: v.profile === true,
     step: v.step ?? 'auto',
+    ...(v.precision !== undefined ? { precision: v.precision } : {}),
+    recalibrate: v.recalibrate === true,
   };
   const backend = v.backend ?? 'auto';
   if (v.suite !== undefined) {
@@ -351,9 +390,12 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
   try {
     if (!options.json) io.stderr(`backend: ${choice.name} (${choice.reason})${choice.adapter ? ` on ${formatAdapter(choice.adapter)}` : ''}\n`);
     for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
-    const record = await benchSpec(resolve(io.cwd, args[0]!), choice, options, io);
-    if (!record) return EXIT_INPUT_ERROR;
-    printRecord(record, options, io);
+    const measured = await benchSpec(resolve(io.cwd, args[0]!), choice, options, io);
+    if (!measured) return EXIT_INPUT_ERROR;
+    // After the measurement, so that the calibration's arrays never count in peak_rss_mb.
+    const peak = choice.name === 'ibc-native' ? withPeak(measured, options, io) : undefined;
+    printRecord(peak?.record ?? measured, options, io);
+    if (peak && !options.json) io.stderr(peak.said);
     return EXIT_OK;
   } finally {
     releaseBackend(choice);
@@ -371,7 +413,9 @@ export const benchCommand: Command = defineCommand<BenchFlags>({
     { flags: '--warmup <N>', description: 'untimed steps first (default 2)', parse: wholeNumber('--warmup', 0) },
     { flags: '--backend <NAME>', description: `${BACKEND_HELP}; with --target onnx, auto means every available backend of ibc-native and cpu`, parse: parseBackend },
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
+    { flags: '--precision <P>', description: `${PRECISION_HELP} (default: the spec's)`, parse: parsePrecision },
     { flags: '--json', description: 'print only the JSON line(s) on stdout' },
+    { flags: '--recalibrate', description: "measure this machine's peak GFLOP/s again instead of reading it from the cache (see above)" },
     { flags: '--profile', description: 'also time one step per kernel and print where the time goes' },
     { flags: '--suite <NAME>', description: 'default: VGG-16-aib and the three Fashion-MNIST specs, each next to its PyTorch twin (speed and memory ratios); e2e: whole `ibc train` jobs of the Fashion-MNIST specs next to the twins (see above)', parse: oneOf('--suite', ['default', 'e2e'] as const) },
     { flags: '--limit-train <N>', description: 'with --suite e2e: train on the first N images only, on both sides (a quick check)', parse: wholeNumber('--limit-train') },

@@ -8,7 +8,7 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { BACKEND_HELP, STEP_HELP, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, PRECISION_HELP, STEP_HELP, parseBackend, parsePrecision, parseStep, usageError, wholeNumber, withPrecision } from '../option-values.js';
 import { chooseBackend, compileForRun, sourcesOf } from '../prepare-run.js';
 import { flattenSpec } from '../../compiler/spec/flatten.js';
 import { sweepSize } from '../../compiler/spec/load-spec.js';
@@ -19,6 +19,7 @@ import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
 import { runTraining } from '../../runtime/jobs/train.js';
 import type { StepRequest } from '../../runtime/engine/choose-engine.js';
+import type { Precision } from '../../runtime/engine/precision.js';
 
 interface TrainOptions {
   readonly out?: string;
@@ -32,13 +33,15 @@ interface TrainOptions {
   readonly overwrite?: boolean;
   readonly seed?: number;
   readonly attention?: number;
+  readonly precision?: Precision;
 }
 
 function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
 
-async function run({ args, options, overrides }: CommandInput<TrainOptions>, io: CliIO): Promise<number> {
+async function run({ args, options, overrides: given }: CommandInput<TrainOptions>, io: CliIO): Promise<number> {
+  const overrides = withPrecision(given, options.precision);
   if (options.out !== undefined && options.resume !== undefined) usageError('--out and --resume cannot be combined: a resumed run continues in its own directory');
   if (options.overwrite && options.resume !== undefined) usageError('--overwrite and --resume cannot be combined: --resume continues the run, --overwrite replaces it');
   if (options.overwrite && options.out === undefined) usageError('--overwrite replaces the run in --out DIR; without --out every run gets a new folder');
@@ -138,6 +141,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
     { flags: '--seed <N>', description: "replace the spec's train.seed", parse: wholeNumber('--seed', 0) },
+    { flags: '--precision <P>', description: PRECISION_HELP, parse: parsePrecision },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
   ],
   epilog: 'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors.',

@@ -3,6 +3,8 @@
  * only: it calls the native kernels directly) or the TF.js executor and
  * optimizer (every backend). `auto` takes the compiled step wherever it can
  * run; `compiled` insists (a RunError naming why not); `tfjs` never takes it.
+ * A bf16 run (train.precision) needs the compiled step and native bf16
+ * kernels: anything else is a RunError (IB6440, IB6441), never a silent fp32 run.
  */
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
@@ -10,6 +12,7 @@ import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
 import { loadAddon, type NativeAddon } from './backends/native/addon.js';
 import { compiledStepSupport } from './compiled/compiled-step.js';
+import { precisionOf, requirePrecision, type Precision } from './precision.js';
 
 export type StepRequest = 'auto' | 'compiled' | 'tfjs';
 export const STEP_NAMES: readonly StepRequest[] = ['auto', 'compiled', 'tfjs'];
@@ -20,6 +23,8 @@ export interface StepChoice {
   readonly kernels?: NativeAddon;
   /** One line: why this engine. */
   readonly reason: string;
+  /** The arithmetic of the run's convolutions and matrix products (fp32 unless the compiled step runs bf16). */
+  readonly precision: Precision;
 }
 
 function obstacle(backend: string, spec: ResolvedSpec, ir: ModelIR): string | { kernels: NativeAddon } {
@@ -33,9 +38,17 @@ function obstacle(backend: string, spec: ResolvedSpec, ir: ModelIR): string | { 
 }
 
 export function chooseStepEngine(request: StepRequest, backend: string, spec: ResolvedSpec, ir: ModelIR): StepChoice {
-  if (request === 'tfjs') return { engine: 'tfjs', reason: 'requested' };
+  const precision = precisionOf(spec);
+  const tfjs = (reason: string): StepChoice => {
+    if (precision !== 'fp32') throw new RunError(diagnostic('precisionNeedsCompiledStep', { args: { reason: request === 'tfjs' ? '--step tfjs asks for the TF.js executor, which computes in float32 only' : reason } }));
+    return { engine: 'tfjs', reason, precision };
+  };
+  if (request === 'tfjs') return tfjs('requested');
   const found = obstacle(backend, spec, ir);
-  if (typeof found !== 'string') return { engine: 'compiled', kernels: found.kernels, reason: request === 'auto' ? 'auto: planned once from the IR, native kernels' : 'requested' };
+  if (typeof found !== 'string') {
+    requirePrecision(precision, found.kernels);
+    return { engine: 'compiled', kernels: found.kernels, reason: request === 'auto' ? 'auto: planned once from the IR, native kernels' : 'requested', precision };
+  }
   if (request === 'compiled') throw new RunError(diagnostic('stepCompiledUnavailable', { args: { reason: found } }));
-  return { engine: 'tfjs', reason: `auto: ${found}` };
+  return precision === 'fp32' ? tfjs(`auto: ${found}`) : tfjs(found);
 }

@@ -26,6 +26,7 @@ import { formatLocalization, localizationRecord, type Localization } from '../tr
 import { readMetricRows } from '../runs/sweep/run-status.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
+import type { Precision } from '../engine/precision.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -77,6 +78,8 @@ export interface RunSummary {
   readonly backend: string;
   /** What ran the training steps: 'compiled' (src/runtime/engine/compiled/) or 'tfjs' (the TF.js executor). */
   readonly training_step: 'compiled' | 'tfjs';
+  /** The arithmetic of the convolutions and matrix products (train.precision): fp32 or bf16. */
+  readonly precision: Precision;
   /** webgpu: the adapter trained on (name, vendor, architecture, software). */
   readonly adapter?: AdapterDescription;
   readonly epochs: number;
@@ -298,7 +301,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     writeTextAtomic(resolveInsideRunDir(runDir, 'metrics.jsonl'), '');
     reporter.info(`run directory: ${runDir}`);
   }
-  reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
+  reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason}), precision ${stepEngine.precision}`);
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
 
@@ -307,6 +310,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
   makeRunSubdir(runDir, 'checkpoints');
   const outcome: TrainOutcome = await train({
     ...(stepEngine.kernels ? { kernels: stepEngine.kernels } : {}),
+    precision: stepEngine.precision,
     spec,
     ir,
     specHash,
@@ -346,6 +350,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       ...(outcome.best ? { best_val_top1: outcome.best.valTop1, best_val_epoch: outcome.best.epoch } : {}),
       backend: request.backend,
       training_step: stepEngine.engine,
+      precision: stepEngine.precision,
       ...(request.adapter ? { adapter: request.adapter } : {}),
       epochs: outcome.epochsDone,
       images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : 0,

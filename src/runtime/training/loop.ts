@@ -36,6 +36,7 @@ import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { divergenceReason, isDiverging } from './divergence.js';
 import type { NativeAddon } from '../engine/backends/native/addon.js';
 import { CompiledTrainingStep } from '../engine/compiled/compiled-step.js';
+import type { Precision } from '../engine/precision.js';
 
 /**
  * One line of metrics.jsonl. Field names are the file's format and name their unit: every
@@ -96,6 +97,8 @@ export interface TrainOptions {
    * only; see chooseStepEngine); otherwise the TF.js executor and optimizer do.
    */
   readonly kernels?: NativeAddon;
+  /** The compiled step's precision (default fp32); chooseStepEngine has checked that the kernels run it. */
+  readonly precision?: Precision;
 }
 
 export interface TrainOutcome {
@@ -255,7 +258,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   let ema: WeightEma | undefined;
   try {
     if (options.kernels) {
-      compiled = new CompiledTrainingStep(ir, spec.train.optimizer, options.kernels, initial);
+      compiled = new CompiledTrainingStep(ir, spec.train.optimizer, options.kernels, initial, options.precision ?? 'fp32');
       if (resume) restoreCompiled(resume, compiled);
     } else {
       optimizer = createOptimizer(spec.train.optimizer, variables, ir.quantization);

@@ -6,7 +6,7 @@
  */
 import type { IrNode, Op, ParamRole } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
-import type { NativeAddon } from '../backends/native/addon.js';
+import type { NativeAddon, PrecisionCode } from '../backends/native/addon.js';
 import type { GradTarget, NodeValue } from './values.js';
 
 export interface StepOp {
@@ -34,6 +34,12 @@ export interface OpContext<O extends Op = Op> {
   /** The step's sample count n (0: deterministic mean). */
   readonly samples: number;
   readonly kernels: NativeAddon;
+  /**
+   * The arithmetic of the op's convolution or matrix-product kernels (their `precision`
+   * argument): bf16 operands with float32 accumulation in a bf16 plan. Every other kernel and
+   * loop computes in float32 either way (docs/precision.md).
+   */
+  readonly precision: PrecisionCode;
   /** The parameter's values (a view into the step's parameter arena). */
   param(role: ParamRole): Float32Array;
   /** Where the parameter's gradient goes (overwritten each step); undefined when it does not train. */

@@ -23,6 +23,7 @@ import { activation, shiftedSoftplus, dropout, add, slice } from './ops/elementw
 import { sample, quantize, modulate, sampleMean, resizeNearest } from './ops/attention.js';
 import type { LossTaps } from './loss.js';
 import { ArrayPool } from './array-pool.js';
+import { precisionCode, type Precision } from '../precision.js';
 
 /** One builder per op that computes; aliases (Input, Flatten) have none. */
 const BUILDERS: { readonly [O in Exclude<Op, 'Input' | 'Flatten'>]: OpBuilder<O> } = {
@@ -65,6 +66,8 @@ export interface StepShape {
    * not reach) are updated from the arena at the end.
    */
   readonly fusedUpdate?: boolean;
+  /** The arithmetic of convolutions and matrix products (default fp32): see OpContext.precision. */
+  readonly precision?: Precision;
 }
 
 /** Updates the arena's parameters at [offset, offset + length) from `grad` (ArenaOptimizer.begin). */
@@ -350,6 +353,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
       batch: shape.batch,
       samples: shape.samples,
       kernels,
+      precision: precisionCode(shape.precision ?? 'fp32'),
       param: (role) => parameterView(arena, paramName(node, role)),
       paramGrad: (role) => fusedGrads.get(paramName(node, role)) ?? gradientView(arena, paramName(node, role)),
       noise: () => {

@@ -13,6 +13,7 @@ import { createOptimizer } from '../../engine/executor/optimizers.js';
 import { Random } from '../../../support/random.js';
 import type { NativeAddon } from '../../engine/backends/native/addon.js';
 import { CompiledTrainingStep } from '../../engine/compiled/compiled-step.js';
+import type { Precision } from '../../engine/precision.js';
 
 export interface TimingOptions {
   readonly batch: number;
@@ -23,6 +24,8 @@ export interface TimingOptions {
   readonly profile?: boolean;
   /** Time the compiled step (src/runtime/engine/compiled/) on these native kernels instead of the TF.js executor. */
   readonly kernels?: NativeAddon;
+  /** The compiled step's precision (default fp32). */
+  readonly precision?: Precision;
 }
 
 export interface KernelTime {
@@ -55,7 +58,7 @@ function timeCompiledSteps(spec: ResolvedSpec, ir: ModelIR, options: TimingOptio
   const { images, labels, root } = benchBatch(ir, options);
   const noise = root.derive('noise');
   const lr = spec.train.optimizer.lr;
-  const step = new CompiledTrainingStep(ir, spec.train.optimizer, kernels, { seed: options.seed });
+  const step = new CompiledTrainingStep(ir, spec.train.optimizer, kernels, { seed: options.seed }, options.precision ?? 'fp32');
   for (let i = 0; i < options.warmup; i++) step.step(images, labels, ir.samples.train, noise, lr);
   const start = process.hrtime.bigint();
   for (let i = 0; i < options.steps; i++) step.step(images, labels, ir.samples.train, noise, lr);
