@@ -202,7 +202,8 @@ function codeFrameOfLines(span: Span, all: readonly string[], severity: Severity
   const frame: FrameLine[] = [];
   for (let n = startLine; n <= endLine; n++) {
     const { cells, columns } = layoutLine(all[n - 1] ?? '');
-    const colAt = (column: number) => columns[Math.min(Math.max(column - 1, 0), columns.length - 1)] + Math.max(0, column - columns.length);
+    // columns ends with the cell after the line's end, the fallback for a column past it
+    const colAt = (column: number) => (columns[Math.min(Math.max(column - 1, 0), columns.length - 1)] ?? cells.length) + Math.max(0, column - columns.length);
     const indentation = cells.findIndex((c) => c !== ' ');
     const from = n === startLine ? colAt(span.start.column) : indentation === -1 ? 0 : indentation;
     let to = n === endLine && Number.isFinite(endColumn) ? colAt(endColumn) : cells.length;

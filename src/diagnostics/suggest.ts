@@ -49,18 +49,20 @@ export function damerauLevenshtein(a: string, b: string, limit = Infinity): numb
   let previous2 = new Array<number>(m + 1).fill(0);
   let previous = Array.from({ length: m + 1 }, (_, j) => j);
   let current = new Array<number>(m + 1).fill(0);
+  // A cell outside the table is a path that does not exist: it costs Infinity.
+  const cost = (row: readonly number[], j: number) => row[j] ?? Infinity;
   for (let i = 1; i <= n; i++) {
     current[0] = i;
-    let rowMin = current[0];
+    let rowMin = i;
     for (let j = 1; j <= m; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, previous2[j - 2] + 1);
+      const substitution = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(cost(previous, j) + 1, cost(current, j - 1) + 1, cost(previous, j - 1) + substitution);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, cost(previous2, j - 2) + 1);
       current[j] = d;
       if (d < rowMin) rowMin = d;
     }
     if (rowMin > limit) return rowMin;
     [previous2, previous, current] = [previous, current, previous2];
   }
-  return previous[m];
+  return cost(previous, m);
 }

@@ -9,6 +9,7 @@
  * are omitted, and the parser reports why.
  */
 import type { Span } from '../diagnostics/diagnostic.js';
+import type { NonEmpty } from '../support/checked.js';
 
 export interface SpecFile {
   readonly kind: 'SpecFile';
@@ -35,7 +36,7 @@ export interface Identifier {
 export interface Statement {
   readonly kind: 'Statement';
   /** One or more identifiers; dotted keys (a.b.c) have several parts. */
-  readonly key: readonly Identifier[];
+  readonly key: NonEmpty<Identifier>;
   readonly args: readonly Value[];
   readonly options: readonly OptionArg[];
   /** Present when the statement has a `{ ... }` block (possibly empty). */

@@ -12,6 +12,7 @@ import type { LineMap } from './source-text.js';
 import type { SpecParser } from './parser.js';
 import { BadNumber, False, StringLiteral, True, Dims, NumberLiteral } from './tokens.js';
 import { numberValue, tokenEnd, unescapeString } from './lexical-checks.js';
+import { isNonEmpty, itemAt, lastOf } from '../support/checked.js';
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 
@@ -96,11 +97,11 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
     statement(children: Children): Statement | undefined {
       const keyNode = nodes(children, 'key')[0];
       const key = keyNode ? (this.visit(keyNode) as Identifier[]) : [];
-      if (key.length === 0) return undefined;
+      if (!isNonEmpty(key)) return undefined;
       const args: Value[] = [];
       const options: OptionArg[] = [];
-      const misplaced: [Value, OptionArg][] = [];
-      let end = key[key.length - 1].span.end.offset;
+      let misplaced: readonly [Value, OptionArg] | undefined;
+      let end = lastOf(key).span.end.offset;
       for (const node of nodes(children, 'argument')) {
         const arg = this.visit(node) as Argument | undefined;
         if (!arg) continue;
@@ -108,7 +109,8 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
           options.push(arg.option);
           end = Math.max(end, arg.option.span.end.offset);
         } else {
-          if (options.length > 0) misplaced.push([arg.value, options[options.length - 1]]);
+          const lastOption = options.at(-1);
+          if (lastOption && !misplaced) misplaced = [arg.value, lastOption];
           args.push(arg.value);
           end = Math.max(end, arg.value.span.end.offset);
         }
@@ -120,7 +122,7 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
       const incomplete = this.hasErrorWithin(start, this.regionEnd(children, end));
       // After another error in this statement, a misplaced argument is most likely that error's echo;
       // one report per statement is enough: the fix (move the positionals first) is the same for all.
-      if (misplaced.length > 0 && !incomplete) this.reportPositionalAfterOption(...misplaced[0]);
+      if (misplaced && !incomplete) this.reportPositionalAfterOption(...misplaced);
       return {
         kind: 'Statement',
         key,
@@ -154,10 +156,11 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
       let hi = offsets.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (offsets[mid] < start) lo = mid + 1;
+        if (itemAt(offsets, mid, 'the error offsets') < start) lo = mid + 1;
         else hi = mid;
       }
-      return lo < offsets.length && offsets[lo] <= end;
+      const first = offsets[lo];
+      return first !== undefined && first <= end;
     }
 
     private reportPositionalAfterOption(value: Value, option: OptionArg): void {
@@ -212,8 +215,8 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
       const list = nodes(children, 'statements')[0];
       const statements = list ? (this.visit(list) as Statement[]) : [];
       const close = tokens(children, 'RBrace')[0];
-      let end = close ? tokenEnd(close) : tokenEnd(open);
-      if (!close && statements.length > 0) end = statements[statements.length - 1].span.end.offset;
+      const lastStatement = statements.at(-1);
+      const end = close ? tokenEnd(close) : lastStatement ? lastStatement.span.end.offset : tokenEnd(open);
       return { kind: 'Block', statements, span: this.spanOf(open.startOffset, end) };
     }
 
@@ -257,7 +260,8 @@ export function createAstBuilder(parser: SpecParser): (context: AstContext) => A
       }
       items.sort((a, b) => a.span.start.offset - b.span.start.offset);
       const close = tokens(children, 'RBracket')[0];
-      const end = close ? tokenEnd(close) : items.length > 0 ? items[items.length - 1].span.end.offset : tokenEnd(open);
+      const lastItem = items.at(-1);
+      const end = close ? tokenEnd(close) : lastItem ? lastItem.span.end.offset : tokenEnd(open);
       return { kind: 'List', items, span: this.spanOf(open.startOffset, end) };
     }
   }

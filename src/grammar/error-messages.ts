@@ -19,6 +19,7 @@ import {
   RBracket,
   StringLiteral,
 } from './tokens.js';
+import { itemAt } from '../support/checked.js';
 
 export interface EncodedSyntaxError {
   readonly name: MessageName;
@@ -51,7 +52,7 @@ export function describeToken(token: IToken): string {
   return `'${image}'`;
 }
 
-function is(token: IToken | undefined, type: TokenType): boolean {
+function is(token: IToken | undefined, type: TokenType): token is IToken {
   return token !== undefined && token.tokenType !== undefined && tokenMatcher(token, type);
 }
 
@@ -124,7 +125,8 @@ export const syntaxErrorMessages: IParserErrorMessageProvider = {
     });
   },
   buildNoViableAltMessage({ actual, previous, ruleName }) {
-    const [first, second] = actual;
+    const first = itemAt(actual, 0, 'the lookahead tokens');
+    const second = actual[1];
     const prev = previousOrUndefined(previous);
     const leadingDot =
       is(first, Dot) && is(second, NumberLiteral) && second.startOffset === first.startOffset + 1 && !second.image.startsWith('-');
@@ -135,7 +137,7 @@ export const syntaxErrorMessages: IParserErrorMessageProvider = {
     });
   },
   buildEarlyExitMessage({ actual, previous, ruleName }) {
-    const first = actual[0];
+    const first = itemAt(actual, 0, 'the lookahead tokens');
     const prev = previousOrUndefined(previous);
     return encode('expectedToken', {
       expected: expectedFor(undefined, first, prev, ruleName),

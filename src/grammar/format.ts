@@ -56,7 +56,7 @@ export function formatValue(value: Value): string {
 const ESCAPED: Readonly<Record<string, string>> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\t': '\\t', '\r': '\\r' };
 
 export function quoteString(text: string): string {
-  return `"${text.replace(/["\\\n\t\r]/g, (c) => ESCAPED[c])}"`;
+  return `"${text.replace(/["\\\n\t\r]/g, (c) => ESCAPED[c] ?? c)}"`;
 }
 
 function commentText(comment: Comment): string {

@@ -46,7 +46,8 @@ export function checkTokens(tokens: readonly IToken[], lines: LineMap): Diagnost
     if (type === UnterminatedString || type === StringToken) {
       const escape = /\\(.?)/gsu;
       for (let m = escape.exec(token.image); m !== null; m = escape.exec(token.image)) {
-        if (m[1] === '' || !(m[1] in ESCAPES)) {
+        const escaped = m[1] ?? '';
+        if (escaped === '' || !(escaped in ESCAPES)) {
           out.push(diagnostic('invalidEscape', { span: lines.span(start + m.index, start + m.index + m[0].length), args: { escape: m[0] } }));
         }
       }

@@ -10,6 +10,7 @@
  * a classic Mac line end, into '\n' first).
  */
 import type { Position, Span } from '../diagnostics/diagnostic.js';
+import { itemAt } from '../support/checked.js';
 
 export interface DecodedText {
   /** The text; invalid sequences are replaced by U+FFFD so that it can still be shown. */
@@ -37,8 +38,7 @@ export function decodeUtf8(bytes: Uint8Array): DecodedText {
 /** The offset of the first byte that does not begin a complete, valid UTF-8 sequence. */
 export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i];
+  for (let b = bytes[i]; b !== undefined; b = bytes[i]) {
     let need: number;
     let min: number;
     if (b < 0x80) {
@@ -93,7 +93,7 @@ export class LineMap {
     let hi = this.lineStarts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= offset) lo = mid;
+      if (itemAt(this.lineStarts, mid, 'the line starts') <= offset) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -102,7 +102,7 @@ export class LineMap {
   position(offset: number): Position {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
     const index = this.lineIndex(clamped);
-    const start = this.lineStarts[index];
+    const start = itemAt(this.lineStarts, index, 'the line starts');
     let surrogates = this.hasSurrogates.get(index);
     if (surrogates === undefined) {
       const end = this.lineStarts[index + 1] ?? this.text.length;

@@ -111,6 +111,9 @@ function innermostOpenBracket(tokens: readonly IToken[], offset: number): IToken
 
 /** Where "end of file" errors point: just after the last token that is not a line break. */
 function lastTokenEnd(tokens: readonly IToken[]): number {
-  for (let i = tokens.length - 1; i >= 0; i--) if (tokens[i].tokenType !== Newline) return tokenEnd(tokens[i]);
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const token = tokens[i];
+    if (token !== undefined && token.tokenType !== Newline) return tokenEnd(token);
+  }
   return 0;
 }

@@ -28,7 +28,7 @@ function numericWord(text: string, offset: number): string | undefined {
   const first = text[offset];
   if (!(isDigit(first) || (first === '-' && isDigit(text[offset + 1])))) return undefined;
   let end = offset + 1;
-  while (end < text.length && NUMERIC_WORD_CHAR.test(text[end])) end++;
+  while (end < text.length && NUMERIC_WORD_CHAR.test(text.charAt(end))) end++;
   return text.slice(offset, end);
 }
 

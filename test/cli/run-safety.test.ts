@@ -159,7 +159,7 @@ describe('one writer per run directory; what dead writers left is cleaned', () =
     // The dead writer also left a half-written checkpoint and a cut-off metrics row; the user left a note.
     sleeper.kill('SIGKILL');
     await new Promise((done) => sleeper!.once('exit', done));
-    const deadPid = spawnSync('true').pid!;
+    const deadPid = spawnSync('true').pid;
     const staleTemporary = `${lastCheckpoint(run)}.tmp-${deadPid}`;
     writeFileSync(staleTemporary, 'half a checkpoint');
     const liveWriter = spawn('sleep', ['120'], { stdio: 'ignore' });

@@ -141,7 +141,7 @@ describe('ibc train', () => {
 
     const last = join(empty, 'checkpoints', 'last.ibck');
     const bytes = readFileSync(last);
-    bytes[bytes.length - 3] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 3) ^ 0xff, bytes.length - 3);
     writeFileSync(last, bytes);
     const r4 = await ibc('train', TINY, '--resume', empty, '--backend', 'cpu');
     expect(r4.code).toBe(1);

@@ -15,7 +15,7 @@ describe('damerauLevenshtein', () => {
   });
 
   test('is symmetric', () => {
-    for (const [a, b] of [['batchnorm', 'bachtnorm'], ['x', 'yx'], ['optimizer', 'optimiser']]) {
+    for (const [a, b] of [['batchnorm', 'bachtnorm'], ['x', 'yx'], ['optimizer', 'optimiser']] as const) {
       expect(damerauLevenshtein(a, b)).toBe(damerauLevenshtein(b, a));
     }
   });

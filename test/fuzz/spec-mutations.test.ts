@@ -38,7 +38,7 @@ function mutate(rng: Random, text: string): { text: string; what: string[] } {
         if (numbers.length === 0) break;
         const target = pick(rng, numbers);
         const value = pick(rng, EXTREME_NUMBERS);
-        lines[i] = lines[i]!.slice(0, target.index) + value + lines[i]!.slice(target.index! + target[0].length);
+        lines[i] = lines[i]!.slice(0, target.index) + value + lines[i]!.slice(target.index + target[0].length);
         what.push(`line ${i + 1}: ${target[0]} -> ${value}`);
         break;
       }

@@ -8,13 +8,15 @@
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import type { Block, OptionArg, SpecFile, Statement, Value } from '../../src/grammar/ast.js';
+import type { Block, Identifier, OptionArg, SpecFile, Statement, Value } from '../../src/grammar/ast.js';
 import type { Span } from '../../src/diagnostics/diagnostic.js';
 import { formatSpec } from '../../src/grammar/format.js';
 import { parseSpec } from '../../src/grammar/parse.js';
 import { withoutSpans } from '../fixtures/grammar.js';
 import { formatValue } from '../../src/grammar/format.js';
 import { Random } from '../../src/support/random.js';
+import { present } from '../fixtures/present.js';
+import { pick } from '../fixtures/fuzz.js';
 
 const SEED = 20261124;
 const span: Span = { file: 'p.ibspec', start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
@@ -61,9 +63,10 @@ const statement: fc.Arbitrary<Statement> = fc.letrec<{ statement: Statement }>((
     )
     .map(([key, args, options, inner]): Statement => {
       const block: Block | undefined = inner === null ? undefined : { kind: 'Block', statements: inner, span };
+      const [first, ...rest] = key.map((name): Identifier => ({ kind: 'Identifier', name, span }));
       return {
         kind: 'Statement',
-        key: key.map((name) => ({ kind: 'Identifier', name, span })),
+        key: [present(first, 'a key (minLength 1)'), ...rest],
         args,
         options,
         ...(block ? { block } : {}),
@@ -113,7 +116,7 @@ describe('formatter properties', () => {
           const out: string[] = [];
           const texts: string[] = [];
           lines.forEach((line, i) => {
-            const [where, text] = edits[i];
+            const [where, text] = present(edits[i], `the edit of line ${i}`);
             const indent = line.length - line.trimStart().length;
             if (where === 'own-line') {
               out.push(`${' '.repeat(indent)}#${text}`, line);
@@ -125,7 +128,7 @@ describe('formatter properties', () => {
               out.push(line);
             }
           });
-          const [where, text] = edits[lines.length];
+          const [where, text] = present(edits[lines.length], 'the edit after the last line');
           if (where !== 'none') {
             out.push(`#${text}`);
             texts.push(text);
@@ -184,7 +187,7 @@ class MessyPrinter {
   }
 
   private space(): string {
-    return [' ', '  ', '\t', ' \t '][this.random.int(4)];
+    return pick(this.random, [' ', '  ', '\t', ' \t ']);
   }
 
   private comment(): string {

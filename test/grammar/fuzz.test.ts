@@ -10,6 +10,7 @@ import type { Diagnostic, Position } from '../../src/diagnostics/diagnostic.js';
 import { hasErrors } from '../../src/diagnostics/diagnostic.js';
 import { parseSpec, specSourceText } from '../../src/grammar/parse.js';
 import { formatSpec } from '../../src/grammar/format.js';
+import { pick } from '../fixtures/fuzz.js';
 
 const REALISTIC = `# fashion, small
 extends "fashion-small-base.ibspec"
@@ -110,8 +111,8 @@ describe('parser fuzzing', () => {
       const length = random.int(120);
       const bytes = new Uint8Array(length);
       const asciiOnly = i % 3 !== 0;
-      const spec = new TextEncoder().encode(ALPHABET);
-      for (let k = 0; k < length; k++) bytes[k] = asciiOnly ? spec[random.int(spec.length)] : random.int(256);
+      const spec = [...new TextEncoder().encode(ALPHABET)];
+      for (let k = 0; k < length; k++) bytes[k] = asciiOnly ? pick(random, spec) : random.int(256);
       const result = parseSpec(bytes, 'f.ibspec');
       if (hasErrors(result.diagnostics)) invalid++;
       checkOne(bytes);

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { parseSpec } from '../../src/grammar/parse.js';
 import type { SpecFile, Statement, Value } from '../../src/grammar/ast.js';
 import { withoutSpans } from '../fixtures/grammar.js';
+import { present } from '../fixtures/present.js';
 
 function parseOk(source: string): SpecFile {
   const result = parseSpec(source, 't.ibspec');
@@ -12,7 +13,7 @@ function parseOk(source: string): SpecFile {
 }
 
 function firstArgs(source: string): Value[] {
-  return withoutSpans([...parseOk(source).statements[0].args]);
+  return withoutSpans([...present(parseOk(source).statements[0], 'a statement').args]);
 }
 
 const num = (raw: string, value = Number(raw)) => ({ kind: 'Number', value, raw });
@@ -103,12 +104,12 @@ describe('statements', () => {
   });
 
   test('options may have spaces around =', () => {
-    const [s] = parseOk('conv 32 kernel = 3\n').statements;
+    const s = present(parseOk('conv 32 kernel = 3\n').statements[0]);
     expect(s.options.map((o) => o.name.name)).toEqual(['kernel']);
   });
 
   test('dotted keys', () => {
-    const [s] = parseOk('model.attention.beta in [0.001, 0.01]\n').statements;
+    const s = present(parseOk('model.attention.beta in [0.001, 0.01]\n').statements[0]);
     expect(withoutSpans(s.key)).toEqual(key('model', 'attention', 'beta'));
     expect(withoutSpans(s.args)).toEqual([id('in'), { kind: 'List', items: [num('0.001'), num('0.01')] }]);
   });
@@ -129,28 +130,28 @@ describe('statements', () => {
   test('the last statement may end at end of file or before }', () => {
     expect(parseOk('a 1').statements).toHaveLength(1);
     const [s] = parseOk('classifier { flatten; linear 10 }').statements;
-    expect(s.block?.statements.map((x) => x.key[0].name)).toEqual(['flatten', 'linear']);
+    expect(s?.block?.statements.map((x) => x.key[0].name)).toEqual(['flatten', 'linear']);
   });
 
   test('blocks: empty, one-line, multi-line, nested', () => {
     const file = parseOk('a {}\nb { }\nc {\n}\nmodel {\n  backbone custom {\n    stage s1 {\n      conv 32 kernel=3\n    }\n  }\n}\n');
     expect(file.statements.map((s) => s.block?.statements.length)).toEqual([0, 0, 0, 1]);
-    const stage = file.statements[3].block!.statements[0].block!.statements[0];
+    const stage = present(file.statements[3]?.block?.statements[0]?.block?.statements[0], 'the stage statement');
     expect(withoutSpans(stage.key)).toEqual(key('stage'));
     expect(withoutSpans(stage.args)).toEqual([id('s1')]);
-    expect(stage.block!.statements[0].key[0].name).toBe('conv');
+    expect(stage.block?.statements[0]?.key[0].name).toBe('conv');
   });
 
   test('a statement with arguments and a block', () => {
     const [s] = parseOk('attention at=stage2 { beta 0.01 }\n').statements;
-    expect(s.options[0].name.name).toBe('at');
-    expect(s.block?.statements[0].key[0].name).toBe('beta');
+    expect(s?.options[0]?.name.name).toBe('at');
+    expect(s?.block?.statements[0]?.key[0].name).toBe('beta');
   });
 
   test('CRLF line endings and a byte-order mark', () => {
     const file = parseOk('\uFEFFa 1\r\nb {\r\n  c 2\r\n}\r\n');
     expect(file.statements.map((s) => s.key[0].name)).toEqual(['a', 'b']);
-    expect(file.statements[1].block!.statements[0].span.start).toMatchObject({ line: 3, column: 3 });
+    expect(file.statements[1]?.block?.statements[0]?.span.start).toMatchObject({ line: 3, column: 3 });
   });
 });
 
@@ -159,50 +160,54 @@ describe('comments', () => {
     const file = parseOk('# head\na 1  # trailing\nb { # open\n  # inside\n} #close');
     expect(file.statements.map((s) => s.key[0].name)).toEqual(['a', 'b']);
     expect(file.comments.map((c) => c.text)).toEqual([' head', ' trailing', ' open', ' inside', 'close']);
-    expect(file.comments[1].span.start).toMatchObject({ line: 2, column: 6 });
+    expect(file.comments[1]?.span.start).toMatchObject({ line: 2, column: 6 });
   });
 
   test('# inside a string is not a comment', () => {
     const file = parseOk('name "a # b"\n');
     expect(file.comments).toEqual([]);
-    expect(withoutSpans(file.statements[0].args)).toEqual([{ kind: 'String', value: 'a # b' }]);
+    expect(withoutSpans(file.statements[0]?.args)).toEqual([{ kind: 'String', value: 'a # b' }]);
   });
 });
 
 describe('spans', () => {
   test('every node has a 1-based span with offsets', () => {
     const file = parseOk('model {\n  conv 32 kernel=3\n}\n');
-    const model = file.statements[0];
+    const model = present(file.statements[0], 'the model statement');
     expect(model.span).toEqual({
       file: 't.ibspec',
       start: { offset: 0, line: 1, column: 1 },
       end: { offset: 28, line: 3, column: 2 },
     });
-    expect(model.block!.span.start).toEqual({ offset: 6, line: 1, column: 7 });
-    const conv = model.block!.statements[0];
+    expect(model.block?.span.start).toEqual({ offset: 6, line: 1, column: 7 });
+    const conv = present(model.block?.statements[0], 'the conv statement');
+    const [filters] = conv.args;
+    const [kernel] = conv.options;
     expect([conv.span.start.column, conv.span.end.column]).toEqual([3, 19]);
-    expect([conv.args[0].span.start.column, conv.args[0].span.end.column]).toEqual([8, 10]);
-    expect([conv.options[0].span.start.column, conv.options[0].span.end.column]).toEqual([11, 19]);
-    expect([conv.options[0].value.span.start.column, conv.options[0].value.span.end.column]).toEqual([18, 19]);
+    expect([filters?.span.start.column, filters?.span.end.column]).toEqual([8, 10]);
+    expect([kernel?.span.start.column, kernel?.span.end.column]).toEqual([11, 19]);
+    expect([kernel?.value.span.start.column, kernel?.value.span.end.column]).toEqual([18, 19]);
     expect(file.span.end.offset).toBe(29);
   });
 
   test('a list spanning lines has a multi-line span', () => {
     const [s] = parseOk('w lrs=[1,\n  2]\n').statements;
-    expect(s.options[0].value.span.start).toMatchObject({ line: 1, column: 7 });
-    expect(s.options[0].value.span.end).toMatchObject({ line: 2, column: 5 });
+    expect(s?.options[0]?.value.span.start).toMatchObject({ line: 1, column: 7 });
+    expect(s?.options[0]?.value.span.end).toMatchObject({ line: 2, column: 5 });
   });
 });
 
 describe('statements with syntax errors', () => {
   test('are marked incomplete, so later stages do not report their missing parts', () => {
     const result = parseSpec('train { epochs = 3 }\nseed 1; batch = 2\nlr 0.1\n', 't.ibspec');
-    const [train, seed, batch, lr] = result.value!.statements;
-    expect(train.incomplete).toBe(true);
-    expect(train.block!.statements[0].incomplete).toBe(true);
-    expect(seed.incomplete).toBeUndefined();
-    expect(batch.incomplete).toBe(true);
-    expect(lr.incomplete).toBeUndefined();
+    const statements = present(result.value, 'a partial tree').statements;
+    expect(statements).toHaveLength(4);
+    const [train, seed, batch, lr] = statements;
+    expect(train?.incomplete).toBe(true);
+    expect(train?.block?.statements[0]?.incomplete).toBe(true);
+    expect(seed?.incomplete).toBeUndefined();
+    expect(batch?.incomplete).toBe(true);
+    expect(lr?.incomplete).toBeUndefined();
   });
 
   test('a bad token inside a statement marks it too', () => {
@@ -211,7 +216,7 @@ describe('statements with syntax errors', () => {
   });
 
   test('clean statements carry no flag at all', () => {
-    const [s] = parseOk('conv 32 kernel=3\n').statements;
+    const s = present(parseOk('conv 32 kernel=3\n').statements[0]);
     expect('incomplete' in s).toBe(false);
   });
 });
@@ -221,7 +226,7 @@ describe('robustness', () => {
     const source = 'train {\n' + '  epochs 3\n'.repeat(5_000) + '}\n';
     const result = parseSpec(source, 't.ibspec');
     expect(result.diagnostics).toEqual([]);
-    expect(result.value!.statements[0].block!.statements).toHaveLength(5_000);
+    expect(result.value?.statements[0]?.block?.statements).toHaveLength(5_000);
   });
 
   test('nesting up to the limit is fine', () => {
@@ -232,6 +237,6 @@ describe('robustness', () => {
   test('out-of-range numbers keep their raw text', () => {
     const result = parseSpec('lr 1e999\n', 't.ibspec');
     expect(result.diagnostics.map((d) => d.code)).toEqual(['IB1104']);
-    expect(withoutSpans(result.value!.statements[0].args[0])).toMatchObject({ kind: 'Number', raw: '1e999' });
+    expect(withoutSpans(result.value?.statements[0]?.args[0])).toMatchObject({ kind: 'Number', raw: '1e999' });
   });
 });

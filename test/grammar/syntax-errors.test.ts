@@ -335,7 +335,7 @@ describe('syntax errors', () => {
     const result = parseSpec(null, 'e.ibspec');
     expect(result.value).toBeUndefined();
     expect(result.diagnostics.map((d) => d.code)).toEqual(['IB9001']);
-    expect(result.diagnostics[0].message).toMatch(/^internal error in parser: .*This is a bug in ibc/);
+    expect(result.diagnostics[0]?.message).toMatch(/^internal error in parser: .*This is a bug in ibc/);
   });
 
   test('deep nesting is reported, not a stack overflow', () => {
@@ -348,7 +348,7 @@ describe('syntax errors', () => {
   test('random garbage stops after a bounded number of errors', () => {
     const result = parseSpec('@ '.repeat(5000), 'e.ibspec');
     expect(result.diagnostics.length).toBe(101);
-    expect(result.diagnostics[100].code).toBe('IB1004');
+    expect(result.diagnostics[100]?.code).toBe('IB1004');
   });
 
   test('a long run of parser errors stops the parse quickly, with a note saying where', () => {
@@ -357,7 +357,7 @@ describe('syntax errors', () => {
     const codes = result.diagnostics.map((d) => d.code);
     expect(codes[0]).toBe('IB1201');
     expect(codes[codes.length - 1]).toBe('IB1005');
-    expect(result.diagnostics[codes.length - 1].message).toBe(
+    expect(result.diagnostics.at(-1)?.message).toBe(
       'too many syntax errors: parsing stopped at line 1; fix the errors above and run again',
     );
   });

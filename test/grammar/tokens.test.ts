@@ -55,6 +55,6 @@ describe('lexer', () => {
   test('comments are captured apart from the tokens, without the line break or a CR', () => {
     const result = specLexer.tokenize('a 1 # one\r\n# two\n');
     expect(result.tokens.map((t) => t.tokenType.name)).toEqual(['Identifier', 'Number', 'Newline', 'Newline']);
-    expect(result.groups.comments.map((t) => t.image)).toEqual(['# one', '# two']);
+    expect(result.groups.comments?.map((t) => t.image)).toEqual(['# one', '# two']);
   });
 });

@@ -26,9 +26,10 @@ interface CheckOptions {
 export function formatLayerTable(description: ModelDescription): string {
   const header = ['layer', 'op', 'output', 'params'];
   const rows = description.rows.map((r) => [r.name, r.op, r.outputShape.join('x'), r.params.toLocaleString('en-US')]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  // Every row has the header's four cells.
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    cells.map((c, i) => (i === cells.length - 1 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

@@ -78,7 +78,10 @@ function brokenSections(pointers: readonly string[]): Set<string> {
 
 function withPlaceholders(doc: JsonObject, sections: ReadonlySet<string>): JsonObject {
   const copy = { ...doc } as MutableJsonObject;
-  for (const section of sections) copy[section] = PLACEHOLDERS[section];
+  for (const section of sections) {
+    const placeholder = PLACEHOLDERS[section];
+    if (placeholder !== undefined) copy[section] = placeholder;
+  }
   return copy;
 }
 
@@ -87,10 +90,11 @@ function withoutValues(doc: JsonObject, pointers: readonly string[]): JsonObject
   const copy = cloneJson(doc) as MutableJsonObject;
   for (const pointer of pointers) {
     const parts = splitPointer(pointer);
-    while (parts.length > 0 && /^\d+$/.test(parts[parts.length - 1])) parts.pop();
-    if (parts.length === 0) continue;
+    while (/^\d+$/.test(parts.at(-1) ?? '')) parts.pop();
+    const last = parts.at(-1);
+    if (last === undefined) continue;
     const parent = getAtPointer(copy, joinPointer(parts.slice(0, -1)));
-    if (isJsonObject(parent)) delete (parent as MutableJsonObject)[parts[parts.length - 1]];
+    if (isJsonObject(parent)) delete (parent as MutableJsonObject)[last];
   }
   return copy;
 }

@@ -15,22 +15,24 @@ import { variantFor, type Key } from './key.js';
  */
 export function keyAt(path: string): Key | undefined {
   let current = SPEC as Key;
-  const parts = path === '' ? [] : path.split('.');
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i];
+  const rest = path === '' ? [] : path.split('.');
+  for (let part = rest.shift(); part !== undefined; part = rest.shift()) {
     if (current.form === 'section') {
       const next: Key | undefined = current.keys[part];
       if (!next) return undefined;
       current = next;
     } else if (current.form === 'union') {
       const byTag = variantFor(current, part);
-      if (byTag && i + 1 < parts.length) {
-        const next: Key | undefined = byTag.variant.keys[parts[++i]];
+      const following = rest[0];
+      if (byTag && following !== undefined) {
+        rest.shift();
+        const next: Key | undefined = byTag.variant.keys[following];
         if (!next) return undefined;
         current = next;
         continue;
       }
-      const next: Key | undefined = Object.values(current.variants).find((v) => v.keys[part] !== undefined)?.keys[part];
+      const name = part;
+      const next: Key | undefined = Object.values(current.variants).find((v) => v.keys[name] !== undefined)?.keys[name];
       if (!next) return undefined;
       current = next;
     } else {

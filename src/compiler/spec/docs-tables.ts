@@ -8,6 +8,7 @@
 import { LAYER } from './definitions.js';
 import { keyAt } from './defaults.js';
 import { keysForTag, tagGroupsOf, tagsOf, type Key, type UnionKey, type ValueKey, type Variant } from './key.js';
+import { entryOf } from '../../support/checked.js';
 
 const REGION = /^<!-- keys:(?: ([\w.]+))? -->\n[^]*?^<!-- \/keys -->$/gm;
 
@@ -32,7 +33,7 @@ export function keyTable(path: string, ownTables: ReadonlySet<string> = new Set(
 
 function keyRows(name: string, k: Key, path: string, ownTables: ReadonlySet<string>): string[][] {
   const own = [code(name), valueText(k), defaultText(k), meaning(name, k)];
-  if (ownTables.has(path)) return [[own[0], own[1], own[2], `${k.doc}; below`]];
+  if (ownTables.has(path)) return [[code(name), valueText(k), defaultText(k), `${k.doc}; below`]];
   if (k.form === 'section') {
     return [own, ...Object.entries(k.keys).flatMap(([child, c]) => keyRows(`${name}.${child}`, c, `${path}.${child}`, ownTables))];
   }
@@ -51,7 +52,8 @@ function keyRows(name: string, k: Key, path: string, ownTables: ReadonlySet<stri
 /** A union section (`data`, `model.backbone`): each kind's own keys, then the keys every kind has. */
 function unionTables(union: UnionKey, path: string, ownTables: ReadonlySet<string>): string {
   const variants = Object.entries(union.variants);
-  const shared = Object.entries(variants[0][1].keys).filter(([name, k]) => variants.every(([, v]) => v.keys[name] === k));
+  const [first] = variants;
+  const shared = Object.entries(first?.[1].keys ?? {}).filter(([name, k]) => variants.every(([, v]) => v.keys[name] === k));
   const sharedNames = new Set(shared.map(([name]) => name));
   const rows: string[][] = [];
   for (const [name, v] of variants) {
@@ -78,7 +80,7 @@ function layerTable(): string {
     for (const tags of tagGroupsOf(name, v)) {
       const positional = v.positional ?? [];
       const fields = keysForTag(v, tags[0]).filter(([field]) => field !== 'name' && !positional.includes(field));
-      const args = positional.map((p) => `${code(p)}: ${valueText(v.keys[p])}`).join('; ');
+      const args = positional.map((p) => `${code(p)}: ${valueText(entryOf(v.keys, p, `the layer '${name}'`))}`).join('; ');
       const options = fields.map(([field, k]) => {
         const fixed = defaultShown(k);
         return fixed !== undefined ? code(`${field}=${fixed}`) : `${code(`${field}=`)} (${k.computed ?? k.absent ?? 'none'})`;

@@ -13,6 +13,7 @@ import type { Json, MutableJsonObject } from './spec-document.js';
 import { escapePointerPart, isJsonObject } from './spec-document.js';
 import { emptySpanMap, type MutableSpanMap } from './span-map.js';
 import { sweepFromBlock } from './sweep-block.js';
+import { isNonEmpty, itemAt, lastOf, type NonEmpty } from '../../support/checked.js';
 import {
   EXTENDS_KEYWORD,
   REPEAT_KEYWORD,
@@ -56,8 +57,7 @@ export function documentFromAst(ast: SpecFile): Result<SpecFromAst> {
   builder.spans.keys.set('', { file: ast.file, start: ast.span.start, end: ast.span.start });
   const overrides: Statement[] = [];
   ast.statements.forEach((stmt, index) => {
-    const word = stmt.key[0]?.name;
-    if (word === undefined) return;
+    const word = stmt.key[0].name;
     if (stmt.key.length === 1 && word === EXTENDS_KEYWORD) {
       if (index !== 0) builder.report(diagnostic('extendsNotFirst', { span: stmt.key[0].span }));
       const ref = builder.extendsTarget(stmt);
@@ -93,7 +93,12 @@ export function spanFromTo(a: Span, b: Span): Span {
 }
 
 function keySpan(stmt: Statement): Span {
-  return spanFromTo(stmt.key[0].span, stmt.key[stmt.key.length - 1].span);
+  return spanFromTo(stmt.key[0].span, lastOf(stmt.key).span);
+}
+
+/** The span from the first to the last of `values`. */
+function valuesSpan(values: NonEmpty<Value>): Span {
+  return spanFromTo(values[0].span, lastOf(values).span);
 }
 
 function keyText(stmt: Statement): string {
@@ -130,7 +135,7 @@ class DocumentBuilder {
 
   extendsTarget(stmt: Statement): { path: string; span: Span } | undefined {
     const [arg] = stmt.args;
-    if (stmt.args.length !== 1 || arg.kind !== 'String' || stmt.options.length > 0 || stmt.block) {
+    if (arg === undefined || stmt.args.length !== 1 || arg.kind !== 'String' || stmt.options.length > 0 || stmt.block) {
       this.report(diagnostic('extendsNotString', { span: stmt.span }));
       return undefined;
     }
@@ -195,9 +200,10 @@ class DocumentBuilder {
 
   /** A statement that must carry exactly one value and nothing else. */
   singleValue(stmt: Statement, name: string, pointer: string): Json | undefined {
-    if (stmt.options.length > 0) this.report(diagnostic('optionsNotAllowed', { span: stmt.options[0].span, args: { statement: name } }));
+    this.noOptions(stmt, name);
     if (stmt.block) this.report(diagnostic('unexpectedBlock', { span: stmt.block.span, args: { statement: name } }));
-    if (stmt.args.length === 0) {
+    const [value] = stmt.args;
+    if (value === undefined) {
       this.report(diagnostic('missingValue', { span: keySpan(stmt), args: { statement: name } }));
       this.attempted.add(pointer);
       return undefined;
@@ -205,14 +211,15 @@ class DocumentBuilder {
     if (stmt.args.length > 1) {
       this.tooMany(stmt.args, 1, name);
     }
-    return valueToJson(stmt.args[0], pointer, this.spans);
+    return valueToJson(value, pointer, this.spans);
   }
 
   tooMany(args: readonly Value[], expected: number, name: string): void {
     const extra = args.slice(expected);
+    if (!isNonEmpty(extra)) return;
     this.report(
       diagnostic('tooManyValues', {
-        span: spanFromTo(extra[0].span, extra[extra.length - 1].span),
+        span: valuesSpan(extra),
         args: {
           statement: name,
           expected: expected === 0 ? 'no values' : expected === 1 ? 'one value' : `${expected} values`,
@@ -223,27 +230,34 @@ class DocumentBuilder {
   }
 
   noArgsOrOptions(stmt: Statement, name: string): void {
-    if (stmt.args.length > 0) {
+    if (isNonEmpty(stmt.args)) {
       this.report(
         diagnostic('unexpectedArguments', {
-          span: spanFromTo(stmt.args[0].span, stmt.args[stmt.args.length - 1].span),
+          span: valuesSpan(stmt.args),
           args: { statement: name },
         }),
       );
     }
-    if (stmt.options.length > 0) this.report(diagnostic('optionsNotAllowed', { span: stmt.options[0].span, args: { statement: name } }));
+    this.noOptions(stmt, name);
+  }
+
+  noOptions(stmt: Statement, name: string): void {
+    const [option] = stmt.options;
+    if (option) this.report(diagnostic('optionsNotAllowed', { span: option.span, args: { statement: name } }));
   }
 
   record(stmt: Statement, rule: RecordRule, pointer: string): Json {
     const name = keyText(stmt);
-    if (rule.scalarWhenSingle && stmt.args.length === 1 && stmt.options.length === 0 && !stmt.block) {
-      return valueToJson(stmt.args[0], pointer, this.spans);
+    const [single] = stmt.args;
+    if (rule.scalarWhenSingle && single !== undefined && stmt.args.length === 1 && stmt.options.length === 0 && !stmt.block) {
+      return valueToJson(single, pointer, this.spans);
     }
     const obj: MutableJsonObject = {};
     const positional = rule.positional ?? [];
     if (stmt.args.length > positional.length) this.tooMany(stmt.args, positional.length, name);
-    stmt.args.slice(0, positional.length).forEach((arg, i) => {
-      const field = positional[i];
+    positional.forEach((field, i) => {
+      const arg = stmt.args[i];
+      if (arg === undefined) return;
       obj[field] = valueToJson(arg, `${pointer}/${field}`, this.spans);
       this.spans.keys.set(`${pointer}/${field}`, arg.span);
     });
@@ -287,7 +301,6 @@ class DocumentBuilder {
 
   statements(statements: readonly Statement[], table: RuleTable, target: MutableJsonObject, pointer: string, where: string): void {
     for (const stmt of statements) {
-      if (stmt.key.length === 0) continue;
       if (stmt.key.length > 1) {
         this.report(diagnostic('dottedKeyNotAllowed', { span: keySpan(stmt), args: { name: keyText(stmt) } }));
         continue;
@@ -310,7 +323,6 @@ class DocumentBuilder {
 
   layersInto(statements: readonly Statement[], pointer: string, out: Json[]): void {
     for (const stmt of statements) {
-      if (stmt.key.length === 0) continue;
       if (stmt.key.length > 1) {
         this.report(diagnostic('dottedKeyNotAllowed', { span: keySpan(stmt), args: { name: keyText(stmt) } }));
         continue;
@@ -340,28 +352,29 @@ class DocumentBuilder {
 
   repeat(stmt: Statement, pointer: string, out: Json[]): void {
     const [count] = stmt.args;
+    const { block } = stmt;
     const valid =
       stmt.args.length === 1 &&
-      count.kind === 'Number' &&
+      count?.kind === 'Number' &&
       Number.isInteger(count.value) &&
       count.value >= 1 &&
       count.value <= MAX_REPEAT &&
       stmt.options.length === 0 &&
-      stmt.block !== undefined;
+      block !== undefined;
     if (!valid) {
-      this.report(diagnostic('invalidRepeat', { span: stmt.args.length > 0 ? spanFromTo(stmt.args[0].span, stmt.args[stmt.args.length - 1].span) : keySpan(stmt) }));
+      this.report(diagnostic('invalidRepeat', { span: isNonEmpty(stmt.args) ? valuesSpan(stmt.args) : keySpan(stmt) }));
       return;
     }
     // A mistake inside the block is reported once per repetition with the same
     // span and message; sortAndDedupe in load-spec folds those into one.
-    const times = (count as { value: number }).value;
+    const times = count.value;
     let stoppedEarly = false;
     for (let i = 0; i < times; i++) {
       if (out.length >= MAX_LAYERS_PER_BLOCK) {
         stoppedEarly = true;
         break;
       }
-      this.layersInto(stmt.block!.statements, pointer, out);
+      this.layersInto(block.statements, pointer, out);
     }
     if (stoppedEarly || out.length > MAX_LAYERS_PER_BLOCK) {
       this.report(diagnostic('tooManyLayers', { span: keySpan(stmt), args: { limit: MAX_LAYERS_PER_BLOCK.toLocaleString('en-US') } }));
@@ -376,22 +389,22 @@ class DocumentBuilder {
     if (!lookup) return;
     let target: MutableJsonObject = document;
     let pointer = '';
-    for (let i = 0; i < parts.length - 1; i++) {
-      pointer += `/${escapePointerPart(parts[i])}`;
-      const next = target[parts[i]];
+    for (const { name, span } of stmt.key.slice(0, -1)) {
+      pointer += `/${escapePointerPart(name)}`;
+      const next = target[name];
       if (next === undefined) {
         const created: MutableJsonObject = {};
-        target[parts[i]] = created;
-        this.spans.keys.set(pointer, stmt.key[i].span);
+        target[name] = created;
+        this.spans.keys.set(pointer, span);
         target = created;
       } else if (isJsonObject(next)) {
         target = next as MutableJsonObject;
       } else {
-        this.duplicate(parts[i], stmt.key[i].span, pointer, 'the file');
+        this.duplicate(name, span, pointer, 'the file');
         return;
       }
     }
-    const last = parts[parts.length - 1];
+    const last = lastOf(stmt.key).name;
     const fieldPointer = `${pointer}/${escapePointerPart(last)}`;
     if (last in target) {
       this.duplicate(keyText(stmt), keySpan(stmt), fieldPointer, 'the file');
@@ -412,7 +425,7 @@ class DocumentBuilder {
       this.report(diagnostic('pathNotAValue', { span: keySpan(stmt), args: { path } }));
       return false;
     }
-    const bad = stmt.key[found.badIndex];
+    const bad = itemAt(stmt.key, found.badIndex, 'the dotted key');
     const suggestion = suggestClosest(bad.name, found.candidates);
     this.report(
       diagnostic('unknownPath', {

@@ -12,6 +12,7 @@
  * that TypeScript infers both from the builder call.
  */
 import type { Span } from '../../diagnostics/diagnostic.js';
+import type { NonEmpty } from '../../support/checked.js';
 
 export type Schema = Record<string, unknown>;
 
@@ -202,7 +203,7 @@ export const key = {
     return { form: 'value', shape: '"file"', convert: 'path', ...o, schema: stringSchema(o) };
   },
   /** One of a fixed set of names. */
-  oneOf<const V extends readonly string[], const O extends KeyOptions & { readonly default?: V[number] }>(values: V, o: O): ValueKey<V[number]> & O {
+  oneOf<const V extends NonEmpty<string>, const O extends KeyOptions & { readonly default?: V[number] }>(values: V, o: O): ValueKey<V[number]> & O {
     return { form: 'value', schema: { type: 'string', enum: [...values] }, shape: o.default ?? values[0], range: values.join(', '), ...o };
   },
   /** A size: one whole number (square) or a pair `3x5`; resolved to [height, width]. */
@@ -373,13 +374,14 @@ export function keysForTag(v: Variant, tag: string): [string, Key][] {
  * A variant's tags grouped by the fields they take, in order: tags with the same
  * fields share one schema alternative and one docs row (relu sigmoid tanh ...).
  */
-export function tagGroupsOf(name: string, v: Variant): string[][] {
-  const groups = new Map<string, string[]>();
+export function tagGroupsOf(name: string, v: Variant): NonEmpty<string>[] {
+  const groups = new Map<string, NonEmpty<string>>();
   for (const tag of tagsOf(name, v)) {
     const signature = keysForTag(v, tag)
       .map(([field]) => field)
       .join(',');
-    groups.set(signature, [...(groups.get(signature) ?? []), tag]);
+    const group = groups.get(signature);
+    groups.set(signature, group ? [...group, tag] : [tag]);
   }
   return [...groups.values()];
 }

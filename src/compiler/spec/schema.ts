@@ -91,7 +91,8 @@ function preferMatchingAlternatives(errors: readonly ErrorObject[]): ErrorObject
 }
 
 function branchOf(anyOf: ErrorObject, inner: ErrorObject): string {
-  return inner.schemaPath.slice(anyOf.schemaPath.length + 1).split('/')[0];
+  const [branch] = inner.schemaPath.slice(anyOf.schemaPath.length + 1).split('/');
+  return branch ?? '';
 }
 
 const TYPE_WORDS: Readonly<Record<string, string>> = {
@@ -111,8 +112,8 @@ const SECTION_KEYS = new Set(['', 'model', 'data', 'train', 'export', 'attention
 /** A human name for the value at `pointer`: "beta", "conv filters", "optimizer lr", "input item 3". */
 export function labelFor(doc: Json, pointer: string): string {
   const parts = splitPointer(pointer);
-  if (parts.length === 0) return 'the spec';
-  const last = parts[parts.length - 1];
+  const last = parts.at(-1);
+  if (last === undefined) return 'the spec';
   const parentPointer = joinPointer(parts.slice(0, -1));
   if (/^\d+$/.test(last)) {
     const item = getAtPointer(doc, pointer);
@@ -121,8 +122,9 @@ export function labelFor(doc: Json, pointer: string): string {
   }
   const parent = getAtPointer(doc, parentPointer);
   if (isJsonObject(parent) && typeof parent.type === 'string') return `${parent.type} ${last}`;
-  if (last === 'kind') return parts.length >= 2 ? parts[parts.length - 2] : 'kind';
-  const parentKey = parts.length >= 2 ? parts[parts.length - 2] : '';
+  const parentKey = parts.at(-2);
+  if (last === 'kind') return parentKey ?? 'kind';
+  if (parentKey === undefined) return last;
   if (SECTION_KEYS.has(parentKey) || /^\d+$/.test(parentKey)) return last;
   return `${parentKey} ${last}`;
 }

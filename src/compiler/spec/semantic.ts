@@ -202,8 +202,9 @@ function checkSchedule({ spec }: CheckContext, report: Reporter): void {
   }
   const s = t.schedule;
   if (s.kind !== 'multistep') return;
-  for (let i = 1; i < s.milestones.length; i++) {
-    if (s.milestones[i] <= s.milestones[i - 1]) {
+  for (const [i, milestone] of s.milestones.entries()) {
+    const previous = s.milestones[i - 1];
+    if (previous !== undefined && milestone <= previous) {
       report('milestonesNotIncreasing', `/train/schedule/milestones/${i}`, { args: { milestones: s.milestones.join(', ') } });
       return;
     }

@@ -25,6 +25,7 @@ import { valueToJson } from './ast-values.js';
 import { suggestClosest } from '../../diagnostics/suggest.js';
 import type { Json } from './spec-document.js';
 import type { MutableSpanMap } from './span-map.js';
+import { lastOf } from '../../support/checked.js';
 
 export const ZIP_KEYWORD = 'zip';
 export const SEEDS_KEYWORD = 'seeds';
@@ -45,7 +46,7 @@ export interface SweepBlockContext {
 
 function keySpan(stmt: Statement): Span {
   const first = stmt.key[0].span;
-  const last = stmt.key[stmt.key.length - 1].span;
+  const last = lastOf(stmt.key).span;
   return { file: first.file, start: first.start, end: last.end };
 }
 
@@ -62,7 +63,7 @@ export function sweepFromBlock(block: Block, builder: SweepBlockContext): Json[]
   const plainEntry = (entry: Statement, zip: number | undefined): { length: number; listSpan: Span; path: string } | undefined => {
     const [inWord, list] = entry.args;
     const wellFormed =
-      entry.args.length === 2 && inWord.kind === 'IdentifierValue' && inWord.name === 'in' && list.kind === 'List' && entry.options.length === 0 && !entry.block;
+      entry.args.length === 2 && inWord?.kind === 'IdentifierValue' && inWord.name === 'in' && list?.kind === 'List' && entry.options.length === 0 && !entry.block;
     if (!wellFormed) {
       builder.report(diagnostic('malformedSweepEntry', { span: entry.span }));
       return undefined;
@@ -106,7 +107,6 @@ export function sweepFromBlock(block: Block, builder: SweepBlockContext): Json[]
     const group = zipGroups++;
     let first: { length: number; listSpan: Span; path: string } | undefined;
     for (const inner of entry.block.statements) {
-      if (inner.key.length === 0) continue;
       if (isKeyword(inner, ZIP_KEYWORD) || isKeyword(inner, SEEDS_KEYWORD)) {
         builder.report(diagnostic('malformedSweepEntry', { span: inner.span }));
         continue;
@@ -127,15 +127,15 @@ export function sweepFromBlock(block: Block, builder: SweepBlockContext): Json[]
   };
 
   const seedsEntry = (entry: Statement): void => {
-    const count = entry.args[0];
+    const [count] = entry.args;
     const valid =
-      entry.args.length === 1 && count.kind === 'Number' && Number.isInteger(count.value) && count.value >= 1 && count.value <= MAX_SEEDS && entry.options.length === 0 && !entry.block;
+      entry.args.length === 1 && count?.kind === 'Number' && Number.isInteger(count.value) && count.value >= 1 && count.value <= MAX_SEEDS && entry.options.length === 0 && !entry.block;
     if (!valid) {
       builder.report(diagnostic('invalidSeeds', { span: entry.span, args: { limit: MAX_SEEDS } }));
       return;
     }
     if (!claimPath(SEED_PATH, keySpan(entry))) return;
-    const n = count.kind === 'Number' ? count.value : 0;
+    const n = count.value;
     const itemPointer = `/sweep/${entries.length}`;
     locateEntry(itemPointer, entry);
     const values: number[] = [];
@@ -178,7 +178,6 @@ export function sweepFromBlock(block: Block, builder: SweepBlockContext): Json[]
   };
 
   for (const entry of block.statements) {
-    if (entry.key.length === 0) continue;
     if (isKeyword(entry, ZIP_KEYWORD)) zipEntry(entry);
     else if (isKeyword(entry, SEEDS_KEYWORD)) seedsEntry(entry);
     else if (isKeyword(entry, SLURM_KEYWORD)) {

@@ -17,6 +17,7 @@ import type { Json, JsonObject, MutableJsonObject, SweepEntry } from './spec-doc
 import { cloneJson, escapePointerPart, isJsonObject } from './spec-document.js';
 import { defaultAt } from './defaults.js';
 import { emptySpanMap, locateKey, removeSpansUnder, type MutableSpanMap } from './span-map.js';
+import { itemAt } from '../../support/checked.js';
 
 /** The most members a sweep may have. */
 export const MAX_SWEEP_MEMBERS = 1000;
@@ -70,11 +71,16 @@ export function sweepSlurmSettings(document: JsonObject): SweepSlurmSettings | u
   const out: { -readonly [K in keyof SweepSlurmSettings]: SweepSlurmSettings[K] } = {
     sbatch: Array.isArray(s.sbatch) ? (s.sbatch as readonly Json[]).filter((l): l is string => typeof l === 'string') : [],
   };
-  if (str(s.partition) !== undefined) out.partition = str(s.partition);
-  if (str(s.time) !== undefined) out.time = str(s.time);
-  if (str(s.mem) !== undefined) out.mem = str(s.mem);
-  if (int(s.cpus_per_task) !== undefined) out.cpusPerTask = int(s.cpus_per_task);
-  if (int(s.gpus_per_task) !== undefined) out.gpusPerTask = int(s.gpus_per_task);
+  const partition = str(s.partition);
+  const time = str(s.time);
+  const mem = str(s.mem);
+  const cpusPerTask = int(s.cpus_per_task);
+  const gpusPerTask = int(s.gpus_per_task);
+  if (partition !== undefined) out.partition = partition;
+  if (time !== undefined) out.time = time;
+  if (mem !== undefined) out.mem = mem;
+  if (cpusPerTask !== undefined) out.cpusPerTask = cpusPerTask;
+  if (gpusPerTask !== undefined) out.gpusPerTask = gpusPerTask;
   return out;
 }
 
@@ -150,10 +156,10 @@ export function sweepDocuments(input: DocumentInput): Result<SweepMemberDocument
     const overrides: SweepOverride[] = [];
     let suffix = '';
     axes.forEach((axis, a) => {
-      const index = choice[a];
+      const index = itemAt(choice, a, 'a sweep member choice');
       for (const i of axis.entries) {
-        const entry = entries[i];
-        const value = values[i][index];
+        const entry = itemAt(entries, i, 'the sweep entries');
+        const value = itemAt(itemAt(values, i, 'the sweep values'), index, `the values of '${entry.path}'`);
         const pointer = setPath(document, entry.path, value);
         removeSpansUnder(spans, pointer);
         const from = `/sweep/${i}/values/${index}`;
@@ -161,7 +167,7 @@ export function sweepDocuments(input: DocumentInput): Result<SweepMemberDocument
           if (p === from || p.startsWith(`${from}/`)) spans.values.set(pointer + p.slice(from.length), s);
         }
         overrides.push({ path: entry.path, value });
-        suffix += `--${labels[i]}=${valueLabel(value)}`;
+        suffix += `--${itemAt(labels, i, 'the sweep labels')}=${valueLabel(value)}`;
       }
     });
     members.push({ document, spans, incomplete: input.incomplete, ...(input.attempted ? { attempted: input.attempted } : {}), suffix, overrides });
@@ -223,14 +229,18 @@ function setPath(document: MutableJsonObject, path: string, value: Json): string
     if (!isJsonObject(next)) target[part] = {};
     target = target[part] as MutableJsonObject;
   }
-  target[parts[parts.length - 1]] = cloneJson(value);
+  target[parts.at(-1) ?? path] = cloneJson(value);
   return parts.map((p) => `/${escapePointerPart(p)}`).join('');
 }
 
 /** Each path's label in member names: its last key, or the whole path when two paths share a last key. */
 function pathLabels(paths: readonly string[]): string[] {
-  const last = paths.map((p) => p.slice(p.lastIndexOf('.') + 1));
-  return paths.map((p, i) => (last.filter((l) => l === last[i]).length > 1 ? p : last[i]));
+  const lastKey = (path: string) => path.slice(path.lastIndexOf('.') + 1);
+  const lastKeys = paths.map(lastKey);
+  return paths.map((p) => {
+    const key = lastKey(p);
+    return lastKeys.filter((l) => l === key).length > 1 ? p : key;
+  });
 }
 
 function valueLabel(value: Json): string {

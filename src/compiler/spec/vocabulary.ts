@@ -167,8 +167,7 @@ export type PathLookup =
 export function lookupPath(parts: readonly string[]): PathLookup {
   let table: RuleTable | undefined = topLevelRules;
   let record: RecordRule | undefined;
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i];
+  for (const [i, part] of parts.entries()) {
     const last = i === parts.length - 1;
     const fields: readonly string[] = record ? [...(record.positional ?? []), ...(record.options ?? [])] : [];
     if (last && fields.includes(part)) return { ok: true, rule: 'field' };

@@ -62,7 +62,7 @@ export function makeBatches(
         for (let b = 0; b < n; b++) {
           const index = order ? order[start + b]! : start + b;
           labels[b] = split.labels[index]!;
-          const t: ExampleTransform = augmenting ? drawTransform(rng!, augment!) : IDENTITY_TRANSFORM;
+          const t: ExampleTransform = augmenting ? drawTransform(rng, augment) : IDENTITY_TRANSFORM;
           if (t === IDENTITY_TRANSFORM || (t.dy === 0 && t.dx === 0 && !t.flip)) {
             copyPlain(split.images, index * size, images, b * size, size, c, table);
           } else {

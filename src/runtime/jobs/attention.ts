@@ -61,7 +61,7 @@ export async function attentionItems(
           shape: [h, w, c],
           normalize: spec.data.normalize,
           attention: meanValues.slice(b * mapSize, (b + 1) * mapSize),
-          mapShape: [mh!, mw!],
+          mapShape: [mh, mw],
           ...(quantValues ? { attentionQuantized: quantValues.slice(b * mapSize, (b + 1) * mapSize) } : {}),
           predicted: predicted[b]!,
           label: batch.labels[b]!,

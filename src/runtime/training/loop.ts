@@ -192,7 +192,7 @@ export async function localizeSplit(model: TfjsModel, spec: ResolvedSpec, split:
       const [, mh, mw] = mean.shape;
       const quantized = out.taps.attentionQuantized;
       return {
-        mapShape: [mh!, mw!],
+        mapShape: [mh, mw],
         mean: (await mean.data()) as Float32Array,
         ...(quantized ? { quantized: (await quantized.data()) as Float32Array } : {}),
       };

@@ -67,7 +67,7 @@ train { warmup [0.01, 0.1] }
   it('points a duplicate at its first occurrence', () => {
     const r = build('train {\n  epochs 1\n  epochs 2\n}\n');
     expect(r.diagnostics).toEqual(["IB3005 3:3-3:9 'epochs' is set twice in 'train'"]);
-    expect(r.raw[0].related).toEqual([{ message: "'epochs' is first set here", span: expect.objectContaining({ start: expect.objectContaining({ line: 2, column: 3 }) }) }]);
+    expect(r.raw[0]?.related).toEqual([{ message: "'epochs' is first set here", span: expect.objectContaining({ start: expect.objectContaining({ line: 2, column: 3 }) }) }]);
   });
 
   it('reports a header option repeated as a block statement as a duplicate', () => {

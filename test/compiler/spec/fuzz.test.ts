@@ -12,6 +12,8 @@ import { memoryFileSystem } from '../../../src/host/file-system.js';
 import { loadSpec } from '../../../src/compiler/spec/load-spec.js';
 import { hasErrors } from '../../../src/diagnostics/diagnostic.js';
 import { createCheckCommand } from '../../../src/cli/commands/check.js';
+import { present } from '../../fixtures/present.js';
+import { pick } from '../../fixtures/fuzz.js';
 
 const SPECS = resolve(import.meta.dirname, '../../../specs');
 // More cases or another seed for a longer local run: IBC_FUZZ_CASES=5000 IBC_FUZZ_SEED=7 npx vitest run test/compiler/spec/fuzz.test.ts
@@ -38,15 +40,15 @@ function mutate(text: string, rng: Random): string {
         tokens.splice(i, 1);
         break;
       case 1:
-        tokens.splice(i, 0, tokens[i]);
+        tokens.splice(i, 0, present(tokens[i]));
         break;
       case 2: {
         const j = Math.min(tokens.length - 1, i + 1 + rng.int(3));
-        [tokens[i], tokens[j]] = [tokens[j], tokens[i]];
+        [tokens[i], tokens[j]] = [present(tokens[j]), present(tokens[i])];
         break;
       }
       default:
-        tokens[i] = tokens[rng.int(tokens.length)];
+        tokens[i] = pick(rng, tokens);
     }
   }
   return tokens.join('');
@@ -59,8 +61,8 @@ describe('fuzzing the reference specs', () => {
     const rng = Random.fromSeed(SEED);
     let invalid = 0;
     for (let n = 0; n < CASES; n++) {
-      const file = entries[rng.int(entries.length)];
-      const text = mutate(tree[file], rng);
+      const file = pick(rng, entries);
+      const text = mutate(present(tree[file], file), rng);
       const files = { ...tree, [file]: text };
       const fs = memoryFileSystem(files);
       const result = loadSpec(file, fs);

@@ -85,7 +85,7 @@ afterAll(() => {
   const lines = readFileSync(path, 'utf8').split('\n');
   const out = lines.map((line) => {
     const m = /^  \[(".*?"), (".*?"), (".*?"), \[.*\]\],$/.exec(line);
-    const actual = m ? accepted.get(JSON.parse(m[1]) as string) : undefined;
+    const actual = m?.[1] !== undefined ? accepted.get(JSON.parse(m[1]) as string) : undefined;
     return m && actual ? `  [${m[1]}, ${m[2]}, ${m[3]}, ${JSON.stringify(actual)}],` : line;
   });
   writeFileSync(path, out.join('\n'));

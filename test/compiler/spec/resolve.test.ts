@@ -4,6 +4,7 @@ import { loadSpec } from '../../../src/compiler/spec/load-spec.js';
 import { serializeSpec, specHash } from '../../../src/compiler/spec/serialize.js';
 import type { ResolvedSpec } from '../../../src/compiler/spec/resolved-spec.js';
 import { defaultAttention, defaultExport, defaultQuantize, defaultSyntheticData, defaultTrain } from '../../fixtures/resolved-spec.js';
+import { present } from '../../fixtures/present.js';
 
 const MINIMAL = `model {
   input 32x32x3
@@ -79,7 +80,7 @@ train {
   schedule step every=5
 }
 `);
-    const layers = spec.model.backbone.kind === 'custom' ? strip(spec.model.backbone.stages[0].layers) : [];
+    const layers = spec.model.backbone.kind === 'custom' ? strip(present(spec.model.backbone.stages[0], 'the first stage').layers) : [];
     expect(layers).toEqual([
       { type: 'conv', filters: 4, kernel: [5, 3], stride: [2, 2], padding: 1, dilation: [1, 1], bias: true },
       { type: 'batchnorm', epsilon: 1e-5, momentum: 0.1 },

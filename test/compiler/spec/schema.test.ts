@@ -7,6 +7,7 @@ import { LAYER, SPEC } from '../../../src/compiler/spec/definitions.js';
 import type { Key, KeyTable } from '../../../src/compiler/spec/key.js';
 import type { Json } from '../../../src/compiler/spec/spec-document.js';
 import type { Span } from '../../../src/diagnostics/diagnostic.js';
+import { present } from '../../fixtures/present.js';
 
 const span = (line: number): Span => ({ file: 'x.ibspec', start: { offset: line * 10, line, column: 1 }, end: { offset: line * 10 + 3, line, column: 4 } });
 
@@ -26,7 +27,7 @@ describe('JSON Schema', () => {
     const schema = specJsonSchema() as { properties: Record<string, { properties?: Record<string, unknown> }> };
     expect(Object.keys(schema.properties).sort()).toEqual([...Object.keys(topLevelRules), 'sweep'].sort());
     const model = (topLevelRules.model as { keys: RuleTable }).keys;
-    expect(Object.keys(schema.properties.model.properties!).sort()).toEqual(Object.keys(model).sort());
+    expect(Object.keys(present(schema.properties.model?.properties, 'the model properties')).sort()).toEqual(Object.keys(model).sort());
   });
 
   it('has one layer alternative per layer type of the document builder table', () => {
@@ -127,7 +128,7 @@ interface KeyPlace {
 /** Every key of the language with the schema nodes that describe it, walking both trees together. */
 function everyKey(): KeyPlace[] {
   const root = specJsonSchema() as SchemaNode & { definitions: Record<string, SchemaNode> };
-  const deref = (n: SchemaNode): SchemaNode => (n.$ref ? root.definitions[n.$ref.replace('#/definitions/', '')] : n);
+  const deref = (n: SchemaNode): SchemaNode => (n.$ref ? present(root.definitions[n.$ref.replace('#/definitions/', '')], n.$ref) : n);
   const alternatives = (n: SchemaNode): SchemaNode[] => (n.oneOf ? [...n.oneOf] : [n]);
   const out: KeyPlace[] = [];
   /** The alternatives of a tagged union whose tag is one of `tags`. */
@@ -204,9 +205,10 @@ describe('every key of the definitions', () => {
       if (parts[0] === 'layer') {
         const [, variantName, field] = parts;
         const variant = LAYER.variants[variantName as keyof typeof LAYER.variants];
-        for (const tag of variant.tags ?? [variantName]) {
+        for (const tag of variant.tags ?? [present(variantName, path)]) {
           if (k.only && !k.only.includes(tag)) continue;
-          expect([...layerRules[tag].positional, ...layerRules[tag].options], path).toContain(field);
+          const rule = present(layerRules[tag], `the layer rule '${tag}'`);
+          expect([...rule.positional, ...rule.options], path).toContain(field);
         }
         continue;
       }

@@ -5,6 +5,7 @@ import { loadSpec, loadSweep } from '../../../src/compiler/spec/load-spec.js';
 import { isOverrideArgument, overrideLabel } from '../../../src/compiler/spec/overrides.js';
 import { renderDiagnostics } from '../../../src/diagnostics/render.js';
 import { BASE_SPEC, brief } from '../../fixtures/spec-text.js';
+import { present } from '../../fixtures/present.js';
 
 const FILE = '/s/main.ibspec';
 const sweepOf = (body: string, overrides: readonly string[] = []) =>
@@ -24,8 +25,8 @@ describe('zip and seeds', () => {
       'small--beta=0.01--latent=16--lr=0.05--seed=0',
       'small--beta=0.01--latent=16--lr=0.05--seed=1',
     ]);
-    const m = r.value![3];
-    expect(m.spec.model.attention!.latent).toBe(16);
+    const m = present(r.value?.[3], 'member 3');
+    expect(m.spec.model.attention?.latent).toBe(16);
     expect(m.spec.train.optimizer.lr).toBe(0.05);
     expect(m.spec.train.seed).toBe(1);
   });

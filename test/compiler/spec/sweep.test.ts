@@ -4,6 +4,7 @@ import { loadSpec, loadSweep } from '../../../src/compiler/spec/load-spec.js';
 import { memberSpecText } from '../../../src/compiler/spec/sweep.js';
 import { serializeSpec } from '../../../src/compiler/spec/serialize.js';
 import { BASE_SPEC, brief } from '../../fixtures/spec-text.js';
+import { present } from '../../fixtures/present.js';
 
 const SWEEP = `${BASE_SPEC}sweep {
   model.attention.beta in [0.001, 0.01]
@@ -25,12 +26,12 @@ describe('sweep', () => {
       'small--beta=0.01--latent=16--lr=0.05',
       'small--beta=0.01--latent=32--lr=0.05',
     ]);
-    const m = members[4];
+    const m = present(members[4], 'member 4');
     expect(m.spec.name).toBe(m.name);
-    expect(m.spec.model.attention!.beta).toBe(0.01);
-    expect(m.spec.model.attention!.latent).toBe(16);
+    expect(m.spec.model.attention?.beta).toBe(0.01);
+    expect(m.spec.model.attention?.latent).toBe(16);
     // the decoder default follows the swept latent size
-    expect(m.spec.model.attention!.decoder[0]).toMatchObject({ type: 'linear', units: 16 });
+    expect(m.spec.model.attention?.decoder[0]).toMatchObject({ type: 'linear', units: 16 });
     expect(m.spec.train.optimizer.lr).toBe(0.05);
     expect(m.overrides).toEqual([
       { path: 'model.attention.beta', value: 0.01 },

@@ -207,7 +207,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   const needsGrad = new Set<string>();
   for (const node of shape.mode === 'eval' ? [] : ir.nodes) {
     const ownParams = Object.values(node.params).some((name) => {
-      const slot = arena.slots.get(name!);
+      const slot = arena.slots.get(name);
       return slot !== undefined && slot.lrScale !== undefined && trains(slot.spec);
     });
     if (ownParams || node.inputs.some((id) => needsGrad.has(rootOf(id)))) needsGrad.add(rootOf(node.id));
@@ -318,7 +318,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   // Fused update: each owning op's parameter gradients go to views of one shared array.
   const fused = shape.mode === 'train' && shape.fusedUpdate === true;
   const trainableParams = (node: IrNode): ParameterSlot[] =>
-    Object.values(node.params).map((name) => arena.slots.get(name!)!).filter((slot) => slot.lrScale !== undefined);
+    Object.values(node.params).map((name) => arena.slots.get(name)!).filter((slot) => slot.lrScale !== undefined);
   const owners = fused ? ir.nodes.filter((n) => computing(n) && contributors.has(n.id) && WRITES_PARAM_GRADS.has(n.op)) : [];
   const sharedGrad = allocate(Math.max(0, ...owners.map((n) => trainableParams(n).reduce((sum, slot) => sum + slot.length, 0))));
   const fusedGrads = new Map<string, Float32Array>();

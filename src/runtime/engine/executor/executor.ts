@@ -12,7 +12,7 @@ import { lowerNode, type LoweringContext } from './lowerings.js';
 export interface RunOptions {
   readonly training: boolean;
   readonly samples: number;
-  readonly noise?: Random;
+  readonly noise?: Random | undefined;
   /** Dispose intermediates early. Only when no gradient tape is recording. */
   readonly releaseIntermediates?: boolean;
 }
@@ -37,7 +37,7 @@ export function runGraph(
   const ctx: LoweringContext = {
     training: options.training,
     samples: options.samples,
-    batch: input.shape[0]!,
+    batch: input.shape[0],
     input,
     param(node: IrNode, role: ParamRole): tf.Tensor {
       const name = node.params[role];

@@ -30,12 +30,12 @@ export interface LossTerms {
 /** The tensors the loss reads. */
 export interface LossInputs {
   readonly logits: tf.Tensor;
-  readonly latentMean?: tf.Tensor;
-  readonly latentStd?: tf.Tensor;
+  readonly latentMean?: tf.Tensor | undefined;
+  readonly latentStd?: tf.Tensor | undefined;
   /** a: the continuous map the quantizer reads. */
-  readonly attentionSample?: tf.Tensor;
+  readonly attentionSample?: tf.Tensor | undefined;
   /** The anchors variable (quantized models). */
-  readonly anchors?: tf.Tensor;
+  readonly anchors?: tf.Tensor | undefined;
 }
 
 /** Mean softmax cross-entropy (nats) of logits [B, classes] against int labels [B]. */

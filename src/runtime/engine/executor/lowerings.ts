@@ -291,10 +291,10 @@ function lowerSample(node: IrNode<'Sample'>, [mean, std]: readonly tf.Tensor[], 
  * result reads row r mod B of the smaller side, i.e. the smaller side is tiled.
  */
 function matchBatches(a: tf.Tensor, b: tf.Tensor): [tf.Tensor, tf.Tensor] {
-  const na = a.shape[0]!;
-  const nb = b.shape[0]!;
+  const na = a.shape[0];
+  const nb = b.shape[0];
   if (na === nb) return [a, b];
-  const tileTo = (x: tf.Tensor, n: number): tf.Tensor => tf.tile(x, [n / x.shape[0]!, ...new Array<number>(x.rank - 1).fill(1)]);
+  const tileTo = (x: tf.Tensor, n: number): tf.Tensor => tf.tile(x, [n / x.shape[0], ...new Array<number>(x.rank - 1).fill(1)]);
   if (na > nb && na % nb === 0) return [a, tileTo(b, na)];
   if (nb > na && nb % na === 0) return [tileTo(a, nb), b];
   throw new Error(`batches ${na} and ${nb} are not sample tilings of one another`);
@@ -358,7 +358,7 @@ export const lowerings = {
   AdaptiveAvgPool: lowerAdaptiveAvgPool,
   Dropout: lowerDropout,
   Add: (_node, [a, b]) => tf.add(...matchBatches(a!, b!)),
-  Flatten: (_node, [x]) => tf.reshape(x!, [x!.shape[0]!, -1]),
+  Flatten: (_node, [x]) => tf.reshape(x!, [x!.shape[0], -1]),
   Dense: (node, [x], ctx) =>
     tf.fused.matMul({
       a: x as tf.Tensor2D,

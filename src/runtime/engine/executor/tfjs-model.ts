@@ -59,7 +59,7 @@ export interface ForwardOptions {
   /** n: 0 = deterministic mean. */
   readonly samples: number;
   /** Required when anything is drawn (samples > 0, or training with dropout). */
-  readonly noise?: Random;
+  readonly noise?: Random | undefined;
 }
 
 export interface TrainStepOptions {

@@ -42,13 +42,14 @@ export function shellQuote(word: string): string {
 /** `0,2-4` for [0, 2, 3, 4], with `%N` when throttled. */
 export function arraySpec(indices: readonly number[], throttle?: number): string {
   const sorted = [...new Set(indices)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
+  /** Runs of consecutive indices, each as its first and last. */
+  const runs: { first: number; last: number }[] = [];
+  for (const index of sorted) {
+    const run = runs.at(-1);
+    if (run && index === run.last + 1) run.last = index;
+    else runs.push({ first: index, last: index });
   }
+  const parts = runs.map(({ first, last }) => (first === last ? String(first) : `${first}-${last}`));
   return `${parts.join(',')}${throttle !== undefined ? `%${throttle}` : ''}`;
 }
 

@@ -135,23 +135,23 @@ function resolvedSpec(runDir: string): unknown {
 
 /** The paths whose values differ between the runs' resolved specs (the name aside). */
 function differingValues(runDirs: readonly string[]): { swept: string[]; values: Map<string, Record<string, Json>> } {
-  const flats = runDirs.map((d) => {
-    const m = new Map<string, string>();
-    flatten(resolvedSpec(d), '', m);
-    return m;
+  const flats = runDirs.map((dir) => {
+    const flat = new Map<string, string>();
+    flatten(resolvedSpec(dir), '', flat);
+    return { dir, flat };
   });
   const paths = new Set<string>();
-  for (const f of flats) for (const k of f.keys()) paths.add(k);
-  const swept = [...paths].filter((p) => p !== 'name' && new Set(flats.map((f) => f.get(p))).size > 1).sort();
+  for (const { flat } of flats) for (const k of flat.keys()) paths.add(k);
+  const swept = [...paths].filter((p) => p !== 'name' && new Set(flats.map(({ flat }) => flat.get(p))).size > 1).sort();
   const values = new Map<string, Record<string, Json>>();
-  runDirs.forEach((d, i) => {
+  for (const { dir, flat } of flats) {
     const record: Record<string, Json> = {};
     for (const p of swept) {
-      const text = flats[i].get(p);
+      const text = flat.get(p);
       if (text !== undefined) record[p] = JSON.parse(text) as Json;
     }
-    values.set(d, record);
-  });
+    values.set(dir, record);
+  }
   return { swept, values };
 }
 

@@ -27,8 +27,12 @@ const PERCENT: ReadonlySet<MetricName> = new Set(['final_val_top1', 'best_val_to
 
 /** Short column labels for swept paths: the last key, or the whole path when two share it. */
 export function sweptLabels(paths: readonly string[]): string[] {
-  const last = paths.map((p) => p.slice(p.lastIndexOf('.') + 1));
-  return paths.map((p, i) => (last.filter((l) => l === last[i]).length > 1 ? p : last[i]));
+  const lastKey = (path: string) => path.slice(path.lastIndexOf('.') + 1);
+  const lastKeys = paths.map(lastKey);
+  return paths.map((p) => {
+    const key = lastKey(p);
+    return lastKeys.filter((l) => l === key).length > 1 ? p : key;
+  });
 }
 
 /** Every column a table can be sorted by: name, status, epochs, swept paths (or their labels), metrics. */
@@ -84,8 +88,9 @@ function cells(results: CollectedResults, rows: readonly ResultRow[]): { header:
 
 function textTable(results: CollectedResults, rows: readonly ResultRow[]): string {
   const { header, body, numeric } = cells(results, rows);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (r: readonly string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  // Every body row has a cell per header column.
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
 

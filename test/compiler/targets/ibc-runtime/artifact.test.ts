@@ -128,7 +128,7 @@ describe('TF.js artifact', () => {
     writeFileSync(join(dir, 'weights.bin'), weights.subarray(0, weights.length - 8));
     expectRunError(() => readTfjsArtifact(dir), 'IB6605');
     const flipped = Buffer.from(weights);
-    flipped[10] ^= 0xff;
+    flipped.writeUInt8(flipped.readUInt8(10) ^ 0xff, 10);
     writeFileSync(join(dir, 'weights.bin'), flipped);
     expectRunError(() => readTfjsArtifact(dir), 'IB6606');
     unlinkSync(join(dir, 'weights.bin'));

@@ -29,6 +29,7 @@ import { exportOnnx } from '../../../../src/compiler/targets/onnx/export.js';
 import { verifyOnnx } from '../../../../src/runtime/engine/onnx/verify.js';
 import { nodeFileSystem } from '../../../../src/host/file-system.js';
 import { calibrateBatchNorm, randomImages, scaledWeights, useCpuBackend } from '../../../fixtures/onnx.js';
+import { withoutMapSize } from '../../../fixtures/resolved-spec.js';
 
 const SPECS = resolve(__dirname, '../../../../specs');
 const SLOW = process.env['IBC_SLOW_TESTS'] === '1';
@@ -83,7 +84,7 @@ function load(c: ModelCase): { spec: ResolvedSpec; ir: ModelIR } {
     const attention = spec.model.attention;
     spec = {
       ...spec,
-      model: { ...spec.model, input: c.input, ...(attention ? { attention: { ...attention, mapSize: undefined } } : {}) },
+      model: { ...spec.model, input: c.input, ...(attention ? { attention: withoutMapSize(attention) } : {}) },
     };
   }
   if (c.edit) spec = c.edit(spec);

@@ -20,6 +20,7 @@ import { exportGraphModel, lowerGraph } from '../../../../src/compiler/targets/t
 import { exportOnnx } from '../../../../src/compiler/targets/onnx/export.js';
 import { calibrateBatchNorm, randomImages, runOnnx, scaledWeights } from '../../../fixtures/onnx.js';
 import { compileFile, fileHandler, maxAbsDiff, runGraphModel, SPECS, writeExport } from '../../../fixtures/graph-model.js';
+import { withoutMapSize } from '../../../fixtures/resolved-spec.js';
 
 const TOL = 1e-4;
 const BATCHES = [1, 4] as const;
@@ -68,7 +69,7 @@ describe('GraphModel in TF.js = reference interpreter = ONNX export, at batch 1 
 function shrunk(file: string, input: readonly [number, number, number]): { spec: ReturnType<typeof compileFile>['spec']; ir: ModelIR } {
   const { spec } = compileFile(join(SPECS, file));
   const attention = spec.model.attention;
-  const built = compileResolved({ ...spec, model: { ...spec.model, input, ...(attention ? { attention: { ...attention, mapSize: undefined } } : {}) } });
+  const built = compileResolved({ ...spec, model: { ...spec.model, input, ...(attention ? { attention: withoutMapSize(attention) } : {}) } });
   expect(built.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return built.value!;
 }

@@ -37,7 +37,7 @@ beforeAll(async () => {
 
 function denseParams(id: string, inputs: number, units: number): ParamSpec[] {
   return Object.entries(paramShapes('Dense', { units, bias: true }, [[inputs]])).map(([role, shape]) => ({
-    name: `${id}/${role}`, shape: shape!, init: { kind: 'zeros' }, trainable: true, group: 'weights', fanIn: inputs, fanOut: units,
+    name: `${id}/${role}`, shape: shape, init: { kind: 'zeros' }, trainable: true, group: 'weights', fanIn: inputs, fanOut: units,
   }));
 }
 
@@ -52,7 +52,7 @@ function withHead(ir: ModelIR, classes = 3): ModelIR {
     inputs: ['image'], params: { kernel: 'stem/kernel', bias: 'stem/bias' }, shape: ir.inputShape,
   };
   const stemParams: ParamSpec[] = Object.entries(paramShapes('Conv2D', stem.attrs as IrNode<'Conv2D'>['attrs'], [ir.inputShape])).map(([role, shape]) => ({
-    name: `stem/${role}`, shape: shape!, init: { kind: 'zeros' }, trainable: true, group: 'weights', fanIn: channels, fanOut: channels,
+    name: `stem/${role}`, shape: shape, init: { kind: 'zeros' }, trainable: true, group: 'weights', fanIn: channels, fanOut: channels,
   }));
   const rewired = ir.nodes.map((n) => (n.op === 'Input' ? n : { ...n, inputs: n.inputs.map((i) => (i === 'image' ? 'stem' : i)) }));
   return addHead({ ...ir, nodes: [rewired[0]!, stem, ...rewired.slice(1)], params: [...stemParams, ...ir.params] }, classes);

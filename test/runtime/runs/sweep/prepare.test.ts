@@ -35,7 +35,7 @@ function setUp() {
 describe('prepareSweep', () => {
   it('skips finished members, resumes interrupted ones, restarts ones without a checkpoint, leaves another hash alone', () => {
     const { sweepDir, request } = setUp();
-    const members = [member(0.1), member(0.2), member(0.3), member(0.4), member(0.5)];
+    const members: [SweepMemberPlan, SweepMemberPlan, SweepMemberPlan, SweepMemberPlan, SweepMemberPlan] = [member(0.1), member(0.2), member(0.3), member(0.4), member(0.5)];
     const dir = (m: SweepMemberPlan) => join(sweepDir, memberDirName(m.name));
     fakeRun(dir(members[0]), { 'spec-hash.txt': 'hash-0.1\n', 'metrics.jsonl': '{"epoch":1}\n', 'summary.json': '{"spec_hash":"hash-0.1"}' });
     fakeRun(dir(members[1]), { 'spec-hash.txt': 'hash-0.2\n', 'metrics.jsonl': '{"epoch":1}\n', 'checkpoints/last.ibck': 'x' });

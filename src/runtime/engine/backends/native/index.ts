@@ -64,8 +64,8 @@ export function registerNativeBackend(priority = 3): RegisterResult {
       tf.registerKernel({
         kernelName: kernel.kernelName,
         backendName: NATIVE_BACKEND_NAME,
-        setupFunc: fallback?.setupFunc,
-        disposeFunc: fallback?.disposeFunc,
+        ...(fallback?.setupFunc ? { setupFunc: fallback.setupFunc } : {}),
+        ...(fallback?.disposeFunc ? { disposeFunc: fallback.disposeFunc } : {}),
         kernelFunc: (args) => {
           const backend = args.backend as NativeBackend;
           const call = { inputs: args.inputs as Record<string, TensorInfo | undefined>, attrs: args.attrs ?? {}, backend };

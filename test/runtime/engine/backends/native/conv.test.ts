@@ -111,11 +111,16 @@ describe.skipIf(!HAVE_NATIVE)(`the backward convolutions' argument checks${HAVE_
     expect(loaded.addon.conv2dBackpropFilter(x, dy, dw, geometry)).toBe(STATUS.ok);
     const wantDx = new Float32Array(src);
     const wantDw = new Float32Array(filter);
+    // Every index is in range; one that was not would read NaN and fail the comparison.
+    const at = (a: Float32Array, i: number) => a[i] ?? NaN;
+    const add = (a: Float32Array, i: number, v: number) => {
+      a[i] = at(a, i) + v;
+    };
     for (let p = 0; p < 18; p++) {
       for (let c = 0; c < 2; c++) {
         for (let o = 0; o < 4; o++) {
-          wantDx[p * 2 + c] += dy[p * 4 + o]! * w[c * 4 + o]!;
-          wantDw[c * 4 + o] += x[p * 2 + c]! * dy[p * 4 + o]!;
+          add(wantDx, p * 2 + c, at(dy, p * 4 + o) * at(w, c * 4 + o));
+          add(wantDw, c * 4 + o, at(x, p * 2 + c) * at(dy, p * 4 + o));
         }
       }
     }

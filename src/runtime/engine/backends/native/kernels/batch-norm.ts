@@ -7,9 +7,9 @@ export const batchNorm: NativeKernel = {
   run: ({ inputs, attrs, backend }) => {
     const { x, mean, variance, offset, scale } = inputs;
     const { varianceEpsilon } = attrs as unknown as FusedBatchNormAttrs;
-    if (!x || !mean || !variance || x.shape.length === 0) return undefined;
+    const channels = x?.shape.at(-1);
+    if (!x || !mean || !variance || channels === undefined) return undefined;
     const xv = backend.f32(x);
-    const channels = x.shape[x.shape.length - 1];
     const mv = vector(backend, mean, channels), vv = vector(backend, variance, channels);
     const ov = offset ? vector(backend, offset, channels) : null;
     const sv = scale ? vector(backend, scale, channels) : null;

@@ -11,39 +11,37 @@ const MAX_RANK = 6;
  */
 export function broadcastLayout(aShape: readonly number[], bShape: readonly number[], outShape: readonly number[]): Int32Array | undefined {
   const rank = outShape.length;
+  /** Each operand's stride along each output axis, right-aligned; 0 where it broadcasts (size 1 or a missing leading axis). */
   const stridesOf = (shape: readonly number[]): number[] => {
     const padded = [...new Array<number>(rank - shape.length).fill(1), ...shape];
-    const strides = new Array<number>(rank).fill(0);
     let s = 1;
-    for (let d = rank - 1; d >= 0; d--) {
-      strides[d] = padded[d] === 1 ? 0 : s;
-      s *= padded[d];
-    }
-    return strides;
+    return padded
+      .reduceRight<number[]>((strides, size) => {
+        strides.push(size === 1 ? 0 : s);
+        s *= size;
+        return strides;
+      }, [])
+      .reverse();
   };
   const sa = stridesOf(aShape), sb = stridesOf(bShape);
-  const dims: number[] = [], la: number[] = [], lb: number[] = [];
-  for (let d = 0; d < rank; d++) {
-    if (outShape[d] === 1) continue;
-    const last = dims.length - 1;
-    const merges = (prev: number, cur: number, size: number): boolean => (prev === 0 && cur === 0) || (prev !== 0 && cur !== 0 && prev === cur * size);
-    if (last >= 0 && merges(la[last], sa[d], outShape[d]) && merges(lb[last], sb[d], outShape[d])) {
-      dims[last] *= outShape[d];
-      la[last] = sa[d];
-      lb[last] = sb[d];
+  /** One merged axis: its size and both operands' strides along it. */
+  const axes: { dim: number; a: number; b: number }[] = [];
+  const merges = (prev: number, cur: number, size: number): boolean => (prev === 0 && cur === 0) || (prev !== 0 && cur !== 0 && prev === cur * size);
+  for (const [d, size] of outShape.entries()) {
+    if (size === 1) continue;
+    const a = sa[d] ?? 0, b = sb[d] ?? 0;
+    const last = axes.at(-1);
+    if (last && merges(last.a, a, size) && merges(last.b, b, size)) {
+      last.dim *= size;
+      last.a = a;
+      last.b = b;
     } else {
-      dims.push(outShape[d]);
-      la.push(sa[d]);
-      lb.push(sb[d]);
+      axes.push({ dim: size, a, b });
     }
   }
-  if (dims.length === 0) {
-    dims.push(1);
-    la.push(0);
-    lb.push(0);
-  }
-  if (dims.length > MAX_RANK) return undefined;
-  return Int32Array.from([dims.length, ...dims, ...la, ...lb]);
+  if (axes.length === 0) axes.push({ dim: 1, a: 0, b: 0 });
+  if (axes.length > MAX_RANK) return undefined;
+  return Int32Array.from([axes.length, ...axes.map((x) => x.dim), ...axes.map((x) => x.a), ...axes.map((x) => x.b)]);
 }
 
 export interface BroadcastOperands {

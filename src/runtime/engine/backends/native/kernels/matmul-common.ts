@@ -10,12 +10,10 @@ export function nativeMatMul(
   bias: Float32Array | null, activation: number, alpha: number,
 ): TensorInfo | undefined {
   const av = backend.f32(a), bv = backend.f32(b);
-  if (!av || !bv || a.shape.length < 2 || b.shape.length < 2) return undefined;
-  const ra = a.shape.length, rb = b.shape.length;
-  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
-  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
-  const k2 = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
-  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const [aRows, aCols] = a.shape.slice(-2), [bRows, bCols] = b.shape.slice(-2);
+  if (!av || !bv || aRows === undefined || aCols === undefined || bRows === undefined || bCols === undefined) return undefined;
+  const [m, k] = transposeA ? [aCols, aRows] : [aRows, aCols];
+  const [k2, n] = transposeB ? [bCols, bRows] : [bRows, bCols];
   if (k !== k2 || m === 0 || n === 0 || k === 0) return undefined;
   const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
   const batchA = util.sizeFromShape(outerA), batchB = util.sizeFromShape(outerB);

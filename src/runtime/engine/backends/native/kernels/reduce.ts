@@ -10,9 +10,8 @@ const OPS = { Sum: 0, Mean: 1, Max: 2, Min: 3 } as const;
  */
 export function reduceView(shape: readonly number[], axes: readonly number[]): Int32Array | undefined {
   const sorted = [...axes].sort((p, q) => p - q);
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1] + 1) return undefined;
-  if (sorted.length === 0) return undefined;
-  const first = sorted[0], last = sorted[sorted.length - 1];
+  const first = sorted[0], last = sorted.at(-1);
+  if (first === undefined || last === undefined || sorted.some((axis, i) => axis !== first + i)) return undefined;
   const outer = util.sizeFromShape(shape.slice(0, first));
   const r = util.sizeFromShape(shape.slice(first, last + 1));
   const inner = util.sizeFromShape(shape.slice(last + 1));
@@ -32,7 +31,8 @@ function reduceKernel(kernelName: keyof typeof OPS, axisAttr: string): NativeKer
       if (!view) return undefined;
       const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
       const shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-      const out = backend.allocate(view[0] * view[2]);
+      const [outer = 0, , inner = 0] = view;
+      const out = backend.allocate(outer * inner);
       if (!check(kernelName, backend.addon.reduce(op, xv, out, view))) return undefined;
       return backend.output(shape, out);
     },
