@@ -98,6 +98,11 @@ function eachTap(t: ConvCase, visit: (xi: number, wi: number, yi: number) => voi
           }
 }
 
+/** sums[i] += value (a reference accumulator, every index in range). */
+function addAt(sums: Float64Array, i: number, value: number): void {
+  sums[i] = (sums[i] ?? 0) + value;
+}
+
 const label = (t: ConvCase): string => `${t.n}x${t.h}x${t.w}x${t.c} k${t.k}->${t.o} s${t.stride} d${t.dilation}`;
 
 /** The three checks of one bf16 result: the bf16 reference, the float32 kernel, and a visible rounding. */
@@ -120,8 +125,8 @@ describe.skipIf(skip || !bf16Here)(`native kernels in bf16 precision: parity wit
 
     it(`conv2d (with bias) ${label(t)}`, () => {
       const ref = new Float64Array(dy.length);
-      eachTap(t, (xi, wi, yi) => { ref[yi] += xr[xi]! * wr[wi]!; });
-      for (let j = 0; j < ref.length; j++) ref[j] += bias[j % t.o]!; // the bias stays float32
+      eachTap(t, (xi, wi, yi) => addAt(ref, yi, xr[xi]! * wr[wi]!));
+      for (let j = 0; j < ref.length; j++) addAt(ref, j, bias[j % t.o]!); // the bias stays float32
       const fp32 = new Float32Array(dy.length), bf16 = new Float32Array(dy.length);
       expect(addon().conv2d(x, w, bias, fp32, g, 0, 0, PRECISION.fp32)).toBe(STATUS.ok);
       expect(addon().conv2d(x, w, bias, bf16, g, 0, 0, PRECISION.bf16)).toBe(STATUS.ok);
@@ -130,7 +135,7 @@ describe.skipIf(skip || !bf16Here)(`native kernels in bf16 precision: parity wit
 
     it(`conv2dBackpropInput ${label(t)}`, () => {
       const ref = new Float64Array(x.length);
-      eachTap(t, (xi, wi, yi) => { ref[xi] += dyr[yi]! * wr[wi]!; });
+      eachTap(t, (xi, wi, yi) => addAt(ref, xi, dyr[yi]! * wr[wi]!));
       const fp32 = new Float32Array(x.length), bf16 = new Float32Array(x.length);
       expect(addon().conv2dBackpropInput(dy, w, fp32, g, PRECISION.fp32)).toBe(STATUS.ok);
       expect(addon().conv2dBackpropInput(dy, w, bf16, g, PRECISION.bf16)).toBe(STATUS.ok);
@@ -139,7 +144,7 @@ describe.skipIf(skip || !bf16Here)(`native kernels in bf16 precision: parity wit
 
     it(`conv2dBackpropFilter ${label(t)}`, () => {
       const ref = new Float64Array(w.length);
-      eachTap(t, (xi, wi, yi) => { ref[wi] += xr[xi]! * dyr[yi]!; });
+      eachTap(t, (xi, wi, yi) => addAt(ref, wi, xr[xi]! * dyr[yi]!));
       const fp32 = new Float32Array(w.length), bf16 = new Float32Array(w.length);
       expect(addon().conv2dBackpropFilter(x, dy, fp32, g, PRECISION.fp32)).toBe(STATUS.ok);
       expect(addon().conv2dBackpropFilter(x, dy, bf16, g, PRECISION.bf16)).toBe(STATUS.ok);
