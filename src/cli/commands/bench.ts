@@ -34,7 +34,7 @@ import { benchOnnxInference } from '../../runtime/engine/onnx/bench.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { initParams } from '../../runtime/engine/init-params.js';
 import { RunError } from '../../support/errors.js';
-import { defaultSuite, e2eSuite, runE2eSuite, runStepsSuite, type SuiteOutput } from '../../runtime/jobs/bench/suites.js';
+import { PYTORCH_CONFIGS, defaultSuite, e2eSuite, runE2eSuite, runStepsSuite, type PytorchConfig, type SuiteOutput } from '../../runtime/jobs/bench/suites.js';
 import { childMeasurer } from '../../runtime/jobs/bench/processes.js';
 import { machinePeak, peakOf, type PeakLookup } from '../../runtime/jobs/bench/peak.js';
 import { loadAddon } from '../../runtime/engine/backends/native/addon.js';
@@ -43,10 +43,19 @@ const DESCRIPTION = `Times training steps (after warm-up) of the model a .ibspec
 random data, and prints one JSON line:
 {spec, backend, training_step, precision, batch, steps, img_per_s, ms_per_step,
 gflops_per_s, peak_rss_mb} (peak_rss_mb: the process's resident-memory
-high-water mark). On webgpu the
-line also names the adapter and counts kernel runs that fell back to the CPU:
-{..., adapter, cpu_fallbacks} (and cpu_fallback_kernels when there are any). A
-software adapter (SwiftShader) checks correctness; its speed is not GPU speed.
+high-water mark). --precision fp32|bf16 trains in that precision instead of
+the spec's train.precision. On ibc-native the line adds
+{..., peak_gflops_per_s, of_peak}: this machine's measured peak for the
+precision (the faster of a 2048 GEMM and a 3x3 convolution on ibc's own
+kernels) and gflops_per_s as a fraction of it. The calibration takes a few
+seconds once and is cached in $XDG_CACHE_HOME/ibc/peak-gflops.json
+(default ~/.cache/ibc/; per CPU model, oneDNN version and ISA, and thread
+count), the only file ibc writes outside the folders it is given;
+--recalibrate measures again (on an idle machine: under load it reads low). On
+webgpu the line also names the adapter and counts kernel runs that fell back
+to the CPU: {..., adapter, cpu_fallbacks} (and cpu_fallback_kernels when there
+are any). A software adapter (SwiftShader) checks correctness; its speed is
+not GPU speed.
 
 With --target onnx it times inference instead: it exports the spec's model
 (fresh seeded weights, the spec's export opset and layout, a fixed batch) to a
@@ -61,22 +70,33 @@ JSON line per measurement:
 --suite default (npm run bench) measures, each in a process of its own,
 specs/cifar10-vgg16-aib.ibspec at batch 32 (5 steps) and the three Fashion-MNIST
 specs (fashion-small-baseline, -aib, -aib-qt) at their batch of 64 (50 steps,
-5 warm-up), each followed by its PyTorch twin (bench/pytorch_vgg_aib.py,
-bench/pytorch_fashion_small.py, run with /usr/bin/python3, 2 threads) and
-{comparison, batch, ibc_img_per_s, pytorch_img_per_s, ratio} (ratio above 1:
-ibc is faster); after VGG also {comparison, ibc_mb, pytorch_mb, ratio} for peak
-resident memory. --steps, --warmup apply to every model, --batch to VGG;
---backend and --step pass through to each ibc measurement.
-Without torch in /usr/bin/python3 it prints ibc's lines and says the
-comparison was skipped.
+5 warm-up): ibc in fp32 and, where this machine has native bf16 kernels, in
+bf16; then its PyTorch twin (bench/pytorch_vgg_aib.py,
+bench/pytorch_fashion_small.py, run with /usr/bin/python3, 2 threads) in each of
+PyTorch's CPU configurations (--config fp32, fp32-channels-last,
+bf16-channels-last: autocast bfloat16); then, per ibc precision,
+{comparison: "ibc / pytorch best, MODEL", batch, ibc_precision, ibc_img_per_s,
+pytorch_config, pytorch_img_per_s, ratio} against PyTorch's fastest
+configuration for that model (ratio above 1: ibc is faster), and for bf16 the
+same against PyTorch bf16-channels-last ("ibc / pytorch same precision");
+after VGG also {comparison, ibc_precision, pytorch_config, ibc_mb, pytorch_mb,
+ratio} for peak resident memory, each precision against PyTorch in the same
+precision. --steps, --warmup apply to every model, --batch to VGG; --backend
+and --step pass through to each ibc measurement. Without torch in
+/usr/bin/python3 it prints ibc's lines and says the comparison was skipped.
 
 --suite e2e (npm run bench:e2e) times the whole job per Fashion-MNIST spec,
 \`ibc train SPEC\` (its epochs and evaluation, in a temporary run directory)
-against the twin's --mode train, and prints
-{spec, ibc_backend, ibc_wall_s, pytorch_wall_s, ratio, ibc_test_top1,
-pytorch_test_top1} (wall seconds from process start to exit; ratio =
-pytorch_wall_s / ibc_wall_s, above 1: ibc is faster). --backend and --step
-pass through to ibc train; --limit-train N to both sides, for a quick check.`;
+against the twin's --mode train (--peer-config, default fp32), and prints
+{spec, ibc_backend, pytorch_config, ibc_wall_s, pytorch_wall_s, ratio,
+ibc_train_s, pytorch_train_s, train_ratio, whole_over_train, ibc_test_top1,
+pytorch_test_top1, ibc_phases_s} (wall seconds from process start to exit;
+ratio = pytorch_wall_s / ibc_wall_s, above 1: ibc is faster; *_train_s: each
+side's training loops, batches and steps without evaluation, and train_ratio
+their ratio; whole_over_train = ratio / train_ratio, 1 when nothing but the
+training loop separates the jobs; ibc_phases_s: summary.json's phases).
+--backend, --step and --precision pass through to ibc train; --limit-train N to
+both sides, for a quick check.`;
 
 /** The repository root (same relative place from src/ and dist/). */
 function packageRoot(): string {
@@ -343,6 +363,7 @@ interface BenchFlags {
   readonly json?: boolean;
   readonly profile?: boolean;
   readonly suite?: 'default' | 'e2e';
+  readonly peerConfig?: PytorchConfig;
   readonly target?: 'onnx';
   readonly iterations?: number;
   readonly limitTrain?: number;
@@ -359,6 +380,8 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
     usageError('--iterations applies with --target onnx only (training uses --steps)');
   }
   if (v.limitTrain !== undefined && v.suite !== 'e2e') usageError('--limit-train applies with --suite e2e only');
+  if (v.peerConfig !== undefined && v.suite !== 'e2e') usageError('--peer-config applies with --suite e2e only (--suite default times every PyTorch configuration)');
+  if (v.suite === 'default' && v.precision !== undefined) usageError('--suite default times ibc in every precision this machine trains in; --precision applies to one SPEC or --suite e2e');
   if (v.suite === 'e2e') {
     for (const option of ['batch', 'steps', 'warmup', 'profile'] as const) {
       if (v[option] !== undefined) usageError(`--${option} times training steps; --suite e2e runs whole training jobs (use --limit-train for a quick run)`);
@@ -378,9 +401,12 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
   };
   const backend = v.backend ?? 'auto';
   if (v.suite !== undefined) {
-    const measurer = childMeasurer({ root: packageRoot(), backend, ...(v.step !== undefined ? { step: v.step } : {}), json: options.json, profile: options.profile });
+    const measurer = childMeasurer({
+      root: packageRoot(), backend, ...(v.step !== undefined ? { step: v.step } : {}), json: options.json, profile: options.profile,
+      ...(v.precision !== undefined ? { precision: v.precision } : {}), recalibrate: options.recalibrate,
+    });
     const output = suiteOutput(options.json, io);
-    if (v.suite === 'e2e') return runE2eSuite(e2eSuite(), v.limitTrain, measurer, output);
+    if (v.suite === 'e2e') return runE2eSuite(e2eSuite(), v.limitTrain, measurer, output, v.peerConfig ?? 'fp32');
     return runStepsSuite(defaultSuite({ ...(v.batch !== undefined ? { batch: v.batch } : {}), ...(v.steps !== undefined ? { steps: v.steps } : {}), ...(v.warmup !== undefined ? { warmup: v.warmup } : {}) }), measurer, output);
   }
   if (v.target === 'onnx') {
@@ -419,6 +445,7 @@ export const benchCommand: Command = defineCommand<BenchFlags>({
     { flags: '--profile', description: 'also time one step per kernel and print where the time goes' },
     { flags: '--suite <NAME>', description: 'default: VGG-16-aib and the three Fashion-MNIST specs, each next to its PyTorch twin (speed and memory ratios); e2e: whole `ibc train` jobs of the Fashion-MNIST specs next to the twins (see above)', parse: oneOf('--suite', ['default', 'e2e'] as const) },
     { flags: '--limit-train <N>', description: 'with --suite e2e: train on the first N images only, on both sides (a quick check)', parse: wholeNumber('--limit-train') },
+    { flags: '--peer-config <C>', description: `with --suite e2e: the PyTorch twin's configuration, ${PYTORCH_CONFIGS.join(' | ')} (default fp32: its best for these small models in npm run bench)`, parse: oneOf('--peer-config', PYTORCH_CONFIGS) },
     { flags: '--target <onnx>', description: 'time inference: onnxruntime-node next to TF.js (see above)', parse: oneOf('--target', ['onnx'] as const) },
     { flags: '--iterations <N>', description: 'with --target onnx: timed batches per measurement (default 10)', parse: wholeNumber('--iterations') },
   ],

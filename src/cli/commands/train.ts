@@ -20,6 +20,7 @@ import { releaseBackend, type BackendRequest } from '../../runtime/engine/backen
 import { runTraining } from '../../runtime/jobs/train.js';
 import type { StepRequest } from '../../runtime/engine/choose-engine.js';
 import type { Precision } from '../../runtime/engine/precision.js';
+import { secondsSinceProcessStart } from '../../runtime/training/phases.js';
 
 interface TrainOptions {
   readonly out?: string;
@@ -34,6 +35,7 @@ interface TrainOptions {
   readonly seed?: number;
   readonly attention?: number;
   readonly precision?: Precision;
+  readonly profile?: boolean;
 }
 
 function percent(x: number): string {
@@ -111,7 +113,24 @@ async function run({ args, options, overrides: given }: CommandInput<TrainOption
     );
   }
   io.stdout(`run directory: ${result.runDir}\n`);
+  if (options.profile && result.summary) io.stderr(formatPhases(result.summary.phases, secondsSinceProcessStart()));
   return EXIT_OK;
+}
+
+/** Inside the training loop: shown indented under it. */
+const INSIDE_TRAINING = new Set(['batches', 'steps']);
+
+/** The `--profile` table: seconds and share of the wall time per phase, the rest of the wall time last. */
+export function formatPhases(phases: Readonly<Record<string, number>>, wallSeconds: number): string {
+  const top = Object.entries(phases).filter(([phase]) => !INSIDE_TRAINING.has(phase));
+  const accounted = top.reduce((sum, [, s]) => sum + s, 0);
+  const row = (name: string, s: number): string => `  ${name.padEnd(16)} ${s.toFixed(2).padStart(8)} s ${((100 * s) / wallSeconds).toFixed(1).padStart(5)}%\n`;
+  let text = `where the wall time went (${wallSeconds.toFixed(2)} s from process start; summary.json "phases"):\n`;
+  for (const [phase, s] of top) {
+    text += row(phase, s);
+    if (phase === 'training') for (const inner of INSIDE_TRAINING) if (phases[inner] !== undefined) text += row(`  ${inner}`, phases[inner] ?? 0);
+  }
+  return text + row('other', Math.max(0, wallSeconds - accounted));
 }
 
 function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -142,6 +161,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
     { flags: '--seed <N>', description: "replace the spec's train.seed", parse: wholeNumber('--seed', 0) },
     { flags: '--precision <P>', description: PRECISION_HELP, parse: parsePrecision },
+    { flags: '--profile', description: 'print where the wall time went, by phase (start-up, data, training: batches and steps, evaluation, checkpoints, localization, figures); summary.json keeps the same as "phases"' },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
   ],
   epilog: 'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors.',

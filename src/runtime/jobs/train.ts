@@ -27,6 +27,7 @@ import { readMetricRows } from '../runs/sweep/run-status.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
 import type { Precision } from '../engine/precision.js';
+import { PhaseClock, secondsSinceProcessStart } from '../training/phases.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -92,6 +93,13 @@ export interface RunSummary {
   readonly seed: number;
   /** Test-set localization of the attention maps, where the data has object boxes. */
   readonly localization?: Record<string, Record<string, number>>;
+  /**
+   * Where this invocation's wall time went, seconds by phase (training/phases.ts): startup (process
+   * start to loading the data), data, training (the epochs' training loops: batches + steps + the
+   * loop's own work), batches and steps (inside training), evaluation, checkpoints, localization,
+   * figures (curves.png and the attention images; written into the summary once they are drawn).
+   */
+  readonly phases: Record<string, number>;
 }
 
 export interface TrainResult {
@@ -272,7 +280,9 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
   // Before the data and the run directory: a --step that cannot run leaves nothing behind.
   const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
 
-  const data = await locatedAtSpec(spec, () =>
+  const phases = new PhaseClock();
+  phases.add('startup', secondsSinceProcessStart());
+  const data = await phases.timeAsync('data', () => locatedAtSpec(spec, () =>
     loadDataset(spec.data, {
       seed: settings.seed,
       ...(settings.limitTrain !== undefined ? { limitTrain: settings.limitTrain } : {}),
@@ -282,7 +292,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       classes: spec.model.classes,
       baseDir: settings.dataBaseDir ?? dirname(request.specPath),
     }),
-  );
+  ));
 
   if (!resume) {
     // Created only once the data has loaded, so a bad data path leaves no empty run behind.
@@ -311,6 +321,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
   const outcome: TrainOutcome = await train({
     ...(stepEngine.kernels ? { kernels: stepEngine.kernels } : {}),
     precision: stepEngine.precision,
+    phases,
     spec,
     ir,
     specHash,
@@ -338,7 +349,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     const last = outcome.last!;
     // Where the test set has object boxes: does the attention find the object? (localization.ts)
     const localize = (): Promise<Localization | undefined> => localizeSplit(outcome.model, spec, data.test);
-    const localization = outcome.ema ? await outcome.ema.withAveraged(localize) : await localize();
+    const localization = await phases.timeAsync('localization', () => (outcome.ema ? outcome.ema.withAveraged(localize) : localize()));
     if (localization) {
       appendMetrics(runDir, { epoch: outcome.epochsDone, event: 'localization', split: 'test', maps: 'deterministic (a = mu_a)', localization: localizationRecord(localization) });
       for (const line of formatLocalization(localization)) reporter.info(`test localization, ${line}`);
@@ -361,8 +372,10 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       spec_hash: specHash,
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
+      phases: phases.record(),
     };
     writeSummary(runDir, summary);
+    const figuresStart = performance.now();
     await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
       const evaluate = async (): Promise<string> =>
@@ -376,7 +389,12 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       const folder = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
       reporter.info(`attention maps: ${folder}`);
     }
-    return { runDir, summary };
+    // The figures come after the summary (a run with a summary is a finished run): it is written
+    // again with their time.
+    phases.add('figures', (performance.now() - figuresStart) / 1000);
+    const finished: RunSummary = { ...summary, phases: phases.record() };
+    writeSummary(runDir, finished);
+    return { runDir, summary: finished };
   } finally {
     outcome.ema?.dispose();
     outcome.model.dispose();

@@ -37,6 +37,7 @@ import { divergenceReason, isDiverging } from './divergence.js';
 import type { NativeAddon } from '../engine/backends/native/addon.js';
 import { CompiledTrainingStep } from '../engine/compiled/compiled-step.js';
 import type { Precision } from '../engine/precision.js';
+import { PhaseClock } from './phases.js';
 
 /**
  * One line of metrics.jsonl. Field names are the file's format and name their unit: every
@@ -99,6 +100,8 @@ export interface TrainOptions {
   readonly kernels?: NativeAddon;
   /** The compiled step's precision (default fp32); chooseStepEngine has checked that the kernels run it. */
   readonly precision?: Precision;
+  /** Where the loop adds its phases' times (training, batches, steps, evaluation, checkpoints); absent: not kept. */
+  readonly phases?: PhaseClock;
 }
 
 export interface TrainOutcome {
@@ -129,6 +132,16 @@ export function* evalBatches(split: Split, spec: ResolvedSpec, batchSize: number
     } finally {
       images.dispose();
     }
+  }
+}
+
+/** The batches of `batches`, the time spent making each (shuffling, augmentation, normalisation) added to the 'batches' phase. */
+function* timedBatches<T>(batches: Iterable<T>, phases: PhaseClock): Generator<T> {
+  const iterator = batches[Symbol.iterator]();
+  for (;;) {
+    const next = phases.time('batches', () => iterator.next());
+    if (next.done) return;
+    yield next.value;
   }
 }
 
@@ -246,6 +259,7 @@ function formatNumber(x: number): string {
 
 export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const { spec, ir, data, sink, settings } = options;
+  const phases = options.phases ?? new PhaseClock();
   const resume = options.resume;
   const [h, w, c] = spec.model.input;
   const plan = schedulePlan(spec, settings.epochs);
@@ -352,10 +366,10 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         });
       };
       try {
-        for (const batch of makeBatches(data.train, spec.train.batchSize, shuffle, spec.data.augment, spec.data.normalize, spec.model.input)) {
+        for (const batch of timedBatches(makeBatches(data.train, spec.train.batchSize, shuffle, spec.data.augment, spec.data.normalize, spec.model.input), phases)) {
           if (compiled) {
             // Synchronous and on the CPU: the results are read as the step returns.
-            const outcome = compiled.step(batch.images, batch.labels, ir.samples.train, noise, lr);
+            const outcome = phases.time('steps', () => compiled!.step(batch.images, batch.labels, ir.samples.train, noise, lr));
             account(outcome.terms, outcome.logits, { labels: batch.labels, step, batchIndex: batchIndex + 1 });
             step++;
             batchIndex++;
@@ -364,6 +378,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
           }
           const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
           const labels = tf.tensor1d(batch.labels, 'int32');
+          const stepStart = performance.now();
           const result = model.trainStepGradients(images, labels, { samples: ir.samples.train, noise });
           images.dispose();
           labels.dispose();
@@ -378,6 +393,8 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
             optimizer!.step(result.gradients, lr);
           } finally {
             disposeTrainStep(result);
+            // Queued, not finished, on a GPU backend: the time to queue the step's kernels.
+            phases.add('steps', (performance.now() - stepStart) / 1000);
           }
           ema?.update();
           step++;
@@ -392,6 +409,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       }
       const epochTrainSeconds = (performance.now() - epochStart) / 1000;
       trainSeconds += epochTrainSeconds;
+      phases.add('training', epochTrainSeconds);
       // The compiled step holds the weights (BN statistics included) while it trains; evaluation and checkpoints read the model.
       if (compiled) model.setWeights(compiled.weights());
       trainImages += sums.seen;
@@ -408,7 +426,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         const test = await evaluateOn(data.test, reportEvaluation('test', 0));
         return { ...(val ? { val } : {}), test };
       };
-      const scores = ema ? await ema.withAveraged(evaluate) : await evaluate();
+      const scores = await phases.timeAsync('evaluation', () => (ema ? ema.withAveraged(evaluate) : evaluate()));
       const seen = Math.max(1, sums.seen);
       const row: MetricsRow = {
         epoch: epoch + 1,
@@ -450,12 +468,14 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       });
       const due = (epoch + 1) % Math.max(1, spec.train.checkpoint.every) === 0 || epoch + 1 === settings.epochs;
       if (due || (improved && spec.train.checkpoint.keepBest)) {
-        const state = await snapshot();
-        if (due) {
-          sink.writeCheckpoint('last', state);
-          checkpointWritten = true;
-        }
-        if (improved && spec.train.checkpoint.keepBest) sink.writeCheckpoint('best', state);
+        await phases.timeAsync('checkpoints', async () => {
+          const state = await snapshot();
+          if (due) {
+            sink.writeCheckpoint('last', state);
+            checkpointWritten = true;
+          }
+          if (improved && spec.train.checkpoint.keepBest) sink.writeCheckpoint('best', state);
+        });
       }
     }
 
