@@ -2,7 +2,7 @@
 """The PyTorch twins of the three Fashion-MNIST specs, for `npm run bench` and
 `npm run bench:e2e`: specs/fashion-small-baseline.ibspec, -aib.ibspec and
 -aib-qt.ibspec (all extend specs/base/fashion-small.ibspec), written from the
-specs and the method notes (method.md). A benchmark peer only: ibc never imports it.
+specs and the method notes (docs/method.md). A benchmark peer only: ibc never imports it.
 
 What matches ibc (src/compiler/network/*, src/runtime/engine/init-params.ts,
 src/runtime/engine/executor/losses.ts, src/runtime/data/load-dataset.ts):

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The PyTorch side of `npm run bench`: the VGG-16-bn + IB attention model of
-reference-configs.md section 1 (CIFAR, 32x32x3, K = 256), trained with SGD on
+docs/method.md §8.1 (CIFAR, 32x32x3, K = 256), trained with SGD on
 random data, timed after warm-up. A benchmark peer only: ibc never imports it.
 
 Run with Debian's interpreter (python3-torch): /usr/bin/python3 bench/pytorch_vgg_aib.py

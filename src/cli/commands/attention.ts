@@ -1,4 +1,8 @@
-/** `ibc attention RUN_DIR`: regenerates attention-map images for chosen test images. */
+/**
+ * `ibc attention RUN_DIR`: regenerates attention-map images for chosen test
+ * images. The work is in runtime/jobs/attention.ts; this module reads the
+ * options, opens the run, chooses the backend and prints.
+ */
 import type { Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
@@ -7,10 +11,9 @@ import { BACKEND_HELP, parseBackend, parseCheckpoint, runTarget, usageError, who
 import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
-import { openRun, modelFromState, loadRunData } from '../../runtime/runs/open-run.js';
+import { openRun } from '../../runtime/runs/open-run.js';
 import { resolve } from 'node:path';
-import { runAttentionFolder, writeRunAttention } from '../../runtime/jobs/attention.js';
-import { lockRunDir } from '../../runtime/runs/run-lock.js';
+import { hasAttentionMaps, writeAttentionOfRun } from '../../runtime/jobs/attention.js';
 
 interface AttentionOptions {
   readonly images?: number;
@@ -41,34 +44,19 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
   epilog: 'Exit status: 0 written, 1 a missing or unreadable run or checkpoint, 2 usage errors.',
   run: ({ args, options }, io) =>
     guardRun(io, 'attention', async () => {
-      const { runDir, which } = runTarget(args[0]!, options.checkpoint, io.cwd);
+      const { runDir, which } = runTarget(args[0] ?? usageError('missing RUN_DIR'), options.checkpoint, io.cwd);
       const count = options.images ?? 20;
       const offset = options.offset ?? 0;
       const opened = openRun(runDir, which, specHash);
-      if (opened.ir.taps.attentionMean === undefined) {
+      if (!hasAttentionMaps(opened)) {
         io.stderr(`ibc attention: the model of ${runDir} ('${opened.spec.name}') has no attention module, so it has no attention maps\n`);
         return EXIT_INPUT_ERROR;
       }
       const backend = await chooseBackend(options.backend ?? 'auto', io);
       try {
-        const data = await loadRunData(opened);
-        if (offset >= data.test.count) usageError(`--offset ${offset} is past the end of the test set (${data.test.count} images)`);
-        const model = modelFromState(opened);
-        // It writes into the run directory: not while a training run writes there.
-        const lock = lockRunDir(runDir);
-        try {
-          const folder = await writeRunAttention(options.out !== undefined ? resolve(io.cwd, options.out) : runAttentionFolder(runDir), model, opened.spec, data, {
-            count,
-            offset,
-            checkpoint: `${which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
-            epoch: opened.state.epoch,
-            baseDir: opened.state.settings.dataBaseDir ?? runDir,
-          });
-          io.stdout(`attention maps of test images ${offset}..${Math.min(data.test.count, offset + count) - 1}: ${folder}\n`);
-        } finally {
-          lock.release();
-          model.dispose();
-        }
+        const outcome = await writeAttentionOfRun(opened, { runDir, which, count, offset, ...(options.out !== undefined ? { out: resolve(io.cwd, options.out) } : {}) });
+        if (outcome.kind === 'offsetPastEnd') usageError(`--offset ${offset} is past the end of the test set (${outcome.testCount} images)`);
+        io.stdout(`attention maps of test images ${outcome.first}..${outcome.last}: ${outcome.folder}\n`);
       } finally {
         releaseBackend(backend);
       }

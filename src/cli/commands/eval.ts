@@ -1,15 +1,19 @@
-/** `ibc eval RUN_DIR`: test accuracy of a run's checkpoint with the spec's (or given) eval samples. */
+/**
+ * `ibc eval RUN_DIR`: test accuracy of a run's checkpoint with the spec's (or
+ * given) eval samples. The work is in runtime/jobs/eval.ts; this module reads
+ * the options, opens the run, chooses the backend and prints.
+ */
 import type { Command } from '../command.js';
 import { EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { guardRun } from '../run-errors.js';
-import { BACKEND_HELP, parseBackend, parseCheckpoint, parseFormat, runTarget, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, parseBackend, parseCheckpoint, parseFormat, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend } from '../prepare-run.js';
 import type { OutputFormat } from '../report.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
-import { openRun, modelFromState, loadRunData } from '../../runtime/runs/open-run.js';
-import { evaluateSplit, localizeSplit } from '../../runtime/training/loop.js';
+import { openRun } from '../../runtime/runs/open-run.js';
+import { evaluateRun, type EvalResult } from '../../runtime/jobs/eval.js';
 import { formatLocalization, localizationRecord } from '../../runtime/training/localization.js';
 
 interface EvalOptions {
@@ -43,38 +47,34 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
   epilog: 'Exit status: 0 evaluated, 1 a missing or unreadable run or checkpoint, 2 usage errors.',
   run: ({ args, options }, io) =>
     guardRun(io, 'eval', async () => {
-      const { runDir, which } = runTarget(args[0]!, options.checkpoint, io.cwd);
+      const { runDir, which } = runTarget(args[0] ?? usageError('missing RUN_DIR'), options.checkpoint, io.cwd);
       const opened = openRun(runDir, which, specHash);
       const backend = await chooseBackend(options.backend ?? 'auto', io);
-      let model: ReturnType<typeof modelFromState> | undefined;
+      let result: EvalResult;
       try {
-        const data = await loadRunData(opened, options.limitTest);
-        model = modelFromState(opened);
-        const n = options.samples ?? opened.ir.samples.eval;
-        const acc = await evaluateSplit(model, opened.spec, data.test, opened.state.settings.seed, n);
-        const localization = await localizeSplit(model, opened.spec, data.test);
-        if (options.format === 'json') {
-          const record = {
-            name: opened.spec.name,
-            checkpoint: which,
-            epoch: opened.state.epoch,
-            samples: n,
-            top1: acc.top1,
-            top5: acc.top5,
-            count: acc.count,
-            ...(localization ? { localization: localizationRecord(localization) } : {}),
-          };
-          io.stdout(`${JSON.stringify(record)}\n`);
-        } else {
-          io.stdout(
-            `${opened.spec.name} (${which} checkpoint, epoch ${opened.state.epoch}, ${n === 0 ? 'deterministic mean' : `${n} samples`}): ` +
-              `test top1 ${(100 * acc.top1).toFixed(2)}%, top5 ${(100 * acc.top5).toFixed(2)}% on ${acc.count} images\n`,
-          );
-          if (localization) for (const line of formatLocalization(localization)) io.stdout(`test localization, ${line}\n`);
-        }
+        result = await evaluateRun(opened, { ...(options.samples !== undefined ? { samples: options.samples } : {}), ...(options.limitTest !== undefined ? { limitTest: options.limitTest } : {}) });
       } finally {
-        model?.dispose();
         releaseBackend(backend);
+      }
+      const { samples: n, accuracy: acc, localization } = result;
+      if (options.format === 'json') {
+        const record = {
+          name: opened.spec.name,
+          checkpoint: which,
+          epoch: opened.state.epoch,
+          samples: n,
+          top1: acc.top1,
+          top5: acc.top5,
+          count: acc.count,
+          ...(localization ? { localization: localizationRecord(localization) } : {}),
+        };
+        io.stdout(`${JSON.stringify(record)}\n`);
+      } else {
+        io.stdout(
+          `${opened.spec.name} (${which} checkpoint, epoch ${opened.state.epoch}, ${n === 0 ? 'deterministic mean' : `${n} samples`}): ` +
+            `test top1 ${(100 * acc.top1).toFixed(2)}%, top5 ${(100 * acc.top5).toFixed(2)}% on ${acc.count} images\n`,
+        );
+        if (localization) for (const line of formatLocalization(localization)) io.stdout(`test localization, ${line}\n`);
       }
       return EXIT_OK;
     }),

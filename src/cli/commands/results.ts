@@ -1,22 +1,22 @@
 /**
  * `ibc results DIR`: one table of the runs in a sweep directory (or any folder
  * of runs), a plot of a metric against a swept value, and each run's
- * curves.png. The work is in runtime/runs/results and runtime/figures/plots.
+ * curves.png. The work is in runtime/runs/results, runtime/figures/plots and
+ * runtime/jobs/results.ts; this module reads the options and prints.
  */
-import { statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
-import { oneOf } from '../option-values.js';
+import { oneOf, usageError } from '../option-values.js';
 import { displayPath } from '../report.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import { collectResults, METRICS, type CollectedResults, type MetricName } from '../../runtime/runs/results/collect.js';
-import { formatResults, RESULT_FORMATS, sortKeys, sortRows, sweptLabels, type ResultFormat } from '../../runtime/runs/results/format.js';
-import { CURVES_FILE, writeCurves } from '../../runtime/figures/plots/curves.js';
-import { defaultXPath, metricChart } from '../../runtime/figures/plots/metric-plot.js';
-import { chartPng } from '../../runtime/figures/plots/render.js';
+import { collectResults, METRICS, type MetricName } from '../../runtime/runs/results/collect.js';
+import { formatResults, RESULT_FORMATS, sortKeys, sortRows, type ResultFormat } from '../../runtime/runs/results/format.js';
+import { CURVES_FILE } from '../../runtime/figures/plots/curves.js';
+import { defaultXPath } from '../../runtime/figures/plots/metric-plot.js';
+import { defaultPlotPath, drawCurves, sweptPathNamed, writeMetricPlot } from '../../runtime/jobs/results.js';
 
 interface ResultsOptions {
   readonly format?: ResultFormat;
@@ -30,43 +30,27 @@ interface ResultsOptions {
   readonly curves?: boolean;
 }
 
+function isMetric(name: string): name is MetricName {
+  return (METRICS as readonly string[]).includes(name);
+}
+
 function unknown(what: string, name: string, names: readonly string[], io: CliIO): number {
   io.stderr(formatRunDiagnostic(diagnostic('resultsUnknownColumn', { args: { what, name, names: names.join(', ') } })));
   return EXIT_INPUT_ERROR;
 }
 
-/** Draws curves.png where it is missing or older than the run's metrics. */
-async function drawCurves(results: CollectedResults): Promise<number> {
-  let drawn = 0;
-  for (const row of results.rows) {
-    if (row.rows.length === 0) continue;
-    const mtime = (p: string) => {
-      try {
-        return statSync(p).mtimeMs;
-      } catch {
-        return -1;
-      }
-    };
-    if (mtime(join(row.runDir, CURVES_FILE)) >= mtime(join(row.runDir, 'metrics.jsonl'))) continue;
-    await writeCurves(row.runDir, row.name, row.rows);
-    drawn++;
-  }
-  return drawn;
-}
-
 async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): Promise<number> {
   const noPlot = options.plot === false;
   const plot = options.plot === false ? undefined : options.plot;
-  const root = resolve(io.cwd, args[0]!);
+  const root = resolve(io.cwd, args[0] ?? usageError('missing DIR'));
   const results = collectResults(root);
   const keys = sortKeys(results);
   if (options.sort !== undefined && !keys.includes(options.sort)) return unknown('sort column', options.sort, keys, io);
   const metric = plot ?? 'test_top1';
-  if (!(METRICS as readonly string[]).includes(metric)) return unknown('metric', metric, METRICS, io);
-  const labels = sweptLabels(results.swept);
+  if (!isMetric(metric)) return unknown('metric', metric, METRICS, io);
   let xPath: string | undefined;
   if (options.x !== undefined) {
-    xPath = results.swept.includes(options.x) ? options.x : results.swept[labels.indexOf(options.x)];
+    xPath = sweptPathNamed(results, options.x);
     if (xPath === undefined) return unknown('swept value', options.x, results.swept, io);
   } else xPath = defaultXPath(results);
 
@@ -85,9 +69,8 @@ async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): 
       }
       io.stderr('plot: no swept value to plot against; none drawn\n');
     } else {
-      const xLabel = labels[results.swept.indexOf(xPath)] ?? xPath;
-      const out = options.plotOut !== undefined ? resolve(io.cwd, options.plotOut) : join(root, `${metric}-vs-${xLabel.replace(/[^A-Za-z0-9._-]+/g, '_')}.png`);
-      writeFileSync(out, await chartPng(metricChart(results, metric as MetricName, xPath)));
+      const out = options.plotOut !== undefined ? resolve(io.cwd, options.plotOut) : defaultPlotPath(root, results, metric, xPath);
+      await writeMetricPlot(results, metric, xPath, out);
       io.stderr(`plot: ${displayPath(out, io.cwd)}\n`);
     }
   }

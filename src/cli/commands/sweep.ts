@@ -1,10 +1,9 @@
 /**
  * `ibc sweep SPEC [key.path=value ...] [--launcher local|slurm] [--jobs N] [--out DIR]`:
  * runs every member of the spec's sweep into one sweep directory. The work is in
- * runtime/jobs/sweep/run-sweep.ts; this module declares the options and prints.
+ * runtime/jobs/sweep/ (sweep-request.ts, run-sweep.ts); this module declares the
+ * options and prints.
  */
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
@@ -15,15 +14,12 @@ import { printDiagnostics } from '../report.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { suggestClosest } from '../../diagnostics/suggest.js';
-import { loadSweep, loadSweepSlurmSettings } from '../../compiler/spec/load-spec.js';
-import { overridesAsSpecLines } from '../../compiler/spec/overrides.js';
-import { specHash } from '../../compiler/spec/serialize.js';
+import { loadSweep } from '../../compiler/spec/load-spec.js';
 import { nodeFileSystem } from '../../host/file-system.js';
+import { isNonEmpty } from '../../support/checked.js';
 import type { BackendRequest } from '../../runtime/engine/backends/select.js';
-import { safeRunName } from '../../runtime/runs/run-dir.js';
-import { runSweep, type LauncherRequest } from '../../runtime/jobs/sweep/run-sweep.js';
-
-type LauncherName = 'local' | 'slurm';
+import { runSweep } from '../../runtime/jobs/sweep/run-sweep.js';
+import { sweepRequest, type LauncherName } from '../../runtime/jobs/sweep/sweep-request.js';
 
 interface SweepOptions {
   readonly launcher?: LauncherName;
@@ -61,13 +57,8 @@ const SLURM_ONLY: readonly [keyof SweepOptions, string][] = [
   ['poll', '--poll'],
 ];
 
-/** How a worker runs this ibc: the same node, the same bin/ibc.js. */
-function ibcProgram(): [string, string] {
-  return [process.execPath, fileURLToPath(new URL('../../../bin/ibc.js', import.meta.url))];
-}
-
 async function run({ args, options, overrides }: CommandInput<SweepOptions>, io: CliIO): Promise<number> {
-  const spec = args[0]!;
+  const spec = args[0] ?? usageError('missing SPEC');
   const launcherName = options.launcher ?? 'local';
   if (launcherName === 'local') {
     const given = SLURM_ONLY.find(([key]) => options[key] !== undefined);
@@ -89,53 +80,32 @@ async function run({ args, options, overrides }: CommandInput<SweepOptions>, io:
   printDiagnostics(loaded.diagnostics, io, { format: 'text', sources });
   if (hasErrors(loaded.diagnostics) || !loaded.value) return EXIT_INPUT_ERROR;
   const members = loaded.value;
-  if (members.length === 0) {
+  if (!isNonEmpty(members)) {
     io.stderr(`ibc sweep: ${spec} has no sweep: nothing to run (ibc train trains one spec)\n`);
     return EXIT_INPUT_ERROR;
   }
-  const baseName = members[0]!.name.slice(0, members[0]!.name.indexOf('--'));
-  const sweepDir = resolve(io.cwd, options.out ?? `sweeps/${safeRunName(baseName || 'sweep')}`);
-  const swept = members[0]!.overrides.map((o) => o.path);
-  // Resources: the sweep's `slurm` statement, then the command line (which wins; #SBATCH lines add up).
-  const fromSpec = launcherName === 'slurm' ? loadSweepSlurmSettings(specPath, nodeFileSystem, { overrides }) : undefined;
-  const partition = options.partition ?? fromSpec?.partition;
-  const time = options.time ?? fromSpec?.time;
-  const mem = options.mem ?? fromSpec?.mem;
-  const cpusPerTask = options.cpusPerTask ?? fromSpec?.cpusPerTask;
-  const gpusPerTask = options.gpusPerTask ?? fromSpec?.gpusPerTask;
-  const launcher: LauncherRequest =
-    launcherName === 'local'
-      ? { kind: 'local', jobs: options.jobs ?? 1, cores: availableParallelism() }
-      : {
-          kind: 'slurm',
-          pollSeconds: options.poll ?? 10,
-          options: {
-            jobName: `ibc-${baseName || 'sweep'}`,
-            ...(partition !== undefined ? { partition } : {}),
-            ...(time !== undefined ? { time } : {}),
-            ...(mem !== undefined ? { mem } : {}),
-            ...(cpusPerTask !== undefined ? { cpusPerTask } : {}),
-            ...(gpusPerTask !== undefined ? { gpusPerTask } : {}),
-            extra: [...(fromSpec?.sbatch ?? []), ...(options.sbatch ?? [])],
-            ...(options.jobs !== undefined ? { throttle: options.jobs } : {}),
-          },
-        };
-  const outcome = await runSweep(
-    {
-      sweepDir,
-      specPath,
-      overrides,
-      overrideLines: overridesAsSpecLines(overrides),
-      swept,
-      members: members.map((m) => ({ name: m.name, overrides: m.overrides, specHash: specHash(m.spec), epochs: train.epochs ?? m.spec.train.epochs })),
-      train,
-      launcher,
-      program: ibcProgram(),
-      env: process.env,
-      dryRun,
+  const request = sweepRequest({
+    specPath,
+    cwd: io.cwd,
+    ...(options.out !== undefined ? { out: options.out } : {}),
+    members,
+    overrides,
+    train,
+    launcher: launcherName,
+    ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+    slurm: {
+      ...opt('partition', options.partition),
+      ...opt('time', options.time),
+      ...opt('mem', options.mem),
+      ...opt('cpusPerTask', options.cpusPerTask),
+      ...opt('gpusPerTask', options.gpusPerTask),
+      ...opt('sbatch', options.sbatch),
+      ...opt('poll', options.poll),
     },
-    { info: (line) => io.stderr(`${line}\n`), note: (d) => io.stderr(formatRunDiagnostic(d)) },
-  );
+    dryRun,
+  });
+  const { sweepDir } = request;
+  const outcome = await runSweep(request, { info: (line) => io.stderr(`${line}\n`), note: (d) => io.stderr(formatRunDiagnostic(d)) });
   io.stdout(`${outcome.finished} of ${outcome.total} members finished in ${sweepDir}\n`);
   if (outcome.unfinished.length > 0 && !dryRun) io.stdout(`not finished: ${outcome.unfinished.join(', ')}\n`);
   io.stdout(`results: ibc results ${sweepDir}\n`);

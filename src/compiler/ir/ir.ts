@@ -8,7 +8,7 @@
  * (no batch dimension): [h, w, c] for maps, [n] for vectors. Filters are HWIO,
  * dense weights are [in, out].
  *
- * Stochastic semantics (method.md): `Sample` draws mean + std * eps. With a run's
+ * Stochastic semantics (docs/method.md, section 2): `Sample` draws mean + std * eps. With a run's
  * sample count n > 0, each Sample node tiles its inputs n times along the batch
  * (sample-major: row s*B' + b), so after the attention and the latent sample the
  * batch is n*n*B; `SampleMean` reshapes its input to [-1, B, ...] (B = the
@@ -151,7 +151,7 @@ export interface IrNode<O extends Op = Op> {
   readonly origin?: Span;
 }
 
-/** The loss, as method.md defines it (the quantization terms' weights are in ModelIR.quantization). Targets compute it from the taps. */
+/** The loss, as docs/method.md (section 4) defines it (the quantization terms' weights are in ModelIR.quantization). Targets compute it from the taps. */
 export interface LossSpec {
   readonly classes: number;
   /** Absent for a baseline (cross-entropy only). */
@@ -163,7 +163,7 @@ export interface LossSpec {
 }
 
 /**
- * Nearest-anchor quantization of the attention map (method.md), when the
+ * Nearest-anchor quantization of the attention map (docs/method.md, section 3), when the
  * model has it: every setting of it in this one record. Whether the anchors
  * train is their ParamSpec.trainable; how many there are is their shape.
  */

@@ -6,7 +6,7 @@
  * Errors are plain sentences with the arithmetic in them; the model builder
  * wraps them into IB4xxx diagnostics located at the layer's origin.
  */
-import type { Op, OpAttrs, Pads, ParamRole } from './ir.js';
+import type { Op, OpAttrs, Pads } from './ir.js';
 
 export type Shape = readonly number[];
 export type ShapeResult = { readonly shape: Shape } | { readonly error: string };
@@ -225,31 +225,4 @@ export function resolvePads(
   const [top, bottom] = axis(inputHW[0], kernel[0], stride[0], dilation[0]);
   const [left, right] = axis(inputHW[1], kernel[1], stride[1], dilation[1]);
   return { top, bottom, left, right };
-}
-
-/**
- * The shapes of the parameters an op owns, from its attributes and input shapes.
- * The builder creates them; the verifier checks them; targets may rely on them.
- */
-export function paramShapes(op: Op, attrs: OpAttrs[Op], inputShapes: readonly Shape[]): Partial<Record<ParamRole, Shape>> {
-  switch (op) {
-    case 'Conv2D': {
-      const a = attrs as OpAttrs['Conv2D'];
-      const cin = inputShapes[0]![2]!;
-      return { kernel: [a.kernel[0], a.kernel[1], cin, a.filters], ...(a.bias ? { bias: [a.filters] } : {}) };
-    }
-    case 'Dense': {
-      const a = attrs as OpAttrs['Dense'];
-      return { kernel: [inputShapes[0]![0]!, a.units], ...(a.bias ? { bias: [a.units] } : {}) };
-    }
-    case 'BatchNorm': {
-      const s = inputShapes[0]!;
-      const c = [s[s.length - 1]!];
-      return { gamma: c, beta: c, movingMean: c, movingVariance: c };
-    }
-    case 'Quantize':
-      return { anchors: [(attrs as OpAttrs['Quantize']).anchorCount] };
-    default:
-      return {};
-  }
 }

@@ -5,29 +5,9 @@
  */
 import type { IrNode, ModelIR, Op, OpAttrs, ParamRole } from './ir.js';
 import { OPS } from './ir.js';
-import { formatShape, inferShape, paramShapes, sameShape, type Shape } from './shape.js';
+import { formatShape, inferShape, sameShape, type Shape } from './shape.js';
+import { opFacts, paramShapes } from './op-facts.js';
 
-const ARITY: Record<Op, number> = {
-  Input: 0,
-  Conv2D: 1,
-  BatchNorm: 1,
-  Activation: 1,
-  ShiftedSoftplus: 1,
-  MaxPool: 1,
-  AvgPool: 1,
-  GlobalAvgPool: 1,
-  AdaptiveAvgPool: 1,
-  Dropout: 1,
-  Add: 2,
-  Flatten: 1,
-  Dense: 1,
-  Slice: 1,
-  Sample: 2,
-  Quantize: 1,
-  ResizeNearest: 1,
-  Modulate: 2,
-  SampleMean: 1,
-};
 
 export function verifyIR(ir: ModelIR): string[] {
   const problems: string[] = [];
@@ -49,7 +29,7 @@ export function verifyIR(ir: ModelIR): string[] {
       inputs++;
       if (node.id !== ir.input) problems.push(`${where}: the input node must be '${ir.input}'`);
     }
-    if (node.inputs.length !== ARITY[node.op]) problems.push(`${where}: expects ${ARITY[node.op]} inputs, has ${node.inputs.length}`);
+    if (node.inputs.length !== opFacts(node.op).arity) problems.push(`${where}: expects ${opFacts(node.op).arity} inputs, has ${node.inputs.length}`);
     const inputShapes: Shape[] = [];
     let inputsKnown = true;
     for (const id of node.inputs) {

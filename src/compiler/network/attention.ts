@@ -1,5 +1,5 @@
 /**
- * The IB spatial-attention module (method.md "Forward pass") built from IR primitives:
+ * The IB spatial-attention module (docs/method.md, section 1, "The model") built from IR primitives:
  *
  *   f --head--> sigmoid = mu_a (tap attentionMean)
  *   mu_a --conv kxk 1->1 (bias)--> ShiftedSoftplus(offset) = sd_a
@@ -16,7 +16,7 @@ import { diagnostic } from '../../diagnostics/catalog.js';
 import type { AttentionSpec, StageSpec } from '../spec/resolved-spec.js';
 import type { ModelTaps } from '../ir/ir.js';
 import { formatShape } from '../ir/shape.js';
-import { GraphBuilder, type Tensor } from './graph-builder.js';
+import { IrBuilder, type Tensor } from './ir-builder.js';
 import { conv, buildLayers, Scope } from './layers.js';
 
 export interface AttentionResult {
@@ -33,7 +33,7 @@ export interface AttentionContext {
   readonly init: 'vgg' | 'wrn' | 'he';
 }
 
-export function buildAttention(g: GraphBuilder, spec: AttentionSpec, f: Tensor, ctx: AttentionContext): AttentionResult | undefined {
+export function buildAttention(g: IrBuilder, spec: AttentionSpec, f: Tensor, ctx: AttentionContext): AttentionResult | undefined {
   const origin = spec.origin;
   if (f.shape.length !== 3) {
     g.report(diagnostic('insertionNotMap', { args: { at: ctx.at, shape: `a flat vector of ${f.shape[0]}` }, ...span(spec.atOrigin ?? origin) }));
@@ -73,7 +73,7 @@ interface MapResult {
   readonly modulated: Tensor;
 }
 
-function attentionMap(g: GraphBuilder, spec: AttentionSpec, f: Tensor, ctx: AttentionContext): MapResult | undefined {
+function attentionMap(g: IrBuilder, spec: AttentionSpec, f: Tensor, ctx: AttentionContext): MapResult | undefined {
   const origin = spec.origin;
   const head = buildLayers(g, spec.head, f, new Scope('attention/head'), origin);
   if (!head) return undefined;
@@ -138,7 +138,7 @@ interface EncoderResult {
   readonly z: Tensor;
 }
 
-function encoder(g: GraphBuilder, spec: AttentionSpec, start: Tensor, ctx: AttentionContext): EncoderResult | undefined {
+function encoder(g: IrBuilder, spec: AttentionSpec, start: Tensor, ctx: AttentionContext): EncoderResult | undefined {
   const origin = spec.origin;
   let t: Tensor | undefined = start;
   for (const stage of ctx.rest) {
@@ -169,7 +169,7 @@ function encoder(g: GraphBuilder, spec: AttentionSpec, start: Tensor, ctx: Atten
   return { mean, std, z };
 }
 
-function decoder(g: GraphBuilder, spec: AttentionSpec, z: Tensor, ctx: Pick<AttentionContext, 'classes'>): Tensor | undefined {
+function decoder(g: IrBuilder, spec: AttentionSpec, z: Tensor, ctx: Pick<AttentionContext, 'classes'>): Tensor | undefined {
   const out = buildLayers(g, spec.decoder, z, new Scope('decoder'), spec.origin);
   if (!out) return undefined;
   if (out.shape.length !== 1 || out.shape[0] !== ctx.classes) {
@@ -185,8 +185,8 @@ function describeOutput(t: Tensor): string {
 }
 
 /** When the encoder could not be built, the decoder is still checked from a [K] input so that all errors come out in one pass. */
-export function checkDecoderAlone(g: GraphBuilder, spec: AttentionSpec, ctx: Pick<AttentionContext, 'classes' | 'init'>): void {
-  const scratch = new GraphBuilder(ctx.init);
+export function checkDecoderAlone(g: IrBuilder, spec: AttentionSpec, ctx: Pick<AttentionContext, 'classes' | 'init'>): void {
+  const scratch = new IrBuilder(ctx.init);
   decoder(scratch, spec, { id: 'latent/sample', shape: [spec.latent], history: [] }, ctx);
   for (const d of scratch.diagnostics) g.report(d);
 }

@@ -10,7 +10,7 @@ import { suggestClosest } from '../../diagnostics/suggest.js';
 import type { BackboneSpec, LayerSpec, ResolvedSpec, StageSpec } from '../spec/resolved-spec.js';
 import type { ModelIR, ModelTaps } from '../ir/ir.js';
 import { formatShape } from '../ir/shape.js';
-import { GraphBuilder, type Tensor } from './graph-builder.js';
+import { IrBuilder, type Tensor } from './ir-builder.js';
 import { buildLayers, Scope } from './layers.js';
 import { buildAttention, checkDecoderAlone } from './attention.js';
 import { vggStages } from './vgg.js';
@@ -19,7 +19,7 @@ import { resnetStages } from './resnet.js';
 import { customStages } from './custom.js';
 
 /** The backbone as named stages, or undefined (after reporting) when its settings cannot describe a network. */
-export function backboneStages(backbone: BackboneSpec, g?: GraphBuilder): readonly StageSpec[] | undefined {
+export function backboneStages(backbone: BackboneSpec, g?: IrBuilder): readonly StageSpec[] | undefined {
   switch (backbone.kind) {
     case 'vgg16_bn':
     case 'vgg16':
@@ -48,7 +48,7 @@ export function backboneStages(backbone: BackboneSpec, g?: GraphBuilder): readon
 
 export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
   const m = spec.model;
-  const g = new GraphBuilder(m.init);
+  const g = new IrBuilder(m.init);
   const stages = backboneStages(m.backbone, g);
   const input = g.add('Input', { shape: m.input }, [], 'image', m.origin);
   if (!stages || !input) return failed(g.diagnostics);
@@ -104,7 +104,7 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
   return ok(ir, g.diagnostics);
 }
 
-function buildStages(g: GraphBuilder, stages: readonly StageSpec[], x: Tensor): Tensor | undefined {
+function buildStages(g: IrBuilder, stages: readonly StageSpec[], x: Tensor): Tensor | undefined {
   let t: Tensor | undefined = x;
   for (const stage of stages) {
     if (!t) return undefined;
@@ -114,7 +114,7 @@ function buildStages(g: GraphBuilder, stages: readonly StageSpec[], x: Tensor): 
 }
 
 /** Baseline head: the spec's classifier, or flatten (when needed) + linear(classes). */
-function classifier(g: GraphBuilder, layers: readonly LayerSpec[] | undefined, x: Tensor, classes: number, origin: ResolvedSpec['model']['origin']): Tensor | undefined {
+function classifier(g: IrBuilder, layers: readonly LayerSpec[] | undefined, x: Tensor, classes: number, origin: ResolvedSpec['model']['origin']): Tensor | undefined {
   const chosen: readonly LayerSpec[] = layers ?? [...(x.shape.length === 1 ? [] : [{ type: 'flatten' } as const]), { type: 'linear', units: classes, bias: true } as const];
   const out = buildLayers(g, chosen, x, new Scope('classifier'), origin);
   if (!out) return undefined;

@@ -12,7 +12,7 @@ import type { Span } from '../../diagnostics/diagnostic.js';
 import type { BasicBlockLayer, BottleneckLayer, LayerSpec } from '../spec/resolved-spec.js';
 import type { ActivationKind } from '../spec/resolved-spec.js';
 import { resolvePads } from '../ir/shape.js';
-import type { GraphBuilder, Tensor } from './graph-builder.js';
+import type { IrBuilder, Tensor } from './ir-builder.js';
 
 const KIND_NAMES: Record<LayerSpec['type'], string> = {
   conv: 'conv',
@@ -50,7 +50,7 @@ export class Scope {
 }
 
 /** Builds `layers` in order starting from `x`; undefined once a shape error has been reported. */
-export function buildLayers(g: GraphBuilder, layers: readonly LayerSpec[], x: Tensor, scope: Scope, fallbackOrigin?: Span): Tensor | undefined {
+export function buildLayers(g: IrBuilder, layers: readonly LayerSpec[], x: Tensor, scope: Scope, fallbackOrigin?: Span): Tensor | undefined {
   let t: Tensor | undefined = x;
   for (const layer of layers) {
     if (!t) return undefined;
@@ -61,7 +61,7 @@ export function buildLayers(g: GraphBuilder, layers: readonly LayerSpec[], x: Te
 
 const ACTIVATIONS: ReadonlySet<string> = new Set<ActivationKind>(['relu', 'sigmoid', 'tanh', 'leaky_relu', 'elu', 'gelu', 'softplus']);
 
-export function buildLayer(g: GraphBuilder, layer: LayerSpec, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
+export function buildLayer(g: IrBuilder, layer: LayerSpec, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
   switch (layer.type) {
     case 'conv':
       return conv(g, x, id, origin, layer.filters, layer.kernel, layer.stride, layer.padding, layer.dilation, layer.bias, layer.sizeOrigin);
@@ -107,7 +107,7 @@ function spatialPads(
 }
 
 export function conv(
-  g: GraphBuilder,
+  g: IrBuilder,
   x: Tensor,
   id: string,
   origin: Span | undefined,
@@ -123,22 +123,22 @@ export function conv(
   return g.add('Conv2D', { filters, kernel, stride, dilation, pads, bias }, [x], id, origin, {}, sizeOrigin);
 }
 
-function activation(g: GraphBuilder, x: Tensor, id: string, origin: Span | undefined, fn: ActivationKind, alpha?: number): Tensor | undefined {
+function activation(g: IrBuilder, x: Tensor, id: string, origin: Span | undefined, fn: ActivationKind, alpha?: number): Tensor | undefined {
   const defaultAlpha = fn === 'leaky_relu' ? 0.01 : fn === 'elu' ? 1 : undefined;
   const a = alpha ?? defaultAlpha;
   return g.add('Activation', a === undefined ? { fn } : { fn, alpha: a }, [x], id, origin);
 }
 
 /** PyTorch-style convolution inside residual blocks: padding k//2, no bias. */
-function blockConv(g: GraphBuilder, x: Tensor, id: string, origin: Span | undefined, filters: number, k: number, stride: number): Tensor | undefined {
+function blockConv(g: IrBuilder, x: Tensor, id: string, origin: Span | undefined, filters: number, k: number, stride: number): Tensor | undefined {
   return conv(g, x, id, origin, filters, [k, k], [stride, stride], Math.floor(k / 2), [1, 1], false);
 }
 
-function bn(g: GraphBuilder, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
+function bn(g: IrBuilder, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
   return g.add('BatchNorm', { epsilon: 1e-5, momentum: 0.1 }, [x], id, origin);
 }
 
-function relu(g: GraphBuilder, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
+function relu(g: IrBuilder, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
   return g.add('Activation', { fn: 'relu' }, [x], id, origin);
 }
 
@@ -153,7 +153,7 @@ function channels(x: Tensor): number {
  * post-activation (ResNet-18/34): h = relu(bn1(conv1(x))); [dropout]; h = bn2(conv2(h));
  *   out = relu(h + (same shape ? x : bn(conv1x1(x)))).
  */
-function basicBlock(g: GraphBuilder, layer: BasicBlockLayer, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
+function basicBlock(g: IrBuilder, layer: BasicBlockLayer, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
   if (x.shape.length !== 3) {
     g.error(id, `basic_block needs a feature map [h, w, c] but its input is a flat vector of ${x.shape[0]}`, x, origin);
     return undefined;
@@ -183,7 +183,7 @@ function basicBlock(g: GraphBuilder, layer: BasicBlockLayer, x: Tensor, id: stri
   return sum && relu(g, sum, `${id}/relu2`, origin);
 }
 
-function downsample(g: GraphBuilder, x: Tensor, id: string, origin: Span | undefined, filters: number, stride: number): Tensor | undefined {
+function downsample(g: IrBuilder, x: Tensor, id: string, origin: Span | undefined, filters: number, stride: number): Tensor | undefined {
   const c = blockConv(g, x, `${id}/downsample/conv`, origin, filters, 1, stride);
   return c && bn(g, c, `${id}/downsample/bn`, origin);
 }
@@ -193,7 +193,7 @@ function downsample(g: GraphBuilder, x: Tensor, id: string, origin: Span | undef
  * h = relu(bn1(conv1x1(x, width))); h = relu(bn2(conv3x3(h, width, stride))); h = bn3(conv1x1(h, planes*expansion));
  * out = relu(h + (same shape ? x : bn(conv1x1(x, stride)))), width = planes * widthFactor.
  */
-function bottleneck(g: GraphBuilder, layer: BottleneckLayer, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
+function bottleneck(g: IrBuilder, layer: BottleneckLayer, x: Tensor, id: string, origin: Span | undefined): Tensor | undefined {
   if (x.shape.length !== 3) {
     g.error(id, `bottleneck needs a feature map [h, w, c] but its input is a flat vector of ${x.shape[0]}`, x, origin);
     return undefined;

@@ -1,7 +1,7 @@
 /**
  * VGG-16 backbones, written as stages of the spec's own layer vocabulary.
  *
- * vgg16_bn is the CIFAR variant of reference-configs §1 (after the "learn to pay
+ * vgg16_bn is the CIFAR variant of docs/method.md §8.1 (after the "learn to pay
  * attention" VGG): conv-bn-relu blocks with bias-free 3x3 convs; block1 and
  * block2 keep 32x32 (no pooling), block3..block5 end with a 2x2 max-pool, and
  * `tail` is two (conv-bn-relu, pool) blocks down to 1x1 followed by a 1x1 conv

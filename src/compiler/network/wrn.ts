@@ -1,5 +1,5 @@
 /**
- * Pre-activation Wide ResNet WRN-d-k for CIFAR (reference-configs §2):
+ * Pre-activation Wide ResNet WRN-d-k for CIFAR (docs/method.md §8.2):
  * conv1 = conv3x3(3 -> 16, no bias); group1..group3 = n = (d - 4) / 6 pre-activation
  * basic blocks of 16k, 32k, 64k channels (strides 1, 2, 2; dropout inside each
  * block; 1x1 shortcut when the shape changes); tail = BN, ReLU, global average pool.

@@ -14,6 +14,7 @@
  */
 import type { IrNode, ModelIR, Op, OpAttrs, ParamRole } from '../ir/ir.js';
 import type { Random } from '../../support/random.js';
+import { adaptiveBins, nearestAnchorIndex, nearestSourceIndices } from '../ir/index-maps.js';
 
 export type ReferenceOptions =
   | { readonly training: false; readonly samples: 0 }
@@ -222,13 +223,13 @@ const KERNELS: { readonly [O in Op]: Kernel<O> } = {
     const [h, w, c] = x!.shape as [number, number, number];
     const [oh, ow] = attrs.size;
     const out = new Float32Array(x!.batch * oh * ow * c);
+    const rowBins = adaptiveBins(h, oh);
+    const colBins = adaptiveBins(w, ow);
     for (let n = 0; n < x!.batch; n++)
       for (let oy = 0; oy < oh; oy++) {
-        const y0 = Math.floor((oy * h) / oh);
-        const y1 = Math.ceil(((oy + 1) * h) / oh);
+        const [y0, y1] = rowBins[oy]!;
         for (let ox = 0; ox < ow; ox++) {
-          const x0 = Math.floor((ox * w) / ow);
-          const x1 = Math.ceil(((ox + 1) * w) / ow);
+          const [x0, x1] = colBins[ox]!;
           for (let k = 0; k < c; k++) {
             let s = 0;
             for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) s += x!.data[((n * h + y) * w + xx) * c + k]!;
@@ -299,30 +300,20 @@ const KERNELS: { readonly [O in Op]: Kernel<O> } = {
 
   Quantize: (_attrs, [x], _node, ctx) => {
     const anchors = ctx.param('anchors');
-    // Nearest anchor; ties go to the lowest index.
-    return map1(x!, (v) => {
-      let best = anchors[0]!;
-      let bestDistance = (v - best) * (v - best);
-      for (let k = 1; k < anchors.length; k++) {
-        const d = (v - anchors[k]!) * (v - anchors[k]!);
-        if (d < bestDistance) {
-          best = anchors[k]!;
-          bestDistance = d;
-        }
-      }
-      return best;
-    });
+    return map1(x!, (v) => anchors[nearestAnchorIndex(v, anchors)]!);
   },
 
   ResizeNearest: (attrs, [x], node) => {
     const [h, w, c] = x!.shape as [number, number, number];
     const [oh, ow] = attrs.size;
     const out = new Float32Array(x!.batch * oh * ow * c);
+    const rowsFrom = nearestSourceIndices(h, oh);
+    const colsFrom = nearestSourceIndices(w, ow);
     for (let n = 0; n < x!.batch; n++)
       for (let oy = 0; oy < oh; oy++) {
-        const sy = Math.min(Math.floor((oy * h) / oh), h - 1);
+        const sy = rowsFrom[oy]!;
         for (let ox = 0; ox < ow; ox++) {
-          const sx = Math.min(Math.floor((ox * w) / ow), w - 1);
+          const sx = colsFrom[ox]!;
           for (let k = 0; k < c; k++) out[((n * oh + oy) * ow + ox) * c + k] = x!.data[((n * h + sy) * w + sx) * c + k]!;
         }
       }

@@ -5,9 +5,12 @@
  * so absurd sizes (1e22 parameters) are represented, not overflowed.
  *
  * Samples: with n > 0 each Sample node multiplies the rows flowing downstream
- * by n and SampleMean folds them back (the IR's sample-major batching).
+ * by n and SampleMean folds them back (the IR's sample-major batching, ir/rows.ts).
+ * The work is the FLOP count `ibc bench` reports against (training-flops.ts).
  */
-import type { IrNode, ModelIR } from '../ir/ir.js';
+import type { ModelIR } from '../ir/ir.js';
+import { opFacts, rowsPerImage } from '../ir/op-facts.js';
+import { modelFlops } from './training-flops.js';
 import type { Span } from '../../diagnostics/diagnostic.js';
 
 /** The biggest single contributor to a total, to point the user at. */
@@ -39,40 +42,19 @@ export interface ResourceEstimate {
 
 const elementsOf = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
 
-/** 2 x multiply-accumulates of convolutions and dense layers; everything else is small next to them. */
-function nodeFlops(node: IrNode, input: readonly number[] | undefined): number {
-  if (node.op === 'Conv2D') {
-    const a = (node as IrNode<'Conv2D'>).attrs;
-    return 2 * elementsOf(node.shape) * (input?.[2] ?? 0) * a.kernel[0] * a.kernel[1];
-  }
-  if (node.op === 'Dense') return 2 * (input?.[0] ?? 0) * (node as IrNode<'Dense'>).attrs.units;
-  return 0;
-}
-
-function activations(ir: ModelIR, samples: number): { estimate: ActivationEstimate; flops: number } {
-  const shapes = new Map<string, readonly number[]>();
-  const rows = new Map<string, number>();
+function activations(ir: ModelIR, samples: number): ActivationEstimate {
+  const rows = rowsPerImage(ir, samples);
   let perExample = 0;
-  let flops = 0;
   let rowsPerExample = 1;
   let largest: Culprit | undefined;
   for (const node of ir.nodes) {
-    shapes.set(node.id, node.shape);
-    let multiplier = 1;
-    for (const id of node.inputs) multiplier = Math.max(multiplier, rows.get(id) ?? 1);
-    if (node.op === 'Sample' && samples > 0) multiplier *= samples;
-    if (node.op === 'SampleMean') multiplier = 1;
-    rows.set(node.id, multiplier);
+    const multiplier = rows.get(node.id) ?? 1;
     rowsPerExample = Math.max(rowsPerExample, multiplier);
-    // Quantize compares every element with every anchor: an element x anchor distance matrix the IR does not show.
-    const hidden = node.op === 'Quantize' ? (node as IrNode<'Quantize'>).attrs.anchorCount : 1;
-    const values = multiplier * elementsOf(node.shape) * hidden;
+    const values = multiplier * elementsOf(node.shape) * opFacts(node.op).valuesPerOutput(node);
     perExample += values;
     if (!largest || values > largest.elements) largest = { name: node.id, elements: values, ...(node.origin ? { origin: node.origin } : {}) };
-    const first = node.inputs[0];
-    flops += multiplier * nodeFlops(node, first !== undefined ? shapes.get(first) : undefined);
   }
-  return { estimate: { perExample, rowsPerExample, ...(largest ? { largest } : {}) }, flops };
+  return { perExample, rowsPerExample, ...(largest ? { largest } : {}) };
 }
 
 export function estimateResources(ir: ModelIR): ResourceEstimate {
@@ -92,13 +74,14 @@ export function estimateResources(ir: ModelIR): ResourceEstimate {
   }
   const train = activations(ir, ir.samples.train);
   const evaluation = activations(ir, ir.samples.eval);
+  const flops = modelFlops(ir, ir.samples.train);
   return {
     params,
     trainableParams,
     ...(largestParam ? { largestParam } : {}),
     nodes: ir.nodes.length,
-    train: train.estimate,
-    eval: evaluation.estimate,
-    trainFlopsPerExample: 3 * train.flops,
+    train,
+    eval: evaluation,
+    trainFlopsPerExample: flops.trainPerImage,
   };
 }

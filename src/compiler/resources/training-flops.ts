@@ -1,10 +1,13 @@
 /**
- * Floating-point work of a model, counted from the IR: 2 x multiply-accumulates
- * of every convolution and dense layer (everything else is small next to them).
- * A training step costs about 3x the forward pass (forward, gradient with
- * respect to the input, gradient with respect to the weights).
+ * Floating-point work of a model, counted from the IR once, for `ibc check`'s
+ * resource estimate and `ibc bench`'s GFLOP/s: every op's forward FLOPs
+ * (op-costs.ts) times the rows it runs on per input image (the sample tiling,
+ * ir/rows.ts: with n train samples the encoder after the attention runs n
+ * times per image). A training step costs about 3x the forward pass (forward,
+ * gradient with respect to the input, gradient with respect to the weights).
  */
 import type { IrNode, ModelIR } from '../ir/ir.js';
+import { opFacts, rowsPerImage } from '../ir/op-facts.js';
 
 export interface ModelFlops {
   /** Forward FLOPs per input image, with `samples` draws per Sample node. */
@@ -13,37 +16,19 @@ export interface ModelFlops {
   readonly trainPerImage: number;
 }
 
-function nodeFlops(node: IrNode, inputShape: readonly number[] | undefined): number {
-  if (node.op === 'Conv2D') {
-    const a = (node as IrNode<'Conv2D'>).attrs;
-    const [oh, ow, o] = node.shape as [number, number, number];
-    const c = inputShape?.[2] ?? 0;
-    return 2 * oh * ow * o * c * a.kernel[0] * a.kernel[1];
-  }
-  if (node.op === 'Dense') {
-    const units = (node as IrNode<'Dense'>).attrs.units;
-    return 2 * (inputShape?.[0] ?? 0) * units;
-  }
-  return 0;
+/** Forward FLOPs of one row of `node`, whose first input has per-example shape `input`. */
+export function nodeFlops(node: IrNode, input: readonly number[] | undefined): number {
+  return opFacts(node.op).forwardFlops(node, input);
 }
 
-/**
- * Counts FLOPs per input image. With n train samples each Sample node multiplies
- * the rows flowing downstream by n and SampleMean folds them back (the IR's
- * sample-major batching), so the encoder after the attention runs n times per image.
- */
+/** Counts FLOPs per input image at `samples` draws per Sample node. */
 export function modelFlops(ir: ModelIR, samples = ir.samples.train): ModelFlops {
-  const shapes = new Map<string, readonly number[]>();
-  const rows = new Map<string, number>();
+  const shapes = new Map(ir.nodes.map((node) => [node.id, node.shape]));
+  const rows = rowsPerImage(ir, samples);
   let forward = 0;
   for (const node of ir.nodes) {
-    shapes.set(node.id, node.shape);
-    let multiplier = Math.max(1, ...node.inputs.map((id) => rows.get(id) ?? 1));
-    if (node.op === 'Sample' && samples > 0) multiplier *= samples;
-    if (node.op === 'SampleMean') multiplier = 1;
-    rows.set(node.id, multiplier);
     const first = node.inputs[0];
-    forward += multiplier * nodeFlops(node, first !== undefined ? shapes.get(first) : undefined);
+    forward += (rows.get(node.id) ?? 1) * nodeFlops(node, first !== undefined ? shapes.get(first) : undefined);
   }
   return { forwardPerImage: forward, trainPerImage: 3 * forward };
 }

@@ -32,9 +32,9 @@ export type ResolvedSpec = ResolvedType<typeof SPEC>;
 export type ModelSpec = ResolvedSpec['model'];
 
 export type BackboneSpec = ModelSpec['backbone'];
-/** VGG-16. `vgg16_bn` is the CIFAR variant of reference-configs §1; `vgg16` has no batch norm (§3, CUB). */
+/** VGG-16. `vgg16_bn` is the CIFAR variant of docs/method.md §8.1; `vgg16` has no batch norm (§3, CUB). */
 export type VggBackbone = Extract<BackboneSpec, { readonly kind: 'vgg16_bn' | 'vgg16' }>;
-/** Pre-activation Wide ResNet for CIFAR (reference-configs §2). depth = 6n + 4. */
+/** Pre-activation Wide ResNet for CIFAR (docs/method.md §8.2). depth = 6n + 4. */
 export type WideResNetBackbone = Extract<BackboneSpec, { readonly kind: 'wrn' }>;
 /** ImageNet-style ResNets (stem, layer1..layer4); wrn50_2 is ResNet-50 with bottleneck width doubled. */
 export type ResNetBackbone = Extract<BackboneSpec, { readonly kind: 'resnet18' | 'resnet34' | 'resnet50' | 'wrn50_2' }>;

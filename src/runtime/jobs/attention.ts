@@ -14,6 +14,8 @@ import { writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../f
 import { resolveInsideRunDir } from '../runs/run-dir.js';
 import type { ObjectBox } from '../data/boxes.js';
 import { knownClassNames } from '../data/class-names.js';
+import { loadRunData, modelFromState, type OpenedRun } from '../runs/open-run.js';
+import { lockRunDir } from '../runs/run-lock.js';
 
 /** mu_a, a_q and predictions for test images [offset, offset + count). */
 export async function attentionItems(
@@ -108,4 +110,50 @@ export async function writeRunAttention(
 /** The default attention folder of a run. */
 export function runAttentionFolder(runDir: string): string {
   return resolveInsideRunDir(runDir, ATTENTION_FOLDER);
+}
+
+/** Whether a run's model has an attention module, so attention maps to draw. */
+export function hasAttentionMaps(opened: OpenedRun): boolean {
+  return opened.ir.taps.attentionMean !== undefined;
+}
+
+export interface RunAttentionRequest {
+  readonly runDir: string;
+  readonly which: 'last' | 'best';
+  readonly count: number;
+  readonly offset: number;
+  /** The folder for the images, absolute; undefined: the run's attention/ folder. */
+  readonly out?: string;
+}
+
+export type RunAttentionOutcome =
+  | { readonly kind: 'written'; readonly folder: string; readonly first: number; readonly last: number }
+  /** The offset is past the end of the test set (of `testCount` images): nothing was written. */
+  | { readonly kind: 'offsetPastEnd'; readonly testCount: number };
+
+/**
+ * `ibc attention RUN_DIR` once the run is opened and the backend chosen: the
+ * run's test data, its model, and the images of test images [offset, offset +
+ * count), written under the run's lock (not while a training run writes there).
+ */
+export async function writeAttentionOfRun(opened: OpenedRun, request: RunAttentionRequest): Promise<RunAttentionOutcome> {
+  const { runDir, count, offset } = request;
+  const data = await loadRunData(opened);
+  if (offset >= data.test.count) return { kind: 'offsetPastEnd', testCount: data.test.count };
+  const model = modelFromState(opened);
+  // It writes into the run directory: not while a training run writes there.
+  const lock = lockRunDir(runDir);
+  try {
+    const folder = await writeRunAttention(request.out ?? runAttentionFolder(runDir), model, opened.spec, data, {
+      count,
+      offset,
+      checkpoint: `${request.which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
+      epoch: opened.state.epoch,
+      baseDir: opened.state.settings.dataBaseDir ?? runDir,
+    });
+    return { kind: 'written', folder, first: offset, last: Math.min(data.test.count, offset + count) - 1 };
+  } finally {
+    lock.release();
+    model.dispose();
+  }
 }

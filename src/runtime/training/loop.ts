@@ -44,7 +44,7 @@ import { PhaseClock } from './phases.js';
  * information quantity is in bits.
  *
  * - train_loss_bits: the training objective in bits. IB models optimise it as written
- *   (method.md: CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, as the reference
+ *   (docs/method.md, section 4: CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, as the reference
  *   does); the plain baseline optimises cross-entropy in nats, like any classifier, and reports
  *   it divided by ln 2 (the same objective, a constant factor apart).
  * - ce_bits, kl_bits: cross-entropy and KL (the spec's KL form, before beta and c) in bits.

@@ -8,9 +8,9 @@ import type { Diagnostic, Result } from '../../../diagnostics/diagnostic.js';
 import { failed, ok } from '../../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../../diagnostics/catalog.js';
 import type { IrNode, ModelIR, ParamRole, ParamSpec } from '../../ir/ir.js';
-import { OnnxGraphBuilder } from './graph-builder.js';
+import { OnnxGraphBuilder } from './onnx-graph-builder.js';
 import { checkWeights, inferenceLiveNodes, type Weights } from '../inference-graph.js';
-import type { LoweringContext, OnnxLowering } from './lowerings.js';
+import type { OnnxLoweringContext, OnnxLowering } from './lowerings.js';
 import { onnxLowerings } from './lowerings.js';
 import type { ExportMetadata } from './metadata.js';
 import { metadataProps } from './metadata.js';
@@ -76,7 +76,7 @@ export function exportOnnx(ir: ModelIR, weights: Weights, options: OnnxExportOpt
   for (const node of ir.nodes) {
     if (!live.has(node.id)) continue;
     const from = g.nodes.length;
-    const ctx: LoweringContext = {
+    const ctx: OnnxLoweringContext = {
       g,
       opset,
       inputs: node.inputs.map((id) => values.get(id)!),

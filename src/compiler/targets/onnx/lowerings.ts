@@ -4,14 +4,17 @@
  * are [N, n]. Each lowering receives its inputs' value names and returns the
  * value name of its output; it names its nodes after the IR node id.
  *
- * Inference semantics (quality-bar "ONNX exports"): batch norm in eval mode,
+ * Inference semantics: an exported model is an inference graph, the
+ * deterministic mean of docs/method.md (section 2): batch norm in eval mode,
  * Dropout is the identity, Sample is its mean input, SampleMean is the
  * identity, and Quantize keeps the nearest-anchor lookup.
  */
 import type { IrNode, Op, ParamRole } from '../../ir/ir.js';
-import type { OnnxGraphBuilder } from './graph-builder.js';
+import type { OnnxGraphBuilder } from './onnx-graph-builder.js';
+import { adaptiveBins, nearestSourceIndices } from '../../ir/index-maps.js';
 
-export interface LoweringContext {
+/** What an ONNX lowering reads besides the node: the graph it adds to, its inputs' value names and shapes, its parameters. */
+export interface OnnxLoweringContext {
   readonly g: OnnxGraphBuilder;
   readonly opset: number;
   /** Value names of the node's inputs, in the IR's order (maps NCHW). */
@@ -26,18 +29,18 @@ export interface LoweringContext {
   paramName(role: ParamRole): string;
 }
 
-export type OnnxLowering<O extends Op = Op> = (node: IrNode<O>, ctx: LoweringContext) => string;
+export type OnnxLowering<O extends Op = Op> = (node: IrNode<O>, ctx: OnnxLoweringContext) => string;
 
 const TO_NHWC = [0, 2, 3, 1];
 const TO_NCHW = [0, 3, 1, 2];
 
-function input(ctx: LoweringContext, i: number): string {
+function input(ctx: OnnxLoweringContext, i: number): string {
   const v = ctx.inputs[i];
   if (v === undefined) throw new Error(`onnx export bug: missing input ${i}`);
   return v;
 }
 
-function shapeOf(ctx: LoweringContext, i: number): readonly number[] {
+function shapeOf(ctx: OnnxLoweringContext, i: number): readonly number[] {
   const s = ctx.inputShapes[i];
   if (s === undefined) throw new Error(`onnx export bug: missing input shape ${i}`);
   return s;
@@ -57,41 +60,27 @@ function padsAttr(p: { top: number; bottom: number; left: number; right: number 
   return { ints: [p.top, p.left, p.bottom, p.right] };
 }
 
-function scalar(ctx: LoweringContext, base: string, value: number): string {
+function scalar(ctx: OnnxLoweringContext, base: string, value: number): string {
   return ctx.g.floatInitializer(base, [], new Float32Array([value]));
 }
 
 /** ReduceMean over `axes` keeping dims: the axes are an attribute before opset 18 and an input from 18. */
-function reduceMean(ctx: LoweringContext, x: string, axes: readonly number[], name: string): string {
+function reduceMean(ctx: OnnxLoweringContext, x: string, axes: readonly number[], name: string): string {
   if (ctx.opset < 18) return ctx.g.node('ReduceMean', [x], { name, attrs: { axes: { ints: axes }, keepdims: { int: 1 } } });
   const axesName = ctx.g.int64Initializer(`${name}/axes`, axes);
   return ctx.g.node('ReduceMean', [x, axesName], { name, attrs: { keepdims: { int: 1 } } });
 }
 
-function sliceAxis(ctx: LoweringContext, x: string, axis: number, begin: number, end: number, name: string): string {
+function sliceAxis(ctx: OnnxLoweringContext, x: string, axis: number, begin: number, end: number, name: string): string {
   const g = ctx.g;
   return g.node('Slice', [x, g.int64Initializer(`${name}/starts`, [begin]), g.int64Initializer(`${name}/ends`, [end]), g.int64Initializer(`${name}/axes`, [axis])], { name });
 }
 
-/** PyTorch's adaptive bins: [floor(i*n/m), ceil((i+1)*n/m)). */
-export function adaptiveBins(n: number, m: number): Array<readonly [number, number]> {
-  const bins: Array<readonly [number, number]> = [];
-  for (let i = 0; i < m; i++) bins.push([Math.floor((i * n) / m), Math.ceil(((i + 1) * n) / m)]);
-  return bins;
-}
-
 /** Averages along one NCHW spatial axis into `m` adaptive bins (exact bin means; row then column bins give the 2-D bin mean). */
-function adaptiveAxis(ctx: LoweringContext, x: string, axis: 2 | 3, n: number, m: number, base: string): string {
+function adaptiveAxis(ctx: OnnxLoweringContext, x: string, axis: 2 | 3, n: number, m: number, base: string): string {
   if (n === m) return x;
   const parts = adaptiveBins(n, m).map(([s, e], i) => reduceMean(ctx, sliceAxis(ctx, x, axis, s, e, `${base}/bin${i}`), [axis], `${base}/bin${i}/mean`));
   return ctx.g.node('Concat', parts, { name: `${base}/concat`, attrs: { axis: { int: axis } } });
-}
-
-/** The exact nearest source indices floor(dst * in / out). */
-export function nearestIndices(inSize: number, outSize: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < outSize; i++) idx.push(Math.min(Math.floor((i * inSize) / outSize), inSize - 1));
-  return idx;
 }
 
 /**
@@ -104,12 +93,12 @@ export function resizeIsExact(inSize: number, outSize: number): boolean {
   const f = Math.fround;
   const scale = f(outSize / inSize);
   const inv = f(1 / scale);
-  return nearestIndices(inSize, outSize).every(
+  return nearestSourceIndices(inSize, outSize).every(
     (want, dst) => Math.min(Math.floor(f(dst / scale)), inSize - 1) === want && Math.min(Math.floor(f(dst * inv)), inSize - 1) === want,
   );
 }
 
-function activation(node: IrNode<'Activation'>, ctx: LoweringContext): string {
+function activation(node: IrNode<'Activation'>, ctx: OnnxLoweringContext): string {
   const x = input(ctx, 0);
   const name = node.id;
   const { fn, alpha } = node.attrs;
@@ -269,9 +258,9 @@ export const onnxLowerings: { readonly [O in Op]: OnnxLowering<O> } = {
       return ctx.g.node('Resize', [input(ctx, 0), '', '', sizes], { name: node.id, attrs });
     }
     // Float scales would floor some pixels one short: gather the exact rows and columns instead.
-    const rows = h === oh ? input(ctx, 0) : ctx.g.node('Gather', [input(ctx, 0), ctx.g.int64Initializer(`${node.id}/row_index`, nearestIndices(h, oh))], { name: `${node.id}/rows`, attrs: { axis: { int: 2 } } });
+    const rows = h === oh ? input(ctx, 0) : ctx.g.node('Gather', [input(ctx, 0), ctx.g.int64Initializer(`${node.id}/row_index`, nearestSourceIndices(h, oh))], { name: `${node.id}/rows`, attrs: { axis: { int: 2 } } });
     if (w === ow) return rows;
-    return ctx.g.node('Gather', [rows, ctx.g.int64Initializer(`${node.id}/col_index`, nearestIndices(w, ow))], { name: node.id, attrs: { axis: { int: 3 } } });
+    return ctx.g.node('Gather', [rows, ctx.g.int64Initializer(`${node.id}/col_index`, nearestSourceIndices(w, ow))], { name: node.id, attrs: { axis: { int: 3 } } });
   },
 
   Modulate: (node, ctx) => {

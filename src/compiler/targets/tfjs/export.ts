@@ -20,9 +20,9 @@ import { diagnostic } from '../../../diagnostics/catalog.js';
 import type { IrNode, ModelIR, ParamRole } from '../../ir/ir.js';
 import { checkWeights, inferenceLiveNodes, type Weights } from '../inference-graph.js';
 import { ibcVersion } from '../producer-version.js';
-import type { GraphConstant, TfNode, TfTensorShape } from './graph-builder.js';
-import { FLOAT, TfGraphBuilder, tensorShape } from './graph-builder.js';
-import type { GraphLowering, LoweringContext } from './lowerings.js';
+import type { GraphConstant, TfNode, TfTensorShape } from './tf-graph-builder.js';
+import { FLOAT, TfGraphBuilder, tensorShape } from './tf-graph-builder.js';
+import type { GraphModelLowering, GraphModelLoweringContext } from './lowerings.js';
 import { GRAPH_MODEL_OPS, graphModelLowerings } from './lowerings.js';
 import type { GraphModelMetadata, GraphModelMetadataInput } from './metadata.js';
 import { graphModelMetadata } from './metadata.js';
@@ -152,7 +152,7 @@ export function lowerGraph(ir: ModelIR, weights: Weights): Result<LoweredGraph> 
   const refusals: Diagnostic[] = [];
   for (const node of ir.nodes) {
     if (!live.has(node.id)) continue;
-    const ctx: LoweringContext = {
+    const ctx: GraphModelLoweringContext = {
       g,
       inputs: node.inputs.map((id) => values.get(id) ?? ''),
       inputShapes: node.inputs.map((id) => shapes.get(id)!),
@@ -160,7 +160,7 @@ export function lowerGraph(ir: ModelIR, weights: Weights): Result<LoweredGraph> 
       param: (role) => weights.get(paramNameOf(node, role))!,
       paramName: (role) => paramNameOf(node, role),
     };
-    const lowered = (graphModelLowerings[node.op] as GraphLowering)(node, ctx);
+    const lowered = (graphModelLowerings[node.op] as GraphModelLowering)(node, ctx);
     if (typeof lowered === 'string') {
       values.set(node.id, lowered);
       continue;

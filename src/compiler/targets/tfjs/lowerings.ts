@@ -17,10 +17,12 @@
  * lookup (|a - anchors|, ArgMin, GatherV2).
  */
 import type { IrNode, Op, Pads, ParamRole } from '../../ir/ir.js';
-import type { TfGraphBuilder } from './graph-builder.js';
-import { FLOAT, INT32, intList, stringAttr } from './graph-builder.js';
+import type { TfGraphBuilder } from './tf-graph-builder.js';
+import { FLOAT, INT32, intList, stringAttr } from './tf-graph-builder.js';
+import { adaptiveBins, nearestSourceIndices } from '../../ir/index-maps.js';
 
-export interface LoweringContext {
+/** What a GraphModel lowering reads besides the node: the TF graph it adds to, its inputs' tensor names and shapes, its parameters. */
+export interface GraphModelLoweringContext {
   readonly g: TfGraphBuilder;
   /** Tensor names of the node's inputs, in the IR's order. */
   readonly inputs: readonly string[];
@@ -38,18 +40,18 @@ export interface Refusal {
   readonly refused: string;
 }
 
-export type GraphLowering<O extends Op = Op> = (node: IrNode<O>, ctx: LoweringContext) => string | Refusal;
+export type GraphModelLowering<O extends Op = Op> = (node: IrNode<O>, ctx: GraphModelLoweringContext) => string | Refusal;
 
 /** The most negative float32: the padding value for max pooling (webgl has no reliable -Infinity constant). */
 export const LOWEST_FLOAT32 = -3.4028234663852886e38;
 
-function input(ctx: LoweringContext, i: number): string {
+function input(ctx: GraphModelLoweringContext, i: number): string {
   const v = ctx.inputs[i];
   if (v === undefined) throw new Error(`graph-model export bug: missing input ${i}`);
   return v;
 }
 
-function shapeOf(ctx: LoweringContext, i: number): readonly number[] {
+function shapeOf(ctx: GraphModelLoweringContext, i: number): readonly number[] {
   const s = ctx.inputShapes[i];
   if (s === undefined) throw new Error(`graph-model export bug: missing input shape ${i}`);
   return s;
@@ -58,7 +60,7 @@ function shapeOf(ctx: LoweringContext, i: number): readonly number[] {
 const hasPadding = (p: Pads): boolean => p.top + p.bottom + p.left + p.right > 0;
 
 /** The [rank, 2] paddings tensor of Pad/PadV2 for an NHWC map. */
-function paddings(ctx: LoweringContext, p: Pads, name: string): string {
+function paddings(ctx: GraphModelLoweringContext, p: Pads, name: string): string {
   return ctx.g.intConst(name, [0, 0, p.top, p.bottom, p.left, p.right, 0, 0], [4, 2]);
 }
 
@@ -94,22 +96,8 @@ export function avgPoolCountCorrection(
   return { oh, ow, values };
 }
 
-/** PyTorch's adaptive bins: [floor(i*n/m), ceil((i+1)*n/m)). */
-export function adaptiveBins(n: number, m: number): Array<readonly [number, number]> {
-  const bins: Array<readonly [number, number]> = [];
-  for (let i = 0; i < m; i++) bins.push([Math.floor((i * n) / m), Math.ceil(((i + 1) * n) / m)]);
-  return bins;
-}
-
-/** The exact nearest source indices floor(dst * in / out) (integer arithmetic, no float rounding). */
-export function nearestIndices(inSize: number, outSize: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < outSize; i++) idx.push(Math.min(Math.floor((i * inSize) / outSize), inSize - 1));
-  return idx;
-}
-
 /** Slice of an NHWC map along `axis` (1 = rows, 2 = columns, 3 = channels): [begin, begin + size). */
-function sliceAxis(ctx: LoweringContext, x: string, rank: number, axis: number, begin: number, size: number, name: string): string {
+function sliceAxis(ctx: GraphModelLoweringContext, x: string, rank: number, axis: number, begin: number, size: number, name: string): string {
   const starts = new Array<number>(rank).fill(0);
   const sizes = new Array<number>(rank).fill(-1);
   starts[axis] = begin;
@@ -117,18 +105,18 @@ function sliceAxis(ctx: LoweringContext, x: string, rank: number, axis: number, 
   return ctx.g.node('Slice', [x, ctx.g.intConst(`${name}/begin`, starts), ctx.g.intConst(`${name}/size`, sizes)], name, { T: FLOAT, Index: INT32 });
 }
 
-function mean(ctx: LoweringContext, x: string, axes: readonly number[], keepDims: boolean, name: string): string {
+function mean(ctx: GraphModelLoweringContext, x: string, axes: readonly number[], keepDims: boolean, name: string): string {
   return ctx.g.node('Mean', [x, ctx.g.intConst(`${name}/axes`, axes)], name, { T: FLOAT, Tidx: INT32, keep_dims: { b: keepDims } });
 }
 
 /** Averages along one spatial axis into `m` adaptive bins (row then column bins give the 2-D bin mean). */
-function adaptiveAxis(ctx: LoweringContext, x: string, axis: 1 | 2, n: number, m: number, base: string): string {
+function adaptiveAxis(ctx: GraphModelLoweringContext, x: string, axis: 1 | 2, n: number, m: number, base: string): string {
   if (n === m) return x;
   const parts = adaptiveBins(n, m).map(([s, e], i) => mean(ctx, sliceAxis(ctx, x, 4, axis, s, e - s, `${base}/bin${i}`), [axis], true, `${base}/bin${i}/mean`));
   return ctx.g.node('ConcatV2', [...parts, ctx.g.intConst(`${base}/axis`, [axis], [])], `${base}/concat`, { T: FLOAT, N: { i: String(parts.length) }, Tidx: INT32 });
 }
 
-function gather(ctx: LoweringContext, x: string, indices: string, axis: number, name: string): string {
+function gather(ctx: GraphModelLoweringContext, x: string, indices: string, axis: number, name: string): string {
   return ctx.g.node('GatherV2', [x, indices, ctx.g.intConst(`${name}/axis`, [axis], [])], name, {
     Tparams: FLOAT,
     Tindices: INT32,
@@ -137,7 +125,7 @@ function gather(ctx: LoweringContext, x: string, indices: string, axis: number, 
   });
 }
 
-function activation(node: IrNode<'Activation'>, ctx: LoweringContext): string {
+function activation(node: IrNode<'Activation'>, ctx: GraphModelLoweringContext): string {
   const g = ctx.g;
   const x = input(ctx, 0);
   const name = node.id;
@@ -296,9 +284,9 @@ export const graphModelLowerings = {
     // Exact index gathers: ResizeNearestNeighbor computes src = dst * (in / out) in float (float32 in shaders) and can floor one pixel short.
     const [h, w] = shapeOf(ctx, 0) as [number, number, number];
     const [oh, ow] = node.attrs.size;
-    const rows = h === oh ? input(ctx, 0) : gather(ctx, input(ctx, 0), ctx.g.intConst(`${node.id}/row_index`, nearestIndices(h, oh)), 1, w === ow ? node.id : `${node.id}/rows`);
+    const rows = h === oh ? input(ctx, 0) : gather(ctx, input(ctx, 0), ctx.g.intConst(`${node.id}/row_index`, nearestSourceIndices(h, oh)), 1, w === ow ? node.id : `${node.id}/rows`);
     if (w === ow) return rows;
-    return gather(ctx, rows, ctx.g.intConst(`${node.id}/col_index`, nearestIndices(w, ow)), 2, node.id);
+    return gather(ctx, rows, ctx.g.intConst(`${node.id}/col_index`, nearestSourceIndices(w, ow)), 2, node.id);
   },
 
   Modulate: (node, ctx) => {
@@ -308,7 +296,7 @@ export const graphModelLowerings = {
   },
 
   SampleMean: (_node, ctx) => input(ctx, 0),
-} satisfies { readonly [O in Op]: GraphLowering<O> };
+} satisfies { readonly [O in Op]: GraphModelLowering<O> };
 
 /** The TF op types the lowerings emit: the export checks every emitted op against it and the tests check it against TF.js's op list. */
 export const GRAPH_MODEL_OPS = [

@@ -1,5 +1,5 @@
 /**
- * The loss of method.md and its gradient with respect to the taps, computed
+ * The loss of docs/method.md (section 4) and its gradient with respect to the taps, computed
  * in one pass over the (small) tap arrays. The same terms as the TF.js
  * executor's losses.ts, in the same units: CE and KL in nats, the IB total
  * CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, the
@@ -7,7 +7,7 @@
  */
 import type { LossSpec, QuantizationSpec } from '../../../compiler/ir/ir.js';
 import type { GradTarget, NodeValue } from './values.js';
-import { nearestAnchor } from './ops/attention.js';
+import { nearestAnchorIndex } from '../../../compiler/ir/index-maps.js';
 
 /** [total, ce, kl, vq, commit]: the order the trainer records. */
 export type LossValues = [number, number, number, number, number];
@@ -86,7 +86,7 @@ function quantizationTerms(a: NodeValue, da: GradTarget | undefined, anchors: Fl
   if (dAnchors) dAnchors.fill(0);
   let sum = 0;
   for (let i = 0; i < count; i++) {
-    const k = nearestAnchor(as[i]!, anchors);
+    const k = nearestAnchorIndex(as[i]!, anchors);
     const diff = anchors[k]! - as[i]!;
     sum += diff * diff;
     if (dAnchors) dAnchors[k]! += (2 * diff * quantization.vqWeight) / count;

@@ -5,6 +5,7 @@
  * calls them in node order and in reverse; neither allocates.
  */
 import type { IrNode, Op, ParamRole } from '../../../compiler/ir/ir.js';
+import type { OpParamRole } from '../../../compiler/ir/op-facts.js';
 import type { Random } from '../../../support/random.js';
 import type { NativeAddon, PrecisionCode } from '../backends/native/addon.js';
 import type { GradTarget, NodeValue } from './values.js';
@@ -17,7 +18,8 @@ export interface StepOp {
   readonly recompute?: (into: Float32Array) => void;
 }
 
-export interface OpContext<O extends Op = Op> {
+/** What a builder is given: the node, its planned arrays, the kernels, and what the plan fused around it. */
+export interface OpContext<O extends Op = Op> extends Fusion {
   readonly node: IrNode<O>;
   readonly inputs: readonly NodeValue[];
   readonly output: NodeValue;
@@ -48,15 +50,109 @@ export interface OpContext<O extends Op = Op> {
   noise(): Random;
   /** A work array of `length` floats owned by this op, allocated now. */
   scratch(length: number): Float32Array;
-  /** BatchNorm only: the plan fused the ReLU that reads this node into it (the output is after the ReLU). */
+}
+
+/** What the plan fused around a node (the rules' fusion facts decide which nodes). */
+export interface Fusion {
+  /** A node that absorbs a ReLU (BatchNorm): the ReLU reading it runs inside it, so its output is after the ReLU. */
   readonly fusedRelu: boolean;
-  /** BatchNorm+ReLU only: its one reader, a MaxPool, masks the gradient, so the backward applies no ReLU mask. */
+  /** A node with that ReLU fused in: its one reader, a pool that masks ReLUs, masks the gradient, so its backward applies no ReLU mask. */
   readonly reluMaskedByPool: boolean;
-  /** MaxPool only: it reads a BatchNorm+ReLU alone; its backward masks the gradient by its output > 0 (the ReLU's mask at the argmax). */
+  /** A pool that masks ReLUs, reading such a node alone: its backward masks the gradient by its output > 0 (the ReLU's mask at the argmax). */
   readonly poolMasksRelu: boolean;
 }
 
 export type OpBuilder<O extends Op> = (ctx: OpContext<O>) => StepOp;
+
+// ---------------------------------------------------------------- the step rule of each op
+
+/**
+ * Everything the plan (plan.ts) decides per op, stated by the op beside its forward and
+ * backward (ops/), gathered in one table keyed by op (step-rules.ts) that must name every
+ * IR op: a new op without its rule, or a rule without one of its facts, does not type-check.
+ * Rows per value (the sample tiling) are the IR's (compiler/ir/rows.ts), not the step's.
+ */
+export type StepRule<O extends Op> = InputRule | ViewRule | ComputeRule<O>;
+
+/** The model input: the step copies the batch into its array. */
+export interface InputRule {
+  readonly kind: 'input';
+}
+
+/** Always its first input's value under another shape (Flatten: NHWC rows are already flat); runs nothing. */
+export interface ViewRule {
+  readonly kind: 'view';
+}
+
+/** Which of a node's values its backward reads, as TF.js's GradConfig inputsToSave / outputsToSave: the plan keeps those alive. */
+export interface BackwardReads {
+  /** Inputs by position. */
+  readonly inputs: readonly number[];
+  readonly output: boolean;
+}
+
+/** What the plan knows about a node when it decides whether the node's value is one of its inputs'. */
+export interface AliasFacts {
+  readonly mode: 'train' | 'eval';
+  /** Draws per Sample node (0: the deterministic mean). */
+  readonly samples: number;
+  /** The model input's batch B. */
+  readonly batch: number;
+  /** Rows of each input's value. */
+  readonly inputRows: readonly number[];
+  /** A ReLU the plan runs inside the producer it reads (the fusion facts below). */
+  readonly fusedIntoProducer: boolean;
+}
+
+/** Which ops the plan may fuse: a ReLU into a producer that absorbs one, a ReLU's mask into the pool that reads it. */
+export interface FusionRule<O extends Op> {
+  /** The node is a ReLU (an Activation with fn relu): it may run inside the producer it reads. */
+  readonly isRelu: (node: IrNode<O>) => boolean;
+  /** A ReLU reading this node alone may run inside it (BatchNorm+ReLU). */
+  readonly absorbsRelu: boolean;
+  /** Reading a producer with a ReLU fused in, and alone, its backward can apply the ReLU's mask itself (MaxPool). */
+  readonly masksRelu: boolean;
+}
+
+/** Ops that own parameters say who writes their gradients: their backward, or the loss (the anchors' vq term). */
+export type ParamGradients<O extends Op> = [OpParamRole<O>] extends [never] ? 'none' : 'backward' | 'loss';
+
+/** An op that computes its value. */
+export interface ComputeRule<O extends Op> {
+  readonly kind: 'compute';
+  /** The forward and backward closures of a training plan. */
+  readonly train: OpBuilder<O>;
+  /** The forward closure of an inference plan (evaluation: running statistics, no dropout). */
+  readonly inference: OpBuilder<O>;
+  /** The input (by position) whose value this node's value is, when the op has nothing to do; undefined: it computes. */
+  readonly alias: (node: IrNode<O>, facts: AliasFacts) => number | undefined;
+  /** What its backward reads. An op that reads something not listed here reads memory the plan has given to another value. */
+  readonly backwardReads: (node: IrNode<O>, fusion: Fusion) => BackwardReads;
+  /**
+   * Its backward reads the inputs it keeps only through `savedInputs`, so the plan may hand it
+   * a value recomputed in the backward pass (a BatchNorm+ReLU output) instead of keeping the
+   * forward array alive.
+   */
+  readonly readsRecomputedInputs: boolean;
+  /** 'backward': its backward writes its trainable parameters' gradients, and a fused update follows it. */
+  readonly paramGradients: ParamGradients<O>;
+  readonly fusion: FusionRule<O>;
+  /** What the op is called in profiles ("Conv2D", "BatchNorm+ReLU", "Activation sigmoid"). */
+  readonly label: (node: IrNode<O>, fusion: Fusion) => string;
+}
+
+/** The op computes something whenever it is planned. */
+export const NEVER_ALIAS = (): undefined => undefined;
+/** Its backward reads none of its values (or has none). */
+export const READS_NOTHING = (): BackwardReads => ({ inputs: [], output: false });
+/** Its backward reads its first input. */
+export const READS_INPUT = (): BackwardReads => ({ inputs: [0], output: false });
+/** Its backward reads its first input and its output. */
+export const READS_INPUT_AND_OUTPUT = (): BackwardReads => ({ inputs: [0], output: true });
+/** Takes part in no fusion. */
+export const NO_FUSION: FusionRule<Op> = { isRelu: () => false, absorbsRelu: false, masksRelu: false };
+/** The op's name. */
+export const OP_LABEL = (node: IrNode): string => node.op;
 
 /** Throws (a bug: every array was sized by the plan) when a native kernel refuses its arguments. */
 export function ok(status: number, kernel: string): void {

@@ -9,42 +9,23 @@
  * backward is written beside its forward (ops/), and the plan orders them in
  * reverse. A gradient array with one contributor is overwritten by it; one
  * with several is zeroed before the backward pass and each adds.
+ *
+ * Nothing here knows an op by name: whatever the plan decides per op (its
+ * builders, when it is an alias, what its backward reads, who writes its
+ * parameters' gradients, which fusions it takes part in) is the op's step rule
+ * (step-rules.ts, written beside the op in ops/); rows are the IR's (ir/rows.ts).
  */
 import type { IrNode, ModelIR, Op } from '../../../compiler/ir/ir.js';
+import { outputRows } from '../../../compiler/ir/op-facts.js';
 import type { Random } from '../../../support/random.js';
 import type { NativeAddon } from '../backends/native/addon.js';
-import type { OpBuilder, OpContext, StepOp } from './op.js';
+import type { BackwardReads, ComputeRule, Fusion, OpContext, StepOp } from './op.js';
 import { product, type GradTarget, type NodeValue } from './values.js';
 import { gradientView, parameterView, trains, type ParameterArena, type ParameterSlot } from './parameters.js';
-import { conv2d, dense } from './ops/conv-dense.js';
-import { batchNorm, batchNormInference } from './ops/batch-norm.js';
-import { maxPool, avgPool, globalAvgPool, adaptiveAvgPool } from './ops/pool.js';
-import { activation, shiftedSoftplus, dropout, add, slice } from './ops/elementwise.js';
-import { sample, quantize, modulate, sampleMean, resizeNearest } from './ops/attention.js';
+import { stepRuleOf } from './step-rules.js';
 import type { LossTaps } from './loss.js';
 import { ArrayPool } from './array-pool.js';
 import { precisionCode, type Precision } from '../precision.js';
-
-/** One builder per op that computes; aliases (Input, Flatten) have none. */
-const BUILDERS: { readonly [O in Exclude<Op, 'Input' | 'Flatten'>]: OpBuilder<O> } = {
-  Conv2D: conv2d,
-  BatchNorm: batchNorm,
-  Activation: activation,
-  ShiftedSoftplus: shiftedSoftplus,
-  MaxPool: maxPool,
-  AvgPool: avgPool,
-  GlobalAvgPool: globalAvgPool,
-  AdaptiveAvgPool: adaptiveAvgPool,
-  Dropout: dropout,
-  Add: add,
-  Dense: dense,
-  Slice: slice,
-  Sample: sample,
-  Quantize: quantize,
-  ResizeNearest: resizeNearest,
-  Modulate: modulate,
-  SampleMean: sampleMean,
-};
 
 export interface StepShape {
   /** Images per step. */
@@ -73,9 +54,6 @@ export interface StepShape {
 /** Updates the arena's parameters at [offset, offset + length) from `grad` (ArenaOptimizer.begin). */
 export type ParameterUpdate = (offset: number, length: number, lrScale: number, grad: Float32Array) => void;
 
-/** Ops whose backward writes their parameters' gradients (the fused update follows it). */
-const WRITES_PARAM_GRADS: ReadonlySet<Op> = new Set(['Conv2D', 'Dense', 'BatchNorm']);
-
 export interface StepPlan {
   readonly input: NodeValue;
   readonly values: ReadonlyMap<string, NodeValue>;
@@ -96,42 +74,28 @@ export interface StepPlan {
   readonly updatedAtEnd: readonly { readonly offset: number; readonly length: number; readonly lrScale: number }[];
 }
 
-/** Whether this node is another node's value, and which. */
+/** The rule of a node whose op computes its value; undefined for the input and views. */
+function computeRule(node: IrNode): ComputeRule<Op> | undefined {
+  const rule = stepRuleOf(node);
+  return rule.kind === 'compute' ? rule : undefined;
+}
+
+/** Whether this node is another node's value, and which (by id). */
 function aliasOf(node: IrNode, shape: StepShape, rows: ReadonlyMap<string, number>, fusedRelus: ReadonlySet<string>): string | undefined {
-  switch (node.op) {
-    case 'Flatten':
-      return node.inputs[0];
-    case 'Sample':
-      return shape.samples <= 0 ? node.inputs[0] : undefined;
-    case 'SampleMean':
-      return rows.get(node.inputs[0]!) === shape.batch ? node.inputs[0] : undefined;
-    case 'Dropout':
-      return shape.mode === 'eval' || (node as IrNode<'Dropout'>).attrs.rate <= 0 ? node.inputs[0] : undefined;
-    case 'Activation':
-      return fusedRelus.has(node.id) ? node.inputs[0] : undefined;
-    default:
-      return undefined;
-  }
+  const rule = stepRuleOf(node);
+  if (rule.kind === 'input') return undefined;
+  if (rule.kind === 'view') return node.inputs[0];
+  const index = rule.alias(node, {
+    mode: shape.mode,
+    samples: shape.samples,
+    batch: shape.batch,
+    inputRows: node.inputs.map((id) => rows.get(id) ?? 0),
+    fusedIntoProducer: fusedRelus.has(node.id),
+  });
+  return index === undefined ? undefined : node.inputs[index];
 }
 
-function rowsOf(node: IrNode, shape: StepShape, rows: ReadonlyMap<string, number>): number {
-  const inputRows = node.inputs.map((id) => rows.get(id)!);
-  switch (node.op) {
-    case 'Input':
-      return shape.batch;
-    case 'Sample':
-      return shape.samples > 0 ? shape.samples * inputRows[0]! : inputRows[0]!;
-    case 'Add':
-    case 'Modulate':
-      return Math.max(...inputRows);
-    case 'SampleMean':
-      return shape.batch;
-    default:
-      return inputRows[0]!;
-  }
-}
-
-/** ReLUs that read a BatchNorm no one else reads (and that is no tap): they run inside the BatchNorm. */
+/** ReLUs that read a node that absorbs one (BatchNorm), which no one else reads and which is no tap: they run inside it. */
 function fusableRelus(ir: ModelIR): Set<string> {
   const readers = new Map<string, number>();
   for (const node of ir.nodes) for (const id of node.inputs) readers.set(id, (readers.get(id) ?? 0) + 1);
@@ -139,46 +103,34 @@ function fusableRelus(ir: ModelIR): Set<string> {
   const byId = new Map(ir.nodes.map((n) => [n.id, n]));
   const fused = new Set<string>();
   for (const node of ir.nodes) {
-    if (node.op !== 'Activation' || (node as IrNode<'Activation'>).attrs.fn !== 'relu') continue;
-    const source = byId.get(node.inputs[0]!);
-    if (source?.op === 'BatchNorm' && readers.get(source.id) === 1 && !tapped.has(source.id)) fused.add(node.id);
+    if (!computeRule(node)?.fusion.isRelu(node)) continue;
+    const source = byId.get(node.inputs[0] ?? '');
+    if (source && computeRule(source)?.fusion.absorbsRelu && readers.get(source.id) === 1 && !tapped.has(source.id)) fused.add(node.id);
   }
   return fused;
 }
 
 /**
- * BatchNorm+ReLU nodes whose only reader is a MaxPool: the pool's backward masks its gradient
- * by its own output (a window's maximum is the ReLU output at its argmax, so ReLU's mask there
- * is output > 0, and every other cell gets no gradient), and the BatchNorm's backward needs no
- * mask, so its output is not kept for the backward pass.
+ * BatchNorm+ReLU nodes whose only reader is a pool that masks ReLUs (MaxPool): the pool's
+ * backward masks its gradient by its own output (a window's maximum is the ReLU output at its
+ * argmax, so ReLU's mask there is output > 0, and every other cell gets no gradient), and the
+ * BatchNorm's backward needs no mask, so its output is not kept for the backward pass.
  */
 function poolMaskedRelus(fusedInto: ReadonlySet<string>, readers: ReadonlyMap<string, readonly string[]>, byId: ReadonlyMap<string, IrNode>): Map<string, string> {
   const masked = new Map<string, string>();
   for (const bn of fusedInto) {
     const only = readers.get(bn);
-    if (only?.length === 1 && byId.get(only[0]!)!.op === 'MaxPool') masked.set(bn, only[0]!);
+    const reader = only?.length === 1 ? byId.get(only[0] ?? '') : undefined;
+    if (reader && computeRule(reader)?.fusion.masksRelu) masked.set(bn, reader.id);
   }
   return masked;
 }
 
-/** Which of a node's values (inputs by position, 'output') its backward reads. */
-function backwardReads(node: IrNode, fusedRelu: boolean, reluMaskedByPool: boolean, poolMasksRelu: boolean): { inputs: readonly number[]; output: boolean } {
-  switch (node.op) {
-    case 'Conv2D':
-    case 'Dense':
-      return { inputs: [0], output: false };
-    case 'BatchNorm':
-      return { inputs: [0], output: fusedRelu && !reluMaskedByPool };
-    case 'Activation':
-    case 'ShiftedSoftplus':
-      return { inputs: [0], output: true };
-    case 'Modulate':
-      return { inputs: [0, 1], output: false };
-    case 'MaxPool':
-      return { inputs: [], output: poolMasksRelu };
-    default:
-      return { inputs: [], output: false };
-  }
+/** Which of a node's values (inputs by position, its output) its backward reads: its rule's answer. */
+function backwardReads(node: IrNode, fusion: Fusion): BackwardReads {
+  const rule = computeRule(node);
+  if (!rule) throw new Error(`IR node '${node.id}' (${node.op}) runs no backward`);
+  return rule.backwardReads(node, fusion);
 }
 
 export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: ParameterArena, kernels: NativeAddon): StepPlan {
@@ -188,13 +140,13 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   const rows = new Map<string, number>();
   const root = new Map<string, string>();
   for (const node of ir.nodes) {
-    rows.set(node.id, rowsOf(node, shape, rows));
+    rows.set(node.id, outputRows(node.op, node.inputs.map((id) => rows.get(id) ?? 0), shape));
     const alias = aliasOf(node, shape, rows, fusedRelus);
     root.set(node.id, alias === undefined ? node.id : root.get(alias)!);
   }
   const rootOf = (id: string): string => root.get(id)!;
   // Nodes that run an op (not aliases, not the input), and who reads each value.
-  const computing = (node: IrNode): boolean => rootOf(node.id) === node.id && node.op !== 'Input' && node.op !== 'Flatten';
+  const computing = (node: IrNode): boolean => rootOf(node.id) === node.id && stepRuleOf(node).kind === 'compute';
   const readers = new Map<string, string[]>();
   for (const node of ir.nodes) {
     if (!computing(node)) continue;
@@ -243,7 +195,8 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   // the same values come out, into an array that lives from the first of those backward ops to
   // the last: the forward array is free once the forward pass has read it (VGG-16 at batch 32:
   // about 50M floats fewer, for one extra BatchNorm pass per layer).
-  const readsBackward = (node: IrNode) => backwardReads(node, fusedInto.has(node.id), maskedByPool.has(node.id), poolsMasking.has(node.id));
+  const fusionOf = (node: IrNode): Fusion => ({ fusedRelu: fusedInto.has(node.id), reluMaskedByPool: maskedByPool.has(node.id), poolMasksRelu: poolsMasking.has(node.id) });
+  const readsBackward = (node: IrNode) => backwardReads(node, fusionOf(node));
   const recomputed = new Map<string, { readonly first: number; readonly last: number }>();
   for (const bn of shape.mode === 'train' ? fusedInto : []) {
     if (!contributors.has(bn)) continue;
@@ -254,7 +207,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
       const reads = readsBackward(node);
       const readsIt = reads.inputs.some((i) => rootOf(node.inputs[i]!) === bn) || (node.id === bn && reads.output);
       if (!readsIt) continue;
-      if (node.id !== bn && node.op !== 'Conv2D' && node.op !== 'Dense') recomputable = false;
+      if (node.id !== bn && !computeRule(node)?.readsRecomputedInputs) recomputable = false;
       users.push(position.get(node.id)!);
     }
     if (recomputable && users.length > 0) recomputed.set(bn, { first: Math.min(...users), last: Math.max(...users) });
@@ -319,7 +272,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   const fused = shape.mode === 'train' && shape.fusedUpdate === true;
   const trainableParams = (node: IrNode): ParameterSlot[] =>
     Object.values(node.params).map((name) => arena.slots.get(name)!).filter((slot) => slot.lrScale !== undefined);
-  const owners = fused ? ir.nodes.filter((n) => computing(n) && contributors.has(n.id) && WRITES_PARAM_GRADS.has(n.op)) : [];
+  const owners = fused ? ir.nodes.filter((n) => computing(n) && contributors.has(n.id) && computeRule(n)?.paramGradients === 'backward') : [];
   const sharedGrad = allocate(Math.max(0, ...owners.map((n) => trainableParams(n).reduce((sum, slot) => sum + slot.length, 0))));
   const fusedGrads = new Map<string, Float32Array>();
   for (const node of owners) {
@@ -341,8 +294,10 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   const backwardLabels: string[] = [];
   const built = new Map<string, { readonly op: StepOp; readonly label: string }>();
   for (const node of ir.nodes) {
-    if (rootOf(node.id) !== node.id || node.op === 'Input' || node.op === 'Flatten') continue;
+    const rule = computeRule(node);
+    if (rootOf(node.id) !== node.id || !rule) continue;
     const output = values.get(node.id)!;
+    const fusion = fusionOf(node);
     const ctx: OpContext = {
       node,
       inputs: node.inputs.map((id) => values.get(id)!),
@@ -361,13 +316,10 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
         return noise;
       },
       scratch: allocate,
-      fusedRelu: fusedInto.has(node.id),
-      reluMaskedByPool: maskedByPool.has(node.id),
-      poolMasksRelu: poolsMasking.has(node.id),
+      ...fusion,
     };
-    const builder = node.op === 'BatchNorm' && shape.mode === 'eval' ? batchNormInference : BUILDERS[node.op as keyof typeof BUILDERS];
-    const op = (builder as OpBuilder<Op>)(ctx);
-    const label = fusedInto.has(node.id) ? `${node.op}+ReLU` : node.op === 'Activation' ? `Activation ${(node as IrNode<'Activation'>).attrs.fn}` : node.op;
+    const op = (shape.mode === 'eval' ? rule.inference : rule.train)(ctx);
+    const label = rule.label(node, fusion);
     forward.push(op);
     forwardLabels.push(label);
     built.set(node.id, { op, label });

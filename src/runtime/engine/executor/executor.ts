@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { IrNode, ModelIR, ParamRole } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
-import { lowerNode, type LoweringContext } from './lowerings.js';
+import { lowerNode, type ExecutorLoweringContext } from './lowerings.js';
 
 export interface RunOptions {
   readonly training: boolean;
@@ -34,7 +34,7 @@ export function runGraph(
   wanted: readonly string[],
 ): GraphResult {
   const statistics: StatisticsUpdates = new Map();
-  const ctx: LoweringContext = {
+  const ctx: ExecutorLoweringContext = {
     training: options.training,
     samples: options.samples,
     batch: input.shape[0],

@@ -1,5 +1,5 @@
 /**
- * The loss of method.md ("Loss"), computed from the forward taps:
+ * The loss of docs/method.md (section 4, "The loss and its units"), computed from the forward taps:
  *
  *   total = CE / ln 2 + beta * c * KL / ln 2 + lambda_vq * vq + lambda_c * commit
  *

@@ -9,7 +9,7 @@
  * forward pass inside one tidy (or inside tf.variableGrads), which owns every
  * intermediate tensor.
  *
- * Randomness (method.md, "Forward pass"): noise comes from the run's seeded
+ * Randomness (docs/method.md, section 2, "Sampling"): noise comes from the run's seeded
  * `Random`, drawn in node order, in row-major order of the tiled output:
  *  - Sample (n > 0): `noise.fillNormal` over n*B'*prod(shape) values, once per node;
  *  - Dropout (training, rate > 0): one `noise.next()` per element; an element
@@ -21,10 +21,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { IrNode, Op, ParamRole, Pads } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
+import { adaptiveBins, nearestSourceIndices } from '../../../compiler/ir/index-maps.js';
 import { BN_TRAIN } from '../backends/native/ops.js';
 
-/** What a lowering may read besides its inputs. One context per forward pass. */
-export interface LoweringContext {
+/** What a TF.js executor lowering may read besides its inputs. One context per forward pass. */
+export interface ExecutorLoweringContext {
   /** Training mode: batch statistics in BatchNorm, active Dropout. */
   readonly training: boolean;
   /** The run's sample count n (0 = deterministic mean). */
@@ -41,7 +42,7 @@ export interface LoweringContext {
   recordStatistics(node: IrNode<'BatchNorm'>, movingMean: tf.Tensor, movingVariance: tf.Tensor): void;
 }
 
-export type Lowering<O extends Op> = (node: IrNode<O>, inputs: readonly tf.Tensor[], ctx: LoweringContext) => tf.Tensor;
+export type ExecutorLowering<O extends Op> = (node: IrNode<O>, inputs: readonly tf.Tensor[], ctx: ExecutorLoweringContext) => tf.Tensor;
 
 /** Explicit NHWC padding in TF.js's form; 'valid' when there is none. */
 function explicitPads(p: Pads): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
@@ -134,19 +135,15 @@ export const quantizeStraightThrough = tf.customGrad((...args: (tf.Tensor | tf.G
 /** PyTorch's adaptive pooling bins as an averaging matrix [out, in]. */
 function adaptiveMatrix(inSize: number, outSize: number): tf.Tensor2D {
   const m = new Float32Array(outSize * inSize);
-  for (let i = 0; i < outSize; i++) {
-    const start = Math.floor((i * inSize) / outSize);
-    const end = Math.ceil(((i + 1) * inSize) / outSize);
+  adaptiveBins(inSize, outSize).forEach(([start, end], i) => {
     for (let j = start; j < end; j++) m[i * inSize + j] = 1 / (end - start);
-  }
+  });
   return tf.tensor2d(m, [outSize, inSize]);
 }
 
-/** Source indices of PyTorch 'nearest' resizing: floor(dst * in / out), clamped. */
+/** Source indices of PyTorch 'nearest' resizing (index-maps.ts) as an int32 tensor. */
 function nearestIndices(inSize: number, outSize: number): tf.Tensor1D {
-  const idx = new Int32Array(outSize);
-  for (let i = 0; i < outSize; i++) idx[i] = Math.min(Math.floor((i * inSize) / outSize), inSize - 1);
-  return tf.tensor1d(idx, 'int32');
+  return tf.tensor1d(nearestSourceIndices(inSize, outSize), 'int32');
 }
 
 function gelu(x: tf.Tensor): tf.Tensor {
@@ -174,7 +171,7 @@ function lowerActivation(node: IrNode<'Activation'>, [x]: readonly tf.Tensor[]):
   }
 }
 
-function lowerConv2D(node: IrNode<'Conv2D'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
+function lowerConv2D(node: IrNode<'Conv2D'>, [x]: readonly tf.Tensor[], ctx: ExecutorLoweringContext): tf.Tensor {
   const { stride, dilation, pads } = node.attrs;
   const kernel = dilateKernel(ctx.param(node, 'kernel') as tf.Tensor4D, dilation[0], dilation[1]);
   // With a bias, the fused op runs one kernel (FusedConv2D) and carries its own gradient.
@@ -235,7 +232,7 @@ function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsi
  * [y, batch mean, biased batch variance].
  */
 
-function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
+function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ctx: ExecutorLoweringContext): tf.Tensor {
   const gamma = ctx.param(node, 'gamma');
   const beta = ctx.param(node, 'beta');
   const { epsilon, momentum } = node.attrs;
@@ -264,7 +261,7 @@ function lowerBatchNorm(node: IrNode<'BatchNorm'>, [x]: readonly tf.Tensor[], ct
   return y;
 }
 
-function lowerDropout(node: IrNode<'Dropout'>, [x]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
+function lowerDropout(node: IrNode<'Dropout'>, [x]: readonly tf.Tensor[], ctx: ExecutorLoweringContext): tf.Tensor {
   const rate = node.attrs.rate;
   if (!ctx.training || rate <= 0) return x!;
   const noise = ctx.noise();
@@ -275,7 +272,7 @@ function lowerDropout(node: IrNode<'Dropout'>, [x]: readonly tf.Tensor[], ctx: L
   return tf.mul(x!, tf.tensor(mask, x!.shape));
 }
 
-function lowerSample(node: IrNode<'Sample'>, [mean, std]: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
+function lowerSample(node: IrNode<'Sample'>, [mean, std]: readonly tf.Tensor[], ctx: ExecutorLoweringContext): tf.Tensor {
   const n = ctx.samples;
   if (n <= 0) return mean!;
   const reps = [n, ...new Array<number>(mean!.rank - 1).fill(1)];
@@ -385,10 +382,10 @@ export const lowerings = {
     if (ctx.samples <= 0 || x!.shape[0] === ctx.batch) return x!;
     return tf.mean(tf.reshape(x!, [-1, ctx.batch, ...x!.shape.slice(1)]), 0);
   },
-} satisfies { readonly [O in Op]: Lowering<O> };
+} satisfies { readonly [O in Op]: ExecutorLowering<O> };
 
 /** Runs one node through the table (keeps the per-op typing in one place). */
-export function lowerNode(node: IrNode, inputs: readonly tf.Tensor[], ctx: LoweringContext): tf.Tensor {
-  const lowering = lowerings[node.op] as Lowering<Op>;
+export function lowerNode(node: IrNode, inputs: readonly tf.Tensor[], ctx: ExecutorLoweringContext): tf.Tensor {
+  const lowering = lowerings[node.op] as ExecutorLowering<Op>;
   return lowering(node, inputs, ctx);
 }

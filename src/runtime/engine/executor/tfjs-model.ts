@@ -26,7 +26,7 @@
  *   The taps are the IR's named tensors: mu_a, a and a_q [N, h, w, 1]
  *   (N = n*B when sampling, else B), mu_z and sd_z [N, K]. a_q is the
  *   straight-through value (forward = nearest anchor, d a_q / d a = 1).
- * - `loss(outputs, labels)` computes the loss terms of method.md (see losses.ts).
+ * - `loss(outputs, labels)` computes the loss terms of docs/method.md (see losses.ts).
  * - `trainStepGradients(images, labels, options)` runs a training forward pass
  *   (training is forced on), computes the loss and the gradient of `total`
  *   for every trainable variable (by parameter name; a variable the loss does

@@ -1,6 +1,6 @@
 /**
  * Attention maps prepared for people, following the reference code
- * (method.md, "Attention maps for people"):
+ * (docs/method.md, section 9, "Attention maps for people"):
  *
  * continuous: subtract the minimum, scale to 0-255, Gaussian blur 7x7,
  *   bicubic resize to the input size, rescale so the maximum is 255;
@@ -14,6 +14,7 @@
  * overshoot below 0 is clipped before the final rescale. A constant map
  * (nothing attended more than anything else) becomes all zeros, never NaN.
  */
+import { nearestSourceIndices } from '../../../compiler/ir/index-maps.js';
 
 export const BLUR_KERNEL_7: readonly number[] = [0.03125, 0.109375, 0.21875, 0.28125, 0.21875, 0.109375, 0.03125];
 
@@ -118,12 +119,14 @@ export function resizeBicubic(map: Float32Array, h: number, w: number, outH: num
   return out;
 }
 
-/** Nearest-neighbour resize (source index floor(o * in / out), as OpenCV's INTER_NEAREST). */
+/** Nearest-neighbour resize: the IR's ResizeNearest indices (index-maps.ts), which are OpenCV's INTER_NEAREST. */
 export function resizeNearest(map: Float32Array, h: number, w: number, outH: number, outW: number): Float32Array {
   const out = new Float32Array(outH * outW);
+  const rowsFrom = nearestSourceIndices(h, outH);
+  const colsFrom = nearestSourceIndices(w, outW);
   for (let y = 0; y < outH; y++) {
-    const sy = Math.min(h - 1, Math.floor((y * h) / outH));
-    for (let x = 0; x < outW; x++) out[y * outW + x] = map[sy * w + Math.min(w - 1, Math.floor((x * w) / outW))]!;
+    const row = rowsFrom[y]! * w;
+    for (let x = 0; x < outW; x++) out[y * outW + x] = map[row + colsFrom[x]!]!;
   }
   return out;
 }

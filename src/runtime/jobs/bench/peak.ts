@@ -15,11 +15,12 @@
  * nothing is cached.
  */
 import { mkdirSync } from 'node:fs';
+import type { BenchRecord } from './steps.js';
 import { cpus, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { nodeFileSystem } from '../../../host/file-system.js';
 import { writeTextAtomic } from '../../../host/atomic-write.js';
-import type { NativeAddon } from '../../engine/backends/native/addon.js';
+import { loadAddon, type NativeAddon } from '../../engine/backends/native/addon.js';
 import { bf16Obstacle, precisionCode, type Precision } from '../../engine/precision.js';
 
 export interface PrecisionPeak {
@@ -160,4 +161,37 @@ export function machinePeak(kernels: NativeAddon, options: { readonly recalibrat
   } catch (error) {
     return { peak, cached: false, cacheProblem: `${path} could not be written (${error instanceof Error ? error.message : String(error)})` };
   }
+}
+
+export interface PeakedRecord {
+  readonly record: BenchRecord;
+  readonly lookup: PeakLookup;
+  /** The peak of the record's precision, GFLOP/s. */
+  readonly peak: number;
+}
+
+/** The record with this machine's peak for its precision beside its GFLOP/s; undefined without native kernels or a peak for that precision. */
+export function withMachinePeak(record: BenchRecord, options: { readonly recalibrate?: boolean } = {}): PeakedRecord | undefined {
+  const loaded = loadAddon();
+  if (!loaded.ok) return undefined;
+  const lookup = machinePeak(loaded.addon, options);
+  const precisionPeak = lookup.peak[record.precision];
+  if (!precisionPeak) return undefined;
+  const peak = peakOf(precisionPeak);
+  const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+  return { record: { ...record, peak_gflops_per_s: round(peak, 1), of_peak: round(record.gflops_per_s / peak, 3) }, lookup, peak };
+}
+
+/** The human line: GFLOP/s as a share of the peak, what the peak is and where it came from. */
+export function describePeak({ record, lookup, peak }: PeakedRecord): string {
+  const p = lookup.peak[record.precision];
+  const busy = lookup.peak.loadAverage > 0.5 * cpus().length ? ' (a busy machine: the peak reads low)' : '';
+  const where = lookup.cached
+    ? `cached in ${lookup.cachePath ?? '?'}`
+    : lookup.cachePath ? `measured now, cached in ${lookup.cachePath}` : `measured now, not cached: ${lookup.cacheProblem ?? 'no cache folder (XDG_CACHE_HOME, HOME)'}`;
+  return (
+    `${record.gflops_per_s} GFLOP/s is ${((100 * record.gflops_per_s) / peak).toFixed(0)}% of this machine's measured ${record.precision} peak, ${peak.toFixed(0)} GFLOP/s ` +
+    `(2048 GEMM ${p ? p.gemm.toFixed(0) : '?'}, 3x3 conv ${p ? p.conv3x3.toFixed(0) : '?'}; ${where}, ${lookup.peak.measuredAt}, load ${lookup.peak.loadAverage}${busy}; ` +
+    '--recalibrate on an idle machine to measure again). Model FLOPs count every convolution as direct, so Winograd layers can take a model past 100%.\n'
+  );
 }

@@ -13,7 +13,8 @@ import type { ModelIR } from '../../../../src/compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../../../src/compiler/spec/resolved-spec.js';
 import { benchOnnxInference } from '../../../../src/runtime/engine/onnx/bench.js';
 import { exportOnnx } from '../../../../src/compiler/targets/onnx/export.js';
-import { adaptiveBins, nearestIndices, resizeIsExact } from '../../../../src/compiler/targets/onnx/lowerings.js';
+import { resizeIsExact } from '../../../../src/compiler/targets/onnx/lowerings.js';
+import { adaptiveBins, nearestSourceIndices } from '../../../../src/compiler/ir/index-maps.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, OP_CAPABILITIES, irVersionFor, unsupportedAt } from '../../../../src/compiler/targets/onnx/opset.js';
 import { onnx } from '../../../../src/compiler/targets/onnx/proto.js';
 import { verifyOnnx } from '../../../../src/runtime/engine/onnx/verify.js';
@@ -186,8 +187,8 @@ describe('opset capabilities and exact index helpers', () => {
   });
 
   it('computes PyTorch nearest indices and adaptive bins, and knows when float Resize scales are inexact', () => {
-    expect(nearestIndices(7, 3)).toEqual([0, 2, 4]);
-    expect(nearestIndices(3, 7)).toEqual([0, 0, 0, 1, 1, 2, 2]);
+    expect(nearestSourceIndices(7, 3)).toEqual([0, 2, 4]);
+    expect(nearestSourceIndices(3, 7)).toEqual([0, 0, 0, 1, 1, 2, 2]);
     expect(adaptiveBins(7, 3)).toEqual([
       [0, 3],
       [2, 5],

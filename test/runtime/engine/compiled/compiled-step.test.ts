@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { IrNode, ModelIR, ParamSpec } from '../../../../src/compiler/ir/ir.js';
 import type { OptimizerSpec } from '../../../../src/compiler/spec/resolved-spec.js';
-import { paramShapes } from '../../../../src/compiler/ir/shape.js';
+import { paramShapes } from '../../../../src/compiler/ir/op-facts.js';
 import { runReference } from '../../../../src/compiler/reference/interpret.js';
 import { Random } from '../../../../src/support/random.js';
 import type { NativeAddon } from '../../../../src/runtime/engine/backends/native/addon.js';

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep, type TfjsModel } from '../../../../src/runtime/engine/executor/tfjs-model.js';
 import { Random } from '../../../../src/support/random.js';
-import { GraphBuilder, randomArray, randomParams, tinyAttentionIr } from '../../../fixtures/tiny-ir.js';
+import { TinyIrBuilder, randomArray, randomParams, tinyAttentionIr } from '../../../fixtures/tiny-ir.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -81,7 +81,7 @@ describe('trainStepGradients vs finite differences', () => {
 
 describe('batch norm over vectors (rank 2) vs finite differences', () => {
   it('dense -> BN -> relu -> dense', () => {
-    const g = new GraphBuilder([2, 2, 3]);
+    const g = new TinyIrBuilder([2, 2, 3]);
     const flat = g.add('flat', 'Flatten', {}, ['image'], {}, [12]);
     const bn = g.batchNorm('bn', g.dense('d1', flat, 5));
     const logits = g.dense('d2', g.act('relu', bn, 'relu'), 3);

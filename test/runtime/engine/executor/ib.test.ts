@@ -1,6 +1,6 @@
 /**
  * The information-bottleneck pieces of the TF.js target against values
- * computed by hand (method.md): both KL forms, the quantizer (nearest anchor,
+ * computed by hand (docs/method.md): both KL forms, the quantizer (nearest anchor,
  * ties, straight-through gradient, which loss terms reach the anchors),
  * residual modulation, multi-sample averaging, batch norm train/eval, the
  * loss composition, and memory hygiene.
@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { klReference, klStandard, crossEntropy } from '../../../../src/runtime/engine/executor/losses.js';
-import { lowerNode, quantizeHard, quantizeStraightThrough, type LoweringContext } from '../../../../src/runtime/engine/executor/lowerings.js';
+import { lowerNode, quantizeHard, quantizeStraightThrough, type ExecutorLoweringContext } from '../../../../src/runtime/engine/executor/lowerings.js';
 import { registerTfjsGradients } from '../../../../src/runtime/engine/executor/gradients.js';
 import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep } from '../../../../src/runtime/engine/executor/tfjs-model.js';
 import type { IrNode } from '../../../../src/compiler/ir/ir.js';
 import { Random } from '../../../../src/support/random.js';
 import { registerNativeBackend } from '../../../../src/runtime/engine/backends/native/index.js';
-import { GraphBuilder, randomArray, randomParams, tinyAttentionIr } from '../../../fixtures/tiny-ir.js';
+import { TinyIrBuilder, randomArray, randomParams, tinyAttentionIr } from '../../../fixtures/tiny-ir.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -113,7 +113,7 @@ describe('quantizer', () => {
   });
 });
 
-function context(overrides: Partial<LoweringContext>): LoweringContext {
+function context(overrides: Partial<ExecutorLoweringContext>): ExecutorLoweringContext {
   return {
     training: false,
     samples: 0,
@@ -141,7 +141,7 @@ describe('modulation and sampling', () => {
 
   it('n = 2: attention draws tile sample-major, latent draws tile again, logits average over the n*n draws', () => {
     // x = [m, s] per example -> a = m + s*eps1 -> [zm, zs] = a * w + c -> z = zm + zs*eps2 -> logit = z.
-    const g = new GraphBuilder([1, 1, 2]);
+    const g = new TinyIrBuilder([1, 1, 2]);
     const flat = g.add('flat', 'Flatten', {}, ['image'], {}, [2]);
     const m = g.add('m', 'Slice', { begin: 0, size: 1 }, [flat], {}, [1]);
     const s = g.add('s', 'Slice', { begin: 1, size: 1 }, [flat], {}, [1]);
@@ -197,7 +197,7 @@ describe.each(BACKENDS)('batch norm on %s', (backend) => {
     await tf.setBackend('cpu');
   });
   it('training normalises with batch statistics; the step updates moving stats PyTorch-style; eval uses them', () => {
-    const g = new GraphBuilder([1, 1, 2]);
+    const g = new TinyIrBuilder([1, 1, 2]);
     const flat = g.add('flat', 'Flatten', {}, ['image'], {}, [2]);
     const bn = g.batchNorm('bn', flat, 0.1);
     const logits = g.dense('out', bn, 2);

@@ -1,12 +1,14 @@
 /**
- * The IB attention module's own ops (method.md, "Forward pass"): the
+ * The IB attention module's own ops (docs/method.md, sections 1-3): the
  * reparameterised Sample, nearest-anchor quantization with a straight-through
  * gradient, the residual modulation f + f * a, the average over samples, and
  * nearest-neighbour resizing of the map. Noise is drawn exactly as the TF.js
  * executor draws it (one fillNormal per Sample node, over the tiled output, in
  * node order), so one Random state reproduces a pass on either path.
  */
-import type { OpBuilder } from '../op.js';
+import type { OpBuilder, StepRule } from '../op.js';
+import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_NOTHING } from '../op.js';
+import { nearestAnchorIndex, nearestSourceIndices } from '../../../../compiler/ir/index-maps.js';
 import { untile } from './elementwise.js';
 import type { NodeValue } from '../values.js';
 
@@ -45,20 +47,6 @@ export const sample: OpBuilder<'Sample'> = (ctx) => {
   };
 };
 
-/** Index of the nearest anchor (ties: the lowest index). */
-export function nearestAnchor(value: number, anchors: Float32Array): number {
-  let best = 0;
-  let bestDistance = Infinity;
-  for (let k = 0; k < anchors.length; k++) {
-    const d = (value - anchors[k]!) * (value - anchors[k]!);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = k;
-    }
-  }
-  return best;
-}
-
 /** Forward: the nearest anchor's value; backward: the identity to a (the anchors learn through the vq loss). */
 export const quantize: OpBuilder<'Quantize'> = (ctx) => {
   const a = ctx.inputs[0]!;
@@ -69,7 +57,7 @@ export const quantize: OpBuilder<'Quantize'> = (ctx) => {
     forward: () => {
       const as = a.data;
       const ys = y.data;
-      for (let i = 0; i < ys.length; i++) ys[i] = anchors[nearestAnchor(as[i]!, anchors)]!;
+      for (let i = 0; i < ys.length; i++) ys[i] = anchors[nearestAnchorIndex(as[i]!, anchors)]!;
     },
     ...(da
       ? {
@@ -170,18 +158,13 @@ export const sampleMean: OpBuilder<'SampleMean'> = (ctx) => {
   };
 };
 
-/** PyTorch 'nearest' source index: floor(dst * in / out), clamped. */
-function nearestIndices(inSize: number, outSize: number): Int32Array {
-  return Int32Array.from({ length: outSize }, (_, i) => Math.min(Math.floor((i * inSize) / outSize), inSize - 1));
-}
-
 export const resizeNearest: OpBuilder<'ResizeNearest'> = (ctx) => {
   const x = ctx.inputs[0]!;
   const y = ctx.output;
   const [h, w, c] = x.shape as [number, number, number];
   const [oh, ow] = y.shape as [number, number];
-  const rowsFrom = nearestIndices(h, oh);
-  const colsFrom = nearestIndices(w, ow);
+  const rowsFrom = nearestSourceIndices(h, oh);
+  const colsFrom = nearestSourceIndices(w, ow);
   // Per output cell of one example, the offset of the input cell it copies (both in floats).
   const source = Int32Array.from({ length: oh * ow }, (_, cell) => (rowsFrom[Math.floor(cell / ow)]! * w + colsFrom[cell % ow]!) * c);
   const dx = ctx.inputGrads[0];
@@ -212,4 +195,68 @@ export const resizeNearest: OpBuilder<'ResizeNearest'> = (ctx) => {
         }
       : {}),
   };
+};
+
+/** With no draws (n = 0) the mean itself; the backward reads its own noise, no value. */
+export const sampleRule: StepRule<'Sample'> = {
+  kind: 'compute',
+  train: sample,
+  inference: sample,
+  alias: (_node, facts) => (facts.samples <= 0 ? 0 : undefined),
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+/** Straight-through: the backward copies dy; the anchors' gradient is the loss's (the vq term). */
+export const quantizeRule: StepRule<'Quantize'> = {
+  kind: 'compute',
+  train: quantize,
+  inference: quantize,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'loss',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+/** The backward reads both inputs: df = dy * (1 + a), da = sum over channels of dy * f. */
+export const modulateRule: StepRule<'Modulate'> = {
+  kind: 'compute',
+  train: modulate,
+  inference: modulate,
+  alias: NEVER_ALIAS,
+  backwardReads: () => ({ inputs: [0, 1], output: false }),
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+/** With one draw per image (its input has the batch's rows) the input itself. */
+export const sampleMeanRule: StepRule<'SampleMean'> = {
+  kind: 'compute',
+  train: sampleMean,
+  inference: sampleMean,
+  alias: (_node, facts) => (facts.inputRows[0] === facts.batch ? 0 : undefined),
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+export const resizeNearestRule: StepRule<'ResizeNearest'> = {
+  kind: 'compute',
+  train: resizeNearest,
+  inference: resizeNearest,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
 };

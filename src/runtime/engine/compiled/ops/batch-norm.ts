@@ -4,8 +4,8 @@
  * PyTorch running-statistics update (momentum m: new = (1 - m) old + m batch,
  * with the unbiased batch variance) written straight into the buffers.
  */
-import type { OpBuilder } from '../op.js';
-import { ok, overwriteTarget } from '../op.js';
+import type { OpBuilder, StepRule } from '../op.js';
+import { NEVER_ALIAS, ok, overwriteTarget } from '../op.js';
 
 /** native/src/unary.cc's code for ReLU. */
 const UNARY_RELU = 0;
@@ -64,4 +64,21 @@ export const batchNormInference: OpBuilder<'BatchNorm'> = (ctx) => {
       if (relu) ok(kernels.unary(UNARY_RELU, y.data, y.data, 0), 'unary relu');
     },
   };
+};
+
+/**
+ * The backward reads the input (batch statistics) and, with a ReLU fused in, its output for the
+ * ReLU's mask unless the max pool reading it applies the mask; it writes gamma's and beta's
+ * gradients. A ReLU reading it alone runs inside it.
+ */
+export const batchNormRule: StepRule<'BatchNorm'> = {
+  kind: 'compute',
+  train: batchNorm,
+  inference: batchNormInference,
+  alias: NEVER_ALIAS,
+  backwardReads: (_node, fusion) => ({ inputs: [0], output: fusion.fusedRelu && !fusion.reluMaskedByPool }),
+  readsRecomputedInputs: false,
+  paramGradients: 'backward',
+  fusion: { isRelu: () => false, absorbsRelu: true, masksRelu: false },
+  label: (node, fusion) => (fusion.fusedRelu ? `${node.op}+ReLU` : node.op),
 };

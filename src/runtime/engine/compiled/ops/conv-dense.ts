@@ -6,8 +6,8 @@
  * in the plan's precision (bf16 operands, float32 accumulation, in a bf16 plan);
  * the bias gradient's channel sums stay float32.
  */
-import type { OpBuilder } from '../op.js';
-import { ok, overwriteTarget } from '../op.js';
+import type { OpBuilder, StepRule } from '../op.js';
+import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_INPUT, ok, overwriteTarget } from '../op.js';
 import type { NativeAddon } from '../../backends/native/addon.js';
 
 export const conv2d: OpBuilder<'Conv2D'> = (ctx) => {
@@ -72,3 +72,29 @@ export const dense: OpBuilder<'Dense'> = (ctx) => {
 function channelSums(kernels: NativeAddon, x: Float32Array, out: Float32Array): void {
   ok(kernels.channelSums(x, out, out.length), 'channelSums');
 }
+
+/** The backward reads the input for the filter gradient (through savedInputs), and writes the parameters' gradients. */
+export const conv2dRule: StepRule<'Conv2D'> = {
+  kind: 'compute',
+  train: conv2d,
+  inference: conv2d,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_INPUT,
+  readsRecomputedInputs: true,
+  paramGradients: 'backward',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+/** The backward reads the input for the weight gradient (through savedInputs), and writes the parameters' gradients. */
+export const denseRule: StepRule<'Dense'> = {
+  kind: 'compute',
+  train: dense,
+  inference: dense,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_INPUT,
+  readsRecomputedInputs: true,
+  paramGradients: 'backward',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};

@@ -5,7 +5,8 @@
  * adds its input gradient, as the plan says.
  */
 import type { IrNode } from '../../../../compiler/ir/ir.js';
-import type { OpBuilder, StepOp } from '../op.js';
+import type { OpBuilder, StepOp, StepRule } from '../op.js';
+import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_INPUT_AND_OUTPUT, READS_NOTHING } from '../op.js';
 import type { GradTarget, NodeValue } from '../values.js';
 
 /** softplus(z) without overflow (large z) or loss of precision (very negative z). */
@@ -180,4 +181,66 @@ export const slice: OpBuilder<'Slice'> = (ctx) => {
         }
       : {}),
   };
+};
+
+/** dx = dy * f'(x, y) reads both. A ReLU reading a BatchNorm alone runs inside it (its value is the BatchNorm's). */
+export const activationRule: StepRule<'Activation'> = {
+  kind: 'compute',
+  train: activation,
+  inference: activation,
+  alias: (_node, facts) => (facts.fusedIntoProducer ? 0 : undefined),
+  backwardReads: READS_INPUT_AND_OUTPUT,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: { isRelu: (node) => node.attrs.fn === 'relu', absorbsRelu: false, masksRelu: false },
+  label: (node) => `${node.op} ${node.attrs.fn}`,
+};
+
+export const shiftedSoftplusRule: StepRule<'ShiftedSoftplus'> = {
+  kind: 'compute',
+  train: shiftedSoftplus,
+  inference: shiftedSoftplus,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_INPUT_AND_OUTPUT,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+/** The identity in evaluation and at rate 0; the backward reads its own mask, no value. */
+export const dropoutRule: StepRule<'Dropout'> = {
+  kind: 'compute',
+  train: dropout,
+  inference: dropout,
+  alias: (node, facts) => (facts.mode === 'eval' || node.attrs.rate <= 0 ? 0 : undefined),
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+export const addRule: StepRule<'Add'> = {
+  kind: 'compute',
+  train: add,
+  inference: add,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+export const sliceRule: StepRule<'Slice'> = {
+  kind: 'compute',
+  train: slice,
+  inference: slice,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
 };

@@ -5,7 +5,9 @@
  * from, so its gradient is a scatter. Global and adaptive averages are loops.
  */
 import type { OpBuilder } from '../op.js';
-import { ok, overwriteTarget } from '../op.js';
+import type { StepRule } from '../op.js';
+import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_NOTHING, ok, overwriteTarget } from '../op.js';
+import { adaptiveBins } from '../../../../compiler/ir/index-maps.js';
 
 function poolGeometry(rows: number, input: readonly number[], output: readonly number[], size: readonly number[], stride: readonly number[], top: number, left: number): Int32Array {
   const [h, w, c] = input as [number, number, number];
@@ -116,18 +118,13 @@ export const globalAvgPool: OpBuilder<'GlobalAvgPool'> = (ctx) => {
   };
 };
 
-/** PyTorch's adaptive bins: [start, end) of output cell i over an axis of `inSize`. */
-function bins(inSize: number, outSize: number): [number, number][] {
-  return Array.from({ length: outSize }, (_, i) => [Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)]);
-}
-
 export const adaptiveAvgPool: OpBuilder<'AdaptiveAvgPool'> = (ctx) => {
   const { output: y } = ctx;
   const x = ctx.inputs[0]!;
   const [h, w, c] = x.shape as [number, number, number];
   const [oh, ow] = y.shape as [number, number];
-  const rowBins = bins(h, oh);
-  const colBins = bins(w, ow);
+  const rowBins = adaptiveBins(h, oh);
+  const colBins = adaptiveBins(w, ow);
   const dx = ctx.inputGrads[0];
   const visit = (f: (r: number, outIndex: number, inIndex: number, scale: number) => void): void => {
     for (let r = 0; r < x.rows; r++) {
@@ -163,4 +160,53 @@ export const adaptiveAvgPool: OpBuilder<'AdaptiveAvgPool'> = (ctx) => {
         }
       : {}),
   };
+};
+
+/** The backward scatters through the recorded argmax; reading a BatchNorm+ReLU alone, it applies the ReLU's mask from its own output. */
+export const maxPoolRule: StepRule<'MaxPool'> = {
+  kind: 'compute',
+  train: maxPool,
+  inference: maxPool,
+  alias: NEVER_ALIAS,
+  backwardReads: (_node, fusion) => ({ inputs: [], output: fusion.poolMasksRelu }),
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: { isRelu: () => false, absorbsRelu: false, masksRelu: true },
+  label: OP_LABEL,
+};
+
+export const avgPoolRule: StepRule<'AvgPool'> = {
+  kind: 'compute',
+  train: avgPool,
+  inference: avgPool,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+export const globalAvgPoolRule: StepRule<'GlobalAvgPool'> = {
+  kind: 'compute',
+  train: globalAvgPool,
+  inference: globalAvgPool,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
+};
+
+export const adaptiveAvgPoolRule: StepRule<'AdaptiveAvgPool'> = {
+  kind: 'compute',
+  train: adaptiveAvgPool,
+  inference: adaptiveAvgPool,
+  alias: NEVER_ALIAS,
+  backwardReads: READS_NOTHING,
+  readsRecomputedInputs: false,
+  paramGradients: 'none',
+  fusion: NO_FUSION,
+  label: OP_LABEL,
 };

@@ -1,12 +1,14 @@
 /**
- * Accumulates IR nodes and parameters while the model builder walks the spec.
+ * Accumulates IR nodes and parameters while the model builder (build-model.ts)
+ * walks the spec: the IR's builder (the targets have their own graph builders).
  * Every node's shape is inferred here, once; a shape error becomes an IB4001
  * diagnostic at the layer's origin and the caller stops that path (undefined).
  */
 import type { Diagnostic, Span } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { Initializer, IrNode, Op, OpAttrs, ParamRole, ParamSpec } from '../ir/ir.js';
-import { formatShape, inferShape, paramShapes, type Shape } from '../ir/shape.js';
+import { formatShape, inferShape, type Shape } from '../ir/shape.js';
+import { paramLayouts, type OpParamRole, type ParamLayout } from '../ir/op-facts.js';
 
 export type InitScheme = 'vgg' | 'wrn' | 'he';
 
@@ -33,7 +35,7 @@ const PARAM_SUFFIX: Record<ParamRole, string> = {
   anchors: 'anchors',
 };
 
-export class GraphBuilder {
+export class IrBuilder {
   readonly nodes: IrNode[] = [];
   readonly params: ParamSpec[] = [];
   readonly diagnostics: Diagnostic[] = [];
@@ -71,11 +73,11 @@ export class GraphBuilder {
     }
     this.ids.add(id);
     const params: Partial<Record<ParamRole, string>> = {};
-    const shapes = paramShapes(op, attrs as OpAttrs[Op], inputShapes);
-    for (const [role, shape] of Object.entries(shapes) as [ParamRole, Shape][]) {
+    const layouts = paramLayouts(op, attrs, inputShapes);
+    for (const [role, layout] of Object.entries(layouts) as [OpParamRole<O>, ParamLayout][]) {
       const name = `${id}/${PARAM_SUFFIX[role]}`;
       params[role] = name;
-      this.params.push(this.makeParam(name, op, role, shape, fans(op, attrs as OpAttrs[Op], inputShapes, shape), overrides[role]));
+      this.params.push(this.makeParam(name, op, role, layout, overrides[role]));
     }
     this.nodes.push({ id, op, attrs, inputs: inputs.map((t) => t.id), params, shape: result.shape, ...(origin ? { origin } : {}) });
     const before = inputs[0]?.shape;
@@ -86,7 +88,7 @@ export class GraphBuilder {
     return {
       id,
       shape: result.shape,
-      history: [...history, `${describeOp(op, attrs as OpAttrs[Op])} '${shortId(id)}' (${before[0]}x${before[1]} -> ${result.shape[0]}x${result.shape[1]})`],
+      history: [...history, `${describeOp(op, attrs)} '${shortId(id)}' (${before[0]}x${before[1]} -> ${result.shape[0]}x${result.shape[1]})`],
       historyOrigins: origins,
     };
   }
@@ -101,66 +103,88 @@ export class GraphBuilder {
     this.diagnostics.push(d);
   }
 
-  private makeParam(name: string, op: Op, role: ParamRole, shape: Shape, [fanIn, fanOut]: [number, number], override: ParamOverrides[ParamRole]): ParamSpec {
+  private makeParam<O extends Op>(name: string, op: O, role: OpParamRole<O>, { shape, fanIn, fanOut }: ParamLayout, override: ParamOverrides[ParamRole]): ParamSpec {
     if (override) return { name, shape, init: override.init, trainable: override.trainable, group: 'weights', fanIn, fanOut };
-    if (role === 'movingMean') return { name, shape, init: { kind: 'zeros' }, trainable: false, group: 'buffers', fanIn, fanOut };
-    if (role === 'movingVariance') return { name, shape, init: { kind: 'ones' }, trainable: false, group: 'buffers', fanIn, fanOut };
-    return { name, shape, init: this.initializer(op, role, shape, fanIn), trainable: true, group: 'weights', fanIn, fanOut };
-  }
-
-  /** method.md "Initialisation", per scheme. */
-  private initializer(op: Op, role: ParamRole, shape: Shape, fanIn: number): Initializer {
-    const scheme = this.init;
-    if (role === 'gamma') return scheme === 'vgg' ? { kind: 'uniform', low: 0, high: 1 } : { kind: 'ones' };
-    if (role === 'beta') return { kind: 'zeros' };
-    if (op === 'Conv2D') {
-      if (role === 'kernel') {
-        if (scheme === 'vgg') return { kind: 'xavierUniform', gain: Math.SQRT2 };
-        // WRN: N(0, sqrt(2 / (k*k*Cout))) — fan-out; he: Kaiming-normal fan-in.
-        if (scheme === 'wrn') return { kind: 'normal', std: Math.sqrt(2 / (shape[0]! * shape[1]! * shape[3]!)) };
-        return { kind: 'normal', std: Math.sqrt(2 / fanIn) };
-      }
-      // The WRN reference leaves conv biases at PyTorch's default.
-      return scheme === 'wrn' ? { kind: 'torchDefault' } : { kind: 'zeros' };
-    }
-    if (op === 'Dense') {
-      if (role === 'kernel') return scheme === 'vgg' ? { kind: 'xavierUniform', gain: Math.SQRT2 } : { kind: 'torchDefault' };
-      return scheme === 'he' ? { kind: 'torchDefault' } : { kind: 'zeros' };
-    }
-    return { kind: 'zeros' };
+    const init = (INITIALIZERS[op] as Initializers<O>)[role](this.init, { shape, fanIn, fanOut });
+    const buffer = role === 'movingMean' || role === 'movingVariance';
+    return { name, shape, init, trainable: !buffer, group: buffer ? 'buffers' : 'weights', fanIn, fanOut };
   }
 }
 
-/** PyTorch's fan convention: conv fan-in = kh*kw*Cin, fan-out = kh*kw*Cout; dense in / out. A bias shares its layer's fans. */
-function fans(op: Op, attrs: OpAttrs[Op], inputShapes: readonly Shape[], paramShape: Shape): [number, number] {
-  if (op === 'Conv2D') {
-    const a = attrs as OpAttrs['Conv2D'];
-    const k = a.kernel[0] * a.kernel[1];
-    return [k * inputShapes[0]![2]!, k * a.filters];
-  }
-  if (op === 'Dense') return [inputShapes[0]![0]!, (attrs as OpAttrs['Dense']).units];
-  const n = paramShape[0] ?? 1;
-  return [n, n];
-}
+/** How each role of an op's parameters starts, per initialisation scheme. */
+type Initializers<O extends Op> = { readonly [R in OpParamRole<O>]: (scheme: InitScheme, param: ParamLayout) => Initializer };
 
-function describeOp(op: Op, attrs: OpAttrs[Op]): string {
-  switch (op) {
-    case 'Conv2D': {
-      const a = attrs as OpAttrs['Conv2D'];
-      return `conv ${a.kernel[0]}x${a.kernel[1]} stride ${a.stride[0]}`;
-    }
-    case 'MaxPool':
-    case 'AvgPool': {
-      const a = attrs as OpAttrs['MaxPool'];
-      return `${a.size[0]}x${a.size[1]} ${op === 'MaxPool' ? 'maxpool' : 'avgpool'} stride ${a.stride[0]}`;
-    }
-    case 'AdaptiveAvgPool':
-      return 'adaptive_avgpool';
-    case 'ResizeNearest':
-      return 'resize';
-    default:
-      return op;
-  }
+const zeros = (): Initializer => ({ kind: 'zeros' });
+
+/**
+ * The initialisation of docs/method.md (section 6), per op and role. BatchNorm's moving statistics are buffers
+ * (zeros and ones); the anchors' initialiser comes from the spec (an override), and zeros
+ * only when no override is given.
+ */
+const INITIALIZERS: { readonly [O in Op]: Initializers<O> } = {
+  Input: {},
+  Conv2D: {
+    kernel: (scheme, { shape, fanIn }) => {
+      if (scheme === 'vgg') return { kind: 'xavierUniform', gain: Math.SQRT2 };
+      // WRN: N(0, sqrt(2 / (k*k*Cout))), fan-out; he: Kaiming-normal, fan-in.
+      if (scheme === 'wrn') return { kind: 'normal', std: Math.sqrt(2 / ((shape[0] ?? 1) * (shape[1] ?? 1) * (shape[3] ?? 1))) };
+      return { kind: 'normal', std: Math.sqrt(2 / fanIn) };
+    },
+    // The WRN reference leaves conv biases at PyTorch's default.
+    bias: (scheme) => (scheme === 'wrn' ? { kind: 'torchDefault' } : { kind: 'zeros' }),
+  },
+  BatchNorm: {
+    gamma: (scheme) => (scheme === 'vgg' ? { kind: 'uniform', low: 0, high: 1 } : { kind: 'ones' }),
+    beta: zeros,
+    movingMean: zeros,
+    movingVariance: () => ({ kind: 'ones' }),
+  },
+  Activation: {},
+  ShiftedSoftplus: {},
+  MaxPool: {},
+  AvgPool: {},
+  GlobalAvgPool: {},
+  AdaptiveAvgPool: {},
+  Dropout: {},
+  Add: {},
+  Flatten: {},
+  Dense: {
+    kernel: (scheme) => (scheme === 'vgg' ? { kind: 'xavierUniform', gain: Math.SQRT2 } : { kind: 'torchDefault' }),
+    bias: (scheme) => (scheme === 'he' ? { kind: 'torchDefault' } : { kind: 'zeros' }),
+  },
+  Slice: {},
+  Sample: {},
+  Quantize: { anchors: zeros },
+  ResizeNearest: {},
+  Modulate: {},
+  SampleMean: {},
+};
+
+/** How an op that changes the spatial size reads in a size history ("maxpool 'stage1/pool' 28x28 -> 14x14"). */
+const SIZE_CHANGE_WORDS: { readonly [O in Op]: (attrs: OpAttrs[O]) => string } = {
+  Input: () => 'input',
+  Conv2D: (a) => `conv ${a.kernel[0]}x${a.kernel[1]} stride ${a.stride[0]}`,
+  BatchNorm: () => 'batchnorm',
+  Activation: (a) => a.fn,
+  ShiftedSoftplus: () => 'softplus',
+  MaxPool: (a) => `${a.size[0]}x${a.size[1]} maxpool stride ${a.stride[0]}`,
+  AvgPool: (a) => `${a.size[0]}x${a.size[1]} avgpool stride ${a.stride[0]}`,
+  GlobalAvgPool: () => 'global_avgpool',
+  AdaptiveAvgPool: () => 'adaptive_avgpool',
+  Dropout: () => 'dropout',
+  Add: () => 'add',
+  Flatten: () => 'flatten',
+  Dense: () => 'linear',
+  Slice: () => 'slice',
+  Sample: () => 'sample',
+  Quantize: () => 'quantize',
+  ResizeNearest: () => 'resize',
+  Modulate: () => 'modulate',
+  SampleMean: () => 'sample mean',
+};
+
+function describeOp<O extends Op>(op: O, attrs: OpAttrs[O]): string {
+  return (SIZE_CHANGE_WORDS[op] as (attrs: OpAttrs[O]) => string)(attrs);
 }
 
 /** Node ids without the "backbone/" prefix read better in messages. */

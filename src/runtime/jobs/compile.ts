@@ -1,0 +1,274 @@
+/**
+ * One `ibc compile` invocation after the arguments are read: the model to write
+ * (a spec with fresh seeded weights or a run's, or a run directory as it was
+ * trained), then the artifact for the target:
+ *
+ *   onnx:        one .onnx file (src/compiler/targets/onnx), optionally verified in
+ *                onnxruntime-node against the TF.js model (--verify);
+ *   tfjs:        a TF.js GraphModel folder (src/compiler/targets/tfjs) for tf.loadGraphModel;
+ *   web:         the attention explorer: that GraphModel with a static page, the TF.js
+ *                bundles and bundled test images (src/runtime/figures/web/explorer.ts);
+ *   ibc-runtime: ibc's own 'ibc-tfjs' folder for ibc/runtime's loadModel
+ *                (src/compiler/targets/ibc-runtime/artifact.ts).
+ *
+ * What it wrote (or why not) comes back as a value for the CLI to print; user
+ * mistakes are RunErrors.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
+import { specHash } from '../../compiler/spec/serialize.js';
+import { describeDifferences, diffSpecs } from '../../compiler/spec/spec-diff.js';
+import { exportGraphModel } from '../../compiler/targets/tfjs/export.js';
+import { exportOnnx } from '../../compiler/targets/onnx/export.js';
+import { ibcVersion } from '../../compiler/targets/producer-version.js';
+import { DEFAULT_OPSET } from '../../compiler/targets/onnx/opset.js';
+import { writeTfjsArtifact } from '../../compiler/targets/ibc-runtime/artifact.js';
+import { diagnostic } from '../../diagnostics/catalog.js';
+import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import { RunError } from '../../support/errors.js';
+import { verifyOnnx, type VerifyReport } from '../engine/onnx/verify.js';
+import { initParams } from '../engine/init-params.js';
+import { knownClassNames } from '../data/class-names.js';
+import { loadDataset } from '../data/index.js';
+import { firstNonFinite, writeFileAtomic } from '../runs/checkpoint/index.js';
+import { openRun, runWeights, type OpenedRun } from '../runs/open-run.js';
+import { whyCannotCreate } from '../runs/run-dir.js';
+import { writeExplorer, type ExplorerSamples } from '../figures/web/explorer.js';
+import { writeGraphModelFolder } from '../figures/web/graph-model-files.js';
+
+export const COMPILE_TARGETS = ['onnx', 'tfjs', 'web', 'ibc-runtime'] as const;
+export type CompileTarget = (typeof COMPILE_TARGETS)[number];
+
+/** How many test images `--target web` bundles unless told. */
+export const DEFAULT_WEB_IMAGES = 12;
+
+export interface CompileRequest {
+  readonly target: CompileTarget;
+  /** The file (onnx) or folder (the others) to write, absolute. */
+  readonly out: string;
+  readonly opset?: number;
+  readonly layout?: 'nhwc' | 'nchw';
+  readonly verify: boolean;
+  readonly tolerance: number;
+  readonly images: number;
+}
+
+export interface ModelToWrite {
+  readonly spec: ResolvedSpec;
+  readonly ir: ModelIR;
+  readonly weights: Map<string, Float32Array>;
+  /** Where the weights come from, for the first line printed. */
+  readonly source: string;
+  /** The spec hash the artifact records: the run's when the weights are a run's. */
+  readonly hash: string;
+  /** The spec file (for a run: its flattened spec.ibspec): relative data paths and class names are found from its folder. */
+  readonly specPath: string;
+}
+
+/** What the job tells the terminal while it works (the rest comes back in the outcome). */
+export interface CompileReporter {
+  /** A finding that does not stop the job (IB5014: the run's spec differs in ways that keep the model). */
+  note(d: Diagnostic): void;
+  /** The page bundles no test images: the spec's data cannot be read here (the diagnostic says why). */
+  noSamples(d: Diagnostic): void;
+  /** --verify's comparison, reported before the file is written (or not). */
+  verified(report: VerifyReport): void;
+}
+
+/** What was written, for the line that says so. */
+export type WrittenArtifact =
+  | { readonly target: 'onnx'; readonly opset: number; readonly layout: 'nhwc' | 'nchw'; readonly dynamicBatch: boolean; readonly bytes: number; readonly outputs: readonly string[] }
+  | { readonly target: 'ibc-runtime' }
+  | { readonly target: 'tfjs'; readonly shards: number; readonly bytes: number; readonly inputShape: readonly number[]; readonly outputs: readonly string[] }
+  | { readonly target: 'web'; readonly bytes: number; readonly images: number };
+
+export type CompileOutcome =
+  | { readonly kind: 'written'; readonly artifact: WrittenArtifact }
+  /** The target cannot express the model: its diagnostics; nothing was written. */
+  | { readonly kind: 'rejected'; readonly diagnostics: readonly Diagnostic[] }
+  /** The ONNX model failed --verify (IB5010 in `mismatch`); nothing was written. */
+  | { readonly kind: 'unverified'; readonly mismatch: Diagnostic };
+
+function describeWeights(run: OpenedRun, averaged: boolean): string {
+  return `weights of ${run.checkpointPath} (epoch ${run.state.epoch}${averaged ? ', EMA-averaged' : ''})`;
+}
+
+/** A model with non-finite weights (a run that diverged) is not exported: IB5011. */
+function requireFinite(weights: ReadonlyMap<string, Float32Array>, checkpoint: string): void {
+  const broken = firstNonFinite(weights);
+  if (!broken) return;
+  const count = weights.get(broken.name)?.length ?? 0;
+  const value = Number.isNaN(broken.value) ? 'NaN' : broken.value > 0 ? 'Infinity' : '-Infinity';
+  const hint = `The checkpoint ${checkpoint} is from a run that diverged; export an earlier or the best checkpoint, or retrain with a smaller learning rate.`;
+  throw new RunError(diagnostic('weightsNotFinite', { args: { name: broken.name, value, index: broken.index, count, hint } }));
+}
+
+/** A run directory compiled as it was trained: its resolved spec, model and last checkpoint. */
+export function modelFromRun(runDir: string): ModelToWrite {
+  const run = openRun(runDir, 'last', specHash);
+  const { weights, averaged } = runWeights(run.state);
+  requireFinite(weights, run.checkpointPath);
+  return { spec: run.spec, ir: run.ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath: join(runDir, 'spec.ibspec') };
+}
+
+/**
+ * A spec with fresh seeded weights, or with a run's (`--weights RUN_DIR`). The
+ * run's spec must describe the same model: differences that change the model
+ * are IB5006 (naming each key), others a warning (IB5014).
+ */
+export function modelFromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, reporter: Pick<CompileReporter, 'note'>): ModelToWrite {
+  if (weightsDir === undefined) return { spec, ir, weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec), specPath };
+  const run = openRun(weightsDir, 'last', specHash);
+  // `ibc train --seed` may have replaced the seed: compare with the spec as that run saw it.
+  const asTrained: ResolvedSpec = { ...spec, train: { ...spec.train, seed: run.state.settings.seed } };
+  const differences = diffSpecs(run.spec, asTrained);
+  if (differences.length > 0) {
+    const args = { dir: weightsDir, runHash: run.state.specHash.slice(0, 12), specHash: specHash(asTrained).slice(0, 12), differences: describeDifferences(differences) };
+    if (differences.some((d) => d.changesModel)) {
+      const advice = `Its weights do not fit this spec. Export the run as it was trained with 'ibc compile ${weightsDir} --target ...' (the run directory holds its spec), or undo those edits`;
+      throw new RunError(diagnostic('weightsSpecMismatch', { args: { ...args, advice } }));
+    }
+    reporter.note(diagnostic('weightsSpecDiffers', { args }));
+  }
+  const { weights, averaged } = runWeights(run.state);
+  requireFinite(weights, run.checkpointPath);
+  return { spec, ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath };
+}
+
+/** Writes the model's artifact for `request.target`. */
+export async function compileModel(request: CompileRequest, model: ModelToWrite, reporter: CompileReporter): Promise<CompileOutcome> {
+  switch (request.target) {
+    case 'onnx':
+      return compileOnnx(request, model.spec, model.ir, model.weights, model.hash, reporter);
+    case 'ibc-runtime':
+      return compileIbcRuntime(request, model.spec, model.ir, model.weights, model.hash);
+    case 'tfjs':
+    case 'web':
+      return compileGraphModel(request, model.specPath, model.spec, model.ir, model.weights, model.hash, reporter);
+  }
+}
+
+async function compileOnnx(o: CompileRequest, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, reporter: CompileReporter): Promise<CompileOutcome> {
+  const layout = o.layout ?? spec.export.layout;
+  const opset = o.opset ?? spec.export.opset ?? DEFAULT_OPSET;
+  const dynamic = spec.export.dynamicBatch;
+  const result = exportOnnx(ir, weights, {
+    opset,
+    layout,
+    batch: dynamic ? 'dynamic' : 1,
+    meta: { specName: spec.name, specHash: hash, normalize: spec.data.normalize },
+  });
+  if (!result.value || hasErrors(result.diagnostics)) return { kind: 'rejected', diagnostics: result.diagnostics };
+  const out = o.out;
+  const bytes = result.value.bytes;
+  const write = (): void =>
+    writeOutput(out, () => {
+      makeFolders(dirname(out));
+      writeFileAtomic(out, [bytes]);
+    });
+  const written: CompileOutcome = { kind: 'written', artifact: { target: 'onnx', opset, layout, dynamicBatch: dynamic, bytes: bytes.length, outputs: result.value.outputs } };
+  if (!o.verify) {
+    write();
+    return written;
+  }
+  // Verified before it is written: a model that fails --verify never lies on disk under the requested name.
+  const report = await verifyOnnx(bytes, ir, weights, { layout, batches: dynamic ? [1, 3] : [1], seed: spec.train.seed, tolerance: o.tolerance });
+  reporter.verified(report);
+  if (report.ok) {
+    write();
+    return written;
+  }
+  const worst = report.errors.filter((e) => e.output === 'logits').reduce((a, b) => (b.maxAbs > a.maxAbs ? b : a));
+  return {
+    kind: 'unverified',
+    mismatch: diagnostic('verifyMismatch', {
+      args: {
+        output: 'logits',
+        error: worst.maxAbs.toExponential(2),
+        batch: worst.batch,
+        tolerance: o.tolerance,
+        scale: report.logitsScale.toPrecision(3),
+        relative: worst.maxRel.toExponential(2),
+      },
+    }),
+  };
+}
+
+function compileIbcRuntime(o: CompileRequest, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string): CompileOutcome {
+  const out = o.out;
+  writeOutput(out, () => makeFolders(dirname(out)));
+  writeTfjsArtifact(out, ir, weights, { specHash: hash, specName: spec.name, normalize: spec.data.normalize, producerVersion: ibcVersion() });
+  return { kind: 'written', artifact: { target: 'ibc-runtime' } };
+}
+
+/** The first `count` test images of the spec's data, or undefined (with a note) when the data cannot be read here. */
+async function webSamples(spec: ResolvedSpec, specPath: string, count: number, reporter: CompileReporter): Promise<ExplorerSamples | undefined> {
+  if (count === 0) return undefined;
+  try {
+    const data = await loadDataset(spec.data, {
+      seed: spec.train.seed,
+      limitTrain: 1,
+      limitTest: count,
+      input: spec.model.input,
+      classes: spec.model.classes,
+      baseDir: dirname(specPath),
+    });
+    return { images: data.test.images, labels: data.test.labels, count: data.test.count, shape: data.shape, offset: 0 };
+  } catch (error) {
+    if (!(error instanceof RunError)) throw error;
+    reporter.noSamples(error.diagnostic);
+    return undefined;
+  }
+}
+
+async function compileGraphModel(o: CompileRequest, specPath: string, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, reporter: CompileReporter): Promise<CompileOutcome> {
+  const classNames = spec.model.classNames ? [...spec.model.classNames] : knownClassNames(spec.data, ir.classes, dirname(specPath));
+  const result = exportGraphModel(ir, weights, {
+    meta: { specName: spec.name, specHash: hash, normalize: spec.data.normalize, ...(classNames ? { classNames } : {}) },
+  });
+  if (!result.value || hasErrors(result.diagnostics)) return { kind: 'rejected', diagnostics: result.diagnostics };
+  const exp = result.value;
+  const out = o.out;
+  const bytes = exp.shards.reduce((n, s) => n + s.bytes.length, 0);
+  if (o.target === 'tfjs') {
+    writeOutput(out, () => {
+      makeFolders(out);
+      writeGraphModelFolder(out, exp);
+    });
+    return { kind: 'written', artifact: { target: 'tfjs', shards: exp.shards.length, bytes, inputShape: ir.inputShape, outputs: exp.outputs } };
+  }
+  const samples = await webSamples(spec, specPath, o.images, reporter);
+  writeOutput(out, () => {
+    makeFolders(out);
+    writeExplorer(out, exp, samples);
+  });
+  return { kind: 'written', artifact: { target: 'web', bytes, images: samples?.count ?? 0 } };
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time. (Node 20's
+ * mkdirSync(..., {recursive: true}) never returns for some paths, e.g. under /proc.)
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  while (!existsSync(at)) {
+    missing.push(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing.reverse()) mkdirSync(folder);
+}
+
+/** Runs a write, turning a file-system failure into the user-facing IB5008. */
+function writeOutput(path: string, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (error instanceof RunError) throw error;
+    throw new RunError(diagnostic('outputWriteFailed', { args: { path, reason: whyCannotCreate(path, error) } }));
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * One `ibc eval` invocation after the run is opened and the backend chosen:
+ * the run's test data, its model from the checkpoint, top-1 / top-5 with the
+ * requested number of samples, and localization where the test images have
+ * object boxes and the model has attention.
+ */
+import { loadRunData, modelFromState, type OpenedRun } from '../runs/open-run.js';
+import { evaluateSplit, localizeSplit } from '../training/loop.js';
+import type { Accuracy } from '../training/evaluate.js';
+import type { Localization } from '../training/localization.js';
+
+export interface EvalRequest {
+  /** Evaluation samples n (0 = the deterministic mean); undefined: the spec's eval samples. */
+  readonly samples?: number;
+  /** Use only the first N test images. */
+  readonly limitTest?: number;
+}
+
+export interface EvalResult {
+  /** The samples n the accuracy was measured with. */
+  readonly samples: number;
+  readonly accuracy: Accuracy;
+  readonly localization?: Localization;
+}
+
+export async function evaluateRun(opened: OpenedRun, request: EvalRequest): Promise<EvalResult> {
+  let model: ReturnType<typeof modelFromState> | undefined;
+  try {
+    const data = await loadRunData(opened, request.limitTest);
+    model = modelFromState(opened);
+    const samples = request.samples ?? opened.ir.samples.eval;
+    const accuracy = await evaluateSplit(model, opened.spec, data.test, opened.state.settings.seed, samples);
+    const localization = await localizeSplit(model, opened.spec, data.test);
+    return { samples, accuracy, ...(localization ? { localization } : {}) };
+  } finally {
+    model?.dispose();
+  }
+}
