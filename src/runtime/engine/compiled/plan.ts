@@ -308,7 +308,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
       batch: shape.batch,
       samples: shape.samples,
       kernels,
-      precision: precisionCode(shape.precision ?? 'fp32'),
+      precision: precisionCode(rule.precision.bf16 === 'operands' ? (shape.precision ?? 'fp32') : 'fp32'),
       param: (role) => parameterView(arena, paramName(node, role)),
       paramGrad: (role) => fusedGrads.get(paramName(node, role)) ?? gradientView(arena, paramName(node, role)),
       noise: () => {

@@ -76,6 +76,10 @@ function channelSums(kernels: NativeAddon, x: Float32Array, out: Float32Array): 
 /** The backward reads the input for the filter gradient (through savedInputs), and writes the parameters' gradients. */
 export const conv2dRule: StepRule<'Conv2D'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'operands',
+    why: "the multiply-adds are nearly all of a convolutional model's arithmetic: bf16 operands double the AVX512_BF16 throughput, and float32 accumulation keeps the sums at float32 accuracy. Forward, input gradient and filter gradient alike; the bias gradient (sums of dy) stays float32. Layers the Winograd rule picks stay float32 Winograd (docs/precision.md)",
+  },
   train: conv2d,
   inference: conv2d,
   alias: NEVER_ALIAS,
@@ -89,6 +93,10 @@ export const conv2dRule: StepRule<'Conv2D'> = {
 /** The backward reads the input for the weight gradient (through savedInputs), and writes the parameters' gradients. */
 export const denseRule: StepRule<'Dense'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'operands',
+    why: 'a matrix product, like the convolutions: bf16 operands, float32 accumulation, in the forward pass and both gradients; the bias gradient stays float32',
+  },
   train: dense,
   inference: dense,
   alias: NEVER_ALIAS,
