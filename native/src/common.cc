@@ -175,15 +175,43 @@ dnnl::memory::desc ConvGeometry::Dst() const { return {{n, outC, outH, outW}, dt
 // channels at >= 16x16 (64-channel layers and 8x8 maps won in some runs and lost in others; they are
 // a small share of the step). Winograd's error against direct was <= 8e-5 of the largest output.
 // oneDNN's Winograd partitions work statically, so results are reproducible for a fixed thread count.
-// In bf16 precision, whether the layers the rule above sends to Winograd stay float32 Winograd
-// rather than running as bf16 direct convolution (oneDNN 2.6 has no bf16 Winograd). The measurements
-// behind the choice are in docs/precision.md.
-static bool WinogradInBf16() { return true; }
-
-bool ConvGeometry::PreferWinograd(Precision precision) const {
-  if (precision == Precision::kBf16 && !WinogradInBf16()) return false;
+bool ConvGeometry::PreferWinograd() const {
   return kH == 3 && kW == 3 && sH == 1 && sW == 1 && dH == 1 && dW == 1 && inC >= 128 && outC >= 128 &&
          inC % 16 == 0 && outC % 16 == 0 && outH >= 16 && outW >= 16;
+}
+
+// In bf16 precision, per pass: bf16 direct convolution (oneDNN 2.6's brgconv forward and jit_bf16
+// backward kernels at avx512_core_bf16), or float32 where that was measured faster. oneDNN has no
+// bf16 Winograd. Measured on the project's 2-core AMD EPYC (AVX512_BF16), 2 threads, N=32, 3x3
+// stride 1 'same', ms per pass with every reorder the kernels make (float32 NHWC in and out),
+// minimum of 3 interleaved runs while the machine was shared (load average about 15, so about 5x
+// an idle machine's times; the ratios are what the rule uses):
+//   ic->oc@HxW     forward bf16/f32/wino   bwd-data bf16/f32/wino   bwd-weights bf16/f32/wino
+//   64->64@32          22 /  52 /  28          48 /  65 /  75           29 /  40 / 123
+//   64->128@32         60 / 108 /  64          67 / 142 /  95          106 /  83 /  75
+//   128->128@32       134 / 162 / 187         101 / 218 / 187          110 / 122 / 180
+//   128->256@32        80 / 303 / 118          80 / 508 / 153          206 / 422 / 160
+//   256->256@32       227 / 347 / 246         276 / 449 / 234          316 / 514 / 324
+//   256->512@16       122 / 252 / 155         174 / 321 / 145          167 / 334 / 148
+//   512->512@16       304 / 640 / 201         194 / 755 / 224          300 / 784 / 258
+//   512->512@8         93 / 118 / 125          72 / 148 / 109          234 / 143 /  91
+//   512->512@4         32 /  52 /  45          16 /  31 /  30           36 /  36 /  33
+//   512->512@2         56 /  26 /  41          22 /  36 /  78           63 /  26 /  29
+// bf16 wins the forward and backward-data passes but for 512->512 forward on 16x16 maps (Winograd),
+// and the filter gradient only for layers of at most 128 channels: oneDNN 2.6's bf16
+// backward-weights kernel loses to float32 on wider layers and small maps. The rule below keeps those
+// three choices (float32 passes follow the float32 rule: Winograd where PreferWinograd says so).
+// docs/precision.md ("Winograd layers") says the same for users.
+ConvAlgorithm ConvGeometry::Choose(ConvPass pass, Precision precision) const {
+  const ConvAlgorithm fp32{PreferWinograd(), dt::f32};
+  if (precision == Precision::kF32) return fp32;
+  const ConvAlgorithm bf16{false, dt::bf16};
+  switch (pass) {
+    case ConvPass::kForward: return PreferWinograd() && inC >= 512 && outC >= 512 ? fp32 : bf16;
+    case ConvPass::kBackwardData: return bf16;
+    case ConvPass::kBackwardWeights: return inC <= 128 && outC <= 128 ? bf16 : fp32;
+  }
+  return bf16;
 }
 
 dnnl::memory::desc ConvGeometry::PrimitiveSrc(bool winograd, dt type) const {

@@ -42,6 +42,16 @@ enum Activation : int32_t {
 // accumulates and writes float32. Passed as a trailing 0/1 argument; absent: kF32.
 enum class Precision : int32_t { kF32 = 0, kBf16 = 1 };
 
+// The three passes of a convolution: each chooses its algorithm and arithmetic on its own.
+enum class ConvPass { kForward, kBackwardData, kBackwardWeights };
+
+// How one pass of a convolution runs: Winograd (always float32) or direct, and the type of what
+// the primitive reads (bf16 or float32; it always writes float32).
+struct ConvAlgorithm {
+  bool winograd;
+  dnnl::memory::data_type operands;
+};
+
 // Reads the optional precision argument at `index` (absent or 0: float32, 1: bf16).
 bool GetPrecision(const Napi::CallbackInfo& info, size_t index, Precision* out);
 // The data type a primitive reads its operands in.
@@ -137,11 +147,12 @@ struct ConvGeometry {
   int64_t SrcSize() const { return n * inH * inW * inC; }
   int64_t WeightsSize() const { return kH * kW * inC * outC; }
   int64_t DstSize() const { return n * outH * outW * outC; }
-  // Whether to ask oneDNN for Winograd F(4x4, 3x3) instead of direct convolution (the rule and the
-  // measurements behind it are in common.cc). Chosen per shape when the primitive is created.
-  // In bf16 precision a layer that would run as Winograd stays float32 Winograd when
-  // WinogradInBf16() says so (oneDNN has no bf16 Winograd); see common.cc.
-  bool PreferWinograd(Precision precision = Precision::kF32) const;
+  // Whether float32 training asks oneDNN for Winograd F(4x4, 3x3) instead of direct convolution (the
+  // rule and the measurements behind it are in common.cc). Chosen per shape when the primitive is created.
+  bool PreferWinograd() const;
+  // The algorithm and arithmetic of one pass in a precision: float32 follows PreferWinograd; bf16
+  // runs bf16 direct convolution except where float32 was measured faster (the rule is in common.cc).
+  ConvAlgorithm Choose(ConvPass pass, Precision precision) const;
   dnnl::algorithm Algorithm(bool winograd) const {
     return winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
   }

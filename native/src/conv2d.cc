@@ -50,9 +50,10 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
       dnnl::primitive_attr attr;
       if (!AppendActivation(&ops, (int32_t)activation, (float)alpha)) throw dnnl::error(dnnl_invalid_arguments, "act");
       attr.set_post_ops(ops);
+      const ConvAlgorithm chosen = g.Choose(ConvPass::kForward, precision);
       auto make = [&](bool winograd) {
         // Winograd is float32 only; a bf16 direct convolution reads bf16 and writes float32.
-        const dnnl::memory::data_type operands = winograd ? dnnl::memory::data_type::f32 : OperandType(precision);
+        const dnnl::memory::data_type operands = winograd ? dnnl::memory::data_type::f32 : chosen.operands;
         dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, g.Algorithm(winograd),
                                           g.PrimitiveSrc(winograd, operands), g.AnyWeights(operands), biasMd,
                                           g.PrimitiveDst(winograd), g.Strides(), g.Dilates(), g.PadL(), g.PadR());
@@ -60,7 +61,7 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
       };
       dnnl::convolution_forward::primitive_desc pd;
       bool made = false;
-      if (g.PreferWinograd(precision)) {
+      if (chosen.winograd) {
         try {
           pd = make(true);
           made = true;

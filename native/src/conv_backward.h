@@ -15,8 +15,14 @@ enum class ConvRole { kSrc, kWeights, kDst };
 
 // Which of the two backward primitives: the gradient of the input (data) or of the filter (weights).
 template <typename Primitive> struct ConvBackwardKind;
-template <> struct ConvBackwardKind<dnnl::convolution_backward_data> { static constexpr bool kData = true; };
-template <> struct ConvBackwardKind<dnnl::convolution_backward_weights> { static constexpr bool kData = false; };
+template <> struct ConvBackwardKind<dnnl::convolution_backward_data> {
+  static constexpr bool kData = true;
+  static constexpr ConvPass kPass = ConvPass::kBackwardData;
+};
+template <> struct ConvBackwardKind<dnnl::convolution_backward_weights> {
+  static constexpr bool kData = false;
+  static constexpr ConvPass kPass = ConvPass::kBackwardWeights;
+};
 
 // A prepared backward primitive (convolution_backward_data or _weights) and the relayout of its HWIO filter.
 template <typename Primitive>
@@ -60,10 +66,11 @@ Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheNam
     std::vector<int64_t> keyInts(p);
     keyInts.push_back((int64_t)precision);
     auto entry = cache.Get(Key(cacheName, keyInts), [&]() {
+      const ConvAlgorithm chosen = g.Choose(ConvBackwardKind<Primitive>::kPass, precision);
       auto make = [&](bool winograd) {
-        // What the primitive reads is bf16 in bf16 precision (Winograd: always float32); what it
-        // writes (the input or filter gradient) is float32, and its descriptor says so below.
-        const dnnl::memory::data_type operands = winograd ? dnnl::memory::data_type::f32 : OperandType(precision);
+        // What the primitive reads is bf16 when the pass runs in bf16 (Winograd: always float32);
+        // what it writes (the input or filter gradient) is float32, and its descriptor says so below.
+        const dnnl::memory::data_type operands = winograd ? dnnl::memory::data_type::f32 : chosen.operands;
         const dnnl::memory::desc src = g.PrimitiveSrc(winograd, operands), dst = g.PrimitiveDst(winograd, operands);
         const dnnl::memory::desc weights = g.AnyWeights(operands);
         dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, g.Algorithm(winograd), src, weights, dst,
@@ -78,7 +85,7 @@ Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheNam
       };
       typename Primitive::primitive_desc pd;
       bool made = false;
-      if (g.PreferWinograd(precision)) {
+      if (chosen.winograd) {
         try {
           pd = make(true);
           made = true;
