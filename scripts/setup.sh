@@ -7,7 +7,8 @@
 #   IBC_WITH_TEST_TOOLS=1  also install what the tests drive for real: chromium (SwiftShader's
 #                      WebGPU/WebGL for the GPU and browser routes; libvulkan1 loads it for
 #                      Dawn in Node), slurm-wlm and munge (a
-#                      one-node Slurm cluster for sweeps); scripts/test.sh sets it
+#                      one-node Slurm cluster for sweeps), python3-torchvision (torchvision
+#                      0.14 models the pretrained-weights tests compare with); scripts/test.sh sets it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,7 @@ if [ "${IBC_SKIP_APT:-0}" != 1 ]; then
   # fonts-dejavu-core: the font that figures and plots are drawn with.
   packages=(libdnnl-dev dataset-fashion-mnist python3-onnx fonts-dejavu-core)
   [ "${IBC_WITH_TORCH:-0}" = 1 ] && packages+=(python3-torch libopenblas0-pthread)
-  [ "${IBC_WITH_TEST_TOOLS:-0}" = 1 ] && packages+=(chromium libvulkan1 slurm-wlm munge)
+  [ "${IBC_WITH_TEST_TOOLS:-0}" = 1 ] && packages+=(chromium libvulkan1 slurm-wlm munge python3-torchvision)
   missing=()
   for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

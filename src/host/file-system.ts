@@ -4,6 +4,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { resolve, dirname, isAbsolute, join } from 'node:path';
+import { bytesAsFile, openRandomAccess, type OpenResult } from './random-access.js';
 
 /** A spec (or a base it extends) larger than this is not a spec (the largest shipped one is under 4 KB): refused before reading. */
 export const MAX_SPEC_FILE_BYTES = 1024 * 1024;
@@ -18,6 +19,10 @@ export interface FileSystem {
    */
   whyNotReadable?(path: string): string | undefined;
   exists(path: string): boolean;
+  /** Opens a file of any size for reading parts of it (weights files); absent where a reader needs only small files. */
+  open?(path: string): OpenResult;
+  /** Whether `path` is a folder (a run directory named as weights). */
+  isDirectory?(path: string): boolean;
   /** Resolves `relative` against the folder holding `fromFile`. */
   resolveRelative(fromFile: string, relative: string): string;
 }
@@ -73,6 +78,14 @@ export const nodeFileSystem: FileSystem = {
   exists(path) {
     return existsSync(path);
   },
+  open: openRandomAccess,
+  isDirectory(path) {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  },
   resolveRelative(fromFile, relative) {
     return isAbsolute(relative) ? relative : resolve(dirname(fromFile), relative);
   },
@@ -85,9 +98,19 @@ export function memoryFileSystem(files: Record<string, string | Uint8Array>): Fi
   for (const [path, content] of Object.entries(files)) {
     table.set(resolve('/', path), typeof content === 'string' ? encoder.encode(content) : content);
   }
+  const isFolder = (path: string): boolean => {
+    const prefix = `${resolve('/', path)}/`.replace(/\/+$/, '/');
+    return [...table.keys()].some((file) => file.startsWith(prefix));
+  };
   return {
     readFile: (path) => table.get(resolve('/', path)),
-    exists: (path) => table.has(resolve('/', path)),
+    exists: (path) => table.has(resolve('/', path)) || isFolder(path),
+    open(path) {
+      const bytes = table.get(resolve('/', path));
+      if (bytes) return { file: bytesAsFile(bytes) };
+      return { problem: isFolder(path) ? 'it is a folder, not a file' : 'it does not exist' };
+    },
+    isDirectory: isFolder,
     resolveRelative: (fromFile, relative) =>
       isAbsolute(relative) ? relative : resolve(dirname(resolve('/', fromFile)), relative),
   };

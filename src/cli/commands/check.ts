@@ -13,6 +13,7 @@ import { checkDataPaths } from '../../compiler/spec/data-paths.js';
 import { hasErrors, sortAndDedupe, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { checkSpecSet } from '../../compiler/check-set.js';
+import { formatWeightsTable, planWeights } from '../../compiler/pretrained/plan.js';
 import { describeLayers, type ModelDescription } from '../../compiler/network/describe.js';
 import { nodeFileSystem, specFilesUnder, type FileSystem } from '../../host/file-system.js';
 import { displayPath, exitStatusFor, printDiagnostics, type OutputFormat } from '../report.js';
@@ -20,6 +21,7 @@ import { displayPath, exitStatusFor, printDiagnostics, type OutputFormat } from 
 interface CheckOptions {
   readonly format?: OutputFormat;
   readonly shapes?: boolean;
+  readonly weights?: boolean;
 }
 
 /** The per-layer table: name, op, output shape, parameters, then the totals. */
@@ -53,7 +55,9 @@ export function createCheckCommand(fs: FileSystem): Command {
     summary: 'check .ibspec files: every syntax, schema, semantic and shape error',
     description: [
       'Checks .ibspec files: syntax, schema, semantic and shape errors, all in one pass, and',
-      'warns (located) about data files that do not exist. A folder means every .ibspec file',
+      'warns (located) about data files that do not exist. A backbone\'s weights="..." file is',
+      'opened and matched to the trunk: which tensor feeds which parameter, what is missing,',
+      'unused or of the wrong shape, and what keeps random values. A folder means every .ibspec file',
       'under it. A file that others of the set extend is a base: its syntax is checked directly,',
       'the rest through the specs that extend it.',
     ].join('\n'),
@@ -62,12 +66,15 @@ export function createCheckCommand(fs: FileSystem): Command {
     options: [
       { flags: '--format <text|json>', description: 'text: code frames on stderr (default); json: a JSON array on stdout, one {file, line, column, endLine, endColumn, severity, code, message, suggestion?} per diagnostic', parse: parseFormat },
       { flags: '--shapes', description: "print each model's layers with output shapes and parameter counts" },
+      { flags: '--weights', description: 'print the full mapping of a weights="..." file: the tensor feeding each trunk parameter, layout conversions, unused tensors, what stays random' },
     ],
     epilog: "Explain a code: ibc explain IB2003.\nExit status: 0 no errors (warnings allowed), 1 errors, 2 usage errors.",
     async run({ args, options, overrides }, io) {
       const format = options.format ?? 'text';
       const shapes = options.shapes === true;
+      const weightsTable = options.weights === true;
       if (shapes && format === 'json') usageError('--shapes prints a table and cannot be combined with --format json');
+      if (weightsTable && format === 'json') usageError('--weights prints a table and cannot be combined with --format json');
       const sources = new Map<string, string>();
       const all: Diagnostic[] = [];
       const paths: string[] = [];
@@ -80,7 +87,11 @@ export function createCheckCommand(fs: FileSystem): Command {
       for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources, overrides })) {
         for (const item of result.diagnostics) all.push(item);
         if (result.value && extendedBy.length === 0) for (const item of checkDataPaths(result.value.spec, fs)) all.push(item);
+        const weights = result.value && extendedBy.length === 0 ? await planWeights(result.value.spec, result.value.ir, fs) : undefined;
+        for (const item of weights?.diagnostics ?? []) all.push(item);
+        weights?.plan?.file.close();
         if (format !== 'text') continue;
+        if (weightsTable && weights?.plan) io.stdout(`${displayPath(path, io.cwd)}:\n${formatWeightsTable(weights.plan)}`);
         if (extendedBy.length > 0) {
           if (!hasErrors(result.diagnostics)) io.stdout(`${displayPath(path, io.cwd)}: base, checked through the ${extendedBy.length === 1 ? 'spec' : `${extendedBy.length} specs`} extending it\n`);
         } else if (result.value) {

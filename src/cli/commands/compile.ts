@@ -1,5 +1,5 @@
 /**
- * `ibc compile SPEC|RUN_DIR --target onnx|tfjs|web|ibc-runtime --out PATH [...]`:
+ * `ibc compile SPEC|RUN_DIR --target onnx|tfjs|web|ibc-runtime|safetensors --out PATH [...]`:
  * compiles a spec and writes an inference artifact with fresh seeded weights
  * or a training run's. The work is in runtime/jobs/compile.ts; this module
  * reads the arguments, compiles the spec with its diagnostics printed, and
@@ -97,6 +97,10 @@ function wroteLine(out: string, artifact: WrittenArtifact): string {
       return `wrote ${out} (TF.js GraphModel: model.json + ${artifact.shards} weight shard(s), ${megabytes(artifact.bytes)}; input image [N, ${artifact.inputShape.join(', ')}]; outputs ${artifact.outputs.join(', ')})\n`;
     case 'web':
       return `wrote ${out} (attention explorer: open ${out}/index.html in a browser, or serve the folder; ${artifact.images} bundled test images; model ${megabytes(artifact.bytes)})\n`;
+    case 'safetensors': {
+      const names = artifact.torchvision ? `trunk named as torchvision's ${artifact.torchvision}` : "ibc's documented names";
+      return `wrote ${out} (safetensors, ${artifact.tensors} float32 tensors, ${megabytes(artifact.bytes)}; ${names}, PyTorch layouts: load with load_state_dict(..., strict=False))\n`;
+    }
   }
 }
 
@@ -132,7 +136,7 @@ async function run({ args, options: flags, overrides }: CommandInput<CompileFlag
       return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);
     }
     if (compiled.diagnostics.length > 0 && o.format === 'text') printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
-    model = modelFromSpec(path, compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), reporter);
+    model = await modelFromSpec(path, compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), reporter);
   }
   io.stdout(`${model.spec.name}: ${model.source}\n`);
   const outcome = await compileModel({ ...o, out: resolve(io.cwd, o.out) }, model, reporter);
@@ -152,10 +156,11 @@ async function run({ args, options: flags, overrides }: CommandInput<CompileFlag
 
 export const compileCommand: Command = defineCommand<CompileFlags>({
   name: 'compile',
-  summary: 'write an inference model: ONNX (verified in onnxruntime), a TF.js GraphModel, or the attention explorer page',
+  summary: 'write an inference model: ONNX (verified in onnxruntime), a TF.js GraphModel, the attention explorer page, or the weights for PyTorch',
   description: [
     'Compiles SPEC and writes an inference model with fresh weights (seeded by the',
-    "spec's train.seed) or a training run's weights; or compiles a RUN_DIR as it was",
+    "spec's train.seed, with the backbone's weights=\"...\" trunk when it names one) or a",
+    "training run's weights; or compiles a RUN_DIR as it was",
     'trained (its resolved spec and last checkpoint: nothing else is needed).',
     '',
     'The ONNX graph is the inference graph: batch norm with its moving statistics,',
@@ -175,12 +180,12 @@ export const compileCommand: Command = defineCommand<CompileFlags>({
   overrides: true,
   options: [
     {
-      flags: '--target <onnx|tfjs|web|ibc-runtime>',
+      flags: '--target <onnx|tfjs|web|ibc-runtime|safetensors>',
       description:
-        "onnx: one .onnx file; tfjs: a TF.js GraphModel folder (model.json + group1-shard*.bin) that plain TF.js loads with tf.loadGraphModel, in Node or a browser; web: the attention explorer, a static folder (index.html, the TF.js bundles, the GraphModel, bundled test images) that runs offline in a browser; ibc-runtime: ibc's own folder (model.json 'ibc-tfjs' + weights.bin) for ibc/runtime's loadModel",
+        "onnx: one .onnx file; tfjs: a TF.js GraphModel folder (model.json + group1-shard*.bin) that plain TF.js loads with tf.loadGraphModel, in Node or a browser; web: the attention explorer, a static folder (index.html, the TF.js bundles, the GraphModel, bundled test images) that runs offline in a browser; ibc-runtime: ibc's own folder (model.json 'ibc-tfjs' + weights.bin) for ibc/runtime's loadModel; safetensors: the weights as one .safetensors file for PyTorch (torchvision's names and layouts for a vgg16, vgg16_bn variant=imagenet, resnet or wrn50_2 trunk, ibc's documented names for the rest)",
       parse: oneOf('--target', COMPILE_TARGETS),
     },
-    { flags: '--out <PATH>', description: 'the file (onnx) or folder (the others) to write' },
+    { flags: '--out <PATH>', description: 'the file (onnx, safetensors) or folder (the others) to write' },
     { flags: '--weights <RUN_DIR>', description: "with a SPEC: take the weights of a run's last checkpoint (the EMA weights when the run kept them); the run's spec must describe the same model" },
     { flags: '--opset <N>', description: `onnx only: opset ${MIN_OPSET}..${MAX_OPSET} (default: the spec's export.opset, else ${DEFAULT_OPSET}, widely supported)`, parse: wholeNumber('--opset') },
     { flags: '--layout <nhwc|nchw>', description: "onnx only: the image input and attention outputs' layout (default: the spec's export.layout)", parse: oneOf('--layout', ['nhwc', 'nchw'] as const) },

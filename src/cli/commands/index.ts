@@ -12,7 +12,8 @@ import { benchCommand } from './bench.js';
 import { explainCommand } from './explain.js';
 import { sweepCommand } from './sweep.js';
 import { resultsCommand } from './results.js';
+import { doctorCommand } from './doctor.js';
 
 export function commandTable(): readonly Command[] {
-  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, sweepCommand, resultsCommand, evalCommand, attentionCommand, compileCommand, benchCommand, explainCommand];
+  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, sweepCommand, resultsCommand, evalCommand, attentionCommand, compileCommand, benchCommand, explainCommand, doctorCommand];
 }

@@ -91,7 +91,7 @@ export interface OpAttrs {
    * Nearest-anchor quantization of the attention map with a straight-through
    * gradient. Inputs: [a]. Params: anchors ([anchorCount]).
    * Forward value: the nearest anchor per element (ties: the lowest anchor index); gradient w.r.t. a: identity.
-   * Anchors get gradient only through the loss's vq term (weights in ModelIR.quantization).
+   * Anchors get gradient only through the loss's vq term (LossSpec's 'vq').
    */
   Quantize: { readonly anchorCount: number };
   /** Nearest-neighbour resize of a map to `size` (PyTorch 'nearest': src = floor(dst * in / out)). */
@@ -134,6 +134,11 @@ export interface ParamSpec {
   /** Fan-in / fan-out for initialisers that need them. */
   readonly fanIn: number;
   readonly fanOut: number;
+  /**
+   * A parameter that trains does so at the schedule's rate times this (1 for almost every
+   * parameter; the reference's anchors train at 1e-4). Read only when it trains.
+   */
+  readonly lrScale: number;
 }
 
 export interface IrNode<O extends Op = Op> {
@@ -151,30 +156,55 @@ export interface IrNode<O extends Op = Op> {
   readonly origin?: Span;
 }
 
-/** The loss, as docs/method.md (section 4) defines it (the quantization terms' weights are in ModelIR.quantization). Targets compute it from the taps. */
+/** The terms the training objective can have (docs/method.md, section 4). */
+export const LOSS_TERMS = ['crossEntropy', 'kl', 'vq', 'commit'] as const;
+export type LossTermKind = (typeof LOSS_TERMS)[number];
+
+/**
+ * One weighted term of the objective.
+ * - crossEntropy: softmax cross-entropy of the logits tap against the labels, mean over the batch.
+ * - kl: KL of the latent taps against N(0, I) in `klForm` ('reference': the released code's
+ *   posterior scale exp(sd)); weight = beta * c.
+ * - vq: mean (a_q - sg(a))^2 over the attention sample tap, a_q the nearest anchor of the
+ *   quantizer (taps.attentionQuantized); moves the anchors only.
+ * - commit: mean (a - sg(a_q))^2; pulls the map towards the anchors.
+ */
+export type LossTerm =
+  | { readonly kind: 'crossEntropy'; readonly weight: number }
+  | { readonly kind: 'kl'; readonly weight: number; readonly klForm: 'standard' | 'reference' }
+  | { readonly kind: 'vq'; readonly weight: number }
+  | { readonly kind: 'commit'; readonly weight: number };
+
+/**
+ * The loss, as docs/method.md (section 4) defines it, as data: its terms and their weights. Engines compute
+ * it from the taps. `unit` is what the information terms (crossEntropy, kl) enter the
+ * objective in: 'bits' (divided by ln 2: the IB objective, as the reference writes it) or
+ * 'nats' (a plain classifier's cross-entropy). The objective is the information terms'
+ * sum plus the map terms' (vq, commit) sum.
+ */
 export interface LossSpec {
   readonly classes: number;
-  /** Absent for a baseline (cross-entropy only). */
-  readonly ib?: {
-    readonly beta: number;
-    readonly klScale: number;
-    readonly klForm: 'standard' | 'reference';
-  };
+  readonly unit: 'bits' | 'nats';
+  /** At most one term of each kind, in LOSS_TERMS order. */
+  readonly terms: readonly LossTerm[];
 }
 
 /**
- * Nearest-anchor quantization of the attention map (docs/method.md, section 3), when the
- * model has it: every setting of it in this one record. Whether the anchors
- * train is their ParamSpec.trainable; how many there are is their shape.
+ * How the engines update the trainable parameters: torch.optim's SGD (momentum, Nesterov)
+ * or Adam, L2 weight decay added to the gradient. The rate is not here: the training loop
+ * gives each step its rate from the schedule, and each parameter takes it times its
+ * ParamSpec.lrScale.
  */
-export interface QuantizationSpec {
-  /** The anchors parameter's name in `ModelIR.params` (the Quantize node's 'anchors'). */
-  readonly anchors: string;
-  /** The anchors train at the optimizer's rate times this. */
-  readonly lrScale: number;
-  /** Weights of the loss's vq and commitment terms. */
-  readonly vqWeight: number;
-  readonly commitWeight: number;
+export type OptimizerIR =
+  | { readonly kind: 'sgd'; readonly momentum: number; readonly nesterov: boolean; readonly weightDecay: number }
+  | { readonly kind: 'adam'; readonly beta1: number; readonly beta2: number; readonly epsilon: number; readonly weightDecay: number };
+
+/** What a training engine runs: the model (its parameters' rate scales and its loss terms included) and how its parameters are updated. */
+export interface TrainingIR {
+  readonly model: ModelIR;
+  readonly optimizer: OptimizerIR;
+  /** An exponential moving average of the trainable weights (shadow = decay * shadow + (1 - decay) * weight per step), which evaluation uses. */
+  readonly weightAverage?: { readonly decay: number };
 }
 
 /** Named nodes the losses, exports and attention images read. */
@@ -205,6 +235,4 @@ export interface ModelIR {
   readonly loss: LossSpec;
   /** Sample counts from the spec (0 = deterministic mean). Targets may be asked to override them. */
   readonly samples: { readonly train: number; readonly eval: number };
-  /** Absent when not quantized. */
-  readonly quantization?: QuantizationSpec;
 }

@@ -4,10 +4,10 @@
  * problem here is a compiler bug, never the user's mistake.
  */
 import type { IrNode, ModelIR, Op, OpAttrs, ParamRole } from './ir.js';
-import { OPS } from './ir.js';
+import { LOSS_TERMS, OPS } from './ir.js';
+import { LOSS_TERM_FACTS, quantizerAnchors } from './loss.js';
 import { formatShape, inferShape, sameShape, type Shape } from './shape.js';
 import { opFacts, paramShapes } from './op-facts.js';
-
 
 export function verifyIR(ir: ModelIR): string[] {
   const problems: string[] = [];
@@ -57,19 +57,34 @@ export function verifyIR(ir: ModelIR): string[] {
   const logits = shapes.get(ir.taps.logits);
   if (logits && !sameShape(logits, [ir.classes])) problems.push(`logits have shape ${formatShape(logits)}, expected [${ir.classes}]`);
   for (const p of ir.params) if (!usedParams.has(p.name)) problems.push(`parameter '${p.name}' is used by no node`);
-  checkQuantization(ir, problems);
+  checkLoss(ir, problems);
+  for (const p of ir.params) {
+    if (!(Number.isFinite(p.lrScale) && p.lrScale >= 0)) problems.push(`parameter '${p.name}': lrScale ${p.lrScale} is not a finite number >= 0`);
+  }
   return problems;
 }
 
-/** ModelIR.quantization exists exactly when the model quantizes, and names the Quantize node's anchors. */
-function checkQuantization(ir: ModelIR, problems: string[]): void {
+/** The loss: one term per kind at most, finite non-negative weights, every tap a term reads present, at most one quantizer. */
+function checkLoss(ir: ModelIR, problems: string[]): void {
   const quantizers = ir.nodes.filter((n) => n.op === 'Quantize');
-  const anchors = ir.quantization?.anchors;
   if (quantizers.length > 1) problems.push(`expected at most one Quantize node, found ${quantizers.length}`);
-  const node = quantizers[0];
-  if (node && anchors === undefined) problems.push(`node '${node.id}' (Quantize) has no quantization settings (ModelIR.quantization)`);
-  if (!node && anchors !== undefined) problems.push(`quantization settings name anchors '${anchors}' but the model has no Quantize node`);
-  if (node && anchors !== undefined && node.params.anchors !== anchors) problems.push(`quantization settings name anchors '${anchors}', the Quantize node uses '${node.params.anchors}'`);
+  if (ir.loss.classes !== ir.classes) problems.push(`the loss is over ${ir.loss.classes} classes, the model has ${ir.classes}`);
+  const seen = new Set<string>();
+  for (const term of ir.loss.terms) {
+    const where = `loss term '${term.kind}'`;
+    if (!LOSS_TERMS.includes(term.kind)) {
+      problems.push(`${where}: unknown kind`);
+      continue;
+    }
+    if (seen.has(term.kind)) problems.push(`${where}: appears twice`);
+    seen.add(term.kind);
+    if (!(Number.isFinite(term.weight) && term.weight >= 0)) problems.push(`${where}: weight ${term.weight} is not a finite number >= 0`);
+    for (const tap of LOSS_TERM_FACTS[term.kind].reads) {
+      if (ir.taps[tap] === undefined) problems.push(`${where}: reads the tap '${tap}', which the model lacks`);
+    }
+  }
+  if (!seen.has('crossEntropy')) problems.push('the loss has no crossEntropy term');
+  if (ir.taps.attentionQuantized !== undefined && quantizerAnchors(ir) === undefined) problems.push(`tap attentionQuantized names '${ir.taps.attentionQuantized}', which is not a Quantize node`);
 }
 
 function checkParams(

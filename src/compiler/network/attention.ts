@@ -107,7 +107,7 @@ function attentionMap(g: IrBuilder, spec: AttentionSpec, f: Tensor, ctx: Attenti
   if (q) {
     const init = q.init.kind === 'linspace' ? ({ kind: 'linspace', low: q.init.low, high: q.init.high } as const) : ({ kind: 'uniform', low: q.init.low, high: q.init.high, seed: q.init.seed } as const);
     quantized = g.add('Quantize', { anchorCount: q.anchors }, [sample], 'attention/quantize', q.origin ?? origin, {
-      anchors: { init, trainable: q.trainable },
+      anchors: { init, trainable: q.trainable, lrScale: q.lrScale },
     });
     if (!quantized) return undefined;
     a = quantized;

@@ -10,6 +10,7 @@ import { suggestClosest } from '../../diagnostics/suggest.js';
 import type { BackboneSpec, LayerSpec, ResolvedSpec, StageSpec } from '../spec/resolved-spec.js';
 import type { ModelIR, ModelTaps } from '../ir/ir.js';
 import { formatShape } from '../ir/shape.js';
+import { crossEntropyLoss } from '../ir/loss.js';
 import { IrBuilder, type Tensor } from './ir-builder.js';
 import { buildLayers, Scope } from './layers.js';
 import { buildAttention, checkDecoderAlone } from './attention.js';
@@ -85,7 +86,7 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
   if (!logits || !taps || hasErrors(g.diagnostics)) return failed(g.diagnostics);
 
   const q = attention?.quantize;
-  const anchors = taps.attentionQuantized === undefined ? undefined : g.nodes.find((n) => n.id === taps.attentionQuantized)?.params.anchors;
+  const quantized = q !== undefined && taps.attentionQuantized !== undefined;
   const ir: ModelIR = {
     name: spec.name,
     input: input.id,
@@ -94,12 +95,18 @@ export function buildModel(spec: ResolvedSpec): Result<ModelIR> {
     nodes: g.nodes,
     params: g.params,
     taps,
-    loss: {
-      classes: m.classes,
-      ...(attention ? { ib: { beta: attention.beta, klScale: attention.klScale, klForm: attention.klForm } } : {}),
-    },
+    loss: attention
+      ? {
+          classes: m.classes,
+          unit: 'bits',
+          terms: [
+            { kind: 'crossEntropy', weight: 1 },
+            { kind: 'kl', weight: attention.beta * attention.klScale, klForm: attention.klForm },
+            ...(quantized ? [{ kind: 'vq', weight: q.vqWeight } as const, { kind: 'commit', weight: q.commitWeight } as const] : []),
+          ],
+        }
+      : crossEntropyLoss(m.classes),
     samples: attention ? { train: attention.samples.train, eval: attention.samples.eval } : { train: 0, eval: 0 },
-    ...(q && anchors ? { quantization: { anchors, lrScale: q.lrScale, vqWeight: q.vqWeight, commitWeight: q.commitWeight } } : {}),
   };
   return ok(ir, g.diagnostics);
 }

@@ -23,7 +23,7 @@ export interface Tensor {
 }
 
 /** Per-role overrides of the default parameter settings (used for anchors). */
-export type ParamOverrides = Partial<Record<ParamRole, { readonly init: Initializer; readonly trainable: boolean }>>;
+export type ParamOverrides = Partial<Record<ParamRole, { readonly init: Initializer; readonly trainable: boolean; readonly lrScale: number }>>;
 
 const PARAM_SUFFIX: Record<ParamRole, string> = {
   kernel: 'kernel',
@@ -104,10 +104,10 @@ export class IrBuilder {
   }
 
   private makeParam<O extends Op>(name: string, op: O, role: OpParamRole<O>, { shape, fanIn, fanOut }: ParamLayout, override: ParamOverrides[ParamRole]): ParamSpec {
-    if (override) return { name, shape, init: override.init, trainable: override.trainable, group: 'weights', fanIn, fanOut };
+    if (override) return { name, shape, init: override.init, trainable: override.trainable, group: 'weights', fanIn, fanOut, lrScale: override.lrScale };
     const init = (INITIALIZERS[op] as Initializers<O>)[role](this.init, { shape, fanIn, fanOut });
     const buffer = role === 'movingMean' || role === 'movingVariance';
-    return { name, shape, init, trainable: !buffer, group: buffer ? 'buffers' : 'weights', fanIn, fanOut };
+    return { name, shape, init, trainable: !buffer, group: buffer ? 'buffers' : 'weights', fanIn, fanOut, lrScale: 1 };
   }
 }
 

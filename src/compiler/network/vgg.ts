@@ -10,6 +10,8 @@
  * vgg16 is torchvision's VGG-16 without batch norm (reference §3, CUB):
  * conv3x3 with bias + ReLU; block1..block4 end with a max-pool; block5 stops
  * after conv5_3's ReLU (14x14x512 at 224x224), as the reference's trunk does.
+ * vgg16_bn variant=imagenet is torchvision's vgg16_bn in the same form (conv with
+ * bias, BN, ReLU), so that its pretrained weights load (compiler/pretrained/).
  */
 import type { Span } from '../../diagnostics/diagnostic.js';
 import type { LayerSpec, StageSpec, VggBackbone } from '../spec/resolved-spec.js';
@@ -19,7 +21,8 @@ const WIDTHS: readonly (readonly number[])[] = [[64, 64], [128, 128], [256, 256,
 
 export function vggStages(spec: VggBackbone): StageSpec[] {
   const o = spec.origin;
-  return spec.kind === 'vgg16_bn' ? cifarVggBn(o) : torchVgg16(o);
+  if (spec.kind === 'vgg16') return torchVgg16(o, false);
+  return spec.variant === 'imagenet' ? torchVgg16(o, true) : cifarVggBn(o);
 }
 
 function convBnRelu(filters: number, origin: Span | undefined): LayerSpec[] {
@@ -43,9 +46,10 @@ function cifarVggBn(o: Span | undefined): StageSpec[] {
   return [...stages, stageL('tail', tail, o)];
 }
 
-function torchVgg16(o: Span | undefined): StageSpec[] {
+/** torchvision's VGG-16 features, with batch norm after every convolution when `bn` (vgg16_bn variant=imagenet). */
+function torchVgg16(o: Span | undefined, bn: boolean): StageSpec[] {
   return WIDTHS.map((widths, i) => {
-    const layers: LayerSpec[] = widths.flatMap((w) => [convL(w, 3, { padding: 1, bias: true, ...(o ? { origin: o } : {}) }), reluL(o)]);
+    const layers: LayerSpec[] = widths.flatMap((w) => [convL(w, 3, { padding: 1, bias: true, ...(o ? { origin: o } : {}) }), ...(bn ? [bnL(o)] : []), reluL(o)]);
     if (i < 4) layers.push(maxpoolL(2, 2, 'valid', o));
     return stageL(`block${i + 1}`, layers, o);
   });

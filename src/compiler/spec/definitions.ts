@@ -119,7 +119,16 @@ export const LAYER = key.union(
 
 // ---------------------------------------------------------------- model
 
-const weights = key.path({ doc: 'local weights file for the trunk (never downloaded); relative to the spec file', option: true });
+const weights = key.path({
+  doc: 'pretrained trunk: a torch.save state dict, a .safetensors file, or an ibc checkpoint or run directory (recognised by content; never downloaded); relative to the spec file',
+  option: true,
+  absent: 'random initial weights',
+});
+const strict = key.bool({
+  doc: "with weights: as PyTorch's load_state_dict(strict=...); false accepts trunk parameters without a tensor (they stay random) and tensors without a place (ignored), as warnings; shapes must always match",
+  option: true,
+  absent: 'true',
+});
 
 const STAGE = key.section(
   {
@@ -132,14 +141,28 @@ const STAGE = key.section(
 export const BACKBONE = key.union(
   'kind',
   {
-    vgg: variant('VGG-16 (stages block1..block5; vgg16_bn also tail)', { weights }, { tags: ['vgg16_bn', 'vgg16'] }),
+    vgg: variant(
+      'VGG-16 (stages block1..block5; the CIFAR vgg16_bn also tail)',
+      {
+        variant: key.oneOf(['cifar', 'imagenet'], {
+          doc: "cifar: reference-configs §1 (bias-free convolutions, no pooling in block1-2, a tail to 1x1); imagenet: torchvision's vgg16_bn (every block ends with a max-pool)",
+          only: ['vgg16_bn'],
+          option: true,
+          absent: 'cifar',
+        }),
+        weights,
+        strict,
+      },
+      { tags: ['vgg16_bn', 'vgg16'] },
+    ),
     wrn: variant('pre-activation Wide ResNet (stages conv1, group1..group3, tail)', {
       depth: key.int({ doc: 'depth = 6n + 4', min: 10, default: 28 }),
       widen: key.int({ doc: 'widening factor', min: 1, default: 10 }),
       dropout: key.number({ doc: 'dropout inside blocks', ...FRACTION, default: 0.3 }),
       weights,
+      strict,
     }),
-    resnet: variant('ImageNet-style ResNet (stages stem, layer1..layer4, tail); wrn50_2 doubles the bottleneck width', { weights }, {
+    resnet: variant('ImageNet-style ResNet (stages stem, layer1..layer4, tail); wrn50_2 doubles the bottleneck width', { weights, strict }, {
       tags: ['resnet18', 'resnet34', 'resnet50', 'wrn50_2'],
     }),
     custom: variant('stages of layers: backbone custom { stage NAME { ... } }', {
@@ -150,7 +173,13 @@ export const BACKBONE = key.union(
       }),
     }),
   },
-  { doc: 'the backbone network: vgg16_bn | vgg16 | wrn | resnet18 | resnet34 | resnet50 | wrn50_2 | custom', required: true, origin: true },
+  // weightsOrigin: the span of the weights="..." value, where every weights diagnostic points; not hashed.
+  {
+    doc: 'the backbone network: vgg16_bn | vgg16 | wrn | resnet18 | resnet34 | resnet50 | wrn50_2 | custom',
+    required: true,
+    origin: true,
+    extra: extraFields<{ readonly weightsOrigin?: Span }>(),
+  },
 );
 
 const QUANTIZE_RANGE = {

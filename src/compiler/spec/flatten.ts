@@ -1,6 +1,6 @@
 /**
- * A spec flattened into one self-contained file: `extends` merged in, data
- * paths made absolute, the sweep left out (a run is one experiment). Reading
+ * A spec flattened into one self-contained file: `extends` merged in, file
+ * paths (data, weights) made absolute, the sweep left out (a run is one experiment). Reading
  * it back gives the same resolved spec, hence the same spec hash, so a run
  * directory's copy can be checked, trained again or compared on its own.
  *
@@ -117,10 +117,12 @@ function printTable(object: JsonObject, table: RuleTable, depth: number, out: st
   }
 }
 
-/** The merged document with each data path replaced by its absolute form from the resolved spec. */
-function withAbsoluteDataPaths(document: JsonObject, spec: ResolvedSpec): MutableJsonObject {
+/** The merged document with each data path, and the backbone's weights file, replaced by its absolute form from the resolved spec. */
+function withAbsolutePaths(document: JsonObject, spec: ResolvedSpec): MutableJsonObject {
   const copy = JSON.parse(JSON.stringify(document)) as MutableJsonObject;
-  for (const p of dataPaths(spec)) {
+  const weights = 'weights' in spec.model.backbone ? spec.model.backbone.weights : undefined;
+  const paths = [...dataPaths(spec), ...(weights !== undefined ? [{ pointer: '/model/backbone/weights', path: weights }] : [])];
+  for (const p of paths) {
     if (typeof getAtPointer(copy, p.pointer) !== 'string') continue;
     const parts = splitPointer(p.pointer);
     const parent = getAtPointer(copy, `/${parts.slice(0, -1).join('/')}`);
@@ -139,7 +141,7 @@ export function flattenSpec(path: string, spec: ResolvedSpec, fs: FileSystem, he
   // Command-line overrides (key.path=value) are part of the run's spec: merged in like the loader does.
   const applied = applyOverrides(loaded.value, overrides);
   if (!applied.value || hasErrors(applied.diagnostics)) return { value: undefined, diagnostics: applied.diagnostics };
-  const { sweep: _sweep, name, ...rest } = withAbsoluteDataPaths(applied.value.document, spec);
+  const { sweep: _sweep, name, ...rest } = withAbsolutePaths(applied.value.document, spec);
   const document: MutableJsonObject = { name: name ?? spec.name, ...rest };
   const out: string[] = [];
   printTable(document, topLevelRules, 0, out);

@@ -47,8 +47,10 @@ function finishModel(m: Filled<typeof SPEC.keys.model>, ctx: Context): ModelSpec
   const kind = m.backbone.kind;
   const attention = m.attention ? finishAttention(m.attention, m.classes, ctx) : undefined;
   const { attention: _filled, ...rest } = m;
+  const weightsSpan = ctx.spans.values.get('/model/backbone/weights');
   return {
     ...rest,
+    ...(weightsSpan ? { backbone: { ...m.backbone, weightsOrigin: weightsSpan } } : {}),
     init: m.init ?? (kind.startsWith('vgg') ? 'vgg' : kind === 'wrn' ? 'wrn' : 'he'),
     ...(attention ? { attention } : {}),
     ...(m.classifier || attention ? {} : { classifier: [{ type: 'flatten' }, { type: 'linear', units: m.classes, bias: true }] }),

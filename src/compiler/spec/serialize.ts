@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedSpec } from './resolved-spec.js';
 
-const SOURCE_ONLY_KEYS = new Set(['origin', 'atOrigin', 'pathOrigins', 'sizeOrigin', 'mapOrigin']);
+const SOURCE_ONLY_KEYS = new Set(['origin', 'atOrigin', 'pathOrigins', 'sizeOrigin', 'mapOrigin', 'weightsOrigin']);
 
 /** Keys that say where text was, not what it means: left out of the hash and of resolved-spec.json. */
 export function isSourceOnlyKey(key: string): boolean {

@@ -70,12 +70,14 @@ export const runtimeMessages = {
   trainDiverging: { code: 'IB6315', severity: 'warning', template: 'the loss is diverging: {value} bits at epoch {epoch}, {why} (lr {lr}); the run goes on, but its results are likely useless. Try a smaller learning rate or a warm-up' },
   resumeAlreadyDone: { code: 'IB6313', severity: 'info', template: 'the run already completed {done} of {epochs} epochs; nothing to do (pass --epochs N to train further)' },
   backendUnavailable: { code: 'IB6400', severity: 'error', template: "backend '{name}' is not available: {reason}" },
-  backendSlowCpu: { code: 'IB6401', severity: 'warning', template: "training on TF.js's plain JavaScript CPU backend, which is 100x slower than the native backends ({reason}). To fix: apt-get install libdnnl-dev && npm run build:native" },
+  backendSlowCpu: { code: 'IB6401', severity: 'warning', template: "running on TF.js's plain JavaScript CPU backend, about 100x slower than ibc-native, because {why}. To fix it: {fix}" },
   backendSoftwareAdapter: { code: 'IB6410', severity: 'warning', template: "WebGPU runs on {adapter}: results are correct but this is not a GPU, and it is slower than the ibc-native backend; use it to check the WebGPU route, not for speed" },
   stepCompiledUnavailable: { code: 'IB6403', severity: 'error', template: '--step compiled cannot run here: {reason}; use --step auto (the compiled step where it can run, else TF.js) or --step tfjs' },
   precisionNeedsCompiledStep: { code: 'IB6440', severity: 'error', template: 'precision bf16 runs only in the compiled training step on ibc-native, and this run cannot use it: {reason}. Train in fp32 (--precision fp32, or no train.precision in the spec)' },
   precisionBf16Unsupported: { code: 'IB6441', severity: 'error', template: 'precision bf16 needs native bf16 kernels (a CPU with AVX512_BF16 or AMX): {reason}. Train in fp32 (--precision fp32, or no train.precision in the spec)' },
   backendWebgpuMissing: { code: 'IB6402', severity: 'error', template: "backend 'webgpu' needs the optional package '{pkg}', which could not be loaded ({reason}). Install it with: npm install {pkg}" },
+  // ---------------------------------------------------------------- the installed package: optional peers, doctor (IB6620-IB6649)
+  onnxruntimeMissing: { code: 'IB6620', severity: 'error', template: '{purpose} runs the model in onnxruntime-node, an optional companion of ibc that is not installed ({reason}). Install it with: {fix}' },
   // ---------------------------------------------------------------- sweeps and results (IB6700-IB6749)
   sweepManifestUnreadable: { code: 'IB6700', severity: 'error', template: "'{path}' is not a readable sweep manifest ({reason}); move it away or give another --out" },
   sweepSlurmMissing: { code: 'IB6701', severity: 'error', template: "the slurm launcher needs '{command}' ({reason}); install Slurm's client commands (Debian: slurm-client) or use --launcher local" },
@@ -95,4 +97,8 @@ export const runtimeMessages = {
   tfjsWeightsCorrupt: { code: 'IB6606', severity: 'error', template: "the weights file '{path}' is corrupt: its SHA-256 does not match the one recorded in model.json" },
   tfjsArtifactWriteFailed: { code: 'IB6607', severity: 'error', template: "cannot write the TF.js model '{path}': {reason}" },
   tfjsInputShapeMismatch: { code: 'IB6608', severity: 'error', template: 'predict: {detail}; the model takes NHWC float32 images of {expected} (batch first)' },
+
+  // ---------------------------------------------------------------- pretrained weights (IB6500-IB6599)
+  pretrainedReadFailed: { code: 'IB6500', severity: 'error', template: "cannot load the weights file '{path}': {reason}" },
+  pretrainedChangedOnResume: { code: 'IB6501', severity: 'error', template: "the run at '{dir}' started from the weights file '{path}' ({size} bytes, sha256 {was}), but {now}: resuming would continue from other weights than the run began with" },
 } as const satisfies StageCatalog;

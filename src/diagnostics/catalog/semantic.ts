@@ -69,4 +69,15 @@ export const semanticMessages = {
   clutterCanvasMismatch: { code: 'IB3330', severity: 'error', template: 'the clutter canvas is {canvas}x{canvas} but the model input is {input}: they must be the same size' },
   batchLargerThanData: { code: 'IB3326', severity: 'warning', template: 'batch {batch} is larger than the {count} training examples' },
   dataPathNotFound: { code: 'IB3327', severity: 'warning', template: "{what} '{path}' does not exist: ibc train would stop here" },
+
+  // IB3400-IB3449: a backbone's weights="..." file matched to the trunk (compiler/pretrained/plan.ts)
+  pretrainedUnreadable: { code: 'IB3400', severity: 'error', template: "cannot use the weights file '{path}': {reason}" },
+  pretrainedShapeMismatch: { code: 'IB3401', severity: 'error', template: "tensor '{source}' is [{found}] but '{param}' needs [{expected}] ({layout})" },
+  pretrainedMissing: { code: 'IB3402', severity: 'error', template: "{count} of the trunk's {total} parameters have no tensor in {file}: {list}{hint}" },
+  pretrainedUnexpected: { code: 'IB3403', severity: 'error', template: '{count} tensors of {file} have no place in the trunk: {list}{hint}' },
+  pretrainedMissingAllowed: { code: 'IB3404', severity: 'warning', template: "{count} of the trunk's {total} parameters have no tensor in {file} and keep their random initial values (strict=false): {list}" },
+  pretrainedUnexpectedAllowed: { code: 'IB3405', severity: 'warning', template: '{count} tensors of {file} have no place in the trunk and are ignored (strict=false): {list}' },
+  pretrainedNotFloat: { code: 'IB3406', severity: 'error', template: "tensor '{source}' holds {dtype} values, not floating point: it cannot feed '{param}'" },
+  pretrainedLoaded: { code: 'IB3407', severity: 'info', template: 'trunk from {file}: {loaded} of {total} parameters ({values} values){converted}; {ignored}; random initial values: {random}' },
+  pretrainedStrictUnused: { code: 'IB3408', severity: 'warning', template: 'strict={value} has no effect without weights="..."' },
 } as const satisfies StageCatalog;

@@ -256,9 +256,10 @@ export const runtimeExplanations = {
     fix: 'Build or install what the message names, or use --backend auto.',
   },
   backendSlowCpu: {
-    explanation: "No fast backend is available, so training runs on TF.js's plain JavaScript backend, about 100 times slower.",
-    example: 'ibc train on a machine without libdnnl.',
-    fix: 'apt-get install libdnnl-dev && npm run build:native.',
+    explanation:
+      "No fast backend is available, so the model runs on TF.js's plain JavaScript backend, about 100 times slower than ibc's native oneDNN kernels. The message says why the native kernels did not load (usually a missing system library) and the one command that fixes it; `ibc doctor` shows the same with everything else this machine offers.",
+    example: 'ibc train spec.ibspec on a machine without oneDNN: "because the native kernels (.../prebuilds/linux-x64/ibc_native.node) need libdnnl.so.2, which is not installed (oneDNN, the kernel library). To fix it: apt-get install -y libdnnl2"',
+    fix: 'Run the command the message gives (for the npm package on Debian 12: apt-get install -y libdnnl2; in a checkout: apt-get install -y libdnnl-dev && npm run build:native), then check with ibc doctor.',
   },
   stepCompiledUnavailable: {
     explanation:
@@ -282,6 +283,12 @@ export const runtimeExplanations = {
     explanation: 'The webgpu backend needs an optional package that could not be loaded.',
     example: '--backend webgpu without @tensorflow/tfjs-backend-webgpu installed.',
     fix: 'Install the package the message names.',
+  },
+  onnxruntimeMissing: {
+    explanation:
+      "Running an ONNX file (compile --verify, bench --target onnx) needs onnxruntime-node. It is an optional peer of ibc, not a dependency: as a dependency its install script downloads ONNX Runtime's CUDA provider from NuGet, which fails on machines that reach only the npm registry, and it adds about 290 MB that exporting ONNX never needs. Writing ONNX files (ibc compile --target onnx) works without it.",
+    example: 'ibc compile spec.ibspec --target onnx --out m.onnx --verify, with ibc installed globally and onnxruntime-node not installed',
+    fix: "Install it where ibc is installed, as the message says: ONNXRUNTIME_NODE_INSTALL=skip npm install -g onnxruntime-node@1.30.0 for a global ibc, the same without -g in a project that depends on ibc. ONNXRUNTIME_NODE_INSTALL=skip is onnxruntime-node's own switch: its CPU runtime ships in the package; leave the switch out on a machine with CUDA 12 and internet access to get its CUDA provider too.",
   },
   tfjsArtifactMissing: {
     explanation: 'A TF.js artifact is a folder with model.json and weights.bin; this path is not one.',
@@ -392,5 +399,16 @@ export const runtimeExplanations = {
     explanation: 'A plot needs a value on its x axis: a swept key from the sweep manifest, or a key whose value differs between the runs. These runs have neither.',
     example: 'ibc results runs/ --plot test_top1   # runs of one spec with one setting',
     fix: 'Give --x PATH with a key that differs between the runs, or plot a sweep\'s folder.',
+  },
+  pretrainedReadFailed: {
+    explanation: "The weights file passed `ibc check` but could not be read when training started: it changed or became unreadable in between, or a tensor's data is damaged (its CRC-32 in the zip does not match).",
+    example: 'ibc train spec.ibspec   # the weights file was replaced while ibc was reading it',
+    fix: 'Check the file (ibc check spec.ibspec) and train again.',
+  },
+  pretrainedChangedOnResume: {
+    explanation:
+      "A run records the weights file it started from (path, size and SHA-256, in its checkpoints and summary.json). Resuming continues from the run's own checkpoint, but a changed or missing weights file means the spec no longer describes the run's beginning: the resumed run could not be reproduced. It is refused.",
+    example: 'ibc train spec.ibspec --resume runs/cub   # after trunk.pth was replaced by another file',
+    fix: 'Restore the original weights file, or start a new run.',
   },
 } as const satisfies Record<keyof typeof runtimeMessages, Explanation>;

@@ -6,17 +6,36 @@
 import type { Initializer, ModelIR, ParamSpec } from '../../compiler/ir/ir.js';
 import { Random } from '../../support/random.js';
 
-export function initParams(ir: ModelIR, seed: number): Map<string, Float32Array> {
+/**
+ * `pretrained` (a spec's weights="...", loaded by pretrained-trunk.ts) gives the
+ * parameters it holds their values; every other parameter is drawn as usual, from
+ * its own stream, so the random parts are the same with or without a trunk.
+ */
+export function initParams(ir: ModelIR, seed: number, pretrained?: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
   const root = initRoot(seed);
   const out = new Map<string, Float32Array>();
-  for (const p of ir.params) out.set(p.name, initParam(p, root));
+  for (const p of ir.params) {
+    const given = pretrained?.get(p.name);
+    out.set(p.name, given ? copyOf(p, given) : initParam(p, root));
+  }
   return out;
 }
 
 /** initParams written into arrays the caller owns (`into(name)`, each of the parameter's size), allocating nothing. */
-export function initParamsInto(ir: ModelIR, seed: number, into: (name: string) => Float32Array): void {
+export function initParamsInto(ir: ModelIR, seed: number, into: (name: string) => Float32Array, pretrained?: ReadonlyMap<string, Float32Array>): void {
   const root = initRoot(seed);
-  for (const p of ir.params) initParam(p, root, into(p.name));
+  for (const p of ir.params) {
+    const given = pretrained?.get(p.name);
+    if (given) into(p.name).set(copyOf(p, given));
+    else initParam(p, root, into(p.name));
+  }
+}
+
+/** A pretrained value, checked against the parameter (the plan matched shapes; a mismatch here is a bug). */
+function copyOf(p: ParamSpec, values: Float32Array): Float32Array {
+  const size = p.shape.reduce((a, d) => a * d, 1);
+  if (values.length !== size) throw new Error(`bug: pretrained '${p.name}' has ${values.length} values, the parameter ${size}`);
+  return Float32Array.from(values);
 }
 
 function initRoot(seed: number): Random {

@@ -33,7 +33,7 @@ export function bf16Obstacle(info: NativeInfo, env: NodeJS.ProcessEnv = process.
   if (info.bf16) return undefined;
   const limit = env['ONEDNN_MAX_CPU_ISA'] ?? env['DNNL_MAX_CPU_ISA'];
   const cause = limit !== undefined ? `, limited by ONEDNN_MAX_CPU_ISA=${limit}` : ': this CPU has neither AVX512_BF16 nor AMX';
-  return `oneDNN ${info.dnnl} runs at instruction set ${info.isa}${cause}`;
+  return `oneDNN ${info.dnnl} runs at instruction set ${info.isa ?? 'unknown'}${cause}`;
 }
 
 /** Throws IB6441 when these kernels cannot train in bf16 (precision fp32 always can). */

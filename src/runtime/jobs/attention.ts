@@ -14,6 +14,7 @@ import { writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../f
 import { resolveInsideRunDir } from '../runs/run-dir.js';
 import type { ObjectBox } from '../data/boxes.js';
 import { knownClassNames } from '../data/class-names.js';
+import { quantizerAnchors } from '../../compiler/ir/loss.js';
 import { loadRunData, modelFromState, type OpenedRun } from '../runs/open-run.js';
 import { lockRunDir } from '../runs/run-lock.js';
 
@@ -97,7 +98,7 @@ export async function writeRunAttention(
 ): Promise<string> {
   const names = spec.model.classNames ?? data.classNames ?? knownClassNames(spec.data, data.classes, options.baseDir);
   const items = await attentionItems(model, spec, data.test, options.count, options.offset, names);
-  const anchorsName = model.ir.quantization?.anchors;
+  const anchorsName = quantizerAnchors(model.ir);
   const anchorValues = anchorsName !== undefined ? (await model.readWeights()).get(anchorsName) : undefined;
   const anchors = anchorValues ? Array.from(anchorValues).sort((a, b) => a - b) : undefined;
   writeAttentionImages(folder, items, {

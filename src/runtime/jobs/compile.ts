@@ -9,7 +9,9 @@
  *   web:         the attention explorer: that GraphModel with a static page, the TF.js
  *                bundles and bundled test images (src/runtime/figures/web/explorer.ts);
  *   ibc-runtime: ibc's own 'ibc-tfjs' folder for ibc/runtime's loadModel
- *                (src/compiler/targets/ibc-runtime/artifact.ts).
+ *                (src/compiler/targets/ibc-runtime/artifact.ts);
+ *   safetensors: the weights for PyTorch, torchvision's names for the trunk
+ *                (src/compiler/pretrained/export.ts).
  *
  * What it wrote (or why not) comes back as a value for the CLI to print; user
  * mistakes are RunErrors.
@@ -25,11 +27,13 @@ import { exportOnnx } from '../../compiler/targets/onnx/export.js';
 import { ibcVersion } from '../../compiler/targets/producer-version.js';
 import { DEFAULT_OPSET } from '../../compiler/targets/onnx/opset.js';
 import { writeTfjsArtifact } from '../../compiler/targets/ibc-runtime/artifact.js';
+import { encodeTorchExport, torchStateDict } from '../../compiler/pretrained/export.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { RunError } from '../../support/errors.js';
 import { verifyOnnx, type VerifyReport } from '../engine/onnx/verify.js';
 import { initParams } from '../engine/init-params.js';
+import { loadPretrainedTrunk } from '../engine/pretrained-trunk.js';
 import { knownClassNames } from '../data/class-names.js';
 import { loadDataset } from '../data/index.js';
 import { firstNonFinite, writeFileAtomic } from '../runs/checkpoint/index.js';
@@ -38,7 +42,7 @@ import { whyCannotCreate } from '../runs/run-dir.js';
 import { writeExplorer, type ExplorerSamples } from '../figures/web/explorer.js';
 import { writeGraphModelFolder } from '../figures/web/graph-model-files.js';
 
-export const COMPILE_TARGETS = ['onnx', 'tfjs', 'web', 'ibc-runtime'] as const;
+export const COMPILE_TARGETS = ['onnx', 'tfjs', 'web', 'ibc-runtime', 'safetensors'] as const;
 export type CompileTarget = (typeof COMPILE_TARGETS)[number];
 
 /** How many test images `--target web` bundles unless told. */
@@ -82,7 +86,8 @@ export type WrittenArtifact =
   | { readonly target: 'onnx'; readonly opset: number; readonly layout: 'nhwc' | 'nchw'; readonly dynamicBatch: boolean; readonly bytes: number; readonly outputs: readonly string[] }
   | { readonly target: 'ibc-runtime' }
   | { readonly target: 'tfjs'; readonly shards: number; readonly bytes: number; readonly inputShape: readonly number[]; readonly outputs: readonly string[] }
-  | { readonly target: 'web'; readonly bytes: number; readonly images: number };
+  | { readonly target: 'web'; readonly bytes: number; readonly images: number }
+  | { readonly target: 'safetensors'; readonly tensors: number; readonly bytes: number; readonly torchvision?: string };
 
 export type CompileOutcome =
   | { readonly kind: 'written'; readonly artifact: WrittenArtifact }
@@ -118,8 +123,13 @@ export function modelFromRun(runDir: string): ModelToWrite {
  * run's spec must describe the same model: differences that change the model
  * are IB5006 (naming each key), others a warning (IB5014).
  */
-export function modelFromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, reporter: Pick<CompileReporter, 'note'>): ModelToWrite {
-  if (weightsDir === undefined) return { spec, ir, weights: initParams(ir, spec.train.seed), source: `fresh weights (seed ${spec.train.seed})`, hash: specHash(spec), specPath };
+export async function modelFromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, reporter: Pick<CompileReporter, 'note'>): Promise<ModelToWrite> {
+  if (weightsDir === undefined) {
+    // The spec's initial weights, as training would start: its pretrained trunk (weights="..."), the rest seeded.
+    const trunk = await loadPretrainedTrunk(spec, ir);
+    const source = `fresh weights (seed ${spec.train.seed})${trunk ? `, the trunk from ${trunk.fingerprint.path}` : ''}`;
+    return { spec, ir, weights: initParams(ir, spec.train.seed, trunk?.weights), source, hash: specHash(spec), specPath };
+  }
   const run = openRun(weightsDir, 'last', specHash);
   // `ibc train --seed` may have replaced the seed: compare with the spec as that run saw it.
   const asTrained: ResolvedSpec = { ...spec, train: { ...spec.train, seed: run.state.settings.seed } };
@@ -147,7 +157,21 @@ export async function compileModel(request: CompileRequest, model: ModelToWrite,
     case 'tfjs':
     case 'web':
       return compileGraphModel(request, model.specPath, model.spec, model.ir, model.weights, model.hash, reporter);
+    case 'safetensors':
+      return compileSafetensors(request, model.spec, model.ir, model.weights, model.hash);
   }
+}
+
+/** The weights as a safetensors file for PyTorch: torchvision's names and layouts for the trunk where it has a twin. */
+function compileSafetensors(o: CompileRequest, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string): CompileOutcome {
+  const exported = torchStateDict(ir, spec.model.backbone, weights);
+  const chunks = encodeTorchExport(exported, { specName: spec.name, specHash: hash });
+  writeOutput(o.out, () => {
+    makeFolders(dirname(o.out));
+    writeFileAtomic(o.out, chunks);
+  });
+  const bytes = chunks.reduce((n, c) => n + c.length, 0);
+  return { kind: 'written', artifact: { target: 'safetensors', tensors: exported.tensors.size, bytes, ...(exported.torchvision ? { torchvision: exported.torchvision } : {}) } };
 }
 
 async function compileOnnx(o: CompileRequest, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string, reporter: CompileReporter): Promise<CompileOutcome> {

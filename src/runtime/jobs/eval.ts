@@ -5,7 +5,8 @@
  * object boxes and the model has attention.
  */
 import { loadRunData, modelFromState, type OpenedRun } from '../runs/open-run.js';
-import { evaluateSplit, localizeSplit } from '../training/loop.js';
+import { evaluateSplit } from '../training/loop.js';
+import { localizeSplit } from '../training/localize-split.js';
 import type { Accuracy } from '../training/evaluate.js';
 import type { Localization } from '../training/localization.js';
 

@@ -17,17 +17,24 @@ import { loadDataset } from '../data/index.js';
 import { removeStaleTemporaries, writeTextAtomic } from '../runs/checkpoint/index.js';
 import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../runs/run-dir.js';
 import { lockRunDir, processIsAlive, type RunLock } from '../runs/run-lock.js';
-import { localizeSplit, train, type BatchProgress, type MetricsRow, type TrainOutcome } from '../training/loop.js';
+import { train, type BatchProgress, type MetricsRow, type TrainOutcome } from '../training/loop.js';
+import { localizeSplit } from '../training/localize-split.js';
 import type { EvaluationUpdate } from '../training/progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from '../runs/resume.js';
 import type { RunSettings, TrainingState } from '../training/state.js';
 import { runAttentionFolder, writeRunAttention } from './attention.js';
-import { formatLocalization, localizationRecord, type Localization } from '../training/localization.js';
+import { formatLocalization, localizationRecord } from '../training/localization.js';
 import { readMetricRows } from '../runs/sweep/run-status.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
-import { chooseStepEngine, type StepRequest } from '../engine/choose-engine.js';
 import type { Precision } from '../engine/precision.js';
 import { PhaseClock, secondsSinceProcessStart } from '../training/phases.js';
+import { chooseStepEngine, choicePrecision, createTrainingEngine, type StepRequest } from '../engine/choose-engine.js';
+import type { TrainingEngine } from '../engine/training-engine.js';
+import { createTfjsModel } from '../engine/executor/tfjs-model.js';
+import { buildTraining } from '../../compiler/network/build-training.js';
+import { quantizerAnchors } from '../../compiler/ir/loss.js';
+import { loadPretrainedTrunk, requireSameWeights, type PretrainedTrunk } from '../engine/pretrained-trunk.js';
+import type { WeightsFingerprint } from '../../compiler/pretrained/fingerprint.js';
 
 export interface TrainRequest {
   readonly spec: ResolvedSpec;
@@ -100,6 +107,8 @@ export interface RunSummary {
    * figures (curves.png and the attention images; written into the summary once they are drawn).
    */
   readonly phases: Record<string, number>;
+  /** The weights file the trunk started from (weights="..."): path, size, sha256. */
+  readonly weights?: WeightsFingerprint;
 }
 
 export interface TrainResult {
@@ -242,6 +251,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       );
     }
     requireResumeFitsRun(runDir, resume, spec, request.hashSpec);
+    if (resume.settings.weights) requireSameWeights(resume.settings.weights, runDir);
     requireWritable(runDir);
     const kept = resume.settings;
     const changed: [string, number | undefined, number | undefined][] = [
@@ -279,6 +289,12 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
 
   // Before the data and the run directory: a --step that cannot run leaves nothing behind.
   const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
+  // Likewise a weights file that does not fit: the trunk is read (and fingerprinted) before anything is created.
+  let pretrained: PretrainedTrunk | undefined;
+  if (!resume) {
+    pretrained = await loadPretrainedTrunk(spec, ir);
+    if (pretrained) settings = { ...settings, weights: pretrained.fingerprint };
+  }
 
   const phases = new PhaseClock();
   phases.add('startup', secondsSinceProcessStart());
@@ -311,45 +327,61 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     writeTextAtomic(resolveInsideRunDir(runDir, 'metrics.jsonl'), '');
     reporter.info(`run directory: ${runDir}`);
   }
-  reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason}), precision ${stepEngine.precision}`);
+  reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason}), precision ${choicePrecision(stepEngine)}`);
+  if (pretrained) {
+    reporter.info(`weights: ${pretrained.summary?.message ?? `trunk from ${pretrained.fingerprint.path}`}`);
+    for (const warning of pretrained.warnings) reporter.note?.(warning);
+  }
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
 
   const shapes = new Map(ir.params.map((p) => [p.name, p.shape] as const));
   const paths = checkpointPaths(runDir);
   makeRunSubdir(runDir, 'checkpoints');
-  const outcome: TrainOutcome = await train({
-    ...(stepEngine.kernels ? { kernels: stepEngine.kernels } : {}),
-    precision: stepEngine.precision,
-    phases,
-    spec,
-    ir,
-    specHash,
-    settings,
-    data,
-    backend: request.backend,
-    ...(resume ? { resume } : {}),
-    sink: {
-      appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
-      writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
-      checkpointPath: (which) => paths[which],
-      ...(reporter.batch ? { onBatch: reporter.batch } : {}),
-      ...(reporter.evaluation ? { onEvaluation: reporter.evaluation } : {}),
-      ...(reporter.epoch ? { onEpoch: reporter.epoch } : {}),
-      ...(reporter.note ? { onWarning: reporter.note } : {}),
-    },
-  });
+  // The weights the run ends with, and those it evaluates (the averaged ones when it keeps an average).
+  let finalWeights: Map<string, Float32Array>;
+  let evaluatedWeights: Map<string, Float32Array>;
+  let outcome: TrainOutcome;
+  // A resumed run starts from its checkpoint's weights; a fresh one from the seed, its pretrained trunk (weights="...") where given.
+  const initial = resume ? resume.weights : { seed: settings.seed, ...(pretrained ? { pretrained: pretrained.weights } : {}) };
+  const engine: TrainingEngine = createTrainingEngine(stepEngine, buildTraining(spec, ir), initial);
+  try {
+    outcome = await train({
+      engine,
+      phases,
+      spec,
+      specHash,
+      settings,
+      data,
+      backend: request.backend,
+      ...(resume ? { resume } : {}),
+      sink: {
+        appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
+        writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
+        checkpointPath: (which) => paths[which],
+        ...(reporter.batch ? { onBatch: reporter.batch } : {}),
+        ...(reporter.evaluation ? { onEvaluation: reporter.evaluation } : {}),
+        ...(reporter.epoch ? { onEpoch: reporter.epoch } : {}),
+        ...(reporter.note ? { onWarning: reporter.note } : {}),
+      },
+    });
+    finalWeights = await engine.weights();
+    evaluatedWeights = (await engine.averagedWeights()) ?? finalWeights;
+  } finally {
+    engine.dispose();
+  }
+  const averaged = evaluatedWeights !== finalWeights;
 
+  // The figures and the localization read the attention maps: the TF.js model of the evaluated weights.
+  const model = createTfjsModel(ir, evaluatedWeights);
   try {
     const images = request.attentionImages ?? 20;
-    const anchorsName = ir.quantization?.anchors;
-    const weights = await outcome.model.readWeights();
+    const anchorsName = quantizerAnchors(ir);
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-    const trainable = outcome.model.trainableVariables().reduce((n, v) => n + v.variable.size, 0);
+    const trainable = ir.params.filter((p) => p.trainable && p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const last = outcome.last!;
     // Where the test set has object boxes: does the attention find the object? (localization.ts)
-    const localize = (): Promise<Localization | undefined> => localizeSplit(outcome.model, spec, data.test);
-    const localization = await phases.timeAsync('localization', () => (outcome.ema ? outcome.ema.withAveraged(localize) : localize()));
+    const localization = await phases.timeAsync('localization', () => localizeSplit(model, spec, data.test));
     if (localization) {
       appendMetrics(runDir, { epoch: outcome.epochsDone, event: 'localization', split: 'test', maps: 'deterministic (a = mu_a)', localization: localizationRecord(localization) });
       for (const line of formatLocalization(localization)) reporter.info(`test localization, ${line}`);
@@ -361,32 +393,31 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       ...(outcome.best ? { best_val_top1: outcome.best.valTop1, best_val_epoch: outcome.best.epoch } : {}),
       backend: request.backend,
       training_step: stepEngine.engine,
-      precision: stepEngine.precision,
+      precision: choicePrecision(stepEngine),
       ...(request.adapter ? { adapter: request.adapter } : {}),
       epochs: outcome.epochsDone,
       images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : 0,
       seconds: outcome.seconds,
-      ...(anchorsName ? { anchors: Array.from(weights.get(anchorsName)!) } : {}),
+      ...(anchorsName ? { anchors: Array.from(finalWeights.get(anchorsName) ?? []) } : {}),
       param_count: paramCount,
       trainable_param_count: trainable,
       spec_hash: specHash,
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
       phases: phases.record(),
+      ...(settings.weights ? { weights: settings.weights } : {}),
     };
     writeSummary(runDir, summary);
     const figuresStart = performance.now();
     await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
-      const evaluate = async (): Promise<string> =>
-        writeRunAttention(runAttentionFolder(runDir), outcome.model, spec, data, {
-          count: images,
-          offset: 0,
-          checkpoint: outcome.ema ? 'end of training (EMA weights)' : 'end of training',
-          epoch: outcome.epochsDone,
-          baseDir: settings.dataBaseDir ?? dirname(request.specPath),
-        });
-      const folder = outcome.ema ? await outcome.ema.withAveraged(evaluate) : await evaluate();
+      const folder = await writeRunAttention(runAttentionFolder(runDir), model, spec, data, {
+        count: images,
+        offset: 0,
+        checkpoint: averaged ? 'end of training (EMA weights)' : 'end of training',
+        epoch: outcome.epochsDone,
+        baseDir: settings.dataBaseDir ?? dirname(request.specPath),
+      });
       reporter.info(`attention maps: ${folder}`);
     }
     // The figures come after the summary (a run with a summary is a finished run): it is written
@@ -396,7 +427,6 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     writeSummary(runDir, finished);
     return { runDir, summary: finished };
   } finally {
-    outcome.ema?.dispose();
-    outcome.model.dispose();
+    model.dispose();
   }
 }

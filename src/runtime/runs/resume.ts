@@ -14,7 +14,7 @@ import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointTensor
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
 import type { RandomState } from '../../support/random.js';
-import type { OptimizerState } from '../engine/executor/optimizers.js';
+import type { OptimizerState } from '../engine/training-engine.js';
 import type { TrainingState, RunSettings, BestScore } from '../training/state.js';
 
 const STATE_FORMAT = 'ibc-training-state';

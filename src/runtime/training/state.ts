@@ -5,8 +5,7 @@
  * settings that shaped the data (seed, limits). Checkpoints hold one of these.
  */
 import type { RandomState } from '../../support/random.js';
-import type { OptimizerState } from '../engine/executor/optimizers.js';
-import type { EmaState } from '../engine/executor/ema.js';
+import type { EmaState, OptimizerState } from '../engine/training-engine.js';
 
 export interface RunSettings {
   readonly seed: number;
@@ -18,6 +17,8 @@ export interface RunSettings {
   readonly limitTest?: number;
   /** Folder relative data paths are resolved against (the spec file's folder), so eval and attention find the same data. */
   readonly dataBaseDir?: string;
+  /** The weights file the trunk started from (weights="..."): a resume refuses another. */
+  readonly weights?: { readonly path: string; readonly size: number; readonly sha256: string };
 }
 
 export interface BestScore {

@@ -53,14 +53,18 @@ describe('verifyIR', () => {
     const ir = model();
     expect(verifyIR({ ...ir, taps: { ...ir.taps, latentStd: 'gone' } }).join('\n')).toMatch(/tap latentStd/);
   });
-  it('requires the quantization record exactly when there is a Quantize node, naming its anchors', () => {
+  it('checks the loss terms: the taps they read exist, one term per kind, weights and rate scales finite and >= 0', () => {
     const quantize = { anchors: 5, init: { kind: 'linspace', low: 0, high: 1 }, trainable: true, lrScale: 1, vqWeight: 0.4, commitWeight: 0.1 } as const;
     const r = buildModel(makeSpec({ attention: attention({ quantize }) }));
     const ir = r.value!;
     expect(verifyIR(ir)).toEqual([]);
-    const { quantization, ...without } = ir;
-    expect(verifyIR(without).join('\n')).toMatch(/has no quantization settings/);
-    expect(verifyIR({ ...ir, quantization: { ...quantization!, anchors: 'other' } }).join('\n')).toMatch(/name anchors 'other', the Quantize node uses 'attention\/quantize\/anchors'/);
-    expect(verifyIR({ ...model(), quantization: quantization! }).join('\n')).toMatch(/has no Quantize node/);
+    const vq = ir.loss.terms.find((t) => t.kind === 'vq')!;
+    // The quantizer's terms in a model without a Quantize node: the tap they read is missing.
+    const plain = model();
+    expect(verifyIR({ ...plain, loss: { ...plain.loss, terms: [...plain.loss.terms, vq] } }).join('\n')).toMatch(/loss term 'vq': reads the tap 'attentionQuantized', which the model lacks/);
+    expect(verifyIR({ ...ir, loss: { ...ir.loss, terms: [...ir.loss.terms, vq] } }).join('\n')).toMatch(/loss term 'vq': appears twice/);
+    expect(verifyIR({ ...ir, loss: { ...ir.loss, terms: ir.loss.terms.map((t) => (t.kind === 'commit' ? { ...t, weight: -1 } : t)) } }).join('\n')).toMatch(/loss term 'commit': weight -1/);
+    expect(verifyIR({ ...ir, loss: { ...ir.loss, terms: ir.loss.terms.filter((t) => t.kind !== 'crossEntropy') } }).join('\n')).toMatch(/no crossEntropy term/);
+    expect(verifyIR({ ...ir, params: ir.params.map((p, i) => (i === 0 ? { ...p, lrScale: NaN } : p)) }).join('\n')).toMatch(/lrScale NaN/);
   });
 });

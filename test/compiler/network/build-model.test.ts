@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../../src/compiler/network/build-model.js';
 import { verifyIR } from '../../../src/compiler/ir/verify.js';
+import { quantizerAnchors } from '../../../src/compiler/ir/loss.js';
 import type { Span } from '../../../src/diagnostics/diagnostic.js';
 import type { LayerSpec } from '../../../src/compiler/spec/resolved-spec.js';
 import { attention, conv, flatten, linear, makeSpec, pool, relu } from '../../fixtures/spec-fixtures.js';
@@ -28,7 +29,7 @@ describe('buildModel: structure', () => {
     expect(verifyIR(r.value!)).toEqual([]);
   });
 
-  it('a quantized model has anchors trainable from the spec and its settings in one record naming them', () => {
+  it('a quantized model has anchors trainable at their rate scale from the spec, and its loss the vq and commitment terms', () => {
     const r = buildModel(
       makeSpec({
         attention: attention({ quantize: { anchors: 7, init: { kind: 'random', low: 0, high: 1, seed: 3 }, trainable: false, lrScale: 1e-4, vqWeight: 0.4, commitWeight: 0.1 } }),
@@ -38,7 +39,9 @@ describe('buildModel: structure', () => {
     const anchors = ir.params.find((p) => p.name === 'attention/quantize/anchors')!;
     expect(anchors).toMatchObject({ shape: [7], group: 'weights', trainable: false, init: { kind: 'uniform', low: 0, high: 1, seed: 3 } });
     expect(ir.taps.attentionQuantized).toBe('attention/quantize');
-    expect(ir.quantization).toEqual({ anchors: 'attention/quantize/anchors', lrScale: 1e-4, vqWeight: 0.4, commitWeight: 0.1 });
+    expect(quantizerAnchors(ir)).toBe('attention/quantize/anchors');
+    expect(anchors.lrScale).toBe(1e-4);
+    expect(ir.loss.terms.filter((t) => t.kind === 'vq' || t.kind === 'commit')).toEqual([{ kind: 'vq', weight: 0.4 }, { kind: 'commit', weight: 0.1 }]);
     expect(ir.nodes.find((n) => n.op === 'Quantize')!.params.anchors).toBe('attention/quantize/anchors');
     expect(ir.samples).toEqual({ train: 1, eval: 4 });
     const modulate = ir.nodes.find((n) => n.op === 'Modulate')!;
@@ -58,7 +61,7 @@ describe('buildModel: structure', () => {
     const ir = buildModel(makeSpec()).value!;
     expect(ir.taps).toEqual({ logits: 'classifier/linear0' });
     expect(ir.nodes.map((n) => n.id)).toContain('classifier/flatten0');
-    expect(ir.loss).toEqual({ classes: 10 });
+    expect(ir.loss).toEqual({ classes: 10, unit: 'nats', terms: [{ kind: 'crossEntropy', weight: 1 }] });
     expect(ir.samples).toEqual({ train: 0, eval: 0 });
   });
 

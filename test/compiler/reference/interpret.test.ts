@@ -3,6 +3,7 @@ import { runReference } from '../../../src/compiler/reference/interpret.js';
 import { inferShape, resolvePads, type Shape } from '../../../src/compiler/ir/shape.js';
 import type { IrNode, ModelIR, Op, OpAttrs, ParamRole } from '../../../src/compiler/ir/ir.js';
 import { verifyIR } from '../../../src/compiler/ir/verify.js';
+import { crossEntropyLoss } from '../../../src/compiler/ir/loss.js';
 import { Random } from '../../../src/support/random.js';
 
 /** A hand-made graph: nodes get their shapes from inferShape, parameters are named `<id>/<role>`. */
@@ -22,14 +23,13 @@ class Tiny {
       const name = `${id}/${role}`;
       names[role] = name;
       this.values.set(name, Float32Array.from(values));
-      this.paramSpecs.push({ name, shape: [values.length], init: { kind: 'zeros' }, trainable: true, group: 'weights', fanIn: 1, fanOut: 1 });
+      this.paramSpecs.push({ name, shape: [values.length], init: { kind: 'zeros' }, trainable: true, group: 'weights', fanIn: 1, fanOut: 1, lrScale: 1 });
     }
     this.nodes.push({ id, op, attrs, inputs, params: names, shape: r.shape });
     return this;
   }
   ir(): ModelIR {
     const last = this.nodes[this.nodes.length - 1]!;
-    const anchors = this.nodes.find((n) => n.op === 'Quantize')?.params.anchors;
     return {
       name: 'tiny',
       input: 'image',
@@ -38,9 +38,8 @@ class Tiny {
       nodes: this.nodes,
       params: this.paramSpecs,
       taps: { logits: last.id },
-      loss: { classes: last.shape[0]! },
+      loss: crossEntropyLoss(last.shape[0]!),
       samples: { train: 0, eval: 0 },
-      ...(anchors !== undefined ? { quantization: { anchors, lrScale: 1, vqWeight: 0, commitWeight: 0 } } : {}),
     };
   }
   run(input: number[], batch = 1, options: Parameters<typeof runReference>[4] = { training: false, samples: 0 }) {

@@ -33,4 +33,16 @@ describe('flattenSpec', () => {
     expect(again.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(specHash(again.value!)).toBe(specHash(original.value!));
   });
+
+  it("makes a backbone's weights path absolute, so the run's copy names the same file and hashes the same", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ibc-flatten-weights-'));
+    const path = join(dir, 'tuned.ibspec');
+    writeFileSync(path, 'model {\n  input 32x32x3\n  classes 10\n  backbone resnet18 weights="trunk/r18.pth" strict=false\n}\ndata synthetic\n');
+    const original = loadSpec(path, nodeFileSystem).value!;
+    const text = flattenSpec(path, original, nodeFileSystem).value!;
+    expect(text).toContain(`backbone resnet18 weights="${join(dir, 'trunk', 'r18.pth')}" strict=false`);
+    const copy = join(out, 'tuned.ibspec');
+    writeFileSync(copy, text);
+    expect(specHash(loadSpec(copy, nodeFileSystem).value!)).toBe(specHash(original));
+  });
 });

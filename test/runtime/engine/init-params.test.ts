@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../../src/compiler/network/build-model.js';
-import { initParams } from '../../../src/runtime/engine/init-params.js';
+import { initParams, initParamsInto } from '../../../src/runtime/engine/init-params.js';
 import type { ModelIR } from '../../../src/compiler/ir/ir.js';
 import { attention, conv, makeSpec, pool, relu } from '../../fixtures/spec-fixtures.js';
 
@@ -25,6 +25,21 @@ const stats = (a: Float32Array) => {
 };
 
 describe('initParams', () => {
+  it('takes pretrained values where given (a copy), and draws every other parameter exactly as without them', () => {
+    const model = ir();
+    const plain = initParams(model, 3);
+    const kernel = model.params.find((p) => p.name.endsWith('conv0/kernel'))!;
+    const given = Float32Array.from({ length: plain.get(kernel.name)!.length }, (_, i) => i / 7);
+    const pretrained = new Map([[kernel.name, given]]);
+    const withTrunk = initParams(model, 3, pretrained);
+    expect(same(withTrunk.get(kernel.name)!, given)).toBe(true);
+    expect(withTrunk.get(kernel.name)).not.toBe(given);
+    for (const p of model.params) if (p.name !== kernel.name) expect(same(withTrunk.get(p.name)!, plain.get(p.name)!), p.name).toBe(true);
+    const into = new Map(model.params.map((p) => [p.name, new Float32Array(plain.get(p.name)!.length)]));
+    initParamsInto(model, 3, (name) => into.get(name)!, pretrained);
+    for (const p of model.params) expect(same(into.get(p.name)!, withTrunk.get(p.name)!), p.name).toBe(true);
+  });
+
   it('gives every parameter a value of the right size; deterministic in the seed', () => {
     const model = ir();
     const a = initParams(model, 7);

@@ -1,7 +1,7 @@
 /**
  * The self-contained TF.js inference artifact: a folder with
  *
- *   model.json   format 'ibc-tfjs' v1: the ModelIR, metadata (spec name and
+ *   model.json   format 'ibc-tfjs' v2: the ModelIR, metadata (spec name and
  *                hash, producer, input units and normalisation, inference
  *                mode) and a `weightsManifest` in TF.js's style
  *                ([{paths: ['weights.bin'], weights: [{name, shape, dtype}]}])
@@ -20,11 +20,13 @@ import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, existsS
 import { join } from 'node:path';
 import type { ModelIR } from '../../ir/ir.js';
 import { verifyIR } from '../../ir/verify.js';
+import { crossEntropyLoss } from '../../ir/loss.js';
 import { diagnostic, type MessageName } from '../../../diagnostics/catalog.js';
 import { RunError } from '../../../support/errors.js';
 
 export const TFJS_ARTIFACT_FORMAT = 'ibc-tfjs';
-export const TFJS_ARTIFACT_VERSION = 1;
+/** 2: the IR's loss as weighted terms and a rate scale on every parameter (version 1 had a quantization record; read and upgraded). */
+export const TFJS_ARTIFACT_VERSION = 2;
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 
@@ -209,7 +211,8 @@ export function readTfjsArtifact(dir: string): TfjsArtifact {
   if (version > TFJS_ARTIFACT_VERSION) throw fail('tfjsArtifactFutureVersion', { path: modelPath, version, supported: TFJS_ARTIFACT_VERSION });
   const problem = checkModelJson(parsed);
   if (problem) throw fail('tfjsArtifactMalformed', { path: modelPath, detail: problem });
-  const modelJson = parsed as unknown as TfjsModelJson;
+  const stored = parsed as unknown as TfjsModelJson;
+  const modelJson: TfjsModelJson = version === 1 ? { ...stored, ir: upgradeVersion1Ir(stored.ir as unknown as Version1Ir) } : stored;
   const ir = modelJson.ir;
   let irProblems: string[];
   try {
@@ -257,6 +260,39 @@ export function readTfjsArtifact(dir: string): TfjsArtifact {
     producerVersion: modelJson.producer.version,
   };
   return { modelJson, ir, weights, meta };
+}
+
+/** The parts of a version-1 IR that version 2 stores differently. */
+interface Version1Ir extends Omit<ModelIR, 'loss' | 'params'> {
+  readonly loss: { readonly classes: number; readonly ib?: { readonly beta: number; readonly klScale: number; readonly klForm: 'standard' | 'reference' } };
+  readonly params: readonly Omit<ModelIR['params'][number], 'lrScale'>[];
+  readonly quantization?: { readonly anchors: string; readonly lrScale: number; readonly vqWeight: number; readonly commitWeight: number };
+}
+
+/**
+ * A version-1 IR as version 2 states it: the loss's IB settings and the quantization
+ * record's weights become loss terms, its anchors' rate scale their ParamSpec's, every
+ * other parameter's scale 1 (what the engines of version 1 did). The verifier checks the result.
+ */
+function upgradeVersion1Ir(old: Version1Ir): ModelIR {
+  const { quantization, loss, params, ...rest } = old;
+  const ib = isRecord(loss.ib) ? loss.ib : undefined;
+  const q = isRecord(quantization) ? quantization : undefined;
+  return {
+    ...rest,
+    params: params.map((p) => ({ ...p, lrScale: q !== undefined && p.name === q.anchors ? q.lrScale : 1 })),
+    loss: ib
+      ? {
+          classes: loss.classes,
+          unit: 'bits',
+          terms: [
+            { kind: 'crossEntropy', weight: 1 },
+            { kind: 'kl', weight: ib.beta * ib.klScale, klForm: ib.klForm },
+            ...(q ? [{ kind: 'vq', weight: q.vqWeight } as const, { kind: 'commit', weight: q.commitWeight } as const] : []),
+          ],
+        }
+      : crossEntropyLoss(loss.classes),
+  };
 }
 
 function readWeightsFile(dir: string, paths: readonly string[]): Uint8Array {

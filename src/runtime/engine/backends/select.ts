@@ -58,7 +58,9 @@ async function tryTfjsNode(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node
     const specifier: string = pkg; // a variable, so TypeScript does not look for a package that is optional
     await import(specifier);
   } catch (error) {
-    return { ok: false, reason: `${pkg} is not installed (${messageOf(error)})` };
+    // Not installed is the usual case and says all; anything else (a broken install) keeps its message.
+    const absent = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && messageOf(error).includes(`'${pkg}'`);
+    return { ok: false, reason: absent ? `${pkg} is not installed` : `${pkg} did not load (${messageOf(error)})` };
   }
   return activate('tensorflow', `${pkg} loaded but its backend did not start`);
 }
@@ -75,16 +77,26 @@ function preferPassiveOpenMpWaiting(): void {
   if (process.env['OMP_WAIT_POLICY'] === undefined) process.env['OMP_WAIT_POLICY'] = 'passive';
 }
 
-async function tryNative(): Promise<Attempt> {
+/** The native backend's attempt keeps why it failed apart from the one line that fixes it. */
+type NativeAttempt = { ok: true; tfBackend: string } | { ok: false; reason: string; why: string; fix: string };
+
+/** When the addon loaded but TF.js would not start the backend: a bug, not the machine. */
+const NATIVE_BUG_FIX = 'run ibc doctor and report its output as a bug';
+
+async function tryNative(): Promise<NativeAttempt> {
   preferPassiveOpenMpWaiting();
+  let failed: string;
   try {
     const mod = await import('./native/index.js');
     const registered = mod.registerNativeBackend();
-    if (!registered.ok) return { ok: false, reason: registered.reason };
-    return activate(registered.name, 'the native backend registered but did not start');
+    if (!registered.ok) return registered;
+    const started = await activate(registered.name, 'the native backend registered but did not start');
+    if (started.ok) return started;
+    failed = started.reason;
   } catch (error) {
-    return { ok: false, reason: `the native backend could not be loaded (${messageOf(error)})` };
+    failed = `the native backend could not be loaded (${messageOf(error)})`;
   }
+  return { ok: false, reason: `${failed}; ${NATIVE_BUG_FIX}`, why: failed, fix: NATIVE_BUG_FIX };
 }
 
 type WebgpuAttempt = { ok: true; choice: Omit<BackendChoice, 'name' | 'reason'> } | { ok: false; reason: string };
@@ -148,7 +160,7 @@ export async function selectBackend(request: BackendRequest): Promise<BackendCho
     }
     case 'ibc-native': {
       const got = await tryNative();
-      if (!got.ok) throw unavailable(request, `${got.reason}; build it with: apt-get install libdnnl-dev && npm run build:native`);
+      if (!got.ok) throw unavailable(request, got.reason);
       return { name: request, tfBackend: got.tfBackend, reason: 'requested (oneDNN kernels)', warnings: [] };
     }
     case 'webgpu': {
@@ -178,12 +190,14 @@ export async function selectBackend(request: BackendRequest): Promise<BackendCho
       if (node.ok) return { name: 'tensorflow', tfBackend: node.tfBackend, reason: 'auto: @tensorflow/tfjs-node is installed', warnings: [] };
       why.push(node.reason);
       const native = await tryNative();
-      if (native.ok) return { name: 'ibc-native', tfBackend: native.tfBackend, reason: 'auto: the ibc native backend (oneDNN) is built', warnings: [] };
-      why.push(native.reason);
+      if (native.ok) return { name: 'ibc-native', tfBackend: native.tfBackend, reason: 'auto: the ibc native backend (oneDNN) loads', warnings: [] };
+      why.push(native.why);
       const cpu = await tryCpu();
       if (!cpu.ok) throw unavailable('cpu', cpu.reason);
-      const reason = why.join('; ');
-      return { name: 'cpu', tfBackend: cpu.tfBackend, reason: `auto: no faster backend (${reason})`, warnings: [diagnostic('backendSlowCpu', { args: { reason } })] };
+      // The warning names the one cause that matters here (the native kernels) and its fix;
+      // the backend line keeps every reason.
+      const warning = diagnostic('backendSlowCpu', { args: { why: native.why, fix: native.fix } });
+      return { name: 'cpu', tfBackend: cpu.tfBackend, reason: `auto: no faster backend (${why.join('; ')})`, warnings: [warning] };
     }
   }
 }

@@ -6,16 +6,16 @@
  * against, op by op and step by step, and the path for every backend but
  * ibc-native.
  *
- * The step owns the weights while it trains; `weights()` hands copies to the
- * TF.js model for evaluation and checkpoints. A plan is made per batch size
+ * The step owns the weights while it trains; `weights()` hands out copies
+ * (checkpoints, the run's figures). compiled-engine.ts puts it behind the
+ * TrainingEngine interface. A plan is made per batch size
  * (an epoch's last batch is usually smaller); all plans share the parameters
  * and the optimizer.
  */
-import type { ModelIR } from '../../../compiler/ir/ir.js';
-import type { OptimizerSpec } from '../../../compiler/spec/resolved-spec.js';
+import type { ModelIR, OptimizerIR } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
 import type { NativeAddon } from '../backends/native/addon.js';
-import type { OptimizerState } from '../executor/optimizers.js';
+import type { InitialWeights, OptimizerState } from '../training-engine.js';
 import { lossAndGradients, type LossValues } from './loss.js';
 import { ArenaOptimizer } from './optimizer.js';
 import { createParameterArena, parameterView, type ParameterArena } from './parameters.js';
@@ -56,16 +56,16 @@ export class CompiledTrainingStep {
    */
   constructor(
     readonly ir: ModelIR,
-    optimizer: OptimizerSpec,
+    optimizer: OptimizerIR,
     private readonly kernels: NativeAddon,
-    weights: ReadonlyMap<string, Float32Array> | { readonly seed: number },
+    weights: InitialWeights,
     readonly precision: Precision = 'fp32',
   ) {
     const reason = compiledStepSupport(ir);
     if (reason) throw new Error(`the compiled step cannot run this model: ${reason}`);
     this.arena = createParameterArena(ir);
-    if (weights instanceof Map) this.setWeights(weights);
-    else initParamsInto(ir, (weights as { readonly seed: number }).seed, (name) => parameterView(this.arena, name));
+    if ('seed' in weights) initParamsInto(ir, weights.seed, (name) => parameterView(this.arena, name), weights.pretrained);
+    else this.setWeights(weights);
     this.optimizer = new ArenaOptimizer(optimizer, this.arena, kernels);
   }
 
@@ -97,7 +97,7 @@ export class CompiledTrainingStep {
       let terms: LossValues | undefined;
       time('loss', () => {
         for (const g of plan.zeroBeforeBackward) g.fill(0);
-        terms = lossAndGradients(this.ir.loss, this.ir.quantization, plan.taps, labels);
+        terms = lossAndGradients(this.ir.loss, plan.taps, labels);
       });
       plan.backward.forEach((op, i) => time(plan.backwardLabels[i]!, op.backward!));
       if (update) {
@@ -152,10 +152,10 @@ export class CompiledTrainingStep {
     return out;
   }
 
-  /** Every parameter's value (buffers included), as copies. */
+  /** Every parameter's value (buffers included), as copies, in the IR's order (the executor's: checkpoints list them so). */
   weights(): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
-    for (const name of this.arena.slots.keys()) out.set(name, parameterView(this.arena, name).slice());
+    for (const p of this.ir.params) out.set(p.name, parameterView(this.arena, p.name).slice());
     return out;
   }
 

@@ -5,7 +5,8 @@
  * CE / ln 2 + beta c KL / ln 2 + lambda_vq vq + lambda_c commit, the
  * baseline's total plain CE in nats.
  */
-import type { LossSpec, QuantizationSpec } from '../../../compiler/ir/ir.js';
+import type { LossSpec, LossTerm, LossTermKind } from '../../../compiler/ir/ir.js';
+import { LOSS_TERM_FACTS, lossTerm } from '../../../compiler/ir/loss.js';
 import type { GradTarget, NodeValue } from './values.js';
 import { nearestAnchorIndex } from '../../../compiler/ir/index-maps.js';
 
@@ -79,39 +80,92 @@ function kl(form: 'standard' | 'reference', mu: NodeValue, sd: NodeValue, dMu: G
   return total / rows;
 }
 
-/** vq = commit = mean (a_q - a)^2 in value; vq's gradient goes to the anchors, commit's to a. */
-function quantizationTerms(a: NodeValue, da: GradTarget | undefined, anchors: Float32Array, dAnchors: Float32Array | undefined, quantization: QuantizationSpec): number {
+/**
+ * vq = commit = mean (a_q - a)^2 in value, in one pass over the map: with `vqWeight`, vq's
+ * gradient (times it) goes to the anchors; with `commitWeight`, commit's to a.
+ */
+function quantizationTerms(a: NodeValue, da: GradTarget | undefined, anchors: Float32Array, dAnchors: Float32Array | undefined, vqWeight: number | undefined, commitWeight: number | undefined): number {
   const as = a.data;
   const count = as.length;
-  if (dAnchors) dAnchors.fill(0);
+  const anchorsGrad = vqWeight === undefined ? undefined : dAnchors;
+  const mapGrad = commitWeight === undefined ? undefined : da;
+  const vqScale = vqWeight ?? 0;
+  const commitScale = commitWeight ?? 0;
+  if (anchorsGrad) anchorsGrad.fill(0);
   let sum = 0;
   for (let i = 0; i < count; i++) {
     const k = nearestAnchorIndex(as[i]!, anchors);
     const diff = anchors[k]! - as[i]!;
     sum += diff * diff;
-    if (dAnchors) dAnchors[k]! += (2 * diff * quantization.vqWeight) / count;
-    if (da) write(da, i, (-2 * diff * quantization.commitWeight) / count);
+    if (anchorsGrad) anchorsGrad[k]! += (2 * diff * vqScale) / count;
+    if (mapGrad) write(mapGrad, i, (-2 * diff * commitScale) / count);
   }
   return sum / count;
 }
 
-/** Computes the terms and writes d total / d tap into each tap's gradient target. */
-export function lossAndGradients(spec: LossSpec, quantization: QuantizationSpec | undefined, taps: LossTaps, labels: Int32Array): LossValues {
-  if (!spec.ib) {
-    const ce = crossEntropy(taps.logits, labels, taps.logitsGrad, 1);
-    return [ce, ce, 0, 0, 0];
+/** What the terms read, and the quantizer's one pass over the map (shared by vq and commit, run at most once). */
+interface TermContext {
+  readonly taps: LossTaps;
+  readonly labels: Int32Array;
+  /** A 'bits' objective: the information terms (CE, KL) are divided by ln 2. */
+  readonly bits: boolean;
+  quantization(): number;
+}
+
+/** Each term's value (CE and KL in nats) and its share of the objective; it writes its gradients into the taps' targets. */
+const TERM: { readonly [K in LossTermKind]: (term: Extract<LossTerm, { kind: K }>, context: TermContext) => { readonly value: number; readonly share: number } } = {
+  crossEntropy: (term, { taps, labels, bits }) => {
+    const ce = crossEntropy(taps.logits, labels, taps.logitsGrad, bits ? term.weight / Math.LN2 : term.weight);
+    // (ce * w) / ln 2, as the executor divides cross-entropy by ln 2 (and as this step always has).
+    return { value: ce, share: bits ? (ce * term.weight) / Math.LN2 : ce * term.weight };
+  },
+  kl: (term, { taps, bits }) => {
+    const { latentMean, latentStd, latentMeanGrad, latentStdGrad } = taps;
+    if (!latentMean || !latentStd || !latentMeanGrad || !latentStdGrad) throw new Error('an IB loss needs the latent mean and std taps');
+    const weight = bits ? term.weight / Math.LN2 : term.weight;
+    const value = kl(term.klForm, latentMean, latentStd, latentMeanGrad, latentStdGrad, weight);
+    return { value, share: value * weight };
+  },
+  vq: (term, context) => {
+    const value = context.quantization();
+    return { value, share: value * term.weight };
+  },
+  commit: (term, context) => {
+    const value = context.quantization();
+    return { value, share: value * term.weight };
+  },
+};
+
+function termShare(term: LossTerm, context: TermContext): { readonly value: number; readonly share: number } {
+  return (TERM[term.kind] as (t: LossTerm, c: TermContext) => { value: number; share: number })(term, context);
+}
+
+/**
+ * Computes the terms of the IR's LossSpec and writes d total / d tap into each tap's
+ * gradient target. The objective is the information terms' sum (CE, KL: divided by ln 2 in
+ * a 'bits' objective) plus the map terms' sum (vq, commit), as the executor adds them.
+ * Returns [total, ce, kl, vq, commit], 0 for a term the loss lacks.
+ */
+export function lossAndGradients(spec: LossSpec, taps: LossTaps, labels: Int32Array): LossValues {
+  let quantized: number | undefined;
+  const context: TermContext = {
+    taps,
+    labels,
+    bits: spec.unit === 'bits',
+    quantization: () => {
+      if (!taps.attentionSample || !taps.anchors) throw new Error('a quantized model needs the attention sample tap and the anchors');
+      quantized ??= quantizationTerms(taps.attentionSample, taps.attentionSampleGrad, taps.anchors, taps.anchorsGrad, lossTerm(spec, 'vq')?.weight, lossTerm(spec, 'commit')?.weight);
+      return quantized;
+    },
+  };
+  const values: Record<LossTermKind, number> = { crossEntropy: 0, kl: 0, vq: 0, commit: 0 };
+  let information = 0;
+  let map = 0;
+  for (const term of spec.terms) {
+    const { value, share } = termShare(term, context);
+    values[term.kind] = value;
+    if (LOSS_TERM_FACTS[term.kind].information) information += share;
+    else map += share;
   }
-  const ce = crossEntropy(taps.logits, labels, taps.logitsGrad, 1 / Math.LN2);
-  const { latentMean, latentStd, latentMeanGrad, latentStdGrad } = taps;
-  if (!latentMean || !latentStd || !latentMeanGrad || !latentStdGrad) throw new Error('an IB loss needs the latent mean and std taps');
-  const klWeight = (spec.ib.beta * spec.ib.klScale) / Math.LN2;
-  const klValue = kl(spec.ib.klForm, latentMean, latentStd, latentMeanGrad, latentStdGrad, klWeight);
-  let total = ce / Math.LN2 + klValue * klWeight;
-  let vq = 0;
-  if (quantization) {
-    if (!taps.attentionSample || !taps.anchors) throw new Error('a quantized model needs the attention sample tap and the anchors');
-    vq = quantizationTerms(taps.attentionSample, taps.attentionSampleGrad, taps.anchors, taps.anchorsGrad, quantization);
-    total += vq * quantization.vqWeight + vq * quantization.commitWeight;
-  }
-  return [total, ce, klValue, vq, vq];
+  return [information + map, values.crossEntropy, values.kl, values.vq, values.commit];
 }

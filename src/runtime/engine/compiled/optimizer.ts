@@ -1,13 +1,13 @@
 /**
  * Adam and SGD (momentum, Nesterov, L2 weight decay) over the parameter
  * arena, with torch.optim's semantics and the same arithmetic as
- * train/optimizers.ts: one native call per rate segment per step. State is
+ * the executor's optimizers.ts: one native call per rate segment per step. State is
  * saved in that optimizer's format (`name#m`, `name#v`, `name#momentum`), so a
  * checkpoint written by either training path resumes on the other.
  */
-import type { OptimizerSpec } from '../../../compiler/spec/resolved-spec.js';
+import type { OptimizerIR } from '../../../compiler/ir/ir.js';
 import type { NativeAddon } from '../backends/native/addon.js';
-import type { OptimizerState } from '../executor/optimizers.js';
+import type { OptimizerState } from '../training-engine.js';
 import { ok } from './op.js';
 import type { ParameterArena } from './parameters.js';
 
@@ -18,7 +18,7 @@ export class ArenaOptimizer {
   private readonly second: Float32Array;
 
   constructor(
-    private readonly spec: OptimizerSpec,
+    private readonly spec: OptimizerIR,
     private readonly arena: ParameterArena,
     private readonly kernels: NativeAddon,
   ) {
@@ -88,7 +88,7 @@ export class ArenaOptimizer {
     return { kind: this.spec.kind, step: this.count, buffers };
   }
 
-  /** Restores getState()'s (or train/optimizers.ts's) state; a buffer it lacks starts at zero, as it would have. */
+  /** Restores getState()'s (or the executor optimizer's) state; a buffer it lacks starts at zero, as it would have. */
   setState(state: OptimizerState): void {
     if (state.kind !== this.spec.kind) throw new Error(`the checkpoint holds ${state.kind} state, the spec asks for ${this.spec.kind}`);
     for (const [suffix, array] of this.bufferNames()) {

@@ -2,9 +2,9 @@
  * Every parameter of the model in one array, and every trainable parameter's
  * gradient in a second one laid out the same way, so that the optimizer
  * updates all parameters that share a learning rate in one kernel call.
- * Order: trainable parameters at the base rate, then those with their own
- * rate scale (the quantizer's anchors), then what never trains (frozen
- * anchors, BatchNorm moving statistics).
+ * Order: trainable parameters at the base rate, then those with another
+ * rate scale (ParamSpec.lrScale: the reference's anchors), grouped by scale,
+ * then what never trains (frozen parameters, BatchNorm moving statistics).
  */
 import type { ModelIR, ParamSpec } from '../../../compiler/ir/ir.js';
 import { product } from './values.js';
@@ -37,11 +37,12 @@ export function trains(spec: ParamSpec): boolean {
 }
 
 export function createParameterArena(ir: ModelIR): ParameterArena {
-  const anchors = ir.quantization;
-  const scaleOf = (p: ParamSpec): number | undefined => (!trains(p) ? undefined : anchors && p.name === anchors.anchors ? anchors.lrScale : 1);
+  const scaleOf = (p: ParamSpec): number | undefined => (trains(p) ? p.lrScale : undefined);
+  // Base rate first, then each other scale in order of first appearance (one segment each), then what never trains.
+  const scales = [...new Set(ir.params.map(scaleOf).filter((x): x is number => x !== undefined && x !== 1))];
   const rank = (p: ParamSpec): number => {
     const scale = scaleOf(p);
-    return scale === undefined ? 2 : scale === 1 ? 0 : 1;
+    return scale === undefined ? scales.length + 1 : scale === 1 ? 0 : 1 + scales.indexOf(scale);
   };
   const ordered = [...ir.params].sort((a, b) => rank(a) - rank(b));
   const slots = new Map<string, ParameterSlot>();

@@ -16,6 +16,7 @@
  * (step-rules.ts, written beside the op in ops/); rows are the IR's (ir/rows.ts).
  */
 import type { IrNode, ModelIR, Op } from '../../../compiler/ir/ir.js';
+import { lossGradientTaps, quantizerAnchors } from '../../../compiler/ir/loss.js';
 import { outputRows } from '../../../compiler/ir/op-facts.js';
 import type { Random } from '../../../support/random.js';
 import type { NativeAddon } from '../backends/native/addon.js';
@@ -168,7 +169,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   // Which values get a gradient array, and how many contributions each receives: the loss
   // (for its taps) and every computing reader whose own output gets a gradient (only then
   // does its backward run). Decided from the last node back, readers before what they read.
-  const lossTaps = shape.mode === 'eval' ? [] : [ir.taps.logits, ...(ir.loss.ib ? [ir.taps.latentMean!, ir.taps.latentStd!] : []), ...(ir.quantization ? [ir.taps.attentionSample!] : [])];
+  const lossTaps = shape.mode === 'eval' ? [] : lossGradientTaps(ir.loss, ir.taps);
   const tapRoots = lossTaps.map(rootOf);
   const contributors = new Map<string, number>();
   for (const node of [...ir.nodes].reverse()) {
@@ -364,7 +365,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
 
   const zeroBeforeBackward = zeroAt.get(-1) ?? [];
   const tapValue = (id: string | undefined): NodeValue | undefined => (id === undefined ? undefined : values.get(id));
-  const anchorsName = ir.quantization?.anchors;
+  const anchorsName = quantizerAnchors(ir);
   const taps: LossTaps = {
     logits: values.get(ir.taps.logits)!,
     logitsGrad: gradTarget(ir.taps.logits) ?? { grad: allocate(shape.mode === 'eval' ? 0 : values.get(ir.taps.logits)!.data.length), add: false },

@@ -5,11 +5,12 @@
  * not averaged (they are already averages) and stay as they are.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { OptimizedVariable } from './optimizers.js';
+import type { EmaState } from '../training-engine.js';
 
-export interface EmaState {
-  readonly decay: number;
-  readonly shadows: Readonly<Record<string, { readonly shape: readonly number[]; readonly values: Float32Array }>>;
+/** A variable the average follows. */
+export interface AveragedVariable {
+  readonly name: string;
+  readonly variable: tf.Variable;
 }
 
 export class WeightEma {
@@ -17,7 +18,7 @@ export class WeightEma {
 
   constructor(
     private readonly decay: number,
-    private readonly variables: readonly OptimizedVariable[],
+    private readonly variables: readonly AveragedVariable[],
   ) {
     for (const v of variables) {
       const source = v.variable;

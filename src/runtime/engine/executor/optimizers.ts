@@ -1,29 +1,21 @@
 /**
  * SGD (momentum, Nesterov) and Adam with PyTorch's semantics, over named TF.js
- * variables: every trainable variable trains at the epoch's rate, except the
- * quantizer's anchors (named by ModelIR.quantization) at rate * lrScale;
- * non-trainable variables (frozen anchors) are never touched. Weight decay is L2 added to the gradient, as torch.optim.SGD/Adam do
- * (not decoupled). All state is named tensors so a checkpoint can hold it and
- * a resumed run continues bit for bit.
+ * variables: every trainable variable trains at the step's rate times its
+ * parameter's lrScale (ParamSpec); non-trainable variables (frozen
+ * parameters) are never touched. Weight decay is L2 added to the gradient, as
+ * torch.optim.SGD/Adam do (not decoupled). All state is named tensors so a
+ * checkpoint can hold it and a resumed run continues bit for bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { QuantizationSpec } from '../../../compiler/ir/ir.js';
-import type { OptimizerSpec } from '../../../compiler/spec/resolved-spec.js';
+import type { OptimizerIR } from '../../../compiler/ir/ir.js';
 import { SGD_STEP } from '../backends/native/ops.js';
+import type { OptimizerState } from '../training-engine.js';
 
 export interface OptimizedVariable {
   readonly name: string;
   readonly variable: tf.Variable;
-}
-
-/** Which variable holds the anchors and their learning-rate scale (the optimizer's part of ModelIR.quantization). */
-export type AnchorSettings = Pick<QuantizationSpec, 'anchors' | 'lrScale'>;
-
-/** A saved optimizer: its step count and one Float32Array per named buffer. */
-export interface OptimizerState {
-  readonly kind: 'sgd' | 'adam';
-  readonly step: number;
-  readonly buffers: Readonly<Record<string, { readonly shape: readonly number[]; readonly values: Float32Array }>>;
+  /** The parameter's rate scale (ParamSpec.lrScale). */
+  readonly lrScale: number;
 }
 
 export interface Optimizer {
@@ -45,12 +37,12 @@ interface Slot {
   readonly lrScale: number;
 }
 
-function slotsFor(variables: readonly OptimizedVariable[], anchors: AnchorSettings | undefined): Slot[] {
+function slotsFor(variables: readonly OptimizedVariable[]): Slot[] {
   const slots: Slot[] = [];
   for (const v of variables) {
-    // Frozen anchors (CUB reference) are never touched, weight decay included.
+    // Frozen parameters (the CUB reference's anchors) are never touched, weight decay included.
     if (!v.variable.trainable) continue;
-    slots.push({ target: v, lrScale: anchors !== undefined && v.name === anchors.anchors ? anchors.lrScale : 1 });
+    slots.push({ target: v, lrScale: v.lrScale });
   }
   return slots;
 }
@@ -117,7 +109,7 @@ class Sgd implements Optimizer {
 
   constructor(
     private readonly slots: readonly Slot[],
-    private readonly settings: Extract<OptimizerSpec, { kind: 'sgd' }>,
+    private readonly settings: Extract<OptimizerIR, { kind: 'sgd' }>,
   ) {}
 
   step(gradients: ReadonlyMap<string, tf.Tensor>, lr: number): void {
@@ -185,7 +177,7 @@ class Adam implements Optimizer {
 
   constructor(
     private readonly slots: readonly Slot[],
-    private readonly settings: Extract<OptimizerSpec, { kind: 'adam' }>,
+    private readonly settings: Extract<OptimizerIR, { kind: 'adam' }>,
   ) {}
 
   step(gradients: ReadonlyMap<string, tf.Tensor>, lr: number): void {
@@ -245,11 +237,7 @@ class Adam implements Optimizer {
   }
 }
 
-export function createOptimizer(
-  spec: OptimizerSpec,
-  variables: readonly OptimizedVariable[],
-  anchors?: AnchorSettings,
-): Optimizer {
-  const slots = slotsFor(variables, anchors);
-  return spec.kind === 'sgd' ? new Sgd(slots, spec) : new Adam(slots, spec);
+export function createOptimizer(settings: OptimizerIR, variables: readonly OptimizedVariable[]): Optimizer {
+  const slots = slotsFor(variables);
+  return settings.kind === 'sgd' ? new Sgd(slots, settings) : new Adam(slots, settings);
 }

@@ -51,6 +51,8 @@ import type { Random } from '../../../support/random.js';
 import { runGraph } from './executor.js';
 import { computeLoss, type LossTerms } from './losses.js';
 import { registerTfjsGradients } from './gradients.js';
+import { quantizerAnchors } from '../../../compiler/ir/loss.js';
+import type { PredictBatch, PredictOptions } from '../training-engine.js';
 
 export type { LossTerms } from './losses.js';
 
@@ -99,6 +101,8 @@ export interface TrainStepResult {
 export interface TrainableVariable {
   readonly name: string;
   readonly variable: tf.Variable;
+  /** The parameter's rate scale (ParamSpec.lrScale). */
+  readonly lrScale: number;
 }
 
 type TapName = keyof ForwardTaps;
@@ -124,7 +128,7 @@ export class TfjsModel {
       initial.dispose();
       this.specs.set(spec.name, spec);
     }
-    this.anchorsName = ir.quantization?.anchors;
+    this.anchorsName = quantizerAnchors(ir);
   }
 
   /** The variable holding parameter `name`. */
@@ -138,7 +142,7 @@ export class TfjsModel {
     const out: TrainableVariable[] = [];
     for (const [name, variable] of this.variables) {
       const spec = this.specs.get(name)!;
-      if (variable.trainable && spec.group !== 'buffers') out.push({ name, variable });
+      if (variable.trainable && spec.group !== 'buffers') out.push({ name, variable, lrScale: spec.lrScale });
     }
     return out;
   }
@@ -146,6 +150,25 @@ export class TfjsModel {
   forward(images: tf.Tensor4D, options: ForwardOptions): ForwardOutputs {
     this.checkAlive();
     return tidyObject(() => this.forwardInScope(images, options, !options.training).outputs);
+  }
+
+  /**
+   * The evaluation logits [count, classes] of a batch of normalised NHWC images, read
+   * (forward with training off, `samples` draws from `noise`).
+   */
+  async predict(batch: PredictBatch, options: PredictOptions): Promise<Float32Array> {
+    const [h, w, c] = this.ir.inputShape;
+    const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
+    try {
+      const out = this.forward(images, { training: false, samples: options.samples, ...(options.noise ? { noise: options.noise } : {}) });
+      try {
+        return (await out.logits.data()) as Float32Array;
+      } finally {
+        disposeForward(out);
+      }
+    } finally {
+      images.dispose();
+    }
   }
 
   loss(outputs: ForwardOutputs, labels: tf.Tensor1D): LossTerms {
@@ -246,7 +269,6 @@ export class TfjsModel {
   private lossInScope(outputs: ForwardOutputs, labels: tf.Tensor1D): LossTerms {
     return computeLoss(
       this.ir.loss,
-      this.ir.quantization,
       {
         logits: outputs.logits,
         latentMean: outputs.taps.latentMean,

@@ -4,7 +4,7 @@
  * runs on one seeded random batch.
  */
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import { loadOnnxRuntime } from './onnxruntime.js';
 import { onnx } from '../../../compiler/targets/onnx/proto.js';
 import { ONNX_INPUT } from '../../../compiler/targets/onnx/export.js';
 import { Random } from '../../../support/random.js';
@@ -28,6 +28,7 @@ export async function benchOnnxInference(modelPath: string, batch: number, itera
   const bytes = readFileSync(modelPath);
   const dims = onnxInputDims(bytes);
   if (dims.length === 0 || dims.some((d) => !(d > 0))) throw new Error(`benchOnnxInference: '${modelPath}' has no fixed per-example input shape`);
+  const ort = await loadOnnxRuntime('ibc bench --target onnx');
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
   try {
     const size = batch * dims.reduce((a, b) => a * b, 1);

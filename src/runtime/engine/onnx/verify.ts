@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import * as ort from 'onnxruntime-node';
+import { loadOnnxRuntime } from './onnxruntime.js';
 import type { ModelIR } from '../../../compiler/ir/ir.js';
 import { Random } from '../../../support/random.js';
 import { createTfjsModel, disposeForward } from '../executor/tfjs-model.js';
@@ -93,6 +93,7 @@ export async function verifyOnnx(model: Uint8Array | string, ir: ModelIR, weight
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
   await tf.ready();
 
+  const ort = await loadOnnxRuntime('--verify');
   const session = typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
   const tfModel = createTfjsModel(ir, weights);
   const errors: OutputError[] = [];

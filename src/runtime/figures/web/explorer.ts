@@ -3,7 +3,10 @@
  * browser with TF.js alone, offline, from file:// or any static server.
  *
  *   index.html, explorer.js, explorer.css   the page (assets/explorer/)
- *   tf.min.js, tf-backend-webgpu.min.js     TF.js bundles copied from node_modules (no CDN)
+ *   tf.min.js, tf-backend-webgpu.min.js     TF.js bundles (no CDN): the npm package carries them in
+ *                                           dist/vendor/ (scripts/pack.mjs copies them there, so that an
+ *                                           installed ibc needs no @tensorflow/tfjs); a checkout takes
+ *                                           them from node_modules
  *   model/model.json, model/group1-*.bin    the GraphModel (what the page loads over http)
  *   model/model-data.js                     the same model embedded, for file:// (no fetch there)
  *   samples.js                              bundled test images as PNG data: URLs with their labels
@@ -14,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphModelExport } from '../../../compiler/targets/tfjs/export.js';
 import { writeFileAtomic } from '../../../host/atomic-write.js';
+import { packageRoot } from '../../../host/package-root.js';
 import { runError, reasonOf } from '../../../support/errors.js';
 import { encodePng } from '../images/png.js';
 import { embeddedModelScript, writeGraphModelFolder } from './graph-model-files.js';
@@ -23,6 +27,17 @@ export const TFJS_BUNDLES = [
   { from: '@tensorflow/tfjs/dist/tf.min.js', to: 'tf.min.js' },
   { from: '@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js', to: 'tf-backend-webgpu.min.js' },
 ] as const;
+
+/** The bundle's file: the package's own copy (dist/vendor/, written by scripts/pack.mjs), else the installed npm package's; undefined when neither exists. */
+export function bundleSource(bundle: (typeof TFJS_BUNDLES)[number], root: string = packageRoot()): string | undefined {
+  const vendored = join(root, 'dist', 'vendor', bundle.to);
+  if (existsSync(vendored)) return vendored;
+  try {
+    return createRequire(import.meta.url).resolve(bundle.from);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Test images bundled with the page: NHWC bytes (0-255). */
 export interface ExplorerSamples {
@@ -86,13 +101,10 @@ export function writeExplorer(dir: string, exp: GraphModelExport, samples: Explo
   write(join(modelDir, 'model-data.js'), embeddedModelScript(exp));
   const assets = explorerAssetsDir();
   for (const file of EXPLORER_PAGE_FILES) write(join(dir, file), readFileSync(join(assets, file), 'utf8'));
-  const require = createRequire(import.meta.url);
   for (const bundle of TFJS_BUNDLES) {
-    let from: string;
-    try {
-      from = require.resolve(bundle.from);
-    } catch {
-      // Only the optional webgpu backend can be missing (an install without optional packages).
+    const from = bundleSource(bundle);
+    if (from === undefined) {
+      // Only the optional webgpu backend can be missing (a checkout installed without optional packages).
       if (!bundle.from.includes('webgpu')) throw new Error(`bug: ${bundle.from} is not installed with ibc`);
       write(join(dir, bundle.to), '// @tensorflow/tfjs-backend-webgpu was not installed where this page was written: it runs on webgl and cpu.\n');
       continue;

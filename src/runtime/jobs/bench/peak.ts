@@ -51,7 +51,7 @@ export function peakOf(peak: PrecisionPeak): number {
 export function machineKey(kernels: NativeAddon): string {
   const info = kernels.info();
   const model = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  return `${model} | oneDNN ${info.dnnl} ${info.isa} | ${info.threads} threads`;
+  return `${model} | oneDNN ${info.dnnl} ${info.isa ?? 'unknown'} | ${info.threads} threads`;
 }
 
 /** Where the cache lives, or undefined when there is no cache folder (neither XDG_CACHE_HOME nor HOME). */

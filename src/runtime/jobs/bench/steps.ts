@@ -8,7 +8,7 @@ import type { ModelIR } from '../../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../../compiler/spec/resolved-spec.js';
 import type { BackendChoice, HostFallback } from '../../engine/backends/select.js';
 import { formatAdapter } from '../../engine/backends/webgpu/adapter.js';
-import { chooseStepEngine, type StepRequest } from '../../engine/choose-engine.js';
+import { chooseStepEngine, choicePrecision, type StepRequest } from '../../engine/choose-engine.js';
 import { timeTrainingSteps, type KernelTime } from './time-training.js';
 import type { Precision } from '../../engine/precision.js';
 
@@ -69,11 +69,10 @@ export async function benchTrainingSteps(
   const batch = options.batch ?? spec.train.batchSize;
   const before = fallbackTotal(choice.hostFallbacks?.() ?? []);
   const engine = chooseStepEngine(options.step, choice.name, spec, ir);
-  say(`training step: ${engine.engine} (${engine.reason}), precision ${engine.precision}\n`);
+  const precision = choicePrecision(engine);
+  say(`training step: ${engine.engine} (${engine.reason}), precision ${precision}\n`);
   const timing = await timeTrainingSteps(spec, ir, {
-    batch, steps: options.steps, warmup: options.warmup, seed: spec.train.seed, profile: options.profile,
-    ...(engine.kernels ? { kernels: engine.kernels } : {}),
-    precision: engine.precision,
+    batch, steps: options.steps, warmup: options.warmup, seed: spec.train.seed, profile: options.profile, engine,
   });
   const fallbacks = choice.hostFallbacks ? fallbacksSince(before, choice.hostFallbacks()) : undefined;
   const flops = modelFlops(ir);
@@ -81,7 +80,7 @@ export async function benchTrainingSteps(
     spec: specLabel,
     backend: choice.name,
     training_step: engine.engine,
-    precision: engine.precision,
+    precision,
     ...(choice.adapter ? { adapter: formatAdapter(choice.adapter) } : {}),
     batch,
     steps: options.steps,

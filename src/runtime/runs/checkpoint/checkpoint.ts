@@ -1,12 +1,12 @@
 /**
- * Reading and writing checkpoint files (format.ts). Writes are atomic; every
+ * Reading and writing checkpoint files (the format: support/checkpoint-format.ts, which the compiler also reads for weights=). Writes are atomic; every
  * problem reading one is a RunError naming the file, so a run never silently
  * starts fresh from a bad checkpoint.
  */
 import { readFileSync } from 'node:fs';
 import { runError, reasonOf } from '../../../support/errors.js';
 import { nodeAtomicWriteIo, writeFileAtomic, type AtomicWriteIo } from '../../../host/atomic-write.js';
-import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './format.js';
+import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../../support/checkpoint-format.js';
 import type { RunError } from '../../../support/errors.js';
 
 export function writeCheckpoint(path: string, checkpoint: Checkpoint, io: AtomicWriteIo = nodeAtomicWriteIo): void {

@@ -12,6 +12,7 @@ import { randomArray, randomParams, tinyAttentionIr } from '../../../fixtures/ti
 import { compileSpec } from '../../../../src/compiler/compile.js';
 import { nodeFileSystem } from '../../../../src/host/file-system.js';
 import { initParams } from '../../../../src/runtime/engine/init-params.js';
+import { crossEntropyLoss } from '../../../../src/compiler/ir/loss.js';
 
 const meta = { specHash: 'abc123', specName: 'tiny', normalize: { mean: [0.5, 0.5], std: [0.25, 0.25] }, producerVersion: '0.1.0' };
 let root: string;
@@ -98,7 +99,7 @@ describe('TF.js artifact', () => {
 
   it('gives a baseline an empty attention array', async () => {
     const ir = tinyAttentionIr();
-    const baseline = { ...ir, taps: { logits: ir.taps.logits }, loss: { classes: ir.classes } };
+    const baseline = { ...ir, taps: { logits: ir.taps.logits }, loss: crossEntropyLoss(ir.classes) };
     const dir = join(root, 'baseline');
     writeTfjsArtifact(dir, baseline, randomParams(ir, 3), meta);
     const loaded = await loadModel(dir, { backend: 'cpu' });
@@ -107,6 +108,40 @@ describe('TF.js artifact', () => {
     expect(p.attention).toHaveLength(0);
     expect(p.attentionQuantized).toBeUndefined();
     loaded.dispose();
+  });
+
+  it('reads a version-1 model.json (quantization record, IB loss settings, no rate scales) as the IR the builder makes now', () => {
+    const ir = { ...tinyAttentionIr({ quantize: true, klForm: 'reference' }), params: tinyAttentionIr({ quantize: true }).params.map((p) => (p.name === 'att/quantize/anchors' ? { ...p, lrScale: 1e-4 } : p)) };
+    const dir = join(root, 'version1');
+    writeTfjsArtifact(dir, ir, randomParams(ir, 4), meta);
+    const v2 = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    expect(v2.formatVersion).toBe(2);
+    // What ibc wrote before the loss became terms: ModelIR.quantization and LossSpec.ib.
+    const { loss: _loss, ...irWithoutLoss } = v2.ir;
+    const v1 = {
+      ...v2,
+      formatVersion: 1,
+      ir: {
+        ...irWithoutLoss,
+        params: v2.ir.params.map(({ lrScale: _s, ...p }: { lrScale: number }) => p),
+        loss: { classes: ir.classes, ib: { beta: 0.01, klScale: 0.5, klForm: 'reference' } },
+        quantization: { anchors: 'att/quantize/anchors', lrScale: 1e-4, vqWeight: 0.4, commitWeight: 0.1 },
+      },
+    };
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(v1));
+    const read = readTfjsArtifact(dir);
+    expect(read.ir).toEqual(JSON.parse(JSON.stringify(ir)));
+    expect(read.ir.loss.terms).toEqual([
+      { kind: 'crossEntropy', weight: 1 },
+      { kind: 'kl', weight: 0.01 * 0.5, klForm: 'reference' },
+      { kind: 'vq', weight: 0.4 },
+      { kind: 'commit', weight: 0.1 },
+    ]);
+    // A version-1 baseline: cross-entropy in nats, every rate scale 1.
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...v1, ir: { ...v1.ir, loss: { classes: ir.classes }, quantization: undefined, taps: { logits: ir.taps.logits } } }));
+    const baseline = readTfjsArtifact(dir).ir;
+    expect(baseline.loss).toEqual(crossEntropyLoss(ir.classes));
+    expect(baseline.params.every((p) => p.lrScale === 1)).toBe(true);
   });
 
   it('an unknown backend is a RunError, not a silent fallback', async () => {

@@ -14,6 +14,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import type { IrNode, ModelIR, ParamSpec } from '../../../../src/compiler/ir/ir.js';
 import type { OptimizerSpec } from '../../../../src/compiler/spec/resolved-spec.js';
 import { paramShapes } from '../../../../src/compiler/ir/op-facts.js';
+import { crossEntropyLoss } from '../../../../src/compiler/ir/loss.js';
 import { runReference } from '../../../../src/compiler/reference/interpret.js';
 import { Random } from '../../../../src/support/random.js';
 import type { NativeAddon } from '../../../../src/runtime/engine/backends/native/addon.js';
@@ -37,7 +38,7 @@ beforeAll(async () => {
 
 function denseParams(id: string, inputs: number, units: number): ParamSpec[] {
   return Object.entries(paramShapes('Dense', { units, bias: true }, [[inputs]])).map(([role, shape]) => ({
-    name: `${id}/${role}`, shape: shape, init: { kind: 'zeros' }, trainable: true, group: 'weights', fanIn: inputs, fanOut: units,
+    name: `${id}/${role}`, shape: shape, init: { kind: 'zeros' }, trainable: true, group: 'weights', fanIn: inputs, fanOut: units, lrScale: 1,
   }));
 }
 
@@ -52,7 +53,7 @@ function withHead(ir: ModelIR, classes = 3): ModelIR {
     inputs: ['image'], params: { kernel: 'stem/kernel', bias: 'stem/bias' }, shape: ir.inputShape,
   };
   const stemParams: ParamSpec[] = Object.entries(paramShapes('Conv2D', stem.attrs as IrNode<'Conv2D'>['attrs'], [ir.inputShape])).map(([role, shape]) => ({
-    name: `stem/${role}`, shape: shape, init: { kind: 'zeros' }, trainable: true, group: 'weights', fanIn: channels, fanOut: channels,
+    name: `stem/${role}`, shape: shape, init: { kind: 'zeros' }, trainable: true, group: 'weights', fanIn: channels, fanOut: channels, lrScale: 1,
   }));
   const rewired = ir.nodes.map((n) => (n.op === 'Input' ? n : { ...n, inputs: n.inputs.map((i) => (i === 'image' ? 'stem' : i)) }));
   return addHead({ ...ir, nodes: [rewired[0]!, stem, ...rewired.slice(1)], params: [...stemParams, ...ir.params] }, classes);
@@ -64,7 +65,7 @@ function addHead(ir: ModelIR, classes: number): ModelIR {
   const flat: IrNode = { id: 'head/flat', op: 'Flatten', attrs: {}, inputs: [last.id], params: {}, shape: [width] };
   const params = denseParams('head/fc', width, classes);
   const fc: IrNode = { id: 'head/fc', op: 'Dense', attrs: { units: classes, bias: true }, inputs: [flat.id], params: { kernel: 'head/fc/kernel', bias: 'head/fc/bias' }, shape: [classes] };
-  return { ...ir, classes, nodes: [...ir.nodes, flat, fc], params: [...ir.params, ...params], taps: { ...ir.taps, logits: fc.id }, loss: { classes } };
+  return { ...ir, classes, nodes: [...ir.nodes, flat, fc], params: [...ir.params, ...params], taps: { ...ir.taps, logits: fc.id }, loss: crossEntropyLoss(classes) };
 }
 
 interface Batch {
@@ -91,7 +92,7 @@ interface StepResult {
 /** One step on the TF.js executor (CPU backend): gradients, then the optimizer's update. */
 function tfjsStep(ir: ModelIR, weights: Map<string, Float32Array>, b: Batch, samples: number, optimizer: OptimizerSpec): StepResult {
   const model = createTfjsModel(ir, weights);
-  const opt = createOptimizer(optimizer, model.trainableVariables(), ir.quantization);
+  const opt = createOptimizer(optimizer, model.trainableVariables());
   const noise = Random.fromSeed(7);
   const [h, w, c] = ir.inputShape;
   const images = tf.tensor4d(b.images, [b.labels.length, h, w, c]);
@@ -260,7 +261,7 @@ describe.skipIf(!HAVE_NATIVE)('compiled training step against the TF.js executor
     expect(restored.optimizerState()).toEqual(state);
     // The TF.js optimizer reads the same state.
     const model = createTfjsModel(ir, first.weights);
-    const tfjs = createOptimizer(spec.train.optimizer, model.trainableVariables(), ir.quantization);
+    const tfjs = createOptimizer(spec.train.optimizer, model.trainableVariables());
     tfjs.setState(state);
     expect(tfjs.steps()).toBe(3);
     tfjs.dispose();

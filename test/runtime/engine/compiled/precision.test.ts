@@ -62,7 +62,7 @@ describe.skipIf(!HAVE_NATIVE)('the compiled step in bf16 precision', () => {
     const images = rng.fillNormal(new Float32Array(8 * 28 * 28));
     const labels = Int32Array.from({ length: 8 }, () => rng.int(10));
     const run = (precision: 'fp32' | 'bf16') => {
-      const step = new CompiledTrainingStep(ir, { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }, kernels!, weights, precision);
+      const step = new CompiledTrainingStep(ir, { kind: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }, kernels!, weights, precision);
       const noise = Random.fromSeed(7);
       const out = step.gradients(images, labels, 1, noise);
       return { terms: [...out.terms], logits: out.logits.slice(), gradients: step.parameterGradients(), noiseAfter: noise.next() };

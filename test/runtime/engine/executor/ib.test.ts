@@ -13,6 +13,7 @@ import { lowerNode, quantizeHard, quantizeStraightThrough, type ExecutorLowering
 import { registerTfjsGradients } from '../../../../src/runtime/engine/executor/gradients.js';
 import { createTfjsModel, disposeForward, disposeLoss, disposeTrainStep } from '../../../../src/runtime/engine/executor/tfjs-model.js';
 import type { IrNode } from '../../../../src/compiler/ir/ir.js';
+import { crossEntropyLoss } from '../../../../src/compiler/ir/loss.js';
 import { Random } from '../../../../src/support/random.js';
 import { registerNativeBackend } from '../../../../src/runtime/engine/backends/native/index.js';
 import { TinyIrBuilder, randomArray, randomParams, tinyAttentionIr } from '../../../fixtures/tiny-ir.js';
@@ -288,7 +289,7 @@ describe('loss composition and memory', () => {
 
   it('a baseline trains on plain CE (nats)', () => {
     const ir0 = tinyAttentionIr();
-    const ir = { ...ir0, taps: { logits: ir0.taps.logits }, loss: { classes: ir0.classes } };
+    const ir = { ...ir0, taps: { logits: ir0.taps.logits }, loss: crossEntropyLoss(ir0.classes) };
     const model = createTfjsModel(ir, randomParams(ir, 6));
     const images = tf.tensor4d(randomArray(2 * 72, 7), [2, 6, 6, 2]);
     const labels = tf.tensor1d([0, 1], 'int32');

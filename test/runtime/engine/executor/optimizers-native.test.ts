@@ -51,8 +51,9 @@ async function trace(backend: string, spec: OptimizerSpec, anchors: AnchorCase |
   const vars: OptimizedVariable[] = Object.entries(SHAPES).map(([name, shape], i) => ({
     name,
     variable: tf.variable(tf.tensor(values(shape.reduce((a, b) => a * b, 1), 10 + i), [...shape]), name !== ANCHORS || anchors?.trainable !== false, `${backend}-${name}-${Math.random()}`),
+    lrScale: name === ANCHORS && anchors ? anchors.lrScale : 1,
   }));
-  const opt = createOptimizer(spec, vars, anchors && { anchors: ANCHORS, lrScale: anchors.lrScale });
+  const opt = createOptimizer(spec, vars);
   const kernels = new Set<string>();
   for (let step = 0; step < 5; step++) {
     const grads = new Map<string, tf.Tensor>();

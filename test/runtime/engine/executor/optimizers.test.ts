@@ -8,8 +8,8 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function variable(name: string, values: number[], trainable = true): OptimizedVariable {
-  return { name, variable: tf.variable(tf.tensor1d(values), trainable) };
+function variable(name: string, values: number[], trainable = true, lrScale = 1): OptimizedVariable {
+  return { name, variable: tf.variable(tf.tensor1d(values), trainable), lrScale };
 }
 
 function run(spec: OptimizerSpec, grads: number[][], lr: number): number[][] {
@@ -107,8 +107,8 @@ describe('Adam (PyTorch semantics, bias correction)', () => {
 describe('the anchors', () => {
   it('anchors train at lr * lrScale', () => {
     const w = variable('w', [1]);
-    const anchors = variable('q/anchors', [0, 0.5, 1]);
-    const opt = createOptimizer(sgd(0, false, 0), [w, anchors], { anchors: 'q/anchors', lrScale: 1e-2 });
+    const anchors = variable('q/anchors', [0, 0.5, 1], true, 1e-2);
+    const opt = createOptimizer(sgd(0, false, 0), [w, anchors]);
     opt.step(new Map([['w', tf.tensor1d([1])], ['q/anchors', tf.tensor1d([1, 1, 1])]]), 0.5);
     expect(w.variable.dataSync()[0]).toBeCloseTo(0.5, 6);
     expectClose([Array.from(anchors.variable.dataSync())], [[-0.005, 0.495, 0.995]]);
@@ -116,7 +116,7 @@ describe('the anchors', () => {
 
   it('frozen anchors never move (no weight decay either)', () => {
     const anchors = variable('q/anchors', [0, 0.5, 1], false);
-    const opt = createOptimizer(sgd(0.9, false, 0.1), [anchors], { anchors: 'q/anchors', lrScale: 1 });
+    const opt = createOptimizer(sgd(0.9, false, 0.1), [anchors]);
     opt.step(new Map([['q/anchors', tf.tensor1d([1, 1, 1])]]), 0.5);
     expect(Array.from(anchors.variable.dataSync())).toEqual([0, 0.5, 1]);
     expect(Object.keys(opt.getState().buffers)).toEqual([]);

@@ -1,11 +1,12 @@
 /**
- * Loads the native addon (native/build/Release/ibc_native.node) and describes
- * its boundary. Only typed arrays and numbers cross it; every kernel returns a
+ * Loads the native addon (a build from source, or the package's prebuilt one:
+ * locate.ts) and describes its boundary. Only typed arrays and numbers cross it; every kernel returns a
  * status code and writes into an output array the TypeScript side allocated.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../../../host/package-root.js';
+import { BUILD_FROM_SOURCE, explainLoadError, locateAddon, type AddonLocation, type AddonProblem } from './locate.js';
 
 /** Status codes returned by native kernels (native/src/common.h). */
 export const STATUS = { ok: 0, badArguments: 1, dnnlError: 2, unsupported: 3 } as const;
@@ -17,10 +18,16 @@ export interface NativeInfo {
   readonly dnnl: string;
   readonly cpuRuntime: string;
   readonly threads: number;
-  /** oneDNN's effective instruction set ("avx512_core_bf16", ...); the ONEDNN_MAX_CPU_ISA environment variable can lower it. */
-  readonly isa: string;
-  /** Whether oneDNN runs native bf16 kernels here (AVX512_BF16 or AMX), which PRECISION.bf16 requires. */
-  readonly bf16: boolean;
+  /**
+   * oneDNN's effective instruction set ("avx512_core_bf16", ...); the ONEDNN_MAX_CPU_ISA environment
+   * variable can lower it. Absent from addons built before it was reported.
+   */
+  readonly isa?: string;
+  /**
+   * Whether oneDNN runs native bf16 kernels here (AVX512_BF16 or AMX), which PRECISION.bf16 requires.
+   * Absent from addons built before bf16 support (precision.ts refuses bf16 on them).
+   */
+  readonly bf16?: boolean;
 }
 
 /**
@@ -75,27 +82,44 @@ export interface NativeAddon {
   accumulate(dst: F32, src: F32): Status;
 }
 
-export type LoadResult = { readonly ok: true; readonly addon: NativeAddon } | { readonly ok: false; readonly reason: string };
+export type LoadResult =
+  | { readonly ok: true; readonly addon: NativeAddon; readonly location: AddonLocation }
+  | {
+      readonly ok: false;
+      /** Why, then the fix: one sentence for messages that print a single reason. */
+      readonly reason: string;
+      readonly why: string;
+      /** One command line that fixes it. */
+      readonly fix: string;
+    };
 
-const FIX = 'to fix it: apt-get install -y libdnnl-dev && npm run build:native';
-
-/** Absolute path of the built addon (same relative place from src/ and dist/). */
-export function addonPath(): string {
-  return fileURLToPath(new URL('../../../../../native/build/Release/ibc_native.node', import.meta.url));
+function failure(problem: AddonProblem): LoadResult {
+  return { ok: false, reason: `${problem.why}; to fix it: ${problem.fix}`, why: problem.why, fix: problem.fix };
 }
 
-/** Loads the addon (Node caches it); failures become a reason string, never an exception. */
-export function loadAddon(path: string = addonPath()): LoadResult {
-  if (!existsSync(path)) {
-    return { ok: false, reason: `the native kernels are not built (${path} is missing); ${FIX}` };
-  }
+/** Where this installation's addon is: the checkout's own build, else the package's prebuilt one. */
+export function findAddon(): AddonLocation | AddonProblem {
+  return locateAddon({ root: packageRoot(), platform: process.platform, arch: process.arch, exists: existsSync });
+}
+
+function givenAddon(path: string): AddonLocation | AddonProblem {
+  return existsSync(path) ? { path, origin: 'built' } : { why: `the native kernels are not built (${path} is missing)`, fix: BUILD_FROM_SOURCE };
+}
+
+/**
+ * Loads the addon (Node caches it); failures become a reason and a fix, never
+ * an exception. `path` loads that file instead (tests), as a build from source.
+ */
+export function loadAddon(path?: string): LoadResult {
+  const found = path === undefined ? findAddon() : givenAddon(path);
+  if (!('path' in found)) return failure(found);
   try {
     const require = createRequire(import.meta.url);
-    const addon = require(path) as NativeAddon;
+    const addon = require(found.path) as NativeAddon;
     addon.info();
-    return { ok: true, addon };
+    return { ok: true, addon, location: found };
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return { ok: false, reason: `the native kernels failed to load (${message}); ${FIX}` };
+    const message = error instanceof Error ? error.message : String(error);
+    return failure(explainLoadError(message, found));
   }
 }

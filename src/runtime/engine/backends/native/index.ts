@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { loadAddon, type NativeInfo } from './addon.js';
+import { loadAddon, type LoadResult, type NativeInfo } from './addon.js';
 import { NATIVE_BACKEND_NAME, NativeBackend } from './backend.js';
 import { NATIVE_KERNELS } from './kernels/index.js';
 import { batchNormTrainGradConfig } from './ops.js';
@@ -20,7 +20,7 @@ const SHARING_KERNELS: ReadonlySet<string> = new Set(['Reshape', 'Identity']);
 
 export type RegisterResult =
   | { readonly ok: true; readonly name: typeof NATIVE_BACKEND_NAME; readonly info: NativeInfo }
-  | { readonly ok: false; readonly reason: string };
+  | Extract<LoadResult, { readonly ok: false }>;
 
 /** Whether the native addon is built and loads. */
 export function nativeAvailable(): boolean {

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { PRECISION, STATUS, addonPath, loadAddon, type NativeAddon } from '../../../../../src/runtime/engine/backends/native/addon.js';
+import { PRECISION, STATUS, findAddon, loadAddon, type NativeAddon } from '../../../../../src/runtime/engine/backends/native/addon.js';
 import { randomArray } from '../../../../fixtures/native.js';
 
 const loaded = loadAddon();
@@ -197,8 +197,10 @@ describe.skipIf(skip)('native bf16 on a CPU without native bf16 kernels', () => 
   it('info() says so and every bf16 kernel returns STATUS.unsupported (oneDNN limited to AVX-512 without BF16)', () => {
     // ONEDNN_MAX_CPU_ISA is oneDNN's own switch: the addon then sees the CPU a machine without
     // AVX512_BF16 would show it, so the refusal is tested on any machine.
+    const found = findAddon();
+    if (!('path' in found)) throw new Error(found.why);
     const script = `
-      const a = require(${JSON.stringify(addonPath())});
+      const a = require(${JSON.stringify(found.path)});
       const g = Int32Array.from([1, 4, 4, 2, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]);
       const f = (n) => new Float32Array(n);
       console.log(JSON.stringify({

@@ -373,7 +373,7 @@ describe.skipIf(skip)(`native adamStep vs optimizers.ts's Adam on the TF.js CPU 
       const n = 1031, steps = 4;
       const param = uniform(n, 40), m = new Float32Array(n), v = new Float32Array(n);
       const variable = tf.variable(tf.tensor1d(param.slice())); // a copy: the CPU backend keeps the array it is given
-      const optimizer = createOptimizer(spec, [{ name: 'w', variable }]);
+      const optimizer = createOptimizer(spec, [{ name: 'w', variable, lrScale: 1 }]);
       // A plain float32 reference, op by op in the kernel's documented order.
       const refParam = param.slice(), refM = new Float32Array(n), refV = new Float32Array(n);
       const f = Math.fround;

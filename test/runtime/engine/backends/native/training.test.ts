@@ -20,7 +20,7 @@ async function trajectory(backend: string, steps: number): Promise<{ losses: num
   const { ir } = compiled;
   const model = createTfjsModel(ir, initParams(ir, 3));
   // SGD, not the spec's Adam: Adam turns the round-off-sized gradients of conv biases before batch norm into full-size steps.
-  const optimizer = createOptimizer({ kind: 'sgd', lr: 0.02, momentum: 0.9, nesterov: false, weightDecay: 5e-4 }, model.trainableVariables(), ir.quantization);
+  const optimizer = createOptimizer({ kind: 'sgd', momentum: 0.9, nesterov: false, weightDecay: 5e-4 }, model.trainableVariables());
   const root = Random.fromSeed(5);
   const batch = 6;
   const [h, w, c] = ir.inputShape;

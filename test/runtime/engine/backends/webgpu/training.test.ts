@@ -21,6 +21,8 @@ import type { ResolvedSpec } from '../../../../../src/compiler/spec/resolved-spe
 import type { ModelIR } from '../../../../../src/compiler/ir/ir.js';
 import { loadDataset } from '../../../../../src/runtime/data/index.js';
 import { train, type MetricsRow } from '../../../../../src/runtime/training/loop.js';
+import { createTrainingEngine } from '../../../../../src/runtime/engine/choose-engine.js';
+import { buildTraining } from '../../../../../src/compiler/network/build-training.js';
 import type { RunSettings, TrainingState } from '../../../../../src/runtime/training/state.js';
 import { startTestWebgpu } from '../../../../fixtures/webgpu.js';
 
@@ -79,8 +81,9 @@ async function trainFew(specFile: string, backend: string): Promise<Trained> {
   const rows: MetricsRow[] = [];
   const batchLosses: number[] = [];
   let last: TrainingState | undefined;
-  const outcome = await train({
-    spec, ir: compiled.ir, specHash: 'h', settings, data, backend,
+  const engine = createTrainingEngine({ engine: 'tfjs', reason: 'test' }, buildTraining(spec, compiled.ir), { seed: settings.seed });
+  await train({
+    engine, spec, specHash: 'h', settings, data, backend,
     sink: {
       appendMetrics: (row) => rows.push(row),
       writeCheckpoint: (which, state) => {
@@ -90,8 +93,7 @@ async function trainFew(specFile: string, backend: string): Promise<Trained> {
       onBatch: (p) => batchLosses.push(p.loss),
     },
   });
-  outcome.model.dispose();
-  outcome.ema?.dispose();
+  engine.dispose();
   return { rows: rows.map(({ seconds: _s, images_per_second: _i, ...rest }) => rest), batchLosses, weights: last!.weights, ir: compiled.ir, lr: spec.train.optimizer.lr };
 }
 
