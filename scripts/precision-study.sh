@@ -7,7 +7,8 @@
 # Usage: bash scripts/precision-study.sh OUT_DIR [IBC_ROOT]
 #   IBC_ROOT: a checkout whose bin/ibc.js to run (default: this one). SEEDS ("1 2 3"), SPECS
 #   (default: all six), PRECISIONS ("fp32 bf16"), CLUTTER_LIMIT_TRAIN (20000),
-#   CLUTTER_LIMIT_TEST (5000), CLUTTER_EPOCHS (2). A run with a summary.json is skipped, so the
+#   CLUTTER_LIMIT_TEST (5000), CLUTTER_EPOCHS (2), FASHION_EPOCHS (the spec's: 3), FASHION_LIMIT_TRAIN
+#   (the full training set). A run with a summary.json is skipped, so the
 #   study resumes where it stopped; nice -n 10 keeps the machine usable. Long: on an idle 2-core
 #   machine about 36 runs of 0.5-3 minutes each.
 set -u
@@ -19,6 +20,8 @@ precisions=${PRECISIONS:-"fp32 bf16"}
 clutter_limit_train=${CLUTTER_LIMIT_TRAIN:-20000}
 clutter_limit_test=${CLUTTER_LIMIT_TEST:-5000}
 clutter_epochs=${CLUTTER_EPOCHS:-2}
+fashion_epochs=${FASHION_EPOCHS:-}
+fashion_limit_train=${FASHION_LIMIT_TRAIN:-}
 mkdir -p "$out"
 for seed in $seeds; do
   for spec in $specs; do
@@ -29,6 +32,10 @@ for seed in $seeds; do
       sizes=()
       case "$spec" in
         cluttered-*) sizes=(--epochs "$clutter_epochs" --limit-train "$clutter_limit_train" --limit-test "$clutter_limit_test") ;;
+        *)
+          if [ -n "$fashion_epochs" ]; then sizes+=(--epochs "$fashion_epochs"); fi
+          if [ -n "$fashion_limit_train" ]; then sizes+=(--limit-train "$fashion_limit_train"); fi
+          ;;
       esac
       start=$(date +%s)
       nice -n 10 node "$root/bin/ibc.js" train "$root/specs/$spec.ibspec" --out "$run" --seed "$seed" \

@@ -48,6 +48,10 @@ describe('train.precision and --precision', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/training step: compiled \(.*\), precision bf16/);
     expect(json(join(out, 'summary.json'))['precision']).toBe('bf16');
+    // The run's wall time by phase (training/phases.ts), what --profile prints.
+    expect(Object.keys(json(join(out, 'summary.json'))['phases'] as Record<string, number>)).toEqual(
+      expect.arrayContaining(['startup', 'data', 'batches', 'steps', 'training', 'evaluation', 'checkpoints', 'figures']),
+    );
     expect((json(join(out, 'resolved-spec.json'))['train'] as Record<string, unknown>)['precision']).toBe('bf16');
     expect(readFileSync(join(out, 'spec.ibspec'), 'utf8')).toMatch(/^\s*precision bf16$/m);
     // The checkpoint is float32 weights: ibc eval (the TF.js model, float32) reads it as it reads any.
