@@ -3,12 +3,15 @@
 # the native oneDNN kernels and the TypeScript build. Safe to run again.
 #
 #   IBC_SKIP_APT=1     skip apt-get (packages already installed, or not root)
-#   IBC_WITH_TORCH=1   also install python3-torch (only for `npm run bench`'s side-by-side)
+#   IBC_WITH_TORCH=1   also install python3-torch and python3-torchvision (only for the benchmarks'
+#                      side-by-side peers: `npm run bench`, `npm run bench:data`)
 #   IBC_WITH_TEST_TOOLS=1  also install what the tests drive for real: chromium (SwiftShader's
 #                      WebGPU/WebGL for the GPU and browser routes; libvulkan1 loads it for
 #                      Dawn in Node), slurm-wlm and munge (a
 #                      one-node Slurm cluster for sweeps), python3-torchvision (torchvision
-#                      0.14 models the pretrained-weights tests compare with); scripts/test.sh sets it
+#                      0.14 models the pretrained-weights tests compare with, and PIL and
+#                      torchvision's transforms, the reference the image-folder decoding and
+#                      crops are checked against); scripts/test.sh sets it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +22,7 @@ if [ "${IBC_SKIP_APT:-0}" != 1 ]; then
   # training tests and the demo; python3-onnx: the official ONNX checker used by tests;
   # fonts-dejavu-core: the font that figures and plots are drawn with.
   packages=(libdnnl-dev dataset-fashion-mnist python3-onnx fonts-dejavu-core)
-  [ "${IBC_WITH_TORCH:-0}" = 1 ] && packages+=(python3-torch libopenblas0-pthread)
+  [ "${IBC_WITH_TORCH:-0}" = 1 ] && packages+=(python3-torch python3-torchvision libopenblas0-pthread)
   [ "${IBC_WITH_TEST_TOOLS:-0}" = 1 ] && packages+=(chromium libvulkan1 slurm-wlm munge python3-torchvision)
   missing=()
   for p in "${packages[@]}"; do

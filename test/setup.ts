@@ -11,3 +11,7 @@ tf.env().set('PROD', true);
 // tests, and the CLI processes they start, keep theirs in a temporary folder, never in the
 // user's home.
 process.env['XDG_CACHE_HOME'] = mkdtempSync(join(tmpdir(), 'ibc-test-cache-'));
+
+// Folder data sets are cached under the user's cache folder by default: tests keep theirs in a
+// temporary folder of their own (child processes, e.g. ibc train in the CLI tests, inherit it).
+process.env.IBC_CACHE_DIR ??= mkdtempSync(join(tmpdir(), 'ibc-test-cache-'));

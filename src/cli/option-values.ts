@@ -11,6 +11,7 @@ import { BACKEND_NAMES, type BackendRequest } from '../runtime/engine/backends/s
 import { STEP_NAMES, type StepRequest } from '../runtime/engine/choose-engine.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
 import { PRECISIONS, type Precision } from '../runtime/engine/precision.js';
+import { parseMemorySize } from '../runtime/data/index.js';
 
 /** A whole number of at least `min`, e.g. `--epochs` (min 1) or `--seed` (min 0). */
 export function wholeNumber(option: string, min = 1): (text: string) => number {
@@ -73,3 +74,17 @@ export const parseCheckpoint: (text: string) => 'last' | 'best' = oneOf('--check
 export function usageError(message: string): never {
   throw new UsageError(message);
 }
+
+/** --data-memory SIZE: bytes with an optional unit (4G, 512M). */
+export function memorySize(option: string): (text: string) => number {
+  return (text) => {
+    const bytes = parseMemorySize(text);
+    if (bytes === undefined) throw new OptionValueError(`${option} expects a memory size such as 4G, 512M or 0, got '${text}'`);
+    return bytes;
+  };
+}
+
+/** The help text of --data-cache, --data-memory and --data-workers (the commands that load folder data). */
+export const DATA_CACHE_HELP = "folder data: where decoded images are cached, or 'off' (default: $IBC_CACHE_DIR, else $XDG_CACHE_HOME/ibc, else ~/.cache/ibc)";
+export const DATA_MEMORY_HELP = "folder data: memory for decoded images, e.g. 8G; larger data sets stream from the cache (default: $IBC_DATA_MEMORY, else a quarter of this machine's memory)";
+export const DATA_WORKERS_HELP = 'folder data: threads that decode and crop images (default: $IBC_DATA_WORKERS, else the cores available, at most 8)';

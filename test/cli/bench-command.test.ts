@@ -30,6 +30,8 @@ describe('ibc bench', () => {
       [spec, '--iterations', '3'], [spec, '--target', 'onnx', '--iterations', '0'], ['--suite', 'default', '--target', 'onnx'],
       [spec, '--limit-train', '64'], ['--suite', 'default', '--limit-train', '64'], ['--suite', 'e2e', '--steps', '2'],
       ['--suite', 'e2e', '--batch', '8'], ['--suite', 'e2e', '--limit-train', '0'], ['--suite', 'e2e', spec],
+      [spec, '--epochs', '2'], [spec, '--data-workers', '2'], ['--data', 'photos', spec], ['--data', 'photos', '--suite', 'e2e'],
+      ['--data', 'photos', '--steps', '3'], ['--suite', 'data', '--target', 'onnx'], ['--data', 'photos', '--epochs', '0'],
     ]) {
       const { io, err } = capture();
       expect(await benchCommand.run(args, io)).toBe(2);

@@ -10,12 +10,11 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import jpeg from 'jpeg-js';
 import { Random } from '../../src/support/random.js';
 import { loadDataset } from '../../src/runtime/data/index.js';
 import { isRunError } from '../../src/support/errors.js';
 import type { CifarData, DataSpec, FolderData, IdxData } from '../../src/compiler/spec/resolved-spec.js';
-import { cifarRecord, concatBytes, idxImages, idxLabels, pngBytes, writeBytes } from '../fixtures/data-files.js';
+import { cifarRecord, concatBytes, idxImages, idxLabels, jpegBytes, pngBytes, writeBytes } from '../fixtures/data-files.js';
 import { mutateBytes, pick, RUN_BOUND_MS, timed } from '../fixtures/fuzz.js';
 
 const CASES_PER_LOADER = 60;
@@ -33,7 +32,7 @@ interface Fixture {
 
 let root: string;
 let fixtures: Fixture[];
-beforeAll(() => {
+beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'ibc-fuzz-data-'));
   const idx = join(root, 'idx');
   writeBytes(join(idx, 'train-img.gz'), idxImages(8, 6, 6, (n, i) => (n * 7 + i) & 255), true);
@@ -46,7 +45,7 @@ beforeAll(() => {
   );
   const folder = join(root, 'folder');
   const png = pngBytes(5, 4, (x, y) => [x * 40, y * 50, 90, 255]);
-  const jpg = jpeg.encode({ width: 6, height: 5, data: new Uint8Array(6 * 5 * 4).fill(128) }, 90).data;
+  const jpg = await jpegBytes(6, 5, () => [128, 128, 128], 90);
   for (const split of ['train', 'test']) {
     writeBytes(join(folder, split, 'cat', '0.png'), png);
     writeBytes(join(folder, split, 'cat', '1.jpg'), jpg);
@@ -66,7 +65,7 @@ beforeAll(() => {
       name: 'folder',
       dir: folder,
       files: ['train/cat/0.png', 'train/cat/1.jpg', 'test/dog/0.png'],
-      spec: (d): FolderData => ({ ...base, kind: 'folder', train: join(d, 'train'), test: join(d, 'test') }),
+      spec: (d): FolderData => ({ ...base, kind: 'folder', train: join(d, 'train'), test: join(d, 'test'), badFiles: 'stop' }),
       input: [4, 4, 3],
       header: 32,
     },
@@ -93,7 +92,8 @@ describe('data-file mutations through every loader', () => {
         const label = `${loader} case ${c}: ${file} ${mutated.what}${inside ? ' (inside the gzip)' : ''}`;
         const { value: outcome, ms } = await timed(async () => {
           try {
-            await loadDataset(fixture.spec(dir), { seed: 1, input: fixture.input, ...(loader === 'idx' ? { classes: 3 } : {}) });
+            const loaded = await loadDataset(fixture.spec(dir), { seed: 1, input: fixture.input, ...(loader === 'idx' ? { classes: 3 } : {}) });
+            await loaded.close();
             return 'loaded';
           } catch (error) {
             if (isRunError(error)) return 'refused';

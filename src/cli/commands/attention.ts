@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { guardRun } from '../run-errors.js';
+import { DATA_OPTIONS, dataImageOptions, withDataProgress } from '../data-options.js';
 import { BACKEND_HELP, parseBackend, parseCheckpoint, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
@@ -21,6 +22,9 @@ interface AttentionOptions {
   readonly checkpoint?: 'last' | 'best';
   readonly backend?: BackendRequest;
   readonly out?: string;
+  readonly dataCache?: string;
+  readonly dataMemory?: number;
+  readonly dataWorkers?: number;
 }
 
 export const attentionCommand: Command = defineCommand<AttentionOptions>({
@@ -40,6 +44,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
     { flags: '--checkpoint <last|best>', description: 'which checkpoint (default last)', parse: parseCheckpoint },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
     { flags: '--out <DIR>', description: 'folder for the images (default RUN_DIR/attention)' },
+    ...DATA_OPTIONS,
   ],
   epilog: 'Exit status: 0 written, 1 a missing or unreadable run or checkpoint, 2 usage errors.',
   run: ({ args, options }, io) =>
@@ -47,17 +52,20 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
       const { runDir, which } = runTarget(args[0] ?? usageError('missing RUN_DIR'), options.checkpoint, io.cwd);
       const count = options.images ?? 20;
       const offset = options.offset ?? 0;
+      const imageOptions = dataImageOptions(options, io);
       const opened = openRun(runDir, which, specHash);
       if (!hasAttentionMaps(opened)) {
         io.stderr(`ibc attention: the model of ${runDir} ('${opened.spec.name}') has no attention module, so it has no attention maps\n`);
         return EXIT_INPUT_ERROR;
       }
       const backend = await chooseBackend(options.backend ?? 'auto', io);
+      const { images, close } = withDataProgress(imageOptions, io);
       try {
-        const outcome = await writeAttentionOfRun(opened, { runDir, which, count, offset, ...(options.out !== undefined ? { out: resolve(io.cwd, options.out) } : {}) });
+        const outcome = await writeAttentionOfRun(opened, { runDir, which, count, offset, images, ...(options.out !== undefined ? { out: resolve(io.cwd, options.out) } : {}) });
         if (outcome.kind === 'offsetPastEnd') usageError(`--offset ${offset} is past the end of the test set (${outcome.testCount} images)`);
         io.stdout(`attention maps of test images ${outcome.first}..${outcome.last}: ${outcome.folder}\n`);
       } finally {
+        close();
         releaseBackend(backend);
       }
       return EXIT_OK;

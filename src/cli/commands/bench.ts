@@ -28,6 +28,8 @@ import { benchInference, type InferenceRecord } from '../../runtime/jobs/bench/i
 import { runSuite } from '../../runtime/jobs/bench/run-suite.js';
 import { PYTORCH_CONFIGS, type PytorchConfig, type SuiteOutput } from '../../runtime/jobs/bench/suites.js';
 import { describePeak, withMachinePeak } from '../../runtime/jobs/bench/peak.js';
+import { runDataSuiteJob } from '../../runtime/jobs/bench/data-suite.js';
+import { timeDataPipeline } from '../../runtime/jobs/bench/time-data.js';
 
 const DESCRIPTION = `Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:
@@ -86,7 +88,25 @@ side's training loops, batches and steps without evaluation, and train_ratio
 their ratio; whole_over_train = ratio / train_ratio, 1 when nothing but the
 training loop separates the jobs; ibc_phases_s: summary.json's phases).
 --backend, --step and --precision pass through to ibc train; --limit-train N to
-both sides, for a quick check.`;
+both sides, for a quick check.
+
+--data DIR times ibc's image-folder pipeline alone (no model) and prints
+{side, folder, batch, images, decode_seconds, decode_img_per_s, epoch_img_per_s,
+warm_start_s, workers}: the first load into an empty image cache (decoding and
+Resize(256)), --epochs passes of training batches with the reference's
+transforms (RandomCrop(224) of the stored image, flip, normalise), and a second
+load from the warm cache.
+
+--suite data (npm run bench:data) puts that next to PyTorch's ImageFolder and
+DataLoader (bench/pytorch_data.py: 2 workers, Resize(256), RandomCrop(224),
+flip, normalise) on the same folder, then times a whole one-epoch job of a small
+CNN (ibc train, with an empty and then a warm image cache, against the
+PyTorch twin): {comparison, ibc_epoch_img_per_s, pytorch_epoch_img_per_s,
+ratio, ibc_first_pass_img_per_s, first_pass_ratio} and {comparison,
+ibc_cold_cache_wall_s, ibc_warm_cache_wall_s, pytorch_wall_s, ratio_cold,
+ratio_warm, ibc_test_top1, pytorch_test_top1} (ratios above 1: ibc is faster).
+--data DIR (train/ and test/ class folders) picks the folder; by default a
+CUB-like one is generated (800 + 200 JPEGs of 500x375).`;
 
 interface BenchOptions extends StepBenchOptions {
   readonly json: boolean;
@@ -168,16 +188,58 @@ interface BenchFlags {
   readonly step?: StepRequest;
   readonly json?: boolean;
   readonly profile?: boolean;
-  readonly suite?: 'default' | 'e2e';
+  readonly suite?: 'default' | 'e2e' | 'data';
   readonly target?: 'onnx';
   readonly iterations?: number;
   readonly limitTrain?: number;
   readonly precision?: Precision;
   readonly recalibrate?: boolean;
   readonly peerConfig?: PytorchConfig;
+  readonly data?: string;
+  readonly epochs?: number;
+  readonly dataWorkers?: number;
+}
+
+/** `ibc bench --data DIR`: ibc's image-folder pipeline alone (time-data.ts). */
+async function runDataPipeline(folder: string, v: BenchFlags, io: CliIO): Promise<number> {
+  const timing = await timeDataPipeline(folder, { epochs: v.epochs ?? 2, batch: v.batch ?? 16, ...(v.dataWorkers !== undefined ? { workers: v.dataWorkers } : {}) });
+  io.stdout(`${JSON.stringify({ side: 'ibc', folder, batch: v.batch ?? 16, ...timing })}\n`);
+  if (v.json !== true) {
+    io.stderr(
+      `${folder}: ${timing.images} images decoded at ${timing.decode_img_per_s} images/s (first pass, into an empty cache), ` +
+        `then ${timing.epoch_img_per_s.join(', ')} images/s per epoch of RandomCrop(224) + flip + normalise on ${timing.workers} workers; ` +
+        `a warm start took ${timing.warm_start_s} s\n`,
+    );
+  }
+  return EXIT_OK;
+}
+
+/** --data and --suite data: the image-folder pipeline, alone or next to PyTorch's DataLoader. */
+async function runData(args: readonly string[], v: BenchFlags, io: CliIO): Promise<number> {
+  if (v.data !== undefined && v.suite !== undefined && v.suite !== 'data') usageError(`--data applies alone or with --suite data, not with --suite ${v.suite}`);
+  if (args.length > 0) usageError('--data and --suite data time an image folder; give no SPEC with them');
+  for (const option of ['steps', 'warmup', 'profile', 'target', 'iterations', 'limitTrain'] as const) {
+    if (v[option] !== undefined) usageError(`--${option === 'limitTrain' ? 'limit-train' : option} does not apply to the data pipeline (--data, --suite data)`);
+  }
+  if (v.suite !== 'data') return runDataPipeline(resolve(io.cwd, v.data ?? '.'), v, io);
+  const output = suiteOutput(v.json === true, io);
+  return runDataSuiteJob(
+    {
+      ...(v.data !== undefined ? { root: resolve(io.cwd, v.data) } : {}),
+      backend: v.backend ?? 'auto',
+      ...(v.step !== undefined ? { step: v.step } : {}),
+      options: { epochs: v.epochs ?? 2, batch: v.batch ?? 16, workers: v.dataWorkers ?? 2 },
+    },
+    output,
+  );
 }
 
 async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): Promise<number> {
+  if (v.suite === 'data' || (v.data !== undefined && v.suite === undefined)) return runData(args, v, io);
+  if (v.data !== undefined) usageError(`--data applies alone or with --suite data, not with --suite ${v.suite ?? ''}`);
+  for (const option of ['epochs', 'dataWorkers'] as const) {
+    if (v[option] !== undefined) usageError(`--${option === 'epochs' ? 'epochs' : 'data-workers'} applies with --data or --suite data only`);
+  }
   if (v.target !== undefined) {
     for (const training of ['suite', 'steps', 'warmup', 'profile', 'precision', 'recalibrate'] as const) {
       if (v[training] !== undefined) usageError(`--${training} times training; it does not apply with --target onnx (use --iterations)`);
@@ -205,7 +267,7 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
   };
   const recalibrate = v.recalibrate === true;
   const backend = v.backend ?? 'auto';
-  if (v.suite !== undefined) {
+  if (v.suite === 'default' || v.suite === 'e2e') {
     return runSuite(
       v.suite,
       {
@@ -265,7 +327,10 @@ export const benchCommand: Command = defineCommand<BenchFlags>({
     { flags: '--json', description: 'print only the JSON line(s) on stdout' },
     { flags: '--recalibrate', description: "measure this machine's peak GFLOP/s again instead of reading it from the cache (see above)" },
     { flags: '--profile', description: 'also time one step per kernel and print where the time goes' },
-    { flags: '--suite <NAME>', description: 'default: VGG-16-aib and the three Fashion-MNIST specs, each next to its PyTorch twin (speed and memory ratios); e2e: whole `ibc train` jobs of the Fashion-MNIST specs next to the twins (see above)', parse: oneOf('--suite', ['default', 'e2e'] as const) },
+    { flags: '--suite <NAME>', description: "default: VGG-16-aib and the three Fashion-MNIST specs, each next to its PyTorch twin (speed and memory ratios); e2e: whole `ibc train` jobs of the Fashion-MNIST specs next to the twins; data: the image-folder pipeline and a one-epoch job next to PyTorch's DataLoader (see above)", parse: oneOf('--suite', ['default', 'e2e', 'data'] as const) },
+    { flags: '--data <DIR>', description: "time ibc's image-folder pipeline on DIR (class subfolders): decoding into an empty cache, epochs of batches, a warm start; with --suite data, a folder with train/ and test/ (default: a generated CUB-like one)" },
+    { flags: '--epochs <N>', description: 'with --data or --suite data: passes over the folder (default 2)', parse: wholeNumber('--epochs') },
+    { flags: '--data-workers <N>', description: "with --data or --suite data: ibc's data worker threads, and the DataLoader's workers (default: ibc's default; 2 in the suite)", parse: wholeNumber('--data-workers') },
     { flags: '--limit-train <N>', description: 'with --suite e2e: train on the first N images only, on both sides (a quick check)', parse: wholeNumber('--limit-train') },
     { flags: '--peer-config <C>', description: `with --suite e2e: the PyTorch twin's configuration, ${PYTORCH_CONFIGS.join(' | ')} (default fp32)`, parse: oneOf('--peer-config', PYTORCH_CONFIGS) },
     { flags: '--target <onnx>', description: 'time inference: onnxruntime-node next to TF.js (see above)', parse: oneOf('--target', ['onnx'] as const) },

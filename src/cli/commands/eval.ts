@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 import { EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { guardRun } from '../run-errors.js';
+import { DATA_OPTIONS, dataImageOptions, withDataProgress } from '../data-options.js';
 import { BACKEND_HELP, parseBackend, parseCheckpoint, parseFormat, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend } from '../prepare-run.js';
 import type { OutputFormat } from '../report.js';
@@ -22,6 +23,9 @@ interface EvalOptions {
   readonly limitTest?: number;
   readonly backend?: BackendRequest;
   readonly format?: OutputFormat;
+  readonly dataCache?: string;
+  readonly dataMemory?: number;
+  readonly dataWorkers?: number;
 }
 
 export const evalCommand: Command = defineCommand<EvalOptions>({
@@ -43,17 +47,25 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
     { flags: '--limit-test <N>', description: 'use only the first N test images', parse: wholeNumber('--limit-test') },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
     { flags: '--format <text|json>', description: 'text (default), or one JSON object on stdout: {name, checkpoint, epoch, samples, top1, top5, count, localization?}', parse: parseFormat },
+    ...DATA_OPTIONS,
   ],
   epilog: 'Exit status: 0 evaluated, 1 a missing or unreadable run or checkpoint, 2 usage errors.',
   run: ({ args, options }, io) =>
     guardRun(io, 'eval', async () => {
       const { runDir, which } = runTarget(args[0] ?? usageError('missing RUN_DIR'), options.checkpoint, io.cwd);
+      const imageOptions = dataImageOptions(options, io);
       const opened = openRun(runDir, which, specHash);
       const backend = await chooseBackend(options.backend ?? 'auto', io);
       let result: EvalResult;
+      const { images, close } = withDataProgress(imageOptions, io);
       try {
-        result = await evaluateRun(opened, { ...(options.samples !== undefined ? { samples: options.samples } : {}), ...(options.limitTest !== undefined ? { limitTest: options.limitTest } : {}) });
+        result = await evaluateRun(opened, {
+          ...(options.samples !== undefined ? { samples: options.samples } : {}),
+          ...(options.limitTest !== undefined ? { limitTest: options.limitTest } : {}),
+          images,
+        });
       } finally {
+        close();
         releaseBackend(backend);
       }
       const { samples: n, accuracy: acc, localization } = result;

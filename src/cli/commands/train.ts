@@ -9,6 +9,7 @@ import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
 import { BACKEND_HELP, PRECISION_HELP, STEP_HELP, parseBackend, parsePrecision, parseStep, usageError, wholeNumber, withPrecision } from '../option-values.js';
+import { DATA_OPTIONS, dataImageOptions } from '../data-options.js';
 import { chooseBackend, compileForRun, sourcesOf } from '../prepare-run.js';
 import { flattenSpec } from '../../compiler/spec/flatten.js';
 import { sweepSize } from '../../compiler/spec/load-spec.js';
@@ -36,6 +37,9 @@ interface TrainOptions {
   readonly attention?: number;
   readonly precision?: Precision;
   readonly profile?: boolean;
+  readonly dataCache?: string;
+  readonly dataMemory?: number;
+  readonly dataWorkers?: number;
 }
 
 function percent(x: number): string {
@@ -84,6 +88,7 @@ async function run({ args, options, overrides: given }: CommandInput<TrainOption
       ...opt('seed', options.seed),
       ...opt('attentionImages', options.attention),
       ...opt('step', options.step),
+      images: dataImageOptions(options, io),
       backend: backend.name,
       ...(backend.adapter ? { adapter: backend.adapter } : {}),
     },
@@ -91,6 +96,7 @@ async function run({ args, options, overrides: given }: CommandInput<TrainOption
       info: (line) => progress.message(line),
       note: (d) => io.stderr(formatRunDiagnostic(d)),
       batch: (p) => progress.update(p),
+      data: (p) => progress.data(p),
       evaluation: (e) => progress.evaluation(e),
       epoch: (row) =>
         progress.message(
@@ -163,6 +169,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--precision <P>', description: PRECISION_HELP, parse: parsePrecision },
     { flags: '--profile', description: 'print where the wall time went, by phase (start-up, data, training: batches and steps, evaluation, checkpoints, localization, figures); summary.json keeps the same as "phases"' },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
+    ...DATA_OPTIONS,
   ],
   epilog: 'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors.',
   run: (input, io) => guardRun(io, 'train', () => run(input, io)),

@@ -282,10 +282,36 @@ const COMMON_DATA = {
     {
       crop: key.section(
         {
-          padding: key.int({ doc: 'pixels; 0 never moves the image (IB3311)', min: 0, default: 4 }),
+          padding: key.int({ doc: 'pixels; 0 moves the window only over images stored larger than the input (folder data with `resize`; else IB3311)', min: 0, default: 4 }),
           mode: key.oneOf(['reflect', 'zero'], { doc: 'padding mode', default: 'reflect' }),
         },
-        { doc: 'random crop back to the input size after padding', syntax: 'options', absent: 'no crop' },
+        {
+          doc: "random input-size crop after padding (torchvision RandomCrop); folder data with `resize` crops the stored image, so padding=0 is the reference's RandomCrop(224)",
+          syntax: 'options',
+          absent: 'no crop',
+        },
+      ),
+      random_resized_crop: key.section(
+        {
+          scale: key.list(key.number({ doc: 'area fraction', above: 0, max: 1 }), {
+            doc: 'range of the crop area as a fraction of the image, low ≤ high (IB3602)',
+            minItems: 2,
+            maxItems: 2,
+            computed: '[0.08, 1]',
+          }),
+          ratio: key.list(key.number({ doc: 'aspect ratio', above: 0 }), {
+            doc: 'range of the crop aspect ratio (width / height), drawn log-uniformly, low ≤ high (IB3602)',
+            minItems: 2,
+            maxItems: 2,
+            computed: '[3/4, 4/3]',
+          }),
+        },
+        {
+          doc: 'torchvision RandomResizedCrop of the stored image to the input size, with its 10 attempts and central fallback (folder data only, IB3600; not with crop, IB3601)',
+          syntax: 'options',
+          absent: 'no resized crop',
+          as: 'randomResizedCrop',
+        },
       ),
       flip: key.oneOf(['none', 'horizontal'], { doc: 'random flip', default: 'none' }),
     },
@@ -330,10 +356,20 @@ const DATA = key.union(
       },
       { tags: ['cifar10', 'cifar100'] },
     ),
-    folder: variant('one subfolder per class (sorted names = class indices), images resized to the input', {
+    folder: variant('one subfolder per class (sorted names = class indices): JPEG, PNG or WebP images, decoded once into the image cache', {
       train: dataPath('training folder'),
       test: dataPath('test folder'),
-      resize: key.int({ doc: 'resize the shorter side before cropping (CUB: 256)', min: 1, option: true, absent: 'resize straight to the input size' }),
+      resize: key.int({
+        doc: 'store each image with its shorter side at this size (torchvision Resize; CUB: 256); training crops from it, evaluation takes the centre crop',
+        min: 1,
+        option: true,
+        absent: 'resize straight to the input size',
+      }),
+      bad_files: key.oneOf(['stop', 'skip'], {
+        doc: 'an image that cannot be decoded stops the run (stop), or is left out, counted and listed in the run directory (skip)',
+        default: 'stop',
+        as: 'badFiles',
+      }),
       ...COMMON_DATA,
     }),
     synthetic: variant('generated in memory from the seed', {

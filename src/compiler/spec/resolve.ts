@@ -81,7 +81,14 @@ function finishData(d: Filled<typeof SPEC.keys.data>, channels: number, ctx: Con
       mean: d.normalize?.mean ?? new Array<number>(channels).fill(0),
       std: d.normalize?.std ?? new Array<number>(channels).fill(1),
     },
+    augment: finishAugment(d.augment),
   };
+}
+
+function finishAugment(a: Filled<typeof SPEC.keys.data>['augment']): DataSpec['augment'] {
+  const { randomResizedCrop: resized, ...rest } = a;
+  // torchvision RandomResizedCrop's defaults.
+  return { ...rest, ...(resized ? { randomResizedCrop: { scale: resized.scale ?? [0.08, 1], ratio: resized.ratio ?? [3 / 4, 4 / 3] } } : {}) };
 }
 
 function finishTrain(t: Filled<typeof SPEC.keys.train>): TrainSpec {

@@ -191,8 +191,20 @@ function checkClutter({ spec }: CheckContext, report: Reporter): void {
 
 function checkCrop({ spec }: CheckContext, report: Reporter): void {
   // With `resize`, images are larger than the input and a padding-0 crop still picks a random window.
+  const augment = spec.data.augment;
   const resized = spec.data.kind === 'folder' && spec.data.resize !== undefined;
-  if (spec.data.augment.crop?.padding === 0 && !resized) report('cropWithoutPadding', '/data/augment/crop/padding');
+  if (augment.crop?.padding === 0 && !resized) report('cropWithoutPadding', '/data/augment/crop/padding');
+  const rrc = augment.randomResizedCrop;
+  if (!rrc) return;
+  // Random resized crops are cut from an image stored apart from the input size: only folder data stores images so.
+  if (spec.data.kind !== 'folder') report('randomResizedCropNeedsFolder', '/data/augment/random_resized_crop', { args: { kind: spec.data.kind } });
+  if (augment.crop) report('cropAndResizedCrop', '/data/augment/random_resized_crop');
+  for (const which of ['scale', 'ratio'] as const) {
+    const [low, high] = rrc[which];
+    if (low !== undefined && high !== undefined && low > high) {
+      report('resizedCropRange', `/data/augment/random_resized_crop/${which}`, { args: { which, low, high } });
+    }
+  }
 }
 
 function checkSchedule({ spec }: CheckContext, report: Reporter): void {

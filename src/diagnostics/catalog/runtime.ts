@@ -21,7 +21,7 @@ export const runtimeMessages = {
   dataLabelOutOfRange: { code: 'IB6009', severity: 'error', template: "'{path}': label {label} of example {index} is outside 0..{max} (the model has {classes} classes)" },
   dataCifarBadSize: { code: 'IB6010', severity: 'error', template: "'{path}' is {actual} bytes, which is not a whole, non-zero number of {recordSize}-byte {kind} records (a full file is {fullSize} bytes)" },
   dataFolderNoClasses: { code: 'IB6011', severity: 'error', template: "'{path}' has no class subfolders; expected one subfolder of images per class" },
-  dataFolderEmptyClass: { code: 'IB6012', severity: 'error', template: "class folder '{path}' holds no .png, .jpg or .jpeg images" },
+  dataFolderEmptyClass: { code: 'IB6012', severity: 'error', template: "class folder '{path}' holds no .png, .jpg, .jpeg or .webp images" },
   dataFolderUnknownClass: { code: 'IB6013', severity: 'error', template: "test class folder '{path}' has no matching class folder in the training folder '{train}'" },
   dataImageDecodeFailed: { code: 'IB6014', severity: 'error', template: "cannot decode image '{path}': {reason}" },
   dataResizeTooSmall: { code: 'IB6015', severity: 'error', template: "'{path}': resizing the shorter side to {resize} gives {actual}, smaller than the {expected} crop the model input needs" },
@@ -33,6 +33,12 @@ export const runtimeMessages = {
   dataClassesMismatch: { code: 'IB6021', severity: 'error', template: "'{path}' has {found} classes but the model has {classes}" },
   dataClutterMismatch: { code: 'IB6030', severity: 'error', template: "cannot clutter the images of '{path}': {detail}" },
   dataCubMalformed: { code: 'IB6031', severity: 'error', template: "'{path}' line {line}: {detail}" },
+  // ---------------------------------------------------------------- image folders: decoder, cache, memory (IB6040-IB6099)
+  dataDecoderUnavailable: { code: 'IB6040', severity: 'error', template: 'cannot start the image decoder (sharp): {reason}. Reinstall ibc with npm ci on this platform' },
+  dataCacheWriteFailed: { code: 'IB6041', severity: 'error', template: "cannot write the image cache at '{path}': {reason}. Point it elsewhere with --data-cache DIR (or IBC_CACHE_DIR), or turn it off with --data-cache off" },
+  dataCacheUnreadable: { code: 'IB6042', severity: 'error', template: "cannot read the image cache file '{path}': {reason}. Delete the cache folder it is in; it is rebuilt on the next run" },
+  dataTooLargeWithoutCache: { code: 'IB6043', severity: 'error', template: 'the {what} take {size} decoded, more than the memory budget of {budget}, and the image cache is off: streaming needs the cache. Turn the cache on (--data-cache DIR) or raise --data-memory' },
+  dataImagesSkipped: { code: 'IB6044', severity: 'warning', template: '{count} image file(s) could not be used and were skipped ({where}); the first: {first}' },
 
   // ---------------------------------------------------------------- checkpoints
   checkpointMissing: { code: 'IB6100', severity: 'error', template: "checkpoint '{path}' does not exist" },

@@ -76,9 +76,9 @@ export const runtimeExplanations = {
     fix: 'Use the same class folders in both splits.',
   },
   dataImageDecodeFailed: {
-    explanation: 'An image file of a folder data set could not be decoded as PNG or JPEG.',
+    explanation: 'An image file of a folder data set could not be decoded as JPEG, PNG or WebP: it is cut short, corrupt, not an image at all, or claims an absurd size. The run stops at the first such file, naming it and the reason.',
     example: 'A .jpg that is really HTML from a failed download.',
-    fix: 'Replace or remove the file.',
+    fix: "Replace or remove the file; or add `bad_files skip` to the spec's data folder section to leave such files out (counted, and listed in the run directory's skipped-images.json).",
   },
   dataResizeTooSmall: {
     explanation: 'With resize N, the shorter side is scaled to N and the input size is then cropped; N is smaller than that crop.',
@@ -124,6 +124,31 @@ export const runtimeExplanations = {
     explanation: "A line of CUB-200-2011's metadata (images.txt, bounding_boxes.txt, image_class_labels.txt, train_test_split.txt) does not have the form the data set ships: an image id from 1, then the fields the file holds, separated by spaces.",
     example: 'bounding_boxes.txt:\n2 0 0 twenty 20',
     fix: 'Re-extract CUB_200_2011.tgz, or correct the line the message names.',
+  },
+  dataDecoderUnavailable: {
+    explanation: "Image folders are decoded by sharp (libvips), whose prebuilt binaries come inside npm packages for each platform (@img/sharp-<platform>). It could not be loaded: the platform's package is missing (node_modules copied from another platform, or installed with --omit=optional), or the platform has no prebuilt binary.",
+    example: 'node_modules installed on macOS, copied to a Linux machine.',
+    fix: 'Run npm ci on the machine that runs ibc (it installs the package for that platform, no download beyond the npm registry).',
+  },
+  dataCacheWriteFailed: {
+    explanation: "ibc keeps decoded, resized images of folder data sets in a cache so that later runs start within seconds. The cache folder (--data-cache DIR, else $IBC_CACHE_DIR, else $XDG_CACHE_HOME/ibc, else ~/.cache/ibc) could not be written: no space, no permission, a read-only file system.",
+    example: 'A home folder on a full disk: ENOSPC while writing images/v1/<slot>/<key>.tmp-123/shard-00004.bin.',
+    fix: 'Free space, or put the cache on a disk with room (--data-cache /scratch/ibc-cache, or IBC_CACHE_DIR), or run without it (--data-cache off; every run then decodes again and the data must fit the memory budget).',
+  },
+  dataCacheUnreadable: {
+    explanation: 'A file of the image cache could not be read back while training streamed from it: it was deleted, truncated or the disk failed.',
+    example: 'The cache folder deleted by hand while a run streamed from it.',
+    fix: 'Delete the cache entry named (or the whole cache folder) and run again: the images are decoded and cached anew.',
+  },
+  dataTooLargeWithoutCache: {
+    explanation: "Folder data sets larger than the memory budget (--data-memory, default a quarter of this machine's memory) are streamed from the image cache's files. With the cache turned off there is nothing to stream from.",
+    example: 'ibc train photos.ibspec --data-cache off --data-memory 1G   # with 3 GB of decoded images',
+    fix: 'Turn the cache on (drop --data-cache off, or give --data-cache DIR), or raise --data-memory if the machine has the memory.',
+  },
+  dataImagesSkipped: {
+    explanation: "The spec's `bad_files skip` lets a run go on past image files that cannot be decoded (truncated, corrupt, not an image). They are left out of the data set, counted here and listed with their reasons in the run directory's skipped-images.json.",
+    example: 'data folder {\n  train="photos/train" test="photos/test"\n  bad_files skip\n}',
+    fix: 'Repair or remove the files listed, or leave them skipped knowingly. Without `bad_files skip` the first such file stops the run (IB6014).',
   },
   checkpointMissing: {
     explanation: 'The checkpoint file named does not exist (a run writes one after each completed epoch).',

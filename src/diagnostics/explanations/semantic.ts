@@ -188,6 +188,21 @@ export const semanticExplanations = {
     example: 'normalize mean=[0.5] std=[0]',
     fix: 'Use the data set\'s real standard deviation, e.g. std=[0.3].',
   },
+  randomResizedCropNeedsFolder: {
+    explanation: "torchvision's RandomResizedCrop cuts a box of random area and aspect ratio from the image and resizes it to the input size. ibc takes it from the stored image of a folder data set (at its `resize` size); IDX, CIFAR and synthetic data are held at the input size, where padding and cropping (crop padding=N) is the usual augmentation.",
+    example: 'data cifar10 {\n  path="cifar-10-batches-bin"\n  augment { random_resized_crop }\n}',
+    fix: 'Use crop padding=4 mode=reflect for data held at the input size, or train from an image folder.',
+  },
+  cropAndResizedCrop: {
+    explanation: "Each training example gets one crop: either torchvision's RandomCrop (crop, with padding) or its RandomResizedCrop (random_resized_crop). Both at once has no meaning in torchvision either.",
+    example: 'augment {\n  crop padding=0\n  random_resized_crop\n}',
+    fix: "Keep one: crop padding=0 for the reference's RandomCrop(224) of a 256 image; random_resized_crop for ImageNet-style training from scratch.",
+  },
+  resizedCropRange: {
+    explanation: 'random_resized_crop draws the crop area fraction uniformly from scale=[low, high] and the aspect ratio log-uniformly from ratio=[low, high]; a range whose low end is above its high end is empty.',
+    example: 'random_resized_crop scale=[1, 0.08]',
+    fix: 'Write the low end first: scale=[0.08, 1].',
+  },
   cropWithoutPadding: {
     explanation: 'A random crop of an image to its own size, without padding, always takes the whole image: it does nothing.',
     example: 'augment {\n  crop padding=0\n}',

@@ -42,13 +42,15 @@ export function paddedSource(i: number, n: number, mode: 'reflect' | 'zero'): nu
 }
 
 /**
- * Fills `out` (length n) with source indices for an axis shifted by `shift`
- * (output o reads padded position o + shift), optionally reversed (flip).
+ * Fills `out` with source indices for an axis of `n` source pixels shifted by
+ * `shift` (output o reads padded position o + shift), optionally reversed
+ * (flip). `out` may be shorter than the source (a crop of a larger image).
  */
 export function axisSources(out: Int32Array, n: number, shift: number, mode: 'reflect' | 'zero', reverse: boolean): Int32Array {
-  for (let o = 0; o < n; o++) {
+  const m = out.length;
+  for (let o = 0; o < m; o++) {
     const s = paddedSource(o + shift, n, mode);
-    out[reverse ? n - 1 - o : o] = s;
+    out[reverse ? m - 1 - o : o] = s;
   }
   return out;
 }

@@ -21,6 +21,8 @@ export interface Batch {
   readonly images: Float32Array;
   readonly labels: Int32Array;
   readonly count: number;
+  /** Evaluation batches of splits with object boxes: count * 4 values [y0, x0, y1, x1] in input pixels (Split.boxes). */
+  readonly boxes?: Float32Array;
 }
 
 export function batchCount(count: number, batchSize: number): number {
@@ -71,7 +73,9 @@ export function makeBatches(
             copyThrough(split.images, index * size, images, b * size, rows, cols, w, c, table, pad);
           }
         }
-        yield { images, labels, count: n };
+        // Evaluation batches (in order) carry their object boxes; augmented ones would not match them.
+        const boxes = !order && split.boxes ? split.boxes.slice(start * 4, (start + n) * 4) : undefined;
+        yield { images, labels, count: n, ...(boxes ? { boxes } : {}) };
       }
     },
   };

@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { runError } from '../../support/errors.js';
 import { readDataFile } from '../../host/read-file.js';
 import type { ObjectBox } from './boxes.js';
+import { centreView } from './images/views.js';
 
 export interface CubRecord {
   readonly id: number;
@@ -100,9 +101,10 @@ export function readCubBoxes(root: string): Map<string, readonly [number, number
 }
 
 /**
- * A CUB box [x, y, width, height] of an original width x height image, after
- * the folder loader's transform: straight resize to the input (no `resize`),
- * or shorter side to `resize` then the centre crop. Clipped to the input;
+ * A CUB box [x, y, width, height] of an original width x height image, in
+ * the evaluation view of its stored image: the stored image is the original
+ * resized to `resized` (straight to the input without `resize`, or shorter
+ * side to `resize`), then the centre crop is taken. Clipped to the input;
  * returned as [y0, x0, y1, x1].
  */
 export function boxAfterResize(
@@ -114,8 +116,8 @@ export function boxAfterResize(
   const [h, w] = input;
   const sx = resized.width / original.width;
   const sy = resized.height / original.height;
-  const left = Math.floor((resized.width - w) / 2);
-  const top = Math.floor((resized.height - h) / 2);
+  // The evaluation view's window (images/views.ts: torchvision CenterCrop's offsets).
+  const { top, left } = centreView(resized, [h, w]);
   const clip = (v: number, max: number): number => Math.min(max, Math.max(0, v));
   const [x, y, bw, bh] = box;
   return [clip(y * sy - top, h), clip(x * sx - left, w), clip((y + bh) * sy - top, h), clip((x + bw) * sx - left, w)];

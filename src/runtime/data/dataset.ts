@@ -1,7 +1,14 @@
 /**
- * What the data loaders produce: whole splits held in memory as bytes, NHWC,
- * one byte per channel (0-255). Batching turns them into normalised floats.
+ * What the data loaders produce. IDX, CIFAR and synthetic data: whole splits
+ * held in memory as bytes at the input size, NHWC, one byte per channel
+ * (`Split`). Image folders: each image stored once at its stored size
+ * (images/store.ts) and cropped to the input size batch by batch on the data
+ * workers (`StoredSplit`). Batching turns either into normalised floats
+ * (batch-source.ts).
  */
+import type { StoredSet } from './images/stored-set.js';
+import { Random } from '../../support/random.js';
+import { runError } from '../../support/errors.js';
 
 export interface Split {
   /** count * h * w * c bytes, NHWC. */
@@ -16,17 +23,76 @@ export interface Split {
   readonly boxes?: Float32Array;
 }
 
-export interface Dataset {
-  readonly train: Split;
+/**
+ * Examples of a folder data set: each is an image of `set` (by its index
+ * there), cropped per batch: the training crop drawn from (seed, epoch,
+ * example index), or the centre crop for evaluation.
+ */
+export interface StoredSplit {
+  readonly set: StoredSet;
+  /** The stored image of each example. */
+  readonly items: Int32Array;
+  readonly labels: Int32Array;
+  readonly count: number;
+  /** Object boxes in the evaluation view (the centre crop), as Split.boxes. */
+  readonly boxes?: Float32Array;
+}
+
+/** Either kind of split: the loop, evaluation and figures take both. */
+export type DataSplit = Split | StoredSplit;
+
+export function isStored(split: DataSplit): split is StoredSplit {
+  return 'set' in split;
+}
+
+/** A file of a folder data set that could not be used, and why. */
+export interface SkippedFile {
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface Dataset<S extends DataSplit = DataSplit> {
+  readonly train: S;
   /** Present when the spec's `validation` fraction is above 0. */
-  readonly validation?: Split;
-  readonly test: Split;
+  readonly validation?: S;
+  readonly test: S;
   /** Number of classes: the model's when given, else the data's (largest label + 1, or the format's fixed count). */
   readonly classes: number;
   /** [height, width, channels] of every image. */
   readonly shape: [number, number, number];
   /** Class names where the data has them (folder datasets: the subfolder names). */
   readonly classNames?: string[];
+  /** Folder data with `bad_files skip`: the files left out. */
+  readonly skipped?: readonly SkippedFile[];
+  /** Folder data: the data workers let go of this data set's images (the workers stay for the next one). Unusable afterwards; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** How folder data is decoded, cached and held (images/). */
+export interface ImageLoadOptions {
+  /** The image cache's folder, or 'off'; default: $IBC_CACHE_DIR, else $XDG_CACHE_HOME/ibc, else ~/.cache/ibc. */
+  readonly cache?: string;
+  /** Bytes of decoded images held in memory; larger data sets stream from the cache. Default: a quarter of this machine's memory. */
+  readonly memoryBudget?: number;
+  /** Data worker threads (default: the cores available, at most 8). */
+  readonly workers?: number;
+  /** Bytes per cache shard (default 64 MiB); small values let tests cover many shards. */
+  readonly shardBytes?: number;
+  /** Decoding and cache reading, as it goes (for a progress line with an ETA). */
+  readonly onProgress?: (progress: DataProgress) => void;
+  /** One-line notes: where the cache is, streaming, waiting for another writer. */
+  readonly onNote?: (line: string) => void;
+}
+
+export interface DataProgress {
+  /** "decoding training images", "reading cached test images". */
+  readonly what: string;
+  /** What `done` and `total` count. */
+  readonly unit: 'images' | 'bytes';
+  readonly done: number;
+  readonly total: number;
+  /** Since this phase started. */
+  readonly seconds: number;
 }
 
 export interface LoadOptions {
@@ -34,9 +100,9 @@ export interface LoadOptions {
   readonly seed: number;
   /** Keep only the first N training examples (after the validation split). */
   readonly limitTrain?: number;
-  /** Keep only the first N test examples. */
   /** Keep only the first N validation examples. */
   readonly limitValidation?: number;
+  /** Keep only the first N test examples. */
   readonly limitTest?: number;
   /** The model input [h, w, c]: folder images are resized to it, synthetic data is drawn at it, and file data must match it. */
   readonly input?: readonly [number, number, number];
@@ -44,6 +110,14 @@ export interface LoadOptions {
   readonly classes?: number;
   /** Folder against which relative data paths are resolved (default: the current directory). */
   readonly baseDir?: string;
+  /** Folder data: decoding, cache, memory. */
+  readonly images?: ImageLoadOptions;
+  /**
+   * Only the test split will be used (eval, attention): folder data leaves its
+   * training images undecoded and unread, so train and validation come back
+   * empty; the other kinds, cheap to read, load as usual.
+   */
+  readonly testOnly?: boolean;
 }
 
 /** A split plus the file it came from, before the validation split is taken. */
@@ -53,6 +127,20 @@ export interface LoadedSplit extends Split {
   readonly source: string;
   /** The file the images (and so their shape) come from, when it is not `source` (IDX: the images file; `source` is the labels file). */
   readonly imagesSource?: string;
+}
+
+/**
+ * The validation split of n examples: a permutation from
+ * `Random.fromSeed(seed).derive('validation-split')` holds out round(fraction * n)
+ * of them (at least 1); both parts keep their order. Undefined when the
+ * fraction is 0.
+ */
+export function validationIndices(n: number, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } | undefined {
+  if (!(fraction > 0)) return undefined;
+  const held = Math.max(1, Math.round(fraction * n));
+  if (held >= n) throw runError('dataValidationTooLarge', { fraction, count: n, left: n - held });
+  const perm = Random.fromSeed(seed).derive('validation-split').permutation(n);
+  return { train: perm.slice(held).sort(), validation: perm.slice(0, held).sort() };
 }
 
 /** Copies the examples at `indices` (in that order) into a new split. */

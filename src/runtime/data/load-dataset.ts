@@ -1,7 +1,9 @@
 /**
  * loadDataset: reads (or generates) the train and test sets a spec's `data`
  * section names, checks them against the model, and holds out the seeded
- * validation split.
+ * validation split. Image folders are decoded, cached and stored by
+ * images/load-folder.ts, which chooses the same validation split before it
+ * decodes anything.
  *
  * Validation split: a permutation from `Random.fromSeed(seed).derive('validation-split')`
  * picks round(fraction * N) training examples (at least 1 when the fraction is
@@ -9,14 +11,14 @@
  * `limitTest` then keep the first N examples, for quick runs.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { DataSpec } from '../../compiler/spec/resolved-spec.js';
+import type { DataSpec, FolderData } from '../../compiler/spec/resolved-spec.js';
 import { Random } from '../../support/random.js';
 import { runError } from '../../support/errors.js';
-import { firstN, formatShape, subset, type Dataset, type LoadOptions, type LoadedSplit, type Split } from './dataset.js';
+import { firstN, formatShape, subset, validationIndices, type Dataset, type LoadOptions, type LoadedSplit, type Split, type StoredSplit } from './dataset.js';
 import { readIdxPair } from './idx.js';
 import { clutterProblem, clutterSplit } from './clutter.js';
 import { cifarClasses, readCifarSplit } from './cifar.js';
-import { listClassFolders, readFolderSplit } from './folder.js';
+import { loadFolderDataset } from './images/load-folder.js';
 import { generateSynthetic, SYNTHETIC_DEFAULT_CLASSES, SYNTHETIC_DEFAULT_SHAPE } from './synthetic.js';
 
 interface Loaded {
@@ -56,17 +58,8 @@ function readSplits(data: DataSpec, options: LoadOptions): Loaded {
       const test = readCifarSplit(data.kind, folder, 'test', data.labels);
       return { train, test, classes: options.classes ?? cifarClasses(data.kind, data.labels) };
     }
-    case 'folder': {
-      if (!options.input) throw new Error('loadDataset: folder data needs options.input (the model input size)');
-      const trainRoot = at(data.train);
-      const classNames = listClassFolders(trainRoot, 'training image folder');
-      if (options.classes !== undefined && options.classes !== classNames.length) {
-        throw runError('dataClassesMismatch', { path: trainRoot, found: classNames.length, classes: options.classes });
-      }
-      const train = readFolderSplit(trainRoot, options.input, data.resize, classNames, trainRoot);
-      const test = readFolderSplit(at(data.test), options.input, data.resize, classNames, trainRoot);
-      return { train, test, classes: classNames.length, classNames };
-    }
+    case 'folder':
+      throw new Error('readSplits: folder data is loaded by loadFolderDataset');
     case 'synthetic': {
       const shape = options.input ?? SYNTHETIC_DEFAULT_SHAPE;
       const classes = options.classes ?? SYNTHETIC_DEFAULT_CLASSES;
@@ -96,17 +89,27 @@ function checkSplit(split: LoadedSplit, which: string, classes: number, input: L
 
 /** Splits off the validation examples; returns [train, validation]. */
 export function splitValidation(split: Split, fraction: number, seed: number, exampleSize: number): [Split, Split | undefined] {
-  if (!(fraction > 0)) return [split, undefined];
-  const n = split.count;
-  const held = Math.max(1, Math.round(fraction * n));
-  if (held >= n) throw runError('dataValidationTooLarge', { fraction, count: n, left: n - held });
-  const perm = Random.fromSeed(seed).derive('validation-split').permutation(n);
-  const validationIdx = perm.slice(0, held).sort();
-  const trainIdx = perm.slice(held).sort();
-  return [subset(split, trainIdx, exampleSize), subset(split, validationIdx, exampleSize)];
+  const parts = validationIndices(split.count, fraction, seed);
+  if (!parts) return [split, undefined];
+  return [subset(split, parts.train, exampleSize), subset(split, parts.validation, exampleSize)];
 }
 
+/** Image folders give stored splits (cropped per batch); every other kind gives splits held at the input size. */
+export function loadDataset(data: FolderData, options: LoadOptions): Promise<Dataset<StoredSplit>>;
+export function loadDataset(data: Exclude<DataSpec, FolderData>, options: LoadOptions): Promise<Dataset<Split>>;
+export function loadDataset(data: DataSpec, options: LoadOptions): Promise<Dataset>;
 export async function loadDataset(data: DataSpec, options: LoadOptions): Promise<Dataset> {
+  if (data.kind === 'folder') {
+    const base = options.baseDir ?? process.cwd();
+    const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+    if (!options.input) throw new Error('loadDataset: folder data needs options.input (the model input size)');
+    const folder = await loadFolderDataset(data, at(data.train), at(data.test), { ...options, input: options.input });
+    const shape: [number, number, number] = [...options.input];
+    for (const [split, which] of [[folder.train, 'training'], [folder.test, 'test']] as const) {
+      if (split.count === 0 && !(options.testOnly && which === 'training')) throw runError('dataEmptySplit', { split: which, path: split.set.source });
+    }
+    return { ...folder, shape };
+  }
   const loaded = readSplits(data, options);
   const { classes } = loaded;
   checkSplit(loaded.train, 'training', classes, options.input);
@@ -125,5 +128,6 @@ export async function loadDataset(data: DataSpec, options: LoadOptions): Promise
     classes,
     shape,
     ...(loaded.classNames ? { classNames: loaded.classNames } : {}),
+    close: async () => {},
   };
 }

@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { TfjsModel } from '../engine/executor/tfjs-model.js';
-import type { Dataset, Split } from '../data/index.js';
-import { makeBatches } from '../data/index.js';
+import type { Dataset, DataSplit, ImageLoadOptions } from '../data/index.js';
+import { evaluationImages, makeBatches } from '../data/index.js';
 import { writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
 import { resolveInsideRunDir } from '../runs/run-dir.js';
 import type { ObjectBox } from '../data/boxes.js';
@@ -22,7 +22,7 @@ import { lockRunDir } from '../runs/run-lock.js';
 export async function attentionItems(
   model: TfjsModel,
   spec: ResolvedSpec,
-  test: Split,
+  test: DataSplit,
   count: number,
   offset: number,
   classNames?: readonly string[],
@@ -32,11 +32,7 @@ export async function attentionItems(
   const start = Math.min(Math.max(0, offset), test.count);
   const end = Math.min(test.count, start + Math.max(0, count));
   if (end <= start) return [];
-  const slice: Split = {
-    images: test.images.subarray(start * size, end * size),
-    labels: test.labels.subarray(start, end),
-    count: end - start,
-  };
+  const { boxes: _boxes, ...slice } = evaluationImages(test, start, end, spec.model.input);
   const out: AttentionItem[] = [];
   const boxOf = (i: number): ObjectBox | undefined =>
     test.boxes ? (Array.from(test.boxes.subarray(i * 4, i * 4 + 4)) as unknown as ObjectBox) : undefined;
@@ -125,6 +121,8 @@ export interface RunAttentionRequest {
   readonly offset: number;
   /** The folder for the images, absolute; undefined: the run's attention/ folder. */
   readonly out?: string;
+  /** Folder data: the image cache, memory budget and workers to load it with. */
+  readonly images?: ImageLoadOptions;
 }
 
 export type RunAttentionOutcome =
@@ -139,22 +137,26 @@ export type RunAttentionOutcome =
  */
 export async function writeAttentionOfRun(opened: OpenedRun, request: RunAttentionRequest): Promise<RunAttentionOutcome> {
   const { runDir, count, offset } = request;
-  const data = await loadRunData(opened);
-  if (offset >= data.test.count) return { kind: 'offsetPastEnd', testCount: data.test.count };
-  const model = modelFromState(opened);
-  // It writes into the run directory: not while a training run writes there.
-  const lock = lockRunDir(runDir);
+  const data = await loadRunData(opened, undefined, request.images);
   try {
-    const folder = await writeRunAttention(request.out ?? runAttentionFolder(runDir), model, opened.spec, data, {
-      count,
-      offset,
-      checkpoint: `${request.which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
-      epoch: opened.state.epoch,
-      baseDir: opened.state.settings.dataBaseDir ?? runDir,
-    });
-    return { kind: 'written', folder, first: offset, last: Math.min(data.test.count, offset + count) - 1 };
+    if (offset >= data.test.count) return { kind: 'offsetPastEnd', testCount: data.test.count };
+    const model = modelFromState(opened);
+    // It writes into the run directory: not while a training run writes there.
+    const lock = lockRunDir(runDir);
+    try {
+      const folder = await writeRunAttention(request.out ?? runAttentionFolder(runDir), model, opened.spec, data, {
+        count,
+        offset,
+        checkpoint: `${request.which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
+        epoch: opened.state.epoch,
+        baseDir: opened.state.settings.dataBaseDir ?? runDir,
+      });
+      return { kind: 'written', folder, first: offset, last: Math.min(data.test.count, offset + count) - 1 };
+    } finally {
+      lock.release();
+      model.dispose();
+    }
   } finally {
-    lock.release();
-    model.dispose();
+    await data.close();
   }
 }

@@ -35,7 +35,7 @@ import { verifyOnnx, type VerifyReport } from '../engine/onnx/verify.js';
 import { initParams } from '../engine/init-params.js';
 import { loadPretrainedTrunk } from '../engine/pretrained-trunk.js';
 import { knownClassNames } from '../data/class-names.js';
-import { loadDataset } from '../data/index.js';
+import { evaluationImages, loadDataset } from '../data/index.js';
 import { firstNonFinite, writeFileAtomic } from '../runs/checkpoint/index.js';
 import { openRun, runWeights, type OpenedRun } from '../runs/open-run.js';
 import { whyCannotCreate } from '../runs/run-dir.js';
@@ -239,7 +239,13 @@ async function webSamples(spec: ResolvedSpec, specPath: string, count: number, r
       classes: spec.model.classes,
       baseDir: dirname(specPath),
     });
-    return { images: data.test.images, labels: data.test.labels, count: data.test.count, shape: data.shape, offset: 0 };
+    try {
+      // Folder data: the centre crops of the stored images, as evaluation sees them.
+      const test = evaluationImages(data.test, 0, count, spec.model.input);
+      return { images: test.images, labels: test.labels, count: test.count, shape: data.shape, offset: 0 };
+    } finally {
+      await data.close();
+    }
   } catch (error) {
     if (!(error instanceof RunError)) throw error;
     reporter.noSamples(error.diagnostic);

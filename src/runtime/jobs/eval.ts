@@ -9,12 +9,15 @@ import { evaluateSplit } from '../training/loop.js';
 import { localizeSplit } from '../training/localize-split.js';
 import type { Accuracy } from '../training/evaluate.js';
 import type { Localization } from '../training/localization.js';
+import type { ImageLoadOptions } from '../data/index.js';
 
 export interface EvalRequest {
   /** Evaluation samples n (0 = the deterministic mean); undefined: the spec's eval samples. */
   readonly samples?: number;
   /** Use only the first N test images. */
   readonly limitTest?: number;
+  /** Folder data: the image cache, memory budget and workers to load it with. */
+  readonly images?: ImageLoadOptions;
 }
 
 export interface EvalResult {
@@ -26,8 +29,9 @@ export interface EvalResult {
 
 export async function evaluateRun(opened: OpenedRun, request: EvalRequest): Promise<EvalResult> {
   let model: ReturnType<typeof modelFromState> | undefined;
+  let data: Awaited<ReturnType<typeof loadRunData>> | undefined;
   try {
-    const data = await loadRunData(opened, request.limitTest);
+    data = await loadRunData(opened, request.limitTest, request.images);
     model = modelFromState(opened);
     const samples = request.samples ?? opened.ir.samples.eval;
     const accuracy = await evaluateSplit(model, opened.spec, data.test, opened.state.settings.seed, samples);
@@ -35,5 +39,6 @@ export async function evaluateRun(opened: OpenedRun, request: EvalRequest): Prom
     return { samples, accuracy, ...(localization ? { localization } : {}) };
   } finally {
     model?.dispose();
+    await data?.close();
   }
 }

@@ -13,7 +13,7 @@ import { describeDifferences, diffSpecs } from '../../compiler/spec/spec-diff.js
 import { diagnostic } from '../../diagnostics/catalog.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { RunError, reasonOf } from '../../support/errors.js';
-import { loadDataset } from '../data/index.js';
+import { loadDataset, type DataProgress, type Dataset } from '../data/index.js';
 import { removeStaleTemporaries, writeTextAtomic } from '../runs/checkpoint/index.js';
 import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../runs/run-dir.js';
 import { lockRunDir, processIsAlive, type RunLock } from '../runs/run-lock.js';
@@ -66,6 +66,8 @@ export interface TrainRequest {
   readonly step?: StepRequest;
   /** Attention images at the end (default 20; 0 = none). */
   readonly attentionImages?: number;
+  /** Folder data: the image cache's folder or 'off' (--data-cache), the memory budget in bytes (--data-memory), worker threads. */
+  readonly images?: { readonly cache?: string; readonly memoryBudget?: number; readonly workers?: number };
   readonly now?: Date;
 }
 
@@ -75,6 +77,8 @@ export interface RunReporter {
   batch?(p: BatchProgress): void;
   evaluation?(e: EvaluationUpdate): void;
   epoch?(row: MetricsRow): void;
+  /** Decoding or reading a folder data set, as it goes. */
+  data?(progress: DataProgress): void;
 }
 
 export interface RunSummary {
@@ -107,6 +111,8 @@ export interface RunSummary {
    * figures (curves.png and the attention images; written into the summary once they are drawn).
    */
   readonly phases: Record<string, number>;
+  /** Folder data with bad_files skip: image files left out (listed in skipped-images.json). */
+  readonly skipped_images?: number;
   /** The weights file the trunk started from (weights="..."): path, size, sha256. */
   readonly weights?: WeightsFingerprint;
 }
@@ -307,8 +313,39 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       input: spec.model.input,
       classes: spec.model.classes,
       baseDir: settings.dataBaseDir ?? dirname(request.specPath),
+      images: {
+        ...request.images,
+        ...(reporter.data ? { onProgress: reporter.data } : {}),
+        onNote: (line) => reporter.info(line),
+      },
     }),
   ));
+  try {
+    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, data, phases, ...(resume ? { resume } : {}), ...(pretrained ? { pretrained } : {}), runDir });
+  } finally {
+    await data.close();
+  }
+}
+
+interface Prepared {
+  readonly spec: ResolvedSpec;
+  readonly specHash: string;
+  readonly settings: RunSettings;
+  readonly stepEngine: ReturnType<typeof chooseStepEngine>;
+  readonly data: Dataset;
+  /** The run's phase times so far (start-up, data); training and what follows add theirs. */
+  readonly phases: PhaseClock;
+  readonly resume?: TrainingState;
+  /** The trunk's weights file, read and checked before anything was created. */
+  readonly pretrained?: PretrainedTrunk;
+  readonly runDir: string;
+}
+
+/** The part of a run after the data has loaded: the run directory, training, the summary and figures. */
+async function trainOnData(request: TrainRequest, reporter: RunReporter, locked: (lock: RunLock) => void, prepared: Prepared): Promise<TrainResult> {
+  const { ir } = request;
+  const { spec, specHash, settings, stepEngine, data, phases, resume, pretrained } = prepared;
+  let runDir = prepared.runDir;
 
   if (!resume) {
     // Created only once the data has loaded, so a bad data path leaves no empty run behind.
@@ -334,6 +371,13 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
   }
   const counts = [`train ${data.train.count}`, ...(data.validation ? [`validation ${data.validation.count}`] : []), `test ${data.test.count}`];
   reporter.info(`data: ${counts.join(', ')} images of ${spec.model.input.join('x')}`);
+  if (data.skipped && data.skipped.length > 0) {
+    // bad_files skip: the files left out are listed in the run directory, with their reasons.
+    const listPath = resolveInsideRunDir(runDir, 'skipped-images.json');
+    writeTextAtomic(listPath, `${JSON.stringify(data.skipped, null, 2)}\n`);
+    const first = data.skipped[0]!;
+    reporter.note?.(diagnostic('dataImagesSkipped', { args: { count: data.skipped.length, where: `listed in ${listPath}`, first: `'${first.path}': ${first.reason}` } }));
+  }
 
   const shapes = new Map(ir.params.map((p) => [p.name, p.shape] as const));
   const paths = checkpointPaths(runDir);
@@ -405,6 +449,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
       phases: phases.record(),
+      ...(data.skipped && data.skipped.length > 0 ? { skipped_images: data.skipped.length } : {}),
       ...(settings.weights ? { weights: settings.weights } : {}),
     };
     writeSummary(runDir, summary);

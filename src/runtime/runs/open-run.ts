@@ -10,7 +10,7 @@ import { compileResolved } from '../../compiler/compile.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
-import { loadDataset, type Dataset } from '../data/index.js';
+import { loadDataset, type Dataset, type ImageLoadOptions } from '../data/index.js';
 import { createTfjsModel, type TfjsModel } from '../engine/executor/tfjs-model.js';
 import { resolveInsideRunDir } from './run-dir.js';
 import { loadRunState, requireRunDir } from './resume.js';
@@ -62,7 +62,8 @@ export function modelFromState(run: OpenedRun): TfjsModel {
   return createTfjsModel(run.ir, runWeights(run.state).weights);
 }
 
-export function loadRunData(run: OpenedRun, limitTest?: number): Promise<Dataset> {
+/** The run's test data as it trained on it (the training split empty for folder data); `images`: how folder data is cached and held here (the run does not record that). */
+export function loadRunData(run: OpenedRun, limitTest?: number, images?: ImageLoadOptions): Promise<Dataset> {
   const s = run.state.settings;
   const limit = limitTest ?? s.limitTest;
   return loadDataset(run.spec.data, {
@@ -73,5 +74,8 @@ export function loadRunData(run: OpenedRun, limitTest?: number): Promise<Dataset
     input: run.spec.model.input,
     classes: run.spec.model.classes,
     ...(s.dataBaseDir !== undefined ? { baseDir: s.dataBaseDir } : {}),
+    ...(images !== undefined ? { images } : {}),
+    // eval and attention read the test images only: a folder's training images are not decoded for them.
+    testOnly: true,
   });
 }

@@ -50,14 +50,14 @@ export function countCorrect(logits: Float32Array, classes: number, labels: Arra
  * `batches`, in order.
  */
 export async function evaluateAccuracy<B extends { readonly labels: Int32Array }>(
-  batches: Iterable<B>,
+  batches: Iterable<B> | AsyncIterable<B>,
   classes: number,
   predict: (batch: B) => Float32Array | Promise<Float32Array>,
 ): Promise<Accuracy> {
   let top1 = 0;
   let top5 = 0;
   let count = 0;
-  for (const batch of batches) {
+  for await (const batch of batches) {
     const c = countCorrect(await predict(batch), classes, batch.labels, 5);
     top1 += c.top1;
     top5 += c.topK;
@@ -79,7 +79,7 @@ export interface BatchMaps {
  * gives no maps.
  */
 export async function evaluateLocalization(
-  batches: Iterable<EvalBatch>,
+  batches: Iterable<EvalBatch> | AsyncIterable<EvalBatch>,
   boxes: Float32Array,
   input: readonly [number, number],
   maps: (images: tf.Tensor4D) => Promise<BatchMaps | undefined>,
@@ -87,7 +87,7 @@ export async function evaluateLocalization(
   const continuous = new LocalizationTotals();
   let quantized: LocalizationTotals | undefined;
   let offset = 0;
-  for (const batch of batches) {
+  for await (const batch of batches) {
     const m = await maps(batch.images);
     if (!m) return undefined;
     const size = m.mapShape[0] * m.mapShape[1];

@@ -5,15 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
-import { makeBatches, type Split } from '../data/index.js';
+import { evaluationBatches, type DataSplit } from '../data/index.js';
 import type { TfjsModel } from '../engine/executor/tfjs-model.js';
 import { evaluateLocalization, type EvalBatch } from './evaluate.js';
 import type { Localization } from './localization.js';
 
 /** Batches of a split as tensors, in order, unaugmented; each batch's tensor is disposed when the next is requested. */
-function* evalBatches(split: Split, spec: ResolvedSpec, batchSize: number): Generator<EvalBatch> {
+async function* evalBatches(split: DataSplit, spec: ResolvedSpec, batchSize: number): AsyncGenerator<EvalBatch> {
   const [h, w, c] = spec.model.input;
-  for (const b of makeBatches(split, batchSize, undefined, undefined, spec.data.normalize, spec.model.input)) {
+  for await (const b of evaluationBatches(split, { batchSize, normalize: spec.data.normalize, input: spec.model.input })) {
     const images = tf.tensor4d(b.images, [b.count, h, w, c]);
     try {
       yield { images, labels: b.labels };
@@ -28,7 +28,7 @@ function* evalBatches(split: Split, spec: ResolvedSpec, batchSize: number): Gene
  * in deterministic mode (a = mu_a, and a_q from mu_a: the maps of the attention
  * images). Undefined when the split has no boxes or the model no attention.
  */
-export async function localizeSplit(model: TfjsModel, spec: ResolvedSpec, split: Split): Promise<Localization | undefined> {
+export async function localizeSplit(model: TfjsModel, spec: ResolvedSpec, split: DataSplit): Promise<Localization | undefined> {
   if (!split.boxes || model.ir.taps.attentionMean === undefined) return undefined;
   const [h, w] = spec.model.input;
   return evaluateLocalization(evalBatches(split, spec, spec.train.evalBatchSize), split.boxes, [h, w], async (images) => {

@@ -16,7 +16,7 @@
  * writes.
  */
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
-import { makeBatches, batchCount, type Dataset, type Split } from '../data/index.js';
+import { batchCount, evaluationBatches, trainingBatches, type Dataset, type DataSplit } from '../data/index.js';
 import { Random } from '../../support/random.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
@@ -104,9 +104,9 @@ export function evaluationNoise(seed: number): Random {
 }
 
 /** Calls `done(i)` after the i-th (1-based) batch of `batches` has been used. */
-function* counted<T>(batches: Iterable<T>, done: (i: number) => void): Generator<T> {
+async function* counted<T>(batches: AsyncIterable<T>, done: (i: number) => void): AsyncGenerator<T> {
   let i = 0;
-  for (const b of batches) {
+  for await (const b of batches) {
     yield b;
     done(++i);
   }
@@ -119,7 +119,7 @@ function* counted<T>(batches: Iterable<T>, done: (i: number) => void): Generator
 export function evaluateSplit(
   predictor: Predictor,
   spec: ResolvedSpec,
-  split: Split,
+  split: DataSplit,
   seed: number,
   samples?: number,
   onBatch?: (batch: number, batches: number) => void,
@@ -127,7 +127,7 @@ export function evaluateSplit(
   const n = samples ?? predictor.ir.samples.eval;
   const noise = evaluationNoise(seed);
   const total = batchCount(split.count, spec.train.evalBatchSize);
-  const batches = makeBatches(split, spec.train.evalBatchSize, undefined, undefined, spec.data.normalize, spec.model.input);
+  const batches = evaluationBatches(split, { batchSize: spec.train.evalBatchSize, normalize: spec.data.normalize, input: spec.model.input });
   return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, predictor.ir.classes, (b) => predictor.predict(b, { samples: n, noise }));
 }
 
@@ -145,11 +145,14 @@ function formatNumber(x: number): string {
   return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
 }
 
-/** The batches of `batches`, the time spent making each (shuffling, augmentation, normalisation) added to the 'batches' phase. */
-function* timedBatches<T>(batches: Iterable<T>, phases: PhaseClock): Generator<T> {
-  const iterator = batches[Symbol.iterator]();
+/**
+ * The batches of `batches`, the time spent waiting for each (making it: shuffling, augmentation,
+ * normalisation, or, for folder data, waiting on the data workers) added to the 'batches' phase.
+ */
+async function* timedBatches<T>(batches: AsyncIterable<T>, phases: PhaseClock): AsyncGenerator<T> {
+  const iterator = batches[Symbol.asyncIterator]();
   for (;;) {
-    const next = phases.time('batches', () => iterator.next());
+    const next = await phases.timeAsync('batches', () => iterator.next());
     if (next.done) return;
     yield next.value;
   }
@@ -240,7 +243,16 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         account(result, p);
       }
     };
-    for (const batch of timedBatches(makeBatches(data.train, spec.train.batchSize, shuffle, spec.data.augment, spec.data.normalize, spec.model.input), phases)) {
+    const epochBatches = trainingBatches(data.train, {
+      batchSize: spec.train.batchSize,
+      epoch,
+      seed: settings.seed,
+      shuffle,
+      augment: spec.data.augment,
+      normalize: spec.data.normalize,
+      input: spec.model.input,
+    });
+    for await (const batch of timedBatches(epochBatches, phases)) {
       // 'steps': taking the step and reading the results that are due (on a GPU backend the read
       // waits for queued work, so the step's time lands where its result is read).
       const stepStart = performance.now();

@@ -17,6 +17,8 @@
  * evaluation has been timed, an evaluation batch is assumed to cost a step).
  */
 
+import { formatBytes, type DataProgress } from '../data/index.js';
+
 export interface ProgressUpdate {
   /** 1-based. */
   readonly epoch: number;
@@ -59,6 +61,7 @@ export interface ProgressOptions {
 }
 
 const BAR_WIDTH = 20;
+
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
@@ -119,8 +122,10 @@ export class ProgressReporter {
   private lastDraw = -Infinity;
   private lineOpen = false;
   private lastUpdate: ProgressUpdate | undefined;
-  /** What is on the open line (redrawn as is after a resize), and its epoch. */
-  private shown: { parts: readonly Part[]; fraction: number; epoch: number } | undefined;
+  /** What is on the open line (redrawn as is after a resize), and what it is about (an epoch, a data phase). */
+  private shown: { parts: readonly Part[]; fraction: number; group: string } | undefined;
+  /** Non-TTY data lines: when the last one was printed. */
+  private lastDataLine = -Infinity;
 
   constructor(options: ProgressOptions) {
     this.options = options;
@@ -188,7 +193,7 @@ export class ProgressReporter {
     const last = u.batch >= u.batches;
     if (this.options.isTTY) {
       if (!last && t - this.lastDraw < (this.options.minIntervalMs ?? 100)) return;
-      this.draw(this.trainingParts(u), u.batch / u.batches, u.epoch, t);
+      this.draw(this.trainingParts(u), u.batch / u.batches, `epoch ${u.epoch}`, t);
       return;
     }
     const every = Math.max(1, this.options.every ?? 100);
@@ -210,23 +215,51 @@ export class ProgressReporter {
     const last = u.batch >= u.batches;
     if (this.options.isTTY) {
       if (!last && t - this.lastDraw < (this.options.minIntervalMs ?? 100)) return;
-      this.draw(parts, u.batch / u.batches, u.epoch, t);
+      this.draw(parts, u.batch / u.batches, `epoch ${u.epoch}`, t);
       return;
     }
     if (last) this.options.write(`${parts.map((p) => p.text).join('  ')}\n`);
   }
 
+  /**
+   * Decoding or reading a folder data set: what, how far, how fast and the ETA
+   * of this phase. Not on a TTY: a line at the start, about every 10 seconds,
+   * and at the end.
+   */
+  data(p: DataProgress): void {
+    const t = this.now();
+    const rate = p.seconds > 0 ? p.done / p.seconds : NaN;
+    const count = (x: number): string => (p.unit === 'bytes' ? formatBytes(x) : String(x));
+    const parts: Part[] = [
+      { text: p.what, drop: 0 },
+      { text: `${count(p.done)}/${count(p.total)}`, drop: 1 },
+      { text: !Number.isFinite(rate) ? `? ${p.unit === 'bytes' ? 'B' : 'img'}/s` : p.unit === 'bytes' ? `${formatBytes(rate)}/s` : `${formatNumber(rate, rate < 10 ? 1 : 0)} img/s`, drop: 3 },
+      { text: `ETA ${p.done >= p.total ? '0s' : formatDuration((p.total - p.done) / rate)}`, drop: 2 },
+    ];
+    const last = p.done >= p.total;
+    if (this.options.isTTY) {
+      if (!last && p.done > 0 && t - this.lastDraw < (this.options.minIntervalMs ?? 100)) return;
+      this.draw(parts, p.total > 0 ? p.done / p.total : 1, `data ${p.what}`, t);
+      if (last) this.endLine();
+      return;
+    }
+    if (p.done === 0 || last || t - this.lastDataLine >= 10_000) {
+      this.lastDataLine = t;
+      this.options.write(`${parts.map((x) => x.text).join('  ')}\n`);
+    }
+  }
+
   /** Draws the open line again at the terminal's current width (after a resize). */
   redraw(): void {
     if (!this.options.isTTY || !this.lineOpen || !this.shown) return;
-    this.draw(this.shown.parts, this.shown.fraction, this.shown.epoch, this.now());
+    this.draw(this.shown.parts, this.shown.fraction, this.shown.group, this.now());
   }
 
-  private draw(parts: readonly Part[], fraction: number, epoch: number, at: number): void {
-    // A new epoch starts a new line, even when no summary line ended the last one.
-    if (this.shown && this.shown.epoch !== epoch) this.endLine();
+  private draw(parts: readonly Part[], fraction: number, group: string, at: number): void {
+    // A new epoch (or data phase) starts a new line, even when no summary line ended the last one.
+    if (this.shown && this.shown.group !== group) this.endLine();
     this.lastDraw = at;
-    this.shown = { parts, fraction, epoch };
+    this.shown = { parts, fraction, group };
     this.options.write(`\r${fitLine(parts, fraction, this.columns())}\x1b[K`);
     this.lineOpen = true;
   }

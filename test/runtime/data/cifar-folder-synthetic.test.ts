@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import jpeg from 'jpeg-js';
-import { loadDataset } from '../../../src/runtime/data/index.js';
+import { evaluationImages, loadDataset } from '../../../src/runtime/data/index.js';
 import type { CifarData, FolderData, SyntheticData } from '../../../src/compiler/spec/resolved-spec.js';
-import { asyncRunErrorOf, cifarRecord, concatBytes, pngBytes, tempDir, writeBytes } from '../../fixtures/data-files.js';
+import { asyncRunErrorOf, cifarRecord, concatBytes, jpegBytes, pngBytes, tempDir, writeBytes } from '../../fixtures/data-files.js';
 
 const base = { validation: 0, augment: { flip: 'none' as const }, normalize: { mean: [0], std: [1] } };
 
@@ -97,52 +96,57 @@ describe('folder reader', () => {
 
   it('reads two classes of PNGs, resized to the input', async () => {
     const { train, test } = folderDataset();
-    const spec: FolderData = { ...base, kind: 'folder', train, test };
+    const spec: FolderData = { ...base, kind: 'folder', train, test, badFiles: 'stop' };
     const data = await loadDataset(spec, { seed: 1, input: [4, 4, 3] });
     expect(data.classes).toBe(2);
     expect(data.classNames).toEqual(['a', 'b']);
     expect(data.train.count).toBe(3);
     expect(Array.from(data.train.labels)).toEqual([0, 0, 1]);
-    expect(Array.from(data.train.images.subarray(0, 3))).toEqual([255, 0, 0]);
-    expect(Array.from(data.train.images.subarray(96, 99))).toEqual([0, 0, 255]);
+    const images = evaluationImages(data.train, 0, 3, [4, 4, 3]).images;
+    expect(Array.from(images.subarray(0, 3))).toEqual([255, 0, 0]);
+    expect(Array.from(images.subarray(96, 99))).toEqual([0, 0, 255]);
     // the half-black, half-white image keeps its halves after an 8->4 horizontal resize
-    const second = data.train.images.subarray(48, 96);
+    const second = images.subarray(48, 96);
     expect(second[0]).toBe(0);
     expect(second[3 * 3]).toBe(255);
+    await data.close();
   });
 
   it('converts to grey for 1-channel inputs and centre-crops after a shorter-side resize', async () => {
     const { train, test } = folderDataset();
-    const data = await loadDataset({ ...base, kind: 'folder', train, test, resize: 4 }, { seed: 1, input: [4, 4, 1] });
+    const data = await loadDataset({ ...base, kind: 'folder', train, test, resize: 4, badFiles: 'stop' }, { seed: 1, input: [4, 4, 1] });
     // 8x4 image: shorter side 4 already, crop the middle 4 columns: 2 black then 2 white
-    expect(Array.from(data.train.images.subarray(16, 20))).toEqual([0, 0, 255, 255]);
-    expect(data.train.images[0]).toBe(76); // pure red in luma
+    const images = evaluationImages(data.train, 0, 3, [4, 4, 1]).images;
+    expect(Array.from(images.subarray(16, 20))).toEqual([0, 0, 255, 255]);
+    expect(images[0]).toBe(76); // pure red in luma
+    await data.close();
   });
 
   it('names a missing folder', async () => {
     const { train } = folderDataset();
     const test = join(train, '..', 'missing');
-    const e = await asyncRunErrorOf(() => loadDataset({ ...base, kind: 'folder', train, test }, { seed: 1, input: [4, 4, 3] }));
+    const e = await asyncRunErrorOf(() => loadDataset({ ...base, kind: 'folder', train, test, badFiles: 'stop' }, { seed: 1, input: [4, 4, 3] }));
     expect(e.diagnostic.code).toBe('IB6000');
     expect(e.message).toContain('missing');
   });
 
   it('decodes JPEG files', async () => {
     const dir = tempDir();
-    const jpg = jpeg.encode({ width: 8, height: 8, data: Buffer.alloc(8 * 8 * 4, 180) }, 95).data;
+    const jpg = await jpegBytes(8, 8, () => [180, 180, 180], 95);
     for (const split of ['train', 'test']) {
       writeBytes(join(dir, split, 'grey', 'a.JPG'), jpg);
       writeBytes(join(dir, split, 'other', 'b.jpeg'), jpg);
     }
-    const data = await loadDataset({ ...base, kind: 'folder', train: join(dir, 'train'), test: join(dir, 'test') }, { seed: 1, input: [4, 4, 1] });
+    const data = await loadDataset({ ...base, kind: 'folder', train: join(dir, 'train'), test: join(dir, 'test'), badFiles: 'stop' }, { seed: 1, input: [4, 4, 1] });
     expect(data.train.count).toBe(2);
-    expect(Math.abs(data.train.images[5]! - 180)).toBeLessThanOrEqual(2);
+    expect(Math.abs(evaluationImages(data.train, 0, 1, [4, 4, 1]).images[5]! - 180)).toBeLessThanOrEqual(2);
+    await data.close();
   });
 
   it('rejects a test class the training folder lacks', async () => {
     const { train, test } = folderDataset();
     writeBytes(join(test, 'c', 'z.png'), pngBytes(2, 2, () => [1, 2, 3, 255]));
-    const e = await asyncRunErrorOf(() => loadDataset({ ...base, kind: 'folder', train, test }, { seed: 1, input: [4, 4, 3] }));
+    const e = await asyncRunErrorOf(() => loadDataset({ ...base, kind: 'folder', train, test, badFiles: 'stop' }, { seed: 1, input: [4, 4, 3] }));
     expect(e.diagnostic.code).toBe('IB6013');
     expect(e.message).toContain(join(test, 'c'));
   });
@@ -150,7 +154,7 @@ describe('folder reader', () => {
   it('names an image that cannot be decoded', async () => {
     const { train, test } = folderDataset();
     const bad = writeBytes(join(train, 'a', '3.png'), new Uint8Array([1, 2, 3, 4]));
-    const e = await asyncRunErrorOf(() => loadDataset({ ...base, kind: 'folder', train, test }, { seed: 1, input: [4, 4, 3] }));
+    const e = await asyncRunErrorOf(() => loadDataset({ ...base, kind: 'folder', train, test, badFiles: 'stop' }, { seed: 1, input: [4, 4, 3] }));
     expect(e.diagnostic.code).toBe('IB6014');
     expect(e.message).toContain(bad);
   });

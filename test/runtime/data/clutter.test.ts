@@ -112,7 +112,8 @@ train { epochs 1; batch 2; seed 3 }
     const compiled = compileSpec(join(dir, 'c.ibspec'), nodeFileSystem);
     expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const data = compiled.value!.spec.data;
-    expect(data.kind === 'idx' && data.clutter).toEqual({ canvas: 16, pieces: 2, pieceSize: 3, seed: 4 });
+    if (data.kind !== 'idx') throw new Error('expected idx data');
+    expect(data.clutter).toEqual({ canvas: 16, pieces: 2, pieceSize: 3, seed: 4 });
     const ds = await loadDataset(data, { seed: 3, input: [16, 16, 1], classes: 3, baseDir: dir });
     expect(ds.shape).toEqual([16, 16, 1]);
     expect(ds.train.count + ds.validation!.count).toBe(10);

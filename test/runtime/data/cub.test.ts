@@ -89,6 +89,7 @@ describe('folder data next to CUB metadata', () => {
       validation: 0,
       augment: { flip: 'none' },
       normalize: { mean: [0], std: [1] },
+      badFiles: 'stop',
     };
     const ds = await loadDataset(data, { seed: 1, input: [10, 10, 1], classes: 2 });
     // Sorted order: 0009_34 (20x20), 0046_18 (40x20), then class 2's 20x40 image.

@@ -33,7 +33,7 @@ describe('image folders', () => {
     for (const cls of ['a', 'b']) writeBytes(join(root, cls, '0.png'), png);
     return { root, png };
   }
-  const spec = (root: string): FolderData => ({ ...base, kind: 'folder', train: root, test: root });
+  const spec = (root: string): FolderData => ({ ...base, kind: 'folder', train: root, test: root, badFiles: 'stop' });
 
   it('a truncated PNG says so, not what the decoder calls its stream', async () => {
     const { root, png } = folder();

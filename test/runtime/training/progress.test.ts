@@ -85,4 +85,24 @@ describe('progress reporter', () => {
     expect(formatDuration(3720)).toBe('1h02m');
     expect(formatDuration(NaN)).toBe('?');
   });
+
+  it('shows decoding with its rate and ETA: plain lines at the start, every 10 s and at the end; one line on a TTY', () => {
+    const lines: string[] = [];
+    let t = 0;
+    const p = new ProgressReporter({ write: (s) => lines.push(s), isTTY: false, now: () => t });
+    for (let done = 0; done <= 800; done += 40) {
+      t = done * 50; // 20 images per second
+      p.data({ what: 'decoding training images', unit: 'images', done, total: 800, seconds: t / 1000 });
+    }
+    expect(lines[0]).toBe('decoding training images  0/800  ? img/s  ETA ?\n');
+    expect(lines[1]).toBe('decoding training images  200/800  20 img/s  ETA 30s\n');
+    expect(lines[lines.length - 1]).toBe('decoding training images  800/800  20 img/s  ETA 0s\n');
+    expect(lines).toHaveLength(5); // 0, 10 s, 20 s, 30 s and the end at 40 s
+    const out: string[] = [];
+    const tty = new ProgressReporter({ write: (s) => out.push(s), isTTY: true, columns: 120, minIntervalMs: 0, now: () => 0 });
+    tty.data({ what: 'reading cached training images', unit: 'bytes', done: 1 << 20, total: 4 << 20, seconds: 0.5 });
+    tty.data({ what: 'reading cached training images', unit: 'bytes', done: 4 << 20, total: 4 << 20, seconds: 2 });
+    expect(out.join('')).toContain('reading cached training images  1.0 MB/4.0 MB  2.0 MB/s  ETA 2s');
+    expect(out.join('').endsWith('ETA 0s\x1b[K\n')).toBe(true);
+  });
 });

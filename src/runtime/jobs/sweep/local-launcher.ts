@@ -1,12 +1,16 @@
 /**
  * The local launcher: a bounded pool of `ibc train` worker processes. Each
  * worker gets cores / jobs threads (OpenMP for oneDNN, TensorFlow's intra-op
- * pool), so N workers share the machine instead of each assuming it owns it.
+ * pool), so N workers share the machine instead of each assuming it owns it;
+ * likewise each gets 1/N of the default memory budget for decoded images
+ * (IBC_DATA_MEMORY) and as many data worker threads (IBC_DATA_WORKERS) as
+ * compute threads, unless the sweep's environment sets them.
  * A worker's output goes to the member's log file.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { MemberTask } from '../../runs/sweep/prepare.js';
+import { defaultMemoryBudget } from '../../data/index.js';
 
 export interface LocalLaunchOptions {
   /** Workers at once (at least 1). */
@@ -40,12 +44,27 @@ export function threadEnv(threads: number): Record<string, string> {
   return { OMP_NUM_THREADS: t, TF_NUM_INTRAOP_THREADS: t, TF_NUM_INTEROP_THREADS: '1' };
 }
 
-function runOne(task: MemberTask, options: LocalLaunchOptions, threads: number): Promise<number | string> {
+/**
+ * A worker's environment: the sweep's, its thread caps, and, unless the sweep's sets them,
+ * `budget` / `jobs` bytes for decoded images (folder data: `jobs` members at once hold no
+ * more than one run would by default) and `threads` data worker threads.
+ */
+export function workerEnv(env: LocalLaunchOptions['env'], threads: number, jobs: number, budget: number = defaultMemoryBudget()): Record<string, string | undefined> {
+  const unset = (name: string): boolean => env[name] === undefined || env[name] === '';
+  return {
+    ...env,
+    ...threadEnv(threads),
+    ...(unset('IBC_DATA_MEMORY') ? { IBC_DATA_MEMORY: String(Math.floor(budget / Math.max(1, jobs))) } : {}),
+    ...(unset('IBC_DATA_WORKERS') ? { IBC_DATA_WORKERS: String(threads) } : {}),
+  };
+}
+
+function runOne(task: MemberTask, options: LocalLaunchOptions, env: Record<string, string | undefined>): Promise<number | string> {
   return new Promise((resolvePromise) => {
     const log = openSync(task.logFile, 'a');
     const [command, ...lead] = options.program;
     const child = spawn(command, [...lead, ...task.trainArgs], {
-      env: { ...options.env, ...threadEnv(threads) },
+      env,
       stdio: ['ignore', log, log],
     });
     closeSync(log);
@@ -57,7 +76,7 @@ function runOne(task: MemberTask, options: LocalLaunchOptions, threads: number):
 /** Runs every task, at most `jobs` at a time; resolves with each task's exit once all have ended. */
 export async function runLocally(tasks: readonly MemberTask[], options: LocalLaunchOptions, events: LocalEvents): Promise<TaskEnd[]> {
   const jobs = Math.max(1, Math.min(options.jobs, tasks.length));
-  const threads = threadsPerWorker(options.cores, jobs);
+  const env = workerEnv(options.env, threadsPerWorker(options.cores, jobs), jobs);
   const queue = [...tasks];
   const ends: TaskEnd[] = [];
   let running = 0;
@@ -65,7 +84,7 @@ export async function runLocally(tasks: readonly MemberTask[], options: LocalLau
     for (let task = queue.shift(); task; task = queue.shift()) {
       running++;
       events.started(task, running);
-      const exit = await runOne(task, options, threads);
+      const exit = await runOne(task, options, env);
       running--;
       const end = { task, exit };
       ends.push(end);

@@ -26,7 +26,7 @@ import type { CliIO } from '../../../../src/cli/command.js';
 import { main } from '../../../../src/cli/main.js';
 import { specHash } from '../../../../src/compiler/spec/serialize.js';
 import { disposeForward } from '../../../../src/runtime/engine/executor/tfjs-model.js';
-import { makeBatches } from '../../../../src/runtime/data/batches.js';
+import { evaluationBatches } from '../../../../src/runtime/data/index.js';
 import { loadRunData, modelFromState, openRun } from '../../../../src/runtime/runs/open-run.js';
 import { runReference } from '../../../../src/compiler/reference/interpret.js';
 import { loadAddon } from '../../../../src/runtime/engine/backends/native/addon.js';
@@ -85,7 +85,7 @@ describe('a trained Fashion-MNIST model in onnxruntime-node', () => {
     let maxAbsTfjs = 0;
     let flipped = 0;
     try {
-      for (const batch of makeBatches(data.test, 250, undefined, undefined, opened.spec.data.normalize, opened.spec.model.input)) {
+      for await (const batch of evaluationBatches(data.test, { batchSize: 250, normalize: opened.spec.data.normalize, input: opened.spec.model.input })) {
         const input = tf.tensor4d(batch.images, [batch.count, h, w, c]);
         const outputs = model.forward(input, { training: false, samples: 0 });
         const want = (outputs.logits.dataSync() as Float32Array).slice();

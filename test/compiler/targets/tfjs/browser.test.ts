@@ -42,7 +42,7 @@ import { main } from '../../../../src/cli/main.js';
 import type { ModelIR } from '../../../../src/compiler/ir/ir.js';
 import { runReference } from '../../../../src/compiler/reference/interpret.js';
 import { exportGraphModel } from '../../../../src/compiler/targets/tfjs/export.js';
-import { loadDataset } from '../../../../src/runtime/data/index.js';
+import { evaluationImages, loadDataset } from '../../../../src/runtime/data/index.js';
 import { encodePng } from '../../../../src/runtime/figures/images/png.js';
 import { calibrateBatchNorm, randomImages, randomWeights, scaledWeights } from '../../../fixtures/onnx.js';
 import { browserUnavailable, launchChromium, serveStatic, type LaunchedBrowser, type StaticServer } from '../../../fixtures/browser.js';
@@ -226,7 +226,7 @@ describe.skipIf(unavailable !== undefined)('the attention explorer in headless C
     // The Node side: the same GraphModel folder in plain TF.js, fed the same test images.
     const { spec, ir } = compileFile(TINY);
     const data = await loadDataset(spec.data, { seed: spec.train.seed, limitTrain: 1, limitTest: EXPLORER_IMAGES, input: spec.model.input, classes: spec.model.classes, baseDir: dirname(TINY) });
-    const values = Float32Array.from(data.test.images, (b) => (b / 255 - spec.data.normalize.mean[0]!) / spec.data.normalize.std[0]!);
+    const values = Float32Array.from(evaluationImages(data.test, 0, EXPLORER_IMAGES, spec.model.input).images, (b) => (b / 255 - spec.data.normalize.mean[0]!) / spec.data.normalize.std[0]!);
     const model = await loadGraphModel(fileHandler(join(site, 'model')));
     const logits = runGraphModel(model, values, [EXPLORER_IMAGES, ...ir.inputShape], ['logits']).get('logits')!;
     model.dispose();
