@@ -11,6 +11,7 @@ import { BACKEND_NAMES, type BackendRequest } from '../runtime/engine/backends/s
 import { STEP_NAMES, type StepRequest } from '../runtime/engine/choose-engine.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
 import { PRECISIONS, type Precision } from '../runtime/engine/precision.js';
+import type { CheckpointChoice } from '../runtime/runs/resume.js';
 import { parseMemorySize } from '../runtime/data/index.js';
 
 /** A whole number of at least `min`, e.g. `--epochs` (min 1) or `--seed` (min 0). */
@@ -63,12 +64,20 @@ export function withPrecision(overrides: readonly string[], precision: Precision
   return precision === undefined ? [...overrides] : [...overrides, `train.precision=${precision}`];
 }
 
-/** The RUN_DIR argument and `--checkpoint last|best` of the commands that read a run. */
-export function runTarget(runDir: string, checkpoint: 'last' | 'best' | undefined, cwd: string): { runDir: string; which: 'last' | 'best' } {
-  return { runDir: resolve(cwd, runDir), which: checkpoint ?? 'last' };
+/** The RUN_DIR argument and `--checkpoint last|best|PATH` of the commands that read a run (a PATH relative to the working folder). */
+export function runTarget(runDir: string, checkpoint: string | undefined, cwd: string): { runDir: string; which: CheckpointChoice } {
+  const which: CheckpointChoice = checkpoint === undefined || checkpoint === 'last' ? 'last' : checkpoint === 'best' ? 'best' : { path: resolve(cwd, checkpoint) };
+  return { runDir: resolve(cwd, runDir), which };
 }
 
-export const parseCheckpoint: (text: string) => 'last' | 'best' = oneOf('--checkpoint', ['last', 'best'] as const);
+/** `--checkpoint last|best|PATH`: a path has a '/' or a '.' (`./mine` for a bare file name), so a slip ('bset') is a usage error. */
+export function parseCheckpoint(text: string): string {
+  if (text === 'last' || text === 'best' || /[/.]/.test(text)) return text;
+  const near = suggestClosest(text, ['last', 'best']);
+  throw new OptionValueError(`--checkpoint must be last, best or the path of a checkpoint file (with a '/' or a '.', e.g. ./kept.ibck), got '${text}'${near !== undefined ? `; did you mean ${near}?` : ''}`);
+}
+
+export const CHECKPOINT_HELP = 'which checkpoint: last (default), best (best on validation; runs with a validation split) or the PATH of a checkpoint file of this run';
 
 /** For checks that span options: throws the one-line usage error. */
 export function usageError(message: string): never {

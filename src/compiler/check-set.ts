@@ -31,7 +31,7 @@ export function checkSpecSet(paths: readonly string[], fs: FileSystem, options: 
     }
   }
   return paths.map((path) => {
-    const whole = compileSpec(path, fs, { sources, ...(options.overrides ? { overrides: options.overrides } : {}) });
+    const whole = compileSpec(path, fs, { sources, ...(options.overrides ? { overrides: options.overrides } : {}), ...(options.sweeps !== undefined ? { sweeps: options.sweeps } : {}) });
     const extenders = extendedBy.get(path) ?? [];
     if (whole.value || extenders.length === 0) return { path, extendedBy: [], result: whole };
     const read = loaded.get(path);

@@ -1,5 +1,5 @@
 /** `ibc compile`: both targets, --weights from a run, --verify, and the exit statuses. */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -117,7 +117,27 @@ describe('ibc compile', () => {
     const notRun = await ibc('compile', TINY, '--target', 'onnx', '--out', 'x.onnx', '--weights', work);
     expect(notRun.code).toBe(1);
     expect(notRun.stderr).not.toMatch(/\n\s+at /);
-  }, 120_000);
+
+    // --checkpoint best|last|PATH, as eval and attention take it: a RUN_DIR, or a SPEC with --weights.
+    const best = await ibc('compile', run, '--checkpoint', 'best', '--target', 'onnx', '--out', 'best.onnx');
+    expect(best.code, best.stderr).toBe(0);
+    expect(best.stdout).toContain('checkpoints/best.ibck (epoch 1');
+    copyFileSync(join(run, 'checkpoints', 'last.ibck'), join(work, 'kept.ibck'));
+    const byPath = await ibc('compile', TINY, '--weights', run, '--checkpoint', 'kept.ibck', '--target', 'ibc-runtime', '--out', 'kept');
+    expect(byPath.code, byPath.stderr).toBe(0);
+    expect(byPath.stdout).toContain(`weights of ${join(work, 'kept.ibck')} (epoch 1)`);
+    const other = join(work, 'other-seed');
+    expect((await ibc('train', TINY, '--out', other, '--seed', '2', '--epochs', '1', '--limit-train', '32', '--limit-test', '16', '--backend', 'cpu', '--attention', '0')).code).toBe(0);
+    const foreign = await ibc('compile', run, '--checkpoint', join(other, 'checkpoints', 'last.ibck'), '--target', 'onnx', '--out', 'foreign.onnx');
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain(`it is not a checkpoint of ${run}`);
+    expect(existsSync(join(work, 'foreign.onnx'))).toBe(false);
+    const slip = await ibc('compile', run, '--checkpoint', 'bset', '--target', 'onnx', '--out', 'slip.onnx');
+    expect(slip.code).toBe(2);
+    expect(slip.stderr).toContain('did you mean best?');
+    const noRun = await ibc('compile', TINY, '--checkpoint', 'best', '--target', 'onnx', '--out', 'x.onnx');
+    expect(noRun.code).toBe(2);
+  }, 180_000);
 
   it('exits 1 with diagnostics for a spec with errors', async () => {
     writeFileSync(join(work, 'bad.ibspec'), 'model {\n  input 28x28x1\n  clases 10\n}\n');

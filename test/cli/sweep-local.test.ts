@@ -41,6 +41,9 @@ describe('ibc sweep --launcher local', () => {
     const trained = await ibc(work, 'train', join(out, 'specs', 'tiny--beta=0.001--lr=0.01.ibspec'), '--out', first, '--epochs', '1', ...FAST);
     expect(trained.code).toBe(0);
     rmSync(join(first, 'summary.json'));
+    // As a member of this sweep interrupted after its first epoch records itself: trained to the sweep's 2 epochs.
+    const record = join(first, 'run.json');
+    writeFileSync(record, readFileSync(record, 'utf8').replace('"epochs": 1,', '"epochs": 2,'));
 
     const r1 = await ibc(work, 'sweep', spec, 'train.epochs=2', '--out', out, '--jobs', '2', ...FAST);
     expect(r1.stderr).toContain('2 members: 0 finished, 1 to start, 1 to resume');
@@ -57,6 +60,15 @@ describe('ibc sweep --launcher local', () => {
     expect(r2.code).toBe(0);
     expect(statSync(join(first, 'summary.json')).mtimeMs).toBe(finishedAt);
 
+    // Another budget for the same sweep folder is refused, naming the settings and the ways out; nothing changes.
+    const before = readFileSync(join(out, 'sweep.json'), 'utf8');
+    const budget = await ibc(work, 'sweep', spec, 'train.epochs=2', '--out', out, ...FAST.map((a) => (a === '96' ? '120' : a)));
+    expect(budget.code).toBe(1);
+    expect(budget.stderr).toContain('error IB6902');
+    expect(budget.stderr).toContain('limit_train 96 -> 120');
+    expect(budget.stderr).toContain('(--limit-train 96)');
+    expect(readFileSync(join(out, 'sweep.json'), 'utf8')).toBe(before);
+
     // The sweep shrinks: the dropped member's spec goes, its run stays and is reported, nothing is launched.
     writeSpec('  zip {\n    model.attention.beta in [0.001]\n    train.optimizer.lr in [0.01]\n  }\n');
     const r3 = await ibc(work, 'sweep', spec, 'train.epochs=2', '--out', out, ...FAST);
@@ -69,6 +81,8 @@ describe('ibc sweep --launcher local', () => {
     // A changed base (another spec hash) leaves the finished run alone.
     const r4 = await ibc(work, 'sweep', spec, 'train.epochs=3', '--out', out, '--dry-run', ...FAST);
     expect(r4.stderr).toContain('1 changed (left alone)');
+    // ... and the final count agrees: a finished run of another spec is not a finished member.
+    expect(r4.stdout).toContain('0 of 1 members finished');
     expect(r4.stderr).toContain('IB6703');
 
     // ibc results on the sweep directory: its members (the dropped one is no longer one), sortable.
@@ -84,10 +98,12 @@ describe('ibc sweep --launcher local', () => {
     const md = await ibc(work, 'results', plain, '--format', 'markdown', '--sort', 'lr', '--desc', '--plot', 'best_val_top1', '--x', 'beta');
     expect(md.code).toBe(0);
     const lines = md.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^\| member \| status \| beta \| lr \| epochs \| final val top-1 \| best val top-1 \| test top-1 \|/);
-    expect(lines.length).toBe(4);
-    expect(lines[2]).toMatch(/^\| tiny--beta=0\.01--lr=0\.02 \| finished \| 0\.01 \| 0\.02 \| 2 \|/);
-    expect(lines[3]).toMatch(/^\| tiny--beta=0\.001--lr=0\.01 \| finished \| 0\.001 \| 0\.01 \| 2 \|/);
+    // The run column drops the prefix every folder shares; no status column when every run finished.
+    expect(lines[0]).toMatch(/^\| run \| beta \| lr \| epochs \| final val top-1 \| best val top-1 \| test top-1 \|/);
+    expect(lines.filter((l) => l.startsWith('|')).length).toBe(4);
+    expect(lines[2]).toMatch(/^\| beta=0\.01--lr=0\.02 \| 0\.01 \| 0\.02 \| 2 \|/);
+    expect(lines[3]).toMatch(/^\| beta=0\.001--lr=0\.01 \| 0\.001 \| 0\.01 \| 2 \|/);
+    expect(md.stdout).toContain('Keys: beta = model.attention.beta, lr = train.optimizer.lr.');
     expect(existsSync(join(plain, 'best_val_top1-vs-beta.png'))).toBe(true);
     expect(existsSync(join(plain, 'tiny--beta=0.01--lr=0.02', 'curves.png'))).toBe(true);
   }, 150_000);
@@ -103,8 +119,10 @@ describe('ibc sweep --launcher local', () => {
     expect(usage.stderr).toContain("--launcher must be local or slurm, got 'pbs'");
     const slurmOnly = await ibc(work, 'sweep', spec, '--partition', 'gpu');
     expect(slurmOnly.code).toBe(2);
-    const bad = await ibc(work, 'sweep', spec, 'model.attention.beta=0.5');
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("override 'model.attention.beta=0.5':1:1: error IB3210");
+    // Pinning the only swept path leaves no sweep: said, with the note of what the command line replaced.
+    const pinned = await ibc(work, 'sweep', spec, 'model.attention.beta=0.5');
+    expect(pinned.code).toBe(1);
+    expect(pinned.stderr).toContain("override 'model.attention.beta=0.5':1:1: note IB3210");
+    expect(pinned.stderr).toContain('has no sweep');
   });
 });

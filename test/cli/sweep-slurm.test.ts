@@ -45,7 +45,7 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     // Each task gets the threads a local worker of a 2-job pool gets, so both launchers compute the same numbers.
     const threads = threadsPerWorker(availableParallelism(), 2);
     const slurmDir = join(work, 'slurm-sweep');
-    const args = ['sweep', spec, ...TINY_OVERRIDES, ...TINY_OPTIONS, '--out', slurmDir, '--launcher', 'slurm', '--jobs', '2', '--poll', '1', '--mem', '900M', '--sbatch=--nice=0', '--cpus-per-task', String(threads)];
+    const args = ['sweep', spec, ...TINY_OVERRIDES, ...TINY_OPTIONS, '--out', slurmDir, '--launcher', 'slurm', '--jobs', '2', '--poll', '1', '--mem', '900M', '--sbatch=--nice=0', '--cpus-per-task', String(threads), '--slurm-setup', 'echo "site setup: $SLURM_CPUS_PER_TASK cpus, OMP_NUM_THREADS=$OMP_NUM_THREADS"'];
 
     // First run: cancel the last member's task as soon as the array is submitted (with --jobs 2 it is still pending).
     const first = ibc(work, ...args);
@@ -69,8 +69,10 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
       'fsweep--beta=0.1--seed=2',
     ]);
     expect(r1.stderr).toContain(`slurm: submitted job ${job} (6 task(s)`);
-    expect(r1.stderr).toMatch(/slurm: 0 done, \d running, \d pending, [01] failed/);
-    expect(r1.stderr).toContain('slurm: 5 done, 0 running, 0 pending, 1 failed');
+    // One line per member event; the final count says the same.
+    for (const m of members.slice(0, 5)) expect(r1.stderr.split('\n').filter((l) => l === `done: ${m.name}`), m.name).toHaveLength(1);
+    expect(r1.stderr).toMatch(/^failed \((CANCELLED|UNKNOWN)[^)]*, job \d+_5\): fsweep--beta=0\.1--seed=2 \(log: /m);
+    expect(r1.stderr.split('\n').filter((l) => /^(done|failed)\b/.test(l))).toHaveLength(6);
     expect(r1.stdout).toContain('5 of 6 members finished');
     expect(r1.stdout).toContain('not finished: fsweep--beta=0.1--seed=2');
     expect(r1.code).toBe(1);
@@ -80,6 +82,9 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     const script = readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8');
     // Resources from the sweep's slurm statement and from the command line.
     for (const line of ['#SBATCH --time=10:00', '#SBATCH --mem=900M', `#SBATCH --cpus-per-task=${threads}`, '#SBATCH --comment=ibc-test', '#SBATCH --nice=0']) expect(script).toContain(`${line}\n`);
+    // The site setup line ran in each task, after the threads were set from --cpus-per-task.
+    const slurmLog = readFileSync(join(slurmDir, 'logs', `slurm-${job}_0.out`), 'utf8');
+    expect(slurmLog).toContain(`site setup: ${threads} cpus, OMP_NUM_THREADS=${threads}`);
     const finishedAt = members.slice(0, 5).map((m) => statSync(join(slurmDir, m.dir, 'summary.json')).mtimeMs);
     for (const m of members.slice(0, 5)) expect(readFileSync(join(slurmDir, m.dir, 'spec-hash.txt'), 'utf8').trim()).toBe(m.specHash);
 

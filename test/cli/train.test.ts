@@ -73,6 +73,13 @@ describe('ibc train', () => {
     );
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
     expect(summary).toMatchObject({ backend: 'cpu', epochs: 1, best_val_epoch: 1 });
+    // The run's identity in plain text: run.json when it starts, the same keys in summary.json.
+    const identity = { seed: 1, batch: 32, epochs: 1, limit_train: 64, limit_val: 8, limit_test: 32, train_images: 64, val_images: 8, test_images: 32, backend: 'cpu', training_step: 'tfjs', precision: 'fp32', threads: 1, weights: null };
+    const { weights: _none, ...inSummary } = identity; // summary.json's weights is the file's fingerprint, absent without one
+    expect(summary).toMatchObject(inSummary);
+    expect(summary['weights']).toBeUndefined();
+    const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as Record<string, unknown>;
+    expect(record).toEqual({ format: 'ibc-run', version: 1, spec_hash: summary['spec_hash'], ...identity });
     expect((summary['anchors'] as number[]).length).toBe(8);
     expect(summary['param_count']).toBeGreaterThan(1000);
     expect(summary['test_top1']).toBe(rows[0]!['test_top1']);
@@ -128,9 +135,11 @@ describe('ibc train', () => {
     expect(r2.stderr).toContain('IB6310');
     expect(readdirSync(noCkpt)).toEqual([]);
 
-    const r5 = await ibc('train', TINY, '--resume', empty, '--seed', '9', '--backend', 'cpu');
+    // A resume on other settings than the run's (run.json) is refused, located at the first, with the way back.
+    const r5 = await ibc('train', TINY, '--resume', empty, '--seed', '9', '--limit-test', '16', '--backend', 'cpu');
     expect(r5.code).toBe(1);
-    expect(r5.stderr).toContain('IB6303');
+    expect(r5.stderr).toContain(`${join(empty, 'run.json')}:10:3: error IB6900: cannot resume '${empty}': it differs from what the run started with (limit_test 32 -> 16, seed 1 -> 9)`);
+    expect(r5.stderr).toContain('Ways out: resume with --limit-test 32 --seed 1 (or without those options');
 
     const r3 = await ibc('train', join(SPECS, 'tiny-diverge.ibspec'), '--resume', empty, '--backend', 'cpu');
     expect(r3.code).toBe(1);

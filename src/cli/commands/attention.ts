@@ -8,7 +8,7 @@ import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { guardRun } from '../run-errors.js';
 import { DATA_OPTIONS, dataImageOptions, withDataProgress } from '../data-options.js';
-import { BACKEND_HELP, parseBackend, parseCheckpoint, runTarget, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, parseBackend, parseCheckpoint, CHECKPOINT_HELP, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
@@ -19,7 +19,7 @@ import { hasAttentionMaps, writeAttentionOfRun } from '../../runtime/jobs/attent
 interface AttentionOptions {
   readonly images?: number;
   readonly offset?: number;
-  readonly checkpoint?: 'last' | 'best';
+  readonly checkpoint?: string;
   readonly backend?: BackendRequest;
   readonly out?: string;
   readonly dataCache?: string;
@@ -41,7 +41,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
   options: [
     { flags: '--images <N>', description: 'how many test images (default 20)', parse: wholeNumber('--images') },
     { flags: '--offset <K>', description: 'start at test image K (default 0)', parse: wholeNumber('--offset', 0) },
-    { flags: '--checkpoint <last|best>', description: 'which checkpoint (default last)', parse: parseCheckpoint },
+    { flags: '--checkpoint <last|best|PATH>', description: CHECKPOINT_HELP, parse: parseCheckpoint },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
     { flags: '--out <DIR>', description: 'folder for the images (default RUN_DIR/attention)' },
     ...DATA_OPTIONS,

@@ -84,7 +84,7 @@ export function createCheckCommand(fs: FileSystem): Command {
         else if (isDirectory(path)) for (const spec of specFilesUnder(path)) paths.push(spec);
         else paths.push(path);
       }
-      for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources, overrides })) {
+      for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources, overrides, sweeps: true })) {
         for (const item of result.diagnostics) all.push(item);
         if (result.value && extendedBy.length === 0) for (const item of checkDataPaths(result.value.spec, fs)) all.push(item);
         const weights = result.value && extendedBy.length === 0 ? await planWeights(result.value.spec, result.value.ir, fs) : undefined;

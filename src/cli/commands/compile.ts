@@ -10,7 +10,7 @@ import { dirname, extname, resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
-import { oneOf, parseFormat, positiveNumber, usageError, wholeNumber } from '../option-values.js';
+import { CHECKPOINT_HELP, oneOf, parseCheckpoint, parseFormat, positiveNumber, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { exitStatusFor, printDiagnostics, type OutputFormat } from '../report.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
 import { compileSpec } from '../../compiler/compile.js';
@@ -36,6 +36,7 @@ interface CompileFlags {
   readonly target?: CompileTarget;
   readonly out?: string;
   readonly weights?: string;
+  readonly checkpoint?: string;
   readonly opset?: number;
   readonly layout?: 'nhwc' | 'nchw';
   readonly verify?: boolean;
@@ -119,10 +120,11 @@ async function run({ args, options: flags, overrides }: CommandInput<CompileFlag
   const path = resolve(io.cwd, target);
   const reporter = reporterFor(io);
   let model: ModelToWrite;
+  const { which } = runTarget(path, flags.checkpoint, io.cwd);
   if (isFolder(path)) {
     if (flags.weights !== undefined) usageError('--weights is for a SPEC; a RUN_DIR is compiled with its own weights');
     if (overrides.length > 0) usageError('a RUN_DIR is compiled as it was trained: key.path=value overrides apply to a SPEC');
-    model = modelFromRun(path);
+    model = modelFromRun(path, which);
   } else {
     if (extname(path) === '.json') {
       const d = diagnostic('compileResolvedSpecJson', { args: { path: target, dir: dirname(target) } });
@@ -136,7 +138,8 @@ async function run({ args, options: flags, overrides }: CommandInput<CompileFlag
       return Math.max(exitStatusFor(compiled.diagnostics), EXIT_INPUT_ERROR);
     }
     if (compiled.diagnostics.length > 0 && o.format === 'text') printDiagnostics(compiled.diagnostics, io, { format: o.format, sources });
-    model = await modelFromSpec(path, compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), reporter);
+    if (flags.checkpoint !== undefined && flags.weights === undefined) usageError("--checkpoint chooses a run's checkpoint: give a RUN_DIR, or a SPEC with --weights RUN_DIR");
+    model = await modelFromSpec(path, compiled.value.spec, compiled.value.ir, flags.weights === undefined ? undefined : resolve(io.cwd, flags.weights), reporter, which);
   }
   io.stdout(`${model.spec.name}: ${model.source}\n`);
   const outcome = await compileModel({ ...o, out: resolve(io.cwd, o.out) }, model, reporter);
@@ -160,8 +163,9 @@ export const compileCommand: Command = defineCommand<CompileFlags>({
   description: [
     'Compiles SPEC and writes an inference model with fresh weights (seeded by the',
     "spec's train.seed, with the backbone's weights=\"...\" trunk when it names one) or a",
-    "training run's weights; or compiles a RUN_DIR as it was",
-    'trained (its resolved spec and last checkpoint: nothing else is needed).',
+    "training run's weights; or compiles a RUN_DIR as it was trained (its resolved spec",
+    'and a checkpoint, the last unless --checkpoint says best or names a file: nothing',
+    'else is needed).',
     '',
     'The ONNX graph is the inference graph: batch norm with its moving statistics,',
     'no dropout, the attention and latent means instead of samples, and',
@@ -186,7 +190,8 @@ export const compileCommand: Command = defineCommand<CompileFlags>({
       parse: oneOf('--target', COMPILE_TARGETS),
     },
     { flags: '--out <PATH>', description: 'the file (onnx, safetensors) or folder (the others) to write' },
-    { flags: '--weights <RUN_DIR>', description: "with a SPEC: take the weights of a run's last checkpoint (the EMA weights when the run kept them); the run's spec must describe the same model" },
+    { flags: '--weights <RUN_DIR>', description: "with a SPEC: take the weights of a run's checkpoint (--checkpoint; the EMA weights when the run kept them); the run's spec must describe the same model" },
+    { flags: '--checkpoint <last|best|PATH>', description: `with a RUN_DIR or --weights: ${CHECKPOINT_HELP}`, parse: parseCheckpoint },
     { flags: '--opset <N>', description: `onnx only: opset ${MIN_OPSET}..${MAX_OPSET} (default: the spec's export.opset, else ${DEFAULT_OPSET}, widely supported)`, parse: wholeNumber('--opset') },
     { flags: '--layout <nhwc|nchw>', description: "onnx only: the image input and attention outputs' layout (default: the spec's export.layout)", parse: oneOf('--layout', ['nhwc', 'nchw'] as const) },
     { flags: '--verify', description: 'onnx only: run the file in onnxruntime-node and the TF.js model on the same seeded inputs at batch 1 and 3; print the max abs and rel error per output; exit 1 when the logits differ by more than the tolerance' },

@@ -8,17 +8,18 @@ import { EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { guardRun } from '../run-errors.js';
 import { DATA_OPTIONS, dataImageOptions, withDataProgress } from '../data-options.js';
-import { BACKEND_HELP, parseBackend, parseCheckpoint, parseFormat, runTarget, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, parseBackend, parseCheckpoint, CHECKPOINT_HELP, parseFormat, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { chooseBackend } from '../prepare-run.js';
 import type { OutputFormat } from '../report.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
 import { openRun } from '../../runtime/runs/open-run.js';
+import { checkpointLabel } from '../../runtime/runs/resume.js';
 import { evaluateRun, type EvalResult } from '../../runtime/jobs/eval.js';
 import { formatLocalization, localizationRecord } from '../../runtime/training/localization.js';
 
 interface EvalOptions {
-  readonly checkpoint?: 'last' | 'best';
+  readonly checkpoint?: string;
   readonly samples?: number;
   readonly limitTest?: number;
   readonly backend?: BackendRequest;
@@ -42,7 +43,7 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
   ].join('\n'),
   arguments: [{ name: 'RUN_DIR', description: 'a run directory written by ibc train' }],
   options: [
-    { flags: '--checkpoint <last|best>', description: 'which checkpoint (default last; best exists with a validation split)', parse: parseCheckpoint },
+    { flags: '--checkpoint <last|best|PATH>', description: CHECKPOINT_HELP, parse: parseCheckpoint },
     { flags: '--samples <N>', description: "evaluation samples n (default: the spec's eval samples; 0 = deterministic mean)", parse: wholeNumber('--samples', 0) },
     { flags: '--limit-test <N>', description: 'use only the first N test images', parse: wholeNumber('--limit-test') },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
@@ -72,7 +73,7 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
       if (options.format === 'json') {
         const record = {
           name: opened.spec.name,
-          checkpoint: which,
+          checkpoint: checkpointLabel(which),
           epoch: opened.state.epoch,
           samples: n,
           top1: acc.top1,
@@ -83,7 +84,7 @@ export const evalCommand: Command = defineCommand<EvalOptions>({
         io.stdout(`${JSON.stringify(record)}\n`);
       } else {
         io.stdout(
-          `${opened.spec.name} (${which} checkpoint, epoch ${opened.state.epoch}, ${n === 0 ? 'deterministic mean' : `${n} samples`}): ` +
+          `${opened.spec.name} (${typeof which === 'string' ? `${which} checkpoint` : `checkpoint ${opened.checkpointPath}`}, epoch ${opened.state.epoch}, ${n === 0 ? 'deterministic mean' : `${n} samples`}): ` +
             `test top1 ${(100 * acc.top1).toFixed(2)}%, top5 ${(100 * acc.top5).toFixed(2)}% on ${acc.count} images\n`,
         );
         if (localization) for (const line of formatLocalization(localization)) io.stdout(`test localization, ${line}\n`);

@@ -9,11 +9,12 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
-import { oneOf, usageError } from '../option-values.js';
+import { oneOf, usageError, wholeNumber } from '../option-values.js';
 import { displayPath } from '../report.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { collectResults, METRICS, type MetricName } from '../../runtime/runs/results/collect.js';
-import { formatResults, RESULT_FORMATS, sortKeys, sortRows, type ResultFormat } from '../../runtime/runs/results/format.js';
+import { formatTable, RESULT_FORMATS, type ResultFormat } from '../../runtime/runs/results/format.js';
+import { buildTable, columnNamed, columnNames, sortRows } from '../../runtime/runs/results/table.js';
 import { CURVES_FILE } from '../../runtime/figures/plots/curves.js';
 import { defaultXPath } from '../../runtime/figures/plots/metric-plot.js';
 import { defaultPlotPath, drawCurves, sweptPathNamed, writeMetricPlot } from '../../runtime/jobs/results.js';
@@ -28,6 +29,19 @@ interface ResultsOptions {
   readonly plotOut?: string;
   /** False with --no-curves. */
   readonly curves?: boolean;
+  /** Comma-separated column names. */
+  readonly columns?: string;
+  readonly width?: number;
+  /** Runs that did not finish in the plot too. */
+  readonly all?: boolean;
+}
+
+/** The width a text table fits: --width, the terminal's, COLUMNS, else 80. */
+function tableWidth(options: ResultsOptions, io: CliIO): number {
+  if (options.width !== undefined) return options.width;
+  if (io.terminal) return io.terminal.columns();
+  const fromEnv = Number(process.env['COLUMNS']);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80;
 }
 
 function isMetric(name: string): name is MetricName {
@@ -44,8 +58,11 @@ async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): 
   const plot = options.plot === false ? undefined : options.plot;
   const root = resolve(io.cwd, args[0] ?? usageError('missing DIR'));
   const results = collectResults(root);
-  const keys = sortKeys(results);
-  if (options.sort !== undefined && !keys.includes(options.sort)) return unknown('sort column', options.sort, keys, io);
+  const names = columnNames(results);
+  if (options.sort !== undefined && !columnNamed(results, options.sort)) return unknown('sort column', options.sort, names, io);
+  const chosen = options.columns?.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  if (options.columns !== undefined && (chosen === undefined || chosen.length === 0)) usageError('--columns needs at least one column name, e.g. --columns run,beta,test_top1');
+  for (const name of chosen ?? []) if (!columnNamed(results, name)) return unknown('column', name, names, io);
   const metric = plot ?? 'test_top1';
   if (!isMetric(metric)) return unknown('metric', metric, METRICS, io);
   let xPath: string | undefined;
@@ -55,7 +72,12 @@ async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): 
   } else xPath = defaultXPath(results);
 
   const rows = options.sort !== undefined ? sortRows(results, options.sort, options.desc === true) : [...results.rows];
-  io.stdout(formatResults(results, rows, options.format ?? 'text'));
+  const format = options.format ?? 'text';
+  const machine = format === 'csv' || format === 'json';
+  const table = buildTable(results, rows, { ...(chosen ? { columns: chosen } : {}), withStatus: machine });
+  io.stdout(formatTable(table, format, { width: tableWidth(options, io), chosen: chosen !== undefined }));
+  // CSV and JSON stay data; what a reader must know about them goes to stderr.
+  if (machine) for (const note of table.notes) io.stderr(`note: ${note}\n`);
 
   if (options.curves !== false) {
     const drawn = await drawCurves(results);
@@ -70,7 +92,7 @@ async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): 
       io.stderr('plot: no swept value to plot against; none drawn\n');
     } else {
       const out = options.plotOut !== undefined ? resolve(io.cwd, options.plotOut) : defaultPlotPath(root, results, metric, xPath);
-      await writeMetricPlot(results, metric, xPath, out);
+      await writeMetricPlot(results, metric, xPath, out, options.all === true);
       io.stderr(`plot: ${displayPath(out, io.cwd)}\n`);
     }
   }
@@ -82,20 +104,31 @@ export const resultsCommand: Command = defineCommand<ResultsOptions>({
   summary: "tabulate and plot the runs of a sweep directory (or any folder of runs); draw each run's curves.png",
   description: [
     'Tabulates the runs in DIR (a sweep directory from ibc sweep, or any folder of',
-    'run directories): one row per member with its swept values, status, epochs,',
-    'final and best validation top-1, test top-1/top-5, train top-1, the loss terms',
-    'and images/s. Status: finished, running (a live process here holds the run\'s',
-    'lock), failed (its launch ended badly), interrupted (a checkpoint, no summary),',
-    'incomplete (no checkpoint yet), missing.',
+    'run directories): one row per run with the settings that differ between the',
+    'runs (swept values, spec keys under their documented names, a section only',
+    'some runs have, budgets and what computed them: train_images, backend,',
+    'threads...; settings equal in every run are not shown), its epochs, final and',
+    'best validation top-1, test top-1/top-5, train top-1, the loss terms and',
+    'images/s. A status column marks runs that did not finish: running (a live',
+    "process holds the run's lock), failed (its launch ended badly), interrupted (a",
+    'checkpoint, no summary), incomplete (no checkpoint yet), missing. Notes under',
+    'the table give the full key of a short column title, and say when budgets',
+    'differ. The text table fits the terminal (80 columns without one): metric',
+    'columns a reader can spare go first, then it wraps; --columns chooses.',
     '',
     'Writes a plot of a metric against a swept value (one line per combination of',
-    'the other swept values, mean and standard deviation over seeds where the seed',
-    "is swept) and each run's curves.png (loss terms and accuracies per epoch).",
+    'the other swept values and of differing budgets, mean and standard deviation',
+    'over seeds where the seed is swept; runs without the swept key, such as a',
+    'baseline, as labelled reference lines; runs that did not finish left out',
+    "unless --all) and each run's curves.png (loss terms and accuracies per epoch).",
   ].join('\n'),
   arguments: [{ name: 'DIR', description: 'a sweep directory or a folder of runs' }],
   options: [
     { flags: '--format <F>', description: `${RESULT_FORMATS.join(', ')} (default text)`, parse: oneOf('--format', RESULT_FORMATS) },
-    { flags: '--sort <COLUMN>', description: 'name, status, epochs, a swept path or its last key, or a metric' },
+    { flags: '--sort <COLUMN>', description: 'run (or name), status, epochs, a swept path or setting key (or its column title), or a metric' },
+    { flags: '--columns <LIST>', description: 'the columns to show, comma-separated, in order (names as for --sort); nothing is dropped, a wide table wraps' },
+    { flags: '--width <N>', description: 'the text table\'s width (default: the terminal\'s, else $COLUMNS, else 80; 0: no limit)', parse: wholeNumber('--width', 0) },
+    { flags: '--all', description: 'draw runs that did not finish in the plot too (hollow, named in the legend)' },
     { flags: '--desc', description: 'sort descending' },
     { flags: '--plot <METRIC>', description: `the metric to plot (default test_top1): ${METRICS.join(', ')}` },
     { flags: '--no-plot', description: 'no plot' },

@@ -27,6 +27,7 @@ interface SweepOptions {
   readonly out?: string;
   readonly epochs?: number;
   readonly limitTrain?: number;
+  readonly limitVal?: number;
   readonly limitTest?: number;
   readonly backend?: BackendRequest;
   readonly attention?: number;
@@ -36,6 +37,7 @@ interface SweepOptions {
   readonly cpusPerTask?: number;
   readonly gpusPerTask?: number;
   readonly sbatch?: string[];
+  readonly slurmSetup?: string[];
   readonly poll?: number;
   readonly dryRun?: boolean;
 }
@@ -54,6 +56,7 @@ const SLURM_ONLY: readonly [keyof SweepOptions, string][] = [
   ['cpusPerTask', '--cpus-per-task'],
   ['gpusPerTask', '--gpus-per-task'],
   ['sbatch', '--sbatch'],
+  ['slurmSetup', '--slurm-setup'],
   ['poll', '--poll'],
 ];
 
@@ -67,6 +70,7 @@ async function run({ args, options, overrides }: CommandInput<SweepOptions>, io:
   const train = {
     ...opt('epochs', options.epochs),
     ...opt('limitTrain', options.limitTrain),
+    ...opt('limitVal', options.limitVal),
     ...opt('limitTest', options.limitTest),
     ...opt('backend', options.backend),
     ...opt('attention', options.attention),
@@ -100,6 +104,7 @@ async function run({ args, options, overrides }: CommandInput<SweepOptions>, io:
       ...opt('cpusPerTask', options.cpusPerTask),
       ...opt('gpusPerTask', options.gpusPerTask),
       ...opt('sbatch', options.sbatch),
+      ...opt('setup', options.slurmSetup),
       ...opt('poll', options.poll),
     },
     dryRun,
@@ -136,6 +141,7 @@ export const sweepCommand: Command = defineCommand<SweepOptions>({
     { flags: '--out <DIR>', description: 'the sweep directory' },
     { flags: '--epochs <N>', description: "each member's ibc train --epochs", parse: wholeNumber('--epochs') },
     { flags: '--limit-train <N>', description: "each member's ibc train --limit-train", parse: wholeNumber('--limit-train') },
+    { flags: '--limit-val <N>', description: "each member's ibc train --limit-val", parse: wholeNumber('--limit-val') },
     { flags: '--limit-test <N>', description: "each member's ibc train --limit-test", parse: wholeNumber('--limit-test') },
     { flags: '--backend <NAME>', description: `each member's ibc train --backend: ${BACKEND_HELP}`, parse: parseBackend },
     { flags: '--attention <N>', description: "each member's ibc train --attention", parse: wholeNumber('--attention', 0) },
@@ -145,6 +151,7 @@ export const sweepCommand: Command = defineCommand<SweepOptions>({
     { flags: '--cpus-per-task <N>', description: 'slurm: CPUs per task', parse: wholeNumber('--cpus-per-task') },
     { flags: '--gpus-per-task <N>', description: 'slurm: GPUs per task', parse: wholeNumber('--gpus-per-task', 0) },
     { flags: '--sbatch <LINE>', description: "slurm: an extra #SBATCH line, added to the spec's (repeatable), e.g. --sbatch=--account=lab", repeatable: true },
+    { flags: '--slurm-setup <LINE>', description: "slurm: a shell line each task runs before ibc, for site setup (repeatable, in order), e.g. --slurm-setup 'module load nodejs' --slurm-setup 'cd /scratch/me'", repeatable: true },
     { flags: '--poll <SECONDS>', description: 'slurm: how often to ask squeue (default 10)', parse: wholeNumber('--poll') },
     { flags: '--dry-run', description: 'prepare the sweep directory and print the plan; launch nothing' },
   ],

@@ -3,7 +3,8 @@
  * The work is in runtime/jobs/train.ts; this module parses options,
  * prints, and maps outcomes to exit codes.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
@@ -17,8 +18,11 @@ import { renderDiagnostics } from '../../diagnostics/render.js';
 import { nodeFileSystem } from '../../host/file-system.js';
 import { createProgress } from '../progress-display.js';
 import { specHash } from '../../compiler/spec/serialize.js';
-import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
-import { runTraining } from '../../runtime/jobs/train.js';
+import { isBackendRequest, releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
+import { backendThreads, threadEnv, threadsMatter } from '../../runtime/engine/backends/threads.js';
+import { readRunIdentity } from '../../runtime/runs/run-identity.js';
+import { runTraining, type StoppedRun } from '../../runtime/jobs/train.js';
+import { shellQuote } from '../../runtime/jobs/sweep/slurm-launcher.js';
 import type { StepRequest } from '../../runtime/engine/choose-engine.js';
 import type { Precision } from '../../runtime/engine/precision.js';
 import { secondsSinceProcessStart } from '../../runtime/training/phases.js';
@@ -33,10 +37,12 @@ interface TrainOptions {
   readonly step?: StepRequest;
   readonly resume?: string;
   readonly overwrite?: boolean;
+  readonly continue?: boolean;
   readonly seed?: number;
   readonly attention?: number;
   readonly precision?: Precision;
   readonly profile?: boolean;
+  readonly threads?: number;
   readonly dataCache?: string;
   readonly dataMemory?: number;
   readonly dataWorkers?: number;
@@ -51,6 +57,13 @@ async function run({ args, options, overrides: given }: CommandInput<TrainOption
   if (options.out !== undefined && options.resume !== undefined) usageError('--out and --resume cannot be combined: a resumed run continues in its own directory');
   if (options.overwrite && options.resume !== undefined) usageError('--overwrite and --resume cannot be combined: --resume continues the run, --overwrite replaces it');
   if (options.overwrite && options.out === undefined) usageError('--overwrite replaces the run in --out DIR; without --out every run gets a new folder');
+  if (options.continue && options.out === undefined) usageError('--continue needs --out DIR: it resumes the run there when it has a checkpoint, else starts it there');
+  if (options.continue && options.overwrite) usageError('--continue and --overwrite cannot be combined: --continue keeps the run in --out, --overwrite replaces it');
+  // --out DIR --continue: the run in DIR resumes when it has a checkpoint (what a requeued Slurm task runs again), else starts there.
+  const continued = options.continue === true && options.out !== undefined && existsSync(join(resolve(io.cwd, options.out), 'checkpoints', 'last.ibck'));
+  const resumeOption = continued ? options.out : options.resume;
+  const outOption = continued ? undefined : options.out;
+  if (continued) io.stderr(`--continue: ${options.out} has a checkpoint; resuming it\n`);
   const specPath = resolve(io.cwd, args[0]!);
   const compiled = compileForRun(specPath, io, overrides);
   if (!compiled) return EXIT_INPUT_ERROR;
@@ -65,7 +78,18 @@ async function run({ args, options, overrides: given }: CommandInput<TrainOption
     io.stderr(renderDiagnostics(flattened.diagnostics, sourcesOf(flattened.diagnostics), { color: useColor(io) }));
     return EXIT_INPUT_ERROR;
   }
-  const backend = await chooseBackend(options.backend ?? 'auto', io);
+  // A resumed run computes as it started (run.json): its backend, step engine and thread count, unless told otherwise.
+  const recorded = resumeOption !== undefined ? readRunIdentity(resolve(io.cwd, resumeOption)) : {};
+  const backendRequest = options.backend ?? (recorded.backend !== undefined && isBackendRequest(recorded.backend) ? recorded.backend : 'auto');
+  const stepRequest = options.step ?? (recorded.training_step === 'compiled' || recorded.training_step === 'tfjs' ? recorded.training_step : undefined);
+  const threads = options.threads ?? (typeof recorded.threads === 'number' && threadsMatter(recorded.backend ?? '') ? recorded.threads : undefined);
+  // The native kernels and tfjs-node read their thread count once, when they load: set it before the backend is chosen.
+  if (threads !== undefined) Object.assign(process.env, threadEnv(threads));
+  if (resumeOption !== undefined && recorded.backend !== undefined) {
+    const taken = [options.backend === undefined ? `backend ${backendRequest}` : '', options.step === undefined && stepRequest ? `step ${stepRequest}` : '', options.threads === undefined && threads !== undefined ? `threads ${threads}` : ''].filter((t) => t !== '');
+    if (taken.length > 0) io.stderr(`resume: the run's own ${taken.join(', ')} (run.json)\n`);
+  }
+  const backend = await chooseBackend(backendRequest, io);
   const display = createProgress(io);
   const progress = display.reporter;
   let result: Awaited<ReturnType<typeof runTraining>>;
@@ -77,8 +101,8 @@ async function run({ args, options, overrides: given }: CommandInput<TrainOption
       hashSpec: specHash,
       specPath,
       specText: flattened.value,
-      ...(options.out !== undefined ? { outDir: resolve(io.cwd, options.out) } : {}),
-      ...(options.resume !== undefined ? { resumeDir: resolve(io.cwd, options.resume) } : {}),
+      ...(outOption !== undefined ? { outDir: resolve(io.cwd, outOption) } : {}),
+      ...(resumeOption !== undefined ? { resumeDir: resolve(io.cwd, resumeOption) } : {}),
       overwrite: options.overwrite === true,
       runsBase: resolve(io.cwd, 'runs'),
       ...opt('epochs', options.epochs),
@@ -87,7 +111,8 @@ async function run({ args, options, overrides: given }: CommandInput<TrainOption
       ...opt('limitTest', options.limitTest),
       ...opt('seed', options.seed),
       ...opt('attentionImages', options.attention),
-      ...opt('step', options.step),
+      ...opt('step', stepRequest),
+      threads: backendThreads(backend.name),
       images: dataImageOptions(options, io),
       backend: backend.name,
       ...(backend.adapter ? { adapter: backend.adapter } : {}),
@@ -109,6 +134,10 @@ async function run({ args, options, overrides: given }: CommandInput<TrainOption
   } finally {
     display.close();
     releaseBackend(backend);
+  }
+  if (result.stopped) {
+    io.stderr(stoppedMessage(result.stopped, resumeCommand(args[0]!, overrides, result.runDir, io.cwd)));
+    return result.stopped.status;
   }
   if (result.summary) {
     const s = result.summary;
@@ -139,6 +168,26 @@ export function formatPhases(phases: Readonly<Record<string, number>>, wallSecon
   return text + row('other', Math.max(0, wallSeconds - accounted));
 }
 
+/** A word as typed in a shell: plain when it needs no quoting. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : shellQuote(word);
+}
+
+/** The command that continues a stopped run: the spec and overrides as given, the run directory as seen from here. */
+export function resumeCommand(spec: string, overrides: readonly string[], runDir: string, cwd: string): string {
+  const fromHere = relative(cwd, runDir);
+  const dir = fromHere === '' ? '.' : fromHere.startsWith('..') || isAbsolute(fromHere) ? runDir : fromHere;
+  return ['ibc', 'train', spec, ...overrides, '--resume', dir].map(shellWord).join(' ');
+}
+
+function stoppedMessage(stopped: StoppedRun, command: string): string {
+  const where = stopped.batch === 0 ? `before epoch ${stopped.epoch}` : `in epoch ${stopped.epoch} after batch ${stopped.batch} of ${stopped.batches}`;
+  return (
+    `stopped by ${stopped.signal} ${where} (step ${stopped.step}); checkpoint: ${stopped.checkpoint}\n` +
+    `resume with: ${command}\n`
+  );
+}
+
 function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
@@ -159,6 +208,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--out <DIR>', description: 'run directory (default: runs/<name>-<yyyymmdd-hhmmss>, made unique); it must not hold a run already' },
     { flags: '--overwrite', description: 'replace the run already in --out (its checkpoints, metrics and images are deleted)' },
     { flags: '--resume <DIR>', description: 'continue the run in DIR from checkpoints/last.ibck' },
+    { flags: '--continue', description: 'with --out DIR: resume the run in DIR when it has a checkpoint (an interrupted or preempted run), else start it there; sweep members run this way, so a requeued Slurm task resumes' },
     { flags: '--epochs <N>', description: "train to N epochs (default: the spec's train.epochs)", parse: wholeNumber('--epochs') },
     { flags: '--limit-train <N>', description: 'use only the first N training images; validation is cut in proportion (see --limit-val)', parse: wholeNumber('--limit-train') },
     { flags: '--limit-val <N>', description: "use only the first N validation images (default with --limit-train: the spec's validation fraction of N, at least 1)", parse: wholeNumber('--limit-val') },
@@ -168,9 +218,15 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--seed <N>', description: "replace the spec's train.seed", parse: wholeNumber('--seed', 0) },
     { flags: '--precision <P>', description: PRECISION_HELP, parse: parsePrecision },
     { flags: '--profile', description: 'print where the wall time went, by phase (start-up, data, training: batches and steps, evaluation, checkpoints, localization, figures); summary.json keeps the same as "phases"' },
+    { flags: '--threads <N>', description: 'host threads for the native and tfjs-node backends (default: OMP_NUM_THREADS, else every core); part of the run\'s identity: results are bit-identical only at the same count', parse: wholeNumber('--threads') },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
     ...DATA_OPTIONS,
   ],
-  epilog: 'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors.',
+  epilog: [
+    'Exit status: 0 trained, 1 errors in the spec, data, run directory or checkpoint, 2 usage errors,',
+    '130 / 143 / 138 stopped by SIGINT (Ctrl-C) / SIGTERM / SIGUSR1: the run stops after the step in',
+    'progress, saves checkpoints/last.ibck there and prints the command that resumes it exactly; a second',
+    'signal stops at once (the last checkpoint written stays).',
+  ].join('\n'),
   run: (input, io) => guardRun(io, 'train', () => run(input, io)),
 });

@@ -444,6 +444,8 @@ const TRAIN = key.section(
       {
         every: key.int({ doc: 'epochs between checkpoints (0 = only the last)', min: 0, default: 1 }),
         keep_best: key.bool({ doc: 'also keep the best on validation', default: true, as: 'keepBest' }),
+        every_steps: key.int({ doc: 'also write the last checkpoint every N training steps, inside an epoch too (a resume continues mid-epoch); for long epochs', min: 1, as: 'everySteps', absent: 'at epoch ends only' }),
+        every_minutes: key.number({ doc: 'also write the last checkpoint once this many minutes have passed since the previous one, at the next step', above: 0, as: 'everyMinutes', absent: 'at epoch ends only' }),
       },
       { doc: 'checkpoints', syntax: 'options', filled: true },
     ),

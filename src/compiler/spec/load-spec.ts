@@ -20,6 +20,8 @@ export interface LoadSpecOptions {
   readonly sources?: Map<string, string>;
   /** Command-line overrides (`model.attention.beta=0.1`), merged over the spec (overrides.ts). */
   readonly overrides?: readonly string[];
+  /** Whether an override listing values (`PATH=a,b,c`) is a sweep axis (check, expand; loadSweep always); else an error (IB3500). */
+  readonly sweeps?: boolean;
 }
 
 /** The spec's document after `extends`, with the command-line overrides merged over it. */
@@ -29,7 +31,7 @@ function loadWithOverrides(path: string, fs: FileSystem, options: LoadSpecOption
   const overrides = options.overrides ?? [];
   addOverrideSources(overrides, sources);
   if (!loaded.value) return loaded;
-  const applied = applyOverrides(loaded.value, overrides);
+  const applied = applyOverrides(loaded.value, overrides, { sweeps: options.sweeps === true });
   return { value: applied.value, diagnostics: [...loaded.diagnostics, ...applied.diagnostics] };
 }
 
@@ -56,7 +58,7 @@ export function loadSweep(path: string, fs: FileSystem, options: LoadSpecOptions
 }
 
 function loadSweepUnchecked(path: string, fs: FileSystem, options: LoadSpecOptions): Result<SweepMember[]> {
-  const loaded = loadWithOverrides(path, fs, options);
+  const loaded = loadWithOverrides(path, fs, { ...options, sweeps: true });
   if (!loaded.value) return { value: undefined, diagnostics: sortAndDedupe(loaded.diagnostics) };
   const base = checkDocument(loaded.value, fs, path);
   const members = expandMembers(loaded.value, specName(loaded.value.document.name, path), fs, path);
@@ -90,6 +92,6 @@ export function sweepSize(path: string, fs: FileSystem): number {
 
 /** The `slurm` settings of the sweep in `path` (after overrides), if it has them; the spec's problems are reported by loadSweep. */
 export function loadSweepSlurmSettings(path: string, fs: FileSystem, options: LoadSpecOptions = {}): SweepSlurmSettings | undefined {
-  const loaded = loadWithOverrides(path, fs, { ...options, sources: new Map() });
+  const loaded = loadWithOverrides(path, fs, { ...options, sources: new Map(), sweeps: true });
   return loaded.value ? sweepSlurmSettings(loaded.value.document) : undefined;
 }

@@ -6,7 +6,8 @@
  * override's own text (the "file" is `override 'PATH=VALUE'`, column 1 is its
  * first character). The overrides are merged over the spec's document after
  * `extends`, before the schema and the checks run; the spec keeps its name
- * and its sweep.
+ * and its sweep, except where the command line sweeps or pins a path
+ * (command-line-sweep.ts: `PATH=a,b,c` is an axis of `ibc sweep`).
  */
 import type { Diagnostic, Result, Span } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
@@ -16,7 +17,8 @@ import { mergeDocuments } from './extends.js';
 import type { DocumentInput } from './check-document.js';
 import type { Json, MutableJsonObject } from './spec-document.js';
 import { emptySpanMap, type MutableSpanMap } from './span-map.js';
-import { sweepEntries } from './sweep.js';
+import { joinPointer, getAtPointer } from './spec-document.js';
+import { applyCommandLineSweep, listOutsideSweep, splitValueList, isListOverride, type CommandLineAxis, type CommandLineValue } from './command-line-sweep.js';
 
 /** `a.b.c=...` or `name=...`: a word or dotted path, then `=`; Hydra's `+a.b=...` (add) and `~a.b` (remove) are recognised too. */
 const OVERRIDE_SHAPE = /^[+~]?[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*\s*=/;
@@ -45,6 +47,62 @@ interface OverridesDocument {
   readonly document: MutableJsonObject;
   readonly spans: MutableSpanMap;
   readonly attempted: ReadonlySet<string>;
+  /** The overrides that list several values (`PATH=a,b,c`): sweep axes, not merged into the document. */
+  readonly axes: readonly CommandLineAxis[];
+  /** The single-value overrides, read. */
+  readonly values: readonly CommandLineValue[];
+}
+
+/** An override statement's text with its `=` (and Hydra's leading `+`) as spaces: same length, so every column still points into the text as typed. */
+function statementText(text: string, equals: number): string {
+  return `${text.slice(0, equals).replace(/^\+/, ' ')} ${text.slice(equals + 1)}`;
+}
+
+/** Parses `statement` (one spec line located in `file`) into a document; its diagnostics go to `diagnostics`. */
+function buildStatement(statement: string, file: string, diagnostics: Diagnostic[]): { document: MutableJsonObject; spans: MutableSpanMap; attempted: ReadonlySet<string> } | undefined {
+  const parsed = parseSpec(statement, file);
+  diagnostics.push(...parsed.diagnostics);
+  if (!parsed.value) return undefined;
+  const built = documentFromAst(parsed.value);
+  diagnostics.push(...built.diagnostics);
+  if (!built.value) return undefined;
+  built.value.spans.keys.delete(''); // the start of an override is not where "the spec needs X" belongs
+  return built.value;
+}
+
+/**
+ * `PATH=a,b,c` read value by value: each piece is parsed as the statement `PATH piece`,
+ * padded so that its columns are those of the override as typed.
+ */
+function readAxis(text: string, path: string, equals: number, whole: Span, pathSpan: Span, diagnostics: Diagnostic[], attempted: Set<string>): CommandLineAxis | undefined {
+  const file = whole.file;
+  const pointer = joinPointer(path.split('.'));
+  const values: Json[] = [];
+  const valueSpans: Span[] = [];
+  let ok = true;
+  for (const piece of splitValueList(text.slice(equals + 1), equals + 1)) {
+    const at: Span = { file, start: { offset: piece.offset, line: 1, column: piece.offset + 1 }, end: { offset: piece.offset + piece.text.length, line: 1, column: piece.offset + piece.text.length + 1 } };
+    if (piece.text === '') {
+      diagnostics.push(diagnostic('malformedOverride', { span: at, args: { reason: 'a list of values (a sweep) is VALUE,VALUE,... with no empty value' } }));
+      ok = false;
+      continue;
+    }
+    const statement = text.slice(0, equals).replace(/^\+/, ' ').padEnd(piece.offset, ' ') + piece.text;
+    const built = buildStatement(statement, file, diagnostics);
+    if (!built) {
+      ok = false;
+      continue;
+    }
+    for (const p of built.attempted) attempted.add(p);
+    const value = getAtPointer(built.document, pointer);
+    if (value === undefined) {
+      ok = false;
+      continue;
+    }
+    values.push(value);
+    valueSpans.push(built.spans.values.get(pointer) ?? at);
+  }
+  return ok ? { text, path, values, valueSpans, span: whole, pathSpan } : undefined;
 }
 
 /** Parses every override and builds its document; those that build are merged in order into one document. */
@@ -52,6 +110,8 @@ export function overridesDocument(texts: readonly string[]): Result<OverridesDoc
   const diagnostics: Diagnostic[] = [];
   let merged: { document: MutableJsonObject; spans: MutableSpanMap } = { document: {}, spans: emptySpanMap() };
   const attempted = new Set<string>();
+  const axes: CommandLineAxis[] = [];
+  const values: CommandLineValue[] = [];
   const firstAt = new Map<string, Span>();
   for (const text of texts) {
     const file = overrideLabel(text);
@@ -77,24 +137,25 @@ export function overridesDocument(texts: readonly string[]): Result<OverridesDoc
       diagnostics.push(diagnostic('malformedOverride', { span: pathSpan, args: { reason: `'${path}' cannot be overridden from the command line` } }));
       continue;
     }
-    // The `=` (and Hydra's leading `+`: setting a key is adding it) becomes a space: same length, so every column still points into the text as typed.
-    const statement = `${text.slice(0, equals).replace(/^\+/, ' ')} ${text.slice(equals + 1)}`;
-    const parsed = parseSpec(statement, file);
-    diagnostics.push(...parsed.diagnostics);
-    if (!parsed.value) {
+    if (isListOverride(text)) {
+      if (path === 'name') {
+        diagnostics.push(diagnostic('malformedOverride', { span: pathSpan, args: { reason: "'name' takes one value (a sweep names its members itself)" } }));
+        continue;
+      }
+      const axis = readAxis(text, path, equals, whole, pathSpan, diagnostics, attempted);
+      if (axis) axes.push(axis);
       continue;
     }
-    const built = documentFromAst(parsed.value);
-    diagnostics.push(...built.diagnostics);
-    if (!built.value) {
-      continue;
-    }
-    for (const p of built.value.attempted) attempted.add(p);
-    built.value.spans.keys.delete(''); // the start of an override is not where "the spec needs X" belongs
-    merged = mergeKeepingAll(merged, built.value);
+    // Setting a key with Hydra's leading `+` is adding it.
+    const built = buildStatement(statementText(text, equals), file, diagnostics);
+    if (!built) continue;
+    for (const p of built.attempted) attempted.add(p);
+    const value = getAtPointer(built.document, joinPointer(path.split('.')));
+    if (value !== undefined) values.push({ path, value, pathSpan });
+    merged = mergeKeepingAll(merged, built);
   }
   // The overrides that built are kept even when others did not, so the checks still run on them (every error in one pass).
-  return { value: { ...merged, attempted }, diagnostics };
+  return { value: { ...merged, attempted, axes, values }, diagnostics };
 }
 
 /** mergeDocuments, except that `name` is kept (it drops what a file does not inherit). */
@@ -113,25 +174,25 @@ function mergeKeepingAll(
   return out;
 }
 
+export interface ApplyOverridesOptions {
+  /** Whether a list of values (`PATH=a,b,c`) is a sweep axis (ibc sweep, expand, check); elsewhere it is an error (IB3500). */
+  readonly sweeps?: boolean;
+}
+
 /**
- * The spec's document with the overrides merged over it. A path the spec's
- * sweep sets cannot be overridden (the sweep would silently win). The value is
- * present even with errors, so that the checks still run; callers drop it when
- * any diagnostic is an error.
+ * The spec's document with the overrides merged over it. A single value for a
+ * path the spec's sweep sets pins it (the axis is dropped, with a note); with
+ * `sweeps`, a list of values is an axis of the sweep (command-line-sweep.ts).
+ * The value is present even with errors, so that the checks still run;
+ * callers drop it when any diagnostic is an error.
  */
-export function applyOverrides(input: DocumentInput, texts: readonly string[]): Result<DocumentInput> {
+export function applyOverrides(input: DocumentInput, texts: readonly string[], options: ApplyOverridesOptions = {}): Result<DocumentInput> {
   if (texts.length === 0) return { value: input, diagnostics: [] };
   const fromOverrides = overridesDocument(texts);
   if (!fromOverrides.value) return { value: input, diagnostics: fromOverrides.diagnostics };
   const diagnostics: Diagnostic[] = [...fromOverrides.diagnostics];
-  const swept = new Set(sweepEntries(input.document).map((e) => e.path));
-  for (const text of texts) {
-    const path = overridePath(text);
-    if (swept.has(path)) {
-      const file = overrideLabel(text);
-      diagnostics.push(diagnostic('overrideOfSweptPath', { span: { file, start: { offset: 0, line: 1, column: 1 }, end: { offset: path.length, line: 1, column: path.length + 1 } }, args: { path } }));
-    }
-  }
+  const axes = options.sweeps === true ? fromOverrides.value.axes : [];
+  if (options.sweeps !== true) for (const axis of fromOverrides.value.axes) diagnostics.push(listOutsideSweep(axis));
   const kept: Record<string, Json> = {};
   for (const key of ['name', 'sweep']) {
     const value = input.document[key];
@@ -144,9 +205,11 @@ export function applyOverrides(input: DocumentInput, texts: readonly string[]): 
       for (const [p, s] of input.spans[table]) if (p === `/${key}` || p.startsWith(`/${key}/`)) spans[table].set(p, s);
     }
   }
+  const document: MutableJsonObject = { ...merged.document, ...kept };
+  diagnostics.push(...applyCommandLineSweep(document, spans, axes, fromOverrides.value.values));
   return {
     value: {
-      document: { ...merged.document, ...kept },
+      document,
       spans,
       incomplete: input.incomplete,
       attempted: new Set([...(input.attempted ?? []), ...fromOverrides.value.attempted]),
@@ -160,5 +223,5 @@ export function applyOverrides(input: DocumentInput, texts: readonly string[]): 
  * generated member specs; `name` is left out (the member's own name stands).
  */
 export function overridesAsSpecLines(texts: readonly string[]): string[] {
-  return texts.filter((t) => overridePath(t) !== 'name').map((t) => `${overridePath(t)} ${t.slice(t.indexOf('=') + 1).trim()}`);
+  return texts.filter((t) => overridePath(t) !== 'name' && !isListOverride(t)).map((t) => `${overridePath(t)} ${t.slice(t.indexOf('=') + 1).trim()}`);
 }

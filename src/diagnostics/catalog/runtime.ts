@@ -103,6 +103,11 @@ export const runtimeMessages = {
   tfjsWeightsCorrupt: { code: 'IB6606', severity: 'error', template: "the weights file '{path}' is corrupt: its SHA-256 does not match the one recorded in model.json" },
   tfjsArtifactWriteFailed: { code: 'IB6607', severity: 'error', template: "cannot write the TF.js model '{path}': {reason}" },
   tfjsInputShapeMismatch: { code: 'IB6608', severity: 'error', template: 'predict: {detail}; the model takes NHWC float32 images of {expected} (batch first)' },
+  // ---------------------------------------------------------------- run identity, interrupts, Slurm runs (IB6900-IB6949)
+  resumeIdentityChanged: { code: 'IB6900', severity: 'error', template: "cannot resume '{path}': it differs from what the run started with ({differences}), and a run continued on other settings matches no uninterrupted one. Ways out: {ways}, or start a new run (--out DIR); nothing was started" },
+  resumeScheduleChanged: { code: 'IB6901', severity: 'error', template: "cannot resume '{path}' to {after} epochs: its {schedule} schedule spreads over the total, so epoch {epoch} ran at lr {was} for {before} epochs and would have run at {now} for {after}; the run would match no uninterrupted one. Resume to {before} epochs, or start a new run with --epochs {after}; nothing was started" },
+  sweepBudgetChanged: { code: 'IB6902', severity: 'error', template: "sweep '{path}': {count} of its {total} members ran with other settings than this command asks ({keys}; '{member}': {differences}), and a sweep never mixes runs of two budgets. Ways out: {ways}; nothing was launched" },
+  sweepSlurmNoCpus: { code: 'IB6903', severity: 'warning', template: "slurm: no --cpus-per-task (on the command line, in the sweep's slurm statement or an --sbatch option): each array task gets the cluster's default, often 1 CPU, and trains on that many threads (they follow SLURM_CPUS_PER_TASK). Give --cpus-per-task N to train each member on N threads" },
 
   // ---------------------------------------------------------------- pretrained weights (IB6500-IB6599)
   pretrainedReadFailed: { code: 'IB6500', severity: 'error', template: "cannot load the weights file '{path}': {reason}" },

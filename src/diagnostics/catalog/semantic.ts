@@ -6,6 +6,7 @@ import type { StageCatalog } from './types.js';
  *   IB31xx  extends
  *   IB32xx  sweep
  *   IB33xx  checks on the resolved spec (names, ranges, incompatible settings)
+ *   IB350x  command-line sweeps (command-line-sweep.ts)
  */
 export const semanticMessages = {
   unknownSection: { code: 'IB3001', severity: 'error', template: "unknown section '{name}'" },
@@ -43,7 +44,7 @@ export const semanticMessages = {
   zipLengthMismatch: { code: 'IB3207', severity: 'error', template: "zipped lists must be equally long: '{path}' has {count} values, '{first}' has {expected}" },
   invalidSeeds: { code: 'IB3208', severity: 'error', template: "'seeds' needs a whole number from 1 to {limit}: seeds 3 runs every member with train.seed, train.seed + 1 and train.seed + 2" },
   malformedOverride: { code: 'IB3209', severity: 'error', template: 'a command-line override is PATH=VALUE (e.g. model.attention.beta=0.1); {reason}' },
-  overrideOfSweptPath: { code: 'IB3210', severity: 'error', template: "'{path}' is swept by the spec; change its values in the sweep instead of overriding it" },
+  overrideOfSweptPath: { code: 'IB3210', severity: 'info', template: "the spec sweeps '{path}' over {was}; the command line sets {now} instead" },
   malformedSlurm: { code: 'IB3212', severity: 'error', template: 'slurm takes options only: slurm partition=gpu time="4:00:00" mem="16G" cpus_per_task=8 gpus_per_task=1 sbatch=["--account=lab"]' },
   duplicateOverride: { code: 'IB3211', severity: 'error', template: "'{path}' is overridden twice on the command line" },
 
@@ -73,6 +74,7 @@ export const semanticMessages = {
   batchLargerThanData: { code: 'IB3326', severity: 'warning', template: 'batch {batch} is larger than the {count} training examples' },
   dataPathNotFound: { code: 'IB3327', severity: 'warning', template: "{what} '{path}' does not exist: ibc train would stop here" },
 
+  overrideListOutsideSweep: { code: 'IB3500', severity: 'error', template: "'{path}' is given {count} values: a list of values on the command line is a sweep (ibc sweep SPEC {text} runs one member per value); give one value here" },
   // IB3400-IB3449: a backbone's weights="..." file matched to the trunk (compiler/pretrained/plan.ts)
   pretrainedUnreadable: { code: 'IB3400', severity: 'error', template: "cannot use the weights file '{path}': {reason}" },
   pretrainedShapeMismatch: { code: 'IB3401', severity: 'error', template: "tensor '{source}' is [{found}] but '{param}' needs [{expected}] ({layout})" },

@@ -425,6 +425,30 @@ export const runtimeExplanations = {
     example: 'ibc results runs/ --plot test_top1   # runs of one spec with one setting',
     fix: 'Give --x PATH with a key that differs between the runs, or plot a sweep\'s folder.',
   },
+  resumeIdentityChanged: {
+    explanation:
+      "A run's identity is everything besides its spec that shapes its numbers: the data limits and image counts, the epochs, the seed, the backend, the training step engine, the precision, the host thread count and the weights file. run.json records it when the run starts. `--resume` continues with those settings (it takes the run's backend, step engine and thread count unless told otherwise); asked for another, it stops, because the resumed run would equal no uninterrupted run and nothing in its folder would say so. The location is the first differing key in run.json.",
+    example: 'ibc train spec.ibspec --out runs/a --backend ibc-native --threads 2\n# ... interrupted ...\nibc train spec.ibspec --resume runs/a --threads 1',
+    fix: 'Resume with the recorded settings (or leave the options out: --resume takes the run\'s own), or start a new run with --out for the new settings.',
+  },
+  resumeScheduleChanged: {
+    explanation:
+      '`--resume DIR --epochs N` trains a run further. With a schedule that depends only on the epoch (constant, step, multistep, exponential) the epochs already trained ran at the rates they would have had in an N-epoch run, so the result equals an uninterrupted N-epoch run. A cosine schedule spreads over the total: the epochs already trained ran at other rates than an N-epoch run gives them.',
+    example: 'ibc train cosine.ibspec --out runs/c --epochs 10\nibc train cosine.ibspec --resume runs/c --epochs 20',
+    fix: 'Resume to the epochs the run started with, or start a new run with the new --epochs.',
+  },
+  sweepSlurmNoCpus: {
+    explanation:
+      "An array task's threads follow the CPUs Slurm gives it (the job script sets OMP_NUM_THREADS and TensorFlow's thread pools from SLURM_CPUS_PER_TASK). Without --cpus-per-task, Slurm gives each task the cluster's default, often a single CPU, so every member trains on one thread however large the node is. The thread count is also part of each run's identity (run.json): members trained on different counts are not bit-identical.",
+    example: 'ibc sweep beta.ibspec --launcher slurm --time 1:00:00',
+    fix: 'Give --cpus-per-task N (or `cpus_per_task=N` in the sweep\'s slurm statement); to keep one thread on purpose, give --cpus-per-task 1 and the warning goes.',
+  },
+  sweepBudgetChanged: {
+    explanation:
+      "Every member of a sweep is trained with the same budget (data limits, epochs) and on the same kind of machine (backend, threads): that is what makes them comparable, and what sweep.json states for all of them. Run again with another budget, a sweep would train its new or unfinished members on it next to members done on the old one, and the table and plot would compare runs that saw different data. Each member's run.json records what it ran with; the location is the first differing setting of the first such member. Backend and threads are compared only when this command would launch a member.",
+    example: 'ibc sweep beta.ibspec --limit-train 5000 --limit-test 2000 --epochs 1\n# one more value added to the sweep, then:\nibc sweep beta.ibspec --limit-train 6000 --limit-test 2000 --epochs 1',
+    fix: 'Run the sweep with the settings its members ran with (the message lists them), give the new budget its own sweep folder with --out, or move the old members\' run folders away to train them again.',
+  },
   pretrainedReadFailed: {
     explanation: "The weights file passed `ibc check` but could not be read when training started: it changed or became unreadable in between, or a tensor's data is damaged (its CRC-32 in the zip does not match).",
     example: 'ibc train spec.ibspec   # the weights file was replaced while ibc was reading it',

@@ -294,9 +294,10 @@ export const semanticExplanations = {
     fix: 'Write PATH=VALUE, e.g. model.attention.beta=0.1 or train.optimizer="adam".',
   },
   overrideOfSweptPath: {
-    explanation: 'The spec sweeps this key, so an override would silently replace every member\'s value. The sweep is the one place its values are listed.',
-    example: 'ibc sweep spec.ibspec model.attention.beta=0.1   # the spec sweeps model.attention.beta',
-    fix: 'Change the values in the spec\'s sweep, or drop the override.',
+    explanation:
+      "A note: the spec sweeps this key and the command line says otherwise, as Hydra does. One value (PATH=0.5) pins it: `ibc train` trains that value, and `ibc sweep` drops the spec's axis so every member gets it. A list (PATH=0.1,0.2, with ibc sweep) replaces the spec's values and keeps the axis's place (in a zip too). The note says what the spec listed, so nothing is replaced unseen; the member names and sweep.json show what was run.",
+    example: 'ibc sweep spec.ibspec model.attention.beta=0.001,0.01   # the spec sweeps model.attention.beta in [0.1, 1]',
+    fix: 'Nothing to fix when this is what you meant; otherwise drop the override, or change the values in the spec\'s sweep.',
   },
   malformedSlurm: {
     explanation: 'The `slurm` statement of a sweep gives Slurm job options as name=value options only (partition, time, mem, cpus_per_task, gpus_per_task).',
@@ -307,6 +308,12 @@ export const semanticExplanations = {
     explanation: 'The same key is overridden twice on one command line; which one would win is not obvious, so it is an error.',
     example: 'ibc train spec.ibspec train.seed=1 train.seed=2',
     fix: 'Give each key once.',
+  },
+  overrideListOutsideSweep: {
+    explanation:
+      'A comma-separated list of values on the command line (PATH=a,b,c) is a sweep, Hydra style: `ibc sweep` (and `ibc expand`, `ibc check`) read it as one axis with a member per value. A command that makes one run (train, compile, bench) takes one value per key.',
+    example: 'ibc train spec.ibspec model.attention.beta=0.001,0.01',
+    fix: 'Run the sweep with `ibc sweep spec.ibspec model.attention.beta=0.001,0.01`, or give one value: model.attention.beta=0.01. A list value of a key that takes a list is written in brackets: normalize.mean=[0.5,0.5,0.5].',
   },
   pretrainedUnreadable: {
     explanation:

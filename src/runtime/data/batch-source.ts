@@ -32,6 +32,8 @@ export interface TrainingBatchOptions {
   readonly augment: AugmentSpec;
   readonly normalize: Normalize;
   readonly input: readonly [number, number, number];
+  /** Start after this many batches of the epoch (a run resumed inside it); the order and augmentation stay those of the whole epoch. */
+  readonly skipBatches?: number;
 }
 
 export interface EvaluationBatchOptions {
@@ -42,8 +44,10 @@ export interface EvaluationBatchOptions {
 
 /** One training epoch's batches, shuffled and augmented. */
 export function trainingBatches(split: DataSplit, options: TrainingBatchOptions): AsyncIterable<Batch> {
-  if (isStored(split)) return storedTrainingBatches(split, options);
-  return fromSync(() => makeBatches(split, options.batchSize, options.shuffle, options.augment, options.normalize, options.input));
+  const skip = options.skipBatches ?? 0;
+  // Folder data: each example's view depends on (seed, epoch, example) alone, so the skipped batches are made and dropped.
+  if (isStored(split)) return skip > 0 ? dropFirst(storedTrainingBatches(split, options), skip) : storedTrainingBatches(split, options);
+  return fromSync(() => makeBatches(split, options.batchSize, options.shuffle, options.augment, options.normalize, options.input, skip));
 }
 
 /** Batches in split order, unaugmented (folder data: centre crops), with object boxes where the split has them. */
@@ -82,6 +86,15 @@ export function evaluationImages(split: DataSplit, start: number, end: number, i
     reader.close();
   }
   return { images, labels: split.labels.slice(from, to), count: to - from, ...boxes };
+}
+
+function dropFirst<T>(items: AsyncIterable<T>, count: number): AsyncIterable<T> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      let seen = 0;
+      for await (const item of items) if (seen++ >= count) yield item;
+    },
+  };
 }
 
 function fromSync<T>(make: () => Iterable<T>): AsyncIterable<T> {

@@ -6,7 +6,9 @@
  * the same generator as its batch is built (see augment.ts for the order), so
  * an epoch is reproduced exactly by passing a generator in the same state.
  * Without one (evaluation), examples come in order and are not augmented.
- * The last, partial batch is included.
+ * The last, partial batch is included. `skipBatches` starts at a later batch
+ * of the same epoch (a run resumed mid-epoch): the skipped examples'
+ * augmentation is still drawn, so the generator ends where it would have.
  *
  * Each batch owns fresh arrays, so a consumer may keep them.
  */
@@ -36,6 +38,7 @@ export function makeBatches(
   augment: AugmentSpec | undefined,
   normalize: Normalize,
   inputShape: readonly [number, number, number],
+  skipBatches = 0,
 ): Iterable<Batch> {
   if (!(batchSize >= 1) || !Number.isInteger(batchSize)) throw new Error(`makeBatches: batch size must be a positive integer, got ${batchSize}`);
   if (augment && !rng && (augment.crop || augment.flip !== 'none')) {
@@ -57,7 +60,9 @@ export function makeBatches(
       const cols = new Int32Array(w);
       const pad = new Float32Array(c);
       for (let k = 0; k < c; k++) pad[k] = table[k]!; // byte 0 of channel k
-      for (let start = 0; start < split.count; start += batchSize) {
+      const first = Math.min(split.count, skipBatches * batchSize);
+      if (augmenting) for (let i = 0; i < first; i++) drawTransform(rng, augment);
+      for (let start = first; start < split.count; start += batchSize) {
         const n = Math.min(batchSize, split.count - start);
         const images = new Float32Array(n * size);
         const labels = new Int32Array(n);

@@ -5,6 +5,7 @@
  * The images are written by the image writer (runtime/figures/images): named by
  * test-set index, one colour scale per call, object boxes where known.
  */
+import type { CheckpointChoice } from '../runs/resume.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { TfjsModel } from '../engine/executor/tfjs-model.js';
@@ -116,7 +117,7 @@ export function hasAttentionMaps(opened: OpenedRun): boolean {
 
 export interface RunAttentionRequest {
   readonly runDir: string;
-  readonly which: 'last' | 'best';
+  readonly which: CheckpointChoice;
   readonly count: number;
   readonly offset: number;
   /** The folder for the images, absolute; undefined: the run's attention/ folder. */
@@ -147,7 +148,7 @@ export async function writeAttentionOfRun(opened: OpenedRun, request: RunAttenti
       const folder = await writeRunAttention(request.out ?? runAttentionFolder(runDir), model, opened.spec, data, {
         count,
         offset,
-        checkpoint: `${request.which} checkpoint${opened.state.ema ? ' (EMA weights)' : ''}`,
+        checkpoint: `${typeof request.which === 'string' ? `${request.which} checkpoint` : `checkpoint ${opened.checkpointPath}`}${opened.state.ema ? ' (EMA weights)' : ''}`,
         epoch: opened.state.epoch,
         baseDir: opened.state.settings.dataBaseDir ?? runDir,
       });

@@ -38,6 +38,7 @@ import { knownClassNames } from '../data/class-names.js';
 import { evaluationImages, loadDataset } from '../data/index.js';
 import { firstNonFinite, writeFileAtomic } from '../runs/checkpoint/index.js';
 import { openRun, runWeights, type OpenedRun } from '../runs/open-run.js';
+import type { CheckpointChoice } from '../runs/resume.js';
 import { whyCannotCreate } from '../runs/run-dir.js';
 import { writeExplorer, type ExplorerSamples } from '../figures/web/explorer.js';
 import { writeGraphModelFolder } from '../figures/web/graph-model-files.js';
@@ -110,9 +111,9 @@ function requireFinite(weights: ReadonlyMap<string, Float32Array>, checkpoint: s
   throw new RunError(diagnostic('weightsNotFinite', { args: { name: broken.name, value, index: broken.index, count, hint } }));
 }
 
-/** A run directory compiled as it was trained: its resolved spec, model and last checkpoint. */
-export function modelFromRun(runDir: string): ModelToWrite {
-  const run = openRun(runDir, 'last', specHash);
+/** A run directory compiled as it was trained: its resolved spec, model and the chosen checkpoint (--checkpoint; the last by default). */
+export function modelFromRun(runDir: string, which: CheckpointChoice = 'last'): ModelToWrite {
+  const run = openRun(runDir, which, specHash);
   const { weights, averaged } = runWeights(run.state);
   requireFinite(weights, run.checkpointPath);
   return { spec: run.spec, ir: run.ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath: join(runDir, 'spec.ibspec') };
@@ -123,14 +124,14 @@ export function modelFromRun(runDir: string): ModelToWrite {
  * run's spec must describe the same model: differences that change the model
  * are IB5006 (naming each key), others a warning (IB5014).
  */
-export async function modelFromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, reporter: Pick<CompileReporter, 'note'>): Promise<ModelToWrite> {
+export async function modelFromSpec(specPath: string, spec: ResolvedSpec, ir: ModelIR, weightsDir: string | undefined, reporter: Pick<CompileReporter, 'note'>, which: CheckpointChoice = 'last'): Promise<ModelToWrite> {
   if (weightsDir === undefined) {
     // The spec's initial weights, as training would start: its pretrained trunk (weights="..."), the rest seeded.
     const trunk = await loadPretrainedTrunk(spec, ir);
     const source = `fresh weights (seed ${spec.train.seed})${trunk ? `, the trunk from ${trunk.fingerprint.path}` : ''}`;
     return { spec, ir, weights: initParams(ir, spec.train.seed, trunk?.weights), source, hash: specHash(spec), specPath };
   }
-  const run = openRun(weightsDir, 'last', specHash);
+  const run = openRun(weightsDir, which, specHash);
   // `ibc train --seed` may have replaced the seed: compare with the spec as that run saw it.
   const asTrained: ResolvedSpec = { ...spec, train: { ...spec.train, seed: run.state.settings.seed } };
   const differences = diffSpecs(run.spec, asTrained);

@@ -5,7 +5,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CollectedResults, MetricName } from '../runs/results/collect.js';
-import { sweptLabels } from '../runs/results/format.js';
+import { shortLabels } from '../runs/results/table.js';
 import { CURVES_FILE, writeCurves } from '../figures/plots/curves.js';
 import { metricChart } from '../figures/plots/metric-plot.js';
 import { chartPng } from '../figures/plots/render.js';
@@ -31,16 +31,16 @@ export async function drawCurves(results: CollectedResults): Promise<number> {
 
 /** The swept path that `name` names (the path itself or its column label), or undefined when it names none. */
 export function sweptPathNamed(results: CollectedResults, name: string): string | undefined {
-  return results.swept.includes(name) ? name : results.swept[sweptLabels(results.swept).indexOf(name)];
+  return results.swept.includes(name) ? name : results.swept[shortLabels(results.swept).indexOf(name)];
 }
 
 /** Where the plot goes unless told: DIR/<metric>-vs-<x label>.png. */
 export function defaultPlotPath(root: string, results: CollectedResults, metric: MetricName, xPath: string): string {
-  const xLabel = sweptLabels(results.swept)[results.swept.indexOf(xPath)] ?? xPath;
+  const xLabel = shortLabels(results.swept)[results.swept.indexOf(xPath)] ?? xPath;
   return join(root, `${metric}-vs-${xLabel.replace(/[^A-Za-z0-9._-]+/g, '_')}.png`);
 }
 
-/** Writes the plot of `metric` against the swept value at `xPath` to `out`. */
-export async function writeMetricPlot(results: CollectedResults, metric: MetricName, xPath: string, out: string): Promise<void> {
-  writeFileSync(out, await chartPng(metricChart(results, metric, xPath)));
+/** Writes the plot of `metric` against the swept value at `xPath` to `out` (`includeUnfinished`: runs that did not finish too, drawn hollow). */
+export async function writeMetricPlot(results: CollectedResults, metric: MetricName, xPath: string, out: string, includeUnfinished = false): Promise<void> {
+  writeFileSync(out, await chartPng(metricChart(results, metric, xPath, { includeUnfinished })));
 }

@@ -17,7 +17,8 @@ import { loadDataset, type DataProgress, type Dataset } from '../data/index.js';
 import { removeStaleTemporaries, writeTextAtomic } from '../runs/checkpoint/index.js';
 import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../runs/run-dir.js';
 import { lockRunDir, processIsAlive, type RunLock } from '../runs/run-lock.js';
-import { train, type BatchProgress, type MetricsRow, type TrainOutcome } from '../training/loop.js';
+import { train, type BatchProgress, type MetricsRow, type StoppedAt, type TrainOutcome } from '../training/loop.js';
+import { exitStatusOf, watchInterrupts, type InterruptSignal } from './interrupts.js';
 import { localizeSplit } from '../training/localize-split.js';
 import type { EvaluationUpdate } from '../training/progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from '../runs/resume.js';
@@ -33,6 +34,9 @@ import type { TrainingEngine } from '../engine/training-engine.js';
 import { createTfjsModel } from '../engine/executor/tfjs-model.js';
 import { buildTraining } from '../../compiler/network/build-training.js';
 import { quantizerAnchors } from '../../compiler/ir/loss.js';
+import { describeIdentityDifferences, identityDifferences, optionsFor, readRunIdentity, recordLineOf, RUN_RECORD_FILE, writeRunRecord, type IdentityKey, type RunIdentity } from '../runs/run-identity.js';
+import { firstRateChange } from '../training/schedules.js';
+import type { Span } from '../../diagnostics/diagnostic.js';
 import { loadPretrainedTrunk, requireSameWeights, type PretrainedTrunk } from '../engine/pretrained-trunk.js';
 import type { WeightsFingerprint } from '../../compiler/pretrained/fingerprint.js';
 
@@ -64,6 +68,8 @@ export interface TrainRequest {
   readonly adapter?: AdapterDescription;
   /** Which engine runs the training steps (default auto: the compiled step on ibc-native). */
   readonly step?: StepRequest;
+  /** The host threads the backend computes with (backends/threads.ts), null where that is no setting. */
+  readonly threads?: number | null;
   /** Attention images at the end (default 20; 0 = none). */
   readonly attentionImages?: number;
   /** Folder data: the image cache's folder or 'off' (--data-cache), the memory budget in bytes (--data-memory), worker threads. */
@@ -111,15 +117,33 @@ export interface RunSummary {
    * figures (curves.png and the attention images; written into the summary once they are drawn).
    */
   readonly phases: Record<string, number>;
+  /** The rest of the run's identity, as run.json records it (run-identity.ts; run.json's weights is this file's sha256). */
+  readonly batch: number;
+  readonly limit_train: number | null;
+  readonly limit_val: number | null;
+  readonly limit_test: number | null;
+  readonly train_images: number | null;
+  readonly val_images: number | null;
+  readonly test_images: number | null;
+  readonly threads: number | null;
   /** Folder data with bad_files skip: image files left out (listed in skipped-images.json). */
   readonly skipped_images?: number;
   /** The weights file the trunk started from (weights="..."): path, size, sha256. */
   readonly weights?: WeightsFingerprint;
 }
 
+/** A run an interrupt stopped: where, by which signal, and the checkpoint that resumes it. */
+export interface StoppedRun extends StoppedAt {
+  readonly signal: InterruptSignal;
+  /** 128 + the signal's number (130 SIGINT, 143 SIGTERM). */
+  readonly status: number;
+  readonly checkpoint: string;
+}
+
 export interface TrainResult {
   readonly runDir: string;
   readonly summary?: RunSummary;
+  readonly stopped?: StoppedRun;
 }
 
 function positive(option: string, value: number | undefined): void {
@@ -219,6 +243,35 @@ async function drawCurves(runDir: string, name: string, reporter: RunReporter): 
   }
 }
 
+
+/** What a checkpoint records of the run's identity (runs from before run.json have only this). */
+function identityOfState(state: TrainingState): Partial<RunIdentity> {
+  const s = state.settings;
+  return { seed: s.seed, limit_train: s.limitTrain ?? null, limit_val: s.limitValidation ?? null, limit_test: s.limitTest ?? null, backend: state.backend };
+}
+
+/** Where run.json records `key` (for a message located in the file), when the run has one. */
+function recordSpan(runDir: string, key: IdentityKey): Span | undefined {
+  const file = resolveInsideRunDir(runDir, RUN_RECORD_FILE);
+  if (!existsSync(file)) return undefined;
+  const line = recordLineOf(key);
+  return { file, start: { offset: 0, line, column: 3 }, end: { offset: 0, line, column: 3 + key.length + 2 } };
+}
+
+/**
+ * A resume may extend a run's epochs only where the epochs already trained kept their
+ * learning rates: a schedule that spreads over the total (cosine) would have trained them
+ * at other rates, and the run would match no uninterrupted one.
+ */
+function requireSameSchedule(runDir: string, spec: ResolvedSpec, before: number, after: number, done: number): void {
+  if (before === after) return;
+  const plan = { baseLr: spec.train.optimizer.lr, schedule: spec.train.schedule, ...(spec.train.warmup ? { warmup: spec.train.warmup.lrs } : {}), epochs: before };
+  const change = firstRateChange(plan, before, after, done);
+  if (change) {
+    throw new RunError(diagnostic('resumeScheduleChanged', { args: { path: runDir, before, after, schedule: spec.train.schedule.kind, epoch: change.epoch + 1, was: change.was, now: change.now } }));
+  }
+}
+
 export async function runTraining(request: TrainRequest, reporter: RunReporter): Promise<TrainResult> {
   positive('--epochs', request.epochs);
   positive('--limit-train', request.limitTrain);
@@ -226,20 +279,51 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
   positive('--limit-test', request.limitTest);
 
   let lock: RunLock | undefined;
+  // SIGINT, SIGTERM, SIGUSR1: the loop stops at the next step boundary with a checkpoint; a second one stops at once.
+  const job: JobPhase = { phase: 'training', runDir: undefined };
+  const interrupts = watchInterrupts({
+    onFirst: (signal) =>
+      reporter.info(
+        job.phase === 'training'
+          ? `${signal} received: stopping after this step and saving a checkpoint to resume from (send it again to stop at once)`
+          : `${signal} received: training has finished; writing its summary and figures first (send it again to stop at once)`,
+      ),
+    onForce: (signal, status) => {
+      lock?.release();
+      const kept = job.runDir !== undefined && existsSync(checkpointPaths(job.runDir).last) ? `; the last good checkpoint is kept at ${checkpointPaths(job.runDir).last}` : '';
+      reporter.info(`${signal}, a second signal: stopped at once (exit ${status})${kept}`);
+    },
+  });
   try {
-    return await runLocked(request, reporter, (taken) => (lock = taken));
+    return await runLocked(request, reporter, (taken) => (lock = taken), job, () => interrupts.received());
   } finally {
+    interrupts.dispose();
     lock?.release();
   }
 }
 
-async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (lock: RunLock) => void): Promise<TrainResult> {
+/** What the interrupt handlers need to know of the job: whether it still trains, and its run directory once there is one. */
+interface JobPhase {
+  phase: 'training' | 'finishing';
+  runDir: string | undefined;
+}
+
+async function runLocked(
+  request: TrainRequest,
+  reporter: RunReporter,
+  locked: (lock: RunLock) => void,
+  job: JobPhase,
+  interrupted: () => InterruptSignal | undefined,
+): Promise<TrainResult> {
   const { ir } = request;
   let spec = request.spec;
   let specHash: string;
   let resume: TrainingState | undefined;
   let runDir = '';
   let settings: RunSettings;
+  // Before the data and the run directory: a --step that cannot run leaves nothing behind.
+  const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
+  const computedBy = { backend: request.backend, training_step: stepEngine.engine, precision: choicePrecision(stepEngine), threads: request.threads ?? null };
   if (request.resumeDir !== undefined) {
     runDir = resolve(request.resumeDir);
     requireRunDir(runDir);
@@ -260,24 +344,36 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     if (resume.settings.weights) requireSameWeights(resume.settings.weights, runDir);
     requireWritable(runDir);
     const kept = resume.settings;
-    const changed: [string, number | undefined, number | undefined][] = [
-      ['--seed', request.seed, kept.seed],
-      ['--limit-train', request.limitTrain, kept.limitTrain],
-      ['--limit-val', request.limitValidation, kept.limitValidation],
-      ['--limit-test', request.limitTest, kept.limitTest],
-    ];
-    for (const [option, asked, was] of changed) {
-      if (asked !== undefined && asked !== was) {
-        throw new RunError(diagnostic('trainBadOption', { args: { option, value: asked, reason: `a resumed run keeps the setting it started with (${was ?? 'none'}); start a new run to change it` } }));
-      }
-    }
     settings = { ...kept, ...(request.epochs !== undefined ? { epochs: request.epochs } : {}) };
+    requireSameSchedule(runDir, spec, kept.epochs, settings.epochs, resume.epoch);
+    // A resumed run continues with what it started with: every setting it records, compared.
+    const recorded = { ...identityOfState(resume), ...readRunIdentity(runDir) };
+    const asked: Partial<RunIdentity> = {
+      ...computedBy,
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.limitTrain !== undefined ? { limit_train: request.limitTrain } : {}),
+      ...(request.limitValidation !== undefined ? { limit_val: request.limitValidation } : {}),
+      ...(request.limitTest !== undefined ? { limit_test: request.limitTest } : {}),
+    };
+    const differences = identityDifferences(recorded, asked);
+    if (differences.length > 0) {
+      const options = optionsFor(differences);
+      const first = differences[0];
+      const span = first ? recordSpan(runDir, first.key) : undefined;
+      throw new RunError(
+        diagnostic('resumeIdentityChanged', {
+          ...(span ? { span } : {}),
+          args: { path: runDir, differences: describeIdentityDifferences(differences), ways: options !== '' ? `resume with ${options} (or without those options: --resume takes the run's own)` : 'resume without those options (--resume takes the run\'s own)' },
+        }),
+      );
+    }
     if (resume.epoch >= settings.epochs) {
       reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
       return { runDir };
     }
     truncateMetrics(runDir, resume.epoch);
-    reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs} (step ${resume.step})`);
+    const within = resume.inEpoch ? `, after batch ${resume.inEpoch.batches} of it` : '';
+    reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs}${within} (step ${resume.step})`);
   } else {
     if (request.outDir !== undefined) refuseExistingRun(resolve(request.outDir), request.overwrite === true);
     spec = withSeed(spec, request.seed ?? spec.train.seed);
@@ -293,9 +389,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     };
   }
 
-  // Before the data and the run directory: a --step that cannot run leaves nothing behind.
-  const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
-  // Likewise a weights file that does not fit: the trunk is read (and fingerprinted) before anything is created.
+  // A weights file that does not fit is refused before anything is created: the trunk is read (and fingerprinted) first.
   let pretrained: PretrainedTrunk | undefined;
   if (!resume) {
     pretrained = await loadPretrainedTrunk(spec, ir);
@@ -321,7 +415,7 @@ async function runLocked(request: TrainRequest, reporter: RunReporter, locked: (
     }),
   ));
   try {
-    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, data, phases, ...(resume ? { resume } : {}), ...(pretrained ? { pretrained } : {}), runDir });
+    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, computedBy, data, phases, ...(resume ? { resume } : {}), ...(pretrained ? { pretrained } : {}), runDir }, job, interrupted);
   } finally {
     await data.close();
   }
@@ -332,6 +426,8 @@ interface Prepared {
   readonly specHash: string;
   readonly settings: RunSettings;
   readonly stepEngine: ReturnType<typeof chooseStepEngine>;
+  /** What computes the run (run.json's backend, training_step, precision, threads). */
+  readonly computedBy: Pick<RunIdentity, 'backend' | 'training_step' | 'precision' | 'threads'>;
   readonly data: Dataset;
   /** The run's phase times so far (start-up, data); training and what follows add theirs. */
   readonly phases: PhaseClock;
@@ -342,9 +438,16 @@ interface Prepared {
 }
 
 /** The part of a run after the data has loaded: the run directory, training, the summary and figures. */
-async function trainOnData(request: TrainRequest, reporter: RunReporter, locked: (lock: RunLock) => void, prepared: Prepared): Promise<TrainResult> {
+async function trainOnData(
+  request: TrainRequest,
+  reporter: RunReporter,
+  locked: (lock: RunLock) => void,
+  prepared: Prepared,
+  job: JobPhase,
+  interrupted: () => InterruptSignal | undefined,
+): Promise<TrainResult> {
   const { ir } = request;
-  const { spec, specHash, settings, stepEngine, data, phases, resume, pretrained } = prepared;
+  const { spec, specHash, settings, stepEngine, computedBy, data, phases, resume, pretrained } = prepared;
   let runDir = prepared.runDir;
 
   if (!resume) {
@@ -364,6 +467,22 @@ async function trainOnData(request: TrainRequest, reporter: RunReporter, locked:
     writeTextAtomic(resolveInsideRunDir(runDir, 'metrics.jsonl'), '');
     reporter.info(`run directory: ${runDir}`);
   }
+  const identity: RunIdentity = {
+    spec_hash: specHash,
+    seed: settings.seed,
+    batch: spec.train.batchSize,
+    epochs: settings.epochs,
+    limit_train: settings.limitTrain ?? null,
+    limit_val: settings.limitValidation ?? null,
+    limit_test: settings.limitTest ?? null,
+    train_images: data.train.count,
+    val_images: data.validation?.count ?? null,
+    test_images: data.test.count,
+    ...computedBy,
+    weights: settings.weights?.sha256 ?? null,
+  };
+  // run.json: what shapes this run's numbers besides its spec, in plain text (again on a resume that extends the epochs).
+  writeRunRecord(runDir, identity);
   reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason}), precision ${choicePrecision(stepEngine)}`);
   if (pretrained) {
     reporter.info(`weights: ${pretrained.summary?.message ?? `trunk from ${pretrained.fingerprint.path}`}`);
@@ -379,6 +498,7 @@ async function trainOnData(request: TrainRequest, reporter: RunReporter, locked:
     reporter.note?.(diagnostic('dataImagesSkipped', { args: { count: data.skipped.length, where: `listed in ${listPath}`, first: `'${first.path}': ${first.reason}` } }));
   }
 
+  job.runDir = runDir;
   const shapes = new Map(ir.params.map((p) => [p.name, p.shape] as const));
   const paths = checkpointPaths(runDir);
   makeRunSubdir(runDir, 'checkpoints');
@@ -399,6 +519,7 @@ async function trainOnData(request: TrainRequest, reporter: RunReporter, locked:
       data,
       backend: request.backend,
       ...(resume ? { resume } : {}),
+      stopRequested: () => interrupted() !== undefined,
       sink: {
         appendMetrics: (row) => void appendMetrics(runDir, row as unknown as Record<string, unknown>),
         writeCheckpoint: (which, state) => writeTrainingState(paths[which], state, shapes),
@@ -409,10 +530,15 @@ async function trainOnData(request: TrainRequest, reporter: RunReporter, locked:
         ...(reporter.note ? { onWarning: reporter.note } : {}),
       },
     });
+    job.phase = 'finishing';
     finalWeights = await engine.weights();
     evaluatedWeights = (await engine.averagedWeights()) ?? finalWeights;
   } finally {
     engine.dispose();
+  }
+  const signal = interrupted();
+  if (outcome.stopped && signal) {
+    return { runDir, stopped: { ...outcome.stopped, signal, status: exitStatusOf(signal), checkpoint: paths.last } };
   }
   const averaged = evaluatedWeights !== finalWeights;
 
@@ -449,6 +575,14 @@ async function trainOnData(request: TrainRequest, reporter: RunReporter, locked:
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
       phases: phases.record(),
+      batch: identity.batch,
+      limit_train: identity.limit_train,
+      limit_val: identity.limit_val,
+      limit_test: identity.limit_test,
+      train_images: identity.train_images,
+      val_images: identity.val_images,
+      test_images: identity.test_images,
+      threads: identity.threads,
       ...(data.skipped && data.skipped.length > 0 ? { skipped_images: data.skipped.length } : {}),
       ...(settings.weights ? { weights: settings.weights } : {}),
     };

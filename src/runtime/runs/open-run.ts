@@ -13,7 +13,7 @@ import { RunError } from '../../support/errors.js';
 import { loadDataset, type Dataset, type ImageLoadOptions } from '../data/index.js';
 import { createTfjsModel, type TfjsModel } from '../engine/executor/tfjs-model.js';
 import { resolveInsideRunDir } from './run-dir.js';
-import { loadRunState, requireRunDir } from './resume.js';
+import { loadRunState, requireRunDir, type CheckpointChoice } from './resume.js';
 import type { TrainingState } from '../training/state.js';
 
 export interface OpenedRun {
@@ -23,7 +23,7 @@ export interface OpenedRun {
   readonly checkpointPath: string;
 }
 
-export function openRun(runDir: string, which: 'last' | 'best', hashSpec: (spec: ResolvedSpec) => string): OpenedRun {
+export function openRun(runDir: string, which: CheckpointChoice, hashSpec: (spec: ResolvedSpec) => string): OpenedRun {
   requireRunDir(runDir);
   const specPath = resolveInsideRunDir(runDir, 'resolved-spec.json');
   let spec: ResolvedSpec;
@@ -41,7 +41,7 @@ export function openRun(runDir: string, which: 'last' | 'best', hashSpec: (spec:
   const { state, path } = loadRunState(runDir, which, built.value.ir);
   const expected = hashSpec(spec);
   if (state.specHash !== expected) {
-    throw new RunError(diagnostic('trainCheckpointMismatch', { args: { path, reason: `it was written for spec hash ${state.specHash}, the run's resolved-spec.json hashes to ${expected}` } }));
+    throw new RunError(diagnostic('trainCheckpointMismatch', { args: { path, reason: `it was written for spec hash ${state.specHash}, the run's resolved-spec.json hashes to ${expected}: it is not a checkpoint of ${runDir}` } }));
   }
   return { spec, ir: built.value.ir, state, checkpointPath: path };
 }

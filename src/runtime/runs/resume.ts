@@ -15,10 +15,16 @@ import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
 import type { RandomState } from '../../support/random.js';
 import type { OptimizerState } from '../engine/training-engine.js';
-import type { TrainingState, RunSettings, BestScore } from '../training/state.js';
+import type { TrainingState, RunSettings, BestScore, EpochProgress } from '../training/state.js';
 
 const STATE_FORMAT = 'ibc-training-state';
-const STATE_VERSION = 1;
+/**
+ * Version 2 adds `inEpoch` (a checkpoint written inside an epoch). Epoch-end checkpoints are still
+ * written as version 1, so an older ibc reads them; it refuses a mid-epoch one rather than resume
+ * it at the wrong place.
+ */
+const STATE_VERSION = 2;
+const EPOCH_END_VERSION = 1;
 
 interface StateMeta {
   readonly format: string;
@@ -32,6 +38,7 @@ interface StateMeta {
   readonly best: BestScore | null;
   readonly settings: RunSettings;
   readonly backend: string;
+  readonly inEpoch?: EpochProgress;
 }
 
 export function checkpointPaths(runDir: string): { last: string; best: string; folder: string } {
@@ -47,7 +54,7 @@ export function stateToCheckpoint(state: TrainingState, shapes?: ReadonlyMap<str
   if (state.ema) for (const [name, s] of Object.entries(state.ema.shadows)) tensors.set(`ema/${name}`, { shape: [...s.shape], data: s.values });
   const meta: StateMeta = {
     format: STATE_FORMAT,
-    version: STATE_VERSION,
+    version: state.inEpoch ? STATE_VERSION : EPOCH_END_VERSION,
     specHash: state.specHash,
     epoch: state.epoch,
     step: state.step,
@@ -57,6 +64,7 @@ export function stateToCheckpoint(state: TrainingState, shapes?: ReadonlyMap<str
     best: state.best ?? null,
     settings: state.settings,
     backend: state.backend,
+    ...(state.inEpoch ? { inEpoch: state.inEpoch } : {}),
   };
   return { tensors, meta };
 }
@@ -73,17 +81,26 @@ function isCount(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x) && x >= 0;
 }
 
+function isEpochProgress(x: unknown): x is EpochProgress {
+  if (!x || typeof x !== 'object') return false;
+  const p = x as Partial<EpochProgress>;
+  const sums = p.sums as Record<string, unknown> | undefined;
+  const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+  return isCount(p.batches) && finite(p.seconds) && !!sums && ['total', 'ce', 'kl', 'vq', 'commit', 'correct', 'seen'].every((k) => finite(sums[k]));
+}
+
 /** Why the metadata is not a training state, or undefined when it is one. */
 function metaProblem(meta: unknown): string | undefined {
   if (!meta || typeof meta !== 'object') return 'it has no training metadata';
   const m = meta as Partial<StateMeta>;
   if (m.format !== STATE_FORMAT) return `it is not a training checkpoint (format '${String(m.format)}')`;
-  if (m.version !== STATE_VERSION) return `training-state version ${String(m.version)} is not supported (this ibc reads version ${STATE_VERSION})`;
+  if (m.version !== STATE_VERSION && m.version !== EPOCH_END_VERSION) return `training-state version ${String(m.version)} is not supported (this ibc reads version ${STATE_VERSION})`;
   if (typeof m.specHash !== 'string') return 'the spec hash is missing';
   if (!isCount(m.epoch) || !isCount(m.step)) return 'the epoch or step count is missing';
   if (!m.optimizer || (m.optimizer.kind !== 'sgd' && m.optimizer.kind !== 'adam') || !isCount(m.optimizer.step)) return 'the optimizer state is missing';
   if (!m.random || !isRandomState(m.random.shuffle) || !isRandomState(m.random.noise)) return 'the random-number states are missing';
   if (!m.settings || !isCount(m.settings.seed) || !isCount(m.settings.epochs)) return 'the run settings are missing';
+  if (m.inEpoch !== undefined && !isEpochProgress(m.inEpoch)) return 'its place inside the epoch (inEpoch) is malformed';
   return undefined;
 }
 
@@ -116,6 +133,7 @@ export function checkpointToState(checkpoint: Checkpoint, onProblem: (reason: st
     ...(meta.best ? { best: meta.best } : {}),
     settings: meta.settings,
     backend: meta.backend,
+    ...(meta.inEpoch ? { inEpoch: meta.inEpoch } : {}),
   };
 }
 
@@ -213,12 +231,25 @@ export function requireResumeFitsRun(runDir: string, state: TrainingState, spec:
   }
 }
 
-/** Reads a run's checkpoint (`last` or `best`) for eval, attention and compile --weights, and checks it fits `ir`. */
-export function loadRunState(runDir: string, which: 'last' | 'best', ir: ModelIR): { state: TrainingState; path: string } {
+/** Which checkpoint of a run a command reads: `--checkpoint last|best|PATH`. */
+export type CheckpointChoice = 'last' | 'best' | { readonly path: string };
+
+/** How a choice reads in messages and records: 'last', 'best' or the file's path. */
+export function checkpointLabel(choice: CheckpointChoice): string {
+  return typeof choice === 'string' ? choice : choice.path;
+}
+
+/**
+ * Reads a run's checkpoint (`last`, `best`, or a file named by path: one the run wrote, or a
+ * copy of one) for eval, attention and compile, and checks it fits `ir`; callers check that it
+ * belongs to the run (its spec hash, openRun).
+ */
+export function loadRunState(runDir: string, which: CheckpointChoice, ir: ModelIR): { state: TrainingState; path: string } {
   requireRunDir(runDir);
-  const path = checkpointPaths(runDir)[which];
+  const path = typeof which === 'string' ? checkpointPaths(runDir)[which] : which.path;
   if (!existsSync(path)) {
-    const hint = which === 'best' ? ' (best.ibck exists only for runs with a validation split)' : ' (a run writes it after its first completed epoch)';
+    const hint =
+      which === 'best' ? ' (best.ibck exists only for runs with a validation split)' : which === 'last' ? ' (a run writes it after its first completed epoch)' : ` (the run's own are in ${checkpointPaths(runDir).folder})`;
     throw new RunError(diagnostic('trainCheckpointMissing', { args: { path, hint } }));
   }
   const checkpoint = readCheckpoint(path);

@@ -10,6 +10,12 @@
  * (noise from a fixed evaluation seed, the averaged weights when the engine
  * keeps an average), one metrics row, and the checkpoints.
  *
+ * Inside an epoch: a stop request (an interrupt: `stopRequested`) is honoured
+ * at the next step boundary, and `checkpoint every_steps=N` / `every_minutes=X`
+ * save there too. Such a checkpoint records the epoch's position (batches
+ * taken, the shuffle stream as the epoch began, the metrics sums so far), so
+ * a resume continues exactly as the uninterrupted run would have.
+ *
  * The loop knows the TrainingEngine interface only, never which engine runs
  * the steps; files are written through a `RunSink`, so it knows nothing of
  * paths either, and tests can drive it with a fake engine and watch what it
@@ -22,7 +28,7 @@ import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
 import { learningRate, type LearningRatePlan } from './schedules.js';
 import { countCorrect, evaluateAccuracy, type Accuracy } from './evaluate.js';
-import type { BestScore, RunSettings, TrainingState } from './state.js';
+import type { BestScore, EpochSums, RunSettings, TrainingState } from './state.js';
 import type { EvaluationUpdate, ProgressUpdate } from './progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { divergenceReason, isDiverging } from './divergence.js';
@@ -82,10 +88,23 @@ export interface TrainOptions {
   readonly data: Dataset;
   readonly backend: string;
   readonly sink: RunSink;
-  /** Continue from this state (its weights, optimizer, streams and epoch). */
+  /** Continue from this state (its weights, optimizer, streams and epoch, and its place in the epoch). */
   readonly resume?: TrainingState;
   /** Where the loop adds its phases' times (training, batches, steps, evaluation, checkpoints); absent: not kept. */
   readonly phases?: PhaseClock;
+  /** Asked at every step boundary: true stops the run there, after writing the last checkpoint (an interrupt). */
+  readonly stopRequested?: () => boolean;
+  /** Milliseconds on a monotonic clock, for `checkpoint every_minutes` (tests substitute one). */
+  readonly clock?: () => number;
+}
+
+/** Where a stopped run stood: the epoch in progress (1-based) and the batches of it taken. */
+export interface StoppedAt {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly batches: number;
+  /** Optimizer steps taken in all. */
+  readonly step: number;
 }
 
 export interface TrainOutcome {
@@ -96,6 +115,8 @@ export interface TrainOutcome {
   readonly trainSeconds: number;
   readonly trainImages: number;
   readonly seconds: number;
+  /** Present when the run stopped on request before its last epoch ended; the last checkpoint holds where. */
+  readonly stopped?: StoppedAt;
 }
 
 /** The fixed seed of evaluation noise: derived from the run seed, never from the training streams. */
@@ -189,6 +210,10 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   }
 
   const started = performance.now();
+  const clock = options.clock ?? (() => performance.now());
+  const { everySteps, everyMinutes } = spec.train.checkpoint;
+  let lastSaved = clock();
+  let resumeInEpoch = resume?.inEpoch;
   let trainSeconds = 0;
   let trainImages = 0;
   let last: MetricsRow | undefined;
@@ -204,8 +229,14 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   for (; epoch < settings.epochs; epoch++) {
     const epochStart = performance.now();
     const lr = learningRate(plan, epoch);
-    const sums = { total: 0, ce: 0, kl: 0, vq: 0, commit: 0, correct: 0, seen: 0 };
-    let batchIndex = 0;
+    // A run resumed inside this epoch carries on from its sums and batch count.
+    const within = resumeInEpoch;
+    resumeInEpoch = undefined;
+    const sums: { -readonly [K in keyof EpochSums]: number } = within ? { ...within.sums } : { total: 0, ce: 0, kl: 0, vq: 0, commit: 0, correct: 0, seen: 0 };
+    const secondsBefore = within?.seconds ?? 0;
+    // The stream as this epoch began: a checkpoint inside the epoch records it (the order is drawn from it again).
+    const shuffleAtStart = shuffle.state();
+    let batchIndex = within?.batches ?? 0;
     const taken: TakenStep[] = [];
     // One step's result, read: its loss terms and logits, for the step it belongs to.
     const account = (result: StepResult, p: TakenStep): void => {
@@ -243,6 +274,43 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         account(result, p);
       }
     };
+    // A checkpoint at this step boundary: every step's result accounted first, so the sums are whole.
+    const saveInEpoch = async (): Promise<void> => {
+      await accountDrained('all');
+      const state: TrainingState = {
+        specHash: options.specHash,
+        epoch,
+        step,
+        ...(await engine.state()),
+        random: { shuffle: shuffleAtStart, noise: noise.state() },
+        ...(best ? { best } : {}),
+        settings,
+        backend: options.backend,
+        inEpoch: { batches: batchIndex, sums: { ...sums }, seconds: secondsBefore + (performance.now() - epochStart) / 1000 },
+      };
+      sink.writeCheckpoint('last', state);
+      checkpointWritten = true;
+      lastSaved = clock();
+    };
+    const stopHere = async (): Promise<TrainOutcome> => {
+      await saveInEpoch();
+      return {
+        ...(last ? { last } : {}),
+        ...(best ? { best } : {}),
+        epochsDone: epoch,
+        trainSeconds: trainSeconds + (performance.now() - epochStart) / 1000,
+        trainImages: trainImages + sums.seen - (within?.sums.seen ?? 0),
+        seconds: (performance.now() - started) / 1000,
+        stopped: { epoch: epoch + 1, batch: batchIndex, batches, step },
+      };
+    };
+    const epochEndSaves = (epoch + 1) % Math.max(1, spec.train.checkpoint.every) === 0 || epoch + 1 === settings.epochs;
+    const dueInEpoch = (): boolean => {
+      if (batchIndex === batches && epochEndSaves) return false; // the epoch's own checkpoint follows
+      if (everySteps !== undefined && step % everySteps === 0) return true;
+      return everyMinutes !== undefined && clock() - lastSaved >= everyMinutes * 60_000;
+    };
+    if (options.stopRequested?.()) return stopHere();
     const epochBatches = trainingBatches(data.train, {
       batchSize: spec.train.batchSize,
       epoch,
@@ -251,6 +319,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       augment: spec.data.augment,
       normalize: spec.data.normalize,
       input: spec.model.input,
+      skipBatches: batchIndex,
     });
     for await (const batch of timedBatches(epochBatches, phases)) {
       // 'steps': taking the step and reading the results that are due (on a GPU backend the read
@@ -264,12 +333,14 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       phases.add('steps', (performance.now() - stepStart) / 1000);
       // Let timers and I/O run between steps (progress output, signals, test runners' heartbeats).
       await new Promise<void>((resolveTick) => setImmediate(resolveTick));
+      if (options.stopRequested?.()) return stopHere();
+      if (dueInEpoch()) await phases.timeAsync('checkpoints', saveInEpoch);
     }
     await phases.timeAsync('steps', () => accountDrained('all'));
-    const epochTrainSeconds = (performance.now() - epochStart) / 1000;
-    trainSeconds += epochTrainSeconds;
-    phases.add('training', epochTrainSeconds);
-    trainImages += sums.seen;
+    const epochTrainSeconds = secondsBefore + (performance.now() - epochStart) / 1000;
+    trainSeconds += epochTrainSeconds - secondsBefore; // this invocation's seconds, as trainImages counts its images
+    phases.add('training', epochTrainSeconds - secondsBefore);
+    trainImages += sums.seen - (within?.sums.seen ?? 0);
 
     const reportEvaluation = (split: 'validation' | 'test', after: number) =>
       sink.onEvaluation
@@ -295,7 +366,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       ...(scores.val ? { val_top1: scores.val.top1 } : {}),
       test_top1: scores.test.top1,
       test_top5: scores.test.top5,
-      seconds: (performance.now() - epochStart) / 1000,
+      seconds: secondsBefore + (performance.now() - epochStart) / 1000,
       images_per_second: epochTrainSeconds > 0 ? sums.seen / epochTrainSeconds : 0,
     };
     sink.appendMetrics(row);
@@ -319,13 +390,14 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       settings,
       backend: options.backend,
     });
-    const due = (epoch + 1) % Math.max(1, spec.train.checkpoint.every) === 0 || epoch + 1 === settings.epochs;
+    const due = epochEndSaves;
     if (due || (improved && spec.train.checkpoint.keepBest)) {
       await phases.timeAsync('checkpoints', async () => {
         const state = await snapshot();
         if (due) {
           sink.writeCheckpoint('last', state);
           checkpointWritten = true;
+          lastSaved = clock();
         }
         if (improved && spec.train.checkpoint.keepBest) sink.writeCheckpoint('best', state);
       });

@@ -43,3 +43,18 @@ export function learningRate(plan: LearningRatePlan, epoch: number): number {
     }
   }
 }
+
+/**
+ * The first of the `done` epochs whose rate differs between a plan over `before` epochs and
+ * the same plan over `after` (a cosine schedule spreads over the total), or undefined when
+ * they agree: a run trained for `before` epochs can then be trained on to `after` and equal
+ * an uninterrupted `after`-epoch run.
+ */
+export function firstRateChange(plan: LearningRatePlan, before: number, after: number, done: number): { epoch: number; was: number; now: number } | undefined {
+  for (let epoch = 0; epoch < done; epoch++) {
+    const was = learningRate({ ...plan, epochs: before }, epoch);
+    const now = learningRate({ ...plan, epochs: after }, epoch);
+    if (was !== now) return { epoch, was, now };
+  }
+  return undefined;
+}

@@ -27,17 +27,47 @@ export interface BestScore {
   readonly epoch: number;
 }
 
+/** What an epoch's metrics row sums over its batches so far (each batch's mean times its size; correct and seen are counts). */
+export interface EpochSums {
+  readonly total: number;
+  readonly ce: number;
+  readonly kl: number;
+  readonly vq: number;
+  readonly commit: number;
+  readonly correct: number;
+  readonly seen: number;
+}
+
+/**
+ * Where a checkpoint written inside an epoch (an interrupt, `checkpoint every_steps=N`) stands in
+ * it: a resume skips the batches taken and ends the epoch with the metrics row the uninterrupted
+ * run writes.
+ */
+export interface EpochProgress {
+  /** Training batches of the epoch already taken. */
+  readonly batches: number;
+  readonly sums: EpochSums;
+  /** Training seconds those batches took. */
+  readonly seconds: number;
+}
+
 export interface TrainingState {
   readonly specHash: string;
-  /** Completed epochs. */
+  /** Completed epochs (with `inEpoch`, the epoch in progress is the next one). */
   readonly epoch: number;
   /** Completed optimizer steps. */
   readonly step: number;
   readonly weights: ReadonlyMap<string, Float32Array>;
   readonly optimizer: OptimizerState;
   readonly ema?: EmaState;
-  /** 'shuffle' feeds the epoch order and augmentation (one generator, drawn in batch order), 'noise' the reparameterisation and dropout. */
+  /**
+   * 'shuffle' feeds the epoch order and augmentation (one generator, drawn in batch order), 'noise' the
+   * reparameterisation and dropout. With `inEpoch`, 'shuffle' is the stream as the epoch in progress
+   * started (its order is drawn again and the taken batches' augmentation skipped), 'noise' as it is now.
+   */
   readonly random: { readonly shuffle: RandomState; readonly noise: RandomState };
+  /** Present when the checkpoint was written inside an epoch. */
+  readonly inEpoch?: EpochProgress;
   readonly best?: BestScore;
   readonly settings: RunSettings;
   readonly backend: string;

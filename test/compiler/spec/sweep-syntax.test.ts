@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { memoryFileSystem } from '../../../src/host/file-system.js';
 import { loadSpec, loadSweep } from '../../../src/compiler/spec/load-spec.js';
 import { isOverrideArgument, overrideLabel } from '../../../src/compiler/spec/overrides.js';
+import { splitValueList } from '../../../src/compiler/spec/command-line-sweep.js';
+import { hasErrors } from '../../../src/diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../../src/diagnostics/render.js';
 import { BASE_SPEC, brief } from '../../fixtures/spec-text.js';
 import { present } from '../../fixtures/present.js';
@@ -116,9 +118,62 @@ describe('command-line overrides', () => {
     ]);
   });
 
-  it('cannot set a path the sweep sets', () => {
-    const r = sweepOf('  model.attention.beta in [0.1, 0.2]\n', ['model.attention.beta=0.3']);
-    expect(r.diagnostics.map(brief)).toEqual(["IB3210 1:1-1:21 'model.attention.beta' is swept by the spec; change its values in the sweep instead of overriding it"]);
+  it('pins a path the sweep sets, with a note saying what the spec listed', () => {
+    const r = sweepOf('  model.attention.beta in [0.1, 0.2]\n  seeds 2\n', ['model.attention.beta=0.3']);
+    expect(r.diagnostics.map(brief)).toEqual(['IB3210 1:1-1:21 the spec sweeps \'model.attention.beta\' over [0.1, 0.2]; the command line sets 0.3 instead']);
+    expect(r.value!.map((m) => m.name)).toEqual(['small--seed=0', 'small--seed=1']);
+    expect(r.value!.map((m) => m.spec.model.attention?.beta)).toEqual([0.3, 0.3]);
+    // One run (ibc train, ibc check without members) trains the pinned value.
+    const one = loadSpec(FILE, memoryFileSystem({ [FILE]: `${BASE_SPEC}sweep {\n  model.attention.beta in [0.1, 0.2]\n}\n` }), { overrides: ['model.attention.beta=0.5'] });
+    expect(hasErrors(one.diagnostics)).toBe(false);
+    expect(one.value!.model.attention?.beta).toBe(0.5);
+  });
+});
+
+describe('sweeps on the command line (Hydra style)', () => {
+  it('PATH=a,b,c is an axis: added after the spec\'s, or replacing the spec\'s own for that path (kept in its zip)', () => {
+    const fs = memoryFileSystem({ [FILE]: BASE_SPEC });
+    const r = loadSweep(FILE, fs, { overrides: ['model.attention.beta=0.001,0.01,0.1', 'train.seed=1,2'] });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value!.map((m) => m.name)).toEqual([
+      'small--beta=0.001--seed=1',
+      'small--beta=0.001--seed=2',
+      'small--beta=0.01--seed=1',
+      'small--beta=0.01--seed=2',
+      'small--beta=0.1--seed=1',
+      'small--beta=0.1--seed=2',
+    ]);
+    expect(r.value![5]!.spec.train.seed).toBe(2);
+    const replaced = sweepOf('  zip {\n    model.attention.beta in [0.1, 0.2]\n    model.attention.latent in [8, 16]\n  }\n  seeds 3\n', ['model.attention.beta=0.5,0.6', 'train.seed=4']);
+    expect(replaced.diagnostics.map(brief)).toEqual([
+      "IB3210 1:1-1:21 the spec sweeps 'model.attention.beta' over [0.1, 0.2]; the command line sets [0.5, 0.6] instead",
+      "IB3210 1:1-1:11 the spec sweeps 'train.seed' over seeds 3; the command line sets 4 instead",
+    ]);
+    expect(replaced.value!.map((m) => m.name)).toEqual(['small--beta=0.5--latent=8', 'small--beta=0.6--latent=16']);
+  });
+
+  it('a bad value in a list is located at its place on the command line; a zip that no longer pairs up is refused', () => {
+    const beta = 'model.attention.beta=0.5,-1,0.7';
+    const r = sweepOf('  zip {\n    model.attention.beta in [0.1, 0.2]\n    model.attention.latent in [8, 16]\n  }\n', [beta, 'train.optimzer.lr=0.1,0.2']);
+    expect(r.diagnostics.map((d) => `${d.span?.file} ${brief(d)}`)).toEqual([
+      `${overrideLabel(beta)} IB3207 1:1-1:32 zipped lists must be equally long: 'model.attention.beta' has 3 values, 'model.attention.latent' has 2`,
+      `${overrideLabel(beta)} IB3210 1:1-1:21 the spec sweeps 'model.attention.beta' over [0.1, 0.2]; the command line sets [0.5, -1, 0.7] instead`,
+      `${overrideLabel(beta)} IB2003 1:26-1:28 beta must be ≥ 0, got -1`,
+      `${overrideLabel('train.optimzer.lr=0.1,0.2')} IB3013 1:7-1:15 unknown key 'optimzer' in path 'train.optimzer.lr' (did you mean 'optimizer'?)`,
+    ]);
+    const text = renderDiagnostics(r.diagnostics, new Map([[overrideLabel(beta), beta]]));
+    expect(text).toContain(`${overrideLabel(beta)}:1:26: error IB2003`);
+  });
+
+  it('a list where one run is made is an error naming ibc sweep; brackets and quotes are one value', () => {
+    const fs = memoryFileSystem({ [FILE]: BASE_SPEC });
+    const r = loadSpec(FILE, fs, { overrides: ['model.attention.beta=0.1,0.2'] });
+    expect(r.value).toBeUndefined();
+    expect(r.diagnostics.map(brief)).toEqual(["IB3500 1:1-1:29 'model.attention.beta' is given 2 values: a list of values on the command line is a sweep (ibc sweep SPEC model.attention.beta=0.1,0.2 runs one member per value); give one value here"]);
+    const list = loadSpec(FILE, fs, { overrides: ['data.normalize.mean=[0.5]', 'name="a,b"'] });
+    expect(list.diagnostics).toEqual([]);
+    expect(list.value!.name).toBe('a,b');
+    expect(splitValueList('0.1, [1,2] ,"x,\\"y",,z', 0).map((p) => [p.text, p.offset])).toEqual([['0.1', 0], ['[1,2]', 5], ['"x,\\"y"', 12], ['', 20], ['z', 21]]);
   });
 });
 

@@ -60,6 +60,17 @@ describe('makeBatches', () => {
     expect(epoch(1)).not.toEqual(epoch(2));
   });
 
+  it('skipBatches resumes an epoch: the later batches as a full pass makes them, the generator where the full pass leaves it', () => {
+    const s = split(10, 4, 4, 3);
+    const full = Random.fromSeed(3);
+    const all = [...makeBatches(s, 4, full, augment, identity, [4, 4, 3])].map((b) => [...b.labels, ...toBytes(b.images)]);
+    const resumed = Random.fromSeed(3);
+    const rest = [...makeBatches(s, 4, resumed, augment, identity, [4, 4, 3], 2)].map((b) => [...b.labels, ...toBytes(b.images)]);
+    expect(rest).toEqual(all.slice(2));
+    expect(resumed.state()).toEqual(full.state());
+    expect([...makeBatches(s, 4, Random.fromSeed(3), augment, identity, [4, 4, 3], 3)]).toHaveLength(0);
+  });
+
   it('shuffles: each example exactly once per epoch', () => {
     const s = split(10, 1, 1, 1);
     const labels = [...makeBatches(s, 3, Random.fromSeed(9), undefined, identity, [1, 1, 1])].flatMap((b) => Array.from(b.labels));

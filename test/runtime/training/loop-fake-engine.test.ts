@@ -114,13 +114,21 @@ async function tinyData(): Promise<Dataset> {
   return loadDataset(spec.data, { seed: 1, input: spec.model.input, classes: spec.model.classes });
 }
 
-async function run(engine: FakeEngine, data: Dataset, epochs: number, resume?: TrainingState) {
+interface RunExtras {
+  readonly spec?: typeof spec;
+  readonly stopRequested?: () => boolean;
+  readonly clock?: () => number;
+}
+
+async function run(engine: FakeEngine, data: Dataset, epochs: number, resume?: TrainingState, extras: RunExtras = {}) {
   const rows: MetricsRow[] = [];
   const progress: ProgressUpdate[] = [];
   const checkpoints: { which: 'last' | 'best'; state: TrainingState }[] = [];
   const settings = resume ? { ...resume.settings, epochs } : { seed: 1, epochs };
   const outcome = await train({
-    spec, engine, specHash: 'h', settings, data, backend: 'fake', ...(resume ? { resume } : {}),
+    spec: extras.spec ?? spec, engine, specHash: 'h', settings, data, backend: 'fake', ...(resume ? { resume } : {}),
+    ...(extras.stopRequested ? { stopRequested: extras.stopRequested } : {}),
+    ...(extras.clock ? { clock: extras.clock } : {}),
     sink: {
       appendMetrics: (row) => rows.push(row),
       writeCheckpoint: (which, state) => checkpoints.push({ which, state }),
@@ -188,6 +196,68 @@ describe('the training loop on a fake engine', () => {
     const timeless = (r: MetricsRow) => ({ ...r, seconds: 0, images_per_second: 0 });
     expect(timeless(rest.rows[0]!)).toEqual(timeless(all.rows[1]!));
     expect(resumed.calls.steps).toEqual(whole.calls.steps.slice(resumed.calls.steps.length));
+  });
+
+  it('a stop request ends the run after the step in progress, with a checkpoint inside the epoch that resumes to the uninterrupted run', async () => {
+    const data = await tinyData();
+    const whole = new FakeEngine(ir);
+    const all = await run(whole, data, 2);
+    const perEpoch = Math.ceil(data.train.count / 16);
+    const stopAfter = perEpoch + 2;
+    const stopped = new FakeEngine(ir);
+    const first = await run(stopped, data, 2, undefined, { stopRequested: () => stopped.calls.steps.length >= stopAfter });
+    expect(first.outcome.stopped).toEqual({ epoch: 2, batch: 2, batches: perEpoch, step: stopAfter });
+    expect(stopped.calls.steps).toHaveLength(stopAfter);
+    expect(first.rows).toHaveLength(1);
+    const saved = first.checkpoints.filter((c) => c.which === 'last').at(-1)!.state;
+    expect([saved.epoch, saved.step, saved.inEpoch?.batches]).toEqual([1, stopAfter, 2]);
+    // The shuffle stream as epoch 2 began: the one the epoch-1 checkpoint carries.
+    expect(saved.random.shuffle).toEqual(all.checkpoints.find((c) => c.which === 'last' && c.state.epoch === 1)!.state.random.shuffle);
+
+    const resumed = new FakeEngine(ir);
+    const labels: number[][] = [];
+    const wholeLabels: number[][] = [];
+    const record = (engine: FakeEngine, into: number[][]) => {
+      const step = engine.step.bind(engine);
+      engine.step = (batch, options) => {
+        into.push(Array.from(batch.labels));
+        step(batch, options);
+      };
+    };
+    record(resumed, labels);
+    const again = new FakeEngine(ir);
+    record(again, wholeLabels);
+    await run(again, data, 2);
+    const rest = await run(resumed, data, 2, saved);
+    expect(rest.outcome.stopped).toBeUndefined();
+    // The batches, rates and noise draws the uninterrupted run took after the stop, and its epoch-2 row.
+    expect(labels).toEqual(wholeLabels.slice(stopAfter));
+    expect(resumed.calls.steps).toEqual(whole.calls.steps.slice(stopAfter));
+    const timeless = (r: MetricsRow) => ({ ...r, seconds: 0, images_per_second: 0 });
+    expect(rest.rows.map(timeless)).toEqual([timeless(all.rows[1]!)]);
+    const end = (c: { state: TrainingState }[]) => ({ ...c.at(-1)!.state, weights: [...c.at(-1)!.state.weights] });
+    expect(end(rest.checkpoints.filter((c) => c.which === 'last'))).toEqual(end(all.checkpoints.filter((c) => c.which === 'last')));
+  });
+
+  it('checkpoint every_steps and every_minutes save the last checkpoint inside epochs', async () => {
+    const data = await tinyData();
+    const perEpoch = Math.ceil(data.train.count / 16);
+    const everySteps = { ...spec, train: { ...spec.train, checkpoint: { ...spec.train.checkpoint, everySteps: 2 } } };
+    const bySteps = await run(new FakeEngine(ir), data, 2, undefined, { spec: everySteps });
+    const saves = bySteps.checkpoints.filter((c) => c.which === 'last').map((c) => [c.state.step, c.state.inEpoch?.batches ?? 'end']);
+    const expected: (number | string)[][] = [];
+    for (let step = 1; step <= 2 * perEpoch; step++) {
+      const batch = ((step - 1) % perEpoch) + 1;
+      if (batch === perEpoch) expected.push([step, 'end']);
+      else if (step % 2 === 0) expected.push([step, batch]);
+    }
+    expect(saves).toEqual(expected);
+
+    // A clock that advances 40 s per step: every_minutes=1.5 saves every third step (and at epoch ends).
+    const everyMinutes = { ...spec, train: { ...spec.train, checkpoint: { ...spec.train.checkpoint, everyMinutes: 1.5 } } };
+    const engine = new FakeEngine(ir);
+    const byTime = await run(engine, data, 1, undefined, { spec: everyMinutes, clock: () => engine.calls.steps.length * 40_000 });
+    expect(byTime.checkpoints.filter((c) => c.which === 'last').map((c) => c.state.step)).toEqual(perEpoch > 3 ? [3, perEpoch] : [perEpoch]);
   });
 
   it('a non-finite loss stops the run naming the step it happened at, however late its result came back', async () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { learningRate, type LearningRatePlan } from '../../../src/runtime/training/schedules.js';
+import { firstRateChange, learningRate, type LearningRatePlan } from '../../../src/runtime/training/schedules.js';
 
 const at = (plan: LearningRatePlan, epochs: number[]): number[] => epochs.map((e) => learningRate(plan, e));
 
@@ -36,5 +36,16 @@ describe('learning-rate schedules', () => {
     expect(learningRate(cos, 0)).toBeCloseTo(1, 12);
     expect(learningRate(cos, 5)).toBeCloseTo(0.55, 12);
     expect(learningRate(cos, 10)).toBeCloseTo(0.1, 12);
+  });
+});
+
+describe('extending a run (resume --epochs N)', () => {
+  it('keeps epoch-indexed schedules and finds the first epoch a cosine schedule would have trained at another rate', () => {
+    const step: LearningRatePlan = { baseLr: 0.1, schedule: { kind: 'step', every: 2, gamma: 0.5 }, warmup: [0.01], epochs: 3 };
+    expect(firstRateChange(step, 3, 10, 3)).toBeUndefined();
+    const cosine: LearningRatePlan = { baseLr: 1, schedule: { kind: 'cosine', minLr: 0 }, epochs: 4 };
+    const change = firstRateChange(cosine, 4, 8, 3);
+    expect(change).toEqual({ epoch: 1, was: learningRate({ ...cosine, epochs: 4 }, 1), now: learningRate({ ...cosine, epochs: 8 }, 1) });
+    expect(firstRateChange(cosine, 4, 8, 1)).toBeUndefined(); // epoch 0 runs at the base rate for any total
   });
 });

@@ -76,7 +76,8 @@ function runOne(task: MemberTask, options: LocalLaunchOptions, env: Record<strin
 /** Runs every task, at most `jobs` at a time; resolves with each task's exit once all have ended. */
 export async function runLocally(tasks: readonly MemberTask[], options: LocalLaunchOptions, events: LocalEvents): Promise<TaskEnd[]> {
   const jobs = Math.max(1, Math.min(options.jobs, tasks.length));
-  const env = workerEnv(options.env, threadsPerWorker(options.cores, jobs), jobs);
+  // Threads follow --jobs, not how many members are left: the thread count is part of each run's identity.
+  const env = workerEnv(options.env, threadsPerWorker(options.cores, options.jobs), jobs);
   const queue = [...tasks];
   const ends: TaskEnd[] = [];
   let running = 0;

@@ -11,7 +11,7 @@ import { writeManifest, type SweepManifest } from '../../runs/sweep/manifest.js'
 import { prepareSweep, withLastLaunch, withLaunch, type MemberTask, type PrepareRequest, type PreparedSweep } from '../../runs/sweep/prepare.js';
 import { readRunStatus } from '../../runs/sweep/run-status.js';
 import { runLocally } from './local-launcher.js';
-import { followArrays, queryArray, phaseOf, submitArray, type ArrayProgress, type SlurmOptions } from './slurm-launcher.js';
+import { followArrays, memberEventLine, queryArray, phaseOf, submitArray, type SlurmOptions } from './slurm-launcher.js';
 
 export type LauncherRequest =
   | { readonly kind: 'local'; readonly jobs: number; readonly cores: number }
@@ -66,6 +66,18 @@ async function inFlight(manifest: SweepManifest, tasks: readonly MemberTask[], e
   return busy.length > 0 ? { jobId: last.job, tasks: busy } : undefined;
 }
 
+/** Whether the array asks Slurm for CPUs per task (--cpus-per-task, or -c / --cpus-per-task among the extra options). */
+export function asksForCpus(options: SlurmOptions): boolean {
+  return options.cpusPerTask !== undefined || options.extra.some((line) => /^(#SBATCH\s+)?(--cpus-per-task\b|-c\b)/.test(line.trim()));
+}
+
+/** 'done', 'interrupted (...)' for a worker an interrupt stopped with a checkpoint (ibc train's 130, 143, 138), else 'failed (exit N)'. */
+function localEndWord(exit: number | string): string {
+  if (exit === 0) return 'done';
+  const signal = exit === 130 ? 'SIGINT' : exit === 143 ? 'SIGTERM' : exit === 138 ? 'SIGUSR1' : undefined;
+  return signal ? `interrupted (${signal}, exit ${exit}; the sweep run again resumes it)` : `failed (exit ${exit})`;
+}
+
 export async function runSweep(request: SweepRequest, reporter: SweepReporter): Promise<SweepOutcome> {
   const prepared = prepareSweep(request);
   let manifest = prepared.manifest;
@@ -88,7 +100,7 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       reporter.info(`local: ${Math.min(request.launcher.jobs, total)} worker(s) for ${total} member(s)`);
       const ends = await runLocally(tasks, { jobs: request.launcher.jobs, cores: request.launcher.cores, program: request.program, env: request.env }, {
         started: (task) => reporter.info(`[${++started}/${total}] ${task.action} ${task.name} (log: ${task.logFile})`),
-        ended: (end) => reporter.info(`${end.exit === 0 ? 'done' : `failed (exit ${end.exit})`}: ${end.task.name}`),
+        ended: (end) => reporter.info(`${localEndWord(end.exit)}: ${end.task.name}`),
       });
       manifest = withLaunch(manifest, {
         launcher: 'local',
@@ -105,6 +117,7 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
         tasks = tasks.filter((t) => !busy.has(t.name));
         reporter.info(`slurm: ${flying.tasks.length} member(s) still queued or running in job ${flying.jobId}; following them`);
       }
+      if (tasks.length > 0 && !asksForCpus(launcher.options)) reporter.note(diagnostic('sweepSlurmNoCpus'));
       const jobs: { jobId: string; tasks: readonly MemberTask[] }[] = flying ? [flying] : [];
       if (tasks.length > 0) {
         const { jobId, script } = await submitArray(tasks, launcher.options, request.program, request.sweepDir, request.env);
@@ -118,7 +131,10 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
         pollSeconds: launcher.pollSeconds,
         env: request.env,
         finished: (task) => readRunStatus(task.runDir).state === 'finished',
-        progress: (p: ArrayProgress) => reporter.info(`slurm: ${p.done} done, ${p.running} running, ${p.pending} pending, ${p.failed} failed`),
+        event: (row) => {
+          const line = memberEventLine(row);
+          if (line !== undefined) reporter.info(line);
+        },
       });
       const last = manifest.launches[manifest.launches.length - 1];
       if (last && tasks.length > 0) {
@@ -126,9 +142,14 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
         manifest = withLastLaunch(manifest, { ...last, outcomes });
         writeManifest(request.sweepDir, manifest);
       }
-      for (const r of rows) if (r.phase === 'failed') reporter.info(`failed (${r.state}): ${r.task.name} (log: ${r.task.logFile})`);
     }
   }
-  const unfinished = manifest.members.filter((m) => readRunStatus(join(request.sweepDir, m.dir)).state !== 'finished').map((m) => m.name);
+  // Finished means a finished run of the member's own spec: a changed member (left alone above) is not.
+  const unfinished = manifest.members
+    .filter((m) => {
+      const status = readRunStatus(join(request.sweepDir, m.dir));
+      return status.state !== 'finished' || (status.specHash !== undefined && status.specHash !== m.specHash);
+    })
+    .map((m) => m.name);
   return { prepared, finished: manifest.members.length - unfinished.length, total: manifest.members.length, unfinished };
 }

@@ -26,6 +26,8 @@ export interface SlurmResources {
   readonly mem?: string;
   readonly cpusPerTask?: number;
   readonly gpusPerTask?: number;
+  /** Shell lines each array task runs before ibc (--slurm-setup). */
+  readonly setup?: readonly string[];
   /** Extra #SBATCH lines, after the sweep's own. */
   readonly sbatch?: readonly string[];
   /** How often to ask squeue, in seconds (default 10). */
@@ -73,6 +75,7 @@ function launcherRequest(command: SweepCommand, baseName: string): LauncherReque
       ...(cpusPerTask !== undefined ? { cpusPerTask } : {}),
       ...(gpusPerTask !== undefined ? { gpusPerTask } : {}),
       extra: [...(fromSpec?.sbatch ?? []), ...(given.sbatch ?? [])],
+      ...(given.setup !== undefined ? { setup: given.setup } : {}),
       ...(command.jobs !== undefined ? { throttle: command.jobs } : {}),
     },
   };

@@ -1,9 +1,11 @@
 /**
  * The runs of a sweep directory (its manifest's members, in sweep order) or of
  * any folder of runs (every sub-folder with metrics.jsonl or summary.json), as
- * one row each: swept values, status and the metrics a comparison needs.
- * Without a manifest, the swept values are the resolved-spec values that
- * differ between the runs.
+ * one row each: swept values, status, identity, settings and the metrics a
+ * comparison needs. Without a manifest, the swept values are the spec keys
+ * (documented names) whose values differ between the runs; either way the
+ * other settings that differ (a budget, a backend, a section only some runs
+ * have) are columns too (settings.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -11,6 +13,8 @@ import type { Json } from '../../../compiler/spec/spec-document.js';
 import { runError } from '../../../support/errors.js';
 import { readManifest, type SweepManifest } from '../sweep/manifest.js';
 import { readMetricRows, readRunStatus, readSummary } from '../sweep/run-status.js';
+import { readRunIdentity, type RunIdentity } from '../run-identity.js';
+import { differingColumns, runSettings, settingJson, type RunSettings, type SettingColumn } from './settings.js';
 
 /**
  * finished: summary.json; running: a live process here holds its lock; failed: its
@@ -28,9 +32,14 @@ export interface ResultRow {
   /** The run folder, relative to the collected folder. */
   readonly dir: string;
   readonly status: ResultStatus;
+  /** Epochs trained (metrics.jsonl rows). */
   readonly epochs: number;
+  /** Epochs the run was asked to reach (run.json), when known. */
+  readonly epochsTarget?: number;
   /** Swept path -> value. */
   readonly values: Readonly<Record<string, Json>>;
+  readonly identity: Partial<RunIdentity>;
+  readonly settings: RunSettings;
   readonly metrics: Readonly<Partial<Record<MetricName, number>>>;
   /** The run folder's absolute path (for curves). */
   readonly runDir: string;
@@ -42,7 +51,14 @@ export interface CollectedResults {
   readonly root: string;
   readonly swept: readonly string[];
   readonly rows: readonly ResultRow[];
+  /** The other settings that differ between the rows (budgets, backends, sections only some runs have). */
+  readonly differing: readonly SettingColumn[];
   readonly manifest?: SweepManifest;
+}
+
+/** Whether a row is a finished run: the others (failed, interrupted, running...) are marked, and left out of means and plots unless asked. */
+export function isFinished(row: ResultRow): boolean {
+  return row.status === 'finished';
 }
 
 function num(x: unknown): number | undefined {
@@ -113,18 +129,6 @@ function findRuns(root: string): string[] {
   return out;
 }
 
-/** Leaf values of a JSON document by dotted path (lists as whole values). */
-function flatten(value: unknown, prefix: string, out: Map<string, string>): void {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'origin' || k === 'atOrigin') continue;
-      flatten(v, prefix === '' ? k : `${prefix}.${k}`, out);
-    }
-    return;
-  }
-  out.set(prefix, JSON.stringify(value));
-}
-
 function resolvedSpec(runDir: string): unknown {
   try {
     return JSON.parse(readFileSync(join(runDir, 'resolved-spec.json'), 'utf8'));
@@ -133,47 +137,50 @@ function resolvedSpec(runDir: string): unknown {
   }
 }
 
-/** The paths whose values differ between the runs' resolved specs (the name aside). */
-function differingValues(runDirs: readonly string[]): { swept: string[]; values: Map<string, Record<string, Json>> } {
-  const flats = runDirs.map((dir) => {
-    const flat = new Map<string, string>();
-    flatten(resolvedSpec(dir), '', flat);
-    return { dir, flat };
-  });
-  const paths = new Set<string>();
-  for (const { flat } of flats) for (const k of flat.keys()) paths.add(k);
-  const swept = [...paths].filter((p) => p !== 'name' && new Set(flats.map(({ flat }) => flat.get(p))).size > 1).sort();
-  const values = new Map<string, Record<string, Json>>();
-  for (const { dir, flat } of flats) {
-    const record: Record<string, Json> = {};
-    for (const p of swept) {
-      const text = flat.get(p);
-      if (text !== undefined) record[p] = JSON.parse(text) as Json;
-    }
-    values.set(dir, record);
-  }
-  return { swept, values };
+/** One row of a run folder; `values` are filled in once every row is known. */
+function rowOf(root: string, runDir: string, name: string, dir: string, status: ResultStatus, values: Readonly<Record<string, Json>>): ResultRow {
+  const metricRows = readMetricRows(runDir);
+  const identity = readRunIdentity(runDir);
+  return {
+    name,
+    dir,
+    status,
+    epochs: metricRows.length,
+    ...(identity.epochs !== undefined ? { epochsTarget: identity.epochs } : {}),
+    values,
+    identity,
+    settings: runSettings(resolvedSpec(runDir), identity),
+    metrics: metricsOf(runDir, metricRows),
+    runDir,
+    rows: metricRows,
+  };
 }
 
 export function collectResults(root: string): CollectedResults {
   const manifest = readManifest(root);
   if (manifest) {
-    const rows = manifest.members.map((m) => {
-      const runDir = join(root, m.dir);
-      const metricRows = readMetricRows(runDir);
-      return { name: m.name, dir: m.dir, status: statusOf(runDir, manifest, m.name), epochs: metricRows.length, values: m.values, metrics: metricsOf(runDir, metricRows), runDir, rows: metricRows };
-    });
-    return { root, swept: manifest.swept, rows, manifest };
+    const rows = manifest.members.map((m) => rowOf(root, join(root, m.dir), m.name, m.dir, statusOf(join(root, m.dir), manifest, m.name), m.values));
+    return { root, swept: manifest.swept, rows, differing: differingColumns(rows.map((r) => r.settings), new Set(manifest.swept)), manifest };
   }
   const runDirs = findRuns(root);
   if (runDirs.length === 0) throw runError('resultsNoRuns', { path: root });
-  const { swept, values } = differingValues(runDirs);
-  const rows = runDirs.map((runDir) => {
-    const metricRows = readMetricRows(runDir);
+  const partial = runDirs.map((runDir) => {
     const summary = readSummary(runDir);
     const spec = resolvedSpec(runDir) as { name?: unknown } | undefined;
     const name = typeof summary?.name === 'string' ? summary.name : typeof spec?.name === 'string' ? spec.name : relative(root, runDir) || runDir;
-    return { name, dir: relative(root, runDir) || '.', status: statusOf(runDir, undefined, name), epochs: metricRows.length, values: values.get(runDir) ?? {}, metrics: metricsOf(runDir, metricRows), runDir, rows: metricRows };
+    return rowOf(root, runDir, name, relative(root, runDir) || '.', statusOf(runDir, undefined, name), {});
   });
-  return { root, swept, rows };
+  // The spec keys that differ are the swept values (a plot's x and series); the rest (identity, sections) are settings columns.
+  const columns = differingColumns(partial.map((r) => r.settings));
+  const sweptColumns = columns.filter((c) => !c.presence && c.key.includes('.'));
+  const swept = sweptColumns.map((c) => c.key);
+  const rows = partial.map((r) => {
+    const values: Record<string, Json> = {};
+    for (const c of sweptColumns) {
+      const v = settingJson(r.settings, c);
+      if (v !== null) values[c.key] = v;
+    }
+    return { ...r, values };
+  });
+  return { root, swept, rows, differing: columns.filter((c) => !sweptColumns.includes(c)) };
 }

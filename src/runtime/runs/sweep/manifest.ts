@@ -32,6 +32,7 @@ export interface ManifestMember {
 export interface MemberTrainOptions {
   readonly epochs?: number;
   readonly limitTrain?: number;
+  readonly limitVal?: number;
   readonly limitTest?: number;
   readonly backend?: string;
   readonly attention?: number;

@@ -20,6 +20,7 @@ import type { Json } from '../../../compiler/spec/spec-document.js';
 import { memberSpecText, type SweepOverride } from '../../../compiler/spec/sweep.js';
 import { newManifest, readManifest, type LaunchRecord, type ManifestMember, type MemberTrainOptions, type SweepManifest } from './manifest.js';
 import { readRunStatus, type RunStatus } from './run-status.js';
+import { askedIdentity, requireOneBudget } from './budget.js';
 
 export const SPECS_DIR = 'specs';
 export const LOGS_DIR = 'logs';
@@ -72,6 +73,8 @@ export interface PrepareRequest {
   readonly swept: readonly string[];
   readonly members: readonly SweepMemberPlan[];
   readonly train: MemberTrainOptions;
+  /** The host threads each member gets (local: the cores divided among the workers; Slurm: --cpus-per-task), when known. */
+  readonly threads?: number;
 }
 
 export function decideMember(status: RunStatus, expectedHash: string): MemberAction {
@@ -101,10 +104,12 @@ export function memberDirName(name: string): string {
 }
 
 function trainArgs(action: MemberTask['action'], specFile: string, runDir: string, member: SweepMemberPlan, train: MemberTrainOptions): string[] {
-  const args = ['train', specFile, action === 'resume' ? '--resume' : '--out', runDir];
+  // A started member runs with --continue: the same command run again (a Slurm task requeued after a preemption) resumes its checkpoint.
+  const args = ['train', specFile, ...(action === 'resume' ? ['--resume', runDir] : ['--out', runDir, '--continue'])];
   // A resumed run is told its epochs explicitly: its checkpoint may record fewer (an earlier --epochs).
   if (train.epochs !== undefined || action === 'resume') args.push('--epochs', String(member.epochs));
   if (train.limitTrain !== undefined) args.push('--limit-train', String(train.limitTrain));
+  if (train.limitVal !== undefined) args.push('--limit-val', String(train.limitVal));
   if (train.limitTest !== undefined) args.push('--limit-test', String(train.limitTest));
   if (train.backend !== undefined) args.push('--backend', train.backend);
   if (train.attention !== undefined) args.push('--attention', String(train.attention));
@@ -134,6 +139,16 @@ function runFolders(sweepDir: string): string[] {
 export function prepareSweep(request: PrepareRequest): PreparedSweep {
   const { sweepDir } = request;
   const previous = readManifest(sweepDir);
+  // Before anything is written: members that ran on another budget are never joined by new ones (budget.ts).
+  requireOneBudget(
+    sweepDir,
+    request.members.map((m) => {
+      const dir = memberDirName(m.name);
+      const action = decideMember(readRunStatus(join(sweepDir, dir)), m.specHash);
+      return { name: m.name, dir, epochs: m.epochs, hasRun: action !== 'start' && action !== 'changed', launched: action === 'start' || action === 'resume' || action === 'restart' };
+    }),
+    askedIdentity(request.train, request.threads),
+  );
   const specsDir = join(sweepDir, SPECS_DIR);
   mkdirSync(specsDir, { recursive: true });
   mkdirSync(join(sweepDir, LOGS_DIR), { recursive: true });

@@ -5,8 +5,11 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareSweep, memberDirName, type SweepMemberPlan } from '../../../../src/runtime/runs/sweep/prepare.js';
 import { writeManifest } from '../../../../src/runtime/runs/sweep/manifest.js';
-import { arraySpec, phaseOf, shellQuote, slurmScript } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
+import { asksForCpus } from '../../../../src/runtime/jobs/sweep/run-sweep.js';
+import { arraySpec, memberEventLine, phaseOf, shellQuote, slurmScript } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
 import { threadsPerWorker } from '../../../../src/runtime/jobs/sweep/local-launcher.js';
+import { writeRunRecord, type RunIdentity } from '../../../../src/runtime/runs/run-identity.js';
+import { isRunError, type RunError } from '../../../../src/support/errors.js';
 
 function member(beta: number, hash = `hash-${beta}`): SweepMemberPlan {
   return { name: `s--beta=${beta}`, overrides: [{ path: 'model.attention.beta', value: beta }], specHash: hash, epochs: 3 };
@@ -47,8 +50,8 @@ describe('prepareSweep', () => {
     const spec = (m: SweepMemberPlan) => join(sweepDir, 'specs', `${memberDirName(m.name)}.ibspec`);
     expect(args).toEqual({
       's--beta=0.2': `train ${spec(members[1])} --resume ${dir(members[1])} --epochs 3 --limit-train 64`,
-      's--beta=0.3': `train ${spec(members[2])} --out ${dir(members[2])} --limit-train 64`,
-      's--beta=0.5': `train ${spec(members[4])} --out ${dir(members[4])} --limit-train 64`,
+      's--beta=0.3': `train ${spec(members[2])} --out ${dir(members[2])} --continue --limit-train 64`,
+      's--beta=0.5': `train ${spec(members[4])} --out ${dir(members[4])} --continue --limit-train 64`,
     });
     expect(prepared.tasks.map((t) => t.index)).toEqual([1, 2, 4]);
     expect(readFileSync(spec(members[4]), 'utf8')).toBe(
@@ -79,6 +82,40 @@ describe('prepareSweep', () => {
   });
 });
 
+describe('one budget per sweep', () => {
+  const identity = (limitTrain: number, epochs = 3): RunIdentity => ({
+    spec_hash: 'hash-0.1', seed: 1, batch: 64, epochs, limit_train: limitTrain, limit_val: null, limit_test: null, train_images: limitTrain, val_images: null, test_images: 100,
+    backend: 'ibc-native', training_step: 'compiled', precision: 'fp32', threads: 2, weights: null,
+  });
+
+  it('refuses, located in the member\'s run.json, when members ran on another budget; writes nothing', () => {
+    const { sweepDir, request } = setUp();
+    const [done, added] = [member(0.1), member(0.2)];
+    const dir = join(sweepDir, memberDirName(done.name));
+    fakeRun(dir, { 'spec-hash.txt': 'hash-0.1\n', 'metrics.jsonl': '{"epoch":1}\n', 'summary.json': '{"spec_hash":"hash-0.1"}' });
+    writeRunRecord(dir, identity(5000));
+    const asked = { ...request([done, added]), train: { limitTrain: 6000 } };
+    let error: unknown;
+    try {
+      prepareSweep(asked);
+    } catch (e) {
+      error = e;
+    }
+    expect(isRunError(error)).toBe(true);
+    const d = (error as RunError).diagnostic;
+    expect(d.code).toBe('IB6902');
+    expect(d.span?.file).toBe(join(dir, 'run.json'));
+    expect(d.span?.start.line).toBe(8);
+    expect(d.message).toContain("1 of its 2 members ran with other settings than this command asks (limit_train; 's--beta=0.1': limit_train 5000 -> 6000)");
+    expect(d.message).toContain('Ways out: run it with what its members ran with (--limit-train 5000), give this one its own sweep folder (--out DIR)');
+    expect(existsSync(join(sweepDir, 'specs'))).toBe(false);
+    expect(existsSync(join(sweepDir, 'sweep.json'))).toBe(false);
+    // The same budget goes ahead; threads are compared only where this sweep launches a member.
+    expect(prepareSweep({ ...asked, train: { limitTrain: 5000 }, members: [done], threads: 1 }).decisions.map((x) => x.action)).toEqual(['skip']);
+    expect(() => prepareSweep({ ...asked, train: { limitTrain: 5000 }, threads: 1 })).toThrow(/threads 2 -> 1/);
+  });
+});
+
 describe('launcher pieces', () => {
   it('divides cores among local workers', () => {
     expect([threadsPerWorker(16, 4), threadsPerWorker(2, 4), threadsPerWorker(8, 3)]).toEqual([4, 1, 2]);
@@ -90,6 +127,22 @@ describe('launcher pieces', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(['PENDING', 'RUNNING', 'COMPLETING', 'FAILED', 'CANCELLED by 0', 'TIMEOUT', 'OUT_OF_MEMORY'].map((s) => phaseOf(s, false))).toEqual(['pending', 'running', 'running', 'failed', 'failed', 'failed', 'failed']);
     expect([phaseOf('COMPLETED', true), phaseOf('COMPLETED', false)]).toEqual(['done', 'failed']);
+    // Once Slurm is done with a task, the run folder judges: a finished run is done, even if its task was cancelled afterwards.
+    expect([phaseOf('CANCELLED by 0', true), phaseOf('UNKNOWN', true), phaseOf('UNKNOWN', false), phaseOf('RUNNING', true)]).toEqual(['done', 'done', 'failed', 'running']);
+  });
+
+  it('knows when the array asks for CPUs per task (else ibc sweep warns, IB6903)', () => {
+    const base = { jobName: 'j', extra: [] as string[] };
+    expect(asksForCpus(base)).toBe(false);
+    expect(asksForCpus({ ...base, extra: ['--account=lab'] })).toBe(false);
+    expect([asksForCpus({ ...base, cpusPerTask: 1 }), asksForCpus({ ...base, extra: ['--cpus-per-task=4'] }), asksForCpus({ ...base, extra: ['#SBATCH -c 4'] })]).toEqual([true, true, true]);
+  });
+
+  it('one line per member event, saying the same as the final count', () => {
+    const task = { index: 3, name: 'm', action: 'start' as const, runDir: '/s/m', specFile: '/s/specs/m.ibspec', logFile: '/s/logs/m.log', trainArgs: [] };
+    const line = (state: string, finished: boolean) => memberEventLine({ task, jobId: '42', state, phase: phaseOf(state, finished) });
+    expect([line('PENDING', false), line('RUNNING', false), line('COMPLETED', true), line('CANCELLED by 0', true)]).toEqual([undefined, 'running: m (job 42_3)', 'done: m', 'done: m']);
+    expect(line('CANCELLED by 0', false)).toBe('failed (CANCELLED by 0, job 42_3): m (log: /s/logs/m.log)');
   });
 
   it('puts resources and extra #SBATCH lines in the script, one case arm per task', () => {
@@ -103,5 +156,15 @@ describe('launcher pieces', () => {
       expect(script).toContain(`${line}\n`);
     }
     expect(script).toContain(`  4) exec '/usr/bin/node' '/ibc/bin/ibc.js' 'train' '/s/specs/m.ibspec' '--out' '/s/m' >> '/s/logs/m.log' 2>&1 ;;`);
+  });
+
+  it('runs the site setup lines after the thread settings and before the member, in order; none, no section', () => {
+    const task = { index: 0, name: 'm', action: 'start' as const, runDir: '/s/m', specFile: '/s/m.ibspec', logFile: '/s/m.log', trainArgs: ['train'] };
+    const lines = slurmScript([task], { jobName: 'j', extra: [], setup: ['module load nodejs/20', 'source ~/venv/bin/activate'] }, ['node', 'ibc.js'], '/s').split('\n');
+    const at = (text: string) => lines.findIndex((l) => l.startsWith(text));
+    expect(at('export TF_NUM_INTRAOP_THREADS')).toBeLessThan(at('module load nodejs/20'));
+    expect(at('module load nodejs/20')).toBeLessThan(at('source ~/venv/bin/activate'));
+    expect(at('source ~/venv/bin/activate')).toBeLessThan(at('case '));
+    expect(slurmScript([task], { jobName: 'j', extra: [] }, ['node', 'ibc.js'], '/s')).not.toContain('--slurm-setup');
   });
 });
