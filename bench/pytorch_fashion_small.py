@@ -30,8 +30,10 @@ match in distribution, not digit for digit.
 Run with Debian's interpreter (python3-torch):
   /usr/bin/python3 bench/pytorch_fashion_small.py --mode steps --variant aib
     times training steps on random data; one JSON line
-    {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s, threads,
+    {spec, backend, config, batch, steps, img_per_s, ms_per_step, gflops_per_s, threads,
      forward_gflop_per_image, peak_rss_mb}
+  --config fp32 | fp32-channels-last | bf16-channels-last (both modes) picks PyTorch's
+    configuration (bench/torch_peer.py)
   /usr/bin/python3 bench/pytorch_fashion_small.py --mode train --variant aib
     the whole job `ibc train SPEC` does (3 epochs with evaluation): one JSON line
     per epoch, then {spec, variant, ..., wall_seconds, val_top1, test_top1, peak_rss_mb}.
@@ -51,7 +53,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_peer import forward_flops, peak_rss_mb, steps_line, time_steps
+from torch_peer import add_config_argument, autocast, channels_last, forward_flops, peak_rss_mb, prepare, steps_line, time_steps
 
 SPECS = {
     "baseline": "specs/fashion-small-baseline.ibspec",
@@ -142,6 +144,9 @@ class FashionSmall(nn.Module):
 
 
 def loss_of(model, logits, extras, y):
+    # In float32 whatever the forward pass ran in (autocast's own advice for reductions).
+    logits = logits.float()
+    extras = {key: value.float() for key, value in extras.items()}
     ce = F.cross_entropy(logits, y)
     if model.variant == "baseline":
         return ce
@@ -165,15 +170,15 @@ def make_optimizer(model):
 
 def measure_steps(args):
     torch.manual_seed(SEED)
-    model = FashionSmall(args.variant)
+    model, x = prepare(FashionSmall(args.variant), torch.randn(args.batch, 1, 28, 28), args.config)
     model.train()
     opt = make_optimizer(model)
-    x = torch.randn(args.batch, 1, 28, 28)
     y = torch.randint(0, CLASSES, (args.batch,))
 
     def step():
-        logits, extras = model(x, 1)
-        loss = loss_of(model, logits, extras, y)
+        with autocast(args.config):
+            logits, extras = model(x, 1)
+            loss = loss_of(model, logits, extras, y)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -182,7 +187,7 @@ def measure_steps(args):
     model.eval()
     flops = forward_flops(model, lambda: model(x[:1], 1))
     model.train()
-    print(json.dumps(steps_line(SPECS[args.variant], args.batch, args.steps, ms, flops, 6)))
+    print(json.dumps(steps_line(SPECS[args.variant], args.batch, args.steps, ms, flops, 6, args.config)))
 
 
 # ---------------------------------------------------------------- the whole job
@@ -275,10 +280,10 @@ def to_tensor(images):
     return ((x - MEAN) / STD).unsqueeze(1)
 
 
-def evaluate(model, x, y, batch, samples):
+def evaluate(model, x, y, batch, samples, config):
     model.eval()
     correct = 0
-    with torch.no_grad():
+    with torch.no_grad(), autocast(config):
         for start in range(0, x.shape[0], batch):
             logits, _ = model(x[start:start + batch], samples)
             correct += (logits.argmax(1) == y[start:start + batch]).sum().item()
@@ -302,6 +307,9 @@ def train_job(args):
     x_test, y_test = to_tensor(test_images), torch.from_numpy(test_labels.astype(np.int64))
 
     model = FashionSmall(args.variant)
+    if channels_last(args.config):
+        model = model.to(memory_format=torch.channels_last)
+        x_train, x_val, x_test = (t.contiguous(memory_format=torch.channels_last) for t in (x_train, x_val, x_test))
     model.train()
     opt = make_optimizer(model)
     count = x_train.shape[0]
@@ -314,8 +322,9 @@ def train_job(args):
         for begin in range(0, count, args.batch):  # the last, partial batch included, as in ibc
             rows = order[begin:begin + args.batch]
             x, y = x_train[rows], y_train[rows]
-            logits, extras = model(x, args.train_samples)
-            loss = loss_of(model, logits, extras, y)
+            with autocast(args.config):
+                logits, extras = model(x, args.train_samples)
+                loss = loss_of(model, logits, extras, y)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -324,8 +333,8 @@ def train_job(args):
             correct += (logits.argmax(1) == y).sum().item()
         epoch_train = time.perf_counter() - start
         train_seconds += epoch_train
-        val_top1 = evaluate(model, x_val, y_val, args.eval_batch, args.eval_samples)
-        test_top1 = evaluate(model, x_test, y_test, args.eval_batch, args.eval_samples)
+        val_top1 = evaluate(model, x_val, y_val, args.eval_batch, args.eval_samples, args.config)
+        test_top1 = evaluate(model, x_test, y_test, args.eval_batch, args.eval_samples, args.config)
         print(json.dumps({
             "epoch": epoch,
             "train_loss": round(loss_sum / seen, 4),
@@ -339,6 +348,7 @@ def train_job(args):
         "spec": SPECS[args.variant],
         "variant": args.variant,
         "backend": "pytorch-%s-cpu" % torch.__version__,
+        "config": args.config,
         "threads": torch.get_num_threads(),
         "epochs": args.epochs,
         "train_images": count,
@@ -358,6 +368,7 @@ def main():
     parser.add_argument("--steps", type=int, default=50, help="steps mode: timed steps")
     parser.add_argument("--warmup", type=int, default=5, help="steps mode: untimed steps first")
     parser.add_argument("--threads", type=int, default=2)
+    add_config_argument(parser)
     parser.add_argument("--epochs", type=int, default=3, help="train mode")
     parser.add_argument("--eval-batch", type=int, default=500, help="train mode")
     parser.add_argument("--train-samples", type=int, default=1, help="train mode")

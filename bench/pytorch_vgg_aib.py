@@ -4,7 +4,8 @@ docs/method.md §8.1 (CIFAR, 32x32x3, K = 256), trained with SGD on
 random data, timed after warm-up. A benchmark peer only: ibc never imports it.
 
 Run with Debian's interpreter (python3-torch): /usr/bin/python3 bench/pytorch_vgg_aib.py
-Prints one JSON line: {spec, backend, batch, steps, img_per_s, ms_per_step, gflops_per_s, ...,
+--config fp32 | fp32-channels-last | bf16-channels-last picks PyTorch's configuration
+(bench/torch_peer.py). Prints one JSON line: {spec, backend, config, batch, steps, img_per_s, ms_per_step, gflops_per_s, ...,
 peak_rss_mb} (peak_rss_mb: the process's resident-memory high-water mark).
 """
 import argparse
@@ -15,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_peer import forward_flops, steps_line, time_steps
+from torch_peer import add_config_argument, autocast, forward_flops, prepare, steps_line, time_steps
 
 
 def conv_bn_relu(cin, cout):
@@ -66,27 +67,30 @@ def main():
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    add_config_argument(parser)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    model = VggAib()
+    model, x = prepare(VggAib(), torch.randn(args.batch, 3, 32, 32), args.config)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    x = torch.randn(args.batch, 3, 32, 32)
     y = torch.randint(0, 10, (args.batch,))
     beta, c = 0.01, 0.5
 
     def step():
-        logits, mu, sd = model(x)
-        kl = (0.5 * (mu * mu + sd * sd - 1) - torch.log(sd)).sum(1).mean()
-        loss = F.cross_entropy(logits, y) / math.log(2) + beta * c * kl / math.log(2)
+        with autocast(args.config):
+            logits, mu, sd = model(x)
+            # The loss in float32 whatever the forward pass ran in (autocast's own advice for reductions).
+            logits, mu, sd = logits.float(), mu.float(), sd.float()
+            kl = (0.5 * (mu * mu + sd * sd - 1) - torch.log(sd)).sum(1).mean()
+            loss = F.cross_entropy(logits, y) / math.log(2) + beta * c * kl / math.log(2)
         opt.zero_grad()
         loss.backward()
         opt.step()
 
     ms = time_steps(step, args.warmup, args.steps)
     flops = forward_flops(model, lambda: model(x[:1]))
-    print(json.dumps(steps_line("specs/cifar10-vgg16-aib.ibspec", args.batch, args.steps, ms, flops, 3)))
+    print(json.dumps(steps_line("specs/cifar10-vgg16-aib.ibspec", args.batch, args.steps, ms, flops, 3, args.config)))
 
 
 if __name__ == "__main__":

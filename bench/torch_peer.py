@@ -3,11 +3,43 @@
 Benchmark code only (run with Debian's /usr/bin/python3 and python3-torch); never a runtime
 dependency of ibc.
 """
+import contextlib
 import resource
 import time
 
 import torch
 import torch.nn as nn
+
+# PyTorch's CPU training configurations the suites compare against (its performance guide's
+# options for convolutional models): the default (float32, NCHW), float32 with channels-last
+# tensors, and autocast to bfloat16 with channels-last tensors (its fast path on CPUs with
+# AVX512_BF16 or AMX). `npm run bench` times every one and rates ibc against the best.
+CONFIGS = ("fp32", "fp32-channels-last", "bf16-channels-last")
+
+
+def add_config_argument(parser):
+    parser.add_argument("--config", choices=CONFIGS, default="fp32",
+                        help="fp32 (default, NCHW), fp32-channels-last, or bf16-channels-last (autocast bfloat16)")
+
+
+def channels_last(config):
+    return config != "fp32"
+
+
+def prepare(model, x, config):
+    """The model and a 4-D input in the configuration's memory format."""
+    if channels_last(config):
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    return model, x
+
+
+def autocast(config):
+    """The context a forward pass (and its loss) runs in: CPU autocast to bfloat16, or nothing.
+    Master weights and the optimizer stay float32, as in PyTorch's mixed-precision recipe."""
+    if config == "bf16-channels-last":
+        return torch.autocast(device_type="cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def peak_rss_mb():
@@ -45,11 +77,12 @@ def time_steps(step, warmup, steps):
     return 1000 * (time.perf_counter() - start) / steps
 
 
-def steps_line(spec, batch, steps, ms, flops, flop_digits):
+def steps_line(spec, batch, steps, ms, flops, flop_digits, config="fp32"):
     """The JSON object `ibc bench` prints for a training measurement, for this PyTorch run."""
     return {
         "spec": spec,
         "backend": "pytorch-%s-cpu" % torch.__version__,
+        "config": config,
         "batch": batch,
         "steps": steps,
         "img_per_s": round(batch / (ms / 1000), 3),

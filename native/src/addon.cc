@@ -32,25 +32,9 @@ Napi::Value Accumulate(const Napi::CallbackInfo& info);
 
 namespace {
 
-// The instruction set oneDNN's JIT kernels use on this CPU (the best the CPU has,
-// unless ONEDNN_MAX_CPU_ISA lowers it), in oneDNN's own names.
-const char* EffectiveIsaName() {
-  switch (dnnl_get_effective_cpu_isa()) {
-    case dnnl_cpu_isa_sse41: return "sse41";
-    case dnnl_cpu_isa_avx: return "avx";
-    case dnnl_cpu_isa_avx2: return "avx2";
-    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
-    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
-    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
-    case dnnl_cpu_isa_avx512_core: return "avx512_core";
-    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
-    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
-    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
-    default: return "unknown";
-  }
-}
-
-// info() -> {dnnl: "2.6.3", cpuRuntime: "omp", threads: number, isa: "avx512_core"}
+// info() -> {dnnl: "2.6.3", cpuRuntime, threads: number, isa: "avx512_core_bf16", bf16: boolean}
+// (isa: oneDNN's effective ISA, which ONEDNN_MAX_CPU_ISA can lower; bf16: whether its native bf16
+// kernels run here, which the bf16 precision of conv2d, the backprop kernels and matmul requires).
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   const dnnl_version_t* v = dnnl_version();
@@ -58,6 +42,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   out.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "omp" : "other");
   out.Set("threads", omp_get_max_threads());
   out.Set("isa", EffectiveIsaName());
+  out.Set("bf16", Bf16Supported());
   return out;
 }
 

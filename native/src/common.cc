@@ -73,6 +73,41 @@ bool GetFlag(const Napi::CallbackInfo& info, size_t index, bool* out) {
   return true;
 }
 
+bool GetPrecision(const Napi::CallbackInfo& info, size_t index, Precision* out) {
+  *out = Precision::kF32;
+  if (index >= info.Length() || info[index].IsUndefined()) return true;
+  double v = 0;
+  if (!GetNumber(info, index, &v) || (v != 0 && v != 1)) return false;
+  *out = v == 1 ? Precision::kBf16 : Precision::kF32;
+  return true;
+}
+
+dnnl::memory::data_type OperandType(Precision p) {
+  return p == Precision::kBf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+}
+
+bool Bf16Supported() {
+  // The ISA values are nested bit masks: every ISA's bits include those of the ones it extends.
+  const unsigned isa = (unsigned)dnnl::get_effective_cpu_isa();
+  return (isa & (unsigned)dnnl::cpu_isa::avx512_core_bf16) == (unsigned)dnnl::cpu_isa::avx512_core_bf16;
+}
+
+const char* EffectiveIsaName() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::sse41: return "sse41";
+    case dnnl::cpu_isa::avx: return "avx";
+    case dnnl::cpu_isa::avx2: return "avx2";
+    case dnnl::cpu_isa::avx2_vnni: return "avx2_vnni";
+    case dnnl::cpu_isa::avx512_mic: return "avx512_mic";
+    case dnnl::cpu_isa::avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl::cpu_isa::avx512_core: return "avx512_core";
+    case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
+    default: return "unknown";
+  }
+}
+
 Napi::Value Result(const Napi::CallbackInfo& info, int32_t status) {
   return Napi::Number::New(info.Env(), status);
 }
@@ -118,7 +153,7 @@ using dt = dnnl::memory::data_type;
 
 dnnl::memory::desc ConvGeometry::Src() const { return {{n, inC, inH, inW}, dt::f32, tag::nhwc}; }
 dnnl::memory::desc ConvGeometry::Weights() const { return {{outC, inC, kH, kW}, dt::f32, tag::hwio}; }
-dnnl::memory::desc ConvGeometry::AnyWeights() const { return {{outC, inC, kH, kW}, dt::f32, tag::any}; }
+dnnl::memory::desc ConvGeometry::AnyWeights(dt type) const { return {{outC, inC, kH, kW}, type, tag::any}; }
 dnnl::memory::desc ConvGeometry::Dst() const { return {{n, outC, outH, outW}, dt::f32, tag::nhwc}; }
 
 // Winograd F(4x4, 3x3) (oneDNN 2.6's jit_wino_4x3 on avx512_core) against direct convolution,
@@ -145,12 +180,47 @@ bool ConvGeometry::PreferWinograd() const {
          inC % 16 == 0 && outC % 16 == 0 && outH >= 16 && outW >= 16;
 }
 
-dnnl::memory::desc ConvGeometry::PrimitiveSrc(bool winograd) const {
-  return winograd ? dnnl::memory::desc({n, inC, inH, inW}, dt::f32, tag::any) : Src();
+// In bf16 precision, per pass: bf16 direct convolution (oneDNN 2.6's brgconv forward and jit_bf16
+// backward kernels at avx512_core_bf16), or float32 where that was measured faster. oneDNN has no
+// bf16 Winograd. Measured on the project's 2-core AMD EPYC (AVX512_BF16), 2 threads, N=32, 3x3
+// stride 1 'same', ms per pass with every reorder the kernels make (float32 NHWC in and out),
+// minimum of 3 interleaved runs while the machine was shared (load average about 15, so about 5x
+// an idle machine's times; the ratios are what the rule uses):
+//   ic->oc@HxW     forward bf16/f32/wino   bwd-data bf16/f32/wino   bwd-weights bf16/f32/wino
+//   64->64@32          22 /  52 /  28          48 /  65 /  75           29 /  40 / 123
+//   64->128@32         60 / 108 /  64          67 / 142 /  95          106 /  83 /  75
+//   128->128@32       134 / 162 / 187         101 / 218 / 187          110 / 122 / 180
+//   128->256@32        80 / 303 / 118          80 / 508 / 153          206 / 422 / 160
+//   256->256@32       227 / 347 / 246         276 / 449 / 234          316 / 514 / 324
+//   256->512@16       122 / 252 / 155         174 / 321 / 145          167 / 334 / 148
+//   512->512@16       304 / 640 / 201         194 / 755 / 224          300 / 784 / 258
+//   512->512@8         93 / 118 / 125          72 / 148 / 109          234 / 143 /  91
+//   512->512@4         32 /  52 /  45          16 /  31 /  30           36 /  36 /  33
+//   512->512@2         56 /  26 /  41          22 /  36 /  78           63 /  26 /  29
+// bf16 wins the forward and backward-data passes but for 512->512 forward on 16x16 maps (Winograd),
+// and the filter gradient only for layers of at most 128 channels: oneDNN 2.6's bf16
+// backward-weights kernel loses to float32 on wider layers and small maps. The rule below keeps those
+// three choices (float32 passes follow the float32 rule: Winograd where PreferWinograd says so).
+// docs/precision.md ("Winograd layers") says the same for users.
+ConvAlgorithm ConvGeometry::Choose(ConvPass pass, Precision precision) const {
+  const ConvAlgorithm fp32{PreferWinograd(), dt::f32};
+  if (precision == Precision::kF32) return fp32;
+  const ConvAlgorithm bf16{false, dt::bf16};
+  switch (pass) {
+    case ConvPass::kForward: return PreferWinograd() && inC >= 512 && outC >= 512 ? fp32 : bf16;
+    case ConvPass::kBackwardData: return bf16;
+    case ConvPass::kBackwardWeights: return inC <= 128 && outC <= 128 ? bf16 : fp32;
+  }
+  return bf16;
 }
 
-dnnl::memory::desc ConvGeometry::PrimitiveDst(bool winograd) const {
-  return winograd ? dnnl::memory::desc({n, outC, outH, outW}, dt::f32, tag::any) : Dst();
+dnnl::memory::desc ConvGeometry::PrimitiveSrc(bool winograd, dt type) const {
+  return winograd ? dnnl::memory::desc({n, inC, inH, inW}, dt::f32, tag::any) : dnnl::memory::desc({n, inC, inH, inW}, type, tag::nhwc);
+}
+
+dnnl::memory::desc ConvGeometry::PrimitiveDst(bool winograd, dt type) const {
+  return winograd ? dnnl::memory::desc({n, outC, outH, outW}, dt::f32, tag::any)
+                  : dnnl::memory::desc({n, outC, outH, outW}, type, tag::nhwc);
 }
 
 void* Scratch(ScratchSlot slot, size_t bytes) {

@@ -35,6 +35,34 @@ enum Activation : int32_t {
   kSigmoid = 5,
 };
 
+// The arithmetic of a convolution or matrix product. The arrays that cross the
+// boundary are always float32: with kBf16 the kernel converts its operands
+// (activations, filters, incoming gradients) to bfloat16 in the reorders it makes
+// anyway, runs oneDNN's bf16 primitive (AVX512_BF16 or AMX instructions), and
+// accumulates and writes float32. Passed as a trailing 0/1 argument; absent: kF32.
+enum class Precision : int32_t { kF32 = 0, kBf16 = 1 };
+
+// The three passes of a convolution: each chooses its algorithm and arithmetic on its own.
+enum class ConvPass { kForward, kBackwardData, kBackwardWeights };
+
+// How one pass of a convolution runs: Winograd (always float32) or direct, and the type of what
+// the primitive reads (bf16 or float32; it always writes float32).
+struct ConvAlgorithm {
+  bool winograd;
+  dnnl::memory::data_type operands;
+};
+
+// Reads the optional precision argument at `index` (absent or 0: float32, 1: bf16).
+bool GetPrecision(const Napi::CallbackInfo& info, size_t index, Precision* out);
+// The data type a primitive reads its operands in.
+dnnl::memory::data_type OperandType(Precision p);
+// Whether oneDNN dispatches native bf16 kernels here: its effective ISA has AVX512_BF16 (or AMX).
+// Without them a bf16 primitive would run oneDNN's reference code (slower than float32), so a
+// kernel asked for kBf16 then returns kUnsupported instead.
+bool Bf16Supported();
+// oneDNN's effective ISA, by name ("avx512_core_bf16", ...).
+const char* EffectiveIsaName();
+
 // Elementwise and reduction loops above this many floats are split across
 // threads; below it an OpenMP region costs more than the second core saves.
 constexpr int64_t kParallelFloats = 262144;
@@ -106,11 +134,12 @@ std::string Key(const char* name, const std::vector<int64_t>& ints);
 struct ConvGeometry {
   int64_t n, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, dH, dW, pT, pL, pB, pR;
   static bool Parse(const std::vector<int64_t>& p, ConvGeometry* g);
+  // The arrays as JavaScript holds them: float32, NHWC activations, HWIO filters.
   dnnl::memory::desc Src() const;
   dnnl::memory::desc Weights() const;
-  // Weights in whatever layout the fastest implementation wants (relaid from HWIO per call).
-  dnnl::memory::desc AnyWeights() const;
   dnnl::memory::desc Dst() const;
+  // Weights in whatever layout (and the data type) the fastest implementation wants (relaid from HWIO per call).
+  dnnl::memory::desc AnyWeights(dnnl::memory::data_type type = dnnl::memory::data_type::f32) const;
   dnnl::memory::dims Strides() const { return {sH, sW}; }
   dnnl::memory::dims Dilates() const { return {dH - 1, dW - 1}; }
   dnnl::memory::dims PadL() const { return {pT, pL}; }
@@ -118,16 +147,21 @@ struct ConvGeometry {
   int64_t SrcSize() const { return n * inH * inW * inC; }
   int64_t WeightsSize() const { return kH * kW * inC * outC; }
   int64_t DstSize() const { return n * outH * outW * outC; }
-  // Whether to ask oneDNN for Winograd F(4x4, 3x3) instead of direct convolution (the rule and the
-  // measurements behind it are in common.cc). Chosen per shape when the primitive is created.
+  // Whether float32 training asks oneDNN for Winograd F(4x4, 3x3) instead of direct convolution (the
+  // rule and the measurements behind it are in common.cc). Chosen per shape when the primitive is created.
   bool PreferWinograd() const;
+  // The algorithm and arithmetic of one pass in a precision: float32 follows PreferWinograd; bf16
+  // runs bf16 direct convolution except where float32 was measured faster (the rule is in common.cc).
+  ConvAlgorithm Choose(ConvPass pass, Precision precision) const;
   dnnl::algorithm Algorithm(bool winograd) const {
     return winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
   }
-  // Activations as the primitive sees them: NHWC in place for direct convolution; for Winograd,
-  // whatever blocked layout it wants (relaid from and to the NHWC arrays per call).
-  dnnl::memory::desc PrimitiveSrc(bool winograd) const;
-  dnnl::memory::desc PrimitiveDst(bool winograd) const;
+  // Activations as the primitive sees them: NHWC for direct convolution (in place when the type is
+  // float32, else a converted copy); for Winograd, whatever blocked float32 layout it wants (relaid
+  // from and to the NHWC arrays per call). `type` is the array's type in the primitive: bf16 for
+  // what a bf16 primitive reads, float32 for what it writes.
+  dnnl::memory::desc PrimitiveSrc(bool winograd, dnnl::memory::data_type type = dnnl::memory::data_type::f32) const;
+  dnnl::memory::desc PrimitiveDst(bool winograd, dnnl::memory::data_type type = dnnl::memory::data_type::f32) const;
 };
 
 // Per-thread, grow-only buffers for the blocked copies a convolution call makes

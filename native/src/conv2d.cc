@@ -1,5 +1,6 @@
 // Conv2D and FusedConv2D forward (bias and activation fused as oneDNN post-ops),
-// reading NHWC activations and HWIO filters in place.
+// reading NHWC activations and HWIO filters in place; in bf16 precision, reading
+// bf16 copies of them made per call and writing float32.
 #include "common.h"
 
 namespace ibc {
@@ -17,17 +18,19 @@ PrimitiveCache<ConvForward>& Cache() {
 
 }  // namespace
 
-// conv2d(x, filter, bias|null, out, geometry:Int32Array, activation, alpha) -> status
+// conv2d(x, filter, bias|null, out, geometry:Int32Array, activation, alpha, precision?) -> status
 Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   F32 x, w, bias, y;
   std::vector<int64_t> p;
   double activation = 0, alpha = 0;
+  Precision precision;
   ConvGeometry g;
   if (!GetF32(info, 0, &x) || !GetF32(info, 1, &w) || !GetF32(info, 2, &bias, true) || !GetF32(info, 3, &y) ||
       !GetI32(info, 4, &p) || !GetNumber(info, 5, &activation) || !GetNumber(info, 6, &alpha) ||
-      !ConvGeometry::Parse(p, &g)) {
+      !GetPrecision(info, 7, &precision) || !ConvGeometry::Parse(p, &g)) {
     return Result(info, kBadArguments);
   }
+  if (precision == Precision::kBf16 && !Bf16Supported()) return Result(info, kUnsupported);
   if ((int64_t)x.length != g.SrcSize() || (int64_t)w.length != g.WeightsSize() || (int64_t)y.length != g.DstSize() ||
       (bias.data && (int64_t)bias.length != g.outC)) {
     return Result(info, kBadArguments);
@@ -38,6 +41,7 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
     keyInts.push_back(bias.data ? 1 : 0);
     keyInts.push_back((int64_t)activation);
     keyInts.push_back((int64_t)(alpha * 1e6));
+    keyInts.push_back((int64_t)precision);
     auto entry = Cache().Get(Key("conv_fwd", keyInts), [&]() {
       dnnl::memory::desc biasMd = bias.data ? dnnl::memory::desc({g.outC}, dnnl::memory::data_type::f32,
                                                                    dnnl::memory::format_tag::x)
@@ -46,15 +50,18 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
       dnnl::primitive_attr attr;
       if (!AppendActivation(&ops, (int32_t)activation, (float)alpha)) throw dnnl::error(dnnl_invalid_arguments, "act");
       attr.set_post_ops(ops);
+      const ConvAlgorithm chosen = g.Choose(ConvPass::kForward, precision);
       auto make = [&](bool winograd) {
+        // Winograd is float32 only; a bf16 direct convolution reads bf16 and writes float32.
+        const dnnl::memory::data_type operands = winograd ? dnnl::memory::data_type::f32 : chosen.operands;
         dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, g.Algorithm(winograd),
-                                          g.PrimitiveSrc(winograd), g.AnyWeights(), biasMd, g.PrimitiveDst(winograd),
-                                          g.Strides(), g.Dilates(), g.PadL(), g.PadR());
+                                          g.PrimitiveSrc(winograd, operands), g.AnyWeights(operands), biasMd,
+                                          g.PrimitiveDst(winograd), g.Strides(), g.Dilates(), g.PadL(), g.PadR());
         return dnnl::convolution_forward::primitive_desc(d, attr, Engine());
       };
       dnnl::convolution_forward::primitive_desc pd;
       bool made = false;
-      if (g.PreferWinograd()) {
+      if (chosen.winograd) {
         try {
           pd = make(true);
           made = true;

@@ -13,6 +13,17 @@ namespace ibc {
 // What an array of a backward call holds, for its size check against the geometry.
 enum class ConvRole { kSrc, kWeights, kDst };
 
+// Which of the two backward primitives: the gradient of the input (data) or of the filter (weights).
+template <typename Primitive> struct ConvBackwardKind;
+template <> struct ConvBackwardKind<dnnl::convolution_backward_data> {
+  static constexpr bool kData = true;
+  static constexpr ConvPass kPass = ConvPass::kBackwardData;
+};
+template <> struct ConvBackwardKind<dnnl::convolution_backward_weights> {
+  static constexpr bool kData = false;
+  static constexpr ConvPass kPass = ConvPass::kBackwardWeights;
+};
+
 // A prepared backward primitive (convolution_backward_data or _weights) and the relayout of its HWIO filter.
 template <typename Primitive>
 struct ConvBackward {
@@ -20,11 +31,11 @@ struct ConvBackward {
   Relayout weights, src, dst;
 };
 
-// Reads (array, array, array, geometry) and checks each array's length against the size of its role.
+// Reads (array, array, array, geometry, precision?) and checks each array's length against the size of its role.
 inline bool ReadConvBackwardArgs(const Napi::CallbackInfo& info, const ConvRole (&roles)[3], F32 (&arrays)[3],
-                                 std::vector<int64_t>* p, ConvGeometry* g) {
+                                 std::vector<int64_t>* p, ConvGeometry* g, Precision* precision) {
   if (!GetF32(info, 0, &arrays[0]) || !GetF32(info, 1, &arrays[1]) || !GetF32(info, 2, &arrays[2]) ||
-      !GetI32(info, 3, p) || !ConvGeometry::Parse(*p, g)) {
+      !GetI32(info, 3, p) || !GetPrecision(info, 4, precision) || !ConvGeometry::Parse(*p, g)) {
     return false;
   }
   for (int i = 0; i < 3; i++) {
@@ -34,7 +45,9 @@ inline bool ReadConvBackwardArgs(const Napi::CallbackInfo& info, const ConvRole 
   return true;
 }
 
-// op(array, array, array, geometry:Int32Array) -> status. `relayout(g, pd, entry)` makes the
+// op(array, array, array, geometry:Int32Array, precision?) -> status. In bf16 precision the
+// primitive reads bf16 copies of the arrays it reads (the incoming gradient, the filter or the
+// input) and writes float32. `relayout(g, pd, entry)` makes the
 // Relayouts of the filter and activations from the backward primitive descriptor; `execute(entry, g,
 // arrays)` runs the primitive on the call's arrays. One cache per kernel
 // (`Primitive` and the lambdas' types differ between the two callers).
@@ -45,22 +58,34 @@ Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheNam
   F32 arrays[3];
   std::vector<int64_t> p;
   ConvGeometry g;
-  if (!ReadConvBackwardArgs(info, roles, arrays, &p, &g)) return Result(info, kBadArguments);
+  Precision precision;
+  if (!ReadConvBackwardArgs(info, roles, arrays, &p, &g, &precision)) return Result(info, kBadArguments);
+  if (precision == Precision::kBf16 && !Bf16Supported()) return Result(info, kUnsupported);
   const SmallProblemThreads threads((double)g.DstSize() * g.inC * g.kH * g.kW);
   return Result(info, Guard([&]() -> int32_t {
-    auto entry = cache.Get(Key(cacheName, p), [&]() {
+    std::vector<int64_t> keyInts(p);
+    keyInts.push_back((int64_t)precision);
+    auto entry = cache.Get(Key(cacheName, keyInts), [&]() {
+      const ConvAlgorithm chosen = g.Choose(ConvBackwardKind<Primitive>::kPass, precision);
       auto make = [&](bool winograd) {
-        const dnnl::memory::desc src = g.PrimitiveSrc(winograd), dst = g.PrimitiveDst(winograd);
-        dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, g.Algorithm(winograd), src,
-                                           g.AnyWeights(), dst, g.Strides(), g.Dilates(), g.PadL(), g.PadR());
+        // What the primitive reads is bf16 when the pass runs in bf16 (Winograd: always float32);
+        // what it writes (the input or filter gradient) is float32, and its descriptor says so below.
+        const dnnl::memory::data_type operands = winograd ? dnnl::memory::data_type::f32 : chosen.operands;
+        const dnnl::memory::desc src = g.PrimitiveSrc(winograd, operands), dst = g.PrimitiveDst(winograd, operands);
+        const dnnl::memory::desc weights = g.AnyWeights(operands);
+        dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, g.Algorithm(winograd), src, weights, dst,
+                                           g.Strides(), g.Dilates(), g.PadL(), g.PadR());
         dnnl::convolution_forward::primitive_desc fpd(fd, Engine());
-        typename Primitive::desc d(g.Algorithm(winograd), src, g.AnyWeights(), dst, g.Strides(), g.Dilates(), g.PadL(),
-                                   g.PadR());
+        typename Primitive::desc d = ConvBackwardKind<Primitive>::kData
+            ? typename Primitive::desc(g.Algorithm(winograd), g.PrimitiveSrc(winograd), weights, dst, g.Strides(),
+                                       g.Dilates(), g.PadL(), g.PadR())
+            : typename Primitive::desc(g.Algorithm(winograd), src, g.AnyWeights(), dst, g.Strides(), g.Dilates(),
+                                       g.PadL(), g.PadR());
         return typename Primitive::primitive_desc(d, Engine(), fpd);
       };
       typename Primitive::primitive_desc pd;
       bool made = false;
-      if (g.PreferWinograd()) {
+      if (chosen.winograd) {
         try {
           pd = make(true);
           made = true;

@@ -11,6 +11,7 @@ import { controlCharacterProblem } from '../support/control-characters.js';
 import { BACKEND_NAMES, type BackendRequest } from '../runtime/engine/backends/select.js';
 import { STEP_NAMES, type StepRequest } from '../runtime/engine/choose-engine.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
+import { PRECISIONS, type Precision } from '../runtime/engine/precision.js';
 import type { CheckpointChoice } from '../runtime/runs/resume.js';
 import { parseMemorySize } from '../runtime/data/index.js';
 
@@ -78,6 +79,15 @@ export const BACKEND_HELP = `${BACKEND_NAMES.join(' | ')} (default auto)`;
 
 export const parseStep: (text: string) => StepRequest = oneOf('--step', STEP_NAMES);
 export const STEP_HELP = `what runs the training steps: ${STEP_NAMES.join(' | ')} (default auto: the compiled step, planned once from the IR, on ibc-native; the TF.js executor elsewhere)`;
+
+export const parsePrecision: (text: string) => Precision = oneOf('--precision', PRECISIONS);
+export const PRECISION_HELP =
+  "arithmetic of convolutions and matrix products: fp32 | bf16 (bf16 operands, float32 accumulation, weights and optimizer state; ibc-native's compiled step on a CPU with AVX512_BF16 or AMX); sets the spec's train.precision";
+
+/** `--precision P` as the override it stands for (train.precision=P), after the command's own overrides. */
+export function withPrecision(overrides: readonly string[], precision: Precision | undefined): string[] {
+  return precision === undefined ? [...overrides] : [...overrides, `train.precision=${precision}`];
+}
 
 /** The RUN_DIR argument and `--checkpoint last|best|PATH` of the commands that read a run (a PATH relative to the working folder). */
 export function runTarget(runDir: string, checkpoint: string | undefined, cwd: string): { runDir: string; which: CheckpointChoice } {

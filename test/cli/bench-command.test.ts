@@ -44,7 +44,7 @@ describe('ibc bench', () => {
     const status = await benchCommand.run(['specs/fashion-small-aib.ibspec', '--batch', '2', '--steps', '1', '--warmup', '0', '--backend', 'cpu', '--json'], io);
     expect(status).toBe(0);
     const record = JSON.parse(out.join('').trim()) as Record<string, unknown>;
-    expect(Object.keys(record)).toEqual(['spec', 'backend', 'training_step', 'batch', 'steps', 'img_per_s', 'ms_per_step', 'gflops_per_s', 'peak_rss_mb']);
+    expect(Object.keys(record)).toEqual(['spec', 'backend', 'training_step', 'precision', 'batch', 'steps', 'img_per_s', 'ms_per_step', 'gflops_per_s', 'peak_rss_mb']);
     expect(record['spec']).toBe('specs/fashion-small-aib.ibspec');
     expect(record['backend']).toBe('cpu');
     expect(record['batch']).toBe(2);

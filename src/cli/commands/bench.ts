@@ -15,7 +15,8 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
-import { BACKEND_HELP, STEP_HELP, oneOf, parseBackend, parseStep, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, PRECISION_HELP, STEP_HELP, oneOf, parseBackend, parsePrecision, parseStep, usageError, wholeNumber, withPrecision } from '../option-values.js';
+import type { Precision } from '../../runtime/engine/precision.js';
 import type { StepRequest } from '../../runtime/engine/choose-engine.js';
 import { compileForRun, requireOptionResources } from '../prepare-run.js';
 import { releaseBackend, selectBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
@@ -25,18 +26,28 @@ import { printDiagnostics } from '../report.js';
 import { benchTrainingSteps, round, type BenchRecord, type StepBenchOptions } from '../../runtime/jobs/bench/steps.js';
 import { benchInference, type InferenceRecord } from '../../runtime/jobs/bench/inference.js';
 import { runSuite } from '../../runtime/jobs/bench/run-suite.js';
-import type { SuiteOutput } from '../../runtime/jobs/bench/suites.js';
+import { PYTORCH_CONFIGS, type PytorchConfig, type SuiteOutput } from '../../runtime/jobs/bench/suites.js';
+import { describePeak, withMachinePeak } from '../../runtime/jobs/bench/peak.js';
 import { runDataSuiteJob } from '../../runtime/jobs/bench/data-suite.js';
 import { timeDataPipeline } from '../../runtime/jobs/bench/time-data.js';
 
 const DESCRIPTION = `Times training steps (after warm-up) of the model a .ibspec file describes, on
 random data, and prints one JSON line:
-{spec, backend, training_step, batch, steps, img_per_s, ms_per_step,
+{spec, backend, training_step, precision, batch, steps, img_per_s, ms_per_step,
 gflops_per_s, peak_rss_mb} (peak_rss_mb: the process's resident-memory
-high-water mark). On webgpu the
-line also names the adapter and counts kernel runs that fell back to the CPU:
-{..., adapter, cpu_fallbacks} (and cpu_fallback_kernels when there are any). A
-software adapter (SwiftShader) checks correctness; its speed is not GPU speed.
+high-water mark). --precision fp32|bf16 trains in that precision instead of
+the spec's train.precision. On ibc-native the line adds
+{..., peak_gflops_per_s, of_peak}: this machine's measured peak for the
+precision (the faster of a 2048 GEMM and a 3x3 convolution on ibc's own
+kernels) and gflops_per_s as a fraction of it. The calibration takes a few
+seconds once and is cached in $XDG_CACHE_HOME/ibc/peak-gflops.json
+(default ~/.cache/ibc/; per CPU model, oneDNN version and ISA, and thread
+count), the only file ibc writes outside the folders it is given;
+--recalibrate measures again (on an idle machine: under load it reads low). On
+webgpu the line also names the adapter and counts kernel runs that fell back
+to the CPU: {..., adapter, cpu_fallbacks} (and cpu_fallback_kernels when there
+are any). A software adapter (SwiftShader) checks correctness; its speed is
+not GPU speed.
 
 With --target onnx it times inference instead: it exports the spec's model
 (fresh seeded weights, the spec's export opset and layout, a fixed batch) to a
@@ -51,22 +62,33 @@ JSON line per measurement:
 --suite default (npm run bench) measures, each in a process of its own,
 specs/cifar10-vgg16-aib.ibspec at batch 32 (5 steps) and the three Fashion-MNIST
 specs (fashion-small-baseline, -aib, -aib-qt) at their batch of 64 (50 steps,
-5 warm-up), each followed by its PyTorch twin (bench/pytorch_vgg_aib.py,
-bench/pytorch_fashion_small.py, run with /usr/bin/python3, 2 threads) and
-{comparison, batch, ibc_img_per_s, pytorch_img_per_s, ratio} (ratio above 1:
-ibc is faster); after VGG also {comparison, ibc_mb, pytorch_mb, ratio} for peak
-resident memory. --steps, --warmup apply to every model, --batch to VGG;
---backend and --step pass through to each ibc measurement.
-Without torch in /usr/bin/python3 it prints ibc's lines and says the
-comparison was skipped.
+5 warm-up): ibc in fp32 and, where this machine has native bf16 kernels, in
+bf16; then its PyTorch twin (bench/pytorch_vgg_aib.py,
+bench/pytorch_fashion_small.py, run with /usr/bin/python3, 2 threads) in each of
+PyTorch's CPU configurations (--config fp32, fp32-channels-last,
+bf16-channels-last: autocast bfloat16); then, per ibc precision,
+{comparison: "ibc / pytorch best, MODEL", batch, ibc_precision, ibc_img_per_s,
+pytorch_config, pytorch_img_per_s, ratio} against PyTorch's fastest
+configuration for that model (ratio above 1: ibc is faster), and for bf16 the
+same against PyTorch bf16-channels-last ("ibc / pytorch same precision");
+after VGG also {comparison, ibc_precision, pytorch_config, ibc_mb, pytorch_mb,
+ratio} for peak resident memory, each precision against PyTorch in the same
+precision. --steps, --warmup apply to every model, --batch to VGG; --backend
+and --step pass through to each ibc measurement. Without torch in
+/usr/bin/python3 it prints ibc's lines and says the comparison was skipped.
 
 --suite e2e (npm run bench:e2e) times the whole job per Fashion-MNIST spec,
 \`ibc train SPEC\` (its epochs and evaluation, in a temporary run directory)
-against the twin's --mode train, and prints
-{spec, ibc_backend, ibc_wall_s, pytorch_wall_s, ratio, ibc_test_top1,
-pytorch_test_top1} (wall seconds from process start to exit; ratio =
-pytorch_wall_s / ibc_wall_s, above 1: ibc is faster). --backend and --step
-pass through to ibc train; --limit-train N to both sides, for a quick check.
+against the twin's --mode train (--peer-config, default fp32), and prints
+{spec, ibc_backend, pytorch_config, ibc_wall_s, pytorch_wall_s, ratio,
+ibc_train_s, pytorch_train_s, train_ratio, whole_over_train, ibc_test_top1,
+pytorch_test_top1, ibc_phases_s} (wall seconds from process start to exit;
+ratio = pytorch_wall_s / ibc_wall_s, above 1: ibc is faster; *_train_s: each
+side's training loops, batches and steps without evaluation, and train_ratio
+their ratio; whole_over_train = ratio / train_ratio, 1 when nothing but the
+training loop separates the jobs; ibc_phases_s: summary.json's phases).
+--backend, --step and --precision pass through to ibc train; --limit-train N to
+both sides, for a quick check.
 
 --data DIR times ibc's image-folder pipeline alone (no model) and prints
 {side, folder, batch, images, decode_seconds, decode_img_per_s, epoch_img_per_s,
@@ -172,6 +194,9 @@ interface BenchFlags {
   readonly target?: 'onnx';
   readonly iterations?: number;
   readonly limitTrain?: number;
+  readonly precision?: Precision;
+  readonly recalibrate?: boolean;
+  readonly peerConfig?: PytorchConfig;
   readonly data?: string;
   readonly epochs?: number;
   readonly dataWorkers?: number;
@@ -218,13 +243,15 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
     if (v[option] !== undefined) usageError(`--${option === 'epochs' ? 'epochs' : 'data-workers'} applies with --data or --suite data only`);
   }
   if (v.target !== undefined) {
-    for (const training of ['suite', 'steps', 'warmup', 'profile'] as const) {
+    for (const training of ['suite', 'steps', 'warmup', 'profile', 'precision', 'recalibrate'] as const) {
       if (v[training] !== undefined) usageError(`--${training} times training; it does not apply with --target onnx (use --iterations)`);
     }
   } else if (v.iterations !== undefined) {
     usageError('--iterations applies with --target onnx only (training uses --steps)');
   }
   if (v.limitTrain !== undefined && v.suite !== 'e2e') usageError('--limit-train applies with --suite e2e only');
+  if (v.peerConfig !== undefined && v.suite !== 'e2e') usageError('--peer-config applies with --suite e2e only (--suite default times every PyTorch configuration)');
+  if (v.suite === 'default' && v.precision !== undefined) usageError('--suite default times ibc in every precision this machine trains in; --precision applies to one SPEC or --suite e2e');
   if (v.suite === 'e2e') {
     for (const option of ['batch', 'steps', 'warmup', 'profile'] as const) {
       if (v[option] !== undefined) usageError(`--${option} times training steps; --suite e2e runs whole training jobs (use --limit-train for a quick run)`);
@@ -240,6 +267,7 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
     profile: v.profile === true,
     step: v.step ?? 'auto',
   };
+  const recalibrate = v.recalibrate === true;
   const backend = v.backend ?? 'auto';
   if (v.suite === 'default' || v.suite === 'e2e') {
     return runSuite(
@@ -253,6 +281,9 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
         ...(v.steps !== undefined ? { steps: v.steps } : {}),
         ...(v.warmup !== undefined ? { warmup: v.warmup } : {}),
         ...(v.limitTrain !== undefined ? { limitTrain: v.limitTrain } : {}),
+        ...(v.precision !== undefined ? { precision: v.precision } : {}),
+        ...(v.peerConfig !== undefined ? { peerConfig: v.peerConfig } : {}),
+        recalibrate,
       },
       suiteOutput(options.json, io),
     );
@@ -267,13 +298,17 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
   try {
     if (!options.json) io.stderr(`backend: ${choice.name} (${choice.reason})${choice.adapter ? ` on ${formatAdapter(choice.adapter)}` : ''}\n`);
     for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
-    const compiled = compileForRun(specPath, io);
+    const compiled = compileForRun(specPath, io, withPrecision([], v.precision));
     if (!compiled) return EXIT_INPUT_ERROR;
     if (options.batch !== undefined) requireOptionResources(compiled.spec, compiled.ir, { batch: options.batch, phases: ['training'] }, `--batch ${options.batch}`);
-    const record = await benchTrainingSteps(compiled.spec, compiled.ir, shownPath(specPath, io), choice, options, (text) => {
+    const measured = await benchTrainingSteps(compiled.spec, compiled.ir, shownPath(specPath, io), choice, options, (text) => {
       if (!options.json) io.stderr(text);
     });
-    printRecord(record, options, io);
+    // After the measurement, so that the calibration's arrays never count in peak_rss_mb.
+    if (recalibrate && !options.json && choice.name === 'ibc-native') io.stderr('calibrating the peak (--recalibrate)...\n');
+    const peak = choice.name === 'ibc-native' ? withMachinePeak(measured, { recalibrate }) : undefined;
+    printRecord(peak?.record ?? measured, options, io);
+    if (peak && !options.json) io.stderr(describePeak(peak));
     return EXIT_OK;
   } finally {
     releaseBackend(choice);
@@ -291,13 +326,16 @@ export const benchCommand: Command = defineCommand<BenchFlags>({
     { flags: '--warmup <N>', description: 'untimed steps first (default 2)', parse: wholeNumber('--warmup', 0) },
     { flags: '--backend <NAME>', description: `${BACKEND_HELP}; with --target onnx, auto means every available backend of ibc-native and cpu`, parse: parseBackend },
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
+    { flags: '--precision <P>', description: `${PRECISION_HELP} (default: the spec's)`, parse: parsePrecision },
     { flags: '--json', description: 'print only the JSON line(s) on stdout' },
+    { flags: '--recalibrate', description: "measure this machine's peak GFLOP/s again instead of reading it from the cache (see above)" },
     { flags: '--profile', description: 'also time one step per kernel and print where the time goes' },
     { flags: '--suite <NAME>', description: "default: VGG-16-aib and the three Fashion-MNIST specs, each next to its PyTorch twin (speed and memory ratios); e2e: whole `ibc train` jobs of the Fashion-MNIST specs next to the twins; data: the image-folder pipeline and a one-epoch job next to PyTorch's DataLoader (see above)", parse: oneOf('--suite', ['default', 'e2e', 'data'] as const) },
     { flags: '--data <DIR>', description: "time ibc's image-folder pipeline on DIR (class subfolders): decoding into an empty cache, epochs of batches, a warm start; with --suite data, a folder with train/ and test/ (default: a generated CUB-like one)" },
     { flags: '--epochs <N>', description: 'with --data or --suite data: passes over the folder (default 2)', parse: wholeNumber('--epochs') },
     { flags: '--data-workers <N>', description: "with --data or --suite data: ibc's data worker threads, and the DataLoader's workers (default: ibc's default; 2 in the suite)", parse: wholeNumber('--data-workers') },
     { flags: '--limit-train <N>', description: 'with --suite e2e: train on the first N images only, on both sides (a quick check)', parse: wholeNumber('--limit-train') },
+    { flags: '--peer-config <C>', description: `with --suite e2e: the PyTorch twin's configuration, ${PYTORCH_CONFIGS.join(' | ')} (default fp32)`, parse: oneOf('--peer-config', PYTORCH_CONFIGS) },
     { flags: '--target <onnx>', description: 'time inference: onnxruntime-node next to TF.js (see above)', parse: oneOf('--target', ['onnx'] as const) },
     { flags: '--iterations <N>', description: 'with --target onnx: timed batches per measurement (default 10)', parse: wholeNumber('--iterations') },
   ],

@@ -9,7 +9,7 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { BACKEND_HELP, STEP_HELP, boundedWholeNumber, parseBackend, parseStep, pathOption, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, PRECISION_HELP, STEP_HELP, boundedWholeNumber, parseBackend, parsePrecision, parseStep, pathOption, usageError, wholeNumber, withPrecision } from '../option-values.js';
 import { DATA_OPTIONS, dataImageOptions } from '../data-options.js';
 import { chooseBackend, compileForRun, sourcesOf } from '../prepare-run.js';
 import { flattenSpec } from '../../compiler/spec/flatten.js';
@@ -24,6 +24,8 @@ import { backendThreads, threadEnv, threadsMatter } from '../../runtime/engine/b
 import { readRunIdentity } from '../../runtime/runs/run-identity.js';
 import { runTraining, type StoppedRun } from '../../runtime/jobs/train.js';
 import type { StepRequest } from '../../runtime/engine/choose-engine.js';
+import type { Precision } from '../../runtime/engine/precision.js';
+import { secondsSinceProcessStart } from '../../runtime/training/phases.js';
 
 interface TrainOptions {
   readonly out?: string;
@@ -38,6 +40,8 @@ interface TrainOptions {
   readonly continue?: boolean;
   readonly seed?: number;
   readonly attention?: number;
+  readonly precision?: Precision;
+  readonly profile?: boolean;
   readonly threads?: number;
   readonly dataCache?: string;
   readonly dataMemory?: number;
@@ -48,7 +52,8 @@ function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
 
-async function run({ args, options, overrides }: CommandInput<TrainOptions>, io: CliIO): Promise<number> {
+async function run({ args, options, overrides: given }: CommandInput<TrainOptions>, io: CliIO): Promise<number> {
+  const overrides = withPrecision(given, options.precision);
   if (options.out !== undefined && options.resume !== undefined) usageError('--out and --resume cannot be combined: a resumed run continues in its own directory');
   if (options.overwrite && options.resume !== undefined) usageError('--overwrite and --resume cannot be combined: --resume continues the run, --overwrite replaces it');
   if (options.overwrite && options.out === undefined) usageError('--overwrite replaces the run in --out DIR; without --out every run gets a new folder');
@@ -143,7 +148,24 @@ async function run({ args, options, overrides }: CommandInput<TrainOptions>, io:
     );
   }
   io.stdout(`run directory: ${result.runDir}\n`);
+  if (options.profile && result.summary) io.stderr(formatPhases(result.summary.phases, secondsSinceProcessStart()));
   return EXIT_OK;
+}
+
+/** Inside the training loop: shown indented under it. */
+const INSIDE_TRAINING = new Set(['batches', 'steps']);
+
+/** The `--profile` table: seconds and share of the wall time per phase, the rest of the wall time last. */
+export function formatPhases(phases: Readonly<Record<string, number>>, wallSeconds: number): string {
+  const top = Object.entries(phases).filter(([phase]) => !INSIDE_TRAINING.has(phase));
+  const accounted = top.reduce((sum, [, s]) => sum + s, 0);
+  const row = (name: string, s: number): string => `  ${name.padEnd(16)} ${s.toFixed(2).padStart(8)} s ${((100 * s) / wallSeconds).toFixed(1).padStart(5)}%\n`;
+  let text = `where the wall time went (${wallSeconds.toFixed(2)} s from process start; summary.json "phases"):\n`;
+  for (const [phase, s] of top) {
+    text += row(phase, s);
+    if (phase === 'training') for (const inner of INSIDE_TRAINING) if (phases[inner] !== undefined) text += row(`  ${inner}`, phases[inner] ?? 0);
+  }
+  return text + row('other', Math.max(0, wallSeconds - accounted));
 }
 
 /** A word as typed in a shell, for the user to copy (never run by ibc): plain when it needs no quoting, else single-quoted. */
@@ -194,6 +216,8 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
     { flags: '--seed <N>', description: "replace the spec's train.seed", parse: boundedWholeNumber('--seed', 0, MAX_SEED) },
+    { flags: '--precision <P>', description: PRECISION_HELP, parse: parsePrecision },
+    { flags: '--profile', description: 'print where the wall time went, by phase (start-up, data, training: batches and steps, evaluation, checkpoints, localization, figures); summary.json keeps the same as "phases"' },
     { flags: '--threads <N>', description: 'host threads for the native and tfjs-node backends (default: OMP_NUM_THREADS, else every core); part of the run\'s identity: results are bit-identical only at the same count', parse: wholeNumber('--threads') },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
     ...DATA_OPTIONS,

@@ -505,6 +505,12 @@ const TRAIN = key.section(
       { doc: 'checkpoints', syntax: 'options', filled: true },
     ),
     ema: key.number({ doc: 'decay of the weight moving average (evaluated with the averaged weights)', above: 0, below: 1 }),
+    // Absent rather than defaulted, and fp32 resolves to absent (resolve.ts): the spec hash of
+    // every float32 run stays what it was before the key existed.
+    precision: key.oneOf(['fp32', 'bf16'], {
+      doc: 'arithmetic of convolutions and matrix products: bf16 (ibc-native on a CPU with AVX512_BF16 or AMX) reads bfloat16 operands and accumulates in float32; weights, optimizer state and checkpoints stay float32 (docs/precision.md)',
+      absent: 'fp32',
+    }),
   },
   { doc: 'training', filled: true, origin: true },
 );

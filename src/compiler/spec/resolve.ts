@@ -96,7 +96,9 @@ function finishAugment(a: Filled<typeof SPEC.keys.data>['augment']): DataSpec['a
 }
 
 function finishTrain(t: Filled<typeof SPEC.keys.train>): TrainSpec {
-  return { ...t, evalBatchSize: t.evalBatchSize ?? t.batchSize };
+  // fp32 is what an absent precision means: resolved to absent, so `precision fp32` hashes as no key.
+  const { precision, ...rest } = t;
+  return { ...rest, evalBatchSize: t.evalBatchSize ?? t.batchSize, ...(precision === 'bf16' ? { precision } : {}) };
 }
 
 function finishLayer(l: FilledLayer): LayerSpec {

@@ -79,6 +79,8 @@ export const runtimeMessages = {
   backendSlowCpu: { code: 'IB6401', severity: 'warning', template: "running on TF.js's plain JavaScript CPU backend, about 100x slower than ibc-native, because {why}. To fix it: {fix}" },
   backendSoftwareAdapter: { code: 'IB6410', severity: 'warning', template: "WebGPU runs on {adapter}: results are correct but this is not a GPU, and it is slower than the ibc-native backend; use it to check the WebGPU route, not for speed" },
   stepCompiledUnavailable: { code: 'IB6403', severity: 'error', template: '--step compiled cannot run here: {reason}; use --step auto (the compiled step where it can run, else TF.js) or --step tfjs' },
+  precisionNeedsCompiledStep: { code: 'IB6440', severity: 'error', template: 'precision bf16 runs only in the compiled training step on ibc-native, and this run cannot use it: {reason}. Train in fp32 (--precision fp32, or no train.precision in the spec)' },
+  precisionBf16Unsupported: { code: 'IB6441', severity: 'error', template: 'precision bf16 needs native bf16 kernels (a CPU with AVX512_BF16 or AMX): {reason}. Train in fp32 (--precision fp32, or no train.precision in the spec)' },
   backendWebgpuMissing: { code: 'IB6402', severity: 'error', template: "backend 'webgpu' needs the optional package '{pkg}', which could not be loaded ({reason}). Install it with: npm install {pkg}" },
   // ---------------------------------------------------------------- the installed package: optional peers, doctor (IB6620-IB6649)
   onnxruntimeMissing: { code: 'IB6620', severity: 'error', template: '{purpose} runs the model in onnxruntime-node, an optional companion of ibc that is not installed ({reason}). Install it with: {fix}' },

@@ -292,6 +292,18 @@ export const runtimeExplanations = {
     example: 'ibc train spec.ibspec --backend webgpu --step compiled',
     fix: 'Use --step auto (the default: compiled where it can run, the TF.js executor elsewhere), or --step tfjs.',
   },
+  precisionNeedsCompiledStep: {
+    explanation:
+      "Training in bf16 (train.precision bf16, or --precision bf16) runs the convolutions and matrix products of ibc-native's compiled training step on oneDNN's bf16 primitives. The TF.js executor (other backends, --step tfjs, specs with an EMA of weights) computes in float32 only, so ibc stops rather than silently training in another precision than the run records.",
+    example: 'ibc train spec.ibspec --precision bf16 --backend webgpu',
+    fix: 'Train on ibc-native with the compiled step (--backend auto or ibc-native, --step auto), or in fp32.',
+  },
+  precisionBf16Unsupported: {
+    explanation:
+      "bf16 training needs oneDNN's native bf16 kernels, which use the AVX512_BF16 instructions (Intel Cooper Lake and later Xeons, AMD Zen 4 and later) or AMX (Sapphire Rapids and later). On other CPUs oneDNN would run its slow reference code, slower than float32, so ibc refuses instead. ibc asks oneDNN which instruction set it dispatches (its effective ISA), which the environment variable ONEDNN_MAX_CPU_ISA can lower; `ibc bench` prints it.",
+    example: 'ONEDNN_MAX_CPU_ISA=AVX512_CORE ibc train spec.ibspec --precision bf16',
+    fix: 'Train in fp32 (--precision fp32 or no train.precision), on a CPU with AVX512_BF16 or AMX, or without an ONEDNN_MAX_CPU_ISA below AVX512_CORE_BF16. If the message says the kernels predate bf16 support, rebuild them: npm run build:native.',
+  },
   backendWebgpuMissing: {
     explanation: 'The webgpu backend needs an optional package that could not be loaded.',
     example: '--backend webgpu without @tensorflow/tfjs-backend-webgpu installed.',

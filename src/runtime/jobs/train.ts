@@ -25,11 +25,13 @@ import type { EvaluationUpdate } from '../training/progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from '../runs/resume.js';
 import type { RunSettings, TrainingState } from '../training/state.js';
 import { requireAttentionFits, runAttentionFolder, writeRunAttention } from './attention.js';
-import { formatLocalization, localizationRecord, type Localization } from '../training/localization.js';
+import { formatLocalization, localizationRecord } from '../training/localization.js';
 import { readMetricRows, readSummary } from '../runs/sweep/run-status.js';
 import { appendStepLog, readStepLog, truncateStepLog } from '../runs/step-log.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
-import { chooseStepEngine, createTrainingEngine, type StepRequest } from '../engine/choose-engine.js';
+import type { Precision } from '../engine/precision.js';
+import { PhaseClock, secondsSinceProcessStart } from '../training/phases.js';
+import { chooseStepEngine, choicePrecision, createTrainingEngine, type StepRequest } from '../engine/choose-engine.js';
 import type { Predictor, TrainingEngine } from '../engine/training-engine.js';
 import { createTfjsModel } from '../engine/executor/tfjs-model.js';
 import { buildTraining } from '../../compiler/network/build-training.js';
@@ -98,6 +100,8 @@ export interface RunSummary {
   readonly backend: string;
   /** What ran the training steps: 'compiled' (src/runtime/engine/compiled/) or 'tfjs' (the TF.js executor). */
   readonly training_step: 'compiled' | 'tfjs';
+  /** The arithmetic of the convolutions and matrix products (train.precision): fp32 or bf16. */
+  readonly precision: Precision;
   /** webgpu: the adapter trained on (name, vendor, architecture, software). */
   readonly adapter?: AdapterDescription;
   readonly epochs: number;
@@ -110,6 +114,13 @@ export interface RunSummary {
   readonly seed: number;
   /** Test-set localization of the attention maps, where the data has object boxes. */
   readonly localization?: Record<string, Record<string, number>>;
+  /**
+   * Where this invocation's wall time went, seconds by phase (training/phases.ts): startup (process
+   * start to loading the data), data, training (the epochs' training loops: batches + steps + the
+   * loop's own work), batches and steps (inside training), evaluation, checkpoints, localization,
+   * figures (curves.png and the attention images; written into the summary once they are drawn).
+   */
+  readonly phases: Record<string, number>;
   /** The rest of the run's identity, as run.json records it (run-identity.ts; run.json's weights is this file's sha256). */
   readonly batch: number;
   readonly limit_train: number | null;
@@ -118,7 +129,6 @@ export interface RunSummary {
   readonly train_images: number | null;
   readonly val_images: number | null;
   readonly test_images: number | null;
-  readonly precision: string;
   readonly threads: number | null;
   /** Folder data with bad_files skip: image files left out (listed in skipped-images.json). */
   readonly skipped_images?: number;
@@ -267,12 +277,6 @@ async function lastRow(runDir: string, outcome: TrainOutcome, evaluated: Predict
   return { test_top1: accuracy.top1, test_top5: accuracy.top5 };
 }
 
-/** The arithmetic the spec asks for (train.precision where this ibc has it; fp32 otherwise). */
-function precisionOf(spec: ResolvedSpec): string {
-  const precision = (spec.train as { readonly precision?: unknown }).precision;
-  return typeof precision === 'string' ? precision : 'fp32';
-}
-
 /** What a checkpoint records of the run's identity (runs from before run.json have only this). */
 function identityOfState(state: TrainingState): Partial<RunIdentity> {
   const s = state.settings;
@@ -353,7 +357,7 @@ async function runLocked(
   let settings: RunSettings;
   // Before the data and the run directory: a --step that cannot run leaves nothing behind.
   const stepEngine = chooseStepEngine(request.step ?? 'auto', request.backend, spec, ir);
-  const computedBy = { backend: request.backend, training_step: stepEngine.engine, precision: precisionOf(spec), threads: request.threads ?? null };
+  const computedBy = { backend: request.backend, training_step: stepEngine.engine, precision: choicePrecision(stepEngine), threads: request.threads ?? null };
   if (request.resumeDir !== undefined) {
     runDir = resolve(request.resumeDir);
     requireRunDir(runDir);
@@ -438,7 +442,9 @@ async function runLocked(
     if (pretrained) settings = { ...settings, weights: pretrained.fingerprint };
   }
 
-  const data = await locatedAtSpec(spec, () =>
+  const phases = new PhaseClock();
+  phases.add('startup', secondsSinceProcessStart());
+  const data = await phases.timeAsync('data', () => locatedAtSpec(spec, () =>
     loadDataset(spec.data, {
       seed: settings.seed,
       ...(settings.limitTrain !== undefined ? { limitTrain: settings.limitTrain } : {}),
@@ -453,9 +459,9 @@ async function runLocked(
         onNote: (line) => reporter.info(line),
       },
     }),
-  );
+  ));
   try {
-    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, computedBy, data, ...(resume ? { resume } : {}), ...(pretrained ? { pretrained } : {}), runDir }, job, interrupted);
+    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, computedBy, data, phases, ...(resume ? { resume } : {}), ...(pretrained ? { pretrained } : {}), runDir }, job, interrupted);
   } finally {
     await data.close();
   }
@@ -469,6 +475,8 @@ interface Prepared {
   /** What computes the run (run.json's backend, training_step, precision, threads). */
   readonly computedBy: Pick<RunIdentity, 'backend' | 'training_step' | 'precision' | 'threads'>;
   readonly data: Dataset;
+  /** The run's phase times so far (start-up, data); training and what follows add theirs. */
+  readonly phases: PhaseClock;
   readonly resume?: TrainingState;
   /** The trunk's weights file, read and checked before anything was created. */
   readonly pretrained?: PretrainedTrunk;
@@ -485,7 +493,7 @@ async function trainOnData(
   interrupted: () => InterruptSignal | undefined,
 ): Promise<TrainResult> {
   const { ir } = request;
-  const { spec, specHash, settings, stepEngine, computedBy, data, resume, pretrained } = prepared;
+  const { spec, specHash, settings, stepEngine, computedBy, data, phases, resume, pretrained } = prepared;
   let runDir = prepared.runDir;
 
   if (!resume) {
@@ -521,7 +529,7 @@ async function trainOnData(
   };
   // run.json: what shapes this run's numbers besides its spec, in plain text (again on a resume that extends the epochs).
   writeRunRecord(runDir, identity);
-  reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason})`);
+  reporter.info(`training step: ${stepEngine.engine} (${stepEngine.reason}), precision ${choicePrecision(stepEngine)}`);
   if (pretrained) {
     reporter.info(`weights: ${pretrained.summary?.message ?? `trunk from ${pretrained.fingerprint.path}`}`);
     for (const warning of pretrained.warnings) reporter.note?.(warning);
@@ -550,6 +558,7 @@ async function trainOnData(
   try {
     outcome = await train({
       engine,
+      phases,
       spec,
       specHash,
       settings,
@@ -591,7 +600,7 @@ async function trainOnData(
     // A run finished by --resume trains no epoch: its last epoch's row is in metrics.jsonl (appended before the checkpoint).
     const last = outcome.last ?? (await lastRow(runDir, outcome, model, spec, data, settings.seed));
     // Where the test set has object boxes: does the attention find the object? (localization.ts)
-    const localization = await localizeSplit(model, spec, data.test);
+    const localization = await phases.timeAsync('localization', () => localizeSplit(model, spec, data.test));
     if (localization) {
       appendMetrics(runDir, { epoch: outcome.epochsDone, event: 'localization', split: 'test', maps: 'deterministic (a = mu_a)', localization: localizationRecord(localization) });
       for (const line of formatLocalization(localization)) reporter.info(`test localization, ${line}`);
@@ -604,6 +613,7 @@ async function trainOnData(
       ...(outcome.stoppedEarly?.reason ? { stopped_early: outcome.stoppedEarly.reason } : {}),
       backend: request.backend,
       training_step: stepEngine.engine,
+      precision: choicePrecision(stepEngine),
       ...(request.adapter ? { adapter: request.adapter } : {}),
       epochs: outcome.epochsDone,
       images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : meanRecordedSpeed(runDir),
@@ -614,6 +624,7 @@ async function trainOnData(
       spec_hash: specHash,
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
+      phases: phases.record(),
       batch: identity.batch,
       limit_train: identity.limit_train,
       limit_val: identity.limit_val,
@@ -621,11 +632,11 @@ async function trainOnData(
       train_images: identity.train_images,
       val_images: identity.val_images,
       test_images: identity.test_images,
-      precision: identity.precision,
       threads: identity.threads,
       ...(data.skipped && data.skipped.length > 0 ? { skipped_images: data.skipped.length } : {}),
       ...(settings.weights ? { weights: settings.weights } : {}),
     };
+    const figuresStart = performance.now();
     await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
       const { folder } = await writeRunAttention(runAttentionFolder(runDir), model, spec, data, {
@@ -636,10 +647,12 @@ async function trainOnData(
       });
       reporter.info(`attention maps: ${folder}`);
     }
+    phases.add('figures', (performance.now() - figuresStart) / 1000);
+    const finished: RunSummary = { ...summary, phases: phases.record() };
     // Last: summary.json is what makes a run finished (sweeps, results, --resume read it), so a kill before
     // this line leaves a run that --resume finishes, and never a "finished" run without its figures.
-    writeSummary(runDir, summary);
-    return { runDir, summary };
+    writeSummary(runDir, finished);
+    return { runDir, summary: finished };
   } finally {
     model.dispose();
   }

@@ -41,6 +41,7 @@ import type { Predictor, StepResult, TrainingEngine } from '../engine/training-e
 import type { LossTermKind } from '../../compiler/ir/ir.js';
 import { earlyStopCheck, type EarlyStopRule } from './early-stop.js';
 import { StepWindow, type StepLogLine } from './step-log.js';
+import { PhaseClock } from './phases.js';
 
 /**
  * One line of metrics.jsonl. Field names are the file's format and name their unit: every
@@ -105,6 +106,8 @@ export interface TrainOptions {
   readonly sink: RunSink;
   /** Continue from this state (its weights, optimizer, streams and epoch, and its place in the epoch). */
   readonly resume?: TrainingState;
+  /** Where the loop adds its phases' times (training, batches, steps, evaluation, checkpoints); absent: not kept. */
+  readonly phases?: PhaseClock;
   /** Asked at every step boundary: true stops the run there, after writing the last checkpoint (an interrupt). */
   readonly stopRequested?: () => boolean;
   /** Milliseconds on a monotonic clock, for `checkpoint every_minutes` (tests substitute one). */
@@ -184,6 +187,19 @@ function formatNumber(x: number): string {
   return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
 }
 
+/**
+ * The batches of `batches`, the time spent waiting for each (making it: shuffling, augmentation,
+ * normalisation, or, for folder data, waiting on the data workers) added to the 'batches' phase.
+ */
+async function* timedBatches<T>(batches: AsyncIterable<T>, phases: PhaseClock): AsyncGenerator<T> {
+  const iterator = batches[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await phases.timeAsync('batches', () => iterator.next());
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
 /** A step taken whose result the engine has not handed back yet. */
 interface TakenStep {
   readonly labels: Int32Array;
@@ -201,6 +217,7 @@ interface TakenStep {
 
 export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const { spec, engine, data, sink, settings } = options;
+  const phases = options.phases ?? new PhaseClock();
   const ir = engine.ir;
   const resume = options.resume;
   const plan = schedulePlan(spec, settings.epochs);
@@ -352,23 +369,27 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       input: spec.model.input,
       skipBatches: batchIndex,
     });
-    for await (const batch of epochBatches) {
+    for await (const batch of timedBatches(epochBatches, phases)) {
       lr = epochLr * warmupFactor(warmupSteps, step);
       const logged = (step + 1) % logEvery === 0 || batchIndex + 1 === batches;
-      const takenAt = performance.now();
+      // 'steps': taking the step and reading the results that are due (on a GPU backend the read
+      // waits for queued work, so the step's time lands where its result is read).
+      const stepStart = performance.now();
       engine.step(batch, { lr, noise, ...(logged ? { measureGradientNorm: true } : {}) });
-      taken.push({ labels: batch.labels, step, batchIndex: batchIndex + 1, lr, takenAt, logged });
+      taken.push({ labels: batch.labels, step, batchIndex: batchIndex + 1, lr, takenAt: stepStart, logged });
       step++;
       batchIndex++;
       await accountDrained('due');
+      phases.add('steps', (performance.now() - stepStart) / 1000);
       // Let timers and I/O run between steps (progress output, signals, test runners' heartbeats).
       await new Promise<void>((resolveTick) => setImmediate(resolveTick));
       if (options.stopRequested?.()) return stopHere();
-      if (dueInEpoch()) await saveInEpoch();
+      if (dueInEpoch()) await phases.timeAsync('checkpoints', saveInEpoch);
     }
-    await accountDrained('all');
+    await phases.timeAsync('steps', () => accountDrained('all'));
     const epochTrainSeconds = secondsBefore + (performance.now() - epochStart) / 1000;
     trainSeconds += epochTrainSeconds - secondsBefore; // this invocation's seconds, as trainImages counts its images
+    phases.add('training', epochTrainSeconds - secondsBefore);
     trainImages += sums.seen - (within?.sums.seen ?? 0);
     // Both engines: weights that are no longer finite stop the run before they are evaluated or saved, even where
     // every loss stayed finite (a ReLU or a max pool can hide a NaN from the loss).
@@ -388,7 +409,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       const test = await evaluateSplit(engine, spec, data.test, settings.seed, undefined, reportEvaluation('test', 0));
       return { ...(val ? { val } : {}), test };
     };
-    const scores = await engine.withAveragedWeights(evaluate);
+    const scores = await phases.timeAsync('evaluation', () => engine.withAveragedWeights(evaluate));
     const seen = Math.max(1, sums.seen);
     const row: MetricsRow = {
       epoch: epoch + 1,
@@ -431,19 +452,21 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
     // The epoch early stopping ends at is checkpointed, so that a resume sees the stop.
     const due = epochEndSaves || earlyStop?.stopped === true;
     if (due || (improved && spec.train.checkpoint.keepBest)) {
-      const state = await snapshot();
-      // Either engine: a state that is no longer finite is never written (the last good checkpoint stays the last).
-      const broken = firstNonFiniteInState(state, runningStats);
-      if (broken) {
-        const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
-        throw new RunError(diagnostic('trainNonFiniteWeights', { args: { value: formatNonFinite(broken.value), name: broken.name, epoch: epoch + 1, kept } }));
-      }
-      if (due) {
-        sink.writeCheckpoint('last', state);
-        checkpointWritten = true;
-        lastSaved = clock();
-      }
-      if (improved && spec.train.checkpoint.keepBest) sink.writeCheckpoint('best', state);
+      await phases.timeAsync('checkpoints', async () => {
+        const state = await snapshot();
+        // Either engine: a state that is no longer finite is never written (the last good checkpoint stays the last).
+        const broken = firstNonFiniteInState(state, runningStats);
+        if (broken) {
+          const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
+          throw new RunError(diagnostic('trainNonFiniteWeights', { args: { value: formatNonFinite(broken.value), name: broken.name, epoch: epoch + 1, kept } }));
+        }
+        if (due) {
+          sink.writeCheckpoint('last', state);
+          checkpointWritten = true;
+          lastSaved = clock();
+        }
+        if (improved && spec.train.checkpoint.keepBest) sink.writeCheckpoint('best', state);
+      });
     }
     if (earlyStop?.stopped) {
       epoch++;

@@ -9,6 +9,7 @@ import type { GradientClipIR, ModelIR, TrainingIR } from '../../../compiler/ir/i
 import type { NativeAddon } from '../backends/native/addon.js';
 import { stepLoss, type EngineState, type InitialWeights, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
 import { CompiledTrainingStep } from './compiled-step.js';
+import type { Precision } from '../precision.js';
 
 /** Steps averaged over when profiling (one step's op times are too small to read alone). */
 export const PROFILED_STEPS = 10;
@@ -21,11 +22,12 @@ export class CompiledEngine implements TrainingEngine {
   private readonly clip: GradientClipIR | undefined;
   private pending: StepResult[] = [];
 
-  constructor(training: TrainingIR, kernels: NativeAddon, initial: InitialWeights) {
+  /** `precision`: the arithmetic of the convolutions and matrix products (precision.ts); fp32 unless the run asks for bf16. */
+  constructor(training: TrainingIR, kernels: NativeAddon, initial: InitialWeights, precision: Precision = 'fp32') {
     if (training.weightAverage) throw new Error('the compiled step keeps no weight average; choose-engine gives such runs the TF.js executor');
     this.ir = training.model;
     this.clip = training.clip;
-    this.compiled = new CompiledTrainingStep(training.model, training.optimizer, kernels, initial);
+    this.compiled = new CompiledTrainingStep(training.model, training.optimizer, kernels, initial, precision);
   }
 
   step(batch: StepBatch, options: StepOptions): void {

@@ -22,6 +22,7 @@ import { clipGradientsInPlace, gradientNorm } from './clip-gradients.js';
 import { createParameterArena, parameterView, type ParameterArena } from './parameters.js';
 import { initParamsInto } from '../init-params.js';
 import { planTrainingStep, type ParameterUpdate, type StepPlan, type StepShape } from './plan.js';
+import type { Precision } from '../precision.js';
 
 export interface StepOutcome {
   /** [total, ce, kl, vq, commit], as the TF.js path's loss terms. */
@@ -48,12 +49,18 @@ export class CompiledTrainingStep {
   private readonly optimizer: ArenaOptimizer;
   private readonly plans = new Map<string, StepPlan>();
 
-  /** `weights`: every parameter's values, or a seed to initialise them with (in place: no second copy of a large model). */
+  /**
+   * `weights`: every parameter's values, or a seed to initialise them with (in place: no second
+   * copy of a large model). `precision`: the arithmetic of convolutions and matrix products in
+   * every plan, training and inference (default fp32; bf16 needs kernels whose info().bf16 is
+   * true, see precision.ts). Parameters, gradients and optimizer state are float32 either way.
+   */
   constructor(
     readonly ir: ModelIR,
     optimizer: OptimizerIR,
     private readonly kernels: NativeAddon,
     weights: InitialWeights,
+    readonly precision: Precision = 'fp32',
   ) {
     const reason = compiledStepSupport(ir);
     if (reason) throw new Error(`the compiled step cannot run this model: ${reason}`);
@@ -188,7 +195,7 @@ export class CompiledTrainingStep {
     const key = `${mode} ${batch} ${samples} ${fusedUpdate}`;
     let plan = this.plans.get(key);
     if (!plan) {
-      plan = planTrainingStep(this.ir, { batch, samples, mode, fusedUpdate }, this.arena, this.kernels);
+      plan = planTrainingStep(this.ir, { batch, samples, mode, fusedUpdate, precision: this.precision }, this.arena, this.kernels);
       this.plans.set(key, plan);
     }
     return plan;

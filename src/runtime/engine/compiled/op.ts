@@ -7,7 +7,7 @@
 import type { IrNode, Op, ParamRole } from '../../../compiler/ir/ir.js';
 import type { OpParamRole } from '../../../compiler/ir/op-facts.js';
 import type { Random } from '../../../support/random.js';
-import type { NativeAddon } from '../backends/native/addon.js';
+import type { NativeAddon, PrecisionCode } from '../backends/native/addon.js';
 import type { GradTarget, NodeValue } from './values.js';
 
 export interface StepOp {
@@ -36,6 +36,12 @@ export interface OpContext<O extends Op = Op> extends Fusion {
   /** The step's sample count n (0: deterministic mean). */
   readonly samples: number;
   readonly kernels: NativeAddon;
+  /**
+   * The arithmetic of the op's convolution or matrix-product kernels (their `precision`
+   * argument): bf16 operands with float32 accumulation in a bf16 plan, for ops whose rule says
+   * `precision.bf16: 'operands'`; always fp32 for every other op (docs/precision.md).
+   */
+  readonly precision: PrecisionCode;
   /** The parameter's values (a view into the step's parameter arena). */
   param(role: ParamRole): Float32Array;
   /** Where the parameter's gradient goes (overwritten each step); undefined when it does not train. */
@@ -68,12 +74,12 @@ export type OpBuilder<O extends Op> = (ctx: OpContext<O>) => StepOp;
  */
 export type StepRule<O extends Op> = InputRule | ViewRule | ComputeRule<O>;
 
-/** The model input: the step copies the batch into its array. */
+/** The model input: the step copies the batch into its array (float32, in every precision). */
 export interface InputRule {
   readonly kind: 'input';
 }
 
-/** Always its first input's value under another shape (Flatten: NHWC rows are already flat); runs nothing. */
+/** Always its first input's value under another shape (Flatten: NHWC rows are already flat); runs nothing, in any precision. */
 export interface ViewRule {
   readonly kind: 'view';
 }
@@ -111,8 +117,21 @@ export interface FusionRule<O extends Op> {
 /** Ops that own parameters say who writes their gradients: their backward, or the loss (the anchors' vq term). */
 export type ParamGradients<O extends Op> = [OpParamRole<O>] extends [never] ? 'none' : 'backward' | 'loss';
 
+/**
+ * What a bf16 run (train.precision bf16) does with an op, and why (docs/precision.md is generated
+ * from these): 'operands' ops hand bf16 copies of what they read to oneDNN's bf16 primitives
+ * and accumulate and write float32; 'float32' ops compute in float32 (or double) whatever the
+ * run's precision. Arrays between ops are float32 either way.
+ */
+export interface PrecisionRule {
+  readonly bf16: 'operands' | 'float32';
+  readonly why: string;
+}
+
 /** An op that computes its value. */
 export interface ComputeRule<O extends Op> {
+  /** Its arithmetic in a bf16 run (the plan passes ctx.precision as bf16 only to 'operands' ops). */
+  readonly precision: PrecisionRule;
   readonly kind: 'compute';
   /** The forward and backward closures of a training plan. */
   readonly train: OpBuilder<O>;

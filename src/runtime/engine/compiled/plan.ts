@@ -26,6 +26,7 @@ import { gradientView, parameterView, trains, type ParameterArena, type Paramete
 import { stepRuleOf } from './step-rules.js';
 import type { LossTaps } from './loss.js';
 import { ArrayPool } from './array-pool.js';
+import { precisionCode, type Precision } from '../precision.js';
 
 export interface StepShape {
   /** Images per step. */
@@ -47,6 +48,8 @@ export interface StepShape {
    * not reach) are updated from the arena at the end.
    */
   readonly fusedUpdate?: boolean;
+  /** The arithmetic of convolutions and matrix products (default fp32): see OpContext.precision. */
+  readonly precision?: Precision;
 }
 
 /** Updates the arena's parameters at [offset, offset + length) from `grad` (ArenaOptimizer.begin). */
@@ -306,6 +309,7 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
       batch: shape.batch,
       samples: shape.samples,
       kernels,
+      precision: precisionCode(rule.precision.bf16 === 'operands' ? (shape.precision ?? 'fp32') : 'fp32'),
       param: (role) => parameterView(arena, paramName(node, role)),
       paramGrad: (role) => fusedGrads.get(paramName(node, role)) ?? gradientView(arena, paramName(node, role)),
       noise: () => {

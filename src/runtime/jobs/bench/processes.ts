@@ -14,7 +14,9 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BackendRequest } from '../../engine/backends/select.js';
 import type { StepRequest } from '../../engine/choose-engine.js';
-import type { E2eCase, Measured, MeasurementLine, StepsCase, SuiteMeasurer, TrainJob } from './suites.js';
+import type { E2eCase, Measured, MeasurementLine, PytorchConfig, StepsCase, SuiteMeasurer, TrainJob } from './suites.js';
+import { loadAddon } from '../../engine/backends/native/addon.js';
+import { bf16Obstacle, type Precision } from '../../engine/precision.js';
 
 /** Debian's interpreter, where python3-torch installs. */
 export const PYTHON = '/usr/bin/python3';
@@ -34,6 +36,19 @@ export interface ChildOptions {
   /** Children print only their JSON (no human lines on the inherited stderr). */
   readonly json: boolean;
   readonly profile: boolean;
+  /** e2e: ibc train's --precision (default: the spec's). */
+  readonly precision?: Precision;
+  /** The first ibc bench child measures the machine's peak again (--recalibrate); the others read the cache. */
+  readonly recalibrate?: boolean;
+}
+
+/** Why the suite's ibc children cannot train in bf16, or undefined when they can. */
+export function bf16Problem(options: Pick<ChildOptions, 'backend' | 'step'>): string | undefined {
+  if (options.backend !== 'auto' && options.backend !== 'ibc-native') return `bf16 trains on ibc-native, and the suite was asked for --backend ${options.backend}`;
+  if (options.step === 'tfjs') return 'bf16 trains in the compiled step, and the suite was asked for --step tfjs';
+  const loaded = loadAddon();
+  if (!loaded.ok) return loaded.reason;
+  return bf16Obstacle(loaded.addon.info());
 }
 
 /** Why the PyTorch peers cannot run here, or undefined when /usr/bin/python3 imports torch. */
@@ -89,24 +104,37 @@ function readSummary(path: string): MeasurementLine | undefined {
   return text !== undefined ? jsonObject(text) : undefined;
 }
 
+/** summary.json's `phases` (seconds by phase), or undefined when absent or not numbers. */
+function phasesOf(value: unknown): Record<string, number> | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number');
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
 export function childMeasurer(options: ChildOptions): SuiteMeasurer {
   const { root } = options;
   const ibc = resolve(root, 'bin/ibc.js');
   const engine = options.step !== undefined ? ['--step', options.step] : [];
+  let recalibrate = options.recalibrate === true;
   return {
     pytorchProblem: pytorchProblem(),
+    bf16Problem: bf16Problem(options),
 
-    ibcSteps(c: StepsCase) {
-      const args = [ibc, 'bench', c.spec, '--steps', String(c.steps), '--warmup', String(c.warmup), '--backend', options.backend, ...engine];
+    ibcSteps(c: StepsCase, precision: Precision) {
+      const args = [ibc, 'bench', c.spec, '--steps', String(c.steps), '--warmup', String(c.warmup), '--backend', options.backend, ...engine, '--precision', precision];
       if (c.batch !== undefined) args.push('--batch', String(c.batch));
       if (options.json) args.push('--json');
       if (options.profile) args.push('--profile');
+      if (recalibrate && options.backend !== 'cpu' && options.backend !== 'webgpu') {
+        args.push('--recalibrate');
+        recalibrate = false;
+      }
       // Its human lines and errors go straight to the terminal; its JSON line is read here and printed by the suite.
       return jsonResult(timed(process.execPath, args, root, 'inherit').run);
     },
 
-    pytorchSteps(c: StepsCase, batch: number) {
-      const args = [resolve(root, c.peer.script), ...c.peer.args, '--batch', String(batch), '--steps', String(c.steps), '--warmup', String(c.warmup), '--threads', String(PYTORCH_THREADS)];
+    pytorchSteps(c: StepsCase, batch: number, config: PytorchConfig) {
+      const args = [resolve(root, c.peer.script), ...c.peer.args, '--batch', String(batch), '--steps', String(c.steps), '--warmup', String(c.warmup), '--threads', String(PYTORCH_THREADS), '--config', config];
       return jsonResult(timed(PYTHON, args, root, 'pipe').run);
     },
 
@@ -115,6 +143,7 @@ export function childMeasurer(options: ChildOptions): SuiteMeasurer {
       try {
         const out = join(dir, 'run');
         const args = [ibc, 'train', c.spec, '--out', out, '--overwrite', '--backend', options.backend, ...engine];
+        if (options.precision !== undefined) args.push('--precision', options.precision);
         if (limitTrain !== undefined) args.push('--limit-train', String(limitTrain));
         const { run, seconds } = timed(process.execPath, args, root, 'pipe');
         if (run.error || run.status !== 0) return { ok: false, status: run.status ?? 1, message: run.error?.message ?? lastLines(run.stderr, 6) };
@@ -122,21 +151,27 @@ export function childMeasurer(options: ChildOptions): SuiteMeasurer {
         const testTop1 = summary && numberIn(summary, 'test_top1');
         if (!summary || testTop1 === undefined) return { ok: false, status: 1, message: 'the run directory has no summary.json with test_top1' };
         const backend = summary['backend'];
-        return { ok: true, value: { wallSeconds: seconds, testTop1, ...(typeof backend === 'string' ? { backend } : {}) } };
+        const phases = phasesOf(summary['phases']);
+        const trainSeconds = phases?.['training'];
+        return {
+          ok: true,
+          value: { wallSeconds: seconds, testTop1, ...(typeof backend === 'string' ? { backend } : {}), ...(phases ? { phases } : {}), ...(trainSeconds !== undefined ? { trainSeconds } : {}) },
+        };
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     },
 
-    pytorchTrain(c: E2eCase, limitTrain: number | undefined): Measured<TrainJob> {
-      const args = [resolve(root, 'bench/pytorch_fashion_small.py'), '--mode', 'train', '--variant', c.variant, '--threads', String(PYTORCH_THREADS)];
+    pytorchTrain(c: E2eCase, limitTrain: number | undefined, config: PytorchConfig): Measured<TrainJob> {
+      const args = [resolve(root, 'bench/pytorch_fashion_small.py'), '--mode', 'train', '--variant', c.variant, '--threads', String(PYTORCH_THREADS), '--config', config];
       if (limitTrain !== undefined) args.push('--limit-train', String(limitTrain));
       const { run, seconds } = timed(PYTHON, args, root, 'pipe');
       const result = jsonResult(run);
       if (!result.ok) return result;
       const testTop1 = numberIn(result.value, 'test_top1');
       if (testTop1 === undefined) return { ok: false, status: 1, message: 'the twin printed no test_top1' };
-      return { ok: true, value: { wallSeconds: seconds, testTop1 } };
+      const trainSeconds = numberIn(result.value, 'train_seconds');
+      return { ok: true, value: { wallSeconds: seconds, testTop1, ...(trainSeconds !== undefined ? { trainSeconds } : {}) } };
     },
   };
 }

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { BackendRequest } from '../../engine/backends/select.js';
 import type { StepRequest } from '../../engine/choose-engine.js';
 import { childMeasurer } from './processes.js';
-import { defaultSuite, e2eSuite, runE2eSuite, runStepsSuite, type SuiteOutput } from './suites.js';
+import { defaultSuite, e2eSuite, runE2eSuite, runStepsSuite, type PytorchConfig, type SuiteOutput } from './suites.js';
+import type { Precision } from '../../engine/precision.js';
 
 export type SuiteName = 'default' | 'e2e';
 
@@ -22,6 +23,12 @@ export interface SuiteRequest {
   readonly warmup?: number;
   /** --suite e2e: train on the first N images only, on both sides. */
   readonly limitTrain?: number;
+  /** --suite e2e: ibc train's --precision (default: the spec's). */
+  readonly precision?: Precision;
+  /** --suite e2e: the twin's configuration (default fp32). */
+  readonly peerConfig?: PytorchConfig;
+  /** The first ibc bench child measures the machine's peak again. */
+  readonly recalibrate?: boolean;
 }
 
 /** The repository root (the same relative place from src/ and dist/): bin/ibc.js, bench/ and specs/ are found from it. */
@@ -31,8 +38,11 @@ function packageRoot(): string {
 
 /** Runs the suite; its exit status (0 when every measurement was taken). */
 export function runSuite(name: SuiteName, request: SuiteRequest, output: SuiteOutput): number {
-  const measurer = childMeasurer({ root: packageRoot(), backend: request.backend, ...(request.step !== undefined ? { step: request.step } : {}), json: request.json, profile: request.profile });
-  if (name === 'e2e') return runE2eSuite(e2eSuite(), request.limitTrain, measurer, output);
+  const measurer = childMeasurer({
+    root: packageRoot(), backend: request.backend, ...(request.step !== undefined ? { step: request.step } : {}), json: request.json, profile: request.profile,
+    ...(request.precision !== undefined ? { precision: request.precision } : {}), recalibrate: request.recalibrate === true,
+  });
+  if (name === 'e2e') return runE2eSuite(e2eSuite(), request.limitTrain, measurer, output, request.peerConfig ?? 'fp32');
   return runStepsSuite(
     defaultSuite({ ...(request.batch !== undefined ? { batch: request.batch } : {}), ...(request.steps !== undefined ? { steps: request.steps } : {}), ...(request.warmup !== undefined ? { warmup: request.warmup } : {}) }),
     measurer,

@@ -8,14 +8,17 @@ import type { ModelIR } from '../../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../../compiler/spec/resolved-spec.js';
 import type { BackendChoice, HostFallback } from '../../engine/backends/select.js';
 import { formatAdapter } from '../../engine/backends/webgpu/adapter.js';
-import { chooseStepEngine, type StepRequest } from '../../engine/choose-engine.js';
+import { chooseStepEngine, choicePrecision, type StepRequest } from '../../engine/choose-engine.js';
 import { timeTrainingSteps, type KernelTime } from './time-training.js';
+import type { Precision } from '../../engine/precision.js';
 
 export interface BenchRecord {
   readonly spec: string;
   readonly backend: string;
   /** What ran the steps: the compiled step or the TF.js executor. */
   readonly training_step: 'compiled' | 'tfjs';
+  /** The arithmetic of convolutions and matrix products (train.precision). */
+  readonly precision: Precision;
   /** webgpu: the adapter computed on ("name (vendor, architecture)"). */
   readonly adapter?: string;
   readonly batch: number;
@@ -23,8 +26,11 @@ export interface BenchRecord {
   readonly img_per_s: number;
   readonly ms_per_step: number;
   readonly gflops_per_s: number;
-  /** The process's resident-memory high-water mark so far, in MB. */
+  /** The process's resident-memory high-water mark so far, in MB (read before any calibration: peak.ts). */
   readonly peak_rss_mb: number;
+  /** ibc-native: this machine's measured peak for the precision (peak.ts), and gflops_per_s as a fraction of it. */
+  readonly peak_gflops_per_s?: number;
+  readonly of_peak?: number;
   /** webgpu: kernel runs that executed on the CPU during the measurement (the goal is 0). */
   readonly cpu_fallbacks?: number;
   readonly cpu_fallback_kernels?: readonly HostFallback[];
@@ -63,7 +69,8 @@ export async function benchTrainingSteps(
   const batch = options.batch ?? spec.train.batchSize;
   const before = fallbackTotal(choice.hostFallbacks?.() ?? []);
   const engine = chooseStepEngine(options.step, choice.name, spec, ir);
-  say(`training step: ${engine.engine} (${engine.reason})\n`);
+  const precision = choicePrecision(engine);
+  say(`training step: ${engine.engine} (${engine.reason}), precision ${precision}\n`);
   const timing = await timeTrainingSteps(spec, ir, {
     batch, steps: options.steps, warmup: options.warmup, seed: spec.train.seed, profile: options.profile, engine,
   });
@@ -73,6 +80,7 @@ export async function benchTrainingSteps(
     spec: specLabel,
     backend: choice.name,
     training_step: engine.engine,
+    precision,
     ...(choice.adapter ? { adapter: formatAdapter(choice.adapter) } : {}),
     batch,
     steps: options.steps,

@@ -4,17 +4,29 @@
  * (`SuiteMeasurer`, implemented with child processes in bench-processes.ts),
  * so the assembly of the lines is testable with fake measurements.
  *
- * `--suite default` (npm run bench), per model: ibc's JSON line, the PyTorch
- * twin's, and a ratio line (ibc / PyTorch images per second, so above 1 means
- * ibc is faster); after VGG-16-aib also the peak-memory line (ibc / PyTorch
+ * `--suite default` (npm run bench), per model: ibc's JSON line in each
+ * precision it trains in here (fp32, and bf16 where the CPU has native bf16
+ * kernels), the PyTorch twin's in each of its CPU configurations (fp32 NCHW,
+ * fp32 channels-last, autocast bf16 + channels-last), then the ratio of each
+ * ibc precision against PyTorch's best configuration for that model (ibc /
+ * PyTorch images per second, so above 1 means ibc is faster) and of ibc bf16
+ * against PyTorch bf16 + channels-last; after VGG-16-aib also the peak-memory
+ * lines, each precision against PyTorch in the same precision (ibc / PyTorch
  * megabytes, so below 1 means ibc uses less). Each measurement runs in a
  * process of its own, so each peak_rss_mb is that model's alone.
  *
  * `--suite e2e` (npm run bench:e2e), per Fashion-MNIST spec: the whole job,
  * `ibc train SPEC` against the twin's `--mode train`, as one line with both
  * wall times (process start to exit), their ratio (PyTorch / ibc seconds, so
- * above 1 means ibc is faster) and both test top-1 figures.
+ * above 1 means ibc is faster), both sides' time in their training loops and
+ * that ratio (the step ratio of the same run), how the whole-job ratio compares
+ * with it, ibc's time per phase (summary.json), and both test top-1 figures.
  */
+import type { Precision } from '../../engine/precision.js';
+
+/** PyTorch's CPU configurations (bench/torch_peer.py CONFIGS), in the order they are measured. */
+export const PYTORCH_CONFIGS = ['fp32', 'fp32-channels-last', 'bf16-channels-last'] as const;
+export type PytorchConfig = (typeof PYTORCH_CONFIGS)[number];
 
 /** A JSON line a measurement printed: ibc bench's record or a PyTorch script's. */
 export type MeasurementLine = Readonly<Record<string, unknown>>;
@@ -46,8 +58,12 @@ export interface StepsCase {
 export interface TrainJob {
   readonly wallSeconds: number;
   readonly testTop1: number;
+  /** Seconds in the training loop over the epochs (batches and steps, no evaluation): ibc's summary.json phases, the twin's train_seconds. */
+  readonly trainSeconds?: number;
   /** ibc: the backend it trained on (from summary.json). */
   readonly backend?: string;
+  /** ibc: where the wall time went (summary.json `phases`, seconds). */
+  readonly phases?: Readonly<Record<string, number>>;
 }
 
 export interface E2eCase {
@@ -59,11 +75,13 @@ export interface E2eCase {
 export interface SuiteMeasurer {
   /** Why the PyTorch side cannot run (no torch in /usr/bin/python3); undefined when it can. */
   readonly pytorchProblem: string | undefined;
-  ibcSteps(c: StepsCase): Measured<MeasurementLine>;
+  /** Why ibc cannot train in bf16 here (no native bf16 kernels, another backend); undefined when it can. */
+  readonly bf16Problem: string | undefined;
+  ibcSteps(c: StepsCase, precision: Precision): Measured<MeasurementLine>;
   /** The peer at ibc's batch, so both sides always time the same batch. */
-  pytorchSteps(c: StepsCase, batch: number): Measured<MeasurementLine>;
+  pytorchSteps(c: StepsCase, batch: number, config: PytorchConfig): Measured<MeasurementLine>;
   ibcTrain(c: E2eCase, limitTrain: number | undefined): Measured<TrainJob>;
-  pytorchTrain(c: E2eCase, limitTrain: number | undefined): Measured<TrainJob>;
+  pytorchTrain(c: E2eCase, limitTrain: number | undefined, config: PytorchConfig): Measured<TrainJob>;
 }
 
 export interface SuiteOutput {
@@ -120,74 +138,132 @@ function numberField(line: MeasurementLine, key: string): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** ibc / PyTorch images per second at one batch. */
-export function ratioLine(label: string, ibc: MeasurementLine, pytorch: MeasurementLine): MeasurementLine | undefined {
+/** The fastest of some measurement lines (img_per_s), or undefined when none has a rate. */
+export function fastest(lines: readonly MeasurementLine[]): MeasurementLine | undefined {
+  let best: MeasurementLine | undefined;
+  for (const line of lines) {
+    const rate = numberField(line, 'img_per_s');
+    if (rate !== undefined && (best === undefined || rate > (numberField(best, 'img_per_s') ?? 0))) best = line;
+  }
+  return best;
+}
+
+/** ibc (one precision) / PyTorch (one configuration) images per second at one batch; `against` names which PyTorch line it is ("best", "same precision"). */
+export function ratioLine(label: string, against: string, ibc: MeasurementLine, pytorch: MeasurementLine): MeasurementLine | undefined {
   const ibcRate = numberField(ibc, 'img_per_s');
   const torchRate = numberField(pytorch, 'img_per_s');
   if (ibcRate === undefined || torchRate === undefined || torchRate <= 0) return undefined;
-  return { comparison: `ibc / pytorch, ${label}`, batch: ibc['batch'], ibc_img_per_s: ibcRate, pytorch_img_per_s: torchRate, ratio: round(ibcRate / torchRate, 3) };
+  return {
+    comparison: `ibc / pytorch ${against}, ${label}`,
+    batch: ibc['batch'],
+    ibc_precision: ibc['precision'],
+    ibc_img_per_s: ibcRate,
+    pytorch_config: pytorch['config'],
+    pytorch_img_per_s: torchRate,
+    ratio: round(ibcRate / torchRate, 3),
+  };
 }
 
-/** ibc / PyTorch peak resident megabytes. */
+/** ibc / PyTorch peak resident megabytes, in the configuration both lines name. */
 export function memoryLine(label: string, ibc: MeasurementLine, pytorch: MeasurementLine): MeasurementLine | undefined {
   const ibcMb = numberField(ibc, 'peak_rss_mb');
   const torchMb = numberField(pytorch, 'peak_rss_mb');
   if (ibcMb === undefined || torchMb === undefined || torchMb <= 0) return undefined;
-  return { comparison: `peak resident memory, ${label}`, ibc_mb: ibcMb, pytorch_mb: torchMb, ratio: round(ibcMb / torchMb, 3) };
+  return { comparison: `peak resident memory, ${label}`, ibc_precision: ibc['precision'], pytorch_config: pytorch['config'], ibc_mb: ibcMb, pytorch_mb: torchMb, ratio: round(ibcMb / torchMb, 3) };
 }
 
-/** One spec's whole job on both sides; the PyTorch fields are absent when it could not run. */
-export function e2eLine(c: E2eCase, limitTrain: number | undefined, ibc: TrainJob, pytorch: TrainJob | undefined): MeasurementLine {
-  return {
-    spec: c.spec,
-    ...(limitTrain !== undefined ? { limit_train: limitTrain } : {}),
-    ...(ibc.backend !== undefined ? { ibc_backend: ibc.backend } : {}),
-    ibc_wall_s: round(ibc.wallSeconds, 2),
-    ...(pytorch ? { pytorch_wall_s: round(pytorch.wallSeconds, 2), ratio: round(pytorch.wallSeconds / ibc.wallSeconds, 3) } : {}),
-    ibc_test_top1: ibc.testTop1,
-    ...(pytorch ? { pytorch_test_top1: pytorch.testTop1 } : {}),
-  };
-}
+/** The PyTorch configuration each ibc precision is compared with on memory (and on speed besides the best): the same arithmetic. */
+const SAME_PRECISION: Readonly<Record<Precision, PytorchConfig>> = { fp32: 'fp32', bf16: 'bf16-channels-last' };
 
 /** Runs `--suite default`; returns the exit status (an ibc measurement that fails stops the suite with its status). */
 export function runStepsSuite(cases: readonly StepsCase[], measure: SuiteMeasurer, out: SuiteOutput): number {
   const problem = measure.pytorchProblem;
+  const precisions: Precision[] = measure.bf16Problem === undefined ? ['fp32', 'bf16'] : ['fp32'];
   for (const c of cases) {
-    const ibc = measure.ibcSteps(c);
-    if (!ibc.ok) {
-      out.note(`${c.spec}: ibc bench failed (exit ${ibc.status})${ibc.message ? `: ${ibc.message}` : ''}\n`);
-      return ibc.status === 0 ? 1 : ibc.status;
+    const ibcLines = new Map<Precision, MeasurementLine>();
+    for (const precision of precisions) {
+      const ibc = measure.ibcSteps(c, precision);
+      if (!ibc.ok) {
+        out.note(`${c.spec}: ibc bench (${precision}) failed (exit ${ibc.status})${ibc.message ? `: ${ibc.message}` : ''}\n`);
+        return ibc.status === 0 ? 1 : ibc.status;
+      }
+      out.line(ibc.value);
+      ibcLines.set(precision, ibc.value);
     }
-    out.line(ibc.value);
     if (problem !== undefined) continue;
-    const batch = numberField(ibc.value, 'batch') ?? c.batch ?? 0;
-    const pytorch = measure.pytorchSteps(c, batch);
-    if (!pytorch.ok) {
-      out.note(`${c.label}: PyTorch benchmark failed (exit ${pytorch.status})${pytorch.message ? `: ${pytorch.message}` : ''}\n`);
-      continue;
+    const first = ibcLines.get('fp32');
+    const batch = (first && numberField(first, 'batch')) ?? c.batch ?? 0;
+    const torchLines = new Map<PytorchConfig, MeasurementLine>();
+    for (const config of PYTORCH_CONFIGS) {
+      const pytorch = measure.pytorchSteps(c, batch, config);
+      if (!pytorch.ok) {
+        out.note(`${c.label}: PyTorch benchmark (${config}) failed (exit ${pytorch.status})${pytorch.message ? `: ${pytorch.message}` : ''}\n`);
+        continue;
+      }
+      out.line(pytorch.value);
+      torchLines.set(config, pytorch.value);
     }
-    out.line(pytorch.value);
-    const ratio = ratioLine(c.label, ibc.value, pytorch.value);
-    if (ratio) {
-      out.line(ratio);
-      out.say(`ibc (${String(ibc.value['backend'])}) / PyTorch, ${c.label}: ${String(ratio['ratio'])}\n`);
+    const best = fastest([...torchLines.values()]);
+    if (!best) continue;
+    const rates: string[] = [];
+    for (const [precision, ibc] of ibcLines) {
+      const ratio = ratioLine(c.label, 'best', ibc, best);
+      if (ratio) {
+        out.line(ratio);
+        rates.push(`${precision} ${String(ratio['ratio'])}`);
+      }
+      const same = torchLines.get(SAME_PRECISION[precision]);
+      if (precision === 'bf16' && same) {
+        const sameRatio = ratioLine(c.label, 'same precision', ibc, same);
+        if (sameRatio) out.line(sameRatio);
+      }
     }
+    out.say(`ibc / PyTorch's best (${String(best['config'])}), ${c.label}: ${rates.join(', ')}\n`);
     if (c.memory) {
-      const memory = memoryLine(c.memory.label, ibc.value, pytorch.value);
-      if (memory) {
-        out.line(memory);
-        out.say(`peak memory ibc / PyTorch, ${c.memory.label}: ${String(memory['ibc_mb'])} / ${String(memory['pytorch_mb'])} MB = ${String(memory['ratio'])}\n`);
-      } else {
-        out.note(`peak memory comparison skipped: a side did not report peak_rss_mb\n`);
+      for (const [precision, ibc] of ibcLines) {
+        const same = torchLines.get(SAME_PRECISION[precision]);
+        const memory = same && memoryLine(c.memory.label, ibc, same);
+        if (memory) {
+          out.line(memory);
+          out.say(`peak memory ibc ${precision} / PyTorch ${SAME_PRECISION[precision]}, ${c.memory.label}: ${String(memory['ibc_mb'])} / ${String(memory['pytorch_mb'])} MB = ${String(memory['ratio'])}\n`);
+        } else {
+          out.note(`peak memory comparison (${precision}) skipped: a side did not report peak_rss_mb\n`);
+        }
       }
     }
   }
   if (problem !== undefined) out.note(`PyTorch side-by-side skipped: ${problem}\n`);
+  if (measure.bf16Problem !== undefined) out.note(`ibc bf16 not measured: ${measure.bf16Problem}\n`);
   return 0;
 }
 
+/**
+ * One spec's whole job on both sides; the PyTorch fields are absent when it could not run.
+ * train_ratio is the two training loops' ratio in the same run (PyTorch / ibc seconds), and
+ * whole_over_train the whole-job ratio over it: 1 when nothing but the steps separates the two
+ * jobs, below 1 when what is not the step (start-up, data, evaluation, figures) eats ibc's lead.
+ */
+export function e2eLine(c: E2eCase, limitTrain: number | undefined, ibc: TrainJob, pytorch: TrainJob | undefined, pytorchConfig?: PytorchConfig): MeasurementLine {
+  const ratio = pytorch ? pytorch.wallSeconds / ibc.wallSeconds : undefined;
+  const trainRatio = pytorch?.trainSeconds !== undefined && ibc.trainSeconds !== undefined && ibc.trainSeconds > 0 ? pytorch.trainSeconds / ibc.trainSeconds : undefined;
+  return {
+    spec: c.spec,
+    ...(limitTrain !== undefined ? { limit_train: limitTrain } : {}),
+    ...(ibc.backend !== undefined ? { ibc_backend: ibc.backend } : {}),
+    ...(pytorch && pytorchConfig !== undefined ? { pytorch_config: pytorchConfig } : {}),
+    ibc_wall_s: round(ibc.wallSeconds, 2),
+    ...(pytorch && ratio !== undefined ? { pytorch_wall_s: round(pytorch.wallSeconds, 2), ratio: round(ratio, 3) } : {}),
+    ...(ibc.trainSeconds !== undefined ? { ibc_train_s: round(ibc.trainSeconds, 2) } : {}),
+    ...(pytorch?.trainSeconds !== undefined ? { pytorch_train_s: round(pytorch.trainSeconds, 2) } : {}),
+    ...(ratio !== undefined && trainRatio !== undefined ? { train_ratio: round(trainRatio, 3), whole_over_train: round(ratio / trainRatio, 3) } : {}),
+    ibc_test_top1: ibc.testTop1,
+    ...(pytorch ? { pytorch_test_top1: pytorch.testTop1 } : {}),
+    ...(ibc.phases ? { ibc_phases_s: ibc.phases } : {}),
+  };
+}
+
 /** Runs `--suite e2e`; returns the exit status. */
-export function runE2eSuite(cases: readonly E2eCase[], limitTrain: number | undefined, measure: SuiteMeasurer, out: SuiteOutput): number {
+export function runE2eSuite(cases: readonly E2eCase[], limitTrain: number | undefined, measure: SuiteMeasurer, out: SuiteOutput, pytorchConfig: PytorchConfig = 'fp32'): number {
   const problem = measure.pytorchProblem;
   for (const c of cases) {
     out.say(`${c.spec}: ibc train${limitTrain !== undefined ? ` --limit-train ${limitTrain}` : ''}...\n`);
@@ -198,12 +274,12 @@ export function runE2eSuite(cases: readonly E2eCase[], limitTrain: number | unde
     }
     let pytorch: TrainJob | undefined;
     if (problem === undefined) {
-      out.say(`${c.spec}: the PyTorch twin (--mode train --variant ${c.variant})...\n`);
-      const run = measure.pytorchTrain(c, limitTrain);
+      out.say(`${c.spec}: the PyTorch twin (--mode train --variant ${c.variant} --config ${pytorchConfig})...\n`);
+      const run = measure.pytorchTrain(c, limitTrain, pytorchConfig);
       if (run.ok) pytorch = run.value;
       else out.note(`${c.variant}: PyTorch twin failed (exit ${run.status})${run.message ? `: ${run.message}` : ''}\n`);
     }
-    out.line(e2eLine(c, limitTrain, ibc.value, pytorch));
+    out.line(e2eLine(c, limitTrain, ibc.value, pytorch, pytorchConfig));
   }
   if (problem !== undefined) out.note(`PyTorch side-by-side skipped: ${problem}\n`);
   return 0;

@@ -8,6 +8,7 @@
 import type { Json } from '../../../compiler/spec/spec-document.js';
 import { SEED_PATH } from '../../../compiler/spec/sweep-block.js';
 import { METRICS, type CollectedResults, type MetricName, type ResultRow } from './collect.js';
+import { settingText } from './settings.js';
 
 export interface MetricSummary {
   readonly mean: number;
@@ -19,6 +20,8 @@ export interface MetricSummary {
 export interface SettingGroup {
   /** The swept values other than the seed. */
   readonly values: Readonly<Record<string, Json>>;
+  /** The other differing settings (a section only some runs have, a budget), as the table shows them. */
+  readonly settings: Readonly<Record<string, string>>;
   /** The runs of this setting (any status), in table order. */
   readonly members: readonly string[];
   /** Finished runs, which the summaries are over. */
@@ -44,7 +47,8 @@ export function groupBySetting(results: CollectedResults, rows: readonly ResultR
   const paths = results.swept.filter((p) => p !== SEED_PATH);
   const groups = new Map<string, ResultRow[]>();
   for (const row of rows) {
-    const key = JSON.stringify(paths.map((p) => row.values[p] ?? null));
+    // Runs of different settings or budgets are never pooled, swept or not.
+    const key = JSON.stringify([paths.map((p) => row.values[p] ?? null), results.differing.map((c) => settingText(row.settings, c))]);
     const members = groups.get(key);
     if (members) members.push(row);
     else groups.set(key, [row]);
@@ -60,6 +64,7 @@ export function groupBySetting(results: CollectedResults, rows: readonly ResultR
     const first = members[0]!;
     const values: Record<string, Json> = {};
     for (const p of paths) if (first.values[p] !== undefined) values[p] = first.values[p]!;
-    return { values, members: members.map((r) => r.name), finished: finished.length, metrics };
+    const settings = Object.fromEntries(results.differing.map((c) => [c.key, settingText(first.settings, c)]));
+    return { values, settings, members: members.map((r) => r.name), finished: finished.length, metrics };
   });
 }

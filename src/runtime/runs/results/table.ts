@@ -232,15 +232,17 @@ function summaryText(name: MetricName, s: MetricSummary | undefined): string {
 function settingTable(results: CollectedResults, rows: readonly ResultRow[]): SettingTable | undefined {
   const groups = groupBySetting(results, rows);
   if (!groups) return undefined;
-  const labels = shortLabels(results.swept);
+  const keys = [...results.swept, ...results.differing.map((c) => c.key)];
+  const labels = shortLabels(keys);
   const paths = results.swept.filter((p) => p !== SEED_PATH);
   const metrics = presentMetrics(rows);
   const columns: TableColumn[] = [
-    ...paths.map((p) => ({ id: p, kind: 'swept' as const, title: labels[results.swept.indexOf(p)] ?? p, numeric: true, optional: false })),
+    ...paths.map((p) => ({ id: p, kind: 'swept' as const, title: labels[keys.indexOf(p)] ?? p, numeric: true, optional: false })),
+    ...results.differing.map((c) => ({ id: c.key, kind: 'setting' as const, title: labels[keys.indexOf(c.key)] ?? c.key, numeric: true, optional: false })),
     { id: 'n', kind: 'epochs', title: 'n', numeric: true, optional: false },
     ...metrics.map((m) => ({ id: m, kind: 'metric' as const, title: METRIC_TITLES[m], numeric: true, optional: false })),
   ];
-  const body = groups.map((g) => [...paths.map((p) => (g.values[p] === undefined ? '' : valueText(g.values[p]))), String(g.finished), ...metrics.map((m) => summaryText(m, g.metrics[m]))]);
+  const body = groups.map((g) => [...paths.map((p) => (g.values[p] === undefined ? '' : valueText(g.values[p]))), ...results.differing.map((c) => g.settings[c.key] ?? '-'), String(g.finished), ...metrics.map((m) => summaryText(m, g.metrics[m]))]);
   return { title: 'Per setting over seeds: mean ± sd (sample standard deviation) of the n finished runs', columns, rows: body };
 }
 

@@ -55,8 +55,8 @@ describe('results per setting', () => {
     const results = collectResults(root);
     const text = formatResults(results, results.rows, 'text');
     expect(text).toContain('Per setting over seeds: mean ± sd (sample standard deviation) of the n finished runs');
-    expect(text).toMatch(/\n +2 +82\.00% ± 2\.83/);
-    expect(text).toMatch(/\n0\.01 +8 +2 +88\.00% ± 2\.83/);
+    expect(text).toMatch(/\n +- +2 +82\.00% ± 2\.83/); // the baseline: no attention section
+    expect(text).toMatch(/\n +yes +2 +88\.00% ± 2\.83/);
     expect(text).not.toMatch(/0\.000\b/);
     const markdown = formatResults(results, results.rows, 'markdown');
     expect(markdown).toContain('| n |');

@@ -87,7 +87,7 @@ describe('ibc results on a folder of runs', () => {
   it('runs of another budget are a column, a note and a series of their own, never joined silently', () => {
     const results = collectResults(join(work, 'budgets'));
     const table = buildTable(results, results.rows);
-    expect(table.columns.map((c) => c.title)).toEqual(['run', 'beta', 'train_images', 'epochs', 'final val top-1', 'best val top-1', 'test top-1', 'test top-5', 'train top-1', 'loss (bits)', 'CE (bits)', 'KL (bits)', 'VQ', 'commit', 'img/s']);
+    expect(table.columns.map((c) => c.title)).toEqual(['run', 'beta', 'train_images', 'epochs', 'final val top-1', 'best val top-1', 'test top-1', 'test top-5', 'train top-1', 'loss (bits)', 'CE (bits)', 'KL (bits)', 'img/s']);
     expect(table.notes).toContain('budgets differ (train_images): these runs saw different data or trained for different lengths; the plot draws each budget as its own series');
     const chart = metricChart(results, 'test_top1', 'model.attention.beta');
     const points = layersOf(chart).find((l) => markOf(l) === 'line')?.data?.values ?? [];

@@ -18,16 +18,33 @@ export interface NativeInfo {
   readonly dnnl: string;
   readonly cpuRuntime: string;
   readonly threads: number;
-  /** The instruction set oneDNN's kernels use here (e.g. 'avx512_core_bf16'); absent from addons built before it was reported. */
+  /**
+   * oneDNN's effective instruction set ("avx512_core_bf16", ...); the ONEDNN_MAX_CPU_ISA environment
+   * variable can lower it. Absent from addons built before it was reported.
+   */
   readonly isa?: string;
+  /**
+   * Whether oneDNN runs native bf16 kernels here (AVX512_BF16 or AMX), which PRECISION.bf16 requires.
+   * Absent from addons built before bf16 support (precision.ts refuses bf16 on them).
+   */
+  readonly bf16?: boolean;
 }
+
+/**
+ * The arithmetic of conv2d, its two backprop kernels and matmul: their trailing `precision`
+ * argument. Arrays are float32 either way; with bf16 a kernel converts what it reads to
+ * bfloat16, runs oneDNN's bf16 primitive and accumulates and writes float32. A bf16 call on a
+ * CPU without native bf16 kernels returns STATUS.unsupported.
+ */
+export const PRECISION = { fp32: 0, bf16: 1 } as const;
+export type PrecisionCode = (typeof PRECISION)[keyof typeof PRECISION];
 
 export interface NativeAddon {
   info(): NativeInfo;
-  conv2d(x: F32, filter: F32, bias: F32 | null, out: F32, geometry: Int32Array, activation: number, alpha: number): Status;
-  conv2dBackpropInput(dy: F32, filter: F32, dx: F32, geometry: Int32Array): Status;
-  conv2dBackpropFilter(x: F32, dy: F32, dw: F32, geometry: Int32Array): Status;
-  matmul(a: F32, b: F32, bias: F32 | null, out: F32, dims: Int32Array, activation: number, alpha: number): Status;
+  conv2d(x: F32, filter: F32, bias: F32 | null, out: F32, geometry: Int32Array, activation: number, alpha: number, precision?: PrecisionCode): Status;
+  conv2dBackpropInput(dy: F32, filter: F32, dx: F32, geometry: Int32Array, precision?: PrecisionCode): Status;
+  conv2dBackpropFilter(x: F32, dy: F32, dw: F32, geometry: Int32Array, precision?: PrecisionCode): Status;
+  matmul(a: F32, b: F32, bias: F32 | null, out: F32, dims: Int32Array, activation: number, alpha: number, precision?: PrecisionCode): Status;
   maxPool(x: F32, out: F32, geometry: Int32Array): Status;
   maxPoolGrad(dy: F32, x: F32, dx: F32, geometry: Int32Array): Status;
   avgPool(x: F32, out: F32, geometry: Int32Array): Status;

@@ -200,6 +200,10 @@ export const resizeNearest: OpBuilder<'ResizeNearest'> = (ctx) => {
 /** With no draws (n = 0) the mean itself; the backward reads its own noise, no value. */
 export const sampleRule: StepRule<'Sample'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: "the reparameterisation mu + sd * eps of the map and of z: eps is drawn in double from the run's noise stream (the same draws in every precision), and sd * eps is about 1% of mu, which bf16's steps of 0.4% of mu would quantize to a few levels",
+  },
   train: sample,
   inference: sample,
   alias: (_node, facts) => (facts.samples <= 0 ? 0 : undefined),
@@ -213,6 +217,10 @@ export const sampleRule: StepRule<'Sample'> = {
 /** Straight-through: the backward copies dy; the anchors' gradient is the loss's (the vq term). */
 export const quantizeRule: StepRule<'Quantize'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'the distances from the map to the anchors decide which anchor each pixel takes: rounding the map to bf16 moves it by up to 0.002 near 1, which would flip the anchor of every pixel that close to a midpoint, and the vq and commit terms are squared distances of that order late in training',
+  },
   train: quantize,
   inference: quantize,
   alias: NEVER_ALIAS,
@@ -226,6 +234,10 @@ export const quantizeRule: StepRule<'Quantize'> = {
 /** The backward reads both inputs: df = dy * (1 + a), da = sum over channels of dy * f. */
 export const modulateRule: StepRule<'Modulate'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'f * (1 + a): a copy of f scaled per pixel, memory-bound',
+  },
   train: modulate,
   inference: modulate,
   alias: NEVER_ALIAS,
@@ -239,6 +251,10 @@ export const modulateRule: StepRule<'Modulate'> = {
 /** With one draw per image (its input has the batch's rows) the input itself. */
 export const sampleMeanRule: StepRule<'SampleMean'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: "the mean of the n x n draws' logits, feeding softmax and cross-entropy (computed in double in loss.ts, with the KL and the anchor terms)",
+  },
   train: sampleMean,
   inference: sampleMean,
   alias: (_node, facts) => (facts.inputRows[0] === facts.batch ? 0 : undefined),
@@ -251,6 +267,10 @@ export const sampleMeanRule: StepRule<'SampleMean'> = {
 
 export const resizeNearestRule: StepRule<'ResizeNearest'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'a gather, exact in any precision',
+  },
   train: resizeNearest,
   inference: resizeNearest,
   alias: NEVER_ALIAS,

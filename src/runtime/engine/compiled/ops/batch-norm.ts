@@ -118,6 +118,10 @@ export const batchNormFrozen: OpBuilder<'BatchNorm'> = (ctx) => {
  */
 export const batchNormRule: StepRule<'BatchNorm'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'batch statistics are means of squares over the whole batch: in bf16 their 8-bit mantissa would lose the variance of activations far from zero; the running averages accumulate over thousands of steps',
+  },
   train: (ctx) => (ctx.node.attrs.frozen === true ? batchNormFrozen(ctx) : batchNorm(ctx)),
   inference: batchNormInference,
   alias: NEVER_ALIAS,

@@ -186,6 +186,10 @@ export const slice: OpBuilder<'Slice'> = (ctx) => {
 /** dx = dy * f'(x, y) reads both. A ReLU reading a BatchNorm alone runs inside it (its value is the BatchNorm's). */
 export const activationRule: StepRule<'Activation'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'elementwise and memory-bound: bf16 would save no time here (the arrays are float32), and sigmoid and tanh saturate where 8 bits blur the gradient',
+  },
   train: activation,
   inference: activation,
   alias: (_node, facts) => (facts.fusedIntoProducer ? 0 : undefined),
@@ -198,6 +202,10 @@ export const activationRule: StepRule<'Activation'> = {
 
 export const shiftedSoftplusRule: StepRule<'ShiftedSoftplus'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'the standard deviations of the map and of z, which scale the noise and enter the KL term through log sd; elementwise, so bf16 would save no time',
+  },
   train: shiftedSoftplus,
   inference: shiftedSoftplus,
   alias: NEVER_ALIAS,
@@ -211,6 +219,10 @@ export const shiftedSoftplusRule: StepRule<'ShiftedSoftplus'> = {
 /** The identity in evaluation and at rate 0; the backward reads its own mask, no value. */
 export const dropoutRule: StepRule<'Dropout'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'a mask and a scale: no arithmetic worth converting',
+  },
   train: dropout,
   inference: dropout,
   alias: (node, facts) => (facts.mode === 'eval' || node.attrs.rate <= 0 ? 0 : undefined),
@@ -223,6 +235,10 @@ export const dropoutRule: StepRule<'Dropout'> = {
 
 export const addRule: StepRule<'Add'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: "a residual sum: rounding both branches to bf16 would lose the small branch's contribution",
+  },
   train: add,
   inference: add,
   alias: NEVER_ALIAS,
@@ -235,6 +251,10 @@ export const addRule: StepRule<'Add'> = {
 
 export const sliceRule: StepRule<'Slice'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'a copy',
+  },
   train: slice,
   inference: slice,
   alias: NEVER_ALIAS,

@@ -165,6 +165,10 @@ export const adaptiveAvgPool: OpBuilder<'AdaptiveAvgPool'> = (ctx) => {
 /** The backward scatters through the recorded argmax; reading a BatchNorm+ReLU alone, it applies the ReLU's mask from its own output. */
 export const maxPoolRule: StepRule<'MaxPool'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'a selection, not arithmetic: exact in any precision, and its arrays are float32',
+  },
   train: maxPool,
   inference: maxPool,
   alias: NEVER_ALIAS,
@@ -177,6 +181,10 @@ export const maxPoolRule: StepRule<'MaxPool'> = {
 
 export const avgPoolRule: StepRule<'AvgPool'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'memory-bound sums over small windows, float32 like its arrays',
+  },
   train: avgPool,
   inference: avgPool,
   alias: NEVER_ALIAS,
@@ -189,6 +197,10 @@ export const avgPoolRule: StepRule<'AvgPool'> = {
 
 export const globalAvgPoolRule: StepRule<'GlobalAvgPool'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'a mean over the whole map: float32 accumulation, like its arrays',
+  },
   train: globalAvgPool,
   inference: globalAvgPool,
   alias: NEVER_ALIAS,
@@ -201,6 +213,10 @@ export const globalAvgPoolRule: StepRule<'GlobalAvgPool'> = {
 
 export const adaptiveAvgPoolRule: StepRule<'AdaptiveAvgPool'> = {
   kind: 'compute',
+  precision: {
+    bf16: 'float32',
+    why: 'means over windows, float32 like its arrays',
+  },
   train: adaptiveAvgPool,
   inference: adaptiveAvgPool,
   alias: NEVER_ALIAS,
