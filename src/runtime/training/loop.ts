@@ -336,6 +336,12 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         backend: options.backend,
         inEpoch: { batches: batchIndex, sums: { ...sums }, seconds: secondsBefore + (performance.now() - epochStart) / 1000 },
       };
+      // As at an epoch's end: a state that is no longer finite is never written mid-epoch either.
+      const broken = firstNonFiniteInState(state, runningStats);
+      if (broken) {
+        const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
+        throw new RunError(diagnostic('trainNonFiniteWeights', { args: { value: formatNonFinite(broken.value), name: broken.name, epoch: epoch + 1, kept } }));
+      }
       sink.writeCheckpoint('last', state);
       checkpointWritten = true;
       lastSaved = clock();
