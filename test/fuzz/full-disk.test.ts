@@ -58,7 +58,7 @@ const WRITERS: readonly Writer[] = [
   {
     name: 'ibc attention --out',
     run: (disk) => ibc(work, 'attention', base, '--out', join(disk, 'fig'), '--images', '6', '--backend', 'cpu'),
-    whole: (disk, r) => expect(files(join(disk, 'fig')), head(r)).toEqual(r.code === 0 ? ['grid.png', ...[0, 1, 2, 3, 4, 5].map((i) => `test-0000${i}.png`)] : []),
+    whole: (disk, r) => expect(files(join(disk, 'fig')), head(r)).toEqual(r.code === 0 ? ['grid.png', 'grid.svg', ...[0, 1, 2, 3, 4, 5].flatMap((i) => [`test-0000${i}.png`, `test-0000${i}.svg`])] : []),
   },
   {
     name: 'ibc expand --out',
@@ -107,7 +107,7 @@ const WRITERS: readonly Writer[] = [
     whole: (disk, r) => {
       const run = join(disk, 'run');
       // A run that says it finished has everything a run writes at its end; one that does not is continued by --resume.
-      if (existsSync(join(run, 'summary.json'))) for (const f of ['curves.png', 'attention/grid.png', 'checkpoints/last.ibck']) expect(existsSync(join(run, f)), `${f}: ${head(r)}`).toBe(true);
+      if (existsSync(join(run, 'summary.json'))) for (const f of ['curves.png', 'curves.svg', 'attention/grid.png', 'attention/grid.svg', 'checkpoints/last.ibck']) expect(existsSync(join(run, f)), `${f}: ${head(r)}`).toBe(true);
       expect(r.code === 0, head(r)).toBe(existsSync(join(run, 'summary.json')));
     },
   },
