@@ -210,6 +210,6 @@ describe('ibc train on an image folder', () => {
     expect(maps.stdout).toBe(`attention maps of test images 0..1: ${join(work, 'maps')}\n`);
     expect(maps.stderr).toContain(`image cache: test images read from ${cache}`);
     expect(maps.stderr).not.toContain('training images');
-    expect(readdirSync(join(work, 'maps')).sort()).toEqual(['grid.png', 'test-00000.png', 'test-00001.png']);
+    expect(readdirSync(join(work, 'maps')).sort()).toEqual(['grid.png', 'grid.svg', 'test-00000.png', 'test-00000.svg', 'test-00001.png', 'test-00001.svg']);
   });
 });

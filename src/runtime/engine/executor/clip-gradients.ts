@@ -11,9 +11,13 @@ import type { GradientClipIR } from '../../../compiler/ir/ir.js';
 /** torch's clip_grad_norm_ guard against a zero norm. */
 const NORM_EPSILON = 1e-6;
 
-/** sqrt of the sum of every gradient value's square. */
+/**
+ * sqrt of the sum of every gradient value's square. The per-parameter sums are added one at a
+ * time, not with addN: WebGPU binds one storage buffer per addN input, and devices allow as few
+ * as 8 per shader stage (a VGG has dozens of parameters).
+ */
 export function globalGradientNorm(gradients: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
-  return tf.tidy(() => tf.sqrt(tf.addN([tf.scalar(0), ...[...gradients.values()].map((g) => tf.sum(tf.square(g)))])) as tf.Scalar);
+  return tf.tidy(() => tf.sqrt([...gradients.values()].reduce<tf.Tensor>((sum, g) => tf.add(sum, tf.sum(tf.square(g))), tf.scalar(0))) as tf.Scalar);
 }
 
 /** New, clipped gradients (the caller disposes them); `norm` is globalGradientNorm's, needed for 'norm'. */
