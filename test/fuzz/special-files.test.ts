@@ -1,7 +1,7 @@
 /**
  * Special files in every path a run reads (issue 24, case 11): each file of a
  * run folder (checkpoints, resolved-spec.json, metrics.jsonl, spec-hash.txt,
- * summary.json, run.lock, spec.ibspec), a sweep's sweep.json, a data file and
+ * summary.json, run.lock, run.json, metrics-steps.jsonl, spec.ibspec), a sweep's sweep.json, a data file and
  * a spec is replaced by a named pipe, a link to /dev/zero and a folder, and a
  * command that reads it runs (the commands rotate over the kinds). Every run
  * must end at once with a clean outcome. The runs happen in one child process
@@ -62,6 +62,8 @@ const RUN_FILES: readonly (readonly [string, readonly (readonly string[])[]])[] 
   ['spec-hash.txt', [['train', TINY, '--resume', 'RUN', ...FAST.slice(4)], ['results', 'RUN', '--no-curves']]],
   ['summary.json', [['results', 'RUN', '--no-curves'], ['train', TINY, '--resume', 'RUN', '--epochs', '1', ...FAST.slice(4)]]],
   ['run.lock', [['train', TINY, '--resume', 'RUN', '--epochs', '1', ...FAST.slice(4)], ['attention', 'RUN', '--images', '1', '--backend', 'cpu']]],
+  ['run.json', [['train', TINY, '--resume', 'RUN', '--epochs', '2', ...FAST.slice(4)], ['results', 'RUN', '--no-curves']]],
+  ['metrics-steps.jsonl', [['train', TINY, '--resume', 'RUN', '--epochs', '2', ...FAST.slice(4)], ['results', 'RUN']]],
   ['spec.ibspec', [['check', 'RUN/spec.ibspec'], ['fmt', 'RUN/spec.ibspec']]],
 ];
 
