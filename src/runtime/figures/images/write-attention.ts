@@ -98,8 +98,8 @@ export function writeAttentionImages(folder: string, items: readonly AttentionIt
   const encoder = new TextEncoder();
   /** The SVG and the PNG of one figure, each rendered only when written. */
   const both = (stem: string, svg: () => string): OutputFile[] => [
-    rendered(join(folder, `${stem}.svg`), () => encoder.encode(`${SVG_MARK}\n${svg()}\n`)),
     rendered(join(folder, `${stem}.png`), () => svgToPng(svg())),
+    rendered(join(folder, `${stem}.svg`), () => encoder.encode(`${SVG_MARK}\n${svg()}\n`)),
   ];
   const files: OutputFile[] = items.flatMap((item) =>
     both(attentionFileName(item.index).replace(/\.png$/, ''), () => attentionFigureSvg([item], { ...info, title: `${info.title}, test image #${item.index}` }, 1, scale)),
