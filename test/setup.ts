@@ -7,6 +7,11 @@ import { join } from 'node:path';
 
 tf.env().set('PROD', true);
 
+// Tests that load onnxruntime-node directly (parity fixtures) keep its telemetry off, as ibc itself does
+// (src/runtime/engine/onnx/onnxruntime.ts): nothing is written under ~/.cache or $TMPDIR.
+process.env['ORT_DISABLE_TELEMETRY'] = '1';
+process.env['ORT_TELEMETRY_DISABLED'] = '1';
+
 // `ibc bench` caches the machine's measured peak under $XDG_CACHE_HOME/ibc (jobs/bench/peak.ts):
 // tests, and the CLI processes they start, keep theirs in a temporary folder, never in the
 // user's home.

@@ -3,7 +3,7 @@
  * The command table is the single registration list; each command's parser
  * and help come from its one definition (cli/define-command.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readTextIfReadable } from '../host/read-file.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { CliIO, Command } from './command.js';
@@ -13,8 +13,8 @@ import { unknownCommandMessage } from './define-command.js';
 
 function packageVersion(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const pkg = JSON.parse(readFileSync(join(here, '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
+  const pkg = JSON.parse(readTextIfReadable('asset', join(here, '..', '..', 'package.json')) ?? '{}') as { version?: string };
+  return pkg.version ?? 'unknown';
 }
 
 function topLevelHelp(commands: readonly Command[]): string {

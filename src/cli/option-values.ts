@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { OptionValueError } from './define-command.js';
 import { UsageError } from './command.js';
 import { suggestClosest } from '../diagnostics/suggest.js';
+import { controlCharacterProblem } from '../support/control-characters.js';
 import { BACKEND_NAMES, type BackendRequest } from '../runtime/engine/backends/select.js';
 import { STEP_NAMES, type StepRequest } from '../runtime/engine/choose-engine.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './report.js';
@@ -23,6 +24,30 @@ export function wholeNumber(option: string, min = 1): (text: string) => number {
       const hint = /^\s*-\d/.test(text) ? ' (negative numbers are not allowed)' : '';
       throw new OptionValueError(`${what}, got '${text}'${hint}`);
     }
+    return n;
+  };
+}
+
+/**
+ * A path option (`--out`, `--plot-out`, `--weights`, `--resume`): any path
+ * except one holding a control character (a newline, a tab, an escape), which
+ * can only be a mistake and would make one path two wherever it is written down.
+ */
+export function pathOption(option: string): (text: string) => string {
+  return (text) => {
+    if (text === '') throw new OptionValueError(`${option} expects a path, got an empty string`);
+    const problem = controlCharacterProblem(text);
+    if (problem) throw new OptionValueError(`${option} ${JSON.stringify(text)} is refused: ${problem}`);
+    return text;
+  };
+}
+
+/** A whole number in [min, max], e.g. `--poll` (a day at most). */
+export function boundedWholeNumber(option: string, min: number, max: number): (text: string) => number {
+  const parse = wholeNumber(option, min);
+  return (text) => {
+    const n = parse(text);
+    if (n > max) throw new OptionValueError(`${option} expects a whole number from ${min} to ${max.toLocaleString('en-US')}, got '${text}'`);
     return n;
   };
 }

@@ -4,26 +4,22 @@
  * no stack trace. Anything else is a bug in ibc: say so, show where, exit 70
  * (EX_SOFTWARE), so it is never mistaken for bad input.
  */
-import { readFileSync } from 'node:fs';
 import { enableProdMode } from '@tensorflow/tfjs-core';
 import type { CliIO } from './command.js';
 import { EXIT_INPUT_ERROR, UsageError } from './command.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { isRunError } from '../support/errors.js';
 import { renderDiagnostics } from '../diagnostics/render.js';
+import { specTextForFrames } from '../host/file-system.js';
 
 export const EXIT_INTERNAL = 70;
 
 /** A run-time diagnostic (usually without a source span) in the compiler's format, summary line included. */
 export function formatRunDiagnostic(d: Diagnostic): string {
   const sources = new Map<string, string>();
-  if (d.span) {
-    try {
-      sources.set(d.span.file, readFileSync(d.span.file, 'utf8'));
-    } catch {
-      // No code frame then; the location is still printed.
-    }
-  }
+  // Only a spec file's line is ever shown (no code frame otherwise; the location is still printed).
+  const text = d.span ? specTextForFrames(d.span.file) : undefined;
+  if (d.span && text !== undefined) sources.set(d.span.file, text);
   return renderDiagnostics([d], sources);
 }
 

@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { runError, reasonOf } from '../support/errors.js';
 
 export interface AtomicWriteIo {
-  openSync(path: string, flags: string): number;
+  openSync(path: string, flags: number, mode?: number): number;
+  fchmodSync(fd: number, mode: number): void;
   writeSync(fd: number, data: Uint8Array): number;
   fsyncSync(fd: number): void;
   closeSync(fd: number): void;
@@ -21,7 +22,8 @@ export interface AtomicWriteIo {
 }
 
 export const nodeAtomicWriteIo: AtomicWriteIo = {
-  openSync: (path, flags) => fs.openSync(path, flags),
+  openSync: (path, flags, mode) => fs.openSync(path, flags, mode),
+  fchmodSync: (fd, mode) => fs.fchmodSync(fd, mode),
   writeSync: (fd, data) => fs.writeSync(fd, data),
   fsyncSync: (fd) => fs.fsyncSync(fd),
   closeSync: (fd) => fs.closeSync(fd),
@@ -31,6 +33,50 @@ export const nodeAtomicWriteIo: AtomicWriteIo = {
 
 export function temporaryPath(path: string): string {
   return `${path}.tmp-${process.pid}`;
+}
+
+/**
+ * How a temporary is opened: created or truncated, never through a symbolic
+ * link planted under its name (O_NOFOLLOW) and never blocking on a FIFO
+ * planted there (O_NONBLOCK: the open fails instead).
+ */
+const TEMPORARY_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
+/**
+ * The mode a new version of `path` gets: the mode of the file it replaces
+ * (a 0600 spec stays 0600), else `mode`, else the default (0666 less the umask).
+ */
+export function modeFor(path: string, mode: number | undefined): number | undefined {
+  try {
+    const stats = fs.lstatSync(path);
+    if (stats.isFile()) return stats.mode & 0o7777;
+  } catch {
+    // a new file
+  }
+  return mode;
+}
+
+/** Opens a temporary for writing; `mode` is set exactly (not filtered by the umask) when given, else 0666 less the umask. */
+function openTemporary(io: AtomicWriteIo, tmp: string, mode: number | undefined): number {
+  const fd = io.openSync(tmp, TEMPORARY_FLAGS, 0o666);
+  if (mode === undefined) return fd;
+  try {
+    io.fchmodSync(fd, mode);
+  } catch (error) {
+    io.closeSync(fd);
+    throw error;
+  }
+  return fd;
+}
+
+/** Creates one folder (its parent must exist); an existing folder is fine. */
+export function makeFolder(path: string): void {
+  try {
+    fs.mkdirSync(path);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EEXIST' && fs.statSync(path).isDirectory()) return;
+    throw error;
+  }
 }
 
 function writeAll(io: AtomicWriteIo, fd: number, chunk: Uint8Array): void {
@@ -55,12 +101,16 @@ function syncFolder(path: string): void {
   }
 }
 
-/** Writes `chunks` in order to `path` atomically. Failures become a RunError (`checkpointWriteFailed`) naming `path`. */
-export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>, io: AtomicWriteIo = nodeAtomicWriteIo): void {
+/**
+ * Writes `chunks` in order to `path` atomically. A replaced file's mode is
+ * kept; a new file gets `mode` (default 0666 less the umask). Failures become
+ * a RunError (`checkpointWriteFailed`) naming `path`.
+ */
+export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>, io: AtomicWriteIo = nodeAtomicWriteIo, mode?: number): void {
   const tmp = temporaryPath(path);
   let fd: number | undefined;
   try {
-    fd = io.openSync(tmp, 'w');
+    fd = openTemporary(io, tmp, modeFor(path, mode));
     for (const chunk of chunks) writeAll(io, fd, chunk);
     io.fsyncSync(fd);
     io.closeSync(fd);
@@ -91,7 +141,11 @@ export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>, io: 
  * while writing removes every temporary and leaves all the paths as they were;
  * a failed rename also removes the files of this set that were new.
  */
-export function writeFilesAtomic(files: readonly { readonly path: string; readonly chunks: Iterable<Uint8Array> }[], io: AtomicWriteIo = nodeAtomicWriteIo): void {
+export function writeFilesAtomic(
+  files: readonly { readonly path: string; readonly chunks: Iterable<Uint8Array>; readonly mode?: number }[],
+  io: AtomicWriteIo = nodeAtomicWriteIo,
+  fail: (path: string, reason: string) => Error = (path, reason) => runError('checkpointWriteFailed', { path, reason }),
+): void {
   const written: string[] = [];
   let current = files[0]?.path ?? '';
   try {
@@ -99,7 +153,7 @@ export function writeFilesAtomic(files: readonly { readonly path: string; readon
       current = file.path;
       const tmp = temporaryPath(file.path);
       written.push(tmp);
-      const fd = io.openSync(tmp, 'w');
+      const fd = openTemporary(io, tmp, modeFor(file.path, file.mode));
       try {
         for (const chunk of file.chunks) writeAll(io, fd, chunk);
         io.fsyncSync(fd);
@@ -115,7 +169,7 @@ export function writeFilesAtomic(files: readonly { readonly path: string; readon
         // never created
       }
     }
-    throw runError('checkpointWriteFailed', { path: current, reason: reasonOf(error) });
+    throw fail(current, reasonOf(error));
   }
   // Files that are new (not replacing an older version) are removed again if a later rename fails.
   const isNew = files.map((file) => !fs.existsSync(file.path));
@@ -138,7 +192,7 @@ export function writeFilesAtomic(files: readonly { readonly path: string; readon
           // already gone
         }
       }
-      throw runError('checkpointWriteFailed', { path: file.path, reason: reasonOf(error) });
+      throw fail(file.path, reasonOf(error));
     }
   }
   if (io === nodeAtomicWriteIo && files.length > 0) syncFolder(files[files.length - 1]!.path);

@@ -2,12 +2,13 @@
  * The one interface through which the compiler reads files, so that tests need
  * no disk and `extends` resolution can be exercised in memory.
  */
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { resolve, dirname, isAbsolute, join } from 'node:path';
+import { BOUND_NAMES, FILE_BOUNDS, readBoundedFile, whyNotReadable } from './read-file.js';
 import { bytesAsFile, openRandomAccess, type OpenResult } from './random-access.js';
 
 /** A spec (or a base it extends) larger than this is not a spec (the largest shipped one is under 4 KB): refused before reading. */
-export const MAX_SPEC_FILE_BYTES = 1024 * 1024;
+export const MAX_SPEC_FILE_BYTES = FILE_BOUNDS.spec;
 
 export interface FileSystem {
   /** Returns the file's bytes, or undefined when it does not exist, cannot be read, is not a regular file or is too large. */
@@ -18,6 +19,11 @@ export interface FileSystem {
    * or does not exist.
    */
   whyNotReadable?(path: string): string | undefined;
+  /**
+   * The path with every symbolic link resolved (for checking what a link
+   * really names), or the path itself when it cannot be resolved.
+   */
+  realPath?(path: string): string;
   exists(path: string): boolean;
   /** Opens a file of any size for reading parts of it (weights files); absent where a reader needs only small files. */
   open?(path: string): OpenResult;
@@ -27,52 +33,19 @@ export interface FileSystem {
   resolveRelative(fromFile: string, relative: string): string;
 }
 
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return 'a folder';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isBlockDevice()) return 'a block device';
-  if (stats.isFIFO()) return 'a named pipe';
-  if (stats.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
-function problemWith(stats: Stats): string | undefined {
-  if (!stats.isFile()) return `it is ${kindOf(stats)}, not a regular file`;
-  if (stats.size > MAX_SPEC_FILE_BYTES) return `it is ${stats.size.toLocaleString('en-US')} bytes; a spec file may be at most ${MAX_SPEC_FILE_BYTES.toLocaleString('en-US')} bytes`;
-  return undefined;
-}
-
-/** Reads a regular file of at most MAX_SPEC_FILE_BYTES (checked on the open descriptor, and never reading past the limit). */
-function readBoundedFile(path: string): Uint8Array | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    if (problemWith(fstatSync(fd))) return undefined;
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = new Uint8Array(64 * 1024);
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      total += n;
-      if (total > MAX_SPEC_FILE_BYTES) return undefined; // grew while being read
-      chunks.push(chunk.subarray(0, n));
-    }
-    return Buffer.concat(chunks);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 export const nodeFileSystem: FileSystem = {
-  readFile: readBoundedFile,
+  readFile(path) {
+    const outcome = readBoundedFile(path, MAX_SPEC_FILE_BYTES, BOUND_NAMES.spec);
+    return outcome.ok ? outcome.bytes : undefined;
+  },
   whyNotReadable(path) {
+    return whyNotReadable(path, MAX_SPEC_FILE_BYTES, BOUND_NAMES.spec);
+  },
+  realPath(path) {
     try {
-      return problemWith(statSync(path));
+      return realpathSync(path);
     } catch {
-      return undefined;
+      return path;
     }
   },
   exists(path) {
@@ -90,6 +63,28 @@ export const nodeFileSystem: FileSystem = {
     return isAbsolute(relative) ? relative : resolve(dirname(fromFile), relative);
   },
 };
+
+/** The extension of spec files: the only files whose lines a code frame may show (besides the one the user named). */
+export const SPEC_EXTENSION = '.ibspec';
+
+/** Whether `path` names a spec file: its name, and the name of the file its links lead to, end in .ibspec. */
+export function isSpecFile(path: string, fs: Pick<FileSystem, 'realPath'> = nodeFileSystem): boolean {
+  if (!path.endsWith(SPEC_EXTENSION)) return false;
+  const real = fs.realPath?.(path) ?? path;
+  return real.endsWith(SPEC_EXTENSION);
+}
+
+/**
+ * The text of a spec file for a code frame, or undefined when `path` is not a
+ * spec file (isSpecFile) or cannot be read within the spec bound. A frame
+ * never shows a line of any other file: a diagnostic's span can point into a
+ * run's spec.ibspec, never into a secret a link leads to.
+ */
+export function specTextForFrames(path: string): string | undefined {
+  if (!isSpecFile(path)) return undefined;
+  const bytes = nodeFileSystem.readFile(path);
+  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
+}
 
 /** An in-memory file system for tests. Paths are used as given (no normalisation beyond `resolveRelative`). */
 export function memoryFileSystem(files: Record<string, string | Uint8Array>): FileSystem {

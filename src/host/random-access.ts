@@ -5,7 +5,8 @@
  * host/, it refuses what is not a regular file (a device, a FIFO, a folder) before
  * reading a byte, and it never reads past the size the file had when it was opened.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { fileKind } from './read-file.js';
 
 export interface RandomAccessFile {
   /** Bytes in the file when it was opened. */
@@ -28,9 +29,18 @@ function checkRange(size: number, offset: number, length: number): void {
 }
 
 export function openRandomAccess(path: string): OpenResult {
+  // The status first (a FIFO is never opened), then a non-blocking open checked again: the one reader's rule (read-file.ts).
+  try {
+    const before = statSync(path);
+    if (!before.isFile()) return { problem: `it is ${fileKind(before)}, not a regular file` };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') return { problem: 'it does not exist' };
+    return { problem: error instanceof Error ? error.message : String(error) };
+  }
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ENOENT') return { problem: 'it does not exist' };
@@ -40,7 +50,7 @@ export function openRandomAccess(path: string): OpenResult {
   const stats = fstatSync(fd);
   if (!stats.isFile()) {
     closeSync(fd);
-    return { problem: stats.isDirectory() ? 'it is a folder, not a file' : 'it is a device, pipe or socket, not a regular file' };
+    return { problem: `it is ${fileKind(stats)}, not a regular file` };
   }
   const size = stats.size;
   let open = true;

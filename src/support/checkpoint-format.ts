@@ -17,6 +17,7 @@
  * any other corruption, and the padding keeps every tensor's data 4-byte aligned
  * so that it can be read as a Float32Array without copying.
  */
+import { fileKind } from './file-kind.js';
 import { createHash } from 'node:crypto';
 
 export const CHECKPOINT_MAGIC = 'IBCK';
@@ -105,13 +106,6 @@ export type DecodeProblem =
 
 export type DecodeResult = { readonly ok: true; readonly checkpoint: Checkpoint } | { readonly ok: false; readonly problem: DecodeProblem };
 
-function describeStart(bytes: Uint8Array): string {
-  const head = Array.from(bytes.subarray(0, 4));
-  if (head.length === 0) return 'nothing (the file is empty)';
-  const printable = head.every((b) => b >= 0x20 && b < 0x7f);
-  return printable ? `"${String.fromCharCode(...head)}"` : head.map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
-}
-
 function malformed(detail: string): DecodeResult {
   return { ok: false, problem: { kind: 'malformed', detail } };
 }
@@ -121,10 +115,10 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodeResult {
   for (let i = 0; i < 4; i++) {
     if (i >= bytes.length) {
       return bytes.length === 0
-        ? { ok: false, problem: { kind: 'bad-magic', actual: describeStart(bytes) } }
+        ? { ok: false, problem: { kind: 'bad-magic', actual: fileKind(bytes) } }
         : { ok: false, problem: { kind: 'truncated', expected: HEADER_BYTES, actual: bytes.length } };
     }
-    if (bytes[i] !== magic[i]) return { ok: false, problem: { kind: 'bad-magic', actual: describeStart(bytes) } };
+    if (bytes[i] !== magic[i]) return { ok: false, problem: { kind: 'bad-magic', actual: fileKind(bytes) } };
   }
   if (bytes.length < HEADER_BYTES) return { ok: false, problem: { kind: 'truncated', expected: HEADER_BYTES, actual: bytes.length } };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

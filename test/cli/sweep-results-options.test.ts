@@ -64,7 +64,7 @@ describe('ibc sweep and ibc results options', () => {
     const sweep = await ibc('sweep', '--help');
     expect(sweep.status).toBe(0);
     expect(sweep.stdout).toMatch(/^Usage: ibc sweep SPEC \[options\] \[key\.path=value\.\.\.\]\n/);
-    expect(sweep.stdout).toMatch(/--sbatch <LINE>\s+slurm: an extra #SBATCH line/);
+    expect(sweep.stdout).toMatch(/--sbatch <OPTION>\s+slurm: an extra sbatch option/);
     const results = await ibc('results', '--help');
     expect(results.stdout).toMatch(/^Usage: ibc results DIR \[options\]\n/);
     expect(results.stdout).toMatch(/--no-curves\s+do not draw/);

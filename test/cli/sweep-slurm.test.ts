@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { threadsPerWorker } from '../../src/runtime/jobs/sweep/local-launcher.js';
@@ -79,12 +79,14 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     // A pending array task that is cancelled leaves squeue at once (and sacct is off here): CANCELLED or UNKNOWN.
     expect(manifest(slurmDir).launches[0]!.outcomes!['fsweep--beta=0.1--seed=2']).toMatch(/^(CANCELLED|UNKNOWN)/);
     expect(manifest(slurmDir).launches[0]!.outcomes!['fsweep--beta=0.001--seed=1']).toBe('COMPLETED');
-    const script = readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8');
-    // Resources from the sweep's slurm statement and from the command line.
-    for (const line of ['#SBATCH --time=10:00', '#SBATCH --mem=900M', `#SBATCH --cpus-per-task=${threads}`, '#SBATCH --comment=ibc-test', '#SBATCH --nice=0']) expect(script).toContain(`${line}\n`);
-    // The site setup line ran in each task, after the threads were set from --cpus-per-task.
+    // Resources from the sweep's slurm statement and from the command line: sbatch arguments (the script holds none).
+    const asked = manifest(slurmDir).launches[0]!.sbatch ?? [];
+    for (const option of ['--time=10:00', '--mem=900M', `--cpus-per-task=${threads}`, '--comment=ibc-test', '--nice=0']) expect(asked).toContain(option);
+    expect(readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8')).not.toMatch(/#SBATCH|10:00|900M/);
+    // The site setup line ran in each task, after the threads were set from --cpus-per-task; it came from a file beside the tasks, not the script.
     const slurmLog = readFileSync(join(slurmDir, 'logs', `slurm-${job}_0.out`), 'utf8');
     expect(slurmLog).toContain(`site setup: ${threads} cpus, OMP_NUM_THREADS=${threads}`);
+    expect(readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8')).not.toContain('site setup:');
     const finishedAt = members.slice(0, 5).map((m) => statSync(join(slurmDir, m.dir, 'summary.json')).mtimeMs);
     for (const m of members.slice(0, 5)) expect(readFileSync(join(slurmDir, m.dir, 'spec-hash.txt'), 'utf8').trim()).toBe(m.specHash);
 
@@ -97,8 +99,11 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     const launches = manifest(slurmDir).launches;
     expect(launches.length).toBe(2);
     expect(launches[1]!.members).toEqual(['fsweep--beta=0.1--seed=2']);
-    expect(readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8')).toMatch(/^ {2}5\) exec /m);
-    expect(readFileSync(join(slurmDir, 'slurm-array.sh'), 'utf8')).not.toMatch(/^ {2}[0-4]\) exec /m);
+    // The second submission's task folder holds the cancelled member's task only.
+    const submissions = readdirSync(join(slurmDir, 'slurm-tasks')).map((name) => join(slurmDir, 'slurm-tasks', name)).sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+    expect(submissions.length).toBe(2);
+    expect(readdirSync(submissions[1]!).sort()).toEqual(['5', 'setup.sh']);
+    expect(readdirSync(submissions[0]!).sort()).toEqual(['0', '1', '2', '3', '4', '5', 'setup.sh']);
     expect(members.slice(0, 5).map((m) => statSync(join(slurmDir, m.dir, 'summary.json')).mtimeMs)).toEqual(finishedAt);
 
     // Third run: nothing to do, nothing submitted.

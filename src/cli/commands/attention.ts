@@ -7,7 +7,7 @@ import type { Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
 import { guardRun } from '../run-errors.js';
-import { BACKEND_HELP, CHECKPOINT_HELP, oneOf, parseBackend, parseCheckpoint, runTarget, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, CHECKPOINT_HELP, oneOf, parseBackend, parseCheckpoint, pathOption, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { OptionValueError } from '../define-command.js';
 import { SCALE_MODES, type ScaleMode } from '../../runtime/figures/images/figure.js';
 import type { AttentionSelection } from '../../runtime/jobs/attention.js';
@@ -16,8 +16,9 @@ import { chooseBackend } from '../prepare-run.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
 import { openRun } from '../../runtime/runs/open-run.js';
+import { requireFiniteState } from '../../runtime/runs/checkpoint/index.js';
 import { resolve } from 'node:path';
-import { hasAttentionMaps, writeAttentionOfRun } from '../../runtime/jobs/attention.js';
+import { hasAttentionMaps, requireAttentionFits, writeAttentionOfRun } from '../../runtime/jobs/attention.js';
 
 interface AttentionOptions {
   readonly images?: number;
@@ -29,6 +30,7 @@ interface AttentionOptions {
   readonly checkpoint?: string;
   readonly backend?: BackendRequest;
   readonly out?: string;
+  readonly overwrite?: boolean;
   readonly dataCache?: string;
   readonly dataMemory?: number;
   readonly dataWorkers?: number;
@@ -71,9 +73,13 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
     'Writes the attention maps (mu_a and, for quantized models, a_q) of test',
     'images, from the model in deterministic mode, as test-NNNNN.png (NNNNN:',
     'the index in the test set) and grid.png, each also as .svg, all on one',
-    "colour scale, into the run's attention/ folder or --out. Attention images",
-    'of an earlier call in that folder are removed first. Right and wrong',
-    'predictions are marked by a symbol (✓, ✗) as well as a colour.',
+    "colour scale, into the run's attention/ folder or --out. Attention",
+    'images of an earlier call in that folder are replaced, and those this',
+    'call does not write are removed; files ibc did not write (your own',
+    'grid.png, 001.png) are never removed, and replaced only with --overwrite.',
+    'Images are written whole or not at all (a full disk leaves no partial',
+    'file). Right and wrong predictions are marked by a symbol (✓, ✗) as',
+    'well as a colour.',
   ].join('\n'),
   arguments: [{ name: 'RUN_DIR', description: 'a run directory written by ibc train' }],
   options: [
@@ -85,7 +91,8 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
     { flags: '--overlay', description: 'draw the maps over the input (half and half with its grey) instead of beside it' },
     { flags: '--checkpoint <last|best|PATH>', description: CHECKPOINT_HELP, parse: parseCheckpoint },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
-    { flags: '--out <DIR>', description: 'folder for the images (default RUN_DIR/attention)' },
+    { flags: '--out <DIR>', description: 'folder for the images (default RUN_DIR/attention)', parse: pathOption('--out') },
+    { flags: '--overwrite', description: 'replace files named like the images (test-NNNNN.png, grid.png) that ibc did not write' },
     ...DATA_OPTIONS,
   ],
   epilog: 'Exit status: 0 written, 1 a missing or unreadable run or checkpoint, 2 usage errors.',
@@ -95,10 +102,13 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
       const selection = attentionSelection(options);
       const imageOptions = dataImageOptions(options, io);
       const opened = openRun(runDir, which, specHash);
+      requireFiniteState(opened.state, opened.checkpointPath, opened.ir);
       if (!hasAttentionMaps(opened)) {
         io.stderr(`ibc attention: the model of ${runDir} ('${opened.spec.name}') has no attention module, so it has no attention maps\n`);
         return EXIT_INPUT_ERROR;
       }
+      const drawn = selection.kind === 'indices' ? selection.indices.length : selection.count;
+      requireAttentionFits(selection.kind === 'indices' ? '--indices' : `--images ${drawn}`, drawn, opened.spec, opened.ir);
       const backend = await chooseBackend(options.backend ?? 'auto', io);
       const { images, close } = withDataProgress(imageOptions, io);
       try {
@@ -110,6 +120,7 @@ export const attentionCommand: Command = defineCommand<AttentionOptions>({
           ...(options.scale ? { scale: options.scale } : {}),
           ...(options.overlay ? { overlay: true } : {}),
           ...(options.out !== undefined ? { out: resolve(io.cwd, options.out) } : {}),
+          overwrite: options.overwrite === true,
         });
         if (outcome.kind === 'offsetPastEnd') usageError(`${selection.kind === 'indices' ? `--indices ${outcome.index}` : `--offset ${outcome.index}`} is past the end of the test set (${outcome.testCount} images)`);
         io.stdout(`attention maps of ${describeDrawn(selection, outcome.items)}: ${outcome.folder}\n`);

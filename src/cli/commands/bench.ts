@@ -18,7 +18,7 @@ import { formatRunDiagnostic, guardRun } from '../run-errors.js';
 import { BACKEND_HELP, PRECISION_HELP, STEP_HELP, oneOf, parseBackend, parsePrecision, parseStep, usageError, wholeNumber, withPrecision } from '../option-values.js';
 import type { Precision } from '../../runtime/engine/precision.js';
 import type { StepRequest } from '../../runtime/engine/choose-engine.js';
-import { compileForRun } from '../prepare-run.js';
+import { compileForRun, requireOptionResources } from '../prepare-run.js';
 import { releaseBackend, selectBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
 import { formatAdapter } from '../../runtime/engine/backends/webgpu/adapter.js';
 import { PROFILED_STEPS } from '../../runtime/jobs/bench/time-training.js';
@@ -169,6 +169,8 @@ function printInference(record: InferenceRecord, options: InferenceOptions, io: 
 async function runInference(specPath: string, request: BackendRequest, options: InferenceOptions, io: CliIO): Promise<number> {
   const compiled = compileForRun(specPath, io);
   if (!compiled) return EXIT_INPUT_ERROR;
+  // Inference is the deterministic mean (no samples), at the asked batch.
+  if (options.batch !== undefined) requireOptionResources(compiled.spec, compiled.ir, { evalBatch: options.batch, evalSamples: 0, phases: ['evaluation'] }, `--batch ${options.batch}`);
   const measured = await benchInference(compiled.spec, compiled.ir, shownPath(specPath, io), request, { ...(options.batch !== undefined ? { batch: options.batch } : {}), iterations: options.iterations }, {
     record: (record) => printInference(record, options, io),
     note: (text) => io.stderr(text),
@@ -298,6 +300,7 @@ async function run({ args, options: v }: CommandInput<BenchFlags>, io: CliIO): P
     for (const w of choice.warnings) io.stderr(formatRunDiagnostic(w));
     const compiled = compileForRun(specPath, io, withPrecision([], v.precision));
     if (!compiled) return EXIT_INPUT_ERROR;
+    if (options.batch !== undefined) requireOptionResources(compiled.spec, compiled.ir, { batch: options.batch, phases: ['training'] }, `--batch ${options.batch}`);
     const measured = await benchTrainingSteps(compiled.spec, compiled.ir, shownPath(specPath, io), choice, options, (text) => {
       if (!options.json) io.stderr(text);
     });

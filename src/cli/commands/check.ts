@@ -90,10 +90,10 @@ export function createCheckCommand(fs: FileSystem): Command {
         else paths.push(path);
       }
       for (const { path, extendedBy, result } of checkSpecSet([...new Set(paths)], fs, { sources, overrides, sweeps: true })) {
-        for (const item of result.diagnostics) all.push(item);
-        if (result.value && extendedBy.length === 0) for (const item of checkDataPaths(result.value.spec, fs)) all.push(item);
+        const dataPaths = result.value && extendedBy.length === 0 ? checkDataPaths(result.value.spec, fs) : [];
         const weights = result.value && extendedBy.length === 0 ? await planWeights(result.value.spec, result.value.ir, fs) : undefined;
-        for (const item of weights?.diagnostics ?? []) all.push(item);
+        const own = [...result.diagnostics, ...dataPaths, ...(weights?.diagnostics ?? [])];
+        for (const item of own) all.push(item);
         weights?.plan?.file.close();
         if (weightsTable && format === 'json' && weights?.plan) mappings.push({ spec: displayPath(path, io.cwd), ...weightsPlanToJson(weights.plan) });
         if (format !== 'text') continue;
@@ -102,7 +102,8 @@ export function createCheckCommand(fs: FileSystem): Command {
           if (!hasErrors(result.diagnostics)) io.stdout(`${displayPath(path, io.cwd)}: base, checked through the ${extendedBy.length === 1 ? 'spec' : `${extendedBy.length} specs`} extending it\n`);
         } else if (result.value) {
           if (shapes) io.stdout(`${displayPath(path, io.cwd)}:\n${formatLayerTable(describeLayers(result.value.ir))}`);
-          else io.stdout(`${displayPath(path, io.cwd)}: ok\n`);
+          // "ok" only for a spec with no error at all: its data paths and weights file included.
+          else if (!hasErrors(own)) io.stdout(`${displayPath(path, io.cwd)}: ok\n`);
         }
       }
       // Specs that extend the same base would otherwise report the base's problems once each.

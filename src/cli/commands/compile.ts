@@ -10,7 +10,7 @@ import { dirname, extname, resolve } from 'node:path';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
-import { CHECKPOINT_HELP, oneOf, parseCheckpoint, parseFormat, positiveNumber, runTarget, usageError, wholeNumber } from '../option-values.js';
+import { CHECKPOINT_HELP, oneOf, parseCheckpoint, parseFormat, pathOption, positiveNumber, runTarget, usageError, wholeNumber } from '../option-values.js';
 import { exitStatusFor, printDiagnostics, type OutputFormat } from '../report.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
 import { compileSpec } from '../../compiler/compile.js';
@@ -43,6 +43,7 @@ interface CompileFlags {
   readonly tolerance?: number;
   readonly images?: number;
   readonly format?: OutputFormat;
+  readonly overwrite?: boolean;
 }
 
 interface CompileOptions extends Omit<CompileRequest, 'out'> {
@@ -71,6 +72,7 @@ function compileOptions(flags: CompileFlags): CompileOptions {
     tolerance: flags.tolerance ?? DEFAULT_VERIFY_TOLERANCE,
     images: flags.images ?? DEFAULT_WEB_IMAGES,
     format: flags.format ?? 'text',
+    overwrite: flags.overwrite === true,
   };
 }
 
@@ -189,7 +191,8 @@ export const compileCommand: Command = defineCommand<CompileFlags>({
         "onnx: one .onnx file; tfjs: a TF.js GraphModel folder (model.json + group1-shard*.bin) that plain TF.js loads with tf.loadGraphModel, in Node or a browser; web: the attention explorer, a static folder (index.html, the TF.js bundles, the GraphModel, bundled test images) that runs offline in a browser; ibc-runtime: ibc's own folder (model.json 'ibc-tfjs' + weights.bin) for ibc/runtime's loadModel; safetensors: the weights as one .safetensors file for PyTorch (torchvision's names and layouts for a vgg16, vgg16_bn variant=imagenet, resnet or wrn50_2 trunk, ibc's documented names for the rest)",
       parse: oneOf('--target', COMPILE_TARGETS),
     },
-    { flags: '--out <PATH>', description: 'the file (onnx, safetensors) or folder (the others) to write' },
+    { flags: '--out <PATH>', description: 'the file (onnx, safetensors) or folder (the others) to write; a file there that ibc did not write is not replaced (see --overwrite), and never the spec or a file of the run read', parse: pathOption('--out') },
+    { flags: '--overwrite', description: 'replace files at --out that ibc did not write' },
     { flags: '--weights <RUN_DIR>', description: "with a SPEC: take the weights of a run's checkpoint (--checkpoint; the EMA weights when the run kept them); the run's spec must describe the same model" },
     { flags: '--checkpoint <last|best|PATH>', description: `with a RUN_DIR or --weights: ${CHECKPOINT_HELP}`, parse: parseCheckpoint },
     { flags: '--opset <N>', description: `onnx only: opset ${MIN_OPSET}..${MAX_OPSET} (default: the spec's export.opset, else ${DEFAULT_OPSET}, widely supported)`, parse: wholeNumber('--opset') },

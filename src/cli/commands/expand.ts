@@ -9,19 +9,21 @@ import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand } from '../define-command.js';
-import { parseFormat, usageError } from '../option-values.js';
+import { parseFormat, pathOption, usageError } from '../option-values.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { jsonToSpecText } from '../../compiler/spec/ast-values.js';
 import { loadSweep } from '../../compiler/spec/load-spec.js';
 import type { SweepMember } from '../../compiler/spec/sweep.js';
 import { writeSweepMembers } from '../../runtime/jobs/expand.js';
+import { guardRun } from '../run-errors.js';
 import { nodeFileSystem, type FileSystem } from '../../host/file-system.js';
 import { displayPath, printDiagnostics, type OutputFormat } from '../report.js';
 
 interface ExpandOptions {
   readonly out?: string;
   readonly format?: OutputFormat;
+  readonly overwrite?: boolean;
 }
 
 function listText(members: readonly SweepMember[]): string {
@@ -45,7 +47,8 @@ export function createExpandCommand(fs: FileSystem): Command {
     arguments: [{ name: 'FILE', description: 'the spec with a sweep section' }],
     overrides: true,
     options: [
-      { flags: '--out <DIR>', description: 'write each member as DIR/<member>.ibspec (it extends FILE); files an earlier expand of FILE wrote there for members no longer in the sweep are removed' },
+      { flags: '--out <DIR>', description: 'write each member as DIR/<member>.ibspec (it extends FILE); files an earlier expand of FILE wrote there for members no longer in the sweep are removed; files it did not write are never removed, and replaced only with --overwrite', parse: pathOption('--out') },
+      { flags: '--overwrite', description: 'with --out: replace files of a member\'s name that ibc expand did not write' },
       { flags: '--format <text|json>', description: 'list as text (default) or JSON: [{"name": ..., "overrides": {"model.attention.beta": 0.01}}]', parse: parseFormat },
     ],
     epilog: 'Diagnostics go to stderr. Exit status: 0 success, 1 errors in the spec, 2 usage errors.',
@@ -63,14 +66,25 @@ export function createExpandCommand(fs: FileSystem): Command {
         if (format === 'json') io.stdout('[]\n');
         return EXIT_OK;
       }
-      if (options.out !== undefined) {
-        writeSweepMembers(members, specPath, resolve(io.cwd, options.out), overrides, {
-          wrote: (path) => io.stdout(`${displayPath(path, io.cwd)}\n`),
-          removed: (path) => io.stderr(`removed ${displayPath(path, io.cwd)} (no longer a member of the sweep)\n`),
-        });
+      if (options.out === undefined) {
+        io.stdout(format === 'json' ? listJson(members) : listText(members));
+        return EXIT_OK;
       }
-      else io.stdout(format === 'json' ? listJson(members) : listText(members));
-      return EXIT_OK;
+      const out = resolve(io.cwd, options.out);
+      return guardRun(io, 'expand', async () => {
+        writeSweepMembers(
+          members,
+          specPath,
+          out,
+          overrides,
+          {
+            wrote: (path) => io.stdout(`${displayPath(path, io.cwd)}\n`),
+            removed: (path) => io.stderr(`removed ${displayPath(path, io.cwd)} (no longer a member of the sweep)\n`),
+          },
+          { overwrite: options.overwrite === true },
+        );
+        return EXIT_OK;
+      });
     },
   });
 }

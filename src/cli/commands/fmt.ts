@@ -3,7 +3,6 @@
  * the canonical layout (grammar/format.ts). Files with syntax errors are not
  * formatted; their diagnostics go to stderr and the exit status is 1.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
@@ -15,19 +14,23 @@ import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { formatSpec } from '../../grammar/format.js';
+import { isRunError } from '../../support/errors.js';
 import { parseSpec, specSourceText } from '../../grammar/parse.js';
 import { nodeFileSystem } from '../../host/file-system.js';
+import { writeTextAtomic } from '../../host/atomic-write.js';
 
 interface FmtOptions {
   readonly check?: boolean;
   readonly write?: boolean;
 }
 
-/** Writes next to the target, then renames, so a crash never leaves half a spec. */
+/**
+ * Writes next to the target, then renames, so a crash never leaves half a
+ * spec; the file keeps its mode (a 0600 spec stays 0600), and a symbolic link
+ * keeps pointing at the spec it names (the file it leads to is rewritten).
+ */
 function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.ibc-fmt-${process.pid}.tmp`;
-  writeFileSync(temporary, text, 'utf8');
-  renameSync(temporary, path);
+  writeTextAtomic(nodeFileSystem.realPath?.(path) ?? path, text);
 }
 
 export const fmtCommand: Command = defineCommand<FmtOptions>({
@@ -69,7 +72,14 @@ export const fmtCommand: Command = defineCommand<FmtOptions>({
       } else if (formatted !== original) {
         io.stdout(`${file}\n`);
         if (mode === 'check') status = EXIT_INPUT_ERROR;
-        else writeAtomically(path, formatted);
+        else {
+          try {
+            writeAtomically(path, formatted);
+          } catch (error) {
+            io.stderr(`ibc fmt: cannot write '${file}': ${isRunError(error) ? error.diagnostic.message : String(error)}\n`);
+            status = EXIT_INPUT_ERROR;
+          }
+        }
       }
     }
     if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, sources, { color: useColor(io) }));

@@ -5,11 +5,12 @@
  * runtime/jobs/results.ts; this module reads the options and prints.
  */
 import { resolve } from 'node:path';
+import { isRunError } from '../../support/errors.js';
 import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { formatRunDiagnostic, guardRun } from '../run-errors.js';
-import { oneOf, usageError, wholeNumber } from '../option-values.js';
+import { oneOf, pathOption, usageError, wholeNumber } from '../option-values.js';
 import { displayPath } from '../report.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { collectResults, METRICS, type MetricName } from '../../runtime/runs/results/collect.js';
@@ -29,6 +30,7 @@ interface ResultsOptions {
   readonly plotOut?: string;
   /** False with --no-curves. */
   readonly curves?: boolean;
+  readonly overwrite?: boolean;
   /** Comma-separated column names. */
   readonly columns?: string;
   readonly width?: number;
@@ -79,9 +81,15 @@ async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): 
   // CSV and JSON stay data; what a reader must know about them goes to stderr.
   if (machine) for (const note of table.notes) io.stderr(`note: ${note}\n`);
 
+  let status = EXIT_OK;
   if (options.curves !== false) {
-    const drawn = await drawCurves(results);
+    const { drawn, failed, firstFailure } = await drawCurves(results);
+    if (firstFailure) io.stderr(formatRunDiagnostic(firstFailure));
     if (drawn > 0) io.stderr(`curves: drew ${CURVES_FILE} for ${drawn} run(s)\n`);
+    if (failed > 0) {
+      io.stderr(`curves: ${CURVES_FILE} could not be written for ${failed} run(s) (the table above is complete; --no-curves skips drawing)\n`);
+      status = EXIT_INPUT_ERROR;
+    }
   }
   if (!noPlot) {
     if (xPath === undefined) {
@@ -92,11 +100,18 @@ async function run({ args, options }: CommandInput<ResultsOptions>, io: CliIO): 
       io.stderr('plot: no swept value to plot against; none drawn\n');
     } else {
       const out = options.plotOut !== undefined ? resolve(io.cwd, options.plotOut) : defaultPlotPath(root, results, metric, xPath);
-      await writeMetricPlot(results, metric, xPath, out, options.all === true);
-      io.stderr(`plot: ${displayPath(out, io.cwd)}\n`);
+      try {
+        await writeMetricPlot(results, metric, xPath, out, options.all === true, options.overwrite === true);
+        io.stderr(`plot: ${displayPath(out, io.cwd)}\n`);
+      } catch (error) {
+        if (!isRunError(error)) throw error;
+        io.stderr(formatRunDiagnostic(error.diagnostic));
+        io.stderr('plot: not written (the table above is complete; --no-plot skips it, --plot-out FILE writes it elsewhere)\n');
+        status = EXIT_INPUT_ERROR;
+      }
     }
   }
-  return EXIT_OK;
+  return status;
 }
 
 export const resultsCommand: Command = defineCommand<ResultsOptions>({
@@ -133,9 +148,10 @@ export const resultsCommand: Command = defineCommand<ResultsOptions>({
     { flags: '--plot <METRIC>', description: `the metric to plot (default test_top1): ${METRICS.join(', ')}` },
     { flags: '--no-plot', description: 'no plot' },
     { flags: '--x <PATH>', description: 'the swept value on the x axis (default: the first swept one that is not the seed)' },
-    { flags: '--plot-out <FILE>', description: 'where to write the plot (default DIR/<metric>-vs-<x>.png)' },
+    { flags: '--plot-out <FILE>', description: 'where to write the plot (default DIR/<metric>-vs-<x>.png)', parse: pathOption('--plot-out') },
     { flags: '--no-curves', description: "do not draw the runs' curves.png" },
+    { flags: '--overwrite', description: 'replace a file at the plot\'s path that ibc did not write' },
   ],
-  epilog: 'Exit status: 0 success, 1 no runs or an unknown column, 2 usage errors.',
+  epilog: 'Exit status: 0 success, 1 no runs, an unknown column, or a plot or curves.png that could not be written (a read-only folder: the table is still printed), 2 usage errors.',
   run: (input, io) => guardRun(io, 'results', () => run(input, io)),
 });

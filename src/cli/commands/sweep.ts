@@ -9,7 +9,8 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK } from '../command.js';
 import { defineCommand, OptionValueError, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { BACKEND_HELP, parseBackend, usageError, wholeNumber } from '../option-values.js';
+import { BACKEND_HELP, boundedWholeNumber, parseBackend, pathOption, usageError, wholeNumber } from '../option-values.js';
+import { memProblem, partitionProblem, sbatchOptionProblem, timeProblem } from '../../compiler/spec/slurm-values.js';
 import { printDiagnostics } from '../report.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
@@ -40,6 +41,18 @@ interface SweepOptions {
   readonly slurmSetup?: string[];
   readonly poll?: number;
   readonly dryRun?: boolean;
+}
+
+/** Longer than a day between two looks at the queue is a slip (and a timer over 2^31 ms would fire at once). */
+const MAX_POLL_SECONDS = 86_400;
+
+/** A Slurm value, checked as sbatch reads it (compiler/spec/slurm-values.ts). */
+function slurmValue(option: string, problemOf: (value: string) => string | undefined): (text: string) => string {
+  return (text) => {
+    const problem = problemOf(text);
+    if (problem) throw new OptionValueError(`${option} ${JSON.stringify(text)} is refused: ${problem}`);
+    return text;
+  };
 }
 
 function parseLauncher(text: string): LauncherName {
@@ -138,21 +151,21 @@ export const sweepCommand: Command = defineCommand<SweepOptions>({
   options: [
     { flags: '--launcher <local|slurm>', description: 'local (default): a pool of worker processes here; slurm: one job array through sbatch, followed with squeue/sacct', parse: parseLauncher },
     { flags: '--jobs <N>', description: 'local: workers at once (default 1; threads are divided among them); slurm: tasks running at once (--array=...%N; default: no limit)', parse: wholeNumber('--jobs') },
-    { flags: '--out <DIR>', description: 'the sweep directory' },
+    { flags: '--out <DIR>', description: 'the sweep directory', parse: pathOption('--out') },
     { flags: '--epochs <N>', description: "each member's ibc train --epochs", parse: wholeNumber('--epochs') },
     { flags: '--limit-train <N>', description: "each member's ibc train --limit-train", parse: wholeNumber('--limit-train') },
     { flags: '--limit-val <N>', description: "each member's ibc train --limit-val", parse: wholeNumber('--limit-val') },
     { flags: '--limit-test <N>', description: "each member's ibc train --limit-test", parse: wholeNumber('--limit-test') },
     { flags: '--backend <NAME>', description: `each member's ibc train --backend: ${BACKEND_HELP}`, parse: parseBackend },
     { flags: '--attention <N>', description: "each member's ibc train --attention", parse: wholeNumber('--attention', 0) },
-    { flags: '--partition <P>', description: "slurm: the partition (overrides the sweep's `slurm partition=...`)" },
-    { flags: '--time <T>', description: 'slurm: the time limit per task' },
-    { flags: '--mem <M>', description: 'slurm: the memory per task' },
+    { flags: '--partition <P>', description: "slurm: the partition (overrides the sweep's `slurm partition=...`)", parse: slurmValue('--partition', partitionProblem) },
+    { flags: '--time <T>', description: 'slurm: the time limit per task (MINUTES, HOURS:MINUTES:SECONDS, DAYS-HOURS, ...)', parse: slurmValue('--time', timeProblem) },
+    { flags: '--mem <M>', description: 'slurm: the memory per task (e.g. 16G)', parse: slurmValue('--mem', memProblem) },
     { flags: '--cpus-per-task <N>', description: 'slurm: CPUs per task', parse: wholeNumber('--cpus-per-task') },
     { flags: '--gpus-per-task <N>', description: 'slurm: GPUs per task', parse: wholeNumber('--gpus-per-task', 0) },
-    { flags: '--sbatch <LINE>', description: "slurm: an extra #SBATCH line, added to the spec's (repeatable), e.g. --sbatch=--account=lab", repeatable: true },
-    { flags: '--slurm-setup <LINE>', description: "slurm: a shell line each task runs before ibc, for site setup (repeatable, in order), e.g. --slurm-setup 'module load nodejs' --slurm-setup 'cd /scratch/me'", repeatable: true },
-    { flags: '--poll <SECONDS>', description: 'slurm: how often to ask squeue (default 10)', parse: wholeNumber('--poll') },
+    { flags: '--sbatch <OPTION>', description: "slurm: an extra sbatch option, added to the spec's (repeatable), e.g. --sbatch=--account=lab; only options that ask for resources or set scheduling and accounting", repeatable: true, parse: slurmValue('--sbatch', sbatchOptionProblem) },
+    { flags: '--slurm-setup <LINE>', description: "slurm: a shell line each task runs before ibc, for site setup (repeatable, in order; your own shell, run as you give it, on the command line only, never from a spec), e.g. --slurm-setup 'module load nodejs' --slurm-setup 'cd /scratch/me'", repeatable: true },
+    { flags: '--poll <SECONDS>', description: `slurm: how often to ask squeue (default 10, at most ${MAX_POLL_SECONDS})`, parse: boundedWholeNumber('--poll', 1, MAX_POLL_SECONDS) },
     { flags: '--dry-run', description: 'prepare the sweep directory and print the plan; launch nothing' },
   ],
   epilog: [

@@ -9,20 +9,20 @@ import type { CliIO, Command } from '../command.js';
 import { EXIT_INPUT_ERROR, EXIT_OK, useColor } from '../command.js';
 import { defineCommand, type CommandInput } from '../define-command.js';
 import { guardRun, formatRunDiagnostic } from '../run-errors.js';
-import { BACKEND_HELP, PRECISION_HELP, STEP_HELP, parseBackend, parsePrecision, parseStep, usageError, wholeNumber, withPrecision } from '../option-values.js';
+import { BACKEND_HELP, PRECISION_HELP, STEP_HELP, boundedWholeNumber, parseBackend, parsePrecision, parseStep, pathOption, usageError, wholeNumber, withPrecision } from '../option-values.js';
 import { DATA_OPTIONS, dataImageOptions } from '../data-options.js';
 import { chooseBackend, compileForRun, sourcesOf } from '../prepare-run.js';
 import { flattenSpec } from '../../compiler/spec/flatten.js';
 import { sweepSize } from '../../compiler/spec/load-spec.js';
 import { renderDiagnostics } from '../../diagnostics/render.js';
 import { nodeFileSystem } from '../../host/file-system.js';
+import { MAX_SEED } from '../../compiler/spec/definitions.js';
 import { createProgress } from '../progress-display.js';
 import { specHash } from '../../compiler/spec/serialize.js';
 import { isBackendRequest, releaseBackend, type BackendRequest } from '../../runtime/engine/backends/select.js';
 import { backendThreads, threadEnv, threadsMatter } from '../../runtime/engine/backends/threads.js';
 import { readRunIdentity } from '../../runtime/runs/run-identity.js';
 import { runTraining, type StoppedRun } from '../../runtime/jobs/train.js';
-import { shellQuote } from '../../runtime/jobs/sweep/slurm-launcher.js';
 import type { StepRequest } from '../../runtime/engine/choose-engine.js';
 import type { Precision } from '../../runtime/engine/precision.js';
 import { secondsSinceProcessStart } from '../../runtime/training/phases.js';
@@ -168,9 +168,9 @@ export function formatPhases(phases: Readonly<Record<string, number>>, wallSecon
   return text + row('other', Math.max(0, wallSeconds - accounted));
 }
 
-/** A word as typed in a shell: plain when it needs no quoting. */
+/** A word as typed in a shell, for the user to copy (never run by ibc): plain when it needs no quoting, else single-quoted. */
 function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : shellQuote(word);
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The command that continues a stopped run: the spec and overrides as given, the run directory as seen from here. */
@@ -205,9 +205,9 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
   arguments: [{ name: 'SPEC', description: 'the .ibspec file to train' }],
   overrides: true,
   options: [
-    { flags: '--out <DIR>', description: 'run directory (default: runs/<name>-<yyyymmdd-hhmmss>, made unique); it must not hold a run already' },
+    { flags: '--out <DIR>', description: 'run directory (default: runs/<name>-<yyyymmdd-hhmmss>, made unique); it must not hold a run already', parse: pathOption('--out') },
     { flags: '--overwrite', description: 'replace the run already in --out (its checkpoints, metrics and images are deleted)' },
-    { flags: '--resume <DIR>', description: 'continue the run in DIR from checkpoints/last.ibck' },
+    { flags: '--resume <DIR>', description: 'continue the run in DIR from checkpoints/last.ibck (a run killed after its last epoch is finished: summary, curves, attention images)', parse: pathOption('--resume') },
     { flags: '--continue', description: 'with --out DIR: resume the run in DIR when it has a checkpoint (an interrupted or preempted run), else start it there; sweep members run this way, so a requeued Slurm task resumes' },
     { flags: '--epochs <N>', description: "train to N epochs (default: the spec's train.epochs)", parse: wholeNumber('--epochs') },
     { flags: '--limit-train <N>', description: 'use only the first N training images; validation is cut in proportion (see --limit-val)', parse: wholeNumber('--limit-train') },
@@ -215,7 +215,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--limit-test <N>', description: 'use only the first N test images', parse: wholeNumber('--limit-test') },
     { flags: '--backend <NAME>', description: BACKEND_HELP, parse: parseBackend },
     { flags: '--step <ENGINE>', description: STEP_HELP, parse: parseStep },
-    { flags: '--seed <N>', description: "replace the spec's train.seed", parse: wholeNumber('--seed', 0) },
+    { flags: '--seed <N>', description: "replace the spec's train.seed", parse: boundedWholeNumber('--seed', 0, MAX_SEED) },
     { flags: '--precision <P>', description: PRECISION_HELP, parse: parsePrecision },
     { flags: '--profile', description: 'print where the wall time went, by phase (start-up, data, training: batches and steps, evaluation, checkpoints, localization, figures); summary.json keeps the same as "phases"' },
     { flags: '--threads <N>', description: 'host threads for the native and tfjs-node backends (default: OMP_NUM_THREADS, else every core); part of the run\'s identity: results are bit-identical only at the same count', parse: wholeNumber('--threads') },

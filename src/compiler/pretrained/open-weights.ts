@@ -12,11 +12,7 @@ import { looksLikeSafetensors, openSafetensors } from './safetensors.js';
 import { openTorchFile } from './torch-file.js';
 import type { OpenedWeights } from './weights-file.js';
 import { looksLikeZip } from './zip.js';
-
-function describeStart(head: Uint8Array): string {
-  if (head.length === 0) return 'the file is empty';
-  return `it starts with ${Array.from(head.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
-}
+import { fileKind } from '../../support/file-kind.js';
 
 export async function openWeights(path: string, fs: FileSystem): Promise<OpenedWeights> {
   let file = path;
@@ -38,7 +34,7 @@ export async function openWeights(path: string, fs: FileSystem): Promise<OpenedW
   else if (head[0] === 0x80 && head[1] !== undefined && head[1] <= 5) {
     result = { problem: "it is a pickle without a zip around it: torch.save's legacy format (torch < 1.6), which ibc does not read; load it in PyTorch and save it again with torch.save, or as safetensors" };
   } else {
-    result = { problem: `it is not a weights file ibc reads (${describeStart(head)}): expected a torch.save zip, a safetensors file, an ibc checkpoint or run directory` };
+    result = { problem: `it is not a weights file ibc reads (${fileKind(head)}): expected a torch.save zip, a safetensors file, an ibc checkpoint or run directory` };
   }
   if ('problem' in result) f.close();
   return result;

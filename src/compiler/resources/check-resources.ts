@@ -75,9 +75,62 @@ export function evalBytes(spec: ResolvedSpec, estimate: ResourceEstimate): { tot
   return { total: params + activations, params, activations };
 }
 
-export function checkResources(spec: ResolvedSpec, ir: ModelIR, machine: MachineLimits = currentMachine()): Diagnostic[] {
+/**
+ * Image values a synthetic data set may hold (train + test, each pixel drawn
+ * and blurred in JavaScript): about half a minute of generation on one core
+ * and 128 MiB. More is not a test task any more.
+ */
+export const MAX_SYNTHETIC_VALUES = 2 ** 27;
+
+/** What a generated (synthetic) data set costs: refused, located at the data section, when it is more than a test task. */
+function checkSyntheticData(spec: ResolvedSpec): Diagnostic[] {
+  const data = spec.data;
+  if (data.kind !== 'synthetic') return [];
+  const perImage = spec.model.input.reduce((a, b) => a * b, 1);
+  const values = (data.trainCount + data.testCount) * perImage;
+  if (values <= MAX_SYNTHETIC_VALUES) return [];
+  return [
+    diagnostic('resourceSyntheticData', {
+      ...(data.origin ? { span: data.origin } : {}),
+      args: {
+        images: formatCount(data.trainCount + data.testCount),
+        values: formatCount(values),
+        perImage: formatCount(perImage),
+        limit: formatCount(MAX_SYNTHETIC_VALUES),
+        fit: formatCount(Math.floor(MAX_SYNTHETIC_VALUES / perImage)),
+      },
+    }),
+  ];
+}
+
+/** The phases a check covers: a command that only evaluates (ibc eval) asks about evaluation. */
+export type ResourcePhase = 'training' | 'evaluation';
+
+/**
+ * What a command's numeric options change about the run: a batch size, the
+ * sample counts. The same estimate as the spec's, on the run they ask for.
+ */
+export interface RunOptions {
+  readonly batch?: number;
+  readonly evalBatch?: number;
+  readonly trainSamples?: number;
+  readonly evalSamples?: number;
+  readonly phases?: readonly ResourcePhase[];
+}
+
+/** checkResources for the run a command's options ask for (ibc eval --samples, ibc bench --batch): the spec's own check, on the changed run. */
+export function checkResourcesWith(spec: ResolvedSpec, ir: ModelIR, options: RunOptions, machine: MachineLimits = currentMachine(true)): Diagnostic[] {
+  const changedSpec: ResolvedSpec = {
+    ...spec,
+    train: { ...spec.train, batchSize: options.batch ?? spec.train.batchSize, evalBatchSize: options.evalBatch ?? spec.train.evalBatchSize },
+  };
+  const changedIr: ModelIR = { ...ir, samples: { train: options.trainSamples ?? ir.samples.train, eval: options.evalSamples ?? ir.samples.eval } };
+  return checkResources(changedSpec, changedIr, machine, options.phases);
+}
+
+export function checkResources(spec: ResolvedSpec, ir: ModelIR, machine: MachineLimits = currentMachine(), phases: readonly ResourcePhase[] = ['training', 'evaluation']): Diagnostic[] {
   const estimate = estimateResources(ir);
-  const out: Diagnostic[] = [];
+  const out: Diagnostic[] = phases.includes('training') ? checkSyntheticData(spec) : [];
   const modelSpan = spec.model.origin;
   const attentionSpan = spec.model.attention?.origin;
 
@@ -94,6 +147,7 @@ export function checkResources(spec: ResolvedSpec, ir: ModelIR, machine: Machine
     ['training', spec.train.batchSize, estimate.train, ir.samples.train],
     ['evaluation', spec.train.evalBatchSize, estimate.eval, ir.samples.eval],
   ] as const) {
+    if (!phases.includes(phase)) continue;
     const largest = activation.largest;
     if (largest && largest.elements * batch > MAX_TENSOR_ELEMENTS) {
       const why = activation.rowsPerExample > 1 ? `, ${formatCount(activation.rowsPerExample)} rows per image with ${formatCount(samples)} ${phase === 'training' ? 'train' : 'eval'} samples` : '';
@@ -117,6 +171,7 @@ export function checkResources(spec: ResolvedSpec, ir: ModelIR, machine: Machine
     ['training', trainingBytes(spec, estimate), estimate.train, ir.samples.train, spec.train.batchSize],
     ['evaluation', evalBytes(spec, estimate), estimate.eval, ir.samples.eval, spec.train.evalBatchSize],
   ] as const) {
+    if (!phases.includes(phase)) continue;
     if (bytes.total <= machine.memoryBytes && bytes.total <= MAX_SANE_BYTES) continue;
     const fatal = bytes.total > MAX_SANE_BYTES || machine.enforceMemory === true;
     const activationsWin = bytes.activations >= bytes.params;
@@ -138,7 +193,7 @@ export function checkResources(spec: ResolvedSpec, ir: ModelIR, machine: Machine
   if (out.some((d) => d.severity === 'error')) return out;
 
   const flops = estimate.trainFlopsPerExample * spec.train.batchSize;
-  if (flops > WARN_FLOPS_PER_STEP) {
+  if (phases.includes('training') && flops > WARN_FLOPS_PER_STEP) {
     out.push(
       diagnostic('resourceSlowStep', {
         ...at(undefined, spec.train.origin ?? modelSpan),

@@ -13,6 +13,7 @@ import { resolveSpec } from './resolve.js';
 import { validateDocument } from './schema.js';
 import { runSemanticChecks } from './semantic.js';
 import { checkExport } from './export-checks.js';
+import { checkStrings } from './string-checks.js';
 import type { JsonObject, MutableJsonObject } from './spec-document.js';
 import { cloneJson, getAtPointer, isJsonObject, joinPointer, splitPointer } from './spec-document.js';
 import type { SpanMap } from './span-map.js';
@@ -30,7 +31,8 @@ export interface DocumentInput {
 const MISSING_CODES = new Set(['IB2004', 'IB2009']);
 
 export function checkDocument(input: DocumentInput, fs: FileSystem, specPath: string): { spec?: ResolvedSpec; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
+  // Control characters and malformed Slurm values: reported whatever else is wrong, where they are written.
+  const diagnostics: Diagnostic[] = checkStrings(input.document, input.spans);
   const schema = validateDocument(input.document, input.spans, input.attempted);
   for (const item of schema.diagnostics.filter((d) => !(input.incomplete && MISSING_CODES.has(d.code)))) diagnostics.push(item);
   let valid = schema.document;

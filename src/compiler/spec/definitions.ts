@@ -28,6 +28,9 @@
 import type { Span } from '../../diagnostics/diagnostic.js';
 import { extraFields, key, variant } from './key.js';
 
+/** Seeds are 32-bit (the random streams take a seed modulo 2^32): a larger one would silently repeat a smaller one's run. */
+export const MAX_SEED = 4294967295;
+
 const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
 
 // ---------------------------------------------------------------- layers
@@ -203,7 +206,7 @@ const QUANTIZE = key.section(
       'kind',
       {
         linspace: variant('evenly spaced in [low, high]', QUANTIZE_RANGE),
-        random: variant('uniform in [low, high]', { ...QUANTIZE_RANGE, seed: key.int({ doc: 'seed', min: 0, default: 0 }) }),
+        random: variant('uniform in [low, high]', { ...QUANTIZE_RANGE, seed: key.int({ doc: 'seed', min: 0, max: MAX_SEED, default: 0 }) }),
       },
       { doc: 'anchor initialisation: linspace | random; low < high (IB3316)', default: 'linspace' },
     ),
@@ -346,7 +349,7 @@ const DATA = key.union(
           canvas: key.int({ doc: 'side of the square canvas in pixels: the model input', min: 1, required: true }),
           pieces: key.int({ doc: 'clutter patches per image', min: 0, default: 8 }),
           piece_size: key.int({ doc: 'side of each square clutter patch, cut from another image of the split', min: 1, default: 8, as: 'pieceSize' }),
-          seed: key.int({ doc: 'seeds placement and clutter, independent of train.seed', min: 0, default: 0 }),
+          seed: key.int({ doc: 'seeds placement and clutter, independent of train.seed', min: 0, max: MAX_SEED, default: 0 }),
         },
         {
           doc: 'cluttered, translated images: each at a seeded random position on a canvas x canvas image with clutter patches; object boxes known (runtime/data/clutter.ts)',
@@ -491,7 +494,7 @@ const TRAIN = key.section(
       { doc: 'stop when the metric has not improved for `patience` epochs (Lightning EarlyStopping); the run records why it stopped', syntax: 'options', absent: 'never stop early', as: 'earlyStop' },
     ),
     log_every: key.int({ doc: "optimizer steps per line of metrics-steps.jsonl, the step log (also a line at each epoch's last step)", min: 1, absent: '50 (as Lightning)', as: 'logEvery' }),
-    seed: key.int({ doc: 'the one seed of the run', min: 0, default: 0 }),
+    seed: key.int({ doc: 'the one seed of the run', min: 0, max: MAX_SEED, default: 0 }),
     checkpoint: key.section(
       {
         every: key.int({ doc: 'epochs between checkpoints (0 = only the last)', min: 0, default: 1 }),

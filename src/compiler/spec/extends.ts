@@ -9,7 +9,7 @@
  */
 import type { Diagnostic, Result, Span } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
-import type { FileSystem } from '../../host/file-system.js';
+import { isSpecFile, SPEC_EXTENSION, type FileSystem } from '../../host/file-system.js';
 import { parseSpec, specSourceText } from '../../grammar/parse.js';
 import { documentFromAst } from './from-ast.js';
 import type { Json, JsonObject, MutableJsonObject } from './spec-document.js';
@@ -45,6 +45,13 @@ function loadChain(path: string, fs: FileSystem, sources: Map<string, string>, c
   const refused = fs.whyNotReadable?.(path);
   if (refused !== undefined) {
     return { value: undefined, diagnostics: [diagnostic('specNotAFile', { ...(requestedBy ? { span: requestedBy } : {}), args: { path, reason: refused } })] };
+  }
+  // A base is a spec: a spec may name any path, and a file that is not a spec (a secret, /proc/self/environ)
+  // would be parsed and its lines shown in code frames. The link's target counts, not only its name.
+  if (requestedBy && fs.exists(path) && !isSpecFile(path, fs)) {
+    const real = fs.realPath?.(path) ?? path;
+    const why = path.endsWith(SPEC_EXTENSION) ? `it is a link to '${real}'` : 'its name does not end in .ibspec';
+    return { value: undefined, diagnostics: [diagnostic('extendsNotSpec', { span: requestedBy, args: { path, why } })] };
   }
   const bytes = fs.readFile(path);
   if (bytes === undefined) {

@@ -16,6 +16,8 @@ import { checkDocument, type DocumentInput } from './check-document.js';
 import type { Json, JsonObject, MutableJsonObject, SweepEntry } from './spec-document.js';
 import { cloneJson, escapePointerPart, isJsonObject } from './spec-document.js';
 import { defaultAt } from './defaults.js';
+import { MAX_SEED } from './definitions.js';
+import { createHash } from 'node:crypto';
 import { emptySpanMap, locateKey, removeSpansUnder, type MutableSpanMap } from './span-map.js';
 import { itemAt } from '../../support/checked.js';
 
@@ -126,7 +128,7 @@ function baseSeed(document: JsonObject): number {
   return typeof fallback === 'number' ? fallback : 0;
 }
 
-/** An entry's values as set in members: `seeds` offsets become seeds. */
+/** An entry's values as set in members: `seeds` offsets become seeds (checked by seedsOverflow). */
 function memberValues(entry: SweepEntry, document: JsonObject): readonly Json[] {
   if (entry.seeds === undefined) return entry.values;
   const base = baseSeed(document);
@@ -147,6 +149,13 @@ export function sweepDocuments(input: DocumentInput): Result<SweepMemberDocument
   }
   const labels = pathLabels(entries.map((e) => e.path));
   const values = entries.map((e) => memberValues(e, input.document));
+  const overflow = entries.findIndex((e, i) => e.seeds !== undefined && values[i]!.some((v) => typeof v !== 'number' || v > MAX_SEED));
+  if (overflow >= 0) {
+    const span = input.spans.values.get(`/sweep/${overflow}/values/0`) ?? locateKey(input.spans, '/sweep');
+    const entry = entries[overflow]!;
+    diagnostics.push(diagnostic('sweepSeedsOverflow', { ...(span ? { span } : {}), args: { count: entry.values.length, base: baseSeed(input.document), max: MAX_SEED } }));
+    return { value: undefined, diagnostics };
+  }
   const members: SweepMemberDocument[] = [];
   for (const choice of product(axes.map((a) => a.length))) {
     const document = cloneJson(input.document) as MutableJsonObject;
@@ -180,6 +189,14 @@ export function expandMembers(input: DocumentInput, baseName: string, fs: FileSy
   const docs = sweepDocuments(input);
   const diagnostics: Diagnostic[] = [...docs.diagnostics];
   if (!docs.value) return { value: undefined, diagnostics };
+  const collisions = memberCollisions(docs.value.map((m) => `${baseName}${m.suffix}`));
+  if (collisions.length > 0) {
+    const span = input.spans.values.get('/sweep/0') ?? locateKey(input.spans, '/sweep');
+    for (const [first, second] of collisions) {
+      diagnostics.push(diagnostic('sweepMemberCollision', { ...(span ? { span } : {}), args: { first, second, stem: memberStem(second) } }));
+    }
+    return { value: undefined, diagnostics };
+  }
   const members: SweepMember[] = [];
   for (const member of docs.value) {
     const name = `${baseName}${member.suffix}`;
@@ -243,10 +260,58 @@ function pathLabels(paths: readonly string[]): string[] {
   });
 }
 
-function valueLabel(value: Json): string {
-  if (Array.isArray(value)) return (value as readonly Json[]).map(valueLabel).join('_');
-  if (isJsonObject(value)) return 'block';
-  return String(value).replace(/[\s/\\]+/g, '_');
+/**
+ * A swept value as it appears in member names. Distinct values get distinct
+ * labels: numbers print exactly (two doubles never share a shortest form),
+ * strings keep their text with '%', '/', '\\', '_' inside lists and white
+ * space percent-encoded (so "/a_b" and "/a/b" stay apart), lists join their
+ * items' labels with '_', and a block is named by a hash of its content.
+ */
+export function valueLabel(value: Json): string {
+  if (Array.isArray(value)) return (value as readonly Json[]).map((item) => valueLabel(item).replace(/_/g, '%5F')).join('_');
+  if (isJsonObject(value)) return `block-${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 10)}`;
+  return String(value).replace(/[%\s/\\]/gu, (c) => percentEncode(c));
+}
+
+function percentEncode(text: string): string {
+  return Array.from(new TextEncoder().encode(text), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+}
+
+/** The longest file-name stem of a member (file systems allow 255 bytes; room is left for `.ibspec`, `.log` and temporaries). */
+const MAX_STEM = 200;
+
+/**
+ * The file-name stem of a member's run folder, generated spec and log: its
+ * name with every character outside [A-Za-z0-9._=+,-] (and '%', and a leading
+ * '.') percent-encoded, so that two different names never share a stem; a
+ * name too long for a file name keeps its first characters and gets a hash of
+ * the whole name.
+ */
+export function memberStem(name: string): string {
+  let stem = '';
+  for (const c of name) stem += /[A-Za-z0-9._=+,-]/.test(c) ? c : percentEncode(c);
+  if (stem.startsWith('.')) stem = `%2E${stem.slice(1)}`;
+  if (stem === '') return 'member';
+  if (stem.length <= MAX_STEM) return stem;
+  return `${stem.slice(0, MAX_STEM - 17)}~${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Members that would share a run folder: the same name, or stems equal up to
+ * case (one folder on a case-insensitive file system). Each pair is an error
+ * before anything runs: two members in one folder would report one's metrics
+ * as the other's.
+ */
+export function memberCollisions(names: readonly string[]): [string, string][] {
+  const seen = new Map<string, string>();
+  const out: [string, string][] = [];
+  for (const name of names) {
+    const key = memberStem(name).toLowerCase();
+    const other = seen.get(key);
+    if (other !== undefined) out.push([other, name]);
+    else seen.set(key, name);
+  }
+  return out;
 }
 
 /** Every index combination, last entry varying fastest. */

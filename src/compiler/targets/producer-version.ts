@@ -1,5 +1,5 @@
 /** The producer version every export records (ONNX producer_version, GraphModel metadata). */
-import { readFileSync } from 'node:fs';
+import { readTextIfReadable } from '../../host/read-file.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,8 +8,8 @@ export function ibcVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'ibc' && pkg.version) return pkg.version;
+      const pkg = JSON.parse(readTextIfReadable('asset', join(dir, 'package.json')) ?? 'null') as { name?: string; version?: string } | null;
+      if (pkg?.name === 'ibc' && pkg.version) return pkg.version;
     } catch {
       // not here: keep walking up
     }

@@ -12,7 +12,7 @@ export const runtimeMessages = {
   dataPathMissing: { code: 'IB6000', severity: 'error', template: "{what} '{path}' does not exist" },
   dataReadFailed: { code: 'IB6001', severity: 'error', template: "cannot read '{path}': {reason}" },
   dataGzipFailed: { code: 'IB6002', severity: 'error', template: "'{path}' starts like a gzip file but cannot be decompressed: {reason}" },
-  dataIdxBadMagic: { code: 'IB6003', severity: 'error', template: "'{path}' is not an IDX {kind} file: its magic number is {actual}, expected {expected}" },
+  dataIdxBadMagic: { code: 'IB6003', severity: 'error', template: "'{path}' is not an IDX {kind} file: {actual}, expected the magic number {expected}" },
   dataIdxBadHeader: { code: 'IB6004', severity: 'error', template: "'{path}' has a malformed IDX header: {detail}" },
   dataTruncated: { code: 'IB6005', severity: 'error', template: "'{path}' is truncated: expected {expected} bytes ({detail}), found {actual}" },
   dataTrailingBytes: { code: 'IB6006', severity: 'error', template: "'{path}' is longer than its header says: expected {expected} bytes ({detail}), found {actual}" },
@@ -43,7 +43,7 @@ export const runtimeMessages = {
   // ---------------------------------------------------------------- checkpoints
   checkpointMissing: { code: 'IB6100', severity: 'error', template: "checkpoint '{path}' does not exist" },
   checkpointReadFailed: { code: 'IB6101', severity: 'error', template: "cannot read checkpoint '{path}': {reason}" },
-  checkpointBadMagic: { code: 'IB6102', severity: 'error', template: "'{path}' is not an ibc checkpoint: it starts with {actual}, expected the magic \"IBCK\"" },
+  checkpointBadMagic: { code: 'IB6102', severity: 'error', template: "'{path}' is not an ibc checkpoint: it does not start with the magic \"IBCK\" ({actual})" },
   checkpointTruncated: { code: 'IB6103', severity: 'error', template: "checkpoint '{path}' is truncated: expected {expected} bytes, found {actual}" },
   checkpointChecksumMismatch: { code: 'IB6104', severity: 'error', template: "checkpoint '{path}' is corrupt: its checksum does not match its contents (stored {expected}, computed {actual})" },
   checkpointFutureVersion: { code: 'IB6105', severity: 'error', template: "checkpoint '{path}' has format version {version}, newer than the {supported} this ibc reads; upgrade ibc" },
@@ -93,6 +93,15 @@ export const runtimeMessages = {
   resultsNoRuns: { code: 'IB6710', severity: 'error', template: "no runs in '{path}' (a run folder holds metrics.jsonl or summary.json)" },
   resultsUnknownColumn: { code: 'IB6711', severity: 'error', template: "unknown {what} '{name}'; choose one of: {names}" },
   resultsNoSweptValue: { code: 'IB6712', severity: 'error', template: "the runs in '{path}' have no swept value to plot against (no sweep manifest, and no value differs between runs)" },
+  // ---------------------------------------------------------------- output policy, limits and safety (IB6800-IB6899)
+  outputExists: { code: 'IB6800', severity: 'error', template: '{what}: {count} file(s) that ibc did not write would be replaced ({paths}); ibc never replaces a file it did not create: choose another output, move them away, or {hint}' },
+  sweepDirNotSweep: { code: 'IB6802', severity: 'error', template: "'{path}' is not a sweep folder ({entries}, and no sweep.json); ibc sweep writes only into a new or empty folder or an earlier sweep's: choose another --out" },
+  checkpointNotFinite: { code: 'IB6803', severity: 'error', template: "checkpoint '{path}' holds {value} in {name} (value {index} of {count}): it is from a run that diverged, and nothing is trained, evaluated or drawn from it; use an earlier run or best.ibck (--checkpoint best), or retrain with a smaller learning rate" },
+  trainNonFiniteWeights: { code: 'IB6804', severity: 'error', template: "the weights became {value} in {name} at epoch {epoch} while the loss stayed finite; training stopped before writing a checkpoint. {kept}. Try a smaller learning rate or a warm-up" },
+  optionResources: { code: 'IB6805', severity: 'error', template: '{option} is refused before anything runs: {detail} ({code})' },
+  attentionGridTooLarge: { code: 'IB6806', severity: 'error', template: '{option} asks for {count} attention images: their grid figure would be {width}x{height} pixels, more than the {limit} pixels one figure may have; ask for at most {fit}' },
+  outputIsInput: { code: 'IB6807', severity: 'error', template: "the output '{out}' is, or lies inside, '{input}', which this command reads; choose an output outside it (--overwrite does not apply)" },
+  outputIsFolder: { code: 'IB6801', severity: 'error', template: '{what}: {paths} is a folder where a file is to be written; nothing was written' },
   // ---------------------------------------------------------------- TF.js artifact and loadModel (IB6600-IB6619)
   tfjsArtifactMissing: { code: 'IB6600', severity: 'error', template: "no model at '{path}': '{dir}' is not an ibc TF.js artifact folder (it needs model.json and weights.bin)" },
   tfjsArtifactUnreadable: { code: 'IB6601', severity: 'error', template: "cannot read '{path}': {reason}" },

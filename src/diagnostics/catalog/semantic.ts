@@ -73,6 +73,14 @@ export const semanticMessages = {
   classNamesCount: { code: 'IB3331', severity: 'error', template: 'class_names lists {count} names but the model has {classes} classes' },
   clutterCanvasMismatch: { code: 'IB3330', severity: 'error', template: 'the clutter canvas is {canvas}x{canvas} but the model input is {input}: they must be the same size' },
   batchLargerThanData: { code: 'IB3326', severity: 'warning', template: 'batch {batch} is larger than the {count} training examples' },
+  // ---------------------------------------------------------------- values that can only be wrong (IB3450-IB3499)
+  controlCharacter: { code: 'IB3451', severity: 'error', template: '{key} is {value}: {problem}; no value of a spec may hold a control character (a newline, a tab, NUL, an escape)' },
+  slurmValueInvalid: { code: 'IB3452', severity: 'error', template: 'slurm {option}={value} is refused: {problem}' },
+  slurmSbatchRefused: { code: 'IB3453', severity: 'error', template: 'slurm sbatch option {value} is refused: {problem}' },
+  sweepMemberCollision: { code: 'IB3454', severity: 'error', template: "sweep members '{first}' and '{second}' would share the run folder '{stem}'; give their values distinct labels (nothing was run)" },
+  sweepSeedsOverflow: { code: 'IB3455', severity: 'error', template: 'seeds {count} from train.seed {base} goes past {max}, the largest seed (seeds are 32-bit: a larger one repeats a smaller one\'s run)' },
+  resourceSyntheticData: { code: 'IB3456', severity: 'error', template: 'the synthetic data set would hold {images} images of {perImage} values, {values} values to generate, more than the {limit} of a generated test task; use at most {fit} images in all (train_count + test_count), or real data' },
+  extendsNotSpec: { code: 'IB3450', severity: 'error', template: "will not read '{path}' as a base spec: {why}; extends names .ibspec files only" },
   dataPathNotFound: { code: 'IB3327', severity: 'warning', template: "{what} '{path}' does not exist: ibc train would stop here" },
 
   overrideListOutsideSweep: { code: 'IB3500', severity: 'error', template: "'{path}' is given {count} values: a list of values on the command line is a sweep (ibc sweep SPEC {text} runs one member per value); give one value here" },

@@ -410,6 +410,46 @@ export const runtimeExplanations = {
     example: 'ibc sweep spec.ibspec   # after removing a value from a swept list',
     fix: 'Nothing, or move the listed folders away.',
   },
+  outputExists: {
+    explanation: 'Every command that writes files (compile, attention, expand, results plots, a sweep) replaces an existing file only when ibc wrote it, recognised by a mark in the file (a PNG text chunk, the ONNX producer, the model.json generator, the header line of a generated spec) or because it lies in a folder ibc owns (a run or sweep folder). A file of yours with the same name is never replaced unless you say so, and nothing is written: like git, which refuses to overwrite untracked files.',
+    example: 'ibc attention runs/a --out figures/   # figures/grid.png is your own figure',
+    fix: 'Choose another output folder or file, move the listed files away, or pass --overwrite to replace them.',
+  },
+  sweepDirNotSweep: {
+    explanation: 'A sweep folder holds sweep.json, specs/, logs/ and one run folder per member, all written by ibc sweep. It is created new, or is an empty folder, or an earlier sweep\'s (it has sweep.json). A folder holding other files is refused, so that a sweep never writes generated specs into, or removes them from, a folder of yours.',
+    example: 'ibc sweep beta.ibspec --out ~/experiments   # a folder of your own specs',
+    fix: 'Give --out a new folder (the default is sweeps/<name>).',
+  },
+  checkpointNotFinite: {
+    explanation: 'The checkpoint holds NaN or an infinity (in a weight, an optimizer buffer or the weight average; in batch norm\'s running statistics only NaN counts, as a diverging run\'s running variance may overflow to Infinity, which both engines normalise to 0): the run diverged before it was written. Both training engines (the compiled step and the TF.js executor) refuse it when it is loaded, as do ibc eval and ibc attention, instead of computing with it: the two engines would otherwise treat such values differently (a ReLU turns NaN into 0 in one of them) and report a meaningless accuracy.',
+    example: 'ibc train spec.ibspec --resume runs/diverged',
+    fix: 'Start a new run with a smaller learning rate or a warm-up, or evaluate best.ibck (--checkpoint best) if it was written before the divergence.',
+  },
+  trainNonFiniteWeights: {
+    explanation: 'After an epoch the weights hold NaN or an infinity although every loss was finite (a value hidden by a ReLU or a max pool). The run stops before writing a checkpoint, so the last good checkpoint stays the last one, as for a non-finite loss (IB6300).',
+    example: 'train {\n  optimizer sgd lr=1e6\n}',
+    fix: 'Use a smaller learning rate or a warm-up; resume from the last good checkpoint.',
+  },
+  optionResources: {
+    explanation: "A numeric option that changes what runs (ibc eval --samples, ibc bench --batch) goes through the same resource estimate as the spec's own values (IB4101, IB4102): with n samples each image becomes up to n x n rows inside the model, and a batch multiplies every activation. An option that asks for more than one tensor can hold or this machine has is refused before anything is allocated; the estimate's own message says which tensor and how much.",
+    example: 'ibc eval runs/aib --samples 100000',
+    fix: 'Ask for fewer samples or a smaller batch (the message gives the numbers).',
+  },
+  attentionGridTooLarge: {
+    explanation: "Attention images end with grid.png, one figure holding every image asked for. Its size is known before anything runs; a figure of more pixels than one image can sensibly hold (2^27, about 512 MiB of pixels) is refused with the largest count that fits, instead of exhausting memory while rendering.",
+    example: 'ibc attention runs/aib --images 100000',
+    fix: 'Ask for fewer images (--images, or --attention for ibc train); use --offset to draw later ones in further calls.',
+  },
+  outputIsInput: {
+    explanation: "A command's output may not be what it reads: ibc compile's spec and run folder (with --weights or a RUN_DIR), ibc expand's spec, the run whose attention ibc attention draws, the runs ibc results reads. Neither the spec nor a run's own files (checkpoints/, spec.ibspec, resolved-spec.json, metrics.jsonl, summary.json, ...) is ever written over: a model written over the run's checkpoints/last.ibck destroys what it was made from. This holds with --overwrite too. A new file beside a run's own files (runs/a/export.onnx) is fine.",
+    example: 'ibc compile runs/a --target onnx --out runs/a/checkpoints/last.ibck',
+    fix: 'Write the model elsewhere: --out a path outside the spec and the run folder.',
+  },
+  outputIsFolder: {
+    explanation: 'A file of the output would replace a folder of the same name. ibc never replaces a folder with a file, with or without --overwrite.',
+    example: 'ibc compile spec.ibspec --target onnx --out models/   # models/ is a folder; --out names the .onnx file',
+    fix: 'Name a file (models/spec.onnx), or move the folder away.',
+  },
   resultsNoRuns: {
     explanation: 'ibc results reads run folders (each with metrics.jsonl or summary.json) in the folder given; there are none.',
     example: 'ibc results specs/',

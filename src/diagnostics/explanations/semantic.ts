@@ -278,6 +278,41 @@ export const semanticExplanations = {
     example: 'repeat 1000 {\n  repeat 1000 {\n    relu\n  }\n}',
     fix: 'Use the repeat counts you meant.',
   },
+  controlCharacter: {
+    explanation: 'A string of the spec holds a control character, usually a newline written as \\n. In a name, a path, a class name or a Slurm option it can only be a mistake, and in a value handed to another program (sbatch, a file name) it is how one value turns into two. ibc refuses it wherever it is written.',
+    example: 'sweep {\n  slurm partition="gpu\\ntouch /tmp/x"\n}',
+    fix: 'Remove the escape from the string.',
+  },
+  slurmValueInvalid: {
+    explanation: "The sweep's Slurm settings are passed to sbatch as arguments, and checked first the way Slurm reads them: a partition is a name (or a comma-separated list of names) of letters, digits, '_', '.' and '-'; a time limit is MINUTES, MINUTES:SECONDS, HOURS:MINUTES:SECONDS, DAYS-HOURS, DAYS-HOURS:MINUTES, DAYS-HOURS:MINUTES:SECONDS or UNLIMITED; memory is a whole number with an optional unit K, M, G or T.",
+    example: 'sweep {\n  slurm partition="gpu;rm" time="4 hours" mem="16 GB"\n}',
+    fix: 'Write the value as sbatch takes it: partition=gpu time="4:00:00" mem="16G".',
+  },
+  slurmSbatchRefused: {
+    explanation: "Extra sbatch options (sbatch=[...] or --sbatch) are passed to sbatch as arguments. They must be long options (--name=value) from the list of those that ask for resources or set scheduling and accounting (--account, --qos, --constraint, --gres, --nodes, --mail-type, ...). Options that name files or commands (--output, --error, --chdir, --wrap, --export, --array) are refused: ibc sets the array and the log files itself, and a spec must not make Slurm write or run anything else.",
+    example: 'sweep {\n  slurm sbatch=["--output=/home/me/.bashrc", "-A lab"]\n}',
+    fix: 'Use the long form of an allowed option (--account=lab); leave outputs to ibc (logs/ in the sweep folder).',
+  },
+  sweepMemberCollision: {
+    explanation: "Each member of a sweep gets its own run folder, named after the member. Names are built so that different values give different names (numbers exactly, strings with '/', '\\\\', '%' and spaces encoded, blocks by a hash), and this check runs before anything is written; two members whose folders would still be one (the same values twice, or names differing only in letter case, which a case-insensitive file system does not tell apart) would train into one folder and report each other's metrics.",
+    example: 'sweep {\n  data.clutter.seed in [1, 1]\n}',
+    fix: 'Make the swept values distinct (or differ in more than letter case).',
+  },
+  sweepSeedsOverflow: {
+    explanation: "`seeds N` runs train.seed, train.seed + 1, ... train.seed + N - 1. Seeds are 32-bit numbers (0 to 4,294,967,295): the random streams take a seed modulo 2^32, so a larger seed would silently repeat the run of a smaller one.",
+    example: 'train {\n  seed 4294967295\n}\nsweep {\n  seeds 3\n}',
+    fix: 'Start from a smaller train.seed.',
+  },
+  resourceSyntheticData: {
+    explanation: "The synthetic task is generated pixel by pixel in JavaScript when a run starts. A count of a billion images would need gigabytes and hours before the first step (or crash); the check counts the values first and refuses more than 2^27 (about half a minute of generation), located at the data section, like every other resource check.",
+    example: 'data synthetic train_count=1000000000 test_count=256',
+    fix: 'Use fewer synthetic images (train_count + test_count), or a real data set.',
+  },
+  extendsNotSpec: {
+    explanation: 'A base spec is read, parsed and, where it has mistakes, shown line by line in code frames. So `extends` names only .ibspec files (and a link named .ibspec must lead to one): a spec from someone else cannot make ibc read and print a secret, an environment (/proc/self/environ) or any other file.',
+    example: 'extends "/proc/self/environ"',
+    fix: 'Name the base spec file itself (base.ibspec); rename a base that has another extension.',
+  },
   specNotAFile: {
     explanation: 'ibc reads spec files only: not devices, pipes or files too large to be a spec, which could hang it or exhaust memory. The reason names what the path is.',
     example: 'ibc check /dev/zero',

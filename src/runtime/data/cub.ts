@@ -44,7 +44,9 @@ function parseTable(path: string, text: string, count: number, what: string, val
     const id = Number(parts[0]);
     const fields = parts.slice(1);
     if (!Number.isInteger(id) || id < 1 || fields.length !== count || !valid(fields)) {
-      throw runError('dataCubMalformed', { path, line: index + 1, detail: `expected '<image_id> ${what}', got '${line.trim()}'` });
+      // The line itself is not quoted: the file may be anything a link points at, and its content is not ours to print.
+      const found = !Number.isInteger(id) || id < 1 ? 'no positive image id first' : fields.length !== count ? `${fields.length + 1} field(s)` : 'a value of the wrong form';
+      throw runError('dataCubMalformed', { path, line: index + 1, detail: `expected '<image_id> ${what}', found ${found}` });
     }
     if (rows.has(id)) throw runError('dataCubMalformed', { path, line: index + 1, detail: `image id ${id} appears twice` });
     rows.set(id, fields);

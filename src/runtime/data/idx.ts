@@ -7,6 +7,7 @@
  * and count is checked against the file length so that a truncated download
  * is reported with the expected and actual byte counts, never read as zeros.
  */
+import { fileKind } from '../../support/file-kind.js';
 import { runError } from '../../support/errors.js';
 import { maybeGunzip, readDataFile } from '../../host/read-file.js';
 import type { LoadedSplit } from './dataset.js';
@@ -37,7 +38,9 @@ function readHeader(path: string, bytes: Uint8Array, kind: 'images' | 'labels', 
   }
   const actualMagic = readU32BE(bytes, 0);
   if (actualMagic !== magic) {
-    throw runError('dataIdxBadMagic', { path, kind, actual: hex(actualMagic), expected: hex(magic) });
+    // An IDX magic (0x0000TTDD) is shown: it tells images from labels. Anything else is named by kind, never quoted (the path may lead to a secret).
+    const actual = actualMagic >>> 16 === 0 ? `its magic number is ${hex(actualMagic)}` : fileKind(bytes);
+    throw runError('dataIdxBadMagic', { path, kind, actual, expected: hex(magic) });
   }
   if (bytes.length < headerSize) {
     throw runError('dataTruncated', { path, expected: headerSize, detail: `an IDX ${kind} header with ${dims} dimension size(s)`, actual: bytes.length });

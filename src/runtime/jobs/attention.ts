@@ -12,9 +12,12 @@ import type { TfjsModel } from '../engine/executor/tfjs-model.js';
 import type { Dataset, DataSplit, ImageLoadOptions } from '../data/index.js';
 import { evaluationImages, makeBatches } from '../data/index.js';
 import { subset } from '../data/dataset.js';
-import { writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
+import { gridFigureSize, maxGridImages, MAX_FIGURE_PIXELS, writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
 import type { ScaleMode } from '../figures/images/figure.js';
-import { resolveInsideRunDir } from '../runs/run-dir.js';
+import type { ModelIR } from '../../compiler/ir/ir.js';
+import { runError } from '../../support/errors.js';
+import { resolveInsideRunDir, runOwnPaths } from '../runs/run-dir.js';
+import type { ReadPath } from '../../host/output-policy.js';
 import type { ObjectBox } from '../data/boxes.js';
 import { knownClassNames } from '../data/class-names.js';
 import { quantizerAnchors } from '../../compiler/ir/loss.js';
@@ -125,9 +128,15 @@ export interface AttentionOptions {
   readonly epoch: number;
   /** Folder that resolves relative data paths, for the built-in class names. */
   readonly baseDir: string;
+  /** The folder is not the run's own attention/ folder (--out): only images with ibc's mark are replaced or removed there. */
+  readonly foreignFolder?: boolean;
+  /** Replace files of the writer's names that ibc did not write (--overwrite). */
+  readonly overwrite?: boolean;
+  /** What the call reads: the folder may not be, or lie inside, one of them (IB6807). */
+  readonly inputs?: readonly ReadPath[];
 }
 
-/** Writes test-NNNNN.png/.svg per image and grid.png/.svg into `folder` (earlier attention images there are removed); returns the folder and the test indices drawn. */
+/** Writes test-NNNNN.png/.svg per image and grid.png/.svg into `folder` (attention images of an earlier call there are replaced or removed); returns the folder and the test indices drawn. */
 export async function writeRunAttention(
   folder: string,
   model: TfjsModel,
@@ -140,14 +149,31 @@ export async function writeRunAttention(
   const anchorsName = quantizerAnchors(model.ir);
   const anchorValues = anchorsName !== undefined ? (await model.readWeights()).get(anchorsName) : undefined;
   const anchors = anchorValues ? Array.from(anchorValues).sort((a, b) => a - b) : undefined;
-  writeAttentionImages(folder, items, {
-    title: `${spec.name}: ${options.checkpoint}, epoch ${options.epoch}`,
-    ...(anchors ? { anchors } : {}),
-    ...(options.scale ? { scale: options.scale } : {}),
-    ...(options.overlay ? { overlay: true } : {}),
-    ...(options.selection.kind === 'errors' ? { selection: `misclassified test images from #${options.selection.offset} on (${items.length})` } : {}),
-  });
+  writeAttentionImages(
+    folder,
+    items,
+    {
+      title: `${spec.name}: ${options.checkpoint}, epoch ${options.epoch}`,
+      ...(anchors ? { anchors } : {}),
+      ...(options.scale ? { scale: options.scale } : {}),
+      ...(options.overlay ? { overlay: true } : {}),
+      ...(options.selection.kind === 'errors' ? { selection: `misclassified test images from #${options.selection.offset} on (${items.length})` } : {}),
+    },
+    { ownFolder: options.foreignFolder !== true, overwrite: options.overwrite === true, ...(options.inputs ? { inputs: options.inputs } : {}) },
+  );
   return { folder, items: items.map((i) => i.index) };
+}
+
+/**
+ * Refuses (IB6806), before the model runs, a count of attention images whose
+ * grid figure would be too large to render; `option` names the flag.
+ */
+export function requireAttentionFits(option: string, count: number, spec: ResolvedSpec, ir: ModelIR): void {
+  if (count <= 0 || ir.taps.attentionMean === undefined) return;
+  const quantized = ir.taps.attentionQuantized !== undefined;
+  const { width, height } = gridFigureSize(count, spec.model.input, quantized);
+  if (width * height <= MAX_FIGURE_PIXELS) return;
+  throw runError('attentionGridTooLarge', { option, count, width, height, limit: MAX_FIGURE_PIXELS.toLocaleString('en-US'), fit: maxGridImages(spec.model.input, quantized) });
 }
 
 /** The default attention folder of a run. */
@@ -168,6 +194,8 @@ export interface RunAttentionRequest {
   readonly overlay?: boolean;
   /** The folder for the images, absolute; undefined: the run's attention/ folder. */
   readonly out?: string;
+  /** Replace files of the writer's names in `out` that ibc did not write (--overwrite). */
+  readonly overwrite?: boolean;
   /** Folder data: the image cache, memory budget and workers to load it with. */
   readonly images?: ImageLoadOptions;
 }
@@ -200,6 +228,10 @@ export async function writeAttentionOfRun(opened: OpenedRun, request: RunAttenti
         checkpoint: `${typeof request.which === 'string' ? `${request.which} checkpoint` : `checkpoint ${opened.checkpointPath}`}${opened.state.ema ? ' (EMA weights)' : ''}`,
         epoch: opened.state.epoch,
         baseDir: opened.state.settings.dataBaseDir ?? runDir,
+        foreignFolder: request.out !== undefined,
+        overwrite: request.overwrite === true,
+        // An --out folder may be anywhere but in the run's own files (its attention/ folder is where the images go anyway).
+        ...(request.out !== undefined ? { inputs: runOwnPaths(runDir).filter((p) => p !== runAttentionFolder(runDir)).map((path) => ({ path, within: true })) } : {}),
       });
       return { kind: 'written', ...written };
     } finally {

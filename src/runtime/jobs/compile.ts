@@ -16,7 +16,6 @@
  * What it wrote (or why not) comes back as a value for the CLI to print; user
  * mistakes are RunErrors.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
@@ -31,15 +30,17 @@ import { encodeTorchExport, torchStateDict } from '../../compiler/pretrained/exp
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { RunError } from '../../support/errors.js';
+import { commitOutputs, requireApartFromInputs, requireMayWrite, type ReadPath } from '../../host/output-policy.js';
+import { readFilePrefix } from '../../host/read-file.js';
 import { verifyOnnx, type VerifyReport } from '../engine/onnx/verify.js';
 import { initParams } from '../engine/init-params.js';
 import { loadPretrainedTrunk } from '../engine/pretrained-trunk.js';
 import { knownClassNames } from '../data/class-names.js';
 import { evaluationImages, loadDataset } from '../data/index.js';
-import { firstNonFinite, writeFileAtomic } from '../runs/checkpoint/index.js';
+import { firstNonFinite } from '../runs/checkpoint/index.js';
 import { openRun, runWeights, type OpenedRun } from '../runs/open-run.js';
 import type { CheckpointChoice } from '../runs/resume.js';
-import { whyCannotCreate } from '../runs/run-dir.js';
+import { runOwnPaths } from '../runs/run-dir.js';
 import { uploadConversion, writeExplorer, type ExplorerData, type ExplorerSamples } from '../figures/web/explorer.js';
 import { imageStatistics, type ImageStatistics } from '../data/image-statistics.js';
 import { writeGraphModelFolder } from '../figures/web/graph-model-files.js';
@@ -59,6 +60,8 @@ export interface CompileRequest {
   readonly verify: boolean;
   readonly tolerance: number;
   readonly images: number;
+  /** Replace files at the output that ibc did not write (--overwrite). */
+  readonly overwrite?: boolean;
 }
 
 export interface ModelToWrite {
@@ -71,6 +74,8 @@ export interface ModelToWrite {
   readonly hash: string;
   /** The spec file (for a run: its flattened spec.ibspec): relative data paths and class names are found from its folder. */
   readonly specPath: string;
+  /** What the compile reads (the spec, a run folder) and the run's own files: never an output, even with --overwrite; `within`: nor anything inside it. */
+  readonly inputs: readonly ReadPath[];
 }
 
 /** What the job tells the terminal while it works (the rest comes back in the outcome). */
@@ -117,7 +122,7 @@ export function modelFromRun(runDir: string, which: CheckpointChoice = 'last'): 
   const run = openRun(runDir, which, specHash);
   const { weights, averaged } = runWeights(run.state);
   requireFinite(weights, run.checkpointPath);
-  return { spec: run.spec, ir: run.ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath: join(runDir, 'spec.ibspec') };
+  return { spec: run.spec, ir: run.ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath: join(runDir, 'spec.ibspec'), inputs: protectedPaths([], runDir) };
 }
 
 /**
@@ -130,7 +135,7 @@ export async function modelFromSpec(specPath: string, spec: ResolvedSpec, ir: Mo
     // The spec's initial weights, as training would start: its pretrained trunk (weights="..."), the rest seeded.
     const trunk = await loadPretrainedTrunk(spec, ir);
     const source = `fresh weights (seed ${spec.train.seed})${trunk ? `, the trunk from ${trunk.fingerprint.path}` : ''}`;
-    return { spec, ir, weights: initParams(ir, spec.train.seed, trunk?.weights), source, hash: specHash(spec), specPath };
+    return { spec, ir, weights: initParams(ir, spec.train.seed, trunk?.weights), source, hash: specHash(spec), specPath, inputs: protectedPaths([specPath, ...(trunk ? [trunk.fingerprint.path] : [])]) };
   }
   const run = openRun(weightsDir, which, specHash);
   // `ibc train --seed` may have replaced the seed: compare with the spec as that run saw it.
@@ -146,11 +151,43 @@ export async function modelFromSpec(specPath: string, spec: ResolvedSpec, ir: Mo
   }
   const { weights, averaged } = runWeights(run.state);
   requireFinite(weights, run.checkpointPath);
-  return { spec, ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath };
+  return { spec, ir, weights, source: describeWeights(run, averaged), hash: run.state.specHash, specPath, inputs: protectedPaths([specPath], weightsDir) };
+}
+
+/** The files read, and a run folder with its own files (checkpoints/, spec.ibspec, ...), as ModelToWrite['inputs']. */
+function protectedPaths(files: readonly string[], runDir?: string): ModelToWrite['inputs'] {
+  return [
+    ...files.map((path) => ({ path, within: false })),
+    ...(runDir !== undefined ? [{ path: runDir, within: false }, ...runOwnPaths(runDir).map((path) => ({ path, within: true }))] : []),
+  ];
+}
+
+/** The first bytes of an ONNX model ibc wrote: ir_version (field 1), then producer_name (field 2) "ibc". */
+export function isIbcOnnx(path: string): boolean {
+  const bytes = readFilePrefix(path, 16);
+  if (bytes === undefined || bytes[0] !== 0x08) return false;
+  let at = 1;
+  while (at < bytes.length && (bytes[at]! & 0x80) !== 0) at++;
+  at++;
+  return [0x12, 0x03, 0x69, 0x62, 0x63].every((b, i) => bytes[at + i] === b);
+}
+
+/** A safetensors file ibc wrote: its header's __metadata__ (first) names ibc as the producer. */
+export function isIbcSafetensors(path: string): boolean {
+  const bytes = readFilePrefix(path, 4096);
+  if (bytes === undefined || bytes.length < 9) return false;
+  const header = new TextDecoder().decode(bytes.subarray(8));
+  return header.startsWith('{"__metadata__":{') && /"producer":"ibc"/.test(header.slice(0, header.indexOf('}') + 1));
+}
+
+/** One file under the output policy: replaced only when `ours` says ibc wrote it, or with --overwrite. */
+function writeOneFile(what: string, out: string, chunks: readonly Uint8Array[], ours: (path: string) => boolean, overwrite: boolean): void {
+  commitOutputs({ what, files: [{ path: out, chunks }], ours, overwrite });
 }
 
 /** Writes the model's artifact for `request.target`. */
 export async function compileModel(request: CompileRequest, model: ModelToWrite, reporter: CompileReporter): Promise<CompileOutcome> {
+  requireApartFromInputs([request.out], model.inputs);
   switch (request.target) {
     case 'onnx':
       return compileOnnx(request, model.spec, model.ir, model.weights, model.hash, reporter);
@@ -168,10 +205,7 @@ export async function compileModel(request: CompileRequest, model: ModelToWrite,
 function compileSafetensors(o: CompileRequest, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string): CompileOutcome {
   const exported = torchStateDict(ir, spec.model.backbone, weights);
   const chunks = encodeTorchExport(exported, { specName: spec.name, specHash: hash });
-  writeOutput(o.out, () => {
-    makeFolders(dirname(o.out));
-    writeFileAtomic(o.out, chunks);
-  });
+  writeOneFile('the safetensors file', o.out, chunks, isIbcSafetensors, o.overwrite === true);
   const bytes = chunks.reduce((n, c) => n + c.length, 0);
   return { kind: 'written', artifact: { target: 'safetensors', tensors: exported.tensors.size, bytes, ...(exported.torchvision ? { torchvision: exported.torchvision } : {}) } };
 }
@@ -189,11 +223,10 @@ async function compileOnnx(o: CompileRequest, spec: ResolvedSpec, ir: ModelIR, w
   if (!result.value || hasErrors(result.diagnostics)) return { kind: 'rejected', diagnostics: result.diagnostics };
   const out = o.out;
   const bytes = result.value.bytes;
-  const write = (): void =>
-    writeOutput(out, () => {
-      makeFolders(dirname(out));
-      writeFileAtomic(out, [bytes]);
-    });
+  const set = { what: 'the ONNX model', files: [{ path: out, chunks: [bytes] }], ours: isIbcOnnx, overwrite: o.overwrite === true };
+  // Refused before minutes of verification, not after.
+  requireMayWrite(set);
+  const write = (): void => void commitOutputs(set);
   const written: CompileOutcome = { kind: 'written', artifact: { target: 'onnx', opset, layout, dynamicBatch: dynamic, bytes: bytes.length, outputs: result.value.outputs } };
   if (!o.verify) {
     write();
@@ -223,9 +256,7 @@ async function compileOnnx(o: CompileRequest, spec: ResolvedSpec, ir: ModelIR, w
 }
 
 function compileIbcRuntime(o: CompileRequest, spec: ResolvedSpec, ir: ModelIR, weights: Map<string, Float32Array>, hash: string): CompileOutcome {
-  const out = o.out;
-  writeOutput(out, () => makeFolders(dirname(out)));
-  writeTfjsArtifact(out, ir, weights, { specHash: hash, specName: spec.name, normalize: spec.data.normalize, producerVersion: ibcVersion() });
+  writeTfjsArtifact(o.out, ir, weights, { specHash: hash, specName: spec.name, normalize: spec.data.normalize, producerVersion: ibcVersion() }, o.overwrite === true);
   return { kind: 'written', artifact: { target: 'ibc-runtime' } };
 }
 
@@ -284,10 +315,7 @@ async function compileGraphModel(o: CompileRequest, specPath: string, spec: Reso
   const out = o.out;
   const bytes = exp.shards.reduce((n, s) => n + s.bytes.length, 0);
   if (o.target === 'tfjs') {
-    writeOutput(out, () => {
-      makeFolders(out);
-      writeGraphModelFolder(out, exp);
-    });
+    writeGraphModelFolder(out, exp, o.overwrite === true);
     return { kind: 'written', artifact: { target: 'tfjs', shards: exp.shards.length, bytes, inputShape: ir.inputShape, outputs: exp.outputs } };
   }
   const { samples, statistics, statisticsSource } = await webData(spec, specPath, o.images, reporter);
@@ -298,35 +326,6 @@ async function compileGraphModel(o: CompileRequest, specPath: string, spec: Reso
     ...(statistics ? { statistics } : {}),
     ...(statisticsSource !== undefined ? { statisticsSource } : {}),
   };
-  writeOutput(out, () => {
-    makeFolders(out);
-    writeExplorer(out, exp, samples, page);
-  });
+  writeExplorer(out, exp, samples, page, o.overwrite === true);
   return { kind: 'written', artifact: { target: 'web', bytes, images: samples?.count ?? 0 } };
-}
-
-/**
- * Creates `dir` and its missing parents one level at a time. (Node 20's
- * mkdirSync(..., {recursive: true}) never returns for some paths, e.g. under /proc.)
- */
-function makeFolders(dir: string): void {
-  const missing: string[] = [];
-  let at = dir;
-  while (!existsSync(at)) {
-    missing.push(at);
-    const parent = dirname(at);
-    if (parent === at) break;
-    at = parent;
-  }
-  for (const folder of missing.reverse()) mkdirSync(folder);
-}
-
-/** Runs a write, turning a file-system failure into the user-facing IB5008. */
-function writeOutput(path: string, write: () => void): void {
-  try {
-    write();
-  } catch (error) {
-    if (error instanceof RunError) throw error;
-    throw new RunError(diagnostic('outputWriteFailed', { args: { path, reason: whyCannotCreate(path, error) } }));
-  }
 }

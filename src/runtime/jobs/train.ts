@@ -4,7 +4,8 @@
  * summary and attention images. Terminal output goes through `RunReporter`;
  * user mistakes are RunErrors.
  */
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { readText, readTextIfReadable } from '../../host/read-file.js';
 import { dirname, resolve } from 'node:path';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
@@ -17,21 +18,21 @@ import { loadDataset, type DataProgress, type Dataset } from '../data/index.js';
 import { removeStaleTemporaries, writeTextAtomic } from '../runs/checkpoint/index.js';
 import { appendMetrics, clearRun, createRunDir, makeRunSubdir, refuseExistingRun, resolveInsideRunDir, writeResolvedSpec, writeSummary } from '../runs/run-dir.js';
 import { lockRunDir, processIsAlive, type RunLock } from '../runs/run-lock.js';
-import { train, type BatchProgress, type MetricsRow, type StoppedAt, type TrainOutcome } from '../training/loop.js';
+import { evaluateSplit, train, type BatchProgress, type MetricsRow, type StoppedAt, type TrainOutcome } from '../training/loop.js';
 import { exitStatusOf, watchInterrupts, type InterruptSignal } from './interrupts.js';
 import { localizeSplit } from '../training/localize-split.js';
 import type { EvaluationUpdate } from '../training/progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from '../runs/resume.js';
 import type { RunSettings, TrainingState } from '../training/state.js';
-import { runAttentionFolder, writeRunAttention } from './attention.js';
+import { requireAttentionFits, runAttentionFolder, writeRunAttention } from './attention.js';
 import { formatLocalization, localizationRecord } from '../training/localization.js';
-import { readMetricRows } from '../runs/sweep/run-status.js';
+import { readMetricRows, readSummary } from '../runs/sweep/run-status.js';
 import { appendStepLog, readStepLog, truncateStepLog } from '../runs/step-log.js';
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import type { Precision } from '../engine/precision.js';
 import { PhaseClock, secondsSinceProcessStart } from '../training/phases.js';
 import { chooseStepEngine, choicePrecision, createTrainingEngine, type StepRequest } from '../engine/choose-engine.js';
-import type { TrainingEngine } from '../engine/training-engine.js';
+import type { Predictor, TrainingEngine } from '../engine/training-engine.js';
 import { createTfjsModel } from '../engine/executor/tfjs-model.js';
 import { buildTraining } from '../../compiler/network/build-training.js';
 import { quantizerAnchors } from '../../compiler/ir/loss.js';
@@ -159,8 +160,10 @@ function positive(option: string, value: number | undefined): void {
  * The metrics.jsonl a resumed run continues: the rows of epochs the
  * checkpoint covers, and every line that is not one of ibc's rows (a note the
  * user added) kept as it was. Rows of later epochs (written after the
- * checkpoint, before a kill) are dropped, and so is an unterminated last line
- * that starts like a row: what a kill in the middle of an append leaves.
+ * checkpoint, before a kill) are dropped, and so are the end-of-training
+ * event rows (localization) of the checkpoint's last epoch, which the end of
+ * this run writes again, and an unterminated last line that starts like a
+ * row: what a kill in the middle of an append leaves.
  */
 export function resumedMetrics(text: string, epochsDone: number): string {
   const lines = text.split('\n');
@@ -175,7 +178,8 @@ export function resumedMetrics(text: string, epochsDone: number): string {
       return !line.trimStart().startsWith('{"epoch"'); // a row cut short is dropped; anything else is the user's
     }
     const epoch = row && typeof row === 'object' ? (row as { epoch?: unknown }).epoch : undefined;
-    return typeof epoch !== 'number' || epoch <= epochsDone;
+    const event = row && typeof row === 'object' && 'event' in row;
+    return typeof epoch !== 'number' || (event ? epoch < epochsDone : epoch <= epochsDone);
   });
   return kept.map((l) => `${l}\n`).join('');
 }
@@ -183,7 +187,8 @@ export function resumedMetrics(text: string, epochsDone: number): string {
 function truncateMetrics(runDir: string, epochsDone: number): void {
   const path = resolveInsideRunDir(runDir, 'metrics.jsonl');
   if (!existsSync(path)) return;
-  writeTextAtomic(path, resumedMetrics(readFileSync(path, 'utf8'), epochsDone));
+  const text = readText('log', path, (problem) => new RunError(diagnostic('runDirWriteFailed', { args: { path, reason: `it cannot be read back to continue it: ${problem.reason}` } })));
+  writeTextAtomic(path, resumedMetrics(text, epochsDone));
 }
 
 /** The run directory must take new files: say why not (read-only mount, immutable folder) before training for minutes. */
@@ -218,7 +223,9 @@ async function locatedAtSpec<T>(spec: ResolvedSpec, load: () => Promise<T>): Pro
 /** ": key a -> b (changes the model), ..." from the run's resolved-spec.json to `spec`; empty when it cannot be read. */
 function differencesFromRun(runDir: string, spec: ResolvedSpec): string {
   try {
-    const recorded = JSON.parse(readFileSync(resolveInsideRunDir(runDir, 'resolved-spec.json'), 'utf8')) as ResolvedSpec;
+    const text = readTextIfReadable('record', resolveInsideRunDir(runDir, 'resolved-spec.json'));
+    if (text === undefined) return '';
+    const recorded = JSON.parse(text) as ResolvedSpec;
     const differences = diffSpecs(recorded, spec);
     return differences.length > 0 ? ` (${describeDifferences(differences)})` : '';
   } catch {
@@ -236,16 +243,39 @@ function withSeed(spec: ResolvedSpec, seed: number): ResolvedSpec {
   return seed === spec.train.seed ? spec : { ...spec, train: { ...spec.train, seed } };
 }
 
-/** curves.png and curves.svg (from the step log and the epoch rows). A drawing failure is reported, never fatal to a finished run. */
+/**
+ * curves.png and curves.svg (from the step log and the epoch rows). A file that
+ * cannot be written (a full disk) stops the end of the run before its summary,
+ * so --resume finishes it later; a drawing failure (a bug) is reported and the
+ * run still finishes.
+ */
 async function drawCurves(runDir: string, name: string, reporter: RunReporter): Promise<void> {
   try {
     const { writeCurves } = await import('../figures/plots/curves.js'); // vega loads only when a run ends
     reporter.info(`curves: ${await writeCurves(runDir, name, readMetricRows(runDir), readStepLog(runDir))}`);
   } catch (error) {
+    if (error instanceof RunError) throw error;
     reporter.info(`curves.png was not drawn (a bug in ibc; please report it): ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
+/** The mean images/s of the epochs in metrics.jsonl: the speed of a run finished by --resume, which trained no epoch itself. */
+function meanRecordedSpeed(runDir: string): number {
+  const speeds = readMetricRows(runDir).map((r) => r.images_per_second).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return speeds.length > 0 ? speeds.reduce((a, b) => a + b, 0) / speeds.length : 0;
+}
+
+/**
+ * The metrics of the run's last epoch when this invocation trained none (a
+ * run finished by --resume): its row in metrics.jsonl, else (a row removed by
+ * hand) the test accuracy evaluated now.
+ */
+async function lastRow(runDir: string, outcome: TrainOutcome, evaluated: Predictor, spec: ResolvedSpec, data: Dataset, seed: number): Promise<Pick<MetricsRow, 'test_top1' | 'test_top5'>> {
+  const row = readMetricRows(runDir).filter((r) => r.epoch === outcome.epochsDone).pop();
+  if (row && typeof row.test_top1 === 'number' && typeof row.test_top5 === 'number') return { test_top1: row.test_top1, test_top5: row.test_top5 };
+  const accuracy = await evaluateSplit(evaluated, spec, data.test, seed);
+  return { test_top1: accuracy.top1, test_top5: accuracy.top5 };
+}
 
 /** What a checkpoint records of the run's identity (runs from before run.json have only this). */
 function identityOfState(state: TrainingState): Partial<RunIdentity> {
@@ -280,6 +310,7 @@ export async function runTraining(request: TrainRequest, reporter: RunReporter):
   positive('--limit-train', request.limitTrain);
   positive('--limit-val', request.limitValidation);
   positive('--limit-test', request.limitTest);
+  requireAttentionFits(`--attention ${request.attentionImages ?? 20}`, request.attentionImages ?? 20, request.spec, request.ir);
 
   let lock: RunLock | undefined;
   // SIGINT, SIGTERM, SIGUSR1: the loop stops at the next step boundary with a checkpoint; a second one stops at once.
@@ -375,13 +406,20 @@ async function runLocked(
       return { runDir };
     }
     if (resume.epoch >= settings.epochs) {
-      reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
-      return { runDir };
+      // Finished only once summary.json is written (the last thing a run writes): a run killed after its
+      // last checkpoint is finished now (localization, curves, attention, summary), not reported done.
+      if (readSummary(runDir) !== undefined) {
+        reporter.note?.(diagnostic('resumeAlreadyDone', { args: { done: resume.epoch, epochs: settings.epochs } }));
+        return { runDir };
+      }
+      settings = { ...settings, epochs: resume.epoch };
+      reporter.info(`finishing ${runDir}: all ${resume.epoch} epochs are trained; writing what a run writes at its end`);
+    } else {
+      const within = resume.inEpoch ? `, after batch ${resume.inEpoch.batches} of it` : '';
+      reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs}${within} (step ${resume.step})`);
     }
     truncateMetrics(runDir, resume.epoch);
     truncateStepLog(runDir, resume.step);
-    const within = resume.inEpoch ? `, after batch ${resume.inEpoch.batches} of it` : '';
-    reporter.info(`resuming ${runDir} at epoch ${resume.epoch + 1} of ${settings.epochs}${within} (step ${resume.step})`);
   } else {
     if (request.outDir !== undefined) refuseExistingRun(resolve(request.outDir), request.overwrite === true);
     spec = withSeed(spec, request.seed ?? spec.train.seed);
@@ -559,7 +597,8 @@ async function trainOnData(
     const anchorsName = quantizerAnchors(ir);
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const trainable = ir.params.filter((p) => p.trainable && p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-    const last = outcome.last!;
+    // A run finished by --resume trains no epoch: its last epoch's row is in metrics.jsonl (appended before the checkpoint).
+    const last = outcome.last ?? (await lastRow(runDir, outcome, model, spec, data, settings.seed));
     // Where the test set has object boxes: does the attention find the object? (localization.ts)
     const localization = await phases.timeAsync('localization', () => localizeSplit(model, spec, data.test));
     if (localization) {
@@ -577,7 +616,7 @@ async function trainOnData(
       precision: choicePrecision(stepEngine),
       ...(request.adapter ? { adapter: request.adapter } : {}),
       epochs: outcome.epochsDone,
-      images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : 0,
+      images_per_second: outcome.trainSeconds > 0 ? outcome.trainImages / outcome.trainSeconds : meanRecordedSpeed(runDir),
       seconds: outcome.seconds,
       ...(anchorsName ? { anchors: Array.from(finalWeights.get(anchorsName) ?? []) } : {}),
       param_count: paramCount,
@@ -597,7 +636,6 @@ async function trainOnData(
       ...(data.skipped && data.skipped.length > 0 ? { skipped_images: data.skipped.length } : {}),
       ...(settings.weights ? { weights: settings.weights } : {}),
     };
-    writeSummary(runDir, summary);
     const figuresStart = performance.now();
     await drawCurves(runDir, spec.name, reporter);
     if (images > 0 && ir.taps.attentionMean !== undefined) {
@@ -609,10 +647,10 @@ async function trainOnData(
       });
       reporter.info(`attention maps: ${folder}`);
     }
-    // The figures come after the summary (a run with a summary is a finished run): it is written
-    // again with their time.
     phases.add('figures', (performance.now() - figuresStart) / 1000);
     const finished: RunSummary = { ...summary, phases: phases.record() };
+    // Last: summary.json is what makes a run finished (sweeps, results, --resume read it), so a kill before
+    // this line leaves a run that --resume finishes, and never a "finished" run without its figures.
     writeSummary(runDir, finished);
     return { runDir, summary: finished };
   } finally {

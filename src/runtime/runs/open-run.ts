@@ -3,7 +3,7 @@
  * its resolved spec, the model built from it, a checkpoint's weights, and the
  * test data the run used.
  */
-import { readFileSync } from 'node:fs';
+import { parseJson, readText } from '../../host/read-file.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { compileResolved } from '../../compiler/compile.js';
@@ -26,13 +26,11 @@ export interface OpenedRun {
 export function openRun(runDir: string, which: CheckpointChoice, hashSpec: (spec: ResolvedSpec) => string): OpenedRun {
   requireRunDir(runDir);
   const specPath = resolveInsideRunDir(runDir, 'resolved-spec.json');
-  let spec: ResolvedSpec;
-  try {
-    spec = JSON.parse(readFileSync(specPath, 'utf8')) as ResolvedSpec;
-  } catch (error) {
-    const reason = (error as { code?: string }).code === 'ENOENT' ? 'it has no resolved-spec.json (ibc train writes one)' : `resolved-spec.json is unreadable (${error instanceof Error ? error.message : String(error)})`;
-    throw new RunError(diagnostic('trainRunDirMissing', { args: { path: runDir, reason } }));
-  }
+  const notARun = (reason: string): RunError => new RunError(diagnostic('trainRunDirMissing', { args: { path: runDir, reason } }));
+  const text = readText('record', specPath, (problem) =>
+    notARun(problem.kind === 'missing' ? 'it has no resolved-spec.json (ibc train writes one)' : `resolved-spec.json is unreadable (${problem.reason})`),
+  );
+  const spec = parseJson(text, (reason) => notARun(`resolved-spec.json is unreadable (${reason})`)) as ResolvedSpec;
   const built = compileResolved(spec);
   if (hasErrors(built.diagnostics) || !built.value) {
     const first = built.diagnostics.find((d) => d.severity === 'error');

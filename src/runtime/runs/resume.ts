@@ -5,11 +5,12 @@
  * a resume checks everything it can and turns every problem into a RunError:
  * a run never silently starts fresh.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { parseJson, readText } from '../../host/read-file.js';
 import { join } from 'node:path';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
-import { requireStateFitsModel } from './checkpoint/validate.js';
+import { requireFiniteState, requireStateFitsModel } from './checkpoint/validate.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointTensor } from './checkpoint/index.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
@@ -169,6 +170,8 @@ export function loadResumeState(runDir: string, ir: ModelIR): TrainingState {
   }
   const state = checkpointToState(checkpoint, (reason) => new RunError(diagnostic('resumeCheckpointCorrupt', { args: { path: runDir, reason: `${last}: ${reason}` } })));
   requireStateFitsModel(state, ir, last);
+  // Before either training engine sees it: both refuse a diverged state the same way.
+  requireFiniteState(state, last, ir);
   return state;
 }
 
@@ -185,24 +188,17 @@ function resumeMismatch(runDir: string, reason: string): RunError {
  */
 export function requireResumeFitsRun(runDir: string, state: TrainingState, spec: ResolvedSpec, hashSpec: (spec: ResolvedSpec) => string): void {
   const { last } = checkpointPaths(runDir);
-  const readRunFile = (name: string, what: string): string => {
-    try {
-      return readFileSync(join(runDir, name), 'utf8');
-    } catch {
-      throw resumeMismatch(runDir, `its ${name} is missing or unreadable (${what}), so the checkpoint cannot be matched to the run`);
-    }
-  };
+  const readRunFile = (name: string, what: string): string =>
+    readText('record', join(runDir, name), (problem) =>
+      resumeMismatch(runDir, `its ${name} is missing or unreadable (${what}${problem.kind === 'missing' ? '' : `; ${problem.reason}`}), so the checkpoint cannot be matched to the run`),
+    );
   const recordedHash = readRunFile('spec-hash.txt', 'the hash of the spec the run started with').trim();
   if (recordedHash !== state.specHash) {
     throw resumeMismatch(runDir, `${last} was written for spec hash ${state.specHash.slice(0, 12)}..., but the run's spec-hash.txt says ${recordedHash.slice(0, 12) || '(empty)'}...: the checkpoint belongs to another run`);
   }
-  let resolved: ResolvedSpec;
-  try {
-    resolved = JSON.parse(readRunFile('resolved-spec.json', 'the spec the run started with')) as ResolvedSpec;
-  } catch (error) {
-    if (error instanceof RunError) throw error;
-    throw resumeMismatch(runDir, 'its resolved-spec.json is not valid JSON (was it edited?)');
-  }
+  const resolved = parseJson(readRunFile('resolved-spec.json', 'the spec the run started with'), (reason) =>
+    resumeMismatch(runDir, `its resolved-spec.json is not valid: ${reason} (was it edited?)`),
+  ) as ResolvedSpec;
   const runSeed = (resolved as { train?: { seed?: unknown } }).train?.seed;
   if (runSeed !== state.settings.seed) {
     throw resumeMismatch(runDir, `${last} was trained with seed ${state.settings.seed}, but the run's resolved-spec.json says seed ${String(runSeed)}: the checkpoint belongs to another run`);

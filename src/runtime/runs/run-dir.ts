@@ -9,7 +9,8 @@
  *     summary.json         written atomically at the end (and may be rewritten)
  *     *.ckpt, attention/   checkpoints and attention images
  */
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, appendFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { appendText } from '../../host/append-file.js';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { runError, reasonOf } from '../../support/errors.js';
 import { writeTextAtomic } from '../../host/atomic-write.js';
@@ -138,7 +139,7 @@ export function writeResolvedSpec(runDir: string, spec: unknown): string {
 export function appendMetrics(runDir: string, record: Readonly<Record<string, unknown>>): string {
   const path = resolveInsideRunDir(runDir, 'metrics.jsonl');
   try {
-    appendFileSync(path, `${JSON.stringify(record)}\n`);
+    appendText(path, `${JSON.stringify(record)}\n`);
   } catch (error) {
     throw runError('runDirWriteFailed', { path, reason: reasonOf(error) });
   }
@@ -164,6 +165,12 @@ export function makeRunSubdir(runDir: string, relativePath: string): string {
 
 /** What `ibc train` writes in a run directory: all that --overwrite removes. */
 const RUN_ENTRIES = ['spec.ibspec', 'resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'metrics-steps.jsonl', 'summary.json', 'checkpoints', 'attention', 'curves.png', 'curves.svg'];
+
+/** The paths of a run folder that are the run itself (what it writes, its lock, its curves): never another command's output. */
+export function runOwnPaths(runDir: string): string[] {
+  return [...RUN_ENTRIES, LOCK_FILE, 'run.json'].map((entry) => join(runDir, entry));
+}
+
 /** Entries that only a run has: any of them makes a folder a run. */
 const RUN_EVIDENCE = ['resolved-spec.json', 'spec-hash.txt', 'metrics.jsonl', 'checkpoints', 'summary.json'];
 

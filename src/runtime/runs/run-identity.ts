@@ -10,7 +10,7 @@
  * add. `IDENTITY_KEYS` lists them once, with their documented names (the JSON
  * keys), so every comparison and every table says the same thing.
  */
-import { openSync, readSync, closeSync } from 'node:fs';
+import { readFilePrefix, readTextIfReadable } from '../../host/read-file.js';
 import { join } from 'node:path';
 import { writeTextAtomic } from '../../host/atomic-write.js';
 import { CHECKPOINT_MAGIC, HEADER_BYTES } from '../../support/checkpoint-format.js';
@@ -146,23 +146,14 @@ export function recordLineOf(key: IdentityKey): number {
   return keys.indexOf(key) + 2;
 }
 
-/** At most `limit` bytes from the start of a file; undefined when it cannot be read. */
+/**
+ * At most `limit` bytes from the start of a file, through the bounded reader's
+ * prefix read (a pipe, a device or a folder is refused, never waited on);
+ * undefined when it cannot be read.
+ */
 function readBytes(path: string, limit: number): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const buffer = Buffer.alloc(limit);
-    const n = readSync(fd, buffer, 0, limit, 0);
-    return buffer.subarray(0, n);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function readText(path: string, limit: number): string | undefined {
-  return readBytes(path, limit)?.toString('utf8');
+  const bytes = readFilePrefix(path, limit);
+  return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function objectOf(text: string | undefined): Record<string, unknown> | undefined {
@@ -196,7 +187,7 @@ function checkpointMeta(path: string): Record<string, unknown> | undefined {
  * keys nothing records are left out.
  */
 export function readRunIdentity(runDir: string): Partial<RunIdentity> {
-  const record = objectOf(readText(join(runDir, RUN_RECORD_FILE), 1 << 16));
+  const record = objectOf(readTextIfReadable('record', join(runDir, RUN_RECORD_FILE)));
   if (record && record['format'] === FORMAT) {
     const out: Partial<Record<keyof RunIdentity, unknown>> = {};
     for (const key of ['spec_hash', ...IDENTITY_KEY_NAMES] as const) if (key in record) out[key] = record[key];
@@ -204,7 +195,7 @@ export function readRunIdentity(runDir: string): Partial<RunIdentity> {
   }
   const out: { -readonly [K in keyof RunIdentity]?: RunIdentity[K] } = {};
   const summary = readSummary(runDir);
-  const spec = objectOf(readText(join(runDir, 'resolved-spec.json'), 1 << 22));
+  const spec = objectOf(readTextIfReadable('record', join(runDir, 'resolved-spec.json')));
   const train = spec?.['train'] as Record<string, unknown> | undefined;
   const meta = checkpointMeta(checkpointPaths(runDir).last);
   const rawSettings = meta?.['settings'];

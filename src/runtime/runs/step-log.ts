@@ -5,9 +5,11 @@
  * steps after its checkpoint (they are taken again), keeping any line that is
  * not ibc's.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { runError, reasonOf } from '../../support/errors.js';
 import { writeTextAtomic } from '../../host/atomic-write.js';
+import { appendText } from '../../host/append-file.js';
+import { readText, readTextIfReadable } from '../../host/read-file.js';
 import { resolveInsideRunDir } from './run-dir.js';
 
 export const STEP_LOG_FILE = 'metrics-steps.jsonl';
@@ -17,7 +19,8 @@ export function appendStepLog(runDir: string, lines: readonly object[]): void {
   if (lines.length === 0) return;
   const path = resolveInsideRunDir(runDir, STEP_LOG_FILE);
   try {
-    appendFileSync(path, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    // A regular file only: a pipe or device planted under the name is refused, not written into.
+    appendText(path, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   } catch (error) {
     throw runError('runDirWriteFailed', { path, reason: reasonOf(error) });
   }
@@ -35,12 +38,9 @@ function parsed(line: string): Record<string, unknown> | undefined {
 /** The step log's lines (a line cut short by a kill is skipped); empty when the run has none. */
 export function readStepLog(runDir: string): Record<string, unknown>[] {
   const path = resolveInsideRunDir(runDir, STEP_LOG_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return [];
-  }
+  // Through the bounded reader: a pipe, a device or a file over the log bound reads as no step log.
+  const text = readTextIfReadable('log', path);
+  if (text === undefined) return [];
   return text
     .split('\n')
     .map(parsed)
@@ -67,5 +67,6 @@ export function resumedStepLog(text: string, steps: number): string {
 export function truncateStepLog(runDir: string, steps: number): void {
   const path = resolveInsideRunDir(runDir, STEP_LOG_FILE);
   if (!existsSync(path)) return;
-  writeTextAtomic(path, resumedStepLog(readFileSync(path, 'utf8'), steps));
+  const text = readText('log', path, (problem) => runError('runDirWriteFailed', { path, reason: `it cannot be read back to continue it: ${problem.reason}` }));
+  writeTextAtomic(path, resumedStepLog(text, steps));
 }

@@ -36,7 +36,7 @@ import { countCorrect, evaluateAccuracy, type Accuracy } from './evaluate.js';
 import type { BestScore, EarlyStopState, EpochSums, RunSettings, TrainingState } from './state.js';
 import type { EvaluationUpdate, ProgressUpdate } from './progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { divergenceReason, isDiverging } from './divergence.js';
+import { divergenceReason, firstNonFinite, firstNonFiniteInState, formatNonFinite, isDiverging, runningStatistics } from './divergence.js';
 import type { Predictor, StepResult, TrainingEngine } from '../engine/training-engine.js';
 import type { LossTermKind } from '../../compiler/ir/ir.js';
 import { earlyStopCheck, type EarlyStopRule } from './early-stop.js';
@@ -222,6 +222,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const resume = options.resume;
   const plan = schedulePlan(spec, settings.epochs);
   if (resume) restoreEngine(engine, resume);
+  const runningStats = runningStatistics(ir);
   const root = Random.fromSeed(settings.seed);
   let shuffle = root.derive('shuffle');
   let noise = root.derive('noise');
@@ -335,6 +336,12 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         backend: options.backend,
         inEpoch: { batches: batchIndex, sums: { ...sums }, seconds: secondsBefore + (performance.now() - epochStart) / 1000 },
       };
+      // As at an epoch's end: a state that is no longer finite is never written mid-epoch either.
+      const broken = firstNonFiniteInState(state, runningStats);
+      if (broken) {
+        const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
+        throw new RunError(diagnostic('trainNonFiniteWeights', { args: { value: formatNonFinite(broken.value), name: broken.name, epoch: epoch + 1, kept } }));
+      }
       sink.writeCheckpoint('last', state);
       checkpointWritten = true;
       lastSaved = clock();
@@ -390,6 +397,13 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
     trainSeconds += epochTrainSeconds - secondsBefore; // this invocation's seconds, as trainImages counts its images
     phases.add('training', epochTrainSeconds - secondsBefore);
     trainImages += sums.seen - (within?.sums.seen ?? 0);
+    // Both engines: weights that are no longer finite stop the run before they are evaluated or saved, even where
+    // every loss stayed finite (a ReLU or a max pool can hide a NaN from the loss).
+    const brokenWeight = firstNonFinite(await engine.weights(), runningStats);
+    if (brokenWeight) {
+      const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
+      throw new RunError(diagnostic('trainNonFiniteWeights', { args: { value: formatNonFinite(brokenWeight.value), name: `'${brokenWeight.name}'`, epoch: epoch + 1, kept } }));
+    }
 
     const reportEvaluation = (split: 'validation' | 'test', after: number) =>
       sink.onEvaluation
@@ -446,6 +460,12 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
     if (due || (improved && spec.train.checkpoint.keepBest)) {
       await phases.timeAsync('checkpoints', async () => {
         const state = await snapshot();
+        // Either engine: a state that is no longer finite is never written (the last good checkpoint stays the last).
+        const broken = firstNonFiniteInState(state, runningStats);
+        if (broken) {
+          const kept = checkpointWritten ? `The last good checkpoint is kept at ${sink.checkpointPath('last')}` : 'No checkpoint had been written yet';
+          throw new RunError(diagnostic('trainNonFiniteWeights', { args: { value: formatNonFinite(broken.value), name: broken.name, epoch: epoch + 1, kept } }));
+        }
         if (due) {
           sink.writeCheckpoint('last', state);
           checkpointWritten = true;

@@ -87,9 +87,12 @@ describe('sweep', () => {
     ]);
   });
 
-  it('warns about a repeated value', () => {
+  it('a repeated value: the warning at the value, and the error that its two members would share one run folder (issue 24)', () => {
     const r = loadSpec('/s/main.ibspec', memoryFileSystem({ '/s/main.ibspec': `${BASE_SPEC}sweep {\n  model.attention.beta in [0.1, 0.1]\n}\n` }));
-    expect(r.diagnostics.map(brief)).toEqual(["IB3205 34:33-34:36 value 0.1 appears twice in the sweep of 'model.attention.beta'"]);
+    expect(r.diagnostics.map(brief)).toEqual([
+      "IB3454 34:3-34:37 sweep members 'small--beta=0.1' and 'small--beta=0.1' would share the run folder 'small--beta=0.1'; give their values distinct labels (nothing was run)",
+      "IB3205 34:33-34:36 value 0.1 appears twice in the sweep of 'model.attention.beta'",
+    ]);
   });
 
   it('refuses a sweep with too many members', () => {

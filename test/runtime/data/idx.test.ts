@@ -35,7 +35,17 @@ describe('IDX reader', () => {
     expect(e.diagnostic.code).toBe('IB6003');
     expect(e.message).toContain(files.labels);
     expect(e.message).toContain('0x00000801');
-    expect(e.message).toContain('expected 0x00000803');
+    expect(e.message).toContain('expected the magic number 0x00000803');
+  });
+
+  it('names what a file that is no IDX file looks like, never its bytes (the path may lead to a secret)', () => {
+    const dir = tempDir();
+    const files = tinyIdx(dir, false);
+    const secret = writeBytes(join(dir, 'secret'), new TextEncoder().encode('root:$6$saltsalt$hash\n'));
+    const e = runErrorOf(() => readIdxPair(secret, files.labels));
+    expect(e.diagnostic.code).toBe('IB6003');
+    expect(e.message).toContain('it looks like text, expected the magic number 0x00000803');
+    expect(e.message).not.toMatch(/root|0x726f/);
   });
 
   it('reports a truncated images file with expected and actual byte counts', () => {

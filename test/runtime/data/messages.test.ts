@@ -22,7 +22,7 @@ describe('IDX', () => {
   it('a device named as a data file is refused, not read forever', async () => {
     const spec: IdxData = { ...base, kind: 'idx', train: { images: '/dev/zero', labels: '/dev/zero' }, test: { images: '/dev/zero', labels: '/dev/zero' } };
     const e = await asyncRunErrorOf(() => loadDataset(spec, { seed: 1 }));
-    expect(e.diagnostic.message).toContain("IDX images file must be a regular file, but it is a device, pipe or socket");
+    expect(e.diagnostic.message).toContain("IDX images file must be a regular file, but it is a character device");
   });
 });
 

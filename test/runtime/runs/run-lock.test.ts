@@ -1,9 +1,10 @@
 /** The run-directory lock, stale temporaries and the resumed metrics file, without training (issue 16). */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCK_FILE, lockRunDir, processIsAlive, type ProcessProbe } from '../../../src/runtime/runs/run-lock.js';
+import { LOCK_FILE, lockIsStale, lockRunDir, processIsAlive, readLock, runIsLocked, STALE_AFTER_MS, type FoundLock, type ProcessProbe } from '../../../src/runtime/runs/run-lock.js';
 import { removeStaleTemporaries } from '../../../src/runtime/runs/checkpoint/index.js';
 import { resumedMetrics } from '../../../src/runtime/jobs/train.js';
 import { isRunError } from '../../../src/support/errors.js';
@@ -60,6 +61,37 @@ describe('lockRunDir', () => {
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 900, host: 'here', started: 'later' }));
     lock.release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(true);
+  });
+
+  it('a lock from another host is taken over once its heartbeat is older than STALE_AFTER_MS (a node killed by SIGTERM), not before', () => {
+    const dir = folder();
+    const path = join(dir, LOCK_FILE);
+    writeFileSync(path, JSON.stringify({ pid: 100, host: 'node-b', started: 'then' }));
+    const now = Date.now();
+    const at = (ms: number): ProcessProbe => ({ ...probe(300, [300]), now: () => now + ms });
+    expect(refusal(() => lockRunDir(dir, at(STALE_AFTER_MS - 60_000)))).toMatch(/on host 'node-b' \(its heartbeat is \d+ s old; it is taken over once older than 10 minutes\)/);
+    const old = new Date(now - STALE_AFTER_MS - 60_000);
+    utimesSync(path, old, old);
+    expect(lockIsStale(readLock(path) as FoundLock, at(0))).toMatch(/heartbeat from host 'node-b' is 11 minutes old/);
+    expect(runIsLocked(dir, at(0))).toBe(false);
+    const lock = lockRunDir(dir, at(0));
+    expect(lock.owner.pid).toBe(300);
+    lock.release();
+  });
+
+  it('a lock from this host taken before a reboot is stale even when its pid runs again', () => {
+    const dir = folder();
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 100, host: 'here', boot: 'boot-1', started: 'then' }));
+    const before: ProcessProbe = { ...probe(300, [100, 300]), boot: 'boot-1' };
+    const after: ProcessProbe = { ...probe(300, [100, 300]), boot: 'boot-2' };
+    expect(runIsLocked(dir, before)).toBe(true);
+    expect(runIsLocked(dir, after)).toBe(false);
+  });
+
+  it('a FIFO or a device named run.lock is refused, never read (no hang)', () => {
+    const dir = folder();
+    spawnSync('mkfifo', [join(dir, LOCK_FILE)]);
+    expect(refusal(() => lockRunDir(dir, probe(300, [300])))).toMatch(/IB6202: .*the lock file cannot be read: it is a named pipe/);
   });
 
   it('processIsAlive knows this process and refuses nonsense pids', () => {

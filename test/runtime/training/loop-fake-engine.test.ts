@@ -4,7 +4,7 @@
  * on a GPU does), and records what the loop asks of it. The loop must turn
  * exactly those numbers into metrics, progress and checkpoints, evaluate
  * inside the engine's averaged weights, restore a resumed state, and stop on a
- * non-finite loss: it works with any engine, because it knows none (and its
+ * non-finite loss or non-finite weights: it works with any engine, because it knows none (and its
  * source imports nothing of engine/ but the interface).
  */
 import { describe, expect, it } from 'vitest';
@@ -273,6 +273,76 @@ describe('the training loop on a fake engine', () => {
     const d = (caught as { diagnostic: { code: string; message: string } }).diagnostic;
     expect(d.code).toBe('IB6300');
     expect(d.message).toMatch(/at epoch 1, step 5\b/);
+  });
+
+  it('weights that turn NaN while every loss stays finite stop the run before that epoch is evaluated or saved (IB6804, any engine)', async () => {
+    const data = await tinyData();
+    const perEpoch = Math.ceil(data.train.count / 16);
+    // A NaN a ReLU or a max pool hid from the loss: the weights break during epoch 2.
+    class BreakingEngine extends FakeEngine {
+      private count = 0;
+      override step(batch: StepBatch, options: StepOptions): void {
+        this.count++;
+        super.step(batch, options);
+      }
+      override weights(): Promise<Map<string, Float32Array>> {
+        return Promise.resolve(new Map([['w', Float32Array.of(this.count > perEpoch ? NaN : this.count)]]));
+      }
+    }
+    const engine = new BreakingEngine(ir);
+    const rows: MetricsRow[] = [];
+    const saved: number[] = [];
+    let caught: unknown;
+    try {
+      await train({
+        spec, engine, specHash: 'h', settings: { seed: 1, epochs: 2 }, data, backend: 'fake',
+        sink: { appendMetrics: (row) => rows.push(row), writeCheckpoint: (_which, state) => saved.push(state.epoch), checkpointPath: (which) => `/runs/x/${which}.ibck` },
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isRunError(caught)).toBe(true);
+    const d = (caught as { diagnostic: { code: string; message: string } }).diagnostic;
+    expect(d.code).toBe('IB6804');
+    expect(d.message).toContain("the weights became NaN in 'w' at epoch 2");
+    expect(d.message).toContain('The last good checkpoint is kept at /runs/x/last.ibck');
+    expect(rows.map((r) => r.epoch)).toEqual([1]);
+    expect(saved.every((epoch) => epoch === 1)).toBe(true);
+  });
+
+  it('a checkpoint inside an epoch (every_steps) is never written from weights that turned NaN either (IB6804)', async () => {
+    const data = await tinyData();
+    const perEpoch = Math.ceil(data.train.count / 16);
+    if (perEpoch < 3) throw new Error(`the tiny data set needs at least 3 batches per epoch, has ${perEpoch}`);
+    // The weights break after the first step; every_steps=2 would save after the second step, inside the epoch.
+    class BreakingEngine extends FakeEngine {
+      private count = 0;
+      override step(batch: StepBatch, options: StepOptions): void {
+        this.count++;
+        super.step(batch, options);
+      }
+      override weights(): Promise<Map<string, Float32Array>> {
+        return Promise.resolve(new Map([['w', Float32Array.of(this.count > 1 ? NaN : this.count)]]));
+      }
+    }
+    const everySteps = { ...spec, train: { ...spec.train, checkpoint: { ...spec.train.checkpoint, everySteps: 2 } } };
+    const saved: number[] = [];
+    let caught: unknown;
+    try {
+      await train({
+        spec: everySteps, engine: new BreakingEngine(ir), specHash: 'h', settings: { seed: 1, epochs: 1 }, data, backend: 'fake',
+        sink: { appendMetrics: () => undefined, writeCheckpoint: (_which, state) => saved.push(state.weights.get('w')?.[0] ?? NaN), checkpointPath: (which) => `/runs/x/${which}.ibck` },
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isRunError(caught)).toBe(true);
+    const d = (caught as { diagnostic: { code: string; message: string } }).diagnostic;
+    expect(d.code).toBe('IB6804');
+    expect(d.message).toContain("the weights became NaN in 'w' at epoch 1");
+    // Only checkpoints of finite weights were written, all before the end of the epoch.
+    expect(saved.every(Number.isFinite)).toBe(true);
+    expect(saved.length).toBeLessThan(perEpoch);
   });
 
   it('imports nothing of engine/ but the TrainingEngine interface', () => {

@@ -16,7 +16,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { ArtifactInput, ArtifactOrigin } from '../inference-graph.js';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { parseJson, readFileOf, readText, readTextIfReadable } from '../../../host/read-file.js';
+import { commitOutputs } from '../../../host/output-policy.js';
 import { join } from 'node:path';
 import type { ModelIR } from '../../ir/ir.js';
 import { verifyIR } from '../../ir/verify.js';
@@ -73,39 +75,25 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/**
- * Writes every file to `<name>.tmp-<pid>` first and renames them into place
- * only when all were written: a failure (disk full, read-only folder) removes
- * the temporaries and leaves no half-made artifact under the requested names.
- */
-function writeAllAtomically(files: readonly (readonly [string, string | Uint8Array])[]): void {
-  const temporaries: string[] = [];
-  let failedAt = '';
+/** Whether `dir` holds an artifact ibc wrote (its model.json is an 'ibc-tfjs' model by ibc): then its two files may be replaced. */
+function isEarlierArtifact(dir: string): boolean {
+  const text = readTextIfReadable('record', join(dir, MODEL_FILE));
+  if (text === undefined) return false;
   try {
-    for (const [path, data] of files) {
-      failedAt = path;
-      const temporary = `${path}.tmp-${process.pid}`;
-      temporaries.push(temporary);
-      writeFileSync(temporary, data);
-    }
-    for (const [path] of files) {
-      failedAt = path;
-      renameSync(`${path}.tmp-${process.pid}`, path);
-    }
-  } catch (error) {
-    for (const temporary of temporaries) {
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // never created, or already renamed
-      }
-    }
-    throw fail('tfjsArtifactWriteFailed', { path: failedAt, reason: error instanceof Error ? error.message : String(error) });
+    const json = JSON.parse(text) as { format?: unknown; producer?: { name?: unknown } };
+    return json.format === TFJS_ARTIFACT_FORMAT && json.producer?.name === 'ibc';
+  } catch {
+    return false;
   }
 }
 
-/** Writes model.json and weights.bin into `dir` (created if missing). */
-export function writeTfjsArtifact(dir: string, ir: ModelIR, weights: ReadonlyMap<string, Float32Array>, meta: TfjsArtifactMeta): void {
+/**
+ * Writes model.json and weights.bin into `dir` (created if missing) under the
+ * output policy: both written before either is renamed into place (model.json
+ * last), nothing left behind when a write fails; files of an artifact ibc
+ * wrote there are replaced, any other file of those names only with `overwrite`.
+ */
+export function writeTfjsArtifact(dir: string, ir: ModelIR, weights: ReadonlyMap<string, Float32Array>, meta: TfjsArtifactMeta, overwrite = false): void {
   const entries: WeightEntry[] = [];
   let total = 0;
   for (const p of ir.params) {
@@ -144,15 +132,21 @@ export function writeTfjsArtifact(dir: string, ir: ModelIR, weights: ReadonlyMap
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: entries }],
     weightsSha256: sha256(bytes),
   };
+  const earlier = isEarlierArtifact(dir);
   try {
-    mkdirSync(dir, { recursive: true });
+    commitOutputs({
+      what: "ibc's runtime model",
+      files: [
+        { path: join(dir, WEIGHTS_FILE), chunks: [bytes] },
+        { path: join(dir, MODEL_FILE), chunks: [new TextEncoder().encode(JSON.stringify(modelJson, null, 1) + '\n')] },
+      ],
+      ours: () => earlier,
+      overwrite,
+    });
   } catch (error) {
-    throw fail('tfjsArtifactWriteFailed', { path: dir, reason: error instanceof Error ? error.message : String(error) });
+    if (error instanceof RunError && error.diagnostic.code === 'IB5008') throw fail('tfjsArtifactWriteFailed', { path: dir, reason: error.diagnostic.message.replace(/^cannot write /, '') });
+    throw error;
   }
-  writeAllAtomically([
-    [join(dir, WEIGHTS_FILE), bytes],
-    [join(dir, MODEL_FILE), JSON.stringify(modelJson, null, 1) + '\n'],
-  ]);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -183,18 +177,8 @@ function checkModelJson(json: Record<string, unknown>): string | undefined {
 export function readTfjsArtifact(dir: string): TfjsArtifact {
   const modelPath = join(dir, MODEL_FILE);
   if (!existsSync(modelPath)) throw fail('tfjsArtifactMissing', { path: modelPath, dir });
-  let text: string;
-  try {
-    text = readFileSync(modelPath, 'utf8');
-  } catch (error) {
-    throw fail('tfjsArtifactUnreadable', { path: modelPath, reason: error instanceof Error ? error.message : String(error) });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw fail('tfjsArtifactMalformed', { path: modelPath, detail: `it is not valid JSON (${error instanceof Error ? error.message : String(error)})` });
-  }
+  const text = readText('record', modelPath, (problem) => fail('tfjsArtifactUnreadable', { path: modelPath, reason: problem.reason }));
+  const parsed = parseJson(text, (reason) => fail('tfjsArtifactMalformed', { path: modelPath, detail: reason }));
   if (isRecord(parsed) && parsed['format'] === 'graph-model') {
     throw fail('tfjsArtifactMalformed', {
       path: modelPath,
@@ -304,11 +288,9 @@ function readWeightsFile(dir: string, paths: readonly string[]): Uint8Array {
     }
     const path = join(dir, relative);
     if (!existsSync(path)) throw fail('tfjsWeightsMissing', { path, model: join(dir, MODEL_FILE) });
-    try {
-      parts.push(readFileSync(path));
-    } catch (error) {
-      throw fail('tfjsArtifactUnreadable', { path, reason: error instanceof Error ? error.message : String(error) });
-    }
+    const outcome = readFileOf('checkpoint', path);
+    if (!outcome.ok) throw fail('tfjsArtifactUnreadable', { path, reason: outcome.problem.reason });
+    parts.push(outcome.bytes);
   }
   if (parts.length === 1) return parts[0]!;
   const total = parts.reduce((n, p) => n + p.length, 0);

@@ -27,7 +27,8 @@
  * match its index (a damaged disk, a hand edit) is rebuilt.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { fileKind, readFileOf, readTextIfReadable } from '../../../host/read-file.js';
 import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { runError, reasonOf } from '../../../support/errors.js';
@@ -113,6 +114,17 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
+/**
+ * A lock file's text through the bounded reader (a pipe or device planted under its name is
+ * refused, never waited on); a missing file throws fs's ENOENT, other problems an Error.
+ */
+function lockText(path: string): string {
+  const outcome = readFileOf('record', path);
+  if (outcome.ok) return new TextDecoder().decode(outcome.bytes);
+  if (outcome.problem.kind === 'missing') throw Object.assign(new Error(outcome.problem.reason), { code: 'ENOENT' });
+  throw new Error(outcome.problem.reason);
+}
+
 function isMissing(error: unknown): boolean {
   return (error as { code?: string }).code === 'ENOENT';
 }
@@ -142,7 +154,9 @@ export class CacheSlot {
     const dir = this.entryDir;
     let index: EntryIndex;
     try {
-      index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as EntryIndex;
+      const text = readTextIfReadable('record', join(dir, 'index.json'));
+      if (text === undefined) return undefined;
+      index = JSON.parse(text) as EntryIndex;
     } catch {
       return undefined;
     }
@@ -212,7 +226,7 @@ export class CacheSlot {
   /** The holder, undefined for a half-written lock, 'gone' when it vanished meanwhile. */
   private readHolder(): LockOwner | undefined | 'gone' {
     try {
-      const value = JSON.parse(readFileSync(this.lockPath, 'utf8')) as Partial<LockOwner>;
+      const value = JSON.parse(lockText(this.lockPath)) as Partial<LockOwner>;
       if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.started === 'string') return { pid: value.pid, host: value.host, started: value.started };
       return undefined;
     } catch (error) {
@@ -276,7 +290,7 @@ export class SlotLock {
     this.released = true;
     clearInterval(this.heartbeat);
     try {
-      const holder = JSON.parse(readFileSync(this.path, 'utf8')) as Partial<LockOwner>;
+      const holder = JSON.parse(lockText(this.path)) as Partial<LockOwner>;
       if (holder.pid === this.owner.pid && holder.started === this.owner.started) unlinkSync(this.path);
     } catch {
       // gone or replaced: not ours to remove
@@ -373,10 +387,13 @@ function writeParts(path: string, parts: readonly Uint8Array[]): number {
   return total;
 }
 
-/** Fills `target` from the start of the file at `path`. */
+/** Fills `target` from the start of the file at `path` (a regular file: opened without blocking and checked, as the bounded reader does). */
 export function readInto(path: string, target: Uint8Array): void {
-  const fd = openSync(path, 'r');
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new Error(`'${path}' is ${fileKind(stats)}, not a regular file`);
+    if (stats.size < target.length) throw new Error(`'${path}' ends at byte ${stats.size}, expected ${target.length}`);
     let done = 0;
     while (done < target.length) {
       const n = readSync(fd, target, done, target.length - done, done);

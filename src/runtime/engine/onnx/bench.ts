@@ -3,7 +3,8 @@
  * `ibc bench --target onnx`. One untimed warm-up run, then `iterations` timed
  * runs on one seeded random batch.
  */
-import { readFileSync } from 'node:fs';
+import { readFileOf } from '../../../host/read-file.js';
+import { runError } from '../../../support/errors.js';
 import { loadOnnxRuntime } from './onnxruntime.js';
 import { onnx } from '../../../compiler/targets/onnx/proto.js';
 import { ONNX_INPUT } from '../../../compiler/targets/onnx/export.js';
@@ -22,12 +23,16 @@ export function onnxInputDims(bytes: Uint8Array): number[] {
   return dims.slice(1).map((d) => Number(d.dimValue ?? 0));
 }
 
-export async function benchOnnxInference(modelPath: string, batch: number, iterations: number): Promise<OnnxBenchResult> {
+/**
+ * `model`: an ONNX file's path, or the model's bytes (ibc bench times its own
+ * export straight from memory: nothing is written, not even to a temporary folder).
+ */
+export async function benchOnnxInference(model: string | Uint8Array, batch: number, iterations: number): Promise<OnnxBenchResult> {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`benchOnnxInference: batch must be a positive integer, got ${batch}`);
   if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`benchOnnxInference: iterations must be a positive integer, got ${iterations}`);
-  const bytes = readFileSync(modelPath);
+  const bytes = typeof model === 'string' ? readModel(model) : model;
   const dims = onnxInputDims(bytes);
-  if (dims.length === 0 || dims.some((d) => !(d > 0))) throw new Error(`benchOnnxInference: '${modelPath}' has no fixed per-example input shape`);
+  if (dims.length === 0 || dims.some((d) => !(d > 0))) throw new Error(`benchOnnxInference: ${typeof model === 'string' ? `'${model}'` : 'the model'} has no fixed per-example input shape`);
   const ort = await loadOnnxRuntime('ibc bench --target onnx');
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
   try {
@@ -41,4 +46,10 @@ export async function benchOnnxInference(modelPath: string, batch: number, itera
   } finally {
     await session.release();
   }
+}
+
+function readModel(path: string): Uint8Array {
+  const read = readFileOf('checkpoint', path);
+  if (!read.ok) throw runError('dataReadFailed', { path, reason: read.problem.reason });
+  return read.bytes;
 }

@@ -17,6 +17,7 @@
  *   the quantized model's anchor values are marked on it and listed;
  * - text is DejaVu Sans rendered by resvg from an SVG built here.
  */
+import { markPng } from '../png-mark.js';
 import { Resvg } from '@resvg/resvg-js';
 import { existsSync } from 'node:fs';
 import { denormalizeToByte, normalizeValues, type Normalize } from '../../data/normalize.js';
@@ -211,10 +212,15 @@ interface PanelLayout {
   readonly height: number;
 }
 
-function panelLayout(item: AttentionItem): PanelLayout {
-  const [h, w] = item.shape;
+function panelLayout(item: Pick<AttentionItem, 'shape' | 'attentionQuantized'>): PanelLayout {
+  return panelLayoutOf(item.shape, item.attentionQuantized !== undefined);
+}
+
+function panelLayoutOf(shape: readonly [number, number, number] | readonly number[], quantized: boolean): PanelLayout {
+  const h = shape[0] ?? 1;
+  const w = shape[1] ?? 1;
   const s = displayScale(h, w);
-  const tiles = item.attentionQuantized ? 3 : 2;
+  const tiles = quantized ? 3 : 2;
   const tileW = w * s;
   const tileH = h * s;
   const width = tiles * tileW + (tiles - 1) * TILE_GAP;
@@ -294,6 +300,38 @@ function anchorLine(anchors: readonly number[], scale: ColourScale): string {
 }
 
 /** The figure's SVG: title, panels in rows of `columns`, colour bar, legend. */
+/** The most pixels one figure may have (2^27: 512 MiB as RGBA while it is rendered). */
+export const MAX_FIGURE_PIXELS = 2 ** 27;
+
+/** Columns of the grid of `count` images (what writeAttentionImages draws). */
+export function gridColumns(count: number): number {
+  return Math.min(5, Math.ceil(Math.sqrt(Math.max(1, count))));
+}
+
+/** The size of the grid figure of `count` images of `shape` (header lines taken at their most), known before anything is drawn. */
+export function gridFigureSize(count: number, shape: readonly number[], quantized: boolean): { width: number; height: number } {
+  const layout = panelLayoutOf(shape, quantized);
+  const cols = Math.max(1, Math.min(gridColumns(count), count));
+  const rows = Math.ceil(Math.max(1, count) / cols);
+  const headerH = 16 + 8 + 3 * (SMALL + 6) + 8;
+  const width = Math.max(MARGIN + cols * layout.width + (cols - 1) * PANEL_GAP + 20 + 80, MARGIN * 2 + 1400);
+  const height = MARGIN + headerH + rows * layout.height + (rows - 1) * PANEL_GAP + MARGIN;
+  return { width, height };
+}
+
+/** The most images whose grid figure stays within MAX_FIGURE_PIXELS. */
+export function maxGridImages(shape: readonly number[], quantized: boolean): number {
+  let low = 1;
+  let high = 1 << 24;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    const { width, height } = gridFigureSize(mid, shape, quantized);
+    if (width * height <= MAX_FIGURE_PIXELS) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
 export function attentionFigureSvg(items: readonly AttentionItem[], info: FigureInfo, columns: number, fixedScale?: ColourScale): string {
   if (items.length === 0) throw new Error('attentionFigureSvg: no items');
   const scale = fixedScale ?? figureScale(items, info.anchors);
@@ -355,7 +393,7 @@ function fontOptions(): { loadSystemFonts: boolean; fontDirs: string[]; defaultF
 /** Renders an SVG to PNG bytes with resvg and the installed DejaVu fonts. */
 export function svgToPng(svg: string): Uint8Array {
   const png = new Resvg(svg, { font: fontOptions(), background: BACKGROUND }).render().asPng();
-  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+  return markPng(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
 }
 
 /** Whether DejaVu Sans is installed where the figures look for it (Debian: fonts-dejavu-core). */

@@ -2,15 +2,23 @@
  * Writes the attention figures of one call into `folder`: `test-NNNNN.png`
  * per test image (named by its index in the test set) and `grid.png` with all
  * of them, every figure on the same colour scale, each also as SVG
- * (`test-NNNNN.svg`, `grid.svg`: text as text, for papers). Attention images an earlier
- * call left in the folder (test-*.png, grid.png, and the older 000.png-style
- * names) are removed first, so the folder never mixes two calls. Returns the
- * written paths, the grid last.
+ * (`test-NNNNN.svg`, `grid.svg`: text as text, for papers), under the output
+ * policy (host/output-policy.ts): all written to temporaries and renamed into
+ * place (grid last), nothing left half-written when a write fails (a full
+ * disk). Attention images an earlier call left there are replaced, and those
+ * the new call does not write are removed afterwards, so a folder never mixes
+ * two calls; but only images ibc wrote: PNGs with ibc's mark, SVGs whose first
+ * line is ibc's mark, or in a run's own attention/ folder any file of these
+ * names. A user's own grid.png or 001.png in an --out folder is never replaced
+ * (unless --overwrite) nor deleted. Returns the written paths, the grid last.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { runError, reasonOf } from '../../../support/errors.js';
-import { attentionFigureSvg, figureFontInstalled, figureScale, svgToPng, type AttentionItem, type FigureInfo } from './figure.js';
+import { commitOutputs, makeFolders, requireApartFromInputs, type OutputFile, type ReadPath } from '../../../host/output-policy.js';
+import { isIbcPng } from '../png-mark.js';
+import { readFilePrefix } from '../../../host/read-file.js';
+import { attentionFigureSvg, figureFontInstalled, figureScale, gridColumns, svgToPng, type AttentionItem, type FigureInfo } from './figure.js';
 
 export const ATTENTION_FOLDER = 'attention';
 
@@ -25,44 +33,85 @@ export function attentionFileName(index: number, extension: 'png' | 'svg' = 'png
   return `test-${String(index).padStart(5, '0')}.${extension}`;
 }
 
-function write(path: string, bytes: Uint8Array): void {
+export interface AttentionWriteOptions {
+  /** The folder is a run's own attention/ folder: every file of the writer's names there is ibc's. */
+  readonly ownFolder: boolean;
+  /** Replace files of these names that ibc did not write (--overwrite). */
+  readonly overwrite: boolean;
+  /** What the call reads (the run's own files): the folder may not be, or lie inside, one of them (IB6807). */
+  readonly inputs?: readonly ReadPath[];
+}
+
+/** Whether the file at `path` is an attention image of an earlier call. */
+function isOurImage(path: string, options: AttentionWriteOptions): boolean {
+  if (!OWN_FILE.test(basename(path))) return false;
+  return options.ownFolder || (path.endsWith('.svg') ? isIbcSvg(path) : isIbcPng(path));
+}
+
+/** Whether the SVG at `path` starts with ibc's mark (read through the bounded reader, its first line only). */
+function isIbcSvg(path: string): boolean {
+  const mark = new TextEncoder().encode(SVG_MARK);
+  const head = readFilePrefix(path, mark.length);
+  return head !== undefined && head.length === mark.length && head.every((b, i) => b === mark[i]);
+}
+
+/** The attention images of earlier calls in `folder`. */
+function earlierImages(folder: string, options: AttentionWriteOptions): string[] {
+  let names: string[];
   try {
-    writeFileSync(path, bytes);
+    names = readdirSync(folder);
   } catch (error) {
-    throw runError('imageWriteFailed', { path, reason: reasonOf(error) });
+    if ((error as { code?: string }).code === 'ENOENT') return [];
+    throw runError('imageWriteFailed', { path: folder, reason: reasonOf(error) });
   }
+  return names.map((name) => join(folder, name)).filter((path) => isOurImage(path, options));
 }
 
-/** Removes attention images of an earlier call from `folder`. */
-export function clearAttentionImages(folder: string): void {
-  for (const name of readdirSync(folder)) {
-    if (!OWN_FILE.test(name)) continue;
-    try {
-      rmSync(join(folder, name));
-    } catch (error) {
-      throw runError('imageClearFailed', { path: join(folder, name), reason: reasonOf(error) });
-    }
-  }
+/** A file whose bytes are rendered only when it is written (one figure in memory at a time). */
+function rendered(path: string, render: () => Uint8Array): OutputFile {
+  return {
+    path,
+    chunks: {
+      *[Symbol.iterator]() {
+        yield render();
+      },
+    },
+  };
 }
 
-export function writeAttentionImages(folder: string, items: readonly AttentionItem[], info: FigureInfo): string[] {
+export function writeAttentionImages(folder: string, items: readonly AttentionItem[], info: FigureInfo, options: AttentionWriteOptions = { ownFolder: true, overwrite: false }): string[] {
   if (!figureFontInstalled()) throw runError('imageFontMissing', { path: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf' });
+  // Before the folder is made: a refused folder is not created either.
+  if (options.inputs) requireApartFromInputs([folder], options.inputs);
   try {
-    mkdirSync(folder, { recursive: true });
+    makeFolders(folder);
   } catch (error) {
     throw runError('imageWriteFailed', { path: folder, reason: reasonOf(error) });
   }
-  clearAttentionImages(folder);
-  if (items.length === 0) return [];
+  const stale = earlierImages(folder, options);
   // One scale for the call: each single-image figure uses the grid's scale too.
+  if (items.length === 0) {
+    // Nothing drawn (no misclassified image, say): earlier images are still not mixed with this call's (none).
+    return commitOutputs({ what: 'attention images', files: [], ours: (path) => isOurImage(path, options), overwrite: options.overwrite, stale, ...(options.inputs ? { inputs: options.inputs } : {}) });
+  }
   const scale = figureScale(items, info.anchors, info.scale);
-  const both = (stem: string, svg: string): string[] => {
-    write(join(folder, `${stem}.svg`), new TextEncoder().encode(`${SVG_MARK}\n${svg}\n`));
-    write(join(folder, `${stem}.png`), svgToPng(svg));
-    return [join(folder, `${stem}.png`), join(folder, `${stem}.svg`)];
-  };
-  const paths = items.flatMap((item) => both(attentionFileName(item.index).replace(/\.png$/, ''), attentionFigureSvg([item], { ...info, title: `${info.title}, test image #${item.index}` }, 1, scale)));
+  const encoder = new TextEncoder();
+  /** The SVG and the PNG of one figure, each rendered only when written. */
+  const both = (stem: string, svg: () => string): OutputFile[] => [
+    rendered(join(folder, `${stem}.png`), () => svgToPng(svg())),
+    rendered(join(folder, `${stem}.svg`), () => encoder.encode(`${SVG_MARK}\n${svg()}\n`)),
+  ];
+  const files: OutputFile[] = items.flatMap((item) =>
+    both(attentionFileName(item.index).replace(/\.png$/, ''), () => attentionFigureSvg([item], { ...info, title: `${info.title}, test image #${item.index}` }, 1, scale)),
+  );
   const gridTitle = `${info.title}, ${info.selection ?? `test images #${items[0]!.index}-#${items[items.length - 1]!.index}`}`;
-  const grid = both('grid', attentionFigureSvg(items, { ...info, title: gridTitle }, Math.min(5, Math.ceil(Math.sqrt(items.length))), scale));
-  return [...paths, ...grid];
+  files.push(...both('grid', () => attentionFigureSvg(items, { ...info, title: gridTitle }, gridColumns(items.length), scale)));
+  return commitOutputs({
+    what: 'attention images',
+    files,
+    ours: (path) => isOurImage(path, options),
+    overwrite: options.overwrite,
+    stale,
+    ...(options.inputs ? { inputs: options.inputs } : {}),
+  });
 }

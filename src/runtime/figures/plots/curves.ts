@@ -18,7 +18,7 @@
  * their training terms per epoch instead.
  */
 import { join } from 'node:path';
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../../../host/atomic-write.js';
 import { chartPng, chartSvg, CHART_CONFIG, type ChartSpec, type UnitChart } from './render.js';
 
 export const CURVES_FILE = 'curves.png';
@@ -215,18 +215,17 @@ export function curvesChart(name: string, rows: readonly Row[], steps: readonly 
   } as ChartSpec;
 }
 
-function writeWhole(path: string, bytes: Uint8Array | string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, bytes);
-  renameSync(temporary, path);
-}
-
-/** Draws curves.png and curves.svg into the run folder (each written whole, then renamed into place); returns the PNG's path. */
+/**
+ * Draws curves.png and curves.svg into the run folder (each written whole to a
+ * temporary name, then renamed into place; a failed write leaves the old one or
+ * none); returns the PNG's path. The run folder is ibc's, so earlier curves
+ * there are replaced.
+ */
 export async function writeCurves(runDir: string, name: string, rows: readonly Row[], steps: readonly Row[] = []): Promise<string> {
   const chart = curvesChart(name, rows, steps);
   const [png, svg] = await Promise.all([chartPng(chart), chartSvg(chart)]);
-  writeWhole(join(runDir, CURVES_SVG_FILE), svg);
+  writeFileAtomic(join(runDir, CURVES_SVG_FILE), [new TextEncoder().encode(svg)]);
   const path = join(runDir, CURVES_FILE);
-  writeWhole(path, png);
+  writeFileAtomic(path, [png]);
   return path;
 }

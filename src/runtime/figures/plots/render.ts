@@ -3,6 +3,7 @@
  * SVG (no canvas, no browser), and rasterised by resvg with the DejaVu fonts,
  * so text looks the same on every machine that has fonts-dejavu-core.
  */
+import { markPng } from '../png-mark.js';
 import { existsSync } from 'node:fs';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -37,7 +38,8 @@ export async function chartPng(spec: ChartSpec): Promise<Uint8Array> {
     fitTo: { mode: 'zoom', value: 2 },
     font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: CHART_FONT },
   });
-  return resvg.render().asPng();
+  const png = resvg.render().asPng();
+  return markPng(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
 }
 
 /** Shared look: DejaVu everywhere, a white background. */

@@ -13,19 +13,19 @@
  *   explorer-data.js                        the colour map (viridis, the PNG figures' table), the learned
  *                                           anchors, how training images were converted and their statistics
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphModelExport } from '../../../compiler/targets/tfjs/export.js';
+import { commitOutputs, type OutputFile } from '../../../host/output-policy.js';
+import { readFileOf, readFilePrefix } from '../../../host/read-file.js';
 import type { DataSpec } from '../../../compiler/spec/resolved-spec.js';
 import type { ImageStatistics } from '../../data/image-statistics.js';
 import { VIRIDIS } from '../images/colormap.js';
-import { writeFileAtomic } from '../../../host/atomic-write.js';
 import { packageRoot } from '../../../host/package-root.js';
-import { runError, reasonOf } from '../../../support/errors.js';
 import { encodePng } from '../images/png.js';
-import { embeddedModelScript, writeGraphModelFolder } from './graph-model-files.js';
+import { earlierGraphModelFiles, embeddedModelScript, graphModelFiles } from './graph-model-files.js';
 
 export const EXPLORER_PAGE_FILES = ['index.html', 'explorer.js', 'explorer.css'] as const;
 export const EXPLORER_DATA_FILE = 'explorer-data.js';
@@ -88,6 +88,15 @@ export function samplesScript(samples: ExplorerSamples | undefined): string {
   return `// Bundled test images (PNG data: URLs, readable from file:// pages) and their true classes.\nwindow.IBC_SAMPLES = ${JSON.stringify({ items })};\n`;
 }
 
+const text = (t: string): Uint8Array[] => [new TextEncoder().encode(t)];
+
+/** An installed file (the page's sources, a TF.js bundle), read through the bounded reader. */
+function installedFile(path: string): Uint8Array {
+  const outcome = readFileOf('asset', path);
+  if (!outcome.ok) throw new Error(`bug: ${path}, installed with ibc, cannot be read: ${outcome.problem.reason}`);
+  return outcome.bytes;
+}
+
 /**
  * How an image of another size becomes a model input, as the training images were made:
  * - fit: the longer side scaled to the input, centred on the background (Fashion-MNIST's own
@@ -139,44 +148,55 @@ export function explorerDataScript(data: ExplorerData): string {
   return `// The explorer's colour map, anchors and training-data facts (written by ibc compile --target web).\nwindow.IBC_EXPLORER_DATA = ${JSON.stringify(page)};\n`;
 }
 
-function write(path: string, text: string): void {
-  writeFileAtomic(path, [new TextEncoder().encode(text)]);
+/** The title of the explorer page: how a folder ibc wrote an explorer into is recognised. */
+const PAGE_MARK = '<title>ibc attention explorer</title>';
+
+/** The page's own files, by name in the folder (the model's are model.json's). */
+const PAGE_FILES: readonly string[] = [...EXPLORER_PAGE_FILES, ...TFJS_BUNDLES.map((b) => b.to), 'samples.js', EXPLORER_DATA_FILE, 'model/model-data.js'];
+
+/** The files of an explorer ibc wrote earlier in `dir` (its index.html has the page's title), or none. */
+export function earlierExplorerFiles(dir: string): string[] {
+  const index = readFilePrefix(join(dir, 'index.html'), 4096);
+  if (index === undefined || !new TextDecoder().decode(index).includes(PAGE_MARK)) return [];
+  return [...PAGE_FILES.map((f) => join(dir, f)), ...earlierGraphModelFiles(join(dir, 'model'))];
 }
 
-function copy(from: string, to: string): void {
-  try {
-    copyFileSync(from, to);
-  } catch (error) {
-    throw runError('outputWriteFailed', { path: to, reason: reasonOf(error) });
-  }
-}
-
-/** Writes the explorer folder; returns the files written, relative to `dir`. */
-export function writeExplorer(dir: string, exp: GraphModelExport, samples: ExplorerSamples | undefined, data: ExplorerData): string[] {
+/** The explorer folder's files, in the order they go into place: the model first, index.html last. */
+export function explorerFiles(dir: string, exp: GraphModelExport, samples: ExplorerSamples | undefined, data: ExplorerData): OutputFile[] {
   const modelDir = join(dir, 'model');
-  writeGraphModelFolder(modelDir, exp);
-  write(join(modelDir, 'model-data.js'), embeddedModelScript(exp));
   const assets = explorerAssetsDir();
-  for (const file of EXPLORER_PAGE_FILES) write(join(dir, file), readFileSync(join(assets, file), 'utf8'));
-  for (const bundle of TFJS_BUNDLES) {
+  const bundles: OutputFile[] = TFJS_BUNDLES.map((bundle) => {
     const from = bundleSource(bundle);
     if (from === undefined) {
       // Only the optional webgpu backend can be missing (a checkout installed without optional packages).
       if (!bundle.from.includes('webgpu')) throw new Error(`bug: ${bundle.from} is not installed with ibc`);
-      write(join(dir, bundle.to), '// @tensorflow/tfjs-backend-webgpu was not installed where this page was written: it runs on webgl and cpu.\n');
-      continue;
+      return { path: join(dir, bundle.to), chunks: text('// @tensorflow/tfjs-backend-webgpu was not installed where this page was written: it runs on webgl and cpu.\n') };
     }
-    copy(from, join(dir, bundle.to));
-  }
-  write(join(dir, 'samples.js'), samplesScript(samples));
-  write(join(dir, EXPLORER_DATA_FILE), explorerDataScript(data));
+    return { path: join(dir, bundle.to), chunks: [installedFile(from)] };
+  });
+  const page = (name: string): OutputFile => ({ path: join(dir, name), chunks: [installedFile(join(assets, name))] });
   return [
-    ...EXPLORER_PAGE_FILES,
-    ...TFJS_BUNDLES.map((b) => b.to),
-    'samples.js',
-    EXPLORER_DATA_FILE,
-    ...exp.shards.map((s) => `model/${s.path}`),
-    'model/model.json',
-    'model/model-data.js',
+    ...graphModelFiles(modelDir, exp),
+    { path: join(modelDir, 'model-data.js'), chunks: text(embeddedModelScript(exp)) },
+    ...bundles,
+    { path: join(dir, 'samples.js'), chunks: text(samplesScript(samples)) },
+    { path: join(dir, EXPLORER_DATA_FILE), chunks: text(explorerDataScript(data)) },
+    ...EXPLORER_PAGE_FILES.filter((f) => f !== 'index.html').map(page),
+    page('index.html'),
   ];
+}
+
+/**
+ * Writes the explorer folder under the output policy, all at once: every file
+ * to a temporary first, renamed into place only when all are written,
+ * index.html last; a failure (a full disk) leaves no half-built page and
+ * removes the folders it made. Files of an explorer ibc wrote there before are
+ * replaced (and its model shards the new one lacks removed); any other file
+ * of the same name only with `overwrite`. Returns the files, relative to `dir`.
+ */
+export function writeExplorer(dir: string, exp: GraphModelExport, samples: ExplorerSamples | undefined, data: ExplorerData, overwrite = false): string[] {
+  const earlier = earlierExplorerFiles(dir);
+  const files = explorerFiles(dir, exp, samples, data);
+  commitOutputs({ what: 'the attention explorer', files, ours: (path) => earlier.includes(path), overwrite, stale: earlier });
+  return files.map((f) => relative(dir, f.path).split(sep).join('/'));
 }

@@ -5,9 +5,6 @@
  * model is too large for it). Each measurement is handed to the caller as a
  * record as soon as it is taken.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ModelIR } from '../../../compiler/ir/ir.js';
 import { modelFlops } from '../../../compiler/resources/training-flops.js';
 import type { ResolvedSpec } from '../../../compiler/spec/resolved-spec.js';
@@ -62,14 +59,7 @@ async function benchOnnxModel(
     meta: { specName: spec.name, specHash: specHash(spec), normalize: spec.data.normalize },
   });
   if (!exported.value || hasErrors(exported.diagnostics)) return { ok: false, diagnostics: exported.diagnostics };
-  const dir = mkdtempSync(join(tmpdir(), 'ibc-bench-'));
-  try {
-    const path = join(dir, 'model.onnx');
-    writeFileSync(path, exported.value.bytes);
-    return { ok: true, ...(await benchOnnxInference(path, batch, iterations)) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return { ok: true, ...(await benchOnnxInference(exported.value.bytes, batch, iterations)) };
 }
 
 /**

@@ -7,7 +7,8 @@
  * ibc's side and say why the comparison was skipped.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readTextIfReadable } from '../../../host/read-file.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -99,7 +100,8 @@ function timed(command: string, args: readonly string[], cwd: string, stderr: 'i
 
 /** A finished run's summary.json, or undefined when it is missing or not a JSON object. */
 function readSummary(path: string): MeasurementLine | undefined {
-  return existsSync(path) ? jsonObject(readFileSync(path, 'utf8')) : undefined;
+  const text = readTextIfReadable('record', path);
+  return text !== undefined ? jsonObject(text) : undefined;
 }
 
 /** summary.json's `phases` (seconds by phase), or undefined when absent or not numbers. */

@@ -8,7 +8,9 @@
  * A worker's output goes to the member's log file.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { openForAppend } from '../../../host/append-file.js';
+import { reasonOf } from '../../../support/errors.js';
 import type { MemberTask } from '../../runs/sweep/prepare.js';
 import { defaultMemoryBudget } from '../../data/index.js';
 
@@ -20,12 +22,20 @@ export interface LocalLaunchOptions {
   /** The program that runs `ibc` and its leading arguments: [node, bin/ibc.js]. */
   readonly program: readonly [string, ...string[]];
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Asked just before a task starts: a reason not to start it (another
+   * process finished it, or is training it, since the sweep was planned), or
+   * undefined to start it.
+   */
+  readonly skip?: (task: MemberTask) => string | undefined;
 }
 
 export interface TaskEnd {
   readonly task: MemberTask;
   /** The exit status, or the signal that ended the worker. */
   readonly exit: number | string;
+  /** Why the task was not started (LocalLaunchOptions.skip). */
+  readonly skipped?: string;
 }
 
 export interface LocalEvents {
@@ -61,7 +71,13 @@ export function workerEnv(env: LocalLaunchOptions['env'], threads: number, jobs:
 
 function runOne(task: MemberTask, options: LocalLaunchOptions, env: Record<string, string | undefined>): Promise<number | string> {
   return new Promise((resolvePromise) => {
-    const log = openSync(task.logFile, 'a');
+    let log: number;
+    try {
+      log = openForAppend(task.logFile);
+    } catch (error) {
+      resolvePromise(`its log '${task.logFile}' cannot be written: ${reasonOf(error)}`);
+      return;
+    }
     const [command, ...lead] = options.program;
     const child = spawn(command, [...lead, ...task.trainArgs], {
       env,
@@ -83,6 +99,13 @@ export async function runLocally(tasks: readonly MemberTask[], options: LocalLau
   let running = 0;
   const worker = async (): Promise<void> => {
     for (let task = queue.shift(); task; task = queue.shift()) {
+      const skipped = options.skip?.(task);
+      if (skipped !== undefined) {
+        const end = { task, exit: 0, skipped };
+        ends.push(end);
+        events.ended(end, queue.length + running);
+        continue;
+      }
       running++;
       events.started(task, running);
       const exit = await runOne(task, options, env);

@@ -5,12 +5,13 @@
  * through `SweepReporter`.
  */
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { diagnostic } from '../../../diagnostics/catalog.js';
 import type { Diagnostic } from '../../../diagnostics/diagnostic.js';
-import { writeManifest, type SweepManifest } from '../../runs/sweep/manifest.js';
-import { prepareSweep, withLastLaunch, withLaunch, type MemberTask, type PrepareRequest, type PreparedSweep } from '../../runs/sweep/prepare.js';
+import { updateManifest, type LaunchRecord, type SweepManifest } from '../../runs/sweep/manifest.js';
+import { prepareSweep, withLaunch, withLaunchUpdated, withMembersOf, type MemberTask, type PrepareRequest, type PreparedSweep } from '../../runs/sweep/prepare.js';
 import { readRunStatus } from '../../runs/sweep/run-status.js';
-import { runLocally } from './local-launcher.js';
+import { runLocally, type TaskEnd } from './local-launcher.js';
 import { followArrays, memberEventLine, queryArray, phaseOf, submitArray, type SlurmOptions } from './slurm-launcher.js';
 
 export type LauncherRequest =
@@ -66,6 +67,41 @@ async function inFlight(manifest: SweepManifest, tasks: readonly MemberTask[], e
   return busy.length > 0 ? { jobId: last.job, tasks: busy } : undefined;
 }
 
+/** Why a member should not be started now: its run finished, or another process trains it (since the sweep was planned). */
+function startedElsewhere(runDir: string): string | undefined {
+  const state = readRunStatus(runDir).state;
+  if (state === 'finished') return 'finished by another process';
+  if (state === 'running') return 'being trained by another process';
+  return undefined;
+}
+
+/** How a local task ended, for the manifest: a member that another process finished is finished, not "exited 1". */
+function localOutcome(end: TaskEnd): string {
+  if (end.skipped !== undefined) return end.skipped;
+  if (end.exit === 0) return 'exited 0';
+  const state = readRunStatus(end.task.runDir).state;
+  // This launch lost the race for the member's run folder to another process (its train refused to write there).
+  if (state === 'finished') return 'finished by another process';
+  if (state === 'running') return 'left to another process that is training it';
+  return `exited ${end.exit}`;
+}
+
+/** Waits until no member is being trained by another process (another ibc sweep on this folder, a Slurm task): they are followed, not started twice. */
+async function followOthers(sweepDir: string, manifest: SweepManifest, reporter: SweepReporter, pollMs: number): Promise<void> {
+  let told = false;
+  for (;;) {
+    const busy = manifest.members.filter((m) => readRunStatus(join(sweepDir, m.dir)).state === 'running');
+    if (busy.length === 0) return;
+    if (!told) reporter.info(`waiting for ${busy.length} member(s) being trained by another process: ${busy.map((m) => m.name).join(', ')}`);
+    told = true;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+function launchId(): string {
+  return `${new Date().toISOString()}-${hostname()}-${process.pid}`;
+}
+
 /** Whether the array asks Slurm for CPUs per task (--cpus-per-task, or -c / --cpus-per-task among the extra options). */
 export function asksForCpus(options: SlurmOptions): boolean {
   return options.cpusPerTask !== undefined || options.extra.some((line) => /^(#SBATCH\s+)?(--cpus-per-task\b|-c\b)/.test(line.trim()));
@@ -80,8 +116,8 @@ function localEndWord(exit: number | string): string {
 
 export async function runSweep(request: SweepRequest, reporter: SweepReporter): Promise<SweepOutcome> {
   const prepared = prepareSweep(request);
-  let manifest = prepared.manifest;
-  writeManifest(request.sweepDir, manifest);
+  // Merged over the manifest on disk: launches another ibc sweep recorded meanwhile are kept.
+  let manifest = updateManifest(request.sweepDir, (current) => withMembersOf(prepared.manifest, current));
   reporter.info(planLine(prepared));
   for (const d of prepared.decisions) {
     if (d.action !== 'changed') continue;
@@ -98,17 +134,21 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       const total = tasks.length;
       let started = 0;
       reporter.info(`local: ${Math.min(request.launcher.jobs, total)} worker(s) for ${total} member(s)`);
-      const ends = await runLocally(tasks, { jobs: request.launcher.jobs, cores: request.launcher.cores, program: request.program, env: request.env }, {
-        started: (task) => reporter.info(`[${++started}/${total}] ${task.action} ${task.name} (log: ${task.logFile})`),
-        ended: (end) => reporter.info(`${localEndWord(end.exit)}: ${end.task.name}`),
-      });
-      manifest = withLaunch(manifest, {
-        launcher: 'local',
-        at: new Date().toISOString(),
-        members: tasks.map((t) => t.name),
-        outcomes: Object.fromEntries(ends.map((e) => [e.task.name, e.exit === 0 ? 'exited 0' : `exited ${e.exit}`])),
-      });
-      writeManifest(request.sweepDir, manifest);
+      const launch: LaunchRecord = { id: launchId(), launcher: 'local', at: new Date().toISOString(), members: tasks.map((t) => t.name) };
+      manifest = updateManifest(request.sweepDir, (current) => withLaunch(current ?? manifest, launch));
+      const ends = await runLocally(
+        tasks,
+        { jobs: request.launcher.jobs, cores: request.launcher.cores, program: request.program, env: request.env, skip: (task) => startedElsewhere(task.runDir) },
+        {
+          started: (task) => reporter.info(`[${++started}/${total}] ${task.action} ${task.name} (log: ${task.logFile})`),
+          ended: (end) => {
+            const outcome = localOutcome(end);
+            reporter.info(`${end.skipped === undefined && (end.exit === 0 || outcome.startsWith('exited')) ? localEndWord(end.exit) : `not trained here (${outcome})`}: ${end.task.name}`);
+          },
+        },
+      );
+      const outcomes = Object.fromEntries(ends.map((e) => [e.task.name, localOutcome(e)]));
+      manifest = updateManifest(request.sweepDir, (current) => withLaunchUpdated(current ?? manifest, { ...launch, outcomes }));
     } else {
       const launcher = request.launcher;
       const flying = await inFlight(manifest, tasks, request.env);
@@ -119,11 +159,13 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       }
       if (tasks.length > 0 && !asksForCpus(launcher.options)) reporter.note(diagnostic('sweepSlurmNoCpus'));
       const jobs: { jobId: string; tasks: readonly MemberTask[] }[] = flying ? [flying] : [];
+      let launch: LaunchRecord | undefined;
       if (tasks.length > 0) {
-        const { jobId, script } = await submitArray(tasks, launcher.options, request.program, request.sweepDir, request.env);
+        const { jobId, script, sbatch } = await submitArray(tasks, launcher.options, request.program, request.sweepDir, request.env);
         reporter.info(`slurm: submitted job ${jobId} (${tasks.length} task(s), script ${script})`);
-        manifest = withLaunch(manifest, { launcher: 'slurm', at: new Date().toISOString(), members: tasks.map((t) => t.name), job: jobId });
-        writeManifest(request.sweepDir, manifest);
+        const submitted: LaunchRecord = { id: launchId(), launcher: 'slurm', at: new Date().toISOString(), members: tasks.map((t) => t.name), job: jobId, sbatch };
+        launch = submitted;
+        manifest = updateManifest(request.sweepDir, (current) => withLaunch(current ?? manifest, submitted));
         jobs.push({ jobId, tasks });
       }
       const rows = await followArrays({
@@ -136,14 +178,15 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
           if (line !== undefined) reporter.info(line);
         },
       });
-      const last = manifest.launches[manifest.launches.length - 1];
-      if (last && tasks.length > 0) {
-        const outcomes = Object.fromEntries(rows.filter((r) => r.jobId === last.job).map((r) => [r.task.name, r.state]));
-        manifest = withLastLaunch(manifest, { ...last, outcomes });
-        writeManifest(request.sweepDir, manifest);
+      if (launch) {
+        const ours = launch;
+        const outcomes = Object.fromEntries(rows.filter((r) => r.jobId === ours.job).map((r) => [r.task.name, r.state]));
+        manifest = updateManifest(request.sweepDir, (current) => withLaunchUpdated(current ?? manifest, { ...ours, outcomes }));
       }
     }
   }
+  // Members another process (a second ibc sweep on this folder) is training are followed to their end, like a Slurm array.
+  if (!request.dryRun && request.launcher.kind === 'local') await followOthers(request.sweepDir, manifest, reporter, 1000);
   // Finished means a finished run of the member's own spec: a changed member (left alone above) is not.
   const unfinished = manifest.members
     .filter((m) => {

@@ -4,11 +4,22 @@
  * `squeue` (and `sacct` where accounting is on) until no task is pending or
  * running. The run folders stay the judge of success: a task Slurm calls
  * COMPLETED whose run has no summary counts as failed.
+ *
+ * No value reaches a shell as code. The batch script is a constant
+ * (`slurmScript()`); the resources (partition, time, memory, extra options)
+ * are sbatch's arguments, checked first as Slurm reads them
+ * (compiler/spec/slurm-values.ts); what each array task runs is data: one
+ * file per task, `<sweep>/slurm-tasks/<submission>/<index>`, holding the log
+ * file and the command's arguments as NUL-terminated fields, which the script
+ * reads into an array and executes without any expansion. The task folder is
+ * the script's argument, which sbatch keeps with the job, so a later
+ * submission never changes what an earlier one runs.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { runError } from '../../../support/errors.js';
+import { makeFolder, writeFileAtomic } from '../../../host/atomic-write.js';
+import { memProblem, partitionProblem, sbatchArgument, sbatchOptionProblem, timeProblem } from '../../../compiler/spec/slurm-values.js';
 import type { MemberTask } from '../../runs/sweep/prepare.js';
 import { LOGS_DIR } from '../../runs/sweep/prepare.js';
 
@@ -21,10 +32,13 @@ export interface SlurmOptions {
   readonly gpusPerTask?: number;
   /**
    * Site setup: shell lines each array task runs before ibc (`module load ...`, a virtual
-   * environment, `cd /scratch/...`), the user's own; after the thread settings, so they may change them.
+   * environment, `cd /scratch/...`), the user's own shell, given only on the command line
+   * (`--slurm-setup`, never from a spec). Written to the submission's `setup.sh`, which the
+   * constant script sources after the thread settings (so they may change them); never spliced
+   * into the script.
    */
   readonly setup?: readonly string[];
-  /** Extra `#SBATCH` lines, with or without the `#SBATCH ` prefix. */
+  /** Extra sbatch options (`--account=lab`, with or without a leading `#SBATCH `), from the allow-list of slurm-values.ts. */
   readonly extra: readonly string[];
   /** At most this many tasks at once (`--array=...%N`). */
   readonly throttle?: number;
@@ -32,10 +46,11 @@ export interface SlurmOptions {
 
 export type TaskPhase = 'pending' | 'running' | 'done' | 'failed';
 
-/** A word for a shell script, single-quoted. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+/** The folder of the per-task files, inside the sweep directory. */
+export const TASKS_DIR = 'slurm-tasks';
+export const SCRIPT_FILE = 'slurm-array.sh';
+/** The submission's site setup file (`--slurm-setup` lines), beside its numbered task files. */
+export const SETUP_FILE = 'setup.sh';
 
 /** `0,2-4` for [0, 2, 3, 4], with `%N` when throttled. */
 export function arraySpec(indices: readonly number[], throttle?: number): string {
@@ -51,37 +66,91 @@ export function arraySpec(indices: readonly number[], throttle?: number): string
   return `${parts.join(',')}${throttle !== undefined ? `%${throttle}` : ''}`;
 }
 
-function sbatchLine(line: string): string {
-  const trimmed = line.trim();
-  return trimmed.startsWith('#SBATCH') ? trimmed : `#SBATCH ${trimmed}`;
-}
-
-/** The array job's script: one `case` arm per member task, each running `ibc train` for its member. */
-export function slurmScript(tasks: readonly MemberTask[], options: SlurmOptions, program: readonly string[], sweepDir: string): string {
-  const header = [
-    '#!/bin/bash',
-    `#SBATCH --job-name=${options.jobName.replace(/\s+/g, '_')}`,
-    `#SBATCH --output=${join(sweepDir, LOGS_DIR, 'slurm-%A_%a.out')}`,
-    ...(options.partition !== undefined ? [`#SBATCH --partition=${options.partition}`] : []),
-    ...(options.time !== undefined ? [`#SBATCH --time=${options.time}`] : []),
-    ...(options.mem !== undefined ? [`#SBATCH --mem=${options.mem}`] : []),
-    ...(options.cpusPerTask !== undefined ? [`#SBATCH --cpus-per-task=${options.cpusPerTask}`] : []),
-    ...(options.gpusPerTask !== undefined ? [`#SBATCH --gpus-per-task=${options.gpusPerTask}`] : []),
-    ...options.extra.map(sbatchLine),
-  ];
-  const arms = tasks.map((t) => `  ${t.index}) exec ${[...program, ...t.trainArgs].map(shellQuote).join(' ')} >> ${shellQuote(t.logFile)} 2>&1 ;;`);
+/**
+ * The batch script: the same text for every sweep, holding no value of any
+ * spec, path or option. Its first argument is the submission's task folder;
+ * `<folder>/<array index>` holds the task's log file and command as
+ * NUL-terminated fields. Site setup lines (`--slurm-setup`, the user's own
+ * shell) are sourced from `<folder>/setup.sh` after the thread settings, never
+ * interpolated into this text.
+ */
+export function slurmScript(): string {
   return [
-    ...header,
-    '# Generated by ibc sweep: the array index is the member\'s position in the sweep (sweep.json).',
+    '#!/bin/bash',
+    '# Generated by ibc sweep. A constant script: sbatch gets the resources as its own arguments, and the',
+    "# member each array task trains is data, read from \"$1/<array index>\" (NUL-terminated fields: the log",
+    '# file, then the command and its arguments), executed without any expansion.',
+    'set -u',
+    'tasks="${1:?ibc sweep: the task folder must be the first argument}"',
+    'index="${SLURM_ARRAY_TASK_ID:?ibc sweep: not run as a Slurm array task}"',
+    'file="$tasks/$index"',
+    'if [ ! -f "$file" ]; then echo "ibc sweep: no member for array index $index" >&2; exit 2; fi',
+    'fields=()',
+    "while IFS= read -r -d '' field; do fields+=(\"$field\"); done < \"$file\"",
+    'if [ "${#fields[@]}" -lt 2 ]; then echo "ibc sweep: $file is not a task file" >&2; exit 2; fi',
     'export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
     'export TF_NUM_INTRAOP_THREADS="$OMP_NUM_THREADS" TF_NUM_INTEROP_THREADS=1',
-    ...(options.setup && options.setup.length > 0 ? ['# Site setup (ibc sweep --slurm-setup), as given:', ...options.setup.map((line) => line.trim())] : []),
-    'case "${SLURM_ARRAY_TASK_ID:-}" in',
-    ...arms,
-    '  *) echo "ibc sweep: no member for array index ${SLURM_ARRAY_TASK_ID:-none}" >&2; exit 2 ;;',
-    'esac',
+    '# Site setup (ibc sweep --slurm-setup): the user\'s own lines, sourced from the submission\'s folder.',
+    `if [ -f "$tasks/${SETUP_FILE}" ]; then . "$tasks/${SETUP_FILE}"; fi`,
+    'exec "${fields[@]:1}" >> "${fields[0]}" 2>&1',
     '',
   ].join('\n');
+}
+
+/** One task file: the log file and the command, each field NUL-terminated. */
+export function taskFile(task: MemberTask, program: readonly string[]): Uint8Array {
+  const fields = [task.logFile, ...program, ...task.trainArgs];
+  const bad = fields.find((f) => f.includes('\0'));
+  if (bad !== undefined) throw new Error(`bug: a task argument holds a NUL character: ${JSON.stringify(bad)}`);
+  return new TextEncoder().encode(fields.map((f) => `${f}\0`).join(''));
+}
+
+/**
+ * The submission's setup file: the `--slurm-setup` lines, in order, as the user gave them (their
+ * own shell, run by their own jobs); undefined when there are none.
+ */
+export function setupFile(options: SlurmOptions): Uint8Array | undefined {
+  if (options.setup === undefined || options.setup.length === 0) return undefined;
+  const text = ['# Site setup (ibc sweep --slurm-setup), as given:', ...options.setup.map((line) => line.trim()), ''].join('\n');
+  return new TextEncoder().encode(text);
+}
+
+/** Why the options cannot be given to sbatch, or undefined. Checked again here for every caller, not only the CLI. */
+export function slurmOptionsProblem(options: SlurmOptions): string | undefined {
+  const checks: [string, string | undefined, (v: string) => string | undefined][] = [
+    ['partition', options.partition, partitionProblem],
+    ['time', options.time, timeProblem],
+    ['mem', options.mem, memProblem],
+  ];
+  for (const [name, value, check] of checks) {
+    const problem = value !== undefined ? check(value) : undefined;
+    if (problem) return `${name} ${JSON.stringify(value)}: ${problem}`;
+  }
+  for (const line of options.extra) {
+    const problem = sbatchOptionProblem(line);
+    if (problem) return `sbatch option ${JSON.stringify(line)}: ${problem}`;
+  }
+  return undefined;
+}
+
+/** sbatch's arguments for a submission (the script and its task folder last). */
+export function sbatchArguments(options: SlurmOptions, indices: readonly number[], sweepDir: string, script: string, tasksFolder: string): string[] {
+  const problem = slurmOptionsProblem(options);
+  if (problem) throw runError('sweepSubmitFailed', { reason: `ibc refused the Slurm options before submitting: ${problem}` });
+  return [
+    '--parsable',
+    `--array=${arraySpec(indices, options.throttle)}`,
+    `--job-name=${options.jobName.replace(/[^A-Za-z0-9._-]+/g, '_')}`,
+    `--output=${join(sweepDir, LOGS_DIR, 'slurm-%A_%a.out')}`,
+    ...(options.partition !== undefined ? [`--partition=${options.partition}`] : []),
+    ...(options.time !== undefined ? [`--time=${options.time}`] : []),
+    ...(options.mem !== undefined ? [`--mem=${options.mem}`] : []),
+    ...(options.cpusPerTask !== undefined ? [`--cpus-per-task=${options.cpusPerTask}`] : []),
+    ...(options.gpusPerTask !== undefined ? [`--gpus-per-task=${options.gpusPerTask}`] : []),
+    ...options.extra.map(sbatchArgument),
+    script,
+    tasksFolder,
+  ];
 }
 
 interface CommandResult {
@@ -100,24 +169,34 @@ function run(command: string, args: readonly string[], env: Readonly<Record<stri
   });
 }
 
-/** Writes the script and submits it for `tasks`; returns the job id. */
+/**
+ * Writes the script and the submission's task files and submits the array for
+ * `tasks`; returns the job id, the script and the sbatch arguments (recorded
+ * in the manifest: what was asked of Slurm).
+ */
 export async function submitArray(
   tasks: readonly MemberTask[],
   options: SlurmOptions,
   program: readonly string[],
   sweepDir: string,
   env: Readonly<Record<string, string | undefined>>,
-): Promise<{ jobId: string; script: string }> {
-  const script = join(sweepDir, 'slurm-array.sh');
-  writeFileSync(script, slurmScript(tasks, options, program, sweepDir), 'utf8');
-  chmodSync(script, 0o755);
-  const array = arraySpec(tasks.map((t) => t.index), options.throttle);
-  const result = await run('sbatch', ['--parsable', `--array=${array}`, script], env);
+  submission: string = `${Date.now().toString(36)}-${process.pid}`,
+): Promise<{ jobId: string; script: string; sbatch: string[] }> {
+  const script = join(sweepDir, SCRIPT_FILE);
+  const folder = join(sweepDir, TASKS_DIR, submission);
+  const args = sbatchArguments(options, tasks.map((t) => t.index), sweepDir, script, folder);
+  writeFileAtomic(script, [new TextEncoder().encode(slurmScript())], undefined, 0o755);
+  makeFolder(join(sweepDir, TASKS_DIR));
+  makeFolder(folder);
+  for (const task of tasks) writeFileAtomic(join(folder, String(task.index)), [taskFile(task, program)]);
+  const setup = setupFile(options);
+  if (setup !== undefined) writeFileAtomic(join(folder, SETUP_FILE), [setup]);
+  const result = await run('sbatch', args, env);
   if (result.missing) throw runError('sweepSlurmMissing', { command: 'sbatch', reason: 'not found on PATH' });
   if (!result.ok) throw runError('sweepSubmitFailed', { reason: result.stderr.trim().split('\n').join('; ') || 'no reason given' });
   const jobId = result.stdout.trim().split(';')[0]!.trim();
   if (!/^\d+$/.test(jobId)) throw runError('sweepSubmitFailed', { reason: `unexpected sbatch output '${result.stdout.trim()}'` });
-  return { jobId, script };
+  return { jobId, script, sbatch: args.slice(0, -2) };
 }
 
 const PENDING = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD', 'SUSPENDED', 'STOPPED', 'SIGNALING', 'RESIZING']);

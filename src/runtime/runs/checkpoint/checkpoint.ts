@@ -3,8 +3,8 @@
  * problem reading one is a RunError naming the file, so a run never silently
  * starts fresh from a bad checkpoint.
  */
-import { readFileSync } from 'node:fs';
-import { runError, reasonOf } from '../../../support/errors.js';
+import { runError } from '../../../support/errors.js';
+import { readFileOf } from '../../../host/read-file.js';
 import { nodeAtomicWriteIo, writeFileAtomic, type AtomicWriteIo } from '../../../host/atomic-write.js';
 import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../../support/checkpoint-format.js';
 import type { RunError } from '../../../support/errors.js';
@@ -40,12 +40,11 @@ export function decodeCheckpointFile(path: string, bytes: Uint8Array): Checkpoin
 }
 
 export function readCheckpoint(path: string): Checkpoint {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') throw runError('checkpointMissing', { path });
-    throw runError('checkpointReadFailed', { path, reason: reasonOf(error) });
+  // Bounded, and never a device or a pipe: `last.ibck -> /dev/zero` is refused, not read forever.
+  const outcome = readFileOf('checkpoint', path);
+  if (!outcome.ok) {
+    if (outcome.problem.kind === 'missing') throw runError('checkpointMissing', { path });
+    throw runError('checkpointReadFailed', { path, reason: outcome.problem.reason });
   }
-  return decodeCheckpointFile(path, bytes);
+  return decodeCheckpointFile(path, outcome.bytes);
 }

@@ -11,6 +11,9 @@ import type { ModelIR } from '../../../compiler/ir/ir.js';
 import type { TrainingState } from '../../training/state.js';
 import { diagnostic } from '../../../diagnostics/catalog.js';
 import { RunError } from '../../../support/errors.js';
+import { firstNonFinite, firstNonFiniteInState, formatNonFinite, runningStatistics } from '../../training/divergence.js';
+
+export { firstNonFinite, firstNonFiniteInState };
 
 const sizeOf = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
 
@@ -60,13 +63,14 @@ export function requireStateFitsModel(state: TrainingState, ir: ModelIR, path: s
   if (problem) throw new RunError(diagnostic('trainCheckpointMismatch', { args: { path, reason: problem } }));
 }
 
-/** The first parameter holding NaN or an infinity, for refusing to export a broken model. */
-export function firstNonFinite(weights: ReadonlyMap<string, Float32Array>): { name: string; index: number; value: number } | undefined {
-  for (const [name, values] of weights) {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (!Number.isFinite(v)) return { name, index: i, value: v };
-    }
-  }
-  return undefined;
+/**
+ * A training state with NaN or an infinity anywhere is refused where it is
+ * loaded, whichever engine would run it (the TF.js executor and the compiled
+ * step treat such values differently once running, e.g. a ReLU that turns NaN
+ * into 0): training, evaluating or drawing from it computes nothing true.
+ */
+export function requireFiniteState(state: TrainingState, path: string, ir: ModelIR): void {
+  const found = firstNonFiniteInState(state, runningStatistics(ir));
+  if (!found) return;
+  throw new RunError(diagnostic('checkpointNotFinite', { args: { path, name: found.name, value: formatNonFinite(found.value), index: found.index, count: found.count } }));
 }

@@ -7,7 +7,8 @@
  * other settings that differ (a budget, a backend, a section only some runs
  * have) are columns too (settings.ts).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readTextIfReadable } from '../../../host/read-file.js';
 import { join, relative } from 'node:path';
 import type { Json } from '../../../compiler/spec/spec-document.js';
 import { runError } from '../../../support/errors.js';
@@ -146,8 +147,10 @@ function findRuns(root: string): string[] {
 }
 
 function resolvedSpec(runDir: string): unknown {
+  const text = readTextIfReadable('record', join(runDir, 'resolved-spec.json'));
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(readFileSync(join(runDir, 'resolved-spec.json'), 'utf8'));
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -2,14 +2,18 @@
  * The sweep directory's manifest, sweep.json: the members of the sweep as last
  * expanded (name, run folder, generated spec file, swept values, spec hash),
  * the training options every member gets, and the launches so far. It is
- * rewritten atomically on each `ibc sweep`; the run folders themselves are the
- * truth about what has finished (run-status.ts).
+ * rewritten atomically, and only through `updateManifest`: under a short lock
+ * (sweep.json.lock) the latest manifest is read again and the change applied
+ * to it, so two `ibc sweep` on one folder never lose each other's launch
+ * records. The run folders themselves are the truth about what has finished
+ * (run-status.ts).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../../../compiler/spec/spec-document.js';
 import { writeTextAtomic } from '../../../host/atomic-write.js';
+import { holdFileLock } from '../run-lock.js';
 import { runError } from '../../../support/errors.js';
+import { parseJson, readFileOf } from '../../../host/read-file.js';
 
 export const MANIFEST_FILE = 'sweep.json';
 const FORMAT = 'ibc-sweep';
@@ -39,11 +43,15 @@ export interface MemberTrainOptions {
 }
 
 export interface LaunchRecord {
+  /** Unique per launch (time, host and process): how a launch finds its own record to add outcomes. */
+  readonly id?: string;
   readonly launcher: 'local' | 'slurm';
   readonly at: string;
   readonly members: readonly string[];
   /** The Slurm job id of the array. */
   readonly job?: string;
+  /** The options sbatch was given (before the script and its task folder): what was asked of Slurm. */
+  readonly sbatch?: readonly string[];
   /** Member name -> how its task ended, as the launcher saw it. */
   readonly outcomes?: Readonly<Record<string, string>>;
 }
@@ -69,19 +77,12 @@ export function newManifest(fields: Omit<SweepManifest, 'format' | 'version'>): 
 /** The manifest in `sweepDir`, undefined when there is none; a RunError when it is unreadable. */
 export function readManifest(sweepDir: string): SweepManifest | undefined {
   const path = join(sweepDir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return undefined;
-    throw runError('sweepManifestUnreadable', { path, reason: error instanceof Error ? error.message : String(error) });
+  const outcome = readFileOf('log', path);
+  if (!outcome.ok) {
+    if (outcome.problem.kind === 'missing') return undefined;
+    throw runError('sweepManifestUnreadable', { path, reason: outcome.problem.reason });
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw runError('sweepManifestUnreadable', { path, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` });
-  }
+  const value = parseJson(new TextDecoder().decode(outcome.bytes), (reason) => runError('sweepManifestUnreadable', { path, reason }));
   const m = value as Partial<SweepManifest> | null;
   if (!m || m.format !== FORMAT) throw runError('sweepManifestUnreadable', { path, reason: `its format is not '${FORMAT}'` });
   if (m.version !== VERSION) throw runError('sweepManifestUnreadable', { path, reason: `version ${String(m.version)} is not the ${VERSION} this ibc reads` });
@@ -91,4 +92,21 @@ export function readManifest(sweepDir: string): SweepManifest | undefined {
 
 export function writeManifest(sweepDir: string, manifest: SweepManifest): void {
   writeTextAtomic(join(sweepDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * Reads the current manifest (undefined when there is none), applies
+ * `change` and writes the result, all under sweep.json.lock: a change made by
+ * another process since this one last read the manifest is kept. Returns what
+ * was written.
+ */
+export function updateManifest(sweepDir: string, change: (current: SweepManifest | undefined) => SweepManifest): SweepManifest {
+  const release = holdFileLock(join(sweepDir, `${MANIFEST_FILE}.lock`));
+  try {
+    const next = change(readManifest(sweepDir));
+    writeManifest(sweepDir, next);
+    return next;
+  } finally {
+    release();
+  }
 }

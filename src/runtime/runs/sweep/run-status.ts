@@ -3,9 +3,10 @@
  * there: summary.json is written last (finished), checkpoints/last.ibck after
  * each epoch (interrupted runs can resume), spec-hash.txt when the run starts.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readTextIfReadable, type FileBound } from '../../../host/read-file.js';
 import { join } from 'node:path';
-import { hostname } from 'node:os';
+import { runIsLocked } from '../run-lock.js';
 
 export type RunState = 'missing' | 'started' | 'interrupted' | 'running' | 'finished';
 
@@ -17,12 +18,8 @@ export interface RunStatus {
   readonly epochsDone: number;
 }
 
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+function readText(path: string, kind: FileBound = 'record'): string | undefined {
+  return readTextIfReadable(kind, path);
 }
 
 /** The summary, when the run wrote a readable one. */
@@ -39,7 +36,7 @@ export function readSummary(runDir: string): Record<string, unknown> | undefined
 
 /** metrics.jsonl's rows (unreadable lines, e.g. one cut short by a kill, are skipped). */
 export function readMetricRows(runDir: string): Record<string, unknown>[] {
-  const text = readText(join(runDir, 'metrics.jsonl'));
+  const text = readText(join(runDir, 'metrics.jsonl'), 'log');
   if (text === undefined) return [];
   const rows: Record<string, unknown>[] = [];
   for (const line of text.split('\n')) {
@@ -55,24 +52,6 @@ export function readMetricRows(runDir: string): Record<string, unknown>[] {
   return rows;
 }
 
-/**
- * Whether a live process on this machine holds the run's lock (`run.lock`:
- * {pid, host}, written by the trainer while it writes). A lock from another
- * host cannot be checked from here and is not taken as proof of life.
- */
-function lockedByLiveProcess(runDir: string): boolean {
-  const text = readText(join(runDir, 'run.lock'));
-  if (text === undefined) return false;
-  try {
-    const owner = JSON.parse(text) as { pid?: unknown; host?: unknown };
-    if (typeof owner.pid !== 'number' || owner.host !== hostname()) return false;
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}
-
 export function readRunStatus(runDir: string): RunStatus {
   let isDir = false;
   try {
@@ -86,6 +65,6 @@ export function readRunStatus(runDir: string): RunStatus {
   const summaryHash = typeof summary?.spec_hash === 'string' ? summary.spec_hash : undefined;
   const specHash = hashText !== undefined && hashText !== '' ? hashText : summaryHash;
   const epochsDone = readMetricRows(runDir).length;
-  const state: RunState = summary ? 'finished' : lockedByLiveProcess(runDir) ? 'running' : existsSync(join(runDir, 'checkpoints', 'last.ibck')) ? 'interrupted' : 'started';
+  const state: RunState = summary ? 'finished' : runIsLocked(runDir) ? 'running' : existsSync(join(runDir, 'checkpoints', 'last.ibck')) ? 'interrupted' : 'started';
   return { state, ...(specHash !== undefined ? { specHash } : {}), epochsDone };
 }

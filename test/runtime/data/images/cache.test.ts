@@ -223,7 +223,7 @@ describe('the image cache', () => {
     const pipe = join(root, 'train', 'c0', '001-pipe.png'); // a FIFO: the file reader refuses it rather than block on it
     expect(spawnSync('mkfifo', [pipe]).status).toBe(0);
     const e = await asyncRunErrorOf(() => loadDataset(spec(root), { seed: 1, input: INPUT, images: { cache: 'off' } }));
-    expect(e.diagnostic.message).toBe(`cannot decode image '${pipe}': it cannot be read: image file must be a regular file, but it is a device, pipe or socket`);
+    expect(e.diagnostic.message).toBe(`cannot decode image '${pipe}': it cannot be read: image file must be a regular file, but it is a named pipe`);
   });
 
   it('names the cache folder it cannot write, and the ways out', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { prepareSweep, memberDirName, type SweepMemberPlan } from '../../../../src/runtime/runs/sweep/prepare.js';
 import { writeManifest } from '../../../../src/runtime/runs/sweep/manifest.js';
 import { asksForCpus } from '../../../../src/runtime/jobs/sweep/run-sweep.js';
-import { arraySpec, memberEventLine, phaseOf, shellQuote, slurmScript } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
+import { arraySpec, memberEventLine, phaseOf, sbatchArguments, setupFile, SETUP_FILE, slurmScript } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
 import { threadsPerWorker } from '../../../../src/runtime/jobs/sweep/local-launcher.js';
 import { writeRunRecord, type RunIdentity } from '../../../../src/runtime/runs/run-identity.js';
 import { isRunError, type RunError } from '../../../../src/support/errors.js';
@@ -121,10 +121,9 @@ describe('launcher pieces', () => {
     expect([threadsPerWorker(16, 4), threadsPerWorker(2, 4), threadsPerWorker(8, 3)]).toEqual([4, 1, 2]);
   });
 
-  it('writes array specs, quotes shell words, reads Slurm states', () => {
+  it('writes array specs, reads Slurm states', () => {
     expect(arraySpec([5, 0, 1, 2, 7])).toBe('0-2,5,7');
     expect(arraySpec([3], 2)).toBe('3%2');
-    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(['PENDING', 'RUNNING', 'COMPLETING', 'FAILED', 'CANCELLED by 0', 'TIMEOUT', 'OUT_OF_MEMORY'].map((s) => phaseOf(s, false))).toEqual(['pending', 'running', 'running', 'failed', 'failed', 'failed', 'failed']);
     expect([phaseOf('COMPLETED', true), phaseOf('COMPLETED', false)]).toEqual(['done', 'failed']);
     // Once Slurm is done with a task, the run folder judges: a finished run is done, even if its task was cancelled afterwards.
@@ -145,26 +144,35 @@ describe('launcher pieces', () => {
     expect(line('CANCELLED by 0', false)).toBe('failed (CANCELLED by 0, job 42_3): m (log: /s/logs/m.log)');
   });
 
-  it('puts resources and extra #SBATCH lines in the script, one case arm per task', () => {
-    const script = slurmScript(
-      [{ index: 4, name: 'm', action: 'start', runDir: '/s/m', specFile: '/s/specs/m.ibspec', logFile: '/s/logs/m.log', trainArgs: ['train', '/s/specs/m.ibspec', '--out', '/s/m'] }],
-      { jobName: 'ibc-x', partition: 'gpu', time: '1:00:00', mem: '8G', cpusPerTask: 4, gpusPerTask: 1, extra: ['--account=lab', '#SBATCH --qos=short'] },
-      ['/usr/bin/node', '/ibc/bin/ibc.js'],
-      '/s',
-    );
-    for (const line of ['#SBATCH --partition=gpu', '#SBATCH --time=1:00:00', '#SBATCH --mem=8G', '#SBATCH --cpus-per-task=4', '#SBATCH --gpus-per-task=1', '#SBATCH --account=lab', '#SBATCH --qos=short', '#SBATCH --output=/s/logs/slurm-%A_%a.out']) {
-      expect(script).toContain(`${line}\n`);
-    }
-    expect(script).toContain(`  4) exec '/usr/bin/node' '/ibc/bin/ibc.js' 'train' '/s/specs/m.ibspec' '--out' '/s/m' >> '/s/logs/m.log' 2>&1 ;;`);
+  it('gives sbatch the resources and extra options as arguments; the script is the same text for every sweep', () => {
+    const args = sbatchArguments({ jobName: 'ibc x', partition: 'gpu', time: '1:00:00', mem: '8G', cpusPerTask: 4, gpusPerTask: 1, extra: ['--account=lab', '#SBATCH --qos=short'], throttle: 2 }, [4, 5], '/s', '/s/slurm-array.sh', '/s/slurm-tasks/a');
+    expect(args).toEqual([
+      '--parsable',
+      '--array=4-5%2',
+      '--job-name=ibc_x',
+      '--output=/s/logs/slurm-%A_%a.out',
+      '--partition=gpu',
+      '--time=1:00:00',
+      '--mem=8G',
+      '--cpus-per-task=4',
+      '--gpus-per-task=1',
+      '--account=lab',
+      '--qos=short',
+      '/s/slurm-array.sh',
+      '/s/slurm-tasks/a',
+    ]);
+    expect(slurmScript()).not.toMatch(/#SBATCH|gpu|lab/);
   });
 
-  it('runs the site setup lines after the thread settings and before the member, in order; none, no section', () => {
-    const task = { index: 0, name: 'm', action: 'start' as const, runDir: '/s/m', specFile: '/s/m.ibspec', logFile: '/s/m.log', trainArgs: ['train'] };
-    const lines = slurmScript([task], { jobName: 'j', extra: [], setup: ['module load nodejs/20', 'source ~/venv/bin/activate'] }, ['node', 'ibc.js'], '/s').split('\n');
-    const at = (text: string) => lines.findIndex((l) => l.startsWith(text));
-    expect(at('export TF_NUM_INTRAOP_THREADS')).toBeLessThan(at('module load nodejs/20'));
-    expect(at('module load nodejs/20')).toBeLessThan(at('source ~/venv/bin/activate'));
-    expect(at('source ~/venv/bin/activate')).toBeLessThan(at('case '));
-    expect(slurmScript([task], { jobName: 'j', extra: [] }, ['node', 'ibc.js'], '/s')).not.toContain('--slurm-setup');
+  it('writes the site setup lines, in order, to a file the constant script sources after the thread settings and before the member; none, no file', () => {
+    const setup = setupFile({ jobName: 'j', extra: [], setup: ['module load nodejs/20', 'source ~/venv/bin/activate'] });
+    expect(new TextDecoder().decode(setup)).toBe('# Site setup (ibc sweep --slurm-setup), as given:\nmodule load nodejs/20\nsource ~/venv/bin/activate\n');
+    expect(setupFile({ jobName: 'j', extra: [] })).toBeUndefined();
+    expect(setupFile({ jobName: 'j', extra: [], setup: [] })).toBeUndefined();
+    const lines = slurmScript().split('\n');
+    const at = (text: string) => lines.findIndex((l) => l.includes(text));
+    expect(at('export TF_NUM_INTRAOP_THREADS')).toBeLessThan(at(`. "$tasks/${SETUP_FILE}"`));
+    expect(at(`. "$tasks/${SETUP_FILE}"`)).toBeLessThan(at('exec "${fields[@]:1}"'));
+    expect(slurmScript()).not.toMatch(/module load|venv/);
   });
 });

@@ -9,7 +9,8 @@
  * Only structural types are used here: `webgpu` is an optional dependency, so
  * the build must not need its type declarations.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readTextIfReadable } from '../../../../host/read-file.js';
 import { delimiter, join } from 'node:path';
 
 /** The parts of Dawn's GPUAdapterInfo ibc reads. */
@@ -109,8 +110,8 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): VulkanDrive
     if (!existsSync(manifest)) continue;
     let library = '';
     try {
-      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { ICD?: { library_path?: unknown } };
-      library = typeof parsed.ICD?.library_path === 'string' ? parsed.ICD.library_path : '';
+      const parsed = JSON.parse(readTextIfReadable('asset', manifest) ?? 'null') as { ICD?: { library_path?: unknown } } | null;
+      library = typeof parsed?.ICD?.library_path === 'string' ? parsed.ICD.library_path : '';
     } catch {
       continue;
     }
