@@ -53,7 +53,12 @@ export function formatNonFinite(value: number): string {
   return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
 }
 
-/** The first non-finite value anywhere in a training state: weights, optimizer buffers, EMA shadows. */
+/**
+ * The first non-finite value anywhere in a training state: weights, optimizer buffers, EMA shadows.
+ * Optimizer buffers count only when NaN: Adam's second moment of a huge gradient overflows to
+ * Infinity, which makes that value's update 0 (m / (sqrt(v) + eps)) in both engines, as in PyTorch,
+ * and a resume continues it exactly; a momentum that overflows shows up in the weights it moves.
+ */
 export function firstNonFiniteInState(state: TrainingState, overflowOk: ReadonlySet<string> = new Set()): { name: string; index: number; value: number; count: number } | undefined {
   const tables: [string, ReadonlyMap<string, Float32Array>][] = [
     ['', state.weights],
@@ -61,7 +66,7 @@ export function firstNonFiniteInState(state: TrainingState, overflowOk: Readonly
     ['weight average ', new Map(Object.entries(state.ema?.shadows ?? {}).map(([k, s]) => [k, s.values] as const))],
   ];
   for (const [kind, table] of tables) {
-    const found = firstNonFinite(table, kind === 'optimizer state ' ? new Set() : overflowOk);
+    const found = firstNonFinite(table, kind === 'optimizer state ' ? new Set(table.keys()) : overflowOk);
     if (found) return { ...found, name: `${kind}'${found.name}'`, count: table.get(found.name)!.length };
   }
   return undefined;
