@@ -7,7 +7,7 @@
  *                onnxruntime-node against the TF.js model (--verify);
  *   tfjs:        a TF.js GraphModel folder (src/compiler/targets/tfjs) for tf.loadGraphModel;
  *   web:         the attention explorer: that GraphModel with a static page, the TF.js
- *                bundles and bundled test images (src/runtime/figures/web/explorer.ts);
+ *                bundles and bundled test images (src/runtime/figures/web/explorer-page.ts);
  *   ibc-runtime: ibc's own 'ibc-tfjs' folder for ibc/runtime's loadModel
  *                (src/compiler/targets/ibc-runtime/artifact.ts);
  *   safetensors: the weights for PyTorch, torchvision's names for the trunk
@@ -41,7 +41,7 @@ import { firstNonFinite } from '../runs/checkpoint/index.js';
 import { openRun, runWeights, type OpenedRun } from '../runs/open-run.js';
 import type { CheckpointChoice } from '../runs/resume.js';
 import { runOwnPaths } from '../runs/run-dir.js';
-import { uploadConversion, writeExplorer, type ExplorerData, type ExplorerSamples } from '../figures/web/explorer.js';
+import { uploadConversion, writeExplorer, type ExplorerData, type ExplorerSamples } from '../figures/web/explorer-page.js';
 import { imageStatistics, type ImageStatistics } from '../data/image-statistics.js';
 import { writeGraphModelFolder } from '../figures/web/graph-model-files.js';
 

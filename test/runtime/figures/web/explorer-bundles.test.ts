@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleSource, TFJS_BUNDLES } from '../../../../src/runtime/figures/web/explorer.js';
+import { bundleSource, TFJS_BUNDLES } from '../../../../src/runtime/figures/web/explorer-page.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ibc-bundles-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
