@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { writeTextAtomic } from '../../host/atomic-write.js';
 import { CHECKPOINT_MAGIC, HEADER_BYTES } from '../../support/checkpoint-format.js';
 import { checkpointPaths } from './resume.js';
-import { readSummary } from './sweep/run-status.js';
+import { jsonObjectOf, readSummary } from './sweep/run-status.js';
 
 export const RUN_RECORD_FILE = 'run.json';
 const FORMAT = 'ibc-run';
@@ -156,15 +156,6 @@ function readBytes(path: string, limit: number): Buffer | undefined {
   return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function objectOf(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
 const numOrNull = (x: unknown): number | null | undefined => (x === null ? null : num(x));
@@ -178,7 +169,7 @@ function checkpointMeta(path: string): Record<string, unknown> | undefined {
   const raw = readBytes(path, HEADER_BYTES + 4 + (1 << 20));
   if (raw === undefined || raw.length < HEADER_BYTES + 4 || raw.subarray(0, 4).toString('latin1') !== CHECKPOINT_MAGIC) return undefined;
   const length = raw.readUInt32LE(HEADER_BYTES);
-  return objectOf(raw.subarray(HEADER_BYTES + 4, HEADER_BYTES + 4 + length).toString('utf8'));
+  return jsonObjectOf(raw.subarray(HEADER_BYTES + 4, HEADER_BYTES + 4 + length).toString('utf8'));
 }
 
 /**
@@ -187,7 +178,7 @@ function checkpointMeta(path: string): Record<string, unknown> | undefined {
  * keys nothing records are left out.
  */
 export function readRunIdentity(runDir: string): Partial<RunIdentity> {
-  const record = objectOf(readTextIfReadable('record', join(runDir, RUN_RECORD_FILE)));
+  const record = jsonObjectOf(readTextIfReadable('record', join(runDir, RUN_RECORD_FILE)));
   if (record && record['format'] === FORMAT) {
     const out: Partial<Record<keyof RunIdentity, unknown>> = {};
     for (const key of ['spec_hash', ...IDENTITY_KEY_NAMES] as const) if (key in record) out[key] = record[key];
@@ -195,7 +186,7 @@ export function readRunIdentity(runDir: string): Partial<RunIdentity> {
   }
   const out: { -readonly [K in keyof RunIdentity]?: RunIdentity[K] } = {};
   const summary = readSummary(runDir);
-  const spec = objectOf(readTextIfReadable('record', join(runDir, 'resolved-spec.json')));
+  const spec = jsonObjectOf(readTextIfReadable('record', join(runDir, 'resolved-spec.json')));
   const train = spec?.['train'] as Record<string, unknown> | undefined;
   const meta = checkpointMeta(checkpointPaths(runDir).last);
   const rawSettings = meta?.['settings'];

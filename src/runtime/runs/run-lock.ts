@@ -20,6 +20,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { runError, reasonOf } from '../../support/errors.js';
 import { readFileOf } from '../../host/read-file.js';
+import { processIsAlive } from '../../host/process.js';
 
 export const LOCK_FILE = 'run.lock';
 
@@ -54,16 +55,6 @@ export interface ProcessProbe {
   now?(): number;
 }
 
-/** Signal 0 tests for existence without sending anything; EPERM means it exists but is not ours. */
-export function processIsAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}
 
 /** The kernel's boot id: changes at every boot (Linux), undefined elsewhere. */
 export function bootId(): string | undefined {
@@ -74,6 +65,7 @@ export function bootId(): string | undefined {
 }
 
 const BOOT = bootId();
+
 export const thisProcess: ProcessProbe = { pid: process.pid, host: hostname(), ...(BOOT !== undefined ? { boot: BOOT } : {}), isAlive: processIsAlive };
 
 function parseOwner(text: string): LockOwner | undefined {

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCK_FILE, lockIsStale, lockRunDir, processIsAlive, readLock, runIsLocked, STALE_AFTER_MS, type FoundLock, type ProcessProbe } from '../../../src/runtime/runs/run-lock.js';
+import { LOCK_FILE, lockIsStale, lockRunDir, readLock, runIsLocked, STALE_AFTER_MS, type FoundLock, type ProcessProbe } from '../../../src/runtime/runs/run-lock.js';
+import { processIsAlive } from '../../../src/host/process.js';
 import { removeStaleTemporaries } from '../../../src/runtime/runs/checkpoint/index.js';
 import { resumedMetrics } from '../../../src/runtime/jobs/train.js';
 import { isRunError } from '../../../src/support/errors.js';

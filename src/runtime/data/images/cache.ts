@@ -33,6 +33,7 @@ import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { runError, reasonOf } from '../../../support/errors.js';
 import { LAYOUT_FIELDS, newLayout } from './store.js';
+import { processIsAlive } from '../../../host/process.js';
 
 /** Environment variables the cache location reads. */
 export interface CacheEnvironment {
@@ -104,15 +105,6 @@ interface LockOwner {
   readonly started: string;
 }
 
-function processIsAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}
 
 /**
  * A lock file's text through the bounded reader (a pipe or device planted under its name is

@@ -24,7 +24,11 @@ function readText(path: string, kind: FileBound = 'record'): string | undefined 
 
 /** The summary, when the run wrote a readable one. */
 export function readSummary(runDir: string): Record<string, unknown> | undefined {
-  const text = readText(join(runDir, 'summary.json'));
+  return jsonObjectOf(readText(join(runDir, 'summary.json')));
+}
+
+/** A JSON object's text as the object; undefined for no text, bad JSON or another kind of value. */
+export function jsonObjectOf(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);
