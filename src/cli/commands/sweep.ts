@@ -20,6 +20,7 @@ import { nodeFileSystem } from '../../host/file-system.js';
 import { isNonEmpty } from '../../support/checked.js';
 import type { BackendRequest } from '../../runtime/engine/backends/select.js';
 import { runSweep } from '../../runtime/jobs/sweep/run-sweep.js';
+import { jobsMemoryProblem } from '../../runtime/jobs/sweep/jobs-memory.js';
 import { sweepRequest, type LauncherName } from '../../runtime/jobs/sweep/sweep-request.js';
 
 interface SweepOptions {
@@ -100,6 +101,13 @@ async function run({ args, options, overrides }: CommandInput<SweepOptions>, io:
   if (!isNonEmpty(members)) {
     io.stderr(`ibc sweep: ${spec} has no sweep: nothing to run (ibc train trains one spec)\n`);
     return EXIT_INPUT_ERROR;
+  }
+  if (launcherName === 'local' && options.jobs !== undefined) {
+    const problem = jobsMemoryProblem(members, options.jobs);
+    if (problem) {
+      io.stderr(formatRunDiagnostic(problem));
+      return EXIT_INPUT_ERROR;
+    }
   }
   const request = sweepRequest({
     specPath,

@@ -100,6 +100,7 @@ export const runtimeMessages = {
   trainNonFiniteWeights: { code: 'IB6804', severity: 'error', template: "the weights became {value} in {name} at epoch {epoch} while the loss stayed finite; training stopped before writing a checkpoint. {kept}. Try a smaller learning rate or a warm-up" },
   optionResources: { code: 'IB6805', severity: 'error', template: '{option} is refused before anything runs: {detail} ({code})' },
   attentionGridTooLarge: { code: 'IB6806', severity: 'error', template: '{option} asks for {count} attention images: their grid figure would be {width}x{height} pixels, more than the {limit} pixels one figure may have; ask for at most {fit}' },
+  sweepJobsMemory: { code: 'IB6808', severity: 'error', template: '--jobs {jobs} trains {running} members at once, which together need about {need} of memory (the largest: {largest}); this machine has {have}. Use --jobs {fit} or fewer' },
   outputIsInput: { code: 'IB6807', severity: 'error', template: "the output '{out}' is, or lies inside, '{input}', which this command reads; choose an output outside it (--overwrite does not apply)" },
   outputIsFolder: { code: 'IB6801', severity: 'error', template: '{what}: {paths} is a folder where a file is to be written; nothing was written' },
   // ---------------------------------------------------------------- TF.js artifact and loadModel (IB6600-IB6619)

@@ -440,6 +440,11 @@ export const runtimeExplanations = {
     example: 'ibc attention runs/aib --images 100000',
     fix: 'Ask for fewer images (--images, or --attention for ibc train); use --offset to draw later ones in further calls.',
   },
+  sweepJobsMemory: {
+    explanation: "Each member of a local sweep checks its own memory before it trains (IB4101), but --jobs N trains N members at once on this machine: the members' estimates (weights, gradients, optimizer slots and a batch of activations each, the same estimate as the spec's) are added for the N largest and compared with the machine's memory before anything runs, rather than letting the machine swap or the kernel kill a member midway. Slurm tasks are not counted: each gets the memory its job asks for.",
+    example: 'ibc sweep big.ibspec --jobs 8',
+    fix: 'Use the --jobs the message gives, a smaller batch, or --launcher slurm.',
+  },
   outputIsInput: {
     explanation: "A command's output may not be what it reads: ibc compile's spec and run folder (with --weights or a RUN_DIR), ibc expand's spec, the run whose attention ibc attention draws, the runs ibc results reads. Neither the spec nor a run's own files (checkpoints/, spec.ibspec, resolved-spec.json, metrics.jsonl, summary.json, ...) is ever written over: a model written over the run's checkpoints/last.ibck destroys what it was made from. This holds with --overwrite too. A new file beside a run's own files (runs/a/export.onnx) is fine.",
     example: 'ibc compile runs/a --target onnx --out runs/a/checkpoints/last.ibck',
