@@ -28,7 +28,7 @@ const VENDOR = join(root, 'dist', 'vendor');
 
 /** The explorer's list of bundles ({from, to}), from the freshly built dist/: one list for both. */
 async function explorerBundles() {
-  const explorer = await import(pathToFileURL(join(root, 'dist', 'runtime', 'figures', 'web', 'explorer.js')).href);
+  const explorer = await import(pathToFileURL(join(root, 'dist', 'runtime', 'figures', 'web', 'explorer-page.js')).href);
   return explorer.TFJS_BUNDLES;
 }
 
