@@ -34,13 +34,24 @@ function hashName(name: string): number {
 }
 
 export class Random {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  // The four state words as int32 (x | 0): small integers V8 keeps unboxed, where uint32 values
+  // above 2^31 would be heap numbers re-made on every draw. state() hands them out as uint32.
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
 
-  private constructor(state: RandomState) {
-    [this.s0, this.s1, this.s2, this.s3] = state;
+  /** Use fromSeed or fromState (a stream that replays recorded draws, normal-tape.ts, extends it). */
+  protected constructor(state: RandomState) {
+    this.restoreState(state);
+  }
+
+  /** Puts `state` in place: the stream continues as one saved in it would. */
+  protected restoreState(state: RandomState): void {
+    this.s0 = state[0] | 0;
+    this.s1 = state[1] | 0;
+    this.s2 = state[2] | 0;
+    this.s3 = state[3] | 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // all-zero state is a fixed point
   }
 
@@ -60,19 +71,21 @@ export class Random {
   }
 
   state(): RandomState {
-    return [this.s0, this.s1, this.s2, this.s3];
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
   }
 
-  /** Next 32-bit unsigned integer. */
+  /** Next 32-bit unsigned integer (xoshiro128**, in int32 arithmetic). */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 = (this.s2 ^ this.s0) >>> 0;
-    this.s3 = (this.s3 ^ this.s1) >>> 0;
-    this.s1 = (this.s1 ^ this.s2) >>> 0;
-    this.s0 = (this.s0 ^ this.s3) >>> 0;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = rotl(this.s3, 11);
+    const s1 = this.s1;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = s1 << 9;
+    const s2 = this.s2 ^ this.s0;
+    const s3 = this.s3 ^ s1;
+    this.s1 = s1 ^ s2;
+    this.s0 = this.s0 ^ s3;
+    this.s2 = s2 ^ t;
+    this.s3 = (s3 << 11) | (s3 >>> 21);
     return result;
   }
 
@@ -98,8 +111,45 @@ export class Random {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * `mean + std * normal()` per element, exactly those values and that end state, with the
+   * generator's state in local variables (a Sample op of the evaluation draws a million of them).
+   */
   fillNormal(out: Float32Array, mean = 0, std = 1): Float32Array {
-    for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    const n = out.length;
+    for (let i = 0; i < n; i++) {
+      let u = 0;
+      let v = 0;
+      // u from (0, 1): draws of exactly 0 are skipped, as normal() does; then v.
+      for (let k = 0; ; ) {
+        const m = Math.imul(s1, 5);
+        const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+        const t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        if (k === 0) {
+          if (r === 0) continue;
+          u = r / 4294967296;
+          k = 1;
+        } else {
+          v = r / 4294967296;
+          break;
+        }
+      }
+      out[i] = mean + std * (Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
     return out;
   }
 
@@ -125,8 +175,4 @@ export class Random {
     this.shuffle(p);
     return p;
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

@@ -29,6 +29,7 @@
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { batchCount, evaluationBatches, trainingBatches, type Dataset, type DataSplit } from '../data/index.js';
 import { Random } from '../../support/random.js';
+import { NormalTape } from '../../support/normal-tape.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
 import { learningRate, warmupFactor, type LearningRatePlan } from './schedules.js';
@@ -155,8 +156,18 @@ async function* counted<T>(batches: AsyncIterable<T>, done: (i: number) => void)
 }
 
 /**
+ * The evaluation stream's normals, recorded once for a whole run: every split of every epoch
+ * starts that stream afresh, so each reads the values the first evaluation drew (normal-tape.ts).
+ */
+export function evaluationTape(seed: number): NormalTape {
+  return new NormalTape(evaluationNoise(seed).state());
+}
+
+/**
  * Test/validation accuracy of `predictor`'s weights (an engine's, or a finished run's model)
  * with the spec's eval sample count (or `samples`); `onBatch(i, total)` after each batch.
+ * The noise is the evaluation stream of `seed`, read from `tape` when given (evaluationTape(seed):
+ * the same values, drawn once).
  */
 export function evaluateSplit(
   predictor: Predictor,
@@ -165,9 +176,10 @@ export function evaluateSplit(
   seed: number,
   samples?: number,
   onBatch?: (batch: number, batches: number) => void,
+  tape?: NormalTape,
 ): Promise<Accuracy> {
   const n = samples ?? predictor.ir.samples.eval;
-  const noise = evaluationNoise(seed);
+  const noise = tape ? tape.reader() : evaluationNoise(seed);
   const total = batchCount(split.count, spec.train.evalBatchSize);
   const batches = evaluationBatches(split, { batchSize: spec.train.evalBatchSize, normalize: spec.data.normalize, input: spec.model.input });
   return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, predictor.ir.classes, (b) => predictor.predict(b, { samples: n, noise }));
@@ -242,6 +254,8 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const logEvery = spec.train.logEvery ?? DEFAULT_LOG_EVERY;
   const warmupSteps = spec.train.warmup?.steps;
   const modelTerms = new Set<LossTermKind>(ir.loss.terms.map((t) => t.kind));
+  // Every evaluation of this run reads the evaluation stream's normals from one recording.
+  const tape = evaluationTape(settings.seed);
 
   const started = performance.now();
   const clock = options.clock ?? (() => performance.now());
@@ -411,8 +425,8 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
             sink.onEvaluation!({ epoch: epoch + 1, epochs: settings.epochs, split, batch, batches: total, left: total - batch + after })
         : undefined;
     const evaluate = async (): Promise<{ val?: Accuracy; test: Accuracy }> => {
-      const val = data.validation ? await evaluateSplit(engine, spec, data.validation, settings.seed, undefined, reportEvaluation('validation', testBatches)) : undefined;
-      const test = await evaluateSplit(engine, spec, data.test, settings.seed, undefined, reportEvaluation('test', 0));
+      const val = data.validation ? await evaluateSplit(engine, spec, data.validation, settings.seed, undefined, reportEvaluation('validation', testBatches), tape) : undefined;
+      const test = await evaluateSplit(engine, spec, data.test, settings.seed, undefined, reportEvaluation('test', 0), tape);
       return { ...(val ? { val } : {}), test };
     };
     const scores = await phases.timeAsync('evaluation', () => engine.withAveragedWeights(evaluate));

@@ -76,12 +76,43 @@ function activationFunctions(node: IrNode<'Activation'>): [(x: number) => number
 
 export const activation: OpBuilder<'Activation'> = (ctx) => {
   const [f, derivative] = activationFunctions(ctx.node);
-  return unaryOp(ctx.inputs[0]!, ctx.output, ctx.inputGrads[0], f, derivative);
+  const op = unaryOp(ctx.inputs[0]!, ctx.output, ctx.inputGrads[0], f, derivative);
+  return ctx.node.attrs.fn === 'relu' ? { ...op, forward: reluForward(ctx.inputs[0]!, ctx.output) } : op;
 };
+
+/**
+ * ReLU's forward as its own loop: unaryOp's one loop calls every activation's function, so
+ * that call is never inlined, and a ReLU after the sampled latent (the decoder's, over every
+ * draw of an evaluation batch) is the largest elementwise pass of an IB model's evaluation.
+ */
+function reluForward(x: NodeValue, y: NodeValue): () => void {
+  return () => {
+    const xs = x.data;
+    const ys = y.data;
+    for (let i = 0; i < ys.length; i++) {
+      const v = xs[i]!;
+      ys[i] = v > 0 ? v : 0;
+    }
+  };
+}
 
 export const shiftedSoftplus: OpBuilder<'ShiftedSoftplus'> = (ctx) => {
   const shift = ctx.node.attrs.shift;
-  return unaryOp(ctx.inputs[0]!, ctx.output, ctx.inputGrads[0], (x) => softplus(x + shift), (x) => sigmoid(x + shift));
+  const x = ctx.inputs[0]!;
+  const y = ctx.output;
+  const op = unaryOp(x, y, ctx.inputGrads[0], (v) => softplus(v + shift), (v) => sigmoid(v + shift));
+  // Its own forward loop, softplus written out (the same arithmetic): see reluForward.
+  return {
+    ...op,
+    forward: () => {
+      const xs = x.data;
+      const ys = y.data;
+      for (let i = 0; i < ys.length; i++) {
+        const z = xs[i]! + shift;
+        ys[i] = Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+      }
+    },
+  };
 };
 
 /** Inverted dropout: one noise draw per element in order; kept when u < 1 - rate, then scaled by 1 / (1 - rate). */
