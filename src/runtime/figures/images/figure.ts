@@ -386,8 +386,23 @@ export function attentionFigureSvg(items: readonly AttentionItem[], info: Figure
   return parts.join('\n');
 }
 
-function fontOptions(): { loadSystemFonts: boolean; fontDirs: string[]; defaultFontFamily: string } {
-  return { loadSystemFonts: false, fontDirs: FONT_DIRS.filter((d) => existsSync(d)), defaultFontFamily: FONT_FAMILY };
+/** The faces the figures use (regular and bold text). */
+const FONT_FACES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'];
+
+type FontOptions = { loadSystemFonts: false; defaultFontFamily: string } & ({ fontFiles: string[] } | { fontDirs: string[] });
+let fonts: FontOptions | undefined;
+
+/**
+ * The two DejaVu Sans files where they are installed (resvg then parses two fonts per figure,
+ * not every font under the folders), else the folders to search.
+ */
+function fontOptions(): FontOptions {
+  if (fonts) return fonts;
+  const files = FONT_FACES.map((face) => FONT_DIRS.map((d) => `${d}/${face}`).find((path) => existsSync(path)));
+  fonts = files.every((f): f is string => f !== undefined)
+    ? { loadSystemFonts: false, fontFiles: files, defaultFontFamily: FONT_FAMILY }
+    : { loadSystemFonts: false, fontDirs: FONT_DIRS.filter((d) => existsSync(d)), defaultFontFamily: FONT_FAMILY };
+  return fonts;
 }
 
 /** Renders an SVG to PNG bytes with resvg and the installed DejaVu fonts. */

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { attentionFigureSvg, figureScale, RIGHT_MARK, svgToPng, WRONG_MARK, type AttentionItem } from '../../../../src/runtime/figures/images/figure.js';
+import { Resvg } from '@resvg/resvg-js';
+import { attentionFigureSvg, figureFontInstalled, figureScale, RIGHT_MARK, svgToPng, WRONG_MARK, type AttentionItem } from '../../../../src/runtime/figures/images/figure.js';
 import { attentionFileName, SVG_MARK, writeAttentionImages } from '../../../../src/runtime/figures/images/write-attention.js';
 import { VIRIDIS, viridisAt } from '../../../../src/runtime/figures/images/colormap.js';
 import { FASHION_MNIST_CLASSES } from '../../../../src/runtime/data/class-names.js';
@@ -69,6 +70,17 @@ describe('attentionFigureSvg', () => {
     let dark = 0;
     for (let y = 12; y < 28; y++) for (let x = 12; x < 200; x++) if (png.data[4 * (y * png.width + x)]! < 100) dark++;
     expect(dark).toBeGreaterThan(100);
+  });
+
+  it.skipIf(!figureFontInstalled() && process.env['CI'] !== 'true')('renders with the two DejaVu Sans files exactly as with every font of the font folders', () => {
+    const png = svgToPng(svg);
+    const fromFolders = new Resvg(svg, {
+      font: { loadSystemFonts: false, fontDirs: ['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts'].filter((d) => existsSync(d)), defaultFontFamily: 'DejaVu Sans' },
+      background: '#ffffff',
+    }).render();
+    const decoded = decode(png);
+    expect([decoded.width, decoded.height]).toEqual([fromFolders.width, fromFolders.height]);
+    expect(Buffer.compare(decoded.data, Buffer.from(fromFolders.pixels))).toBe(0);
   });
 });
 
