@@ -5,7 +5,7 @@
  * the option, suggests the nearest valid one where there is one, and exits 2.
  *
  * Adding a command is one file: `export const fooCommand = defineCommand({...})`
- * and one entry in commands/index.ts. A command that sets `overrides: true`
+ * and one entry (its name and module) in commands/index.ts. A command that sets `overrides: true`
  * receives its Hydra-style `key.path=value` positionals apart from its other
  * arguments (`input.overrides`), in the order given.
  */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { CliIO, Command } from './command.js';
 import { EXIT_OK, EXIT_USAGE } from './command.js';
-import { commandTable } from './commands/index.js';
+import { COMMAND_NAMES, commandTable, loadCommand } from './commands/index.js';
 import { unknownCommandMessage } from './define-command.js';
 
 function packageVersion(): string {
@@ -62,9 +62,9 @@ export function defaultIO(): CliIO {
 }
 
 export async function main(argv: readonly string[], io: CliIO = defaultIO()): Promise<number> {
-  const commands = commandTable();
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const commands = await commandTable();
     const topic = first === 'help' ? rest[0] : undefined;
     const command = topic === undefined ? undefined : commands.find((c) => c.name === topic);
     if (topic !== undefined && !command) {
@@ -78,10 +78,10 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO()): Pr
     io.stdout(`${packageVersion()}\n`);
     return EXIT_OK;
   }
-  const command = commands.find((c) => c.name === first);
+  const command = loadCommand(first);
   if (!command) {
-    io.stderr(`${unknownCommandMessage(first, commands.map((c) => c.name))}\n`);
+    io.stderr(`${unknownCommandMessage(first, COMMAND_NAMES)}\n`);
     return EXIT_USAGE;
   }
-  return command.run(rest, io);
+  return (await command).run(rest, io);
 }

@@ -1,19 +1,36 @@
-/** The single registration list of CLI commands, in help order. Each command lives in its own module. */
+/**
+ * The single registration list of CLI commands, in help order: each command's name and its
+ * module, loaded only when that command runs (or when help lists them all). `ibc train` so
+ * never loads what only other commands use (the ONNX writer, the results tables and plots,
+ * the benchmark suites): module loading is most of a command's start-up.
+ */
 import type { Command } from '../command.js';
-import { fmtCommand } from './fmt.js';
-import { checkCommand } from './check.js';
-import { schemaCommand } from './schema.js';
-import { expandCommand } from './expand.js';
-import { trainCommand } from './train.js';
-import { evalCommand } from './eval.js';
-import { attentionCommand } from './attention.js';
-import { compileCommand } from './compile.js';
-import { benchCommand } from './bench.js';
-import { explainCommand } from './explain.js';
-import { sweepCommand } from './sweep.js';
-import { resultsCommand } from './results.js';
-import { doctorCommand } from './doctor.js';
 
-export function commandTable(): readonly Command[] {
-  return [checkCommand, schemaCommand, expandCommand, fmtCommand, trainCommand, sweepCommand, resultsCommand, evalCommand, attentionCommand, compileCommand, benchCommand, explainCommand, doctorCommand];
+const COMMANDS: readonly (readonly [string, () => Promise<Command>])[] = [
+  ['check', async () => (await import('./check.js')).checkCommand],
+  ['schema', async () => (await import('./schema.js')).schemaCommand],
+  ['expand', async () => (await import('./expand.js')).expandCommand],
+  ['fmt', async () => (await import('./fmt.js')).fmtCommand],
+  ['train', async () => (await import('./train.js')).trainCommand],
+  ['sweep', async () => (await import('./sweep.js')).sweepCommand],
+  ['results', async () => (await import('./results.js')).resultsCommand],
+  ['eval', async () => (await import('./eval.js')).evalCommand],
+  ['attention', async () => (await import('./attention.js')).attentionCommand],
+  ['compile', async () => (await import('./compile.js')).compileCommand],
+  ['bench', async () => (await import('./bench.js')).benchCommand],
+  ['explain', async () => (await import('./explain.js')).explainCommand],
+  ['doctor', async () => (await import('./doctor.js')).doctorCommand],
+];
+
+/** Every command's name, in help order. */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map(([name]) => name);
+
+/** The command named `name`, loaded; undefined when there is none. */
+export function loadCommand(name: string): Promise<Command> | undefined {
+  return COMMANDS.find(([n]) => n === name)?.[1]();
+}
+
+/** Every command, loaded (for help), in help order. */
+export function commandTable(): Promise<readonly Command[]> {
+  return Promise.all(COMMANDS.map(([, load]) => load()));
 }
