@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelIR } from '../../../src/compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../../src/compiler/spec/resolved-spec.js';
-import type { EngineState, PredictBatch, StepBatch, StepOptions, StepResult, TrainingEngine } from '../../../src/runtime/engine/training-engine.js';
+import type { EngineState, EvaluationResult, PredictBatch, StepBatch, StepOptions, StepResult, TrainingEngine } from '../../../src/runtime/engine/training-engine.js';
 import { loadDataset, type Dataset } from '../../../src/runtime/data/index.js';
 import { train, type MetricsRow } from '../../../src/runtime/training/loop.js';
 import type { StepLogLine } from '../../../src/runtime/training/step-log.js';
@@ -22,6 +22,8 @@ class FakeEngine implements TrainingEngine {
   readonly name = 'tfjs' as const;
   readonly profiledSteps = 1;
   readonly asked: { lr: number; measure: boolean }[] = [];
+  /** The size of each batch `evaluate` was given (the validation split's). */
+  readonly evaluated: number[] = [];
   private taken = 0;
   private pending: StepResult[] = [];
 
@@ -46,6 +48,12 @@ class FakeEngine implements TrainingEngine {
     const logits = new Float32Array(batch.count * this.ir.classes);
     for (let r = 0; r < batch.count; r++) logits[r * this.ir.classes + 1] = 1;
     return Promise.resolve(logits);
+  }
+
+  /** predict's logits; loss terms that tell batches apart: total = the batch's size, CE 1, KL 2 nats, vq 0.3, commit 0.4. */
+  async evaluate(batch: StepBatch): Promise<EvaluationResult> {
+    this.evaluated.push(batch.count);
+    return { logits: await this.predict(batch), loss: { total: batch.count, terms: { crossEntropy: 1, kl: 2, vq: 0.3, commit: 0.4 } } };
   }
 
   withAveragedWeights<T>(use: () => Promise<T>): Promise<T> {
@@ -100,7 +108,7 @@ async function run(spec: ResolvedSpec, epochs: number, resume?: TrainingState) {
       checkpointPath: (which) => `/runs/x/${which}.ibck`,
     },
   });
-  return { rows, lines, checkpoints, outcome, engine, data };
+  return { rows, lines, checkpoints, outcome, engine, data, spec };
 }
 
 describe('the step log', () => {
@@ -159,6 +167,29 @@ describe('warm-up and validation loss', () => {
     const ce = labels.reduce((s, l) => s + lse - (l === 1 ? 1 : 0), 0) / labels.length;
     expect(rows[0]!.val_ce_bits).toBeCloseTo(ce / Math.LN2, 6);
   });
+
+  it("the validation objective and each term, from the engine's evaluation pass: means over the validation images, in bits, absent when the model lacks them", async () => {
+    const { rows, engine, data, spec } = await run(specWith({ evalBatchSize: 4 }), 1);
+    // Every validation batch, and only those, went through evaluate (the test split is scored by accuracy alone).
+    const sizes = engine.evaluated;
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(data.validation!.count);
+    expect(sizes.length).toBe(Math.ceil(data.validation!.count / spec.train.evalBatchSize));
+    expect(new Set(sizes).size).toBeGreaterThan(1);
+    // total = the batch size: the mean over images weights each batch by its size.
+    const weighted = sizes.reduce((s, n) => s + n * n, 0) / data.validation!.count;
+    const row = rows[0]!;
+    expect(row.val_loss_bits).toBeCloseTo(weighted, 9); // an IB objective is already in bits
+    expect(row.val_kl_bits).toBeCloseTo(2 / Math.LN2, 9);
+    expect(row.val_vq).toBeCloseTo(0.3, 9);
+    expect(row.val_commit).toBeCloseTo(0.4, 9);
+    const plain = await run(specWith({ evalBatchSize: 4 }, { attention: false }), 1);
+    // A plain classifier's objective is cross-entropy in nats: reported in bits; it has no KL, VQ or commitment.
+    expect(plain.rows[0]!.val_loss_bits).toBeCloseTo(weighted / Math.LN2, 9);
+    for (const absent of ['val_kl_bits', 'val_vq', 'val_commit']) expect(plain.rows[0]).not.toHaveProperty(absent);
+    const unquantized = await run(specWith({}, { quantize: false }), 1);
+    expect(unquantized.rows[0]).toHaveProperty('val_kl_bits');
+    for (const absent of ['val_vq', 'val_commit']) expect(unquantized.rows[0]).not.toHaveProperty(absent);
+  });
 });
 
 describe('early stopping', () => {
@@ -193,5 +224,9 @@ describe('early stopping', () => {
     expect(earlyStopCheck(loss, first, { epoch: 2, val_ce_bits: 1.5 }).stopped).toBe(false);
     expect(earlyStopCheck(loss, first, { epoch: 2, val_ce_bits: 2.5 }).stopped).toBe(true);
     expect(earlyStopCheck(loss, first, { epoch: 2, val_ce_bits: NaN }).stopped).toBe(true);
+    const objective = { metric: 'val_loss_bits' as const, patience: 1, minDelta: 0 };
+    const start = earlyStopCheck(objective, undefined, { epoch: 1, val_loss_bits: 3, val_ce_bits: 9 });
+    expect(earlyStopCheck(objective, start, { epoch: 2, val_loss_bits: 2.9, val_ce_bits: 10 }).stopped).toBe(false);
+    expect(earlyStopCheck(objective, start, { epoch: 2, val_loss_bits: 3.1, val_ce_bits: 1 }).stopped).toBe(true);
   });
 });
