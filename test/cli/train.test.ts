@@ -71,6 +71,7 @@ describe('ibc train', () => {
     expect(kept.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(specHash(kept.value!)).toBe(readFileSync(join(out, 'spec-hash.txt'), 'utf8').trim());
     expect(r.stdout).toContain('after 1 epoch,');
+    expect(r.stderr).toMatch(/epoch 1: loss \d+\.\d{4} bits, train \d+\.\d\d%, val \d+\.\d\d% \(loss \d+\.\d{4} bits\), test top1/);
     expect(r.stderr).toContain('data: train 64, validation 8, test 32 images'); // --limit-train cuts validation too
     const resolved = JSON.parse(readFileSync(join(out, 'resolved-spec.json'), 'utf8')) as { train: { seed: number; batchSize: number } };
     expect(resolved.train.batchSize).toBe(32);
