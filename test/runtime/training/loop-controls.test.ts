@@ -4,8 +4,10 @@
  * 100 + k; its predictions say class 1): the step log (a line every log_every
  * steps and at each epoch's end, means over its steps, the logged step's rate
  * and gradient norm, a term the model lacks absent), linear warm-up per step,
- * the validation cross-entropy, and early stopping (the run records why it
- * stopped, checkpoints the stop, and a resume trains no further).
+ * the validation cross-entropy, the validation objective and terms from the
+ * engine's evaluation pass, and early stopping (the run records why it
+ * stopped, checkpoints the stop, and a resume trains no further; it may watch
+ * the validation objective).
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelIR } from '../../../src/compiler/ir/ir.js';
@@ -27,7 +29,8 @@ class FakeEngine implements TrainingEngine {
   private taken = 0;
   private pending: StepResult[] = [];
 
-  constructor(readonly ir: ModelIR) {}
+  /** `fallingLoss`: the validation objective falls by 0.01 per training step taken (it improves every epoch). */
+  constructor(readonly ir: ModelIR, private readonly fallingLoss = false) {}
 
   step(batch: StepBatch, options: StepOptions): void {
     const k = this.taken++;
@@ -53,7 +56,7 @@ class FakeEngine implements TrainingEngine {
   /** predict's logits; loss terms that tell batches apart: total = the batch's size, CE 1, KL 2 nats, vq 0.3, commit 0.4. */
   async evaluate(batch: StepBatch): Promise<EvaluationResult> {
     this.evaluated.push(batch.count);
-    return { logits: await this.predict(batch), loss: { total: batch.count, terms: { crossEntropy: 1, kl: 2, vq: 0.3, commit: 0.4 } } };
+    return { logits: await this.predict(batch), loss: { total: batch.count - (this.fallingLoss ? 0.01 * this.taken : 0), terms: { crossEntropy: 1, kl: 2, vq: 0.3, commit: 0.4 } } };
   }
 
   withAveragedWeights<T>(use: () => Promise<T>): Promise<T> {
@@ -92,9 +95,9 @@ function specWith(train: Partial<ResolvedSpec['train']>, options: TinyOptions = 
   });
 }
 
-async function run(spec: ResolvedSpec, epochs: number, resume?: TrainingState) {
+async function run(spec: ResolvedSpec, epochs: number, resume?: TrainingState, fallingLoss = false) {
   const data: Dataset = await loadDataset(spec.data, { seed: 1, input: spec.model.input, classes: spec.model.classes });
-  const engine = new FakeEngine(tinyModel(spec));
+  const engine = new FakeEngine(tinyModel(spec), fallingLoss);
   const rows: MetricsRow[] = [];
   const lines: StepLogLine[] = [];
   const checkpoints: TrainingState[] = [];
@@ -207,6 +210,18 @@ describe('early stopping', () => {
     expect(resumed.engine.asked).toEqual([]);
     expect(resumed.rows).toEqual([]);
     expect(resumed.outcome.stoppedEarly?.reason).toBe(outcome.stoppedEarly?.reason);
+  });
+
+  it('metric=val_loss_bits watches the validation objective: while it falls the run goes on, though val_top1 stands still', async () => {
+    const onObjective = await run(specWith({ earlyStop: { metric: 'val_loss_bits', patience: 1, minDelta: 0 } }), 4, undefined, true);
+    expect(onObjective.rows.map((r) => r.epoch)).toEqual([1, 2, 3, 4]);
+    expect(onObjective.outcome.stoppedEarly).toBeUndefined();
+    const values = onObjective.rows.map((r) => r.val_loss_bits!);
+    expect(values.every((v, i) => i === 0 || v < values[i - 1]!)).toBe(true);
+    const onAccuracy = await run(specWith({ earlyStop: { metric: 'val_top1', patience: 1, minDelta: 0 } }), 4, undefined, true);
+    expect(onAccuracy.rows.map((r) => r.epoch)).toEqual([1, 2]);
+    const flat = await run(specWith({ earlyStop: { metric: 'val_loss_bits', patience: 1, minDelta: 0 } }), 4);
+    expect(flat.outcome.stoppedEarly?.reason).toMatch(/^early stop after epoch 2: val_loss_bits did not improve/);
   });
 
   it("Lightning's rule: an improvement must exceed min_delta; val_ce_bits improves downwards; a non-finite value never improves", () => {
