@@ -10,6 +10,7 @@ import { createTrainingEngine, type StepChoice } from '../../../src/runtime/engi
 import { buildTraining } from '../../../src/compiler/network/build-training.js';
 import { tinyModel, tinySpec } from '../../fixtures/tiny-spec.js';
 import { nativeAddonForTests } from '../../fixtures/native.js';
+import { trainTiny } from '../../fixtures/tiny-training.js';
 
 const spec = tinySpec({ samples: { train: 1, eval: 3 }, train: { evalBatchSize: 40 } });
 const ir = tinyModel(spec);
@@ -43,5 +44,23 @@ describe('evaluation noise from the tape', () => {
   it.skipIf(!kernels)('compiled step: the same accuracy and cross-entropy as plain draws, split after split', async () => {
     const { taped, plain } = await splitsEvaluatedTwice({ engine: 'compiled', kernels: kernels!, reason: 'test', precision: 'fp32' });
     expect(taped).toEqual(plain);
+  });
+});
+
+describe('the training loop evaluates through the tape', () => {
+  it('the last epoch’s validation and test scores equal a plain evaluation of the final weights', async () => {
+    const options = { samples: { train: 1, eval: 3 }, train: { evalBatchSize: 40 }, trainCount: 128 };
+    const trained = tinySpec(options);
+    const { seen, weights } = await trainTiny(options, 1);
+    const last = seen.rows[seen.rows.length - 1]!;
+    const data = await loadDataset(trained.data, { seed: 1, input: trained.model.input, classes: trained.model.classes });
+    const engine = createTrainingEngine({ engine: 'tfjs', reason: 'test', precision: 'fp32' }, buildTraining(trained, ir), weights);
+    try {
+      const val = await evaluateSplit(engine, trained, data.validation!, 1);
+      const test = await evaluateSplit(engine, trained, data.test, 1);
+      expect([last.val_top1, last.val_ce_bits, last.test_top1, last.test_top5]).toEqual([val.top1, val.crossEntropy / Math.LN2, test.top1, test.top5]);
+    } finally {
+      engine.dispose();
+    }
   });
 });
