@@ -4,7 +4,9 @@
  * the phases first ran. The phases of `ibc train`: start-up (from process
  * start: module loading, compiling the spec, choosing the backend), data
  * (reading and decoding the dataset), training (the epochs' training loops),
- * evaluation (validation and test after each epoch), checkpoints,
+ * evaluation (validation and test after each epoch; with samples, the first
+ * evaluation also draws the run's evaluation noise, which later ones replay:
+ * support/normal-tape.ts), checkpoints,
  * localization, figures (curves and attention images). Inside training:
  * batches (shuffling, augmentation, normalisation) and steps (forward,
  * backward, update).
