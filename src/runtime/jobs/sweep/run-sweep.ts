@@ -12,7 +12,7 @@ import { updateManifest, type LaunchRecord, type SweepManifest } from '../../run
 import { prepareSweep, withLaunch, withLaunchUpdated, withMembersOf, type MemberTask, type PrepareRequest, type PreparedSweep } from '../../runs/sweep/prepare.js';
 import { readRunStatus } from '../../runs/sweep/run-status.js';
 import { runLocally, type TaskEnd } from './local-launcher.js';
-import { followArrays, memberEventLine, queryArray, phaseOf, submitArray, type SlurmOptions } from './slurm-launcher.js';
+import { followArrays, memberEventLine, outcomeOf, queryArray, phaseOf, submitArray, type SlurmOptions } from './slurm-launcher.js';
 
 export type LauncherRequest =
   | { readonly kind: 'local'; readonly jobs: number; readonly cores: number }
@@ -59,9 +59,9 @@ async function inFlight(manifest: SweepManifest, tasks: readonly MemberTask[], e
   if (!last || last.launcher !== 'slurm' || last.job === undefined) return undefined;
   const states = await queryArray(last.job, env);
   const busy = tasks.filter((t) => {
-    const state = states.get(t.index);
-    if (state === undefined) return false;
-    const phase = phaseOf(state, false);
+    const known = states.get(t.index);
+    if (known === undefined) return false;
+    const phase = phaseOf(known.state, false);
     return phase === 'pending' || phase === 'running';
   });
   return busy.length > 0 ? { jobId: last.job, tasks: busy } : undefined;
@@ -180,7 +180,7 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       });
       if (launch) {
         const ours = launch;
-        const outcomes = Object.fromEntries(rows.filter((r) => r.jobId === ours.job).map((r) => [r.task.name, r.state]));
+        const outcomes = Object.fromEntries(rows.filter((r) => r.jobId === ours.job).map((r) => [r.task.name, outcomeOf(r)]));
         manifest = updateManifest(request.sweepDir, (current) => withLaunchUpdated(current ?? manifest, { ...ours, outcomes }));
       }
     }
