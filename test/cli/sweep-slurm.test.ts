@@ -5,11 +5,12 @@
  * a third run submits nothing; `ibc results` matches the local launcher's on
  * the same sweep. A member warned with SIGUSR1 mid-epoch (as `--signal=B:USR1@N` does before the
  * time limit) saves a checkpoint, its task requeues itself, resumes, and ends with the bytes of
- * an uninterrupted run.
+ * an uninterrupted run; its tasks run an ibc named by --slurm-ibc, found on the PATH a
+ * --slurm-setup line set.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { threadsPerWorker } from '../../src/runtime/jobs/sweep/local-launcher.js';
@@ -142,14 +143,19 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
   }, 240_000);
 
   it('a member warned with SIGUSR1 saves, requeues its own task, resumes and ends byte-identical to an uninterrupted run', async () => {
-    // One member, an epoch of 2048 tiny images: long enough that a warning sent once epoch 1 is logged lands inside epoch 2.
+    // One member, an epoch of 8192 tiny images (seconds): long enough that a warning sent once epoch 1 is logged lands inside epoch 2.
     const spec = join(work, 'preempt.ibspec');
-    const tiny = readFileSync(join(REPO, 'specs', 'test', 'tiny-aib-qt.ibspec'), 'utf8').replace('train_count=512 test_count=256', 'train_count=2048 test_count=64');
+    const tiny = readFileSync(join(REPO, 'specs', 'test', 'tiny-aib-qt.ibspec'), 'utf8').replace('train_count=512 test_count=256', 'train_count=8192 test_count=64');
     writeFileSync(spec, `${tiny.replace(/^name .*$/m, 'name preempt')}\nsweep {\n  seeds 1\n}\n`);
     const threads = threadsPerWorker(availableParallelism(), 1);
     const common = [spec, 'train.epochs=2', '--backend', 'ibc-native', '--attention', '0'];
     const dir = join(work, 'preempt-slurm');
-    const sweep = ibc(work, 'sweep', ...common, '--out', dir, '--launcher', 'slurm', '--poll', '1', '--cpus-per-task', String(threads), '--time', '30:00');
+    // The ibc each task runs, by name: a wrapper on the PATH a setup line sets (as `module load` would).
+    const bin = join(work, 'site-bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'ibc-site'), `#!/bin/bash\necho "ibc-site wrapper: task $SLURM_ARRAY_TASK_ID"\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(REPO, 'bin', 'ibc.js'))} "$@"\n`, { mode: 0o755 });
+    const site = ['--slurm-setup', `export PATH=${bin}:$PATH`, '--slurm-ibc', 'ibc-site'];
+    const sweep = ibc(work, 'sweep', ...common, '--out', dir, '--launcher', 'slurm', '--poll', '1', '--cpus-per-task', String(threads), '--time', '30:00', ...site);
     let ended = false;
     void sweep.then(() => (ended = true));
     const log = (): string => {
@@ -164,7 +170,7 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     // Slurm holds a requeued task back for a while (BeginTime); the test lets it start at once.
     const requeued = (): boolean => execFileSync('squeue', ['-h', '-r', '-j', String(job), '-O', 'State:|,RestartCnt:'], { env: process.env, encoding: 'utf8' }).trim() === 'PENDING|1';
     for (let i = 0; i < 240 && !ended && !requeued(); i++) await sleep(250);
-    execFileSync('scontrol', ['update', `JobId=${job}_0`, 'StartTime=now'], { env: process.env });
+    if (requeued()) execFileSync('scontrol', ['update', `JobId=${job}_0`, 'StartTime=now'], { env: process.env });
     const r = await sweep;
     const member = manifest(dir).members[0]!;
     expect(r.code, `${r.stderr}\nthe member's log:\n${log()}`).toBe(0);
@@ -179,6 +185,9 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     expect(manifest(dir).launches[0]!.outcomes![member.name]).toBe('COMPLETED (requeued 1 time)');
     expect(manifest(dir).launches[0]!.sbatch).toEqual(expect.arrayContaining(['--requeue', '--signal=B:USR1@120']));
     const text = log();
+    expect(text.match(/^ibc-site wrapper: task 0$/gm)).toHaveLength(2);
+    const taskFiles = readdirSync(join(dir, 'slurm-tasks'));
+    expect(readFileSync(join(dir, 'slurm-tasks', taskFiles[0]!, '0'), 'utf8').split('\0').slice(1, 3)).toEqual(['ibc-site', 'train']);
     expect(text).toMatch(/stopped by SIGUSR1 in epoch 2 after batch \d+ of \d+/);
     expect(text).toContain(`requeueing array task ${job}_0`);
     expect(text).toMatch(/resuming .* at epoch 2 of 2/);

@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runError } from '../../../support/errors.js';
 import { makeFolder, writeFileAtomic } from '../../../host/atomic-write.js';
 import { memProblem, partitionProblem, sbatchArgument, sbatchOptionProblem, timeLimitSeconds, timeProblem } from '../../../compiler/spec/slurm-values.js';
@@ -122,6 +122,38 @@ export function slurmScript(): string {
     'exit "$status"',
     '',
   ].join('\n');
+}
+
+/**
+ * Which node and ibc each array task runs (`--slurm-node`, `--slurm-ibc`, command line only):
+ * a path (absolute, or relative to where ibc sweep runs) or a name, looked up on the task's PATH
+ * after the site setup lines ran (`--slurm-setup 'module load nodejs' --slurm-ibc ibc`).
+ */
+export interface TaskProgramChoice {
+  readonly node?: string;
+  readonly ibc?: string;
+}
+
+/**
+ * The command each task runs before the member's train arguments, kept as data in the task
+ * files: by default the node and bin/ibc.js that submitted the sweep (`own`); `--slurm-node N`
+ * runs this ibc's bin/ibc.js with N; `--slurm-ibc I` runs I as a program (an installed `ibc`,
+ * whose `#!/usr/bin/env node` finds the node on the task's PATH); both run `N I` (then I is a
+ * path to ibc's bin/ibc.js: node runs a script file, it does not look one up).
+ */
+export function taskProgram(choice: TaskProgramChoice, own: readonly [string, string], cwd: string): [string, ...string[]] {
+  const located = (word: string): string => (word.includes('/') ? resolve(cwd, word) : word);
+  if (choice.ibc === undefined) return [choice.node !== undefined ? located(choice.node) : own[0], own[1]];
+  if (choice.node === undefined) return [located(choice.ibc)];
+  return [located(choice.node), located(choice.ibc)];
+}
+
+/** Why a choice of node and ibc cannot work, or undefined: with --slurm-node, --slurm-ibc must be a path (node runs a script file by its path). */
+export function taskProgramProblem(choice: TaskProgramChoice): string | undefined {
+  if (choice.node !== undefined && choice.ibc !== undefined && !choice.ibc.includes('/')) {
+    return `with --slurm-node, --slurm-ibc must be a path to ibc's bin/ibc.js (node runs a script by its path); '${choice.ibc}' is a name: give --slurm-ibc alone to run an installed ibc command found on the task's PATH`;
+  }
+  return undefined;
 }
 
 /** One task file: the log file and the command, each field NUL-terminated. */
