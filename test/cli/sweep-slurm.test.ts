@@ -6,10 +6,10 @@
  * the same sweep. A member warned with SIGUSR1 mid-epoch (as `--signal=B:USR1@N` does before the
  * time limit) saves a checkpoint, its task requeues itself, resumes, and ends with the bytes of
  * an uninterrupted run; its tasks run an ibc named by --slurm-ibc, found on the PATH a
- * --slurm-setup line set.
+ * --slurm-setup line set. Ctrl-C stops following only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -201,4 +201,28 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
       expect(Buffer.compare(readFileSync(join(requeuedDir, member.dir, 'checkpoints', file)), readFileSync(join(dir, member.dir, 'checkpoints', file))), file).toBe(0);
     }
   }, 240_000);
+
+  it('Ctrl-C stops following only: the job keeps its place, and the message says how to follow or cancel it', async () => {
+    const spec = join(work, 'held.ibspec');
+    writeFileSync(spec, `${readFileSync(join(REPO, 'specs', 'test', 'tiny-aib-qt.ibspec'), 'utf8').replace(/^name .*$/m, 'name held')}\nsweep {\n  seeds 1\n}\n`);
+    const dir = join(work, 'held');
+    // --hold keeps the task pending, so the sweep is still following when the signal comes.
+    const args = ['sweep', spec, '--out', dir, '--launcher', 'slurm', '--poll', '1', '--sbatch=--hold'];
+    const child = spawn(process.execPath, [join(REPO, 'bin', 'ibc.js'), ...args], { cwd: work, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const closed = new Promise<number | null>((done) => child.on('close', done));
+    for (let i = 0; i < 240 && !/slurm: submitted job/.test(stderr); i++) await sleep(250);
+    child.kill('SIGINT');
+    const code = await closed;
+    const job = manifest(dir).launches[0]?.job;
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain(`stopped following (SIGINT): 1 member(s) keep running or queued on the cluster as job ${job}\n`);
+    expect(stderr).toContain(`cancel them with: scancel ${job}\n`);
+    expect(stderr).toContain(`follow them again with: ibc ${args.join(' ')}\n`);
+    expect(execFileSync('squeue', ['-h', '-r', '-j', String(job), '-o', '%T'], { env: process.env, encoding: 'utf8' }).trim()).toBe('PENDING');
+    // The launch keeps no outcomes: its task is still the cluster's.
+    expect(manifest(dir).launches[0]!.outcomes).toBeUndefined();
+    execFileSync('scancel', [String(job)], { env: process.env });
+  }, 60_000);
 });
