@@ -12,7 +12,7 @@ import { updateManifest, type LaunchRecord, type SweepManifest } from '../../run
 import { prepareSweep, withLaunch, withLaunchUpdated, withMembersOf, type MemberTask, type PrepareRequest, type PreparedSweep } from '../../runs/sweep/prepare.js';
 import { readRunStatus } from '../../runs/sweep/run-status.js';
 import { runLocally, WorkerInterrupts, type TaskEnd } from './local-launcher.js';
-import { followArrays, memberEventLine, outcomeOf, queryArray, phaseOf, submitArray, type SlurmOptions } from './slurm-launcher.js';
+import { followArrays, memberEventLine, outcomeOf, queryArray, phaseOf, signalMissProblem, submitArray, type SlurmOptions } from './slurm-launcher.js';
 
 export type LauncherRequest =
   | { readonly kind: 'local'; readonly jobs: number; readonly cores: number }
@@ -216,6 +216,8 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
         reporter.info(`slurm: ${flying.tasks.length} member(s) still queued or running in job ${flying.jobId}; following them`);
       }
       if (tasks.length > 0 && !asksForCpus(launcher.options)) reporter.note(diagnostic('sweepSlurmNoCpus'));
+      const missed = tasks.length > 0 ? signalMissProblem(launcher.options) : undefined;
+      if (missed) reporter.note(diagnostic('sweepSlurmSignalMissed', { args: missed }));
       const jobs: { jobId: string; tasks: readonly MemberTask[] }[] = flying ? [flying] : [];
       let launch: LaunchRecord | undefined;
       if (tasks.length > 0) {

@@ -222,6 +222,23 @@ export function preemptionArguments(options: SlurmOptions): string[] {
   ];
 }
 
+/**
+ * Why the user's own `--signal` (an extra sbatch option) will not reach ibc train, or undefined:
+ * without `B:` Slurm signals job steps, not the batch script that runs the member; and the
+ * script passes only SIGUSR1 on.
+ */
+export function signalMissProblem(options: SlurmOptions): { value: string; reason: string } | undefined {
+  for (const line of options.extra) {
+    if (extraOptionName(line) !== 'signal') continue;
+    const value = line.slice(line.indexOf('=') + 1).trim();
+    const prefix = /^([A-Za-z]+):/.exec(value)?.[1] ?? '';
+    const signal = value.slice(prefix === '' ? 0 : prefix.length + 1).split('@')[0]!.trim().toUpperCase();
+    if (!prefix.toUpperCase().includes('B')) return { value, reason: "without B: Slurm signals the job's steps, not the batch script, and a member runs in the batch script" };
+    if (!['USR1', 'SIGUSR1', '10'].includes(signal)) return { value, reason: 'the batch script passes only SIGUSR1 on to the member' };
+  }
+  return undefined;
+}
+
 /** sbatch's arguments for a submission (the script and its task folder last). */
 export function sbatchArguments(options: SlurmOptions, indices: readonly number[], sweepDir: string, script: string, tasksFolder: string): string[] {
   const problem = slurmOptionsProblem(options);

@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, existsSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { timeLimitSeconds } from '../../../../src/compiler/spec/slurm-values.js';
-import { memberEventLine, outcomeOf, phaseOf, preemptionArguments, slurmScript, taskEvents, taskFile, type TaskRow } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
+import { memberEventLine, outcomeOf, phaseOf, preemptionArguments, signalMissProblem, slurmScript, taskEvents, taskFile, type TaskRow } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
 
 describe('what ibc asks of sbatch for preemption', () => {
   it('reads time limits as sbatch does', () => {
@@ -30,6 +30,14 @@ describe('what ibc asks of sbatch for preemption', () => {
     expect(preemptionArguments({ ...base, time: '4:00:00', extra: ['--signal=B:USR1@600'] })).toEqual(['--requeue']);
     expect(preemptionArguments({ ...base, time: '4:00:00', extra: ['#SBATCH --no-requeue'] })).toEqual(['--signal=B:USR1@120']);
     expect(preemptionArguments({ ...base, extra: ['--requeue'] })).toEqual([]);
+  });
+
+  it('warns (IB6904) of a --signal of the user that will not reach ibc train', () => {
+    const missed = (line: string) => signalMissProblem({ jobName: 'j', extra: ['--account=lab', line] });
+    expect(missed('--signal=USR1@120')).toEqual({ value: 'USR1@120', reason: "without B: Slurm signals the job's steps, not the batch script, and a member runs in the batch script" });
+    expect(missed('#SBATCH --signal=R:10@60')?.reason).toContain('without B:');
+    expect(missed('--signal=B:TERM@120')).toEqual({ value: 'B:TERM@120', reason: 'the batch script passes only SIGUSR1 on to the member' });
+    expect([missed('--signal=B:USR1@300'), missed('--signal=B:10'), missed('--signal=b:SIGUSR1@90'), missed('--nice=0')]).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
 
