@@ -4,7 +4,7 @@
  * checkpoint; no new member starts; sweep.json records each member's outcome; one summary line
  * and the exact command that resumes the sweep; exit 130/143. Running that command finishes the
  * sweep. Two signals stop the worker at once, leaving its last good checkpoint.
- * A two-member sweep of a tiny model, one worker; an epoch of 8192 images takes seconds, so a
+ * A two-member sweep of a tiny model, one worker; an epoch of 4096 images takes a few seconds, so a
  * signal sent once the first member logs epoch 1 lands inside its epoch 2.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ const ARGS = ['sweep', 'two.ibspec', 'train.epochs=2', '--backend', 'ibc-native'
 beforeAll(() => {
   requireBuiltCli();
   work = mkdtempSync(join(tmpdir(), 'ibc-sweep-interrupts-'));
-  const tiny = readFileSync(join(REPO, 'specs', 'test', 'tiny-aib-qt.ibspec'), 'utf8').replace('train_count=512 test_count=256', 'train_count=8192 test_count=64');
+  const tiny = readFileSync(join(REPO, 'specs', 'test', 'tiny-aib-qt.ibspec'), 'utf8').replace('train_count=512 test_count=256', 'train_count=4096 test_count=64');
   writeFileSync(join(work, 'two.ibspec'), `${tiny.replace(/^name .*$/m, 'name two')}\nsweep {\n  seeds 2\n}\n`);
 });
 
@@ -45,7 +45,7 @@ function sweepInterrupted(out: string, signals: readonly NodeJS.Signals[]): Prom
         clearInterval(poll);
         for (const signal of signals) child.kill(signal);
       }
-    }, 50);
+    }, 20);
     child.on('error', fail);
     child.on('close', (code) => {
       clearInterval(poll);

@@ -435,9 +435,10 @@ export async function followArrays(request: FollowRequest): Promise<TaskRow[]> {
       const states = await queryArray(job.jobId, request.env);
       for (const task of job.tasks) {
         const finished = request.finished(task);
+        // sacct, which answers once squeue forgets a task, gives no restart count: the last one seen stands.
         const known = states.get(task.index);
         const state = known?.state ?? (finished ? 'COMPLETED' : 'UNKNOWN');
-        rows.push({ task, jobId: job.jobId, state, phase: phaseOf(state, finished), restarts: known?.restarts ?? seen.get(`${job.jobId}_${task.index}`)?.restarts ?? 0 });
+        rows.push({ task, jobId: job.jobId, state, phase: phaseOf(state, finished), restarts: Math.max(known?.restarts ?? 0, seen.get(`${job.jobId}_${task.index}`)?.restarts ?? 0) });
       }
     }
     for (const row of rows) {
