@@ -71,6 +71,7 @@ describe('ibc train', () => {
     expect(kept.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(specHash(kept.value!)).toBe(readFileSync(join(out, 'spec-hash.txt'), 'utf8').trim());
     expect(r.stdout).toContain('after 1 epoch,');
+    expect(r.stderr).toMatch(/epoch 1: loss \d+\.\d{4} bits, train \d+\.\d\d%, val \d+\.\d\d% \(loss \d+\.\d{4} bits\), test top1/);
     expect(r.stderr).toContain('data: train 64, validation 8, test 32 images'); // --limit-train cuts validation too
     const resolved = JSON.parse(readFileSync(join(out, 'resolved-spec.json'), 'utf8')) as { train: { seed: number; batchSize: number } };
     expect(resolved.train.batchSize).toBe(32);
@@ -78,8 +79,11 @@ describe('ibc train', () => {
     const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     expect(rows).toHaveLength(1);
     expect(Object.keys(rows[0]!).sort()).toEqual(
-      ['epoch', 'lr', 'train_loss_bits', 'train_top1', 'ce_bits', 'kl_bits', 'vq', 'commit', 'val_top1', 'val_ce_bits', 'test_top1', 'test_top5', 'seconds', 'images_per_second'].sort(),
+      ['epoch', 'lr', 'train_loss_bits', 'train_top1', 'ce_bits', 'kl_bits', 'vq', 'commit', 'val_top1', 'val_ce_bits', 'val_loss_bits', 'val_kl_bits', 'val_vq', 'val_commit', 'test_top1', 'test_top5', 'seconds', 'images_per_second'].sort(),
     );
+    // The validation objective is its terms' weighted sum (the tiny spec: beta 0.001, c 1, vq 0.4, commit 0.1).
+    const v = rows[0]!;
+    expect(v['val_loss_bits']).toBeCloseTo(v['val_ce_bits']! + 0.001 * v['val_kl_bits']! + 0.4 * v['val_vq']! + 0.1 * v['val_commit']!, 4);
     // The step log: 64 images in batches of 32 is 2 steps, fewer than log_every (50): one line at the epoch's end.
     const steps = readFileSync(join(out, 'metrics-steps.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     expect(steps.map((l) => [l['step'], l['epoch'], l['epochs'], l['steps']])).toEqual([[2, 1, 1, 2]]);

@@ -140,6 +140,7 @@ describe('the npm package', () => {
       'specs/fashion-small-aib.ibspec',
       'specs/base/fashion-small.ibspec',
       'README.md',
+      'LICENSE',
       'package.json',
     ]) {
       expect(paths, needed).toContain(needed);

@@ -128,6 +128,7 @@ async function run({ args, options, overrides: given }: CommandInput<TrainOption
         progress.message(
           `epoch ${row.epoch}: loss ${row.train_loss_bits.toFixed(4)} bits, train ${percent(row.train_top1)}` +
             (row.val_top1 !== undefined ? `, val ${percent(row.val_top1)}` : '') +
+            (row.val_loss_bits !== undefined ? ` (loss ${row.val_loss_bits.toFixed(4)} bits)` : '') +
             `, test top1 ${percent(row.test_top1)} top5 ${percent(row.test_top5)}, ${row.seconds.toFixed(1)}s, ${row.images_per_second.toFixed(1)} img/s`,
         ),
     },

@@ -487,7 +487,7 @@ const TRAIN = key.section(
     ),
     early_stop: key.section(
       {
-        metric: key.oneOf(['val_top1', 'val_ce_bits'], { doc: 'what is watched after each epoch (val_top1: higher is better; val_ce_bits, the validation cross-entropy: lower is better); needs a validation split (IB3551)', default: 'val_top1' }),
+        metric: key.oneOf(['val_top1', 'val_ce_bits', 'val_loss_bits'], { doc: 'what is watched after each epoch (val_top1: higher is better; val_ce_bits, the validation cross-entropy, and val_loss_bits, the validation objective: lower is better); needs a validation split (IB3551)', default: 'val_top1' }),
         patience: key.int({ doc: 'epochs without improvement before stopping', min: 1, default: 3 }),
         min_delta: key.number({ doc: 'smallest change that counts as an improvement', min: 0, default: 0, as: 'minDelta' }),
       },

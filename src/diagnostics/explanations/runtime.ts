@@ -513,7 +513,7 @@ export const runtimeExplanations = {
   },
   trainStoppedEarly: {
     explanation:
-      "train.early_stop watches a validation metric after each epoch (val_top1, or val_ce_bits) and ends the run once it has not improved by more than min_delta for `patience` epochs in a row, as Lightning's EarlyStopping does. The epoch it stops at is checkpointed; summary.json records the reason as stopped_early.",
+      "train.early_stop watches a validation metric after each epoch (val_top1, val_ce_bits or val_loss_bits, the validation objective) and ends the run once it has not improved by more than min_delta for `patience` epochs in a row, as Lightning's EarlyStopping does. The epoch it stops at is checkpointed; summary.json records the reason as stopped_early.",
     example: 'train {\n  epochs 50\n  early_stop metric=val_top1 patience=3\n}',
     fix: 'Nothing to fix: the run ended as the spec asked. Raise patience, or lower min_delta, to train longer.',
   },

@@ -23,7 +23,9 @@
  *   streams). Both carry the state in the checkpoint's format, the same for both engines.
  * - `predict` runs evaluation mode (BatchNorm on its running statistics, no dropout) on the
  *   live weights; inside `withAveragedWeights` on the averaged ones when the engine keeps an
- *   average.
+ *   average. `evaluate` is `predict` (the same pass, the same draws) that also returns the
+ *   LossSpec's terms of that pass against the batch's labels, in the training loss's
+ *   arithmetic (the epoch's validation loss).
  * - The engine owns everything it allocates (tensors, arenas); `dispose` frees it, pending
  *   results included.
  */
@@ -82,6 +84,18 @@ export interface StepResult {
   readonly gradientNorm?: number;
 }
 
+/**
+ * One evaluation batch's results, read: the pass `predict` makes and the training loss's terms
+ * computed on it. With n = `samples eval` draws: CE of the sample-averaged logits (mean over
+ * the batch); KL, the analytic KL of each row of mu_z, sd_z (n B rows; B when n = 0) averaged;
+ * vq and commit, the mean over the sampled map a (mu_a when n = 0) of (Q(a) - a)^2.
+ */
+export interface EvaluationResult {
+  readonly loss: StepLoss;
+  /** The (sample-averaged) logits [count, classes]; valid until the engine's next call. */
+  readonly logits: Float32Array;
+}
+
 /** A saved optimizer: its step count and one Float32Array per named buffer ('<parameter>#m', '#v', '#momentum'). */
 export interface OptimizerState {
   readonly kind: 'sgd' | 'adam';
@@ -120,6 +134,8 @@ export interface TrainingEngine extends Predictor {
   readonly name: EngineName;
   step(batch: StepBatch, options: StepOptions): void;
   drain(which: 'due' | 'all'): Promise<readonly StepResult[]>;
+  /** `predict` and the loss terms of that pass against `batch.labels` (EvaluationResult). */
+  evaluate(batch: StepBatch, options: PredictOptions): Promise<EvaluationResult>;
   /** Runs `use` with the averaged weights in place (the live ones when the engine keeps no average), then puts the live ones back, even when `use` throws. */
   withAveragedWeights<T>(use: () => Promise<T>): Promise<T>;
   /** Every parameter's live value (buffers included), as copies. */

@@ -1,20 +1,20 @@
 /**
  * Early stopping (train.early_stop), with Lightning's EarlyStopping rule: after
  * each epoch the watched validation metric improves when it beats the best so
- * far by more than min_delta (val_top1 upwards, val_ce_bits downwards); the run
+ * far by more than min_delta (val_top1 upwards, val_ce_bits and val_loss_bits downwards); the run
  * stops once `patience` epochs in a row have not improved. A metric that is not
  * finite never improves.
  */
-import type { EarlyStopState } from './state.js';
+import type { EarlyStopMetric, EarlyStopState } from './state.js';
 
 export interface EarlyStopRule {
-  readonly metric: 'val_top1' | 'val_ce_bits';
+  readonly metric: EarlyStopMetric;
   readonly patience: number;
   readonly minDelta: number;
 }
 
 /** The state after an epoch whose metrics row is `row`; `previous` is undefined before the first. */
-export function earlyStopCheck(rule: EarlyStopRule, previous: EarlyStopState | undefined, row: { readonly epoch: number; readonly val_top1?: number; readonly val_ce_bits?: number }): EarlyStopState {
+export function earlyStopCheck(rule: EarlyStopRule, previous: EarlyStopState | undefined, row: { readonly epoch: number } & { readonly [M in EarlyStopMetric]?: number }): EarlyStopState {
   const value = row[rule.metric];
   const higherIsBetter = rule.metric === 'val_top1';
   const usable = value !== undefined && Number.isFinite(value);

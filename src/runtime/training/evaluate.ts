@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LocalizationTotals, localizeMap, type Localization, type ObjectBox } from './localization.js';
+import type { EvaluationResult, StepLoss } from '../engine/training-engine.js';
 
 export interface Accuracy {
   readonly top1: number;
@@ -83,6 +84,41 @@ export async function evaluateAccuracy<B extends { readonly labels: Int32Array }
     count += batch.labels.length;
   }
   return { top1: count ? top1 / count : 0, top5: count ? top5 / count : 0, count, crossEntropy: count ? crossEntropy / count : NaN };
+}
+
+/** Accuracy, and the training loss's terms on the evaluation pass, each the mean over the split's examples of its per-batch value. */
+export interface LossScores extends Accuracy {
+  readonly loss: StepLoss;
+}
+
+/**
+ * `evaluateAccuracy` on an engine's `evaluate` (engine/training-engine.ts): the accuracy of its
+ * logits, and its loss terms, weighted by each batch's size (a batch's term is already a
+ * mean over its examples, or over its rows or map values, which are proportional to them).
+ */
+export async function evaluateWithLoss<B extends { readonly labels: Int32Array }>(
+  batches: Iterable<B> | AsyncIterable<B>,
+  classes: number,
+  evaluate: (batch: B) => Promise<EvaluationResult>,
+): Promise<LossScores> {
+  const sums = { total: 0, crossEntropy: 0, kl: 0, vq: 0, commit: 0 };
+  let seen = 0;
+  const accuracy = await evaluateAccuracy(batches, classes, async (batch) => {
+    const { loss, logits } = await evaluate(batch);
+    const n = batch.labels.length;
+    sums.total += loss.total * n;
+    sums.crossEntropy += loss.terms.crossEntropy * n;
+    sums.kl += loss.terms.kl * n;
+    sums.vq += loss.terms.vq * n;
+    sums.commit += loss.terms.commit * n;
+    seen += n;
+    return logits;
+  });
+  const mean = (sum: number): number => (seen > 0 ? sum / seen : NaN);
+  return {
+    ...accuracy,
+    loss: { total: mean(sums.total), terms: { crossEntropy: mean(sums.crossEntropy), kl: mean(sums.kl), vq: mean(sums.vq), commit: mean(sums.commit) } },
+  };
 }
 
 /** The attention maps of one batch, [B, mh, mw] row-major. */

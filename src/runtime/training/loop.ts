@@ -32,7 +32,7 @@ import { Random } from '../../support/random.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { RunError } from '../../support/errors.js';
 import { learningRate, warmupFactor, type LearningRatePlan } from './schedules.js';
-import { countCorrect, evaluateAccuracy, type Accuracy } from './evaluate.js';
+import { countCorrect, evaluateAccuracy, evaluateWithLoss, type Accuracy, type LossScores } from './evaluate.js';
 import type { BestScore, EarlyStopState, EpochSums, RunSettings, TrainingState } from './state.js';
 import type { EvaluationUpdate, ProgressUpdate } from './progress.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
@@ -55,6 +55,9 @@ import { PhaseClock } from './phases.js';
  * - vq, commit: mean squared distances between map values and anchors (map units, no bits).
  * - val_ce_bits: the cross-entropy of the validation prediction (evaluation mode, the eval
  *   sample count, the averaged weights where kept), in bits.
+ * - val_loss_bits, val_kl_bits, val_vq, val_commit: the training objective (in bits, as
+ *   train_loss_bits) and its other terms on that same validation pass (TrainingEngine.evaluate):
+ *   KL the analytic per-row KL of the eval pass's latent, averaged; vq and commit over its map.
  * A term the model does not have (KL of a plain classifier, VQ of an unquantized model) is
  * absent, never 0.
  */
@@ -70,6 +73,10 @@ export interface MetricsRow {
   readonly commit?: number;
   readonly val_top1?: number;
   readonly val_ce_bits?: number;
+  readonly val_loss_bits?: number;
+  readonly val_kl_bits?: number;
+  readonly val_vq?: number;
+  readonly val_commit?: number;
   readonly test_top1: number;
   readonly test_top5: number;
   readonly seconds: number;
@@ -171,6 +178,30 @@ export function evaluateSplit(
   const total = batchCount(split.count, spec.train.evalBatchSize);
   const batches = evaluationBatches(split, { batchSize: spec.train.evalBatchSize, normalize: spec.data.normalize, input: spec.model.input });
   return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, predictor.ir.classes, (b) => predictor.predict(b, { samples: n, noise }));
+}
+
+/**
+ * Validation of a training engine's weights: `evaluateSplit`'s accuracy and cross-entropy, and
+ * the loss terms of the same passes (the same batches, draws and weights).
+ */
+function validateSplit(engine: TrainingEngine, spec: ResolvedSpec, split: DataSplit, seed: number, onBatch?: (batch: number, batches: number) => void): Promise<LossScores> {
+  const n = engine.ir.samples.eval;
+  const noise = evaluationNoise(seed);
+  const total = batchCount(split.count, spec.train.evalBatchSize);
+  const batches = evaluationBatches(split, { batchSize: spec.train.evalBatchSize, normalize: spec.data.normalize, input: spec.model.input });
+  return evaluateWithLoss(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, engine.ir.classes, (b) => engine.evaluate(b, { samples: n, noise }));
+}
+
+/** A metrics row's validation fields; a term the model lacks is absent. */
+function validationFields(val: LossScores, modelTerms: ReadonlySet<LossTermKind>, totalToBits: number): Partial<MetricsRow> {
+  return {
+    val_top1: val.top1,
+    val_ce_bits: val.crossEntropy / Math.LN2,
+    val_loss_bits: val.loss.total * totalToBits,
+    ...(modelTerms.has('kl') ? { val_kl_bits: val.loss.terms.kl / Math.LN2 } : {}),
+    ...(modelTerms.has('vq') ? { val_vq: val.loss.terms.vq } : {}),
+    ...(modelTerms.has('commit') ? { val_commit: val.loss.terms.commit } : {}),
+  };
 }
 
 function schedulePlan(spec: ResolvedSpec, epochs: number): LearningRatePlan {
@@ -410,8 +441,8 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         ? (batch: number, total: number) =>
             sink.onEvaluation!({ epoch: epoch + 1, epochs: settings.epochs, split, batch, batches: total, left: total - batch + after })
         : undefined;
-    const evaluate = async (): Promise<{ val?: Accuracy; test: Accuracy }> => {
-      const val = data.validation ? await evaluateSplit(engine, spec, data.validation, settings.seed, undefined, reportEvaluation('validation', testBatches)) : undefined;
+    const evaluate = async (): Promise<{ val?: LossScores; test: Accuracy }> => {
+      const val = data.validation ? await validateSplit(engine, spec, data.validation, settings.seed, reportEvaluation('validation', testBatches)) : undefined;
       const test = await evaluateSplit(engine, spec, data.test, settings.seed, undefined, reportEvaluation('test', 0));
       return { ...(val ? { val } : {}), test };
     };
@@ -426,7 +457,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       ...(modelTerms.has('kl') ? { kl_bits: sums.kl / seen / Math.LN2 } : {}),
       ...(modelTerms.has('vq') ? { vq: sums.vq / seen } : {}),
       ...(modelTerms.has('commit') ? { commit: sums.commit / seen } : {}),
-      ...(scores.val ? { val_top1: scores.val.top1, val_ce_bits: scores.val.crossEntropy / Math.LN2 } : {}),
+      ...(scores.val ? validationFields(scores.val, modelTerms, totalToBits) : {}),
       test_top1: scores.test.top1,
       test_top5: scores.test.top5,
       seconds: secondsBefore + (performance.now() - epochStart) / 1000,

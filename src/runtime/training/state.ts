@@ -51,9 +51,12 @@ export interface EpochProgress {
   readonly seconds: number;
 }
 
+/** What early stopping may watch: a field of the metrics row (lower is better but for val_top1). */
+export type EarlyStopMetric = 'val_top1' | 'val_ce_bits' | 'val_loss_bits';
+
 /** Early stopping's record (train.early_stop), carried by checkpoints so a resume continues it. */
 export interface EarlyStopState {
-  readonly metric: 'val_top1' | 'val_ce_bits';
+  readonly metric: EarlyStopMetric;
   /** The best value seen, and the 1-based epoch it was seen at. */
   readonly best: number;
   readonly bestEpoch: number;

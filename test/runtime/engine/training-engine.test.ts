@@ -7,6 +7,9 @@
  * noise state and follow the restored weights; weights come in the IR's order.
  * And each parameter trains at the step's rate times its ParamSpec.lrScale,
  * whatever the parameter (here a dense layer's kernel, not the anchors).
+ * `evaluate` is `predict` plus the loss terms of that same pass, computed here
+ * from the reference interpreter's taps; the two engines agree with it and so
+ * with each other.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,6 +21,7 @@ import type { StepBatch, StepResult, TrainingEngine } from '../../../src/runtime
 import type { NativeAddon } from '../../../src/runtime/engine/backends/native/addon.js';
 import { tinyAttentionIr } from '../../fixtures/tiny-ir.js';
 import { HAVE_NATIVE, nativeAddonForTests } from '../../fixtures/native.js';
+import { runReference } from '../../../src/compiler/reference/interpret.js';
 
 let kernels: NativeAddon | undefined;
 beforeAll(async () => {
@@ -63,6 +67,34 @@ function make(choice: StepChoice, training: TrainingIR, weights: ReadonlyMap<str
 /** `steps` steps on batches seeded 10, 11, ..., at rate 0.05, drawing from `noise`. */
 function takeSteps(engine: TrainingEngine, from: number, steps: number, noise: Random): void {
   for (let i = 0; i < steps; i++) engine.step(batch(10 + from + i), { lr: 0.05, noise });
+}
+
+/**
+ * The loss terms of the reference interpreter's evaluation pass, by docs/method.md section 4
+ * in float64: CE of the sample-averaged logits, the standard KL per row of mu_z averaged, vq =
+ * commit = mean (Q(a) - a)^2 over the sampled map; the objective in bits with tiny-ir's weights.
+ */
+function referenceEvaluation(ir: ModelIR, weights: ReadonlyMap<string, Float32Array>, probe: StepBatch, samples: number, seed: number) {
+  const { logits, values } = runReference(ir, weights, probe.images, probe.count, samples === 0 ? { training: false, samples: 0 } : { training: false, samples, noise: Random.fromSeed(seed) });
+  let ce = 0;
+  for (let r = 0; r < probe.count; r++) {
+    const row = Array.from(logits.subarray(r * ir.classes, (r + 1) * ir.classes));
+    const max = Math.max(...row);
+    ce += max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0)) - row[probe.labels[r]!]!;
+  }
+  ce /= probe.count;
+  const mu = values.get(ir.taps.latentMean!)!;
+  const sd = values.get(ir.taps.latentStd!)!;
+  const k = ir.nodes.find((n) => n.id === ir.taps.latentMean)!.shape.reduce((a, b) => a * b, 1);
+  let kl = 0;
+  for (let i = 0; i < mu.length; i++) kl += 0.5 * (mu[i]! ** 2 + sd[i]! ** 2 - 1 - 2 * Math.log(sd[i]!));
+  kl /= mu.length / k;
+  const a = values.get(ir.taps.attentionSample!)!;
+  const anchors = weights.get(ir.params.find((p) => p.name.endsWith('anchors'))!.name)!;
+  let vq = 0;
+  for (const x of a) vq += Math.min(...Array.from(anchors, (v) => (v - x) ** 2));
+  vq /= a.length;
+  return { logits, ce, kl, vq, total: ce / Math.LN2 + (0.01 * 0.5 * kl) / Math.LN2 + 0.4 * vq + 0.1 * vq, rows: mu.length / k };
 }
 
 const bits = (values: Map<string, Float32Array>): Map<string, number[]> => new Map([...values].map(([k, v]) => [k, Array.from(v)]));
@@ -126,6 +158,33 @@ describe.each(ENGINES)('the $name engine through the TrainingEngine interface', 
     }
   });
 
+  it("evaluate is predict's pass plus its loss terms, which equal the reference interpreter's (2 eval samples, and the deterministic mean)", async () => {
+    const weights = weightsFor(IR, 7);
+    const engine = make(choice(), { model: IR, optimizer: SGD }, weights);
+    try {
+      const probe = batch(60, 6);
+      for (const samples of [2, 0]) {
+        const noise = () => (samples === 0 ? {} : { noise: Random.fromSeed(8) });
+        const predicted = Array.from(await engine.predict(probe, { samples, ...noise() }));
+        const { loss, logits } = await engine.evaluate(probe, { samples, ...noise() });
+        expect(Array.from(logits)).toEqual(predicted);
+        const want = referenceEvaluation(IR, weights, probe, samples, 8);
+        expect(want.rows).toBe(samples === 0 ? 6 : 12); // KL's rows: n B when sampling, B for the mean
+        const close = (got: number, wanted: number, what: string) => expect(Math.abs(got - wanted), `${what}: ${got} vs ${wanted}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(wanted)));
+        close(loss.terms.crossEntropy, want.ce, 'CE');
+        close(loss.terms.kl, want.kl, 'KL');
+        close(loss.terms.vq, want.vq, 'vq');
+        close(loss.terms.commit, want.vq, 'commit');
+        close(loss.total, want.total, 'objective');
+        expect(want.vq).toBeGreaterThan(0);
+      }
+      // Evaluation leaves the weights, the running statistics and the optimizer as they were.
+      expect(bits(await engine.weights())).toEqual(bits(weights));
+    } finally {
+      engine.dispose();
+    }
+  });
+
   it("a parameter trains at the step's rate times its lrScale (a dense kernel at 0.25, not the anchors)", async () => {
     const scaled = 'dec/dense2/kernel';
     const withScale: ModelIR = { ...IR, params: IR.params.map((p) => (p.name === scaled ? { ...p, lrScale: 0.25 } : p)) };
@@ -152,6 +211,30 @@ describe.each(ENGINES)('the $name engine through the TrainingEngine interface', 
       expect(delta.some((d) => d !== 0)).toBe(true);
       // SGD without momentum: the step is rate x gradient, and the first step's gradient is the same.
       for (let i = 0; i < delta.length; i++) expect(got[i]!, `${param}[${i}]`).toBeCloseTo(0.25 * delta[i]!, 6);
+    }
+  });
+});
+
+describe.runIf(HAVE_NATIVE)('both engines', () => {
+  it("give the same validation loss terms after the same steps", async () => {
+    const [tfjs, compiled] = ENGINES.map((e) => make(e.choice(), { model: IR, optimizer: SGD }, weightsFor(IR, 1)));
+    try {
+      const evaluations = [];
+      for (const engine of [tfjs!, compiled!]) {
+        takeSteps(engine, 0, 2, Random.fromSeed(2));
+        await engine.drain('all');
+        evaluations.push(await engine.evaluate(batch(70, 9), { samples: 2, noise: Random.fromSeed(3) }));
+      }
+      const [a, b] = evaluations.map((e) => e.loss);
+      if (!a || !b) throw new Error('two evaluations expected');
+      for (const term of ['crossEntropy', 'kl', 'vq', 'commit'] as const) {
+        expect(Math.abs(a.terms[term] - b.terms[term]), term).toBeLessThan(1e-4 * Math.max(1, Math.abs(a.terms[term])));
+      }
+      expect(a.terms.vq).toBeGreaterThan(0);
+      expect(Math.abs(a.total - b.total)).toBeLessThan(1e-4 * Math.abs(a.total));
+    } finally {
+      tfjs!.dispose();
+      compiled!.dispose();
     }
   });
 });

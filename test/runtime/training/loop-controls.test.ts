@@ -4,13 +4,15 @@
  * 100 + k; its predictions say class 1): the step log (a line every log_every
  * steps and at each epoch's end, means over its steps, the logged step's rate
  * and gradient norm, a term the model lacks absent), linear warm-up per step,
- * the validation cross-entropy, and early stopping (the run records why it
- * stopped, checkpoints the stop, and a resume trains no further).
+ * the validation cross-entropy, the validation objective and terms from the
+ * engine's evaluation pass, and early stopping (the run records why it
+ * stopped, checkpoints the stop, and a resume trains no further; it may watch
+ * the validation objective).
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelIR } from '../../../src/compiler/ir/ir.js';
 import type { ResolvedSpec } from '../../../src/compiler/spec/resolved-spec.js';
-import type { EngineState, PredictBatch, StepBatch, StepOptions, StepResult, TrainingEngine } from '../../../src/runtime/engine/training-engine.js';
+import type { EngineState, EvaluationResult, PredictBatch, StepBatch, StepOptions, StepResult, TrainingEngine } from '../../../src/runtime/engine/training-engine.js';
 import { loadDataset, type Dataset } from '../../../src/runtime/data/index.js';
 import { train, type MetricsRow } from '../../../src/runtime/training/loop.js';
 import type { StepLogLine } from '../../../src/runtime/training/step-log.js';
@@ -22,10 +24,13 @@ class FakeEngine implements TrainingEngine {
   readonly name = 'tfjs' as const;
   readonly profiledSteps = 1;
   readonly asked: { lr: number; measure: boolean }[] = [];
+  /** The size of each batch `evaluate` was given (the validation split's). */
+  readonly evaluated: number[] = [];
   private taken = 0;
   private pending: StepResult[] = [];
 
-  constructor(readonly ir: ModelIR) {}
+  /** `fallingLoss`: the validation objective falls by 0.01 per training step taken (it improves every epoch). */
+  constructor(readonly ir: ModelIR, private readonly fallingLoss = false) {}
 
   step(batch: StepBatch, options: StepOptions): void {
     const k = this.taken++;
@@ -46,6 +51,12 @@ class FakeEngine implements TrainingEngine {
     const logits = new Float32Array(batch.count * this.ir.classes);
     for (let r = 0; r < batch.count; r++) logits[r * this.ir.classes + 1] = 1;
     return Promise.resolve(logits);
+  }
+
+  /** predict's logits; loss terms that tell batches apart: total = the batch's size, CE 1, KL 2 nats, vq 0.3, commit 0.4. */
+  async evaluate(batch: StepBatch): Promise<EvaluationResult> {
+    this.evaluated.push(batch.count);
+    return { logits: await this.predict(batch), loss: { total: batch.count - (this.fallingLoss ? 0.01 * this.taken : 0), terms: { crossEntropy: 1, kl: 2, vq: 0.3, commit: 0.4 } } };
   }
 
   withAveragedWeights<T>(use: () => Promise<T>): Promise<T> {
@@ -84,9 +95,9 @@ function specWith(train: Partial<ResolvedSpec['train']>, options: TinyOptions = 
   });
 }
 
-async function run(spec: ResolvedSpec, epochs: number, resume?: TrainingState) {
+async function run(spec: ResolvedSpec, epochs: number, resume?: TrainingState, fallingLoss = false) {
   const data: Dataset = await loadDataset(spec.data, { seed: 1, input: spec.model.input, classes: spec.model.classes });
-  const engine = new FakeEngine(tinyModel(spec));
+  const engine = new FakeEngine(tinyModel(spec), fallingLoss);
   const rows: MetricsRow[] = [];
   const lines: StepLogLine[] = [];
   const checkpoints: TrainingState[] = [];
@@ -100,7 +111,7 @@ async function run(spec: ResolvedSpec, epochs: number, resume?: TrainingState) {
       checkpointPath: (which) => `/runs/x/${which}.ibck`,
     },
   });
-  return { rows, lines, checkpoints, outcome, engine, data };
+  return { rows, lines, checkpoints, outcome, engine, data, spec };
 }
 
 describe('the step log', () => {
@@ -159,6 +170,29 @@ describe('warm-up and validation loss', () => {
     const ce = labels.reduce((s, l) => s + lse - (l === 1 ? 1 : 0), 0) / labels.length;
     expect(rows[0]!.val_ce_bits).toBeCloseTo(ce / Math.LN2, 6);
   });
+
+  it("the validation objective and each term, from the engine's evaluation pass: means over the validation images, in bits, absent when the model lacks them", async () => {
+    const { rows, engine, data, spec } = await run(specWith({ evalBatchSize: 4 }), 1);
+    // Every validation batch, and only those, went through evaluate (the test split is scored by accuracy alone).
+    const sizes = engine.evaluated;
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(data.validation!.count);
+    expect(sizes.length).toBe(Math.ceil(data.validation!.count / spec.train.evalBatchSize));
+    expect(new Set(sizes).size).toBeGreaterThan(1);
+    // total = the batch size: the mean over images weights each batch by its size.
+    const weighted = sizes.reduce((s, n) => s + n * n, 0) / data.validation!.count;
+    const row = rows[0]!;
+    expect(row.val_loss_bits).toBeCloseTo(weighted, 9); // an IB objective is already in bits
+    expect(row.val_kl_bits).toBeCloseTo(2 / Math.LN2, 9);
+    expect(row.val_vq).toBeCloseTo(0.3, 9);
+    expect(row.val_commit).toBeCloseTo(0.4, 9);
+    const plain = await run(specWith({ evalBatchSize: 4 }, { attention: false }), 1);
+    // A plain classifier's objective is cross-entropy in nats: reported in bits; it has no KL, VQ or commitment.
+    expect(plain.rows[0]!.val_loss_bits).toBeCloseTo(weighted / Math.LN2, 9);
+    for (const absent of ['val_kl_bits', 'val_vq', 'val_commit']) expect(plain.rows[0]).not.toHaveProperty(absent);
+    const unquantized = await run(specWith({}, { quantize: false }), 1);
+    expect(unquantized.rows[0]).toHaveProperty('val_kl_bits');
+    for (const absent of ['val_vq', 'val_commit']) expect(unquantized.rows[0]).not.toHaveProperty(absent);
+  });
 });
 
 describe('early stopping', () => {
@@ -178,6 +212,18 @@ describe('early stopping', () => {
     expect(resumed.outcome.stoppedEarly?.reason).toBe(outcome.stoppedEarly?.reason);
   });
 
+  it('metric=val_loss_bits watches the validation objective: while it falls the run goes on, though val_top1 stands still', async () => {
+    const onObjective = await run(specWith({ earlyStop: { metric: 'val_loss_bits', patience: 1, minDelta: 0 } }), 4, undefined, true);
+    expect(onObjective.rows.map((r) => r.epoch)).toEqual([1, 2, 3, 4]);
+    expect(onObjective.outcome.stoppedEarly).toBeUndefined();
+    const values = onObjective.rows.map((r) => r.val_loss_bits!);
+    expect(values.every((v, i) => i === 0 || v < values[i - 1]!)).toBe(true);
+    const onAccuracy = await run(specWith({ earlyStop: { metric: 'val_top1', patience: 1, minDelta: 0 } }), 4, undefined, true);
+    expect(onAccuracy.rows.map((r) => r.epoch)).toEqual([1, 2]);
+    const flat = await run(specWith({ earlyStop: { metric: 'val_loss_bits', patience: 1, minDelta: 0 } }), 4);
+    expect(flat.outcome.stoppedEarly?.reason).toMatch(/^early stop after epoch 2: val_loss_bits did not improve/);
+  });
+
   it("Lightning's rule: an improvement must exceed min_delta; val_ce_bits improves downwards; a non-finite value never improves", () => {
     const rule = { metric: 'val_top1' as const, patience: 2, minDelta: 0.01 };
     let state = earlyStopCheck(rule, undefined, { epoch: 1, val_top1: 0.5 });
@@ -193,5 +239,9 @@ describe('early stopping', () => {
     expect(earlyStopCheck(loss, first, { epoch: 2, val_ce_bits: 1.5 }).stopped).toBe(false);
     expect(earlyStopCheck(loss, first, { epoch: 2, val_ce_bits: 2.5 }).stopped).toBe(true);
     expect(earlyStopCheck(loss, first, { epoch: 2, val_ce_bits: NaN }).stopped).toBe(true);
+    const objective = { metric: 'val_loss_bits' as const, patience: 1, minDelta: 0 };
+    const start = earlyStopCheck(objective, undefined, { epoch: 1, val_loss_bits: 3, val_ce_bits: 9 });
+    expect(earlyStopCheck(objective, start, { epoch: 2, val_loss_bits: 2.9, val_ce_bits: 10 }).stopped).toBe(false);
+    expect(earlyStopCheck(objective, start, { epoch: 2, val_loss_bits: 3.1, val_ce_bits: 1 }).stopped).toBe(true);
   });
 });

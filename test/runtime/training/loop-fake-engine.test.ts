@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import ts from 'typescript';
 import type { ModelIR } from '../../../src/compiler/ir/ir.js';
-import type { EngineState, PredictBatch, PredictOptions, StepBatch, StepOptions, StepResult, TrainingEngine } from '../../../src/runtime/engine/training-engine.js';
+import type { EngineState, EvaluationResult, PredictBatch, PredictOptions, StepBatch, StepOptions, StepResult, TrainingEngine } from '../../../src/runtime/engine/training-engine.js';
 import { loadDataset, type Dataset } from '../../../src/runtime/data/index.js';
 import { train, type MetricsRow } from '../../../src/runtime/training/loop.js';
 import type { ProgressUpdate } from '../../../src/runtime/training/progress.js';
@@ -69,6 +69,10 @@ class FakeEngine implements TrainingEngine {
     const logits = new Float32Array(batch.count * this.ir.classes);
     for (let r = 0; r < batch.count; r++) logits[r * this.ir.classes + 1] = 1;
     return Promise.resolve(logits);
+  }
+
+  async evaluate(batch: StepBatch, options: PredictOptions): Promise<EvaluationResult> {
+    return { logits: await this.predict(batch, options), loss: { total: 1, terms: { crossEntropy: 1, kl: 0, vq: 0, commit: 0 } } };
   }
 
   async withAveragedWeights<T>(use: () => Promise<T>): Promise<T> {

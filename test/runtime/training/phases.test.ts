@@ -5,7 +5,7 @@
  * depends on how long anything took.
  */
 import { describe, expect, it } from 'vitest';
-import type { EngineState, PredictBatch, StepBatch, StepResult, TrainingEngine } from '../../../src/runtime/engine/training-engine.js';
+import type { EngineState, EvaluationResult, PredictBatch, StepBatch, StepResult, TrainingEngine } from '../../../src/runtime/engine/training-engine.js';
 import type { ModelIR } from '../../../src/compiler/ir/ir.js';
 import { loadDataset } from '../../../src/runtime/data/index.js';
 import { train } from '../../../src/runtime/training/loop.js';
@@ -38,6 +38,9 @@ class NullEngine implements TrainingEngine {
   }
   predict(batch: PredictBatch): Promise<Float32Array> {
     return Promise.resolve(new Float32Array(batch.count * this.ir.classes));
+  }
+  async evaluate(batch: StepBatch): Promise<EvaluationResult> {
+    return { logits: await this.predict(batch), loss: { total: 1, terms: { crossEntropy: 1, kl: 0, vq: 0, commit: 0 } } };
   }
   withAveragedWeights<T>(use: () => Promise<T>): Promise<T> {
     return use();

@@ -4,7 +4,8 @@
  * metrics and weights, and 1 epoch + a resume equals 2 epochs (weights, BN
  * statistics, optimizer state and random streams all go through the
  * checkpoint). A checkpoint written by the TF.js path resumes on the compiled
- * step (one optimizer-state format).
+ * step (one optimizer-state format). Warm-up steps and early stopping act the
+ * same on both engines in a full run.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
@@ -65,6 +66,31 @@ describe.skipIf(!HAVE_NATIVE)('trainer on the compiled step', () => {
     const rest = await trainOn(options, 2, true, saved);
     expect(timeless([...first.rows, ...rest.rows])).toEqual(timeless(whole.rows));
     for (const [name, w] of whole.weights) expect(rest.weights.get(name), name).toEqual(w);
+  });
+
+  it('warm-up steps and early stopping act the same on both engines in a full run: the same rate at every step, the same stop, the same training', async () => {
+    // min_delta=1 on val_top1: no epoch after the first can improve, so patience 1 stops after epoch 2 on either engine.
+    const options: TinyOptions = {
+      trainCount: 128,
+      samples: { train: 1, eval: 2 },
+      train: { warmup: { steps: 6 }, logEvery: 1, earlyStop: { metric: 'val_top1', patience: 1, minDelta: 1 } },
+    };
+    const runs = [await trainTiny(options, 4, { kernels: kernels! }), await trainTiny(options, 4)];
+    for (const { seen, outcome } of runs) {
+      expect(seen.rows.map((r) => r.epoch)).toEqual([1, 2]);
+      expect(outcome.stoppedEarly?.reason).toMatch(/^early stop after epoch 2: val_top1 did not improve by more than 1 for 1 epoch /);
+      expect(seen.checkpoints.filter((c) => c.which === 'last').at(-1)!.state.earlyStop?.stopped).toBe(true);
+    }
+    const [compiled, tfjs] = runs.map((r) => r.seen);
+    const rates = compiled!.steps.map((l) => l.lr);
+    expect(rates).toEqual(tfjs!.steps.map((l) => l.lr));
+    // 112 training images in batches of 32: 4 steps an epoch; the first 6 ramp to Adam's 0.01.
+    expect(rates).toEqual([1, 2, 3, 4, 5, 6, 6, 6].map((s) => 0.01 * (s / 6)));
+    for (const [i, row] of compiled!.rows.entries()) {
+      const other = tfjs!.rows[i]!;
+      expect(Math.abs(row.train_loss_bits - other.train_loss_bits)).toBeLessThan(0.05 * other.train_loss_bits);
+      expect(Math.abs(row.val_loss_bits! - other.val_loss_bits!)).toBeLessThan(0.05 * other.val_loss_bits!);
+    }
   });
 
   it('resumes a checkpoint the TF.js path wrote (Adam state in one format)', async () => {

@@ -7,7 +7,7 @@
  */
 import type { GradientClipIR, ModelIR, TrainingIR } from '../../../compiler/ir/ir.js';
 import type { NativeAddon } from '../backends/native/addon.js';
-import { stepLoss, type EngineState, type InitialWeights, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
+import { stepLoss, type EngineState, type EvaluationResult, type InitialWeights, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
 import { CompiledTrainingStep } from './compiled-step.js';
 import type { Precision } from '../precision.js';
 
@@ -50,6 +50,11 @@ export class CompiledEngine implements TrainingEngine {
 
   predict(batch: PredictBatch, options: PredictOptions): Promise<Float32Array> {
     return Promise.resolve(this.compiled.infer(batch.images, batch.count, options.samples, options.noise));
+  }
+
+  evaluate(batch: StepBatch, options: PredictOptions): Promise<EvaluationResult> {
+    const outcome = this.compiled.evaluate(batch.images, batch.labels, options.samples, options.noise);
+    return Promise.resolve({ loss: stepLoss(outcome.terms), logits: outcome.logits });
   }
 
   withAveragedWeights<T>(use: () => Promise<T>): Promise<T> {

@@ -16,7 +16,7 @@ import type { GradientClipIR, ModelIR, OptimizerIR } from '../../../compiler/ir/
 import type { Random } from '../../../support/random.js';
 import type { NativeAddon } from '../backends/native/addon.js';
 import type { InitialWeights, OptimizerState } from '../training-engine.js';
-import { lossAndGradients, type LossValues } from './loss.js';
+import { lossAndGradients, lossValues, type LossValues } from './loss.js';
 import { ArenaOptimizer } from './optimizer.js';
 import { clipGradientsInPlace, gradientNorm } from './clip-gradients.js';
 import { createParameterArena, parameterView, type ParameterArena } from './parameters.js';
@@ -151,6 +151,16 @@ export class CompiledTrainingStep {
     } finally {
       plan.useNoise(undefined);
     }
+  }
+
+  /**
+   * `infer`, then the loss terms of that same pass against `labels` (lossValues: the training
+   * loss's arithmetic on the evaluation pass's taps, no gradient written). The logits are
+   * valid until the next call of this size.
+   */
+  evaluate(images: Float32Array, labels: Int32Array, samples: number, noise: Random | undefined): StepOutcome {
+    const logits = this.infer(images, labels.length, samples, noise);
+    return { terms: lossValues(this.ir.loss, this.planFor(labels.length, samples, 'eval').taps, labels), logits };
   }
 
   private load(plan: StepPlan, images: Float32Array): void {

@@ -33,8 +33,8 @@ function write(target: GradTarget, i: number, value: number): void {
   else target.grad[i] = value;
 }
 
-/** Softmax cross-entropy, mean over rows; writes weight * d ce / d logits. */
-function crossEntropy(logits: NodeValue, labels: Int32Array, target: GradTarget, weight: number): number {
+/** Softmax cross-entropy, mean over rows; writes weight * d ce / d logits when given a target. */
+function crossEntropy(logits: NodeValue, labels: Int32Array, target: GradTarget | undefined, weight: number): number {
   const classes = logits.width;
   const rows = logits.rows;
   const ls = logits.data;
@@ -48,6 +48,7 @@ function crossEntropy(logits: NodeValue, labels: Int32Array, target: GradTarget,
     const logSum = max + Math.log(sum);
     const label = labels[r]!;
     total += logSum - ls[o + label]!;
+    if (!target) continue;
     for (let k = 0; k < classes; k++) {
       const p = Math.exp(ls[o + k]! - logSum);
       write(target, o + k, ((p - (k === label ? 1 : 0)) / rows) * weight);
@@ -56,8 +57,8 @@ function crossEntropy(logits: NodeValue, labels: Int32Array, target: GradTarget,
   return total / rows;
 }
 
-/** KL of N(mu, sd^2) against N(0, I) (or the reference code's form), summed over K, mean over rows; writes weight * gradients. */
-function kl(form: 'standard' | 'reference', mu: NodeValue, sd: NodeValue, dMu: GradTarget, dSd: GradTarget, weight: number): number {
+/** KL of N(mu, sd^2) against N(0, I) (or the reference code's form), summed over K, mean over rows; writes weight * gradients when given targets. */
+function kl(form: 'standard' | 'reference', mu: NodeValue, sd: NodeValue, dMu: GradTarget | undefined, dSd: GradTarget | undefined, weight: number): number {
   const rows = mu.rows;
   const ms = mu.data;
   const ss = sd.data;
@@ -69,13 +70,13 @@ function kl(form: 'standard' | 'reference', mu: NodeValue, sd: NodeValue, dMu: G
       // sd can underflow to 0 in float32: the floor keeps ln finite (and its gradient zero there, as tf.maximum's is).
       const floored = s >= 1e-38;
       total += 0.5 * (m * m + s * s - 1 - 2 * Math.log(floored ? s : 1e-38));
-      write(dSd, i, ((s - (floored ? 1 / s : 0)) / rows) * weight);
+      if (dSd) write(dSd, i, ((s - (floored ? 1 / s : 0)) / rows) * weight);
     } else {
       const e = Math.exp(2 * s);
       total += 0.5 * (m * m + e - 1 - 2 * s);
-      write(dSd, i, ((e - 1) / rows) * weight);
+      if (dSd) write(dSd, i, ((e - 1) / rows) * weight);
     }
-    write(dMu, i, (m / rows) * weight);
+    if (dMu) write(dMu, i, (m / rows) * weight);
   }
   return total / rows;
 }
@@ -103,9 +104,14 @@ function quantizationTerms(a: NodeValue, da: GradTarget | undefined, anchors: Fl
   return sum / count;
 }
 
+/** The taps an evaluation pass reads: the values, no gradient targets. */
+export type LossValueTaps = Pick<LossTaps, 'logits' | 'latentMean' | 'latentStd' | 'attentionSample' | 'anchors'>;
+
 /** What the terms read, and the quantizer's one pass over the map (shared by vq and commit, run at most once). */
 interface TermContext {
-  readonly taps: LossTaps;
+  /** The taps; the gradient targets are written only when `gradients` is true. */
+  readonly taps: LossValueTaps & Partial<LossTaps>;
+  readonly gradients: boolean;
   readonly labels: Int32Array;
   /** A 'bits' objective: the information terms (CE, KL) are divided by ln 2. */
   readonly bits: boolean;
@@ -114,16 +120,18 @@ interface TermContext {
 
 /** Each term's value (CE and KL in nats) and its share of the objective; it writes its gradients into the taps' targets. */
 const TERM: { readonly [K in LossTermKind]: (term: Extract<LossTerm, { kind: K }>, context: TermContext) => { readonly value: number; readonly share: number } } = {
-  crossEntropy: (term, { taps, labels, bits }) => {
-    const ce = crossEntropy(taps.logits, labels, taps.logitsGrad, bits ? term.weight / Math.LN2 : term.weight);
+  crossEntropy: (term, { taps, labels, bits, gradients }) => {
+    const target = gradients ? taps.logitsGrad : undefined;
+    if (gradients && !target) throw new Error('a training loss needs the logits gradient target');
+    const ce = crossEntropy(taps.logits, labels, target, bits ? term.weight / Math.LN2 : term.weight);
     // (ce * w) / ln 2, as the executor divides cross-entropy by ln 2 (and as this step always has).
     return { value: ce, share: bits ? (ce * term.weight) / Math.LN2 : ce * term.weight };
   },
-  kl: (term, { taps, bits }) => {
+  kl: (term, { taps, bits, gradients }) => {
     const { latentMean, latentStd, latentMeanGrad, latentStdGrad } = taps;
-    if (!latentMean || !latentStd || !latentMeanGrad || !latentStdGrad) throw new Error('an IB loss needs the latent mean and std taps');
+    if (!latentMean || !latentStd || (gradients && (!latentMeanGrad || !latentStdGrad))) throw new Error('an IB loss needs the latent mean and std taps');
     const weight = bits ? term.weight / Math.LN2 : term.weight;
-    const value = kl(term.klForm, latentMean, latentStd, latentMeanGrad, latentStdGrad, weight);
+    const value = kl(term.klForm, latentMean, latentStd, gradients ? latentMeanGrad : undefined, gradients ? latentStdGrad : undefined, weight);
     return { value, share: value * weight };
   },
   vq: (term, context) => {
@@ -147,14 +155,29 @@ function termShare(term: LossTerm, context: TermContext): { readonly value: numb
  * Returns [total, ce, kl, vq, commit], 0 for a term the loss lacks.
  */
 export function lossAndGradients(spec: LossSpec, taps: LossTaps, labels: Int32Array): LossValues {
+  return lossTerms(spec, taps, labels, true);
+}
+
+/**
+ * The same terms and objective as `lossAndGradients`, in the same arithmetic, writing no
+ * gradient (the epoch's validation loss, on an evaluation plan's taps).
+ */
+export function lossValues(spec: LossSpec, taps: LossValueTaps, labels: Int32Array): LossValues {
+  return lossTerms(spec, taps, labels, false);
+}
+
+function lossTerms(spec: LossSpec, taps: LossValueTaps & Partial<LossTaps>, labels: Int32Array, gradients: boolean): LossValues {
   let quantized: number | undefined;
   const context: TermContext = {
     taps,
+    gradients,
     labels,
     bits: spec.unit === 'bits',
     quantization: () => {
       if (!taps.attentionSample || !taps.anchors) throw new Error('a quantized model needs the attention sample tap and the anchors');
-      quantized ??= quantizationTerms(taps.attentionSample, taps.attentionSampleGrad, taps.anchors, taps.anchorsGrad, lossTerm(spec, 'vq')?.weight, lossTerm(spec, 'commit')?.weight);
+      quantized ??= gradients
+        ? quantizationTerms(taps.attentionSample, taps.attentionSampleGrad, taps.anchors, taps.anchorsGrad, lossTerm(spec, 'vq')?.weight, lossTerm(spec, 'commit')?.weight)
+        : quantizationTerms(taps.attentionSample, undefined, taps.anchors, undefined, undefined, undefined);
       return quantized;
     },
   };

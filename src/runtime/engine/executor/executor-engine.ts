@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelIR, TrainingIR } from '../../../compiler/ir/ir.js';
-import { stepLoss, type EngineState, type InitialWeights, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
+import { stepLoss, type EngineState, type EvaluationResult, type InitialWeights, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
 import { createTfjsModel, disposeTrainStep, type TfjsModel } from './tfjs-model.js';
 import { createOptimizer, type Optimizer } from './optimizers.js';
 import { WeightEma } from './ema.js';
@@ -118,6 +118,11 @@ export class ExecutorEngine implements TrainingEngine {
 
   predict(batch: PredictBatch, options: PredictOptions): Promise<Float32Array> {
     return this.model.predict(batch, options);
+  }
+
+  async evaluate(batch: StepBatch, options: PredictOptions): Promise<EvaluationResult> {
+    const { terms, logits } = await this.model.evaluate(batch, options);
+    return { loss: stepLoss(terms), logits };
   }
 
   withAveragedWeights<T>(use: () => Promise<T>): Promise<T> {

@@ -52,7 +52,7 @@ import { runGraph } from './executor.js';
 import { computeLoss, type LossTerms } from './losses.js';
 import { registerTfjsGradients } from './gradients.js';
 import { quantizerAnchors } from '../../../compiler/ir/loss.js';
-import type { PredictBatch, PredictOptions } from '../training-engine.js';
+import type { PredictBatch, PredictOptions, StepBatch } from '../training-engine.js';
 
 export type { LossTerms } from './losses.js';
 
@@ -168,6 +168,28 @@ export class TfjsModel {
       }
     } finally {
       images.dispose();
+    }
+  }
+
+  /**
+   * `predict`, and the loss terms of that same pass against the batch's labels, read:
+   * terms [total, ce, kl, vq, commit] (0 for a term the loss lacks) and the logits.
+   */
+  async evaluate(batch: StepBatch, options: PredictOptions): Promise<{ readonly terms: Float32Array; readonly logits: Float32Array }> {
+    this.checkAlive();
+    const [h, w, c] = this.ir.inputShape;
+    const [terms, logits] = tf.tidy(() => {
+      const images = tf.tensor4d(batch.images, [batch.count, h, w, c]);
+      const labels = tf.tensor1d(batch.labels, 'int32');
+      const out = this.forwardInScope(images, { training: false, samples: options.samples, noise: options.noise }, true).outputs;
+      const loss = this.lossInScope(out, labels);
+      return [tf.stack([loss.total, loss.ce, loss.kl, loss.vq, loss.commit]), out.logits];
+    });
+    try {
+      const [t, l] = await Promise.all([terms.data(), logits.data()]);
+      return { terms: t as Float32Array, logits: l as Float32Array };
+    } finally {
+      tf.dispose([terms, logits]);
     }
   }
 

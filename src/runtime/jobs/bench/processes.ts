@@ -142,7 +142,7 @@ export function childMeasurer(options: ChildOptions): SuiteMeasurer {
       const dir = mkdtempSync(join(tmpdir(), 'ibc-bench-e2e-'));
       try {
         const out = join(dir, 'run');
-        const args = [ibc, 'train', c.spec, '--out', out, '--overwrite', '--backend', options.backend, ...engine];
+        const args = [ibc, 'train', c.spec, ...(c.args ?? []), '--out', out, '--overwrite', '--backend', options.backend, ...engine];
         if (options.precision !== undefined) args.push('--precision', options.precision);
         if (limitTrain !== undefined) args.push('--limit-train', String(limitTrain));
         const { run, seconds } = timed(process.execPath, args, root, 'pipe');

@@ -1,12 +1,13 @@
 /**
  * `ibc bench --suite default|e2e`: the suite's cases, each measured in a child
- * process (processes.ts) next to its PyTorch twin (suites.ts).
+ * process (processes.ts) next to its PyTorch twin (suites.ts); the default
+ * suite then measures the step log's cost (suites.ts, runStepLogCost).
  */
 import { fileURLToPath } from 'node:url';
 import type { BackendRequest } from '../../engine/backends/select.js';
 import type { StepRequest } from '../../engine/choose-engine.js';
 import { childMeasurer } from './processes.js';
-import { defaultSuite, e2eSuite, runE2eSuite, runStepsSuite, type PytorchConfig, type SuiteOutput } from './suites.js';
+import { defaultSuite, e2eSuite, runE2eSuite, runStepLogCost, runStepsSuite, stepLogCase, type PytorchConfig, type SuiteOutput } from './suites.js';
 import type { Precision } from '../../engine/precision.js';
 
 export type SuiteName = 'default' | 'e2e';
@@ -43,9 +44,10 @@ export function runSuite(name: SuiteName, request: SuiteRequest, output: SuiteOu
     ...(request.precision !== undefined ? { precision: request.precision } : {}), recalibrate: request.recalibrate === true,
   });
   if (name === 'e2e') return runE2eSuite(e2eSuite(), request.limitTrain, measurer, output, request.peerConfig ?? 'fp32');
-  return runStepsSuite(
+  const status = runStepsSuite(
     defaultSuite({ ...(request.batch !== undefined ? { batch: request.batch } : {}), ...(request.steps !== undefined ? { steps: request.steps } : {}), ...(request.warmup !== undefined ? { warmup: request.warmup } : {}) }),
     measurer,
     output,
   );
+  return status === 0 ? runStepLogCost(stepLogCase(), measurer, output) : status;
 }

@@ -21,8 +21,16 @@
  * above 1 means ibc is faster), both sides' time in their training loops and
  * that ratio (the step ratio of the same run), how the whole-job ratio compares
  * with it, ibc's time per phase (summary.json), and both test top-1 figures.
+ *
+ * `--suite default` ends with the step log's cost: one spec trained by `ibc
+ * train` with train.log_every at its default, at 1 (a line every step) and so
+ * large that only each epoch's end writes a line (the least the loop logs),
+ * alternated over a few repeats, and one line with the median training-loop
+ * seconds (summary.json's `training` phase: steps and batches, no evaluation)
+ * of each and their ratios to the epoch-end-only runs (above 1: the log costs).
  */
 import type { Precision } from '../../engine/precision.js';
+import { DEFAULT_LOG_EVERY } from '../../training/loop.js';
 
 /** PyTorch's CPU configurations (bench/torch_peer.py CONFIGS), in the order they are measured. */
 export const PYTORCH_CONFIGS = ['fp32', 'fp32-channels-last', 'bf16-channels-last'] as const;
@@ -70,6 +78,8 @@ export interface E2eCase {
   readonly spec: string;
   /** The twin's --variant. */
   readonly variant: string;
+  /** More `ibc train` arguments (overrides, flags) after the spec; the e2e suite gives none. */
+  readonly args?: readonly string[];
 }
 
 export interface SuiteMeasurer {
@@ -282,5 +292,80 @@ export function runE2eSuite(cases: readonly E2eCase[], limitTrain: number | unde
     out.line(e2eLine(c, limitTrain, ibc.value, pytorch, pytorchConfig));
   }
   if (problem !== undefined) out.note(`PyTorch side-by-side skipped: ${problem}\n`);
+  return 0;
+}
+
+/** The step log's cost: one spec, trained on its first `limitTrain` images for one epoch, `repeats` times per setting. */
+export interface StepLogCase {
+  readonly spec: string;
+  readonly variant: string;
+  readonly label: string;
+  readonly limitTrain: number;
+  readonly repeats: number;
+}
+
+/** The settings compared: only each epoch's end writes a line (log_every beyond the epoch's steps), the default, every step. */
+export const STEP_LOG_SETTINGS = [
+  { name: 'epoch_end_only', logEvery: 1_000_000_000 },
+  { name: 'default', logEvery: DEFAULT_LOG_EVERY },
+  { name: 'every_step', logEvery: 1 },
+] as const;
+export type StepLogSetting = (typeof STEP_LOG_SETTINGS)[number]['name'];
+
+/** fashion-small-aib on 12,800 images (200 steps at its batch of 64), 3 alternated repeats. */
+export function stepLogCase(): StepLogCase {
+  return { spec: 'specs/fashion-small-aib.ibspec', variant: 'aib', label: 'fashion-small-aib', limitTrain: 12_800, repeats: 3 };
+}
+
+/** The `ibc train` arguments of one step-log measurement: the log_every override, one epoch, a small test split (evaluation is not timed). */
+export function stepLogArgs(logEvery: number): string[] {
+  return [`train.log_every=${logEvery}`, '--epochs', '1', '--limit-test', '256'];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The comparison line: each setting's median training seconds, and the default's and every step's over epoch-end-only. */
+export function stepLogLine(c: StepLogCase, seconds: Readonly<Record<StepLogSetting, readonly number[]>>): MeasurementLine {
+  const medians = Object.fromEntries(STEP_LOG_SETTINGS.map((s) => [s.name, round(median(seconds[s.name]), 3)])) as Record<StepLogSetting, number>;
+  const base = median(seconds.epoch_end_only);
+  return {
+    comparison: `step log cost, ${c.label}`,
+    limit_train: c.limitTrain,
+    repeats: c.repeats,
+    log_every: Object.fromEntries(STEP_LOG_SETTINGS.map((s) => [s.name, s.logEvery])),
+    train_s_median: medians,
+    ratio_default: round(median(seconds.default) / base, 3),
+    ratio_every_step: round(median(seconds.every_step) / base, 3),
+  };
+}
+
+/** Runs the step log's measurement (settings alternated within each repeat); returns the exit status (an ibc train that fails stops it). */
+export function runStepLogCost(c: StepLogCase, measure: SuiteMeasurer, out: SuiteOutput): number {
+  const seconds: Record<StepLogSetting, number[]> = { epoch_end_only: [], default: [], every_step: [] };
+  for (let r = 0; r < c.repeats; r++) {
+    for (const setting of STEP_LOG_SETTINGS) {
+      out.say(`step log cost, ${c.label}: log_every=${setting.logEvery} (${r + 1}/${c.repeats})...\n`);
+      const job = measure.ibcTrain({ spec: c.spec, variant: c.variant, args: stepLogArgs(setting.logEvery) }, c.limitTrain);
+      if (!job.ok) {
+        out.note(`${c.spec}: ibc train (log_every=${setting.logEvery}) failed (exit ${job.status})${job.message ? `: ${job.message}` : ''}\n`);
+        return job.status === 0 ? 1 : job.status;
+      }
+      if (job.value.trainSeconds === undefined) {
+        out.note(`${c.spec}: the run's summary.json has no training phase: the step log's cost was not measured\n`);
+        return 1;
+      }
+      seconds[setting.name].push(job.value.trainSeconds);
+    }
+  }
+  const line = stepLogLine(c, seconds);
+  out.line(line);
+  out.say(
+    `step log cost, ${c.label} (training-loop seconds, median of ${c.repeats}, over a line only at the epoch's end): ` +
+      `log_every=${DEFAULT_LOG_EVERY} (the default) ${String(line['ratio_default'])}, log_every=1 ${String(line['ratio_every_step'])}\n`,
+  );
   return 0;
 }

@@ -25,7 +25,27 @@ import { differingColumns, runSettings, settingJson, type RunSettings, type Sett
 export type ResultStatus = 'finished' | 'interrupted' | 'running' | 'incomplete' | 'failed' | 'missing';
 
 /** Metric columns, in table order. Accuracies are fractions. */
-export const METRICS = ['final_val_top1', 'best_val_top1', 'test_top1', 'test_top5', 'train_top1', 'train_loss_bits', 'ce_bits', 'kl_bits', 'vq', 'commit', 'images_per_second'] as const;
+export const METRICS = [
+  'final_val_top1',
+  'best_val_top1',
+  'test_top1',
+  'test_top5',
+  'train_top1',
+  'train_loss_bits',
+  'ce_bits',
+  'kl_bits',
+  'vq',
+  'commit',
+  'val_loss_bits',
+  'val_ce_bits',
+  'val_kl_bits',
+  'val_vq',
+  'val_commit',
+  'images_per_second',
+] as const;
+
+/** Each training loss term's validation twin (the final epoch's, as the training terms are). */
+const VALIDATION_TWIN = { train_loss_bits: 'val_loss_bits', ce_bits: 'val_ce_bits', kl_bits: 'val_kl_bits', vq: 'val_vq', commit: 'val_commit' } as const;
 export type MetricName = (typeof METRICS)[number];
 
 export interface ResultRow {
@@ -80,7 +100,11 @@ function metricsOf(runDir: string, rows: readonly Record<string, unknown>[]): Pa
   set('test_top5', num(summary?.test_top5) ?? num(last?.test_top5));
   set('train_top1', num(last?.train_top1));
   const terms = modelTerms(runDir);
-  for (const k of ['train_loss_bits', 'ce_bits', 'kl_bits', 'vq', 'commit'] as const) if (terms.has(k)) set(k, num(last?.[k]));
+  for (const k of ['train_loss_bits', 'ce_bits', 'kl_bits', 'vq', 'commit'] as const) {
+    if (!terms.has(k)) continue;
+    set(k, num(last?.[k]));
+    set(VALIDATION_TWIN[k], num(last?.[VALIDATION_TWIN[k]]));
+  }
   set('images_per_second', num(summary?.images_per_second) ?? num(last?.images_per_second));
   return out;
 }

@@ -26,6 +26,11 @@ export const METRIC_TITLES: Readonly<Record<MetricName, string>> = {
   kl_bits: 'KL (bits)',
   vq: 'VQ',
   commit: 'commit',
+  val_loss_bits: 'val loss (bits)',
+  val_ce_bits: 'val CE (bits)',
+  val_kl_bits: 'val KL (bits)',
+  val_vq: 'val VQ',
+  val_commit: 'val commit',
   images_per_second: 'img/s',
 };
 
@@ -35,7 +40,7 @@ const PERCENT: ReadonlySet<MetricName> = new Set(['final_val_top1', 'best_val_to
  * Which metric columns a narrow table gives up first (index 0 first); test top-1 and
  * best val top-1 stay.
  */
-export const METRIC_DROP_ORDER: readonly MetricName[] = ['commit', 'vq', 'kl_bits', 'ce_bits', 'train_loss_bits', 'train_top1', 'images_per_second', 'final_val_top1', 'test_top5'];
+export const METRIC_DROP_ORDER: readonly MetricName[] = ['val_commit', 'val_vq', 'val_kl_bits', 'val_ce_bits', 'val_loss_bits', 'commit', 'vq', 'kl_bits', 'ce_bits', 'train_loss_bits', 'train_top1', 'images_per_second', 'final_val_top1', 'test_top5'];
 
 export type ColumnKind = 'run' | 'status' | 'swept' | 'setting' | 'epochs' | 'metric';
 

@@ -8,7 +8,9 @@ import {
   defaultSuite,
   e2eSuite,
   runE2eSuite,
+  runStepLogCost,
   runStepsSuite,
+  stepLogCase,
   type E2eCase,
   type Measured,
   type MeasurementLine,
@@ -186,6 +188,44 @@ describe('ibc bench --suite e2e: one line per Fashion-MNIST spec', () => {
     expect(runE2eSuite(e2eSuite(), undefined, fakeMeasurer({ pytorchProblem: 'no torch' }), output)).toBe(0);
     expect(lines).toEqual(FASHION.map((spec) => ({ spec, ibc_backend: 'ibc-native', ibc_wall_s: 30, ibc_train_s: 20, ibc_test_top1: 0.87, ibc_phases_s: { startup: 2, training: 20, evaluation: 6 } })));
     expect(notes).toEqual(['PyTorch side-by-side skipped: no torch\n']);
+  });
+});
+
+describe("ibc bench --suite default, last: the step log's cost", () => {
+  it('trains one spec with the log at each epoch end only, at its default and every step, alternated, and prints the medians and their ratios', () => {
+    const { output, lines, notes, said } = capture();
+    const asked: string[][] = [];
+    // Training seconds by log_every, one value per repeat (the medians are 10, 10.2 and 12).
+    const seconds: Record<string, number[]> = { '1000000000': [10, 9, 11], '50': [10.2, 10.4, 10], '1': [12, 13, 11.5] };
+    const measurer = fakeMeasurer({
+      ibcTrain: (c: E2eCase, limit): Measured<TrainJob> => {
+        asked.push([c.spec, String(limit), ...(c.args ?? [])]);
+        const every = (c.args ?? [])[0]!.replace('train.log_every=', '');
+        return { ok: true, value: { wallSeconds: 30, testTop1: 0.8, trainSeconds: seconds[every]!.shift()! } };
+      },
+    });
+    expect(runStepLogCost(stepLogCase(), measurer, output)).toBe(0);
+    expect(notes).toEqual([]);
+    const tail = ['--epochs', '1', '--limit-test', '256'];
+    const round = (every: number) => ['specs/fashion-small-aib.ibspec', '12800', `train.log_every=${every}`, ...tail];
+    expect(asked).toEqual([1, 2, 3].flatMap(() => [round(1_000_000_000), round(50), round(1)]));
+    expect(lines).toEqual([{
+      comparison: 'step log cost, fashion-small-aib', limit_train: 12800, repeats: 3,
+      log_every: { epoch_end_only: 1_000_000_000, default: 50, every_step: 1 },
+      train_s_median: { epoch_end_only: 10, default: 10.2, every_step: 12 },
+      ratio_default: 1.02, ratio_every_step: 1.2,
+    }]);
+    expect(said.at(-1)).toBe("step log cost, fashion-small-aib (training-loop seconds, median of 3, over a line only at the epoch's end): log_every=50 (the default) 1.02, log_every=1 1.2\n");
+  });
+
+  it('a failed run stops it with its exit status; a summary without the training phase is said, not guessed', () => {
+    const failed = capture();
+    expect(runStepLogCost(stepLogCase(), fakeMeasurer({ ibcTrain: () => ({ ok: false, status: 3, message: 'bad' }) }), failed.output)).toBe(3);
+    expect(failed.notes).toEqual(['specs/fashion-small-aib.ibspec: ibc train (log_every=1000000000) failed (exit 3): bad\n']);
+    expect(failed.lines).toEqual([]);
+    const untimed = capture();
+    expect(runStepLogCost(stepLogCase(), fakeMeasurer({ ibcTrain: () => ({ ok: true, value: { wallSeconds: 3, testTop1: 0.5 } }) }), untimed.output)).toBe(1);
+    expect(untimed.notes[0]).toMatch(/no training phase/);
   });
 });
 

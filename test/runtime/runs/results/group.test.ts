@@ -21,7 +21,7 @@ function run(root: string, name: string, seed: number, quantized: boolean, top1:
   const attention = quantized ? { beta: 0.01, quantize: { anchors: 8 } } : undefined;
   writeFileSync(join(dir, 'resolved-spec.json'), JSON.stringify({ name: quantized ? 'qt' : 'base', model: { input: [12, 12, 1], ...(attention ? { attention } : {}) }, train: { seed } }));
   // An older run: metrics.jsonl recorded the terms the model lacks as 0.
-  writeFileSync(join(dir, 'metrics.jsonl'), `${JSON.stringify({ epoch: 1, train_loss_bits: 1, ce_bits: 1, kl_bits: quantized ? 3 : 0, vq: quantized ? 0.01 : 0, commit: quantized ? 0.01 : 0, train_top1: 0.5, test_top1: top1, test_top5: 1 })}\n`);
+  writeFileSync(join(dir, 'metrics.jsonl'), `${JSON.stringify({ epoch: 1, train_loss_bits: 1, ce_bits: 1, kl_bits: quantized ? 3 : 0, vq: quantized ? 0.01 : 0, commit: quantized ? 0.01 : 0, train_top1: 0.5, test_top1: top1, test_top5: 1, val_loss_bits: 2, val_ce_bits: 1.5, ...(quantized ? { val_kl_bits: 4, val_vq: 0.02, val_commit: 0.02 } : {}) })}\n`);
   if (finished) writeFileSync(join(dir, 'summary.json'), JSON.stringify({ name: quantized ? 'qt' : 'base', test_top1: top1, test_top5: 1, images_per_second: 100 }));
 }
 
@@ -67,6 +67,17 @@ describe('results per setting', () => {
     expect(base.metrics.commit).toBeNull();
     expect(base.metrics.kl_bits).toBeNull();
     expect(json.find((r) => r.member === 'qt')!.metrics.vq).toBe(0.01);
+  });
+
+  it('the final validation objective and terms are columns beside the training ones, null where the model lacks the term', () => {
+    const results = collectResults(root);
+    const json = JSON.parse(formatResults(results, results.rows, 'json')) as Array<{ member: string; metrics: Record<string, number | null> }>;
+    const base = json.find((r) => r.member === 'base')!.metrics;
+    const qt = json.find((r) => r.member === 'qt')!.metrics;
+    expect([base.val_loss_bits, base.val_ce_bits, base.val_kl_bits, base.val_vq, base.val_commit]).toEqual([2, 1.5, null, null, null]);
+    expect([qt.val_loss_bits, qt.val_ce_bits, qt.val_kl_bits, qt.val_vq, qt.val_commit]).toEqual([2, 1.5, 4, 0.02, 0.02]);
+    const markdown = formatResults(results, results.rows, 'markdown');
+    expect(markdown.split('\n')[0]).toContain('| val loss (bits) | val CE (bits) | val KL (bits) | val VQ | val commit |');
   });
 
   it('adds nothing when no setting repeats', () => {
