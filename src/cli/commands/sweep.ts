@@ -190,7 +190,7 @@ export const sweepCommand: Command = defineCommand<SweepOptions>({
     { flags: '--backend <NAME>', description: `each member's ibc train --backend: ${BACKEND_HELP}`, parse: parseBackend },
     { flags: '--attention <N>', description: "each member's ibc train --attention", parse: wholeNumber('--attention', 0) },
     { flags: '--partition <P>', description: "slurm: the partition (overrides the sweep's `slurm partition=...`)", parse: slurmValue('--partition', partitionProblem) },
-    { flags: '--time <T>', description: 'slurm: the time limit per task (MINUTES, HOURS:MINUTES:SECONDS, DAYS-HOURS, ...)', parse: slurmValue('--time', timeProblem) },
+    { flags: '--time <T>', description: 'slurm: the time limit per task (MINUTES, HOURS:MINUTES:SECONDS, DAYS-HOURS, ...); from 10 minutes on, a task is warned 2 minutes before it (--signal=B:USR1@120 unless you give --signal), saves a checkpoint and requeues itself', parse: slurmValue('--time', timeProblem) },
     { flags: '--mem <M>', description: 'slurm: the memory per task (e.g. 16G)', parse: slurmValue('--mem', memProblem) },
     { flags: '--cpus-per-task <N>', description: 'slurm: CPUs per task', parse: wholeNumber('--cpus-per-task') },
     { flags: '--gpus-per-task <N>', description: 'slurm: GPUs per task', parse: wholeNumber('--gpus-per-task', 0) },
