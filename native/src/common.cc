@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -181,37 +182,67 @@ bool ConvGeometry::PreferWinograd() const {
 }
 
 // In bf16 precision, per pass: bf16 direct convolution (oneDNN 2.6's brgconv forward and jit_bf16
-// backward kernels at avx512_core_bf16), or float32 where that was measured faster. oneDNN has no
-// bf16 Winograd. Measured on the project's 2-core AMD EPYC (AVX512_BF16), 2 threads, N=32, 3x3
-// stride 1 'same', ms per pass with every reorder the kernels make (float32 NHWC in and out),
-// minimum of 3 interleaved runs while the machine was shared (load average about 15, so about 5x
-// an idle machine's times; the ratios are what the rule uses):
-//   ic->oc@HxW     forward bf16/f32/wino   bwd-data bf16/f32/wino   bwd-weights bf16/f32/wino
-//   64->64@32          22 /  52 /  28          48 /  65 /  75           29 /  40 / 123
-//   64->128@32         60 / 108 /  64          67 / 142 /  95          106 /  83 /  75
-//   128->128@32       134 / 162 / 187         101 / 218 / 187          110 / 122 / 180
-//   128->256@32        80 / 303 / 118          80 / 508 / 153          206 / 422 / 160
-//   256->256@32       227 / 347 / 246         276 / 449 / 234          316 / 514 / 324
-//   256->512@16       122 / 252 / 155         174 / 321 / 145          167 / 334 / 148
-//   512->512@16       304 / 640 / 201         194 / 755 / 224          300 / 784 / 258
-//   512->512@8         93 / 118 / 125          72 / 148 / 109          234 / 143 /  91
-//   512->512@4         32 /  52 /  45          16 /  31 /  30           36 /  36 /  33
-//   512->512@2         56 /  26 /  41          22 /  36 /  78           63 /  26 /  29
-// bf16 wins the forward and backward-data passes but for 512->512 forward on 16x16 maps (Winograd),
-// and the filter gradient only for layers of at most 128 channels: oneDNN 2.6's bf16
-// backward-weights kernel loses to float32 on wider layers and small maps. The rule below keeps those
-// three choices (float32 passes follow the float32 rule: Winograd where PreferWinograd says so).
-// docs/precision.md ("Winograd layers") says the same for users.
+// backward kernels at avx512_core_bf16), or the float32 algorithm (Winograd where PreferWinograd says
+// so) where that is faster. oneDNN has no bf16 Winograd. Measured on the project's 2-core AMD EPYC
+// (AVX512_BF16), 2 threads, N=32, 3x3 stride 1 'same', each pass with every reorder the kernels make
+// (float32 NHWC in and out), bf16 and float32 interleaved in one process, 5 runs each. The figure is
+// the CPU time of the call (user + system, both threads, OMP_WAIT_POLICY=passive), not its wall
+// time: the machine is shared (load average 7-8 while measuring), and wall times scattered by 2-5x
+// between runs (a wall-time table measured at load 15 last time disagreed with itself), while the CPU
+// time of a call, which is what an idle machine's two cores would spend on it, repeated within a few
+// percent (minimum and median agree). ms of CPU, minimum of 5, float32 (fp32 rule) / bf16 direct:
+//   ic->oc@HxW    forward          bwd-data         bwd-weights
+//   3->64@32       0.7 /  0.5       4.0 /  2.6       1.7 /  2.7
+//   64->64@32     12.3 /  7.1      14.5 /  6.8      13.2 /  8.9
+//   64->128@32    24.4 / 13.3      29.5 / 13.6      28.4 / 17.9
+//   128->128@32   28.7 / 26.0 W    28.5 / 26.3 W    30.2 / 31.5 W
+//   128->256@32   48.1 / 51.7 W    46.3 / 55.2 W    50.5 / 59.2 W
+//   256->256@32   77.7 /103.6 W    77.4 /105.5 W   109.7 /119.2 W
+//   256->1@16      3.1 /  2.2       0.4 /  0.5       4.5 /  5.7
+//   256->512@16   44.5 / 54.3 W    45.3 / 60.6 W    51.1 / 76.9 W
+//   512->512@16   83.0 /104.3 W    81.3 /124.8 W    86.3 /156.6 W
+//   512->512@8    52.0 / 23.3      62.0 / 33.1      70.8 /143.8
+//   512->512@4    24.8 /  9.0      17.6 /  7.8      20.5 / 28.7
+//   512->512@2     7.8 /  4.6       6.5 /  4.1       8.3 / 13.0
+// (W: float32 runs Winograd there.) So: forward and backward-data run float32 Winograd on the
+// Winograd layers with 256 channels or more on either side (Winograd does 4x fewer multiplications
+// there, more than bf16's 2x throughput makes up), bf16 everywhere else (128->128 Winograd layers
+// included, where bf16 wins by about 9%); the filter gradient runs bf16 only on direct layers of 16
+// to 128 input and at most 128 output channels (oneDNN 2.6's bf16 backward-weights kernel loses to
+// float32 on wider layers, on small maps and on the 3-channel first layer). A function of the shape
+// alone, so every run on a machine makes the same choice. docs/precision.md ("Winograd layers") says
+// the same for users.
 ConvAlgorithm ConvGeometry::Choose(ConvPass pass, Precision precision) const {
   const ConvAlgorithm fp32{PreferWinograd(), dt::f32};
   if (precision == Precision::kF32) return fp32;
   const ConvAlgorithm bf16{false, dt::bf16};
+  const bool wideWinograd = PreferWinograd() && (inC >= 256 || outC >= 256);
   switch (pass) {
-    case ConvPass::kForward: return PreferWinograd() && inC >= 512 && outC >= 512 ? fp32 : bf16;
-    case ConvPass::kBackwardData: return bf16;
-    case ConvPass::kBackwardWeights: return inC <= 128 && outC <= 128 ? bf16 : fp32;
+    case ConvPass::kForward:
+    case ConvPass::kBackwardData: return wideWinograd ? fp32 : bf16;
+    case ConvPass::kBackwardWeights:
+      return !PreferWinograd() && inC >= 16 && inC <= 128 && outC <= 128 ? bf16 : fp32;
   }
   return bf16;
+}
+
+// A float32 Winograd pass chosen in a bf16 run (Choose above) runs on chunks of at most
+// kWinogradChunkFloats floats of its largest activation (4 MB: 4 images of a 256-channel 32x32
+// map, 8 of a 512-channel 16x16 one): oneDNN's Winograd keeps the transformed input and output
+// tiles of the whole call in its scratchpad (36 floats per 4x4 output tile and channel, 2.25x the
+// activation each), and ibc its blocked copies of both activations. Unchunked, at batch 32 on
+// VGG-16-aib, that made a bf16 run's peak memory about 200 MB above bf16 direct convolution's
+// (1054 against 865 MB); in chunks of 2^21 floats 842 MB, of 2^20 812 MB, below PyTorch's autocast
+// bf16 (827 MB; bench/RESULTS.md). The price, in CPU time per pass measured as in the table above:
+// about 5% at 2^21 and 5-20% at 2^20 (512-channel layers on 8 images), still well under bf16
+// direct convolution's. The arithmetic per image is the same; the filter gradient adds the chunks'
+// float32 sums in order. A float32 run does not chunk: its results stay what they were.
+constexpr int64_t kWinogradChunkFloats = int64_t(1) << 20;
+
+int64_t ConvGeometry::ChunkImages(ConvPass pass, Precision precision) const {
+  if (precision != Precision::kBf16 || !Choose(pass, precision).winograd) return n;
+  const int64_t perImage = std::max(inH * inW * inC, outH * outW * outC);
+  return std::max<int64_t>(1, std::min(n, kWinogradChunkFloats / perImage));
 }
 
 dnnl::memory::desc ConvGeometry::PrimitiveSrc(bool winograd, dt type) const {
@@ -229,7 +260,7 @@ void* Scratch(ScratchSlot slot, size_t bytes) {
     size_t size = 0;
     ~Block() { std::free(data); }
   };
-  thread_local Block blocks[3];
+  thread_local Block blocks[4];
   Block& b = blocks[(int)slot];
   if (b.size < bytes) {
     std::free(b.data);

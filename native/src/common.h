@@ -153,6 +153,16 @@ struct ConvGeometry {
   // The algorithm and arithmetic of one pass in a precision: float32 follows PreferWinograd; bf16
   // runs bf16 direct convolution except where float32 was measured faster (the rule is in common.cc).
   ConvAlgorithm Choose(ConvPass pass, Precision precision) const;
+  // Images per call of the primitive for a pass: all n, except for a float32 Winograd pass of a bf16
+  // run, which runs in chunks of images to bound Winograd's transform buffers (the rule is in common.cc).
+  int64_t ChunkImages(ConvPass pass, Precision precision) const;
+  // This geometry for `images` of its images, packed like the adapter packs it (for cache keys).
+  ConvGeometry Chunk(int64_t images) const {
+    ConvGeometry c = *this;
+    c.n = images;
+    return c;
+  }
+  std::vector<int64_t> Packed() const { return {n, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, dH, dW, pT, pL, pB, pR}; }
   dnnl::algorithm Algorithm(bool winograd) const {
     return winograd ? dnnl::algorithm::convolution_winograd : dnnl::algorithm::convolution_direct;
   }
@@ -167,7 +177,7 @@ struct ConvGeometry {
 // Per-thread, grow-only buffers for the blocked copies a convolution call makes
 // of its arrays (one slot per role, so one call's copies never overlap). Shared
 // by all shapes: caching a copy per shape would hold hundreds of MB for VGG.
-enum class ScratchSlot { kNone = -1, kWeights = 0, kSrc = 1, kDst = 2 };
+enum class ScratchSlot { kNone = -1, kWeights = 0, kSrc = 1, kDst = 2, kChunkSum = 3 };
 void* Scratch(ScratchSlot slot, size_t bytes);
 
 // A reorder between a user layout (e.g. HWIO in a JS array) and the layout a

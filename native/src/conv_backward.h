@@ -8,6 +8,8 @@
 
 #include "common.h"
 
+#include <algorithm>
+
 namespace ibc {
 
 // What an array of a backward call holds, for its size check against the geometry.
@@ -62,44 +64,70 @@ Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheNam
   if (!ReadConvBackwardArgs(info, roles, arrays, &p, &g, &precision)) return Result(info, kBadArguments);
   if (precision == Precision::kBf16 && !Bf16Supported()) return Result(info, kUnsupported);
   const SmallProblemThreads threads((double)g.DstSize() * g.inC * g.kH * g.kW);
+  constexpr ConvPass pass = ConvBackwardKind<Primitive>::kPass;
+  const int64_t chunk = g.ChunkImages(pass, precision);
   return Result(info, Guard([&]() -> int32_t {
-    std::vector<int64_t> keyInts(p);
-    keyInts.push_back((int64_t)precision);
-    auto entry = cache.Get(Key(cacheName, keyInts), [&]() {
-      const ConvAlgorithm chosen = g.Choose(ConvBackwardKind<Primitive>::kPass, precision);
-      auto make = [&](bool winograd) {
-        // What the primitive reads is bf16 when the pass runs in bf16 (Winograd: always float32);
-        // what it writes (the input or filter gradient) is float32, and its descriptor says so below.
-        const dnnl::memory::data_type operands = winograd ? dnnl::memory::data_type::f32 : chosen.operands;
-        const dnnl::memory::desc src = g.PrimitiveSrc(winograd, operands), dst = g.PrimitiveDst(winograd, operands);
-        const dnnl::memory::desc weights = g.AnyWeights(operands);
-        dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, g.Algorithm(winograd), src, weights, dst,
-                                           g.Strides(), g.Dilates(), g.PadL(), g.PadR());
-        dnnl::convolution_forward::primitive_desc fpd(fd, Engine());
-        typename Primitive::desc d = ConvBackwardKind<Primitive>::kData
-            ? typename Primitive::desc(g.Algorithm(winograd), g.PrimitiveSrc(winograd), weights, dst, g.Strides(),
-                                       g.Dilates(), g.PadL(), g.PadR())
-            : typename Primitive::desc(g.Algorithm(winograd), src, g.AnyWeights(), dst, g.Strides(), g.Dilates(),
-                                       g.PadL(), g.PadR());
-        return typename Primitive::primitive_desc(d, Engine(), fpd);
-      };
-      typename Primitive::primitive_desc pd;
-      bool made = false;
-      if (chosen.winograd) {
-        try {
-          pd = make(true);
-          made = true;
-        } catch (const dnnl::error&) {  // no Winograd on this CPU: direct
+    for (int64_t first = 0; first < g.n; first += chunk) {
+      const ConvGeometry c = g.Chunk(std::min(chunk, g.n - first));
+      std::vector<int64_t> keyInts = c.Packed();
+      keyInts.push_back((int64_t)precision);
+      auto entry = cache.Get(Key(cacheName, keyInts), [&]() {
+        const ConvAlgorithm chosen = c.Choose(pass, precision);
+        auto make = [&](bool winograd) {
+          // What the primitive reads is bf16 when the pass runs in bf16 (Winograd: always float32);
+          // what it writes (the input or filter gradient) is float32, and its descriptor says so below.
+          const dnnl::memory::data_type operands = winograd ? dnnl::memory::data_type::f32 : chosen.operands;
+          const dnnl::memory::desc src = c.PrimitiveSrc(winograd, operands), dst = c.PrimitiveDst(winograd, operands);
+          const dnnl::memory::desc weights = c.AnyWeights(operands);
+          dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, c.Algorithm(winograd), src, weights, dst,
+                                             c.Strides(), c.Dilates(), c.PadL(), c.PadR());
+          dnnl::convolution_forward::primitive_desc fpd(fd, Engine());
+          typename Primitive::desc d = ConvBackwardKind<Primitive>::kData
+              ? typename Primitive::desc(c.Algorithm(winograd), c.PrimitiveSrc(winograd), weights, dst, c.Strides(),
+                                         c.Dilates(), c.PadL(), c.PadR())
+              : typename Primitive::desc(c.Algorithm(winograd), src, c.AnyWeights(), dst, c.Strides(), c.Dilates(),
+                                         c.PadL(), c.PadR());
+          return typename Primitive::primitive_desc(d, Engine(), fpd);
+        };
+        typename Primitive::primitive_desc pd;
+        bool made = false;
+        if (chosen.winograd) {
+          try {
+            pd = make(true);
+            made = true;
+          } catch (const dnnl::error&) {  // no Winograd on this CPU: direct
+          }
+        }
+        if (!made) pd = make(false);
+        auto e = std::make_shared<ConvBackward<Primitive>>();
+        e->primitive = Primitive(pd);
+        relayout(c, pd, *e);
+        return e;
+      });
+      // The chunk's images of each activation; the filter is the whole call's, except that the filter
+      // gradient of every chunk after the first is computed aside and added (ChunkImages, common.cc).
+      F32 views[3];
+      float* aside = nullptr;
+      for (int i = 0; i < 3; i++) {
+        views[i] = arrays[i];
+        if (roles[i] == ConvRole::kSrc) views[i] = {arrays[i].data + first * (g.SrcSize() / g.n), (size_t)c.SrcSize()};
+        if (roles[i] == ConvRole::kDst) views[i] = {arrays[i].data + first * (g.DstSize() / g.n), (size_t)c.DstSize()};
+        if (roles[i] == ConvRole::kWeights && !ConvBackwardKind<Primitive>::kData && first > 0) {
+          aside = static_cast<float*>(Scratch(ScratchSlot::kChunkSum, sizeof(float) * (size_t)g.WeightsSize()));
+          views[i].data = aside;
         }
       }
-      if (!made) pd = make(false);
-      auto e = std::make_shared<ConvBackward<Primitive>>();
-      e->primitive = Primitive(pd);
-      relayout(g, pd, *e);
-      return e;
-    });
-    execute(*entry, g, arrays);
-    Stream().wait();
+      execute(*entry, c, views);
+      Stream().wait();
+      if (aside) {
+        for (int i = 0; i < 3; i++) {
+          if (roles[i] != ConvRole::kWeights) continue;
+          float* __restrict sum = arrays[i].data;
+          const int64_t count = g.WeightsSize();
+          for (int64_t j = 0; j < count; ++j) sum[j] += aside[j];
+        }
+      }
+    }
     return kOk;
   }));
 }

@@ -46,6 +46,8 @@ export interface CommandInput<O> {
   readonly options: O;
   /** `key.path=value` positionals, for commands with `overrides: true`. */
   readonly overrides: readonly string[];
+  /** Everything after the command's name, as given (for a command to print how to run it again). */
+  readonly argv: readonly string[];
 }
 
 export interface CommandDefinition<O> {
@@ -171,7 +173,7 @@ async function runDefinition<O>(def: CommandDefinition<O>, argv: readonly string
   let input: CommandInput<O>;
   try {
     const { args, overrides } = splitPositionals(def, parser.args, io.cwd);
-    input = { args, overrides, options: parser.opts<O & Record<string, unknown>>() };
+    input = { args, overrides, options: parser.opts<O & Record<string, unknown>>(), argv: [...argv] };
   } catch (error) {
     if (error instanceof UsageError) return printUsageProblem(io, def.name, error.message);
     throw error;

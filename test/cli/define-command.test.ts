@@ -42,14 +42,14 @@ describe('defineCommand', () => {
     const seen: CommandInput<DemoOptions>[] = [];
     const { io } = capture();
     expect(await demo(false, seen).run(['a.ibspec', '--steps', '3', '--dry'], io)).toBe(0);
-    expect(seen[0]).toEqual({ args: ['a.ibspec'], overrides: [], options: { steps: 3, dry: true } });
+    expect(seen[0]).toEqual({ args: ['a.ibspec'], overrides: [], options: { steps: 3, dry: true }, argv: ['a.ibspec', '--steps', '3', '--dry'] });
   });
 
   it('passes key.path=value overrides through, apart from the arguments, when the command takes them', async () => {
     const seen: CommandInput<DemoOptions>[] = [];
     const { io, err } = capture();
     expect(await demo(true, seen).run(['model.attention.beta=0.1', 'a.ibspec', 'train.seed=3', '--steps', '2', '+data.validation=0.2'], io)).toBe(0);
-    expect(seen[0]).toEqual({ args: ['a.ibspec'], overrides: ['model.attention.beta=0.1', 'train.seed=3', '+data.validation=0.2'], options: { steps: 2 } });
+    expect(seen[0]).toEqual({ args: ['a.ibspec'], overrides: ['model.attention.beta=0.1', 'train.seed=3', '+data.validation=0.2'], options: { steps: 2 }, argv: ['model.attention.beta=0.1', 'a.ibspec', 'train.seed=3', '--steps', '2', '+data.validation=0.2'] });
     expect(await demo(true, seen).run(['a.ibspec', 'b.ibspec'], io)).toBe(2);
     expect(err.join('')).toBe("ibc demo: too many arguments: expected 1, got 2 (a.ibspec b.ibspec) (see 'ibc demo --help')\n");
     // Without `overrides`, such a word is an ordinary (here: excess) argument.

@@ -94,6 +94,23 @@ describe('slurm values from a spec are data, never code', () => {
     expect(pwned(work)).toEqual([]);
   });
 
+  it('--slurm-node and --slurm-ibc: command line only, no control characters, a name for ibc only without --slurm-node', async () => {
+    const spec = join(work, 'program.ibspec');
+    writeFileSync(spec, `extends ${TINY}\nname program\nsweep {\n  seeds 1\n}\n`);
+    const out = join(work, 'sweep-program');
+    const newline = await ibc(work, 'sweep', spec, '--launcher', 'slurm', '--out', out, '--slurm-node', 'node\ntouch PWNED-node');
+    expect(newline.code, head(newline)).toBe(2);
+    expect(newline.stderr).toContain('--slurm-node');
+    const names = await ibc(work, 'sweep', spec, '--launcher', 'slurm', '--out', out, '--slurm-node', 'node', '--slurm-ibc', 'ibc');
+    expect(names.code, head(names)).toBe(2);
+    expect(names.stderr).toContain('with --slurm-node, --slurm-ibc must be a path');
+    const local = await ibc(work, 'sweep', spec, '--out', out, '--slurm-ibc', 'ibc');
+    expect(local.code, head(local)).toBe(2);
+    expect(local.stderr).toContain('--slurm-ibc is for --launcher slurm');
+    expect(existsSync(out)).toBe(false);
+    expect(pwned(work)).toEqual([]);
+  });
+
   it('site setup lines come only from the command line: a spec cannot give them', async () => {
     const spec = join(work, 'setup.ibspec');
     writeFileSync(spec, `extends ${TINY}\nname setup\nsweep {\n  seeds 1\n  slurm setup="touch PWNED-setup"\n}\n`);

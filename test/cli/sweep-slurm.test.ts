@@ -3,16 +3,19 @@
  * a 6-member Fashion-MNIST sweep as one job array; one member's task is
  * cancelled with scancel; running the sweep again submits only that member;
  * a third run submits nothing; `ibc results` matches the local launcher's on
- * the same sweep.
+ * the same sweep. A member warned with SIGUSR1 mid-epoch (as `--signal=B:USR1@N` does before the
+ * time limit) saves a checkpoint, its task requeues itself, resumes, and ends with the bytes of
+ * an uninterrupted run; its tasks run an ibc named by --slurm-ibc, found on the PATH a
+ * --slurm-setup line set. Ctrl-C stops following only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { threadsPerWorker } from '../../src/runtime/jobs/sweep/local-launcher.js';
 import { clusterUnavailable, startCluster, type SlurmCluster } from '../fixtures/slurm-cluster.js';
-import { ibc, requireBuiltCli, TINY_OPTIONS, TINY_OVERRIDES, writeSweepSpec } from '../fixtures/sweep.js';
+import { ibc, REPO, requireBuiltCli, TINY_OPTIONS, TINY_OVERRIDES, writeSweepSpec } from '../fixtures/sweep.js';
 import type { SweepManifest } from '../../src/runtime/runs/sweep/manifest.js';
 
 const unavailable = clusterUnavailable();
@@ -138,4 +141,88 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     for (const m of members) expect(existsSync(join(slurmDir, m.dir, 'curves.png')), m.dir).toBe(true);
     expect(existsSync(join(slurmDir, 'test_top1-vs-beta.png'))).toBe(true);
   }, 240_000);
+
+  it('a member warned with SIGUSR1 saves, requeues its own task, resumes and ends byte-identical to an uninterrupted run', async () => {
+    // One member, an epoch of 8192 tiny images (seconds): long enough that a warning sent once epoch 1 is logged lands inside epoch 2.
+    const spec = join(work, 'preempt.ibspec');
+    const tiny = readFileSync(join(REPO, 'specs', 'test', 'tiny-aib-qt.ibspec'), 'utf8').replace('train_count=512 test_count=256', 'train_count=8192 test_count=64');
+    writeFileSync(spec, `${tiny.replace(/^name .*$/m, 'name preempt')}\nsweep {\n  seeds 1\n}\n`);
+    const threads = threadsPerWorker(availableParallelism(), 1);
+    const common = [spec, 'train.epochs=2', '--backend', 'ibc-native', '--attention', '0'];
+    const dir = join(work, 'preempt-slurm');
+    // The ibc each task runs, by name: a wrapper on the PATH a setup line sets (as `module load` would).
+    const bin = join(work, 'site-bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'ibc-site'), `#!/bin/bash\necho "ibc-site wrapper: task $SLURM_ARRAY_TASK_ID"\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(REPO, 'bin', 'ibc.js'))} "$@"\n`, { mode: 0o755 });
+    const site = ['--slurm-setup', `export PATH=${bin}:$PATH`, '--slurm-ibc', 'ibc-site'];
+    const sweep = ibc(work, 'sweep', ...common, '--out', dir, '--launcher', 'slurm', '--poll', '1', '--cpus-per-task', String(threads), '--time', '30:00', ...site);
+    let ended = false;
+    void sweep.then(() => (ended = true));
+    const log = (): string => {
+      const logs = existsSync(join(dir, 'logs')) ? readdirSync(join(dir, 'logs')).filter((f) => f.endsWith('.log')) : [];
+      return logs.length === 1 ? readFileSync(join(dir, 'logs', logs[0]!), 'utf8') : '';
+    };
+    for (let i = 0; i < 480 && !ended && !/^epoch 1: /m.test(log()); i++) await sleep(250);
+    const job = manifest(dir).launches[0]?.job;
+    if (job === undefined || ended) expect((await sweep).stderr).toBe('a member still training epoch 2');
+    // What Slurm does at --signal=B:USR1@120: the batch shell alone gets SIGUSR1.
+    execFileSync('scancel', ['--batch', '--signal=USR1', `${job}_0`], { env: process.env });
+    // Slurm holds a requeued task back for a while (BeginTime); the test lets it start at once.
+    const requeued = (): boolean => execFileSync('squeue', ['-h', '-r', '-j', String(job), '-O', 'State:|,RestartCnt:'], { env: process.env, encoding: 'utf8' }).trim() === 'PENDING|1';
+    for (let i = 0; i < 240 && !ended && !requeued(); i++) await sleep(250);
+    if (requeued()) execFileSync('scontrol', ['update', `JobId=${job}_0`, 'StartTime=now'], { env: process.env });
+    const r = await sweep;
+    const member = manifest(dir).members[0]!;
+    expect(r.code, `${r.stderr}\nthe member's log:\n${log()}`).toBe(0);
+    expect(r.stdout).toContain('1 of 1 members finished');
+    // One line per member event, in order; the count at the end agrees.
+    expect(r.stderr.split('\n').filter((l) => /^(running|requeued|done|failed)\b/.test(l))).toEqual([
+      `running: ${member.name} (job ${job}_0)`,
+      `requeued: ${member.name} (job ${job}_0, restart 1; it resumes from its checkpoint)`,
+      `running: ${member.name} (job ${job}_0)`,
+      `done: ${member.name}`,
+    ]);
+    expect(manifest(dir).launches[0]!.outcomes![member.name]).toBe('COMPLETED (requeued 1 time)');
+    expect(manifest(dir).launches[0]!.sbatch).toEqual(expect.arrayContaining(['--requeue', '--signal=B:USR1@120']));
+    const text = log();
+    expect(text.match(/^ibc-site wrapper: task 0$/gm)).toHaveLength(2);
+    const taskFiles = readdirSync(join(dir, 'slurm-tasks'));
+    expect(readFileSync(join(dir, 'slurm-tasks', taskFiles[0]!, '0'), 'utf8').split('\0').slice(1, 3)).toEqual(['ibc-site', 'train']);
+    expect(text).toMatch(/stopped by SIGUSR1 in epoch 2 after batch \d+ of \d+/);
+    expect(text).toContain(`requeueing array task ${job}_0`);
+    expect(text).toMatch(/resuming .* at epoch 2 of 2/);
+
+    // The same member through the local launcher, never interrupted, with the same threads, in the same folder (a checkpoint records where the spec was).
+    const requeuedDir = `${dir}-requeued`;
+    renameSync(dir, requeuedDir);
+    const local = await ibc(work, 'sweep', ...common, '--out', dir, '--jobs', '1');
+    expect(local.code, local.stderr).toBe(0);
+    for (const file of ['last.ibck', 'best.ibck']) {
+      expect(Buffer.compare(readFileSync(join(requeuedDir, member.dir, 'checkpoints', file)), readFileSync(join(dir, member.dir, 'checkpoints', file))), file).toBe(0);
+    }
+  }, 240_000);
+
+  it('Ctrl-C stops following only: the job keeps its place, and the message says how to follow or cancel it', async () => {
+    const spec = join(work, 'held.ibspec');
+    writeFileSync(spec, `${readFileSync(join(REPO, 'specs', 'test', 'tiny-aib-qt.ibspec'), 'utf8').replace(/^name .*$/m, 'name held')}\nsweep {\n  seeds 1\n}\n`);
+    const dir = join(work, 'held');
+    // --hold keeps the task pending, so the sweep is still following when the signal comes.
+    const args = ['sweep', spec, '--out', dir, '--launcher', 'slurm', '--poll', '1', '--sbatch=--hold'];
+    const child = spawn(process.execPath, [join(REPO, 'bin', 'ibc.js'), ...args], { cwd: work, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const closed = new Promise<number | null>((done) => child.on('close', done));
+    for (let i = 0; i < 240 && !/slurm: submitted job/.test(stderr); i++) await sleep(250);
+    child.kill('SIGINT');
+    const code = await closed;
+    const job = manifest(dir).launches[0]?.job;
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain(`stopped following (SIGINT): 1 member(s) keep running or queued on the cluster as job ${job}\n`);
+    expect(stderr).toContain(`cancel them with: scancel ${job}\n`);
+    expect(stderr).toContain(`follow them again with: ibc ${args.join(' ')}\n`);
+    expect(execFileSync('squeue', ['-h', '-r', '-j', String(job), '-o', '%T'], { env: process.env, encoding: 'utf8' }).trim()).toBe('PENDING');
+    // The launch keeps no outcomes: its task is still the cluster's.
+    expect(manifest(dir).launches[0]!.outcomes).toBeUndefined();
+    execFileSync('scancel', [String(job)], { env: process.env });
+  }, 60_000);
 });

@@ -22,6 +22,9 @@ import type { BackendRequest } from '../../runtime/engine/backends/select.js';
 import { runSweep } from '../../runtime/jobs/sweep/run-sweep.js';
 import { jobsMemoryProblem } from '../../runtime/jobs/sweep/jobs-memory.js';
 import { sweepRequest, type LauncherName } from '../../runtime/jobs/sweep/sweep-request.js';
+import { taskProgramProblem } from '../../runtime/jobs/sweep/slurm-launcher.js';
+import { exitStatusOf } from '../../runtime/jobs/interrupts.js';
+import { shellWord } from '../shell-word.js';
 
 interface SweepOptions {
   readonly launcher?: LauncherName;
@@ -40,6 +43,8 @@ interface SweepOptions {
   readonly gpusPerTask?: number;
   readonly sbatch?: string[];
   readonly slurmSetup?: string[];
+  readonly slurmNode?: string;
+  readonly slurmIbc?: string;
   readonly poll?: number;
   readonly dryRun?: boolean;
 }
@@ -71,16 +76,20 @@ const SLURM_ONLY: readonly [keyof SweepOptions, string][] = [
   ['gpusPerTask', '--gpus-per-task'],
   ['sbatch', '--sbatch'],
   ['slurmSetup', '--slurm-setup'],
+  ['slurmNode', '--slurm-node'],
+  ['slurmIbc', '--slurm-ibc'],
   ['poll', '--poll'],
 ];
 
-async function run({ args, options, overrides }: CommandInput<SweepOptions>, io: CliIO): Promise<number> {
+async function run({ args, options, overrides, argv }: CommandInput<SweepOptions>, io: CliIO): Promise<number> {
   const spec = args[0] ?? usageError('missing SPEC');
   const launcherName = options.launcher ?? 'local';
   if (launcherName === 'local') {
     const given = SLURM_ONLY.find(([key]) => options[key] !== undefined);
     if (given) usageError(`${given[1]} is for --launcher slurm`);
   }
+  const programProblem = taskProgramProblem({ ...opt('node', options.slurmNode), ...opt('ibc', options.slurmIbc) });
+  if (programProblem) usageError(programProblem);
   const train = {
     ...opt('epochs', options.epochs),
     ...opt('limitTrain', options.limitTrain),
@@ -126,12 +135,26 @@ async function run({ args, options, overrides }: CommandInput<SweepOptions>, io:
       ...opt('gpusPerTask', options.gpusPerTask),
       ...opt('sbatch', options.sbatch),
       ...opt('setup', options.slurmSetup),
+      ...opt('node', options.slurmNode),
+      ...opt('ibc', options.slurmIbc),
       ...opt('poll', options.poll),
     },
     dryRun,
   });
   const { sweepDir } = request;
   const outcome = await runSweep(request, { info: (line) => io.stderr(`${line}\n`), note: (d) => io.stderr(formatRunDiagnostic(d)) });
+  if (outcome.interrupted !== undefined) {
+    const { signal, summary, jobs } = outcome.interrupted;
+    const again = ['ibc', 'sweep', ...argv].map(shellWord).join(' ');
+    io.stderr(`${summary}\n`);
+    if (jobs !== undefined) {
+      io.stderr(`follow them again with: ${again}\n(it submits nothing for members still queued or running)\ncancel them with: scancel ${jobs.join(' ')}\n`);
+    } else {
+      io.stderr(`resume with: ${again}\n`);
+    }
+    io.stdout(`${outcome.finished} of ${outcome.total} members finished in ${sweepDir}\n`);
+    return exitStatusOf(signal);
+  }
   io.stdout(`${outcome.finished} of ${outcome.total} members finished in ${sweepDir}\n`);
   if (outcome.unfinished.length > 0 && !dryRun) io.stdout(`not finished: ${outcome.unfinished.join(', ')}\n`);
   io.stdout(`results: ibc results ${sweepDir}\n`);
@@ -167,19 +190,26 @@ export const sweepCommand: Command = defineCommand<SweepOptions>({
     { flags: '--backend <NAME>', description: `each member's ibc train --backend: ${BACKEND_HELP}`, parse: parseBackend },
     { flags: '--attention <N>', description: "each member's ibc train --attention", parse: wholeNumber('--attention', 0) },
     { flags: '--partition <P>', description: "slurm: the partition (overrides the sweep's `slurm partition=...`)", parse: slurmValue('--partition', partitionProblem) },
-    { flags: '--time <T>', description: 'slurm: the time limit per task (MINUTES, HOURS:MINUTES:SECONDS, DAYS-HOURS, ...)', parse: slurmValue('--time', timeProblem) },
+    { flags: '--time <T>', description: 'slurm: the time limit per task (MINUTES, HOURS:MINUTES:SECONDS, DAYS-HOURS, ...); from 10 minutes on, a task is warned 2 minutes before it (--signal=B:USR1@120 unless you give --signal), saves a checkpoint and requeues itself', parse: slurmValue('--time', timeProblem) },
     { flags: '--mem <M>', description: 'slurm: the memory per task (e.g. 16G)', parse: slurmValue('--mem', memProblem) },
     { flags: '--cpus-per-task <N>', description: 'slurm: CPUs per task', parse: wholeNumber('--cpus-per-task') },
     { flags: '--gpus-per-task <N>', description: 'slurm: GPUs per task', parse: wholeNumber('--gpus-per-task', 0) },
     { flags: '--sbatch <OPTION>', description: "slurm: an extra sbatch option, added to the spec's (repeatable), e.g. --sbatch=--account=lab; only options that ask for resources or set scheduling and accounting", repeatable: true, parse: slurmValue('--sbatch', sbatchOptionProblem) },
     { flags: '--slurm-setup <LINE>', description: "slurm: a shell line each task runs before ibc, for site setup (repeatable, in order; your own shell, run as you give it, on the command line only, never from a spec), e.g. --slurm-setup 'module load nodejs' --slurm-setup 'cd /scratch/me'", repeatable: true },
+    { flags: '--slurm-node <PATH|NAME>', description: "slurm: the node each task runs (default: the node running this ibc sweep); a name is looked up on the task's PATH after the --slurm-setup lines ran (command line only, never from a spec)", parse: pathOption('--slurm-node') },
+    { flags: '--slurm-ibc <PATH|NAME>', description: "slurm: the ibc each task runs (default: this ibc's bin/ibc.js, run by that node); alone, a program such as an installed `ibc` (its own #!/usr/bin/env node finds node on the task's PATH); with --slurm-node, the path of ibc's bin/ibc.js (command line only, never from a spec)", parse: pathOption('--slurm-ibc') },
     { flags: '--poll <SECONDS>', description: `slurm: how often to ask squeue (default 10, at most ${MAX_POLL_SECONDS})`, parse: boundedWholeNumber('--poll', 1, MAX_POLL_SECONDS) },
     { flags: '--dry-run', description: 'prepare the sweep directory and print the plan; launch nothing' },
   ],
   epilog: [
     "Slurm resources given here override the sweep's own `slurm partition=... time=... sbatch=[...]`",
     'statement; #SBATCH lines add up.',
-    'Exit status: 0 every member finished, 1 errors in the spec or members that did not finish, 2 usage errors.',
+    'Ctrl-C (or SIGTERM), local launcher: the running members stop after their current step with a',
+    'checkpoint, no new member starts, and the command that resumes the sweep is printed; a second',
+    'Ctrl-C stops them at once (each keeps its last good checkpoint). Slurm launcher: Ctrl-C stops',
+    'following only; the array keeps running (the job id and how to cancel it are printed).',
+    'Exit status: 0 every member finished, 1 errors in the spec or members that did not finish, 2 usage errors,',
+    '130 / 143 stopped by SIGINT / SIGTERM.',
   ].join('\n'),
   run: (input, io) => guardRun(io, 'sweep', () => run(input, io)),
 });

@@ -26,6 +26,7 @@ import { runTraining, type StoppedRun } from '../../runtime/jobs/train.js';
 import type { StepRequest } from '../../runtime/engine/choose-engine.js';
 import type { Precision } from '../../runtime/engine/precision.js';
 import { secondsSinceProcessStart } from '../../runtime/training/phases.js';
+import { shellWord } from '../shell-word.js';
 
 interface TrainOptions {
   readonly out?: string;
@@ -167,11 +168,6 @@ export function formatPhases(phases: Readonly<Record<string, number>>, wallSecon
     if (phase === 'training') for (const inner of INSIDE_TRAINING) if (phases[inner] !== undefined) text += row(`  ${inner}`, phases[inner] ?? 0);
   }
   return text + row('other', Math.max(0, wallSeconds - accounted));
-}
-
-/** A word as typed in a shell, for the user to copy (never run by ibc): plain when it needs no quoting, else single-quoted. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The command that continues a stopped run: the spec and overrides as given, the run directory as seen from here. */

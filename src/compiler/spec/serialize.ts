@@ -32,7 +32,22 @@ export function serializeSpec(spec: ResolvedSpec): string {
   return `${JSON.stringify(canonical(spec), null, 2)}\n`;
 }
 
-/** SHA-256 (hex) of `serializeSpec(spec)`. */
+/**
+ * The spec as its hash sees it: without the keys that change how a run is watched and saved,
+ * never what it computes (`train.log_every`, the step log's cadence; `checkpoint every_steps`
+ * and `every_minutes`, when the last checkpoint is also written; a resume from any of them is
+ * bit-identical). So a resume or a sweep run again with another cadence continues the same
+ * experiment instead of refusing it. All three are absent by default, so every hash made before
+ * they were left out stays what it was. `checkpoint every` and `keep_best` stay in: they decide
+ * which checkpoint files a run has, which later commands read.
+ */
+function hashedForm(spec: ResolvedSpec): ResolvedSpec {
+  const { logEvery: _logEvery, checkpoint, ...train } = spec.train;
+  const { everySteps: _everySteps, everyMinutes: _everyMinutes, ...saved } = checkpoint;
+  return { ...spec, train: { ...train, checkpoint: saved } };
+}
+
+/** SHA-256 (hex) of `serializeSpec` of the spec without the keys that never change a result (hashedForm). */
 export function specHash(spec: ResolvedSpec): string {
-  return createHash('sha256').update(serializeSpec(spec)).digest('hex');
+  return createHash('sha256').update(serializeSpec(hashedForm(spec))).digest('hex');
 }

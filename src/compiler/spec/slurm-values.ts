@@ -34,6 +34,23 @@ export function timeProblem(value: string): string | undefined {
   return ok ? undefined : `it is not a Slurm time limit (${TIME_FORMATS.join(', ')}; e.g. 4:00:00 or 1-12)`;
 }
 
+/**
+ * A checked time limit in seconds, as sbatch reads it: MINUTES, MINUTES:SECONDS,
+ * HOURS:MINUTES:SECONDS, DAYS-HOURS, DAYS-HOURS:MINUTES, DAYS-HOURS:MINUTES:SECONDS;
+ * undefined for UNLIMITED (or INFINITE) and for text timeProblem refuses.
+ */
+export function timeLimitSeconds(value: string): number | undefined {
+  if (timeProblem(value) !== undefined || /^(UNLIMITED|INFINITE)$/i.test(value)) return undefined;
+  const dash = value.indexOf('-');
+  if (dash >= 0) {
+    const [hours = 0, minutes = 0, seconds = 0] = value.slice(dash + 1).split(':').map(Number);
+    return ((Number(value.slice(0, dash)) * 24 + hours) * 60 + minutes) * 60 + seconds;
+  }
+  const parts = value.split(':').map(Number);
+  if (parts.length === 3) return (parts[0]! * 60 + parts[1]!) * 60 + parts[2]!;
+  return parts[0]! * 60 + (parts[1] ?? 0);
+}
+
 /** Memory as sbatch --mem takes it: a whole number with an optional unit K, M, G or T (megabytes without one). */
 export function memProblem(value: string): string | undefined {
   const control = controlCharacterProblem(value);

@@ -482,6 +482,12 @@ export const runtimeExplanations = {
     example: 'ibc train cosine.ibspec --out runs/c --epochs 10\nibc train cosine.ibspec --resume runs/c --epochs 20',
     fix: 'Resume to the epochs the run started with, or start a new run with the new --epochs.',
   },
+  sweepSlurmSignalMissed: {
+    explanation:
+      "Slurm's --signal=SIG@SECONDS warns a job before its time limit. Without the B: prefix Slurm signals the job's steps and not the batch script; an ibc sweep task runs its member inside the batch script, not as a step, so the warning reaches no one. With B:, the batch script gets it, and ibc's script passes SIGUSR1 (only that one) on to ibc train, which stops after its step with a checkpoint, after which the script requeues its own array task. Other signals are not passed on: SIGTERM reaches the member from Slurm itself at a cancel or the time limit, and passing it on as well would make it a second signal, which stops ibc train at once.",
+    example: "ibc sweep beta.ibspec --launcher slurm --time 4:00:00 --sbatch=--signal=USR1@300",
+    fix: 'Write --sbatch=--signal=B:USR1@300 (any number of seconds), or leave --signal out and let ibc ask for B:USR1@120.',
+  },
   sweepSlurmNoCpus: {
     explanation:
       "An array task's threads follow the CPUs Slurm gives it (the job script sets OMP_NUM_THREADS and TensorFlow's thread pools from SLURM_CPUS_PER_TASK). Without --cpus-per-task, Slurm gives each task the cluster's default, often a single CPU, so every member trains on one thread however large the node is. The thread count is also part of each run's identity (run.json): members trained on different counts are not bit-identical.",

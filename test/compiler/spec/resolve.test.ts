@@ -117,4 +117,25 @@ train {
     expect(serializeSpec(a)).not.toContain('origin');
     expect(specHash(resolved(MINIMAL.replace('classes 10', 'classes 11').replace('attention at=block2 {\n  }', '')))).not.toBe(specHash(a));
   });
+
+  it('leaves out of the hash what never changes a result: the step log cadence and when the last checkpoint is also written', () => {
+    const base = resolved(MINIMAL);
+    const watched = (s: ResolvedSpec, train: Partial<ResolvedSpec['train']>) => ({ ...s, train: { ...s.train, ...train } }) as ResolvedSpec;
+    const cadence = watched(base, { logEvery: 7, checkpoint: { ...base.train.checkpoint, everySteps: 10, everyMinutes: 0.5 } });
+    expect(specHash(cadence)).toBe(specHash(base));
+    // The canonical form on disk still says what the run used.
+    expect(serializeSpec(cadence)).toContain('"everySteps": 10');
+    // What decides which checkpoint files exist, and anything trained, still counts.
+    expect(specHash(watched(base, { checkpoint: { ...base.train.checkpoint, keepBest: !base.train.checkpoint.keepBest } }))).not.toBe(specHash(base));
+    expect(specHash(watched(base, { seed: base.train.seed + 1 }))).not.toBe(specHash(base));
+  });
+
+  it('refuses a checkpoint cadence of zero, a fraction of a step, or no minutes, where it is written', () => {
+    const file = '/work/exp/cadence.ibspec';
+    const codes = (option: string) => loadSpec(file, memoryFileSystem({ [file]: `${MINIMAL}train {\n  checkpoint ${option}\n}\n` })).diagnostics.map((d) => `${d.code} ${d.span?.start.line}:${d.span?.start.column}`);
+    expect(codes('every_steps=0')).toEqual(['IB2003 10:26']);
+    expect(codes('every_steps=2.5')).toEqual(['IB2001 10:26']);
+    expect(codes('every_minutes=0')).toEqual(['IB2003 10:28']);
+    expect(codes('every_steps=1 every_minutes=0.01')).toEqual([]);
+  });
 });

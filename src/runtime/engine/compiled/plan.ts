@@ -25,7 +25,7 @@ import { product, type GradTarget, type NodeValue } from './values.js';
 import { gradientView, parameterView, trains, type ParameterArena, type ParameterSlot } from './parameters.js';
 import { stepRuleOf } from './step-rules.js';
 import type { LossTaps } from './loss.js';
-import { ArrayPool } from './array-pool.js';
+import { ArrayPool, type ArrayTicket } from './array-pool.js';
 import { precisionCode, type Precision } from '../precision.js';
 
 export interface StepShape {
@@ -216,25 +216,9 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
 
   const allocate = (n: number): Float32Array => new Float32Array(n);
   const sizeOf = (id: string): number => rows.get(id)! * product(byId.get(id)!.shape);
-  const gradArrays = new Map<string, Float32Array>();
-  const recomputeArrays = new Map<string, Float32Array>();
-  const zeroAt = new Map<number, Float32Array[]>();
-  const backwardPool = new ArrayPool(allocate);
-  for (let p = -1; p < schedule.length; p++) {
-    for (const [id, first] of firstWrite) {
-      if (first !== p) continue;
-      const array = backwardPool.take(sizeOf(id));
-      gradArrays.set(id, array);
-      if (contributors.get(id)! > 1) zeroAt.set(p, [...(zeroAt.get(p) ?? []), array]);
-    }
-    for (const [id, life] of recomputed) if (life.first === p) recomputeArrays.set(id, backwardPool.take(sizeOf(id)));
-    if (p < 0) continue;
-    backwardPool.give(gradArrays.get(schedule[p]!)!);
-    for (const [id, life] of recomputed) if (life.last === p) backwardPool.give(recomputeArrays.get(id)!);
-  }
 
-  // A value's array goes back to a pool once the last node reading it has run, unless the
-  // backward pass reads it (train) or it is a tap; later values take it.
+  // A value's array is free once the last node reading it has run, unless the backward pass
+  // reads it (train) or it is a tap.
   const lastReader = new Map<string, number>();
   ir.nodes.forEach((node, i) => node.inputs.forEach((id) => lastReader.set(rootOf(id), i)));
   const kept = new Set([ir.input, ...Object.values(ir.taps)].map((id) => rootOf(id!)));
@@ -248,10 +232,39 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   }
   const releaseAt = new Map<number, string[]>();
   for (const [id, i] of lastReader) if (!kept.has(id)) releaseAt.set(i, [...(releaseAt.get(i) ?? []), id]);
-  const valuePool = new ArrayPool(allocate);
-  const values = new Map<string, NodeValue>();
-  const valueArray = (size: number): Float32Array => valuePool.take(size);
+
+  // Every array of the step on one timeline, the forward pass's values and then the backward
+  // pass's gradients and recomputed values, laid out together once their lives are known
+  // (array-pool.ts): a gradient array takes the memory of values the forward pass is done with.
+  const pool = new ArrayPool();
+  const valueTickets = new Map<string, ArrayTicket>();
   ir.nodes.forEach((node, i) => {
+    if (rootOf(node.id) === node.id) valueTickets.set(node.id, pool.take(rows.get(node.id)! * product(node.shape)));
+    // After node i has run, the values it was the last to read are free (never its own inputs before it runs).
+    for (const id of releaseAt.get(i) ?? []) pool.give(valueTickets.get(id)!);
+  });
+  const gradTickets = new Map<string, ArrayTicket>();
+  const recomputeTickets = new Map<string, ArrayTicket>();
+  const zeroTickets = new Map<number, ArrayTicket[]>();
+  for (let p = -1; p < schedule.length; p++) {
+    for (const [id, first] of firstWrite) {
+      if (first !== p) continue;
+      const ticket = pool.take(sizeOf(id));
+      gradTickets.set(id, ticket);
+      if (contributors.get(id)! > 1) zeroTickets.set(p, [...(zeroTickets.get(p) ?? []), ticket]);
+    }
+    for (const [id, life] of recomputed) if (life.first === p) recomputeTickets.set(id, pool.take(sizeOf(id)));
+    if (p < 0) continue;
+    pool.give(gradTickets.get(schedule[p]!)!);
+    for (const [id, life] of recomputed) if (life.last === p) pool.give(recomputeTickets.get(id)!);
+  }
+  const arrayOf = pool.place(allocate);
+  const resolve = (tickets: ReadonlyMap<string, ArrayTicket>): Map<string, Float32Array> => new Map([...tickets].map(([id, t]) => [id, arrayOf(t)]));
+  const gradArrays = resolve(gradTickets);
+  const recomputeArrays = resolve(recomputeTickets);
+  const zeroAt = new Map([...zeroTickets].map(([p, tickets]) => [p, tickets.map(arrayOf)]));
+  const values = new Map<string, NodeValue>();
+  for (const node of ir.nodes) {
     const r = rootOf(node.id);
     const nodeRows = rows.get(node.id)!;
     const width = product(node.shape);
@@ -259,11 +272,9 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
       const source = values.get(r)!;
       values.set(node.id, { node, rows: nodeRows, shape: node.shape, width, data: source.data, grad: source.grad });
     } else {
-      values.set(node.id, { node, rows: nodeRows, shape: node.shape, width, data: valueArray(nodeRows * width), grad: gradArrays.get(node.id) });
+      values.set(node.id, { node, rows: nodeRows, shape: node.shape, width, data: arrayOf(valueTickets.get(node.id)!), grad: gradArrays.get(node.id) });
     }
-    // After node i has run, the values it was the last to read are free (never its own inputs before it runs).
-    for (const id of releaseAt.get(i) ?? []) valuePool.give(values.get(id)!.data);
-  });
+  }
   const gradTarget = (id: string): GradTarget | undefined => {
     const v = values.get(id)!;
     return v.grad ? { grad: v.grad, add: (contributors.get(rootOf(id)) ?? 0) > 1 } : undefined;

@@ -7,7 +7,7 @@
  * compute threads, unless the sweep's environment sets them.
  * A worker's output goes to the member's log file.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { openForAppend } from '../../../host/append-file.js';
 import { reasonOf } from '../../../support/errors.js';
@@ -28,6 +28,43 @@ export interface LocalLaunchOptions {
    * undefined to start it.
    */
   readonly skip?: (task: MemberTask) => string | undefined;
+  /** Ctrl-C or SIGTERM of the sweep: passed on to the running workers; no new task starts once one came. */
+  readonly interrupts?: WorkerInterrupts;
+}
+
+/**
+ * The sweep's interrupts, for its workers. Workers run in their own process group, so a Ctrl-C
+ * at the terminal reaches the sweep alone, which passes each signal on exactly once: the first
+ * stops every worker at a step boundary with a checkpoint (ibc train's own handling), a second
+ * stops them at once (their last good checkpoint stays). Once one came, no new task starts.
+ */
+export class WorkerInterrupts {
+  private first: 'SIGINT' | 'SIGTERM' | undefined;
+  private readonly workers = new Set<ChildProcess>();
+
+  /** The first signal received, if any. */
+  received(): 'SIGINT' | 'SIGTERM' | undefined {
+    return this.first;
+  }
+
+  /** How many workers are running. */
+  running(): number {
+    return this.workers.size;
+  }
+
+  /** Passes `signal` on to every running worker; the first one also stops new starts. */
+  send(signal: 'SIGINT' | 'SIGTERM'): void {
+    this.first ??= signal;
+    for (const worker of this.workers) worker.kill(signal);
+  }
+
+  add(worker: ChildProcess): void {
+    this.workers.add(worker);
+  }
+
+  remove(worker: ChildProcess): void {
+    this.workers.delete(worker);
+  }
 }
 
 export interface TaskEnd {
@@ -36,6 +73,8 @@ export interface TaskEnd {
   readonly exit: number | string;
   /** Why the task was not started (LocalLaunchOptions.skip). */
   readonly skipped?: string;
+  /** The sweep was interrupted before this task started. */
+  readonly notStarted?: 'SIGINT' | 'SIGTERM';
 }
 
 export interface LocalEvents {
@@ -79,13 +118,20 @@ function runOne(task: MemberTask, options: LocalLaunchOptions, env: Record<strin
       return;
     }
     const [command, ...lead] = options.program;
+    // Its own process group: a Ctrl-C at the terminal reaches the sweep, which passes it on once (WorkerInterrupts).
     const child = spawn(command, [...lead, ...task.trainArgs], {
       env,
       stdio: ['ignore', log, log],
+      detached: true,
     });
     closeSync(log);
-    child.on('error', (error) => resolvePromise(error.message));
-    child.on('exit', (code, signal) => resolvePromise(code ?? signal ?? 'unknown'));
+    options.interrupts?.add(child);
+    const end = (exit: number | string): void => {
+      options.interrupts?.remove(child);
+      resolvePromise(exit);
+    };
+    child.on('error', (error) => end(error.message));
+    child.on('exit', (code, signal) => end(code ?? signal ?? 'unknown'));
   });
 }
 
@@ -99,6 +145,13 @@ export async function runLocally(tasks: readonly MemberTask[], options: LocalLau
   let running = 0;
   const worker = async (): Promise<void> => {
     for (let task = queue.shift(); task; task = queue.shift()) {
+      const interrupted = options.interrupts?.received();
+      if (interrupted !== undefined) {
+        const end = { task, exit: 'not started', notStarted: interrupted };
+        ends.push(end);
+        events.ended(end, queue.length + running);
+        continue;
+      }
       const skipped = options.skip?.(task);
       if (skipped !== undefined) {
         const end = { task, exit: 0, skipped };

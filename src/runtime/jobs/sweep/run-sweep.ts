@@ -11,8 +11,8 @@ import type { Diagnostic } from '../../../diagnostics/diagnostic.js';
 import { updateManifest, type LaunchRecord, type SweepManifest } from '../../runs/sweep/manifest.js';
 import { prepareSweep, withLaunch, withLaunchUpdated, withMembersOf, type MemberTask, type PrepareRequest, type PreparedSweep } from '../../runs/sweep/prepare.js';
 import { readRunStatus } from '../../runs/sweep/run-status.js';
-import { runLocally, type TaskEnd } from './local-launcher.js';
-import { followArrays, memberEventLine, queryArray, phaseOf, submitArray, type SlurmOptions } from './slurm-launcher.js';
+import { runLocally, WorkerInterrupts, type TaskEnd } from './local-launcher.js';
+import { followArrays, memberEventLine, outcomeOf, queryArray, phaseOf, signalMissProblem, submitArray, type SlurmOptions } from './slurm-launcher.js';
 
 export type LauncherRequest =
   | { readonly kind: 'local'; readonly jobs: number; readonly cores: number }
@@ -38,6 +38,30 @@ export interface SweepOutcome {
   readonly total: number;
   /** Members that are not finished (failed, cancelled, changed). */
   readonly unfinished: readonly string[];
+  /** Ctrl-C or SIGTERM stopped the sweep (the summary line says what became of this launch's members). */
+  readonly interrupted?: SweepInterrupted;
+}
+
+export interface SweepInterrupted {
+  readonly signal: 'SIGINT' | 'SIGTERM';
+  /** The summary line: what became of this launch's members (local), or what keeps running (slurm). */
+  readonly summary: string;
+  /** The Slurm job ids still queued or running, which the sweep stopped following. */
+  readonly jobs?: readonly string[];
+}
+
+/**
+ * Ctrl-C and SIGTERM while the sweep launches or follows: `onSignal` gets each one (the first and
+ * any later); the default handling (the process ends) is back once `dispose` is called.
+ */
+function catchInterrupts(onSignal: (signal: 'SIGINT' | 'SIGTERM', count: number) => void): { dispose(): void } {
+  let count = 0;
+  const listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const listener = (): void => onSignal(signal, ++count);
+    process.on(signal, listener);
+    return [signal, listener] as const;
+  });
+  return { dispose: () => listeners.forEach(([signal, listener]) => process.off(signal, listener)) };
 }
 
 function planLine(prepared: PreparedSweep): string {
@@ -59,9 +83,9 @@ async function inFlight(manifest: SweepManifest, tasks: readonly MemberTask[], e
   if (!last || last.launcher !== 'slurm' || last.job === undefined) return undefined;
   const states = await queryArray(last.job, env);
   const busy = tasks.filter((t) => {
-    const state = states.get(t.index);
-    if (state === undefined) return false;
-    const phase = phaseOf(state, false);
+    const known = states.get(t.index);
+    if (known === undefined) return false;
+    const phase = phaseOf(known.state, false);
     return phase === 'pending' || phase === 'running';
   });
   return busy.length > 0 ? { jobId: last.job, tasks: busy } : undefined;
@@ -78,6 +102,9 @@ function startedElsewhere(runDir: string): string | undefined {
 /** How a local task ended, for the manifest: a member that another process finished is finished, not "exited 1". */
 function localOutcome(end: TaskEnd): string {
   if (end.skipped !== undefined) return end.skipped;
+  if (end.notStarted !== undefined) return `not started (${end.notStarted})`;
+  const signal = stopSignalOf(end.exit);
+  if (signal !== undefined) return `stopped by ${signal} (exit ${end.exit}); resumes from its checkpoint`;
   if (end.exit === 0) return 'exited 0';
   const state = readRunStatus(end.task.runDir).state;
   // This launch lost the race for the member's run folder to another process (its train refused to write there).
@@ -107,10 +134,15 @@ export function asksForCpus(options: SlurmOptions): boolean {
   return options.cpusPerTask !== undefined || options.extra.some((line) => /^(#SBATCH\s+)?(--cpus-per-task\b|-c\b)/.test(line.trim()));
 }
 
+/** The signal ibc train reports having stopped for with a checkpoint (exit 130, 143, 138). */
+function stopSignalOf(exit: number | string): string | undefined {
+  return exit === 130 ? 'SIGINT' : exit === 143 ? 'SIGTERM' : exit === 138 ? 'SIGUSR1' : undefined;
+}
+
 /** 'done', 'interrupted (...)' for a worker an interrupt stopped with a checkpoint (ibc train's 130, 143, 138), else 'failed (exit N)'. */
 function localEndWord(exit: number | string): string {
   if (exit === 0) return 'done';
-  const signal = exit === 130 ? 'SIGINT' : exit === 143 ? 'SIGTERM' : exit === 138 ? 'SIGUSR1' : undefined;
+  const signal = stopSignalOf(exit);
   return signal ? `interrupted (${signal}, exit ${exit}; the sweep run again resumes it)` : `failed (exit ${exit})`;
 }
 
@@ -129,6 +161,7 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
   }
 
   let tasks = [...prepared.tasks];
+  let interrupted: SweepInterrupted | undefined;
   if (!request.dryRun && tasks.length > 0) {
     if (request.launcher.kind === 'local') {
       const total = tasks.length;
@@ -136,19 +169,44 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       reporter.info(`local: ${Math.min(request.launcher.jobs, total)} worker(s) for ${total} member(s)`);
       const launch: LaunchRecord = { id: launchId(), launcher: 'local', at: new Date().toISOString(), members: tasks.map((t) => t.name) };
       manifest = updateManifest(request.sweepDir, (current) => withLaunch(current ?? manifest, launch));
-      const ends = await runLocally(
-        tasks,
-        { jobs: request.launcher.jobs, cores: request.launcher.cores, program: request.program, env: request.env, skip: (task) => startedElsewhere(task.runDir) },
-        {
-          started: (task) => reporter.info(`[${++started}/${total}] ${task.action} ${task.name} (log: ${task.logFile})`),
-          ended: (end) => {
-            const outcome = localOutcome(end);
-            reporter.info(`${end.skipped === undefined && (end.exit === 0 || outcome.startsWith('exited')) ? localEndWord(end.exit) : `not trained here (${outcome})`}: ${end.task.name}`);
+      const interrupts = new WorkerInterrupts();
+      const watch = catchInterrupts((signal, count) => {
+        reporter.info(
+          count === 1
+            ? `${signal} received: stopping ${interrupts.running()} running member(s) after their current step, each with a checkpoint; no new member starts (${signal === 'SIGINT' ? 'Ctrl-C' : 'send it'} again to stop them at once)`
+            : `${signal}, a second signal: stopping the running member(s) at once; each keeps its last good checkpoint`,
+        );
+        interrupts.send(signal);
+      });
+      let ends: TaskEnd[];
+      try {
+        ends = await runLocally(
+          tasks,
+          { jobs: request.launcher.jobs, cores: request.launcher.cores, program: request.program, env: request.env, skip: (task) => startedElsewhere(task.runDir), interrupts },
+          {
+            started: (task) => reporter.info(`[${++started}/${total}] ${task.action} ${task.name} (log: ${task.logFile})`),
+            ended: (end) => {
+              if (end.notStarted !== undefined) return;
+              const outcome = localOutcome(end);
+              reporter.info(`${end.skipped === undefined && (end.exit === 0 || outcome.startsWith('exited') || outcome.startsWith('stopped')) ? localEndWord(end.exit) : `not trained here (${outcome})`}: ${end.task.name}`);
+            },
           },
-        },
-      );
+        );
+      } finally {
+        watch.dispose();
+      }
       const outcomes = Object.fromEntries(ends.map((e) => [e.task.name, localOutcome(e)]));
       manifest = updateManifest(request.sweepDir, (current) => withLaunchUpdated(current ?? manifest, { ...launch, outcomes }));
+      const signal = interrupts.received();
+      if (signal !== undefined) {
+        const count = (test: (end: TaskEnd) => boolean) => ends.filter(test).length;
+        const finishedHere = count((e) => e.skipped === undefined && e.notStarted === undefined && e.exit === 0);
+        const stopped = count((e) => stopSignalOf(e.exit) !== undefined);
+        const notStarted = count((e) => e.notStarted !== undefined);
+        const failed = ends.length - finishedHere - stopped - notStarted - count((e) => e.skipped !== undefined);
+        const parts = [`${finishedHere} finished`, `${stopped} stopped with a checkpoint`, `${notStarted} not started`, ...(failed > 0 ? [`${failed} failed`] : [])];
+        interrupted = { signal, summary: `sweep stopped by ${signal}: of ${ends.length} member(s) launched, ${parts.join(', ')}` };
+      }
     } else {
       const launcher = request.launcher;
       const flying = await inFlight(manifest, tasks, request.env);
@@ -158,6 +216,8 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
         reporter.info(`slurm: ${flying.tasks.length} member(s) still queued or running in job ${flying.jobId}; following them`);
       }
       if (tasks.length > 0 && !asksForCpus(launcher.options)) reporter.note(diagnostic('sweepSlurmNoCpus'));
+      const missed = tasks.length > 0 ? signalMissProblem(launcher.options) : undefined;
+      if (missed) reporter.note(diagnostic('sweepSlurmSignalMissed', { args: missed }));
       const jobs: { jobId: string; tasks: readonly MemberTask[] }[] = flying ? [flying] : [];
       let launch: LaunchRecord | undefined;
       if (tasks.length > 0) {
@@ -168,25 +228,42 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
         manifest = updateManifest(request.sweepDir, (current) => withLaunch(current ?? manifest, submitted));
         jobs.push({ jobId, tasks });
       }
-      const rows = await followArrays({
-        jobs,
-        pollSeconds: launcher.pollSeconds,
-        env: request.env,
-        finished: (task) => readRunStatus(task.runDir).state === 'finished',
-        event: (row) => {
-          const line = memberEventLine(row);
-          if (line !== undefined) reporter.info(line);
-        },
+      // Ctrl-C stops following only: the array's tasks are the cluster's to run.
+      const stopFollowing = new AbortController();
+      let signal: 'SIGINT' | 'SIGTERM' | undefined;
+      const watch = catchInterrupts((received) => {
+        signal ??= received;
+        stopFollowing.abort();
       });
-      if (launch) {
+      let rows;
+      try {
+        rows = await followArrays({
+          jobs,
+          pollSeconds: launcher.pollSeconds,
+          env: request.env,
+          finished: (task) => readRunStatus(task.runDir).state === 'finished',
+          event: (row) => {
+            const line = memberEventLine(row);
+            if (line !== undefined) reporter.info(line);
+          },
+          abort: stopFollowing.signal,
+        });
+      } finally {
+        watch.dispose();
+      }
+      const open = rows.filter((r) => r.phase === 'pending' || r.phase === 'running');
+      if (signal !== undefined && open.length > 0) {
+        const ids = [...new Set(open.map((r) => r.jobId))];
+        interrupted = { signal, jobs: ids, summary: `stopped following (${signal}): ${open.length} member(s) keep running or queued on the cluster as job ${ids.join(', ')}` };
+      } else if (launch) {
         const ours = launch;
-        const outcomes = Object.fromEntries(rows.filter((r) => r.jobId === ours.job).map((r) => [r.task.name, r.state]));
+        const outcomes = Object.fromEntries(rows.filter((r) => r.jobId === ours.job).map((r) => [r.task.name, outcomeOf(r)]));
         manifest = updateManifest(request.sweepDir, (current) => withLaunchUpdated(current ?? manifest, { ...ours, outcomes }));
       }
     }
   }
   // Members another process (a second ibc sweep on this folder) is training are followed to their end, like a Slurm array.
-  if (!request.dryRun && request.launcher.kind === 'local') await followOthers(request.sweepDir, manifest, reporter, 1000);
+  if (!request.dryRun && request.launcher.kind === 'local' && interrupted === undefined) await followOthers(request.sweepDir, manifest, reporter, 1000);
   // Finished means a finished run of the member's own spec: a changed member (left alone above) is not.
   const unfinished = manifest.members
     .filter((m) => {
@@ -194,5 +271,5 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       return status.state !== 'finished' || (status.specHash !== undefined && status.specHash !== m.specHash);
     })
     .map((m) => m.name);
-  return { prepared, finished: manifest.members.length - unfinished.length, total: manifest.members.length, unfinished };
+  return { prepared, finished: manifest.members.length - unfinished.length, total: manifest.members.length, unfinished, ...(interrupted !== undefined ? { interrupted } : {}) };
 }

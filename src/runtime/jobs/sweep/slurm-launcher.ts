@@ -16,10 +16,11 @@
  * submission never changes what an earlier one runs.
  */
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { join, resolve } from 'node:path';
 import { runError } from '../../../support/errors.js';
 import { makeFolder, writeFileAtomic } from '../../../host/atomic-write.js';
-import { memProblem, partitionProblem, sbatchArgument, sbatchOptionProblem, timeProblem } from '../../../compiler/spec/slurm-values.js';
+import { memProblem, partitionProblem, sbatchArgument, sbatchOptionProblem, timeLimitSeconds, timeProblem } from '../../../compiler/spec/slurm-values.js';
 import type { MemberTask } from '../../runs/sweep/prepare.js';
 import { LOGS_DIR } from '../../runs/sweep/prepare.js';
 
@@ -72,7 +73,18 @@ export function arraySpec(indices: readonly number[], throttle?: number): string
  * `<folder>/<array index>` holds the task's log file and command as
  * NUL-terminated fields. Site setup lines (`--slurm-setup`, the user's own
  * shell) are sourced from `<folder>/setup.sh` after the thread settings, never
- * interpolated into this text.
+ * interpolated into this text; a program given by name (`--slurm-node node`,
+ * `--slurm-ibc ibc`) is looked up on the PATH those lines leave.
+ *
+ * Preemption: the member runs as a child, not `exec`ed, so the script outlives
+ * it. SIGUSR1 sent to the batch shell (`--signal=B:USR1@SECONDS`, `scancel
+ * --batch --signal=USR1`) is passed on to the member, which stops at a step
+ * boundary with a checkpoint and exits 138; the script then requeues its own
+ * array task (`scontrol requeue JOB_INDEX`), whose next start resumes the
+ * member (`--continue`). SIGTERM and SIGINT are not passed on: Slurm sends
+ * them (cancel, time limit) to every process of the job, the member included,
+ * and a second one would stop the member at once; the script only waits for
+ * the member to save and end.
  */
 export function slurmScript(): string {
   return [
@@ -92,9 +104,56 @@ export function slurmScript(): string {
     'export TF_NUM_INTRAOP_THREADS="$OMP_NUM_THREADS" TF_NUM_INTEROP_THREADS=1',
     '# Site setup (ibc sweep --slurm-setup): the user\'s own lines, sourced from the submission\'s folder.',
     `if [ -f "$tasks/${SETUP_FILE}" ]; then . "$tasks/${SETUP_FILE}"; fi`,
-    'exec "${fields[@]:1}" >> "${fields[0]}" 2>&1',
+    '# The member runs as a child so that this script can pass SIGUSR1 on and requeue the task after it.',
+    '"${fields[@]:1}" >> "${fields[0]}" 2>&1 &',
+    'member=$!',
+    "trap 'kill -s USR1 \"$member\" 2>/dev/null' USR1",
+    "trap ':' TERM INT",
+    '# wait returns early for each trapped signal: wait again until the member has ended, then read its status.',
+    'while kill -0 "$member" 2>/dev/null; do wait "$member"; done',
+    'wait "$member"; status=$?',
+    '# 138 = 128 + SIGUSR1: ibc train stopped with a checkpoint on the warning; this task runs again and resumes it.',
+    'if [ "$status" -eq 138 ] && [ -n "${SLURM_ARRAY_JOB_ID:-}" ]; then',
+    '  task="${SLURM_ARRAY_JOB_ID}_${index}"',
+    '  echo "ibc sweep: the member stopped on SIGUSR1 with a checkpoint; requeueing array task $task" >> "${fields[0]}"',
+    '  if scontrol requeue "$task"; then exit 0; fi',
+    '  echo "ibc sweep: scontrol requeue $task failed; running the sweep again resumes the member" >> "${fields[0]}"',
+    'fi',
+    'exit "$status"',
     '',
   ].join('\n');
+}
+
+/**
+ * Which node and ibc each array task runs (`--slurm-node`, `--slurm-ibc`, command line only):
+ * a path (absolute, or relative to where ibc sweep runs) or a name, looked up on the task's PATH
+ * after the site setup lines ran (`--slurm-setup 'module load nodejs' --slurm-ibc ibc`).
+ */
+export interface TaskProgramChoice {
+  readonly node?: string;
+  readonly ibc?: string;
+}
+
+/**
+ * The command each task runs before the member's train arguments, kept as data in the task
+ * files: by default the node and bin/ibc.js that submitted the sweep (`own`); `--slurm-node N`
+ * runs this ibc's bin/ibc.js with N; `--slurm-ibc I` runs I as a program (an installed `ibc`,
+ * whose `#!/usr/bin/env node` finds the node on the task's PATH); both run `N I` (then I is a
+ * path to ibc's bin/ibc.js: node runs a script file, it does not look one up).
+ */
+export function taskProgram(choice: TaskProgramChoice, own: readonly [string, string], cwd: string): [string, ...string[]] {
+  const located = (word: string): string => (word.includes('/') ? resolve(cwd, word) : word);
+  if (choice.ibc === undefined) return [choice.node !== undefined ? located(choice.node) : own[0], own[1]];
+  if (choice.node === undefined) return [located(choice.ibc)];
+  return [located(choice.node), located(choice.ibc)];
+}
+
+/** Why a choice of node and ibc cannot work, or undefined: with --slurm-node, --slurm-ibc must be a path (node runs a script file by its path). */
+export function taskProgramProblem(choice: TaskProgramChoice): string | undefined {
+  if (choice.node !== undefined && choice.ibc !== undefined && !choice.ibc.includes('/')) {
+    return `with --slurm-node, --slurm-ibc must be a path to ibc's bin/ibc.js (node runs a script by its path); '${choice.ibc}' is a name: give --slurm-ibc alone to run an installed ibc command found on the task's PATH`;
+  }
+  return undefined;
 }
 
 /** One task file: the log file and the command, each field NUL-terminated. */
@@ -133,6 +192,53 @@ export function slurmOptionsProblem(options: SlurmOptions): string | undefined {
   return undefined;
 }
 
+/** Seconds before the time limit at which ibc asks Slurm for its warning signal (--signal=B:USR1@120). */
+export const WARNING_SECONDS = 120;
+/**
+ * The shortest time limit that gets the default warning: Slurm may send it up to 60 seconds
+ * early, so below this a task would be warned soon after it starts, save, requeue and start
+ * again with little progress each time.
+ */
+export const WARNING_MIN_LIMIT_SECONDS = 600;
+
+/** The name of an extra sbatch option (`#SBATCH --signal=...` -> signal). */
+function extraOptionName(line: string): string | undefined {
+  return /^(?:#SBATCH\s+)?--([a-z][a-z0-9-]*)/.exec(line.trim())?.[1];
+}
+
+/**
+ * What ibc adds for preemption and time limits: `--requeue` (a preempted or failed node's
+ * task is queued again, and the script may requeue itself), unless the options say
+ * --requeue or --no-requeue; and, with a time limit of at least 10 minutes and no --signal of
+ * the user's, `--signal=B:USR1@120`: the batch shell is warned two minutes before the limit,
+ * passes the warning on to the member, which saves a checkpoint, and requeues the task.
+ */
+export function preemptionArguments(options: SlurmOptions): string[] {
+  const named = new Set(options.extra.map(extraOptionName));
+  const limit = options.time !== undefined ? timeLimitSeconds(options.time) : undefined;
+  return [
+    ...(named.has('requeue') || named.has('no-requeue') ? [] : ['--requeue']),
+    ...(named.has('signal') || limit === undefined || limit < WARNING_MIN_LIMIT_SECONDS ? [] : [`--signal=B:USR1@${WARNING_SECONDS}`]),
+  ];
+}
+
+/**
+ * Why the user's own `--signal` (an extra sbatch option) will not reach ibc train, or undefined:
+ * without `B:` Slurm signals job steps, not the batch script that runs the member; and the
+ * script passes only SIGUSR1 on.
+ */
+export function signalMissProblem(options: SlurmOptions): { value: string; reason: string } | undefined {
+  for (const line of options.extra) {
+    if (extraOptionName(line) !== 'signal') continue;
+    const value = line.slice(line.indexOf('=') + 1).trim();
+    const prefix = /^([A-Za-z]+):/.exec(value)?.[1] ?? '';
+    const signal = value.slice(prefix === '' ? 0 : prefix.length + 1).split('@')[0]!.trim().toUpperCase();
+    if (!prefix.toUpperCase().includes('B')) return { value, reason: "without B: Slurm signals the job's steps, not the batch script, and a member runs in the batch script" };
+    if (!['USR1', 'SIGUSR1', '10'].includes(signal)) return { value, reason: 'the batch script passes only SIGUSR1 on to the member' };
+  }
+  return undefined;
+}
+
 /** sbatch's arguments for a submission (the script and its task folder last). */
 export function sbatchArguments(options: SlurmOptions, indices: readonly number[], sweepDir: string, script: string, tasksFolder: string): string[] {
   const problem = slurmOptionsProblem(options);
@@ -148,6 +254,7 @@ export function sbatchArguments(options: SlurmOptions, indices: readonly number[
     ...(options.cpusPerTask !== undefined ? [`--cpus-per-task=${options.cpusPerTask}`] : []),
     ...(options.gpusPerTask !== undefined ? [`--gpus-per-task=${options.gpusPerTask}`] : []),
     ...options.extra.map(sbatchArgument),
+    ...preemptionArguments(options),
     script,
     tasksFolder,
   ];
@@ -215,6 +322,14 @@ export function phaseOf(state: string, runFinished: boolean): TaskPhase {
   return runFinished ? 'done' : 'failed';
 }
 
+/** A task as squeue or sacct reports it. */
+export interface TaskState {
+  /** Slurm's state name (squeue %T, sacct State). */
+  readonly state: string;
+  /** How many times Slurm has started the task again (requeued after a warning, a preemption or a node failure). */
+  readonly restarts: number;
+}
+
 /** One task as followArrays last saw it. */
 export interface TaskRow {
   readonly task: MemberTask;
@@ -222,11 +337,16 @@ export interface TaskRow {
   /** Slurm's state, or UNKNOWN once neither squeue nor sacct knows the task. */
   readonly state: string;
   readonly phase: TaskPhase;
+  /** Slurm's restart count of the task (0 when unknown). */
+  readonly restarts?: number;
+  /** This event is the task's requeue (its restart count went up), not a change of phase. */
+  readonly requeued?: boolean;
 }
 
 /** The line a member's change of phase prints (undefined: nothing to say, as for a task still queued). */
 export function memberEventLine(row: TaskRow): string | undefined {
   const where = `job ${row.jobId}_${row.task.index}`;
+  if (row.requeued === true) return `requeued: ${row.task.name} (${where}, restart ${row.restarts ?? 1}; it resumes from its checkpoint)`;
   switch (row.phase) {
     case 'pending':
       return undefined;
@@ -239,15 +359,23 @@ export function memberEventLine(row: TaskRow): string | undefined {
   }
 }
 
-/** Array index -> Slurm state of every task of `jobId` that squeue (then sacct) still knows. */
-export async function queryArray(jobId: string, env: Readonly<Record<string, string | undefined>>): Promise<Map<number, string>> {
-  const states = new Map<number, string>();
-  const squeue = await run('squeue', ['-h', '-r', '-t', 'all', '-j', jobId, '-o', '%F|%K|%T'], env);
+/** The state a launch records for a task: Slurm's last word, and how often the task was requeued. */
+export function outcomeOf(row: TaskRow): string {
+  const restarts = row.restarts ?? 0;
+  return restarts > 0 ? `${row.state} (requeued ${restarts} time${restarts === 1 ? '' : 's'})` : row.state;
+}
+
+/** Array index -> Slurm state and restart count of every task of `jobId` that squeue (then sacct) still knows. */
+export async function queryArray(jobId: string, env: Readonly<Record<string, string | undefined>>): Promise<Map<number, TaskState>> {
+  const states = new Map<number, TaskState>();
+  const squeue = await run('squeue', ['-h', '-r', '-t', 'all', '-j', jobId, '-O', 'ArrayJobID:|,ArrayTaskID:|,State:|,RestartCnt:'], env);
   if (squeue.missing) throw runError('sweepSlurmMissing', { command: 'squeue', reason: 'not found on PATH' });
   if (squeue.ok) {
     for (const line of squeue.stdout.split('\n')) {
-      const [job, index, state] = line.trim().split('|');
-      if (job === jobId && index !== undefined && /^\d+$/.test(index) && state) states.set(Number(index), state);
+      const [job, index, state, restarts] = line.split('|').map((field) => field.trim());
+      if (job === jobId && index !== undefined && /^\d+$/.test(index) && state) {
+        states.set(Number(index), { state, restarts: restarts !== undefined && /^\d+$/.test(restarts) ? Number(restarts) : 0 });
+      }
     }
   }
   // Finished tasks leave squeue after MinJobAge; sacct keeps them where accounting is on.
@@ -256,7 +384,7 @@ export async function queryArray(jobId: string, env: Readonly<Record<string, str
     for (const line of sacct.stdout.split('\n')) {
       const [id, state] = line.trim().split('|');
       const m = /^(\d+)_(\d+)$/.exec(id ?? '');
-      if (m && m[1] === jobId && state && !states.has(Number(m[2]))) states.set(Number(m[2]), state);
+      if (m && m[1] === jobId && state && !states.has(Number(m[2]))) states.set(Number(m[2]), { state, restarts: 0 });
     }
   }
   return states;
@@ -268,29 +396,60 @@ export interface FollowRequest {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether the member's run folder holds a finished run. */
   readonly finished: (task: MemberTask) => boolean;
-  /** A task whose phase changed (each task's first look counts as a change from 'pending'). */
+  /** A task whose phase changed (each task's first look counts as a change from 'pending'), or that was requeued. */
   readonly event: (row: TaskRow) => void;
+  /** Stops following (the tasks keep running): followArrays then returns the rows as last seen. */
+  readonly abort?: AbortSignal;
 }
 
-/** Polls until no task is pending or running; returns each task's last Slurm state (or `UNKNOWN`) and phase. */
+/** What the follower remembers of a task between two looks. */
+interface Seen {
+  readonly phase: TaskPhase;
+  readonly restarts: number;
+}
+
+/**
+ * The events one look at a task gives, after `before`: its requeue first (the restart count went
+ * up: one line, even when the pending spell between two looks was missed), then its change of
+ * phase. A task still being torn down for its requeue (COMPLETING) is looked at again next time.
+ */
+export function taskEvents(row: TaskRow, before: Seen): { events: TaskRow[]; seen: Seen } {
+  const restarts = row.restarts ?? 0;
+  const tearingDown = /^COMPLETING\b/i.test(row.state);
+  if (restarts > before.restarts && !tearingDown) {
+    const requeue: TaskRow = { ...row, requeued: true };
+    // Seen running again already: its start is an event of its own, after the requeue.
+    return { events: row.phase === 'pending' ? [requeue] : [requeue, row], seen: { phase: row.phase, restarts } };
+  }
+  if (restarts > before.restarts) return { events: [], seen: before };
+  return { events: before.phase !== row.phase ? [row] : [], seen: { phase: row.phase, restarts: before.restarts } };
+}
+
+/** Polls until no task is pending or running (or `stopped()`); returns each task's last Slurm state (or `UNKNOWN`) and phase. */
 export async function followArrays(request: FollowRequest): Promise<TaskRow[]> {
-  const phases = new Map<string, TaskPhase>();
+  const seen = new Map<string, Seen>();
+  const aborted = (): boolean => request.abort?.aborted === true;
   for (;;) {
     const rows: TaskRow[] = [];
     for (const job of request.jobs) {
       const states = await queryArray(job.jobId, request.env);
       for (const task of job.tasks) {
         const finished = request.finished(task);
-        const state = states.get(task.index) ?? (finished ? 'COMPLETED' : 'UNKNOWN');
-        rows.push({ task, jobId: job.jobId, state, phase: phaseOf(state, finished) });
+        // sacct, which answers once squeue forgets a task, gives no restart count: the last one seen stands.
+        const known = states.get(task.index);
+        const state = known?.state ?? (finished ? 'COMPLETED' : 'UNKNOWN');
+        rows.push({ task, jobId: job.jobId, state, phase: phaseOf(state, finished), restarts: Math.max(known?.restarts ?? 0, seen.get(`${job.jobId}_${task.index}`)?.restarts ?? 0) });
       }
     }
     for (const row of rows) {
       const key = `${row.jobId}_${row.task.index}`;
-      if ((phases.get(key) ?? 'pending') !== row.phase) request.event(row);
-      phases.set(key, row.phase);
+      const { events, seen: now } = taskEvents(row, seen.get(key) ?? { phase: 'pending', restarts: 0 });
+      for (const event of events) request.event(event);
+      seen.set(key, now);
     }
     if (rows.every((r) => r.phase === 'done' || r.phase === 'failed')) return rows;
-    await new Promise((r) => setTimeout(r, request.pollSeconds * 1000));
+    if (aborted()) return rows;
+    await sleep(request.pollSeconds * 1000, undefined, request.abort ? { signal: request.abort } : {}).catch(() => undefined);
+    if (aborted()) return rows;
   }
 }

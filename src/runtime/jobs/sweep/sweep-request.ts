@@ -16,6 +16,7 @@ import type { NonEmpty } from '../../../support/checked.js';
 import type { MemberTrainOptions } from '../../runs/sweep/manifest.js';
 import { safeRunName } from '../../runs/run-dir.js';
 import type { LauncherRequest, SweepRequest } from './run-sweep.js';
+import { taskProgram } from './slurm-launcher.js';
 
 export type LauncherName = 'local' | 'slurm';
 
@@ -26,6 +27,9 @@ export interface SlurmResources {
   readonly mem?: string;
   readonly cpusPerTask?: number;
   readonly gpusPerTask?: number;
+  /** The node and ibc each array task runs (--slurm-node, --slurm-ibc): a path or a name looked up on the task's PATH. */
+  readonly node?: string;
+  readonly ibc?: string;
   /** Shell lines each array task runs before ibc (--slurm-setup). */
   readonly setup?: readonly string[];
   /** Extra #SBATCH lines, after the sweep's own. */
@@ -94,7 +98,7 @@ export function sweepRequest(command: SweepCommand): SweepRequest {
     members: command.members.map((m) => ({ name: m.name, overrides: m.overrides, specHash: specHash(m.spec), epochs: command.train.epochs ?? m.spec.train.epochs })),
     train: command.train,
     launcher: launcherRequest(command, baseName),
-    program: ibcProgram(),
+    program: command.launcher === 'slurm' ? taskProgram(command.slurm, ibcProgram(), command.cwd) : ibcProgram(),
     env: process.env,
     dryRun: command.dryRun,
   };

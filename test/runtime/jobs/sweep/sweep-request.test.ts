@@ -14,6 +14,7 @@ import { nodeFileSystem } from '../../../../src/host/file-system.js';
 import { isNonEmpty } from '../../../../src/support/checked.js';
 import { sweepRequest, type SweepCommand } from '../../../../src/runtime/jobs/sweep/sweep-request.js';
 import { writeSweepSpec } from '../../../fixtures/sweep.js';
+import { taskFile, taskProgram, taskProgramProblem } from '../../../../src/runtime/jobs/sweep/slurm-launcher.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ibc-sweep-request-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -46,5 +47,23 @@ describe('sweepRequest', () => {
       pollSeconds: 2,
       options: { jobName: 'ibc-fsweep', time: '20:00', mem: '900M', extra: ['--comment=ibc-test', '--nice=0'], throttle: 4 },
     });
+  });
+
+  it('--slurm-node and --slurm-ibc choose what each task runs, kept as data in its task file; names stay names for the task\'s PATH', () => {
+    const own = ['/usr/bin/node', '/repo/bin/ibc.js'] as const;
+    expect(taskProgram({}, own, '/here')).toEqual(['/usr/bin/node', '/repo/bin/ibc.js']);
+    expect(taskProgram({ node: 'node' }, own, '/here')).toEqual(['node', '/repo/bin/ibc.js']);
+    expect(taskProgram({ node: './tools/node' }, own, '/here')).toEqual(['/here/tools/node', '/repo/bin/ibc.js']);
+    expect(taskProgram({ ibc: 'ibc' }, own, '/here')).toEqual(['ibc']);
+    expect(taskProgram({ node: '/opt/node20/bin/node', ibc: '../ibc/bin/ibc.js' }, own, '/here/x')).toEqual(['/opt/node20/bin/node', '/here/ibc/bin/ibc.js']);
+    expect(taskProgramProblem({ node: 'node', ibc: 'ibc' })).toContain('--slurm-ibc must be a path');
+    expect(taskProgramProblem({ node: 'node', ibc: '/x/bin/ibc.js' })).toBeUndefined();
+    // Through the request the sweep command builds, into the task file the constant script reads.
+    const request = sweepRequest(command({ launcher: 'slurm', slurm: { ibc: 'ibc', setup: ['module load nodejs'] } }));
+    expect(request.program).toEqual(['ibc']);
+    const fields = new TextDecoder().decode(taskFile({ index: 0, name: 'm', action: 'start', runDir: '/r', specFile: '/s', logFile: '/l', trainArgs: ['train', '/s'] }, request.program)).split('\0');
+    expect(fields).toEqual(['/l', 'ibc', 'train', '/s', '']);
+    // The local launcher always runs this node and this ibc.
+    expect(sweepRequest(command({ launcher: 'local', slurm: {} })).program[0]).toBe(process.execPath);
   });
 });

@@ -158,6 +158,8 @@ describe('launcher pieces', () => {
       '--gpus-per-task=1',
       '--account=lab',
       '--qos=short',
+      '--requeue',
+      '--signal=B:USR1@120',
       '/s/slurm-array.sh',
       '/s/slurm-tasks/a',
     ]);
@@ -172,7 +174,7 @@ describe('launcher pieces', () => {
     const lines = slurmScript().split('\n');
     const at = (text: string) => lines.findIndex((l) => l.includes(text));
     expect(at('export TF_NUM_INTRAOP_THREADS')).toBeLessThan(at(`. "$tasks/${SETUP_FILE}"`));
-    expect(at(`. "$tasks/${SETUP_FILE}"`)).toBeLessThan(at('exec "${fields[@]:1}"'));
+    expect(at(`. "$tasks/${SETUP_FILE}"`)).toBeLessThan(at('"${fields[@]:1}" >> "${fields[0]}" 2>&1 &'));
     expect(slurmScript()).not.toMatch(/module load|venv/);
   });
 });
