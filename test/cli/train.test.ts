@@ -156,6 +156,29 @@ describe('ibc train', () => {
     expect(metrics(out)).toHaveLength(2);
   });
 
+  it('the trainer flags set their spec keys: --early-stop/--patience/--min-delta stop the run, --log-every, --clip-norm and --warmup-steps act', async () => {
+    const out = join(work, 'flags');
+    const flags = ['--early-stop', 'val_top1', '--patience', '1', '--min-delta', '1', '--log-every', '1', '--clip-norm', '5', '--warmup-steps', '2'];
+    const r = await ibc('train', TINY, ...flags, '--out', out, '--epochs', '6', ...FAST);
+    expect(r.code, r.stderr).toBe(0);
+    // The same stop as the overrides above give.
+    expect(r.stderr).toContain('IB6950');
+    expect(metrics(out).map((row) => row['epoch'])).toEqual([1, 2]);
+    const resolved = JSON.parse(readFileSync(join(out, 'resolved-spec.json'), 'utf8')) as { train: Record<string, unknown> };
+    expect(resolved.train['clip']).toEqual({ norm: 5 });
+    expect(resolved.train['warmup']).toEqual({ steps: 2 });
+    expect(resolved.train['earlyStop']).toEqual({ metric: 'val_top1', patience: 1, minDelta: 1 });
+    // A line per step; the warm-up halves the first step's rate.
+    const steps = stepLog(out);
+    expect(steps.map((line) => line['step'])).toEqual(steps.map((_, i) => i + 1));
+    const rate = steps[1]!['lr'] as number;
+    expect(steps[0]!['lr']).toBeCloseTo(rate / 2, 12);
+    // A bad value is a usage error, exit 2.
+    const bad = await ibc('train', TINY, '--min-delta', '-1', '--out', join(work, 'flags-bad'), ...FAST);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--min-delta expects a number of 0 or more');
+  });
+
   it('resume: a missing or corrupt checkpoint, or a different spec, is a clear error and never a fresh start', async () => {
     const empty = join(work, 'empty-run');
     await ibc('train', TINY, '--out', empty, '--epochs', '1', ...FAST);

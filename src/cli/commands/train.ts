@@ -27,8 +27,9 @@ import type { StepRequest } from '../../runtime/engine/choose-engine.js';
 import type { Precision } from '../../runtime/engine/precision.js';
 import { secondsSinceProcessStart } from '../../runtime/training/phases.js';
 import { shellWord } from '../shell-word.js';
+import { TRAINER_OPTIONS, trainerOverrides, type TrainerFlagValues } from '../trainer-flags.js';
 
-interface TrainOptions {
+interface TrainOptions extends TrainerFlagValues {
   readonly out?: string;
   readonly epochs?: number;
   readonly limitTrain?: number;
@@ -54,7 +55,8 @@ function percent(x: number): string {
 }
 
 async function run({ args, options, overrides: given }: CommandInput<TrainOptions>, io: CliIO): Promise<number> {
-  const overrides = withPrecision(given, options.precision);
+  // The trainer flags are overrides by another name: after the given ones, so that the flag wins.
+  const overrides = [...withPrecision(given, options.precision), ...trainerOverrides(options)];
   if (options.out !== undefined && options.resume !== undefined) usageError('--out and --resume cannot be combined: a resumed run continues in its own directory');
   if (options.overwrite && options.resume !== undefined) usageError('--overwrite and --resume cannot be combined: --resume continues the run, --overwrite replaces it');
   if (options.overwrite && options.out === undefined) usageError('--overwrite replaces the run in --out DIR; without --out every run gets a new folder');
@@ -217,6 +219,7 @@ export const trainCommand: Command = defineCommand<TrainOptions>({
     { flags: '--profile', description: 'print where the wall time went, by phase (start-up, data, training: batches and steps, evaluation, checkpoints, localization, figures); summary.json keeps the same as "phases"' },
     { flags: '--threads <N>', description: 'host threads for the native and tfjs-node backends (default: OMP_NUM_THREADS, else every core); part of the run\'s identity: results are bit-identical only at the same count', parse: wholeNumber('--threads') },
     { flags: '--attention <N>', description: 'attention images to write at the end (default 20, 0 = none)', parse: wholeNumber('--attention', 0) },
+    ...TRAINER_OPTIONS,
     ...DATA_OPTIONS,
   ],
   epilog: [
