@@ -37,7 +37,7 @@ import type { Predictor, TrainingEngine } from '../engine/training-engine.js';
 import { createTfjsModel } from '../engine/executor/tfjs-model.js';
 import { buildTraining } from '../../compiler/network/build-training.js';
 import { quantizerAnchors } from '../../compiler/ir/loss.js';
-import { describeIdentityDifferences, identityDifferences, optionsFor, readRunIdentity, recordLineOf, RUN_RECORD_FILE, writeRunRecord, type IdentityKey, type RunIdentity } from '../runs/run-identity.js';
+import { describeIdentityDifferences, identityDifferences, optionsFor, readRunIdentity, recordLineOf, RUN_RECORD_FILE, summaryIdentity, writeRunRecord, type IdentityKey, type RunIdentity, type SummaryIdentity } from '../runs/run-identity.js';
 import { firstRateChange } from '../training/schedules.js';
 import type { Span } from '../../diagnostics/diagnostic.js';
 import { loadPretrainedTrunk, requireSameWeights, type PretrainedTrunk } from '../engine/pretrained-trunk.js';
@@ -90,7 +90,8 @@ export interface RunReporter {
   data?(progress: DataProgress): void;
 }
 
-export interface RunSummary {
+/** summary.json. Its identity fields (SummaryIdentity: batch, limits, image counts, threads) are the run's identity as run.json records it (run-identity.ts; run.json's weights is the weights file's sha256). */
+export interface RunSummary extends SummaryIdentity {
   readonly name: string;
   readonly test_top1: number;
   readonly test_top5: number;
@@ -122,15 +123,6 @@ export interface RunSummary {
    * figures (curves.png and the attention images; written into the summary once they are drawn).
    */
   readonly phases: Record<string, number>;
-  /** The rest of the run's identity, as run.json records it (run-identity.ts; run.json's weights is this file's sha256). */
-  readonly batch: number;
-  readonly limit_train: number | null;
-  readonly limit_val: number | null;
-  readonly limit_test: number | null;
-  readonly train_images: number | null;
-  readonly val_images: number | null;
-  readonly test_images: number | null;
-  readonly threads: number | null;
   /** Folder data with bad_files skip: image files left out (listed in skipped-images.json). */
   readonly skipped_images?: number;
   /** The weights file the trunk started from (weights="..."): path, size, sha256. */
@@ -626,14 +618,7 @@ async function trainOnData(
       seed: settings.seed,
       ...(localization ? { localization: localizationRecord(localization) } : {}),
       phases: phases.record(),
-      batch: identity.batch,
-      limit_train: identity.limit_train,
-      limit_val: identity.limit_val,
-      limit_test: identity.limit_test,
-      train_images: identity.train_images,
-      val_images: identity.val_images,
-      test_images: identity.test_images,
-      threads: identity.threads,
+      ...summaryIdentity(identity),
       ...(data.skipped && data.skipped.length > 0 ? { skipped_images: data.skipped.length } : {}),
       ...(settings.weights ? { weights: settings.weights } : {}),
     };

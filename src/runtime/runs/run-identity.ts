@@ -48,6 +48,17 @@ export interface RunIdentity {
 
 export type IdentityKey = Exclude<keyof RunIdentity, 'spec_hash'>;
 
+/**
+ * The identity keys summary.json repeats beside the results, so that a run's budget and thread count
+ * read from its summary alone (the others are there already under their own names, or in run.json).
+ */
+export type SummaryIdentity = Pick<RunIdentity, 'batch' | 'limit_train' | 'limit_val' | 'limit_test' | 'train_images' | 'val_images' | 'test_images' | 'threads'>;
+
+export function summaryIdentity(identity: RunIdentity): SummaryIdentity {
+  const { batch, limit_train, limit_val, limit_test, train_images, val_images, test_images, threads } = identity;
+  return { batch, limit_train, limit_val, limit_test, train_images, val_images, test_images, threads };
+}
+
 interface KeyFacts {
   /** Changes what data the run saw or how long it trained: a sweep never mixes two (refused). */
   readonly budget: boolean;
