@@ -27,7 +27,7 @@
  * writes.
  */
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
-import { batchCount, evaluationBatches, trainingBatches, type Dataset, type DataSplit } from '../data/index.js';
+import { batchCount, evaluationBatches, trainingBatches, type Batch, type Dataset, type DataSplit } from '../data/index.js';
 import { Random } from '../../support/random.js';
 import { NormalTape } from '../../support/normal-tape.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
@@ -186,10 +186,16 @@ export function evaluateSplit(
   tape?: NormalTape,
 ): Promise<Accuracy> {
   const n = samples ?? predictor.ir.samples.eval;
+  const { batches, noise } = evaluationInput(spec, split, seed, onBatch, tape);
+  return evaluateAccuracy(batches, predictor.ir.classes, (b) => predictor.predict(b, { samples: n, noise }));
+}
+
+/** One evaluation's batches of `split` (counted for `onBatch`) and the noise its passes draw: the evaluation stream of `seed`, or `tape`'s recording of it. */
+function evaluationInput(spec: ResolvedSpec, split: DataSplit, seed: number, onBatch?: (batch: number, batches: number) => void, tape?: NormalTape): { batches: AsyncIterable<Batch>; noise: Random } {
   const noise = tape ? tape.reader() : evaluationNoise(seed);
   const total = batchCount(split.count, spec.train.evalBatchSize);
   const batches = evaluationBatches(split, { batchSize: spec.train.evalBatchSize, normalize: spec.data.normalize, input: spec.model.input });
-  return evaluateAccuracy(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, predictor.ir.classes, (b) => predictor.predict(b, { samples: n, noise }));
+  return { batches: onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, noise };
 }
 
 /**
@@ -198,10 +204,8 @@ export function evaluateSplit(
  */
 function validateSplit(engine: TrainingEngine, spec: ResolvedSpec, split: DataSplit, seed: number, onBatch?: (batch: number, batches: number) => void, tape?: NormalTape): Promise<LossScores> {
   const n = engine.ir.samples.eval;
-  const noise = tape ? tape.reader() : evaluationNoise(seed);
-  const total = batchCount(split.count, spec.train.evalBatchSize);
-  const batches = evaluationBatches(split, { batchSize: spec.train.evalBatchSize, normalize: spec.data.normalize, input: spec.model.input });
-  return evaluateWithLoss(onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, engine.ir.classes, (b) => engine.evaluate(b, { samples: n, noise }));
+  const { batches, noise } = evaluationInput(spec, split, seed, onBatch, tape);
+  return evaluateWithLoss(batches, engine.ir.classes, (b) => engine.evaluate(b, { samples: n, noise }));
 }
 
 /** A metrics row's validation fields; a term the model lacks is absent. */
