@@ -36,27 +36,41 @@ export interface InterruptHandlers {
   exit?: (status: number) => void;
 }
 
-export function watchInterrupts(handlers: InterruptHandlers): InterruptWatch {
-  let first: InterruptSignal | undefined;
-  const exit = handlers.exit ?? ((status: number) => process.exit(status));
-  const listeners = SIGNALS.map((signal) => {
-    const listener = (): void => {
-      if (first === undefined) {
-        first = signal;
-        handlers.onFirst(signal);
-        return;
-      }
-      const status = exitStatusOf(signal);
-      handlers.onForce(signal, status);
-      exit(status);
-    };
+/** The signal a stopped `ibc train` reports by its exit status (130, 143, 138), if any. */
+export function signalOfExitStatus(status: number | string): InterruptSignal | undefined {
+  return SIGNALS.find((signal) => exitStatusOf(signal) === status);
+}
+
+/**
+ * Each of `signals`, in place of its default handling (the process ends) until `dispose`, goes to
+ * `onSignal` with how many of them have come so far (1 for the first).
+ */
+export function countInterrupts<S extends InterruptSignal>(signals: readonly S[], onSignal: (signal: S, count: number) => void): { dispose(): void } {
+  let count = 0;
+  const listeners = signals.map((signal) => {
+    const listener = (): void => onSignal(signal, ++count);
     process.on(signal, listener);
     return [signal, listener] as const;
   });
   return {
-    received: () => first,
     dispose: () => {
       for (const [signal, listener] of listeners) process.off(signal, listener);
     },
   };
+}
+
+export function watchInterrupts(handlers: InterruptHandlers): InterruptWatch {
+  let first: InterruptSignal | undefined;
+  const exit = handlers.exit ?? ((status: number) => process.exit(status));
+  const watch = countInterrupts(SIGNALS, (signal, count) => {
+    if (count === 1) {
+      first = signal;
+      handlers.onFirst(signal);
+      return;
+    }
+    const status = exitStatusOf(signal);
+    handlers.onForce(signal, status);
+    exit(status);
+  });
+  return { received: () => first, dispose: watch.dispose };
 }

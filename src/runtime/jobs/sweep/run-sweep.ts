@@ -12,6 +12,7 @@ import { updateManifest, type LaunchRecord, type SweepManifest } from '../../run
 import { prepareSweep, withLaunch, withLaunchUpdated, withMembersOf, type MemberTask, type PrepareRequest, type PreparedSweep } from '../../runs/sweep/prepare.js';
 import { readRunStatus } from '../../runs/sweep/run-status.js';
 import { runLocally, WorkerInterrupts, type TaskEnd } from './local-launcher.js';
+import { countInterrupts, signalOfExitStatus } from '../interrupts.js';
 import { followArrays, memberEventLine, outcomeOf, queryArray, phaseOf, signalMissProblem, submitArray, type SlurmOptions } from './slurm-launcher.js';
 
 export type LauncherRequest =
@@ -50,19 +51,8 @@ export interface SweepInterrupted {
   readonly jobs?: readonly string[];
 }
 
-/**
- * Ctrl-C and SIGTERM while the sweep launches or follows: `onSignal` gets each one (the first and
- * any later); the default handling (the process ends) is back once `dispose` is called.
- */
-function catchInterrupts(onSignal: (signal: 'SIGINT' | 'SIGTERM', count: number) => void): { dispose(): void } {
-  let count = 0;
-  const listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
-    const listener = (): void => onSignal(signal, ++count);
-    process.on(signal, listener);
-    return [signal, listener] as const;
-  });
-  return { dispose: () => listeners.forEach(([signal, listener]) => process.off(signal, listener)) };
-}
+/** Ctrl-C and SIGTERM while the sweep launches or follows: each one (the first and any later) goes to `onSignal`. */
+const SWEEP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 function planLine(prepared: PreparedSweep): string {
   const count = (a: string) => prepared.decisions.filter((d) => d.action === a).length;
@@ -103,7 +93,7 @@ function startedElsewhere(runDir: string): string | undefined {
 function localOutcome(end: TaskEnd): string {
   if (end.skipped !== undefined) return end.skipped;
   if (end.notStarted !== undefined) return `not started (${end.notStarted})`;
-  const signal = stopSignalOf(end.exit);
+  const signal = signalOfExitStatus(end.exit);
   if (signal !== undefined) return `stopped by ${signal} (exit ${end.exit}); resumes from its checkpoint`;
   if (end.exit === 0) return 'exited 0';
   const state = readRunStatus(end.task.runDir).state;
@@ -134,15 +124,10 @@ export function asksForCpus(options: SlurmOptions): boolean {
   return options.cpusPerTask !== undefined || options.extra.some((line) => /^(#SBATCH\s+)?(--cpus-per-task\b|-c\b)/.test(line.trim()));
 }
 
-/** The signal ibc train reports having stopped for with a checkpoint (exit 130, 143, 138). */
-function stopSignalOf(exit: number | string): string | undefined {
-  return exit === 130 ? 'SIGINT' : exit === 143 ? 'SIGTERM' : exit === 138 ? 'SIGUSR1' : undefined;
-}
-
 /** 'done', 'interrupted (...)' for a worker an interrupt stopped with a checkpoint (ibc train's 130, 143, 138), else 'failed (exit N)'. */
 function localEndWord(exit: number | string): string {
   if (exit === 0) return 'done';
-  const signal = stopSignalOf(exit);
+  const signal = signalOfExitStatus(exit);
   return signal ? `interrupted (${signal}, exit ${exit}; the sweep run again resumes it)` : `failed (exit ${exit})`;
 }
 
@@ -170,7 +155,7 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       const launch: LaunchRecord = { id: launchId(), launcher: 'local', at: new Date().toISOString(), members: tasks.map((t) => t.name) };
       manifest = updateManifest(request.sweepDir, (current) => withLaunch(current ?? manifest, launch));
       const interrupts = new WorkerInterrupts();
-      const watch = catchInterrupts((signal, count) => {
+      const watch = countInterrupts(SWEEP_SIGNALS, (signal, count) => {
         reporter.info(
           count === 1
             ? `${signal} received: stopping ${interrupts.running()} running member(s) after their current step, each with a checkpoint; no new member starts (${signal === 'SIGINT' ? 'Ctrl-C' : 'send it'} again to stop them at once)`
@@ -201,7 +186,7 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       if (signal !== undefined) {
         const count = (test: (end: TaskEnd) => boolean) => ends.filter(test).length;
         const finishedHere = count((e) => e.skipped === undefined && e.notStarted === undefined && e.exit === 0);
-        const stopped = count((e) => stopSignalOf(e.exit) !== undefined);
+        const stopped = count((e) => signalOfExitStatus(e.exit) !== undefined);
         const notStarted = count((e) => e.notStarted !== undefined);
         const failed = ends.length - finishedHere - stopped - notStarted - count((e) => e.skipped !== undefined);
         const parts = [`${finishedHere} finished`, `${stopped} stopped with a checkpoint`, `${notStarted} not started`, ...(failed > 0 ? [`${failed} failed`] : [])];
@@ -231,7 +216,7 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       // Ctrl-C stops following only: the array's tasks are the cluster's to run.
       const stopFollowing = new AbortController();
       let signal: 'SIGINT' | 'SIGTERM' | undefined;
-      const watch = catchInterrupts((received) => {
+      const watch = countInterrupts(SWEEP_SIGNALS, (received) => {
         signal ??= received;
         stopFollowing.abort();
       });
