@@ -82,7 +82,7 @@ const VALUE_CHECKS: Readonly<Record<string, (value: string) => string | undefine
 };
 
 /** `--name=value` or `--name`, with an optional leading `#SBATCH ` (how such a line reads in a batch script). */
-function splitOption(line: string): { name: string; value?: string } | undefined {
+export function splitOption(line: string): { name: string; value?: string } | undefined {
   const text = line.startsWith('#SBATCH') ? line.slice('#SBATCH'.length).trim() : line.trim();
   const match = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(text);
   if (!match) return undefined;

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { runError } from '../../../support/errors.js';
 import { makeFolder, writeFileAtomic } from '../../../host/atomic-write.js';
-import { memProblem, partitionProblem, sbatchArgument, sbatchOptionProblem, timeLimitSeconds, timeProblem } from '../../../compiler/spec/slurm-values.js';
+import { memProblem, partitionProblem, sbatchArgument, sbatchOptionProblem, splitOption, timeLimitSeconds, timeProblem } from '../../../compiler/spec/slurm-values.js';
 import type { MemberTask } from '../../runs/sweep/prepare.js';
 import { LOGS_DIR } from '../../runs/sweep/prepare.js';
 
@@ -201,10 +201,6 @@ export const WARNING_SECONDS = 120;
  */
 export const WARNING_MIN_LIMIT_SECONDS = 600;
 
-/** The name of an extra sbatch option (`#SBATCH --signal=...` -> signal). */
-function extraOptionName(line: string): string | undefined {
-  return /^(?:#SBATCH\s+)?--([a-z][a-z0-9-]*)/.exec(line.trim())?.[1];
-}
 
 /**
  * What ibc adds for preemption and time limits: `--requeue` (a preempted or failed node's
@@ -214,7 +210,7 @@ function extraOptionName(line: string): string | undefined {
  * passes the warning on to the member, which saves a checkpoint, and requeues the task.
  */
 export function preemptionArguments(options: SlurmOptions): string[] {
-  const named = new Set(options.extra.map(extraOptionName));
+  const named = new Set(options.extra.map((line) => splitOption(line)?.name));
   const limit = options.time !== undefined ? timeLimitSeconds(options.time) : undefined;
   return [
     ...(named.has('requeue') || named.has('no-requeue') ? [] : ['--requeue']),
@@ -229,8 +225,9 @@ export function preemptionArguments(options: SlurmOptions): string[] {
  */
 export function signalMissProblem(options: SlurmOptions): { value: string; reason: string } | undefined {
   for (const line of options.extra) {
-    if (extraOptionName(line) !== 'signal') continue;
-    const value = line.slice(line.indexOf('=') + 1).trim();
+    const option = splitOption(line);
+    if (option?.name !== 'signal' || option.value === undefined) continue;
+    const value = option.value.trim();
     const prefix = /^([A-Za-z]+):/.exec(value)?.[1] ?? '';
     const signal = value.slice(prefix === '' ? 0 : prefix.length + 1).split('@')[0]!.trim().toUpperCase();
     if (!prefix.toUpperCase().includes('B')) return { value, reason: "without B: Slurm signals the job's steps, not the batch script, and a member runs in the batch script" };
