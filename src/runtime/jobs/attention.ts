@@ -12,7 +12,7 @@ import type { TfjsModel } from '../engine/executor/tfjs-model.js';
 import type { Dataset, DataSplit, ImageLoadOptions } from '../data/index.js';
 import { evaluationImages, makeBatches } from '../data/index.js';
 import { subset } from '../data/dataset.js';
-import { gridFigureSize, maxGridImages, MAX_FIGURE_PIXELS, writeAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
+import { gridFigureSize, maxGridImages, MAX_FIGURE_PIXELS, renderAttentionImages, ATTENTION_FOLDER, type AttentionItem } from '../figures/images/index.js';
 import type { ScaleMode } from '../figures/images/figure.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { runError } from '../../support/errors.js';
@@ -144,12 +144,27 @@ export async function writeRunAttention(
   data: Dataset,
   options: AttentionOptions,
 ): Promise<{ folder: string; items: number[] }> {
+  const rendered = await renderRunAttention(folder, model, spec, data, options);
+  rendered.write();
+  return { folder: rendered.folder, items: rendered.items };
+}
+
+/** writeRunAttention's figures, rendered (on the thread pool) and not yet written: `write()` writes them. */
+export interface RenderedRunAttention {
+  readonly folder: string;
+  /** The test indices drawn, in order. */
+  readonly items: number[];
+  readonly write: () => void;
+}
+
+/** The first step of writeRunAttention: the maps computed and the figures rendered; nothing written yet. */
+export async function renderRunAttention(folder: string, model: TfjsModel, spec: ResolvedSpec, data: Dataset, options: AttentionOptions): Promise<RenderedRunAttention> {
   const names = spec.model.classNames ?? data.classNames ?? knownClassNames(spec.data, data.classes, options.baseDir);
   const items = await attentionItems(model, spec, data.test, options.selection, names);
   const anchorsName = quantizerAnchors(model.ir);
   const anchorValues = anchorsName !== undefined ? (await model.readWeights()).get(anchorsName) : undefined;
   const anchors = anchorValues ? Array.from(anchorValues).sort((a, b) => a - b) : undefined;
-  writeAttentionImages(
+  const rendered = await renderAttentionImages(
     folder,
     items,
     {
@@ -161,7 +176,7 @@ export async function writeRunAttention(
     },
     { ownFolder: options.foreignFolder !== true, overwrite: options.overwrite === true, ...(options.inputs ? { inputs: options.inputs } : {}) },
   );
-  return { folder, items: items.map((i) => i.index) };
+  return { folder, items: items.map((i) => i.index), write: () => void rendered.write() };
 }
 
 /**

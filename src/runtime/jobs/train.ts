@@ -25,7 +25,7 @@ import { localizeSplit } from '../training/localize-split.js';
 import type { EvaluationUpdate } from '../training/progress.js';
 import { checkpointPaths, loadResumeState, requireResumeFitsRun, requireRunDir, writeTrainingState } from '../runs/resume.js';
 import type { RunSettings, TrainingState } from '../training/state.js';
-import { requireAttentionFits, runAttentionFolder, writeRunAttention } from './attention.js';
+import { renderRunAttention, requireAttentionFits, runAttentionFolder } from './attention.js';
 import { formatLocalization, localizationRecord } from '../training/localization.js';
 import { readMetricRows, readSummary } from '../runs/sweep/run-status.js';
 import { appendStepLog, readStepLog, truncateStepLog } from '../runs/step-log.js';
@@ -623,15 +623,24 @@ async function trainOnData(
       ...(settings.weights ? { weights: settings.weights } : {}),
     };
     const figuresStart = performance.now();
-    await drawCurves(runDir, spec.name, reporter);
-    if (images > 0 && ir.taps.attentionMean !== undefined) {
-      const { folder } = await writeRunAttention(runAttentionFolder(runDir), model, spec, data, {
-        selection: { kind: 'range', offset: 0, count: images },
-        checkpoint: averaged ? 'end of training (EMA weights)' : 'end of training',
-        epoch: outcome.epochsDone,
-        baseDir: settings.dataBaseDir ?? dirname(request.specPath),
-      });
-      reporter.info(`attention maps: ${folder}`);
+    // The attention figures render on the thread pool while the curves are drawn here, and are written after the
+    // curves, as when one followed the other: a curves file that cannot be written stops the run before them. Both
+    // settle before either error is reported (the model they read is disposed next).
+    const rendering =
+      images > 0 && ir.taps.attentionMean !== undefined
+        ? renderRunAttention(runAttentionFolder(runDir), model, spec, data, {
+            selection: { kind: 'range', offset: 0, count: images },
+            checkpoint: averaged ? 'end of training (EMA weights)' : 'end of training',
+            epoch: outcome.epochsDone,
+            baseDir: settings.dataBaseDir ?? dirname(request.specPath),
+          })
+        : undefined;
+    const [attention, curves] = await Promise.allSettled([rendering, drawCurves(runDir, spec.name, reporter)]);
+    if (curves.status === 'rejected') throw curves.reason;
+    if (attention.status === 'rejected') throw attention.reason;
+    if (attention.value) {
+      attention.value.write();
+      reporter.info(`attention maps: ${attention.value.folder}`);
     }
     phases.add('figures', (performance.now() - figuresStart) / 1000);
     const finished: RunSummary = { ...summary, phases: phases.record() };

@@ -18,7 +18,7 @@
  * - text is DejaVu Sans rendered by resvg from an SVG built here.
  */
 import { markPng } from '../png-mark.js';
-import { Resvg } from '@resvg/resvg-js';
+import { Resvg, renderAsync } from '@resvg/resvg-js';
 import { existsSync } from 'node:fs';
 import { denormalizeToByte, normalizeValues, type Normalize } from '../../data/normalize.js';
 import type { ObjectBox } from '../../data/boxes.js';
@@ -408,6 +408,17 @@ function fontOptions(): FontOptions {
 /** Renders an SVG to PNG bytes with resvg and the installed DejaVu fonts. */
 export function svgToPng(svg: string): Uint8Array {
   const png = new Resvg(svg, { font: fontOptions(), background: BACKGROUND }).render().asPng();
+  return markPng(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
+}
+
+/**
+ * svgToPng's bytes, with the parsing (text layout is most of a figure's time)
+ * and the rasterising done on libuv's thread pool (resvg's renderAsync), so
+ * several figures render at once and the main thread stays free; only the
+ * PNG encoding runs on the main thread.
+ */
+export async function svgToPngAsync(svg: string): Promise<Uint8Array> {
+  const png = (await renderAsync(svg, { font: fontOptions(), background: BACKGROUND })).asPng();
   return markPng(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
 }
 

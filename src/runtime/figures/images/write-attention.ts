@@ -11,6 +11,11 @@
  * line is ibc's mark, or in a run's own attention/ folder any file of these
  * names. A user's own grid.png or 001.png in an --out folder is never replaced
  * (unless --overwrite) nor deleted. Returns the written paths, the grid last.
+ *
+ * Two writers, the same files byte for byte: writeAttentionImages renders
+ * each figure on the main thread as it is written; renderAttentionImages
+ * renders them several at a time on the thread pool first and writes them
+ * when asked (what `ibc train` and `ibc attention` use).
  */
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -18,7 +23,8 @@ import { runError, reasonOf } from '../../../support/errors.js';
 import { commitOutputs, makeFolders, requireApartFromInputs, type OutputFile, type ReadPath } from '../../../host/output-policy.js';
 import { isIbcPng } from '../png-mark.js';
 import { readFilePrefix } from '../../../host/read-file.js';
-import { attentionFigureSvg, figureFontInstalled, figureScale, gridColumns, svgToPng, type AttentionItem, type FigureInfo } from './figure.js';
+import { attentionFigureSvg, figureFontInstalled, figureScale, gridColumns, svgToPng, svgToPngAsync, type AttentionItem, type FigureInfo } from './figure.js';
+import { renderAhead } from './render-ahead.js';
 
 export const ATTENTION_FOLDER = 'attention';
 
@@ -67,7 +73,7 @@ function earlierImages(folder: string, options: AttentionWriteOptions): string[]
   return names.map((name) => join(folder, name)).filter((path) => isOurImage(path, options));
 }
 
-/** A file whose bytes are rendered only when it is written (one figure in memory at a time). */
+/** A file whose bytes are made only when it is written (one figure in memory at a time). */
 function rendered(path: string, render: () => Uint8Array): OutputFile {
   return {
     path,
@@ -79,39 +85,107 @@ function rendered(path: string, render: () => Uint8Array): OutputFile {
   };
 }
 
-export function writeAttentionImages(folder: string, items: readonly AttentionItem[], info: FigureInfo, options: AttentionWriteOptions = { ownFolder: true, overwrite: false }): string[] {
+/** One figure of a call: the name of its two files without the extension, and its SVG (made when asked for). */
+interface Figure {
+  readonly stem: string;
+  readonly svg: () => string;
+}
+
+const encoder = new TextEncoder();
+
+/** The SVG file's bytes: ibc's mark, then the figure. */
+function svgFileBytes(svg: string): Uint8Array {
+  return encoder.encode(`${SVG_MARK}\n${svg}\n`);
+}
+
+/** The refusals that come before anything is drawn: no font, a folder that is (or lies in) what the call reads. */
+function requireMayDraw(folder: string, options: AttentionWriteOptions): void {
   if (!figureFontInstalled()) throw runError('imageFontMissing', { path: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf' });
   // Before the folder is made: a refused folder is not created either.
   if (options.inputs) requireApartFromInputs([folder], options.inputs);
+}
+
+/** The figures of `items`: one per image, on the grid's colour scale, then the grid. */
+function figuresOf(items: readonly AttentionItem[], info: FigureInfo): Figure[] {
+  if (items.length === 0) return [];
+  // One scale for the call: each single-image figure uses the grid's scale too.
+  const scale = figureScale(items, info.anchors, info.scale);
+  const figures: Figure[] = items.map((item) => ({
+    stem: attentionFileName(item.index).replace(/\.png$/, ''),
+    svg: () => attentionFigureSvg([item], { ...info, title: `${info.title}, test image #${item.index}` }, 1, scale),
+  }));
+  const gridTitle = `${info.title}, ${info.selection ?? `test images #${items[0]!.index}-#${items[items.length - 1]!.index}`}`;
+  figures.push({ stem: 'grid', svg: () => attentionFigureSvg(items, { ...info, title: gridTitle }, gridColumns(items.length), scale) });
+  return figures;
+}
+
+/** Makes the folder, then writes `files` (each figure's PNG then its SVG, the grid last) and removes the earlier call's images. */
+function commitFigures(folder: string, files: readonly OutputFile[], options: AttentionWriteOptions): string[] {
   try {
     makeFolders(folder);
   } catch (error) {
     throw runError('imageWriteFailed', { path: folder, reason: reasonOf(error) });
   }
-  const stale = earlierImages(folder, options);
-  // One scale for the call: each single-image figure uses the grid's scale too.
-  if (items.length === 0) {
-    // Nothing drawn (no misclassified image, say): earlier images are still not mixed with this call's (none).
-    return commitOutputs({ what: 'attention images', files: [], ours: (path) => isOurImage(path, options), overwrite: options.overwrite, stale, ...(options.inputs ? { inputs: options.inputs } : {}) });
-  }
-  const scale = figureScale(items, info.anchors, info.scale);
-  const encoder = new TextEncoder();
-  /** The SVG and the PNG of one figure, each rendered only when written. */
-  const both = (stem: string, svg: () => string): OutputFile[] => [
-    rendered(join(folder, `${stem}.png`), () => svgToPng(svg())),
-    rendered(join(folder, `${stem}.svg`), () => encoder.encode(`${SVG_MARK}\n${svg()}\n`)),
-  ];
-  const files: OutputFile[] = items.flatMap((item) =>
-    both(attentionFileName(item.index).replace(/\.png$/, ''), () => attentionFigureSvg([item], { ...info, title: `${info.title}, test image #${item.index}` }, 1, scale)),
-  );
-  const gridTitle = `${info.title}, ${info.selection ?? `test images #${items[0]!.index}-#${items[items.length - 1]!.index}`}`;
-  files.push(...both('grid', () => attentionFigureSvg(items, { ...info, title: gridTitle }, gridColumns(items.length), scale)));
+  // With no file (nothing drawn: no misclassified image, say) earlier images are still not mixed with this call's (none).
   return commitOutputs({
     what: 'attention images',
     files,
     ours: (path) => isOurImage(path, options),
     overwrite: options.overwrite,
-    stale,
+    stale: earlierImages(folder, options),
     ...(options.inputs ? { inputs: options.inputs } : {}),
   });
+}
+
+/** Writes the figures one at a time, each rendered on the main thread as its PNG is written (the reference renderAttentionImages matches byte for byte). */
+export function writeAttentionImages(folder: string, items: readonly AttentionItem[], info: FigureInfo, options: AttentionWriteOptions = { ownFolder: true, overwrite: false }): string[] {
+  requireMayDraw(folder, options);
+  const files = figuresOf(items, info).flatMap(({ stem, svg }): OutputFile[] => {
+    // The SVG is made once for both files: the PNG is written first and leaves it for the SVG file.
+    let made: string | undefined;
+    return [
+      rendered(join(folder, `${stem}.png`), () => svgToPng((made = svg()))),
+      rendered(join(folder, `${stem}.svg`), () => {
+        const text = made ?? svg();
+        made = undefined;
+        return svgFileBytes(text);
+      }),
+    ];
+  });
+  return commitFigures(folder, files, options);
+}
+
+/** A call's figures, rendered and held in memory: `write()` writes them (what writeAttentionImages writes, the same bytes). */
+export interface RenderedAttentionImages {
+  readonly write: () => string[];
+}
+
+/**
+ * writeAttentionImages in two steps: the figures render several at a time on
+ * libuv's thread pool (render-ahead.ts), and nothing is written, nor the
+ * folder made, until `write()`, so a caller can draw something else on the
+ * main thread meanwhile and still write in the order it did. The PNGs are
+ * held in memory until then (compressed: about the grid's size again, which
+ * MAX_FIGURE_PIXELS bounds). A figure that failed to render fails its PNG's
+ * write, as it does when rendered while written.
+ */
+export async function renderAttentionImages(folder: string, items: readonly AttentionItem[], info: FigureInfo, options: AttentionWriteOptions = { ownFolder: true, overwrite: false }): Promise<RenderedAttentionImages> {
+  requireMayDraw(folder, options);
+  const figures = figuresOf(items, info);
+  const svgs: (string | undefined)[] = new Array<string | undefined>(figures.length);
+  const pngs = await renderAhead(figures.length, (i) => (svgs[i] = figures[i]!.svg()), svgToPngAsync);
+  const files = figures.flatMap(({ stem }, i): OutputFile[] => {
+    const result = pngs[i]!;
+    const failed = (): never => {
+      throw 'error' in result ? result.error : new Error(`figure ${stem} was not rendered`);
+    };
+    return [
+      rendered(join(folder, `${stem}.png`), () => ('png' in result ? result.png : failed())),
+      rendered(join(folder, `${stem}.svg`), () => {
+        const svg = svgs[i];
+        return svg === undefined ? failed() : svgFileBytes(svg);
+      }),
+    ];
+  });
+  return { write: () => commitFigures(folder, files, options) };
 }

@@ -19,7 +19,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../../host/atomic-write.js';
-import { chartPng, chartSvg, CHART_CONFIG, type ChartSpec, type UnitChart } from './render.js';
+import { chartSvg, chartSvgToPng, CHART_CONFIG, type ChartSpec, type UnitChart } from './render.js';
 
 export const CURVES_FILE = 'curves.png';
 export const CURVES_SVG_FILE = 'curves.svg';
@@ -222,8 +222,9 @@ export function curvesChart(name: string, rows: readonly Row[], steps: readonly 
  * there are replaced.
  */
 export async function writeCurves(runDir: string, name: string, rows: readonly Row[], steps: readonly Row[] = []): Promise<string> {
-  const chart = curvesChart(name, rows, steps);
-  const [png, svg] = await Promise.all([chartPng(chart), chartSvg(chart)]);
+  // One SVG for both files: making it is most of the chart's time.
+  const svg = await chartSvg(curvesChart(name, rows, steps));
+  const png = await chartSvgToPng(svg);
   writeFileAtomic(join(runDir, CURVES_SVG_FILE), [new TextEncoder().encode(svg)]);
   const path = join(runDir, CURVES_FILE);
   writeFileAtomic(path, [png]);

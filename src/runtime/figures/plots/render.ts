@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { NonNormalizedSpec } from 'vega-lite/types_unstable/spec/index.js';
-import { Resvg } from '@resvg/resvg-js';
+import { renderAsync } from '@resvg/resvg-js';
 
 export type ChartSpec = TopLevelSpec;
 /** A chart inside another (a panel of a side-by-side chart, a layer). */
@@ -31,14 +31,23 @@ export async function chartSvg(spec: ChartSpec): Promise<string> {
 
 /** The chart as PNG bytes, drawn at twice its nominal size (sharp on high-density screens). */
 export async function chartPng(spec: ChartSpec): Promise<Uint8Array> {
-  const svg = await chartSvg(spec);
+  return chartSvgToPng(await chartSvg(spec));
+}
+
+/**
+ * A chart's SVG (chartSvg) as chartPng draws it, for a caller that writes both
+ * without making the SVG twice. resvg parses and rasterises on libuv's thread
+ * pool (renderAsync: the main thread is free meanwhile); the bytes are those
+ * of the synchronous renderer.
+ */
+export async function chartSvgToPng(svg: string): Promise<Uint8Array> {
   const fontFiles = FONT_FILES.filter((f) => existsSync(f));
-  const resvg = new Resvg(svg, {
+  const rendered = await renderAsync(svg, {
     background: 'white',
     fitTo: { mode: 'zoom', value: 2 },
     font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: CHART_FONT },
   });
-  const png = resvg.render().asPng();
+  const png = rendered.asPng();
   return markPng(new Uint8Array(png.buffer, png.byteOffset, png.byteLength));
 }
 

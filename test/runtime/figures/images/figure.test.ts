@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { Resvg } from '@resvg/resvg-js';
-import { attentionFigureSvg, figureFontInstalled, figureScale, RIGHT_MARK, svgToPng, WRONG_MARK, type AttentionItem } from '../../../../src/runtime/figures/images/figure.js';
+import { attentionFigureSvg, figureFontInstalled, figureScale, RIGHT_MARK, svgToPng, svgToPngAsync, WRONG_MARK, type AttentionItem } from '../../../../src/runtime/figures/images/figure.js';
 import { attentionFileName, SVG_MARK, writeAttentionImages } from '../../../../src/runtime/figures/images/write-attention.js';
 import { VIRIDIS, viridisAt } from '../../../../src/runtime/figures/images/colormap.js';
 import { FASHION_MNIST_CLASSES } from '../../../../src/runtime/data/class-names.js';
@@ -70,6 +70,10 @@ describe('attentionFigureSvg', () => {
     let dark = 0;
     for (let y = 12; y < 28; y++) for (let x = 12; x < 200; x++) if (png.data[4 * (y * png.width + x)]! < 100) dark++;
     expect(dark).toBeGreaterThan(100);
+  });
+
+  it('renders on the thread pool (svgToPngAsync) to the bytes of svgToPng', async () => {
+    expect(Buffer.compare(Buffer.from(await svgToPngAsync(svg)), Buffer.from(svgToPng(svg)))).toBe(0);
   });
 
   it.skipIf(!figureFontInstalled() && process.env['CI'] !== 'true')('renders with the two DejaVu Sans files exactly as with every font of the font folders', () => {

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
+import { Resvg } from '@resvg/resvg-js';
 import { curvesChart, writeCurves } from '../../../../src/runtime/figures/plots/curves.js';
+import { CHART_FONT } from '../../../../src/runtime/figures/plots/render.js';
+import { markPng } from '../../../../src/runtime/figures/png-mark.js';
 
 /** A one-epoch run's step log: 20 lines; quantized models have KL, VQ and commitment. */
 function stepLog(quantized: boolean): Record<string, unknown>[] {
@@ -84,5 +87,19 @@ describe('curves', () => {
     expect(PNG.sync.read(readFileSync(join(dir, 'curves.png'))).width).toBeGreaterThan(600);
     expect(existsSync(join(dir, 'curves.svg'))).toBe(true);
     expect(readFileSync(join(dir, 'curves.svg'), 'utf8')).toContain('commitment (validation)');
+  });
+
+  it('draws curves.png from curves.svg itself, with the bytes of the synchronous renderer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ibc-curves-'));
+    await writeCurves(dir, 'run', [epochRow(true)], stepLog(true));
+    const fontFiles = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => `/usr/share/fonts/truetype/dejavu/${f}`).filter((f) => existsSync(f));
+    const png = new Resvg(readFileSync(join(dir, 'curves.svg'), 'utf8'), {
+      background: 'white',
+      fitTo: { mode: 'zoom', value: 2 },
+      font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: CHART_FONT },
+    })
+      .render()
+      .asPng();
+    expect(Buffer.compare(readFileSync(join(dir, 'curves.png')), Buffer.from(markPng(new Uint8Array(png))))).toBe(0);
   });
 });
