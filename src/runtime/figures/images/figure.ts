@@ -227,20 +227,37 @@ function panelLayoutOf(shape: readonly [number, number, number] | readonly numbe
   return { tileW, tileH, tiles, width, height: FONT + 6 + tileH + 6 + 3 * (SMALL + 5) };
 }
 
+/**
+ * The tiles' PNG data URIs of each item, by what they are drawn from (tile, scale, overlay): the grid
+ * shows the tiles its single-image figures showed, so it reuses their URIs instead of encoding each
+ * PNG again (held while the item is).
+ */
+const tileUris = new WeakMap<AttentionItem, Map<string, string>>();
+
+function tileUri(item: AttentionItem, key: string, make: () => string): string {
+  let uris = tileUris.get(item);
+  if (!uris) tileUris.set(item, (uris = new Map()));
+  let uri = uris.get(key);
+  if (uri === undefined) uris.set(key, (uri = make()));
+  return uri;
+}
+
 function panelSvg(item: AttentionItem, scale: ColourScale, x0: number, y0: number, layout: PanelLayout, overlay: boolean): string {
   const [h, w] = item.shape;
   const s = displayScale(h, w);
   const { tileW, tileH } = layout;
   const parts: string[] = [];
   const top = y0 + FONT + 6;
-  const map = (values: Float32Array): string => (overlay ? overlayUri(item, values, scale, s) : mapUri(values, item.mapShape, scale));
+  const scaleKey = `${scale.low} ${scale.high}`;
+  const map = (which: string, values: Float32Array): string =>
+    tileUri(item, `${which} ${scaleKey} ${overlay ? `overlay ${s}` : 'beside'}`, () => (overlay ? overlayUri(item, values, scale, s) : mapUri(values, item.mapShape, scale)));
   // The longest label that fits over the tile (small inputs have narrow tiles).
   const label = (...choices: string[]): string => choices.find((c) => textWidth(c.length, FONT) <= tileW) ?? choices[choices.length - 1]!;
   const over = overlay ? ' over input' : '';
   const tiles: { label: string; href: string }[] = [
-    { label: 'input', href: inputUri(item, s) },
-    { label: label(`attention μ_a${over}`, `μ_a${over}`, 'μ_a'), href: map(item.attention) },
-    ...(item.attentionQuantized ? [{ label: label(`quantized a_q${over}`, `a_q${over}`, 'a_q'), href: map(item.attentionQuantized) }] : []),
+    { label: 'input', href: tileUri(item, `input ${s}`, () => inputUri(item, s)) },
+    { label: label(`attention μ_a${over}`, `μ_a${over}`, 'μ_a'), href: map('mean', item.attention) },
+    ...(item.attentionQuantized ? [{ label: label(`quantized a_q${over}`, `a_q${over}`, 'a_q'), href: map('quantized', item.attentionQuantized) }] : []),
   ];
   tiles.forEach((tile, i) => {
     const x = x0 + i * (tileW + TILE_GAP);
@@ -266,12 +283,19 @@ function panelSvg(item: AttentionItem, scale: ColourScale, x0: number, y0: numbe
   return parts.join('\n');
 }
 
-function colourBarSvg(scale: ColourScale, anchors: readonly number[] | undefined, x: number, y: number, height: number): string {
-  const barW = 18;
-  const gradient = pngUri(1, 256, 1, (_, row) => {
+/** The colour bar's image, the same in every figure: made once. */
+let colourBar: string | undefined;
+function colourBarUri(): string {
+  colourBar ??= pngUri(1, 256, 1, (_, row) => {
     const i = 255 - row;
     return [VIRIDIS[3 * i]!, VIRIDIS[3 * i + 1]!, VIRIDIS[3 * i + 2]!];
   });
+  return colourBar;
+}
+
+function colourBarSvg(scale: ColourScale, anchors: readonly number[] | undefined, x: number, y: number, height: number): string {
+  const barW = 18;
+  const gradient = colourBarUri();
   const parts = [
     `<image x="${x}" y="${y}" width="${barW}" height="${height}" preserveAspectRatio="none" href="${gradient}"/>`,
     `<rect x="${x}" y="${y}" width="${barW}" height="${height}" fill="none" stroke="#666666" stroke-width="1"/>`,

@@ -88,6 +88,21 @@ describe('attentionFigureSvg', () => {
   });
 });
 
+describe('tile images made once per call', () => {
+  it('draws the grid with its single figures\' tiles exactly as from items never drawn before (fixed, auto, overlay)', () => {
+    for (const info of [{ title: 't' }, { title: 't', scale: 'auto' as const }, { title: 't', overlay: true }]) {
+      const items = [item(3, true, 1, 1), item(7, true, 0, 1), item(9, false)];
+      const scale = figureScale(items, undefined, info.scale);
+      for (const it of items) attentionFigureSvg([it], info, 1, scale);
+      const fresh = items.map((it) => ({ ...it }));
+      expect(attentionFigureSvg(items, info, 2, scale)).toBe(attentionFigureSvg(fresh, info, 2, scale));
+      // A second scale is not the first's tiles.
+      const other = { low: -1, high: 2 };
+      expect(attentionFigureSvg(items, info, 2, other)).toBe(attentionFigureSvg(items.map((it) => ({ ...it })), info, 2, other));
+    }
+  });
+});
+
 describe('paper options: scale, overlay, right and wrong without colour', () => {
   it('auto stretches one scale to the maps of the figure and says so on it; fixed stays 0-1', () => {
     const saturated = { ...item(0, true), attention: Float32Array.from({ length: 49 }, (_, i) => 0.81 + (0.19 * i) / 48), attentionQuantized: Float32Array.from({ length: 49 }, () => 0.9) };
