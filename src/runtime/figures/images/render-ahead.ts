@@ -22,17 +22,26 @@ export function renderSlots(): number {
 }
 
 /**
- * Renders figure 0 .. count-1 with at most `slots` in flight; `svgOf(i)` is
- * asked for each SVG just before its figure starts (the main thread builds
- * the next while the pool renders). Never rejects: a failure (of `svgOf` or
- * of `render`) is kept as figure i's result.
+ * Renders figure 0 .. count-1 with at most `slots` in flight, starting them
+ * in `order` (default 0 .. count-1; a caller starts its largest figure first,
+ * so that no core idles while it finishes alone); `svgOf(i)` is asked for
+ * each SVG just before its figure starts (the main thread builds the next
+ * while the pool renders). Never rejects: a failure (of `svgOf` or of
+ * `render`) is kept as figure i's result.
  */
-export async function renderAhead(count: number, svgOf: (index: number) => string, render: (svg: string) => Promise<Uint8Array>, slots: number = renderSlots()): Promise<Rendered[]> {
+export async function renderAhead(
+  count: number,
+  svgOf: (index: number) => string,
+  render: (svg: string) => Promise<Uint8Array>,
+  slots: number = renderSlots(),
+  order: readonly number[] = Array.from({ length: count }, (_, i) => i),
+): Promise<Rendered[]> {
+  if (order.length !== count || new Set(order).size !== count || order.some((i) => !(i >= 0 && i < count))) throw new Error(`renderAhead: the order is not a permutation of 0..${count - 1}`);
   const results: Rendered[] = new Array<Rendered>(count);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < count) {
-      const index = next++;
+      const index = order[next++]!;
       try {
         results[index] = { png: await render(svgOf(index)) };
       } catch (error) {

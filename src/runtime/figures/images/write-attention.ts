@@ -24,7 +24,7 @@ import { commitOutputs, makeFolders, requireApartFromInputs, type OutputFile, ty
 import { isIbcPng } from '../png-mark.js';
 import { readFilePrefix } from '../../../host/read-file.js';
 import { attentionFigureSvg, figureFontInstalled, figureScale, gridColumns, svgToPng, svgToPngAsync, type AttentionItem, type FigureInfo } from './figure.js';
-import { renderAhead } from './render-ahead.js';
+import { renderAhead, renderSlots } from './render-ahead.js';
 
 export const ATTENTION_FOLDER = 'attention';
 
@@ -173,7 +173,9 @@ export async function renderAttentionImages(folder: string, items: readonly Atte
   requireMayDraw(folder, options);
   const figures = figuresOf(items, info);
   const svgs: (string | undefined)[] = new Array<string | undefined>(figures.length);
-  const pngs = await renderAhead(figures.length, (i) => (svgs[i] = figures[i]!.svg()), svgToPngAsync);
+  // The grid (the last figure, as large as all the others together) starts first: the small ones fill the other cores meanwhile.
+  const gridFirst = figures.map((_, i) => (i + figures.length - 1) % figures.length);
+  const pngs = await renderAhead(figures.length, (i) => (svgs[i] = figures[i]!.svg()), svgToPngAsync, renderSlots(), gridFirst);
   const files = figures.flatMap(({ stem }, i): OutputFile[] => {
     const result = pngs[i]!;
     const failed = (): never => {

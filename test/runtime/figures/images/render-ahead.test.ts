@@ -74,6 +74,14 @@ describe('renderAhead', () => {
     expect(r.inFlight()).toBe(0);
   });
 
+  it('starts the figures in the order asked (the largest first) and still returns them in their places', async () => {
+    const started: string[] = [];
+    const results = await renderAhead(4, (i) => `f${i}`, async (svg) => (started.push(svg), new TextEncoder().encode(svg)), 1, [3, 0, 1, 2]);
+    expect(started).toEqual(['f3', 'f0', 'f1', 'f2']);
+    expect(results.map((x) => ('png' in x ? new TextDecoder().decode(x.png) : 'error'))).toEqual(['f0', 'f1', 'f2', 'f3']);
+    await expect(renderAhead(3, () => 'x', async () => new Uint8Array(), 1, [0, 0, 2])).rejects.toThrow('not a permutation');
+  });
+
   it('renders nothing for no figures, and one figure at a time with one slot', async () => {
     expect(await renderAhead(0, () => 'x', () => Promise.reject(new Error('not called')), 3)).toEqual([]);
     const order: string[] = [];
