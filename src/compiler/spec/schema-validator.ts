@@ -19,9 +19,13 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type Options, type ValidateFunction } from 'ajv';
-import standalone from 'ajv/dist/standalone/index.js';
+import type { Options, ValidateFunction } from 'ajv';
 import { specJsonSchema } from './json-schema.js';
+
+// ajv itself (~60 ms to load) is required only where a schema is compiled: at build time, or where no generated validator is
+// found. The generated one needs only ajv's small run-time helpers.
+const requireHere = createRequire(import.meta.url);
+const ajvModule = (): typeof import('ajv') => requireHere('ajv') as typeof import('ajv');
 
 /** The validator's options: every error (all of them are reported), strict schema, tagged unions, errors carrying their schema. */
 const AJV_OPTIONS: Options = { allErrors: true, strict: true, discriminator: true, verbose: true };
@@ -39,21 +43,22 @@ export function schemaHash(): string {
  * `schemaHash` the hash of its schema). ajv's code optimisation runs here, at build time.
  */
 export function generatedValidatorSource(): string {
-  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: false } });
+  const ajv = new (ajvModule().Ajv)({ ...AJV_OPTIONS, code: { source: true, esm: false } });
   const validate = ajv.compile(specJsonSchema());
+  const standalone = requireHere('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js');
   const code = standalone.default(ajv, validate);
   return `${code}\nmodule.exports.schemaHash = ${JSON.stringify(schemaHash())};\n`;
 }
 
 /** The schema compiled now (ajv's optimisation passes skipped: they took half the time, to tidy code that validates one small document). */
 export function compileValidator(): ValidateFunction {
-  return new Ajv({ ...AJV_OPTIONS, code: { optimize: false } }).compile(specJsonSchema());
+  return new (ajvModule().Ajv)({ ...AJV_OPTIONS, code: { optimize: false } }).compile(specJsonSchema());
 }
 
 /** The generated validator at `path` when it exists and was made from this schema; else undefined. */
 export function loadGeneratedValidator(path: string): ValidateFunction | undefined {
   if (!existsSync(path)) return undefined;
-  const loaded = createRequire(import.meta.url)(path) as ValidateFunction & { readonly schemaHash?: unknown };
+  const loaded = requireHere(path) as ValidateFunction & { readonly schemaHash?: unknown };
   return typeof loaded === 'function' && loaded.schemaHash === schemaHash() ? loaded : undefined;
 }
 
