@@ -131,6 +131,7 @@ describe('the npm package', () => {
       'dist/index.d.ts',
       'dist/runtime/index.js',
       'dist/runtime/index.d.ts',
+      'dist/compiler/spec/schema-validator.generated.cjs',
       'dist/vendor/tf.min.js',
       'dist/vendor/tf-backend-webgpu.min.js',
       'prebuilds/linux-x64/ibc_native.node',
@@ -166,6 +167,9 @@ describe('the npm package', () => {
     const check = await ibc('check', join(installed, 'specs', 'fashion-small-aib.ibspec'));
     expect(check.status, explain(check)).toBe(0);
     expect(check.stdout).toContain('fashion-small-aib.ibspec: ok');
+    // The installed ibc validates with the validator generated at build time (it carries its schema's hash), not one compiled at each start.
+    const validator = await run(process.execPath, ['-e', `import('${join(installed, 'dist', 'compiler', 'spec', 'schema-validator.js')}').then((m) => console.log(typeof m.specValidator().schemaHash))`], work);
+    expect(validator.stdout, explain(validator)).toBe('string\n');
   });
 
   it('trains one step on the native oneDNN backend (the prebuilt addon), then compiles to ONNX', async () => {
