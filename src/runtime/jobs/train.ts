@@ -32,6 +32,8 @@ import { appendStepLog, readStepLog, truncateStepLog } from '../runs/step-log.js
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import type { Precision } from '../engine/precision.js';
 import { PhaseClock, secondsSinceProcessStart } from '../training/phases.js';
+import { startEvaluationNoise } from '../training/evaluation-noise.js';
+import type { NormalTape } from '../../support/normal-tape.js';
 import { chooseStepEngine, choicePrecision, createTrainingEngine, type StepRequest } from '../engine/choose-engine.js';
 import type { Predictor, TrainingEngine } from '../engine/training-engine.js';
 import { createTfjsModel } from '../engine/executor/tfjs-model.js';
@@ -263,10 +265,10 @@ function meanRecordedSpeed(runDir: string): number {
  * run finished by --resume): its row in metrics.jsonl, else (a row removed by
  * hand) the test accuracy evaluated now.
  */
-async function lastRow(runDir: string, outcome: TrainOutcome, evaluated: Predictor, spec: ResolvedSpec, data: Dataset, seed: number): Promise<Pick<MetricsRow, 'test_top1' | 'test_top5'>> {
+async function lastRow(runDir: string, outcome: TrainOutcome, evaluated: Predictor, spec: ResolvedSpec, data: Dataset, seed: number, tape: NormalTape): Promise<Pick<MetricsRow, 'test_top1' | 'test_top5'>> {
   const row = readMetricRows(runDir).filter((r) => r.epoch === outcome.epochsDone).pop();
   if (row && typeof row.test_top1 === 'number' && typeof row.test_top5 === 'number') return { test_top1: row.test_top1, test_top5: row.test_top5 };
-  const accuracy = await evaluateSplit(evaluated, spec, data.test, seed);
+  const accuracy = await evaluateSplit(evaluated, spec, data.test, seed, undefined, undefined, tape);
   return { test_top1: accuracy.top1, test_top5: accuracy.top5 };
 }
 
@@ -435,6 +437,8 @@ async function runLocked(
     if (pretrained) settings = { ...settings, weights: pretrained.fingerprint };
   }
 
+  // The evaluation noise is drawn on a worker while the data loads and the first epoch trains (evaluation-noise.ts).
+  const noise = startEvaluationNoise(settings.seed, ir);
   const phases = new PhaseClock();
   phases.add('startup', secondsSinceProcessStart());
   const data = await phases.timeAsync('data', () => locatedAtSpec(spec, () =>
@@ -452,10 +456,15 @@ async function runLocked(
         onNote: (line) => reporter.info(line),
       },
     }),
-  ));
+  )).catch(async (error: unknown) => {
+    await noise.stop();
+    throw error;
+  });
+  noise.fitTo(Math.max(data.test.count, data.validation?.count ?? 0));
   try {
-    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, computedBy, data, phases, ...(resume ? { resume } : {}), ...(pretrained ? { pretrained } : {}), runDir }, job, interrupted);
+    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, computedBy, data, phases, evaluationTape: noise.tape, ...(resume ? { resume } : {}), ...(pretrained ? { pretrained } : {}), runDir }, job, interrupted);
   } finally {
+    await noise.stop();
     await data.close();
   }
 }
@@ -470,6 +479,8 @@ interface Prepared {
   readonly data: Dataset;
   /** The run's phase times so far (start-up, data); training and what follows add theirs. */
   readonly phases: PhaseClock;
+  /** The evaluation stream's tape, its values drawn ahead on a worker. */
+  readonly evaluationTape: NormalTape;
   readonly resume?: TrainingState;
   /** The trunk's weights file, read and checked before anything was created. */
   readonly pretrained?: PretrainedTrunk;
@@ -486,7 +497,7 @@ async function trainOnData(
   interrupted: () => InterruptSignal | undefined,
 ): Promise<TrainResult> {
   const { ir } = request;
-  const { spec, specHash, settings, stepEngine, computedBy, data, phases, resume, pretrained } = prepared;
+  const { spec, specHash, settings, stepEngine, computedBy, data, phases, evaluationTape, resume, pretrained } = prepared;
   let runDir = prepared.runDir;
 
   if (!resume) {
@@ -552,6 +563,7 @@ async function trainOnData(
     outcome = await train({
       engine,
       phases,
+      evaluationTape,
       spec,
       specHash,
       settings,
@@ -591,7 +603,7 @@ async function trainOnData(
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const trainable = ir.params.filter((p) => p.trainable && p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     // A run finished by --resume trains no epoch: its last epoch's row is in metrics.jsonl (appended before the checkpoint).
-    const last = outcome.last ?? (await lastRow(runDir, outcome, model, spec, data, settings.seed));
+    const last = outcome.last ?? (await lastRow(runDir, outcome, model, spec, data, settings.seed, evaluationTape));
     // Where the test set has object boxes: does the attention find the object? (localization.ts)
     const localization = await phases.timeAsync('localization', () => localizeSplit(model, spec, data.test));
     if (localization) {
