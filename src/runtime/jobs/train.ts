@@ -437,8 +437,10 @@ async function runLocked(
     if (pretrained) settings = { ...settings, weights: pretrained.fingerprint };
   }
 
-  // The evaluation noise is drawn on a worker while the data loads and the first epoch trains (evaluation-noise.ts).
-  const noise = startEvaluationNoise(settings.seed, ir);
+  // The evaluation noise is drawn on a worker while the data loads (evaluation-noise.ts); a resume that
+  // only finishes a run evaluates no epoch (at most the last row again: its tape draws for itself).
+  const evaluates = resume === undefined || resume.epoch < settings.epochs;
+  const noise = startEvaluationNoise(settings.seed, ir, evaluates ? ir.samples.eval : 0);
   const phases = new PhaseClock();
   phases.add('startup', secondsSinceProcessStart());
   const data = await phases.timeAsync('data', () => locatedAtSpec(spec, () =>
