@@ -265,10 +265,10 @@ function meanRecordedSpeed(runDir: string): number {
  * run finished by --resume): its row in metrics.jsonl, else (a row removed by
  * hand) the test accuracy evaluated now.
  */
-async function lastRow(runDir: string, outcome: TrainOutcome, evaluated: Predictor, spec: ResolvedSpec, data: Dataset, seed: number, tape: NormalTape): Promise<Pick<MetricsRow, 'test_top1' | 'test_top5'>> {
+async function lastRow(runDir: string, outcome: TrainOutcome, evaluated: Predictor, spec: ResolvedSpec, data: Dataset, seed: number): Promise<Pick<MetricsRow, 'test_top1' | 'test_top5'>> {
   const row = readMetricRows(runDir).filter((r) => r.epoch === outcome.epochsDone).pop();
   if (row && typeof row.test_top1 === 'number' && typeof row.test_top5 === 'number') return { test_top1: row.test_top1, test_top5: row.test_top5 };
-  const accuracy = await evaluateSplit(evaluated, spec, data.test, seed, undefined, undefined, tape);
+  const accuracy = await evaluateSplit(evaluated, spec, data.test, seed);
   return { test_top1: accuracy.top1, test_top5: accuracy.top5 };
 }
 
@@ -438,7 +438,7 @@ async function runLocked(
   }
 
   // The evaluation noise is drawn on a worker while the data loads (evaluation-noise.ts); a resume that
-  // only finishes a run evaluates no epoch (at most the last row again: its tape draws for itself).
+  // only finishes a run evaluates no epoch, and starts none.
   const evaluates = resume === undefined || resume.epoch < settings.epochs;
   const noise = startEvaluationNoise(settings.seed, ir, evaluates ? ir.samples.eval : 0);
   const phases = new PhaseClock();
@@ -605,7 +605,7 @@ async function trainOnData(
     const paramCount = ir.params.filter((p) => p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     const trainable = ir.params.filter((p) => p.trainable && p.group !== 'buffers').reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
     // A run finished by --resume trains no epoch: its last epoch's row is in metrics.jsonl (appended before the checkpoint).
-    const last = outcome.last ?? (await lastRow(runDir, outcome, model, spec, data, settings.seed, evaluationTape));
+    const last = outcome.last ?? (await lastRow(runDir, outcome, model, spec, data, settings.seed));
     // Where the test set has object boxes: does the attention find the object? (localization.ts)
     const localization = await phases.timeAsync('localization', () => localizeSplit(model, spec, data.test));
     if (localization) {
