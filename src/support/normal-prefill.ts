@@ -90,7 +90,7 @@ export class NormalPrefill {
 
   /** Starts drawing `count` values (cut to the tape's capacity) for `tape`; none when there is nothing to draw. */
   static start(tape: NormalTape, count: number): NormalPrefill | undefined {
-    const wanted = Math.min(Math.floor(count), tape.limit);
+    const wanted = Math.min(Math.floor(count), tape.limit, 0x7fffffff); // the shared limit is an Int32
     if (!(wanted > tape.recorded)) return undefined;
     return new NormalPrefill(tape, wanted);
   }
