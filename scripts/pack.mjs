@@ -3,7 +3,9 @@
 //
 //   node scripts/pack.mjs prepare   make the package complete:
 //     - dist/ current: tsc when a source (or tsconfig.json) is newer than its output; outputs
-//       whose source is gone are removed, so a renamed module leaves nothing behind;
+//       whose source is gone are removed, so a renamed module leaves nothing behind; the spec
+//       schema's generated validator (scripts/build-schema-validator.mjs) made again when it was
+//       made from another schema than dist/'s;
 //     - the native addon current: npm run build:native when a C++ source is newer than it;
 //     - the addon checked: it must link only what Debian 12's runtime packages give (libdnnl2,
 //       libgomp1, libstdc++6, libc6), need no newer glibc/libstdc++ symbols than Debian 12 has,
@@ -16,6 +18,7 @@
 // IBC_PACK_NO_BUILD=1 makes prepare fail instead of building (the packaging test sets it, so
 // that packing never rewrites dist/ under other tests that run it).
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -77,17 +80,28 @@ function staleOutputs() {
   return [...new Set(stale)];
 }
 
+/** The spec schema's generated validator in dist/ (build-schema-validator.mjs), and the module that makes it. */
+const VALIDATOR_MODULE = join(root, 'dist', 'compiler', 'spec', 'schema-validator.js');
+const GENERATED_VALIDATOR = join(root, 'dist', 'compiler', 'spec', 'schema-validator.generated.cjs');
+
+/** Whether the generated validator is missing or was made from another schema than dist/'s. */
+async function validatorStale() {
+  if (!existsSync(GENERATED_VALIDATOR)) return true;
+  const { schemaHash } = await import(pathToFileURL(VALIDATOR_MODULE).href);
+  return createRequire(import.meta.url)(GENERATED_VALIDATOR).schemaHash !== schemaHash();
+}
+
 /** dist/ files whose source no longer exists (a module renamed or deleted since the last build). */
 function orphanOutputs() {
   return filesUnder(join(root, 'dist')).filter((out) => {
-    if (out.startsWith(`${VENDOR}/`)) return false;
+    if (out.startsWith(`${VENDOR}/`) || out === GENERATED_VALIDATOR) return false;
     const rel = relative(join(root, 'dist'), out);
     const base = rel.replace(/(\.d\.ts|\.js)(\.map)?$/, '');
     return base === rel || !existsSync(join(root, 'src', `${base}.ts`));
   });
 }
 
-function prepareDist() {
+async function prepareDist() {
   const stale = staleOutputs();
   if (stale.length > 0) {
     if (!building) fail(`dist/ is older than ${stale.length} source file(s) (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}); run npm run build first`);
@@ -97,6 +111,11 @@ function prepareDist() {
   const orphans = orphanOutputs();
   for (const out of orphans) rmSync(out);
   if (orphans.length > 0) say(`removed ${orphans.length} file(s) from dist/ whose source is gone`);
+  if (await validatorStale()) {
+    if (!building) fail('the spec schema\'s generated validator in dist/ is missing or was made from another schema; run npm run build first');
+    say('writing the spec schema\'s validator (scripts/build-schema-validator.mjs)');
+    run(process.execPath, [join(root, 'scripts', 'build-schema-validator.mjs')]);
+  }
 }
 
 function prepareAddon() {
@@ -177,7 +196,7 @@ async function clean() {
 const command = process.argv[2];
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (command === 'prepare') {
-    prepareDist();
+    await prepareDist();
     await prepareVendoredBundles();
     prepareAddon();
   } else if (command === 'clean') {

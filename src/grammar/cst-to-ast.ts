@@ -4,7 +4,7 @@
  * tokens inserted by the parser); such parts are left out of the AST, since
  * the parser has already reported why.
  */
-import { tokenMatcher, type CstNode, type IToken } from 'chevrotain';
+import { tokenMatcher, type CstNode, type IToken } from './chevrotain.js';
 import type { Block, Comment, Identifier, OptionArg, SpecFile, Statement, Value } from './ast.js';
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/catalog.js';

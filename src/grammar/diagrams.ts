@@ -1,5 +1,5 @@
 /** The grammar as railroad diagrams (an HTML page), drawn from the parser's own grammar description. */
-import { createSyntaxDiagramsCode } from 'chevrotain';
+import { createSyntaxDiagramsCode } from './chevrotain.js';
 import { SpecParser } from './parser.js';
 
 export function syntaxDiagramsHtml(): string {

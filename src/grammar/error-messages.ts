@@ -5,7 +5,7 @@
  * `parse.ts` turns into a Diagnostic (code, message, span). This keeps every
  * parser message in the syntax catalog.
  */
-import { EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { EOF, tokenMatcher, type IParserErrorMessageProvider, type IToken, type TokenType } from './chevrotain.js';
 import type { MessageName } from '../diagnostics/catalog.js';
 import {
   Comma,

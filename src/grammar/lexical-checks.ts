@@ -4,7 +4,7 @@
  * string unescaping, and the bracket pre-pass that caps nesting depth before
  * the recursive parser sees the tokens.
  */
-import type { IToken } from 'chevrotain';
+import type { IToken } from './chevrotain.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/catalog.js';
 import type { LineMap } from './source-text.js';

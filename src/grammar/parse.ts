@@ -3,7 +3,7 @@
  * error as a Diagnostic in one pass. Never throws: a crash is reported as an
  * internal error (IB9001).
  */
-import type { IToken } from 'chevrotain';
+import type { IToken } from './chevrotain.js';
 import type { Diagnostic, Result } from '../diagnostics/diagnostic.js';
 import { sortAndDedupe } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/catalog.js';

@@ -17,7 +17,7 @@
  * Positional arguments must come before options; that ordering is checked on
  * the AST, where the message can name both.
  */
-import { CstParser, EMPTY_ALT, EOF, type CstNode, type IParserErrorMessageProvider, type IToken } from 'chevrotain';
+import { CstParser, EMPTY_ALT, EOF, type CstNode, type IParserErrorMessageProvider, type IToken } from './chevrotain.js';
 import {
   allTokens,
   Comma,

@@ -4,7 +4,7 @@
  * token), their catalog entry (chosen by the message provider), and a note
  * pointing at an unclosed bracket when that explains the error.
  */
-import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
+import { EOF, type IRecognitionException, type IToken } from './chevrotain.js';
 import type { Diagnostic, RelatedInformation, Span } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/catalog.js';
 import { decodeSyntaxError, describeToken } from './error-messages.js';

@@ -13,7 +13,7 @@
  * NEWLINE is a real token because newlines end statements. Comments go to a
  * token group, out of the parser's way, but the formatter keeps them.
  */
-import { createToken, Lexer, type TokenType, type CustomPatternMatcherReturn } from 'chevrotain';
+import { createToken, Lexer, type TokenType, type CustomPatternMatcherReturn } from './chevrotain.js';
 
 const NUMERIC_WORD_CHAR = /[A-Za-z0-9_.+-]/;
 const DIMS_RE = /^\d+(?:x\d+)+$/;

@@ -133,6 +133,7 @@ describe('the npm package', () => {
       'dist/runtime/index.js',
       'dist/runtime/index.d.ts',
       'dist/support/normal-prefill-worker.js',
+      'dist/compiler/spec/schema-validator.generated.cjs',
       'dist/vendor/tf.min.js',
       'dist/vendor/tf-backend-webgpu.min.js',
       'prebuilds/linux-x64/ibc_native.node',
@@ -168,6 +169,9 @@ describe('the npm package', () => {
     const check = await ibc('check', join(installed, 'specs', 'fashion-small-aib.ibspec'));
     expect(check.status, explain(check)).toBe(0);
     expect(check.stdout).toContain('fashion-small-aib.ibspec: ok');
+    // The installed ibc validates with the validator generated at build time (it carries its schema's hash), not one compiled at each start.
+    const validator = await run(process.execPath, ['-e', `import('${join(installed, 'dist', 'compiler', 'spec', 'schema-validator.js')}').then((m) => console.log(typeof m.specValidator().schemaHash))`], work);
+    expect(validator.stdout, explain(validator)).toBe('string\n');
   });
 
   it('trains one step on the native oneDNN backend (the prebuilt addon), then compiles to ONNX', async () => {

@@ -3,11 +3,11 @@
  * turns each ajv error into a located diagnostic: the error's instancePath is
  * a pointer into the document, and the span map says where it came from.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../diagnostics/catalog.js';
 import { suggestClosest } from '../../diagnostics/suggest.js';
-import { specJsonSchema } from './json-schema.js';
+import { specValidator } from './schema-validator.js';
 import type { Json, JsonObject } from './spec-document.js';
 import type { SpecDocument } from './resolved-spec.js';
 import { escapePointerPart, getAtPointer, isJsonObject, joinPointer, splitPointer } from './spec-document.js';
@@ -29,12 +29,10 @@ export interface SchemaCheck {
   readonly document?: JsonObject & SpecDocument;
 }
 
-// Compiling the schema takes a while; the compiled validator is pure, so one is kept per process.
-// ajv's code optimisation passes (optimize: false skips them) took about half of every command's
-// compile of a spec, to tidy code that then validates one small document: left out.
+// Loading or compiling the validator takes a while; it is pure, so one is kept per process (schema-validator.ts).
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, strict: true, discriminator: true, verbose: true, code: { optimize: false } }).compile(specJsonSchema());
+  compiled ??= specValidator();
   return compiled;
 }
 
