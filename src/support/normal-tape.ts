@@ -12,6 +12,10 @@
  * state, of `Random.fromState(start)`; a reader never depends on what other
  * readers asked for. Past `capacity` values the tape records no more and a
  * reader draws the rest itself, as a plain stream would.
+ *
+ * The values may also be drawn ahead, on a worker thread (normal-prefill.ts),
+ * by the very same generator code: `adopt` takes them, `ready()` waits for
+ * them; whatever has not arrived when a reader asks is drawn here, as before.
  */
 import { Random, type RandomState } from './random.js';
 
@@ -19,12 +23,14 @@ import { Random, type RandomState } from './random.js';
 export const DEFAULT_TAPE_VALUES = 16 * 1024 * 1024;
 
 export class NormalTape {
-  private values = new Float32Array(0);
+  private values: Float32Array = new Float32Array(0);
   private filled = 0;
   /** The generator that extends the tape, positioned after `filled` values. */
-  private readonly source: Random;
+  private source: Random;
   /** The generator's state after each recorded position a reader has stopped at (0: the start). */
   private readonly states = new Map<number, RandomState>();
+  /** Values on their way (normal-prefill.ts): `ready()` waits for them once. */
+  private incoming: (() => Promise<unknown>) | undefined;
 
   constructor(
     private readonly start: RandomState,
@@ -42,6 +48,52 @@ export class NormalTape {
   /** Normals recorded so far. */
   get recorded(): number {
     return this.filled;
+  }
+
+  /** The most values the tape records. */
+  get limit(): number {
+    return this.capacity;
+  }
+
+  /** Where the stream starts. */
+  get startState(): RandomState {
+    return this.start;
+  }
+
+  /**
+   * Takes the stream's first `count` normals, `values[0, count)`, and its state after them, drawn
+   * elsewhere from `startState` by the same generator (normal-prefill.ts); the rest of `values`
+   * is room to record more. The array is kept, not copied, when nothing is recorded yet; what
+   * the tape already holds stays.
+   */
+  adopt(values: Float32Array, count: number, end: RandomState): void {
+    if (count > this.capacity || count > values.length) throw new Error(`bug: ${count} values adopted by a tape of ${this.capacity} from an array of ${values.length}`);
+    if (count <= this.filled) return;
+    if (this.filled === 0 && values.length <= this.capacity) {
+      this.values = values;
+    } else {
+      if (count > this.values.length) {
+        const grown = new Float32Array(count);
+        grown.set(this.values.subarray(0, this.filled));
+        this.values = grown;
+      }
+      this.values.set(values.subarray(this.filled, count), this.filled);
+    }
+    this.filled = count;
+    this.source = Random.fromState(end);
+    this.states.set(count, end);
+  }
+
+  /** Registers values on their way (`wait` resolves once they are adopted, or will not come). */
+  expect(wait: () => Promise<unknown>): void {
+    this.incoming = wait;
+  }
+
+  /** Waits for the values on their way, if any: a reader then finds them recorded. */
+  async ready(): Promise<void> {
+    const wait = this.incoming;
+    this.incoming = undefined;
+    if (wait) await wait();
   }
 
   /** The recorded values [from, from + count), recording up to there first; count is cut to the capacity. */

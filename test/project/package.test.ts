@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = resolve(import.meta.dirname, '../..');
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -131,6 +132,7 @@ describe('the npm package', () => {
       'dist/index.d.ts',
       'dist/runtime/index.js',
       'dist/runtime/index.d.ts',
+      'dist/support/normal-prefill-worker.js',
       'dist/compiler/spec/schema-validator.generated.cjs',
       'dist/vendor/tf.min.js',
       'dist/vendor/tf-backend-webgpu.min.js',
@@ -242,6 +244,25 @@ describe('the npm package', () => {
       project,
     );
     expect(tsc.status, explain(tsc)).toBe(0);
+  });
+
+  it('the evaluation-noise worker runs from the installed package and fills a tape with the plain stream’s values', async () => {
+    const module = (name: string) => JSON.stringify(pathToFileURL(join(installed, 'dist', 'support', `${name}.js`)).href);
+    const script = [
+      `const { NormalPrefill } = await import(${module('normal-prefill')});`,
+      `const { NormalTape } = await import(${module('normal-tape')});`,
+      `const { Random } = await import(${module('random')});`,
+      'const start = Random.fromSeed(3).state();',
+      'const tape = new NormalTape(start);',
+      'const prefill = NormalPrefill.start(tape, 5000);',
+      'await tape.ready();',
+      'const values = tape.reader().fillNormal(new Float32Array(5000));',
+      'const plain = Random.fromState(start).fillNormal(new Float32Array(5000));',
+      'console.log(JSON.stringify({ outcome: await prefill.outcome, same: Buffer.from(values.buffer).equals(Buffer.from(plain.buffer)), recorded: tape.recorded }));',
+    ].join('\n');
+    const r = await run(process.execPath, ['--input-type=module', '-e', script], work);
+    expect(r.status, explain(r)).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({ outcome: { kind: 'filled', count: 5000 }, same: true, recorded: 5000 });
   });
 
   it('ibc doctor reports the prebuilt addon and the missing optional onnxruntime-node with its fix', async () => {

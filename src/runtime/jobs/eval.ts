@@ -6,6 +6,7 @@
  */
 import { loadRunData, modelFromState, type OpenedRun } from '../runs/open-run.js';
 import { evaluateSplit } from '../training/loop.js';
+import { startEvaluationNoise } from '../training/evaluation-noise.js';
 import { localizeSplit } from '../training/localize-split.js';
 import type { Accuracy } from '../training/evaluate.js';
 import type { Localization } from '../training/localization.js';
@@ -30,14 +31,18 @@ export interface EvalResult {
 export async function evaluateRun(opened: OpenedRun, request: EvalRequest): Promise<EvalResult> {
   let model: ReturnType<typeof modelFromState> | undefined;
   let data: Awaited<ReturnType<typeof loadRunData>> | undefined;
+  const samples = request.samples ?? opened.ir.samples.eval;
+  // The evaluation noise is drawn on a worker while the data loads (evaluation-noise.ts).
+  const noise = startEvaluationNoise(opened.state.settings.seed, opened.ir, samples);
   try {
     data = await loadRunData(opened, request.limitTest, request.images);
+    noise.fitTo(data.test.count);
     model = modelFromState(opened);
-    const samples = request.samples ?? opened.ir.samples.eval;
-    const accuracy = await evaluateSplit(model, opened.spec, data.test, opened.state.settings.seed, samples);
+    const accuracy = await evaluateSplit(model, opened.spec, data.test, opened.state.settings.seed, samples, undefined, noise.tape);
     const localization = await localizeSplit(model, opened.spec, data.test);
     return { samples, accuracy, ...(localization ? { localization } : {}) };
   } finally {
+    await noise.stop();
     model?.dispose();
     await data?.close();
   }

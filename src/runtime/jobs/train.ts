@@ -32,6 +32,8 @@ import { appendStepLog, readStepLog, truncateStepLog } from '../runs/step-log.js
 import type { AdapterDescription } from '../engine/backends/webgpu/adapter.js';
 import type { Precision } from '../engine/precision.js';
 import { PhaseClock, secondsSinceProcessStart } from '../training/phases.js';
+import { startEvaluationNoise } from '../training/evaluation-noise.js';
+import type { NormalTape } from '../../support/normal-tape.js';
 import { chooseStepEngine, choicePrecision, createTrainingEngine, type StepRequest } from '../engine/choose-engine.js';
 import type { Predictor, TrainingEngine } from '../engine/training-engine.js';
 import { createTfjsModel } from '../engine/executor/tfjs-model.js';
@@ -435,6 +437,10 @@ async function runLocked(
     if (pretrained) settings = { ...settings, weights: pretrained.fingerprint };
   }
 
+  // The evaluation noise is drawn on a worker while the data loads (evaluation-noise.ts); a resume that
+  // only finishes a run evaluates no epoch, and starts none.
+  const evaluates = resume === undefined || resume.epoch < settings.epochs;
+  const noise = startEvaluationNoise(settings.seed, ir, evaluates ? ir.samples.eval : 0);
   const phases = new PhaseClock();
   phases.add('startup', secondsSinceProcessStart());
   const data = await phases.timeAsync('data', () => locatedAtSpec(spec, () =>
@@ -452,10 +458,15 @@ async function runLocked(
         onNote: (line) => reporter.info(line),
       },
     }),
-  ));
+  )).catch(async (error: unknown) => {
+    await noise.stop();
+    throw error;
+  });
+  noise.fitTo(Math.max(data.test.count, data.validation?.count ?? 0));
   try {
-    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, computedBy, data, phases, ...(resume ? { resume } : {}), ...(pretrained ? { pretrained } : {}), runDir }, job, interrupted);
+    return await trainOnData(request, reporter, locked, { spec, specHash, settings, stepEngine, computedBy, data, phases, evaluationTape: noise.tape, ...(resume ? { resume } : {}), ...(pretrained ? { pretrained } : {}), runDir }, job, interrupted);
   } finally {
+    await noise.stop();
     await data.close();
   }
 }
@@ -470,6 +481,8 @@ interface Prepared {
   readonly data: Dataset;
   /** The run's phase times so far (start-up, data); training and what follows add theirs. */
   readonly phases: PhaseClock;
+  /** The evaluation stream's tape, its values drawn ahead on a worker. */
+  readonly evaluationTape: NormalTape;
   readonly resume?: TrainingState;
   /** The trunk's weights file, read and checked before anything was created. */
   readonly pretrained?: PretrainedTrunk;
@@ -486,7 +499,7 @@ async function trainOnData(
   interrupted: () => InterruptSignal | undefined,
 ): Promise<TrainResult> {
   const { ir } = request;
-  const { spec, specHash, settings, stepEngine, computedBy, data, phases, resume, pretrained } = prepared;
+  const { spec, specHash, settings, stepEngine, computedBy, data, phases, evaluationTape, resume, pretrained } = prepared;
   let runDir = prepared.runDir;
 
   if (!resume) {
@@ -552,6 +565,7 @@ async function trainOnData(
     outcome = await train({
       engine,
       phases,
+      evaluationTape,
       spec,
       specHash,
       settings,

@@ -120,6 +120,8 @@ export interface TrainOptions {
   readonly stopRequested?: () => boolean;
   /** Milliseconds on a monotonic clock, for `checkpoint every_minutes` (tests substitute one). */
   readonly clock?: () => number;
+  /** The evaluation stream's tape (evaluationTape(settings.seed)), its values perhaps drawn ahead on a worker (evaluation-noise.ts); absent: the loop makes one. */
+  readonly evaluationTape?: NormalTape;
 }
 
 /** Where a stopped run stood: the epoch in progress (1-based) and the batches of it taken. */
@@ -176,7 +178,7 @@ export function evaluationTape(seed: number): NormalTape {
  * The noise is the evaluation stream of `seed`, read from `tape` when given (evaluationTape(seed):
  * the same values, drawn once).
  */
-export function evaluateSplit(
+export async function evaluateSplit(
   predictor: Predictor,
   spec: ResolvedSpec,
   split: DataSplit,
@@ -186,6 +188,7 @@ export function evaluateSplit(
   tape?: NormalTape,
 ): Promise<Accuracy> {
   const n = samples ?? predictor.ir.samples.eval;
+  await tape?.ready(); // values a worker draws ahead (evaluation-noise.ts), if it still draws them
   const { batches, noise } = evaluationInput(spec, split, seed, onBatch, tape);
   return evaluateAccuracy(batches, predictor.ir.classes, (b) => predictor.predict(b, { samples: n, noise }));
 }
@@ -202,8 +205,9 @@ function evaluationInput(spec: ResolvedSpec, split: DataSplit, seed: number, onB
  * Validation of a training engine's weights: `evaluateSplit`'s accuracy and cross-entropy, and
  * the loss terms of the same passes (the same batches, draws and weights).
  */
-function validateSplit(engine: TrainingEngine, spec: ResolvedSpec, split: DataSplit, seed: number, onBatch?: (batch: number, batches: number) => void, tape?: NormalTape): Promise<LossScores> {
+async function validateSplit(engine: TrainingEngine, spec: ResolvedSpec, split: DataSplit, seed: number, onBatch?: (batch: number, batches: number) => void, tape?: NormalTape): Promise<LossScores> {
   const n = engine.ir.samples.eval;
+  await tape?.ready();
   const { batches, noise } = evaluationInput(spec, split, seed, onBatch, tape);
   return evaluateWithLoss(batches, engine.ir.classes, (b) => engine.evaluate(b, { samples: n, noise }));
 }
@@ -290,7 +294,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const warmupSteps = spec.train.warmup?.steps;
   const modelTerms = new Set<LossTermKind>(ir.loss.terms.map((t) => t.kind));
   // Every evaluation of this run reads the evaluation stream's normals from one recording.
-  const tape = evaluationTape(settings.seed);
+  const tape = options.evaluationTape ?? evaluationTape(settings.seed);
 
   const started = performance.now();
   const clock = options.clock ?? (() => performance.now());

@@ -4,9 +4,10 @@
  * the phases first ran. The phases of `ibc train`: start-up (from process
  * start: module loading, compiling the spec, choosing the backend), data
  * (reading and decoding the dataset), training (the epochs' training loops),
- * evaluation (validation and test after each epoch; with samples, the first
- * evaluation also draws the run's evaluation noise, which later ones replay:
- * support/normal-tape.ts), checkpoints,
+ * evaluation (validation and test after each epoch; with samples, the run's
+ * evaluation noise is drawn once, on a worker while the data loads, and every
+ * evaluation replays it: support/normal-tape.ts, evaluation-noise.ts; a first
+ * evaluation that outruns the worker waits for it here), checkpoints,
  * localization, figures (curves and attention images). Inside training:
  * batches (shuffling, augmentation, normalisation) and steps (forward,
  * backward, update).
