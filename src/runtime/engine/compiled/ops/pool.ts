@@ -37,6 +37,15 @@ export const maxPool: OpBuilder<'MaxPool'> = (ctx) => {
   };
 };
 
+/** The evaluation pass: the maxima alone (the same values: both kernels skip padded cells and NaNs), with no argmax to record for a backward pass it does not have: about half maxPoolArgmax's time. */
+export const maxPoolInference: OpBuilder<'MaxPool'> = (ctx) => {
+  const { node, output: y, kernels } = ctx;
+  const x = ctx.inputs[0]!;
+  const { size, stride, pads } = node.attrs;
+  const geometry = poolGeometry(x.rows, x.shape, y.shape, size, stride, pads.top, pads.left);
+  return { forward: () => ok(kernels.maxPool(x.data, y.data, geometry), 'maxPool') };
+};
+
 /**
  * Average pooling over the window's cells inside the input. The backward pass is a loop: the
  * native AvgPoolGrad is TF.js's, which divides by the whole window even where padding cut it.
@@ -170,7 +179,7 @@ export const maxPoolRule: StepRule<'MaxPool'> = {
     why: 'a selection, not arithmetic: exact in any precision, and its arrays are float32',
   },
   train: maxPool,
-  inference: maxPool,
+  inference: maxPoolInference,
   alias: NEVER_ALIAS,
   backwardReads: (_node, fusion) => ({ inputs: [], output: fusion.poolMasksRelu }),
   readsRecomputedInputs: false,
