@@ -58,13 +58,16 @@ describe.skipIf(!HAVE_NATIVE)(`native elementwise ops and reductions vs TF.js CP
     ['elu', tf.elu, -4, 4], ['softplus', tf.softplus, -20, 20], ['leakyRelu', (x) => tf.leakyRelu(x, 0.3), -2, 2],
     ['reciprocal', tf.reciprocal, 0.5, 4],
   ];
-  for (const [name, f, low, high] of unaries) {
-    it(`${name}`, async () => {
-      const data = randomArray(3 * 7 * 5 * 11, name.length, low, high);
-      const r = await compare(() => f(tf.tensor(data, [3, 7, 5, 11])));
-      expect([...r.fallbacks.keys()]).toEqual([]);
-      expect(r.error).toBeLessThan(1e-4);
-    });
+  // Both of the kernels' loops: the serial one, and the parallel one above 262,144 floats (native/src/unary.cc).
+  for (const shape of [[3, 7, 5, 11], [2, 300, 500]]) {
+    for (const [name, f, low, high] of unaries) {
+      it(`${name} ${shape.join('x')}`, async () => {
+        const data = randomArray(shape.reduce((p, q) => p * q, 1), name.length, low, high);
+        const r = await compare(() => f(tf.tensor(data, shape)));
+        expect([...r.fallbacks.keys()]).toEqual([]);
+        expect(r.error).toBeLessThan(1e-4);
+      });
+    }
   }
 
   const reductions: Array<[number[], number | number[], boolean]> = [
