@@ -39,6 +39,12 @@ export interface NativeInfo {
 export const PRECISION = { fp32: 0, bf16: 1 } as const;
 export type PrecisionCode = (typeof PRECISION)[keyof typeof PRECISION];
 
+/** The op codes of `unary` (native/src/unary.cc's UnaryOp). */
+export const UNARY_OPS = {
+  Relu: 0, Relu6: 1, Sigmoid: 2, Tanh: 3, Exp: 4, Log: 5, Sqrt: 6, Rsqrt: 7, Square: 8, Neg: 9, Abs: 10,
+  Step: 11, Elu: 12, Softplus: 13, LeakyRelu: 14, Reciprocal: 15,
+} as const;
+
 export interface NativeAddon {
   info(): NativeInfo;
   conv2d(x: F32, filter: F32, bias: F32 | null, out: F32, geometry: Int32Array, activation: number, alpha: number, precision?: PrecisionCode): Status;

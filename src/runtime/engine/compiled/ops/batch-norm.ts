@@ -7,9 +7,7 @@
  */
 import type { OpBuilder, StepRule } from '../op.js';
 import { NEVER_ALIAS, ok, overwriteTarget } from '../op.js';
-
-/** native/src/unary.cc's code for ReLU. */
-const UNARY_RELU = 0;
+import { UNARY_OPS } from '../../backends/native/addon.js';
 
 export const batchNorm: OpBuilder<'BatchNorm'> = (ctx) => {
   const { node, output: y, kernels } = ctx;
@@ -62,7 +60,7 @@ export const batchNormInference: OpBuilder<'BatchNorm'> = (ctx) => {
   return {
     forward: () => {
       ok(kernels.batchNorm(x.data, movingMean, movingVariance, beta, gamma, y.data, channels, node.attrs.epsilon), 'batchNorm');
-      if (relu) ok(kernels.unary(UNARY_RELU, y.data, y.data, 0), 'unary relu');
+      if (relu) ok(kernels.unary(UNARY_OPS.Relu, y.data, y.data, 0), 'unary relu');
     },
   };
 };
@@ -90,7 +88,7 @@ export const batchNormFrozen: OpBuilder<'BatchNorm'> = (ctx) => {
     forward: inference.forward,
     recompute: (into) => {
       ok(ctx.kernels.batchNorm(x.data, movingMean, movingVariance, ctx.param('beta'), gamma, into, channels, node.attrs.epsilon), 'batchNorm');
-      if (ctx.fusedRelu) ok(ctx.kernels.unary(UNARY_RELU, into, into, 0), 'unary relu');
+      if (ctx.fusedRelu) ok(ctx.kernels.unary(UNARY_OPS.Relu, into, into, 0), 'unary relu');
     },
     backward: () => {
       const dy = y.grad!;

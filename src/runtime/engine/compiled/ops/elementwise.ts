@@ -5,8 +5,9 @@
  * adds its input gradient, as the plan says.
  */
 import type { IrNode } from '../../../../compiler/ir/ir.js';
-import type { OpBuilder, StepOp, StepRule } from '../op.js';
-import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_INPUT_AND_OUTPUT, READS_NOTHING } from '../op.js';
+import type { OpBuilder, OpContext, StepOp, StepRule } from '../op.js';
+import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_INPUT_AND_OUTPUT, READS_NOTHING, ok } from '../op.js';
+import { UNARY_OPS } from '../../backends/native/addon.js';
 import type { GradTarget, NodeValue } from '../values.js';
 
 /** softplus(z) without overflow (large z) or loss of precision (very negative z). */
@@ -77,23 +78,20 @@ function activationFunctions(node: IrNode<'Activation'>): [(x: number) => number
 export const activation: OpBuilder<'Activation'> = (ctx) => {
   const [f, derivative] = activationFunctions(ctx.node);
   const op = unaryOp(ctx.inputs[0]!, ctx.output, ctx.inputGrads[0], f, derivative);
-  return ctx.node.attrs.fn === 'relu' ? { ...op, forward: reluForward(ctx.inputs[0]!, ctx.output) } : op;
+  return ctx.node.attrs.fn === 'relu' ? { ...op, forward: reluForward(ctx) } : op;
 };
 
 /**
- * ReLU's forward as its own loop: unaryOp's one loop calls every activation's function, so
- * that call is never inlined, and a ReLU after the sampled latent (the decoder's, over every
+ * ReLU's forward on the native kernel (the one a BatchNorm+ReLU uses): unaryOp's loop calls
+ * every activation's function, never inlined, and a JavaScript select over random signs
+ * mispredicts half its branches; a ReLU after the sampled latent (the decoder's, over every
  * draw of an evaluation batch) is the largest elementwise pass of an IB model's evaluation.
+ * NaN stays NaN, as in TF.js.
  */
-function reluForward(x: NodeValue, y: NodeValue): () => void {
-  return () => {
-    const xs = x.data;
-    const ys = y.data;
-    for (let i = 0; i < ys.length; i++) {
-      const v = xs[i]!;
-      ys[i] = v > 0 ? v : 0;
-    }
-  };
+function reluForward(ctx: OpContext<'Activation'>): () => void {
+  const x = ctx.inputs[0]!;
+  const y = ctx.output;
+  return () => ok(ctx.kernels.unary(UNARY_OPS.Relu, x.data, y.data, 0), 'unary relu');
 }
 
 export const shiftedSoftplus: OpBuilder<'ShiftedSoftplus'> = (ctx) => {

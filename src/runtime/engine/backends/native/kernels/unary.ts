@@ -1,11 +1,6 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { check, type NativeKernel } from '../backend.js';
-
-/** Op codes of native/src/unary.cc. */
-const OPS = {
-  Relu: 0, Relu6: 1, Sigmoid: 2, Tanh: 3, Exp: 4, Log: 5, Sqrt: 6, Rsqrt: 7, Square: 8, Neg: 9, Abs: 10,
-  Step: 11, Elu: 12, Softplus: 13, LeakyRelu: 14, Reciprocal: 15,
-} as const;
+import { UNARY_OPS as OPS } from '../addon.js';
 
 function unaryKernel(kernelName: keyof typeof OPS, alphaAttr?: string, alphaDefault = 0): NativeKernel {
   const op = OPS[kernelName];
