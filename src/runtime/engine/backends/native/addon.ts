@@ -45,6 +45,9 @@ export const UNARY_OPS = {
   Step: 11, Elu: 12, Softplus: 13, LeakyRelu: 14, Reciprocal: 15,
 } as const;
 
+/** The op codes of `binary` (native/src/binary.cc's BinaryOp); TF.js's kernel names where they are TF.js kernels. */
+export const BINARY_OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6, ReluGrad: 7 } as const;
+
 export interface NativeAddon {
   info(): NativeInfo;
   conv2d(x: F32, filter: F32, bias: F32 | null, out: F32, geometry: Int32Array, activation: number, alpha: number, precision?: PrecisionCode): Status;

@@ -6,8 +6,9 @@
  * executor draws it (one fillNormal per Sample node, over the tiled output, in
  * node order), so one Random state reproduces a pass on either path.
  */
-import type { OpBuilder, StepRule } from '../op.js';
-import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_NOTHING } from '../op.js';
+import type { OpBuilder, OpContext, StepRule } from '../op.js';
+import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_NOTHING, ok } from '../op.js';
+import { BINARY_OPS } from '../../backends/native/addon.js';
 import { nearestAnchorIndex, nearestSourceIndices } from '../../../../compiler/ir/index-maps.js';
 import { untile } from './elementwise.js';
 import type { NodeValue } from '../values.js';
@@ -72,6 +73,41 @@ export const quantize: OpBuilder<'Quantize'> = (ctx) => {
   };
 };
 
+/**
+ * g = f * (1 + a). Where the map has every row of g (sample-major tiles of f's rows), one call of
+ * the native broadcasting multiply, f over the tiles and 1 + a over the channels (an IB Fashion
+ * model's evaluation batch: 2.9 ms in JavaScript, ~0.5 natively); otherwise a loop.
+ */
+function modulateForward(ctx: OpContext<'Modulate'>, f: NodeValue, a: NodeValue, channels: number, pixels: number): () => void {
+  const y = ctx.output;
+  if (a.rows === y.rows && y.rows % f.rows === 0) {
+    const scale = ctx.scratch(a.data.length);
+    const tiles = y.rows / f.rows;
+    // [tiles, f's rows, pixels, channels]; f repeats over the tiles, the scale over the channels.
+    const layout = Int32Array.from([4, tiles, f.rows, pixels, channels, 0, pixels * channels, channels, 1, f.rows * pixels, pixels, 1, 0]);
+    return () => {
+      const as = a.data;
+      for (let i = 0; i < as.length; i++) scale[i] = 1 + as[i]!;
+      ok(ctx.kernels.binary(BINARY_OPS.Multiply, f.data, scale, y.data, layout), 'binary multiply');
+    };
+  }
+  return () => {
+    const fs = f.data;
+    const as = a.data;
+    const ys = y.data;
+    for (let r = 0; r < y.rows; r++) {
+      const fBase = (r % f.rows) * f.width;
+      const aBase = (r % a.rows) * pixels;
+      const yBase = r * y.width;
+      for (let p = 0; p < pixels; p++) {
+        const s = 1 + as[aBase + p]!;
+        const o = p * channels;
+        for (let c = 0; c < channels; c++) ys[yBase + o + c] = fs[fBase + o + c]! * s;
+      }
+    }
+  };
+}
+
 /** g = f + f * a, a one-channel map broadcast over f's channels; f tiled sample-major to a's rows. */
 export const modulate: OpBuilder<'Modulate'> = (ctx) => {
   const [f, a] = ctx.inputs as [NodeValue, NodeValue];
@@ -81,21 +117,7 @@ export const modulate: OpBuilder<'Modulate'> = (ctx) => {
   const [df, da] = ctx.inputGrads;
   const dfTiled = ctx.scratch(df ? y.data.length : 0);
   return {
-    forward: () => {
-      const fs = f.data;
-      const as = a.data;
-      const ys = y.data;
-      for (let r = 0; r < y.rows; r++) {
-        const fBase = (r % f.rows) * f.width;
-        const aBase = (r % a.rows) * pixels;
-        const yBase = r * y.width;
-        for (let p = 0; p < pixels; p++) {
-          const scale = 1 + as[aBase + p]!;
-          const o = p * channels;
-          for (let c = 0; c < channels; c++) ys[yBase + o + c] = fs[fBase + o + c]! * scale;
-        }
-      }
-    },
+    forward: modulateForward(ctx, f, a, channels, pixels),
     ...(df || da
       ? {
           backward: () => {

@@ -1,8 +1,8 @@
 import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { check, type NativeKernel } from '../backend.js';
+import { BINARY_OPS } from '../addon.js';
 
-/** Op codes of native/src/binary.cc. */
-const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 } as const;
+/** native/src/binary.cc's kMaxRank. */
 const MAX_RANK = 6;
 
 /**
@@ -69,8 +69,8 @@ export function broadcastOperands(
   return { av, bv, outShape, layout };
 }
 
-function binaryKernel(kernelName: keyof typeof OPS): NativeKernel {
-  const op = OPS[kernelName];
+function binaryKernel(kernelName: Exclude<keyof typeof BINARY_OPS, 'ReluGrad'>): NativeKernel {
+  const op = BINARY_OPS[kernelName];
   return {
     kernelName,
     run: ({ inputs, backend }): TensorInfo | undefined => {

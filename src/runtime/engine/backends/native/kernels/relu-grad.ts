@@ -8,11 +8,9 @@
  */
 import { util } from '@tensorflow/tfjs-core';
 import { check, type NativeKernel } from '../backend.js';
+import { BINARY_OPS } from '../addon.js';
 
 export const RELU_GRAD = 'IbcReluGrad';
-
-/** Op code of ReluGrad in native/src/binary.cc. */
-const RELU_GRAD_OP = 7;
 
 export const reluGrad: NativeKernel = {
   kernelName: RELU_GRAD,
@@ -21,7 +19,7 @@ export const reluGrad: NativeKernel = {
     const dyv = dy && backend.f32(dy), xv = x && backend.f32(x);
     if (!dy || !x || !dyv || !xv || !util.arraysEqual(dy.shape, x.shape)) throw new Error(`${RELU_GRAD} needs float32 dy and x of one shape`);
     const out = backend.allocate(xv.length);
-    check(RELU_GRAD, backend.addon.binary(RELU_GRAD_OP, dyv, xv, out, Int32Array.from([1, Math.max(1, xv.length), 1, 1])));
+    check(RELU_GRAD, backend.addon.binary(BINARY_OPS.ReluGrad, dyv, xv, out, Int32Array.from([1, Math.max(1, xv.length), 1, 1])));
     return backend.output(x.shape, out);
   },
 };
