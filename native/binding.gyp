@@ -22,7 +22,8 @@
         "src/max_pool_argmax.cc",
         "src/adam.cc",
         "src/channel_sums.cc",
-        "src/accumulate.cc"
+        "src/accumulate.cc",
+        "src/nearest_anchor.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -29,6 +29,7 @@ Napi::Value MaxPoolGradArgmax(const Napi::CallbackInfo& info);
 Napi::Value AdamStep(const Napi::CallbackInfo& info);
 Napi::Value ChannelSumsKernel(const Napi::CallbackInfo& info);
 Napi::Value Accumulate(const Napi::CallbackInfo& info);
+Napi::Value NearestAnchor(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -78,6 +79,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"adamStep", AdamStep},
       {"channelSums", ChannelSumsKernel},
       {"accumulate", Accumulate},
+      {"nearestAnchor", NearestAnchor},
   };
   for (const auto& k : kernels) exports.Set(k.name, Napi::Function::New(env, k.fn, k.name));
   return exports;

@@ -89,6 +89,8 @@ export interface NativeAddon {
   channelSums(x: F32, out: F32, channels: number): Status;
   /** dst += src elementwise. */
   accumulate(dst: F32, src: F32): Status;
+  /** index[i] = the anchor nearest values[i] (compiler/ir/index-maps.ts nearestAnchorIndex, exactly); out[i] = its value when given. */
+  nearestAnchor(values: F32, anchors: F32, index: Int32Array, out: F32 | null): Status;
 }
 
 export type LoadResult =

@@ -9,7 +9,7 @@
 import type { OpBuilder, OpContext, StepRule } from '../op.js';
 import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_NOTHING, ok } from '../op.js';
 import { BINARY_OPS } from '../../backends/native/addon.js';
-import { nearestAnchorIndex, nearestSourceIndices } from '../../../../compiler/ir/index-maps.js';
+import { nearestSourceIndices } from '../../../../compiler/ir/index-maps.js';
 import { untile } from './elementwise.js';
 import type { NodeValue } from '../values.js';
 
@@ -54,12 +54,10 @@ export const quantize: OpBuilder<'Quantize'> = (ctx) => {
   const y = ctx.output;
   const anchors = ctx.param('anchors');
   const da = ctx.inputGrads[0];
+  const nearest = new Int32Array(y.data.length);
   return {
-    forward: () => {
-      const as = a.data;
-      const ys = y.data;
-      for (let i = 0; i < ys.length; i++) ys[i] = anchors[nearestAnchorIndex(as[i]!, anchors)]!;
-    },
+    // The native scan gives nearestAnchorIndex's anchors exactly (native/src/nearest_anchor.cc).
+    forward: () => ok(ctx.kernels.nearestAnchor(a.data, anchors, nearest, y.data), 'nearestAnchor'),
     ...(da
       ? {
           backward: () => {
