@@ -63,9 +63,35 @@ function formatOf(bytes: Uint8Array): Format | undefined {
   return undefined;
 }
 
-/** The decoder's message, as something the user can act on. */
-export function decoderReason(format: Format, message: string): string {
-  if (/premature end|truncat|end of (file|stream|data|input)|unexpected end|not enough data|short read|incomplete/i.test(message)) {
+/**
+ * Whether the file lacks the end its format requires: a JPEG's end-of-image marker (FF D9, which
+ * entropy-coded data never holds), a PNG's IEND chunk, the bytes a WebP's RIFF header counts.
+ * Read only once decoding has failed: libvips's message for a cut-off JPEG is sometimes just
+ * "Warning treated as error due to failOn setting", its libjpeg warning lost to another thread.
+ */
+function endsEarly(format: Format, bytes: Uint8Array): boolean {
+  switch (format) {
+    case 'JPEG':
+      return !contains(bytes, [0xff, 0xd9]);
+    case 'PNG':
+      return !contains(bytes, [0x49, 0x45, 0x4e, 0x44]); // IEND
+    case 'WebP': {
+      const riffSize = (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24)) >>> 0;
+      return bytes.length < 8 + riffSize;
+    }
+  }
+}
+
+function contains(bytes: Uint8Array, pattern: readonly number[]): boolean {
+  for (let i = bytes.indexOf(pattern[0]!); i >= 0 && i + pattern.length <= bytes.length; i = bytes.indexOf(pattern[0]!, i + 1)) {
+    if (pattern.every((b, k) => bytes[i + k] === b)) return true;
+  }
+  return false;
+}
+
+/** The decoder's message, as something the user can act on; `bytes`: the file, to tell a cut-off file when the message does not. */
+export function decoderReason(format: Format, message: string, bytes?: Uint8Array): string {
+  if (/premature end|truncat|end of (file|stream|data|input)|unexpected end|not enough data|short read|incomplete/i.test(message) || (bytes !== undefined && endsEarly(format, bytes))) {
     return `the ${format} file is truncated: its data ends before the image does`;
   }
   const first = message.split('\n')[0]!.trim();
@@ -127,7 +153,7 @@ export async function decodeForStore(sharp: SharpFactory, bytes: Uint8Array, rul
   try {
     metadata = await sharp(bytes, options).metadata();
   } catch (error) {
-    throw new DecodeFailure(decoderReason(format, error instanceof Error ? error.message : String(error)));
+    throw new DecodeFailure(decoderReason(format, error instanceof Error ? error.message : String(error), bytes));
   }
   const original = metadata.autoOrient;
   if (!(original.width > 0 && original.height > 0)) throw new DecodeFailure(`it is ${original.width}x${original.height} pixels`);
@@ -151,7 +177,7 @@ export async function decodeForStore(sharp: SharpFactory, bytes: Uint8Array, rul
     }
     data = out.data;
   } catch (error) {
-    throw new DecodeFailure(decoderReason(format, error instanceof Error ? error.message : String(error)));
+    throw new DecodeFailure(decoderReason(format, error instanceof Error ? error.message : String(error), bytes));
   }
   const pixels = size.width * size.height;
   // A copy the caller owns outright (sharp's buffer may be external memory that cannot be transferred).
