@@ -13,11 +13,10 @@
  * The worker never keeps the process alive: it is unreferenced except while `tape.ready()`
  * waits for it, and `stop()` ends it (a run's end, an interrupt, an error).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RandomState } from './random.js';
 import type { NormalTape } from './normal-tape.js';
+import { workerScript } from './worker-script.js';
 
 /** What the worker is given (workerData). */
 export interface PrefillRequest {
@@ -40,20 +39,6 @@ export type PrefillOutcome =
   | { readonly kind: 'failed'; readonly reason: string }
   | { readonly kind: 'stopped' };
 
-/**
- * The worker's script. Built code runs dist/support/normal-prefill-worker.js beside this file;
- * when this module runs from its TypeScript source (the test runner), the built worker in dist/
- * is used, since a worker thread cannot load TypeScript.
- */
-function workerScript(): URL {
-  const beside = new URL('./normal-prefill-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const source = fileURLToPath(import.meta.url);
-  const built = source.replace(/([\\/])src([\\/])support([\\/])normal-prefill\.ts$/, '$1dist$2support$3normal-prefill-worker.js');
-  if (built !== source && existsSync(built)) return pathToFileURL(built);
-  throw new Error(`the noise prefill worker script is missing (${fileURLToPath(beside)}): build ibc first (npm run build)`);
-}
-
 export class NormalPrefill {
   /** How the prefill ended: the values adopted, the worker failed, or it was stopped first. */
   readonly outcome: Promise<PrefillOutcome>;
@@ -68,7 +53,7 @@ export class NormalPrefill {
     this.wanted[0] = count;
     const request: PrefillRequest = { start: tape.startState, count, limit };
     // A worker inherits the process's Node flags; --input-type (node -e with ES modules) refuses a script file.
-    this.worker = new Worker(workerScript(), { workerData: request, execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')) });
+    this.worker = new Worker(workerScript(import.meta.url, 'normal-prefill-worker.js', 'noise prefill worker'), { workerData: request, execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')) });
     this.outcome = new Promise<PrefillOutcome>((resolve) => {
       const settle = (outcome: PrefillOutcome): void => {
         if (this.settled) return;

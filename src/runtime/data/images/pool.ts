@@ -6,11 +6,10 @@
  * unreferenced, so an idle pool never keeps the process alive; `close()`
  * ends them.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RunError, runError } from '../../../support/errors.js';
+import { workerScript } from '../../../support/worker-script.js';
 import type { StoredSizeRule } from './decode.js';
 import type { BatchRequest, WorkerReply, WorkerRequest } from './protocol.js';
 import type { ImageStore } from './store.js';
@@ -23,20 +22,6 @@ export type DecodeOutcome =
 /** Default worker count: the cores this process may use, at most 8 (PyTorch's DataLoader users pick about that many). */
 export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
-}
-
-/**
- * The worker's script. Built code runs dist/.../worker.js beside this file; when this
- * module runs from its TypeScript source (the test runner), the built worker in dist/
- * is used, since a worker thread cannot load TypeScript.
- */
-function workerScript(): URL {
-  const beside = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const source = fileURLToPath(import.meta.url);
-  const built = source.replace(/([\\/])src([\\/])runtime([\\/])data([\\/])images([\\/])pool\.ts$/, '$1dist$2runtime$3data$4images$5worker.js');
-  if (built !== source && existsSync(built)) return pathToFileURL(built);
-  throw new Error(`the data worker script is missing (${fileURLToPath(beside)}): build ibc first (npm run build)`);
 }
 
 interface Pending {
@@ -91,7 +76,7 @@ export class ImagePool {
 
   /** Starts `count` workers and waits until each has loaded its decoder. */
   static async start(count: number = defaultWorkerCount()): Promise<ImagePool> {
-    const script = workerScript();
+    const script = workerScript(import.meta.url, 'worker.js', 'data worker');
     const workers: Worker[] = [];
     try {
       const decoders = await Promise.all(
