@@ -83,10 +83,7 @@ function endsEarly(format: Format, bytes: Uint8Array): boolean {
 }
 
 function contains(bytes: Uint8Array, pattern: readonly number[]): boolean {
-  for (let i = bytes.indexOf(pattern[0]!); i >= 0 && i + pattern.length <= bytes.length; i = bytes.indexOf(pattern[0]!, i + 1)) {
-    if (pattern.every((b, k) => bytes[i + k] === b)) return true;
-  }
-  return false;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(Buffer.from(pattern));
 }
 
 /** The decoder's message, as something the user can act on; `bytes`: the file, to tell a cut-off file when the message does not. */
