@@ -1,6 +1,6 @@
 /**
- * The native maxPool's fast path (every window inside the input: no bounds checks, fixed-length
- * channel loops for 8/16/32/64 channels) and batchNormMaxPool (the evaluation pass's
+ * The native maxPool's and maxPoolArgmax's fast paths (every window inside the input: no bounds
+ * checks, fixed-length channel loops for 8/16/32/64 channels) and batchNormMaxPool (the evaluation pass's
  * BatchNorm(+ReLU)+MaxPool in one pass), bit for bit against a TypeScript transcription of the
  * generic loop, against maxPoolArgmax's y (a separate native loop), and, for the fused kernel,
  * against batchNorm, unary Relu and maxPool one after the other. Inputs hold NaNs, infinities,
@@ -86,6 +86,37 @@ function referencePool(g: Geometry, x: Float32Array, cell: (v: number, ch: numbe
   return y;
 }
 
+/**
+ * maxPoolArgmax's indices by the generic loop's rule: the window's first valid cell, then only a
+ * strictly greater value (so a NaN first cell keeps the index, and ties keep the first); -1 for
+ * a window of padding alone.
+ */
+function referenceArgmax(g: Geometry, x: Float32Array): Int32Array {
+  const { outH, outW } = geometryOf(g);
+  const at = new Int32Array(g.n * outH * outW * g.c);
+  for (let b = 0; b < g.n; b++)
+    for (let oh = 0; oh < outH; oh++)
+      for (let ow = 0; ow < outW; ow++)
+        for (let ch = 0; ch < g.c; ch++) {
+          let best = Number.NaN, where = -1;
+          for (let kh = 0; kh < g.k[0]; kh++) {
+            const ih = oh * g.stride[0] - g.pad[0] + kh * g.dilation[0];
+            if (ih < 0 || ih >= g.inH) continue;
+            for (let kw = 0; kw < g.k[1]; kw++) {
+              const iw = ow * g.stride[1] - g.pad[1] + kw * g.dilation[1];
+              if (iw < 0 || iw >= g.inW) continue;
+              const i = ((b * g.inH + ih) * g.inW + iw) * g.c + ch;
+              if (where < 0 || x[i]! > best) {
+                best = x[i]!;
+                where = i;
+              }
+            }
+          }
+          at[((b * outH + oh) * outW + ow) * g.c + ch] = where;
+        }
+  return at;
+}
+
 /** Element by element with Object.is: NaN equals NaN, -0 differs from 0. */
 function expectSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
   expect(actual.length).toBe(expected.length);
@@ -117,15 +148,17 @@ describe.skipIf(!HAVE_NATIVE)('native maxPool paths and batchNormMaxPool, bit fo
   let seed = 900;
   for (const g of CASES) {
     const s = seed++;
-    it(`${g.name}: maxPool equals the generic loop and maxPoolArgmax's y`, () => {
+    it(`${g.name}: maxPool equals the generic loop, and maxPoolArgmax gives the same y and the generic rule's indices`, () => {
       const { packed, outH, outW } = geometryOf(g);
       const x = awkwardValues(g.n * g.inH * g.inW * g.c, s);
       const y = new Float32Array(g.n * outH * outW * g.c);
       expect(kernels().maxPool(x, y, packed)).toBe(STATUS.ok);
       expectSameBits(y, referencePool(g, x, (v) => v), 'maxPool vs the generic loop');
       const viaArgmax = new Float32Array(y.length);
-      expect(kernels().maxPoolArgmax(x, viaArgmax, new Int32Array(y.length), packed)).toBe(STATUS.ok);
+      const argmax = new Int32Array(y.length);
+      expect(kernels().maxPoolArgmax(x, viaArgmax, argmax, packed)).toBe(STATUS.ok);
       expectSameBits(y, viaArgmax, "maxPool vs maxPoolArgmax's y");
+      expect(argmax).toEqual(referenceArgmax(g, x));
     });
 
     for (const relu of [1, 0]) {
