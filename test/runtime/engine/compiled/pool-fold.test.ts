@@ -31,7 +31,7 @@ beforeAll(() => {
  * over) -> conv 1x1 -> BatchNorm -> MaxPool 3/2 padded (the generic loop, no ReLU) -> dense.
  * With `unfused`, a rate-0 Dropout sits before each pool.
  */
-function convBnPoolIr(unfused: boolean): ModelIR {
+function convBnPoolIr(unfused: boolean, tapReluAs?: 'attentionMean'): ModelIR {
   const t = new TinyIr([9, 7, 3]);
   const gap = (id: string, input: string, shape: readonly number[]): string => (unfused ? t.add(`${id}/gap`, 'Dropout', { rate: 0 }, [input], shape) : input);
   const conv1 = t.add('conv1', 'Conv2D', { filters: 8, kernel: [3, 3], stride: [1, 1], dilation: [1, 1], pads: { top: 1, bottom: 1, left: 1, right: 1 }, bias: true }, ['image'], [9, 7, 8]);
@@ -43,7 +43,7 @@ function convBnPoolIr(unfused: boolean): ModelIR {
   const pool2 = t.add('pool2', 'MaxPool', { size: [3, 3], stride: [2, 2], pads: { top: 1, bottom: 1, left: 1, right: 1 } }, [gap('pool2', bn2, [4, 3, 3])], [2, 2, 3]);
   const flat = t.add('flat', 'Flatten', {}, [pool2], [12]);
   const logits = t.add('logits', 'Dense', { units: 4, bias: true }, [flat], [4]);
-  return { ...t.build({ logits }, 4), loss: crossEntropyLoss(4) };
+  return { ...t.build({ logits, ...(tapReluAs ? { [tapReluAs]: relu1 } : {}) }, 4), loss: crossEntropyLoss(4) };
 }
 
 function evalLabels(step: CompiledTrainingStep): readonly string[] {
@@ -67,6 +67,12 @@ describe.skipIf(!HAVE_NATIVE)('evaluation plan: BatchNorm(+ReLU) folded into the
     expect(folded['planFor'](BATCH, 0, 'train').forwardLabels).toEqual(['Conv2D', 'BatchNorm+ReLU', 'MaxPool', 'Conv2D', 'BatchNorm', 'MaxPool', 'Dense']);
     const twin = new CompiledTrainingStep(convBnPoolIr(true), SGD, kernels, weights);
     expect(evalLabels(twin)).toEqual(['Conv2D', 'BatchNorm+ReLU', 'MaxPool', 'Conv2D', 'BatchNorm', 'MaxPool', 'Dense']);
+  });
+
+  it('does not fold a BatchNorm+ReLU whose value is a tap (the evaluation keeps taps)', () => {
+    const ir = convBnPoolIr(false, 'attentionMean');
+    const step = new CompiledTrainingStep(ir, SGD, kernels, randomWeights(ir, 3));
+    expect(evalLabels(step)).toEqual(['Conv2D', 'BatchNorm+ReLU', 'MaxPool', 'Conv2D', 'BatchNorm+MaxPool', 'Dense']);
   });
 
   it("gives the unfused plan's logits bit for bit (NaN, -0, ties), also after a training step moves the running statistics", () => {
