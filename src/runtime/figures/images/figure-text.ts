@@ -25,6 +25,8 @@ import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 export interface FigureText {
   readonly x: number;
   readonly y: number;
+  /** Decimals y is written with (a colour bar tick's label, between pixel rows); absent: as JavaScript prints it. */
+  readonly yDigits?: number;
   /** The words, unescaped. */
   readonly content: string;
   readonly size: number;
@@ -62,10 +64,16 @@ function shapeAttributes(text: FigureText): string {
   );
 }
 
+/** The text's x and y as written. */
+function position(text: FigureText): [string, string] {
+  return [`${text.x}`, text.yDigits === undefined ? `${text.y}` : text.y.toFixed(text.yDigits)];
+}
+
 /** The text as an SVG `<text>` element (inheriting the family and colour from the figure's root). */
 export function plainText(text: FigureText): string {
-  const turn = text.rotate !== undefined ? ` transform="rotate(${text.rotate} ${text.x} ${text.y})"` : '';
-  return `<text x="${text.x}" y="${text.y}"${shapeAttributes(text)}${turn}>${escapeXml(text.content)}</text>`;
+  const [x, y] = position(text);
+  const turn = text.rotate !== undefined ? ` transform="rotate(${text.rotate} ${x} ${y})"` : '';
+  return `<text x="${x}" y="${y}"${shapeAttributes(text)}${turn}>${escapeXml(text.content)}</text>`;
 }
 
 /**
@@ -154,7 +162,8 @@ export class TextOutlines {
     if (text.once === true) return plainText(text);
     const outline = this.#outlines.get(this.#key(text));
     if (outline === undefined || outline === null) return plainText(text);
+    const [x, y] = position(text);
     const turn = text.rotate !== undefined ? ` rotate(${text.rotate})` : '';
-    return `<g transform="translate(${text.x} ${text.y})${turn}">${outline}</g>`;
+    return `<g transform="translate(${x} ${y})${turn}">${outline}</g>`;
   }
 }

@@ -319,8 +319,7 @@ function colourBarParts(scale: ColourScale, anchors: readonly number[] | undefin
     const v = scale.low + ((scale.high - scale.low) * t) / (ticks - 1);
     const ty = at(v);
     parts.push(`<line x1="${x + barW}" y1="${ty.toFixed(1)}" x2="${x + barW + 5}" y2="${ty.toFixed(1)}" stroke="${TEXT}" stroke-width="1"/>`);
-    // y to one decimal, as the tick's line.
-    parts.push({ x: x + barW + 8, y: Number((ty + SMALL / 3).toFixed(1)), size: SMALL, content: v.toFixed(2) });
+    parts.push({ x: x + barW + 8, y: ty + SMALL / 3, yDigits: 1, size: SMALL, content: v.toFixed(2) });
   }
   // On an auto scale an anchor may lie outside the range: it is listed, not marked.
   for (const a of (anchors ?? []).filter((v) => v >= scale.low && v <= scale.high)) {

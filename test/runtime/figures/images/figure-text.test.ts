@@ -68,6 +68,8 @@ describe('text as outlines', () => {
     expect(outlined.match(/<text /g)).toHaveLength(1);
     expect(outlined).toContain('>spec-x: end of training, epoch 2</text>');
     expect(plain).toContain('>auto scale</text>');
+    // The written SVG's text as the figures always wrote it: a tick label's y to one decimal, x as printed.
+    expect(plain).toMatch(/<text x="\d+" y="\d+\.\d" font-size="12">\d\.\d\d<\/text>/);
     expect(plain.match(/<text /g)!.length).toBe(drawing.parts.filter((p) => typeof p !== 'string').length);
     expect(outlines.size).toBeGreaterThan(10);
     const diff = compare(svgToPng(outlined), svgToPng(plain));
