@@ -174,7 +174,7 @@ export function writeAttentionImages(folder: string, items: readonly AttentionIt
         return svgToPng(raster);
       }),
       rendered(join(folder, `${figure.stem}.svg`), () => {
-        const text = made ?? figureSvgs(figure, outlines).file;
+        const text = made ?? figureSvg(figure.drawing());
         made = undefined;
         return svgFileBytes(text);
       }),
