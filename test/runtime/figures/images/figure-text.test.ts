@@ -112,15 +112,21 @@ describe('text as outlines', () => {
     expect(outlines.markup(unseen)).toBe('<text x="1" y="2" font-size="13">unseen</text>');
   });
 
-  it('draws a rotated, centred text where its text element is', () => {
-    const label: FigureText = { x: 60, y: 50, size: 12, bold: true, anchor: 'middle', rotate: 90, content: 'auto scale' };
+  it('draws a rotated, centred text, a right-aligned one and one with XML\'s special characters where their text elements are', () => {
+    const svg = (body: string): string => `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="100" font-family="DejaVu Sans" fill="#222222">${body}</svg>`;
+    const texts: FigureText[] = [
+      { x: 60, y: 50, size: 12, bold: true, anchor: 'middle', rotate: 90, content: 'auto scale' },
+      { x: 230, y: 30, size: 13, anchor: 'end', content: 'right' },
+      { x: 80, y: 80, size: 12, fill: '#1a7f37', content: '✓ "A&B" <c>' },
+    ];
     const outlines = figureTextOutlines();
-    outlines.prepare([label]);
-    const svg = (body: string): string => `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="100" font-family="DejaVu Sans" fill="#222222">${body}</svg>`;
-    const asOutlines = svgToPng(svg(outlines.markup(label)));
-    const asText = svgToPng(svg(plainText(label)));
-    expect(darkPixels(asText)).toBeGreaterThan(50);
-    const diff = compare(asOutlines, asText);
-    expect(diff.mean).toBeLessThan(0.05);
+    outlines.prepare(texts);
+    for (const text of texts) {
+      expect(outlines.markup(text)).toContain('<path');
+      const asText = svgToPng(svg(plainText(text)));
+      expect(darkPixels(asText)).toBeGreaterThan(30);
+      const diff = compare(svgToPng(svg(outlines.markup(text))), asText);
+      expect(diff.mean).toBeLessThan(0.05);
+    }
   });
 });
