@@ -82,7 +82,7 @@ export function plainText(text: FigureText): string {
  * nothing outlives the figures it served.
  */
 export class TextOutlines {
-  /** Outline markup by shapeKey; null: outlining failed, drawn as `<text>`. */
+  /** Outline markup by #key; null: outlining failed, drawn as `<text>`. */
   readonly #outlines = new Map<string, string | null>();
   readonly #font: FontOptions;
   readonly #style: TextStyle;
