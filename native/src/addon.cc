@@ -10,6 +10,7 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info);
 Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info);
 Napi::Value MatMulKernel(const Napi::CallbackInfo& info);
 Napi::Value MaxPool(const Napi::CallbackInfo& info);
+Napi::Value BatchNormMaxPool(const Napi::CallbackInfo& info);
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info);
 Napi::Value AvgPool(const Napi::CallbackInfo& info);
 Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info);
@@ -60,6 +61,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"conv2dBackpropFilter", Conv2DBackpropFilter},
       {"matmul", MatMulKernel},
       {"maxPool", MaxPool},
+      {"batchNormMaxPool", BatchNormMaxPool},
       {"maxPoolGrad", MaxPoolGrad},
       {"avgPool", AvgPool},
       {"avgPoolGrad", AvgPoolGrad},

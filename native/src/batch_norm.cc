@@ -1,19 +1,9 @@
 // FusedBatchNorm (TF.js's batchNorm kernel): y = (x - mean) * scale / sqrt(variance + eps) + offset,
 // the per-channel vectors repeating along x's innermost axis.
-#include <cmath>
-
+#include "batch_norm_affine.h"
 #include "common.h"
 
 namespace ibc {
-
-namespace {
-// A per-channel vector of length 1 or `channels`; a missing one is `fallback`.
-float At(const F32& v, int64_t ch, float fallback) {
-  if (!v.data) return fallback;
-  return v.length == 1 ? v.data[0] : v.data[ch];
-}
-bool Fits(const F32& v, int64_t channels) { return !v.data || v.length == 1 || (int64_t)v.length == channels; }
-}  // namespace
 
 // batchNorm(x, mean, variance, offset|null, scale|null, out, channels, epsilon) -> status
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
@@ -25,16 +15,12 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
     return Result(info, kBadArguments);
   }
   const int64_t channels = (int64_t)channelsD;
-  if (channels <= 0 || x.length != y.length || x.length % channels != 0 || !Fits(mean, channels) ||
-      !Fits(variance, channels) || !Fits(offset, channels) || !Fits(scale, channels)) {
+  if (channels <= 0 || x.length != y.length || x.length % channels != 0 || !FitsChannels(mean, channels) ||
+      !FitsChannels(variance, channels) || !FitsChannels(offset, channels) || !FitsChannels(scale, channels)) {
     return Result(info, kBadArguments);
   }
-  std::vector<float> mul(channels), add(channels);
-  for (int64_t ch = 0; ch < channels; ++ch) {
-    const float inv = At(scale, ch, 1.f) / std::sqrt(At(variance, ch, 0.f) + (float)eps);
-    mul[ch] = inv;
-    add[ch] = At(offset, ch, 0.f) - At(mean, ch, 0.f) * inv;
-  }
+  std::vector<float> mul, add;
+  BatchNormAffine(mean, variance, offset, scale, eps, channels, &mul, &add);
   const int64_t rows = (int64_t)x.length / channels;
   const float* xs = x.data;
   float* ys = y.data;

@@ -22,6 +22,7 @@ namespace {
 inline void FirstCell(int64_t c, const float* __restrict in, int32_t base, float* __restrict out,
                       float* __restrict best, int32_t* __restrict where) {
   const float lowest = -std::numeric_limits<float>::infinity();
+#pragma omp simd
   for (int64_t ch = 0; ch < c; ++ch) {
     const float v = in[ch];
     out[ch] = v > lowest ? v : lowest;
@@ -32,6 +33,7 @@ inline void FirstCell(int64_t c, const float* __restrict in, int32_t base, float
 
 inline void NextCell(int64_t c, const float* __restrict in, int32_t base, float* __restrict out,
                      float* __restrict best, int32_t* __restrict where) {
+#pragma omp simd
   for (int64_t ch = 0; ch < c; ++ch) {
     const float v = in[ch];
     out[ch] = v > out[ch] ? v : out[ch];
@@ -41,16 +43,99 @@ inline void NextCell(int64_t c, const float* __restrict in, int32_t base, float*
   }
 }
 
+// Every window lies inside the input: no cell needs a bounds check (no padding reached).
+bool Interior(const PoolGeometry& g) {
+  return g.pT == 0 && g.pL == 0 && (g.outH - 1) * g.sH + (g.kH - 1) * g.dH < g.inH &&
+         (g.outW - 1) * g.sW + (g.kW - 1) * g.dW < g.inW;
+}
+
+// One output row of an interior geometry: the same cells in the same order as the loop in
+// MaxPoolIndices (the first cell is always the window's top-left), without bounds checks or
+// index products per cell. With a fixed channel count (kC > 0: the usual 8/16/32/64) the running
+// maximum, best value and index live in local arrays the compiler keeps in vector registers;
+// otherwise FirstCell and NextCell run on the scratch as in the generic loop.
+template <int64_t kC>
+inline __attribute__((always_inline)) void InteriorRow(const PoolGeometry& g, const float* xs, float* ys, int32_t* as,
+                                                       int64_t row, float* scratch) {
+  const int64_t c = kC > 0 ? kC : g.c;
+  const int64_t line = g.inW * c;
+  const int64_t b = row / g.outH, oh = row % g.outH;
+  int32_t top = (int32_t)((b * g.inH + oh * g.sH) * line);
+  const int32_t stepW = (int32_t)(g.sW * c), cellH = (int32_t)(g.dH * line), cellW = (int32_t)(g.dW * c);
+  const float lowest = -std::numeric_limits<float>::infinity();
+  for (int64_t ow = 0; ow < g.outW; ++ow, top += stepW) {
+    // Without ys (maxPoolGrad wants the indices alone) the maxima go to the scratch, or nowhere.
+    float* out = ys ? ys + ((row * g.outW) + ow) * c : (kC == 0 ? scratch + c : nullptr);
+    int32_t* where = as + ((row * g.outW) + ow) * c;
+    if (kC == 0) {
+      FirstCell(c, xs + top, top, out, scratch, where);
+      int32_t windowLine = top;
+      for (int64_t kh = 0; kh < g.kH; ++kh, windowLine += cellH) {
+        int32_t base = windowLine;
+        for (int64_t kw = 0; kw < g.kW; ++kw, base += cellW)
+          if (kh != 0 || kw != 0) NextCell(c, xs + base, base, out, scratch, where);
+      }
+      continue;
+    }
+    float o[kC > 0 ? kC : 1], best[kC > 0 ? kC : 1];
+    int32_t at[kC > 0 ? kC : 1];
+    const float* first = xs + top;
+#pragma omp simd
+    for (int64_t ch = 0; ch < kC; ++ch) {
+      const float v = first[ch];
+      o[ch] = v > lowest ? v : lowest;
+      best[ch] = v;
+      at[ch] = top + (int32_t)ch;
+    }
+    int32_t windowLine = top;
+    for (int64_t kh = 0; kh < g.kH; ++kh, windowLine += cellH) {
+      int32_t base = windowLine;
+      for (int64_t kw = 0; kw < g.kW; ++kw, base += cellW) {
+        if (kh == 0 && kw == 0) continue;
+        const float* in = xs + base;
+#pragma omp simd
+        for (int64_t ch = 0; ch < kC; ++ch) {
+          const float v = in[ch];
+          o[ch] = v > o[ch] ? v : o[ch];
+          const bool take = v > best[ch];
+          best[ch] = take ? v : best[ch];
+          at[ch] = take ? base + (int32_t)ch : at[ch];
+        }
+      }
+    }
+    if (ys) {
+#pragma omp simd
+      for (int64_t ch = 0; ch < kC; ++ch) out[ch] = o[ch];
+    }
+#pragma omp simd
+    for (int64_t ch = 0; ch < kC; ++ch) where[ch] = at[ch];
+  }
+}
+
 }  // namespace
 
 IBC_VECTOR_CLONES void MaxPoolIndices(const PoolGeometry& g, const float* xs, float* ys, int32_t* as) {
   const int64_t c = g.c;
   const int64_t rows = g.n * g.outH;
   const float lowest = -std::numeric_limits<float>::infinity();
+  const bool interior = Interior(g);
 #pragma omp parallel for schedule(static) if (g.InSize() > kParallelFloats / 4)
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t b = row / g.outH, oh = row % g.outH;
+    if (interior && (c == 8 || c == 16 || c == 32 || c == 64)) {  // no scratch: the row keeps its maxima in registers
+      switch (c) {
+        case 8: InteriorRow<8>(g, xs, ys, as, row, nullptr); break;
+        case 16: InteriorRow<16>(g, xs, ys, as, row, nullptr); break;
+        case 32: InteriorRow<32>(g, xs, ys, as, row, nullptr); break;
+        default: InteriorRow<64>(g, xs, ys, as, row, nullptr); break;
+      }
+      continue;
+    }
     std::vector<float> scratch((size_t)(ys ? c : 2 * c));
+    if (interior) {
+      InteriorRow<0>(g, xs, ys, as, row, scratch.data());
+      continue;
+    }
     float* __restrict pbest = scratch.data();
     for (int64_t ow = 0; ow < g.outW; ++ow) {
       float* __restrict out = ys ? ys + ((row * g.outW) + ow) * c : scratch.data() + c;

@@ -60,6 +60,24 @@ export interface Fusion {
   readonly reluMaskedByPool: boolean;
   /** A pool that masks ReLUs, reading such a node alone: its backward masks the gradient by its output > 0 (the ReLU's mask at the argmax). */
   readonly poolMasksRelu: boolean;
+  /**
+   * eval: a pool that folds its producer in (MaxPool), reading one that folds into a pool
+   * (BatchNorm, with its fused ReLU if any) alone: the producer computes nothing (its value is
+   * its input's) and the pool applies this map to every cell it reads. Undefined otherwise.
+   */
+  readonly foldedProducer: FoldedNormalization | undefined;
+}
+
+/** An inference batch norm (running statistics), and the ReLU after it, run inside the pool that reads it. */
+export interface FoldedNormalization {
+  readonly mean: Float32Array;
+  readonly variance: Float32Array;
+  readonly offset: Float32Array;
+  readonly scale: Float32Array;
+  readonly epsilon: number;
+  readonly relu: boolean;
+  /** What the folded producer is called in profiles ("BatchNorm+ReLU"). */
+  readonly label: string;
 }
 
 export type OpBuilder<O extends Op> = (ctx: OpContext<O>) => StepOp;
@@ -104,7 +122,10 @@ export interface AliasFacts {
   readonly fusedIntoProducer: boolean;
 }
 
-/** Which ops the plan may fuse: a ReLU into a producer that absorbs one, a ReLU's mask into the pool that reads it. */
+/**
+ * Which ops the plan may fuse: a ReLU into a producer that absorbs one, a ReLU's mask into the
+ * pool that reads it, and (eval) a producer into the pool that reads it.
+ */
 export interface FusionRule<O extends Op> {
   /** The node is a ReLU (an Activation with fn relu): it may run inside the producer it reads. */
   readonly isRelu: (node: IrNode<O>) => boolean;
@@ -112,6 +133,14 @@ export interface FusionRule<O extends Op> {
   readonly absorbsRelu: boolean;
   /** Reading a producer with a ReLU fused in, and alone, its backward can apply the ReLU's mask itself (MaxPool). */
   readonly masksRelu: boolean;
+  /**
+   * eval: this node (with its fused ReLU, if any) may run inside a pool that folds producers
+   * in and reads it alone; the map the pool then applies to every cell, from the node's
+   * parameters (BatchNorm: its running statistics). Undefined: it never folds.
+   */
+  readonly foldIntoPool: ((node: IrNode<O>, param: (role: ParamRole) => Float32Array) => Omit<FoldedNormalization, 'relu' | 'label'>) | undefined;
+  /** eval: reading a node that folds into a pool, alone, it runs that node's forward inside its own (MaxPool). */
+  readonly foldsProducer: boolean;
 }
 
 /** Ops that own parameters say who writes their gradients: their backward, or the loss (the anchors' vq term). */
@@ -163,7 +192,7 @@ export const READS_INPUT = (): BackwardReads => ({ inputs: [0], output: false })
 /** Its backward reads its first input and its output. */
 export const READS_INPUT_AND_OUTPUT = (): BackwardReads => ({ inputs: [0], output: true });
 /** Takes part in no fusion. */
-export const NO_FUSION: FusionRule<Op> = { isRelu: () => false, absorbsRelu: false, masksRelu: false };
+export const NO_FUSION: FusionRule<Op> = { isRelu: () => false, absorbsRelu: false, masksRelu: false, foldIntoPool: undefined, foldsProducer: false };
 /** The op's name. */
 export const OP_LABEL = (node: IrNode): string => node.op;
 

@@ -1,6 +1,7 @@
 /**
  * Plans a training step once from the IR: which node's value is another's
- * (Flatten, a Sample with no draws, a ReLU fused into its BatchNorm), how many
+ * (Flatten, a Sample with no draws, a ReLU fused into its BatchNorm, in evaluation
+ * a BatchNorm folded into the max pool that reads it), how many
  * rows every value has, which values need a gradient and how many ops
  * contribute to each, and one forward and one backward closure per op over
  * arrays allocated here. Running the plan then only calls kernels.
@@ -20,7 +21,7 @@ import { lossGradientTaps, quantizerAnchors } from '../../../compiler/ir/loss.js
 import { outputRows } from '../../../compiler/ir/op-facts.js';
 import type { Random } from '../../../support/random.js';
 import type { NativeAddon } from '../backends/native/addon.js';
-import type { BackwardReads, ComputeRule, Fusion, OpContext, StepOp } from './op.js';
+import type { BackwardReads, ComputeRule, FoldedNormalization, Fusion, OpContext, StepOp } from './op.js';
 import { product, type GradTarget, type NodeValue } from './values.js';
 import { gradientView, parameterView, trains, type ParameterArena, type ParameterSlot } from './parameters.js';
 import { stepRuleOf } from './step-rules.js';
@@ -81,10 +82,11 @@ function computeRule(node: IrNode): ComputeRule<Op> | undefined {
   return rule.kind === 'compute' ? rule : undefined;
 }
 
-/** Whether this node is another node's value, and which (by id). */
-function aliasOf(node: IrNode, shape: StepShape, rows: ReadonlyMap<string, number>, fusedRelus: ReadonlySet<string>): string | undefined {
+/** Whether this node is another node's value, and which (by id). A node folded into the pool that reads it is its input's. */
+function aliasOf(node: IrNode, shape: StepShape, rows: ReadonlyMap<string, number>, fusedRelus: ReadonlySet<string>, folded: ReadonlySet<string>): string | undefined {
   const rule = stepRuleOf(node);
   if (rule.kind === 'input') return undefined;
+  if (folded.has(node.id)) return node.inputs[0];
   if (rule.kind === 'view') return node.inputs[0];
   const index = rule.alias(node, {
     mode: shape.mode,
@@ -127,6 +129,32 @@ function poolMaskedRelus(fusedInto: ReadonlySet<string>, readers: ReadonlyMap<st
   return masked;
 }
 
+/**
+ * eval: producers that fold into a pool (BatchNorm), by id, each with the pool that runs it:
+ * its one reader, or the one reader of the ReLU fused into it, is a pool that folds producers
+ * in (MaxPool), and neither it nor that ReLU is a tap. The producer and its ReLU then compute
+ * nothing (their value is the producer's input, which the pool reads) and the pool applies
+ * the producer's map to each cell: one pass over the map instead of three.
+ */
+function poolFoldedProducers(ir: ModelIR, fusedRelus: ReadonlySet<string>): Map<string, string> {
+  const readers = new Map<string, string[]>();
+  for (const node of ir.nodes) for (const id of node.inputs) readers.set(id, [...(readers.get(id) ?? []), node.id]);
+  const tapped = new Set(Object.values(ir.taps));
+  const byId = new Map(ir.nodes.map((n) => [n.id, n]));
+  const onlyReader = (id: string): IrNode | undefined => {
+    const r = readers.get(id);
+    return r?.length === 1 && !tapped.has(id) ? byId.get(r[0] ?? '') : undefined;
+  };
+  const folded = new Map<string, string>();
+  for (const node of ir.nodes) {
+    if (!computeRule(node)?.fusion.foldIntoPool) continue;
+    let reader = onlyReader(node.id);
+    if (reader && fusedRelus.has(reader.id)) reader = onlyReader(reader.id);
+    if (reader && computeRule(reader)?.fusion.foldsProducer) folded.set(node.id, reader.id);
+  }
+  return folded;
+}
+
 /** Which of a node's values (inputs by position, its output) its backward reads: its rule's answer. */
 function backwardReads(node: IrNode, fusion: Fusion): BackwardReads {
   const rule = computeRule(node);
@@ -138,11 +166,13 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   const byId = new Map(ir.nodes.map((n) => [n.id, n]));
   const fusedRelus = fusableRelus(ir);
   const fusedInto = new Set([...fusedRelus].map((id) => byId.get(id)!.inputs[0]!));
+  const foldedInto = shape.mode === 'eval' ? poolFoldedProducers(ir, fusedRelus) : new Map<string, string>();
+  const folded = new Set(foldedInto.keys());
   const rows = new Map<string, number>();
   const root = new Map<string, string>();
   for (const node of ir.nodes) {
     rows.set(node.id, outputRows(node.op, node.inputs.map((id) => rows.get(id) ?? 0), shape));
-    const alias = aliasOf(node, shape, rows, fusedRelus);
+    const alias = aliasOf(node, shape, rows, fusedRelus, folded);
     root.set(node.id, alias === undefined ? node.id : root.get(alias)!);
   }
   const rootOf = (id: string): string => root.get(id)!;
@@ -196,7 +226,22 @@ export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: Parameter
   // the same values come out, into an array that lives from the first of those backward ops to
   // the last: the forward array is free once the forward pass has read it (VGG-16 at batch 32:
   // about 50M floats fewer, for one extra BatchNorm pass per layer).
-  const fusionOf = (node: IrNode): Fusion => ({ fusedRelu: fusedInto.has(node.id), reluMaskedByPool: maskedByPool.has(node.id), poolMasksRelu: poolsMasking.has(node.id) });
+  const foldedByPool = new Map<string, IrNode>();
+  for (const [producer, pool] of foldedInto) {
+    const node = byId.get(producer);
+    if (node) foldedByPool.set(pool, node);
+  }
+  const baseFusion = (node: IrNode): Omit<Fusion, 'foldedProducer'> => ({ fusedRelu: fusedInto.has(node.id), reluMaskedByPool: maskedByPool.has(node.id), poolMasksRelu: poolsMasking.has(node.id) });
+  // The pool's view of the producer folded into it: the producer's map over its own parameters, its ReLU, its name.
+  const foldedProducerOf = (node: IrNode): FoldedNormalization | undefined => {
+    const producer = foldedByPool.get(node.id);
+    const rule = producer === undefined ? undefined : computeRule(producer);
+    const fold = rule?.fusion.foldIntoPool;
+    if (!producer || !rule || !fold) return undefined;
+    const map = fold(producer, (role) => parameterView(arena, paramName(producer, role)));
+    return { ...map, relu: fusedInto.has(producer.id), label: rule.label(producer, { ...baseFusion(producer), foldedProducer: undefined }) };
+  };
+  const fusionOf = (node: IrNode): Fusion => ({ ...baseFusion(node), foldedProducer: foldedProducerOf(node) });
   const readsBackward = (node: IrNode) => backwardReads(node, fusionOf(node));
   const recomputed = new Map<string, { readonly first: number; readonly last: number }>();
   for (const bn of shape.mode === 'train' ? fusedInto : []) {

@@ -55,6 +55,12 @@ export interface NativeAddon {
   conv2dBackpropFilter(x: F32, dy: F32, dw: F32, geometry: Int32Array, precision?: PrecisionCode): Status;
   matmul(a: F32, b: F32, bias: F32 | null, out: F32, dims: Int32Array, activation: number, alpha: number, precision?: PrecisionCode): Status;
   maxPool(x: F32, out: F32, geometry: Int32Array): Status;
+  /**
+   * maxPool of batchNorm's output (inference: running statistics), then of unary Relu's when relu
+   * is 1, in one pass over x: the same bits as the kernels one after the other. The per-channel
+   * vectors have length 1 or the geometry's channel count.
+   */
+  batchNormMaxPool(x: F32, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, out: F32, geometry: Int32Array, epsilon: number, relu: number): Status;
   maxPoolGrad(dy: F32, x: F32, dx: F32, geometry: Int32Array): Status;
   avgPool(x: F32, out: F32, geometry: Int32Array): Status;
   avgPoolGrad(dy: F32, dx: F32, geometry: Int32Array): Status;

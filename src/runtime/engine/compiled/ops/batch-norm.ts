@@ -112,7 +112,8 @@ export const batchNormFrozen: OpBuilder<'BatchNorm'> = (ctx) => {
 /**
  * The backward reads the input (batch statistics) and, with a ReLU fused in, its output for the
  * ReLU's mask unless the max pool reading it applies the mask; it writes gamma's and beta's
- * gradients. A ReLU reading it alone runs inside it.
+ * gradients. A ReLU reading it alone runs inside it; in evaluation, it (and that ReLU) runs inside
+ * a max pool reading it alone (batchNormMaxPool: one pass instead of three).
  */
 export const batchNormRule: StepRule<'BatchNorm'> = {
   kind: 'compute',
@@ -126,6 +127,13 @@ export const batchNormRule: StepRule<'BatchNorm'> = {
   backwardReads: (_node, fusion) => ({ inputs: [0], output: fusion.fusedRelu && !fusion.reluMaskedByPool }),
   readsRecomputedInputs: false,
   paramGradients: 'backward',
-  fusion: { isRelu: () => false, absorbsRelu: true, masksRelu: false },
+  fusion: {
+    isRelu: () => false,
+    absorbsRelu: true,
+    masksRelu: false,
+    // The arrays batchNormInference normalises with, in the same roles: the pool computes the same map.
+    foldIntoPool: (node, param) => ({ mean: param('movingMean'), variance: param('movingVariance'), offset: param('beta'), scale: param('gamma'), epsilon: node.attrs.epsilon }),
+    foldsProducer: false,
+  },
   label: (node, fusion) => (fusion.fusedRelu ? `${node.op}+ReLU` : node.op),
 };

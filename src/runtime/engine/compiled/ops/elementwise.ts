@@ -225,7 +225,7 @@ export const activationRule: StepRule<'Activation'> = {
   backwardReads: READS_INPUT_AND_OUTPUT,
   readsRecomputedInputs: false,
   paramGradients: 'none',
-  fusion: { isRelu: (node) => node.attrs.fn === 'relu', absorbsRelu: false, masksRelu: false },
+  fusion: { ...NO_FUSION, isRelu: (node) => node.attrs.fn === 'relu' },
   label: (node) => `${node.op} ${node.attrs.fn}`,
 };
 

@@ -37,12 +37,26 @@ export const maxPool: OpBuilder<'MaxPool'> = (ctx) => {
   };
 };
 
-/** The evaluation pass: the maxima alone (the same values: both kernels skip padded cells and NaNs), with no argmax to record for a backward pass it does not have: about half maxPoolArgmax's time. */
+/**
+ * The evaluation pass: the maxima alone (the same values: both kernels skip padded cells and
+ * NaNs), with no argmax to record for a backward pass it does not have: about half
+ * maxPoolArgmax's time. With a BatchNorm(+ReLU) folded in, x is the BatchNorm's input and each
+ * cell is normalised as it is read: the same bits as the three kernels one after the other,
+ * without writing and reading the normalised map.
+ */
 export const maxPoolInference: OpBuilder<'MaxPool'> = (ctx) => {
   const { node, output: y, kernels } = ctx;
   const x = ctx.inputs[0]!;
   const { size, stride, pads } = node.attrs;
   const geometry = poolGeometry(x.rows, x.shape, y.shape, size, stride, pads.top, pads.left);
+  const folded = ctx.foldedProducer;
+  if (folded) {
+    const relu = folded.relu ? 1 : 0;
+    return {
+      forward: () =>
+        ok(kernels.batchNormMaxPool(x.data, folded.mean, folded.variance, folded.offset, folded.scale, y.data, geometry, folded.epsilon, relu), 'batchNormMaxPool'),
+    };
+  }
   return { forward: () => ok(kernels.maxPool(x.data, y.data, geometry), 'maxPool') };
 };
 
@@ -171,7 +185,10 @@ export const adaptiveAvgPool: OpBuilder<'AdaptiveAvgPool'> = (ctx) => {
   };
 };
 
-/** The backward scatters through the recorded argmax; reading a BatchNorm+ReLU alone, it applies the ReLU's mask from its own output. */
+/**
+ * The backward scatters through the recorded argmax; reading a BatchNorm+ReLU alone, it applies
+ * the ReLU's mask from its own output. In evaluation it runs such a BatchNorm(+ReLU) inside itself.
+ */
 export const maxPoolRule: StepRule<'MaxPool'> = {
   kind: 'compute',
   precision: {
@@ -184,8 +201,8 @@ export const maxPoolRule: StepRule<'MaxPool'> = {
   backwardReads: (_node, fusion) => ({ inputs: [], output: fusion.poolMasksRelu }),
   readsRecomputedInputs: false,
   paramGradients: 'none',
-  fusion: { isRelu: () => false, absorbsRelu: false, masksRelu: true },
-  label: OP_LABEL,
+  fusion: { isRelu: () => false, absorbsRelu: false, masksRelu: true, foldIntoPool: undefined, foldsProducer: true },
+  label: (node, fusion) => (fusion.foldedProducer ? `${fusion.foldedProducer.label}+${node.op}` : node.op),
 };
 
 export const avgPoolRule: StepRule<'AvgPool'> = {
