@@ -91,6 +91,12 @@ export interface NativeAddon {
   accumulate(dst: F32, src: F32): Status;
   /** index[i] = the anchor nearest values[i] (compiler/ir/index-maps.ts nearestAnchorIndex, exactly); out[i] = its value when given. */
   nearestAnchor(values: F32, anchors: F32, index: Int32Array, out: F32 | null): Status;
+  /** y = softplus(x + shift), in double as JavaScript computes it, rounded once (within one float ulp of the JavaScript loop). */
+  shiftedSoftplus(x: F32, y: F32, shift: number): Status;
+  /** dx = dy * sigmoid(x + shift), or dx += it when add is 1 (the same arithmetic). */
+  shiftedSoftplusGrad(x: F32, dy: F32, dx: F32, shift: number, add: number): Status;
+  /** y = mean + std * eps, mean and std (equal lengths) tiled over y's length, in double and rounded once (the JavaScript loop's result exactly). */
+  sample(mean: F32, std: F32, eps: F32, y: F32): Status;
 }
 
 export type LoadResult =

@@ -94,22 +94,19 @@ function reluForward(ctx: OpContext<'Activation'>): () => void {
   return () => ok(ctx.kernels.unary(UNARY_OPS.Relu, x.data, y.data, 0), 'unary relu');
 }
 
+/**
+ * Both passes on the native kernel (native/src/softplus.cc): the JavaScript loop's double
+ * arithmetic, rounded once, in branch-free vector code (an IB Fashion model's evaluation batch of
+ * 2000 x 64 std values: ~3 ms as a JavaScript loop).
+ */
 export const shiftedSoftplus: OpBuilder<'ShiftedSoftplus'> = (ctx) => {
   const shift = ctx.node.attrs.shift;
   const x = ctx.inputs[0]!;
   const y = ctx.output;
-  const op = unaryOp(x, y, ctx.inputGrads[0], (v) => softplus(v + shift), (v) => sigmoid(v + shift));
-  // Its own forward loop, softplus written out (the same arithmetic): see reluForward.
+  const dx = ctx.inputGrads[0];
   return {
-    ...op,
-    forward: () => {
-      const xs = x.data;
-      const ys = y.data;
-      for (let i = 0; i < ys.length; i++) {
-        const z = xs[i]! + shift;
-        ys[i] = Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-      }
-    },
+    forward: () => ok(ctx.kernels.shiftedSoftplus(x.data, y.data, shift), 'shiftedSoftplus'),
+    ...(dx ? { backward: () => ok(ctx.kernels.shiftedSoftplusGrad(x.data, y.grad!, dx.grad, shift, dx.add ? 1 : 0), 'shiftedSoftplusGrad') } : {}),
   };
 };
 
