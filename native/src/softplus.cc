@@ -15,6 +15,10 @@
 
 #include "common.h"
 
+// The results must be JavaScript's roundings (dx + dy * s is two of them): no fused multiply-add
+// here on targets whose baseline has one (x86-64's clones have none either way).
+#pragma GCC optimize("fp-contract=off")
+
 namespace ibc {
 
 namespace {
