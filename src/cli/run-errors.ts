@@ -4,7 +4,7 @@
  * no stack trace. Anything else is a bug in ibc: say so, show where, exit 70
  * (EX_SOFTWARE), so it is never mistaken for bad input.
  */
-import { enableProdMode } from '@tensorflow/tfjs-core';
+import { enableProdMode } from '../runtime/engine/tfjs-core.js';
 import type { CliIO } from './command.js';
 import { EXIT_INPUT_ERROR, UsageError } from './command.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';

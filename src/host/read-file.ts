@@ -245,6 +245,30 @@ export function requireFolder(path: string, what: string): void {
   if (!isDir) throw runError('dataReadFailed', { path, reason: `${what} must be a folder, but it is a file` });
 }
 
+/** zlib's smallest and default output chunk sizes (Z_MIN_CHUNK, Z_DEFAULT_CHUNK). */
+const MIN_CHUNK = 64;
+const DEFAULT_CHUNK = 16 * 1024;
+/** Deflate's largest expansion, about 1032 to 1 (a 258-byte match in about two bits). */
+const MAX_INFLATE_RATIO = 1032;
+
+/**
+ * An output chunk one byte larger than the gzip trailer's ISIZE (the
+ * uncompressed size, modulo 2^32, of the last member), so the whole output is
+ * inflated into one buffer: zlib's default 16 KiB chunks are copied into a
+ * second buffer at the end, and on a virtual machine each fresh page of that
+ * copy costs a fault (an IDX training file: 47 MB, about 0.15 s). The size is
+ * bounded by what the input could inflate to and by `maxBytes`; zlib checks
+ * each member's ISIZE itself, and where the trailer undercounts the output (a
+ * file of several members, or over 4 GiB) the output comes in several chunks,
+ * the same bytes.
+ */
+function gunzipChunkSize(bytes: Uint8Array, maxBytes: number): number {
+  if (bytes.length < 18) return DEFAULT_CHUNK;
+  const end = bytes.length;
+  const isize = (bytes[end - 4]! | (bytes[end - 3]! << 8) | (bytes[end - 2]! << 16) | (bytes[end - 1]! << 24)) >>> 0;
+  return Math.max(MIN_CHUNK, Math.min(isize + 1, maxBytes + 1, bytes.length * MAX_INFLATE_RATIO));
+}
+
 /**
  * Gunzips when the bytes start with the gzip magic 0x1f 0x8b; otherwise
  * returns them unchanged. The output is bounded like a data file: a small
@@ -253,7 +277,7 @@ export function requireFolder(path: string, what: string): void {
 export function maybeGunzip(path: string, bytes: Uint8Array, maxBytes: number = FILE_BOUNDS.data): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   try {
-    return gunzipSync(bytes, { maxOutputLength: maxBytes });
+    return gunzipSync(bytes, { maxOutputLength: maxBytes, chunkSize: gunzipChunkSize(bytes, maxBytes) });
   } catch (error) {
     if (error instanceof RunError) throw error;
     const code = (error as { code?: unknown } | null)?.code;

@@ -58,6 +58,24 @@ describe('readBoundedFile', () => {
     expect(isRunError(error) && error.diagnostic.message).toBe("'x.gz' starts like a gzip file but cannot be decompressed: it decompresses to more than 1,000 bytes");
   });
 
+  it('inflates into one buffer sized by the gzip trailer, and gives the same bytes when the trailer is wrong', () => {
+    const plain = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251));
+    const gz = gzipSync(plain);
+    const out = maybeGunzip('x.gz', gz);
+    expect(Buffer.compare(out, plain)).toBe(0);
+    // One output chunk of ISIZE + 1 bytes: no 16 KiB chunks joined by a copy.
+    expect(out.buffer.byteLength).toBe(plain.length + 1);
+    for (const isize of [0, 1000, plain.length - 1, plain.length * 3, 0xffffffff]) {
+      const lying = Buffer.from(gz);
+      lying.writeUInt32LE(isize, lying.length - 4);
+      // zlib checks ISIZE itself: a wrong one is a corrupt file, refused as before, never other bytes.
+      expect(() => maybeGunzip('x.gz', lying)).toThrow();
+    }
+    // Two members: the trailer gives the last one's size only; the output is still both, whole.
+    const twice = maybeGunzip('x.gz', Buffer.concat([gz, gzipSync(plain.subarray(0, 1000))]));
+    expect(Buffer.compare(twice, Buffer.concat([plain, plain.subarray(0, 1000)]))).toBe(0);
+  });
+
   it('JSON syntax errors never quote the text (a run file may be a link to a secret)', () => {
     for (const text of ['root:x:0:0:root:/root:/bin/bash', '{"a": SECRET_TOKEN}', '{"a": 1']) {
       let reason = '';

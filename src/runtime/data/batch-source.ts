@@ -13,7 +13,7 @@
  */
 import type { AugmentSpec } from '../../compiler/spec/resolved-spec.js';
 import type { Random } from '../../support/random.js';
-import { makeBatches, type Batch } from './batches.js';
+import { makeBatches, type Batch, type BatchImages } from './batches.js';
 import { isStored, type DataSplit, type Split } from './dataset.js';
 import { storedEvaluationBatches, storedTrainingBatches } from './images/stored-batches.js';
 import { renderView } from './images/render.js';
@@ -38,6 +38,8 @@ export interface TrainingBatchOptions {
 
 export interface EvaluationBatchOptions {
   readonly batchSize: number;
+  /** 'reused': every batch's images in one array, valid until the next batch is asked for (makeBatches); folder data's batches come fresh from the data workers either way. Default 'fresh'. */
+  readonly images?: BatchImages;
   readonly normalize: Normalize;
   readonly input: readonly [number, number, number];
 }
@@ -53,7 +55,7 @@ export function trainingBatches(split: DataSplit, options: TrainingBatchOptions)
 /** Batches in split order, unaugmented (folder data: centre crops), with object boxes where the split has them. */
 export function evaluationBatches(split: DataSplit, options: EvaluationBatchOptions): AsyncIterable<Batch> {
   if (isStored(split)) return storedEvaluationBatches(split, options);
-  return fromSync(() => makeBatches(split, options.batchSize, undefined, undefined, options.normalize, options.input));
+  return fromSync(() => makeBatches(split, options.batchSize, undefined, undefined, options.normalize, options.input, 0, options.images));
 }
 
 /**

@@ -10,8 +10,16 @@
  * of the same epoch (a run resumed mid-epoch): the skipped examples'
  * augmentation is still drawn, so the generator ends where it would have.
  *
- * Each batch owns fresh arrays, so a consumer may keep them.
+ * Each batch owns fresh arrays, so a consumer may keep them; except with
+ * `imagesMemory` 'reused', where every batch's images are written into one array
+ * (the last, partial batch into the front of it), valid until the consumer
+ * asks for the next batch. That is for a consumer done with each batch before
+ * it asks for the next (evaluation): it then touches no fresh memory per batch,
+ * where a fresh 1.5 MB array per evaluation batch of 500 Fashion-MNIST images
+ * cost up to 384 page faults (on a virtual machine, ~13 us each).
  */
+export type BatchImages = 'fresh' | 'reused';
+
 import type { AugmentSpec } from '../../compiler/spec/resolved-spec.js';
 import type { Random } from '../../support/random.js';
 import type { Split } from './dataset.js';
@@ -39,6 +47,7 @@ export function makeBatches(
   normalize: Normalize,
   inputShape: readonly [number, number, number],
   skipBatches = 0,
+  imagesMemory: BatchImages = 'fresh',
 ): Iterable<Batch> {
   if (!(batchSize >= 1) || !Number.isInteger(batchSize)) throw new Error(`makeBatches: batch size must be a positive integer, got ${batchSize}`);
   if (augment && !rng && (augment.crop || augment.flip !== 'none')) {
@@ -62,9 +71,10 @@ export function makeBatches(
       for (let k = 0; k < c; k++) pad[k] = table[k]!; // byte 0 of channel k
       const first = Math.min(split.count, skipBatches * batchSize);
       if (augmenting) for (let i = 0; i < first; i++) drawTransform(rng, augment);
+      const shared = imagesMemory === 'reused' ? new Float32Array(Math.min(batchSize, split.count) * size) : undefined;
       for (let start = first; start < split.count; start += batchSize) {
         const n = Math.min(batchSize, split.count - start);
-        const images = new Float32Array(n * size);
+        const images = shared ? shared.subarray(0, n * size) : new Float32Array(n * size);
         const labels = new Int32Array(n);
         for (let b = 0; b < n; b++) {
           const index = order ? order[start + b]! : start + b;

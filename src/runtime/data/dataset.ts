@@ -158,6 +158,38 @@ export function subset(split: Split, indices: ArrayLike<number>, exampleSize: nu
   return { images, labels, count: n, ...(boxes ? { boxes } : {}) };
 }
 
+/**
+ * Splits `split` into its examples at `train` and at `validation` (each
+ * ascending, together every index once), the training part in the split's
+ * own memory: the validation examples are copied out, then the training
+ * examples moved down in place, a run of neighbours at a time. The caller
+ * gives `split` up. A fresh copy of the training part would touch new memory
+ * page by page (on a virtual machine a fault per 4 KiB page: about 0.15 s for
+ * Fashion-MNIST's 42 MB); the moves touch only memory already in use.
+ */
+export function partitionInPlace(split: Split, train: Int32Array, validation: Int32Array, exampleSize: number): [Split, Split] {
+  const held = subset(split, validation, exampleSize);
+  const { images, labels, boxes } = split;
+  let to = 0;
+  for (let i = 0; i < train.length; ) {
+    const from = train[i]!;
+    // Only [0, to) has been written: ascending indices are never below it, so every example is read before it is overwritten.
+    if (from < to) throw new Error(`partitionInPlace: training index ${from} at position ${to} was already overwritten (the indices must ascend)`);
+    let run = 1;
+    while (i + run < train.length && train[i + run] === from + run) run++;
+    if (from !== to) {
+      images.copyWithin(to * exampleSize, from * exampleSize, (from + run) * exampleSize);
+      labels.copyWithin(to, from, from + run);
+      boxes?.copyWithin(to * 4, from * 4, (from + run) * 4);
+    }
+    to += run;
+    i += run;
+  }
+  const n = train.length;
+  const kept: Split = { images: images.subarray(0, n * exampleSize), labels: labels.subarray(0, n), count: n, ...(boxes ? { boxes: boxes.subarray(0, n * 4) } : {}) };
+  return [kept, held];
+}
+
 /** The first `limit` examples (views, no copy), or the split itself when no limit applies. */
 export function firstN(split: Split, limit: number | undefined, exampleSize: number): Split {
   if (limit === undefined || limit >= split.count) return split;

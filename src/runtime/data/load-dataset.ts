@@ -14,7 +14,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { DataSpec, FolderData } from '../../compiler/spec/resolved-spec.js';
 import { Random } from '../../support/random.js';
 import { runError } from '../../support/errors.js';
-import { firstN, formatShape, subset, validationIndices, type Dataset, type LoadOptions, type LoadedSplit, type Split, type StoredSplit } from './dataset.js';
+import { firstN, formatShape, partitionInPlace, validationIndices, type Dataset, type LoadOptions, type LoadedSplit, type Split, type StoredSplit } from './dataset.js';
 import { readIdxPair } from './idx.js';
 import { clutterProblem, clutterSplit } from './clutter.js';
 import { cifarClasses, readCifarSplit } from './cifar.js';
@@ -87,11 +87,11 @@ function checkSplit(split: LoadedSplit, which: string, classes: number, input: L
   }
 }
 
-/** Splits off the validation examples; returns [train, validation]. */
+/** Splits off the validation examples; returns [train, validation]. The split's memory becomes the training part's (partitionInPlace): the caller gives it up. */
 export function splitValidation(split: Split, fraction: number, seed: number, exampleSize: number): [Split, Split | undefined] {
   const parts = validationIndices(split.count, fraction, seed);
   if (!parts) return [split, undefined];
-  return [subset(split, parts.train, exampleSize), subset(split, parts.validation, exampleSize)];
+  return partitionInPlace(split, parts.train, parts.validation, exampleSize);
 }
 
 /** Image folders give stored splits (cropped per batch); every other kind gives splits held at the input size. */

@@ -5,7 +5,7 @@
  * with the deterministic mean by default. (`--target tfjs` writes a standard
  * TF.js GraphModel instead, which plain TF.js loads with tf.loadGraphModel.)
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from './tfjs-core.js';
 import type { ModelIR } from '../../compiler/ir/ir.js';
 import { readTfjsArtifact, type TfjsArtifactMeta } from '../../compiler/targets/ibc-runtime/artifact.js';
 import { createTfjsModel, disposeForward, type TfjsModel } from './executor/tfjs-model.js';

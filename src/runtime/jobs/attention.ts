@@ -6,7 +6,7 @@
  * test-set index, one colour scale per call, object boxes where known.
  */
 import type { CheckpointChoice } from '../runs/resume.js';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../engine/tfjs-core.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import type { TfjsModel } from '../engine/executor/tfjs-model.js';
 import type { Dataset, DataSplit, ImageLoadOptions } from '../data/index.js';

@@ -6,7 +6,7 @@
  * boxes, evaluateLocalization scores the attention maps against them
  * (localization.ts).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../engine/tfjs-core.js';
 import { LocalizationTotals, localizeMap, type Localization, type ObjectBox } from './localization.js';
 import type { EvaluationResult, StepLoss } from '../engine/training-engine.js';
 

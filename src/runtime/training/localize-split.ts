@@ -3,7 +3,7 @@
  * boxes (localization.ts), on the TF.js model: it reads the attention taps,
  * which the training engines do not hand out.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../engine/tfjs-core.js';
 import type { ResolvedSpec } from '../../compiler/spec/resolved-spec.js';
 import { evaluationBatches, type DataSplit } from '../data/index.js';
 import type { TfjsModel } from '../engine/executor/tfjs-model.js';

@@ -197,7 +197,8 @@ export async function evaluateSplit(
 function evaluationInput(spec: ResolvedSpec, split: DataSplit, seed: number, onBatch?: (batch: number, batches: number) => void, tape?: NormalTape): { batches: AsyncIterable<Batch>; noise: Random } {
   const noise = tape ? tape.reader() : evaluationNoise(seed);
   const total = batchCount(split.count, spec.train.evalBatchSize);
-  const batches = evaluationBatches(split, { batchSize: spec.train.evalBatchSize, normalize: spec.data.normalize, input: spec.model.input });
+  // Each pass is done with a batch before it asks for the next (evaluateAccuracy awaits it): one images array serves them all.
+  const batches = evaluationBatches(split, { batchSize: spec.train.evalBatchSize, normalize: spec.data.normalize, input: spec.model.input, images: 'reused' });
   return { batches: onBatch ? counted(batches, (i) => onBatch(i, total)) : batches, noise };
 }
 

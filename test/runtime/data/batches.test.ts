@@ -28,6 +28,20 @@ describe('makeBatches', () => {
     expect(toBytes(batches[2]!.images)).toEqual([16, 17, 18, 19]);
   });
 
+  it("'reused' images: the same values as fresh ones, read one batch at a time, all in one array", () => {
+    const s = split(7, 3, 2, 2);
+    const fresh = [...makeBatches(s, 3, undefined, undefined, identity, [3, 2, 2])].map((b) => Array.from(b.images));
+    const seen: number[][] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for (const b of makeBatches(s, 3, undefined, undefined, identity, [3, 2, 2], 0, 'reused')) {
+      seen.push(Array.from(b.images));
+      buffers.add(b.images.buffer);
+    }
+    expect(seen).toEqual(fresh);
+    expect(seen.map((images) => images.length)).toEqual([36, 36, 12]);
+    expect(buffers.size).toBe(1);
+  });
+
   it('normalises per channel: (v/255 - mean) / std', () => {
     const s: Split = { images: new Uint8Array([0, 255, 51, 102]), labels: new Int32Array([0, 1]), count: 2 };
     const [batch] = [...makeBatches(s, 2, undefined, undefined, { mean: [0.5, 0.2], std: [0.5, 0.1] }, [1, 1, 2])];

@@ -8,7 +8,7 @@
  * software one included, with a warning. An explicitly requested backend that
  * cannot be loaded is a RunError, never a silent fallback.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tfjs-core.js';
 import type { Diagnostic } from '../../../diagnostics/diagnostic.js';
 import { diagnostic } from '../../../diagnostics/catalog.js';
 import { RunError } from '../../../support/errors.js';
@@ -127,7 +127,7 @@ function hardwareVulkanDriver(): { ok: true } | { ok: false; reason: string } {
 }
 
 async function tryCpu(): Promise<Attempt> {
-  await import('@tensorflow/tfjs-backend-cpu');
+  await import('../tfjs-backend-cpu.js');
   return activate('cpu', 'the TF.js CPU backend did not start');
 }
 

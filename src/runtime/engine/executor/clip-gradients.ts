@@ -5,7 +5,7 @@
  * min(1, maxNorm / (norm + 1e-6)); or each value clamped to [-maxValue, maxValue].
  * Nothing is read from the device.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tfjs-core.js';
 import type { GradientClipIR } from '../../../compiler/ir/ir.js';
 
 /** torch's clip_grad_norm_ guard against a zero norm. */

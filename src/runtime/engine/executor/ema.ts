@@ -4,7 +4,7 @@
  * Evaluation swaps the shadow values in and back out; BN moving statistics are
  * not averaged (they are already averages) and stay as they are.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tfjs-core.js';
 import type { EmaState } from '../training-engine.js';
 
 /** A variable the average follows. */

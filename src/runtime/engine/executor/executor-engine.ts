@@ -8,7 +8,7 @@
  * about once a second or when too many wait (on a GPU a read waits for all
  * queued work; a synchronous read is impossible on WebGPU in Node).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tfjs-core.js';
 import type { ModelIR, TrainingIR } from '../../../compiler/ir/ir.js';
 import { stepLoss, type EngineState, type EvaluationResult, type InitialWeights, type OpTime, type PredictBatch, type PredictOptions, type StepBatch, type StepOptions, type StepResult, type TrainingEngine } from '../training-engine.js';
 import { createTfjsModel, disposeTrainStep, type TfjsModel } from './tfjs-model.js';

@@ -4,7 +4,7 @@
  * no gradient will be taken, frees intermediates as soon as their last reader
  * has run (peak memory of inference stays at a few activations).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tfjs-core.js';
 import type { IrNode, ModelIR, ParamRole } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
 import { lowerNode, type ExecutorLoweringContext } from './lowerings.js';

@@ -15,7 +15,7 @@
  * lookup ("the gradient of input indices must have 'float32' dtype, but has
  * 'int32'"), so a process that imports both must still train with ibc's.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tfjs-core.js';
 import { RELU_GRAD } from '../backends/native/ops.js';
 
 type Saved = tf.Tensor[];

@@ -13,7 +13,7 @@
  * - commit = mean over all pixels of (a - sg(a_q))^2: gradient to a only.
  * Terms that do not apply (KL for a baseline, vq/commit without quantization) are 0.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tfjs-core.js';
 import type { LossSpec, LossTerm, LossTermKind } from '../../../compiler/ir/ir.js';
 import { LOSS_TERM_FACTS } from '../../../compiler/ir/loss.js';
 import { quantizeHard, stopGradient } from './lowerings.js';

@@ -18,7 +18,7 @@
  * Nothing here calls tf.random*: TF.js random ops are not reproducible from
  * the run's seed.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tfjs-core.js';
 import type { IrNode, Op, ParamRole, Pads } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
 import { adaptiveBins, nearestSourceIndices } from '../../../compiler/ir/index-maps.js';

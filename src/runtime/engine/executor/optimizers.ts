@@ -6,7 +6,7 @@
  * torch.optim.SGD/Adam do (not decoupled). All state is named tensors so a
  * checkpoint can hold it and a resumed run continues bit for bit.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tfjs-core.js';
 import type { OptimizerIR } from '../../../compiler/ir/ir.js';
 import { SGD_STEP } from '../backends/native/ops.js';
 import type { OptimizerState } from '../training-engine.js';

@@ -45,7 +45,7 @@
  * - Every returned tensor is distinct (two taps that are the same value are
  *   clones), so each can be disposed on its own.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tfjs-core.js';
 import type { ModelIR, ParamSpec } from '../../../compiler/ir/ir.js';
 import type { Random } from '../../../support/random.js';
 import { runGraph } from './executor.js';

@@ -4,8 +4,8 @@
  * random inputs and reports the largest absolute and relative error of every
  * output at each batch size. Logits decide: max abs error <= tolerance.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '../tfjs-core.js';
+import '../tfjs-backend-cpu.js';
 import { loadOnnxRuntime } from './onnxruntime.js';
 import type { ModelIR } from '../../../compiler/ir/ir.js';
 import { Random } from '../../../support/random.js';

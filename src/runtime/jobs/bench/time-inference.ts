@@ -5,7 +5,7 @@
  * random batch. One untimed warm-up pass first (it builds native primitives
  * and grows the buffers), as benchOnnxInference does for onnxruntime.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../../engine/tfjs-core.js';
 import type { ModelIR } from '../../../compiler/ir/ir.js';
 import { createTfjsModel, disposeForward } from '../../engine/executor/tfjs-model.js';
 import { Random } from '../../../support/random.js';

@@ -4,7 +4,7 @@
  */
 import type { DataId, DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { totalmem } from 'node:os';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { MathBackendCPU } from '../../tfjs-backend-cpu.js';
 import type { NativeAddon } from './addon.js';
 
 export const NATIVE_BACKEND_NAME = 'ibc-native';

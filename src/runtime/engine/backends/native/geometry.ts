@@ -1,5 +1,5 @@
 /** Packs TF.js's convolution and pooling descriptions into the integer layouts the native kernels read. */
-import { backend_util } from '@tensorflow/tfjs-core';
+import type { backend_util } from '@tensorflow/tfjs-core';
 
 /** 17 integers, the order of native/src/common.h ConvGeometry. */
 export function packConv(info: backend_util.Conv2DInfo): Int32Array {

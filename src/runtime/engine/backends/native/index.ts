@@ -4,9 +4,9 @@
  * batch norm, elementwise ops and reductions) replaced by native code built
  * against oneDNN; anything the native code does not take runs the CPU kernel.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../../tfjs-core.js';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import '../../tfjs-backend-cpu.js';
 import { loadAddon, type LoadResult, type NativeInfo } from './addon.js';
 import { NATIVE_BACKEND_NAME, NativeBackend } from './backend.js';
 import { NATIVE_KERNELS } from './kernels/index.js';

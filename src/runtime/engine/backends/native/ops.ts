@@ -5,7 +5,7 @@
  * call `tf.engine().runKernel('IbcBatchNormTrain', {x, scale, offset}, {epsilon})`
  * itself; the gradient below is registered by registerNativeBackend().
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../../tfjs-core.js';
 import { BN_TRAIN, BN_TRAIN_GRAD } from './kernels/batch-norm-train.js';
 
 export { BN_TRAIN, BN_TRAIN_GRAD } from './kernels/batch-norm-train.js';

@@ -17,7 +17,7 @@
  *   same seed would differ in the last bits. The packed program adds in a
  *   fixed order.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../../tfjs-core.js';
 import { describeAdapter, loadDawn, requestAdapter, type AdapterDescription, type DawnModule, type GpuAdapterLike, type GpuDeviceLike, type GpuLike } from './adapter.js';
 import { watchHostFallbacks, type HostFallbackWatch } from './host-fallbacks.js';
 
@@ -81,7 +81,7 @@ function failReadsAfterDeviceErrors(device: GpuDeviceLike): void {
   device.onuncapturederror = (event) => {
     if (errors.length < 5) errors.push(event.error.message.trim());
   };
-  const backend = tf.backend() as tf.KernelBackend & { read(dataId: object): Promise<tf.backend_util.BackendValues> };
+  const backend = tf.backend() as tf.KernelBackend & { read(dataId: object): Promise<tf.BackendValues> };
   const read = backend.read.bind(backend);
   backend.read = async (dataId: object) => {
     const values = await read(dataId);

@@ -8,7 +8,7 @@
  * device, and is not simply one of its inputs (reshape shares its input's
  * data), was computed on the CPU.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../../tfjs-core.js';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 export interface HostFallback {

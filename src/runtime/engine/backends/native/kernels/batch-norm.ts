@@ -1,4 +1,4 @@
-import { util, type FusedBatchNormAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
+import { util, type FusedBatchNormAttrs, type TensorInfo } from '../../../tfjs-core.js';
 import { check, type NativeBackend, type NativeKernel } from '../backend.js';
 
 /** FusedBatchNorm (tf.batchNorm): per-channel vectors along the innermost axis. */

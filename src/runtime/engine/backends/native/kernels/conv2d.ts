@@ -1,4 +1,4 @@
-import { backend_util, type Conv2DAttrs } from '@tensorflow/tfjs-core';
+import { backend_util, type Conv2DAttrs } from '../../../tfjs-core.js';
 import { check, type NativeKernel } from '../backend.js';
 import { nativeConvInfo, packConv } from '../geometry.js';
 

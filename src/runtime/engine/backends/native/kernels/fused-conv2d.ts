@@ -1,4 +1,4 @@
-import { backend_util, util, type FusedConv2DAttrs } from '@tensorflow/tfjs-core';
+import { backend_util, util, type FusedConv2DAttrs } from '../../../tfjs-core.js';
 import { check, type NativeKernel } from '../backend.js';
 import { activationCode, nativeConvInfo, packConv } from '../geometry.js';
 

@@ -1,4 +1,4 @@
-import { util, type _FusedMatMulAttrs } from '@tensorflow/tfjs-core';
+import { util, type _FusedMatMulAttrs } from '../../../tfjs-core.js';
 import type { NativeKernel } from '../backend.js';
 import { activationCode } from '../geometry.js';
 import { nativeMatMul } from './matmul-common.js';

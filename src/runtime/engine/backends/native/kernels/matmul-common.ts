@@ -1,4 +1,4 @@
-import { util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { util, type TensorInfo } from '../../../tfjs-core.js';
 import { check, type NativeBackend } from '../backend.js';
 
 /**

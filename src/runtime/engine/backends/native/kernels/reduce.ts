@@ -1,4 +1,4 @@
-import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, util, type TensorInfo } from '../../../tfjs-core.js';
 import { check, type NativeKernel } from '../backend.js';
 
 /** Op codes of native/src/reduce.cc. */

@@ -6,7 +6,7 @@
  *
  * A gradient function uses it when `tf.getKernel('IbcReluGrad', tf.getBackend())` exists.
  */
-import { util } from '@tensorflow/tfjs-core';
+import { util } from '../../../tfjs-core.js';
 import { check, type NativeKernel } from '../backend.js';
 import { BINARY_OPS } from '../addon.js';
 
