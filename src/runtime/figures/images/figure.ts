@@ -15,7 +15,11 @@
  *   to the lowest and highest map value of the figure (a saturated map keeps
  *   its structure) and says so on the figure. The colour bar shows the range;
  *   the quantized model's anchor values are marked on it and listed;
- * - text is DejaVu Sans rendered by resvg from an SVG built here.
+ * - text is DejaVu Sans rendered by resvg from an SVG built here: the figure
+ *   is built once as a drawing (attentionFigure), written as SVG with its text
+ *   as text (figureSvg), and rasterised from the same drawing with each text
+ *   as outlines laid out once per call (figure-text.ts: text layout is most of
+ *   resvg's time, and most texts repeat in every figure of a call).
  */
 import { markPng } from '../png-mark.js';
 import { Resvg, renderAsync } from '@resvg/resvg-js';
@@ -24,6 +28,15 @@ import { denormalizeToByte, normalizeValues, type Normalize } from '../../data/n
 import type { ObjectBox } from '../../data/boxes.js';
 import { encodePng } from './png.js';
 import { viridisAt, VIRIDIS } from './colormap.js';
+import { plainText, TextOutlines, type FigureText } from './figure-text.js';
+
+/** A figure as built: SVG markup, and its texts kept apart to be drawn as text or as outlines. */
+export type FigurePart = string | FigureText;
+
+export interface FigureDrawing {
+  /** In order; joined by line breaks. */
+  readonly parts: readonly FigurePart[];
+}
 
 export interface AttentionItem {
   /** Index of the image in the test set: names the file and is printed under the panel. */
@@ -134,10 +147,6 @@ export function displayScale(h: number, w: number): number {
   return Math.min(8, Math.max(1, Math.round(150 / Math.max(h, w))));
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 export function className(index: number, names: readonly string[] | undefined): string {
   const name = names?.[index];
   return name === undefined ? `class ${index}` : `${name} (${index})`;
@@ -242,11 +251,11 @@ function tileUri(item: AttentionItem, key: string, make: () => string): string {
   return uri;
 }
 
-function panelSvg(item: AttentionItem, scale: ColourScale, x0: number, y0: number, layout: PanelLayout, overlay: boolean): string {
+function panelParts(item: AttentionItem, scale: ColourScale, x0: number, y0: number, layout: PanelLayout, overlay: boolean): FigurePart[] {
   const [h, w] = item.shape;
   const s = displayScale(h, w);
   const { tileW, tileH } = layout;
-  const parts: string[] = [];
+  const parts: FigurePart[] = [];
   const top = y0 + FONT + 6;
   const scaleKey = `${scale.low} ${scale.high}`;
   const map = (which: string, values: Float32Array): string =>
@@ -261,7 +270,7 @@ function panelSvg(item: AttentionItem, scale: ColourScale, x0: number, y0: numbe
   ];
   tiles.forEach((tile, i) => {
     const x = x0 + i * (tileW + TILE_GAP);
-    parts.push(`<text x="${x}" y="${y0 + FONT}" font-size="${FONT}">${escapeXml(tile.label)}</text>`);
+    parts.push({ x, y: y0 + FONT, size: FONT, content: tile.label });
     parts.push(`<image x="${x}" y="${top}" width="${tileW}" height="${tileH}" image-rendering="optimizeSpeed" preserveAspectRatio="none" href="${tile.href}"/>`);
     parts.push(`<rect x="${x}" y="${top}" width="${tileW}" height="${tileH}" fill="none" stroke="#999999" stroke-width="1"/>`);
     if (item.box) {
@@ -275,12 +284,16 @@ function panelSvg(item: AttentionItem, scale: ColourScale, x0: number, y0: numbe
   const correct = item.predicted === item.label;
   const textTop = top + tileH + 6 + SMALL;
   // Right or wrong by symbol as well as colour: readable in grey and by colour-blind readers.
-  parts.push(
-    `<text x="${x0}" y="${textTop}" font-size="${SMALL}" fill="${correct ? RIGHT : WRONG}">${correct ? RIGHT_MARK : WRONG_MARK} predicted: ${escapeXml(className(item.predicted, item.classNames))}${correct ? '' : ' (wrong)'}</text>`,
-  );
-  parts.push(`<text x="${x0}" y="${textTop + SMALL + 5}" font-size="${SMALL}">true: ${escapeXml(className(item.label, item.classNames))}</text>`);
-  parts.push(`<text x="${x0}" y="${textTop + 2 * (SMALL + 5)}" font-size="${SMALL}" fill="#666666">test image #${item.index}</text>`);
-  return parts.join('\n');
+  parts.push({
+    x: x0,
+    y: textTop,
+    size: SMALL,
+    fill: correct ? RIGHT : WRONG,
+    content: `${correct ? RIGHT_MARK : WRONG_MARK} predicted: ${className(item.predicted, item.classNames)}${correct ? '' : ' (wrong)'}`,
+  });
+  parts.push({ x: x0, y: textTop + SMALL + 5, size: SMALL, content: `true: ${className(item.label, item.classNames)}` });
+  parts.push({ x: x0, y: textTop + 2 * (SMALL + 5), size: SMALL, fill: '#666666', content: `test image #${item.index}` });
+  return parts;
 }
 
 /** The colour bar's image, the same in every figure: made once. */
@@ -293,10 +306,10 @@ function colourBarUri(): string {
   return colourBar;
 }
 
-function colourBarSvg(scale: ColourScale, anchors: readonly number[] | undefined, x: number, y: number, height: number): string {
+function colourBarParts(scale: ColourScale, anchors: readonly number[] | undefined, x: number, y: number, height: number): FigurePart[] {
   const barW = 18;
   const gradient = colourBarUri();
-  const parts = [
+  const parts: FigurePart[] = [
     `<image x="${x}" y="${y}" width="${barW}" height="${height}" preserveAspectRatio="none" href="${gradient}"/>`,
     `<rect x="${x}" y="${y}" width="${barW}" height="${height}" fill="none" stroke="#666666" stroke-width="1"/>`,
   ];
@@ -306,7 +319,7 @@ function colourBarSvg(scale: ColourScale, anchors: readonly number[] | undefined
     const v = scale.low + ((scale.high - scale.low) * t) / (ticks - 1);
     const ty = at(v);
     parts.push(`<line x1="${x + barW}" y1="${ty.toFixed(1)}" x2="${x + barW + 5}" y2="${ty.toFixed(1)}" stroke="${TEXT}" stroke-width="1"/>`);
-    parts.push(`<text x="${x + barW + 8}" y="${(ty + SMALL / 3).toFixed(1)}" font-size="${SMALL}">${v.toFixed(2)}</text>`);
+    parts.push({ x: x + barW + 8, y: ty + SMALL / 3, yDigits: 1, size: SMALL, content: v.toFixed(2) });
   }
   // On an auto scale an anchor may lie outside the range: it is listed, not marked.
   for (const a of (anchors ?? []).filter((v) => v >= scale.low && v <= scale.high)) {
@@ -314,7 +327,7 @@ function colourBarSvg(scale: ColourScale, anchors: readonly number[] | undefined
     parts.push(`<line x1="${x - 6}" y1="${ty}" x2="${x + barW}" y2="${ty}" stroke="#ffffff" stroke-width="1"/>`);
     parts.push(`<line x1="${x - 6}" y1="${ty}" x2="${x}" y2="${ty}" stroke="${TEXT}" stroke-width="1.5"/>`);
   }
-  return parts.join('\n');
+  return parts;
 }
 
 function anchorLine(anchors: readonly number[], scale: ColourScale): string {
@@ -323,7 +336,6 @@ function anchorLine(anchors: readonly number[], scale: ColourScale): string {
   return `Anchors (${anchors.length}, ${marked}): ${anchors.map((a) => a.toFixed(3)).join(', ')}`;
 }
 
-/** The figure's SVG: title, panels in rows of `columns`, colour bar, legend. */
 /** The most pixels one figure may have (2^27: 512 MiB as RGBA while it is rendered). */
 export const MAX_FIGURE_PIXELS = 2 ** 27;
 
@@ -356,8 +368,14 @@ export function maxGridImages(shape: readonly number[], quantized: boolean): num
   return low;
 }
 
+/** The figure's SVG with its text as text (what the written .svg carries). */
 export function attentionFigureSvg(items: readonly AttentionItem[], info: FigureInfo, columns: number, fixedScale?: ColourScale): string {
-  if (items.length === 0) throw new Error('attentionFigureSvg: no items');
+  return figureSvg(attentionFigure(items, info, columns, fixedScale));
+}
+
+/** The figure as a drawing: title, panels in rows of `columns`, colour bar, legend. */
+export function attentionFigure(items: readonly AttentionItem[], info: FigureInfo, columns: number, fixedScale?: ColourScale): FigureDrawing {
+  if (items.length === 0) throw new Error('attentionFigure: no items');
   const scale = fixedScale ?? figureScale(items, info.anchors);
   const overlay = info.overlay === true;
   const layout = panelLayout(items[0]!);
@@ -382,32 +400,48 @@ export function attentionFigureSvg(items: readonly AttentionItem[], info: Figure
   const legendW = Math.max(...lines.slice(1).map((l) => textWidth(l.length, SMALL)), textWidth(lines[0]!.length, titleSize));
   const width = Math.max(MARGIN + gridW + 20 + barAreaW, MARGIN * 2 + Math.min(legendW, 1400));
   const height = MARGIN + headerH + gridH + MARGIN;
-  const parts: string[] = [
+  const parts: FigurePart[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}" fill="${TEXT}">`,
     `<rect width="${width}" height="${height}" fill="${BACKGROUND}"/>`,
-    `<text x="${MARGIN}" y="${MARGIN + titleSize}" font-size="${titleSize}" font-weight="bold">${escapeXml(lines[0]!)}</text>`,
+    // The title names this figure (its image, or the grid): no other figure draws it.
+    { x: MARGIN, y: MARGIN + titleSize, size: titleSize, bold: true, content: lines[0]!, once: true },
   ];
   lines.slice(1).forEach((line, i) => {
-    parts.push(`<text x="${MARGIN}" y="${MARGIN + titleSize + 8 + (i + 1) * (SMALL + 6) - 4}" font-size="${SMALL}">${escapeXml(line)}</text>`);
+    parts.push({ x: MARGIN, y: MARGIN + titleSize + 8 + (i + 1) * (SMALL + 6) - 4, size: SMALL, content: line });
   });
   const gridTop = MARGIN + headerH;
   items.forEach((item, i) => {
     const x = MARGIN + (i % cols) * (layout.width + PANEL_GAP);
     const y = gridTop + Math.floor(i / cols) * (layout.height + PANEL_GAP);
-    parts.push(panelSvg(item, scale, x, y, layout, overlay));
+    parts.push(...panelParts(item, scale, x, y, layout, overlay));
   });
   const barH = Math.min(gridH, Math.max(layout.tileH, 160));
   const barX = MARGIN + gridW + 26;
   const barTop = gridTop + FONT + 6;
-  parts.push(colourBarSvg(scale, info.anchors, barX, barTop, barH));
+  parts.push(...colourBarParts(scale, info.anchors, barX, barTop, barH));
   if (scale.mode === 'auto') {
     // Along the bar, right of its tick labels: the scale is this figure's own.
     const x = barX + 18 + 52;
     const y = barTop + barH / 2;
-    parts.push(`<text x="${x}" y="${y}" font-size="${SMALL}" font-weight="bold" text-anchor="middle" transform="rotate(90 ${x} ${y})">auto scale</text>`);
+    parts.push({ x, y, size: SMALL, bold: true, anchor: 'middle', rotate: 90, content: 'auto scale' });
   }
   parts.push('</svg>');
-  return parts.join('\n');
+  return { parts };
+}
+
+/**
+ * The drawing as SVG: each text as `<text>`, or, given `outlines` (the call's),
+ * as its outlines (laid out here where the call has not laid it out before).
+ */
+export function figureSvg(drawing: FigureDrawing, outlines?: TextOutlines): string {
+  if (outlines) outlines.prepare(drawing.parts.filter((p): p is FigureText => typeof p !== 'string'));
+  const text = outlines ? (t: FigureText): string => outlines.markup(t) : plainText;
+  return drawing.parts.map((p) => (typeof p === 'string' ? p : text(p))).join('\n');
+}
+
+/** The outlines of one call's texts: made by the call, used for each of its figures' PNGs (figureSvg). */
+export function figureTextOutlines(): TextOutlines {
+  return new TextOutlines(fontOptions(), { family: FONT_FAMILY, fill: TEXT });
 }
 
 /** The faces the figures use (regular and bold text). */

@@ -12,6 +12,10 @@
  * names. A user's own grid.png or 001.png in an --out folder is never replaced
  * (unless --overwrite) nor deleted. Returns the written paths, the grid last.
  *
+ * The PNG is rasterised from the figure with its text as outlines, each
+ * distinct text laid out once per call (figure-text.ts); the SVG file keeps
+ * the text as text (selectable and editable where the figure is used).
+ *
  * Two writers, the same files byte for byte: writeAttentionImages renders
  * each figure on the main thread as it is written; renderAttentionImages
  * renders them several at a time on the thread pool first and writes them
@@ -23,7 +27,20 @@ import { runError, reasonOf } from '../../../support/errors.js';
 import { commitOutputs, makeFolders, requireApartFromInputs, type OutputFile, type ReadPath } from '../../../host/output-policy.js';
 import { isIbcPng } from '../png-mark.js';
 import { readFilePrefix } from '../../../host/read-file.js';
-import { attentionFigureSvg, figureFontInstalled, figureScale, gridColumns, svgToPng, svgToPngAsync, type AttentionItem, type FigureInfo } from './figure.js';
+import {
+  attentionFigure,
+  figureFontInstalled,
+  figureScale,
+  figureSvg,
+  figureTextOutlines,
+  gridColumns,
+  svgToPng,
+  svgToPngAsync,
+  type AttentionItem,
+  type FigureDrawing,
+  type FigureInfo,
+} from './figure.js';
+import type { TextOutlines } from './figure-text.js';
 import { renderAhead, renderSlots } from './render-ahead.js';
 
 export const ATTENTION_FOLDER = 'attention';
@@ -85,10 +102,16 @@ function rendered(path: string, render: () => Uint8Array): OutputFile {
   };
 }
 
-/** One figure of a call: the name of its two files without the extension, and its SVG (made when asked for). */
+/** One figure of a call: the name of its two files without the extension, and its drawing (made when asked for). */
 interface Figure {
   readonly stem: string;
-  readonly svg: () => string;
+  readonly drawing: () => FigureDrawing;
+}
+
+/** A figure's two SVGs: the file's (text as text) and the one its PNG is rasterised from (text as the call's outlines). */
+function figureSvgs(figure: Figure, outlines: TextOutlines): { file: string; raster: string } {
+  const drawing = figure.drawing();
+  return { raster: figureSvg(drawing, outlines), file: figureSvg(drawing) };
 }
 
 const encoder = new TextEncoder();
@@ -112,10 +135,10 @@ function figuresOf(items: readonly AttentionItem[], info: FigureInfo): Figure[] 
   const scale = figureScale(items, info.anchors, info.scale);
   const figures: Figure[] = items.map((item) => ({
     stem: attentionFileName(item.index).replace(/\.png$/, ''),
-    svg: () => attentionFigureSvg([item], { ...info, title: `${info.title}, test image #${item.index}` }, 1, scale),
+    drawing: () => attentionFigure([item], { ...info, title: `${info.title}, test image #${item.index}` }, 1, scale),
   }));
   const gridTitle = `${info.title}, ${info.selection ?? `test images #${items[0]!.index}-#${items[items.length - 1]!.index}`}`;
-  figures.push({ stem: 'grid', svg: () => attentionFigureSvg(items, { ...info, title: gridTitle }, gridColumns(items.length), scale) });
+  figures.push({ stem: 'grid', drawing: () => attentionFigure(items, { ...info, title: gridTitle }, gridColumns(items.length), scale) });
   return figures;
 }
 
@@ -140,13 +163,18 @@ function commitFigures(folder: string, files: readonly OutputFile[], options: At
 /** Writes the figures one at a time, each rendered on the main thread as its PNG is written (the reference renderAttentionImages matches byte for byte). */
 export function writeAttentionImages(folder: string, items: readonly AttentionItem[], info: FigureInfo, options: AttentionWriteOptions = { ownFolder: true, overwrite: false }): string[] {
   requireMayDraw(folder, options);
-  const files = figuresOf(items, info).flatMap(({ stem, svg }): OutputFile[] => {
-    // The SVG is made once for both files: the PNG is written first and leaves it for the SVG file.
+  const outlines = figureTextOutlines();
+  const files = figuresOf(items, info).flatMap((figure): OutputFile[] => {
+    // The figure is drawn once for both files: the PNG is written first and leaves the file's SVG for the SVG file.
     let made: string | undefined;
     return [
-      rendered(join(folder, `${stem}.png`), () => svgToPng((made = svg()))),
-      rendered(join(folder, `${stem}.svg`), () => {
-        const text = made ?? svg();
+      rendered(join(folder, `${figure.stem}.png`), () => {
+        const { raster, file } = figureSvgs(figure, outlines);
+        made = file;
+        return svgToPng(raster);
+      }),
+      rendered(join(folder, `${figure.stem}.svg`), () => {
+        const text = made ?? figureSvg(figure.drawing());
         made = undefined;
         return svgFileBytes(text);
       }),
@@ -172,10 +200,16 @@ export interface RenderedAttentionImages {
 export async function renderAttentionImages(folder: string, items: readonly AttentionItem[], info: FigureInfo, options: AttentionWriteOptions = { ownFolder: true, overwrite: false }): Promise<RenderedAttentionImages> {
   requireMayDraw(folder, options);
   const figures = figuresOf(items, info);
+  const outlines = figureTextOutlines();
   const svgs: (string | undefined)[] = new Array<string | undefined>(figures.length);
   // The grid (the last figure, as large as all the others together) starts first: the small ones fill the other cores meanwhile.
   const gridFirst = figures.map((_, i) => (i + figures.length - 1) % figures.length);
-  const pngs = await renderAhead(figures.length, (i) => (svgs[i] = figures[i]!.svg()), svgToPngAsync, renderSlots(), gridFirst);
+  const rasterSvg = (i: number): string => {
+    const { raster, file } = figureSvgs(figures[i]!, outlines);
+    svgs[i] = file;
+    return raster;
+  };
+  const pngs = await renderAhead(figures.length, rasterSvg, svgToPngAsync, renderSlots(), gridFirst);
   const files = figures.flatMap(({ stem }, i): OutputFile[] => {
     const result = pngs[i]!;
     const failed = (): never => {

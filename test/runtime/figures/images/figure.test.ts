@@ -159,6 +159,9 @@ describe('writeAttentionImages', () => {
     // The SVG is the figure the PNG was rendered from, marked as ibc's.
     const svg = readFileSync(join(folder, 'grid.svg'), 'utf8');
     expect(svg.startsWith(`${SVG_MARK}\n<svg`)).toBe(true);
+    // Its text is text (selectable where the figure is used), though the PNG was rasterised from outlines.
+    expect(svg).toContain('>true: Trouser (1)</text>');
+    expect(svg).not.toContain('<path');
     expect(decode(svgToPng(svg.slice(SVG_MARK.length + 1))).width).toBe(decode(readFileSync(join(folder, 'grid.png'))).width);
     expect(attentionFileName(12345)).toBe('test-12345.png');
     // A second call with other images leaves only its own.
