@@ -23,7 +23,9 @@
         "src/adam.cc",
         "src/channel_sums.cc",
         "src/accumulate.cc",
-        "src/nearest_anchor.cc"
+        "src/nearest_anchor.cc",
+        "src/softplus.cc",
+        "src/sample.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

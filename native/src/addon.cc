@@ -31,6 +31,9 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info);
 Napi::Value ChannelSumsKernel(const Napi::CallbackInfo& info);
 Napi::Value Accumulate(const Napi::CallbackInfo& info);
 Napi::Value NearestAnchor(const Napi::CallbackInfo& info);
+Napi::Value ShiftedSoftplus(const Napi::CallbackInfo& info);
+Napi::Value ShiftedSoftplusGrad(const Napi::CallbackInfo& info);
+Napi::Value Sample(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -82,6 +85,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"channelSums", ChannelSumsKernel},
       {"accumulate", Accumulate},
       {"nearestAnchor", NearestAnchor},
+      {"shiftedSoftplus", ShiftedSoftplus},
+      {"shiftedSoftplusGrad", ShiftedSoftplusGrad},
+      {"sample", Sample},
   };
   for (const auto& k : kernels) exports.Set(k.name, Napi::Function::New(env, k.fn, k.name));
   return exports;

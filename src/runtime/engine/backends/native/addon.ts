@@ -97,6 +97,16 @@ export interface NativeAddon {
   accumulate(dst: F32, src: F32): Status;
   /** index[i] = the anchor nearest values[i] (compiler/ir/index-maps.ts nearestAnchorIndex, exactly); out[i] = its value when given. */
   nearestAnchor(values: F32, anchors: F32, index: Int32Array, out: F32 | null): Status;
+  /**
+   * y = softplus(x + shift) by the formula of compiled/ops/elementwise.ts in double, rounded once, except
+   * at the indices it lists in undecided (x's length + 1: [count, index...]), where its double lies
+   * too near a float rounding boundary to know JavaScript's float: the caller computes those.
+   */
+  shiftedSoftplus(x: F32, y: F32, shift: number, undecided: Int32Array): Status;
+  /** dx = dy * sigmoid(x + shift), or dx += it when add is 1, likewise (an undecided dx keeps its value). */
+  shiftedSoftplusGrad(x: F32, dy: F32, dx: F32, shift: number, add: number, undecided: Int32Array): Status;
+  /** y = mean + std * eps, mean and std (equal lengths) tiled over y's length, in double and rounded once (the JavaScript loop's result exactly). */
+  sample(mean: F32, std: F32, eps: F32, y: F32): Status;
 }
 
 export type LoadResult =

@@ -13,10 +13,16 @@ import { nearestSourceIndices } from '../../../../compiler/ir/index-maps.js';
 import { untile } from './elementwise.js';
 import type { NodeValue } from '../values.js';
 
-/** mean + std * eps over n tiles of the inputs (n >= 1; n = 0 is an alias the plan makes). */
+/**
+ * mean + std * eps over n tiles of the inputs (n >= 1; n = 0 is an alias the plan makes): the noise
+ * drawn here in JavaScript, the sum on the native kernel (native/src/sample.cc: the JavaScript
+ * loop's arithmetic, bit for bit).
+ */
 export const sample: OpBuilder<'Sample'> = (ctx) => {
   const [mean, std] = ctx.inputs as [NodeValue, NodeValue];
   const y = ctx.output;
+  // Every row of y reads the same row of mean and std (op-facts.ts gives y n times mean's rows).
+  if (std.rows !== mean.rows || y.rows % mean.rows !== 0) throw new Error(`Sample ${ctx.node.id}: rows ${mean.rows} (mean), ${std.rows} (std), ${y.rows} (output) do not tile`);
   const eps = ctx.scratch(y.data.length);
   const width = y.width;
   const [dMean, dStd] = ctx.inputGrads;
@@ -24,14 +30,7 @@ export const sample: OpBuilder<'Sample'> = (ctx) => {
   return {
     forward: () => {
       ctx.noise().fillNormal(eps);
-      const ms = mean.data;
-      const ss = std.data;
-      const ys = y.data;
-      for (let r = 0; r < y.rows; r++) {
-        const src = (r % mean.rows) * width;
-        const dst = r * width;
-        for (let j = 0; j < width; j++) ys[dst + j] = ms[src + j]! + ss[src + j]! * eps[dst + j]!;
-      }
+      ok(ctx.kernels.sample(mean.data, std.data, eps, y.data), 'sample');
     },
     ...(dMean || dStd
       ? {

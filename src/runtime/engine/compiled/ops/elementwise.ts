@@ -94,22 +94,47 @@ function reluForward(ctx: OpContext<'Activation'>): () => void {
   return () => ok(ctx.kernels.unary(UNARY_OPS.Relu, x.data, y.data, 0), 'unary relu');
 }
 
+/**
+ * Both passes on the native kernel (native/src/softplus.cc), which follows this file's formulas in
+ * branch-free vector code (an IB Fashion model's evaluation batch of 2000 x 64 std values: ~3 ms
+ * as a JavaScript loop). Its exp and log1p differ from Math's by a few double ulps, so it lists the
+ * few values whose float that could change, and they are computed here: the results are the
+ * JavaScript formulas', bit for bit.
+ */
 export const shiftedSoftplus: OpBuilder<'ShiftedSoftplus'> = (ctx) => {
   const shift = ctx.node.attrs.shift;
   const x = ctx.inputs[0]!;
   const y = ctx.output;
-  const op = unaryOp(x, y, ctx.inputGrads[0], (v) => softplus(v + shift), (v) => sigmoid(v + shift));
-  // Its own forward loop, softplus written out (the same arithmetic): see reluForward.
+  const dx = ctx.inputGrads[0];
+  // [count, index...]: room for every index.
+  const undecided = new Int32Array(y.data.length + 1);
   return {
-    ...op,
     forward: () => {
       const xs = x.data;
       const ys = y.data;
-      for (let i = 0; i < ys.length; i++) {
-        const z = xs[i]! + shift;
-        ys[i] = Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+      ok(ctx.kernels.shiftedSoftplus(xs, ys, shift, undecided), 'shiftedSoftplus');
+      const count = undecided[0]!;
+      for (let k = 1; k <= count; k++) {
+        const i = undecided[k]!;
+        ys[i] = softplus(xs[i]! + shift);
       }
     },
+    ...(dx
+      ? {
+          backward: () => {
+            const xs = x.data;
+            const dy = y.grad!;
+            const g = dx.grad;
+            ok(ctx.kernels.shiftedSoftplusGrad(xs, dy, g, shift, dx.add ? 1 : 0, undecided), 'shiftedSoftplusGrad');
+            const count = undecided[0]!;
+            for (let k = 1; k <= count; k++) {
+              const i = undecided[k]!;
+              const d = dy[i]! * sigmoid(xs[i]! + shift);
+              g[i] = dx.add ? g[i]! + d : d;
+            }
+          },
+        }
+      : {}),
   };
 };
 
