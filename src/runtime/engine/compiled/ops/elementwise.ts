@@ -6,7 +6,7 @@
  */
 import type { IrNode } from '../../../../compiler/ir/ir.js';
 import type { OpBuilder, OpContext, StepOp, StepRule } from '../op.js';
-import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_INPUT_AND_OUTPUT, READS_NOTHING, ok } from '../op.js';
+import { NEVER_ALIAS, NO_FUSION, OP_LABEL, READS_INPUT, READS_INPUT_AND_OUTPUT, READS_NOTHING, ok } from '../op.js';
 import { UNARY_OPS } from '../../backends/native/addon.js';
 import type { GradTarget, NodeValue } from '../values.js';
 
@@ -263,7 +263,8 @@ export const shiftedSoftplusRule: StepRule<'ShiftedSoftplus'> = {
   train: shiftedSoftplus,
   inference: shiftedSoftplus,
   alias: NEVER_ALIAS,
-  backwardReads: READS_INPUT_AND_OUTPUT,
+  // Its gradient is sigmoid(x + shift): the input alone (the native kernel and the JavaScript rule both read x, never y).
+  backwardReads: READS_INPUT,
   readsRecomputedInputs: false,
   paramGradients: 'none',
   fusion: NO_FUSION,
