@@ -10,20 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { STATUS, UNARY_OPS, type NativeAddon } from '../../../../../src/runtime/engine/backends/native/addon.js';
 import { Random } from '../../../../../src/support/random.js';
 import { HAVE_NATIVE, nativeAddonForTests } from '../../../../fixtures/native.js';
+import { packPoolGeometry, referenceArgmaxPool, referenceMaxPool, type PoolGeometry } from '../../../../fixtures/pool-windows.js';
 
-interface Geometry {
-  readonly n: number;
-  readonly inH: number;
-  readonly inW: number;
-  readonly c: number;
-  readonly k: readonly [number, number];
-  readonly stride: readonly [number, number];
-  readonly dilation: readonly [number, number];
-  /** Top and left padding (the pool's output size accounts for the same at the bottom and right). */
-  readonly pad: readonly [number, number];
-}
-
-interface Case extends Geometry {
+interface Case extends PoolGeometry {
   readonly name: string;
 }
 
@@ -39,17 +28,6 @@ const CASES: readonly Case[] = [
   { name: '2x2 stride 2, 8 channels, 64 x 28 x 28 (threads)', n: 64, inH: 28, inW: 28, c: 8, k: [2, 2], stride: [2, 2], dilation: [1, 1], pad: [0, 0] },
 ];
 
-function outSize(size: number, k: number, stride: number, dilation: number, pad: number): number {
-  return Math.floor((size + 2 * pad - ((k - 1) * dilation + 1)) / stride) + 1;
-}
-
-function geometryOf(g: Geometry): { readonly packed: Int32Array; readonly outH: number; readonly outW: number } {
-  const outH = outSize(g.inH, g.k[0], g.stride[0], g.dilation[0], g.pad[0]);
-  const outW = outSize(g.inW, g.k[1], g.stride[1], g.dilation[1], g.pad[1]);
-  const packed = Int32Array.from([g.n, g.inH, g.inW, g.c, outH, outW, g.k[0], g.k[1], g.stride[0], g.stride[1], g.dilation[0], g.dilation[1], g.pad[0], g.pad[1]]);
-  return { packed, outH, outW };
-}
-
 /** Small integers (ties in most windows), and in places NaN, +-Infinity and -0. */
 function awkwardValues(size: number, seed: number): Float32Array {
   const rng = Random.fromSeed(seed);
@@ -60,61 +38,6 @@ function awkwardValues(size: number, seed: number): Float32Array {
     x[i] = u < 0.08 ? specials[Math.floor(rng.next() * specials.length)]! : Math.round((rng.next() - 0.5) * 6);
   }
   return x;
-}
-
-/** The generic loop in TypeScript: each output starts at -Infinity and takes a cell only when greater, in row-major window order. */
-function referencePool(g: Geometry, x: Float32Array, cell: (v: number, ch: number) => number): Float32Array {
-  const { outH, outW } = geometryOf(g);
-  const y = new Float32Array(g.n * outH * outW * g.c);
-  for (let b = 0; b < g.n; b++)
-    for (let oh = 0; oh < outH; oh++)
-      for (let ow = 0; ow < outW; ow++)
-        for (let ch = 0; ch < g.c; ch++) {
-          let best = Number.NEGATIVE_INFINITY;
-          for (let kh = 0; kh < g.k[0]; kh++) {
-            const ih = oh * g.stride[0] - g.pad[0] + kh * g.dilation[0];
-            if (ih < 0 || ih >= g.inH) continue;
-            for (let kw = 0; kw < g.k[1]; kw++) {
-              const iw = ow * g.stride[1] - g.pad[1] + kw * g.dilation[1];
-              if (iw < 0 || iw >= g.inW) continue;
-              const v = cell(x[((b * g.inH + ih) * g.inW + iw) * g.c + ch]!, ch);
-              best = v > best ? v : best;
-            }
-          }
-          y[((b * outH + oh) * outW + ow) * g.c + ch] = best;
-        }
-  return y;
-}
-
-/**
- * maxPoolArgmax's indices by the generic loop's rule: the window's first valid cell, then only a
- * strictly greater value (so a NaN first cell keeps the index, and ties keep the first); -1 for
- * a window of padding alone.
- */
-function referenceArgmax(g: Geometry, x: Float32Array): Int32Array {
-  const { outH, outW } = geometryOf(g);
-  const at = new Int32Array(g.n * outH * outW * g.c);
-  for (let b = 0; b < g.n; b++)
-    for (let oh = 0; oh < outH; oh++)
-      for (let ow = 0; ow < outW; ow++)
-        for (let ch = 0; ch < g.c; ch++) {
-          let best = Number.NaN, where = -1;
-          for (let kh = 0; kh < g.k[0]; kh++) {
-            const ih = oh * g.stride[0] - g.pad[0] + kh * g.dilation[0];
-            if (ih < 0 || ih >= g.inH) continue;
-            for (let kw = 0; kw < g.k[1]; kw++) {
-              const iw = ow * g.stride[1] - g.pad[1] + kw * g.dilation[1];
-              if (iw < 0 || iw >= g.inW) continue;
-              const i = ((b * g.inH + ih) * g.inW + iw) * g.c + ch;
-              if (where < 0 || x[i]! > best) {
-                best = x[i]!;
-                where = i;
-              }
-            }
-          }
-          at[((b * outH + oh) * outW + ow) * g.c + ch] = where;
-        }
-  return at;
 }
 
 /** Element by element with Object.is: NaN equals NaN, -0 differs from 0. */
@@ -149,21 +72,21 @@ describe.skipIf(!HAVE_NATIVE)('native maxPool paths and batchNormMaxPool, bit fo
   for (const g of CASES) {
     const s = seed++;
     it(`${g.name}: maxPool equals the generic loop, and maxPoolArgmax gives the same y and the generic rule's indices`, () => {
-      const { packed, outH, outW } = geometryOf(g);
+      const { packed, outH, outW } = packPoolGeometry(g);
       const x = awkwardValues(g.n * g.inH * g.inW * g.c, s);
       const y = new Float32Array(g.n * outH * outW * g.c);
       expect(kernels().maxPool(x, y, packed)).toBe(STATUS.ok);
-      expectSameBits(y, referencePool(g, x, (v) => v), 'maxPool vs the generic loop');
+      expectSameBits(y, referenceMaxPool(g, x), 'maxPool vs the generic loop');
       const viaArgmax = new Float32Array(y.length);
       const argmax = new Int32Array(y.length);
       expect(kernels().maxPoolArgmax(x, viaArgmax, argmax, packed)).toBe(STATUS.ok);
       expectSameBits(y, viaArgmax, "maxPool vs maxPoolArgmax's y");
-      expect(argmax).toEqual(referenceArgmax(g, x));
+      expect(argmax).toEqual(referenceArgmaxPool(g, x).argmax);
     });
 
     for (const relu of [1, 0]) {
       it(`${g.name}: batchNormMaxPool${relu ? ' with ReLU' : ''} equals batchNorm${relu ? ', Relu' : ''} and maxPool in turn`, () => {
-        const { packed, outH, outW } = geometryOf(g);
+        const { packed, outH, outW } = packPoolGeometry(g);
         const x = awkwardValues(g.n * g.inH * g.inW * g.c, s + 100);
         const rng = Random.fromSeed(s + 200);
         // Negative scales too (the maximum of the normalised cells is not the normalised maximum), and a zero one.
@@ -188,14 +111,14 @@ describe.skipIf(!HAVE_NATIVE)('native maxPool paths and batchNormMaxPool, bit fo
           const n = Math.fround(Math.fround(v * mul[ch]!) + add[ch]!);
           return relu && n < 0 ? 0 : n;
         };
-        expectSameBits(fused, referencePool(g, x, cell), 'fused vs the generic loop in TypeScript');
+        expectSameBits(fused, referenceMaxPool(g, x, cell), 'fused vs the generic loop in TypeScript');
       });
     }
   }
 
   it('batchNormMaxPool: null offset and scale are 0 and 1, length-1 vectors repeat, like batchNorm', () => {
     const g = CASES[0]!;
-    const { packed, outH, outW } = geometryOf(g);
+    const { packed, outH, outW } = packPoolGeometry(g);
     const x = awkwardValues(g.n * g.inH * g.inW * g.c, 77);
     const mean = Float32Array.of(0.25), variance = Float32Array.of(2);
     const fused = new Float32Array(g.n * outH * outW * g.c);
@@ -210,7 +133,7 @@ describe.skipIf(!HAVE_NATIVE)('native maxPool paths and batchNormMaxPool, bit fo
 
   it('batchNormMaxPool: bad arguments are a status, not an exception', () => {
     const g = CASES[0]!;
-    const { packed, outH, outW } = geometryOf(g);
+    const { packed, outH, outW } = packPoolGeometry(g);
     const x = new Float32Array(g.n * g.inH * g.inW * g.c);
     const y = new Float32Array(g.n * outH * outW * g.c);
     const v = new Float32Array(g.c).fill(1);

@@ -12,6 +12,7 @@ import { STATUS, loadAddon, type NativeAddon } from '../../../../../src/runtime/
 import { Random } from '../../../../../src/support/random.js';
 import { createOptimizer } from '../../../../../src/runtime/engine/executor/optimizers.js';
 import type { OptimizerSpec } from '../../../../../src/compiler/spec/resolved-spec.js';
+import { packPoolGeometry, referenceArgmaxPool, type PoolGeometry } from '../../../../fixtures/pool-windows.js';
 
 const loaded = loadAddon();
 const inCi = process.env.CI === 'true';
@@ -225,22 +226,10 @@ describe.skipIf(skip)(`native batchNormReluTrain and its gradient vs a TypeScrip
   });
 });
 
-interface PoolCase {
+interface PoolCase extends PoolGeometry {
   readonly name: string;
-  readonly n: number;
-  readonly inH: number;
-  readonly inW: number;
-  readonly c: number;
-  readonly k: readonly [number, number];
-  readonly stride: readonly [number, number];
-  readonly dilation: readonly [number, number];
-  readonly pad: readonly [number, number];
   /** Values drawn from a few integers, so windows hold ties. */
   readonly ties: boolean;
-}
-
-function outSize(inSize: number, k: number, stride: number, dilation: number, pad: number): number {
-  return Math.floor((inSize + 2 * pad - ((k - 1) * dilation + 1)) / stride) + 1;
 }
 
 const POOL_CASES: readonly PoolCase[] = [
@@ -260,44 +249,10 @@ interface PoolSetup {
 }
 
 function poolSetup(p: PoolCase, seed: number): PoolSetup {
-  const outH = outSize(p.inH, p.k[0], p.stride[0], p.dilation[0], p.pad[0]);
-  const outW = outSize(p.inW, p.k[1], p.stride[1], p.dilation[1], p.pad[1]);
+  const { packed: geometry, outH, outW } = packPoolGeometry(p);
   const x = uniform(p.n * p.inH * p.inW * p.c, seed, -2, 2);
   if (p.ties) for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i]!);
-  const geometry = Int32Array.from([p.n, p.inH, p.inW, p.c, outH, outW, p.k[0], p.k[1], p.stride[0], p.stride[1],
-    p.dilation[0], p.dilation[1], p.pad[0], p.pad[1]]);
   return { x, geometry, outH, outW };
-}
-
-/** y and the first maximum's index in row-major window order, padding skipped (-Infinity and -1 for no cell). */
-function referenceMaxPool(p: PoolCase, s: PoolSetup): { y: Float32Array; argmax: Int32Array } {
-  const y = new Float32Array(p.n * s.outH * s.outW * p.c), argmax = new Int32Array(y.length);
-  for (let b = 0; b < p.n; b++) {
-    for (let oh = 0; oh < s.outH; oh++) {
-      for (let ow = 0; ow < s.outW; ow++) {
-        for (let c = 0; c < p.c; c++) {
-          let best = -Infinity, where = -1;
-          for (let kh = 0; kh < p.k[0]; kh++) {
-            const ih = oh * p.stride[0] - p.pad[0] + kh * p.dilation[0];
-            if (ih < 0 || ih >= p.inH) continue;
-            for (let kw = 0; kw < p.k[1]; kw++) {
-              const iw = ow * p.stride[1] - p.pad[1] + kw * p.dilation[1];
-              if (iw < 0 || iw >= p.inW) continue;
-              const i = ((b * p.inH + ih) * p.inW + iw) * p.c + c;
-              if (where < 0 || s.x[i]! > best) {
-                best = s.x[i]!;
-                where = i;
-              }
-            }
-          }
-          const o = ((b * s.outH + oh) * s.outW + ow) * p.c + c;
-          y[o] = best;
-          argmax[o] = where;
-        }
-      }
-    }
-  }
-  return { y, argmax };
 }
 
 describe.skipIf(skip)(`native maxPoolArgmax and maxPoolGradArgmax vs a TypeScript reference and maxPool/maxPoolGrad${skipNote}`, () => {
@@ -306,7 +261,7 @@ describe.skipIf(skip)(`native maxPoolArgmax and maxPoolGradArgmax vs a TypeScrip
     const caseSeed = seed++;
     it(p.name, () => {
       const s = poolSetup(p, caseSeed);
-      const ref = referenceMaxPool(p, s);
+      const ref = referenceArgmaxPool(p, s.x);
       const y = new Float32Array(ref.y.length), argmax = new Int32Array(ref.y.length);
       expect(addon().maxPoolArgmax(s.x, y, argmax, s.geometry)).toBe(STATUS.ok);
       expect(mismatches(argmax, ref.argmax)).toBe(0);
