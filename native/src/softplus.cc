@@ -171,22 +171,13 @@ inline bool GradElement(float x, float dy, float* dx, double shift) {
   return undecided;
 }
 
+// Add: dx += the gradient (else dx = it); one clone set per mode, so neither loop tests it per element.
+template <bool Add>
 IBC_VECTOR_CLONES int32_t GradRange(const float* __restrict x, const float* __restrict dy, float* __restrict dx,
                                     uint8_t* __restrict flags, int64_t n, double shift) {
   int32_t count = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const bool undecided = GradElement<false>(x[i], dy[i], dx + i, shift);
-    flags[i] = undecided;
-    count += undecided;
-  }
-  return count;
-}
-
-IBC_VECTOR_CLONES int32_t GradAddRange(const float* __restrict x, const float* __restrict dy, float* __restrict dx,
-                                       uint8_t* __restrict flags, int64_t n, double shift) {
-  int32_t count = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const bool undecided = GradElement<true>(x[i], dy[i], dx + i, shift);
+    const bool undecided = GradElement<Add>(x[i], dy[i], dx + i, shift);
     flags[i] = undecided;
     count += undecided;
   }
@@ -268,8 +259,8 @@ Napi::Value ShiftedSoftplusGrad(const Napi::CallbackInfo& info) {
   const float* dys = dy.data;
   float* dxs = dx.data;
   RunListingUndecided((int64_t)x.length, undecided.data, [&](int64_t begin, int64_t length, uint8_t* flags) {
-    return add ? GradAddRange(xs + begin, dys + begin, dxs + begin, flags, length, shift)
-               : GradRange(xs + begin, dys + begin, dxs + begin, flags, length, shift);
+    return add ? GradRange<true>(xs + begin, dys + begin, dxs + begin, flags, length, shift)
+               : GradRange<false>(xs + begin, dys + begin, dxs + begin, flags, length, shift);
   });
   return Result(info, kOk);
 }
