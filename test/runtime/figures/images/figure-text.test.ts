@@ -7,23 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { attentionFigure, figureScale, figureSvg, figureTextOutlines, svgToPng, type AttentionItem } from '../../../../src/runtime/figures/images/figure.js';
 import { plainText, type FigureText } from '../../../../src/runtime/figures/images/figure-text.js';
-import { FASHION_MNIST_CLASSES } from '../../../../src/runtime/data/class-names.js';
+import { fashionAttentionItem, patternImage } from '../../../fixtures/attention-items.js';
 
 function item(index: number, predicted: number, label: number): AttentionItem {
-  const image = Float32Array.from({ length: 28 * 28 }, (_, i) => (((i * (index + 3)) % 23) / 23 - 0.5) / 0.5);
   const attention = Float32Array.from({ length: 49 }, (_, i) => 0.8 + ((i * (index + 1)) % 11) / 50);
-  return {
-    index,
-    image,
-    shape: [28, 28, 1],
-    normalize: { mean: [0.5], std: [0.5] },
-    attention,
-    mapShape: [7, 7],
-    attentionQuantized: Float32Array.from(attention, (v) => (v > 0.9 ? 1 : 0.8)),
-    predicted,
-    label,
-    classNames: [...FASHION_MNIST_CLASSES],
-  };
+  return fashionAttentionItem({ index, image: patternImage(index), attention, attentionQuantized: Float32Array.from(attention, (v) => (v > 0.9 ? 1 : 0.8)), predicted, label });
 }
 
 /** Width, height, the mean and the largest absolute difference of two PNGs' channel values, and how many differ. */

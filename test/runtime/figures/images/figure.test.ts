@@ -8,24 +8,20 @@ import { Resvg } from '@resvg/resvg-js';
 import { attentionFigureSvg, figureFontInstalled, figureScale, RIGHT_MARK, svgToPng, svgToPngAsync, WRONG_MARK, type AttentionItem } from '../../../../src/runtime/figures/images/figure.js';
 import { attentionFileName, SVG_MARK, writeAttentionImages } from '../../../../src/runtime/figures/images/write-attention.js';
 import { VIRIDIS, viridisAt } from '../../../../src/runtime/figures/images/colormap.js';
-import { FASHION_MNIST_CLASSES } from '../../../../src/runtime/data/class-names.js';
+import { fashionAttentionItem } from '../../../fixtures/attention-items.js';
 
 function item(index: number, quantized: boolean, predicted = 1, label = 1): AttentionItem {
   const image = Float32Array.from({ length: 28 * 28 }, (_, i) => ((i % 17) / 17 - 0.5) / 0.5);
   const attention = Float32Array.from({ length: 49 }, (_, i) => (i === 24 ? 0.9 : 0.1));
-  return {
+  return fashionAttentionItem({
     index,
     image,
-    shape: [28, 28, 1],
-    normalize: { mean: [0.5], std: [0.5] },
     attention,
-    mapShape: [7, 7],
     ...(quantized ? { attentionQuantized: Float32Array.from(attention, (v) => (v > 0.5 ? 1.2 : 0)) } : {}),
     predicted,
     label,
-    classNames: [...FASHION_MNIST_CLASSES],
     box: [4, 6, 20, 22],
-  };
+  });
 }
 
 function decode(bytes: Uint8Array): PNG {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { AttentionItem } from '../../../../src/runtime/figures/images/figure.js';
 import { renderAttentionImages, writeAttentionImages, type AttentionWriteOptions } from '../../../../src/runtime/figures/images/write-attention.js';
-import { FASHION_MNIST_CLASSES } from '../../../../src/runtime/data/class-names.js';
+import { fashionAttentionItem, patternImage } from '../../../fixtures/attention-items.js';
 import { RunError } from '../../../../src/support/errors.js';
 
 /** The figure whose SVG contains this text fails to render (both renderers), when set. */
@@ -28,21 +28,16 @@ vi.mock('../../../../src/runtime/figures/images/figure.js', async (importOrigina
 });
 
 function item(index: number, predicted: number): AttentionItem {
-  const image = Float32Array.from({ length: 28 * 28 }, (_, i) => (((i * (index + 3)) % 23) / 23 - 0.5) / 0.5);
   const attention = Float32Array.from({ length: 49 }, (_, i) => ((i * (index + 1)) % 11) / 10);
-  return {
+  return fashionAttentionItem({
     index,
-    image,
-    shape: [28, 28, 1],
-    normalize: { mean: [0.5], std: [0.5] },
+    image: patternImage(index),
     attention,
-    mapShape: [7, 7],
     attentionQuantized: Float32Array.from(attention, (v) => (v > 0.5 ? 1.2 : 0)),
     predicted,
     label: 1,
-    classNames: [...FASHION_MNIST_CLASSES],
     box: [4, 6, 20, 22],
-  };
+  });
 }
 
 const ITEMS = [item(12, 1), item(13, 3), item(14, 1)];
