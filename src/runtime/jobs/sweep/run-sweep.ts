@@ -13,7 +13,7 @@ import { prepareSweep, withLaunch, withLaunchUpdated, withMembersOf, type Member
 import { readRunStatus } from '../../runs/sweep/run-status.js';
 import { runLocally, WorkerInterrupts, type TaskEnd } from './local-launcher.js';
 import { countInterrupts, signalOfExitStatus } from '../interrupts.js';
-import { followArrays, memberEventLine, outcomeOf, queryArray, phaseOf, signalMissProblem, submitArray, type SlurmOptions } from './slurm-launcher.js';
+import { followArrays, memberEventLine, outcomeOf, queryArray, phaseOf, signalMissProblem, submitArray, type SlurmOptions, type TaskRow } from './slurm-launcher.js';
 
 export type LauncherRequest =
   | { readonly kind: 'local'; readonly jobs: number; readonly cores: number }
@@ -194,34 +194,38 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       }
     } else {
       const launcher = request.launcher;
-      const flying = await inFlight(manifest, tasks, request.env);
-      if (flying) {
-        const busy = new Set(flying.tasks.map((t) => t.name));
-        tasks = tasks.filter((t) => !busy.has(t.name));
-        reporter.info(`slurm: ${flying.tasks.length} member(s) still queued or running in job ${flying.jobId}; following them`);
-      }
-      if (tasks.length > 0 && !asksForCpus(launcher.options)) reporter.note(diagnostic('sweepSlurmNoCpus'));
-      const missed = tasks.length > 0 ? signalMissProblem(launcher.options) : undefined;
-      if (missed) reporter.note(diagnostic('sweepSlurmSignalMissed', { args: missed }));
-      const jobs: { jobId: string; tasks: readonly MemberTask[] }[] = flying ? [flying] : [];
-      let launch: LaunchRecord | undefined;
-      if (tasks.length > 0) {
-        const { jobId, script, sbatch } = await submitArray(tasks, launcher.options, request.program, request.sweepDir, request.env);
-        reporter.info(`slurm: submitted job ${jobId} (${tasks.length} task(s), script ${script})`);
-        const submitted: LaunchRecord = { id: launchId(), launcher: 'slurm', at: new Date().toISOString(), members: tasks.map((t) => t.name), job: jobId, sbatch };
-        launch = submitted;
-        manifest = updateManifest(request.sweepDir, (current) => withLaunch(current ?? manifest, submitted));
-        jobs.push({ jobId, tasks });
-      }
-      // Ctrl-C stops following only: the array's tasks are the cluster's to run.
+      // Ctrl-C stops following only: the array's tasks are the cluster's to run. Watched from
+      // before the submission, so that a signal at any moment gets this answer, never Node's
+      // default death: one before sbatch runs submits nothing, one during it stops following at once.
       const stopFollowing = new AbortController();
       let signal: 'SIGINT' | 'SIGTERM' | undefined;
       const watch = countInterrupts(SWEEP_SIGNALS, (received) => {
         signal ??= received;
         stopFollowing.abort();
       });
-      let rows;
+      let rows: TaskRow[];
+      let launch: LaunchRecord | undefined;
+      let notSubmitted = 0;
       try {
+        const flying = await inFlight(manifest, tasks, request.env);
+        if (flying) {
+          const busy = new Set(flying.tasks.map((t) => t.name));
+          tasks = tasks.filter((t) => !busy.has(t.name));
+          reporter.info(`slurm: ${flying.tasks.length} member(s) still queued or running in job ${flying.jobId}; following them`);
+        }
+        if (tasks.length > 0 && !asksForCpus(launcher.options)) reporter.note(diagnostic('sweepSlurmNoCpus'));
+        const missed = tasks.length > 0 ? signalMissProblem(launcher.options) : undefined;
+        if (missed) reporter.note(diagnostic('sweepSlurmSignalMissed', { args: missed }));
+        const jobs: { jobId: string; tasks: readonly MemberTask[] }[] = flying ? [flying] : [];
+        if (tasks.length > 0 && signal !== undefined) notSubmitted = tasks.length;
+        else if (tasks.length > 0) {
+          const { jobId, script, sbatch } = await submitArray(tasks, launcher.options, request.program, request.sweepDir, request.env);
+          reporter.info(`slurm: submitted job ${jobId} (${tasks.length} task(s), script ${script})`);
+          const submitted: LaunchRecord = { id: launchId(), launcher: 'slurm', at: new Date().toISOString(), members: tasks.map((t) => t.name), job: jobId, sbatch };
+          launch = submitted;
+          manifest = updateManifest(request.sweepDir, (current) => withLaunch(current ?? manifest, submitted));
+          jobs.push({ jobId, tasks });
+        }
         rows = await followArrays({
           jobs,
           pollSeconds: launcher.pollSeconds,
@@ -240,6 +244,8 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
       if (signal !== undefined && open.length > 0) {
         const ids = [...new Set(open.map((r) => r.jobId))];
         interrupted = { signal, jobs: ids, summary: `stopped following (${signal}): ${open.length} member(s) keep running or queued on the cluster as job ${ids.join(', ')}` };
+      } else if (signal !== undefined && notSubmitted > 0) {
+        interrupted = { signal, summary: `sweep stopped by ${signal} before submitting: ${notSubmitted} member(s) not submitted` };
       } else if (launch) {
         const ours = launch;
         const outcomes = Object.fromEntries(rows.filter((r) => r.jobId === ours.job).map((r) => [r.task.name, outcomeOf(r)]));
