@@ -5,7 +5,11 @@
  * and the exact command that resumes the sweep; exit 130/143. Running that command finishes the
  * sweep. Two signals stop the worker at once, leaving its last good checkpoint.
  * A two-member sweep of a tiny model, one worker; an epoch of 4096 images takes a few seconds, so a
- * signal sent once the first member logs epoch 1 lands inside its epoch 2.
+ * signal sent once the first member logs epoch 1 lands inside its epoch 2. The two-signal case
+ * trains on batches of 8192 images, so that each step takes a good part of a second: both signals
+ * reach the worker inside one step, never one before and one after its checkpoint and exit (with
+ * the tiny batches of 32, a step of 3 ms, a loaded machine could let the worker finish its step,
+ * save and end between the two, and the second would find no one).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -18,12 +22,16 @@ import { ibc, REPO, requireBuiltCli } from '../fixtures/sweep.js';
 
 let work: string;
 const ARGS = ['sweep', 'two.ibspec', 'train.epochs=2', '--backend', 'ibc-native', '--attention', '0', '--jobs', '1'];
+/** The same sweep on 22400 training images in steps of 8192 (and a last, smaller one): steps long enough for two signals to land inside one. */
+const LONG_STEPS = ['sweep', 'long-steps.ibspec', 'train.epochs=2', 'train.batch=8192', '--backend', 'ibc-native', '--attention', '0', '--jobs', '1'];
 
 beforeAll(() => {
   requireBuiltCli();
   work = mkdtempSync(join(tmpdir(), 'ibc-sweep-interrupts-'));
   const tiny = readFileSync(join(REPO, 'specs', 'test', 'tiny-aib-qt.ibspec'), 'utf8').replace('train_count=512 test_count=256', 'train_count=4096 test_count=64');
   writeFileSync(join(work, 'two.ibspec'), `${tiny.replace(/^name .*$/m, 'name two')}\nsweep {\n  seeds 2\n}\n`);
+  const large = tiny.replace('train_count=4096', 'train_count=25600');
+  writeFileSync(join(work, 'long-steps.ibspec'), `${large.replace(/^name .*$/m, 'name two')}\nsweep {\n  seeds 2\n}\n`);
 });
 
 const manifest = (out: string): SweepManifest => JSON.parse(readFileSync(join(work, out, 'sweep.json'), 'utf8')) as SweepManifest;
@@ -33,9 +41,9 @@ const firstLog = (out: string): string => {
 };
 
 /** `ibc sweep ... --out OUT` in a child process; `signals` go to the sweep process together once the first member logs epoch 1. */
-function sweepInterrupted(out: string, signals: readonly NodeJS.Signals[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function sweepInterrupted(out: string, signals: readonly NodeJS.Signals[], args: readonly string[] = ARGS): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'ibc.js'), ...ARGS, '--out', out], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO, 'bin', 'ibc.js'), ...args, '--out', out], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -82,7 +90,7 @@ describe('interrupting ibc sweep (local launcher)', () => {
 
   it('a second signal stops the worker at once: its last good checkpoint stays, no lock, the first signal’s exit status', async () => {
     // Two different signals (the same one twice may be merged while pending); the kernel may deliver either first.
-    const r = await sweepInterrupted('f', ['SIGTERM', 'SIGINT']);
+    const r = await sweepInterrupted('f', ['SIGTERM', 'SIGINT'], LONG_STEPS);
     const order = /^(SIGINT|SIGTERM) received: stopping 1 running member[\s\S]*^(SIGINT|SIGTERM), a second signal: stopping the running member\(s\) at once; each keeps its last good checkpoint$/m.exec(r.stderr);
     expect(order, r.stderr).not.toBeNull();
     const first = order![1]!;
