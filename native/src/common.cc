@@ -212,15 +212,44 @@ bool ConvGeometry::PreferWinograd() const {
 // float32 on wider layers, on small maps and on the 3-channel first layer). A function of the shape
 // alone, so every run on a machine makes the same choice. docs/precision.md ("Winograd layers") says
 // the same for users.
+//
+// Below 16x16 the fp32 rule runs direct convolution, but float32 Winograd on such maps beats both
+// direct passes it was compared with above on the backward passes of wide layers. Measured later in
+// the same way (CPU ms of the call with every reorder, N=32, 2 threads, load 3-5, minimum of 7-9
+// runs, the variants interleaved in one process), float32 Winograd / float32 direct / bf16 direct:
+//   ic->oc@HxW    forward              bwd-data             bwd-weights
+//   256->256@8     6.9 / 11.4 /  6.3     6.6 / 12.7 /  7.1     6.7 / 13.0 / 11.3
+//   512->512@8    20.2 / 51.1 / 23.2    20.3 / 60.1 / 29.8    23.9 / 59.7 /116.0
+//   640->640@8    35.5 / 84.5 / 36.7    35.4 / 79.1 / 47.1    34.4 / 89.9 /207.4
+//   256->256@4     3.0 /  3.5 /  2.5     3.1 /  2.6 /  1.7     2.5 /  3.3 /  5.8
+//   512->512@4    11.7 / 23.2 /  9.4    13.3 / 19.7 /  9.7    10.7 / 15.7 /251.1
+//   512->512@2    11.6 /  7.7 /  4.8    11.3 /  7.5 /  4.2    10.0 /  7.5 / 46.5
+// So on layers that could run Winograd (3x3 stride 1, 128+ channels on both sides, multiples of 16)
+// with 256 channels or more on either side, the input gradient also runs float32 Winograd on 8x8
+// maps, and the filter gradient on 4x4 maps and larger (VGG-16-aib's three 512->512 layers at 8x8:
+// about 2.5x less filter-gradient time); the forward pass stays bf16 below 16x16 (no clear winner at
+// 8x8). 2x2 maps keep the rule above. In chunks of images like every float32 Winograd pass of a bf16
+// run (ChunkImages); an 8x8 512-channel map is 2^15 floats per image, so VGG-16-aib's batch of 32 is
+// one chunk, and its transforms take the scratchpad that its 16x16 layers' chunks of 8 images take.
+bool ConvGeometry::WinogradShape() const {
+  return kH == 3 && kW == 3 && sH == 1 && sW == 1 && dH == 1 && dW == 1 && inC >= 128 && outC >= 128 &&
+         inC % 16 == 0 && outC % 16 == 0;
+}
+
 ConvAlgorithm ConvGeometry::Choose(ConvPass pass, Precision precision) const {
   const ConvAlgorithm fp32{PreferWinograd(), dt::f32};
   if (precision == Precision::kF32) return fp32;
   const ConvAlgorithm bf16{false, dt::bf16};
-  const bool wideWinograd = PreferWinograd() && (inC >= 256 || outC >= 256);
+  const ConvAlgorithm winograd{true, dt::f32};
+  const bool wide = inC >= 256 || outC >= 256;
+  const bool wideWinograd = PreferWinograd() && wide;
+  const bool wideWinogradShape = WinogradShape() && wide;
   switch (pass) {
-    case ConvPass::kForward:
-    case ConvPass::kBackwardData: return wideWinograd ? fp32 : bf16;
+    case ConvPass::kForward: return wideWinograd ? fp32 : bf16;
+    case ConvPass::kBackwardData:
+      return wideWinograd || (wideWinogradShape && outH >= 8 && outW >= 8) ? winograd : bf16;
     case ConvPass::kBackwardWeights:
+      if (wideWinogradShape && outH >= 4 && outW >= 4) return winograd;
       return !PreferWinograd() && inC >= 16 && inC <= 128 && outC <= 128 ? bf16 : fp32;
   }
   return bf16;
@@ -291,11 +320,11 @@ Relayout Relayout::Make(const dnnl::memory::desc& user, const dnnl::memory::desc
   return r;
 }
 
-dnnl::memory Relayout::In(float* data) {
+dnnl::memory Relayout::In(float* data, bool copied) {
   dnnl::memory userMem(user, Engine(), data);
   if (!needed) return userMem;
   if (slot != ScratchSlot::kNone) buffer.set_data_handle(Scratch(slot, internal.get_size()));
-  toInternal.execute(Stream(), userMem, buffer);
+  if (!copied || slot == ScratchSlot::kNone) toInternal.execute(Stream(), userMem, buffer);
   return buffer;
 }
 
@@ -306,6 +335,8 @@ dnnl::memory Relayout::Out(float* data) {
 
 void Relayout::Finish(float* data) {
   if (!needed) return;
+  // The slot's memory, also when another chunk's Relayout of this layout made the copy there.
+  if (slot != ScratchSlot::kNone) buffer.set_data_handle(Scratch(slot, internal.get_size()));
   dnnl::memory userMem(user, Engine(), data);
   toUser.execute(Stream(), buffer, userMem);
 }

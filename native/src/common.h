@@ -150,6 +150,9 @@ struct ConvGeometry {
   // Whether float32 training asks oneDNN for Winograd F(4x4, 3x3) instead of direct convolution (the
   // rule and the measurements behind it are in common.cc). Chosen per shape when the primitive is created.
   bool PreferWinograd() const;
+  // Whether the layer could run Winograd: 3x3 stride 1, no dilation, 128+ channels on both sides in
+  // multiples of 16 (PreferWinograd adds the map size; a bf16 run's rule in Choose uses it on smaller maps).
+  bool WinogradShape() const;
   // The algorithm and arithmetic of one pass in a precision: float32 follows PreferWinograd; bf16
   // runs bf16 direct convolution except where float32 was measured faster (the rule is in common.cc).
   ConvAlgorithm Choose(ConvPass pass, Precision precision) const;
@@ -193,10 +196,13 @@ struct Relayout {
   ScratchSlot slot = ScratchSlot::kNone;  // where the copy lives: its own buffer (kNone) or a shared scratch slot
   static Relayout Make(const dnnl::memory::desc& user, const dnnl::memory::desc& internal, bool in, bool out,
                        ScratchSlot slot = ScratchSlot::kNone);
-  // The memory the primitive reads: the user's data, or the blocked copy made from it.
-  dnnl::memory In(float* data);
+  // The memory the primitive reads: the user's data, or the blocked copy made from it. `copied`: the
+  // scratch slot already holds this layout's copy of `data` (the previous chunk of the same call
+  // made it), so no reorder runs: a filter is relaid once per call, not once per chunk of images.
+  dnnl::memory In(float* data, bool copied = false);
   // The memory the primitive writes; call Finish to copy it to the user's array.
   dnnl::memory Out(float* data);
+  // Copies the primitive's output (in its scratch slot, where Out put it) to the user's array.
   void Finish(float* data);
 };
 

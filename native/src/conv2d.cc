@@ -19,8 +19,11 @@ PrimitiveCache<ConvForward>& Cache() {
 }
 
 // One call of the forward primitive on the images of `g` (all of a call's, or one chunk of them).
-void ConvForwardChunk(const ConvGeometry& g, const F32& bias, double activation, double alpha, Precision precision,
-                      float* xData, float* wData, float* yData) {
+// `previous`: the prepared primitive of the call's previous chunk (null for the first): where its
+// filter copy has this chunk's layout, the copy in the scratch slot is used again. Returns this chunk's.
+std::shared_ptr<ConvForward> ConvForwardChunk(const ConvGeometry& g, const F32& bias, double activation, double alpha,
+                                              Precision precision, float* xData, float* wData, float* yData,
+                                              const ConvForward* previous) {
   std::vector<int64_t> keyInts = g.Packed();
   keyInts.push_back(bias.data ? 1 : 0);
   keyInts.push_back((int64_t)activation);
@@ -61,7 +64,8 @@ void ConvForwardChunk(const ConvGeometry& g, const F32& bias, double activation,
     return e;
   });
   dnnl::memory src = entry->src.In(xData);
-  dnnl::memory wei = entry->weights.In(wData);
+  const bool copied = previous && previous->weights.needed && previous->weights.internal == entry->weights.internal;
+  dnnl::memory wei = entry->weights.In(wData, copied);
   dnnl::memory dst = entry->dst.Out(yData);
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
   if (bias.data) {
@@ -71,6 +75,7 @@ void ConvForwardChunk(const ConvGeometry& g, const F32& bias, double activation,
   entry->primitive.execute(Stream(), args);
   entry->dst.Finish(yData);
   Stream().wait();
+  return entry;
 }
 
 }  // namespace
@@ -95,10 +100,11 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   const SmallProblemThreads threads((double)g.DstSize() * g.inC * g.kH * g.kW);
   const int64_t chunk = g.ChunkImages(ConvPass::kForward, precision);
   return Result(info, Guard([&]() -> int32_t {
+    std::shared_ptr<ConvForward> previous;
     for (int64_t first = 0; first < g.n; first += chunk) {
       const ConvGeometry c = g.Chunk(std::min(chunk, g.n - first));
-      ConvForwardChunk(c, bias, activation, alpha, precision, x.data + first * (g.SrcSize() / g.n),
-                       w.data, y.data + first * (g.DstSize() / g.n));
+      previous = ConvForwardChunk(c, bias, activation, alpha, precision, x.data + first * (g.SrcSize() / g.n),
+                                  w.data, y.data + first * (g.DstSize() / g.n), previous.get());
     }
     return kOk;
   }));

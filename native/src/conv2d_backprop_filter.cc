@@ -14,15 +14,12 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
         e.src = Relayout::Make(g.Src(), pd.src_desc(), true, false, ScratchSlot::kSrc);
         e.dst = Relayout::Make(g.Dst(), pd.diff_dst_desc(), true, false, ScratchSlot::kDst);
       },
-      [](ConvBackward<Primitive>& entry, const ConvGeometry& g, F32 (&arrays)[3]) {
+      [](ConvBackward<Primitive>& entry, const ConvGeometry& g, F32 (&arrays)[3], const dnnl::memory& diffWei) {
         const F32& x = arrays[0];
         const F32& dy = arrays[1];
-        const F32& dw = arrays[2];
         dnnl::memory src = entry.src.In(x.data);
         dnnl::memory diffDst = entry.dst.In(dy.data);
-        dnnl::memory diffWei = entry.weights.Out(dw.data);
         entry.primitive.execute(Stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, diffWei}});
-        entry.weights.Finish(dw.data);
       });
 }
 

@@ -14,12 +14,10 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
         e.dst = Relayout::Make(g.Dst(), pd.diff_dst_desc(), true, false, ScratchSlot::kDst);
         e.src = Relayout::Make(g.Src(), pd.diff_src_desc(), false, true, ScratchSlot::kSrc);
       },
-      [](ConvBackward<Primitive>& entry, const ConvGeometry& g, F32 (&arrays)[3]) {
+      [](ConvBackward<Primitive>& entry, const ConvGeometry& g, F32 (&arrays)[3], const dnnl::memory& wei) {
         const F32& dy = arrays[0];
-        const F32& w = arrays[1];
         const F32& dx = arrays[2];
         dnnl::memory diffDst = entry.dst.In(dy.data);
-        dnnl::memory wei = entry.weights.In(w.data);
         dnnl::memory diffSrc = entry.src.Out(dx.data);
         entry.primitive.execute(Stream(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DIFF_SRC, diffSrc}});
         entry.src.Finish(dx.data);

@@ -49,14 +49,17 @@ inline bool ReadConvBackwardArgs(const Napi::CallbackInfo& info, const ConvRole 
 
 // op(array, array, array, geometry:Int32Array, precision?) -> status. In bf16 precision the
 // primitive reads bf16 copies of the arrays it reads (the incoming gradient, the filter or the
-// input) and writes float32. `relayout(g, pd, entry)` makes the
-// Relayouts of the filter and activations from the backward primitive descriptor; `execute(entry, g,
-// arrays)` runs the primitive on the call's arrays. One cache per kernel
-// (`Primitive` and the lambdas' types differ between the two callers).
+// input) and writes float32. `relayout(g, pd, entry)` makes the Relayouts of the filter and
+// activations from the backward primitive descriptor; `execute(entry, g, arrays, weights)` runs the
+// primitive on the call's arrays, with `weights` the filter memory prepared here: the filter
+// relaid once per call (the input gradient), or where this chunk's filter gradient goes (the
+// filter gradient, copied to the HWIO array once per call). One cache per kernel (`Primitive` and
+// the lambdas' types differ between the two callers).
 template <typename Primitive, typename MakeRelayout, typename Execute>
 Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheName, const ConvRole (&roles)[3],
                             MakeRelayout relayout, Execute execute) {
-  static PrimitiveCache<ConvBackward<Primitive>> cache;
+  using Entry = ConvBackward<Primitive>;
+  static PrimitiveCache<Entry> cache;
   F32 arrays[3];
   std::vector<int64_t> p;
   ConvGeometry g;
@@ -65,13 +68,15 @@ Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheNam
   if (precision == Precision::kBf16 && !Bf16Supported()) return Result(info, kUnsupported);
   const SmallProblemThreads threads((double)g.DstSize() * g.inC * g.kH * g.kW);
   constexpr ConvPass pass = ConvBackwardKind<Primitive>::kPass;
+  constexpr bool kData = ConvBackwardKind<Primitive>::kData;
   const int64_t chunk = g.ChunkImages(pass, precision);
+  int filter = 0;
+  while (roles[filter] != ConvRole::kWeights) filter++;
   return Result(info, Guard([&]() -> int32_t {
-    for (int64_t first = 0; first < g.n; first += chunk) {
-      const ConvGeometry c = g.Chunk(std::min(chunk, g.n - first));
+    auto entryFor = [&](const ConvGeometry& c) {
       std::vector<int64_t> keyInts = c.Packed();
       keyInts.push_back((int64_t)precision);
-      auto entry = cache.Get(Key(cacheName, keyInts), [&]() {
+      return cache.Get(Key(cacheName, keyInts), [&]() {
         const ConvAlgorithm chosen = c.Choose(pass, precision);
         auto make = [&](bool winograd) {
           // What the primitive reads is bf16 when the pass runs in bf16 (Winograd: always float32);
@@ -82,7 +87,7 @@ Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheNam
           dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, c.Algorithm(winograd), src, weights, dst,
                                              c.Strides(), c.Dilates(), c.PadL(), c.PadR());
           dnnl::convolution_forward::primitive_desc fpd(fd, Engine());
-          typename Primitive::desc d = ConvBackwardKind<Primitive>::kData
+          typename Primitive::desc d = kData
               ? typename Primitive::desc(c.Algorithm(winograd), c.PrimitiveSrc(winograd), weights, dst, c.Strides(),
                                          c.Dilates(), c.PadL(), c.PadR())
               : typename Primitive::desc(c.Algorithm(winograd), src, c.AnyWeights(), dst, c.Strides(), c.Dilates(),
@@ -99,34 +104,68 @@ Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheNam
           }
         }
         if (!made) pd = make(false);
-        auto e = std::make_shared<ConvBackward<Primitive>>();
+        auto e = std::make_shared<Entry>();
         e->primitive = Primitive(pd);
         relayout(c, pd, *e);
         return e;
       });
+    };
+    // The prepared primitives of a full chunk and of the last, shorter one (the same when the chunk
+    // divides the batch). Where both keep the filter in one blocked layout, the filter is relaid
+    // once per call: the input gradient's chunks read one copy of it, and the filter gradient's
+    // chunks add their sums in that layout (in chunk order, the additions the HWIO sums would make)
+    // and the total is copied to the HWIO array once.
+    const std::shared_ptr<Entry> full = entryFor(g.Chunk(std::min(chunk, g.n)));
+    const std::shared_ptr<Entry> tail = g.n > chunk && g.n % chunk != 0 ? entryFor(g.Chunk(g.n % chunk)) : full;
+    const bool oneLayout = full->weights.needed && tail->weights.needed && full->weights.internal == tail->weights.internal;
+    const bool blockedSums = !kData && oneLayout && g.n > chunk;
+    for (int64_t first = 0; first < g.n; first += chunk) {
+      const ConvGeometry c = g.Chunk(std::min(chunk, g.n - first));
+      Entry& entry = c.n == std::min(chunk, g.n) ? *full : *tail;
       // The chunk's images of each activation; the filter is the whole call's, except that the filter
       // gradient of every chunk after the first is computed aside and added (ChunkImages, common.cc).
       F32 views[3];
-      float* aside = nullptr;
       for (int i = 0; i < 3; i++) {
         views[i] = arrays[i];
         if (roles[i] == ConvRole::kSrc) views[i] = {arrays[i].data + first * (g.SrcSize() / g.n), (size_t)c.SrcSize()};
         if (roles[i] == ConvRole::kDst) views[i] = {arrays[i].data + first * (g.DstSize() / g.n), (size_t)c.DstSize()};
-        if (roles[i] == ConvRole::kWeights && !ConvBackwardKind<Primitive>::kData && first > 0) {
-          aside = static_cast<float*>(Scratch(ScratchSlot::kChunkSum, sizeof(float) * (size_t)g.WeightsSize()));
-          views[i].data = aside;
-        }
       }
-      execute(*entry, c, views);
+      float* const dw = arrays[filter].data;
+      if (kData) {
+        execute(entry, c, views, entry.weights.In(dw, first > 0 && oneLayout));
+        Stream().wait();
+        continue;
+      }
+      if (blockedSums) {
+        // Chunk 0 writes the running sum in the weights slot; each later chunk writes beside it and adds.
+        const dnnl::memory::desc& blocked = entry.weights.internal;
+        if (first == 0) {
+          execute(entry, c, views, entry.weights.Out(dw));
+          Stream().wait();
+          continue;
+        }
+        const size_t count = blocked.get_size() / sizeof(float);
+        float* part = static_cast<float*>(Scratch(ScratchSlot::kChunkSum, blocked.get_size()));
+        execute(entry, c, views, dnnl::memory(blocked, Engine(), part));
+        Stream().wait();
+        float* __restrict sum = static_cast<float*>(Scratch(ScratchSlot::kWeights, blocked.get_size()));
+        for (size_t j = 0; j < count; ++j) sum[j] += part[j];
+        continue;
+      }
+      float* target = dw;
+      if (first > 0) target = static_cast<float*>(Scratch(ScratchSlot::kChunkSum, sizeof(float) * (size_t)g.WeightsSize()));
+      execute(entry, c, views, entry.weights.Out(target));
+      entry.weights.Finish(target);
       Stream().wait();
-      if (aside) {
-        for (int i = 0; i < 3; i++) {
-          if (roles[i] != ConvRole::kWeights) continue;
-          float* __restrict sum = arrays[i].data;
-          const int64_t count = g.WeightsSize();
-          for (int64_t j = 0; j < count; ++j) sum[j] += aside[j];
-        }
+      if (target != dw) {
+        float* __restrict sum = dw;
+        const int64_t count = g.WeightsSize();
+        for (int64_t j = 0; j < count; ++j) sum[j] += target[j];
       }
+    }
+    if (blockedSums) {
+      tail->weights.Finish(arrays[filter].data);
+      Stream().wait();
     }
     return kOk;
   }));

@@ -78,7 +78,7 @@ export const conv2dRule: StepRule<'Conv2D'> = {
   kind: 'compute',
   precision: {
     bf16: 'operands',
-    why: "the multiply-adds are nearly all of a convolutional model's arithmetic: bf16 operands double the AVX512_BF16 throughput, and float32 accumulation keeps the sums at float32 accuracy. Forward, input gradient and filter gradient each choose: bf16 direct convolution except where float32 was measured faster (float32 Winograd on Winograd layers of 256 channels or more, in every pass; the filter gradient of Winograd layers, of layers wider than 128 channels and of layers with fewer than 16 input channels); the bias gradient (sums of dy) stays float32 (docs/precision.md)",
+    why: "the multiply-adds are nearly all of a convolutional model's arithmetic: bf16 operands double the AVX512_BF16 throughput, and float32 accumulation keeps the sums at float32 accuracy. Forward, input gradient and filter gradient each choose: bf16 direct convolution except where float32 was measured faster (float32 Winograd on Winograd layers of 256 channels or more, in every pass, and on such layers' smaller maps in the input gradient (8x8 and up) and the filter gradient (4x4 and up); the filter gradient of Winograd layers, of layers wider than 128 channels and of layers with fewer than 16 input channels); the bias gradient (sums of dy) stays float32 (docs/precision.md)",
   },
   train: conv2d,
   inference: conv2d,

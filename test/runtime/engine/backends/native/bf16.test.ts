@@ -111,6 +111,14 @@ function addAt(sums: Float64Array, i: number, value: number): void {
   sums[i] = (sums[i] ?? 0) + value;
 }
 
+/** The first index where a and b differ bit for bit (-1: none); a loop, as toEqual is slow on a million floats. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
 const label = (t: ConvCase): string => `${t.n}x${t.h}x${t.w}x${t.c} k${t.k}->${t.o} s${t.stride} d${t.dilation}`;
 
 /** The three checks of one bf16 result: the bf16 reference, the float32 kernel, and a visible rounding. */
@@ -181,6 +189,82 @@ describe.skipIf(skip || !bf16Here)(`native kernels in bf16 precision: parity wit
     pass((p, out) => addon().conv2dBackpropInput(dy, w, out, g, p), x.length);
     pass((p, out) => addon().conv2dBackpropFilter(x, dy, out, g, p), w.length);
   });
+
+  // The same layer's chunks against float32 calls on the same images (16, then 1), bit for bit: each
+  // chunk runs the float32 Winograd primitive an fp32 call of its size runs, the filter is relaid once
+  // per call and read by every chunk, and the filter gradient adds the chunks' sums in the
+  // primitive's blocked layout before one copy to HWIO (the float32 additions, in chunk order, that
+  // adding HWIO copies makes).
+  it(`a Winograd layer ${label(wide)}: each chunk's result is the float32 kernel's on its images, bit for bit`, () => {
+    const [head, rest] = [16, 1];
+    const one = (n: number): ConvCase => ({ ...wide, n });
+    const x = randomArray(wide.n * 16 * 16 * 256, 710), w = randomArray(9 * 256 * 256, 711), dy = randomArray(wide.n * 16 * 16 * 256, 712);
+    const image = 16 * 16 * 256;
+    const split = (a: Float32Array): [Float32Array, Float32Array] => [a.subarray(0, head * image), a.subarray(head * image)];
+    const [xHead, xRest] = split(x), [dyHead, dyRest] = split(dy);
+    const run = (call: (out: Float32Array) => number, length: number): Float32Array => {
+      const out = new Float32Array(length);
+      expect(call(out)).toBe(STATUS.ok);
+      return out;
+    };
+    const joined = (a: Float32Array, b: Float32Array): Float32Array => {
+      const out = new Float32Array(a.length + b.length);
+      out.set(a);
+      out.set(b, a.length);
+      return out;
+    };
+    const g = geometry(wide), gHead = geometry(one(head)), gRest = geometry(one(rest));
+    const forward = run((out) => addon().conv2d(x, w, null, out, g, 0, 0, PRECISION.bf16), dy.length);
+    expect(firstDifference(forward, joined(
+      run((out) => addon().conv2d(xHead, w, null, out, gHead, 0, 0, PRECISION.fp32), head * image),
+      run((out) => addon().conv2d(xRest, w, null, out, gRest, 0, 0, PRECISION.fp32), rest * image),
+    ))).toBe(-1);
+    const input = run((out) => addon().conv2dBackpropInput(dy, w, out, g, PRECISION.bf16), x.length);
+    expect(firstDifference(input, joined(
+      run((out) => addon().conv2dBackpropInput(dyHead, w, out, gHead, PRECISION.fp32), head * image),
+      run((out) => addon().conv2dBackpropInput(dyRest, w, out, gRest, PRECISION.fp32), rest * image),
+    ))).toBe(-1);
+    const filter = run((out) => addon().conv2dBackpropFilter(x, dy, out, g, PRECISION.bf16), w.length);
+    const sum = run((out) => addon().conv2dBackpropFilter(xHead, dyHead, out, gHead, PRECISION.fp32), w.length);
+    const restSum = run((out) => addon().conv2dBackpropFilter(xRest, dyRest, out, gRest, PRECISION.fp32), w.length);
+    for (let j = 0; j < sum.length; j++) sum[j] = sum[j]! + restSum[j]!; // rounded to float32 on store
+    expect(firstDifference(filter, sum)).toBe(-1);
+  });
+
+  // Wide Winograd-shaped layers on maps below 16x16, which an fp32 run convolves directly: in a bf16
+  // run the forward pass is bf16 direct convolution, the input gradient float32 Winograd from 8x8
+  // maps up (bf16 below), the filter gradient float32 Winograd from 4x4 maps up (ConvGeometry::Choose,
+  // the measurements beside it). A float32 Winograd pass shows as a result within Winograd's own
+  // error of the float32 direct kernel's (closer than any bf16 rounding: ROUNDING_SEEN) and not equal
+  // to it; a bf16 pass as expectBf16's distance.
+  const WINOGRAD_ERROR = 1e-4;
+  const expectWinograd = (bf16: Float32Array, fp32: Float32Array): void => {
+    expect(relativeError(bf16, fp32)).toBeLessThan(WINOGRAD_ERROR);
+    expect(firstDifference(bf16, fp32)).not.toBe(-1);
+  };
+  const expectBf16Rounding = (bf16: Float32Array, fp32: Float32Array): void => {
+    const fromFp32 = relativeError(bf16, fp32);
+    expect(fromFp32).toBeLessThan(BF16_TOLERANCE);
+    expect(fromFp32).toBeGreaterThan(ROUNDING_SEEN);
+  };
+  for (const [size, inputGradient] of [[8, 'winograd'], [4, 'bf16']] as const) {
+    const t: ConvCase = { n: 2, h: size, w: size, c: 256, o: 256, k: 3, stride: 1, dilation: 1, pad: 1 };
+    it(`a wide layer on ${size}x${size} maps ${label(t)}: forward bf16, input gradient ${inputGradient}, filter gradient float32 Winograd`, () => {
+      const g = geometry(t);
+      const x = randomArray(t.n * size * size * 256, 720 + size), w = randomArray(9 * 256 * 256, 730 + size), dy = randomArray(t.n * size * size * 256, 740 + size);
+      const both = (call: (p: typeof PRECISION.fp32 | typeof PRECISION.bf16, out: Float32Array) => number, length: number): [Float32Array, Float32Array] => {
+        const fp32 = new Float32Array(length), bf16 = new Float32Array(length);
+        expect(call(PRECISION.fp32, fp32)).toBe(STATUS.ok);
+        expect(call(PRECISION.bf16, bf16)).toBe(STATUS.ok);
+        return [bf16, fp32];
+      };
+      expectBf16Rounding(...both((p, out) => addon().conv2d(x, w, null, out, g, 0, 0, p), dy.length));
+      const input = both((p, out) => addon().conv2dBackpropInput(dy, w, out, g, p), x.length);
+      if (inputGradient === 'winograd') expectWinograd(...input);
+      else expectBf16Rounding(...input);
+      expectWinograd(...both((p, out) => addon().conv2dBackpropFilter(x, dy, out, g, p), w.length));
+    });
+  }
 
   // [batchA, batchB, m, n, k, transposeA, transposeB]: a dense layer's forward, weight gradient
   // (x^T dy) and input gradient (dy W^T), and a broadcast batch.
