@@ -4,7 +4,9 @@
  * lock removed, the exact resume command printed and exit 130; running that command ends with
  * checkpoints byte-identical to an uninterrupted run's. Two signals stop it at once, leaving the
  * last good checkpoint. The model is tiny; the epoch is long enough (2048 images on the compiled
- * step) that a signal sent when epoch 1 is reported lands inside epoch 2.
+ * step) that a signal sent when epoch 1 is reported lands inside epoch 2. The two-signal case
+ * trains in steps of 8192 images (about a second each), so both signals land inside one step:
+ * with 3 ms steps a loaded machine could let the run save and end between the two.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -22,6 +24,9 @@ let work: string;
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'ibc-interrupts-'));
   writeFileSync(join(work, 'long.ibspec'), readFileSync(TINY, 'utf8').replace('train_count=512 test_count=256', 'train_count=2048 test_count=64'));
+  const longSteps = readFileSync(TINY, 'utf8').replace('train_count=512 test_count=256', 'train_count=25600 test_count=64').replace(/^  batch 32$/m, '  batch 8192');
+  if (!longSteps.includes('batch 8192')) throw new Error('tiny-aib-qt.ibspec no longer has the line "  batch 32"');
+  writeFileSync(join(work, 'long-steps.ibspec'), longSteps);
 });
 
 interface Ended {
@@ -29,10 +34,10 @@ interface Ended {
   readonly output: string;
 }
 
-/** `ibc train long.ibspec --out OUT` in a child process; `signals` are sent together once epoch 1 is reported. */
-function trainInterrupted(out: string, signals: readonly NodeJS.Signals[]): Promise<Ended> {
+/** `ibc train SPEC --out OUT` in a child process; `signals` are sent together once epoch 1 is reported. */
+function trainInterrupted(out: string, signals: readonly NodeJS.Signals[], spec = 'long.ibspec'): Promise<Ended> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/ibc.js'), 'train', 'long.ibspec', '--out', out, ...FAST], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/ibc.js'), 'train', spec, '--out', out, ...FAST], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let sent = false;
     const read = (chunk: Buffer): void => {
@@ -85,7 +90,7 @@ describe('interrupting ibc train', () => {
 
   it('a second signal stops at once: its own exit status, no lock, the last good checkpoint readable', async () => {
     // Two different signals (the same one twice may be merged by the kernel while pending).
-    const forced = await trainInterrupted('forced', ['SIGTERM', 'SIGINT']);
+    const forced = await trainInterrupted('forced', ['SIGTERM', 'SIGINT'], 'long-steps.ibspec');
     const second = /(SIGINT|SIGTERM), a second signal: stopped at once \(exit (\d+)\); the last good checkpoint is kept at .*last\.ibck/.exec(forced.output);
     expect(second, forced.output).not.toBeNull();
     expect(forced.code).toBe(Number(second![2]));
@@ -95,7 +100,7 @@ describe('interrupting ibc train', () => {
     expect(readdirSync(join(work, 'forced', 'checkpoints')).filter((f) => f.includes('.tmp-'))).toEqual([]);
 
     // The command a sweep member runs (--out DIR --continue), run again as a requeued Slurm task would: it resumes.
-    const again = await ibc(work, 'train', 'long.ibspec', '--out', 'forced', '--continue', ...FAST);
+    const again = await ibc(work, 'train', 'long-steps.ibspec', '--out', 'forced', '--continue', ...FAST);
     expect(again.code, head(again)).toBe(0);
     expect(again.stderr).toContain('--continue: forced has a checkpoint; resuming it');
     expect(again.stderr).toMatch(/resuming .*forced at epoch 2 of 2/);

@@ -167,13 +167,15 @@ describe.skipIf(unavailable !== undefined)('ibc sweep --launcher slurm on a real
     if (job === undefined || ended) expect((await sweep).stderr).toBe('a member still training epoch 2');
     // What Slurm does at --signal=B:USR1@120: the batch shell alone gets SIGUSR1.
     execFileSync('scancel', ['--batch', '--signal=USR1', `${job}_0`], { env: process.env });
-    // Slurm holds a requeued task back for a while (BeginTime); the test lets it start at once.
+    // Slurm holds a requeued task back for a while (BeginTime); the test lets it start sooner, but not
+    // within the second slurmd revoked the first start's credential (at the kill, before the task is
+    // pending again): a credential made in that same second counts as revoked, and Slurm fails the task.
     const requeued = (): boolean => execFileSync('squeue', ['-h', '-r', '-j', String(job), '-O', 'State:|,RestartCnt:'], { env: process.env, encoding: 'utf8' }).trim() === 'PENDING|1';
     for (let i = 0; i < 240 && !ended && !requeued(); i++) await sleep(250);
-    if (requeued()) execFileSync('scontrol', ['update', `JobId=${job}_0`, 'StartTime=now'], { env: process.env });
+    if (requeued()) execFileSync('scontrol', ['update', `JobId=${job}_0`, 'StartTime=now+2'], { env: process.env });
     const r = await sweep;
     const member = manifest(dir).members[0]!;
-    expect(r.code, `${r.stderr}\nthe member's log:\n${log()}`).toBe(0);
+    expect(r.code, `${r.stderr}\nthe member's log:\n${log()}\n${cluster!.logTail(40)}`).toBe(0);
     expect(r.stdout).toContain('1 of 1 members finished');
     // One line per member event, in order; the count at the end agrees.
     expect(r.stderr.split('\n').filter((l) => /^(running|requeued|done|failed)\b/.test(l))).toEqual([

@@ -217,8 +217,9 @@ export async function runSweep(request: SweepRequest, reporter: SweepReporter): 
         const missed = tasks.length > 0 ? signalMissProblem(launcher.options) : undefined;
         if (missed) reporter.note(diagnostic('sweepSlurmSignalMissed', { args: missed }));
         const jobs: { jobId: string; tasks: readonly MemberTask[] }[] = flying ? [flying] : [];
-        if (tasks.length > 0 && signal !== undefined) notSubmitted = tasks.length;
-        else if (tasks.length > 0) {
+        if (tasks.length > 0 && signal !== undefined) {
+          notSubmitted = tasks.length;
+        } else if (tasks.length > 0) {
           const { jobId, script, sbatch } = await submitArray(tasks, launcher.options, request.program, request.sweepDir, request.env);
           reporter.info(`slurm: submitted job ${jobId} (${tasks.length} task(s), script ${script})`);
           const submitted: LaunchRecord = { id: launchId(), launcher: 'slurm', at: new Date().toISOString(), members: tasks.map((t) => t.name), job: jobId, sbatch };
