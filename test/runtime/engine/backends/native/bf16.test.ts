@@ -66,7 +66,8 @@ interface ConvCase {
  * Whether a bf16 run computes the filter gradient of this layer in bf16: only layers of 16 to 128
  * input and at most 128 output channels that are no Winograd layer (ConvGeometry::Choose in
  * native/src/common.cc, docs/precision.md "Winograd layers"); the others' filter gradient is the
- * float32 kernel's.
+ * float32 kernel's for these narrow cases (wide layers on small maps run float32 Winograd, where
+ * an fp32 run convolves directly: tested below).
  */
 const bf16FilterGradient = (t: ConvCase): boolean => t.c >= 16 && t.c <= 128 && t.o <= 128;
 
