@@ -118,7 +118,7 @@ Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheNam
     const std::shared_ptr<Entry> full = entryFor(g.Chunk(std::min(chunk, g.n)));
     const std::shared_ptr<Entry> tail = g.n > chunk && g.n % chunk != 0 ? entryFor(g.Chunk(g.n % chunk)) : full;
     const bool oneLayout = full->weights.needed && tail->weights.needed && full->weights.internal == tail->weights.internal;
-    const bool blockedSums = !kData && oneLayout && g.n > chunk;
+    const bool blockedSums = !kData && oneLayout && g.n > chunk && full->weights.slot != ScratchSlot::kNone;
     for (int64_t first = 0; first < g.n; first += chunk) {
       const ConvGeometry c = g.Chunk(std::min(chunk, g.n - first));
       Entry& entry = c.n == std::min(chunk, g.n) ? *full : *tail;
@@ -148,7 +148,8 @@ Napi::Value RunConvBackward(const Napi::CallbackInfo& info, const char* cacheNam
         float* part = static_cast<float*>(Scratch(ScratchSlot::kChunkSum, blocked.get_size()));
         execute(entry, c, views, dnnl::memory(blocked, Engine(), part));
         Stream().wait();
-        float* __restrict sum = static_cast<float*>(Scratch(ScratchSlot::kWeights, blocked.get_size()));
+        // The running sum: where Out put chunk 0's gradient (the relayout's own scratch slot).
+        float* __restrict sum = static_cast<float*>(Scratch(entry.weights.slot, blocked.get_size()));
         for (size_t j = 0; j < count; ++j) sum[j] += part[j];
         continue;
       }
