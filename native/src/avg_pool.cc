@@ -24,17 +24,11 @@ Napi::Value AvgPool(const Napi::CallbackInfo& info) {
       for (int64_t ow = 0; ow < g.outW; ++ow) {
         for (int64_t ch = 0; ch < g.c; ++ch) acc[ch] = 0.0;
         int64_t count = 0;
-        for (int64_t kh = 0; kh < g.kH; ++kh) {
-          const int64_t ih = oh * g.sH - g.pT + kh * g.dH;
-          if (ih < 0 || ih >= g.inH) continue;
-          for (int64_t kw = 0; kw < g.kW; ++kw) {
-            const int64_t iw = ow * g.sW - g.pL + kw * g.dW;
-            if (iw < 0 || iw >= g.inW) continue;
-            const float* in = xs + ((b * g.inH + ih) * g.inW + iw) * g.c;
-            for (int64_t ch = 0; ch < g.c; ++ch) acc[ch] += in[ch];
-            ++count;
-          }
-        }
+        g.ForEachWindowCell(b, oh, ow, [&](int64_t pixel) {
+          const float* in = xs + pixel * g.c;
+          for (int64_t ch = 0; ch < g.c; ++ch) acc[ch] += in[ch];
+          ++count;
+        });
         float* out = ys + ((row * g.outW) + ow) * g.c;
         const double scale = count > 0 ? 1.0 / count : 0.0;
         for (int64_t ch = 0; ch < g.c; ++ch) out[ch] = (float)(acc[ch] * scale);
@@ -59,16 +53,10 @@ Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
     for (int64_t oh = 0; oh < g.outH; ++oh)
       for (int64_t ow = 0; ow < g.outW; ++ow) {
         const float* grad = dys + ((b * g.outH + oh) * g.outW + ow) * g.c;
-        for (int64_t kh = 0; kh < g.kH; ++kh) {
-          const int64_t ih = oh * g.sH - g.pT + kh * g.dH;
-          if (ih < 0 || ih >= g.inH) continue;
-          for (int64_t kw = 0; kw < g.kW; ++kw) {
-            const int64_t iw = ow * g.sW - g.pL + kw * g.dW;
-            if (iw < 0 || iw >= g.inW) continue;
-            float* out = d + (ih * g.inW + iw) * g.c;
-            for (int64_t ch = 0; ch < g.c; ++ch) out[ch] += grad[ch] * scale;
-          }
-        }
+        g.ForEachWindowCell(b, oh, ow, [&](int64_t pixel) {
+          float* out = dxs + pixel * g.c;
+          for (int64_t ch = 0; ch < g.c; ++ch) out[ch] += grad[ch] * scale;
+        });
       }
   }
   return Result(info, kOk);

@@ -13,8 +13,6 @@ namespace ibc {
 
 namespace {
 
-#define IBC_INLINE inline __attribute__((always_inline))
-
 // What a pool does to each cell before taking the maximum: nothing (maxPool), or the
 // inference batch norm's affine map, then the ReLU when one follows it (batchNormMaxPool), in
 // exactly the arithmetic of batchNorm (x * mul + add) and of unary's Relu (v < 0 ? 0 : v), so
@@ -45,19 +43,13 @@ IBC_INLINE void GenericRow(const PoolGeometry& g, const float* xs, float* ys, in
   for (int64_t ow = 0; ow < g.outW; ++ow) {
     float* out = ys + ((row * g.outW) + ow) * g.c;
     for (int64_t ch = 0; ch < g.c; ++ch) out[ch] = -std::numeric_limits<float>::infinity();
-    for (int64_t kh = 0; kh < g.kH; ++kh) {
-      const int64_t ih = oh * g.sH - g.pT + kh * g.dH;
-      if (ih < 0 || ih >= g.inH) continue;
-      for (int64_t kw = 0; kw < g.kW; ++kw) {
-        const int64_t iw = ow * g.sW - g.pL + kw * g.dW;
-        if (iw < 0 || iw >= g.inW) continue;
-        const float* in = xs + ((b * g.inH + ih) * g.inW + iw) * g.c;
-        for (int64_t ch = 0; ch < g.c; ++ch) {
-          const float v = MapCell<kMap>(in[ch], mul, add, ch);
-          out[ch] = v > out[ch] ? v : out[ch];
-        }
+    g.ForEachWindowCell(b, oh, ow, [&](int64_t pixel) {
+      const float* in = xs + pixel * g.c;
+      for (int64_t ch = 0; ch < g.c; ++ch) {
+        const float v = MapCell<kMap>(in[ch], mul, add, ch);
+        out[ch] = v > out[ch] ? v : out[ch];
       }
-    }
+    });
   }
 }
 
@@ -195,22 +187,16 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
             best[ch] = -std::numeric_limits<float>::infinity();
             where[ch] = -1;
           }
-          for (int64_t kh = 0; kh < g.kH; ++kh) {
-            const int64_t ih = oh * g.sH - g.pT + kh * g.dH;
-            if (ih < 0 || ih >= g.inH) continue;
-            for (int64_t kw = 0; kw < g.kW; ++kw) {
-              const int64_t iw = ow * g.sW - g.pL + kw * g.dW;
-              if (iw < 0 || iw >= g.inW) continue;
-              const int64_t base = ((b * g.inH + ih) * g.inW + iw) * g.c + c0;
-              const float* in = xs + base;
-              for (int64_t ch = 0; ch < cn; ++ch) {
-                if (in[ch] > best[ch] || where[ch] < 0) {
-                  best[ch] = in[ch];
-                  where[ch] = base + ch;
-                }
+          g.ForEachWindowCell(b, oh, ow, [&](int64_t pixel) {
+            const int64_t base = pixel * g.c + c0;
+            const float* in = xs + base;
+            for (int64_t ch = 0; ch < cn; ++ch) {
+              if (in[ch] > best[ch] || where[ch] < 0) {
+                best[ch] = in[ch];
+                where[ch] = base + ch;
               }
             }
-          }
+          });
           const float* grad = dys + ((b * g.outH + oh) * g.outW + ow) * g.c + c0;
           for (int64_t ch = 0; ch < cn; ++ch)
             if (where[ch] >= 0) dxs[where[ch]] += grad[ch];

@@ -141,21 +141,15 @@ IBC_VECTOR_CLONES void MaxPoolIndices(const PoolGeometry& g, const float* xs, fl
       float* __restrict out = ys ? ys + ((row * g.outW) + ow) * c : scratch.data() + c;
       int32_t* __restrict where = as + ((row * g.outW) + ow) * c;
       bool first = true;
-      for (int64_t kh = 0; kh < g.kH; ++kh) {
-        const int64_t ih = oh * g.sH - g.pT + kh * g.dH;
-        if (ih < 0 || ih >= g.inH) continue;
-        for (int64_t kw = 0; kw < g.kW; ++kw) {
-          const int64_t iw = ow * g.sW - g.pL + kw * g.dW;
-          if (iw < 0 || iw >= g.inW) continue;
-          const int32_t base = (int32_t)(((b * g.inH + ih) * g.inW + iw) * c);
-          if (first) {
-            FirstCell(c, xs + base, base, out, pbest, where);
-            first = false;
-          } else {
-            NextCell(c, xs + base, base, out, pbest, where);
-          }
+      g.ForEachWindowCell(b, oh, ow, [&](int64_t pixel) {
+        const int32_t base = (int32_t)(pixel * c);
+        if (first) {
+          FirstCell(c, xs + base, base, out, pbest, where);
+          first = false;
+        } else {
+          NextCell(c, xs + base, base, out, pbest, where);
         }
-      }
+      });
       if (first) {  // only padding in the window
         for (int64_t ch = 0; ch < c; ++ch) {
           out[ch] = lowest;

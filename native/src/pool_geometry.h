@@ -7,6 +7,8 @@
 
 #include "common.h"
 
+#define IBC_INLINE inline __attribute__((always_inline))
+
 namespace ibc {
 
 struct PoolGeometry {
@@ -19,6 +21,21 @@ struct PoolGeometry {
   }
   int64_t InSize() const { return n * inH * inW * c; }
   int64_t OutSize() const { return n * outH * outW * c; }
+  // Calls visit(pixel) for each cell of output (b, oh, ow)'s window that lies inside the image, in
+  // row-major window order (the order every max-pool path keeps: it decides ties, and -0 against +0);
+  // pixel is the cell's index over (n, inH, inW), so its channels start at pixel * c in NHWC.
+  template <typename Visit>
+  IBC_INLINE void ForEachWindowCell(int64_t b, int64_t oh, int64_t ow, Visit&& visit) const {
+    for (int64_t kh = 0; kh < kH; ++kh) {
+      const int64_t ih = oh * sH - pT + kh * dH;
+      if (ih < 0 || ih >= inH) continue;
+      for (int64_t kw = 0; kw < kW; ++kw) {
+        const int64_t iw = ow * sW - pL + kw * dW;
+        if (iw < 0 || iw >= inW) continue;
+        visit((b * inH + ih) * inW + iw);
+      }
+    }
+  }
 };
 
 // Reads the arguments shared by the pooling kernels: an image-sized array (NHWC input or
