@@ -98,17 +98,33 @@ function aliasOf(node: IrNode, shape: StepShape, rows: ReadonlyMap<string, numbe
   return index === undefined ? undefined : node.inputs[index];
 }
 
-/** ReLUs that read a node that absorbs one (BatchNorm), which no one else reads and which is no tap: they run inside it. */
-function fusableRelus(ir: ModelIR): Set<string> {
-  const readers = new Map<string, number>();
-  for (const node of ir.nodes) for (const id of node.inputs) readers.set(id, (readers.get(id) ?? 0) + 1);
+/** The one node that reads a value, when no other reads it and it is no tap (a value a fusion may hide); else undefined. */
+type SoleReader = (id: string) => IrNode | undefined;
+
+function soleReaders(ir: ModelIR): SoleReader {
+  const readers = new Map<string, IrNode[]>();
+  for (const node of ir.nodes) {
+    for (const id of node.inputs) {
+      const list = readers.get(id);
+      if (list) list.push(node);
+      else readers.set(id, [node]);
+    }
+  }
   const tapped = new Set(Object.values(ir.taps));
+  return (id) => {
+    const list = readers.get(id);
+    return list?.length === 1 && !tapped.has(id) ? list[0] : undefined;
+  };
+}
+
+/** ReLUs that read a node that absorbs one (BatchNorm), which no one else reads and which is no tap: they run inside it. */
+function fusableRelus(ir: ModelIR, soleReader: SoleReader): Set<string> {
   const byId = new Map(ir.nodes.map((n) => [n.id, n]));
   const fused = new Set<string>();
   for (const node of ir.nodes) {
     if (!computeRule(node)?.fusion.isRelu(node)) continue;
     const source = byId.get(node.inputs[0] ?? '');
-    if (source && computeRule(source)?.fusion.absorbsRelu && readers.get(source.id) === 1 && !tapped.has(source.id)) fused.add(node.id);
+    if (source && computeRule(source)?.fusion.absorbsRelu && soleReader(source.id) === node) fused.add(node.id);
   }
   return fused;
 }
@@ -136,20 +152,12 @@ function poolMaskedRelus(fusedInto: ReadonlySet<string>, readers: ReadonlyMap<st
  * nothing (their value is the producer's input, which the pool reads) and the pool applies
  * the producer's map to each cell: one pass over the map instead of three.
  */
-function poolFoldedProducers(ir: ModelIR, fusedRelus: ReadonlySet<string>): Map<string, string> {
-  const readers = new Map<string, string[]>();
-  for (const node of ir.nodes) for (const id of node.inputs) readers.set(id, [...(readers.get(id) ?? []), node.id]);
-  const tapped = new Set(Object.values(ir.taps));
-  const byId = new Map(ir.nodes.map((n) => [n.id, n]));
-  const onlyReader = (id: string): IrNode | undefined => {
-    const r = readers.get(id);
-    return r?.length === 1 && !tapped.has(id) ? byId.get(r[0] ?? '') : undefined;
-  };
+function poolFoldedProducers(ir: ModelIR, fusedRelus: ReadonlySet<string>, soleReader: SoleReader): Map<string, string> {
   const folded = new Map<string, string>();
   for (const node of ir.nodes) {
     if (!computeRule(node)?.fusion.foldIntoPool) continue;
-    let reader = onlyReader(node.id);
-    if (reader && fusedRelus.has(reader.id)) reader = onlyReader(reader.id);
+    let reader = soleReader(node.id);
+    if (reader && fusedRelus.has(reader.id)) reader = soleReader(reader.id);
     if (reader && computeRule(reader)?.fusion.foldsProducer) folded.set(node.id, reader.id);
   }
   return folded;
@@ -164,9 +172,10 @@ function backwardReads(node: IrNode, fusion: Fusion): BackwardReads {
 
 export function planTrainingStep(ir: ModelIR, shape: StepShape, arena: ParameterArena, kernels: NativeAddon): StepPlan {
   const byId = new Map(ir.nodes.map((n) => [n.id, n]));
-  const fusedRelus = fusableRelus(ir);
+  const soleReader = soleReaders(ir);
+  const fusedRelus = fusableRelus(ir, soleReader);
   const fusedInto = new Set([...fusedRelus].map((id) => byId.get(id)!.inputs[0]!));
-  const foldedInto = shape.mode === 'eval' ? poolFoldedProducers(ir, fusedRelus) : new Map<string, string>();
+  const foldedInto = shape.mode === 'eval' ? poolFoldedProducers(ir, fusedRelus, soleReader) : new Map<string, string>();
   const folded = new Set(foldedInto.keys());
   const rows = new Map<string, number>();
   const root = new Map<string, string>();
