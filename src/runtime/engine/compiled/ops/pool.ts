@@ -201,7 +201,7 @@ export const maxPoolRule: StepRule<'MaxPool'> = {
   backwardReads: (_node, fusion) => ({ inputs: [], output: fusion.poolMasksRelu }),
   readsRecomputedInputs: false,
   paramGradients: 'none',
-  fusion: { isRelu: () => false, absorbsRelu: false, masksRelu: true, foldIntoPool: undefined, foldsProducer: true },
+  fusion: { ...NO_FUSION, masksRelu: true, foldsProducer: true },
   label: (node, fusion) => (fusion.foldedProducer ? `${fusion.foldedProducer.label}+${node.op}` : node.op),
 };
 
